@@ -1,0 +1,68 @@
+/** @jsxImportSource react */
+import { Text } from "@react-email/components";
+import { z } from "zod";
+import { Layout, Prose, slot, styles } from "./components/layout";
+
+/** URLs and the name are slots at build time ({{{...}}}); PreviewProps shows real-looking values. */
+export const seriesPartPropsSchema = z.object({
+  seriesTitle: z.string().min(1),
+  number: z.number().int().positive(),
+  title: z.string().min(1),
+  preview: z.string(),
+  /** Author HTML from Markdown, relative links already pointing at {{{base_url}}}. */
+  bodyHtml: z.string(),
+  ctaLabel: z.string().min(1),
+  name: z.string(),
+  ctaUrl: z.string(),
+  unsubscribeUrl: z.string(),
+  webUrl: z.string(),
+  postalAddress: z.string(),
+});
+export type SeriesPartProps = z.infer<typeof seriesPartPropsSchema>;
+
+/** The slot placeholders the build renders with: every per-reader value stays a slot. */
+export const seriesPartSlotProps = {
+  name: slot("name"),
+  ctaUrl: slot("cta_url"),
+  unsubscribeUrl: slot("unsubscribe_url"),
+  webUrl: slot("web_url"),
+  postalAddress: slot("postal_address"),
+} satisfies Partial<SeriesPartProps>;
+
+export default function SeriesPartEmail(props: SeriesPartProps) {
+  return (
+    <Layout
+      seriesTitle={props.seriesTitle}
+      preview={props.preview}
+      cta={{ label: props.ctaLabel, href: props.ctaUrl }}
+      postalAddress={props.postalAddress}
+      unsubscribeUrl={props.unsubscribeUrl}
+      webUrl={props.webUrl}
+      reason={`You are receiving this because you subscribed to ${props.seriesTitle}.`}
+    >
+      <Text style={styles.kicker}>{`Part ${props.number} of the series`}</Text>
+      <h1 style={styles.title}>{props.title}</h1>
+      <Text style={styles.text}>{`Hi ${props.name},`}</Text>
+      <div style={styles.text}>
+        <Prose html={props.bodyHtml} />
+      </div>
+    </Layout>
+  );
+}
+
+export const PreviewProps: SeriesPartProps = {
+  seriesTitle: "Origins of Lead Change",
+  number: 1,
+  title: "The Opportunity",
+  preview: "Have you tested, really pushed the idea that you can make a difference?",
+  bodyHtml:
+    '<p>This is a preview body with a <a href="https://example.com/p/origins-of-lead-change">link</a>.</p>\n<blockquote>\n<p>"A quotation."</p>\n</blockquote>\n',
+  ctaLabel: "Take some action and share it with us",
+  name: "Ada",
+  ctaUrl: "https://leadchangegroup.com/",
+  unsubscribeUrl: "https://example.com/u/preview",
+  webUrl: "https://example.com/p/origins-of-lead-change/1",
+  postalAddress: "nextpart, 1 Example Street, Springfield, USA",
+};
+
+SeriesPartEmail.PreviewProps = PreviewProps;

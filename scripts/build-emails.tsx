@@ -1,0 +1,287 @@
+/** @jsxImportSource react */
+/**
+ * Compiles series content into emails/dist/catalog.json: each part is rendered ONCE here, with
+ * {{{slot}}} placeholders, so the worker never ships react-dom/prettier and only fills slots.
+ *   npx tsx scripts/build-emails.tsx [--series-dir DIR]... [--out FILE]
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { render } from "@react-email/render";
+import matter from "gray-matter";
+import { Marked } from "marked";
+import { z } from "zod";
+import type { Catalog, CompiledPart, CompiledSeries, CompiledTemplate, SlotName } from "../worker/content/types";
+import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
+import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
+
+class ContentError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(message);
+  }
+}
+
+// ---- schemas ---------------------------------------------------------------------------------
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected "HH:MM" (24h)');
+const oneLine = z.string().trim().min(1).refine((s) => !/[\r\n]/.test(s), "must be one line");
+
+const seriesSchema = z.strictObject({
+  slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by '-'"),
+  title: oneLine,
+  description: z.string().trim().min(1),
+  cadence: z.string().trim().min(1),
+  author: z.string().trim().min(1),
+  timezone: z.string().refine(isTimeZone, "not an IANA timezone"),
+  sendWindow: z
+    .strictObject({
+      days: z.array(z.number().int().min(1).max(7)).min(1).refine((d) => new Set(d).size === d.length, "duplicate day"),
+      start: hhmm,
+      end: hhmm,
+    })
+    // Windows that wrap past midnight are not supported: say so here, not at send time.
+    .refine((w) => w.start < w.end, "start must be before end (same day)")
+    .optional(),
+});
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+/** "0", "90m", "12h", "2d", "1w" → milliseconds. */
+const delaySchema = z.union([z.literal(0), z.string()]).transform((value, ctx) => {
+  const m = /^\s*(\d+)\s*([mhdw])?\s*$/.exec(String(value));
+  if (!m || (m[2] === undefined && Number(m[1]) !== 0)) {
+    ctx.addIssue({ code: "custom", message: `delay "${value}": use 0 or a number with m/h/d/w, e.g. 2d` });
+    return z.NEVER;
+  }
+  return Number(m[1]) * (m[2] ? UNIT_MS[m[2] as keyof typeof UNIT_MS] : 0);
+});
+
+/** YAML turns an unquoted 2024-01-31 into a Date (quote it to have 2024-02-30 rejected); accept both. */
+const dateSchema = z.union([z.date(), z.string()]).transform((value, ctx) => {
+  const iso = value instanceof Date ? value.toISOString().slice(0, 10) : value;
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? Date.parse(`${iso}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== iso) {
+    ctx.addIssue({ code: "custom", message: `date "${iso}": expected YYYY-MM-DD` });
+    return z.NEVER;
+  }
+  return iso;
+});
+
+const urlSchema = z
+  .string()
+  .refine((u) => /^https?:\/\/\S+$/.test(u) || /^\/(?!\/)\S*$/.test(u), "absolute http(s) URL or a path starting with /");
+
+// Strict: a `number` key is rejected on purpose, the position in the directory is the number.
+const frontmatterSchema = z.strictObject({
+  title: oneLine,
+  subject: oneLine,
+  preview: oneLine.max(150, "at most 150 characters (react-email's Preview cut-off)"),
+  date: dateSchema,
+  delay: delaySchema,
+  cta: z.strictObject({ label: oneLine, url: urlSchema }),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  throw new ContentError(file, issues.join("; "));
+}
+
+// ---- markdown --------------------------------------------------------------------------------
+
+const markdownToHtml = (md: string) => new Marked({ gfm: true }).parse(md, { async: false });
+
+/** Site-relative href/src ("/p/x") → "{{{base_url}}}/p/x", so links work from an inbox. */
+const absolutize = (html: string) => html.replace(/(\s(?:href|src)=["'])\/(?!\/)/g, "$1{{{base_url}}}/");
+
+// ---- slots -----------------------------------------------------------------------------------
+
+const SLOT_NAMES = [
+  "name", "base_url", "unsubscribe_url", "confirm_url", "cta_url", "web_url", "postal_address",
+] as const satisfies readonly SlotName[];
+// Compile error here if types.ts gains a slot this list lacks.
+const _allSlotsListed: [Exclude<SlotName, (typeof SLOT_NAMES)[number]>] extends [never] ? true : never = true;
+void _allSlotsListed;
+
+function checkSlots(template: CompiledTemplate, file: string, required: SlotName[]) {
+  for (const [kind, value] of Object.entries(template)) {
+    for (const m of value.matchAll(/\{\{\{(.*?)\}\}\}/g)) {
+      if (!(SLOT_NAMES as readonly string[]).includes(m[1]!)) throw new ContentError(file, `unknown slot {{{${m[1]}}}} in ${kind}`);
+    }
+  }
+  for (const name of required) {
+    for (const kind of ["html", "text"] as const) {
+      if (!template[kind].includes(slot(name))) throw new ContentError(file, `slot {{{${name}}}} lost in the ${kind} rendering`);
+    }
+  }
+}
+const slot = (name: SlotName) => `{{{${name}}}}`;
+
+// ---- rendering -------------------------------------------------------------------------------
+
+const MAX_HTML_BYTES = 100 * 1024; // Gmail clips messages above ~102 KB.
+
+/** The slice of html-to-text's formatter API we use (the package ships no types). */
+interface TextBuilder {
+  openBlock(options: { leadingLineBreaks: number }): void;
+  closeBlock(options: { trailingLineBreaks: number }): void;
+  addInline(text: string, options?: { noWordTransform: boolean }): void;
+}
+type TextElement = { attribs: Record<string, string>; children: unknown[] };
+
+const textOptions = {
+  formatters: {
+    // Buttons and footer links become "Label: URL" on a line of their own.
+    labeledLink(elem: TextElement, walk: (nodes: unknown[], builder: TextBuilder) => void, builder: TextBuilder) {
+      builder.openBlock({ leadingLineBreaks: 2 });
+      walk(elem.children, builder);
+      builder.addInline(`: ${elem.attribs.href ?? ""}`, { noWordTransform: true });
+      builder.closeBlock({ trailingLineBreaks: 2 });
+    },
+  },
+  selectors: [
+    { selector: 'a[data-text="labeled"]', format: "labeledLink" },
+    // Keep headings as written (html-to-text upper-cases them by default).
+    ...["h1", "h2", "h3", "h4"].map((selector) => ({
+      selector,
+      options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 2 },
+    })),
+  ],
+};
+
+async function renderTemplate(element: React.ReactElement, subject: string, file: string): Promise<CompiledTemplate> {
+  const html = await render(element);
+  const text = await render(element, { plainText: true, htmlToTextOptions: textOptions });
+  const bytes = Buffer.byteLength(html);
+  if (bytes > MAX_HTML_BYTES) throw new ContentError(file, `email html is ${bytes} bytes; mail clients clip above ${MAX_HTML_BYTES}`);
+  return { subject, html, text };
+}
+
+// ---- series ----------------------------------------------------------------------------------
+
+const PART_FILE = /^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$/;
+
+async function buildSeries(dir: string): Promise<CompiledSeries> {
+  const metaFile = join(dir, "series.json");
+  let rawMeta: unknown;
+  try {
+    rawMeta = JSON.parse(readFileSync(metaFile, "utf8"));
+  } catch (error) {
+    throw new ContentError(metaFile, (error as Error).message);
+  }
+  const meta = parseWith(seriesSchema, rawMeta, metaFile);
+  const dirName = dir.split(/[\\/]/).filter(Boolean).at(-1);
+  if (meta.slug !== dirName) throw new ContentError(metaFile, `slug "${meta.slug}" must equal the directory name "${dirName}"`);
+
+  // Byte order, not locale order: the same on every machine.
+  const files = readdirSync(dir).filter((f) => f.endsWith(".md")).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (files.length === 0) throw new ContentError(dir, "no parts (NN-slug.md files)");
+
+  const parts: CompiledPart[] = [];
+  for (const [index, fileName] of files.entries()) {
+    const file = join(dir, fileName);
+    const match = PART_FILE.exec(fileName);
+    if (!match) throw new ContentError(file, "part files are named NN-slug.md (lowercase slug)");
+    const { data, content } = matter(readFileSync(file, "utf8"));
+    const fm = parseWith(frontmatterSchema, data, file);
+    if (!content.trim()) throw new ContentError(file, "empty body");
+
+    const number = index + 1;
+    const bodyHtml = markdownToHtml(content);
+    const element = (
+      <SeriesPartEmail
+        {...seriesPartSlotProps}
+        seriesTitle={meta.title}
+        number={number}
+        title={fm.title}
+        preview={fm.preview}
+        bodyHtml={absolutize(bodyHtml)}
+        ctaLabel={fm.cta.label}
+      />
+    );
+    const email = await renderTemplate(element, fm.subject, file);
+    checkSlots(email, file, ["name", "unsubscribe_url", "web_url", "cta_url", "postal_address"]);
+    parts.push({
+      number,
+      slug: match[2]!,
+      title: fm.title,
+      subject: fm.subject,
+      preview: fm.preview,
+      date: fm.date,
+      delayMs: fm.delay,
+      cta: fm.cta,
+      bodyHtml,
+      email,
+    });
+  }
+
+  const confirmation = await renderTemplate(
+    <ConfirmationEmail {...confirmationSlotProps} seriesTitle={meta.title} description={meta.description} cadence={meta.cadence} />,
+    confirmationSubject(meta.title),
+    metaFile,
+  );
+  checkSlots(confirmation, metaFile, ["name", "confirm_url", "postal_address"]);
+
+  // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
+  return {
+    slug: meta.slug,
+    title: meta.title,
+    description: meta.description,
+    cadence: meta.cadence,
+    author: meta.author,
+    timezone: meta.timezone,
+    ...(meta.sendWindow && { sendWindow: meta.sendWindow }),
+    parts,
+    confirmation,
+  };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: { "series-dir": { type: "string", multiple: true }, out: { type: "string" } },
+  });
+  const roots = values["series-dir"] ?? ["emails/series"];
+  const out = values.out ?? "emails/dist/catalog.json";
+
+  const series: CompiledSeries[] = [];
+  for (const root of roots) {
+    const dirs = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
+    for (const d of dirs) {
+      const compiled = await buildSeries(join(root, d));
+      if (series.some((s) => s.slug === compiled.slug)) throw new ContentError(join(root, d), `duplicate series slug "${compiled.slug}"`);
+      series.push(compiled);
+    }
+  }
+  series.sort((a, b) => (a.slug < b.slug ? -1 : 1));
+
+  const body = JSON.stringify(series);
+  const catalog: Catalog = { version: createHash("sha256").update(body).digest("hex").slice(0, 16), series };
+  const json = `${JSON.stringify(catalog, null, 2)}\n`;
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, json);
+
+  for (const s of series) {
+    const html = s.parts.map((p) => Buffer.byteLength(p.email.html));
+    console.log(
+      `${s.slug}: ${s.parts.length} part(s), ${Buffer.byteLength(JSON.stringify(s))} bytes` +
+        ` (part html ${Math.min(...html)}–${Math.max(...html)} bytes)`,
+    );
+  }
+  console.log(`${out}: ${Buffer.byteLength(json)} bytes, version ${catalog.version}`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ContentError) console.error(`build-emails: ${error.file}: ${error.message}`);
+  else console.error("build-emails:", error);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { catalog, findPart, findSeries, listSeries } from "../../worker/content/catalog";
+import { fillTemplate } from "../../worker/content/fill-template";
+
+const SLUG = "origins-of-lead-change";
+const series = findSeries(SLUG)!;
+const part1 = series && findPart(series, 1)!;
+const allParts = listSeries().flatMap((s) => s.parts);
+
+describe("catalog", () => {
+  it("has a version hash and the sample series", () => {
+    expect(catalog.version).toMatch(/^[0-9a-f]{16}$/);
+    expect(listSeries().map((s) => s.slug)).toContain(SLUG);
+    expect(series.title).toBe("Origins of Lead Change");
+    expect(series.timezone).toBe("America/New_York");
+    expect(findSeries("no-such-series")).toBeUndefined();
+  });
+
+  it("has Part 1 'The Opportunity' with its call to action", () => {
+    expect(part1.number).toBe(1);
+    expect(part1.title).toBe("The Opportunity");
+    expect(part1.delayMs).toBe(0);
+    expect(part1.cta).toEqual({ label: "Take some action and share it with us", url: "https://leadchangegroup.com/" });
+    expect(part1.email.html).toContain("Take some action and share it with us");
+    expect(part1.email.html).toContain('href="{{{cta_url}}}"');
+    expect(findPart(series, 0)).toBeUndefined();
+    expect(findPart(series, 1.5)).toBeUndefined();
+    expect(findPart(series, series.parts.length + 1)).toBeUndefined();
+  });
+
+  it("numbers parts by position", () => {
+    for (const s of listSeries()) expect(s.parts.map((p) => p.number)).toEqual(s.parts.map((_, i) => i + 1));
+  });
+
+  it("puts the unsubscribe slot in every part email, html and text", () => {
+    for (const part of allParts) {
+      expect(part.email.html).toContain('href="{{{unsubscribe_url}}}"');
+      expect(part.email.text).toContain("Unsubscribe: {{{unsubscribe_url}}}");
+      expect(part.email.html).toContain("{{{postal_address}}}");
+    }
+    for (const s of listSeries()) {
+      expect(s.confirmation.html).toContain('href="{{{confirm_url}}}"');
+      expect(s.confirmation.text).toContain("{{{confirm_url}}}");
+      expect(s.confirmation.html).toContain("you will not hear from us again");
+    }
+  });
+
+  it("points the 'here' link at the series index: absolute in email, relative on the web", () => {
+    expect(part1.email.html).toContain('href="{{{base_url}}}/p/origins-of-lead-change">here</a>');
+    expect(part1.email.text).toContain("here {{{base_url}}}/p/origins-of-lead-change");
+    expect(part1.bodyHtml).toContain('<a href="/p/origins-of-lead-change">here</a>');
+  });
+
+  it("keeps the author's text and drops scraping debris", () => {
+    for (const body of [part1.bodyHtml, part1.email.html, part1.email.text]) {
+      expect(body).not.toContain("Twitter feed");
+      expect(body).not.toContain("onpage");
+    }
+    expect(part1.email.text).toContain("Don't let the cement of this moment set without making a handprint! Do it now!");
+    expect(part1.bodyHtml).toMatch(/<blockquote>\s*<p>&quot;The question isn&#39;t/);
+  });
+
+  it("fills into a complete, small email", () => {
+    const out = fillTemplate(part1.email, {
+      name: "Ada",
+      base_url: "https://example.com",
+      unsubscribe_url: "https://example.com/u/t",
+      web_url: "https://example.com/p/origins-of-lead-change/1",
+      cta_url: "https://leadchangegroup.com/",
+      postal_address: "1 Example Street",
+    });
+    for (const s of Object.values(out)) expect(s).not.toContain("{{{");
+    expect(out.html).toContain("Hi Ada,");
+    expect(new TextEncoder().encode(out.html).length).toBeLessThan(15_000);
+  });
+
+  // Present only when the tests build their catalog with tests/fixtures/series.
+  const four = findSeries("fixture-four");
+  it.runIf(four)("reads fixture delays and send windows", () => {
+    const day = 86_400_000;
+    expect(four!.parts.map((p) => p.delayMs)).toEqual([0, day, 2 * day, day]);
+    expect(findSeries("fixture-windowed")!.sendWindow).toEqual({ days: [1, 2, 3, 4, 5], start: "08:00", end: "10:00" });
+  });
+});

@@ -1,0 +1,167 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local stand-in for Resend's API, used by tests (globalSetup) and `npm run bench`. It honours
+ * Idempotency-Key as Resend documents: same key + same payload → the original answer without sending again;
+ * same key + another payload → 409. Faults can be injected over HTTP (POST /__control) to prove exactly-once.
+ */
+export interface Faults {
+  /** Probability of a 500 answered before anything is accepted. */
+  error500?: number;
+  /** Probability of a 429 with retry-after, before anything is accepted. */
+  rateLimit?: number;
+  /** Probability that the batch IS accepted but the answer never arrives (the client times out). */
+  acceptThenHang?: number;
+  /** How long a hanging answer hangs (ms). */
+  hangMs?: number;
+  seed?: number;
+}
+
+export interface AcceptedEmail {
+  id: string;
+  key: string | null;
+  to: string;
+  subject: string;
+  headers: Record<string, string>;
+  html: string;
+  text: string;
+  seq: number;
+  acceptedAt: number;
+}
+
+export interface MockResend {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}): Promise<MockResend> {
+  let faults: Faults = {};
+  let random = mulberry32(1);
+  let accepted: AcceptedEmail[] = [];
+  let stats = { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0 };
+  let keys = new Map<string, { payload: string; ids: string[] }>();
+  let seq = 0;
+
+  const reset = () => {
+    faults = {};
+    random = mulberry32(1);
+    accepted = [];
+    keys = new Map();
+    stats = { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0 };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(value));
+    };
+    if (req.url === "/__reset" && req.method === "POST") return reset(), send(200, { ok: true });
+    if (req.url === "/__control" && req.method === "POST") {
+      faults = JSON.parse(body || "{}") as Faults;
+      random = mulberry32(faults.seed ?? 1);
+      return send(200, { ok: true });
+    }
+    if (req.url === "/__stats") return send(200, stats);
+    if (req.url === "/__sent") {
+      return send(200, accepted.map(({ html, text, ...rest }) => (options.keepBodies === false ? rest : { ...rest, html, text })));
+    }
+    if (req.method !== "POST" || (req.url !== "/emails/batch" && req.url !== "/emails")) {
+      return send(404, { name: "not_found", message: "Unknown endpoint", statusCode: 404 });
+    }
+    stats.requests += 1;
+    if (!String(req.headers.authorization ?? "").startsWith("Bearer ")) {
+      return send(401, { name: "missing_api_key", message: "Missing API key", statusCode: 401 });
+    }
+    const isBatch = req.url === "/emails/batch";
+    if (isBatch) stats.batchRequests += 1;
+    const emails = (isBatch ? JSON.parse(body) : [JSON.parse(body)]) as Record<string, unknown>[];
+    if (!Array.isArray(emails) || emails.length === 0 || emails.length > 100) {
+      return send(422, { name: "validation_error", message: "A batch holds 1 to 100 emails", statusCode: 422 });
+    }
+    const key = (req.headers["idempotency-key"] as string | undefined) ?? null;
+    if (key) {
+      const earlier = keys.get(key);
+      if (earlier && earlier.payload !== body) {
+        stats.conflicts += 1;
+        return send(409, { name: "invalid_idempotent_request", message: "Same key, different payload", statusCode: 409 });
+      }
+      if (earlier) {
+        stats.replays += 1;
+        return send(200, isBatch ? { data: earlier.ids.map((id) => ({ id })) } : { id: earlier.ids[0] });
+      }
+    }
+    const roll = random();
+    if (roll < (faults.error500 ?? 0)) {
+      stats.faults500 += 1;
+      return send(500, { name: "internal_server_error", message: "Injected 500", statusCode: 500 });
+    }
+    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0)) {
+      stats.faults429 += 1;
+      return send(429, { name: "rate_limit_exceeded", message: "Injected 429", statusCode: 429 }, { "retry-after": "1" });
+    }
+    const ids = emails.map(() => crypto.randomUUID());
+    if (key) keys.set(key, { payload: body, ids });
+    const now = Date.now();
+    emails.forEach((email, i) => {
+      accepted.push({
+        id: ids[i]!,
+        key,
+        to: String(email.to),
+        subject: String(email.subject),
+        headers: (email.headers ?? {}) as Record<string, string>,
+        html: options.keepBodies === false ? "" : String(email.html ?? ""),
+        text: options.keepBodies === false ? "" : String(email.text ?? ""),
+        seq: seq++,
+        acceptedAt: now,
+      });
+    });
+    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.acceptThenHang ?? 0)) {
+      stats.hangs += 1;
+      setTimeout(() => send(200, { data: ids.map((id) => ({ id })) }), faults.hangMs ?? 5_000);
+      return;
+    }
+    return send(200, isBatch ? { data: ids.map((id) => ({ id })) } : { id: ids[0] });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ name: "validation_error", message: String(error), statusCode: 400 }));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) => {
+    server.listen(port, "127.0.0.1", () => {
+      const actual = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://127.0.0.1:${actual}`,
+        port: actual,
+        close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+      });
+    });
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Seeded PRNG: a fault run is reproducible. */
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,39 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const root = path.resolve(import.meta.dirname, "..");
+
+/** Values every test sees; they override .dev.vars, which must never leak into tests. */
+export const testBindings = {
+  ADMIN_TOKEN: "test-admin-token",
+  SIGNING_SECRET: "test-signing-secret-0123456789abcdef",
+  RESEND_API_KEY: "",
+  PUBLIC_URL: "https://news.example.com",
+  UNSUBSCRIBE_MAILTO: "unsubscribe@example.com",
+  TURNSTILE_SECRET: "",
+  PROVIDER_RPS: "0",
+};
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(root, "db/migrations"));
+  return {
+    root,
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: path.join(root, "wrangler.toml") },
+        miniflare: { bindings: { ...testBindings, TEST_MIGRATIONS: migrations } },
+      }),
+    ],
+    resolve: {
+      // Tests see the sample series plus fixture series (tests/fixtures/series), built by `npm test`'s pretest.
+      alias: [{ find: /^.*\/emails\/dist\/catalog\.json$/, replacement: path.join(root, "tests/.generated/catalog.json") }],
+    },
+    test: {
+      include: ["tests/**/*.test.{ts,tsx}"],
+      exclude: ["tests/browser/**"],
+      setupFiles: [path.join(root, "tests/setup/apply-migrations.ts")],
+      globalSetup: [path.join(root, "tests/setup/global-setup.ts")],
+    },
+  };
+});

@@ -1,0 +1,78 @@
+import { findPart, findSeries } from "../content/catalog";
+import type { DeliveryContext } from "./context";
+import { nextSendableTime } from "./schedule";
+import { sql, type BatchMember } from "./queries";
+
+export interface ClaimFilter {
+  series?: string;
+  subscriberId?: number;
+}
+
+export interface ClaimedBatch {
+  batchId: string;
+  members: BatchMember[];
+  /** Put back for later: outside their send window now. */
+  deferred: number;
+}
+
+/**
+ * Claims up to `size` due subscriptions as one batch, in one D1 transaction. Returns null when nothing is due.
+ * `frozen` marks the batch as attempted at once (sent inline right after); a queued batch stays open so an
+ * unsubscribe can still take its reader out until a consumer picks it up.
+ */
+export async function claimBatch(
+  ctx: DeliveryContext,
+  size: number,
+  leaseMs: number,
+  frozen: boolean,
+  filter: ClaimFilter = {},
+): Promise<ClaimedBatch | null> {
+  const { meter, now } = ctx;
+  const batchId = crypto.randomUUID();
+  const claim =
+    filter.subscriberId !== undefined
+      ? meter.db.prepare(sql.claimDueForSubscriber).bind(batchId, now, size, filter.subscriberId)
+      : filter.series !== undefined
+        ? meter.db.prepare(sql.claimDueInSeries).bind(batchId, now, size, filter.series)
+        : meter.db.prepare(sql.claimDue).bind(batchId, now, size);
+  const [, inserted] = await meter.batch<BatchMember>([
+    claim,
+    meter.db.prepare(sql.insertDeliveries).bind(batchId, now),
+    meter.db.prepare(sql.insertBatch).bind(batchId, now, now + leaseMs, frozen ? 1 : 0),
+  ]);
+  const claimed = inserted!.results;
+  if (claimed.length === 0) return null;
+
+  const members: BatchMember[] = [];
+  const putBack: { member: BatchMember; dueAt: number | null }[] = [];
+  for (const member of claimed) {
+    const series = findSeries(member.series);
+    const part = series && findPart(series, member.partNumber);
+    if (!series || !part) {
+      putBack.push({ member, dueAt: null }); // the part was removed: wait for the series to grow again
+      continue;
+    }
+    const sendable = nextSendableTime(now, series.sendWindow, member.timezone ?? series.timezone);
+    if (sendable > now) putBack.push({ member, dueAt: sendable });
+    else members.push(member);
+  }
+  if (putBack.length > 0) await putBackMembers(ctx, batchId, putBack, members.length === 0);
+  return { batchId, members, deferred: putBack.filter((p) => p.dueAt !== null).length };
+}
+
+async function putBackMembers(
+  ctx: DeliveryContext,
+  batchId: string,
+  putBack: { member: BatchMember; dueAt: number | null }[],
+  batchIsEmpty: boolean,
+) {
+  const { meter, now } = ctx;
+  const statements = [
+    meter.db.prepare(sql.deleteDeliveries).bind(JSON.stringify(putBack.map((p) => p.member.id))),
+    meter.db
+      .prepare(sql.rescheduleSubscriptions)
+      .bind(JSON.stringify(putBack.map((p) => [p.member.subscriptionId, p.dueAt])), now, batchId),
+  ];
+  if (batchIsEmpty) statements.push(meter.db.prepare(sql.deleteBatch).bind(batchId));
+  await meter.batch(statements);
+}

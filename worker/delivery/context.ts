@@ -1,0 +1,25 @@
+import type { Config } from "../config";
+import type { Mailer } from "../mail";
+import type { D1Meter } from "./d1-meter";
+
+/** What every step of the delivery cycle works with; tests build one with a fixed clock and fault hooks. */
+export interface DeliveryContext {
+  meter: D1Meter;
+  config: Config;
+  mailer: Mailer;
+  /** The cycle's clock (ms). One value per run, so simulated time in tests is exact. */
+  now: number;
+  hooks?: {
+    /** Called after the provider accepted a batch, before we record it: tests throw here to simulate a crash. */
+    afterProviderAccepted?: (batchId: string) => void | Promise<void>;
+  };
+}
+
+/** How long a claimed batch waiting in the queue belongs to its consumer before the cron takes it back. */
+export const QUEUED_LEASE_MS = 15 * 60 * 1000;
+/** How long one send attempt may take before another cycle may retry the batch (same key, so no duplicate). */
+export const SENDING_LEASE_MS = 2 * 60 * 1000;
+/** Backoff after an unknown outcome (5xx, timeout): attempt n waits n minutes, at most 30. */
+export const retryBackoffMs = (attempts: number) => Math.min(attempts, 30) * 60 * 1000;
+/** A batch the provider rejected (4xx): its readers are tried again after this. */
+export const REJECTED_RETRY_MS = 60 * 60 * 1000;

@@ -1,0 +1,184 @@
+import { listSeries } from "../content/catalog";
+import type { DeliveryMessage } from "../env";
+import { claimBatch, type ClaimFilter } from "./claim-batch";
+import { QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
+import { createPacer } from "./pacer";
+import { sql } from "./queries";
+import { sendBatch, type SendOutcome } from "./send-batch";
+
+export interface CycleOptions {
+  dryRun?: boolean;
+  filter?: ClaimFilter;
+  /** Emails per provider call (Resend's batch endpoint takes 100). */
+  batchSize: number;
+  /** Provider calls this run may make (Workers' subrequest limit; the rest waits for the next run). */
+  maxBatches: number;
+  /** Batches in flight at once when sending inline. */
+  concurrency: number;
+  /** Provider calls per second (0 = unpaced). */
+  providerRps: number;
+  /** When set, claimed batches are handed to queue consumers instead of being sent here. */
+  queue?: Queue<DeliveryMessage>;
+}
+
+export interface CycleSummary {
+  dryRun: boolean;
+  mailer: string;
+  /** Readers whose part was due and taken this run (or, in a dry run, who would be). */
+  due: number;
+  sent: number;
+  /** Put back until their send window opens. */
+  deferred: number;
+  /** Rejected by the provider (4xx); retried an hour later. */
+  failed: number;
+  /** Outcome unknown (5xx, timeout); the same batch is retried under the same key. */
+  retrying: number;
+  /** Handed to the delivery queue. */
+  queued: number;
+  /** Stale batches from earlier runs picked up again. */
+  recovered: number;
+  rateLimited: boolean;
+  retryAfterMs: number | null;
+  /** Sent (or due, in a dry run) per "series/part". */
+  perPart: Record<string, number>;
+  providerRequests: number;
+  d1: { statements: number; rowsRead: number; rowsWritten: number };
+}
+
+/**
+ * The delivery cycle, run by the cron and by POST /admin/api/send: wake readers of grown series, retry stale
+ * batches, then claim due readers in batches and send them (inline) or queue them (fan-out).
+ */
+export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptions): Promise<CycleSummary> {
+  const summary: CycleSummary = {
+    dryRun: Boolean(options.dryRun),
+    mailer: ctx.mailer.name,
+    due: 0,
+    sent: 0,
+    deferred: 0,
+    failed: 0,
+    retrying: 0,
+    queued: 0,
+    recovered: 0,
+    rateLimited: false,
+    retryAfterMs: null,
+    perPart: {},
+    providerRequests: 0,
+    d1: ctx.meter.totals(),
+  };
+  if (options.dryRun) {
+    await reportDue(ctx, options.filter ?? {}, summary);
+  } else {
+    await wakeCaughtUpReaders(ctx);
+    const pace = createPacer(options.providerRps);
+    let budget = Math.max(0, options.maxBatches);
+    let stop = false;
+    let failure: unknown = null;
+
+    const tally = (outcome: SendOutcome) => {
+      if (outcome.kind === "skipped") return;
+      summary.providerRequests += 1;
+      if (outcome.kind === "sent") {
+        summary.sent += outcome.members.length;
+        for (const member of outcome.members) {
+          const key = `${member.series}/${member.partNumber}`;
+          summary.perPart[key] = (summary.perPart[key] ?? 0) + 1;
+        }
+      } else if (outcome.kind === "rejected") summary.failed += outcome.count;
+      else if (outcome.kind === "unknown") summary.retrying += outcome.count;
+      else {
+        summary.rateLimited = true;
+        summary.retryAfterMs = outcome.retryAfterMs;
+        stop = true; // leave the rest for the next tick
+      }
+    };
+
+    // Batches an earlier run left behind (crash, unknown outcome, dead consumer): same members, same key.
+    const expired = await ctx.meter.all<{ id: string }>(
+      ctx.meter.db.prepare(sql.expiredBatches).bind(ctx.now, budget),
+    );
+    for (const { id } of expired) {
+      if (stop) break;
+      budget -= 1;
+      await pace();
+      const outcome = await sendBatch(ctx, id, { onlyIfLeaseExpired: true });
+      if (outcome.kind !== "skipped") summary.recovered += 1;
+      tally(outcome);
+    }
+
+    if (options.queue && !stop) {
+      await queueDueBatches(ctx, options, summary);
+    } else {
+      const worker = async () => {
+        while (!stop && budget > 0) {
+          budget -= 1;
+          try {
+            const claimed = await claimBatch(ctx, options.batchSize, SENDING_LEASE_MS, true, options.filter);
+            if (!claimed) break;
+            summary.due += claimed.members.length + claimed.deferred;
+            summary.deferred += claimed.deferred;
+            if (claimed.members.length === 0) continue;
+            await pace();
+            tally(await sendBatch(ctx, claimed.batchId, { members: claimed.members }));
+          } catch (error) {
+            // Stop like a crash would: claimed batches stay leased and the next run retries them.
+            failure ??= error;
+            stop = true;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    }
+    if (failure) throw failure;
+  }
+  summary.d1 = ctx.meter.totals();
+  return summary;
+}
+
+async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, summary: CycleSummary) {
+  const ids: DeliveryMessage[] = [];
+  for (;;) {
+    const claimed = await claimBatch(ctx, options.batchSize, QUEUED_LEASE_MS, false, options.filter);
+    if (!claimed) break;
+    summary.due += claimed.members.length + claimed.deferred;
+    summary.deferred += claimed.deferred;
+    if (claimed.members.length === 0) continue;
+    summary.queued += claimed.members.length;
+    ids.push({ batchId: claimed.batchId });
+    if (ids.length === 100) await options.queue!.sendBatch(ids.splice(0).map((body) => ({ body })));
+  }
+  if (ids.length > 0) await options.queue!.sendBatch(ids.map((body) => ({ body })));
+}
+
+/** When a series gains a part, readers who had read every part become due for it (once per change). */
+async function wakeCaughtUpReaders(ctx: DeliveryContext) {
+  const { meter, now } = ctx;
+  const seen = new Map(
+    (await meter.all<{ series: string; partCount: number }>(meter.db.prepare(sql.seriesState))).map((row) => [
+      row.series,
+      row.partCount,
+    ]),
+  );
+  const statements: D1PreparedStatement[] = [];
+  for (const series of listSeries()) {
+    const count = series.parts.length;
+    if (seen.get(series.slug) === count) continue;
+    if (count > (seen.get(series.slug) ?? 0)) statements.push(meter.db.prepare(sql.wakeCaughtUp).bind(series.slug, count, now));
+    statements.push(meter.db.prepare(sql.saveSeriesState).bind(series.slug, count, now));
+  }
+  if (statements.length > 0) await meter.batch(statements);
+}
+
+async function reportDue(ctx: DeliveryContext, filter: ClaimFilter, summary: CycleSummary) {
+  const { meter, now } = ctx;
+  const statement =
+    filter.subscriberId !== undefined
+      ? meter.db.prepare(sql.dueByPartForSubscriber).bind(filter.subscriberId, now)
+      : meter.db.prepare(sql.dueByPart).bind(null, now);
+  const rows = await meter.all<{ series: string; partNumber: number; due: number }>(statement);
+  for (const row of rows) {
+    if (filter.series !== undefined && row.series !== filter.series) continue;
+    summary.due += row.due;
+    summary.perPart[`${row.series}/${row.partNumber}`] = row.due;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Every SQL statement of the delivery cycle, in one place so tests/delivery/query-plans.test.ts can prove with
+ * EXPLAIN QUERY PLAN that none scans a whole table. Hand-written SQL (not drizzle's builder) because the cycle
+ * needs UPDATE … RETURNING claims, json_each joins (D1 allows 100 bound parameters; a batch has 100 rows) and
+ * D1's per-statement metering.
+ */
+
+/** Due subscriptions, oldest first; served by the partial index subscriptions_due_at_idx. */
+const DUE = `status = 'active' AND batch_id IS NULL AND due_at IS NOT NULL AND due_at <= ?2`;
+
+export const sql = {
+  /** ?1 batch id, ?2 now, ?3 limit. Atomic: two overlapping cycles cannot take the same row. */
+  claimDue: `UPDATE subscriptions SET batch_id = ?1, updated_at = ?2
+    WHERE id IN (SELECT id FROM subscriptions WHERE ${DUE} ORDER BY due_at LIMIT ?3)`,
+  claimDueInSeries: `UPDATE subscriptions SET batch_id = ?1, updated_at = ?2
+    WHERE id IN (SELECT id FROM subscriptions WHERE ${DUE} AND series = ?4 ORDER BY due_at LIMIT ?3)`,
+  claimDueForSubscriber: `UPDATE subscriptions SET batch_id = ?1, updated_at = ?2
+    WHERE id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?4 AND ${DUE} LIMIT ?3)`,
+
+  /** ?1 batch id, ?2 now. One delivery per claimed row, recipient snapshotted for byte-identical retries. */
+  insertDeliveries: `INSERT INTO deliveries
+      (subscription_id, subscriber_id, series, part_number, batch_id, status, to_email, to_name, timezone, created_at)
+    SELECT s.id, s.subscriber_id, s.series, s.next_part, ?1, 'claimed', p.email, p.name, p.timezone, ?2
+    FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
+    WHERE s.batch_id = ?1
+    RETURNING id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,
+      part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone`,
+
+  /** ?1 batch id, ?2 now, ?3 lease until, ?4 attempts (1 = frozen now: sent inline right away). */
+  insertBatch: `INSERT INTO batches (id, status, attempts, lease_until, created_at)
+    SELECT ?1, 'claimed', ?4, ?3, ?2 WHERE EXISTS (SELECT 1 FROM deliveries WHERE batch_id = ?1)`,
+
+  /** ?1 batch id, ?2 now, ?3 new lease. Freezes the members (attempts > 0) and takes the lease. */
+  takeBatch: `UPDATE batches SET attempts = attempts + 1, lease_until = ?3
+    WHERE id = ?1 AND status = 'claimed' RETURNING attempts`,
+  takeExpiredBatch: `UPDATE batches SET attempts = attempts + 1, lease_until = ?3
+    WHERE id = ?1 AND status = 'claimed' AND lease_until <= ?2 RETURNING attempts`,
+
+  /** ?1 batch id. */
+  batchMembers: `SELECT id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,
+      part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone
+    FROM deliveries WHERE batch_id = ?1 AND status = 'claimed' ORDER BY id`,
+
+  /** ?1 now, ?2 limit: batches whose owner died or whose provider answer was unknown. */
+  expiredBatches: `SELECT id FROM batches WHERE status = 'claimed' AND lease_until <= ?1 ORDER BY lease_until LIMIT ?2`,
+
+  /** ?1 JSON [[deliveryId, providerMessageId], …], ?2 now. */
+  markDeliveriesSent: `UPDATE deliveries SET status = 'sent', provider_message_id = j.value ->> 1, sent_at = ?2
+    FROM json_each(?1) AS j WHERE deliveries.id = j.value ->> 0 AND deliveries.status = 'claimed'`,
+
+  /** ?1 JSON [[subscriptionId, nextDueAt | null], …], ?2 now, ?3 batch id. Idempotent via batch_id. */
+  advanceSubscriptions: `UPDATE subscriptions SET next_part = next_part + 1, batch_id = NULL, last_sent_at = ?2,
+      updated_at = ?2, due_at = CASE WHEN status = 'active' THEN j.value ->> 1 END
+    FROM json_each(?1) AS j WHERE subscriptions.id = j.value ->> 0 AND subscriptions.batch_id = ?3`,
+
+  /** ?1 batch id, ?2 now. */
+  markBatchSent: `UPDATE batches SET status = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1`,
+
+  /** ?1 batch id, ?2 lease until, ?3 error. Unknown outcome: retried later under the same key. */
+  postponeBatch: `UPDATE batches SET lease_until = ?2, last_error = ?3 WHERE id = ?1 AND status = 'claimed'`,
+
+  /** ?1 JSON [deliveryId, …]: members put back (outside the send window, or their part is gone). */
+  deleteDeliveries: `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'claimed'`,
+  /** ?1 JSON [[subscriptionId, dueAt | null], …], ?2 now, ?3 batch id. */
+  rescheduleSubscriptions: `UPDATE subscriptions SET batch_id = NULL, updated_at = ?2,
+      due_at = CASE WHEN status = 'active' THEN j.value ->> 1 END
+    FROM json_each(?1) AS j WHERE subscriptions.id = j.value ->> 0 AND subscriptions.batch_id = ?3`,
+
+  /** Release a batch the provider definitely did not accept: its rows go back to the due index as they were. */
+  releaseDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'`,
+  releaseSubscriptions: `UPDATE subscriptions SET batch_id = NULL WHERE batch_id = ?1`,
+  deleteBatch: `DELETE FROM batches WHERE id = ?1`,
+
+  /** ?1 batch id, ?2 now, ?3 error, ?4 retry at: rejected by the provider; readers retried much later. */
+  failDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'`,
+  failSubscriptions: `UPDATE subscriptions SET batch_id = NULL, due_at = CASE WHEN status = 'active' THEN ?4 END,
+      updated_at = ?2 WHERE batch_id = ?1`,
+  failBatch: `UPDATE batches SET status = 'failed', last_error = ?3, sent_at = ?2 WHERE id = ?1`,
+
+  /** Part counts as last seen, to wake caught-up readers once when a series grows. */
+  seriesState: `SELECT series, part_count AS partCount FROM series_state`,
+  /** ?1 series, ?2 part count, ?3 now. */
+  wakeCaughtUp: `UPDATE subscriptions SET due_at = ?3, updated_at = ?3
+    WHERE series = ?1 AND status = 'active' AND due_at IS NULL AND batch_id IS NULL AND next_part <= ?2`,
+  saveSeriesState: `INSERT INTO series_state (series, part_count, updated_at) VALUES (?1, ?2, ?3)
+    ON CONFLICT (series) DO UPDATE SET part_count = excluded.part_count, updated_at = excluded.updated_at`,
+
+  /** Dry run: what is due, per part, without claiming. ?2 now. */
+  dueByPart: `SELECT series, next_part AS partNumber, count(*) AS due FROM subscriptions WHERE ${DUE}
+    GROUP BY series, next_part`,
+  dueByPartForSubscriber: `SELECT series, next_part AS partNumber, count(*) AS due FROM subscriptions
+    WHERE subscriber_id = ?1 AND ${DUE} GROUP BY series, next_part`,
+} as const;
+
+export interface BatchMember {
+  id: number;
+  subscriptionId: number;
+  subscriberId: number;
+  series: string;
+  partNumber: number;
+  toEmail: string;
+  toName: string | null;
+  timezone: string | null;
+}

@@ -1,0 +1,29 @@
+/** The Worker's bindings, as declared in wrangler.toml and .dev.vars. */
+export interface Env {
+  DB: D1Database;
+  DELIVERY_QUEUE?: Queue<DeliveryMessage>;
+  SIGNUP_LIMITER?: RateLimit;
+
+  PUBLIC_URL: string;
+  MAIL_FROM: string;
+  POSTAL_ADDRESS: string;
+  UNSUBSCRIBE_MAILTO?: string;
+  DEFAULT_SERIES?: string;
+  /** Provider calls one cycle may make inline (free plan: 50 subrequests per invocation). */
+  SEND_BATCHES_PER_RUN?: string;
+  SEND_CONCURRENCY?: string;
+  /** Provider calls per second within one invocation; Resend's default team limit is 5. "0" = unpaced. */
+  PROVIDER_RPS?: string;
+
+  ADMIN_TOKEN?: string;
+  SIGNING_SECRET?: string;
+  RESEND_API_KEY?: string;
+  RESEND_BASE_URL?: string;
+  TURNSTILE_SECRET?: string;
+  TURNSTILE_SITE_KEY?: string;
+}
+
+/** One queue message = one claimed batch to send (see worker/delivery/). */
+export interface DeliveryMessage {
+  batchId: string;
+}

@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./app-env";
+import { runScheduledCycle } from "./delivery";
+import { consumeDeliveryMessages } from "./delivery/queue-consumer";
+import type { DeliveryMessage, Env } from "./env";
+import { AppError } from "./errors";
+import { errorResponse } from "./routes/error-response";
+import { adminRoutes } from "./routes/admin";
+import { seriesPageRoutes } from "./routes/series-pages";
+import { signupRoutes } from "./routes/signup";
+import { unsubscribeRoutes } from "./routes/unsubscribe";
+
+const app = new Hono<AppEnv>()
+  .use(requestId())
+  .use(secureHeaders())
+  .route("/", signupRoutes)
+  .route("/", unsubscribeRoutes)
+  .route("/", seriesPageRoutes)
+  .route("/admin", adminRoutes)
+  .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))
+  .onError((error, c) => errorResponse(c, error instanceof HTTPException ? error : unexpected(error)));
+
+function unexpected(error: unknown): AppError {
+  console.error("unhandled error", error);
+  return new AppError("INTERNAL", "Something went wrong on our side. Please try again.");
+}
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(runScheduledCycle(env).then((summary) => console.log("delivery cycle", JSON.stringify(summary))));
+  },
+  async queue(batch, env) {
+    await consumeDeliveryMessages(batch, env);
+  },
+} satisfies ExportedHandler<Env, DeliveryMessage>;

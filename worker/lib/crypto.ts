@@ -1,0 +1,54 @@
+const encoder = new TextEncoder();
+
+export function base64url(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let binary = "";
+  for (const byte of view) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function fromBase64url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  try {
+    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/** HMAC-SHA256 key, imported once per secret per isolate (importKey is the slow part). */
+export function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function hmacSign(secret: string, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+}
+
+/** Constant-time check (crypto.subtle.verify compares in constant time). */
+export async function hmacVerify(secret: string, message: string, signature: Uint8Array): Promise<boolean> {
+  return crypto.subtle.verify("HMAC", await hmacKey(secret), signature, encoder.encode(message));
+}
+
+/** Keyed hash for values we must be able to match later but should not store (IP, user agent). */
+export async function keyedHash(secret: string, value: string): Promise<string> {
+  return base64url(await hmacSign(secret, `hash:${value}`));
+}
+
+/** Constant-time string equality for bearer tokens: compares HMACs of both, so lengths leak nothing. */
+export async function timingSafeEqualStrings(a: string, b: string): Promise<boolean> {
+  const secret = "nextpart-compare";
+  const [ha, hb] = await Promise.all([hmacSign(secret, a), hmacSign(secret, b)]);
+  return crypto.subtle.timingSafeEqual(ha, hb);
+}

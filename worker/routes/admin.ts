@@ -1,0 +1,139 @@
+import { zValidator } from "@hono/zod-validator";
+import { desc, eq, lt } from "drizzle-orm";
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { outbox, subscriberStatuses, subscribers } from "../../db/schema";
+import type { AppEnv } from "../app-env";
+import { readConfig } from "../config";
+import { findSeries } from "../content/catalog";
+import { getDb } from "../db";
+import { createDeliveryContext, cycleOptions } from "../delivery";
+import { runDeliveryCycle } from "../delivery/cycle";
+import { AppError } from "../errors";
+import { timingSafeEqualStrings } from "../lib/crypto";
+import { emailAddressSchema, emailKey } from "../subscribers/email-address";
+import { listSubscribers } from "../subscribers/list-subscribers";
+
+/** Every validation failure answers 400 with the first problem, in our one error shape. */
+const invalid = (result: { success: boolean; error?: { issues: { message: string; path: PropertyKey[] }[] } }) => {
+  if (!result.success) {
+    const issue = result.error!.issues[0]!;
+    throw new AppError("BAD_REQUEST", `${issue.path.join(".") || "body"}: ${issue.message}`, result.error!.issues);
+  }
+};
+
+const cursorSchema = z.string().regex(/^\d{1,15}$/, "must be a cursor from a previous page").transform(Number);
+const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
+
+export const adminRoutes = new Hono<AppEnv>();
+
+adminRoutes.use(
+  "/api/*",
+  bearerAuth({
+    verifyToken: async (token, c) => {
+      const expected = readConfig(c.env).adminToken;
+      return expected !== undefined && (await timingSafeEqualStrings(token, expected));
+    },
+    noAuthenticationHeader: { message: { error: { code: "UNAUTHORIZED", message: "Send Authorization: Bearer <ADMIN_TOKEN>." } } },
+    invalidAuthenticationHeader: { message: { error: { code: "UNAUTHORIZED", message: "Malformed Authorization header." } } },
+    invalidToken: { message: { error: { code: "UNAUTHORIZED", message: "Wrong admin token." } } },
+  }),
+);
+
+adminRoutes.get(
+  "/api/outbox",
+  zValidator("query", z.object({ limit: limitSchema, cursor: cursorSchema.optional(), to: z.string().max(320).optional() }), invalid),
+  async (c) => {
+    const { limit, cursor, to } = c.req.valid("query");
+    const db = getDb(c.env.DB);
+    const rows = await db
+      .select()
+      .from(outbox)
+      .where(cursor !== undefined ? lt(outbox.createdAt, cursor) : undefined)
+      .orderBy(desc(outbox.createdAt))
+      .limit(limit + 1);
+    const wanted = to?.toLowerCase();
+    const messages = rows.slice(0, limit).filter((row) => !wanted || row.to.toLowerCase() === wanted);
+    return c.json({
+      messages: messages.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() })),
+      nextCursor: rows.length > limit ? String(rows[limit - 1]!.createdAt) : null,
+    });
+  },
+);
+
+adminRoutes.get(
+  "/api/subscribers",
+  zValidator(
+    "query",
+    z.object({
+      q: z.string().max(200).optional(),
+      status: z.enum(subscriberStatuses).optional(),
+      cursor: cursorSchema.optional(),
+      limit: limitSchema,
+    }),
+    invalid,
+  ),
+  async (c) => c.json(await listSubscribers(getDb(c.env.DB), c.req.valid("query"))),
+);
+
+const sendSchema = z
+  .object({
+    dryRun: z.boolean().default(false),
+    /** An email address or a subscriber id: only that reader. */
+    subscriber: z.union([z.number().int().positive(), z.string().min(1).max(320)]).optional(),
+    series: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+adminRoutes.post(
+  "/api/send",
+  bodyLimit({
+    maxSize: 4 * 1024,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", "That request is too large.");
+    },
+  }),
+  async (c) => {
+    const raw = (await c.req.text()).trim();
+    let body: unknown = {};
+    if (raw) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw new AppError("BAD_REQUEST", "The body must be JSON, e.g. {\"dryRun\": true}.");
+      }
+    }
+    const parsed = sendSchema.safeParse(body);
+    invalid(parsed);
+    const input = parsed.data!;
+    if (input.series !== undefined && !findSeries(input.series)) {
+      throw new AppError("BAD_REQUEST", `series: no series "${input.series}" in the catalog.`);
+    }
+    let subscriberId: number | undefined;
+    if (input.subscriber !== undefined) {
+      subscriberId = await resolveSubscriber(c.env.DB, input.subscriber);
+    }
+    const ctx = createDeliveryContext(c.env);
+    const summary = await runDeliveryCycle(
+      ctx,
+      cycleOptions(c.env, { dryRun: input.dryRun, filter: { series: input.series, subscriberId } }),
+    );
+    return c.json(summary);
+  },
+);
+
+async function resolveSubscriber(d1: D1Database, subscriber: number | string): Promise<number> {
+  const db = getDb(d1);
+  if (typeof subscriber === "number" || /^\d+$/.test(subscriber)) {
+    const row = await db.query.subscribers.findFirst({ where: eq(subscribers.id, Number(subscriber)) });
+    if (!row) throw new AppError("NOT_FOUND", `subscriber: no subscriber with id ${subscriber}.`);
+    return row.id;
+  }
+  const address = emailAddressSchema.safeParse(subscriber);
+  if (!address.success) throw new AppError("BAD_REQUEST", "subscriber: must be an email address or a subscriber id.");
+  const row = await db.query.subscribers.findFirst({ where: eq(subscribers.emailKey, emailKey(address.data)) });
+  if (!row) throw new AppError("NOT_FOUND", "subscriber: no subscriber with that email address.");
+  return row.id;
+}

@@ -1,0 +1,42 @@
+import type { Context } from "hono";
+import type { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app-env";
+import { AppError, type ErrorCode } from "../errors";
+import { wantsJson } from "../lib/respond";
+import { MessagePage } from "../pages/message-page";
+
+const codeForStatus: Record<number, ErrorCode> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "RATE_LIMITED",
+};
+
+/** One error shape: `{ error: { code, message, requestId } }` for API clients, a friendly page for browsers. */
+export function errorResponse(c: Context<AppEnv>, error: HTTPException) {
+  // Hono's own middleware (bearer auth, csrf) answers with a ready-made response: keep it, except for CSRF.
+  if (!(error instanceof AppError) && error.res && error.status === 401) return error.res;
+  const code = error instanceof AppError ? error.code : (codeForStatus[error.status] ?? "INTERNAL");
+  const message =
+    error instanceof AppError
+      ? error.message
+      : error.status === 403
+        ? "This form was sent from another site. Please use the form on this site."
+        : error.message || "The request could not be handled.";
+  const status = error.status;
+  if (wantsJson(c) || c.req.path.startsWith("/admin/api/")) {
+    return c.json({ error: { code, message, requestId: c.get("requestId") } }, status);
+  }
+  return c.html(
+    <MessagePage title={status === 404 ? "Not found" : status === 429 ? "Slow down" : "Something is not right"}>
+      <p>{message}</p>
+      <p>
+        <a href="/">Back to the start</a>
+      </p>
+    </MessagePage>,
+    status,
+  );
+}

@@ -1,0 +1,80 @@
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { eq } from "drizzle-orm";
+import { subscribers } from "../../db/schema";
+import type { AppEnv } from "../app-env";
+import { readConfig } from "../config";
+import { findSeries } from "../content/catalog";
+import { getDb } from "../db";
+import { AppError } from "../errors";
+import { createMailer } from "../mail";
+import { MessagePage } from "../pages/message-page";
+import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
+import { subscribe } from "../subscribers/subscribe";
+import { unsubscribe } from "../subscribers/unsubscribe";
+import { verifyToken, type TokenClaims } from "../tokens";
+
+export const unsubscribeRoutes = new Hono<AppEnv>();
+
+/**
+ * No CSRF origin check here: mailbox providers POST the RFC 8058 one-click body with no Origin and no cookies.
+ * The signed token in the URL is what authorizes the request.
+ */
+const smallBody = bodyLimit({
+  maxSize: 4 * 1024,
+  onError: () => {
+    throw new AppError("PAYLOAD_TOO_LARGE", "That request is too large.");
+  },
+});
+
+async function claimsFrom(c: Context<AppEnv>): Promise<TokenClaims> {
+  const check = await verifyToken(readConfig(c.env).signingSecret, c.req.param("token") ?? "", "unsubscribe");
+  if (!check.ok) {
+    throw new AppError("INVALID_TOKEN", "This unsubscribe link is not valid. Please copy the whole link from the email.");
+  }
+  return check.claims;
+}
+
+const seriesTitle = (slug: string) => findSeries(slug)?.title ?? "this newsletter";
+
+unsubscribeRoutes.get("/unsubscribe/:token", async (c) => {
+  const claims = await claimsFrom(c);
+  const reader = await getDb(c.env.DB).query.subscribers.findFirst({ where: eq(subscribers.id, claims.subscriberId) });
+  if (!reader) throw new AppError("NOT_FOUND", "We could not find this subscription.");
+  const token = c.req.param("token");
+  if (reader.status === "unsubscribed") return c.html(<UnsubscribedPage token={token} seriesTitle={seriesTitle(claims.series)} />);
+  return c.html(<UnsubscribePage token={token} seriesTitle={seriesTitle(claims.series)} email={reader.email} />);
+});
+
+unsubscribeRoutes.post("/unsubscribe/:token", smallBody, async (c) => {
+  const claims = await claimsFrom(c);
+  const contentType = c.req.header("content-type") ?? "";
+  const body = contentType.includes("form") ? await c.req.parseBody() : {};
+  const oneClick = body["List-Unsubscribe"] === "One-Click";
+  const result = await unsubscribe(getDb(c.env.DB), c.env.DB, claims.subscriberId, oneClick ? "one-click" : "link");
+  if (result === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription.");
+  if (oneClick) return c.text("Unsubscribed", 200);
+  return c.html(<UnsubscribedPage token={c.req.param("token")} seriesTitle={seriesTitle(claims.series)} />);
+});
+
+/** From the "you are unsubscribed" page: starts a new double opt-in (a forwarded email must not resubscribe). */
+unsubscribeRoutes.post("/resubscribe/:token", smallBody, async (c) => {
+  const claims = await claimsFrom(c);
+  const db = getDb(c.env.DB);
+  const reader = await db.query.subscribers.findFirst({ where: eq(subscribers.id, claims.subscriberId) });
+  const series = findSeries(claims.series);
+  if (!reader || !series) throw new AppError("NOT_FOUND", "We could not find this subscription.");
+  const config = readConfig(c.env);
+  await subscribe(db, config, createMailer(c.env, config), {
+    email: reader.email,
+    series,
+    form: "resubscribe",
+    ip: c.req.header("cf-connecting-ip"),
+    userAgent: c.req.header("user-agent")?.slice(0, 512),
+  });
+  return c.html(
+    <MessagePage title="Check your inbox" siteName={series.title}>
+      <p>We sent you a link to confirm. Once you click it, the series picks up where you left off.</p>
+    </MessagePage>,
+  );
+});

@@ -1,0 +1,15 @@
+/** Server-side Turnstile check (there is no binding: POST to siteverify). */
+export async function verifyTurnstile(secret: string, token: string | undefined, ip: string | undefined): Promise<boolean> {
+  if (!token) return false;
+  const body = new FormData();
+  body.set("secret", secret);
+  body.set("response", token);
+  if (ip) body.set("remoteip", ip);
+  try {
+    const response = await fetch("https://challenges.cloudflare.com/turnstile/v0/siteverify", { method: "POST", body });
+    const outcome = (await response.json()) as { success?: boolean };
+    return outcome.success === true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,53 @@
+import { base64url, fromBase64url, hmacSign, hmacVerify } from "./lib/crypto";
+
+/**
+ * Signed links: `<payload>.<signature>`, payload = base64url("purpose|subscriberId|series|expiresAt").
+ * The purpose is inside the signed text, so a confirm token can never unsubscribe (and vice versa).
+ * Unsubscribe tokens never expire (links in old emails must keep working) and are deterministic,
+ * so a retried batch is byte-identical.
+ */
+export type TokenPurpose = "confirm" | "unsubscribe";
+
+export interface TokenClaims {
+  purpose: TokenPurpose;
+  subscriberId: number;
+  series: string;
+}
+
+export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export async function signToken(secret: string, claims: TokenClaims, expiresAt = 0): Promise<string> {
+  const payload = base64url(
+    encoder.encode([claims.purpose, claims.subscriberId, claims.series, expiresAt].join("|")),
+  );
+  return `${payload}.${base64url(await hmacSign(secret, payload))}`;
+}
+
+export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: "invalid" | "expired" };
+
+export async function verifyToken(
+  secret: string,
+  token: string,
+  purpose: TokenPurpose,
+  now = Date.now(),
+): Promise<TokenCheck> {
+  if (token.length > 512) return { ok: false, reason: "invalid" };
+  const [payload, signatureText, extra] = token.split(".");
+  if (!payload || !signatureText || extra !== undefined) return { ok: false, reason: "invalid" };
+  const signature = fromBase64url(signatureText);
+  const payloadBytes = fromBase64url(payload);
+  if (!signature || !payloadBytes) return { ok: false, reason: "invalid" };
+  if (!(await hmacVerify(secret, payload, signature))) return { ok: false, reason: "invalid" };
+
+  const [tokenPurpose, id, series, expires] = decoder.decode(payloadBytes).split("|");
+  const subscriberId = Number(id);
+  const expiresAt = Number(expires);
+  if (tokenPurpose !== purpose || !Number.isSafeInteger(subscriberId) || !series || !Number.isFinite(expiresAt)) {
+    return { ok: false, reason: "invalid" };
+  }
+  if (expiresAt !== 0 && expiresAt < now) return { ok: false, reason: "expired" };
+  return { ok: true, claims: { purpose, subscriberId, series } };
+}
