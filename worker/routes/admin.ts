@@ -33,7 +33,7 @@ adminRoutes.use(
   "/api/*",
   bearerAuth({
     verifyToken: async (token, c) => {
-      const expected = readConfig(c.env).adminToken;
+      const expected = readConfig(c.env as AppEnv["Bindings"]).adminToken;
       return expected !== undefined && (await timingSafeEqualStrings(token, expected));
     },
     noAuthenticationHeader: { message: { error: { code: "UNAUTHORIZED", message: "Send Authorization: Bearer <ADMIN_TOKEN>." } } },

@@ -1,0 +1,72 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+
+/**
+ * Starts the Worker under `wrangler dev` on 127.0.0.1 with local D1 migrated: shared by `npm start`,
+ * the browser test and `npm run bench`. Must be run through npm/npx so wrangler gets Node 22.
+ */
+export interface LocalWorkerOptions {
+  port: number;
+  /** Folder for local D1 state (default: wrangler's .wrangler/state). */
+  persistTo?: string;
+  vars?: Record<string, string>;
+  /** Print wrangler's output. */
+  verbose?: boolean;
+}
+
+export interface LocalWorker {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const quietEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+
+export function applyLocalMigrations(persistTo?: string) {
+  const args = ["wrangler", "d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+  const result = spawnSync("npx", args, { env: { ...quietEnv, CI: "true" }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export function executeLocalSql(sql: string, persistTo?: string) {
+  const args = ["wrangler", "d1", "execute", "DB", "--local", "--command", sql, ...(persistTo ? ["--persist-to", persistTo] : [])];
+  const result = spawnSync("npx", args, { env: quietEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`SQL failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--test-scheduled", "--show-interactive-dev-session=false"];
+  if (options.persistTo) args.push("--persist-to", options.persistTo);
+  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  const child = spawn("npx", args, { env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  if (options.verbose) {
+    child.stdout!.pipe(process.stdout);
+    child.stderr!.pipe(process.stderr);
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
+  const url = `http://127.0.0.1:${options.port}`;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+    await new Promise((resolve) => child.once("exit", resolve));
+  };
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/p/unknown-series-probe`);
+      if (res.status === 404) return { url, process: child, stop };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await stop();
+  throw new Error("wrangler dev did not start within 60 s");
+}
