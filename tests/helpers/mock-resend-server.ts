@@ -36,46 +36,52 @@ export interface MockResend {
   close(): Promise<void>;
 }
 
-export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}): Promise<MockResend> {
-  let faults: Faults = {};
-  let random = mulberry32(1);
-  let accepted: AcceptedEmail[] = [];
-  let stats = { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0 };
-  let keys = new Map<string, { payload: string; ids: string[] }>();
-  let seq = 0;
-
-  const reset = () => {
-    faults = {};
-    random = mulberry32(1);
-    accepted = [];
-    keys = new Map();
-    stats = { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0 };
+/** Each test file may use its own namespace (base URL `${url}/t/<name>`), so parallel files don't collide. */
+function createState() {
+  return {
+    faults: {} as Faults,
+    random: mulberry32(1),
+    accepted: [] as AcceptedEmail[],
+    stats: { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0 },
+    keys: new Map<string, { payload: string; ids: string[] }>(),
+    seq: 0,
   };
+}
+
+export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}): Promise<MockResend> {
+  const states = new Map<string, ReturnType<typeof createState>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
+    const scoped = /^\/t\/([^/]+)(\/.*)$/.exec(req.url ?? "");
+    const namespace = scoped ? scoped[1]! : "";
+    const url = scoped ? scoped[2]! : req.url;
+    if (!states.has(namespace)) states.set(namespace, createState());
+    const state = states.get(namespace)!;
+    const reset = () => states.set(namespace, createState());
+    const { stats, keys, accepted } = state;
     const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(value));
     };
-    if (req.url === "/__reset" && req.method === "POST") return reset(), send(200, { ok: true });
-    if (req.url === "/__control" && req.method === "POST") {
-      faults = JSON.parse(body || "{}") as Faults;
-      random = mulberry32(faults.seed ?? 1);
+    if (url === "/__reset" && req.method === "POST") return reset(), send(200, { ok: true });
+    if (url === "/__control" && req.method === "POST") {
+      state.faults = JSON.parse(body || "{}") as Faults;
+      state.random = mulberry32(state.faults.seed ?? 1);
       return send(200, { ok: true });
     }
-    if (req.url === "/__stats") return send(200, stats);
-    if (req.url === "/__sent") {
+    if (url === "/__stats") return send(200, stats);
+    if (url === "/__sent") {
       return send(200, accepted.map(({ html, text, ...rest }) => (options.keepBodies === false ? rest : { ...rest, html, text })));
     }
-    if (req.method !== "POST" || (req.url !== "/emails/batch" && req.url !== "/emails")) {
+    if (req.method !== "POST" || (url !== "/emails/batch" && url !== "/emails")) {
       return send(404, { name: "not_found", message: "Unknown endpoint", statusCode: 404 });
     }
     stats.requests += 1;
     if (!String(req.headers.authorization ?? "").startsWith("Bearer ")) {
       return send(401, { name: "missing_api_key", message: "Missing API key", statusCode: 401 });
     }
-    const isBatch = req.url === "/emails/batch";
+    const isBatch = url === "/emails/batch";
     if (isBatch) stats.batchRequests += 1;
     const emails = (isBatch ? JSON.parse(body) : [JSON.parse(body)]) as Record<string, unknown>[];
     if (!Array.isArray(emails) || emails.length === 0 || emails.length > 100) {
@@ -93,7 +99,8 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
         return send(200, isBatch ? { data: earlier.ids.map((id) => ({ id })) } : { id: earlier.ids[0] });
       }
     }
-    const roll = random();
+    const faults = state.faults;
+    const roll = state.random();
     if (roll < (faults.error500 ?? 0)) {
       stats.faults500 += 1;
       return send(500, { name: "internal_server_error", message: "Injected 500", statusCode: 500 });
@@ -114,7 +121,7 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
         headers: (email.headers ?? {}) as Record<string, string>,
         html: options.keepBodies === false ? "" : String(email.html ?? ""),
         text: options.keepBodies === false ? "" : String(email.text ?? ""),
-        seq: seq++,
+        seq: state.seq++,
         acceptedAt: now,
       });
     });

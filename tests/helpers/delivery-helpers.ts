@@ -1,0 +1,107 @@
+import { env } from "cloudflare:workers";
+import { inject } from "vitest";
+import { readConfig } from "../../worker/config";
+import type { DeliveryContext } from "../../worker/delivery/context";
+import { D1Meter } from "../../worker/delivery/d1-meter";
+import { runDeliveryCycle, type CycleOptions } from "../../worker/delivery/cycle";
+import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
+import { createResendMailer } from "../../worker/mail/resend-mailer";
+import type { Mailer } from "../../worker/mail";
+import type { Faults } from "./mock-resend-server";
+
+export const HOUR = 60 * 60 * 1000;
+export const DAY = 24 * HOUR;
+
+/** A per-file namespace on the shared mock Resend server (tests/setup/global-setup.ts). */
+export function mockResend(namespace: string) {
+  const base = `${inject("resendUrl")}/t/${namespace}`;
+  const call = async (path: string, init?: RequestInit) => (await fetch(`${base}${path}`, init)).json();
+  return {
+    base,
+    mailer: (timeoutMs = 2_000): Mailer => createResendMailer("re_test_key", base, timeoutMs),
+    reset: () => call("/__reset", { method: "POST" }),
+    faults: (faults: Faults) => call("/__control", { method: "POST", body: JSON.stringify(faults) }),
+    sent: () => call("/__sent") as Promise<{ to: string; subject: string; key: string | null; headers: Record<string, string>; html: string; text: string; seq: number; acceptedAt: number }[]>,
+    stats: () => call("/__stats") as Promise<Record<string, number>>,
+  };
+}
+
+export function deliveryContext(now: number, mailer: Mailer = createOutboxMailer(env.DB), hooks?: DeliveryContext["hooks"]): DeliveryContext {
+  return { meter: new D1Meter(env.DB), config: readConfig(env), mailer, now, hooks };
+}
+
+export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptions => ({
+  batchSize: 100,
+  maxBatches: 1000,
+  concurrency: 2,
+  providerRps: 0,
+  ...overrides,
+});
+
+export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, hooks?: DeliveryContext["hooks"]) {
+  return runDeliveryCycle(deliveryContext(now, mailer, hooks), inlineOptions(overrides));
+}
+
+export interface SeedOptions {
+  series: string;
+  count: number;
+  /** Distinguishes readers of one seeding from another's. */
+  prefix: string;
+  nextPart?: number;
+  dueAt?: number | null;
+  timezone?: string | null;
+  status?: "active" | "paused" | "pending";
+}
+
+/** Active readers subscribed to a series, inserted with two statements whatever the count. */
+export async function seedReaders(options: SeedOptions): Promise<void> {
+  const { series, count, prefix } = options;
+  const status = options.status ?? "active";
+  await env.DB.batch([
+    env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+       INSERT INTO subscribers (email, email_key, name, status, timezone, created_at, updated_at, confirmed_at)
+       SELECT ?2 || i || '@example.com', ?2 || i || '@example.com', 'Reader ' || i, ?3, ?4, 0, 0, 0 FROM n`,
+    ).bind(count, prefix, status === "pending" ? "pending" : "active", options.timezone ?? null),
+    env.DB.prepare(
+      `INSERT INTO subscriptions (subscriber_id, series, status, next_part, due_at, created_at, updated_at)
+       SELECT id, ?1, ?2, ?3, ?4, 0, 0 FROM subscribers WHERE email_key LIKE ?5 || '%'`,
+    ).bind(series, status, options.nextPart ?? 1, options.dueAt === undefined ? 0 : options.dueAt, prefix),
+  ]);
+}
+
+export async function subscriptionsOf(prefix: string) {
+  const { results } = await env.DB.prepare(
+    `SELECT s.id, p.email, s.series, s.status, s.next_part AS nextPart, s.due_at AS dueAt, s.batch_id AS batchId
+     FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE p.email_key LIKE ?1 || '%' ORDER BY s.id`,
+  )
+    .bind(prefix)
+    .all<{ id: number; email: string; series: string; status: string; nextPart: number; dueAt: number | null; batchId: string | null }>();
+  return results;
+}
+
+export async function deliveriesOf(prefix: string) {
+  const { results } = await env.DB.prepare(
+    `SELECT d.to_email AS email, d.series, d.part_number AS partNumber, d.status, d.sent_at AS sentAt, d.provider_message_id AS providerId
+     FROM deliveries d JOIN subscribers p ON p.id = d.subscriber_id WHERE p.email_key LIKE ?1 || '%' ORDER BY d.id`,
+  )
+    .bind(prefix)
+    .all<{ email: string; series: string; partNumber: number; status: string; sentAt: number | null; providerId: string | null }>();
+  return results;
+}
+
+/** Emails in the local outbox for readers of a prefix, oldest first. */
+export async function outboxOf(prefix: string) {
+  const { results } = await env.DB.prepare(
+    `SELECT "to", subject, headers, html, text, idempotency_key AS key FROM outbox WHERE "to" LIKE ?1 || '%' ORDER BY created_at, rowid`,
+  )
+    .bind(prefix)
+    .all<{ to: string; subject: string; headers: string; html: string; text: string; key: string }>();
+  return results;
+}
+
+/** Tests in one file share D1: start each delivery test from empty tables. */
+export async function resetDatabase() {
+  const tables = ["events", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox"];
+  await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+}
