@@ -149,6 +149,8 @@ export const events = sqliteTable(
   },
   (t) => [
     index("events_subscriber_id_idx").on(t.subscriberId, t.createdAt),
+    // Also serves the foreign-key check when a delivery row is deleted (released or put-back batches).
+    index("events_delivery_id_idx").on(t.deliveryId),
     index("events_type_created_at_idx").on(t.type, t.createdAt),
   ],
 );

@@ -57,6 +57,7 @@ CREATE TABLE `events` (
 );
 --> statement-breakpoint
 CREATE INDEX `events_subscriber_id_idx` ON `events` (`subscriber_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `events_delivery_id_idx` ON `events` (`delivery_id`);--> statement-breakpoint
 CREATE INDEX `events_type_created_at_idx` ON `events` (`type`,`created_at`);--> statement-breakpoint
 CREATE TABLE `outbox` (
 	`id` text PRIMARY KEY NOT NULL,

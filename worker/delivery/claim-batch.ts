@@ -71,7 +71,7 @@ async function putBackMembers(
     meter.db.prepare(sql.deleteDeliveries).bind(JSON.stringify(putBack.map((p) => p.member.id))),
     meter.db
       .prepare(sql.rescheduleSubscriptions)
-      .bind(JSON.stringify(putBack.map((p) => [p.member.subscriptionId, p.dueAt])), now, batchId),
+      .bind(JSON.stringify(Object.fromEntries(putBack.map((p) => [p.member.subscriptionId, p.dueAt]))), now, batchId),
   ];
   if (batchIsEmpty) statements.push(meter.db.prepare(sql.deleteBatch).bind(batchId));
   await meter.batch(statements);

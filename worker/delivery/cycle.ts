@@ -106,7 +106,11 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
       tally(outcome);
     }
 
-    if (options.queue && !stop) {
+    // Most ticks find nothing due: one index probe instead of a claim transaction.
+    const anyDue = (await ctx.meter.all(ctx.meter.db.prepare(sql.anyDue).bind(null, ctx.now))).length > 0;
+    if (!anyDue || stop) {
+      // nothing to claim
+    } else if (options.queue) {
       await queueDueBatches(ctx, options, summary);
     } else {
       const worker = async () => {

@@ -17,6 +17,9 @@ export const sql = {
   claimDueForSubscriber: `UPDATE subscriptions SET batch_id = ?1, updated_at = ?2
     WHERE id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?4 AND ${DUE} LIMIT ?3)`,
 
+  /** ?2 now. One index probe: an idle tick stops here instead of opening a claim transaction. */
+  anyDue: `SELECT 1 AS due FROM subscriptions WHERE ${DUE} LIMIT 1`,
+
   /** ?1 batch id, ?2 now. One delivery per claimed row, recipient snapshotted for byte-identical retries. */
   insertDeliveries: `INSERT INTO deliveries
       (subscription_id, subscriber_id, series, part_number, batch_id, status, to_email, to_name, timezone, created_at)
@@ -44,14 +47,18 @@ export const sql = {
   /** ?1 now, ?2 limit: batches whose owner died or whose provider answer was unknown. */
   expiredBatches: `SELECT id FROM batches WHERE status = 'claimed' AND lease_until <= ?1 ORDER BY lease_until LIMIT ?2`,
 
-  /** ?1 JSON [[deliveryId, providerMessageId], …], ?2 now. */
-  markDeliveriesSent: `UPDATE deliveries SET status = 'sent', provider_message_id = j.value ->> 1, sent_at = ?2
-    FROM json_each(?1) AS j WHERE deliveries.id = j.value ->> 0 AND deliveries.status = 'claimed'`,
+  /**
+   * ?1 JSON {"deliveryId": "providerMessageId", …}, ?2 now, ?3 batch id. Rows are found through the batch index
+   * and their values looked up by key (an UPDATE … FROM json_each join would scan the table instead).
+   */
+  markDeliveriesSent: `UPDATE deliveries SET status = 'sent', sent_at = ?2,
+      provider_message_id = json_extract(?1, '$."' || id || '"')
+    WHERE batch_id = ?3 AND status = 'claimed'`,
 
-  /** ?1 JSON [[subscriptionId, nextDueAt | null], …], ?2 now, ?3 batch id. Idempotent via batch_id. */
+  /** ?1 JSON {"subscriptionId": nextDueAt | null, …}, ?2 now, ?3 batch id. Idempotent via batch_id. */
   advanceSubscriptions: `UPDATE subscriptions SET next_part = next_part + 1, batch_id = NULL, last_sent_at = ?2,
-      updated_at = ?2, due_at = CASE WHEN status = 'active' THEN j.value ->> 1 END
-    FROM json_each(?1) AS j WHERE subscriptions.id = j.value ->> 0 AND subscriptions.batch_id = ?3`,
+      updated_at = ?2, due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
+    WHERE batch_id = ?3`,
 
   /** ?1 batch id, ?2 now. */
   markBatchSent: `UPDATE batches SET status = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1`,
@@ -61,10 +68,10 @@ export const sql = {
 
   /** ?1 JSON [deliveryId, …]: members put back (outside the send window, or their part is gone). */
   deleteDeliveries: `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'claimed'`,
-  /** ?1 JSON [[subscriptionId, dueAt | null], …], ?2 now, ?3 batch id. */
+  /** ?1 JSON {"subscriptionId": dueAt | null, …}, ?2 now, ?3 batch id. */
   rescheduleSubscriptions: `UPDATE subscriptions SET batch_id = NULL, updated_at = ?2,
-      due_at = CASE WHEN status = 'active' THEN j.value ->> 1 END
-    FROM json_each(?1) AS j WHERE subscriptions.id = j.value ->> 0 AND subscriptions.batch_id = ?3`,
+      due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
+    WHERE batch_id = ?3 AND json_type(?1, '$."' || id || '"') IS NOT NULL`,
 
   /** Release a batch the provider definitely did not accept: its rows go back to the due index as they were. */
   releaseDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'`,

@@ -9,13 +9,15 @@ import { sql, type BatchMember } from "./queries";
  */
 export async function recordSentBatch(ctx: DeliveryContext, batchId: string, members: BatchMember[], ids: string[]) {
   const { meter, now } = ctx;
-  const sent = members.map((member, i) => [member.id, ids[i]]);
-  const next = members.map((member) => {
-    const series = findSeries(member.series);
-    return [member.subscriptionId, series ? dueAtForPart(series, member.partNumber + 1, now, member.timezone) : null];
-  });
+  const sent = Object.fromEntries(members.map((member, i) => [member.id, ids[i]]));
+  const next = Object.fromEntries(
+    members.map((member) => {
+      const series = findSeries(member.series);
+      return [member.subscriptionId, series ? dueAtForPart(series, member.partNumber + 1, now, member.timezone) : null];
+    }),
+  );
   await meter.batch([
-    meter.db.prepare(sql.markDeliveriesSent).bind(JSON.stringify(sent), now),
+    meter.db.prepare(sql.markDeliveriesSent).bind(JSON.stringify(sent), now, batchId),
     meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId),
     meter.db.prepare(sql.markBatchSent).bind(batchId, now),
   ]);

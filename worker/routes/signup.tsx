@@ -81,7 +81,7 @@ signupRoutes.post(
       if (!success) throw new AppError("RATE_LIMITED", "Too many signups from your network. Please try again in a minute.");
     }
 
-    const body = await readBody(c, json);
+    const body = await readBody(c);
     const parsed = subscribeSchema.safeParse(body);
     const series = parsed.success && parsed.data.series ? findSeries(parsed.data.series) : defaultSeries(c);
     if (!parsed.success || !series) {
@@ -125,9 +125,10 @@ signupRoutes.post(
   },
 );
 
-async function readBody(c: Context<AppEnv>, json: boolean): Promise<unknown> {
+/** Parsed by the request's own content type; the Accept header only chooses the answer's format. */
+async function readBody(c: Context<AppEnv>): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
-  if (json) {
+  if (type.includes("application/json")) {
     try {
       return await c.req.json();
     } catch {
@@ -138,7 +139,7 @@ async function readBody(c: Context<AppEnv>, json: boolean): Promise<unknown> {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the form as application/x-www-form-urlencoded or JSON.");
   }
   const form = await c.req.parseBody();
-  // Repeated fields arrive as arrays and files as File objects: neither is a valid value for any field.
+  // A repeated field keeps its last value (parseBody without `all`); files arrive as File objects: dropped.
   return Object.fromEntries(Object.entries(form).filter(([, value]) => typeof value === "string"));
 }
 

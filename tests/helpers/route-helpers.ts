@@ -1,0 +1,304 @@
+/**
+ * Shared helpers for the HTTP route tests (tests/routes/*). Everything goes through `SELF.fetch`, the
+ * Worker's real entry point, and reads D1 directly to check what a request changed.
+ *
+ * Storage with @cloudflare/vitest-plugin 1.5.0: each test FILE gets its own D1 (files never see each
+ * other's rows), but tests within one file share it (a row written by one test is still there in the next).
+ * So every test uses its own addresses (uniqueEmail) and its own client IP (uniqueIp: the signup rate limit
+ * is keyed by CF-Connecting-IP), and asserts on its own rows or on before/after counts, never on totals.
+ */
+import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { signToken, type TokenPurpose } from "../../worker/tokens";
+
+export const BASE = "https://news.example.com";
+export const ORIGIN = BASE;
+export const DEFAULT_SERIES = "origins-of-lead-change";
+export const ADMIN_TOKEN = "test-admin-token";
+
+/** A fresh, valid address: `<label>-<random>@example.com`. */
+export function uniqueEmail(label = "reader", domain = "example.com"): string {
+  return `${label}-${crypto.randomUUID().slice(0, 12)}@${domain}`;
+}
+
+/** A fresh client IP from TEST-NET-3 plus a random IPv6 tail, so no two tests share a rate-limit key. */
+export function uniqueIp(): string {
+  const hex = () => crypto.getRandomValues(new Uint16Array(1))[0]!.toString(16);
+  return `2001:db8:${hex()}:${hex()}:${hex()}:${hex()}:${hex()}:${hex()}`;
+}
+
+export interface PostOptions {
+  /** Defaults to a fresh uniqueIp(); pass a fixed one to exercise the rate limit. */
+  ip?: string;
+  /** Defaults to the site's own origin; null sends no Origin header. */
+  origin?: string | null;
+  headers?: Record<string, string>;
+}
+
+function baseHeaders(options: PostOptions, contentType: string | null): Headers {
+  const headers = new Headers(options.headers);
+  if (contentType && !headers.has("content-type")) headers.set("content-type", contentType);
+  const origin = options.origin === undefined ? ORIGIN : options.origin;
+  if (origin !== null && !headers.has("origin")) headers.set("origin", origin);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", options.ip ?? uniqueIp());
+  return headers;
+}
+
+export function url(path: string): string {
+  return path.startsWith("http") ? path : `${BASE}${path}`;
+}
+
+export function get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return SELF.fetch(url(path), { headers, redirect: "manual" });
+}
+
+/** application/x-www-form-urlencoded, as a browser posts the signup form. */
+export function postForm(
+  path: string,
+  fields: Record<string, string> | URLSearchParams | string,
+  options: PostOptions = {},
+): Promise<Response> {
+  const body = typeof fields === "string" ? fields : new URLSearchParams(fields).toString();
+  return SELF.fetch(url(path), {
+    method: "POST",
+    headers: baseHeaders(options, "application/x-www-form-urlencoded"),
+    body,
+    redirect: "manual",
+  });
+}
+
+/** A JSON API call; `body` may be a string to send exactly those bytes. */
+export function postJson(path: string, body: unknown, options: PostOptions = {}): Promise<Response> {
+  return SELF.fetch(url(path), {
+    method: "POST",
+    headers: baseHeaders(options, "application/json"),
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    redirect: "manual",
+  });
+}
+
+export function subscribeForm(fields: Record<string, string>, options: PostOptions = {}): Promise<Response> {
+  return postForm("/subscribe", fields, options);
+}
+
+export function subscribeJson(body: unknown, options: PostOptions = {}): Promise<Response> {
+  return postJson("/subscribe", body, options);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// D1 reads
+
+export interface OutboxRow {
+  id: string;
+  idempotencyKey: string | null;
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+  createdAt: number;
+}
+
+interface RawOutboxRow {
+  id: string;
+  idempotency_key: string | null;
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: string;
+  created_at: number;
+}
+
+const toOutboxRow = (row: RawOutboxRow): OutboxRow => ({
+  id: row.id,
+  idempotencyKey: row.idempotency_key,
+  from: row.from,
+  to: row.to,
+  subject: row.subject,
+  html: row.html,
+  text: row.text,
+  headers: JSON.parse(row.headers) as Record<string, string>,
+  createdAt: row.created_at,
+});
+
+/** Every email the local outbox mailer stored for this address (case-insensitive), oldest first. */
+export async function outboxFor(address: string): Promise<OutboxRow[]> {
+  const { results } = await env.DB.prepare(`SELECT * FROM outbox WHERE lower("to") = lower(?1) ORDER BY rowid`)
+    .bind(address)
+    .all<RawOutboxRow>();
+  return results.map(toOutboxRow);
+}
+
+export async function outboxCount(): Promise<number> {
+  return (await env.DB.prepare("SELECT count(*) AS n FROM outbox").first<{ n: number }>())!.n;
+}
+
+export async function countRows(table: "subscribers" | "subscriptions" | "consents" | "outbox" | "deliveries" | "events") {
+  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+}
+
+export interface SubscriberRow {
+  id: number;
+  email: string;
+  email_key: string;
+  name: string | null;
+  status: string;
+  timezone: string | null;
+  confirmed_at: number | null;
+  unsubscribed_at: number | null;
+}
+
+/** The subscriber whose unique key matches this address (keys are lower-cased). */
+export async function findSubscriber(address: string): Promise<SubscriberRow | null> {
+  return env.DB.prepare("SELECT * FROM subscribers WHERE email_key = lower(?1)").bind(address).first<SubscriberRow>();
+}
+
+export async function subscribersMatching(address: string): Promise<SubscriberRow[]> {
+  const { results } = await env.DB.prepare("SELECT * FROM subscribers WHERE lower(email) = lower(?1) OR email_key = lower(?1)")
+    .bind(address)
+    .all<SubscriberRow>();
+  return results;
+}
+
+export interface SubscriptionRow {
+  id: number;
+  subscriber_id: number;
+  series: string;
+  status: string;
+  next_part: number;
+  due_at: number | null;
+  batch_id: string | null;
+}
+
+export async function subscriptionsOf(subscriberId: number): Promise<SubscriptionRow[]> {
+  const { results } = await env.DB.prepare("SELECT * FROM subscriptions WHERE subscriber_id = ?1 ORDER BY id")
+    .bind(subscriberId)
+    .all<SubscriptionRow>();
+  return results;
+}
+
+export interface ConsentRow {
+  id: number;
+  subscriber_id: number;
+  series: string;
+  form: string;
+  consent_text_version: string;
+  ip_hash: string | null;
+  user_agent_hash: string | null;
+  created_at: number;
+  confirmed_at: number | null;
+}
+
+export async function consentsOf(subscriberId: number): Promise<ConsentRow[]> {
+  const { results } = await env.DB.prepare("SELECT * FROM consents WHERE subscriber_id = ?1 ORDER BY id")
+    .bind(subscriberId)
+    .all<ConsentRow>();
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Links and tokens
+
+/** Every href in an html document, entity-decoded. */
+export function extractLinks(html: string): string[] {
+  return [...html.matchAll(/href="([^"]*)"/g)].map((m) => decodeEntities(m[1]!));
+}
+
+export function decodeEntities(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}
+
+const linkIn = (kind: "confirm" | "unsubscribe") => new RegExp(`${BASE.replace(/\./g, "\\.")}/${kind}/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+`, "g");
+
+/** The confirm link of an email, checked to be the same in the html and the text part. */
+export function confirmLinkOf(email: OutboxRow): string {
+  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/confirm/`));
+  const inText = email.text.match(linkIn("confirm")) ?? [];
+  if (inHtml.length === 0) throw new Error(`no confirm link in the html of "${email.subject}"`);
+  if (!inText.includes(inHtml[0]!)) throw new Error(`the text part of "${email.subject}" lacks the html's confirm link`);
+  return inHtml[0]!;
+}
+
+export function unsubscribeLinkOf(email: OutboxRow): string {
+  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/unsubscribe/`));
+  if (inHtml.length === 0) throw new Error(`no unsubscribe link in the html of "${email.subject}"`);
+  return inHtml[0]!;
+}
+
+/** "https://news.example.com/confirm/<token>" → "<token>". */
+export const tokenOf = (link: string) => link.slice(link.lastIndexOf("/") + 1);
+
+/** A token signed with the test SIGNING_SECRET, as the Worker would sign it. */
+export function signTestToken(purpose: TokenPurpose, subscriberId: number, series = DEFAULT_SERIES, expiresAt = 0) {
+  return signToken(env.SIGNING_SECRET!, { purpose, subscriberId, series }, expiresAt);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Flows
+
+export interface SignedUp {
+  email: string;
+  subscriber: SubscriberRow;
+  confirmEmail: OutboxRow;
+  confirmLink: string;
+}
+
+/** Signs up through the form and returns the confirmation email the outbox received for it. */
+export async function signUp(
+  email = uniqueEmail(),
+  fields: { name?: string; series?: string; timezone?: string } = {},
+): Promise<SignedUp> {
+  const before = (await outboxFor(email)).length;
+  const res = await subscribeForm({ email, ...fields });
+  if (res.status !== 200) throw new Error(`signup of ${email} answered ${res.status}: ${await res.text()}`);
+  await res.body?.cancel();
+  const mails = await outboxFor(email);
+  if (mails.length !== before + 1) throw new Error(`expected one new confirmation email for ${email}, found ${mails.length - before}`);
+  const confirmEmail = mails[mails.length - 1]!;
+  const subscriber = await findSubscriber(email);
+  if (!subscriber) throw new Error(`no subscriber row for ${email}`);
+  return { email, subscriber, confirmEmail, confirmLink: confirmLinkOf(confirmEmail) };
+}
+
+/** Signs up and follows the confirmation link: an active reader with part 1 due. */
+export async function signUpAndConfirm(
+  email = uniqueEmail(),
+  fields: { name?: string; series?: string; timezone?: string } = {},
+): Promise<SignedUp> {
+  const signed = await signUp(email, fields);
+  const res = await get(signed.confirmLink);
+  if (res.status !== 200) throw new Error(`confirming ${email} answered ${res.status}: ${await res.text()}`);
+  await res.body?.cancel();
+  return { ...signed, subscriber: (await findSubscriber(email))! };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Admin API
+
+export function adminFetch(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+  const { token = ADMIN_TOKEN, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (token !== null && !headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
+  return SELF.fetch(url(path), { ...rest, headers });
+}
+
+export function adminSend(body: unknown = {}): Promise<Response> {
+  return adminFetch("/admin/api/send", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** An API error body: `{ error: { code, message, requestId } }`. */
+export interface ApiError {
+  error: { code: string; message: string; requestId?: string };
+}

@@ -1,0 +1,389 @@
+import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { signToken } from "../../worker/tokens";
+import {
+  BASE,
+  consentsOf,
+  DEFAULT_SERIES,
+  findSubscriber,
+  get,
+  outboxFor,
+  postForm,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  subscriptionsOf,
+  tokenOf,
+  uniqueEmail,
+} from "../helpers/route-helpers";
+
+/** Flips one character in the middle of a base64url string (the last one may only carry padding bits). */
+function flipMiddle(text: string): string {
+  const i = Math.floor(text.length / 2);
+  const c = text[i]!;
+  return text.slice(0, i) + (c === "A" ? "B" : "A") + text.slice(i + 1);
+}
+
+async function eventsOf(subscriberId: number): Promise<string[]> {
+  const { results } = await env.DB.prepare("SELECT type FROM events WHERE subscriber_id = ?1 ORDER BY id")
+    .bind(subscriberId)
+    .all<{ type: string }>();
+  return results.map((row) => row.type);
+}
+
+const ONE_CLICK = { "List-Unsubscribe": "One-Click" };
+
+describe("GET /confirm/:token", () => {
+  it("the link from the email activates the reader and schedules part 1", async () => {
+    const signed = await signUp(uniqueEmail("confirm"));
+    expect(signed.confirmLink.startsWith(`${BASE}/confirm/`)).toBe(true);
+    expect(signed.subscriber.status).toBe("pending");
+    const before = Date.now();
+
+    const res = await get(signed.confirmLink);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain("<h1>You are subscribed</h1>");
+    expect(html).toContain("Thank you for confirming.");
+    expect(html).toContain("“Origins of Lead Change” will arrive in your inbox in a minute or two.");
+    expect(html).toContain(`href="/p/${DEFAULT_SERIES}"`);
+
+    const reader = (await findSubscriber(signed.email))!;
+    expect(reader.status).toBe("active");
+    expect(reader.confirmed_at).toBeGreaterThanOrEqual(before);
+    const [subscription] = await subscriptionsOf(reader.id);
+    expect(subscription).toMatchObject({ series: DEFAULT_SERIES, status: "active", next_part: 1, batch_id: null });
+    expect(subscription!.due_at).not.toBeNull();
+    expect(subscription!.due_at).toBeGreaterThanOrEqual(before);
+    expect((await consentsOf(reader.id))[0]!.confirmed_at).not.toBeNull();
+    expect(await eventsOf(reader.id)).toEqual(["confirmed"]);
+  });
+
+  it("clicking again is idempotent: 'already confirmed', nothing rescheduled", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("confirm-twice"));
+    const [first] = await subscriptionsOf(reader.subscriber.id);
+
+    const again = await get(reader.confirmLink);
+    expect(again.status).toBe(200);
+    const html = await again.text();
+    expect(html).toContain("You had already confirmed.");
+    expect(html).not.toContain("Thank you for confirming.");
+    const [second] = await subscriptionsOf(reader.subscriber.id);
+    expect(second).toEqual(first);
+    expect((await findSubscriber(reader.email))!.confirmed_at).toBe(reader.subscriber.confirmed_at);
+    expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed"]);
+  });
+
+  it("a fixture series with later parts confirms into that series only", async () => {
+    const signed = await signUp(uniqueEmail("confirm-fixture"), { series: "fixture-four" });
+    expect((await get(signed.confirmLink)).status).toBe(200);
+    const subs = await subscriptionsOf(signed.subscriber.id);
+    expect(subs).toHaveLength(1);
+    expect(subs[0]).toMatchObject({ series: "fixture-four", status: "active", next_part: 1 });
+  });
+
+  it("a tampered token (payload or signature) is a 400 friendly page and changes nothing", async () => {
+    const signed = await signUp(uniqueEmail("tamper"));
+    const [payload, signature] = tokenOf(signed.confirmLink).split(".") as [string, string];
+    const tampered = [
+      `${flipMiddle(payload)}.${signature}`,
+      `${payload}.${flipMiddle(signature)}`,
+      `${payload}.${signature.slice(0, -4)}`,
+      `${payload}.`,
+      `.${signature}`,
+      payload,
+      `${payload}.${signature}.${signature}`,
+      `${payload}.${signature}x`,
+      `${payload}==.${signature}`,
+    ];
+    for (const token of tampered) {
+      const res = await get(`/confirm/${token}`);
+      expect(res.status, token).toBe(400);
+      expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html).toContain("<h1>Something is not right</h1>");
+      expect(html).toContain("This confirmation link is not valid.");
+      expect(html).toContain('href="/"');
+    }
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+  });
+
+  it("a token signed with another secret is refused", async () => {
+    const signed = await signUp(uniqueEmail("other-secret"));
+    const forged = await signToken("another-secret-0123456789abcdef", {
+      purpose: "confirm",
+      subscriberId: signed.subscriber.id,
+      series: DEFAULT_SERIES,
+    });
+    const res = await get(`/confirm/${forged}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("This confirmation link is not valid.");
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+  });
+
+  it("an unsubscribe token used on /confirm is refused (purpose confusion)", async () => {
+    const signed = await signUp(uniqueEmail("purpose-confirm"));
+    const unsubscribe = await signTestToken("unsubscribe", signed.subscriber.id);
+    const res = await get(`/confirm/${unsubscribe}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("This confirmation link is not valid.");
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+  });
+
+  it("an expired confirm token is a 400 that says it expired", async () => {
+    const signed = await signUp(uniqueEmail("expired"));
+    const expired = await signTestToken("confirm", signed.subscriber.id, DEFAULT_SERIES, Date.now() - 1000);
+    const res = await get(`/confirm/${expired}`);
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("This confirmation link has expired.");
+    expect(html).toContain("Please sign up again");
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+
+    // JSON clients get the same error in the API shape.
+    const api = await get(`/confirm/${expired}`, { accept: "application/json" });
+    expect(api.status).toBe(400);
+    expect(((await api.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "INVALID_TOKEN",
+      message: "This confirmation link has expired. Please sign up again to get a new one.",
+    });
+  });
+
+  it("the confirmation link the Worker mails is good for 7 days", async () => {
+    const signed = await signUp(uniqueEmail("ttl"));
+    const [payload] = tokenOf(signed.confirmLink).split(".");
+    const claims = atob(payload!.replace(/-/g, "+").replace(/_/g, "/")).split("|");
+    expect(claims.slice(0, 3)).toEqual(["confirm", String(signed.subscriber.id), DEFAULT_SERIES]);
+    const ttl = Number(claims[3]) - Date.now();
+    expect(ttl).toBeGreaterThan(6.9 * 24 * 3600_000);
+    expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600_000);
+  });
+
+  it("a valid token for a series not in the catalog, or a reader that does not exist", async () => {
+    const unknownSeries = await signTestToken("confirm", 1, "no-such-series", Date.now() + 60_000);
+    const a = await get(`/confirm/${unknownSeries}`);
+    expect(a.status).toBe(400);
+    expect(await a.text()).toContain("This confirmation link is not valid.");
+
+    const missingReader = await signTestToken("confirm", 987_654_321, DEFAULT_SERIES, Date.now() + 60_000);
+    const b = await get(`/confirm/${missingReader}`);
+    expect(b.status).toBe(404);
+    expect(await b.text()).toContain("We could not find this subscription.");
+  });
+
+  it("a confirm token for a series the reader never signed up for does not subscribe them to it", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("other-series"));
+    const token = await signTestToken("confirm", reader.subscriber.id, "fixture-four", Date.now() + 60_000);
+    const res = await get(`/confirm/${token}`);
+    expect(res.status).toBe(404);
+    expect((await subscriptionsOf(reader.subscriber.id)).map((s) => s.series)).toEqual([DEFAULT_SERIES]);
+  });
+
+  it("an over-long token is refused without work", async () => {
+    const res = await get(`/confirm/${"A".repeat(600)}.${"B".repeat(43)}`);
+    expect(res.status).toBe(400);
+  });
+});
+
+describe("unsubscribe", () => {
+  it("GET shows one button and changes nothing (mail scanners follow links)", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("unsub-get"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    for (let i = 0; i < 2; i++) {
+      const res = await get(`/unsubscribe/${token}`);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain("<h1>Unsubscribe?</h1>");
+      expect(html).toContain(`<strong>${reader.email}</strong>`);
+      expect(html).toContain("“Origins of Lead Change”");
+      expect(html.match(/<button/g)).toHaveLength(1);
+      expect(html.match(/<form/g)).toHaveLength(1);
+      expect(html).toContain(`<form class="card" method="post" action="/unsubscribe/${token}">`);
+    }
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
+    expect((await subscriptionsOf(reader.subscriber.id))[0]!.status).toBe("active");
+  });
+
+  it("RFC 8058 one-click POST (no Origin, no cookies) unsubscribes and stops every subscription", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("one-click"));
+    expect((await postForm("/subscribe", { email: reader.email, series: "fixture-four" })).status).toBe(200);
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+
+    const res = await SELF.fetch(`${BASE}/unsubscribe/${token}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("Unsubscribed");
+
+    const after = (await findSubscriber(reader.email))!;
+    expect(after.status).toBe("unsubscribed");
+    expect(after.unsubscribed_at).not.toBeNull();
+    const subs = await subscriptionsOf(reader.subscriber.id);
+    expect(subs).toHaveLength(2);
+    for (const sub of subs) expect(sub).toMatchObject({ status: "stopped", due_at: null });
+    expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
+    const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
+      .bind(reader.subscriber.id)
+      .all<{ data: string }>();
+    expect(JSON.parse(results[0]!.data)).toEqual({ source: "one-click" });
+  });
+
+  it("one-click works even when the sender is cross-site (the signed token is the authorization)", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("one-click-cross"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const res = await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: "https://mail.provider.example" });
+    expect(res.status).toBe(200);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+  });
+
+  it("a repeated one-click POST is idempotent", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("one-click-twice"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    for (let i = 0; i < 3; i++) {
+      const res = await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("Unsubscribed");
+    }
+    expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
+  });
+
+  it("the page's button unsubscribes and offers to resubscribe", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("button"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const res = await postForm(`/unsubscribe/${token}`, "");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain("<h1>You are unsubscribed</h1>");
+    expect(html).toContain("You will get no more emails from “Origins of Lead Change”.");
+    expect(html).toContain(`<form class="card" method="post" action="/resubscribe/${token}">`);
+    expect(html).toMatch(/<button type="submit" class="secondary">\s*Resubscribe\s*<\/button>/);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+
+    // Visiting the link again shows the unsubscribed page, not another button to unsubscribe.
+    const page = await (await get(`/unsubscribe/${token}`)).text();
+    expect(page).toContain("<h1>You are unsubscribed</h1>");
+    expect(page).toContain(`action="/resubscribe/${token}"`);
+  });
+
+  it("resubscribe mails a new confirmation; the reader stays unsubscribed until it is clicked", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("resub"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    expect(await outboxFor(reader.email)).toHaveLength(1);
+
+    const res = await postForm(`/resubscribe/${token}`, "");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("<h1>Check your inbox</h1>");
+    expect(html).toContain("We sent you a link to confirm.");
+
+    const mails = await outboxFor(reader.email);
+    expect(mails).toHaveLength(2);
+    const confirmation = mails[1]!;
+    expect(confirmation.subject).toBe("Confirm your subscription to Origins of Lead Change");
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+    const consents = await consentsOf(reader.subscriber.id);
+    expect(consents.map((c) => c.form)).toEqual(["signup-form", "resubscribe"]);
+
+    const link = confirmation.html.match(/href="(https:\/\/news\.example\.com\/confirm\/[^"]+)"/)![1]!;
+    expect(link).not.toBe(reader.confirmLink);
+    const confirm = await get(link);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain("Thank you for confirming.");
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
+    const [sub] = await subscriptionsOf(reader.subscriber.id);
+    expect(sub!.status).toBe("active");
+    expect(sub!.due_at).not.toBeNull();
+  });
+
+  it("tokens cannot cross purposes: a confirm token on /unsubscribe and /resubscribe is a 400", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("purpose-unsub"));
+    const confirm = tokenOf(reader.confirmLink);
+    const get400 = await get(`/unsubscribe/${confirm}`);
+    expect(get400.status).toBe(400);
+    expect(await get400.text()).toContain("This unsubscribe link is not valid.");
+    expect((await postForm(`/unsubscribe/${confirm}`, ONE_CLICK, { origin: null })).status).toBe(400);
+    expect((await postForm(`/unsubscribe/${confirm}`, "")).status).toBe(400);
+    expect((await postForm(`/resubscribe/${confirm}`, "")).status).toBe(400);
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
+    expect(await outboxFor(reader.email)).toHaveLength(1);
+  });
+
+  it("a tampered unsubscribe token is a 400 and unsubscribes nobody", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("unsub-tamper"));
+    const [payload, signature] = (await signTestToken("unsubscribe", reader.subscriber.id)).split(".") as [string, string];
+    for (const token of [`${flipMiddle(payload)}.${signature}`, `${payload}.${flipMiddle(signature)}`, payload]) {
+      expect((await get(`/unsubscribe/${token}`)).status).toBe(400);
+      expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(400);
+    }
+    // Another reader's id in an unsigned payload: still refused.
+    const other = btoa(`unsubscribe|${reader.subscriber.id + 1}|${DEFAULT_SERIES}|0`).replace(/=+$/, "");
+    expect((await postForm(`/unsubscribe/${other}.${signature}`, ONE_CLICK, { origin: null })).status).toBe(400);
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
+  });
+
+  it("unsubscribe tokens do not expire: an old email's link still works", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("old-link"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id, DEFAULT_SERIES, 0);
+    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+  });
+
+  it("a token for a reader that does not exist is a 404 on every route", async () => {
+    const token = await signTestToken("unsubscribe", 987_654_321);
+    expect((await get(`/unsubscribe/${token}`)).status).toBe(404);
+    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(404);
+    expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(404);
+  });
+
+  it("a body over 4 KB on the unsubscribe routes is a 413 and changes nothing", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("unsub-big"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const big = `List-Unsubscribe=One-Click&pad=${"x".repeat(5 * 1024)}`;
+    expect((await postForm(`/unsubscribe/${token}`, big, { origin: null })).status).toBe(413);
+    expect((await postForm(`/resubscribe/${token}`, big)).status).toBe(413);
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
+  });
+
+  it("a POST with a non-form body still unsubscribes via the page flow (no one-click answer)", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("unsub-json"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const res = await SELF.fetch(`${BASE}/unsubscribe/${token}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ "List-Unsubscribe": "One-Click" }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("You are unsubscribed");
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+  });
+});
+
+describe("security headers", () => {
+  it("every page carries hono's secure headers", async () => {
+    const reader = await signUp(uniqueEmail("headers"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const responses = [
+      await get("/"),
+      await get(reader.confirmLink),
+      await get(`/unsubscribe/${token}`),
+      await get("/confirm/bogus.token"),
+      await get("/nowhere"),
+      await get(`/p/${DEFAULT_SERIES}`),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+      expect(res.headers.get("x-request-id")).toBeTruthy();
+      await res.body?.cancel();
+    }
+  });
+});
