@@ -33,7 +33,7 @@ export default {
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runScheduledCycle(env).then((summary) => console.log("delivery cycle", JSON.stringify(summary))));
   },
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await consumeDeliveryMessages(batch, env);
   },
 } satisfies ExportedHandler<Env, DeliveryMessage>;
