@@ -30,9 +30,19 @@ export default function ConfirmationEmail(props: ConfirmationProps) {
       postalAddress={props.postalAddress}
       reason="You are receiving this because someone entered this address on our signup form."
       afterCta={
-        <Text style={{ ...styles.text, fontSize: "15px", color: "#555555" }}>
-          If you did not ask for this, ignore this email — you will not hear from us again.
-        </Text>
+        <>
+          <Text style={{ ...styles.text, fontSize: "15px", color: "#555555" }}>
+            The button does not work? Copy this link into your browser (it is good for 7 days):
+          </Text>
+          <Text style={{ ...styles.text, fontSize: "14px", wordBreak: "break-all" }}>
+            <a href={props.confirmUrl} style={{ color: "#0b5fa5" }}>
+              {props.confirmUrl}
+            </a>
+          </Text>
+          <Text style={{ ...styles.text, fontSize: "15px", color: "#555555" }}>
+            If you did not ask for this, ignore this email — you will not hear from us again.
+          </Text>
+        </>
       }
     >
       <h1 style={styles.title}>{confirmationSubject(props.seriesTitle)}</h1>

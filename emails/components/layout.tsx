@@ -47,7 +47,8 @@ export const styles = {
 } satisfies Record<string, CSSProperties>;
 
 const footerText: CSSProperties = { margin: "0 0 8px", fontFamily: sans, fontSize: "13px", lineHeight: "1.5", color: muted };
-const footerLink: CSSProperties = { color: muted, textDecoration: "underline" };
+// Big enough to tap on a phone: padding widens the target without changing the look.
+const footerLink: CSSProperties = { color: muted, textDecoration: "underline", display: "inline-block", padding: "6px 0" };
 
 export interface LayoutProps {
   seriesTitle: string;
@@ -84,7 +85,7 @@ export function Layout(props: LayoutProps) {
             <Button
               href={props.cta.href}
               data-text="labeled"
-              style={{ backgroundColor: accent, color: "#ffffff", fontFamily: sans, fontSize: "16px", fontWeight: "bold", borderRadius: "6px", padding: "12px 20px" }}
+              style={{ backgroundColor: accent, color: "#ffffff", fontFamily: sans, fontSize: "16px", fontWeight: "bold", borderRadius: "6px", padding: "14px 20px", lineHeight: "1.4" }}
             >
               {props.cta.label}
             </Button>
@@ -95,7 +96,7 @@ export function Layout(props: LayoutProps) {
             {(props.unsubscribeUrl || props.webUrl) && (
               <Text style={footerText}>
                 {props.unsubscribeUrl && <Link href={props.unsubscribeUrl} style={footerLink} data-text="labeled">Unsubscribe</Link>}
-                {props.unsubscribeUrl && props.webUrl && <span data-skip-in-text="true"> · </span>}
+                {props.unsubscribeUrl && props.webUrl && <span data-skip-in-text="true">{"\u00a0\u00a0·\u00a0\u00a0"}</span>}
                 {props.webUrl && <Link href={props.webUrl} style={footerLink} data-text="labeled">View in browser</Link>}
               </Text>
             )}
