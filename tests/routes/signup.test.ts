@@ -8,6 +8,7 @@ import {
   DEFAULT_SERIES,
   findSubscriber,
   get,
+  inOneRateWindow,
   outboxFor,
   postForm,
   signUpAndConfirm,
@@ -509,30 +510,35 @@ describe("POST /subscribe", () => {
   });
 
   it("rate limit: the 6th signup from one CF-Connecting-IP within a minute is a 429", async () => {
-    const ip = uniqueIp();
-    const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await subscribeForm({ email: uniqueEmail("rl") }, { ip })).status);
-    expect(statuses).toEqual([200, 200, 200, 200, 200]);
     const email = uniqueEmail("rl-sixth");
-    const sixth = await subscribeForm({ email }, { ip });
-    expect(sixth.status).toBe(429);
-    const html = await sixth.text();
-    expect(html).toContain("<h1>Slow down</h1>");
-    expect(html).toContain("Too many signups from your network.");
+    const run = await inOneRateWindow(60, async (ip) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await subscribeForm({ email: uniqueEmail("rl") }, { ip })).status);
+      const sixth = await subscribeForm({ email }, { ip });
+      const json = await subscribeJson({ email }, { ip });
+      return { statuses, sixth: { status: sixth.status, html: await sixth.text() }, json: { status: json.status, body: await json.text() } };
+    });
+    expect(run.statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(run.sixth.status).toBe(429);
+    expect(run.sixth.html).toContain("<h1>Slow down</h1>");
+    expect(run.sixth.html).toContain("Too many signups from your network.");
+    expect(run.json.status).toBe(429);
+    expect((JSON.parse(run.json.body) as ApiError).error.code).toBe("RATE_LIMITED");
     expect(await findSubscriber(email)).toBeNull();
 
-    const json = await subscribeJson({ email }, { ip });
-    expect(json.status).toBe(429);
-    expect(((await json.json()) as ApiError).error.code).toBe("RATE_LIMITED");
-
-    // Another address is not limited.
+    // Another IP is not limited.
     expect((await subscribeForm({ email }, { ip: uniqueIp() })).status).toBe(200);
+    expect(await findSubscriber(email)).not.toBeNull();
   });
 
   it("rate limit counts invalid attempts too (no free probing)", async () => {
-    const ip = uniqueIp();
-    for (let i = 0; i < 5; i++) expect((await subscribeJson({ email: "not-an-address" }, { ip })).status).toBe(400);
-    expect((await subscribeJson({ email: uniqueEmail() }, { ip })).status).toBe(429);
+    const statuses = await inOneRateWindow(60, async (ip) => {
+      const seen: number[] = [];
+      for (let i = 0; i < 5; i++) seen.push((await subscribeJson({ email: "not-an-address" }, { ip })).status);
+      seen.push((await subscribeJson({ email: uniqueEmail() }, { ip })).status);
+      return seen;
+    });
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { zValidator } from "@hono/zod-validator";
-import { desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
@@ -37,28 +37,46 @@ adminRoutes.use(
       return expected !== undefined && (await timingSafeEqualStrings(token, expected));
     },
     noAuthenticationHeader: { message: { error: { code: "UNAUTHORIZED", message: "Send Authorization: Bearer <ADMIN_TOKEN>." } } },
-    invalidAuthenticationHeader: { message: { error: { code: "UNAUTHORIZED", message: "Malformed Authorization header." } } },
+    invalidAuthenticationHeader: { message: { error: { code: "BAD_REQUEST", message: "Malformed Authorization header: send Authorization: Bearer <ADMIN_TOKEN>." } } },
     invalidToken: { message: { error: { code: "UNAUTHORIZED", message: "Wrong admin token." } } },
   }),
 );
 
+/**
+ * Outbox pages are keyed by (created_at, rowid): created_at alone repeats (batches sent in the same
+ * millisecond), and a cursor on it alone would skip the rest of a tie at a page boundary.
+ */
+const outboxCursorSchema = z
+  .string()
+  .regex(/^\d{1,15}-\d{1,15}$/, "must be a cursor from a previous page")
+  .transform((value) => value.split("-").map(Number) as [number, number]);
+
 adminRoutes.get(
   "/api/outbox",
-  zValidator("query", z.object({ limit: limitSchema, cursor: cursorSchema.optional(), to: z.string().max(320).optional() }), invalid),
+  zValidator("query", z.object({ limit: limitSchema, cursor: outboxCursorSchema.optional(), to: z.string().max(320).optional() }), invalid),
   async (c) => {
     const { limit, cursor, to } = c.req.valid("query");
     const db = getDb(c.env.DB);
+    const rowid = sql<number>`${outbox}.rowid`;
     const rows = await db
-      .select()
+      .select({ row: outbox, rowid })
       .from(outbox)
-      .where(cursor !== undefined ? lt(outbox.createdAt, cursor) : undefined)
-      .orderBy(desc(outbox.createdAt))
+      .where(
+        and(
+          cursor !== undefined
+            ? or(lt(outbox.createdAt, cursor[0]), and(eq(outbox.createdAt, cursor[0]), lt(rowid, cursor[1])))
+            : undefined,
+          // Filtered in the query, not after the page is cut: a page holds `limit` messages to that address.
+          to ? sql`lower(${outbox.to}) = ${to.toLowerCase()}` : undefined,
+        ),
+      )
+      .orderBy(desc(outbox.createdAt), desc(rowid))
       .limit(limit + 1);
-    const wanted = to?.toLowerCase();
-    const messages = rows.slice(0, limit).filter((row) => !wanted || row.to.toLowerCase() === wanted);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return c.json({
-      messages: messages.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() })),
-      nextCursor: rows.length > limit ? String(rows[limit - 1]!.createdAt) : null,
+      messages: page.map(({ row }) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() })),
+      nextCursor: rows.length > limit && last ? `${last.row.createdAt}-${last.rowid}` : null,
     });
   },
 );

@@ -17,8 +17,9 @@ const codeForStatus: Record<number, ErrorCode> = {
 
 /** One error shape: `{ error: { code, message, requestId } }` for API clients, a friendly page for browsers. */
 export function errorResponse(c: Context<AppEnv>, error: HTTPException) {
-  // Hono's own middleware (bearer auth, csrf) answers with a ready-made response: keep it, except for CSRF.
-  if (!(error instanceof AppError) && error.res && error.status === 401) return error.res;
+  // Hono's own middleware (bearer auth, csrf) answers with a ready-made response: keep bearer auth's (401, and
+  // 400 for a malformed Authorization header, with its WWW-Authenticate), not CSRF's bare 403.
+  if (!(error instanceof AppError) && error.res && (error.status === 401 || error.status === 400)) return error.res;
   const code = error instanceof AppError ? error.code : (codeForStatus[error.status] ?? "INTERNAL");
   const message =
     error instanceof AppError
