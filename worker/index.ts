@@ -31,7 +31,12 @@ function unexpected(error: unknown): AppError {
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runScheduledCycle(env).then((summary) => console.log("delivery cycle", JSON.stringify(summary))));
+    ctx.waitUntil(
+      runScheduledCycle(env).then(
+        (summary) => console.log("delivery cycle", JSON.stringify(summary)),
+        (error) => console.error("delivery cycle failed", error),
+      ),
+    );
   },
   async queue(batch, env, _ctx) {
     await consumeDeliveryMessages(batch, env);

@@ -21,7 +21,7 @@ export function mockResend(namespace: string) {
     mailer: (timeoutMs = 2_000): Mailer => createResendMailer("re_test_key", base, timeoutMs),
     reset: () => call("/__reset", { method: "POST" }),
     faults: (faults: Faults) => call("/__control", { method: "POST", body: JSON.stringify(faults) }),
-    sent: () => call("/__sent") as Promise<{ to: string; subject: string; key: string | null; headers: Record<string, string>; html: string; text: string; seq: number; acceptedAt: number }[]>,
+    sent: () => call("/__sent") as Promise<{ id: string; to: string; subject: string; key: string | null; headers: Record<string, string>; html: string; text: string; seq: number; acceptedAt: number }[]>,
     stats: () => call("/__stats") as Promise<Record<string, number>>,
   };
 }

@@ -23,3 +23,8 @@ export const SENDING_LEASE_MS = 2 * 60 * 1000;
 export const retryBackoffMs = (attempts: number) => Math.min(attempts, 30) * 60 * 1000;
 /** A batch the provider rejected (4xx): its readers are tried again after this. */
 export const REJECTED_RETRY_MS = 60 * 60 * 1000;
+/**
+ * Resend keeps an idempotency key for 24 h. A batch whose outcome is still unknown after this long can no
+ * longer be retried safely: it is recorded as sent (a reader may miss a part, but never gets one twice).
+ */
+export const IDEMPOTENCY_WINDOW_MS = 23 * 60 * 60 * 1000;

@@ -35,9 +35,9 @@ export const sql = {
 
   /** ?1 batch id, ?2 now, ?3 new lease. Freezes the members (attempts > 0) and takes the lease. */
   takeBatch: `UPDATE batches SET attempts = attempts + 1, lease_until = ?3
-    WHERE id = ?1 AND status = 'claimed' RETURNING attempts`,
+    WHERE id = ?1 AND status = 'claimed' RETURNING attempts, created_at AS createdAt`,
   takeExpiredBatch: `UPDATE batches SET attempts = attempts + 1, lease_until = ?3
-    WHERE id = ?1 AND status = 'claimed' AND lease_until <= ?2 RETURNING attempts`,
+    WHERE id = ?1 AND status = 'claimed' AND lease_until <= ?2 RETURNING attempts, created_at AS createdAt`,
 
   /** ?1 batch id. */
   batchMembers: `SELECT id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,

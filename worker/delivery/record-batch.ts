@@ -7,7 +7,7 @@ import { sql, type BatchMember } from "./queries";
  * Records an accepted batch in one transaction: each delivery gets its provider id, each reader moves to the
  * next part, due after that part's delay (in their send window). Safe to run twice for the same batch.
  */
-export async function recordSentBatch(ctx: DeliveryContext, batchId: string, members: BatchMember[], ids: string[]) {
+export async function recordSentBatch(ctx: DeliveryContext, batchId: string, members: BatchMember[], ids: (string | null)[]) {
   const { meter, now } = ctx;
   const sent = Object.fromEntries(members.map((member, i) => [member.id, ids[i]]));
   const next = Object.fromEntries(

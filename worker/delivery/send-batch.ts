@@ -2,6 +2,7 @@ import { findPart, findSeries } from "../content/catalog";
 import type { OutgoingEmail } from "../mail";
 import { composePartEmail } from "./compose";
 import {
+  IDEMPOTENCY_WINDOW_MS,
   REJECTED_RETRY_MS,
   SENDING_LEASE_MS,
   retryBackoffMs,
@@ -39,10 +40,15 @@ export async function sendBatch(
       meter.db.prepare(take).bind(batchId, now, now + SENDING_LEASE_MS),
       meter.db.prepare(sql.batchMembers).bind(batchId),
     ]);
-    const row = taken!.results[0] as { attempts: number } | undefined;
+    const row = taken!.results[0] as { attempts: number; createdAt: number } | undefined;
     if (!row) return { kind: "skipped" };
     attempts = row.attempts;
     members = frozen!.results as BatchMember[];
+    if (attempts > 1 && now - row.createdAt > IDEMPOTENCY_WINDOW_MS) {
+      console.error("batch outcome unknown past the idempotency window; recorded as sent", batchId);
+      await recordSentBatch(ctx, batchId, members, members.map(() => null));
+      return { kind: "skipped" };
+    }
   }
   if (members.length === 0) {
     await meter.batch([meter.db.prepare(sql.deleteBatch).bind(batchId)]);

@@ -15,9 +15,9 @@ form.card { background: #fff; border: 1px solid var(--line); border-radius: 10px
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; font-size: .95rem; }
 input[type=email], input[type=text] { width: 100%; font: inherit; padding: .65rem .75rem; border: 1px solid #9aa5b1; border-radius: 6px; }
 input:focus, button:focus { outline: 3px solid #7fb4e6; outline-offset: 1px; }
-button { font: 600 1rem system-ui, sans-serif; background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .75rem 1.25rem; margin-top: 1rem; cursor: pointer; }
+button { font: 600 1rem system-ui, sans-serif; background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .75rem 1.25rem; min-height: 48px; margin-top: 1rem; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--accent); }
-.consent, .hint { font-size: .85rem; color: var(--muted); margin: .75rem 0 0; }
+.consent, .hint { font-size: .9rem; color: var(--muted); margin: .75rem 0 0; }
 .error { background: #fdecec; border: 1px solid #e3a4a4; color: #8a1c1c; border-radius: 6px; padding: .6rem .8rem; font-family: system-ui, sans-serif; }
 .honeypot { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 ol.parts { padding-left: 1.25rem; } ol.parts li { margin: .4rem 0; } .date { color: var(--muted); font-size: .9rem; }

@@ -14,7 +14,7 @@ export function SignupPage({ series, action, error, values, turnstileSiteKey }: 
   const first = series.parts[0];
   return (
     <Layout
-      title={`${series.title} — subscribe`}
+      title={error ? `Error: ${error} — ${series.title}` : `${series.title} — subscribe`}
       siteName={series.title}
       head={turnstileSiteKey ? <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer /> : undefined}
     >
@@ -42,6 +42,8 @@ export function SignupPage({ series, action, error, values, turnstileSiteKey }: 
           maxlength={320}
           value={values?.email ?? ""}
           aria-describedby={error ? "form-error" : undefined}
+          aria-invalid={error ? "true" : undefined}
+          autofocus={error ? true : undefined}
         />
         <label for="name">
           First name <span class="hint">(optional)</span>

@@ -8,9 +8,10 @@ export function UnsubscribePage(props: { token: string; seriesTitle: string; ema
       <p>
         Stop all emails to <strong>{props.email}</strong> from “{props.seriesTitle}”.
       </p>
-      <form class="card" method="post" action={`/unsubscribe/${props.token}`}>
+      <form method="post" action={`/unsubscribe/${props.token}`}>
         <button type="submit">Unsubscribe</button>
       </form>
+      <p class="hint">One click, no questions. You can resubscribe at any time.</p>
     </Layout>
   );
 }

@@ -32,12 +32,27 @@ export function errorResponse(c: Context<AppEnv>, error: HTTPException) {
     return c.json({ error: { code, message, requestId: c.get("requestId") } }, status);
   }
   return c.html(
-    <MessagePage title={status === 404 ? "Not found" : status === 429 ? "Slow down" : "Something is not right"}>
+    <MessagePage title={pageTitle(code)}>
       <p>{message}</p>
       <p>
-        <a href="/">Back to the start</a>
+        <a href="/">Go to the signup page</a>
       </p>
     </MessagePage>,
     status,
   );
+}
+
+function pageTitle(code: ErrorCode): string {
+  switch (code) {
+    case "NOT_FOUND":
+      return "Page not found";
+    case "INVALID_TOKEN":
+      return "This link does not work";
+    case "RATE_LIMITED":
+      return "Too many requests";
+    case "INTERNAL":
+      return "Something went wrong";
+    default:
+      return "We could not do that";
+  }
 }

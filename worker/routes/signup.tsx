@@ -25,6 +25,8 @@ const subscribeSchema = z.object({
     .string()
     .max(100, "Please keep your name under 100 characters.")
     .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "Your name cannot contain line breaks or control characters.")
+    // Bidi overrides and zero-width characters let a name disguise itself in emails and the admin view.
+    .refine((name) => !/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(name), "Your name contains invisible characters.")
     .optional(),
   series: z.string().max(100).optional(),
   timezone: z.string().max(64).optional(),
@@ -118,8 +120,15 @@ signupRoutes.post(
     if (json) return c.json({ ok: true, message: CHECK_INBOX });
     return c.html(
       <MessagePage title="Check your inbox" siteName={series.title}>
-        <p>{CHECK_INBOX}</p>
-        <p class="hint">The link is good for 7 days. Nothing there? Look in your spam folder, or sign up again.</p>
+        <p>
+          We sent a link to <strong>{input.email}</strong>. Click it to confirm, and the first part of “{series.title}”
+          is on its way.
+        </p>
+        <p class="hint">
+          The link is good for 7 days. Nothing there after a few minutes? Look in your spam folder, or{" "}
+          <a href={series.slug === config.defaultSeries ? "/" : `/s/${series.slug}`}>sign up again</a> (check the
+          address for typos).
+        </p>
       </MessagePage>,
     );
   },

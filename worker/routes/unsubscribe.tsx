@@ -54,7 +54,8 @@ unsubscribeRoutes.post("/unsubscribe/:token", smallBody, async (c) => {
   const result = await unsubscribe(getDb(c.env.DB), c.env.DB, claims.subscriberId, oneClick ? "one-click" : "link");
   if (result === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription.");
   if (oneClick) return c.text("Unsubscribed", 200);
-  return c.html(<UnsubscribedPage token={c.req.param("token")} seriesTitle={seriesTitle(claims.series)} />);
+  // Post/redirect/get: a reload shows the page again instead of asking to resend the form.
+  return c.redirect(`/unsubscribe/${c.req.param("token")}`, 303);
 });
 
 /** From the "you are unsubscribed" page: starts a new double opt-in (a forwarded email must not resubscribe). */

@@ -38,6 +38,10 @@ export const emailAddressSchema = z
   .string({ error: "Please enter your email address." })
   .max(320, "That email address is too long.")
   .transform((value, ctx) => {
+    if (value.trim() === "") {
+      ctx.addIssue({ code: "custom", message: "Please enter your email address." });
+      return z.NEVER;
+    }
     const normalized = normalizeEmailAddress(value);
     if (!normalized) {
       ctx.addIssue({ code: "custom", message: "Please enter a valid email address, like name@example.com." });
