@@ -230,6 +230,19 @@ export function decodeEntities(text: string): string {
     .replace(/&amp;/g, "&");
 }
 
+/** Text as hono's JSX escapes it into html (text and attribute values alike). */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** How the "Check your inbox" page (form signups) names the address the reader typed: normalized, escaped. */
+export const sentLinkTo = (address: string) => `We sent a link to <strong>${escapeHtml(address)}</strong>. Click it to confirm`;
+
 const linkIn = (kind: "confirm" | "unsubscribe") => new RegExp(`${BASE.replace(/\./g, "\\.")}/${kind}/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+`, "g");
 
 /** The confirm link of an email, checked to be the same in the html and the text part. */

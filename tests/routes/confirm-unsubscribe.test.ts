@@ -103,9 +103,9 @@ describe("GET /confirm/:token", () => {
       expect(res.status, token).toBe(400);
       expect(res.headers.get("content-type")).toMatch(/^text\/html/);
       const html = await res.text();
-      expect(html).toContain("<h1>Something is not right</h1>");
+      expect(html).toContain("<h1>This link does not work</h1>");
       expect(html).toContain("This confirmation link is not valid.");
-      expect(html).toContain('href="/"');
+      expect(html).toContain('<a href="/">Go to the signup page</a>');
     }
     expect((await findSubscriber(signed.email))!.status).toBe("pending");
   });
@@ -200,7 +200,7 @@ describe("unsubscribe", () => {
       expect(html).toContain("“Origins of Lead Change”");
       expect(html.match(/<button/g)).toHaveLength(1);
       expect(html.match(/<form/g)).toHaveLength(1);
-      expect(html).toContain(`<form class="card" method="post" action="/unsubscribe/${token}">`);
+      expect(html).toContain(`<form method="post" action="/unsubscribe/${token}"><button type="submit">Unsubscribe</button></form>`);
     }
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     expect((await subscriptionsOf(reader.subscriber.id))[0]!.status).toBe("active");
@@ -254,21 +254,34 @@ describe("unsubscribe", () => {
   it("the page's button unsubscribes and offers to resubscribe", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("button"));
     const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    // Post/redirect/get: the POST does the work and sends the browser back to the link's page.
     const res = await postForm(`/unsubscribe/${token}`, "");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-    const html = await res.text();
-    expect(html).toContain("<h1>You are unsubscribed</h1>");
-    expect(html).toContain("You will get no more emails from “Origins of Lead Change”.");
-    expect(html).toContain(`<form class="card" method="post" action="/resubscribe/${token}">`);
-    expect(html).toMatch(/<button type="submit" class="secondary">\s*Resubscribe\s*<\/button>/);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/unsubscribe/${token}`);
+    expect(await res.text()).toBe("");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
+    const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
+      .bind(reader.subscriber.id)
+      .all<{ data: string }>();
+    expect(JSON.parse(results[0]!.data)).toEqual({ source: "link" });
 
-    // Visiting the link again shows the unsubscribed page, not another button to unsubscribe.
-    const page = await (await get(`/unsubscribe/${token}`)).text();
-    expect(page).toContain("<h1>You are unsubscribed</h1>");
-    expect(page).toContain(`action="/resubscribe/${token}"`);
+    // Following the redirect (and every later visit of the link) shows the unsubscribed page with the way
+    // back, not another button to unsubscribe.
+    for (let i = 0; i < 2; i++) {
+      const page = await get(res.headers.get("location")!);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await page.text();
+      expect(html).toContain("<h1>You are unsubscribed</h1>");
+      expect(html).toContain("You will get no more emails from “Origins of Lead Change”.");
+      expect(html).toContain(`<form class="card" method="post" action="/resubscribe/${token}">`);
+      expect(html).toMatch(/<button type="submit" class="secondary">\s*Resubscribe\s*<\/button>/);
+      expect(html).not.toContain(`action="/unsubscribe/${token}"`);
+    }
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+    expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
   });
 
   it("resubscribe mails a new confirmation; the reader stays unsubscribed until it is clicked", async () => {
@@ -358,10 +371,13 @@ describe("unsubscribe", () => {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ "List-Unsubscribe": "One-Click" }),
+      redirect: "manual",
     });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain("You are unsubscribed");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/unsubscribe/${token}`);
+    expect(await res.text()).not.toBe("Unsubscribed");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+    expect(await (await get(`/unsubscribe/${token}`)).text()).toContain("You are unsubscribed");
   });
 });
 

@@ -5,6 +5,7 @@ import {
   BASE,
   countRows,
   DEFAULT_SERIES,
+  escapeHtml,
   findSubscriber,
   get,
   outboxFor,
@@ -109,17 +110,33 @@ describe("naughty strings in every /subscribe field", () => {
     expect(await countRows("subscribers")).toBeGreaterThan(0);
   });
 
+  it("names with bidi overrides or zero-width characters are refused with 400, form or JSON, and nothing is stored", async () => {
+    for (const label of ["rtlOverride", "zeroWidth"] as const) {
+      for (const name of [NAUGHTY[label]!, `<b>${NAUGHTY[label]!}</b>`, `Zoë 😀 ${NAUGHTY[label]!}evil`]) {
+        const email = uniqueEmail(`invisible-${label}`);
+        const form = await subscribeForm({ email, name });
+        const html = await expectSafe(form, `form name=${label}`);
+        expect(form.status, `form name=${label}`).toBe(400);
+        expect(html).toContain("Your name contains invisible characters.");
+        // Sent back for correction, escaped.
+        expect(html).toContain(`value="${escapeHtml(name)}"`);
+        expect(html).not.toContain("<b>");
+        const json = await subscribeJson({ email, name });
+        await expectSafe(json.clone(), `json name=${label}`);
+        expect(json.status, `json name=${label}`).toBe(400);
+        expect(((await json.json()) as { error: { message: string } }).error.message).toBe("Your name contains invisible characters.");
+        expect(await findSubscriber(email)).toBeNull();
+        expect(await outboxFor(email)).toHaveLength(0);
+      }
+    }
+  });
+
   it("accepted names with markup are stored as typed and escaped in the confirmation and part emails", async () => {
-    for (const name of [NAUGHTY.script!, NAUGHTY.attribute!, NAUGHTY.singleQuoteAttribute!, "Zoë 😀 \u202Eevil", "Tom & Jerry"]) {
+    for (const name of [NAUGHTY.script!, NAUGHTY.attribute!, NAUGHTY.singleQuoteAttribute!, "Zoë 😀 evil", "Tom & Jerry"]) {
       const reader = await signUpAndConfirm(uniqueEmail("markup-name"), { name });
       expect(reader.subscriber.name).toBe(name);
       const confirmation = reader.confirmEmail;
-      const escaped = name
-        .replace(/&/g, "&amp;")
-        .replace(/</g, "&lt;")
-        .replace(/>/g, "&gt;")
-        .replace(/"/g, "&quot;")
-        .replace(/'/g, "&#39;");
+      const escaped = escapeHtml(name);
       expect(confirmation.html).toContain(`Hi ${escaped},`);
       for (const live of LIVE_MARKUP) expect(confirmation.html).not.toContain(live);
       // The plain-text part is not HTML: it carries the name as typed.

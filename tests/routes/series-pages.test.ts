@@ -104,8 +104,8 @@ describe("GET /p/:series/:part (a part's web view)", () => {
       expect(res.status).toBe(404);
       expect(res.headers.get("content-type")).toMatch(/^text\/html/);
       const html = await res.text();
-      expect(html).toContain("<h1>Not found</h1>");
-      expect(html).toContain('<a href="/">Back to the start</a>');
+      expect(html).toContain("<h1>Page not found</h1>");
+      expect(html).toContain('<a href="/">Go to the signup page</a>');
     });
   }
 

@@ -3,14 +3,17 @@ import { describe, expect, it } from "vitest";
 import {
   type ApiError,
   BASE,
+  confirmLinkOf,
   consentsOf,
   countRows,
   DEFAULT_SERIES,
+  escapeHtml,
   findSubscriber,
   get,
   inOneRateWindow,
   outboxFor,
   postForm,
+  sentLinkTo,
   signUpAndConfirm,
   signTestToken,
   subscribeForm,
@@ -21,8 +24,10 @@ import {
   uniqueIp,
 } from "../helpers/route-helpers";
 
+/** The JSON answer to every accepted signup (the html page names the typed address instead). */
 const CHECK_INBOX = "Almost there: check your inbox for a link to confirm your subscription.";
 const INVALID_EMAIL = "Please enter a valid email address, like name@example.com.";
+const MISSING_EMAIL = "Please enter your email address.";
 
 describe("signup pages", () => {
   it("GET / shows the default series and a form that posts to /subscribe", async () => {
@@ -31,6 +36,10 @@ describe("signup pages", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
     expect(html).toContain("<h1>Origins of Lead Change</h1>");
+    expect(html).toContain("<title>Origins of Lead Change — subscribe</title>");
+    // No error yet: the field is not marked invalid and does not grab the focus.
+    expect(html).not.toContain("aria-invalid");
+    expect(html).not.toContain("autofocus");
     expect(html).toMatch(/<form[^>]*method="post"[^>]*action="\/subscribe"/);
     expect(html).toContain(`<input type="hidden" name="series" value="${DEFAULT_SERIES}"/>`);
     // Every visible field has a label bound to it.
@@ -73,8 +82,9 @@ describe("signup pages", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
-    expect(html).toContain("<h1>Not found</h1>");
+    expect(html).toContain("<h1>Page not found</h1>");
     expect(html).toContain("There is no series at this address.");
+    expect(html).toContain('<a href="/">Go to the signup page</a>');
   });
 
   it("an unknown path is a 404 page, and JSON for a client that asks for JSON", async () => {
@@ -97,7 +107,10 @@ describe("POST /subscribe", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
     expect(html).toContain("<h1>Check your inbox</h1>");
-    expect(html).toContain(CHECK_INBOX);
+    expect(html).toContain(sentLinkTo(email));
+    expect(html).toContain("the first part of “Origins of Lead Change” is on its way.");
+    // A way back to the form of the same series, to fix a typo in the address.
+    expect(html).toContain('<a href="/">sign up again</a>');
 
     const mails = await outboxFor(email);
     expect(mails).toHaveLength(1);
@@ -146,6 +159,29 @@ describe("POST /subscribe", () => {
   });
 
   it("answers byte-for-byte the same for a new, a pending and an active address (no enumeration)", async () => {
+    // One address at three stages of its life: the form's answer names the address, so the same address
+    // must get exactly the same bytes whether it is new, pending or already active.
+    const email = uniqueEmail("enum-life");
+    const answer = async () => {
+      const res = await subscribeForm({ email, series: DEFAULT_SERIES });
+      return { status: res.status, type: res.headers.get("content-type"), body: await res.text() };
+    };
+    const asNew = await answer();
+    expect((await findSubscriber(email))!.status).toBe("pending");
+    const asPending = await answer();
+    const links = await outboxFor(email);
+    expect(links).toHaveLength(2);
+    expect((await get(confirmLinkOf(links[1]!))).status).toBe(200);
+    expect((await findSubscriber(email))!.status).toBe("active");
+    const asActive = await answer();
+    expect(asNew.status).toBe(200);
+    expect(asNew.body).toContain(sentLinkTo(email));
+    expect(asPending).toEqual(asNew);
+    expect(asActive).toEqual(asNew);
+    // The active reader got no new confirmation email.
+    expect(await outboxFor(email)).toHaveLength(2);
+
+    // Different addresses in different states: once the typed address is taken out, nothing else differs.
     const fresh = uniqueEmail("enum-new");
     const pending = uniqueEmail("enum-pending");
     expect((await subscribeForm({ email: pending })).status).toBe(200);
@@ -153,24 +189,55 @@ describe("POST /subscribe", () => {
     expect((await findSubscriber(active))!.status).toBe("active");
 
     const answers = [];
-    for (const email of [fresh, pending, active]) {
-      const res = await subscribeForm({ email, series: DEFAULT_SERIES });
-      answers.push({ status: res.status, type: res.headers.get("content-type"), body: await res.text() });
+    for (const address of [fresh, pending, active]) {
+      const res = await subscribeForm({ email: address, series: DEFAULT_SERIES });
+      const body = await res.text();
+      expect(body, address).toContain(sentLinkTo(address));
+      answers.push({ status: res.status, type: res.headers.get("content-type"), body: body.replaceAll(escapeHtml(address), "{address}") });
     }
     expect(answers[0]!.status).toBe(200);
+    expect(answers[0]!.body).toContain("<strong>{address}</strong>");
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
 
+    // The page echoes what was typed (normalized), never the stored spelling of a known address.
+    const [local, domain] = active.split("@") as [string, string];
+    const retyped = `${local.toUpperCase()}@${domain.toUpperCase()}`;
+    const echo = await (await subscribeForm({ email: retyped })).text();
+    expect(echo).toContain(sentLinkTo(`${local.toUpperCase()}@${domain}`));
+    expect(echo).not.toContain(active);
+
     const json = [];
-    for (const email of [uniqueEmail("enum-new-json"), pending, active]) {
-      const res = await subscribeJson({ email });
+    for (const address of [uniqueEmail("enum-new-json"), pending, active]) {
+      const res = await subscribeJson({ email: address });
       json.push({ status: res.status, body: await res.text() });
     }
+    expect(json[0]).toEqual({ status: 200, body: JSON.stringify({ ok: true, message: CHECK_INBOX }) });
     expect(json[1]).toEqual(json[0]);
     expect(json[2]).toEqual(json[0]);
     // The active reader got no new confirmation email; the pending one got another link.
     expect(await outboxFor(active)).toHaveLength(1);
     expect(await outboxFor(pending)).toHaveLength(3);
+  });
+
+  it("the check-your-inbox page shows exactly the normalized address, escaped", async () => {
+    const id = crypto.randomUUID().slice(0, 8);
+    // Allowed in a local part, but markup-significant: ' and &. The domain is lower-cased and made punycode.
+    const typed = `  O'Brien&Co+${id}@Bücher.DE  `;
+    const normalized = `O'Brien&Co+${id}@xn--bcher-kva.de`;
+    const res = await subscribeForm({ email: typed });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`<strong>O&#39;Brien&amp;Co+${id}@xn--bcher-kva.de</strong>`);
+    expect(html).toContain(sentLinkTo(normalized));
+    expect(html).not.toContain("O'Brien");
+    expect(html).not.toContain("&Co+");
+    expect(html).not.toContain("Bücher");
+    expect((await findSubscriber(normalized))!.email).toBe(normalized);
+
+    // Another series: "sign up again" goes back to that series' own form.
+    const other = await subscribeForm({ email: uniqueEmail("again"), series: "fixture-four" });
+    expect(await other.text()).toContain('<a href="/s/fixture-four">sign up again</a>');
   });
 
   describe("accepts real-world addresses", () => {
@@ -223,8 +290,8 @@ describe("POST /subscribe", () => {
       ["a trailing dot", "ann@example.com.", INVALID_EMAIL],
       ["consecutive dots", "ann..smith@example.com", INVALID_EMAIL],
       ["a numeric top-level domain", "ann@example.123", INVALID_EMAIL],
-      ["empty", "", INVALID_EMAIL],
-      ["only spaces", "   ", INVALID_EMAIL],
+      ["empty", "", MISSING_EMAIL],
+      ["only spaces", "   ", MISSING_EMAIL],
       ["a 400-character address", `${"a".repeat(388)}@example.com`, "That email address is too long."],
       ["a 300-character address (over 254)", `${"a".repeat(60)}@${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.${"e".repeat(60)}.com`, INVALID_EMAIL],
     ];
@@ -237,6 +304,9 @@ describe("POST /subscribe", () => {
         const html = await res.text();
         expect(html).toMatch(/<p class="error" role="alert" id="form-error">/);
         expect(html).toContain(message);
+        // The error is the first thing a screen reader announces, and the field is marked and focused.
+        expect(html).toContain(`<title>Error: ${escapeHtml(message)} — Origins of Lead Change</title>`);
+        expect(html).toMatch(/<input id="email"[^>]* aria-describedby="form-error" aria-invalid="true" autofocus=""\/>/);
         // The form comes back with the reader's input, so they can correct it.
         expect(html).toMatch(/<form[^>]*action="\/subscribe"/);
         expect(html).toContain('value="Ann"');
@@ -256,10 +326,10 @@ describe("POST /subscribe", () => {
     it("a missing email field", async () => {
       const form = await subscribeForm({ name: "Ann" });
       expect(form.status).toBe(400);
-      expect(await form.text()).toContain("Please enter your email address.");
+      expect(await form.text()).toContain(MISSING_EMAIL);
       const json = await subscribeJson({ name: "Ann" });
       expect(json.status).toBe(400);
-      expect(((await json.json()) as ApiError).error.message).toBe("Please enter your email address.");
+      expect(((await json.json()) as ApiError).error.message).toBe(MISSING_EMAIL);
     });
 
     it("a non-string email in JSON", async () => {
@@ -295,6 +365,26 @@ describe("POST /subscribe", () => {
         expect(res.status).toBe(400);
         expect(((await res.json()) as ApiError).error.message).toBe("Your name cannot contain line breaks or control characters.");
         expect(await findSubscriber(email)).toBeNull();
+      }
+    });
+
+    it("rejects a name with bidi overrides or zero-width characters", async () => {
+      const invisible = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202c", "\u202e", "\u2066", "\u2069", "\ufeff"];
+      for (const char of invisible) {
+        const label = `U+${char.codePointAt(0)!.toString(16).toUpperCase()}`;
+        const email = uniqueEmail("invisible");
+        const json = await subscribeJson({ email, name: `Ann${char}Smith` });
+        expect(json.status, label).toBe(400);
+        expect(((await json.json()) as ApiError).error.message, label).toBe("Your name contains invisible characters.");
+        const form = await subscribeForm({ email, name: `${char}Ann` });
+        expect(form.status, label).toBe(400);
+        expect(await form.text(), label).toContain("Your name contains invisible characters.");
+        expect(await findSubscriber(email), label).toBeNull();
+        expect(await outboxFor(email), label).toHaveLength(0);
+      }
+      // Visible non-ASCII is fine: the neighbours of the refused ranges, accents and emoji.
+      for (const name of ["Zoë 😀", "Ann\u200aSmith", "Ann\u2010Marie", "Ann\u202fSmith", "Ann\u2070"]) {
+        expect((await subscribeJson({ email: uniqueEmail("visible"), name })).status, name).toBe(200);
       }
     });
 
@@ -401,16 +491,22 @@ describe("POST /subscribe", () => {
     });
 
     it("the honeypot: a filled-in website gets the same answer, but no email and no subscriber", async () => {
-      const human = await subscribeForm({ email: uniqueEmail("human") });
-      const humanBody = await human.text();
+      // The page names the address, so the bot and the human use the same one: the bot first (it stores nothing).
       const email = uniqueEmail("bot");
       const bot = await subscribeForm({ email, name: "Bot", website: "https://spam.example" });
-      expect(bot.status).toBe(human.status);
-      expect(await bot.text()).toBe(humanBody);
+      const botBody = await bot.text();
       const botJson = await subscribeJson({ email, website: "x" });
       expect(await botJson.json()).toEqual({ ok: true, message: CHECK_INBOX });
       expect(await findSubscriber(email)).toBeNull();
       expect(await outboxFor(email)).toHaveLength(0);
+
+      const human = await subscribeForm({ email, name: "Bot" });
+      expect(human.status).toBe(200);
+      expect(bot.status).toBe(human.status);
+      expect(botBody).toBe(await human.text());
+      expect(botBody).toContain(sentLinkTo(email));
+      expect(await findSubscriber(email)).not.toBeNull();
+      expect(await outboxFor(email)).toHaveLength(1);
     });
   });
 
@@ -520,7 +616,7 @@ describe("POST /subscribe", () => {
     });
     expect(run.statuses).toEqual([200, 200, 200, 200, 200]);
     expect(run.sixth.status).toBe(429);
-    expect(run.sixth.html).toContain("<h1>Slow down</h1>");
+    expect(run.sixth.html).toContain("<h1>Too many requests</h1>");
     expect(run.sixth.html).toContain("Too many signups from your network.");
     expect(run.json.status).toBe(429);
     expect((JSON.parse(run.json.body) as ApiError).error.code).toBe("RATE_LIMITED");
