@@ -9,16 +9,20 @@
  *   sparse   --sparse-n readers (default 100,000), 1 % due, the rest due in a year or caught up (due_at NULL):
  *            D1 rows read per email sent.
  *   idle     --idle-n readers (default = --sparse-n), nobody due: one warm-up cycle, then one measured cycle.
+ *   profile  the same cycle through scripts/bench/profile-worker.ts (instrumented meter and mailer): D1 rows and
+ *            time per statement, time split D1 / provider / JS, templateStats.compiles, and a what-if with the
+ *            provider body's serialization taken out.
  *
- * Options: --n 10000  --sparse-n 100000  --idle-n 100000  --concurrency 2,4,8  --scenarios all,sparse,idle
- *          --repeat 1 (all-due runs per concurrency)  --timeout-s 600  --out FILE (JSON)  --verbose
+ * Options: --n 10000  --sparse-n 100000  --idle-n 100000  --concurrency 2,4,8  --scenarios all,sparse,idle,profile
+ *          --repeat 1 (all-due runs per concurrency)  --timeout-s 600  --tmp-dir DIR (default: the OS temp dir)
+ *          --out FILE (everything as JSON)  --strict  --verbose
  * Prints a human summary, then ONE JSON line. Exit code 0 when it ran and every check held (targets missed
  * are reported as MISS, not a failure: pass --strict to make a MISS exit 1); 1 on a failed check; 2 on timeout.
  * Only talks to 127.0.0.1; always stops wrangler and the mock.
  */
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -27,7 +31,8 @@ import type { CycleSummary } from "../worker/delivery/cycle";
 import { startMockResend, type MockResend } from "../tests/helpers/mock-resend-server";
 import { measureCompose } from "./bench/compose-micro";
 import { queryLocalJson } from "./bench/d1";
-import { cpuDelta, sampleGroupCpu, type CpuDelta } from "./bench/proc-cpu";
+import { cpuDelta, machineBusySeconds, processGroupsMentioning, sampleGroupCpu, type CpuDelta } from "./bench/proc-cpu";
+import { bundleProfileWorker, describeProfile, profileCycle, startProfileWorker, type Profile } from "./bench/profile";
 import { trackProviderCalls, type ProviderTiming } from "./bench/provider-timing";
 import { applyLocalMigrations, executeLocalSql, startLocalWorker, type LocalWorker } from "./local-worker";
 
@@ -40,10 +45,11 @@ const { values: opts } = parseArgs({
     "sparse-n": { type: "string", default: "100000" },
     "idle-n": { type: "string" },
     concurrency: { type: "string", default: "2,4,8" },
-    scenarios: { type: "string", default: "all,sparse,idle" },
+    scenarios: { type: "string", default: "all,sparse,idle,profile" },
     repeat: { type: "string", default: "1" },
     "timeout-s": { type: "string", default: "600" },
     out: { type: "string" },
+    "tmp-dir": { type: "string" },
     strict: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
   },
@@ -60,7 +66,10 @@ const REPEAT = positiveInt("repeat", opts.repeat);
 const TIMEOUT_S = positiveInt("timeout-s", opts["timeout-s"]);
 const CONCURRENCIES = opts.concurrency!.split(",").map((c) => positiveInt("concurrency", c.trim()));
 const SCENARIOS = new Set(opts.scenarios!.split(",").map((s) => s.trim()));
-for (const s of SCENARIOS) if (!["all", "sparse", "idle"].includes(s)) throw new Error(`unknown scenario ${s}`);
+for (const s of SCENARIOS) if (!["all", "sparse", "idle", "profile"].includes(s)) throw new Error(`unknown scenario ${s}`);
+
+/** Parent of the temp dirs (local D1 state). tmpfs (/dev/shm) takes disk syncs out; measured within ~5 % here. */
+const TMP_PARENT = opts["tmp-dir"] ?? tmpdir();
 
 const SERIES = "origins-of-lead-change";
 const ADMIN_TOKEN = randomBytes(24).toString("base64url");
@@ -84,12 +93,15 @@ const cleanupAll = () =>
     }
     cleanups.clear();
   })());
+let stopping = false;
 const overall = setTimeout(() => {
+  stopping = true;
   console.error(`bench: overall timeout (${TIMEOUT_S} s), stopping`);
   void cleanupAll().finally(() => process.exit(2));
 }, TIMEOUT_S * 1000);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
+    stopping = true;
     console.error(`bench: ${signal}, stopping`);
     void cleanupAll().finally(() => process.exit(130));
   });
@@ -160,13 +172,15 @@ interface Env {
   timing: ReturnType<typeof trackProviderCalls>;
   template: string;
   tmp: string;
+  /** wrangler config of the bundled profile worker (built on first use). */
+  profileConfig?: string;
 }
 
 async function withWorker<T>(
   env: Env,
   label: string,
   seedSql: string,
-  vars: { concurrency: number; batchesPerRun: number },
+  vars: { concurrency: number; batchesPerRun: number; profile?: boolean },
   body: (worker: LocalWorker, persistTo: string) => Promise<T>,
 ): Promise<{ value: T; persistTo: string; seedS: number; startS: number }> {
   const persistTo = path.join(env.tmp, label);
@@ -175,22 +189,20 @@ async function withWorker<T>(
   const [, seedS] = timed(() => executeLocalSql(seedSql, persistTo));
   const port = await freePort();
   const t0 = performance.now();
-  const worker = await startLocalWorker({
-    port,
-    persistTo,
-    verbose: opts.verbose,
-    vars: {
-      RESEND_API_KEY: "re_bench",
-      RESEND_BASE_URL: env.mock.url,
-      PROVIDER_RPS: "0",
-      SEND_BATCHES_PER_RUN: String(vars.batchesPerRun),
-      SEND_CONCURRENCY: String(vars.concurrency),
-      ADMIN_TOKEN,
-      SIGNING_SECRET,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      TURNSTILE_SECRET: "",
-    },
-  });
+  const workerVars = {
+    RESEND_API_KEY: "re_bench",
+    RESEND_BASE_URL: env.mock.url,
+    PROVIDER_RPS: "0",
+    SEND_BATCHES_PER_RUN: String(vars.batchesPerRun),
+    SEND_CONCURRENCY: String(vars.concurrency),
+    ADMIN_TOKEN,
+    SIGNING_SECRET,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    TURNSTILE_SECRET: "",
+  };
+  const worker = vars.profile
+    ? await startProfileWorker({ root, config: env.profileConfig!, port, persistTo, vars: workerVars, verbose: opts.verbose })
+    : await startLocalWorker({ port, persistTo, verbose: opts.verbose, vars: workerVars });
   const startS = (performance.now() - t0) / 1000;
   const stop = () => worker.stop();
   cleanups.add(stop);
@@ -219,7 +231,8 @@ interface SendRun {
   total: CycleSummary;
   seconds: number;
   provider: ProviderTiming;
-  cpu: CpuDelta & { mockS: number };
+  /** otherS: CPU the rest of the machine (other people's tests…) used meanwhile: noise in the measurement. */
+  cpu: CpuDelta & { mockS: number; otherS: number };
 }
 
 function addSummaries(summaries: CycleSummary[]): CycleSummary {
@@ -247,6 +260,7 @@ async function sendUntilDone(env: Env, worker: LocalWorker, expected: number, bu
   let seconds = 0;
   const cpuBefore = sampleGroupCpu(worker.process.pid!);
   const mockBefore = process.cpuUsage();
+  const machineBefore = machineBusySeconds();
   const windowStart = performance.now();
   for (let call = 0; call < 100; call++) {
     const t0 = performance.now();
@@ -262,12 +276,15 @@ async function sendUntilDone(env: Env, worker: LocalWorker, expected: number, bu
   const windowEnd = performance.now();
   const mockCpu = process.cpuUsage(mockBefore);
   const cpu = cpuDelta(cpuBefore, sampleGroupCpu(worker.process.pid!));
+  const mockS = (mockCpu.user + mockCpu.system) / 1e6;
+  const ours = Object.values(cpu.byProcess).reduce((a, b) => a + b, 0) + mockS;
+  const otherS = Math.max(0, machineBusySeconds() - machineBefore - ours);
   return {
     summaries,
     total: addSummaries(summaries),
     seconds,
     provider: env.timing.summary(windowStart, windowEnd),
-    cpu: { ...cpu, mockS: (mockCpu.user + mockCpu.system) / 1e6 },
+    cpu: { ...cpu, mockS, otherS },
   };
 }
 
@@ -296,6 +313,37 @@ const resetMock = async (mock: MockResend) => {
 
 // ---------------------------------------------------------------------------------------------------------
 // Scenarios
+
+/**
+ * `wrangler dev` rebuilds and restarts the worker when a source file changes; other people edit worker/ while
+ * this runs, and a restart under the send request answers 503. Such a run is void: start the scenario again on a
+ * fresh database (twice at most).
+ */
+async function retryOnRestart<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const restarted = error instanceof Error && /restarted mid-request/i.test(error.message);
+      if (!restarted || attempt >= 3) throw error;
+      log(`  (${label}: the worker restarted mid-request because a source file changed; running it again)`);
+      restarts += 1;
+    }
+  }
+}
+let restarts = 0;
+
+/** A fingerprint of the code under test, to say when it changed during the run. */
+function codeFingerprint() {
+  const hash = createHash("sha256");
+  for (const dir of ["worker/delivery", "worker/content", "worker/mail"]) {
+    for (const file of readdirSync(path.join(root, dir)).sort()) {
+      const full = path.join(root, dir, file);
+      if (statSync(full).isFile()) hash.update(file).update(readFileSync(full));
+    }
+  }
+  return hash.digest("hex").slice(0, 12);
+}
 
 interface AllDueResult {
   concurrency: number;
@@ -441,6 +489,59 @@ async function runIdle(env: Env, partCount: number, concurrency: number) {
   };
 }
 
+/**
+ * The same cycle through scripts/bench/profile-worker.ts: statement-level D1 rows and time, provider time and
+ * templateStats.compiles. All due at concurrency 1 (no overlap, so wall = D1 + provider + JS); then the sparse
+ * mix at the chosen concurrency, and again on the same database once nothing is due (= idle after a warm-up).
+ */
+async function runProfile(env: Env, partCount: number, concurrency: number) {
+  env.profileConfig ??= bundleProfileWorker(root, path.join(env.tmp, "profile-worker"));
+  const budget = Math.min(10_000, Math.ceil(N / 100) + 10);
+  await resetMock(env.mock);
+  const { value: allDue } = await withWorker(env, "profile-all-due", seedAllDueSql(N, Date.now()),
+    { concurrency: 1, batchesPerRun: budget, profile: true }, (worker) => profileCycle(worker, 1));
+  check(allDue.summary.sent === N, `profile: all due sent ${allDue.summary.sent}, expected ${N}`);
+  // What-if at the chosen concurrency, against the same cycle in the same harness, alternated (A B A B): the
+  // provider body's serialization taken out.
+  const whatIf: { real: number[]; prebuilt: number[] } = { real: [], prebuilt: [] };
+  for (let round = 0; round < 2; round++) {
+    for (const variant of ["real", "prebuilt"] as const) {
+      await resetMock(env.mock);
+      const { value } = await withWorker(env, `profile-${variant}-${round}`, seedAllDueSql(N, Date.now()),
+        { concurrency, batchesPerRun: budget, profile: true },
+        (worker) => profileCycle(worker, concurrency, { split: false, whatIf: variant === "prebuilt" ? "prebuilt-body" : undefined }));
+      check(value.summary.sent === N, `profile: ${variant} sent ${value.summary.sent}, expected ${N}`);
+      whatIf[variant].push((value.summary.sent * 1000) / value.wallMs);
+    }
+  }
+  await resetMock(env.mock);
+  const due = Math.floor(SPARSE_N / 100);
+  const { value: [sparse, idle] } = await withWorker(env, "profile-sparse", seedMixedSql(SPARSE_N, Date.now(), partCount, 100),
+    { concurrency, batchesPerRun: Math.ceil(due / 100) + 10, profile: true },
+    async (worker) => [await profileCycle(worker, concurrency), await profileCycle(worker, concurrency)] as const);
+  check(sparse.summary.sent === due && idle.summary.sent === 0, `profile: sparse sent ${sparse.summary.sent}, then ${idle.summary.sent}`);
+  return { allDue, whatIf, sparse, idle };
+}
+
+function describeTimeSplit(p: Profile) {
+  const other = p.wallMs - p.d1Ms - p.mailerMs;
+  const pct = (ms: number) => `${fmt((100 * ms) / p.wallMs)} %`;
+  const sent = Math.max(1, p.summary.sent);
+  const txn = Object.entries(p.groups)
+    .filter(([, g]) => g.calls > 1)
+    .map(([key, g]) => `      ${key}: ${g.calls} × ${fmt(g.ms / g.calls, 1)} ms`)
+    .join("\n");
+  return [
+    `    wall ${fmt(p.wallMs)} ms (${fmt((sent * 1000) / p.wallMs)} emails/s at c=1) = D1 ${fmt(p.d1Ms)} ms (${pct(p.d1Ms)}) ` +
+      `+ provider calls ${fmt(p.mailerMs)} ms (${pct(p.mailerMs)}, ${fmt(p.mailerMs / Math.max(1, p.mailerCalls), 1)} ms each) ` +
+      `+ JS in between (compose, JSON, scheduling) ${fmt(other)} ms (${pct(other)}); per email: D1 ${fmt((1000 * p.d1Ms) / sent)} µs, ` +
+      `provider ${fmt((1000 * p.mailerMs) / sent)} µs, JS ${fmt((1000 * other) / sent)} µs`,
+    `    templateStats.compiles during the cycle: ${p.templateCompiles} (a warm isolate compiles each template string once)`,
+    `    D1 transactions:`,
+    txn,
+  ].join("\n");
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 function versions() {
@@ -473,22 +574,36 @@ function describeAllDue(r: AllDueResult) {
     `        provider calls (as the mock sees them): mean ${fmt(p.meanMs, 1)} ms, p50 ${fmt(p.p50Ms, 1)}, max ${fmt(p.maxMs, 1)}, ` +
       `${fmt(p.meanRequestKiB)} KiB each, up to ${p.maxInFlight} in flight; open ${fmt((100 * p.busyMs) / wall)} % of the wall time; ` +
       `first call after ${fmt(p.beforeFirstMs)} ms, last answer ${fmt(p.afterLastMs)} ms before the end`,
-    `        CPU during the send: ${cpu || "n/a"}; mock (bench process) ${fmt(r.cpu.mockS, 2)} s; busiest threads: ${threads || "n/a"}`,
+    `        CPU during the send: ${cpu || "n/a"}; mock (bench process) ${fmt(r.cpu.mockS, 2)} s; busiest threads: ${threads || "n/a"}; ` +
+      `other processes on the machine ${fmt(r.cpu.otherS, 2)} s${r.cpu.otherS > 0.25 * r.seconds ? " (NOISY: others were busy)" : ""}`,
   ].join("\n");
 }
 
 async function main() {
   const started = performance.now();
   const partCount = ensureCatalog();
+  const codeAtStart = codeFingerprint();
   const v = versions();
   log(`nextpart bench: node ${v.node}, wrangler ${v.wrangler}; n=${N}, sparse-n=${SPARSE_N}, idle-n=${IDLE_N}, ` +
     `concurrency ${CONCURRENCIES.join("/")}, scenarios ${[...SCENARIOS].join(",")}`);
 
-  const tmp = mkdtempSync(path.join(tmpdir(), "nextpart-bench-"));
+  const tmp = mkdtempSync(path.join(TMP_PARENT, "nextpart-bench-"));
   cleanups.add(() => rmSync(tmp, { recursive: true, force: true }));
+  // Runs before the temp dir goes: any wrangler of ours still alive (e.g. one that was starting when a signal
+  // came, before we had its handle) is found by our unique dir in its command line and stopped by group id.
+  cleanups.add(async () => {
+    for (const group of processGroupsMentioning(tmp)) {
+      try {
+        process.kill(-group, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  });
   const template = path.join(tmp, "template");
   const [, migrateS] = timed(() => applyLocalMigrations(template));
-  log(`migrated a template database in ${fmt(migrateS, 1)} s (${tmp})`);
+  log(`migrated a template database in ${fmt(migrateS, 1)} s; local D1 state under ${tmp}`);
 
   const mock = await startMockResend(0, { keepBodies: false });
   cleanups.add(() => mock.close());
@@ -507,7 +622,7 @@ async function main() {
     log(`\nall due: ${fmt(N)} readers due for part 1`);
     for (const concurrency of CONCURRENCIES) {
       for (let attempt = 1; attempt <= REPEAT; attempt++) {
-        const result = await runAllDue(env, concurrency, attempt);
+        const result = await retryOnRestart(`all due c=${concurrency}`, () => runAllDue(env, concurrency, attempt));
         allDue.push(result);
         log(describeAllDue(result));
       }
@@ -520,19 +635,42 @@ async function main() {
   let sparse: Awaited<ReturnType<typeof runSparse>> | null = null;
   if (SCENARIOS.has("sparse")) {
     log(`\nsparse: ${fmt(SPARSE_N)} readers, 1 % due (others due in a year or caught up), SEND_CONCURRENCY=${concurrency}`);
-    sparse = await runSparse(env, partCount, concurrency);
+    sparse = await retryOnRestart("sparse", () => runSparse(env, partCount, concurrency));
     log(`  ${fmt(sparse.emails)} emails in ${fmt(sparse.seconds, 2)} s; D1 ${fmt(sparse.d1.statements)} statements, ` +
       `${fmt(sparse.d1.rowsRead)} rows read, ${fmt(sparse.d1.rowsWritten)} written = ${fmt(sparse.rowsReadPerEmail, 2)} rows read/email ` +
       `(seed ${fmt(sparse.seedS, 1)} s)`);
+    if (best) {
+      const dense = best.d1.rowsRead / best.emails;
+      log(`  vs all due: ${fmt(dense, 2)} rows read/email there, so the ${fmt(SPARSE_N - sparse.emails)} readers not due ` +
+        `cost ${fmt(Math.max(0, sparse.d1.rowsRead - dense * sparse.emails))} extra rows (${sparse.rowsReadPerEmail <= dense * 1.1 ? "none to speak of: no scan" : "a scan?"})`);
+    }
   }
 
   let idle: Awaited<ReturnType<typeof runIdle>> | null = null;
   if (SCENARIOS.has("idle")) {
     log(`\nidle: ${fmt(IDLE_N)} readers, nobody due; one warm-up cycle, then the measured one`);
-    idle = await runIdle(env, partCount, concurrency);
+    idle = await retryOnRestart("idle", () => runIdle(env, partCount, concurrency));
     log(`  warm-up: ${idle.warmupD1.statements} statements, ${fmt(idle.warmupD1.rowsRead)} rows read, ${idle.warmupD1.rowsWritten} written`);
     log(`  measured: ${idle.d1.statements} statements, ${fmt(idle.d1.rowsRead)} rows read, ${idle.d1.rowsWritten} written ` +
       `in ${fmt(idle.seconds * 1000)} ms (seed ${fmt(idle.seedS, 1)} s)`);
+  }
+
+  let profile: Awaited<ReturnType<typeof runProfile>> | null = null;
+  if (SCENARIOS.has("profile")) {
+    log(`\nprofile (the same cycle, instrumented: scripts/bench/profile-worker.ts)`);
+    profile = await retryOnRestart("profile", () => runProfile(env, partCount, concurrency));
+    log(`  all due, ${fmt(N)} readers, SEND_CONCURRENCY=1:`);
+    log(describeTimeSplit(profile.allDue));
+    log(`    rows per statement:`);
+    log(describeProfile(profile.allDue, profile.allDue.summary.sent));
+    log(`  what-if, SEND_CONCURRENCY=${concurrency}, alternated: real mailer ${profile.whatIf.real.map((r) => fmt(r)).join(" / ")} emails/s; ` +
+      `provider body pre-serialized once (no per-email JSON.stringify + UTF-8) ${profile.whatIf.prebuilt.map((r) => fmt(r)).join(" / ")} emails/s`);
+    log(`  sparse (${fmt(SPARSE_N)} readers, ${fmt(profile.sparse.summary.sent)} due), SEND_CONCURRENCY=${concurrency}: ` +
+      `${profile.sparse.summary.d1.statements} statements, ${fmt(profile.sparse.summary.d1.rowsRead)} rows read`);
+    log(describeProfile(profile.sparse, profile.sparse.summary.sent));
+    log(`  idle (same database, nothing due any more), SEND_CONCURRENCY=${concurrency}: ` +
+      `${profile.idle.summary.d1.statements} statements, ${fmt(profile.idle.summary.d1.rowsRead)} rows read`);
+    log(describeProfile(profile.idle, 0));
   }
 
   const verdicts: Record<string, "PASS" | "MISS" | "n/a"> = {
@@ -548,7 +686,13 @@ async function main() {
   log(`  ${verdicts.idle_rows_read}  idle_rows_read ${idle?.rowsRead ?? "-"} ≤ ${TARGETS.idleRowsRead}`);
   if (best) {
     log(`  renders: ${best.renders} distinct subject(s) at the provider (upper bound of templates used), ` +
-      `${best.partsRendered} distinct part(s); templateStats.compiles is not exposed over HTTP`);
+      `${best.partsRendered} distinct part(s); templateStats.compiles (not exposed over HTTP) = ` +
+      `${profile ? `${profile.allDue.templateCompiles} in the profiled cycle` : "n/a (run the profile scenario)"}`);
+  }
+  const codeAtEnd = codeFingerprint();
+  if (codeAtEnd !== codeAtStart || restarts > 0) {
+    log(`NOTE: worker/ changed during the run (fingerprint ${codeAtStart} → ${codeAtEnd}, ${restarts} restart(s)): ` +
+      `scenarios may have measured different versions of the code`);
   }
   log(`total bench time ${fmt((performance.now() - started) / 1000, 1)} s`);
 
@@ -576,14 +720,29 @@ async function main() {
     ),
     provider_busy_pct: best ? Math.round((100 * best.provider.busyMs) / (best.seconds * 1000)) : null,
     provider_mean_ms: best ? Number(best.provider.meanMs.toFixed(1)) : null,
-    cpu_s: best ? Object.fromEntries(Object.entries({ ...best.cpu.byProcess, mock: best.cpu.mockS }).map(([k, s]) => [k, Number(s.toFixed(2))])) : null,
+    cpu_s: best ? Object.fromEntries(Object.entries({ ...best.cpu.byProcess, mock: best.cpu.mockS, others: best.cpu.otherS }).map(([k, s]) => [k, Number(s.toFixed(2))])) : null,
     compose_us_per_email: Number(compose.composeUsPerEmail.toFixed(1)),
+    template_compiles: profile?.allDue.templateCompiles ?? null,
+    whatif_emails_per_s: profile
+      ? { real: profile.whatIf.real.map(Math.round), prebuilt_body: profile.whatIf.prebuilt.map(Math.round) }
+      : null,
+    time_split_c1_ms: profile
+      ? {
+          wall: Math.round(profile.allDue.wallMs),
+          d1: Math.round(profile.allDue.d1Ms),
+          provider: Math.round(profile.allDue.mailerMs),
+          js: Math.round(profile.allDue.wallMs - profile.allDue.d1Ms - profile.allDue.mailerMs),
+        }
+      : null,
     json_us_per_email: Number(compose.stringifyUsPerEmail.toFixed(1)),
     targets: verdicts,
+    persist_dir: TMP_PARENT,
+    code: codeAtEnd,
+    code_changed_during_run: codeAtEnd !== codeAtStart || restarts > 0,
     node: v.node,
     wrangler: v.wrangler,
   };
-  if (opts.out) writeFileSync(opts.out, JSON.stringify({ ...result, allDue, sparse, idle, compose }, null, 2));
+  if (opts.out) writeFileSync(opts.out, JSON.stringify({ ...result, allDue, sparse, idle, compose, profile }, null, 2));
   console.log(JSON.stringify(result));
   return Object.values(verdicts).includes("MISS") && opts.strict ? 1 : 0;
 }
@@ -592,7 +751,8 @@ let code = 1;
 try {
   code = await main();
 } catch (error) {
-  console.error(error instanceof CheckFailed ? error.message : error);
+  // After a timeout or a signal, what fails next is the consequence of stopping: not worth a stack trace.
+  if (!stopping) console.error(error instanceof CheckFailed ? error.message : error);
   code = 1;
 } finally {
   clearTimeout(overall);

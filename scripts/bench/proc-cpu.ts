@@ -61,3 +61,47 @@ export function cpuDelta(before: CpuSample, after: CpuSample): CpuDelta {
   threads.sort((a, b) => b.seconds - a.seconds);
   return { byProcess, topThreads: threads.slice(0, 4) };
 }
+
+/** CPU seconds the whole machine spent busy (all cores), from /proc/stat; 0 where there is none. */
+export function machineBusySeconds(): number {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Process groups (other than ours) whose command line mentions `marker` (the bench's own mkdtemp dir): the
+ * `wrangler dev` instances this bench started, including one still starting when a signal or the timeout came.
+ */
+export function processGroupsMentioning(marker: string): number[] {
+  const own = parseStatSafe(`/proc/${process.pid}/stat`)?.pgrp;
+  const groups = new Set<number>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  for (const pid of pids) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) continue;
+      const pgrp = parseStatSafe(`/proc/${pid}/stat`)?.pgrp;
+      if (pgrp && pgrp !== own && pgrp > 1) groups.add(pgrp);
+    } catch {
+      /* gone */
+    }
+  }
+  return [...groups];
+}
+
+function parseStatSafe(file: string) {
+  try {
+    return parseStat(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
