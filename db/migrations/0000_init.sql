@@ -43,8 +43,6 @@ CREATE TABLE `deliveries` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `deliveries_subscription_id_part_number_idx` ON `deliveries` (`subscription_id`,`part_number`);--> statement-breakpoint
 CREATE INDEX `deliveries_batch_id_idx` ON `deliveries` (`batch_id`);--> statement-breakpoint
-CREATE INDEX `deliveries_subscriber_id_idx` ON `deliveries` (`subscriber_id`);--> statement-breakpoint
-CREATE INDEX `deliveries_provider_message_id_idx` ON `deliveries` (`provider_message_id`);--> statement-breakpoint
 CREATE TABLE `events` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`subscriber_id` integer,

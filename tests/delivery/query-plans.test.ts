@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "../../worker/delivery/queries";
+import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
 import { DAY, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);
@@ -56,4 +57,17 @@ describe("an idle tick", () => {
     // Claim, insert, record: each row is read through an index a few times (see README, "Numbers").
     expect(many).toBeLessThanOrEqual(16);
   });
+});
+
+describe("unsubscribe's statements", () => {
+  for (const [name, text] of Object.entries(unsubscribeSql)) {
+    it(`${name} scans no whole table`, async () => {
+      const count = Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1))));
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .bind(...Array.from({ length: count }, () => 1))
+        .all<{ detail: string }>();
+      const details = results.map((row) => row.detail).join(" | ");
+      expect(details).not.toMatch(/SCAN (deliveries|subscriptions|batches|subscribers)\b(?! USING)/);
+    });
+  }
 });

@@ -35,12 +35,13 @@ export async function claimBatch(
       : filter.series !== undefined
         ? meter.db.prepare(sql.claimDueInSeries).bind(batchId, now, size, filter.series)
         : meter.db.prepare(sql.claimDue).bind(batchId, now, size);
-  const [, inserted] = await meter.batch<BatchMember>([
+  const results = await meter.batch<BatchMember>([
     claim,
     meter.db.prepare(sql.insertDeliveries).bind(batchId, now),
     meter.db.prepare(sql.insertBatch).bind(batchId, now, now + leaseMs, frozen ? 1 : 0),
+    meter.db.prepare(sql.batchMembers).bind(batchId),
   ]);
-  const claimed = inserted!.results;
+  const claimed = results[3]!.results;
   if (claimed.length === 0) return null;
 
   const members: BatchMember[] = [];

@@ -25,9 +25,7 @@ export const sql = {
       (subscription_id, subscriber_id, series, part_number, batch_id, status, to_email, to_name, timezone, created_at)
     SELECT s.id, s.subscriber_id, s.series, s.next_part, ?1, 'claimed', p.email, p.name, p.timezone, ?2
     FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
-    WHERE s.batch_id = ?1
-    RETURNING id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,
-      part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone`,
+    WHERE s.batch_id = ?1`,
 
   /** ?1 batch id, ?2 now, ?3 lease until, ?4 attempts (1 = frozen now: sent inline right away). */
   insertBatch: `INSERT INTO batches (id, status, attempts, lease_until, created_at)
@@ -39,7 +37,7 @@ export const sql = {
   takeExpiredBatch: `UPDATE batches SET attempts = attempts + 1, lease_until = ?3
     WHERE id = ?1 AND status = 'claimed' AND lease_until <= ?2 RETURNING attempts, created_at AS createdAt`,
 
-  /** ?1 batch id. */
+  /** ?1 batch id. Cheaper than RETURNING on the insert (which D1 meters at two extra reads a row). */
   batchMembers: `SELECT id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,
       part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone
     FROM deliveries WHERE batch_id = ?1 AND status = 'claimed' ORDER BY id`,

@@ -1,6 +1,25 @@
 import { eq } from "drizzle-orm";
-import { events, subscribers } from "../../db/schema";
+import { subscribers } from "../../db/schema";
 import type { Database } from "../db";
+
+/** ?1 subscriber id, ?2 now. Exported for tests/delivery/query-plans.test.ts. */
+export const unsubscribeSql = {
+  /**
+   * Their deliveries in queued batches no consumer has attempted yet, found through their subscriptions'
+   * batch ids (deliveries carry no subscriber index: every index on that table costs a write per email).
+   */
+  cancelQueued: `DELETE FROM deliveries WHERE batch_id IN (
+      SELECT s.batch_id FROM subscriptions s JOIN batches b ON b.id = s.batch_id
+      WHERE s.subscriber_id = ?1 AND b.status = 'claimed' AND b.attempts = 0)
+    AND subscriber_id = ?1 AND status = 'claimed'`,
+  /** A subscription whose batch was already attempted keeps it, so the record step can finish it. */
+  stopSubscriptions: `UPDATE subscriptions SET status = 'stopped', due_at = NULL, updated_at = ?2,
+      batch_id = CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_id = subscriptions.batch_id
+        AND d.subscription_id = subscriptions.id AND d.status = 'claimed') THEN batch_id END
+    WHERE subscriber_id = ?1`,
+  markSubscriber: `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2, updated_at = ?2 WHERE id = ?1`,
+  recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) VALUES (?1, 'unsubscribed', ?3, ?2)`,
+} as const;
 
 export type UnsubscribeResult = "unsubscribed" | "already_unsubscribed" | "not_found";
 
@@ -20,24 +39,10 @@ export async function unsubscribe(
   if (!reader) return "not_found";
   if (reader.status === "unsubscribed") return "already_unsubscribed";
   await d1.batch([
-    d1
-      .prepare(
-        `DELETE FROM deliveries WHERE subscriber_id = ?1 AND status = 'claimed'
-           AND batch_id IN (SELECT id FROM batches WHERE status = 'claimed' AND attempts = 0)`,
-      )
-      .bind(subscriberId),
-    d1
-      .prepare(
-        `UPDATE subscriptions SET status = 'stopped', due_at = NULL, updated_at = ?2,
-           batch_id = CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_id = subscriptions.batch_id
-             AND d.subscription_id = subscriptions.id AND d.status = 'claimed') THEN batch_id END
-         WHERE subscriber_id = ?1`,
-      )
-      .bind(subscriberId, now),
-    d1
-      .prepare(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2, updated_at = ?2 WHERE id = ?1`)
-      .bind(subscriberId, now),
+    d1.prepare(unsubscribeSql.cancelQueued).bind(subscriberId),
+    d1.prepare(unsubscribeSql.stopSubscriptions).bind(subscriberId, now),
+    d1.prepare(unsubscribeSql.markSubscriber).bind(subscriberId, now),
+    d1.prepare(unsubscribeSql.recordEvent).bind(subscriberId, now, JSON.stringify({ source })),
   ]);
-  await db.insert(events).values({ subscriberId, type: "unsubscribed", data: { source }, createdAt: now });
   return "unsubscribed";
 }
