@@ -15,6 +15,11 @@ export interface DeliveryContext {
   };
 }
 
+/**
+ * Batches one cron run may claim for the queue (50,000 emails a minute): bounds the invocation's D1 calls;
+ * whatever is left is claimed on the next tick.
+ */
+export const MAX_QUEUED_BATCHES_PER_RUN = 500;
 /** How long a claimed batch waiting in the queue belongs to its consumer before the cron takes it back. */
 export const QUEUED_LEASE_MS = 15 * 60 * 1000;
 /** How long one send attempt may take before another cycle may retry the batch (same key, so no duplicate). */

@@ -1,7 +1,7 @@
 import { listSeries } from "../content/catalog";
 import type { DeliveryMessage } from "../env";
 import { claimBatch, type ClaimFilter } from "./claim-batch";
-import { QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
+import { MAX_QUEUED_BATCHES_PER_RUN, QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
 import { createPacer } from "./pacer";
 import { sql } from "./queries";
 import { sendBatch, type SendOutcome } from "./send-batch";
@@ -141,7 +141,7 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
 
 async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, summary: CycleSummary) {
   const ids: DeliveryMessage[] = [];
-  for (;;) {
+  for (let claims = 0; claims < MAX_QUEUED_BATCHES_PER_RUN; claims++) {
     const claimed = await claimBatch(ctx, options.batchSize, QUEUED_LEASE_MS, false, options.filter);
     if (!claimed) break;
     summary.due += claimed.members.length + claimed.deferred;
