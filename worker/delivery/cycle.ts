@@ -107,12 +107,10 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
     }
 
     // Most ticks find nothing due: one index probe instead of a claim transaction.
-    const anyDue = (await ctx.meter.all(ctx.meter.db.prepare(sql.anyDue).bind(null, ctx.now))).length > 0;
-    if (!anyDue || stop) {
-      // nothing to claim
-    } else if (options.queue) {
+    const anyDue = !stop && (await ctx.meter.all(ctx.meter.db.prepare(sql.anyDue).bind(null, ctx.now))).length > 0;
+    if (anyDue && options.queue) {
       await queueDueBatches(ctx, options, summary);
-    } else {
+    } else if (anyDue) {
       const worker = async () => {
         while (!stop && budget > 0) {
           budget -= 1;
