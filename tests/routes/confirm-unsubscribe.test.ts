@@ -315,6 +315,21 @@ describe("unsubscribe", () => {
     expect(sub!.due_at).not.toBeNull();
   });
 
+  it("an old confirmation link clicked after unsubscribing does not resubscribe", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("old-link"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    await SELF.fetch(`${BASE}/unsubscribe/${token}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    const res = await get(reader.confirmLink);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("already used");
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+    for (const sub of await subscriptionsOf(reader.subscriber.id)) expect(sub).toMatchObject({ status: "stopped", due_at: null });
+  });
+
   it("tokens cannot cross purposes: a confirm token on /unsubscribe and /resubscribe is a 400", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("purpose-unsub"));
     const confirm = tokenOf(reader.confirmLink);

@@ -166,6 +166,9 @@ signupRoutes.get("/confirm/:token", async (c) => {
   }
   const result = await confirmSubscription(getDb(c.env.DB), check.claims.subscriberId, series);
   if (result.kind === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
+  if (result.kind === "used") {
+    throw new AppError("INVALID_TOKEN", "This confirmation link was already used. To subscribe again, use the signup form.");
+  }
   const first = result.firstPartAt;
   const when = first === null ? "when the next part is published" : first <= Date.now() + 60_000 ? "in a minute or two" : `on ${new Date(first).toUTCString()}`;
   return c.html(

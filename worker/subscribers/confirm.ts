@@ -4,7 +4,11 @@ import type { CompiledSeries } from "../content/types";
 import type { Database } from "../db";
 import { dueAtForPart } from "../delivery/schedule";
 
-export type ConfirmResult = { kind: "confirmed" | "already_confirmed"; firstPartAt: number | null } | { kind: "not_found" };
+export type ConfirmResult =
+  | { kind: "confirmed" | "already_confirmed"; firstPartAt: number | null }
+  | { kind: "not_found" }
+  /** No signup is waiting for this click: an old link, clicked after the reader unsubscribed. */
+  | { kind: "used" };
 
 /**
  * Activates the reader and their subscription to the series; idempotent. The next part (part 1 for a new
@@ -24,6 +28,11 @@ export async function confirmSubscription(
   if (reader.status === "active" && subscription.status === "active") {
     return { kind: "already_confirmed", firstPartAt: subscription.dueAt };
   }
+  // Only a signup that is still waiting may be confirmed, so an old confirmation email cannot undo an unsubscribe.
+  const waiting = await db.query.consents.findFirst({
+    where: and(eq(consents.subscriberId, subscriberId), eq(consents.series, series.slug), isNull(consents.confirmedAt)),
+  });
+  if (!waiting) return { kind: "used" };
   const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(series, subscription.nextPart, now, reader.timezone);
   await db.batch([
     db
