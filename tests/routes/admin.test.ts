@@ -74,6 +74,8 @@ async function expectApiError(res: Response, status: number, code: string, messa
   expect(body.error.code).toBe(code);
   expect(body.error.message).toBeTruthy();
   if (message) expect(body.error.message).toMatch(message);
+  // Every error, the auth middleware's included, carries the request id for support.
+  expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
   return body;
 }
 

@@ -89,6 +89,7 @@ describe("GET /p/:series/:part (a part's web view)", () => {
     [`/p/${DEFAULT_SERIES}/1.0`, "a decimal"],
     [`/p/${DEFAULT_SERIES}/1e0`, "an exponent"],
     [`/p/${DEFAULT_SERIES}/0x1`, "hex"],
+    [`/p/${DEFAULT_SERIES}/01`, "a leading zero (one URL per part)"],
     [`/p/${DEFAULT_SERIES}/99999`, "too many digits"],
     [`/p/${DEFAULT_SERIES}/%201`, "a leading space"],
     [`/p/${DEFAULT_SERIES}/1/extra`, "an extra segment"],

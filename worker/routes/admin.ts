@@ -1,6 +1,6 @@
 import { zValidator } from "@hono/zod-validator";
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
@@ -11,7 +11,7 @@ import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
 import { createDeliveryContext, cycleOptions } from "../delivery";
 import { runDeliveryCycle } from "../delivery/cycle";
-import { AppError } from "../errors";
+import { AppError, type ErrorCode } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { emailAddressSchema, emailKey } from "../subscribers/email-address";
 import { listSubscribers } from "../subscribers/list-subscribers";
@@ -27,6 +27,10 @@ const invalid = (result: { success: boolean; error?: { issues: { message: string
 const cursorSchema = z.string().regex(/^\d{1,15}$/, "must be a cursor from a previous page").transform(Number);
 const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
 
+function authError(code: ErrorCode, message: string) {
+  return (c: Context) => ({ error: { code, message, requestId: c.get("requestId") as string } });
+}
+
 export const adminRoutes = new Hono<AppEnv>();
 
 adminRoutes.use(
@@ -36,9 +40,12 @@ adminRoutes.use(
       const expected = readConfig(c.env as AppEnv["Bindings"]).adminToken;
       return expected !== undefined && (await timingSafeEqualStrings(token, expected));
     },
-    noAuthenticationHeader: { message: { error: { code: "UNAUTHORIZED", message: "Send Authorization: Bearer <ADMIN_TOKEN>." } } },
-    invalidAuthenticationHeader: { message: { error: { code: "BAD_REQUEST", message: "Malformed Authorization header: send Authorization: Bearer <ADMIN_TOKEN>." } } },
-    invalidToken: { message: { error: { code: "UNAUTHORIZED", message: "Wrong admin token." } } },
+    // Hono answers these itself: give them our one error shape, request id included.
+    noAuthenticationHeader: { message: authError("UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN>.") },
+    invalidAuthenticationHeader: {
+      message: authError("BAD_REQUEST", "Malformed Authorization header: send Authorization: Bearer <ADMIN_TOKEN>."),
+    },
+    invalidToken: { message: authError("UNAUTHORIZED", "Wrong admin token.") },
   }),
 );
 

@@ -19,7 +19,11 @@ const codeForStatus: Record<number, ErrorCode> = {
 export function errorResponse(c: Context<AppEnv>, error: HTTPException) {
   // Hono's own middleware (bearer auth, csrf) answers with a ready-made response: keep bearer auth's (401, and
   // 400 for a malformed Authorization header, with its WWW-Authenticate), not CSRF's bare 403.
-  if (!(error instanceof AppError) && error.res && (error.status === 401 || error.status === 400)) return error.res;
+  if (!(error instanceof AppError) && error.res && (error.status === 401 || error.status === 400)) {
+    const res = new Response(error.res.body, error.res);
+    res.headers.set("X-Request-Id", c.get("requestId"));
+    return res;
+  }
   const code = error instanceof AppError ? error.code : (codeForStatus[error.status] ?? "INTERNAL");
   const message =
     error instanceof AppError

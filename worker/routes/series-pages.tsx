@@ -16,7 +16,7 @@ seriesPageRoutes.get("/p/:series", (c) => {
 
 seriesPageRoutes.get("/p/:series/:part", (c) => {
   const series = findSeries(c.req.param("series"));
-  const number = /^\d{1,4}$/.test(c.req.param("part")) ? Number(c.req.param("part")) : NaN;
+  const number = /^[1-9]\d{0,3}$/.test(c.req.param("part")) ? Number(c.req.param("part")) : NaN;
   const part = series && findPart(series, number);
   if (!series || !part) throw new AppError("NOT_FOUND", "There is no such part.");
   return c.html(<PartPage series={series} part={part} ctaUrl={resolveUrl(readConfig(c.env), part.cta.url)} />);
