@@ -41,7 +41,7 @@ console.log(`
 
   Subscribe:      http://localhost:${port}/
   Series index:   http://localhost:${port}/p/origins-of-lead-change
-  Outbox (mail):  curl -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/outbox
+  Outbox (mail):  http://localhost:${port}/admin/outbox   (any user name; password: ${adminToken})
   Send now:       curl -X POST -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/send
   Admin token:    in ${devVars}
   The cron runs every ${tickSeconds} s here (every minute once deployed). Ctrl+C stops.

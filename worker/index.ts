@@ -9,6 +9,7 @@ import type { DeliveryMessage, Env } from "./env";
 import { AppError } from "./errors";
 import { errorResponse } from "./routes/error-response";
 import { adminRoutes } from "./routes/admin";
+import { adminOutboxPages } from "./routes/admin-outbox-pages";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
@@ -20,6 +21,7 @@ const app = new Hono<AppEnv>()
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
   .route("/admin", adminRoutes)
+  .route("/admin/outbox", adminOutboxPages)
   .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))
   .onError((error, c) => errorResponse(c, error instanceof HTTPException ? error : unexpected(error)));
 

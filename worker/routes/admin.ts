@@ -1,10 +1,10 @@
 import { zValidator } from "@hono/zod-validator";
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { outbox, subscriberStatuses, subscribers } from "../../db/schema";
+import { subscriberStatuses, subscribers } from "../../db/schema";
 import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
@@ -15,6 +15,7 @@ import { AppError, type ErrorCode } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { emailAddressSchema, emailKey } from "../subscribers/email-address";
 import { listSubscribers } from "../subscribers/list-subscribers";
+import { listOutbox } from "../mail/list-outbox";
 
 /** Every validation failure answers 400 with the first problem, in our one error shape. */
 const invalid = (result: { success: boolean; error?: { issues: { message: string; path: PropertyKey[] }[] } }) => {
@@ -49,10 +50,6 @@ adminRoutes.use(
   }),
 );
 
-/**
- * Outbox pages are keyed by (created_at, rowid): created_at alone repeats (batches sent in the same
- * millisecond), and a cursor on it alone would skip the rest of a tie at a page boundary.
- */
 const outboxCursorSchema = z
   .string()
   .regex(/^\d{1,15}-\d{1,15}$/, "must be a cursor from a previous page")
@@ -61,31 +58,7 @@ const outboxCursorSchema = z
 adminRoutes.get(
   "/api/outbox",
   zValidator("query", z.object({ limit: limitSchema, cursor: outboxCursorSchema.optional(), to: z.string().max(320).optional() }), invalid),
-  async (c) => {
-    const { limit, cursor, to } = c.req.valid("query");
-    const db = getDb(c.env.DB);
-    const rowid = sql<number>`${outbox}.rowid`;
-    const rows = await db
-      .select({ row: outbox, rowid })
-      .from(outbox)
-      .where(
-        and(
-          cursor !== undefined
-            ? or(lt(outbox.createdAt, cursor[0]), and(eq(outbox.createdAt, cursor[0]), lt(rowid, cursor[1])))
-            : undefined,
-          // Filtered in the query, not after the page is cut: a page holds `limit` messages to that address.
-          to ? sql`lower(${outbox.to}) = ${to.toLowerCase()}` : undefined,
-        ),
-      )
-      .orderBy(desc(outbox.createdAt), desc(rowid))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return c.json({
-      messages: page.map(({ row }) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() })),
-      nextCursor: rows.length > limit && last ? `${last.row.createdAt}-${last.rowid}` : null,
-    });
-  },
+  async (c) => c.json(await listOutbox(getDb(c.env.DB), c.req.valid("query"))),
 );
 
 adminRoutes.get(
