@@ -33,7 +33,7 @@ describe("the outbox in a browser (/admin/outbox)", () => {
     expect(html).toContain("<iframe");
     expect(html).toContain('sandbox="allow-popups');
     // The email's markup is inside the srcdoc attribute, escaped: it cannot run in this page.
-    expect(html).toContain("srcdoc=\"&lt;base target=&quot;_top&quot;&gt;");
+    expect(html).toContain("srcdoc=\"&lt;base target=&quot;_blank&quot;&gt;");
     expect(html).not.toContain(confirmation!.html.slice(0, 200));
     expect(html).toContain(escapeHtml(confirmation!.text.split("\n")[0]!));
   });

@@ -37,7 +37,7 @@ export function OutboxListPage({ messages, to }: { messages: OutboxMessage[]; to
 
 /**
  * One email as the reader's mail app would show it. The html goes into a sandboxed iframe's srcdoc (escaped as
- * an attribute, so it cannot touch this page); `<base target="_top">` makes its links open like a mail app's.
+ * an attribute, so it cannot touch this page); `<base target="_blank">` opens its links in a new tab, as webmail does.
  */
 export function OutboxMessagePage({ message }: { message: OutboxMessage }) {
   return (
@@ -53,8 +53,8 @@ export function OutboxMessagePage({ message }: { message: OutboxMessage }) {
       </p>
       <iframe
         title="Email"
-        sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
-        srcdoc={`<base target="_top">${message.html}`}
+        sandbox="allow-popups allow-popups-to-escape-sandbox"
+        srcdoc={`<base target="_blank">${message.html}`}
         style="width:100%;height:75vh;border:1px solid #d9dee4;border-radius:8px;background:#fff"
       />
       <details>
