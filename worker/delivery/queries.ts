@@ -71,16 +71,23 @@ export const sql = {
       due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
     WHERE batch_id = ?3 AND json_type(?1, '$."' || id || '"') IS NOT NULL`,
 
-  /** Release a batch the provider definitely did not accept: its rows go back to the due index as they were. */
-  releaseDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'`,
-  releaseSubscriptions: `UPDATE subscriptions SET batch_id = NULL WHERE batch_id = ?1`,
+  /**
+   * Release a batch the provider definitely did not accept: its rows go back to the due index as they were.
+   * ?1 batch id, ?2 the attempt that was refused. Only if no other attempt started meanwhile (a duplicate queue
+   * message, a recovery): that one may have been accepted, so the batch must stay as it is.
+   */
+  releaseDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'
+    AND EXISTS (SELECT 1 FROM batches WHERE id = ?1 AND status = 'claimed' AND attempts = ?2)`,
+  releaseSubscriptions: `UPDATE subscriptions SET batch_id = NULL WHERE batch_id = ?1
+    AND EXISTS (SELECT 1 FROM batches WHERE id = ?1 AND status = 'claimed' AND attempts = ?2)`,
+  releaseBatch: `DELETE FROM batches WHERE id = ?1 AND status = 'claimed' AND attempts = ?2`,
   deleteBatch: `DELETE FROM batches WHERE id = ?1`,
 
   /** ?1 batch id, ?2 now, ?3 error, ?4 retry at: rejected by the provider; readers retried much later. */
   failDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'`,
   failSubscriptions: `UPDATE subscriptions SET batch_id = NULL, due_at = CASE WHEN status = 'active' THEN ?4 END,
       updated_at = ?2 WHERE batch_id = ?1`,
-  failBatch: `UPDATE batches SET status = 'failed', last_error = ?3, sent_at = ?2 WHERE id = ?1`,
+  failBatch: `UPDATE batches SET status = 'failed', last_error = ?3, sent_at = ?2 WHERE id = ?1 AND status = 'claimed'`,
 
   /** Part counts as last seen, to wake caught-up readers once when a series grows. */
   seriesState: `SELECT series, part_count AS partCount FROM series_state`,

@@ -64,10 +64,11 @@ export async function sendBatch(
       await recordSentBatch(ctx, batchId, members, result.ids);
       return { kind: "sent", members };
     case "rate_limited":
-      // Not accepted. If no earlier attempt could have been, give the readers back untouched; otherwise the
+      // Not accepted. If no other attempt could have been, give the readers back untouched; otherwise the
       // batch must be retried as it is (same key), once the provider lets us.
-      if (attempts === 1) await releaseBatch(ctx, batchId);
-      else await postponeBatch(ctx, batchId, result.retryAfterMs, result.message);
+      if (!(attempts === 1 && (await releaseBatch(ctx, batchId, attempts)))) {
+        await postponeBatch(ctx, batchId, result.retryAfterMs, result.message);
+      }
       return { kind: "rate_limited", retryAfterMs: result.retryAfterMs };
     case "rejected":
       await meter.batch([
@@ -90,13 +91,15 @@ async function composeMemberEmail(ctx: DeliveryContext, member: BatchMember): Pr
   return composePartEmail(ctx.config, series, part, member);
 }
 
-async function releaseBatch(ctx: DeliveryContext, batchId: string) {
+/** True when released; false when another attempt started meanwhile (checked in the same transaction). */
+async function releaseBatch(ctx: DeliveryContext, batchId: string, attempts: number): Promise<boolean> {
   const { meter } = ctx;
-  await meter.batch([
-    meter.db.prepare(sql.releaseDeliveries).bind(batchId),
-    meter.db.prepare(sql.releaseSubscriptions).bind(batchId),
-    meter.db.prepare(sql.deleteBatch).bind(batchId),
+  const results = await meter.batch([
+    meter.db.prepare(sql.releaseDeliveries).bind(batchId, attempts),
+    meter.db.prepare(sql.releaseSubscriptions).bind(batchId, attempts),
+    meter.db.prepare(sql.releaseBatch).bind(batchId, attempts),
   ]);
+  return results[2]!.meta.changes > 0;
 }
 
 async function postponeBatch(ctx: DeliveryContext, batchId: string, delayMs: number, error: string) {
