@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { CycleSummary } from "../../worker/delivery/cycle";
 import {
   adminFetch,
   adminSend,
@@ -48,22 +49,8 @@ interface SubscribersPage {
   subscribers: SubscriberItem[];
   nextCursor: string | null;
 }
-interface Summary {
-  dryRun: boolean;
-  mailer: string;
-  due: number;
-  sent: number;
-  deferred: number;
-  failed: number;
-  retrying: number;
-  queued: number;
-  recovered: number;
-  rateLimited: boolean;
-  retryAfterMs: number | null;
-  perPart: Record<string, number>;
-  providerRequests: number;
-  d1: { statements: number; rowsRead: number; rowsWritten: number };
-}
+/** The JSON the endpoint answers is the cycle's own summary type. */
+type Summary = CycleSummary;
 
 const json = async <T>(res: Response) => (await res.json()) as T;
 

@@ -20,7 +20,7 @@ export function fromBase64url(text: string): Uint8Array | null {
 const keys = new Map<string, Promise<CryptoKey>>();
 
 /** HMAC-SHA256 key, imported once per secret per isolate (importKey is the slow part). */
-export function hmacKey(secret: string): Promise<CryptoKey> {
+function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
     key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [

@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { consents, subscribers, subscriptions } from "../../db/schema";
 import type { Config } from "../config";
 import { fillTemplate } from "../content/fill-template";
@@ -105,12 +105,4 @@ async function sendConfirmation(
     `confirm/${subscriberId}/${series.slug}/${now}`,
   );
   if (result.kind !== "sent") console.error("confirmation email not sent", subscriberId, result);
-}
-
-/** Latest consent for a reader and series (kept for the life of the subscription). */
-export function latestConsent(db: Database, subscriberId: number, series: string) {
-  return db.query.consents.findFirst({
-    where: and(eq(consents.subscriberId, subscriberId), eq(consents.series, series)),
-    orderBy: desc(consents.id),
-  });
 }
