@@ -16,7 +16,16 @@ const configSchema = z.object({
   sendBatchesPerRun: z.coerce.number().int().min(1).max(10_000),
   sendConcurrency: z.coerce.number().int().min(1).max(32),
   providerRps: z.coerce.number().min(0),
-});
+}).refine(
+  // Real mail with links to localhost would reach readers broken: refuse to start instead.
+  (config) => !config.resendApiKey || config.resendBaseUrl || !isLocalUrl(config.publicUrl),
+  { message: "PUBLIC_URL points at this machine: set it to the Worker's public address before sending through Resend" },
+);
+
+function isLocalUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+}
 
 export type Config = z.infer<typeof configSchema>;
 
