@@ -7,6 +7,7 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyLocalMigrations, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import type { OutboxMessage } from "../../worker/mail/list-outbox";
 
 /**
  * A reader's whole journey in a real browser, against `wrangler dev` with a fresh local D1 and the outbox
@@ -26,16 +27,6 @@ if (!hasChromium) {
   console.warn(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (skipping the browser tests)`);
 }
 
-interface OutboxMessage {
-  id: string;
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  createdAt: string;
-}
 
 /** A port nobody listens on right now (the OS picks it; we close it again for wrangler to take). */
 function freePort(): Promise<number> {

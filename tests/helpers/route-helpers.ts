@@ -10,6 +10,7 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { signToken, type TokenPurpose } from "../../worker/tokens";
+import type { outbox } from "../../db/schema";
 
 export const BASE = "https://news.example.com";
 export const ORIGIN = BASE;
@@ -102,17 +103,8 @@ export async function inOneRateWindow<T>(periodSeconds: number, attempt: (ip: st
 // ---------------------------------------------------------------------------------------------------------
 // D1 reads
 
-export interface OutboxRow {
-  id: string;
-  idempotencyKey: string | null;
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  createdAt: number;
-}
+/** A row of the outbox table, as the schema types it. */
+export type OutboxRow = typeof outbox.$inferSelect;
 
 interface RawOutboxRow {
   id: string;

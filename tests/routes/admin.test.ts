@@ -21,16 +21,8 @@ import {
   uniqueEmail,
   unsubscribeLinkOf,
 } from "../helpers/route-helpers";
+import type { OutboxMessage } from "../../worker/mail/list-outbox";
 
-interface OutboxMessage {
-  id: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  createdAt: string;
-}
 interface OutboxPage {
   messages: OutboxMessage[];
   nextCursor: string | null;
