@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are Unix epoch milliseconds (integers): cheap to compare, index and compute delays on. */
 const timestamp = (name: string) => integer(name);
@@ -23,6 +23,11 @@ export const subscribers = sqliteTable(
     updatedAt: timestamp("updated_at").notNull(),
     confirmedAt: timestamp("confirmed_at"),
     unsubscribedAt: timestamp("unsubscribed_at"),
+    /** Who brought this reader (their referral link in an email), and which part's email carried it. */
+    referrerId: integer("referrer_id"),
+    referralPart: integer("referral_part"),
+    /** Why mail stopped for good: a permanent bounce, a complaint, or the provider's suppression list. */
+    suppressedReason: text("suppressed_reason"),
   },
   (t) => [
     uniqueIndex("subscribers_email_key_idx").on(t.emailKey),
@@ -127,12 +132,22 @@ export const deliveries = sqliteTable(
     providerMessageId: text("provider_message_id"),
     createdAt: timestamp("created_at").notNull(),
     sentAt: timestamp("sent_at"),
+    /** First time each thing happened (webhooks and action links): a funnel counts each delivery once. */
+    deliveredAt: timestamp("delivered_at"),
+    openedAt: timestamp("opened_at"),
+    humanClickedAt: timestamp("human_clicked_at"),
+    scannerClickedAt: timestamp("scanner_clicked_at"),
+    bouncedAt: timestamp("bounced_at"),
+    complainedAt: timestamp("complained_at"),
   },
   (t) => [
     uniqueIndex("deliveries_subscription_id_part_number_idx").on(t.subscriptionId, t.partNumber),
-    // Only the indexes the cycle needs: each one costs a D1 row write per email sent. (Webhooks, when they
-    // come, add one on provider_message_id.)
+    // Every index on this table costs a D1 row write per email sent: only what the cycle and webhooks need.
     index("deliveries_batch_id_idx").on(t.batchId),
+    // Webhooks find their delivery by the provider's message id.
+    index("deliveries_provider_message_id_idx").on(t.providerMessageId).where(sql`provider_message_id IS NOT NULL`),
+    // The complaint guard's window; holds complained rows only, so it costs nothing per email sent.
+    index("deliveries_series_complained_idx").on(t.series).where(sql`complained_at IS NOT NULL`),
   ],
 );
 
@@ -160,7 +175,90 @@ export const seriesState = sqliteTable("series_state", {
   series: text("series").primaryKey(),
   partCount: integer("part_count").notNull(),
   updatedAt: timestamp("updated_at").notNull(),
+  /** Set by the complaint guard (or the admin): the series sends nothing until resumed. */
+  pausedAt: timestamp("paused_at"),
+  pauseReason: text("pause_reason"),
 });
+
+/**
+ * The funnel of every part, kept as counters so the stats read one row per part whatever the list size.
+ * Each delivery counts at most once per column (its *_at column in deliveries is the guard).
+ */
+export const partStats = sqliteTable(
+  "part_stats",
+  {
+    series: text("series").notNull(),
+    partNumber: integer("part_number").notNull(),
+    sent: integer("sent").notNull().default(0),
+    delivered: integer("delivered").notNull().default(0),
+    delayed: integer("delayed").notNull().default(0),
+    opened: integer("opened").notNull().default(0),
+    humanClicks: integer("human_clicks").notNull().default(0),
+    scannerClicks: integer("scanner_clicks").notNull().default(0),
+    responses: integer("responses").notNull().default(0),
+    /** Readers who left within 7 days of receiving this part. */
+    unsubscribes: integer("unsubscribes").notNull().default(0),
+    bounces: integer("bounces").notNull().default(0),
+    complaints: integer("complaints").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    /** Confirmed signups through a referral link in this part's email. */
+    referrals: integer("referrals").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.series, t.partNumber] })],
+);
+
+/** Every action link followed: kept whole; scanners are flagged, never dropped. */
+export const clicks = sqliteTable(
+  "clicks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    deliveryId: integer("delivery_id").notNull(),
+    subscriberId: integer("subscriber_id").notNull(),
+    series: text("series").notNull(),
+    partNumber: integer("part_number").notNull(),
+    /** Which link of the email: 0 = the call to action, 1… = links in the body, in order. */
+    link: integer("link").notNull(),
+    /** Why we think a machine followed it ("head", "user-agent", "too-soon", "burst"); null = a person. */
+    scannerReason: text("scanner_reason"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("clicks_delivery_id_idx").on(t.deliveryId, t.createdAt)],
+);
+
+/** A reader's answer to a part's call to action; one per reader and part, editable. */
+export const responses = sqliteTable(
+  "responses",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    deliveryId: integer("delivery_id").notNull(),
+    subscriberId: integer("subscriber_id").notNull(),
+    series: text("series").notNull(),
+    partNumber: integer("part_number").notNull(),
+    body: text("body").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("responses_delivery_id_idx").on(t.deliveryId),
+    index("responses_series_part_updated_idx").on(t.series, t.partNumber, t.updatedAt),
+    index("responses_updated_at_idx").on(t.updatedAt),
+  ],
+);
+
+/** Provider webhooks as received (verified), keyed by svix-id so a redelivery is handled once. */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    providerMessageId: text("provider_message_id"),
+    /** The delivery it matched, if any. */
+    deliveryId: integer("delivery_id"),
+    payload: text("payload", { mode: "json" }).notNull(),
+    receivedAt: timestamp("received_at").notNull(),
+  },
+  (t) => [index("webhook_events_received_at_idx").on(t.receivedAt)],
+);
 
 /** The local mailer: every message it "sends", whole, so `npm start` needs no account. */
 export const outbox = sqliteTable(

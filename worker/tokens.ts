@@ -51,3 +51,42 @@ export async function verifyToken(
   if (expiresAt !== 0 && expiresAt < now) return { ok: false, reason: "expired" };
   return { ok: true, claims: { purpose, subscriberId, series } };
 }
+
+/**
+ * Per-email link tokens, `<deliveryId>.<tag>`: ONE HMAC per email (sending cost), split in two independent tags.
+ * Bytes 0–15 authorize acting as the reader for that delivery (action links, the response page, unsubscribe);
+ * bytes 16–23 are the referral tag, meant to be shared: knowing it reveals nothing of the reader tag.
+ * Deterministic, so a retried batch is byte-identical.
+ */
+export interface DeliveryTokens {
+  reader: string;
+  referral: string;
+}
+
+const READER_TAG = [0, 16] as const;
+const REFERRAL_TAG = [16, 24] as const;
+
+const deliveryMac = (secret: string, deliveryId: number) => hmacSign(secret, `delivery|${deliveryId}`);
+
+export async function signDeliveryTokens(secret: string, deliveryId: number): Promise<DeliveryTokens> {
+  const mac = await deliveryMac(secret, deliveryId);
+  return {
+    reader: `${deliveryId}.${base64url(mac.subarray(...READER_TAG))}`,
+    referral: `${deliveryId}.${base64url(mac.subarray(...REFERRAL_TAG))}`,
+  };
+}
+
+async function verifyDeliveryToken(secret: string, token: string, range: readonly [number, number]) {
+  const match = /^([1-9]\d{0,14})\.([A-Za-z0-9_-]{11,22})$/.exec(token);
+  if (!match) return null;
+  const deliveryId = Number(match[1]);
+  const given = fromBase64url(match[2]!);
+  const expected = (await deliveryMac(secret, deliveryId)).subarray(...range);
+  if (!given || given.length !== expected.length) return null;
+  return crypto.subtle.timingSafeEqual(given, expected) ? deliveryId : null;
+}
+
+/** The delivery id a reader token was signed for, or null. */
+export const verifyReaderToken = (secret: string, token: string) => verifyDeliveryToken(secret, token, READER_TAG);
+/** The delivery whose email carried this referral link, or null. */
+export const verifyReferralToken = (secret: string, token: string) => verifyDeliveryToken(secret, token, REFERRAL_TAG);
