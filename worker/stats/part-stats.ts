@@ -1,0 +1,37 @@
+/** The funnel counters of a part (table part_stats): what the stats and the dashboard read. */
+export const partStatColumns = [
+  "sent",
+  "delivered",
+  "delayed",
+  "opened",
+  "human_clicks",
+  "scanner_clicks",
+  "responses",
+  "unsubscribes",
+  "bounces",
+  "complaints",
+  "failed",
+  "referrals",
+] as const;
+export type PartStatColumn = (typeof partStatColumns)[number];
+
+/**
+ * A statement adding `by` to one counter of one part (the row is created on first use). Returned unrun so
+ * callers put it in the same D1 batch (one transaction) as the change it counts.
+ */
+export function bumpPartStat(
+  d1: D1Database,
+  series: string,
+  partNumber: number,
+  column: PartStatColumn,
+  by = 1,
+): D1PreparedStatement {
+  // The column name comes from the closed list above, never from input.
+  if (!partStatColumns.includes(column)) throw new Error(`unknown part stat ${column}`);
+  return d1
+    .prepare(
+      `INSERT INTO part_stats (series, part_number, ${column}) VALUES (?1, ?2, ?3)
+       ON CONFLICT (series, part_number) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
+    )
+    .bind(series, partNumber, by);
+}
