@@ -27,14 +27,13 @@ export function mockResend(namespace: string) {
 }
 
 export function deliveryContext(now: number, mailer: Mailer = createOutboxMailer(env.DB), hooks?: DeliveryContext["hooks"]): DeliveryContext {
-  return { meter: new D1Meter(env.DB), config: readConfig(env), mailer, now, hooks };
+  return { meter: new D1Meter(env.DB), config: readConfig(env), mailer, now, clock: () => now, hooks };
 }
 
 export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptions => ({
   batchSize: 100,
   maxBatches: 1000,
   concurrency: 2,
-  providerRps: 0,
   ...overrides,
 });
 
