@@ -11,6 +11,8 @@ export interface Faults {
   error500?: number;
   /** Probability of a 429 with retry-after, before anything is accepted. */
   rateLimit?: number;
+  /** Probability of a 422 (a definite refusal of the whole batch), before anything is accepted. */
+  error422?: number;
   /** Probability that the batch IS accepted but the answer never arrives (the client times out). */
   acceptThenHang?: number;
   /** How long a hanging answer hangs (ms). */
@@ -52,7 +54,7 @@ function createState() {
     faults: {} as Faults,
     random: mulberry32(1),
     accepted: [] as AcceptedEmail[],
-    stats: { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0, limited429: 0, refused: 0 },
+    stats: { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, faults422: 0, hangs: 0, limited429: 0, refused: 0 },
     keys: new Map<string, { payload: string; answer: unknown }>(),
     bucket: { tokens: 0, at: 0 },
     seq: 0,
@@ -139,6 +141,10 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       stats.faults429 += 1;
       return send(429, { name: "rate_limit_exceeded", message: "Injected 429", statusCode: 429 }, { "retry-after": "1" });
     }
+    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0)) {
+      stats.faults422 += 1;
+      return send(422, { name: "validation_error", message: "Injected 422", statusCode: 422 });
+    }
     stats.refused += refusedAt.length;
     const ids = emails.map(() => crypto.randomUUID());
     const sentIds = ids.filter((_, i) => !refusedAt.includes(i));
@@ -163,7 +169,7 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
         acceptedAt: now,
       });
     });
-    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.acceptThenHang ?? 0)) {
+    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0) + (faults.acceptThenHang ?? 0)) {
       stats.hangs += 1;
       setTimeout(() => send(200, answer), faults.hangMs ?? 5_000);
       return;
