@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { DAY, outboxOf, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
 import { BASE, outboxFor, subscribeJson } from "../helpers/route-helpers";
-import { partStats, postWebhook, resendEvent, sendEvent, signWebhook } from "../helpers/webhook-helpers";
+import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook } from "../helpers/webhook-helpers";
 
 beforeEach(resetDatabase);
 
@@ -307,17 +307,3 @@ describe("unsubscribe attribution", () => {
     expect((await partStats(SERIES, 1))!.unsubscribes).toBe(1);
   });
 });
-
-export interface StatsBody {
-  series: { series: string; paused: boolean; pauseReason: string | null; subscribers: Record<string, number>; complaintGuard: Record<string, unknown>; parts: Record<string, number>[] }[];
-  notes: Record<string, string>;
-  openedUnreliable: boolean;
-  d1: { rowsRead: number; statements: number };
-}
-
-export async function adminStats(series?: string): Promise<StatsBody> {
-  const { adminFetch } = await import("../helpers/route-helpers");
-  const res = await adminFetch(`/admin/api/stats${series ? `?series=${series}` : ""}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as StatsBody;
-}

@@ -1,7 +1,8 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { BASE } from "./route-helpers";
+import { expect } from "vitest";
+import { adminFetch, BASE } from "./route-helpers";
 
 /** A Resend event as Resend sends it: `{ type, created_at, data: { email_id, to, … } }`. */
 export function resendEvent(type: string, emailId: string, to = "reader@example.com") {
@@ -41,4 +42,18 @@ export async function sendEvent(event: unknown, options: SignOptions = {}) {
 
 export async function partStats(series: string, part: number) {
   return env.DB.prepare("SELECT * FROM part_stats WHERE series = ?1 AND part_number = ?2").bind(series, part).first<Record<string, number>>();
+}
+
+/** The stats endpoint's answer, as the tests read it. */
+export interface StatsBody {
+  series: { series: string; paused: boolean; pauseReason: string | null; subscribers: Record<string, number>; complaintGuard: Record<string, unknown>; parts: Record<string, number>[] }[];
+  notes: Record<string, string>;
+  openedUnreliable: boolean;
+  d1: { rowsRead: number; statements: number };
+}
+
+export async function adminStats(series?: string): Promise<StatsBody> {
+  const res = await adminFetch(`/admin/api/stats${series ? `?series=${series}` : ""}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as StatsBody;
 }
