@@ -11,9 +11,9 @@ export interface RefusedMember {
 
 /**
  * Records an accepted batch in one transaction: each delivery gets its provider id, each reader moves to the
- * next part, due after that part's delay (in their send window). Refused readers leave the batch first: due
- * again later, or set aside after repeated refusals. Safe to run twice for the same batch. Returns how many
- * refused readers were set aside.
+ * next part, due after that part's delay (in their send window), and each part's sent counter grows. Refused
+ * readers leave the batch first: due again later, or set aside after repeated refusals. Safe to run twice for
+ * the same batch. Returns how many refused readers were set aside.
  */
 export async function recordSentBatch(
   ctx: DeliveryContext,
@@ -38,8 +38,17 @@ export async function recordSentBatch(
       meter.db.prepare(sql.deleteDeliveries).bind(JSON.stringify(refused.map(({ member }) => member.id))),
     );
   }
+  const perPart = new Map<string, { series: string; partNumber: number; count: number }>();
+  for (const member of members) {
+    const key = `${member.series}\u0000${member.partNumber}`;
+    const entry = perPart.get(key) ?? { series: member.series, partNumber: member.partNumber, count: 0 };
+    entry.count += 1;
+    perPart.set(key, entry);
+  }
   const [refusedRows] = await meter.batch<{ setAside: number }>([
     ...refusals,
+    // One upsert per part (a batch is usually one part): counting per email would cost a write each.
+    ...[...perPart.values()].map((p) => meter.db.prepare(sql.countSent).bind(p.series, p.partNumber, p.count, batchId)),
     meter.db.prepare(sql.markDeliveriesSent).bind(JSON.stringify(sent), now, batchId),
     meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId),
     meter.db.prepare(sql.markBatchSent).bind(batchId, now),
