@@ -4,15 +4,22 @@ import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
-import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
-import { deliveryContext, mockResend, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { QUEUED_LEASE_MS, type DeliveryContext } from "../../worker/delivery/context";
+import { runDeliveryCycle } from "../../worker/delivery/cycle";
+import { deliveryContext, inlineOptions, mockResend, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
 
 /**
  * Resend's limit (5 requests/s) is per team: every consumer invocation and the inline path share it. Twenty
- * batches queued at once reach four consumer invocations running at the same time, against a mock that
- * answers 429 beyond 5 requests a second.
+ * batches queued at once reach four consumer invocations running at the same time, while an inline cycle (the
+ * cron without a queue, or the admin) sends five more, against a mock that answers 429 beyond 5 requests a second.
  */
 const provider = mockResend("rate-limit");
+
+/** The inline path as the admin endpoint runs it: real clock, PROVIDER_RPS = 5, the mock behind the resend SDK. */
+function inlineContext(): DeliveryContext {
+  const ctx = deliveryContext(Date.now(), provider.mailer(5_000));
+  return { ...ctx, now: Date.now(), clock: Date.now, config: { ...ctx.config, providerRps: 5 } };
+}
 
 beforeEach(async () => {
   await resetDatabase();
@@ -29,6 +36,16 @@ describe("the provider's rate limit", () => {
       const claimed = await claimBatch(deliveryContext(Date.now()), 5, QUEUED_LEASE_MS, false);
       pending.push({ batchId: claimed!.batchId });
     }
+    await seedReaders({ series: "fixture-four", count: 25, prefix: "inline", dueAt: 0 });
+
+    // The inline path runs meanwhile, cycle after cycle until its readers are done (a 429 stops a cycle).
+    const inline = (async () => {
+      let sent = 0;
+      for (let cycle = 0; cycle < 20 && sent < 25; cycle++) {
+        sent += (await runDeliveryCycle(inlineContext(), inlineOptions({ batchSize: 5 }))).sent;
+      }
+      return sent;
+    })();
 
     // Each round: the messages left, split over four invocations at once; retried ones come back next round.
     let invocations = 0;
@@ -48,13 +65,28 @@ describe("the provider's rate limit", () => {
       );
     }
 
+    expect(await inline).toBe(25);
     const stats = await provider.stats();
     expect(invocations).toBeGreaterThanOrEqual(4);
     expect(stats.limited429).toBeLessThanOrEqual(2);
-    expect(stats.batchRequests! - stats.limited429!).toBe(20);
+    expect(stats.batchRequests! - stats.limited429!).toBe(25);
     const sent = await provider.sent();
-    expect(sent).toHaveLength(100);
-    expect(new Set(sent.map((mail) => mail.to)).size).toBe(100);
-    expect((await subscriptionsOf("paced")).every((s) => s.nextPart === 2 && s.batchId === null)).toBe(true);
+    expect(sent).toHaveLength(125);
+    expect(new Set(sent.map((mail) => mail.to)).size).toBe(125);
+    for (const prefix of ["paced", "inline"]) {
+      expect((await subscriptionsOf(prefix)).every((s) => s.nextPart === 2 && s.batchId === null)).toBe(true);
+    }
   }, 60_000);
+
+  it("leaves a batch for later, without calling the provider, when no slot is free soon enough", async () => {
+    await seedReaders({ series: "fixture-four", count: 5, prefix: "no-slot", dueAt: 0 });
+    // Another invocation has booked the next minute of slots.
+    await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`).bind(Date.now() + 60_000).run();
+    expect(await runDeliveryCycle(inlineContext(), inlineOptions())).toMatchObject({ sent: 0, rateLimited: true, providerRequests: 0 });
+    expect((await provider.stats()).batchRequests ?? 0).toBe(0);
+    expect((await subscriptionsOf("no-slot")).every((s) => s.batchId === null && s.nextPart === 1 && s.dueAt === 0)).toBe(true);
+
+    await env.DB.prepare(`UPDATE provider_slots SET next_slot_at = 0`).run();
+    expect(await runDeliveryCycle(inlineContext(), inlineOptions())).toMatchObject({ sent: 5, providerRequests: 1 });
+  });
 });

@@ -94,7 +94,7 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
         addError(batchId, outcome.message);
         return;
       }
-      summary.providerRequests += 1;
+      if (!(outcome.kind === "rate_limited" && outcome.local)) summary.providerRequests += 1;
       if (outcome.kind === "sent") {
         summary.sent += outcome.members.length;
         summary.refused += outcome.refused;

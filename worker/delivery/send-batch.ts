@@ -16,7 +16,8 @@ import { sql, type BatchMember } from "./queries";
 export type SendOutcome =
   /** Accepted; `refused` readers were refused alone (permissive batch) and `setAside` of them for good. */
   | { kind: "sent"; members: BatchMember[]; refused: number; setAside: number }
-  | { kind: "rate_limited"; retryAfterMs: number }
+  /** `local`: no slot of the team-wide rate limit was free, so the provider was not called. */
+  | { kind: "rate_limited"; retryAfterMs: number; local?: boolean }
   | { kind: "rejected"; count: number; message: string }
   | { kind: "unknown"; count: number; message: string }
   /** Could not be composed, or refused after an unknown outcome: kept aside with the reason, the cycle goes on. */
@@ -70,8 +71,9 @@ export async function sendBatch(
   }
 
   let result: BatchResult;
-  if (!(await takeProviderSlot(ctx))) {
-    result = { kind: "rate_limited", retryAfterMs: PROVIDER_SLOT_MAX_WAIT_MS, message: "provider rate limit (local slots)" };
+  const slot = await takeProviderSlot(ctx);
+  if (!slot) {
+    result = { kind: "rate_limited", retryAfterMs: PROVIDER_SLOT_MAX_WAIT_MS, message: "no free slot of the team's rate limit" };
   } else {
     try {
       result = await ctx.mailer.sendBatch(emails, batchId);
@@ -106,7 +108,7 @@ export async function sendBatch(
       if (!(attempts === 1 && (await releaseBatch(ctx, batchId, attempts)))) {
         await postponeBatch(ctx, batchId, result.retryAfterMs, result.message);
       }
-      return { kind: "rate_limited", retryAfterMs: result.retryAfterMs };
+      return { kind: "rate_limited", retryAfterMs: result.retryAfterMs, ...(!slot && { local: true }) };
     case "rejected":
       if (attempts > 1) return setAside(ctx, batchId, attempts, members, `${result.status}: ${result.message}`);
       await failBatch(ctx, batchId, `${result.status}: ${result.message}`);
