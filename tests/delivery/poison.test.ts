@@ -17,6 +17,7 @@ import {
   seedReaders,
   subscriptionsOf,
 } from "../helpers/delivery-helpers";
+import { crashingOnRecord } from "../helpers/failing-d1";
 
 /**
  * One bad batch, reader or timezone never stops the cycle or fails its neighbours: it is set aside with the
@@ -85,6 +86,30 @@ describe("one bad batch never stops the cycle", () => {
     const sent = await provider.sent();
     expect(sent).toHaveLength(30);
     expect(new Set(sent.map((mail) => mail.to)).size).toBe(30);
+  });
+});
+
+describe("an error while recording one batch", () => {
+  it("leaves that batch leased for a retry under its key, and records the others", async () => {
+    await seedReaders({ series: "fixture-four", count: 30, prefix: "unrecorded", dueAt: T0 });
+    const crashOnRecord = new Set<string>();
+    const resend = provider.mailer();
+    let first: string | null = null;
+    const mailer: Mailer = {
+      name: resend.name,
+      async sendBatch(emails, key) {
+        if (first === null) crashOnRecord.add((first = key));
+        return resend.sendBatch(emails, key);
+      },
+    };
+    const summary = await runCycle(T0, mailer, { batchSize: 10, concurrency: 1 }, crashingOnRecord(env.DB, crashOnRecord));
+    expect(summary).toMatchObject({ sent: 20, providerRequests: 2 });
+    expect(summary.errors).toEqual([{ batchId: first, message: `injected crash before recording ${first}` }]);
+    expect((await subscriptionsOf("unrecorded")).filter((s) => s.batchId === first)).toHaveLength(10);
+
+    expect(await runCycle(T0 + HOUR, resend)).toMatchObject({ sent: 10, recovered: 1 });
+    expect(await provider.stats()).toMatchObject({ batchRequests: 4, replays: 1, conflicts: 0 });
+    expect(await provider.sent()).toHaveLength(30);
   });
 });
 

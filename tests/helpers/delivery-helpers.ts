@@ -26,8 +26,9 @@ export function mockResend(namespace: string) {
   };
 }
 
-export function deliveryContext(now: number, mailer: Mailer = createOutboxMailer(env.DB), hooks?: DeliveryContext["hooks"]): DeliveryContext {
-  return { meter: new D1Meter(env.DB), config: readConfig(env), mailer, now, clock: () => now, hooks };
+/** `db` may wrap the real binding (e.g. to fail a transaction): a dependency, like the mailer. */
+export function deliveryContext(now: number, mailer: Mailer = createOutboxMailer(env.DB), db: D1Database = env.DB): DeliveryContext {
+  return { meter: new D1Meter(db), config: readConfig(env), mailer, now, clock: () => now };
 }
 
 export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptions => ({
@@ -37,8 +38,8 @@ export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptio
   ...overrides,
 });
 
-export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, hooks?: DeliveryContext["hooks"]) {
-  return runDeliveryCycle(deliveryContext(now, mailer, hooks), inlineOptions(overrides));
+export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, db?: D1Database) {
+  return runDeliveryCycle(deliveryContext(now, mailer, db), inlineOptions(overrides));
 }
 
 export interface SeedOptions {

@@ -2,7 +2,7 @@ import type { Config } from "../config";
 import type { Mailer } from "../mail";
 import type { D1Meter } from "./d1-meter";
 
-/** What every step of the delivery cycle works with; tests build one with a fixed clock and fault hooks. */
+/** What every step of the delivery cycle works with; tests build one with a simulated clock and wrapped dependencies. */
 export interface DeliveryContext {
   meter: D1Meter;
   config: Config;
@@ -14,10 +14,6 @@ export interface DeliveryContext {
    * that are already expired. Date.now in production; tests pass a simulated clock.
    */
   clock: () => number;
-  hooks?: {
-    /** Called after the provider accepted a batch, before we record it: tests throw here to simulate a crash. */
-    afterProviderAccepted?: (batchId: string) => void | Promise<void>;
-  };
 }
 
 /**

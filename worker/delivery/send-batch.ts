@@ -85,7 +85,6 @@ export async function sendBatch(
 
   switch (result.kind) {
     case "sent": {
-      await ctx.hooks?.afterProviderAccepted?.(batchId);
       const accepted: BatchMember[] = [];
       const ids: string[] = [];
       const refused: RefusedMember[] = [];
