@@ -38,14 +38,15 @@ describe("the provider's rate limit", () => {
     }
     await seedReaders({ series: "fixture-four", count: 25, prefix: "inline", dueAt: 0 });
 
-    // The inline path runs meanwhile, cycle after cycle until its readers are done (a 429 stops a cycle).
-    const inline = (async () => {
-      let sent = 0;
-      for (let cycle = 0; cycle < 20 && sent < 25; cycle++) {
-        sent += (await runDeliveryCycle(inlineContext(), inlineOptions({ batchSize: 5 }))).sent;
+    // The inline path runs meanwhile, cycle after cycle until nothing is due (a 429 stops a cycle and gives
+    // its readers back, to be claimed again).
+    const drainInline = async () => {
+      for (let cycle = 0; cycle < 30; cycle++) {
+        const summary = await runDeliveryCycle(inlineContext(), inlineOptions({ batchSize: 5 }));
+        if (summary.due === 0 && !summary.rateLimited) return;
       }
-      return sent;
-    })();
+    };
+    const inline = drainInline();
 
     // Each round: the messages left, split over four invocations at once; retried ones come back next round.
     let invocations = 0;
@@ -65,11 +66,11 @@ describe("the provider's rate limit", () => {
       );
     }
 
-    expect(await inline).toBe(25);
+    await inline;
+    await drainInline(); // readers a 429 gave back while their batch waited in the queue
     const stats = await provider.stats();
     expect(invocations).toBeGreaterThanOrEqual(4);
     expect(stats.limited429).toBeLessThanOrEqual(2);
-    expect(stats.batchRequests! - stats.limited429!).toBe(25);
     const sent = await provider.sent();
     expect(sent).toHaveLength(125);
     expect(new Set(sent.map((mail) => mail.to)).size).toBe(125);
