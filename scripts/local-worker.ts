@@ -37,7 +37,8 @@ export function executeLocalSql(sql: string, persistTo?: string) {
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--test-scheduled", "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
-  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  // Always a local run: the outbox mailer and the relaxed local checks (a deployed Worker has neither).
+  for (const [key, value] of Object.entries({ LOCAL_OUTBOX: "1", ...options.vars })) args.push("--var", `${key}:${value}`);
   const child = spawn("npx", args, { env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
   if (options.verbose) {
     child.stdout!.pipe(process.stdout);

@@ -13,6 +13,8 @@ export const testBindings = {
   UNSUBSCRIBE_MAILTO: "unsubscribe@example.com",
   TURNSTILE_SECRET: "",
   PROVIDER_RPS: "0",
+  // A local run: mail without RESEND_API_KEY goes to the outbox table (a deployed Worker refuses that).
+  LOCAL_OUTBOX: "1",
 };
 
 export default defineConfig(async () => {
