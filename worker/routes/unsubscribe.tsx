@@ -50,7 +50,8 @@ unsubscribeRoutes.get("/unsubscribe/:token", async (c) => {
 
 unsubscribeRoutes.post("/unsubscribe/:token", smallBody, async (c) => {
   const claims = await claimsFrom(c);
-  const body = c.req.header("content-type") ? ((await readBody(c)) as Record<string, string>) : {};
+  // Only a form can carry the one-click field; any other body is ignored (the page's button flow).
+  const body = /form/i.test(c.req.header("content-type") ?? "") ? ((await readBody(c)) as Record<string, string>) : {};
   const oneClick = body["List-Unsubscribe"] === "One-Click";
   const result = await unsubscribe(getDb(c.env.DB), c.env.DB, claims.subscriberId, oneClick ? "one-click" : "link");
   if (result === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription.");
