@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import net from "node:net";
 
 /**
  * Starts the Worker under `wrangler dev` on 127.0.0.1 with local D1 migrated: shared by `npm start`,
@@ -34,7 +35,33 @@ export function executeLocalSql(sql: string, persistTo?: string) {
   return result.stdout;
 }
 
+/** Thrown when something else already answers on the port: we never talk to another server by mistake. */
+export class PortTakenError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use (another wrangler dev or npm start?): stop it, or choose another with PORT=…`);
+  }
+}
+
+/** True when nothing listens on 127.0.0.1:port (nor on a wildcard address that covers it). */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
+  }).then(
+    (free) =>
+      free &&
+      // A server on [::] may not block an IPv4 bind: also try to connect.
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect({ port, host: "127.0.0.1" });
+        socket.once("connect", () => (socket.destroy(), resolve(false)));
+        socket.once("error", () => resolve(true));
+      }),
+  );
+}
+
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
+  if (!(await isPortFree(options.port))) throw new PortTakenError(options.port);
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--test-scheduled", "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   // Always a local run: the outbox mailer and the relaxed local checks (a deployed Worker has neither).
