@@ -59,7 +59,7 @@ process.on("exit", () => {
 });
 
 console.log("Building emails…");
-const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { cwd: root, stdio: "inherit" });
+const build = spawnSync("npx", ["tsx", "--tsconfig", "scripts/tsconfig.json", "scripts/build-emails.tsx"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 console.log("Applying local D1 migrations…");
 applyLocalMigrations();

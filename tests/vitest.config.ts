@@ -33,7 +33,8 @@ export default defineConfig(async () => {
     },
     test: {
       include: ["tests/**/*.test.{ts,tsx}"],
-      exclude: ["tests/browser/**"],
+      // Node-side tests with real processes (Chromium, npm start) run under tests/browser/vitest.config.ts.
+      exclude: ["tests/browser/**", "tests/local/**"],
       setupFiles: [path.join(root, "tests/setup/apply-migrations.ts")],
       globalSetup: [path.join(root, "tests/setup/global-setup.ts")],
     },
