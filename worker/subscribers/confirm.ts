@@ -15,6 +15,28 @@ export type ConsentState =
   | { kind: "waiting" | "confirmed" | "used"; series: CompiledSeries; email: string; firstPartAt: number | null }
   | { kind: "not_found" };
 
+/** Guard of the later statements: this request's claim of the consent (?1) at ?2 went through. */
+const claimed = "EXISTS (SELECT 1 FROM consents WHERE id = ?1 AND confirmed_at = ?2)";
+
+/** The confirm, one transaction; ?1 consent id, ?2 now. Exported for the query-plan test. */
+export const confirmSql = {
+  /** Only the newest consent of its reader and series, unexpired, and not voided by a later unsubscribe or bounce. */
+  claimConsent: `UPDATE consents SET confirmed_at = ?2, email_next_at = NULL,
+      email_status = CASE WHEN email_status = 'queued' THEN 'sent' ELSE email_status END
+    WHERE id = ?1 AND confirmed_at IS NULL AND expires_at >= ?2
+      AND NOT EXISTS (SELECT 1 FROM consents newer WHERE newer.subscriber_id = consents.subscriber_id
+        AND newer.series = consents.series AND newer.id > consents.id)
+      AND EXISTS (SELECT 1 FROM subscribers s WHERE s.id = consents.subscriber_id AND s.status NOT IN ('bounced', 'complained')
+        AND (s.unsubscribed_at IS NULL OR s.unsubscribed_at < consents.created_at))`,
+  /** ?3 reader, ?4 the name asked for (null keeps theirs), ?5 timezone. */
+  activateReader: `UPDATE subscribers SET status = 'active', confirmed_at = ?2, unsubscribed_at = NULL, updated_at = ?2,
+      name = coalesce(?4, name), timezone = ?5
+    WHERE id = ?3 AND ${claimed}`,
+  /** ?3 subscription, ?4 when its next part is due. */
+  activateSubscription: `UPDATE subscriptions SET status = 'active', due_at = ?4, updated_at = ?2 WHERE id = ?3 AND ${claimed}`,
+  recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) SELECT ?3, 'confirmed', ?4, ?2 WHERE ${claimed}`,
+} as const;
+
 async function readConsent(db: Database, consentId: number, now: number) {
   const consent = await db.query.consents.findFirst({ where: eq(consents.id, consentId) });
   const series = consent && findSeries(consent.series);
@@ -68,33 +90,11 @@ export async function confirmConsent(db: Database, consentId: number, now = Date
   const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(series, subscription.nextPart, now, timezone);
 
   const d1 = db.$client;
-  // Guard of the later statements: this request's claim of the consent went through.
-  const claimed = "EXISTS (SELECT 1 FROM consents WHERE id = ?1 AND confirmed_at = ?2)";
   await d1.batch([
-    d1
-      .prepare(
-        `UPDATE consents SET confirmed_at = ?2, email_status = CASE WHEN email_status = 'queued' THEN 'sent' ELSE email_status END,
-           email_next_at = NULL
-         WHERE id = ?1 AND confirmed_at IS NULL AND expires_at >= ?2
-           AND NOT EXISTS (SELECT 1 FROM consents newer WHERE newer.subscriber_id = consents.subscriber_id
-             AND newer.series = consents.series AND newer.id > consents.id)
-           AND EXISTS (SELECT 1 FROM subscribers s WHERE s.id = consents.subscriber_id AND s.status NOT IN ('bounced', 'complained')
-             AND (s.unsubscribed_at IS NULL OR s.unsubscribed_at < consents.created_at))`,
-      )
-      .bind(consent.id, now),
-    d1
-      .prepare(
-        `UPDATE subscribers SET status = 'active', confirmed_at = ?2, unsubscribed_at = NULL, updated_at = ?2,
-           name = coalesce(?4, name), timezone = ?5
-         WHERE id = ?3 AND ${claimed}`,
-      )
-      .bind(consent.id, now, reader.id, consent.pendingName, timezone),
-    d1
-      .prepare(`UPDATE subscriptions SET status = 'active', due_at = ?4, updated_at = ?2 WHERE id = ?3 AND ${claimed}`)
-      .bind(consent.id, now, subscription.id, dueAt),
-    d1
-      .prepare(`INSERT INTO events (subscriber_id, type, data, created_at) SELECT ?3, 'confirmed', ?4, ?2 WHERE ${claimed}`)
-      .bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),
+    d1.prepare(confirmSql.claimConsent).bind(consent.id, now),
+    d1.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, consent.pendingName, timezone),
+    d1.prepare(confirmSql.activateSubscription).bind(consent.id, now, subscription.id, dueAt),
+    d1.prepare(confirmSql.recordEvent).bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),
   ]);
   const after = await db.query.consents.findFirst({ columns: { confirmedAt: true }, where: eq(consents.id, consent.id) });
   if (after?.confirmedAt !== now) return { ...read.state, kind: "used" };

@@ -74,9 +74,9 @@ export async function sendConfirmationEmail(
   return false;
 }
 
-/** The cron's part: confirmation emails whose first attempt failed (or never finished), oldest due first. */
-export async function resendQueuedConfirmations(db: Database, config: Config, mailer: Mailer, now = Date.now()): Promise<number> {
-  const due = await db
+/** Consents whose confirmation email is due for another try, oldest due first (exported for the query-plan test). */
+export function dueConfirmations(db: Database, now: number) {
+  return db
     .select({ id: consents.id, series: consents.series, expiresAt: consents.expiresAt, attempts: consents.emailAttempts, email: subscribers.email, status: subscribers.status })
     .from(consents)
     .innerJoin(subscribers, eq(subscribers.id, consents.subscriberId))
@@ -84,6 +84,11 @@ export async function resendQueuedConfirmations(db: Database, config: Config, ma
     .where(and(sql`${consents.emailStatus} = 'queued'`, isNotNull(consents.emailNextAt), lte(consents.emailNextAt, now)))
     .orderBy(consents.emailNextAt)
     .limit(RETRIES_PER_RUN);
+}
+
+/** The cron's part: confirmation emails whose first attempt failed (or never finished). */
+export async function resendQueuedConfirmations(db: Database, config: Config, mailer: Mailer, now = Date.now()): Promise<number> {
+  const due = await dueConfirmations(db, now);
   let sent = 0;
   for (const row of due) {
     // Taken with a lease first, so two overlapping ticks never send the same consent at once.
