@@ -1,4 +1,5 @@
 /** @jsxImportSource react */
+/** @jsxRuntime automatic */
 import { Text } from "@react-email/components";
 import { z } from "zod";
 import { Layout, slot, styles } from "./components/layout";

@@ -151,7 +151,7 @@ async function checkExactlyOnce(persistTo: string, expected: number) {
 
 const result: Record<string, number | string | null> = { n: N, sparse_n: SPARSE_N, concurrency: CONCURRENCY };
 try {
-  const build = spawnSync("npx", ["tsx", "--tsconfig", "scripts/tsconfig.json", "scripts/build-emails.tsx"], { stdio: "inherit" });
+  const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { stdio: "inherit" });
   check(build.status === 0, "building the email catalog failed");
   console.log(`nextpart bench: node ${process.version}; n=${fmt(N)}, sparse-n=${fmt(SPARSE_N)}, SEND_CONCURRENCY=${CONCURRENCY}`);
 

@@ -30,6 +30,16 @@ if (!existsSync(devVars)) {
   writeFileSync(devVars, filled, { mode: 0o600 });
   console.log(`Created ${devVars} with a random ADMIN_TOKEN and SIGNING_SECRET.`);
 }
+// Also for a .dev.vars made before webhooks existed: `npm run webhook` signs with this secret.
+if (!/^RESEND_WEBHOOK_SECRET=\S+/m.test(readFileSync(devVars, "utf8"))) {
+  const line = `RESEND_WEBHOOK_SECRET=whsec_${randomBytes(24).toString("base64")}`;
+  const current = readFileSync(devVars, "utf8");
+  const filled = /^RESEND_WEBHOOK_SECRET=.*$/m.test(current)
+    ? current.replace(/^RESEND_WEBHOOK_SECRET=.*$/m, line)
+    : `${current.replace(/\n?$/, "\n")}${line}\n`;
+  writeFileSync(devVars, filled, { mode: 0o600 });
+  console.log(`Added a local RESEND_WEBHOOK_SECRET to ${devVars}.`);
+}
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1] ?? "";
 
 let starting: Promise<LocalWorker> | undefined;
@@ -59,7 +69,7 @@ process.on("exit", () => {
 });
 
 console.log("Building emails…");
-const build = spawnSync("npx", ["tsx", "--tsconfig", "scripts/tsconfig.json", "scripts/build-emails.tsx"], { cwd: root, stdio: "inherit" });
+const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 console.log("Applying local D1 migrations…");
 applyLocalMigrations();
@@ -88,6 +98,8 @@ console.log(`
   Series index:   http://localhost:${port}/p/origins-of-lead-change
   Outbox (mail):  http://localhost:${port}/admin/outbox   (any user name; password: ${adminToken})
   Send now:       curl -X POST -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/send
+  Stats:          curl -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/stats
+  Provider event: npm run webhook -- delivered <email>   (or opened, bounced, complained, …)
   Admin token:    in ${devVars}
   The cron runs every ${tickSeconds} s here (every minute once deployed). Ctrl+C stops.
 `);

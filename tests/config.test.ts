@@ -83,7 +83,7 @@ describe("a misconfigured Worker", () => {
         const res = await worker.fetch(new Request(`https://news.example.com${path}`), broken(), createExecutionContext());
         expect(res.status, path).toBe(503);
         const body = await res.text();
-        if (path.startsWith("/admin/api/")) expect(JSON.parse(body).error.code).toBe("UNAVAILABLE");
+        if (path.startsWith("/admin/api/")) expect(JSON.parse(body).error.code).toBe("NOT_CONFIGURED");
         else expect(body).toContain("<h1>Not available yet</h1>");
         // What is wrong goes to the log, not to visitors.
         expect(body).not.toContain("RESEND_API_KEY");

@@ -15,6 +15,7 @@ export const testBindings = {
   PROVIDER_RPS: "0",
   // A local run: mail without RESEND_API_KEY goes to the outbox table (a deployed Worker refuses that).
   LOCAL_OUTBOX: "1",
+  RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm",
 };
 
 export default defineConfig(async () => {

@@ -17,6 +17,7 @@ import { adminOutboxPages } from "./routes/admin-outbox-pages";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
+import { webhookRoutes } from "./routes/webhooks";
 
 const app = new Hono<AppEnv>()
   .use(requestId())
@@ -28,6 +29,7 @@ const app = new Hono<AppEnv>()
   .route("/", signupRoutes)
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
+  .route("/", webhookRoutes)
   .route("/admin", adminRoutes)
   .route("/admin/outbox", adminOutboxPages)
   .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))

@@ -1,4 +1,5 @@
 /** @jsxImportSource react */
+/** @jsxRuntime automatic */
 import { Body, Button, Container, Head, Html, Link, Preview, Section, Text } from "@react-email/components";
 import type { CSSProperties, ReactNode } from "react";
 import type { SlotName } from "../../worker/content/types";

@@ -117,7 +117,7 @@ describeBrowser(title, () => {
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
     if (!existsSync(path.join(root, "emails/dist/catalog.json"))) {
-      const build = spawnSync("npx", ["tsx", "--tsconfig", "scripts/tsconfig.json", "scripts/build-emails.tsx"], { cwd: root, encoding: "utf8" });
+      const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { cwd: root, encoding: "utf8" });
       if (build.status !== 0) throw new Error(`building emails failed:\n${build.stdout}\n${build.stderr}`);
     }
     persistTo = mkdtempSync(path.join(os.tmpdir(), "nextpart-browser-"));

@@ -67,6 +67,9 @@ async function postRoutes(): Promise<{ path: string; headers: Record<string, str
     { path: `/unsubscribe/${unsubscribe}`, headers: {} },
     { path: `/resubscribe/${unsubscribe}`, headers: site },
     { path: "/admin/api/send", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    { path: "/admin/api/series/fixture-four/pause", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    { path: "/admin/api/series/fixture-four/resume", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    { path: "/webhooks/resend", headers: { "svix-id": "msg_bad", "svix-timestamp": String(Math.floor(Date.now() / 1000)), "svix-signature": "v1,AAAA" } },
     // Routes that take no POST, and unknown ones, must not break either.
     { path: "/", headers: site },
     { path: "/admin/outbox", headers: { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` } },
@@ -139,6 +142,8 @@ describe("malformed request bodies are a 4xx on every route, never a 5xx", () =>
       "/admin/api/subscribers?cursor=1e999&status=%00",
       "/admin/api/outbox?cursor=99999999999999999999-1",
       "/admin/outbox/%FF",
+      "/admin/api/stats?series=%FF",
+      "/admin/api/stats?series=..%2F",
       "//",
       "/%2e%2e/",
     ];

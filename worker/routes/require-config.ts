@@ -10,7 +10,7 @@ export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error("misconfigured Worker:", error.message);
-    throw new AppError("UNAVAILABLE", "This newsletter is not set up correctly yet. Please try again later.");
+    throw new AppError("NOT_CONFIGURED", "This newsletter is not set up correctly yet. Please try again later.");
   }
   await next();
 });
