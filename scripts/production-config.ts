@@ -11,7 +11,7 @@ export interface ConfigReport {
   unchecked: string[];
 }
 
-const SECRETS = ["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "TURNSTILE_SECRET"] as const;
+const SECRETS = ["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const;
 const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER"];
 
 /** The few shapes our wrangler.toml uses: `[vars]` string keys, and name/binding/database_id of array tables. */
@@ -41,7 +41,7 @@ export function checkProductionConfig(toml: string, secrets: Partial<Record<(typ
   const problems: string[] = [];
   const unchecked = SECRETS.filter((name) => secrets[name] === undefined && (name !== "TURNSTILE_SECRET" || vars.TURNSTILE_SITE_KEY));
   if (vars.LOCAL_OUTBOX) problems.push("[vars] LOCAL_OUTBOX is for local runs only: remove it from wrangler.toml");
-  for (const name of ["RESEND_API_KEY", "ADMIN_TOKEN", "SIGNING_SECRET", "TURNSTILE_SECRET"]) {
+  for (const name of SECRETS) {
     if (vars[name]) problems.push(`[vars] ${name} is a secret: remove it from wrangler.toml and use \`wrangler secret put ${name}\``);
   }
   // The Worker's own checks, on the vars as deployed; secrets not given here stand in as valid placeholders.
@@ -51,6 +51,7 @@ export function checkProductionConfig(toml: string, secrets: Partial<Record<(typ
     SIGNING_SECRET: secrets.SIGNING_SECRET ?? "x".repeat(32),
     ADMIN_TOKEN: secrets.ADMIN_TOKEN ?? "x".repeat(32),
     RESEND_API_KEY: secrets.RESEND_API_KEY ?? "re_placeholder",
+    RESEND_WEBHOOK_SECRET: secrets.RESEND_WEBHOOK_SECRET ?? "",
     TURNSTILE_SECRET: secrets.TURNSTILE_SECRET ?? (vars.TURNSTILE_SITE_KEY ? "placeholder" : ""),
   } as unknown as Env;
   try {

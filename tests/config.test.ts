@@ -148,8 +148,11 @@ name = "ADMIN_AUTH_LIMITER"
 `;
 
   it("a ready file passes; secrets not given are listed as what to set", () => {
-    expect(checkProductionConfig(ready, {})).toEqual({ problems: [], unchecked: ["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY"] });
-    const secrets = { SIGNING_SECRET: "s".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x" };
+    expect(checkProductionConfig(ready, {})).toEqual({
+      problems: [],
+      unchecked: ["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET"],
+    });
+    const secrets = { SIGNING_SECRET: "s".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x" };
     expect(checkProductionConfig(ready, secrets)).toEqual({ problems: [], unchecked: [] });
   });
 
@@ -169,6 +172,6 @@ name = "ADMIN_AUTH_LIMITER"
         "[[ratelimits]] ADMIN_AUTH_LIMITER is missing",
       ]),
     );
-    expect(unchecked).toEqual(["SIGNING_SECRET", "RESEND_API_KEY", "TURNSTILE_SECRET"]);
+    expect(unchecked).toEqual(["SIGNING_SECRET", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"]);
   });
 });
