@@ -1,9 +1,9 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { checkProductionConfig } from "../scripts/production-config";
 import { ConfigError, configProblem, readConfig } from "../worker/config";
-import type { Env } from "../worker/env";
+import type { DeliveryMessage, Env } from "../worker/env";
 import worker from "../worker/index";
 import { createMailer } from "../worker/mail";
 import { outboxFor, signUpAndConfirm, subscriptionsOf, uniqueEmail } from "./helpers/route-helpers";
@@ -99,6 +99,23 @@ describe("a misconfigured Worker", () => {
       );
       expect(signup.status).toBe(503);
       expect(log.mock.calls.some((call) => String(call.join(" ")).includes("RESEND_API_KEY is not set"))).toBe(true);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("the queue consumer refuses to send: the messages stay on the queue (retried later), none is acked", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", [
+        { id: "m1", timestamp: new Date(), attempts: 1, body: { batchId: "no-such-batch" } },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, broken(), ctx);
+      const result = await getQueueResult(batch, ctx);
+      expect(result.retryBatch.retry).toBe(true);
+      expect(result.ackAll).toBe(false);
+      expect(result.explicitAcks).toEqual([]);
     } finally {
       log.mockRestore();
     }
