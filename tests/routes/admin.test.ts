@@ -426,7 +426,7 @@ describe("POST /admin/api/send", () => {
     const listUnsubscribe = part.headers["List-Unsubscribe"]!;
     const targets = listUnsubscribe.split(",").map((t) => t.trim());
     expect(targets).toHaveLength(2);
-    expect(targets[0]).toMatch(new RegExp(`^<${BASE}/unsubscribe/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+>$`));
+    expect(targets[0]).toMatch(new RegExp(`^<${BASE}/unsubscribe/t2\\.[A-Za-z0-9_-]{8}\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{22}>$`));
     expect(targets[1]).toBe("<mailto:unsubscribe@example.com?subject=unsubscribe>");
     expect(part.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
 

@@ -119,8 +119,9 @@ describe("POST /subscribe", () => {
     expect(mails).toHaveLength(1);
     const [mail] = mails;
     expect(mail!.subject).toBe("Confirm your subscription to Origins of Lead Change");
-    expect(mail!.html).toMatch(new RegExp(`href="${BASE}/confirm/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"`));
-    expect(mail!.text).toMatch(new RegExp(`${BASE}/confirm/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+`));
+    // Signed by the newest key ("t2"), the consent id hidden: `<kid>.<hidden id>.<expiry>.<tag>`.
+    expect(mail!.html).toMatch(new RegExp(`href="${BASE}/confirm/t2\\.[A-Za-z0-9_-]{8}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}"`));
+    expect(mail!.text).toMatch(new RegExp(`${BASE}/confirm/t2\\.[A-Za-z0-9_-]{8}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}`));
     // The address is not proven yet: the name typed with it stays out of the email, and off the reader.
     expect(mail!.html).toContain("Hi there,");
     expect(mail!.html).not.toContain("Ada");

@@ -9,7 +9,7 @@ import type { BatchMember } from "./queries";
 export const resolveUrl = (config: Config, url: string) => (url.startsWith("/") ? `${config.publicUrl}${url}` : url);
 
 export async function unsubscribeUrl(config: Config, subscriberId: number, series: string): Promise<string> {
-  const token = await signToken(config.signingSecret, { purpose: "unsubscribe", subscriberId, series });
+  const token = await signToken(config.keyring, { purpose: "unsubscribe", subscriberId, series });
   return `${config.publicUrl}/unsubscribe/${token}`;
 }
 

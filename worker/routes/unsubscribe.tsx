@@ -30,7 +30,7 @@ const smallBody = bodyLimit({
 });
 
 async function claimsFrom(c: Context<AppEnv>): Promise<TokenClaims> {
-  const check = await verifyToken(readConfig(c.env).signingSecret, c.req.param("token") ?? "", "unsubscribe");
+  const check = await verifyToken(readConfig(c.env).keyring, c.req.param("token") ?? "", "unsubscribe");
   if (!check.ok) {
     throw new AppError("INVALID_TOKEN", "This unsubscribe link is not valid. Please copy the whole link from the email.");
   }

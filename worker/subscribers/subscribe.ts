@@ -63,8 +63,8 @@ export async function subscribe(
   }
 
   const [ipHash, userAgentHash] = await Promise.all([
-    input.ip ? keyedHash(config.signingSecret, input.ip) : null,
-    input.userAgent ? keyedHash(config.signingSecret, input.userAgent) : null,
+    input.ip ? keyedHash(config.hashSecret, input.ip) : null,
+    input.userAgent ? keyedHash(config.hashSecret, input.userAgent) : null,
   ]);
   const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
   // Counted and inserted in one statement, so concurrent signups cannot both slip under the daily limit.
