@@ -1,5 +1,5 @@
 import { base64url, fromBase64url, hmacSign, hmacVerify } from "./lib/crypto";
-import { hideId, revealId } from "./lib/id-cipher";
+import { idCipher } from "./lib/id-cipher";
 import { findKey, LEGACY_KID, type Keyring, type SigningKey } from "./lib/keyring";
 
 /**
@@ -38,7 +38,7 @@ async function tagMatches(key: SigningKey, message: string, tagText: string, ran
 
 /** A hidden id, or null when the text does not stand for a positive id under this key. */
 async function idUnder(key: SigningKey, text: string): Promise<number | null> {
-  const id = await revealId(key.secret, text);
+  const id = (await idCipher(key.secret)).reveal(text);
   return id !== null && id > 0 ? id : null;
 }
 
@@ -51,7 +51,7 @@ export async function signToken(keyring: Keyring, claims: TokenClaims, expiresAt
   const key = newestKey(keyring);
   const payload = base64url(encoder.encode([claims.purpose, claims.series, expiresAt].join("|")));
   const mac = await hmacSign(key.secret, `token|${claims.subscriberId}|${payload}`);
-  return `${key.kid}.${await hideId(key.secret, claims.subscriberId)}.${payload}.${base64url(mac.subarray(0, TAG_BYTES))}`;
+  return `${key.kid}.${(await idCipher(key.secret)).hide(claims.subscriberId)}.${payload}.${base64url(mac.subarray(0, TAG_BYTES))}`;
 }
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: "invalid" | "expired" };
@@ -98,7 +98,7 @@ function decodeText(payload: string): string | null {
 export async function signConfirmToken(keyring: Keyring, consentId: number, expiresAt: number): Promise<string> {
   const key = newestKey(keyring);
   const mac = await hmacSign(key.secret, `consent|${consentId}|${expiresAt}`);
-  return `${key.kid}.${await hideId(key.secret, consentId)}.${expiresAt.toString(36)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
+  return `${key.kid}.${(await idCipher(key.secret)).hide(consentId)}.${expiresAt.toString(36)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
 }
 
 export type ConfirmTokenCheck = { ok: true; consentId: number } | { ok: false; reason: "invalid" | "expired" };
@@ -150,10 +150,11 @@ const deliveryMessage = (deliveryId: number) => `delivery|${deliveryId}`;
 
 export async function signDeliveryTokens(keyring: Keyring, deliveryId: number): Promise<DeliveryTokens> {
   const key = newestKey(keyring);
-  const [mac, id] = await Promise.all([hmacSign(key.secret, deliveryMessage(deliveryId)), hideId(key.secret, deliveryId)]);
+  const mac = await hmacSign(key.secret, deliveryMessage(deliveryId));
+  const prefix = `${key.kid}.${(await idCipher(key.secret)).hide(deliveryId)}`;
   return {
-    reader: `${key.kid}.${id}.${base64url(mac.subarray(...READER_TAG))}`,
-    referral: `${key.kid}.${id}.${base64url(mac.subarray(...REFERRAL_TAG))}`,
+    reader: `${prefix}.${base64url(mac.subarray(...READER_TAG))}`,
+    referral: `${prefix}.${base64url(mac.subarray(...REFERRAL_TAG))}`,
   };
 }
 

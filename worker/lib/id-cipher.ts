@@ -1,4 +1,4 @@
-import { base64url, fromBase64url, hmacSign } from "./crypto";
+import { hmacSign } from "./crypto";
 
 /**
  * Hides sequential ids in links (they would tell anyone the list's size): Speck48/96, a published 48-bit
@@ -41,31 +41,58 @@ export function speckDecrypt(k: Uint32Array, x: number, y: number): [number, num
   return [x, y];
 }
 
-const roundKeys = new Map<string, Promise<Uint32Array>>();
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const VALUE = new Map([...ALPHABET].map((char, value) => [char, value]));
 
-/** Round keys for one signing secret, derived once per isolate (an HMAC of a fixed label). */
-function keysFor(secret: string): Promise<Uint32Array> {
-  let keys = roundKeys.get(secret);
-  if (!keys) {
-    keys = hmacSign(secret, "nextpart|id-cipher|speck48/96").then((b) =>
-      speckRoundKeys((b[0]! << 16) | (b[1]! << 8) | b[2]!, (b[3]! << 16) | (b[4]! << 8) | b[5]!, (b[6]! << 16) | (b[7]! << 8) | b[8]!, (b[9]! << 16) | (b[10]! << 8) | b[11]!),
-    );
-    roundKeys.set(secret, keys);
+/** Hides and reveals ids under one key; synchronous once derived, as the send path calls it per email. */
+export interface IdCipher {
+  /** An id (0 … 2^48-1) as 8 base64url characters; the same id always gives the same text. */
+  hide(id: number): string;
+  /** The id behind 8 characters made by hide; null for anything else. */
+  reveal(text: string): number | null;
+}
+
+function cipherOf(k: Uint32Array): IdCipher {
+  return {
+    hide(id) {
+      if (!Number.isSafeInteger(id) || id < 0 || id > MAX_HIDDEN_ID) throw new RangeError(`id out of range: ${id}`);
+      const [x, y] = speckEncrypt(k, Math.floor(id / 2 ** 24), id % 2 ** 24);
+      // The 48-bit block is exactly 8 base64url characters of 6 bits: no byte array, no padding.
+      return (
+        ALPHABET[x >>> 18]! + ALPHABET[(x >>> 12) & 63]! + ALPHABET[(x >>> 6) & 63]! + ALPHABET[x & 63]! +
+        ALPHABET[y >>> 18]! + ALPHABET[(y >>> 12) & 63]! + ALPHABET[(y >>> 6) & 63]! + ALPHABET[y & 63]!
+      );
+    },
+    reveal(text) {
+      if (text.length !== 8) return null;
+      const words = [0, 0];
+      for (let i = 0; i < 8; i++) {
+        const value = VALUE.get(text[i]!);
+        if (value === undefined) return null;
+        words[i >> 2] = (words[i >> 2]! << 6) | value;
+      }
+      const [x, y] = speckDecrypt(k, words[0]!, words[1]!);
+      return x * 2 ** 24 + y;
+    },
+  };
+}
+
+const ready = new Map<string, IdCipher>();
+const deriving = new Map<string, Promise<IdCipher>>();
+
+/** The cipher of one signing secret: its key is an HMAC of a fixed label, derived once per isolate. */
+export function idCipher(secret: string): IdCipher | Promise<IdCipher> {
+  const cipher = ready.get(secret);
+  if (cipher) return cipher;
+  let derived = deriving.get(secret);
+  if (!derived) {
+    derived = hmacSign(secret, "nextpart|id-cipher|speck48/96").then((b) => {
+      const word = (i: number) => (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+      const cipher = cipherOf(speckRoundKeys(word(0), word(3), word(6), word(9)));
+      ready.set(secret, cipher);
+      return cipher;
+    });
+    deriving.set(secret, derived);
   }
-  return keys;
-}
-
-/** An id (1 … 2^48-1) as 8 opaque characters; the same id and secret always give the same text. */
-export async function hideId(secret: string, id: number): Promise<string> {
-  if (!Number.isSafeInteger(id) || id < 0 || id > MAX_HIDDEN_ID) throw new RangeError(`id out of range: ${id}`);
-  const [x, y] = speckEncrypt(await keysFor(secret), Math.floor(id / 2 ** 24), id % 2 ** 24);
-  return base64url(new Uint8Array([x >>> 16, (x >>> 8) & 0xff, x & 0xff, y >>> 16, (y >>> 8) & 0xff, y & 0xff]));
-}
-
-/** The id behind 8 characters made by hideId with this secret; null for text that is not 8 base64url characters. */
-export async function revealId(secret: string, text: string): Promise<number | null> {
-  const b = text.length === 8 ? fromBase64url(text) : null;
-  if (!b || b.length !== 6) return null;
-  const [x, y] = speckDecrypt(await keysFor(secret), (b[0]! << 16) | (b[1]! << 8) | b[2]!, (b[3]! << 16) | (b[4]! << 8) | b[5]!);
-  return x * 2 ** 24 + y;
+  return derived;
 }
