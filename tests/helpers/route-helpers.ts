@@ -211,6 +211,7 @@ export interface ConsentRow {
   ip_hash: string | null;
   user_agent_hash: string | null;
   created_at: number;
+  expires_at: number;
   confirmed_at: number | null;
 }
 

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signConfirmToken } from "../../worker/tokens";
-import { testKeyring, ADMIN_TOKEN, BASE, countRows, signTestToken, signUp, signUpAndConfirm, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { ADMIN_TOKEN, BASE, countRows, signTestToken, signUp, signUpAndConfirm, testKeyring, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
 
 /** One malformed request body: a content type (null = none) and the bytes sent. */
 interface BadBody {

@@ -4,15 +4,17 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
+import type { Keyring } from "../../worker/lib/keyring";
 import { signConfirmToken, signToken, verifyConfirmToken } from "../../worker/tokens";
+import { legacyConfirmToken, legacyToken } from "../helpers/legacy-tokens";
 import {
-  testKeyring, foreignKeyring,
   BASE,
   confirmLinkOf,
   confirmVia,
   consentsOf,
   DEFAULT_SERIES,
   findSubscriber,
+  foreignKeyring,
   get,
   outboxFor,
   postForm,
@@ -21,6 +23,7 @@ import {
   signUpAndConfirm,
   subscribeForm,
   subscriptionsOf,
+  testKeyring,
   tokenOf,
   uniqueEmail,
 } from "../helpers/route-helpers";
@@ -572,6 +575,68 @@ describe("security headers", () => {
       expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
       expect(res.headers.get("x-request-id")).toBeTruthy();
       await res.body?.cancel();
+    }
+  });
+});
+
+describe("links across key rotations", () => {
+  // The test ring is "t2" (signs), "t1", then SIGNING_SECRET as id "0" (links mailed before key ids).
+  const oneClick = (token: string) =>
+    SELF.fetch(`${BASE}/unsubscribe/${token}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+  const olderKey = (): Keyring => ({ keys: [testKeyring().keys[1]!] });
+
+  it("a confirm link mailed before key ids (SIGNING_SECRET, plain consent id) still confirms", async () => {
+    const signed = await signUp(uniqueEmail("legacy-confirm"));
+    const [consent] = await consentsOf(signed.subscriber.id);
+    const link = `${BASE}/confirm/${await legacyConfirmToken(env.SIGNING_SECRET!, consent!.id, consent!.expires_at)}`;
+    expect((await get(link.slice(BASE.length))).status).toBe(200);
+    expect((await confirmVia(link)).status).toBe(200);
+    expect((await findSubscriber(signed.email))!.status).toBe("active");
+  });
+
+  it("an unsubscribe link mailed before key ids still shows its page and unsubscribes in one click", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("legacy-unsub"));
+    const token = await legacyToken(env.SIGNING_SECRET!, "unsubscribe", reader.subscriber.id, DEFAULT_SERIES);
+    expect((await get(`/unsubscribe/${token}`)).status).toBe(200);
+    expect((await oneClick(token)).status).toBe(200);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+  });
+
+  it("links signed by an older key still in the ring work; a removed key's are a friendly 400 that changes nothing", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("older-key"));
+    const signed = await signUp(uniqueEmail("removed-key"));
+    const [consent] = await consentsOf(signed.subscriber.id);
+
+    const removed: Keyring = { keys: [{ kid: "t0", secret: "a-key-removed-from-the-ring-0123456789" }] };
+    const confirmRemoved = await signConfirmToken(removed, consent!.id, consent!.expires_at);
+    const unsubscribeRemoved = await signToken(removed, { purpose: "unsubscribe", subscriberId: reader.subscriber.id, series: DEFAULT_SERIES });
+    for (const res of [await get(`/confirm/${confirmRemoved}`), await confirmVia(`${BASE}/confirm/${confirmRemoved}`), await get(`/unsubscribe/${unsubscribeRemoved}`), await oneClick(unsubscribeRemoved)]) {
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("is not valid");
+    }
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
+
+    const confirmOlder = await signConfirmToken(olderKey(), consent!.id, consent!.expires_at);
+    expect(confirmOlder.startsWith("t1.")).toBe(true);
+    expect((await confirmVia(`${BASE}/confirm/${confirmOlder}`)).status).toBe(200);
+    expect((await findSubscriber(signed.email))!.status).toBe("active");
+    const unsubscribeOlder = await signToken(olderKey(), { purpose: "unsubscribe", subscriberId: reader.subscriber.id, series: DEFAULT_SERIES });
+    expect((await oneClick(unsubscribeOlder)).status).toBe(200);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+  });
+
+  it("hostile tokens on every link route are a 4xx, never a 5xx", async () => {
+    const tokens = ["t2.AAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "t2.%00%00.x.y", "0.________.zzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA", "t2..1.x", "a".repeat(600), "t2.AAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAA"];
+    for (const token of tokens) {
+      for (const res of [await get(`/confirm/${token}`), await get(`/unsubscribe/${token}`), await confirmVia(`${BASE}/confirm/${token}`), await oneClick(token)]) {
+        expect(res.status, token).toBeGreaterThanOrEqual(400);
+        expect(res.status, token).toBeLessThan(500);
+      }
     }
   });
 });

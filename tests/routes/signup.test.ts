@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { keyedHash } from "../../worker/lib/crypto";
 import {
   type ApiError,
   BASE,
@@ -23,6 +24,7 @@ import {
   subscribeJson,
   subscribersMatching,
   subscriptionsOf,
+  testKeyring,
   uniqueEmail,
   uniqueIp,
 } from "../helpers/route-helpers";
@@ -660,6 +662,9 @@ describe("POST /subscribe", () => {
     expect(ca!.ip_hash).toBe(cb!.ip_hash);
     expect(cc!.ip_hash).not.toBe(ca!.ip_hash);
     expect(ca!.form).toBe("signup-form");
+    // Keyed with HASH_SECRET, never a signing key: rotating the ring leaves stored hashes comparable.
+    expect(ca!.ip_hash).toBe(await keyedHash(env.HASH_SECRET!, ip));
+    for (const key of testKeyring().keys) expect(ca!.ip_hash).not.toBe(await keyedHash(key.secret, ip));
   });
 
   it("rate limit: the 6th signup from one CF-Connecting-IP within a minute is a 429", async () => {
