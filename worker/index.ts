@@ -8,6 +8,7 @@ import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { DeliveryMessage, Env } from "./env";
 import { AppError } from "./errors";
 import { errorResponse } from "./routes/error-response";
+import { actionRoutes } from "./routes/actions";
 import { adminRoutes } from "./routes/admin";
 import { adminOutboxPages } from "./routes/admin-outbox-pages";
 import { seriesPageRoutes } from "./routes/series-pages";
@@ -20,6 +21,7 @@ const app = new Hono<AppEnv>()
   .route("/", signupRoutes)
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
+  .route("/", actionRoutes)
   .route("/admin", adminRoutes)
   .route("/admin/outbox", adminOutboxPages)
   .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))

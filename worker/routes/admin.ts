@@ -16,6 +16,7 @@ import { timingSafeEqualStrings } from "../lib/crypto";
 import { emailAddressSchema, emailKey } from "../subscribers/email-address";
 import { listSubscribers } from "../subscribers/list-subscribers";
 import { listOutbox } from "../mail/list-outbox";
+import { listResponses } from "../responses/responses";
 
 /** Every validation failure answers 400 with the first problem, in our one error shape. */
 const invalid = (result: { success: boolean; error?: { issues: { message: string; path: PropertyKey[] }[] } }) => {
@@ -135,3 +136,25 @@ async function resolveSubscriber(d1: D1Database, subscriber: number | string): P
   if (!row) throw new AppError("NOT_FOUND", "subscriber: no subscriber with that email address.");
   return row.id;
 }
+
+// ---- responses (issue 6): what readers wrote back to the parts' calls to action ----------------
+
+const responsesCursorSchema = z
+  .string()
+  .regex(/^\d{1,15}-\d{1,15}$/, "must be a cursor from a previous page")
+  .transform((value) => value.split("-").map(Number) as [number, number]);
+
+adminRoutes.get(
+  "/api/responses",
+  zValidator(
+    "query",
+    z.object({
+      series: z.string().min(1).max(100).optional(),
+      part: z.coerce.number().int().min(1).max(9999).optional(),
+      cursor: responsesCursorSchema.optional(),
+      limit: limitSchema,
+    }),
+    invalid,
+  ),
+  async (c) => c.json(await listResponses(c.env.DB, c.req.valid("query"))),
+);

@@ -3,6 +3,7 @@ import { consents, events, subscribers, subscriptions } from "../../db/schema";
 import type { CompiledSeries } from "../content/types";
 import type { Database } from "../db";
 import { dueAtForPart } from "../delivery/schedule";
+import { countReferral } from "./referral";
 
 export type ConfirmResult =
   | { kind: "confirmed" | "already_confirmed"; firstPartAt: number | null }
@@ -34,6 +35,7 @@ export async function confirmSubscription(
   });
   if (!waiting) return { kind: "used" };
   const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(series, subscription.nextPart, now, reader.timezone);
+  const referral = countReferral(db, reader, series.slug);
   await db.batch([
     db
       .update(subscribers)
@@ -48,6 +50,7 @@ export async function confirmSubscription(
       .set({ confirmedAt: now })
       .where(and(eq(consents.subscriberId, subscriberId), eq(consents.series, series.slug), isNull(consents.confirmedAt))),
     db.insert(events).values({ subscriberId, type: "confirmed", data: { series: series.slug }, createdAt: now }),
+    ...(referral ? [referral] : []),
   ]);
   return { kind: "confirmed", firstPartAt: dueAt };
 }

@@ -8,6 +8,7 @@ import type { Mailer } from "../mail";
 import { keyedHash } from "../lib/crypto";
 import { CONFIRM_TOKEN_TTL_MS, signToken } from "../tokens";
 import { emailKey } from "./email-address";
+import { referrerOf } from "./referral";
 
 /** Bump when the consent line on the signup page changes: each consent records the version the reader saw. */
 export const CONSENT_TEXT_VERSION = "2026-11-25";
@@ -20,6 +21,8 @@ export interface SubscribeInput {
   ip?: string;
   userAgent?: string;
   form: "signup-form" | "api" | "resubscribe";
+  /** The referral token from a reader's shared link; only a NEW reader is attributed to its referrer. */
+  ref?: string;
 }
 
 /** What happened, for logs and tests only: every caller answers the reader the same way (no enumeration). */
@@ -41,9 +44,10 @@ export async function subscribe(
   const name = input.name?.trim() || null;
   let subscriber = await db.query.subscribers.findFirst({ where: eq(subscribers.emailKey, key) });
   if (!subscriber) {
+    const referral = await referrerOf(db, config.signingSecret, input.ref, input.series.slug);
     [subscriber] = await db
       .insert(subscribers)
-      .values({ email: input.email, emailKey: key, name, status: "pending", timezone: input.timezone ?? null, createdAt: now, updatedAt: now })
+      .values({ email: input.email, emailKey: key, name, status: "pending", timezone: input.timezone ?? null, createdAt: now, updatedAt: now, ...referral })
       .onConflictDoUpdate({ target: subscribers.emailKey, set: { updatedAt: now } })
       .returning();
   }
