@@ -18,6 +18,8 @@ import { unsubscribeRoutes } from "./routes/unsubscribe";
 const app = new Hono<AppEnv>()
   .use(requestId())
   .use(secureHeaders())
+  // For uptime monitors (and the HTTP bench's baseline): touches nothing.
+  .get("/healthz", (c) => c.text("ok"))
   .route("/", signupRoutes)
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)

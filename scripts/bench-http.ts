@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:http`: HTTP load on the local Worker (`wrangler dev` on 127.0.0.1, local D1 in a temp dir),
+ * driven by autocannon. In one run, against the same server: a trivial route as the baseline, the signup page,
+ * POST /subscribe (a new client address and email per request) and the action link GET /a/:token/:n (a
+ * different reader's delivery per request). Prints req/s, p99 and the ratio to the baseline, then one JSON line.
+ *
+ * No click may be lost: after the run, once the background writes have drained, clicks recorded in D1 must
+ * equal the redirects answered. Exit code 1 when they differ.
+ *
+ * Options: --seconds 5 (per route)  --connections 10  --readers 5000
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { signDeliveryTokens } from "../worker/tokens";
+import { queryLocalJson } from "./bench/d1";
+import { applyLocalMigrations, executeLocalSql, startLocalWorker, type LocalWorker } from "./local-worker";
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    connections: { type: "string", default: "10" },
+    readers: { type: "string", default: "5000" },
+  },
+});
+const SECONDS = Number(opts.seconds);
+const CONNECTIONS = Number(opts.connections);
+const READERS = Number(opts.readers);
+const SERIES = "origins-of-lead-change";
+const SIGNING_SECRET = "bench-http-signing-secret-0123456789";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Readers who received part 1 a day ago (so no click is "too soon" after delivery). */
+function seedDeliveredSql(count: number, now: number) {
+  const sent = now - DAY_MS;
+  return `INSERT INTO subscribers (email, email_key, status, created_at, updated_at, confirmed_at)
+      WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${count})
+      SELECT 'reader' || i || '@bench.example', 'reader' || i || '@bench.example', 'active', ${sent}, ${sent}, ${sent} FROM seq;
+    INSERT INTO subscriptions (subscriber_id, series, status, next_part, due_at, last_sent_at, created_at, updated_at)
+      SELECT id, '${SERIES}', 'active', 2, NULL, ${sent}, ${sent}, ${sent} FROM subscribers;
+    INSERT INTO deliveries (subscription_id, subscriber_id, series, part_number, batch_id, status, to_email,
+        provider_message_id, created_at, sent_at)
+      SELECT s.id, s.subscriber_id, s.series, 1, 'bench', 'sent', p.email, 'msg-' || s.id, ${sent}, ${sent}
+      FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface RouteResult {
+  rps: number;
+  p99: number;
+  statuses: Record<string, number>;
+}
+
+/** One autocannon run; `next` builds each request (path, method, headers, body). */
+async function load(url: string, next: (i: number) => autocannon.Request): Promise<RouteResult> {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    requests: [{ setupRequest: (request) => ({ ...request, ...next(i++) }) }],
+  });
+  const statuses = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]),
+  );
+  return { rps: result.requests.average, p99: result.latency.p99, statuses };
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), "nextpart-bench-http-"));
+let worker: LocalWorker | undefined;
+const stop = async () => {
+  await worker?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop().finally(() => process.exit(130)));
+
+try {
+  applyLocalMigrations(tmp);
+  executeLocalSql(seedDeliveredSql(READERS, Date.now()), tmp);
+  const tokens = await Promise.all(
+    Array.from({ length: READERS }, async (_, i) => (await signDeliveryTokens(SIGNING_SECRET, i + 1)).reader),
+  );
+  const port = await freePort();
+  worker = await startLocalWorker({
+    port,
+    persistTo: tmp,
+    vars: { SIGNING_SECRET, ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef", PUBLIC_URL: `http://127.0.0.1:${port}`, LOCAL_OUTBOX: "1" },
+  });
+  const url = worker.url;
+  const clientIp = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+  const results = {
+    baseline: await load(url, () => ({ method: "GET", path: "/healthz" })),
+    home: await load(url, () => ({ method: "GET", path: "/" })),
+    subscribe: await load(url, (i) => ({
+      method: "POST",
+      path: "/subscribe",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: url, "cf-connecting-ip": clientIp(i) },
+      body: new URLSearchParams({ email: `load-${i}-${Date.now()}@bench.example`, series: SERIES }).toString(),
+    })),
+    action: await load(url, (i) => ({ method: "GET", path: `/a/${tokens[i % READERS]}/0`, headers: { "user-agent": "Mozilla/5.0 (bench)" } })),
+  };
+  const clicksAnswered = results.action.statuses["302"] ?? 0;
+
+  // The redirect does not wait for the click's write: wait for the background writes to drain, then count.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await worker.stop();
+  worker = undefined;
+  const [[counted]] = queryLocalJson<{ n: number }>("SELECT count(*) AS n FROM clicks", tmp) as [[{ n: number }]];
+  const clicksRecorded = counted.n;
+
+  const base = results.baseline.rps;
+  console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per route, ${READERS} readers\n`);
+  console.log("route        req/s    p99 ms   ratio   statuses");
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p99).padStart(9)} ${(r.rps / base).toFixed(2).padStart(7)}   ${JSON.stringify(r.statuses)}`,
+    );
+  }
+  console.log(`\nclicks: ${clicksAnswered} redirects answered, ${clicksRecorded} recorded\n`);
+  console.log(
+    JSON.stringify({
+      baseline_rps: Math.round(base),
+      home_rps: Math.round(results.home.rps),
+      subscribe_rps: Math.round(results.subscribe.rps),
+      action_rps: Math.round(results.action.rps),
+      home_ratio: +(results.home.rps / base).toFixed(2),
+      subscribe_ratio: +(results.subscribe.rps / base).toFixed(2),
+      action_ratio: +(results.action.rps / base).toFixed(2),
+      action_p99_ms: results.action.p99,
+      subscribe_p99_ms: results.subscribe.p99,
+      clicks_answered: clicksAnswered,
+      clicks_recorded: clicksRecorded,
+    }),
+  );
+  process.exitCode = clicksRecorded === clicksAnswered ? 0 : 1;
+} finally {
+  await stop();
+}
