@@ -102,9 +102,10 @@ actionRoutes.post(
     const parsed = responseSchema.safeParse(form.response);
     if (!parsed.success) {
       const typed = typeof form.response === "string" ? form.response.slice(0, MAX_RESPONSE_LENGTH * 2) : "";
+      const editing = (await findResponse(c.env.DB, delivery.id)) !== null;
       c.status(400);
       return c.html(
-        <ResponsePage series={series} part={part} token={token} body={typed} error={parsed.error.issues[0]!.message} editing={false} />,
+        <ResponsePage series={series} part={part} token={token} body={typed} error={parsed.error.issues[0]!.message} editing={editing} />,
       );
     }
     await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
