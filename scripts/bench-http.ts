@@ -10,14 +10,12 @@
  * Options: --seconds 5 (per route)  --connections 10  --readers 5000
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { signDeliveryTokens } from "../worker/tokens";
-import { queryLocalJson } from "./bench/d1";
-import { applyLocalMigrations, executeLocalSql, startLocalWorker, type LocalWorker } from "./local-worker";
+import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, startLocalWorker, type LocalWorker } from "./local-worker";
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,17 +43,6 @@ function seedDeliveredSql(count: number, now: number) {
         provider_message_id, created_at, sent_at)
       SELECT s.id, s.subscriber_id, s.series, 1, 'bench', 'sent', p.email, 'msg-' || s.id, ${sent}, ${sent}
       FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface RouteResult {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 
 /**
  * Starts the Worker under `wrangler dev` on 127.0.0.1 with local D1 migrated: shared by `npm start`,
@@ -32,6 +33,27 @@ export function executeLocalSql(sql: string, persistTo?: string) {
   const result = spawnSync("npx", args, { env: quietEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`SQL failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Read-only queries answered as JSON rows, one array per statement. Run it while no `wrangler dev` holds the dir. */
+export function queryLocalJson<T = Record<string, unknown>>(sql: string, persistTo: string): T[][] {
+  const args = ["wrangler", "d1", "execute", "DB", "--local", "--json", "--persist-to", persistTo, "--command", sql];
+  const result = spawnSync("npx", args, { env: quietEnv, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`query failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+  const parsed = JSON.parse(result.stdout.slice(result.stdout.indexOf("["))) as { results: T[] }[];
+  return parsed.map((statement) => statement.results);
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {

@@ -7,7 +7,7 @@ import { runDeliveryCycle, type CycleOptions } from "../../worker/delivery/cycle
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { createResendMailer } from "../../worker/mail/resend-mailer";
 import type { Mailer } from "../../worker/mail";
-import type { Faults } from "./mock-resend-server";
+import type { Faults } from "../../scripts/mock-resend-server";
 
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startMockResend } from "../helpers/mock-resend-server";
+import { startMockResend } from "../../scripts/mock-resend-server";
 
 /** One mock Resend server for the whole run; tests reach it at inject("resendUrl"). */
 export default async function setup(project: TestProject) {

@@ -1,17 +1,18 @@
+import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
+
 const encoder = new TextEncoder();
 
-export function base64url(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let binary = "";
-  for (const byte of view) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+/**
+ * Unpadded base64url (Hono's encoder pads): what every token in a link uses. Hono copies its argument with
+ * `new Uint8Array(x)`, which reads only a view's own bytes, so a subarray is safe despite its ArrayBuffer type.
+ */
+export const base64url = (bytes: ArrayBuffer | Uint8Array): string =>
+  encodeBase64Url(bytes as ArrayBuffer).replace(/=+$/, "");
 
 export function fromBase64url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
   try {
-    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    return decodeBase64Url(text);
   } catch {
     return null;
   }
