@@ -1,4 +1,4 @@
-/** @jsxImportSource react */
+/** @jsxRuntime automatic @jsxImportSource react */
 import { Text } from "@react-email/components";
 import { z } from "zod";
 import { Layout, Prose, slot, styles } from "./components/layout";

@@ -1,4 +1,4 @@
-/** @jsxImportSource react */
+/** @jsxRuntime automatic @jsxImportSource react */
 /**
  * Compiles series content into emails/dist/catalog.json: each part is rendered ONCE here, with
  * {{{slot}}} placeholders, so the worker never ships react-dom/prettier and only fills slots.
