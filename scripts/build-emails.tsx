@@ -1,4 +1,6 @@
-/** @jsxRuntime automatic @jsxImportSource react */
+/** @jsxImportSource react */
+// tsx applies no tsconfig here (the root one covers worker/ only): the JSX runtime is set per file.
+// @jsxRuntime automatic
 /**
  * Compiles series content into emails/dist/catalog.json: each part is rendered ONCE here, with
  * {{{slot}}} placeholders, so the worker never ships react-dom/prettier and only fills slots.
