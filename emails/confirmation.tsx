@@ -1,6 +1,5 @@
 /** @jsxImportSource react */
-// tsx applies no tsconfig here (the root one covers worker/ only): the JSX runtime is set per file.
-// @jsxRuntime automatic
+/** @jsxRuntime automatic */
 import { Text } from "@react-email/components";
 import { z } from "zod";
 import { Layout, slot, styles } from "./components/layout";

@@ -1,6 +1,6 @@
 /** @jsxImportSource react */
-// tsx applies no tsconfig here (the root one covers worker/ only): the JSX runtime is set per file.
-// @jsxRuntime automatic
+/** @jsxRuntime automatic */
+// (tsx applies no tsconfig to files outside the root one's include, the Worker only: these pragmas choose React's JSX.)
 /**
  * Compiles series content into emails/dist/catalog.json: each part is rendered ONCE here, with
  * {{{slot}}} placeholders, so the worker never ships react-dom/prettier and only fills slots.

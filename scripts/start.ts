@@ -23,6 +23,16 @@ if (!existsSync(devVars)) {
   writeFileSync(devVars, filled, { mode: 0o600 });
   console.log(`Created ${devVars} with a random ADMIN_TOKEN and SIGNING_SECRET.`);
 }
+// Also for a .dev.vars made before webhooks existed: `npm run webhook` signs with this secret.
+if (!/^RESEND_WEBHOOK_SECRET=\S+/m.test(readFileSync(devVars, "utf8"))) {
+  const line = `RESEND_WEBHOOK_SECRET=whsec_${randomBytes(24).toString("base64")}`;
+  const current = readFileSync(devVars, "utf8");
+  const filled = /^RESEND_WEBHOOK_SECRET=.*$/m.test(current)
+    ? current.replace(/^RESEND_WEBHOOK_SECRET=.*$/m, line)
+    : `${current.replace(/\n?$/, "\n")}${line}\n`;
+  writeFileSync(devVars, filled, { mode: 0o600 });
+  console.log(`Added a local RESEND_WEBHOOK_SECRET to ${devVars}.`);
+}
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1] ?? "";
 
 console.log("Building emails…");
@@ -43,6 +53,8 @@ console.log(`
   Series index:   http://localhost:${port}/p/origins-of-lead-change
   Outbox (mail):  http://localhost:${port}/admin/outbox   (any user name; password: ${adminToken})
   Send now:       curl -X POST -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/send
+  Stats:          curl -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/stats
+  Provider event: npm run webhook -- delivered <email>   (or opened, bounced, complained, …)
   Admin token:    in ${devVars}
   The cron runs every ${tickSeconds} s here (every minute once deployed). Ctrl+C stops.
 `);

@@ -13,6 +13,7 @@ export const testBindings = {
   UNSUBSCRIBE_MAILTO: "unsubscribe@example.com",
   TURNSTILE_SECRET: "",
   PROVIDER_RPS: "0",
+  RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm",
 };
 
 export default defineConfig(async () => {

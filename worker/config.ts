@@ -11,6 +11,8 @@ const configSchema = z.object({
   signingSecret: z.string().min(16),
   resendApiKey: z.string().min(1).optional(),
   resendBaseUrl: z.url().optional(),
+  /** Checked by the webhook route, not here: a bad one must not take the rest of the Worker down. */
+  resendWebhookSecret: z.string().min(1).optional(),
   turnstileSecret: z.string().min(1).optional(),
   turnstileSiteKey: z.string().min(1).optional(),
   sendBatchesPerRun: z.coerce.number().int().min(1).max(10_000),
@@ -47,6 +49,7 @@ export function readConfig(env: Env): Config {
     signingSecret: env.SIGNING_SECRET,
     resendApiKey: emptyToUndefined(env.RESEND_API_KEY),
     resendBaseUrl: emptyToUndefined(env.RESEND_BASE_URL),
+    resendWebhookSecret: emptyToUndefined(env.RESEND_WEBHOOK_SECRET),
     turnstileSecret: emptyToUndefined(env.TURNSTILE_SECRET),
     turnstileSiteKey: emptyToUndefined(env.TURNSTILE_SITE_KEY),
     sendBatchesPerRun: emptyToUndefined(env.SEND_BATCHES_PER_RUN) ?? 40,

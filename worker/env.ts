@@ -19,6 +19,8 @@ export interface Env {
   SIGNING_SECRET?: string;
   RESEND_API_KEY?: string;
   RESEND_BASE_URL?: string;
+  /** Signing secret (whsec_…) of the Resend webhook pointed at POST /webhooks/resend. */
+  RESEND_WEBHOOK_SECRET?: string;
   TURNSTILE_SECRET?: string;
   TURNSTILE_SITE_KEY?: string;
 }

@@ -14,6 +14,7 @@ import { adminOutboxPages } from "./routes/admin-outbox-pages";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
+import { webhookRoutes } from "./routes/webhooks";
 
 const app = new Hono<AppEnv>()
   .use(requestId())
@@ -24,6 +25,7 @@ const app = new Hono<AppEnv>()
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)
+  .route("/", webhookRoutes)
   .route("/admin", adminRoutes)
   .route("/admin/outbox", adminOutboxPages)
   .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))

@@ -1,6 +1,5 @@
 /** @jsxImportSource react */
-// tsx applies no tsconfig here (the root one covers worker/ only): the JSX runtime is set per file.
-// @jsxRuntime automatic
+/** @jsxRuntime automatic */
 import { Body, Button, Container, Head, Html, Link, Preview, Section, Text } from "@react-email/components";
 import type { CSSProperties, ReactNode } from "react";
 import type { SlotName } from "../../worker/content/types";

@@ -2,12 +2,15 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "../../worker/delivery/queries";
 import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
+import { guardSql } from "../../worker/feedback/complaint-guard";
+import { allFeedbackStatements } from "../../worker/feedback/queries";
+import { pauseSql } from "../../worker/series/pause-series";
 import { DAY, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);
 
 /** Tables that grow with the list. series_state has one row per series and may be read whole. */
-const LIST_TABLES = ["subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox"];
+const LIST_TABLES = ["subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox", "webhook_events"];
 
 describe("the delivery cycle's queries", () => {
   for (const [name, text] of Object.entries(sql)) {
@@ -68,6 +71,27 @@ describe("unsubscribe's statements", () => {
         .all<{ detail: string }>();
       const details = results.map((row) => row.detail).join(" | ");
       expect(details).not.toMatch(/SCAN (deliveries|subscriptions|batches|subscribers)\b(?! USING)/);
+    });
+  }
+});
+
+describe("the provider webhooks', complaint guard's and series pause's statements", () => {
+  const statements: Record<string, string> = {
+    ...allFeedbackStatements(),
+    ...Object.fromEntries(Object.entries(guardSql).map(([name, text]) => [`guard ${name}`, text])),
+    ...Object.fromEntries(Object.entries(pauseSql).map(([name, text]) => [`pause ${name}`, text])),
+  };
+  for (const [name, text] of Object.entries(statements)) {
+    it(`${name} scans no whole table`, async () => {
+      const count = Math.max(0, ...(text.match(/\?\d+/g) ?? []).map((p) => Number(p.slice(1))));
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .bind(...Array.from({ length: count }, () => 1))
+        .all<{ detail: string }>();
+      const details = results.map((row) => row.detail);
+      for (const detail of details) {
+        const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
+        expect(detail, `${name}: ${details.join(" | ")}`).not.toMatch(fullScan);
+      }
     });
   }
 });

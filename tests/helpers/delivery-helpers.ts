@@ -102,6 +102,6 @@ export async function outboxOf(prefix: string) {
 
 /** Tests in one file share D1: start each delivery test from empty tables. */
 export async function resetDatabase() {
-  const tables = ["events", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox"];
+  const tables = ["events", "webhook_events", "part_stats", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox"];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }

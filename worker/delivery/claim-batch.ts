@@ -6,6 +6,8 @@ import { sql, type BatchMember } from "./queries";
 export interface ClaimFilter {
   series?: string;
   subscriberId?: number;
+  /** Some series is paused: check candidates against series_state (a read each, so only when needed). */
+  seriesPaused?: boolean;
 }
 
 export interface ClaimedBatch {
@@ -29,12 +31,13 @@ export async function claimBatch(
 ): Promise<ClaimedBatch | null> {
   const { meter, now } = ctx;
   const batchId = crypto.randomUUID();
+  const paused = filter.seriesPaused ? 1 : 0;
   const claim =
     filter.subscriberId !== undefined
-      ? meter.db.prepare(sql.claimDueForSubscriber).bind(batchId, now, size, filter.subscriberId)
+      ? meter.db.prepare(sql.claimDueForSubscriber).bind(batchId, now, size, filter.subscriberId, paused)
       : filter.series !== undefined
-        ? meter.db.prepare(sql.claimDueInSeries).bind(batchId, now, size, filter.series)
-        : meter.db.prepare(sql.claimDue).bind(batchId, now, size);
+        ? meter.db.prepare(sql.claimDueInSeries).bind(batchId, now, size, filter.series, paused)
+        : meter.db.prepare(sql.claimDue).bind(batchId, now, size, paused);
   const results = await meter.batch<BatchMember>([
     claim,
     meter.db.prepare(sql.insertDeliveries).bind(batchId, now),

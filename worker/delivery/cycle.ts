@@ -69,7 +69,7 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
   if (options.dryRun) {
     await reportDue(ctx, options.filter ?? {}, summary);
   } else {
-    await wakeCaughtUpReaders(ctx);
+    const filter: ClaimFilter = { ...options.filter, seriesPaused: await wakeCaughtUpReaders(ctx) };
     const pace = createPacer(options.providerRps);
     let budget = Math.max(0, options.maxBatches);
     let stop = false;
@@ -107,15 +107,15 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
     }
 
     // Most ticks find nothing due: one index probe instead of a claim transaction.
-    const anyDue = !stop && (await ctx.meter.all(ctx.meter.db.prepare(sql.anyDue).bind(null, ctx.now))).length > 0;
+    const anyDue = !stop && (await ctx.meter.all(ctx.meter.db.prepare(sql.anyDue).bind(filter.seriesPaused ? 1 : 0, ctx.now))).length > 0;
     if (anyDue && options.queue) {
-      await queueDueBatches(ctx, options, summary);
+      await queueDueBatches(ctx, options, filter, summary);
     } else if (anyDue) {
       const worker = async () => {
         while (!stop && budget > 0) {
           budget -= 1;
           try {
-            const claimed = await claimBatch(ctx, options.batchSize, SENDING_LEASE_MS, true, options.filter);
+            const claimed = await claimBatch(ctx, options.batchSize, SENDING_LEASE_MS, true, filter);
             if (!claimed) break;
             summary.due += claimed.members.length + claimed.deferred;
             summary.deferred += claimed.deferred;
@@ -137,10 +137,10 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
   return summary;
 }
 
-async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, summary: CycleSummary) {
+async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, filter: ClaimFilter, summary: CycleSummary) {
   const ids: DeliveryMessage[] = [];
   for (let claims = 0; claims < MAX_QUEUED_BATCHES_PER_RUN; claims++) {
-    const claimed = await claimBatch(ctx, options.batchSize, QUEUED_LEASE_MS, false, options.filter);
+    const claimed = await claimBatch(ctx, options.batchSize, QUEUED_LEASE_MS, false, filter);
     if (!claimed) break;
     summary.due += claimed.members.length + claimed.deferred;
     summary.deferred += claimed.deferred;
@@ -152,15 +152,14 @@ async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, summ
   if (ids.length > 0) await options.queue!.sendBatch(ids.map((body) => ({ body })));
 }
 
-/** When a series gains a part, readers who had read every part become due for it (once per change). */
-async function wakeCaughtUpReaders(ctx: DeliveryContext) {
+/**
+ * When a series gains a part, readers who had read every part become due for it (once per change). Returns
+ * whether any series is paused (the claims then skip them; a pause landing mid-run takes effect next run).
+ */
+async function wakeCaughtUpReaders(ctx: DeliveryContext): Promise<boolean> {
   const { meter, now } = ctx;
-  const seen = new Map(
-    (await meter.all<{ series: string; partCount: number }>(meter.db.prepare(sql.seriesState))).map((row) => [
-      row.series,
-      row.partCount,
-    ]),
-  );
+  const rows = await meter.all<{ series: string; partCount: number; paused: number }>(meter.db.prepare(sql.seriesState));
+  const seen = new Map(rows.map((row) => [row.series, row.partCount]));
   const statements: D1PreparedStatement[] = [];
   for (const series of listSeries()) {
     const count = series.parts.length;
@@ -169,14 +168,15 @@ async function wakeCaughtUpReaders(ctx: DeliveryContext) {
     statements.push(meter.db.prepare(sql.saveSeriesState).bind(series.slug, count, now));
   }
   if (statements.length > 0) await meter.batch(statements);
+  return rows.some((row) => row.paused === 1);
 }
 
 async function reportDue(ctx: DeliveryContext, filter: ClaimFilter, summary: CycleSummary) {
   const { meter, now } = ctx;
   const statement =
     filter.subscriberId !== undefined
-      ? meter.db.prepare(sql.dueByPartForSubscriber).bind(filter.subscriberId, now)
-      : meter.db.prepare(sql.dueByPart).bind(null, now);
+      ? meter.db.prepare(sql.dueByPartForSubscriber).bind(filter.subscriberId, now, 1)
+      : meter.db.prepare(sql.dueByPart).bind(1, now);
   const rows = await meter.all<{ series: string; partNumber: number; due: number }>(statement);
   for (const row of rows) {
     if (filter.series !== undefined && row.series !== filter.series) continue;

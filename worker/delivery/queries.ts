@@ -5,20 +5,32 @@
  * D1's per-statement metering.
  */
 
-/** Due subscriptions, oldest first; served by the partial index subscriptions_due_at_idx. */
-const DUE = `status = 'active' AND batch_id IS NULL AND due_at IS NOT NULL AND due_at <= ?2`;
+/**
+ * Due subscriptions, oldest first; served by the partial index subscriptions_due_at_idx. The reader must be
+ * active too (a bounce or complaint stops every series at once: one primary-key probe per candidate). `paused`
+ * names the parameter that says whether any series is paused: only then are candidates checked against
+ * series_state, which costs another read per candidate.
+ */
+const due = (paused: string) => `status = 'active' AND batch_id IS NULL AND due_at IS NOT NULL AND due_at <= ?2
+  AND EXISTS (SELECT 1 FROM subscribers p WHERE p.id = subscriptions.subscriber_id AND p.status = 'active')
+  AND (${paused} = 0 OR series NOT IN (SELECT series FROM series_state WHERE paused_at IS NOT NULL))`;
 
 export const sql = {
-  /** ?1 batch id, ?2 now, ?3 limit. Atomic: two overlapping cycles cannot take the same row. */
+  /**
+   * ?1 batch id, ?2 now, ?3 limit, ?4 any series paused (1/0). Atomic: two overlapping cycles cannot take the
+   * same row.
+   */
   claimDue: `UPDATE subscriptions SET batch_id = ?1, updated_at = ?2
-    WHERE id IN (SELECT id FROM subscriptions WHERE ${DUE} ORDER BY due_at LIMIT ?3)`,
+    WHERE id IN (SELECT id FROM subscriptions WHERE ${due("?4")} ORDER BY due_at LIMIT ?3)`,
+  /** … ?4 series, ?5 any series paused. */
   claimDueInSeries: `UPDATE subscriptions SET batch_id = ?1, updated_at = ?2
-    WHERE id IN (SELECT id FROM subscriptions WHERE ${DUE} AND series = ?4 ORDER BY due_at LIMIT ?3)`,
+    WHERE id IN (SELECT id FROM subscriptions WHERE ${due("?5")} AND series = ?4 ORDER BY due_at LIMIT ?3)`,
+  /** … ?4 subscriber id, ?5 any series paused. */
   claimDueForSubscriber: `UPDATE subscriptions SET batch_id = ?1, updated_at = ?2
-    WHERE id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?4 AND ${DUE} LIMIT ?3)`,
+    WHERE id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?4 AND ${due("?5")} LIMIT ?3)`,
 
-  /** ?2 now. One index probe: an idle tick stops here instead of opening a claim transaction. */
-  anyDue: `SELECT 1 AS due FROM subscriptions WHERE ${DUE} LIMIT 1`,
+  /** ?1 any series paused, ?2 now. One index probe: an idle tick stops here instead of opening a claim transaction. */
+  anyDue: `SELECT 1 AS due FROM subscriptions WHERE ${due("?1")} LIMIT 1`,
 
   /** ?1 batch id, ?2 now. One delivery per claimed row, recipient snapshotted for byte-identical retries. */
   insertDeliveries: `INSERT INTO deliveries
@@ -52,6 +64,14 @@ export const sql = {
   markDeliveriesSent: `UPDATE deliveries SET status = 'sent', sent_at = ?2,
       provider_message_id = json_extract(?1, '$."' || id || '"')
     WHERE batch_id = ?3 AND status = 'claimed'`,
+
+  /**
+   * ?1 series, ?2 part, ?3 emails, ?4 batch id: the part's sent counter, before markDeliveriesSent in the same
+   * transaction. Counts only while the batch still has claimed rows, so recording a batch twice counts it once.
+   */
+  countSent: `INSERT INTO part_stats (series, part_number, sent) SELECT ?1, ?2, ?3
+    WHERE EXISTS (SELECT 1 FROM deliveries WHERE batch_id = ?4 AND status = 'claimed')
+    ON CONFLICT (series, part_number) DO UPDATE SET sent = sent + excluded.sent`,
 
   /** ?1 JSON {"subscriptionId": nextDueAt | null, …}, ?2 now, ?3 batch id. Idempotent via batch_id. */
   advanceSubscriptions: `UPDATE subscriptions SET next_part = next_part + 1, batch_id = NULL, last_sent_at = ?2,
@@ -89,19 +109,20 @@ export const sql = {
       updated_at = ?2 WHERE batch_id = ?1`,
   failBatch: `UPDATE batches SET status = 'failed', last_error = ?3, sent_at = ?2 WHERE id = ?1 AND status = 'claimed'`,
 
-  /** Part counts as last seen, to wake caught-up readers once when a series grows. */
-  seriesState: `SELECT series, part_count AS partCount FROM series_state`,
+  /** Part counts as last seen, to wake caught-up readers once when a series grows; and which are paused. */
+  seriesState: `SELECT series, part_count AS partCount, paused_at IS NOT NULL AS paused FROM series_state`,
   /** ?1 series, ?2 part count, ?3 now. */
   wakeCaughtUp: `UPDATE subscriptions SET due_at = ?3, updated_at = ?3
     WHERE series = ?1 AND status = 'active' AND due_at IS NULL AND batch_id IS NULL AND next_part <= ?2`,
   saveSeriesState: `INSERT INTO series_state (series, part_count, updated_at) VALUES (?1, ?2, ?3)
     ON CONFLICT (series) DO UPDATE SET part_count = excluded.part_count, updated_at = excluded.updated_at`,
 
-  /** Dry run: what is due, per part, without claiming. ?2 now. */
-  dueByPart: `SELECT series, next_part AS partNumber, count(*) AS due FROM subscriptions WHERE ${DUE}
+  /** Dry run: what is due, per part, without claiming. ?1 any series paused, ?2 now. */
+  dueByPart: `SELECT series, next_part AS partNumber, count(*) AS due FROM subscriptions WHERE ${due("?1")}
     GROUP BY series, next_part`,
+  /** ?1 subscriber id, ?2 now, ?3 any series paused. */
   dueByPartForSubscriber: `SELECT series, next_part AS partNumber, count(*) AS due FROM subscriptions
-    WHERE subscriber_id = ?1 AND ${DUE} GROUP BY series, next_part`,
+    WHERE subscriber_id = ?1 AND ${due("?3")} GROUP BY series, next_part`,
 } as const;
 
 export interface BatchMember {

@@ -5,7 +5,8 @@ import { sql, type BatchMember } from "./queries";
 
 /**
  * Records an accepted batch in one transaction: each delivery gets its provider id, each reader moves to the
- * next part, due after that part's delay (in their send window). Safe to run twice for the same batch.
+ * next part, due after that part's delay (in their send window), and each part's sent counter grows. Safe to run
+ * twice for the same batch.
  */
 export async function recordSentBatch(ctx: DeliveryContext, batchId: string, members: BatchMember[], ids: (string | null)[]) {
   const { meter, now } = ctx;
@@ -16,7 +17,16 @@ export async function recordSentBatch(ctx: DeliveryContext, batchId: string, mem
       return [member.subscriptionId, series ? dueAtForPart(series, member.partNumber + 1, now, member.timezone) : null];
     }),
   );
+  const perPart = new Map<string, { series: string; partNumber: number; count: number }>();
+  for (const member of members) {
+    const key = `${member.series}\u0000${member.partNumber}`;
+    const entry = perPart.get(key) ?? { series: member.series, partNumber: member.partNumber, count: 0 };
+    entry.count += 1;
+    perPart.set(key, entry);
+  }
   await meter.batch([
+    // One upsert per part (a batch is usually one part): counting per email would cost a write each.
+    ...[...perPart.values()].map((p) => meter.db.prepare(sql.countSent).bind(p.series, p.partNumber, p.count, batchId)),
     meter.db.prepare(sql.markDeliveriesSent).bind(JSON.stringify(sent), now, batchId),
     meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId),
     meter.db.prepare(sql.markBatchSent).bind(batchId, now),

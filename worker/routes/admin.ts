@@ -16,7 +16,10 @@ import { timingSafeEqualStrings } from "../lib/crypto";
 import { emailAddressSchema, emailKey } from "../subscribers/email-address";
 import { listSubscribers } from "../subscribers/list-subscribers";
 import { listOutbox } from "../mail/list-outbox";
+import { D1Meter } from "../delivery/d1-meter";
 import { listResponses } from "../responses/responses";
+import { pauseSeries, resumeSeries } from "../series/pause-series";
+import { readSeriesStats } from "../stats/series-stats";
 
 /** Every validation failure answers 400 with the first problem, in our one error shape. */
 const invalid = (result: { success: boolean; error?: { issues: { message: string; path: PropertyKey[] }[] } }) => {
@@ -137,6 +140,45 @@ async function resolveSubscriber(d1: D1Database, subscriber: number | string): P
   return row.id;
 }
 
+// --- Stats and series pause/resume (provider feedback, issue 6) ---------------------------------------------
+
+/** A series slug as the catalog writes them; the catalog decides whether it exists. */
+const seriesSlugSchema = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/, "must be a series slug");
+
+function knownSeries(slug: string): string {
+  if (!findSeries(slug)) throw new AppError("NOT_FOUND", `series: no series "${slug}" in the catalog.`);
+  return slug;
+}
+
+adminRoutes.get(
+  "/api/stats",
+  zValidator("query", z.object({ series: seriesSlugSchema.optional() }), invalid),
+  async (c) => {
+    const { series } = c.req.valid("query");
+    const meter = new D1Meter(c.env.DB);
+    const stats = await readSeriesStats(meter, series === undefined ? undefined : knownSeries(series));
+    return c.json({ ...stats, d1: meter.totals() });
+  },
+);
+
+adminRoutes.post(
+  "/api/series/:series/pause",
+  zValidator("param", z.object({ series: seriesSlugSchema }), invalid),
+  async (c) => {
+    const series = knownSeries(c.req.valid("param").series);
+    return c.json(await pauseSeries(c.env.DB, series, "paused by the admin"));
+  },
+);
+
+adminRoutes.post(
+  "/api/series/:series/resume",
+  zValidator("param", z.object({ series: seriesSlugSchema }), invalid),
+  async (c) => {
+    const series = knownSeries(c.req.valid("param").series);
+    return c.json(await resumeSeries(c.env.DB, series, "resumed by the admin"));
+  },
+);
+
 // ---- responses (issue 6): what readers wrote back to the parts' calls to action ----------------
 
 const responsesCursorSchema = z
@@ -149,7 +191,7 @@ adminRoutes.get(
   zValidator(
     "query",
     z.object({
-      series: z.string().min(1).max(100).optional(),
+      series: seriesSlugSchema.optional(),
       part: z.coerce.number().int().min(1).max(9999).optional(),
       cursor: responsesCursorSchema.optional(),
       limit: limitSchema,

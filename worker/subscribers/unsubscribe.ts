@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { subscribers } from "../../db/schema";
 import type { Database } from "../db";
 
-/** ?1 subscriber id, ?2 now. Exported for tests/delivery/query-plans.test.ts. */
+/** ?1 subscriber id, ?2 now. Exported for tests/delivery/query-plans.test.ts (and reused by suppression). */
 export const unsubscribeSql = {
   /**
    * Their deliveries in queued batches no consumer has attempted yet, found through their subscriptions'
@@ -12,6 +12,14 @@ export const unsubscribeSql = {
       SELECT s.batch_id FROM subscriptions s JOIN batches b ON b.id = s.batch_id
       WHERE s.subscriber_id = ?1 AND b.status = 'claimed' AND b.attempts = 0)
     AND subscriber_id = ?1 AND status = 'claimed'`,
+  /**
+   * ?3 now minus 7 days: the last part received in each series still running, if it arrived within 7 days,
+   * counts this unsubscribe (part_stats.unsubscribes). Before stopSubscriptions, so each series counts once.
+   */
+  countUnsubscribes: `INSERT INTO part_stats (series, part_number, unsubscribes)
+    SELECT series, next_part - 1, 1 FROM subscriptions
+    WHERE subscriber_id = ?1 AND status <> 'stopped' AND next_part > 1 AND last_sent_at >= ?3
+    ON CONFLICT (series, part_number) DO UPDATE SET unsubscribes = unsubscribes + 1`,
   /** A subscription whose batch was already attempted keeps it, so the record step can finish it. */
   stopSubscriptions: `UPDATE subscriptions SET status = 'stopped', due_at = NULL, updated_at = ?2,
       batch_id = CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_id = subscriptions.batch_id
@@ -20,6 +28,9 @@ export const unsubscribeSql = {
   markSubscriber: `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2, updated_at = ?2 WHERE id = ?1`,
   recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) VALUES (?1, 'unsubscribed', ?3, ?2)`,
 } as const;
+
+/** An unsubscribe within this long of a part's arrival is put down to that part in the stats. */
+export const UNSUBSCRIBE_ATTRIBUTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type UnsubscribeResult = "unsubscribed" | "already_unsubscribed" | "not_found";
 
@@ -40,6 +51,7 @@ export async function unsubscribe(
   if (reader.status === "unsubscribed") return "already_unsubscribed";
   await d1.batch([
     d1.prepare(unsubscribeSql.cancelQueued).bind(subscriberId),
+    d1.prepare(unsubscribeSql.countUnsubscribes).bind(subscriberId, now, now - UNSUBSCRIBE_ATTRIBUTION_MS),
     d1.prepare(unsubscribeSql.stopSubscriptions).bind(subscriberId, now),
     d1.prepare(unsubscribeSql.markSubscriber).bind(subscriberId, now),
     d1.prepare(unsubscribeSql.recordEvent).bind(subscriberId, now, JSON.stringify({ source })),

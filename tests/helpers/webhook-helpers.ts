@@ -1,0 +1,59 @@
+import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import { expect } from "vitest";
+import { adminFetch, BASE } from "./route-helpers";
+
+/** A Resend event as Resend sends it: `{ type, created_at, data: { email_id, to, … } }`. */
+export function resendEvent(type: string, emailId: string, to = "reader@example.com") {
+  return {
+    type,
+    created_at: new Date().toISOString(),
+    data: { email_id: emailId, to: [to], from: "series@example.com", subject: "Part 1", created_at: new Date().toISOString() },
+  };
+}
+
+export interface SignOptions {
+  id?: string;
+  /** Seconds since the epoch; defaults to now. */
+  timestamp?: number;
+  secret?: string;
+}
+
+/** Svix headers for `body`, signed as Resend signs (standardwebhooks, the library the resend SDK verifies with). */
+export function signWebhook(body: string, options: SignOptions = {}) {
+  const id = options.id ?? `msg_${crypto.randomUUID()}`;
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = new Webhook(options.secret ?? env.RESEND_WEBHOOK_SECRET!).sign(id, new Date(timestamp * 1000), body);
+  return { "svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signature };
+}
+
+export function postWebhook(body: string, headers: Record<string, string>): Promise<Response> {
+  return SELF.fetch(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+}
+
+/** Signs and posts an event; returns the response and the svix id used. */
+export async function sendEvent(event: unknown, options: SignOptions = {}) {
+  const body = JSON.stringify(event);
+  const headers = signWebhook(body, options);
+  const res = await postWebhook(body, headers);
+  return { res, id: headers["svix-id"], body: (await res.json()) as Record<string, unknown> };
+}
+
+export async function partStats(series: string, part: number) {
+  return env.DB.prepare("SELECT * FROM part_stats WHERE series = ?1 AND part_number = ?2").bind(series, part).first<Record<string, number>>();
+}
+
+/** The stats endpoint's answer, as the tests read it. */
+export interface StatsBody {
+  series: { series: string; paused: boolean; pauseReason: string | null; subscribers: Record<string, number>; complaintGuard: Record<string, unknown>; parts: Record<string, number>[] }[];
+  notes: Record<string, string>;
+  openedUnreliable: boolean;
+  d1: { rowsRead: number; statements: number };
+}
+
+export async function adminStats(series?: string): Promise<StatsBody> {
+  const res = await adminFetch(`/admin/api/stats${series ? `?series=${series}` : ""}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as StatsBody;
+}

@@ -1,0 +1,53 @@
+import { pauseSeries } from "../series/pause-series";
+
+/** The last this many deliveries of a series are the guard's window. */
+export const COMPLAINT_WINDOW = 1000;
+/** 0.1% of the window, and never fewer than 2: one complaint can be a slip. Gmail's bulk-sender limit is 0.3%. */
+export const COMPLAINT_THRESHOLD = Math.max(2, Math.ceil(0.001 * COMPLAINT_WINDOW));
+/** Complaints looked at per check: more than the threshold, so the reason can say how many. */
+const RECENT_COMPLAINTS = 50;
+
+export const guardSql = {
+  /** ?1 series, ?2 limit: the newest complaints, from the tiny partial index deliveries_series_complained_idx. */
+  recentComplaints: `SELECT id FROM deliveries WHERE series = ?1 AND complained_at IS NOT NULL ORDER BY id DESC LIMIT ?2`,
+  /**
+   * ?1 series, ?2 oldest complaint looked at, ?3 window - 1: the first delivery of the window, walking back by
+   * primary key and never below ?2 (rows read ≤ deliveries since that complaint). Only run on a complaint.
+   */
+  windowStart: `SELECT id FROM deliveries WHERE id >= ?2 AND series = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?3`,
+  /** ?1 series, ?2 data, ?3 now: the last check, which the stats show. */
+  recordCheck: `INSERT INTO events (subscriber_id, type, data, created_at) VALUES (NULL, 'complaint_guard', json(?2), ?3)`,
+} as const;
+
+export interface GuardCheck {
+  series: string;
+  complaintsInWindow: number;
+  threshold: number;
+  window: number;
+  paused: boolean;
+}
+
+/**
+ * Run after a new complaint: when the series' last COMPLAINT_WINDOW deliveries carry COMPLAINT_THRESHOLD
+ * complaints or more, the series is paused with the numbers in its reason. Only an admin resumes it.
+ */
+export async function checkComplaintGuard(d1: D1Database, series: string, now = Date.now()): Promise<GuardCheck> {
+  const { results: recent } = await d1.prepare(guardSql.recentComplaints).bind(series, RECENT_COMPLAINTS).all<{ id: number }>();
+  let inWindow = 0;
+  if (recent.length > 0) {
+    const oldest = recent[recent.length - 1]!.id;
+    const start = await d1.prepare(guardSql.windowStart).bind(series, oldest, COMPLAINT_WINDOW - 1).first<{ id: number }>();
+    // No row: fewer than a window's worth of deliveries since the oldest complaint, so all of them are in it.
+    inWindow = start ? recent.filter((row) => row.id >= start.id).length : recent.length;
+  }
+  const check: GuardCheck = { series, complaintsInWindow: inWindow, threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW, paused: false };
+  await d1.prepare(guardSql.recordCheck).bind(series, JSON.stringify({ series, complaintsInWindow: inWindow, threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW }), now).run();
+  if (inWindow >= COMPLAINT_THRESHOLD) {
+    const reason =
+      `complaint guard: ${inWindow} spam complaints among the last ${COMPLAINT_WINDOW} deliveries ` +
+      `(threshold ${COMPLAINT_THRESHOLD} = 0.1%, at least 2; Gmail's limit is 0.3%)`;
+    await pauseSeries(d1, series, reason, now);
+    check.paused = true;
+  }
+  return check;
+}

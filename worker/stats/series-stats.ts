@@ -1,0 +1,169 @@
+import { findSeries, listSeries } from "../content/catalog";
+import type { D1Meter } from "../delivery/d1-meter";
+import { COMPLAINT_THRESHOLD, COMPLAINT_WINDOW } from "../feedback/complaint-guard";
+
+/**
+ * The stats read counters and one grouped count of subscriptions: never the deliveries, so their cost follows
+ * the number of readers and parts, not the number of emails ever sent (tests/routes/stats.test.ts).
+ */
+export const statsSql = {
+  /** ?1 series or null. One pass over subscriptions: readers by status, and where the active ones wait. */
+  readers: `SELECT series, status, next_part AS part, count(*) AS n FROM subscriptions
+    WHERE ?1 IS NULL OR series = ?1 GROUP BY series, status, next_part`,
+  counters: `SELECT * FROM part_stats WHERE ?1 IS NULL OR series = ?1`,
+  seriesState: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
+  /** The complaint guard's latest checks (one per complaint; a paused series gets few). */
+  guardChecks: `SELECT data, created_at AS at FROM events WHERE type = 'complaint_guard' ORDER BY created_at DESC LIMIT 200`,
+} as const;
+
+export interface PartStats {
+  part: number;
+  title: string | null;
+  sent: number;
+  delivered: number;
+  delayed: number;
+  opened: number;
+  humanClicks: number;
+  scannerClicks: number;
+  responses: number;
+  unsubscribes: number;
+  bounces: number;
+  complaints: number;
+  failed: number;
+  referrals: number;
+  /** Active readers whose next part is this one. */
+  waiting: number;
+}
+
+export interface SeriesStats {
+  series: string;
+  title: string | null;
+  /** Subscriptions to this series by status. */
+  subscribers: Record<string, number>;
+  /** Active readers who have every part so far. */
+  caughtUp: number;
+  paused: boolean;
+  pausedAt: number | null;
+  pauseReason: string | null;
+  complaintGuard: {
+    threshold: number;
+    window: number;
+    /** As of the last complaint (the guard runs on each one); null = none yet. */
+    complaintsInWindow: number | null;
+    checkedAt: number | null;
+  };
+  parts: PartStats[];
+}
+
+export const STATS_NOTES = {
+  opened: "Unreliable: mail privacy proxies (Apple Mail, Gmail's image cache) open every email they fetch.",
+  unsubscribes: "Readers who left within 7 days of receiving that part.",
+  clicks: "Action links: human clicks and link-scanner clicks (flagged, kept apart).",
+  bounces: "Permanent bounces, including addresses on Resend's suppression list.",
+};
+
+type CounterRow = Record<string, number | string>;
+
+export async function readSeriesStats(meter: D1Meter, series?: string): Promise<{ series: SeriesStats[]; notes: typeof STATS_NOTES; openedUnreliable: true }> {
+  const filter = series ?? null;
+  const [readers, counters, states, checks] = await meter.batch<unknown>([
+    meter.db.prepare(statsSql.readers).bind(filter),
+    meter.db.prepare(statsSql.counters).bind(filter),
+    meter.db.prepare(statsSql.seriesState),
+    meter.db.prepare(statsSql.guardChecks),
+  ]);
+
+  const slugs = new Set<string>(series ? [series] : listSeries().map((s) => s.slug));
+  if (!series) for (const row of [...(readers!.results as { series: string }[]), ...(counters!.results as { series: string }[])]) slugs.add(row.series);
+
+  const out = new Map<string, SeriesStats>();
+  const seriesOf = (slug: string) => {
+    let entry = out.get(slug);
+    if (!entry) {
+      const compiled = findSeries(slug);
+      entry = {
+        series: slug,
+        title: compiled?.title ?? null,
+        subscribers: { active: 0, pending: 0, paused: 0, stopped: 0 },
+        caughtUp: 0,
+        paused: false,
+        pausedAt: null,
+        pauseReason: null,
+        complaintGuard: { threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW, complaintsInWindow: null, checkedAt: null },
+        parts: (compiled?.parts ?? []).map((part) => emptyPart(part.number, part.title)),
+      };
+      out.set(slug, entry);
+    }
+    return entry;
+  };
+  const partOf = (entry: SeriesStats, number: number) => {
+    let part = entry.parts.find((p) => p.part === number);
+    if (!part) {
+      part = emptyPart(number, null);
+      entry.parts.push(part);
+      entry.parts.sort((a, b) => a.part - b.part);
+    }
+    return part;
+  };
+  for (const slug of slugs) seriesOf(slug);
+
+  for (const row of readers!.results as { series: string; status: string; part: number; n: number }[]) {
+    const entry = seriesOf(row.series);
+    entry.subscribers[row.status] = (entry.subscribers[row.status] ?? 0) + row.n;
+    if (row.status !== "active") continue;
+    const compiledParts = findSeries(row.series)?.parts.length ?? 0;
+    if (row.part > compiledParts) entry.caughtUp += row.n;
+    else partOf(entry, row.part).waiting += row.n;
+  }
+  for (const row of counters!.results as CounterRow[]) {
+    const part = partOf(seriesOf(String(row.series)), Number(row.part_number));
+    part.sent = Number(row.sent);
+    part.delivered = Number(row.delivered);
+    part.delayed = Number(row.delayed);
+    part.opened = Number(row.opened);
+    part.humanClicks = Number(row.human_clicks);
+    part.scannerClicks = Number(row.scanner_clicks);
+    part.responses = Number(row.responses);
+    part.unsubscribes = Number(row.unsubscribes);
+    part.bounces = Number(row.bounces);
+    part.complaints = Number(row.complaints);
+    part.failed = Number(row.failed);
+    part.referrals = Number(row.referrals);
+  }
+  for (const row of states!.results as { series: string; pausedAt: number | null; pauseReason: string | null }[]) {
+    const entry = out.get(row.series);
+    if (!entry) continue;
+    entry.paused = row.pausedAt !== null;
+    entry.pausedAt = row.pausedAt;
+    entry.pauseReason = row.pauseReason;
+  }
+  // Newest first: the first check seen for a series is its latest.
+  for (const row of checks!.results as { data: string; at: number }[]) {
+    const data = JSON.parse(row.data) as { series: string; complaintsInWindow: number };
+    const entry = out.get(data.series);
+    if (!entry || entry.complaintGuard.checkedAt !== null) continue;
+    entry.complaintGuard.complaintsInWindow = data.complaintsInWindow;
+    entry.complaintGuard.checkedAt = row.at;
+  }
+  return { series: [...out.values()], notes: STATS_NOTES, openedUnreliable: true };
+}
+
+function emptyPart(part: number, title: string | null): PartStats {
+  return {
+    part,
+    title,
+    sent: 0,
+    delivered: 0,
+    delayed: 0,
+    opened: 0,
+    humanClicks: 0,
+    scannerClicks: 0,
+    responses: 0,
+    unsubscribes: 0,
+    bounces: 0,
+    complaints: 0,
+    failed: 0,
+    referrals: 0,
+    waiting: 0,
+  };
+}
