@@ -94,6 +94,7 @@ describe("GET /p/:series/feed.xml", () => {
     expect(res.headers.get("content-type")).toBe("application/atom+xml; charset=utf-8");
     const feed = parser.parse(await res.text()).feed;
     expect(feed["@xmlns"]).toBe("http://www.w3.org/2005/Atom");
+    expect(feed["@xml:base"]).toBe(`${BASE}/`);
     expect(feed.title).toBe(findSeries("fixture-four")!.title);
     expect(feed.id).toBe(`${BASE}/p/fixture-four`);
     expect(feed.link).toContainEqual({ "@rel": "self", "@type": "application/atom+xml", "@href": `${BASE}/p/fixture-four/feed.xml` });

@@ -7,7 +7,10 @@ const x = (value: string) =>
 
 const isoDate = (day: string) => `${day}T00:00:00Z`;
 
-/** The series' published parts as an Atom 1.0 feed (RFC 4287), newest first; links point at the web views. */
+/**
+ * The series' published parts as an Atom 1.0 feed (RFC 4287), newest first; links point at the web views.
+ * xml:base resolves the site-relative links inside the parts' bodies.
+ */
 export function atomFeed(series: CompiledSeries, publicUrl: string): string {
   const index = `${publicUrl}/p/${series.slug}`;
   const parts = [...series.parts].reverse();
@@ -26,7 +29,7 @@ export function atomFeed(series: CompiledSeries, publicUrl: string): string {
 `;
   });
   return `<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom">
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="${x(`${publicUrl}/`)}">
   <title>${x(series.title)}</title>
   <subtitle>${x(series.description)}</subtitle>
   <link rel="self" type="application/atom+xml" href="${x(`${index}/feed.xml`)}"/>
