@@ -74,6 +74,10 @@ export const subscriptions = sqliteTable(
     lastSentAt: timestamp("last_sent_at"),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
+    /** Consecutive times the provider refused this reader's email (permissive batches); reset when one is sent. */
+    refusals: integer("refusals").notNull().default(0),
+    /** Why delivery stopped for this reader (e.g. refused three times in a row); null while it goes on. */
+    setAsideReason: text("set_aside_reason"),
   },
   (t) => [
     uniqueIndex("subscriptions_subscriber_id_series_idx").on(t.subscriberId, t.series),
@@ -89,7 +93,13 @@ export const subscriptions = sqliteTable(
   ],
 );
 
-export const batchStatuses = ["claimed", "sent", "failed"] as const;
+/**
+ * failed: the provider refused it (readers retried later); failed_after_unknown: refused on a retry after an
+ * unknown outcome, so it may have been delivered: kept with its key, its readers never re-claimed for that part;
+ * dead: dead-lettered by the queue.
+ */
+export const batchStatuses = ["claimed", "sent", "failed", "failed_after_unknown", "dead"] as const;
+export type BatchStatus = (typeof batchStatuses)[number];
 
 /**
  * One provider call's worth of deliveries (≤ 100). Its id is the Idempotency-Key: a retry after a crash
@@ -107,9 +117,24 @@ export const batches = sqliteTable(
     lastError: text("last_error"),
     createdAt: timestamp("created_at").notNull(),
     sentAt: timestamp("sent_at"),
+    /** When it was set aside (failed_after_unknown, dead): what the admin API lists. */
+    setAsideAt: timestamp("set_aside_at"),
   },
-  (t) => [index("batches_lease_until_idx").on(t.leaseUntil).where(sql`status = 'claimed'`)],
+  (t) => [
+    index("batches_lease_until_idx").on(t.leaseUntil).where(sql`status = 'claimed'`),
+    // Only the batches an admin must look at: costs nothing per batch sent.
+    index("batches_set_aside_idx").on(t.status, t.setAsideAt).where(sql`set_aside_at IS NOT NULL`),
+  ],
 );
+
+/**
+ * The provider's rate limit is per team, shared by every invocation: one row per provider holds the next free
+ * send slot (GCRA); every provider call takes a slot with one conditional UPDATE before it is made.
+ */
+export const providerSlots = sqliteTable("provider_slots", {
+  provider: text("provider").primaryKey(),
+  nextSlotAt: timestamp("next_slot_at").notNull(),
+});
 
 export const deliveryStatuses = ["claimed", "sent", "cancelled", "failed"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];

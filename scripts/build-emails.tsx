@@ -151,11 +151,21 @@ const SLOT_NAMES = [
 // Compile error here if types.ts gains a slot this list lacks.
 const _allSlotsListed: [Exclude<SlotName, (typeof SLOT_NAMES)[number]>] extends [never] ? true : never = true;
 void _allSlotsListed;
+/**
+ * Each template accepts only its own slots: a part filled at send time has no confirm link (it would throw then,
+ * for every reader), and a confirmation knows nothing of parts. Caught here, naming the file.
+ */
+const CONFIRMATION_SLOTS: readonly SlotName[] = ["name", "base_url", "confirm_url", "postal_address"];
+const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "confirm_url");
 
-function checkSlots(template: CompiledTemplate, file: string, required: SlotName[]) {
+function checkSlots(template: CompiledTemplate, file: string, required: SlotName[], allowed = PART_SLOTS) {
+  const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : "part";
   for (const [kind, value] of Object.entries(template)) {
     for (const m of value.matchAll(/\{\{\{(.*?)\}\}\}/g)) {
       if (!(SLOT_NAMES as readonly string[]).includes(m[1]!)) throw new ContentError(file, `unknown slot {{{${m[1]}}}} in ${kind}`);
+      if (!(allowed as readonly string[]).includes(m[1]!)) {
+        throw new ContentError(file, `slot {{{${m[1]}}}} in the ${kind} is not a ${what} slot (a ${what} may use ${allowed.join(", ")})`);
+      }
     }
   }
   for (const name of required) {
@@ -274,7 +284,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
     confirmationSubject(meta.title),
     metaFile,
   );
-  checkSlots(confirmation, metaFile, ["name", "confirm_url", "postal_address"]);
+  checkSlots(confirmation, metaFile, ["name", "confirm_url", "postal_address"], CONFIRMATION_SLOTS);
 
   // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
   return {

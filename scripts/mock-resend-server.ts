@@ -11,11 +11,23 @@ export interface Faults {
   error500?: number;
   /** Probability of a 429 with retry-after, before anything is accepted. */
   rateLimit?: number;
+  /** Probability of a 422 (a definite refusal of the whole batch), before anything is accepted. */
+  error422?: number;
   /** Probability that the batch IS accepted but the answer never arrives (the client times out). */
   acceptThenHang?: number;
   /** How long a hanging answer hangs (ms). */
   hangMs?: number;
   seed?: number;
+  /**
+   * Resend's team rate limit: a token bucket of `rps` requests, refilled at `rps` a second; beyond it → 429
+   * (counted in stats.limited429). 0 or absent: unlimited.
+   */
+  rps?: number;
+  /**
+   * Recipients the provider's validation refuses. Strict batches (the default) are refused whole with 422;
+   * with `x-batch-validation: permissive` the others are sent and the refused ones listed in `errors`.
+   */
+  refuseTo?: string[];
 }
 
 export interface AcceptedEmail {
@@ -42,8 +54,9 @@ function createState() {
     faults: {} as Faults,
     random: mulberry32(1),
     accepted: [] as AcceptedEmail[],
-    stats: { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0 },
-    keys: new Map<string, { payload: string; ids: string[] }>(),
+    stats: { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, faults422: 0, hangs: 0, limited429: 0, refused: 0 },
+    keys: new Map<string, { payload: string; answer: unknown }>(),
+    bucket: { tokens: 0, at: 0 },
     seq: 0,
   };
 }
@@ -68,6 +81,7 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
     if (url === "/__control" && req.method === "POST") {
       state.faults = JSON.parse(body || "{}") as Faults;
       state.random = mulberry32(state.faults.seed ?? 1);
+      state.bucket = { tokens: state.faults.rps ?? 0, at: Date.now() };
       return send(200, { ok: true });
     }
     if (url === "/__stats") return send(200, stats);
@@ -96,10 +110,28 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       }
       if (earlier) {
         stats.replays += 1;
-        return send(200, isBatch ? { data: earlier.ids.map((id) => ({ id })) } : { id: earlier.ids[0] });
+        return send(200, earlier.answer);
       }
     }
     const faults = state.faults;
+    if (faults.rps) {
+      const { bucket } = state;
+      const now = Date.now();
+      bucket.tokens = Math.min(faults.rps, bucket.tokens + ((now - bucket.at) / 1000) * faults.rps);
+      bucket.at = now;
+      if (bucket.tokens < 1) {
+        stats.limited429 += 1;
+        return send(429, { name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 }, { "retry-after": "1" });
+      }
+      bucket.tokens -= 1;
+    }
+    const refuse = new Set((faults.refuseTo ?? []).map((to) => to.toLowerCase()));
+    const refusedAt = emails.flatMap((email, index) => (refuse.has(String(email.to).toLowerCase()) ? [index] : []));
+    const permissive = isBatch && req.headers["x-batch-validation"] === "permissive";
+    if (refusedAt.length > 0 && !permissive) {
+      stats.refused += refusedAt.length;
+      return send(422, { name: "validation_error", message: `Invalid \`to\` field at index ${refusedAt[0]}`, statusCode: 422 });
+    }
     const roll = state.random();
     if (roll < (faults.error500 ?? 0)) {
       stats.faults500 += 1;
@@ -109,10 +141,22 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       stats.faults429 += 1;
       return send(429, { name: "rate_limit_exceeded", message: "Injected 429", statusCode: 429 }, { "retry-after": "1" });
     }
+    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0)) {
+      stats.faults422 += 1;
+      return send(422, { name: "validation_error", message: "Injected 422", statusCode: 422 });
+    }
+    stats.refused += refusedAt.length;
     const ids = emails.map(() => crypto.randomUUID());
-    if (key) keys.set(key, { payload: body, ids });
+    const sentIds = ids.filter((_, i) => !refusedAt.includes(i));
+    const answer = !isBatch
+      ? { id: ids[0] }
+      : permissive
+        ? { data: sentIds.map((id) => ({ id })), errors: refusedAt.map((index) => ({ index, message: "Invalid `to` field" })) }
+        : { data: ids.map((id) => ({ id })) };
+    if (key) keys.set(key, { payload: body, answer });
     const now = Date.now();
     emails.forEach((email, i) => {
+      if (refusedAt.includes(i)) return;
       accepted.push({
         id: ids[i]!,
         key,
@@ -125,12 +169,12 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
         acceptedAt: now,
       });
     });
-    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.acceptThenHang ?? 0)) {
+    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0) + (faults.acceptThenHang ?? 0)) {
       stats.hangs += 1;
-      setTimeout(() => send(200, { data: ids.map((id) => ({ id })) }), faults.hangMs ?? 5_000);
+      setTimeout(() => send(200, answer), faults.hangMs ?? 5_000);
       return;
     }
-    return send(200, isBatch ? { data: ids.map((id) => ({ id })) } : { id: ids[0] });
+    return send(200, answer);
   };
 
   const server: Server = createServer((req, res) => {

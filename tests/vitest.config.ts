@@ -32,7 +32,7 @@ export default defineConfig(async () => {
     },
     test: {
       include: ["tests/**/*.test.{ts,tsx}"],
-      exclude: ["tests/browser/**"],
+      exclude: ["tests/browser/**", "tests/build/**"],
       setupFiles: [path.join(root, "tests/setup/apply-migrations.ts")],
       globalSetup: [path.join(root, "tests/setup/global-setup.ts")],
     },

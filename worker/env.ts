@@ -12,7 +12,7 @@ export interface Env {
   /** Provider calls one cycle may make inline (free plan: 50 subrequests per invocation). */
   SEND_BATCHES_PER_RUN?: string;
   SEND_CONCURRENCY?: string;
-  /** Provider calls per second within one invocation; Resend's default team limit is 5. "0" = unpaced. */
+  /** Provider calls per second for the whole team, across every invocation (Resend's default: 5). "0" = unpaced. */
   PROVIDER_RPS?: string;
 
   ADMIN_TOKEN?: string;

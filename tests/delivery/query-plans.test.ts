@@ -28,6 +28,13 @@ describe("the delivery cycle's queries", () => {
   }
 });
 
+describe("the engine's set-aside statements", () => {
+  it("list set-aside batches through their own partial index, whatever the number of batches sent", async () => {
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql.setAsideBatches}`).bind("dead", 50).all<{ detail: string }>();
+    expect(results.map((row) => row.detail).join(" | ")).toMatch(/SEARCH b USING INDEX batches_set_aside_idx \(status=/);
+  });
+});
+
 describe("an idle tick", () => {
   it("reads a handful of rows whatever the list size", async () => {
     const FAR = Date.UTC(2030, 0, 1);

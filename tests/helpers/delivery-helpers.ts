@@ -26,20 +26,20 @@ export function mockResend(namespace: string) {
   };
 }
 
-export function deliveryContext(now: number, mailer: Mailer = createOutboxMailer(env.DB), hooks?: DeliveryContext["hooks"]): DeliveryContext {
-  return { meter: new D1Meter(env.DB), config: readConfig(env), mailer, now, hooks };
+/** `db` may wrap the real binding (e.g. to fail a transaction): a dependency, like the mailer. */
+export function deliveryContext(now: number, mailer: Mailer = createOutboxMailer(env.DB), db: D1Database = env.DB): DeliveryContext {
+  return { meter: new D1Meter(db), config: readConfig(env), mailer, now, clock: () => now };
 }
 
 export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptions => ({
   batchSize: 100,
   maxBatches: 1000,
   concurrency: 2,
-  providerRps: 0,
   ...overrides,
 });
 
-export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, hooks?: DeliveryContext["hooks"]) {
-  return runDeliveryCycle(deliveryContext(now, mailer, hooks), inlineOptions(overrides));
+export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, db?: D1Database) {
+  return runDeliveryCycle(deliveryContext(now, mailer, db), inlineOptions(overrides));
 }
 
 export interface SeedOptions {
@@ -102,6 +102,6 @@ export async function outboxOf(prefix: string) {
 
 /** Tests in one file share D1: start each delivery test from empty tables. */
 export async function resetDatabase() {
-  const tables = ["events", "webhook_events", "part_stats", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox"];
+  const tables = ["events", "webhook_events", "part_stats", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots"];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }

@@ -1,6 +1,6 @@
 import { findPart, findSeries } from "../content/catalog";
 import type { DeliveryContext } from "./context";
-import { nextSendableTime } from "./schedule";
+import { nextSendableTime, readerZone } from "./schedule";
 import { sql, type BatchMember } from "./queries";
 
 export interface ClaimFilter {
@@ -41,7 +41,8 @@ export async function claimBatch(
   const results = await meter.batch<BatchMember>([
     claim,
     meter.db.prepare(sql.insertDeliveries).bind(batchId, now),
-    meter.db.prepare(sql.insertBatch).bind(batchId, now, now + leaseMs, frozen ? 1 : 0),
+    // The lease runs from now, not from the cycle's start: a long cycle must not hand out an expired lease.
+    meter.db.prepare(sql.insertBatch).bind(batchId, now, ctx.clock() + leaseMs, frozen ? 1 : 0),
     meter.db.prepare(sql.batchMembers).bind(batchId),
   ]);
   const claimed = results[3]!.results;
@@ -56,7 +57,7 @@ export async function claimBatch(
       putBack.push({ member, dueAt: null }); // the part was removed: wait for the series to grow again
       continue;
     }
-    const sendable = nextSendableTime(now, series.sendWindow, member.timezone ?? series.timezone);
+    const sendable = nextSendableTime(now, series.sendWindow, readerZone(series, member.timezone));
     if (sendable > now) putBack.push({ member, dueAt: sendable });
     else members.push(member);
   }

@@ -2,17 +2,18 @@ import type { Config } from "../config";
 import type { Mailer } from "../mail";
 import type { D1Meter } from "./d1-meter";
 
-/** What every step of the delivery cycle works with; tests build one with a fixed clock and fault hooks. */
+/** What every step of the delivery cycle works with; tests build one with a simulated clock and wrapped dependencies. */
 export interface DeliveryContext {
   meter: D1Meter;
   config: Config;
   mailer: Mailer;
-  /** The cycle's clock (ms). One value per run, so simulated time in tests is exact. */
+  /** When the cycle started (ms): what is due is decided against this one value. */
   now: number;
-  hooks?: {
-    /** Called after the provider accepted a batch, before we record it: tests throw here to simulate a crash. */
-    afterProviderAccepted?: (batchId: string) => void | Promise<void>;
-  };
+  /**
+   * The current time (ms), read when a lease or a provider slot is taken: a long cycle must not hand out leases
+   * that are already expired. Date.now in production; tests pass a simulated clock.
+   */
+  clock: () => number;
 }
 
 /**
@@ -26,8 +27,12 @@ export const QUEUED_LEASE_MS = 15 * 60 * 1000;
 export const SENDING_LEASE_MS = 2 * 60 * 1000;
 /** Backoff after an unknown outcome (5xx, timeout): attempt n waits n minutes, at most 30. */
 export const retryBackoffMs = (attempts: number) => Math.min(attempts, 30) * 60 * 1000;
-/** A batch the provider rejected (4xx): its readers are tried again after this. */
+/** A batch the provider rejected (4xx), or a reader it refused: tried again after this. */
 export const REJECTED_RETRY_MS = 60 * 60 * 1000;
+/** A reader the provider refused this many times in a row is set aside (subscription stopped, with the reason). */
+export const MAX_REFUSALS = 3;
+/** How far ahead a provider call may book its rate-limit slot; beyond it the call is left for later. */
+export const PROVIDER_SLOT_MAX_WAIT_MS = 5_000;
 /**
  * Resend keeps an idempotency key for 24 h. A batch whose outcome is still unknown after this long can no
  * longer be retried safely: it is recorded as sent (a reader may miss a part, but never gets one twice).

@@ -2,7 +2,6 @@ import { listSeries } from "../content/catalog";
 import type { DeliveryMessage } from "../env";
 import { claimBatch, type ClaimFilter } from "./claim-batch";
 import { MAX_QUEUED_BATCHES_PER_RUN, QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
-import { createPacer } from "./pacer";
 import { sql } from "./queries";
 import { sendBatch, type SendOutcome } from "./send-batch";
 
@@ -13,10 +12,8 @@ export interface CycleOptions {
   batchSize: number;
   /** Provider calls this run may make (Workers' subrequest limit; the rest waits for the next run). */
   maxBatches: number;
-  /** Batches in flight at once when sending inline. */
+  /** Batches in flight at once when sending inline (provider calls are paced team-wide in sendBatch). */
   concurrency: number;
-  /** Provider calls per second (0 = unpaced). */
-  providerRps: number;
   /** When set, claimed batches are handed to queue consumers instead of being sent here. */
   queue?: Queue<DeliveryMessage>;
 }
@@ -33,6 +30,12 @@ export interface CycleSummary {
   failed: number;
   /** Outcome unknown (5xx, timeout); the same batch is retried under the same key. */
   retrying: number;
+  /** Refused alone inside an accepted batch (permissive validation); tried again later. */
+  refused: number;
+  /** Readers set aside with a reason: their batch could not be composed, was refused after an unknown outcome, or they were refused too often. */
+  setAside: number;
+  /** Batches that hit an error (compose, send, record): set aside or left leased, while the cycle went on. */
+  errors: { batchId: string | null; message: string }[];
   /** Handed to the delivery queue. */
   queued: number;
   /** Stale batches from earlier runs picked up again. */
@@ -58,6 +61,9 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
     deferred: 0,
     failed: 0,
     retrying: 0,
+    refused: 0,
+    setAside: 0,
+    errors: [],
     queued: 0,
     recovered: 0,
     rateLimited: false,
@@ -70,16 +76,29 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
     await reportDue(ctx, options.filter ?? {}, summary);
   } else {
     const filter: ClaimFilter = { ...options.filter, seriesPaused: await wakeCaughtUpReaders(ctx) };
-    const pace = createPacer(options.providerRps);
     let budget = Math.max(0, options.maxBatches);
     let stop = false;
-    let failure: unknown = null;
 
-    const tally = (outcome: SendOutcome) => {
+    // A few are enough to see what went wrong; the rest are in the logs.
+    const addError = (batchId: string | null, message: string) => {
+      if (summary.errors.length < 20) summary.errors.push({ batchId, message: message.slice(0, 300) });
+    };
+    const noteError = (batchId: string | null, error: unknown) => {
+      console.error("delivery batch error", batchId, error);
+      addError(batchId, error instanceof Error ? error.message : String(error));
+    };
+    const tally = (outcome: SendOutcome, batchId: string) => {
       if (outcome.kind === "skipped") return;
-      summary.providerRequests += 1;
+      if (outcome.kind === "set_aside") {
+        summary.setAside += outcome.count;
+        addError(batchId, outcome.message);
+        return;
+      }
+      if (!(outcome.kind === "rate_limited" && outcome.local)) summary.providerRequests += 1;
       if (outcome.kind === "sent") {
         summary.sent += outcome.members.length;
+        summary.refused += outcome.refused;
+        summary.setAside += outcome.setAside;
         for (const member of outcome.members) {
           const key = `${member.series}/${member.partNumber}`;
           summary.perPart[key] = (summary.perPart[key] ?? 0) + 1;
@@ -100,10 +119,13 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
     for (const { id } of expired) {
       if (stop) break;
       budget -= 1;
-      await pace();
-      const outcome = await sendBatch(ctx, id, { onlyIfLeaseExpired: true });
-      if (outcome.kind !== "skipped") summary.recovered += 1;
-      tally(outcome);
+      try {
+        const outcome = await sendBatch(ctx, id, { onlyIfLeaseExpired: true });
+        if (outcome.kind !== "skipped") summary.recovered += 1;
+        tally(outcome, id);
+      } catch (error) {
+        noteError(id, error); // it keeps its lease and is retried under its key later; the cycle goes on
+      }
     }
 
     // Most ticks find nothing due: one index probe instead of a claim transaction.
@@ -114,24 +136,27 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
       const worker = async () => {
         while (!stop && budget > 0) {
           budget -= 1;
+          let claimed: Awaited<ReturnType<typeof claimBatch>>;
           try {
-            const claimed = await claimBatch(ctx, options.batchSize, SENDING_LEASE_MS, true, filter);
-            if (!claimed) break;
-            summary.due += claimed.members.length + claimed.deferred;
-            summary.deferred += claimed.deferred;
-            if (claimed.members.length === 0) continue;
-            await pace();
-            tally(await sendBatch(ctx, claimed.batchId, { members: claimed.members }));
+            claimed = await claimBatch(ctx, options.batchSize, SENDING_LEASE_MS, true, filter);
           } catch (error) {
-            // Stop like a crash would: claimed batches stay leased and the next run retries them.
-            failure ??= error;
-            stop = true;
+            noteError(null, error); // not one batch's fault (D1?): this worker stops, the others go on
+            break;
+          }
+          if (!claimed) break;
+          summary.due += claimed.members.length + claimed.deferred;
+          summary.deferred += claimed.deferred;
+          if (claimed.members.length === 0) continue;
+          try {
+            tally(await sendBatch(ctx, claimed.batchId, { members: claimed.members }), claimed.batchId);
+          } catch (error) {
+            // An error while recording: the batch keeps its lease and is retried under its key; others go on.
+            noteError(claimed.batchId, error);
           }
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
     }
-    if (failure) throw failure;
   }
   summary.d1 = ctx.meter.totals();
   return summary;

@@ -10,7 +10,7 @@ export { sendBatch } from "./send-batch";
 
 export function createDeliveryContext(env: Env, now = Date.now()): DeliveryContext {
   const config = readConfig(env);
-  return { meter: new D1Meter(env.DB), config, mailer: createMailer(env, config), now };
+  return { meter: new D1Meter(env.DB), config, mailer: createMailer(env, config), now, clock: Date.now };
 }
 
 /** Cycle options from configuration; callers narrow them (filters, dry run) or add the queue. */
@@ -20,7 +20,6 @@ export function cycleOptions(env: Env, overrides: Partial<CycleOptions> = {}): C
     batchSize: 100,
     maxBatches: config.sendBatchesPerRun,
     concurrency: config.sendConcurrency,
-    providerRps: config.providerRps,
     ...overrides,
   };
 }

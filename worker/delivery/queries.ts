@@ -43,7 +43,7 @@ export const sql = {
   insertBatch: `INSERT INTO batches (id, status, attempts, lease_until, created_at)
     SELECT ?1, 'claimed', ?4, ?3, ?2 WHERE EXISTS (SELECT 1 FROM deliveries WHERE batch_id = ?1)`,
 
-  /** ?1 batch id, ?2 now, ?3 new lease. Freezes the members (attempts > 0) and takes the lease. */
+  /** ?1 batch id, ?2 the current time, ?3 new lease. Freezes the members (attempts > 0) and takes the lease. */
   takeBatch: `UPDATE batches SET attempts = attempts + 1, lease_until = ?3
     WHERE id = ?1 AND status = 'claimed' RETURNING attempts, created_at AS createdAt`,
   takeExpiredBatch: `UPDATE batches SET attempts = attempts + 1, lease_until = ?3
@@ -75,11 +75,23 @@ export const sql = {
 
   /** ?1 JSON {"subscriptionId": nextDueAt | null, …}, ?2 now, ?3 batch id. Idempotent via batch_id. */
   advanceSubscriptions: `UPDATE subscriptions SET next_part = next_part + 1, batch_id = NULL, last_sent_at = ?2,
-      updated_at = ?2, due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
+      updated_at = ?2, refusals = 0, due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
     WHERE batch_id = ?3`,
 
   /** ?1 batch id, ?2 now. */
   markBatchSent: `UPDATE batches SET status = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1`,
+
+  /**
+   * ?1 JSON {"subscriptionId": reason, …}, ?2 now, ?3 batch id, ?4 retry at, ?5 refusals that set a reader
+   * aside. Readers the provider refused inside an accepted (permissive) batch: out of the batch before it is
+   * recorded, due again later, or stopped with the reason after repeated refusals. (SET reads the old row.)
+   */
+  refuseSubscriptions: `UPDATE subscriptions SET batch_id = NULL, updated_at = ?2, refusals = refusals + 1,
+      status = CASE WHEN refusals + 1 >= ?5 AND status = 'active' THEN 'stopped' ELSE status END,
+      set_aside_reason = CASE WHEN refusals + 1 >= ?5 THEN json_extract(?1, '$."' || id || '"') ELSE set_aside_reason END,
+      due_at = CASE WHEN status = 'active' AND refusals + 1 < ?5 THEN ?4 END
+    WHERE batch_id = ?3 AND json_type(?1, '$."' || id || '"') IS NOT NULL
+    RETURNING refusals >= ?5 AS setAside`,
 
   /** ?1 batch id, ?2 lease until, ?3 error. Unknown outcome: retried later under the same key. */
   postponeBatch: `UPDATE batches SET lease_until = ?2, last_error = ?3 WHERE id = ?1 AND status = 'claimed'`,
@@ -107,7 +119,44 @@ export const sql = {
   failDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'`,
   failSubscriptions: `UPDATE subscriptions SET batch_id = NULL, due_at = CASE WHEN status = 'active' THEN ?4 END,
       updated_at = ?2 WHERE batch_id = ?1`,
-  failBatch: `UPDATE batches SET status = 'failed', last_error = ?3, sent_at = ?2 WHERE id = ?1 AND status = 'claimed'`,
+  failBatch: `UPDATE batches SET status = 'failed', last_error = ?3, sent_at = ?2, set_aside_at = ?2
+    WHERE id = ?1 AND status = 'claimed'`,
+
+  /**
+   * ?1 batch id, ?2 now, ?3 error. Refused on a retry after an unknown outcome: the first attempt may have been
+   * delivered, so the readers stay held by this batch (never re-claimed for that part under a new key).
+   */
+  failDeliveriesAfterUnknown: `UPDATE deliveries SET status = 'failed' WHERE batch_id = ?1 AND status = 'claimed'`,
+  failBatchAfterUnknown: `UPDATE batches SET status = 'failed_after_unknown', last_error = ?3, set_aside_at = ?2
+    WHERE id = ?1 AND status = 'claimed'`,
+
+  /**
+   * Dead-lettered by the queue. ?1 batch id, ?2 now, ?3 reason. Never attempted: its readers go back in line as
+   * they were. Attempted: it may have been delivered, so its readers stay held by it, marked failed.
+   */
+  releaseDeadDeliveries: `DELETE FROM deliveries WHERE batch_id = ?1 AND status = 'claimed'
+    AND EXISTS (SELECT 1 FROM batches WHERE id = ?1 AND status = 'claimed' AND attempts = 0)`,
+  releaseDeadSubscriptions: `UPDATE subscriptions SET batch_id = NULL, updated_at = ?2 WHERE batch_id = ?1
+    AND EXISTS (SELECT 1 FROM batches WHERE id = ?1 AND status = 'claimed' AND attempts = 0)`,
+  failDeadDeliveries: `UPDATE deliveries SET status = 'failed' WHERE batch_id = ?1 AND status = 'claimed'
+    AND EXISTS (SELECT 1 FROM batches WHERE id = ?1 AND status = 'claimed' AND attempts > 0)`,
+  markBatchDead: `UPDATE batches SET status = 'dead', set_aside_at = ?2,
+      last_error = ?3 || coalesce(' (last error: ' || last_error || ')', '')
+    WHERE id = ?1 AND status = 'claimed' RETURNING attempts`,
+
+  /** Admin: set-aside batches of one status, newest first. ?1 status, ?2 limit. */
+  setAsideBatches: `SELECT id, status, attempts, last_error AS lastError, created_at AS createdAt,
+      set_aside_at AS setAsideAt, (SELECT count(*) FROM deliveries d WHERE d.batch_id = b.id) AS readers
+    FROM batches b WHERE status = ?1 AND set_aside_at IS NOT NULL ORDER BY set_aside_at DESC LIMIT ?2`,
+
+  /**
+   * ?1 provider, ?2 the current time, ?3 ms between calls, ?4 how far ahead a slot may be booked. The team-wide
+   * rate limit (GCRA, one row): returns the booked slot, or no row when the next free one is too far ahead.
+   */
+  takeProviderSlot: `INSERT INTO provider_slots (provider, next_slot_at) VALUES (?1, ?2 + ?3)
+    ON CONFLICT (provider) DO UPDATE SET next_slot_at = max(next_slot_at, ?2) + ?3
+      WHERE max(next_slot_at, ?2) <= ?2 + ?4
+    RETURNING next_slot_at - ?3 AS slotAt`,
 
   /** Part counts as last seen, to wake caught-up readers once when a series grows; and which are paused. */
   seriesState: `SELECT series, part_count AS partCount, paused_at IS NOT NULL AS paused FROM series_state`,

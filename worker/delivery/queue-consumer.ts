@@ -1,10 +1,12 @@
 import type { DeliveryMessage, Env } from "../env";
 import { retryBackoffMs } from "./context";
+import { DEAD_LETTER_QUEUE, recordDeadBatch } from "./dead-letter";
 import { createDeliveryContext } from "./index";
 import { sendBatch } from "./send-batch";
 
 /** Each message names one claimed batch; the consumer sends it. Queue retries + DLQ cover crashes. */
 export async function consumeDeliveryMessages(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
   for (const message of batch.messages) {
     const ctx = createDeliveryContext(env);
     try {
@@ -18,6 +20,20 @@ export async function consumeDeliveryMessages(batch: MessageBatch<DeliveryMessag
       }
     } catch (error) {
       console.error("delivery batch failed", message.body.batchId, error);
+      message.retry({ delaySeconds: 30 });
+    }
+  }
+}
+
+/** Batches the delivery queue gave up on: recorded as dead, never dropped silently. */
+async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    try {
+      const recorded = await recordDeadBatch(createDeliveryContext(env), message.body.batchId, "dead-lettered by the delivery queue");
+      if (recorded) console.error("delivery batch dead-lettered", message.body.batchId);
+      message.ack();
+    } catch (error) {
+      console.error("recording a dead-lettered batch failed", message.body.batchId, error);
       message.retry({ delaySeconds: 30 });
     }
   }

@@ -1,5 +1,5 @@
 import type { CompiledSeries, SendWindow } from "../content/types";
-import { instantOfLocal, localTime } from "../lib/timezone";
+import { instantOfLocal, isValidTimezone, localTime } from "../lib/timezone";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -28,6 +28,11 @@ export function nextSendableTime(ms: number, window: SendWindow | undefined, zon
   return ms + DAY_MS; // unreachable with a valid window; never schedule in the past
 }
 
+/** The reader's own zone when the runtime knows it; otherwise (none, or an invalid stored value) the series'. */
+export function readerZone(series: CompiledSeries, timezone: string | null | undefined): string {
+  return timezone && isValidTimezone(timezone) ? timezone : series.timezone;
+}
+
 /** When part `partNumber` is due for a reader whose previous step happened at `fromMs`; null if no such part. */
 export function dueAtForPart(
   series: CompiledSeries,
@@ -37,5 +42,5 @@ export function dueAtForPart(
 ): number | null {
   const part = series.parts[partNumber - 1];
   if (!part) return null;
-  return nextSendableTime(fromMs + part.delayMs, series.sendWindow, timezone ?? series.timezone);
+  return nextSendableTime(fromMs + part.delayMs, series.sendWindow, readerZone(series, timezone));
 }

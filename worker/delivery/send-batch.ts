@@ -1,21 +1,27 @@
 import { findPart, findSeries } from "../content/catalog";
-import type { OutgoingEmail } from "../mail";
+import type { BatchResult, OutgoingEmail } from "../mail";
 import { composePartEmail } from "./compose";
 import {
   IDEMPOTENCY_WINDOW_MS,
+  MAX_REFUSALS,
+  PROVIDER_SLOT_MAX_WAIT_MS,
   REJECTED_RETRY_MS,
   SENDING_LEASE_MS,
   retryBackoffMs,
   type DeliveryContext,
 } from "./context";
-import { recordSentBatch } from "./record-batch";
+import { recordSentBatch, type RefusedMember } from "./record-batch";
 import { sql, type BatchMember } from "./queries";
 
 export type SendOutcome =
-  | { kind: "sent"; members: BatchMember[] }
-  | { kind: "rate_limited"; retryAfterMs: number }
+  /** Accepted; `refused` readers were refused alone (permissive batch) and `setAside` of them for good. */
+  | { kind: "sent"; members: BatchMember[]; refused: number; setAside: number }
+  /** `local`: no slot of the team-wide rate limit was free, so the provider was not called. */
+  | { kind: "rate_limited"; retryAfterMs: number; local?: boolean }
   | { kind: "rejected"; count: number; message: string }
   | { kind: "unknown"; count: number; message: string }
+  /** Could not be composed, or refused after an unknown outcome: kept aside with the reason, the cycle goes on. */
+  | { kind: "set_aside"; count: number; message: string }
   /** Someone else holds the batch, or it is already done. */
   | { kind: "skipped" };
 
@@ -35,16 +41,17 @@ export async function sendBatch(
   let attempts = 1;
   if (!members) {
     const take = options.onlyIfLeaseExpired ? sql.takeExpiredBatch : sql.takeBatch;
+    const takenAt = ctx.clock();
     // One transaction: take the lease (freezing the members), then read them.
     const [taken, frozen] = await meter.batch<unknown>([
-      meter.db.prepare(take).bind(batchId, now, now + SENDING_LEASE_MS),
+      meter.db.prepare(take).bind(batchId, takenAt, takenAt + SENDING_LEASE_MS),
       meter.db.prepare(sql.batchMembers).bind(batchId),
     ]);
     const row = taken!.results[0] as { attempts: number; createdAt: number } | undefined;
     if (!row) return { kind: "skipped" };
     attempts = row.attempts;
     members = frozen!.results as BatchMember[];
-    if (attempts > 1 && now - row.createdAt > IDEMPOTENCY_WINDOW_MS) {
+    if (attempts > 1 && takenAt - row.createdAt > IDEMPOTENCY_WINDOW_MS) {
       console.error("batch outcome unknown past the idempotency window; recorded as sent", batchId);
       await recordSentBatch(ctx, batchId, members, members.map(() => null));
       return { kind: "skipped" };
@@ -55,27 +62,55 @@ export async function sendBatch(
     return { kind: "skipped" };
   }
 
-  const emails = await Promise.all(members.map((member) => composeMemberEmail(ctx, member)));
-  const result = await ctx.mailer.sendBatch(emails, batchId);
+  let emails: OutgoingEmail[];
+  try {
+    emails = await Promise.all(members.map((member) => composeMemberEmail(ctx, member)));
+  } catch (error) {
+    // A poisoned part or reader: this batch is set aside with the reason, never retried as is.
+    return setAside(ctx, batchId, attempts, members, `compose: ${errorMessage(error)}`);
+  }
+
+  let result: BatchResult;
+  const slot = await takeProviderSlot(ctx);
+  if (!slot) {
+    result = { kind: "rate_limited", retryAfterMs: PROVIDER_SLOT_MAX_WAIT_MS, message: "no free slot of the team's rate limit" };
+  } else {
+    try {
+      result = await ctx.mailer.sendBatch(emails, batchId);
+    } catch (error) {
+      // A mailer that throws may have reached the provider: the same batch under the same key is the only retry.
+      result = { kind: "unknown", status: null, message: errorMessage(error) };
+    }
+  }
 
   switch (result.kind) {
-    case "sent":
-      await ctx.hooks?.afterProviderAccepted?.(batchId);
-      await recordSentBatch(ctx, batchId, members, result.ids);
-      return { kind: "sent", members };
+    case "sent": {
+      const accepted: BatchMember[] = [];
+      const ids: string[] = [];
+      const refused: RefusedMember[] = [];
+      members.forEach((member, i) => {
+        const id = result.ids[i];
+        if (id) {
+          accepted.push(member);
+          ids.push(id);
+        } else {
+          const reason = result.refused?.find((e) => e.index === i)?.message ?? "refused by the provider";
+          refused.push({ member, reason: reason.slice(0, 300) });
+        }
+      });
+      const setAsideCount = await recordSentBatch(ctx, batchId, accepted, ids, refused);
+      return { kind: "sent", members: accepted, refused: refused.length, setAside: setAsideCount };
+    }
     case "rate_limited":
       // Not accepted. If no other attempt could have been, give the readers back untouched; otherwise the
       // batch must be retried as it is (same key), once the provider lets us.
       if (!(attempts === 1 && (await releaseBatch(ctx, batchId, attempts)))) {
         await postponeBatch(ctx, batchId, result.retryAfterMs, result.message);
       }
-      return { kind: "rate_limited", retryAfterMs: result.retryAfterMs };
+      return { kind: "rate_limited", retryAfterMs: result.retryAfterMs, ...(!slot && { local: true }) };
     case "rejected":
-      await meter.batch([
-        meter.db.prepare(sql.failDeliveries).bind(batchId),
-        meter.db.prepare(sql.failSubscriptions).bind(batchId, now, result.message, now + REJECTED_RETRY_MS),
-        meter.db.prepare(sql.failBatch).bind(batchId, now, `${result.status}: ${result.message}`),
-      ]);
+      if (attempts > 1) return setAside(ctx, batchId, attempts, members, `${result.status}: ${result.message}`);
+      await failBatch(ctx, batchId, `${result.status}: ${result.message}`);
       return { kind: "rejected", count: members.length, message: result.message };
     case "unknown":
       await postponeBatch(ctx, batchId, retryBackoffMs(attempts), `${result.status ?? "network"}: ${result.message}`);
@@ -86,9 +121,57 @@ export async function sendBatch(
 async function composeMemberEmail(ctx: DeliveryContext, member: BatchMember): Promise<OutgoingEmail> {
   const series = findSeries(member.series);
   const part = series && findPart(series, member.partNumber);
-  // Claims only take members whose part exists; a deploy that removed it mid-flight is a bug worth a loud error.
+  // Claims only take members whose part exists; a deploy that removed it mid-flight sets the batch aside.
   if (!series || !part) throw new Error(`part ${member.partNumber} of series ${member.series} no longer exists`);
   return composePartEmail(ctx.config, series, part, member);
+}
+
+/**
+ * A batch that cannot go as it is. First attempt: nothing reached the provider, so it fails like a 4xx (its
+ * readers are tried again later, the reason stays on the batch). After an earlier attempt whose outcome is
+ * unknown, it may have been delivered: the batch keeps its key and its readers, marked failed_after_unknown.
+ */
+async function setAside(ctx: DeliveryContext, batchId: string, attempts: number, members: BatchMember[], reason: string): Promise<SendOutcome> {
+  const { meter } = ctx;
+  const message = reason.slice(0, 500);
+  console.error("delivery batch set aside", batchId, message);
+  if (attempts > 1) {
+    await meter.batch([
+      meter.db.prepare(sql.failDeliveriesAfterUnknown).bind(batchId),
+      meter.db.prepare(sql.failBatchAfterUnknown).bind(batchId, ctx.clock(), `after an unknown outcome: ${message}`),
+    ]);
+  } else {
+    await failBatch(ctx, batchId, message);
+  }
+  return { kind: "set_aside", count: members.length, message };
+}
+
+/** Rejected as a whole, nothing accepted: the readers go back in line an hour later. */
+async function failBatch(ctx: DeliveryContext, batchId: string, message: string) {
+  const { meter, now } = ctx;
+  await meter.batch([
+    meter.db.prepare(sql.failDeliveries).bind(batchId),
+    meter.db.prepare(sql.failSubscriptions).bind(batchId, now, message, now + REJECTED_RETRY_MS),
+    meter.db.prepare(sql.failBatch).bind(batchId, now, message.slice(0, 500)),
+  ]);
+}
+
+/**
+ * The provider's limit is per team, shared by every invocation (cron, consumers, admin): each call books the
+ * next slot in D1 and waits for it. False when the next free slot is too far ahead: try again later.
+ */
+async function takeProviderSlot(ctx: DeliveryContext): Promise<boolean> {
+  const perSecond = ctx.config.providerRps;
+  if (perSecond <= 0) return true;
+  const interval = Math.ceil(1000 / perSecond);
+  const takenAt = ctx.clock();
+  const [booked] = await ctx.meter.all<{ slotAt: number }>(
+    ctx.meter.db.prepare(sql.takeProviderSlot).bind(ctx.mailer.name, takenAt, interval, PROVIDER_SLOT_MAX_WAIT_MS),
+  );
+  if (!booked) return false;
+  const wait = booked.slotAt - takenAt;
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  return true;
 }
 
 /** True when released; false when another attempt started meanwhile (checked in the same transaction). */
@@ -103,5 +186,7 @@ async function releaseBatch(ctx: DeliveryContext, batchId: string, attempts: num
 }
 
 async function postponeBatch(ctx: DeliveryContext, batchId: string, delayMs: number, error: string) {
-  await ctx.meter.batch([ctx.meter.db.prepare(sql.postponeBatch).bind(batchId, ctx.now + delayMs, error.slice(0, 500))]);
+  await ctx.meter.batch([ctx.meter.db.prepare(sql.postponeBatch).bind(batchId, ctx.clock() + delayMs, error.slice(0, 500))]);
 }
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));

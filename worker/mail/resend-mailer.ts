@@ -9,16 +9,25 @@ export function createResendMailer(apiKey: string, baseUrl?: string, timeoutMs =
   return {
     name: "resend",
     async sendBatch(emails: OutgoingEmail[], idempotencyKey: string): Promise<BatchResult> {
+      // Permissive: one invalid recipient is refused alone instead of failing its 99 neighbours.
       const { data, error, headers } = await resend.batch.send(emails, {
         idempotencyKey,
+        batchValidation: "permissive",
         signal: AbortSignal.timeout(timeoutMs),
       } as Parameters<typeof resend.batch.send>[1]);
       if (data && !error) {
-        const ids = data.data.map((item) => item.id);
-        if (ids.length !== emails.length) {
-          return { kind: "unknown", status: 200, message: `provider returned ${ids.length} ids for ${emails.length} emails` };
+        const refused = ((data as { errors?: { index: number; message: string }[] }).errors ?? [])
+          .filter((e) => Number.isInteger(e.index) && e.index >= 0 && e.index < emails.length);
+        const accepted = data.data.map((item) => item.id);
+        if (accepted.length + refused.length !== emails.length) {
+          const answered = `${accepted.length} ids and ${refused.length} errors`;
+          return { kind: "unknown", status: 200, message: `provider returned ${answered} for ${emails.length} emails` };
         }
-        return { kind: "sent", ids };
+        // Accepted ids come in the order of the emails that were not refused.
+        const refusedAt = new Set(refused.map((e) => e.index));
+        let next = 0;
+        const ids = emails.map((_, i) => (refusedAt.has(i) ? null : accepted[next++]!));
+        return { kind: "sent", ids, refused };
       }
       const status = (error as { statusCode?: number | null } | null)?.statusCode ?? null;
       const message = error?.message ?? "no answer";

@@ -11,6 +11,7 @@ import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
 import { createDeliveryContext, cycleOptions } from "../delivery";
 import { runDeliveryCycle } from "../delivery/cycle";
+import { listSetAsideBatches, setAsideStatuses } from "../delivery/list-batches";
 import { AppError, type ErrorCode } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { emailAddressSchema, emailKey } from "../subscribers/email-address";
@@ -78,6 +79,13 @@ adminRoutes.get(
     invalid,
   ),
   async (c) => c.json(await listSubscribers(getDb(c.env.DB), c.req.valid("query"))),
+);
+
+// Batches set aside by the delivery engine (refused after an unknown outcome, dead-lettered, failed).
+adminRoutes.get(
+  "/api/batches",
+  zValidator("query", z.object({ status: z.enum(setAsideStatuses).default("dead"), limit: limitSchema }), invalid),
+  async (c) => c.json(await listSetAsideBatches(c.env.DB, c.req.valid("query"))),
 );
 
 const sendSchema = z

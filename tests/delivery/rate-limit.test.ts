@@ -1,0 +1,93 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import worker from "../../worker/index";
+import type { DeliveryMessage } from "../../worker/env";
+import { claimBatch } from "../../worker/delivery/claim-batch";
+import { QUEUED_LEASE_MS, type DeliveryContext } from "../../worker/delivery/context";
+import { runDeliveryCycle } from "../../worker/delivery/cycle";
+import { deliveryContext, inlineOptions, mockResend, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+
+/**
+ * Resend's limit (5 requests/s) is per team: every consumer invocation and the inline path share it. Twenty
+ * batches queued at once reach four consumer invocations running at the same time, while an inline cycle (the
+ * cron without a queue, or the admin) sends five more, against a mock that answers 429 beyond 5 requests a second.
+ */
+const provider = mockResend("rate-limit");
+
+/** The inline path as the admin endpoint runs it: real clock, PROVIDER_RPS = 5, the mock behind the resend SDK. */
+function inlineContext(): DeliveryContext {
+  const ctx = deliveryContext(Date.now(), provider.mailer(5_000));
+  return { ...ctx, now: Date.now(), clock: Date.now, config: { ...ctx.config, providerRps: 5 } };
+}
+
+beforeEach(async () => {
+  await resetDatabase();
+  await provider.reset();
+});
+
+describe("the provider's rate limit", () => {
+  it("holds across concurrent invocations: no 429 storm, nothing lost", async () => {
+    const limitedEnv = { ...env, PROVIDER_RPS: "5", RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: provider.base };
+    await provider.faults({ rps: 5 });
+    await seedReaders({ series: "fixture-four", count: 100, prefix: "paced", dueAt: 0 });
+    let pending: DeliveryMessage[] = [];
+    for (let i = 0; i < 20; i++) {
+      const claimed = await claimBatch(deliveryContext(Date.now()), 5, QUEUED_LEASE_MS, false);
+      pending.push({ batchId: claimed!.batchId });
+    }
+    await seedReaders({ series: "fixture-four", count: 25, prefix: "inline", dueAt: 0 });
+
+    // The inline path runs meanwhile, cycle after cycle until nothing is due (a 429 stops a cycle and gives
+    // its readers back, to be claimed again).
+    const drainInline = async () => {
+      for (let cycle = 0; cycle < 30; cycle++) {
+        const summary = await runDeliveryCycle(inlineContext(), inlineOptions({ batchSize: 5 }));
+        if (summary.due === 0 && !summary.rateLimited) return;
+      }
+    };
+    const inline = drainInline();
+
+    // Each round: the messages left, split over four invocations at once; retried ones come back next round.
+    let invocations = 0;
+    for (let round = 0; round < 10 && pending.length > 0; round++) {
+      const groups = [0, 1, 2, 3].map((g) => pending.filter((_, i) => i % 4 === g)).filter((group) => group.length > 0);
+      pending = [];
+      await Promise.all(
+        groups.map(async (group) => {
+          invocations += 1;
+          const messages = group.map((body, i) => ({ id: `${round}-${body.batchId}-${i}`, timestamp: new Date(), attempts: round + 1, body }));
+          const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", messages);
+          const ctx = createExecutionContext();
+          await worker.queue(batch, limitedEnv, ctx);
+          const result = await getQueueResult(batch, ctx);
+          for (const retried of result.retryMessages) pending.push(messages.find((m) => m.id === retried.msgId)!.body);
+        }),
+      );
+    }
+
+    await inline;
+    await drainInline(); // readers a 429 gave back while their batch waited in the queue
+    const stats = await provider.stats();
+    expect(invocations).toBeGreaterThanOrEqual(4);
+    expect(stats.limited429).toBeLessThanOrEqual(2);
+    const sent = await provider.sent();
+    expect(sent).toHaveLength(125);
+    expect(new Set(sent.map((mail) => mail.to)).size).toBe(125);
+    for (const prefix of ["paced", "inline"]) {
+      expect((await subscriptionsOf(prefix)).every((s) => s.nextPart === 2 && s.batchId === null)).toBe(true);
+    }
+  }, 60_000);
+
+  it("leaves a batch for later, without calling the provider, when no slot is free soon enough", async () => {
+    await seedReaders({ series: "fixture-four", count: 5, prefix: "no-slot", dueAt: 0 });
+    // Another invocation has booked the next minute of slots.
+    await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`).bind(Date.now() + 60_000).run();
+    expect(await runDeliveryCycle(inlineContext(), inlineOptions())).toMatchObject({ sent: 0, rateLimited: true, providerRequests: 0 });
+    expect((await provider.stats()).batchRequests ?? 0).toBe(0);
+    expect((await subscriptionsOf("no-slot")).every((s) => s.batchId === null && s.nextPart === 1 && s.dueAt === 0)).toBe(true);
+
+    await env.DB.prepare(`UPDATE provider_slots SET next_slot_at = 0`).run();
+    expect(await runDeliveryCycle(inlineContext(), inlineOptions())).toMatchObject({ sent: 5, providerRequests: 1 });
+  });
+});

@@ -1,0 +1,45 @@
+import { sql } from "../../worker/delivery/queries";
+
+/**
+ * A D1 binding that fails the transaction recording a batch (the one that marks it sent) for the batch ids in
+ * `crashOnRecord`, once each: the crash between the provider's answer and our record, without a hook in the
+ * Worker. Everything else goes to the real database.
+ */
+export function crashingOnRecord(db: D1Database, crashOnRecord: Set<string>): D1Database {
+  const bound = new WeakMap<D1PreparedStatement, { query: string; args: unknown[] }>();
+  const forward = <T extends object>(target: T, prop: PropertyKey) => {
+    const value = Reflect.get(target, prop) as unknown;
+    return typeof value === "function" ? value.bind(target) : value;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") {
+        return (query: string) => {
+          const statement = target.prepare(query);
+          return new Proxy(statement, {
+            get(inner, key) {
+              if (key !== "bind") return forward(inner, key);
+              return (...args: unknown[]) => {
+                const result = inner.bind(...args);
+                bound.set(result, { query, args });
+                return result;
+              };
+            },
+          });
+        };
+      }
+      if (prop === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          for (const statement of statements) {
+            const info = bound.get(statement);
+            if (info?.query === sql.markBatchSent && crashOnRecord.delete(String(info.args[0]))) {
+              throw new Error(`injected crash before recording ${String(info.args[0])}`);
+            }
+          }
+          return target.batch(statements);
+        };
+      }
+      return forward(target, prop);
+    },
+  });
+}
