@@ -50,8 +50,22 @@ export const consents = sqliteTable(
     userAgentHash: text("user_agent_hash"),
     createdAt: timestamp("created_at").notNull(),
     confirmedAt: timestamp("confirmed_at"),
+    /** Its confirm link stops working then; only the newest consent of a reader and series can be confirmed. */
+    expiresAt: timestamp("expires_at"),
+    /** What the signup asked for, applied only when the address is proven (the confirm click). */
+    pendingName: text("pending_name"),
+    pendingTimezone: text("pending_timezone"),
+    /** The confirmation email: queued (to send, retried by the cron from emailNextAt) or sent. */
+    emailStatus: text("email_status", { enum: ["queued", "sent", "failed"] }),
+    emailAttempts: integer("email_attempts").notNull().default(0),
+    emailNextAt: timestamp("email_next_at"),
+    emailError: text("email_error"),
   },
-  (t) => [index("consents_subscriber_id_idx").on(t.subscriberId)],
+  (t) => [
+    index("consents_subscriber_id_idx").on(t.subscriberId),
+    // The cron's retry scan: only confirmation emails still waiting are in it.
+    index("consents_email_next_at_idx").on(t.emailNextAt).where(sql`email_status = 'queued'`),
+  ],
 );
 
 export const subscriptionStatuses = ["pending", "active", "paused", "stopped"] as const;

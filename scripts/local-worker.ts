@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import net from "node:net";
 
 /**
  * Starts the Worker under `wrangler dev` on 127.0.0.1 with local D1 migrated: shared by `npm start`,
@@ -35,10 +35,35 @@ export function executeLocalSql(sql: string, persistTo?: string) {
   return result.stdout;
 }
 
+/** Thrown when something else already answers on the port: we never talk to another server by mistake. */
+export class PortTakenError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use (another wrangler dev or npm start?): stop it, or choose another with PORT=…`);
+  }
+}
+
+/** True when nothing listens on 127.0.0.1:port (nor on a wildcard address that covers it). */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
+  }).then(
+    (free) =>
+      free &&
+      // A server on [::] may not block an IPv4 bind: also try to connect.
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect({ port, host: "127.0.0.1" });
+        socket.once("connect", () => (socket.destroy(), resolve(false)));
+        socket.once("error", () => resolve(true));
+      }),
+  );
+}
+
 /** A port nobody listens on right now (the OS picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
+    const server = net.createServer();
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as { port: number };
@@ -57,9 +82,11 @@ export function queryLocalJson<T = Record<string, unknown>>(sql: string, persist
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
+  if (!(await isPortFree(options.port))) throw new PortTakenError(options.port);
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--test-scheduled", "--show-interactive-dev-session=false"];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
-  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  // Always a local run: the outbox mailer and the relaxed local checks (a deployed Worker has neither).
+  for (const [key, value] of Object.entries({ LOCAL_OUTBOX: "1", ...options.vars })) args.push("--var", `${key}:${value}`);
   const child = spawn("npx", args, { env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
   if (options.verbose) {
     child.stdout!.pipe(process.stdout);

@@ -2,16 +2,23 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { applyLocalMigrations, startLocalWorker } from "./local-worker";
+import { applyLocalMigrations, isPortFree, startLocalWorker, type LocalWorker } from "./local-worker";
 
 /**
  * `npm start`: everything local on an embedded default. Creates .dev.vars with random secrets, builds the
  * emails, migrates local D1, serves on http://localhost:8787 and ticks the cron every TICK seconds so
- * confirmed readers see their part arrive in the outbox.
+ * confirmed readers see their part arrive in the outbox. Ctrl+C, SIGTERM and SIGHUP (terminal closed) stop
+ * the wrangler dev it started; a port already taken is reported, never shared.
  */
 const root = path.resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
 const tickSeconds = Number(process.env.NEXTPART_TICK_SECONDS ?? 10);
+
+// Before any work: another server on the port would answer our readiness probe and our cron ticks.
+if (!(await isPortFree(port))) {
+  console.error(`Port ${port} is already in use (another npm start or wrangler dev?). Stop it, or run PORT=8788 npm start.`);
+  process.exit(1);
+}
 
 const devVars = path.join(root, ".dev.vars");
 if (!existsSync(devVars)) {
@@ -35,15 +42,53 @@ if (!/^RESEND_WEBHOOK_SECRET=\S+/m.test(readFileSync(devVars, "utf8"))) {
 }
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1] ?? "";
 
+let starting: Promise<LocalWorker> | undefined;
+let worker: LocalWorker | undefined;
+let tick: NodeJS.Timeout | undefined;
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(tick);
+  // A signal while wrangler is still starting: wait for it, then stop it too.
+  const started = worker ?? (await starting?.catch(() => undefined));
+  await started?.stop().catch(() => {});
+  process.exit(code);
+}
+// Ctrl+C, kill, and the terminal closing: each stops the wrangler dev we started (its whole process group).
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void shutdown(0));
+// Last resort if we die another way: wrangler runs detached, so it would outlive us.
+process.on("exit", () => {
+  if (worker?.process.pid && worker.process.exitCode === null) {
+    try {
+      process.kill(-worker.process.pid, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
 console.log("Building emails…");
 const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { cwd: root, stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 console.log("Applying local D1 migrations…");
 applyLocalMigrations();
 
-const worker = await startLocalWorker({ port, verbose: true });
-const tick = setInterval(() => {
-  fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+try {
+  // A local run: the outbox instead of Resend, links to this machine.
+  starting = startLocalWorker({ port, verbose: true, vars: { LOCAL_OUTBOX: "1", PUBLIC_URL: `http://localhost:${port}` } });
+  worker = await starting;
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+if (stopping) await new Promise(() => {}); // shutdown() is stopping it and will exit
+worker.process.once("exit", (code) => {
+  if (!stopping) console.error(`wrangler dev exited (code ${code}).`);
+  void shutdown(code ?? 1);
+});
+tick = setInterval(() => {
+  fetch(`${worker!.url}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
 }, tickSeconds * 1000);
 
 console.log(`
@@ -58,11 +103,3 @@ console.log(`
   Admin token:    in ${devVars}
   The cron runs every ${tickSeconds} s here (every minute once deployed). Ctrl+C stops.
 `);
-
-const shutdown = async () => {
-  clearInterval(tick);
-  await worker.stop();
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);

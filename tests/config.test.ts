@@ -1,13 +1,38 @@
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { readConfig } from "../worker/config";
-import type { Env } from "../worker/env";
+import { describe, expect, it, vi } from "vitest";
+import { checkProductionConfig } from "../scripts/production-config";
+import { ConfigError, configProblem, readConfig } from "../worker/config";
+import type { DeliveryMessage, Env } from "../worker/env";
+import worker from "../worker/index";
+import { createMailer } from "../worker/mail";
+import { outboxFor, signUpAndConfirm, subscriptionsOf, uniqueEmail } from "./helpers/route-helpers";
 
 const withVars = (vars: Partial<Env>) => ({ ...env, ...vars }) as Env;
 
+/** A deployed Worker (no LOCAL_OUTBOX) with everything production needs. */
+const production: Partial<Env> = {
+  LOCAL_OUTBOX: "",
+  RESEND_API_KEY: "re_live_key",
+  ADMIN_TOKEN: "a".repeat(32),
+  PUBLIC_URL: "https://news.example.com",
+  TURNSTILE_SECRET: "",
+  TURNSTILE_SITE_KEY: "",
+};
+
+const problemsOf = (vars: Partial<Env>) => {
+  try {
+    readConfig(withVars(vars));
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
 describe("configuration", () => {
   it("reads the test bindings", () => {
-    expect(readConfig(env)).toMatchObject({ publicUrl: "https://news.example.com", adminToken: "test-admin-token" });
+    expect(readConfig(env)).toMatchObject({ publicUrl: "https://news.example.com", adminToken: "test-admin-token", localOutbox: true });
   });
 
   it("refuses to send real mail whose links would point at localhost", () => {
@@ -23,5 +48,147 @@ describe("configuration", () => {
 
   it("refuses a short signing secret", () => {
     expect(() => readConfig(withVars({ SIGNING_SECRET: "short" }))).toThrow();
+  });
+
+  it("a production configuration passes", () => {
+    expect(problemsOf(production)).toEqual([]);
+    expect(problemsOf({ ...production, TURNSTILE_SECRET: "secret", TURNSTILE_SITE_KEY: "site-key" })).toEqual([]);
+  });
+
+  it("outside local runs: Resend, a 32-character admin token, https and Turnstile in pairs are required", () => {
+    expect(problemsOf({ ...production, RESEND_API_KEY: "" })).toEqual([expect.stringContaining("RESEND_API_KEY is not set")]);
+    expect(problemsOf({ ...production, ADMIN_TOKEN: "a".repeat(31) })).toEqual(["ADMIN_TOKEN must be at least 32 characters"]);
+    expect(problemsOf({ ...production, PUBLIC_URL: "http://news.example.com" })).toEqual(["PUBLIC_URL must start with https://"]);
+    expect(problemsOf({ ...production, TURNSTILE_SECRET: "secret" })).toEqual(["TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together"]);
+    expect(problemsOf({ ...production, TURNSTILE_SITE_KEY: "site-key" })).toEqual(["TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together"]);
+    // All at once: every problem is named.
+    expect(problemsOf({ ...production, RESEND_API_KEY: "", ADMIN_TOKEN: "short", PUBLIC_URL: "http://x.example" })).toHaveLength(3);
+  });
+
+  it("the outbox mailer is only there when LOCAL_OUTBOX=1", () => {
+    expect(createMailer(env, readConfig(env)).name).toBe("outbox");
+    expect(() => createMailer(env, { ...readConfig(env), localOutbox: false })).toThrow(ConfigError);
+    expect(createMailer(withVars(production), readConfig(withVars(production))).name).toBe("resend");
+  });
+});
+
+describe("a misconfigured Worker", () => {
+  // Deployed without RESEND_API_KEY (and without LOCAL_OUTBOX): it must not "send" into the outbox.
+  const broken = () => withVars({ LOCAL_OUTBOX: "", RESEND_API_KEY: "" });
+
+  it("answers a clear 503 page (and logs why) instead of 500s, on every route", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      for (const path of ["/", "/healthz", "/p/origins-of-lead-change", "/admin/api/subscribers"]) {
+        const res = await worker.fetch(new Request(`https://news.example.com${path}`), broken(), createExecutionContext());
+        expect(res.status, path).toBe(503);
+        const body = await res.text();
+        if (path.startsWith("/admin/api/")) expect(JSON.parse(body).error.code).toBe("NOT_CONFIGURED");
+        else expect(body).toContain("<h1>Not available yet</h1>");
+        // What is wrong goes to the log, not to visitors.
+        expect(body).not.toContain("RESEND_API_KEY");
+      }
+      const signup = await worker.fetch(
+        new Request("https://news.example.com/subscribe", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: uniqueEmail("misconfigured") }),
+        }),
+        broken(),
+        createExecutionContext(),
+      );
+      expect(signup.status).toBe(503);
+      expect(log.mock.calls.some((call) => String(call.join(" ")).includes("RESEND_API_KEY is not set"))).toBe(true);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("the queue consumer refuses to send: the messages stay on the queue (retried later), none is acked", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", [
+        { id: "m1", timestamp: new Date(), attempts: 1, body: { batchId: "no-such-batch" } },
+      ]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, broken(), ctx);
+      const result = await getQueueResult(batch, ctx);
+      expect(result.retryBatch.retry).toBe(true);
+      expect(result.ackAll).toBe(false);
+      expect(result.explicitAcks).toEqual([]);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("the cron refuses to send (readers are not advanced), and sends once the configuration is fixed", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("cron-misconfigured"));
+    await env.DB.prepare("UPDATE subscriptions SET due_at = 0 WHERE subscriber_id = ?1").bind(reader.subscriber.id).run();
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const tick = async (vars: Env) => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), vars, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    try {
+      expect(configProblem(broken())).toContain("RESEND_API_KEY");
+      await tick(broken());
+      expect(log.mock.calls.some((call) => String(call.join(" ")).includes("refusing to send"))).toBe(true);
+    } finally {
+      log.mockRestore();
+    }
+    expect(await outboxFor(reader.email)).toHaveLength(1);
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ next_part: 1, batch_id: null });
+
+    await tick(withVars({ DELIVERY_QUEUE: undefined }));
+    const subjects = (await outboxFor(reader.email)).map((mail) => mail.subject);
+    expect(subjects).toHaveLength(2);
+    expect(subjects[1]).toContain("Part 1");
+  });
+});
+
+describe("npm run check: the production configuration in wrangler.toml", () => {
+  const ready = `
+name = "nextpart"
+[vars]
+PUBLIC_URL = "https://news.example.org"
+MAIL_FROM = "Series <series@news.example.org>"
+POSTAL_ADDRESS = "1 Main Street, Springfield"
+DEFAULT_SERIES = "origins-of-lead-change"
+[[d1_databases]]
+binding = "DB"
+database_id = "5f0c7a7e-1111-2222-3333-444455556666"
+[[ratelimits]]
+name = "SIGNUP_LIMITER"
+[[ratelimits]]
+name = "ADMIN_AUTH_LIMITER"
+`;
+
+  it("a ready file passes; secrets not given are listed as what to set", () => {
+    expect(checkProductionConfig(ready, {})).toEqual({
+      problems: [],
+      unchecked: ["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET"],
+    });
+    const secrets = { SIGNING_SECRET: "s".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x" };
+    expect(checkProductionConfig(ready, secrets)).toEqual({ problems: [], unchecked: [] });
+  });
+
+  it("says what is missing", () => {
+    const local = ready
+      .replace("https://news.example.org", "http://localhost:8787")
+      .replace("5f0c7a7e-1111-2222-3333-444455556666", "00000000-0000-0000-0000-000000000000")
+      .replace('[[ratelimits]]\nname = "ADMIN_AUTH_LIMITER"', "")
+      .replace("[vars]", '[vars]\nLOCAL_OUTBOX = "1"\nTURNSTILE_SITE_KEY = "key"');
+    const { problems, unchecked } = checkProductionConfig(local, { ADMIN_TOKEN: "short" });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("LOCAL_OUTBOX is for local runs only"),
+        "PUBLIC_URL must start with https://",
+        "ADMIN_TOKEN must be at least 32 characters",
+        expect.stringContaining("[[d1_databases]] DB has no database_id"),
+        "[[ratelimits]] ADMIN_AUTH_LIMITER is missing",
+      ]),
+    );
+    expect(unchecked).toEqual(["SIGNING_SECRET", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"]);
   });
 });

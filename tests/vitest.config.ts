@@ -13,6 +13,8 @@ export const testBindings = {
   UNSUBSCRIBE_MAILTO: "unsubscribe@example.com",
   TURNSTILE_SECRET: "",
   PROVIDER_RPS: "0",
+  // A local run: mail without RESEND_API_KEY goes to the outbox table (a deployed Worker refuses that).
+  LOCAL_OUTBOX: "1",
   RESEND_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm",
 };
 
@@ -32,7 +34,8 @@ export default defineConfig(async () => {
     },
     test: {
       include: ["tests/**/*.test.{ts,tsx}"],
-      exclude: ["tests/browser/**", "tests/build/**"],
+      // Node-side tests run elsewhere: the build (tests/build) and real processes (Chromium, npm start).
+      exclude: ["tests/browser/**", "tests/build/**", "tests/local/**"],
       setupFiles: [path.join(root, "tests/setup/apply-migrations.ts")],
       globalSetup: [path.join(root, "tests/setup/global-setup.ts")],
     },

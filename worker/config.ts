@@ -1,32 +1,53 @@
 import { z } from "zod";
 import type { Env } from "./env";
 
-const configSchema = z.object({
-  publicUrl: z.url().transform((url) => url.replace(/\/+$/, "")),
-  mailFrom: z.string().min(3),
-  postalAddress: z.string().min(1),
-  unsubscribeMailto: z.email().optional(),
-  defaultSeries: z.string().min(1),
-  adminToken: z.string().min(1).optional(),
-  signingSecret: z.string().min(16),
-  resendApiKey: z.string().min(1).optional(),
-  resendBaseUrl: z.url().optional(),
-  /** Checked by the webhook route, not here: a bad one must not take the rest of the Worker down. */
-  resendWebhookSecret: z.string().min(1).optional(),
-  turnstileSecret: z.string().min(1).optional(),
-  turnstileSiteKey: z.string().min(1).optional(),
-  sendBatchesPerRun: z.coerce.number().int().min(1).max(10_000),
-  sendConcurrency: z.coerce.number().int().min(1).max(32),
-  providerRps: z.coerce.number().min(0),
-}).refine(
-  // Real mail with links to localhost would reach readers broken: refuse to start instead.
-  (config) => !config.resendApiKey || config.resendBaseUrl || !isLocalUrl(config.publicUrl),
-  { message: "PUBLIC_URL points at this machine: set it to the Worker's public address before sending through Resend" },
-);
+const configSchema = z
+  .object({
+    publicUrl: z.url().transform((url) => url.replace(/\/+$/, "")),
+    mailFrom: z.string().min(3),
+    postalAddress: z.string().min(1),
+    unsubscribeMailto: z.email().optional(),
+    defaultSeries: z.string().min(1),
+    adminToken: z.string().min(1).optional(),
+    signingSecret: z.string().min(16),
+    resendApiKey: z.string().min(1).optional(),
+    resendBaseUrl: z.url().optional(),
+    /** Checked by the webhook route, not here: a bad one must not take the rest of the Worker down. */
+    resendWebhookSecret: z.string().min(1).optional(),
+    turnstileSecret: z.string().min(1).optional(),
+    turnstileSiteKey: z.string().min(1).optional(),
+    sendBatchesPerRun: z.coerce.number().int().min(1).max(10_000),
+    sendConcurrency: z.coerce.number().int().min(1).max(32),
+    providerRps: z.coerce.number().min(0),
+    /** LOCAL_OUTBOX = "1" (npm start, tests): mail without RESEND_API_KEY goes to the local outbox table. */
+    localOutbox: z.boolean(),
+  })
+  .superRefine((config, ctx) => {
+    const problem = (message: string) => ctx.addIssue({ code: "custom", message });
+    // Real mail with links to localhost would reach readers broken: refuse to start instead.
+    if (config.resendApiKey && !config.resendBaseUrl && isLocalUrl(config.publicUrl)) {
+      problem("PUBLIC_URL points at this machine: set it to the Worker's public address before sending through Resend");
+    }
+    if (config.localOutbox) return;
+    // A deployed Worker: no silent outbox, no guessable admin token, no plain-http links, no half-set Turnstile.
+    if (!config.resendApiKey) problem("RESEND_API_KEY is not set (the local outbox is only for runs with LOCAL_OUTBOX=1)");
+    if (config.adminToken && config.adminToken.length < 32) problem("ADMIN_TOKEN must be at least 32 characters");
+    if (!config.publicUrl.startsWith("https://")) problem("PUBLIC_URL must start with https://");
+    if (Boolean(config.turnstileSecret) !== Boolean(config.turnstileSiteKey)) {
+      problem("TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together");
+    }
+  });
 
 function isLocalUrl(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+}
+
+/** What is wrong with the configuration, one line per problem (for the logs and `npm run check`). */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`configuration: ${problems.join("; ")}`);
+  }
 }
 
 export type Config = z.infer<typeof configSchema>;
@@ -39,7 +60,7 @@ const cache = new WeakMap<Env, Config>();
 export function readConfig(env: Env): Config {
   const cached = cache.get(env);
   if (cached) return cached;
-  const config = configSchema.parse({
+  const parsed = configSchema.safeParse({
     publicUrl: env.PUBLIC_URL,
     mailFrom: env.MAIL_FROM,
     postalAddress: env.POSTAL_ADDRESS,
@@ -55,7 +76,22 @@ export function readConfig(env: Env): Config {
     sendBatchesPerRun: emptyToUndefined(env.SEND_BATCHES_PER_RUN) ?? 40,
     sendConcurrency: emptyToUndefined(env.SEND_CONCURRENCY) ?? 2,
     providerRps: emptyToUndefined(env.PROVIDER_RPS) ?? 5,
+    localOutbox: env.LOCAL_OUTBOX === "1",
   });
-  cache.set(env, config);
-  return config;
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)));
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}
+
+/** Null when the Worker may serve and send; otherwise why not (the cron and the queue refuse to send). */
+export function configProblem(env: Env): string | null {
+  try {
+    readConfig(env);
+    return null;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
 }

@@ -3,6 +3,8 @@ export interface Env {
   DB: D1Database;
   DELIVERY_QUEUE?: Queue<DeliveryMessage>;
   SIGNUP_LIMITER?: RateLimit;
+  /** Wrong admin tokens per client address (counted on failures only). */
+  ADMIN_AUTH_LIMITER?: RateLimit;
 
   PUBLIC_URL: string;
   MAIL_FROM: string;
@@ -14,6 +16,8 @@ export interface Env {
   SEND_CONCURRENCY?: string;
   /** Provider calls per second for the whole team, across every invocation (Resend's default: 5). "0" = unpaced. */
   PROVIDER_RPS?: string;
+  /** "1" only for local runs (npm start, tests): without RESEND_API_KEY, mail goes to the outbox table. */
+  LOCAL_OUTBOX?: string;
 
   ADMIN_TOKEN?: string;
   SIGNING_SECRET?: string;

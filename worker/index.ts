@@ -3,11 +3,15 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
+import { configProblem } from "./config";
 import { runScheduledCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { DeliveryMessage, Env } from "./env";
 import { AppError } from "./errors";
+import { rejectMalformedBodies } from "./lib/read-body";
+import { retryConfirmationEmails } from "./subscribers/confirmation-email";
 import { errorResponse } from "./routes/error-response";
+import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
 import { adminRoutes } from "./routes/admin";
 import { adminOutboxPages } from "./routes/admin-outbox-pages";
@@ -19,6 +23,8 @@ import { webhookRoutes } from "./routes/webhooks";
 const app = new Hono<AppEnv>()
   .use(requestId())
   .use(secureHeaders())
+  .use(requireConfig)
+  .use(rejectMalformedBodies)
   // For uptime monitors (and the HTTP bench's baseline): touches nothing.
   .get("/healthz", (c) => c.text("ok"))
   .route("/", signupRoutes)
@@ -39,6 +45,12 @@ function unexpected(error: unknown): AppError {
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
+    const problem = configProblem(env);
+    if (problem) {
+      console.error("cron: refusing to send,", problem);
+      return;
+    }
+    ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
     ctx.waitUntil(
       runScheduledCycle(env).then(
         (summary) => console.log("delivery cycle", JSON.stringify(summary)),
@@ -47,6 +59,13 @@ export default {
     );
   },
   async queue(batch, env, _ctx) {
+    const problem = configProblem(env);
+    if (problem) {
+      // Kept on the queue (neither sent nor acked) until the configuration is fixed.
+      console.error("queue: refusing to send,", problem);
+      batch.retryAll({ delaySeconds: 300 });
+      return;
+    }
     await consumeDeliveryMessages(batch, env);
   },
 } satisfies ExportedHandler<Env, DeliveryMessage>;

@@ -53,6 +53,33 @@ export async function verifyToken(
 }
 
 /**
+ * Confirm links name one consent record, `consent|<consentId>|<expiresAt>` signed like the tokens above: the
+ * confirm step checks that this consent is still the one waiting, so an old link cannot confirm a later signup.
+ */
+export async function signConfirmToken(secret: string, consentId: number, expiresAt: number): Promise<string> {
+  const payload = base64url(encoder.encode(["consent", consentId, expiresAt].join("|")));
+  return `${payload}.${base64url(await hmacSign(secret, payload))}`;
+}
+
+export type ConfirmTokenCheck = { ok: true; consentId: number } | { ok: false; reason: "invalid" | "expired" };
+
+export async function verifyConfirmToken(secret: string, token: string, now = Date.now()): Promise<ConfirmTokenCheck> {
+  const [payload, signatureText, extra] = token.length > 512 ? [] : token.split(".");
+  const signature = signatureText ? fromBase64url(signatureText) : null;
+  const payloadBytes = payload ? fromBase64url(payload) : null;
+  if (!payload || !signature || !payloadBytes || extra !== undefined) return { ok: false, reason: "invalid" };
+  if (!(await hmacVerify(secret, payload, signature))) return { ok: false, reason: "invalid" };
+  const [kind, id, expires, rest] = decoder.decode(payloadBytes).split("|");
+  const consentId = Number(id);
+  const expiresAt = Number(expires);
+  if (kind !== "consent" || rest !== undefined || !Number.isSafeInteger(consentId) || !Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
+    return { ok: false, reason: "invalid" };
+  }
+  if (expiresAt < now) return { ok: false, reason: "expired" };
+  return { ok: true, consentId };
+}
+
+/**
  * Per-email link tokens, `<deliveryId>.<tag>`: ONE HMAC per email (sending cost), split in two independent tags.
  * Bytes 0–15 authorize acting as the reader for that delivery (action links, the response page, unsubscribe);
  * bytes 16–23 are the referral tag, meant to be shared: knowing it reveals nothing of the reader tag.

@@ -11,7 +11,8 @@ export default defineConfig({
   root,
   test: {
     environment: "node",
-    include: ["tests/browser/**/*.test.ts"],
+    // tests/local: `npm start` itself (signals, a taken port), also real processes.
+    include: ["tests/browser/**/*.test.ts", "tests/local/**/*.test.ts"],
     // wrangler dev + Chromium are heavy on a 2-core machine: one file at a time.
     fileParallelism: false,
     testTimeout: 120_000,

@@ -8,6 +8,7 @@
  * is keyed by CF-Connecting-IP), and asserts on its own rows or on before/after counts, never on totals.
  */
 import { SELF } from "cloudflare:test";
+import { waitForGlobalWaitUntil } from "cloudflare:test-internal";
 import { env } from "cloudflare:workers";
 import { signToken, type TokenPurpose } from "../../worker/tokens";
 import type { outbox } from "../../db/schema";
@@ -45,6 +46,19 @@ function baseHeaders(options: PostOptions, contentType: string | null): Headers 
   return headers;
 }
 
+/**
+ * Waits for the Worker's background work (ctx.waitUntil: a signup's writes and its confirmation email) of
+ * every request so far, as a reader waits for the email; a test then asserts on counts, never on timings.
+ */
+export const settled = () => waitForGlobalWaitUntil();
+
+/** A request whose background work has finished when it resolves. */
+async function fetchSettled(input: string, init: RequestInit): Promise<Response> {
+  const res = await SELF.fetch(input, init);
+  await settled();
+  return res;
+}
+
 export function url(path: string): string {
   return path.startsWith("http") ? path : `${BASE}${path}`;
 }
@@ -60,7 +74,7 @@ export function postForm(
   options: PostOptions = {},
 ): Promise<Response> {
   const body = typeof fields === "string" ? fields : new URLSearchParams(fields).toString();
-  return SELF.fetch(url(path), {
+  return fetchSettled(url(path), {
     method: "POST",
     headers: baseHeaders(options, "application/x-www-form-urlencoded"),
     body,
@@ -70,7 +84,7 @@ export function postForm(
 
 /** A JSON API call; `body` may be a string to send exactly those bytes. */
 export function postJson(path: string, body: unknown, options: PostOptions = {}): Promise<Response> {
-  return SELF.fetch(url(path), {
+  return fetchSettled(url(path), {
     method: "POST",
     headers: baseHeaders(options, "application/json"),
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -288,13 +302,26 @@ export async function signUp(
   return { email, subscriber, confirmEmail, confirmLink: confirmLinkOf(confirmEmail) };
 }
 
-/** Signs up and follows the confirmation link: an active reader with part 1 due. */
+/**
+ * What a reader does with a confirmation link: opens it (GET shows a page with one button and changes
+ * nothing), then presses the button (a same-origin POST to the same URL). Returns the answer to the POST.
+ */
+export async function confirmVia(link: string, ip = uniqueIp()): Promise<Response> {
+  const page = await get(link);
+  const html = await page.text();
+  if (page.status !== 200) return new Response(html, { status: page.status, headers: page.headers });
+  const action = /<form method="post" action="([^"]+)">/.exec(html)?.[1];
+  if (!action) return new Response(html, { status: page.status, headers: page.headers });
+  return postForm(decodeEntities(action), {}, { ip });
+}
+
+/** Signs up and confirms (page, then button): an active reader with part 1 due. */
 export async function signUpAndConfirm(
   email = uniqueEmail(),
   fields: { name?: string; series?: string; timezone?: string } = {},
 ): Promise<SignedUp> {
   const signed = await signUp(email, fields);
-  const res = await get(signed.confirmLink);
+  const res = await confirmVia(signed.confirmLink);
   if (res.status !== 200) throw new Error(`confirming ${email} answered ${res.status}: ${await res.text()}`);
   await res.body?.cancel();
   return { ...signed, subscriber: (await findSubscriber(email))! };
@@ -307,6 +334,8 @@ export function adminFetch(path: string, init: RequestInit & { token?: string | 
   const { token = ADMIN_TOKEN, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (token !== null && !headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
+  // Each call from its own client address: wrong-token tests must not lock the next test out (ADMIN_AUTH_LIMITER).
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", uniqueIp());
   return SELF.fetch(url(path), { ...rest, headers });
 }
 

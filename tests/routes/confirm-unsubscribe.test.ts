@@ -1,9 +1,14 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { signToken } from "../../worker/tokens";
+import { getDb } from "../../worker/db";
+import { confirmConsent } from "../../worker/subscribers/confirm";
+import { unsubscribe } from "../../worker/subscribers/unsubscribe";
+import { signConfirmToken, signToken } from "../../worker/tokens";
 import {
   BASE,
+  confirmLinkOf,
+  confirmVia,
   consentsOf,
   DEFAULT_SERIES,
   findSubscriber,
@@ -13,6 +18,7 @@ import {
   signTestToken,
   signUp,
   signUpAndConfirm,
+  subscribeForm,
   subscriptionsOf,
   tokenOf,
   uniqueEmail,
@@ -35,13 +41,35 @@ async function eventsOf(subscriberId: number): Promise<string[]> {
 const ONE_CLICK = { "List-Unsubscribe": "One-Click" };
 
 describe("GET /confirm/:token", () => {
-  it("the link from the email activates the reader and schedules part 1", async () => {
+  it("GET and HEAD show one button and change nothing (mail scanners follow links on arrival)", async () => {
+    const signed = await signUp(uniqueEmail("confirm-scanner"));
+    const path = new URL(signed.confirmLink).pathname;
+    for (let i = 0; i < 3; i++) {
+      const res = await get(signed.confirmLink);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain("<h1>Confirm your subscription</h1>");
+      expect(html).toContain(`<strong>${signed.email}</strong>`);
+      // One form, posting to the very same URL, with one button; no script that could submit it.
+      expect(html.match(/<form/g)).toHaveLength(1);
+      expect(html).toContain(`<form method="post" action="${path}"><button type="submit">Confirm my subscription</button></form>`);
+      expect(html.match(/<button/g)).toHaveLength(1);
+      expect(html).not.toMatch(/<script|onload|http-equiv="refresh"/i);
+    }
+    const head = await SELF.fetch(signed.confirmLink, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+    expect((await consentsOf(signed.subscriber.id))[0]!.confirmed_at).toBeNull();
+    expect(await eventsOf(signed.subscriber.id)).toEqual([]);
+  });
+
+  it("pressing the button (POST) activates the reader and schedules part 1", async () => {
     const signed = await signUp(uniqueEmail("confirm"));
     expect(signed.confirmLink.startsWith(`${BASE}/confirm/`)).toBe(true);
     expect(signed.subscriber.status).toBe("pending");
     const before = Date.now();
 
-    const res = await get(signed.confirmLink);
+    const res = await confirmVia(signed.confirmLink);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
@@ -76,9 +104,16 @@ describe("GET /confirm/:token", () => {
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed"]);
   });
 
+  it("the button from another site is refused (403) and confirms nothing", async () => {
+    const signed = await signUp(uniqueEmail("confirm-csrf"));
+    const res = await postForm(new URL(signed.confirmLink).pathname, {}, { origin: "https://evil.example" });
+    expect(res.status).toBe(403);
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+  });
+
   it("a fixture series with later parts confirms into that series only", async () => {
     const signed = await signUp(uniqueEmail("confirm-fixture"), { series: "fixture-four" });
-    expect((await get(signed.confirmLink)).status).toBe(200);
+    expect((await confirmVia(signed.confirmLink)).status).toBe(200);
     const subs = await subscriptionsOf(signed.subscriber.id);
     expect(subs).toHaveLength(1);
     expect(subs[0]).toMatchObject({ series: "fixture-four", status: "active", next_part: 1 });
@@ -134,7 +169,7 @@ describe("GET /confirm/:token", () => {
 
   it("an expired confirm token is a 400 that says it expired", async () => {
     const signed = await signUp(uniqueEmail("expired"));
-    const expired = await signTestToken("confirm", signed.subscriber.id, DEFAULT_SERIES, Date.now() - 1000);
+    const expired = await signConfirmToken(env.SIGNING_SECRET!, (await consentsOf(signed.subscriber.id))[0]!.id, Date.now() - 1000);
     const res = await get(`/confirm/${expired}`);
     expect(res.status).toBe(400);
     const html = await res.text();
@@ -143,6 +178,8 @@ describe("GET /confirm/:token", () => {
     expect((await findSubscriber(signed.email))!.status).toBe("pending");
 
     // JSON clients get the same error in the API shape.
+    expect((await postForm(`/confirm/${expired}`, {})).status).toBe(400);
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
     const api = await get(`/confirm/${expired}`, { accept: "application/json" });
     expect(api.status).toBe(400);
     expect(((await api.json()) as { error: { code: string; message: string } }).error).toMatchObject({
@@ -151,34 +188,151 @@ describe("GET /confirm/:token", () => {
     });
   });
 
-  it("the confirmation link the Worker mails is good for 7 days", async () => {
+  it("the confirmation link the Worker mails names its consent and is good for 7 days", async () => {
     const signed = await signUp(uniqueEmail("ttl"));
     const [payload] = tokenOf(signed.confirmLink).split(".");
     const claims = atob(payload!.replace(/-/g, "+").replace(/_/g, "/")).split("|");
-    expect(claims.slice(0, 3)).toEqual(["confirm", String(signed.subscriber.id), DEFAULT_SERIES]);
-    const ttl = Number(claims[3]) - Date.now();
+    const [consent] = await consentsOf(signed.subscriber.id);
+    expect(claims.slice(0, 2)).toEqual(["consent", String(consent!.id)]);
+    const ttl = Number(claims[2]) - Date.now();
     expect(ttl).toBeGreaterThan(6.9 * 24 * 3600_000);
     expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600_000);
   });
 
-  it("a valid token for a series not in the catalog, or a reader that does not exist", async () => {
-    const unknownSeries = await signTestToken("confirm", 1, "no-such-series", Date.now() + 60_000);
-    const a = await get(`/confirm/${unknownSeries}`);
-    expect(a.status).toBe(400);
-    expect(await a.text()).toContain("This confirmation link is not valid.");
-
-    const missingReader = await signTestToken("confirm", 987_654_321, DEFAULT_SERIES, Date.now() + 60_000);
-    const b = await get(`/confirm/${missingReader}`);
+  it("a valid token for a consent that does not exist, or whose series left the catalog, is a 404", async () => {
+    const missing = await signConfirmToken(env.SIGNING_SECRET!, 987_654_321, Date.now() + 60_000);
+    const b = await get(`/confirm/${missing}`);
     expect(b.status).toBe(404);
     expect(await b.text()).toContain("We could not find this subscription.");
+
+    const reader = await signUp(uniqueEmail("gone-series"));
+    const { meta } = await env.DB.prepare(
+      "INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, expires_at) VALUES (?1, 'no-such-series', 'api', 'x', ?2, ?3)",
+    )
+      .bind(reader.subscriber.id, Date.now(), Date.now() + 60_000)
+      .run();
+    const token = await signConfirmToken(env.SIGNING_SECRET!, meta.last_row_id, Date.now() + 60_000);
+    expect((await get(`/confirm/${token}`)).status).toBe(404);
+    expect((await postForm(`/confirm/${token}`, {})).status).toBe(404);
+    expect((await subscriptionsOf(reader.subscriber.id)).map((s) => s.series)).toEqual([DEFAULT_SERIES]);
   });
 
-  it("a confirm token for a series the reader never signed up for does not subscribe them to it", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("other-series"));
-    const token = await signTestToken("confirm", reader.subscriber.id, "fixture-four", Date.now() + 60_000);
-    const res = await get(`/confirm/${token}`);
-    expect(res.status).toBe(404);
-    expect((await subscriptionsOf(reader.subscriber.id)).map((s) => s.series)).toEqual([DEFAULT_SERIES]);
+  it("a link in the old format (reader and series, no consent) confirms nothing", async () => {
+    const signed = await signUp(uniqueEmail("old-format"));
+    const token = await signTestToken("confirm", signed.subscriber.id, DEFAULT_SERIES, Date.now() + 60_000);
+    expect((await get(`/confirm/${token}`)).status).toBe(400);
+    expect((await postForm(`/confirm/${token}`, {})).status).toBe(400);
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+  });
+
+  it("an old link cannot confirm a later signup: only the newest consent of a reader and series is confirmable", async () => {
+    // Pending, two links: the first was replaced by the second.
+    const email = uniqueEmail("replaced");
+    const first = await signUp(email);
+    const second = await signUp(email);
+    const replaced = await confirmVia(first.confirmLink);
+    expect(replaced.status).toBe(400);
+    expect(await replaced.text()).toContain("already used or replaced by a newer one");
+    expect((await findSubscriber(email))!.status).toBe("pending");
+    expect((await confirmVia(second.confirmLink)).status).toBe(200);
+    expect((await findSubscriber(email))!.status).toBe("active");
+
+    // Confirmed, unsubscribed, then someone signs the address up again: the old link confirms nothing.
+    const token = await signTestToken("unsubscribe", first.subscriber.id);
+    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    expect((await subscribeForm({ email })).status).toBe(200);
+    for (const old of [first.confirmLink, second.confirmLink]) {
+      expect((await confirmVia(old)).status).toBe(400);
+      expect((await findSubscriber(email))!.status).toBe("unsubscribed");
+    }
+    // The new link does.
+    const newest = (await outboxFor(email)).at(-1)!;
+    expect((await confirmVia(confirmLinkOf(newest))).status).toBe(200);
+    expect((await findSubscriber(email))!.status).toBe("active");
+  });
+
+  it("a confirm that read 'pending' before an unsubscribe never re-activates the reader after it", async () => {
+    const signed = await signUp(uniqueEmail("race-confirm"));
+    const [consent] = await consentsOf(signed.subscriber.id);
+    // The unsubscribe lands between the confirm's reads and its writes (wrapped D1: no hook in the Worker).
+    const racing = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "admin");
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const result = await confirmConsent(getDb(racing), consent!.id);
+    expect(result.kind).toBe("used");
+    expect(await findSubscriber(signed.email)).toMatchObject({ status: "unsubscribed", confirmed_at: null });
+    expect((await subscriptionsOf(signed.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect((await consentsOf(signed.subscriber.id))[0]!.confirmed_at).toBeNull();
+    expect(await eventsOf(signed.subscriber.id)).toEqual(["unsubscribed"]);
+  });
+
+  it("an unsubscribe that read 'unsubscribed' before a confirm re-activated the reader still wins after it", async () => {
+    // Unsubscribed, then asked to come back: a confirm link (consent B) is waiting.
+    const reader = await signUpAndConfirm(uniqueEmail("race-unsub-read"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(200);
+    const consentB = (await consentsOf(reader.subscriber.id)).at(-1)!;
+    // An unsubscribe click reads "unsubscribed"; the confirm of B commits right after that read (wrapped D1).
+    let confirmed = false;
+    const afterFirstRead = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "prepare") {
+          return (query: string) => {
+            const statement = target.prepare(query);
+            return new Proxy(statement, {
+              get(stmt, k) {
+                if (k === "bind") return (...args: unknown[]) => wrap(stmt.bind(...args));
+                return Reflect.get(stmt, k);
+              },
+            });
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    function wrap(stmt: D1PreparedStatement): D1PreparedStatement {
+      return new Proxy(stmt, {
+        get(target, k) {
+          const value = Reflect.get(target, k);
+          if (typeof value !== "function") return value;
+          if (k !== "raw" && k !== "all" && k !== "first") return value.bind(target);
+          return async (...args: unknown[]) => {
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            if (!confirmed) {
+              confirmed = true;
+              expect((await confirmConsent(getDb(env.DB), consentB.id)).kind).toBe("confirmed_now");
+            }
+            return result;
+          };
+        },
+      });
+    }
+    expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe("already_unsubscribed");
+    expect(confirmed).toBe(true);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed", "confirmed", "unsubscribed"]);
+  });
+
+  it("an unsubscribe that lands after a confirm wins: the reader ends unsubscribed", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("race-unsub"));
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    // The confirm link pressed again afterwards (a second tab) changes nothing.
+    expect((await confirmVia(reader.confirmLink)).status).toBe(400);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+    expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
   });
 
   it("an over-long token is refused without work", async () => {
@@ -306,7 +460,7 @@ describe("unsubscribe", () => {
 
     const link = confirmation.html.match(/href="(https:\/\/news\.example\.com\/confirm\/[^"]+)"/)![1]!;
     expect(link).not.toBe(reader.confirmLink);
-    const confirm = await get(link);
+    const confirm = await confirmVia(link);
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain("Thank you for confirming.");
     expect((await findSubscriber(reader.email))!.status).toBe("active");

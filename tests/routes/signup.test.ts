@@ -1,9 +1,11 @@
 import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   type ApiError,
   BASE,
   confirmLinkOf,
+  confirmVia,
   consentsOf,
   countRows,
   DEFAULT_SERIES,
@@ -14,6 +16,7 @@ import {
   outboxFor,
   postForm,
   sentLinkTo,
+  settled,
   signUpAndConfirm,
   signTestToken,
   subscribeForm,
@@ -118,10 +121,13 @@ describe("POST /subscribe", () => {
     expect(mail!.subject).toBe("Confirm your subscription to Origins of Lead Change");
     expect(mail!.html).toMatch(new RegExp(`href="${BASE}/confirm/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"`));
     expect(mail!.text).toMatch(new RegExp(`${BASE}/confirm/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+`));
-    expect(mail!.html).toContain("Hi Ada,");
+    // The address is not proven yet: the name typed with it stays out of the email, and off the reader.
+    expect(mail!.html).toContain("Hi there,");
+    expect(mail!.html).not.toContain("Ada");
+    expect(mail!.text).not.toContain("Ada");
 
     const reader = await findSubscriber(email);
-    expect(reader).toMatchObject({ email, name: "Ada", status: "pending" });
+    expect(reader).toMatchObject({ email, name: null, status: "pending" });
     const subscriptions = await subscriptionsOf(reader!.id);
     expect(subscriptions).toMatchObject([{ series: DEFAULT_SERIES, status: "pending", next_part: 1, due_at: null }]);
   });
@@ -171,7 +177,7 @@ describe("POST /subscribe", () => {
     const asPending = await answer();
     const links = await outboxFor(email);
     expect(links).toHaveLength(2);
-    expect((await get(confirmLinkOf(links[1]!))).status).toBe(200);
+    expect((await confirmVia(confirmLinkOf(links[1]!))).status).toBe(200);
     expect((await findSubscriber(email))!.status).toBe("active");
     const asActive = await answer();
     expect(asNew.status).toBe(200);
@@ -369,7 +375,11 @@ describe("POST /subscribe", () => {
     });
 
     it("rejects a name with bidi overrides or zero-width characters", async () => {
-      const invisible = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202c", "\u202e", "\u2066", "\u2069", "\ufeff"];
+      const invisible = [
+        ...["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202c", "\u202e", "\u2066", "\u2069", "\ufeff"],
+        // Separators other than the space, soft hyphen, word joiner, Arabic letter mark, tag and private-use characters.
+        ...["\u2028", "\u2029", "\u00a0", "\u200a", "\u202f", "\u3000", "\u00ad", "\u2060", "\u061c", "\u{e0041}", "\u{e007f}", "\ue000", "\u{f0000}"],
+      ];
       for (const char of invisible) {
         const label = `U+${char.codePointAt(0)!.toString(16).toUpperCase()}`;
         const email = uniqueEmail("invisible");
@@ -383,8 +393,40 @@ describe("POST /subscribe", () => {
         expect(await outboxFor(email), label).toHaveLength(0);
       }
       // Visible non-ASCII is fine: the neighbours of the refused ranges, accents and emoji.
-      for (const name of ["Zoë 😀", "Ann\u200aSmith", "Ann\u2010Marie", "Ann\u202fSmith", "Ann\u2070"]) {
+      for (const name of ["Zoë 😀", "Ann\u2010Marie", "Ann\u2070", "Jean-Luc O'Brien", "J. R. R. Tolkien", "李小龍", "محمد"]) {
         expect((await subscribeJson({ email: uniqueEmail("visible"), name })).status, name).toBe(200);
+      }
+    });
+
+    it("rejects a name with a C1 control character (U+0085, NEL) like any control character", async () => {
+      const res = await subscribeJson({ email: uniqueEmail("nel"), name: "Ann\u0085Smith" });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as ApiError).error.message).toBe("Your name cannot contain line breaks or control characters.");
+    });
+
+    it("rejects a name that carries a link: a scheme, www., a domain, an address", async () => {
+      const links = [
+        "Your account is locked, verify at https://evil.example/login",
+        "http://evil.example",
+        "hxxp://evil.example",
+        "javascript:alert(1)",
+        "mailto:ann",
+        "www.evil",
+        "Ann evil.example",
+        "Ann evil.co",
+        "visit evil。com",
+        "ann@evil",
+      ];
+      for (const name of links) {
+        const email = uniqueEmail("linkname");
+        const json = await subscribeJson({ email, name });
+        expect(json.status, name).toBe(400);
+        expect(((await json.json()) as ApiError).error.message, name).toBe("Your name cannot contain a web address or link.");
+        const form = await subscribeForm({ email, name });
+        expect(form.status, name).toBe(400);
+        expect(await form.text(), name).toContain("Your name cannot contain a web address or link.");
+        expect(await findSubscriber(email), name).toBeNull();
+        expect(await outboxFor(email), name).toHaveLength(0);
       }
     });
 
@@ -452,8 +494,10 @@ describe("POST /subscribe", () => {
       form.set("email", email);
       form.set("name", "Multi");
       const res = await postMultipart(form);
+      await settled();
       expect(res.status).toBe(200);
-      expect((await findSubscriber(email))!.name).toBe("Multi");
+      expect((await findSubscriber(email))!.status).toBe("pending");
+      expect(await pendingNamesOf(email)).toEqual(["Multi"]);
     });
 
     it("a body over 16 KB is a 413, form or JSON", async () => {
@@ -524,15 +568,27 @@ describe("POST /subscribe", () => {
     expect(await outboxFor(second)).toHaveLength(2);
   });
 
-  it("a pending reader may correct their name by signing up again; an active reader keeps theirs", async () => {
+  it("a name waits on its consent until confirmed: the newest signup's name wins; an active reader keeps theirs", async () => {
     const pending = uniqueEmail("rename");
     await subscribeForm({ email: pending, name: "Anne" });
     await subscribeForm({ email: pending, name: "Ann" });
+    expect((await findSubscriber(pending))!.name).toBeNull();
+    expect(await pendingNamesOf(pending)).toEqual(["Anne", "Ann"]);
+    const mails = await outboxFor(pending);
+    expect((await confirmVia(confirmLinkOf(mails[1]!))).status).toBe(200);
     expect((await findSubscriber(pending))!.name).toBe("Ann");
 
     const active = await signUpAndConfirm(uniqueEmail("rename-active"), { name: "Bea" });
     await subscribeForm({ email: active.email, name: "Mallory" });
     expect((await findSubscriber(active.email))!.name).toBe("Bea");
+  });
+
+  it("an unconfirmed signup never overwrites what an unsubscribed reader had", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("keep-unsub"), { name: "Bea", timezone: "Europe/Paris" });
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    expect((await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
+    expect((await subscribeForm({ email: reader.email, name: "Mallory", timezone: "Asia/Tokyo" })).status).toBe(200);
+    expect(await findSubscriber(reader.email)).toMatchObject({ name: "Bea", timezone: "Europe/Paris", status: "unsubscribed" });
   });
 
   it("a reader can add a second series; each gets its own subscription", async () => {
@@ -548,7 +604,7 @@ describe("POST /subscribe", () => {
 
   it("stores a valid timezone from the form and ignores an invalid one", async () => {
     const paris = uniqueEmail("tz-ok");
-    await subscribeForm({ email: paris, timezone: "Europe/Paris" });
+    await signUpAndConfirm(paris, { timezone: "Europe/Paris" });
     expect((await findSubscriber(paris))!.timezone).toBe("Europe/Paris");
     const bogus = uniqueEmail("tz-bad");
     expect((await subscribeForm({ email: bogus, timezone: "Mars/Olympus_Mons" })).status).toBe(200);
@@ -582,7 +638,7 @@ describe("POST /subscribe", () => {
 
     const mails = await outboxFor(reader.email);
     expect(mails).toHaveLength(2);
-    const confirm = await get(mails[1]!.html.match(/href="(https:\/\/news\.example\.com\/confirm\/[^"]+)"/)![1]!);
+    const confirm = await confirmVia(mails[1]!.html.match(/href="(https:\/\/news\.example\.com\/confirm\/[^"]+)"/)![1]!);
     expect(confirm.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     expect((await subscriptionsOf(id))[0]!.status).toBe("active");
@@ -637,6 +693,16 @@ describe("POST /subscribe", () => {
     expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
   });
 });
+
+/** The names waiting on an address's consents (applied when the reader confirms), oldest first. */
+async function pendingNamesOf(address: string): Promise<(string | null)[]> {
+  const { results } = await env.DB.prepare(
+    "SELECT c.pending_name FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email_key = lower(?1) ORDER BY c.id",
+  )
+    .bind(address)
+    .all<{ pending_name: string | null }>();
+  return results.map((row) => row.pending_name);
+}
 
 /** A browser's multipart/form-data post (the boundary comes from the FormData body). */
 async function postMultipart(form: FormData): Promise<Response> {

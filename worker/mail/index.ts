@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import { ConfigError, type Config } from "../config";
 import type { Env } from "../env";
 import type { Mailer } from "./mailer";
 import { createOutboxMailer } from "./outbox-mailer";
@@ -6,9 +6,10 @@ import { createResendMailer } from "./resend-mailer";
 
 export type { BatchResult, Mailer, OutgoingEmail } from "./mailer";
 
-/** Resend when RESEND_API_KEY is set; the local outbox otherwise (npm start, tests without a mock). */
+/** Resend when RESEND_API_KEY is set; the local outbox only when LOCAL_OUTBOX=1 (npm start, tests). */
 export function createMailer(env: Env, config: Config): Mailer {
-  return config.resendApiKey
-    ? createResendMailer(config.resendApiKey, config.resendBaseUrl)
-    : createOutboxMailer(env.DB);
+  if (config.resendApiKey) return createResendMailer(config.resendApiKey, config.resendBaseUrl);
+  // readConfig already refuses this combination; kept so no path can ever "send" into a deployed outbox.
+  if (!config.localOutbox) throw new ConfigError(["RESEND_API_KEY is not set and LOCAL_OUTBOX is not 1"]);
+  return createOutboxMailer(env.DB);
 }

@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
@@ -10,6 +9,8 @@ import { readConfig } from "../config";
 import { findPart, findSeries } from "../content/catalog";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { AppError } from "../errors";
+import { clientKey } from "../lib/client-key";
+import { limitBody, readBody } from "../lib/read-body";
 import { ResponsePage, ResponseThanksPage } from "../pages/response-page";
 import { findResponse, MAX_RESPONSE_LENGTH, saveResponse } from "../responses/responses";
 
@@ -81,24 +82,15 @@ const responseSchema = z
 
 actionRoutes.post(
   "/respond/:token",
-  bodyLimit({
-    maxSize: 32 * 1024,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", "That response is too large.");
-    },
-  }),
+  limitBody(32 * 1024),
   csrf(),
   async (c) => {
     if (c.env.SIGNUP_LIMITER) {
-      const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `respond:${c.req.header("cf-connecting-ip") ?? "unknown"}` });
+      const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `respond:${clientKey(c.req.header("cf-connecting-ip"))}` });
       if (!success) throw new AppError("RATE_LIMITED", "Too many responses from your network. Please try again in a minute.");
     }
     const { delivery, series, part, token } = await respondContext(c);
-    const type = c.req.header("content-type") ?? "";
-    if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data")) {
-      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the form as application/x-www-form-urlencoded.");
-    }
-    const form = await c.req.parseBody();
+    const form = (await readBody(c)) as Record<string, string>;
     const parsed = responseSchema.safeParse(form.response);
     if (!parsed.success) {
       const typed = typeof form.response === "string" ? form.response.slice(0, MAX_RESPONSE_LENGTH * 2) : "";

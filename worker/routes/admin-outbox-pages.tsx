@@ -3,12 +3,11 @@ import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
 import { getDb } from "../db";
 import { AppError } from "../errors";
-import { timingSafeEqualStrings } from "../lib/crypto";
 import { findOutboxMessage, listOutbox } from "../mail/list-outbox";
 import { OutboxListPage, OutboxMessagePage } from "../pages/outbox-pages";
+import { checkAdminToken } from "./admin-auth";
 
 /**
  * The outbox in a browser, for `npm start`: HTTP Basic auth (any user name, ADMIN_TOKEN as the password), so
@@ -20,10 +19,7 @@ adminOutboxPages.use(
   "*",
   basicAuth({
     realm: "nextpart admin (password: ADMIN_TOKEN)",
-    verifyUser: async (_user, password, c) => {
-      const expected = readConfig(c.env as AppEnv["Bindings"]).adminToken;
-      return expected !== undefined && (await timingSafeEqualStrings(password, expected));
-    },
+    verifyUser: (_user, password, c) => checkAdminToken(c, password),
   }),
 );
 

@@ -6,17 +6,16 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { subscriberStatuses, subscribers } from "../../db/schema";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
 import { createDeliveryContext, cycleOptions } from "../delivery";
 import { runDeliveryCycle } from "../delivery/cycle";
 import { listSetAsideBatches, setAsideStatuses } from "../delivery/list-batches";
 import { AppError, type ErrorCode } from "../errors";
-import { timingSafeEqualStrings } from "../lib/crypto";
 import { emailAddressSchema, emailKey } from "../subscribers/email-address";
 import { listSubscribers } from "../subscribers/list-subscribers";
 import { listOutbox } from "../mail/list-outbox";
+import { checkAdminToken } from "./admin-auth";
 import { D1Meter } from "../delivery/d1-meter";
 import { listResponses } from "../responses/responses";
 import { pauseSeries, resumeSeries } from "../series/pause-series";
@@ -42,10 +41,7 @@ export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use(
   "/api/*",
   bearerAuth({
-    verifyToken: async (token, c) => {
-      const expected = readConfig(c.env as AppEnv["Bindings"]).adminToken;
-      return expected !== undefined && (await timingSafeEqualStrings(token, expected));
-    },
+    verifyToken: (token, c) => checkAdminToken(c, token),
     // Hono answers these itself: give them our one error shape, request id included.
     noAuthenticationHeader: { message: authError("UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN>.") },
     invalidAuthenticationHeader: {

@@ -13,6 +13,7 @@ const codeForStatus: Record<number, ErrorCode> = {
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
   429: "RATE_LIMITED",
+  503: "NOT_CONFIGURED",
 };
 
 /** One error shape: `{ error: { code, message, requestId } }` for API clients, a friendly page for browsers. */
@@ -56,6 +57,8 @@ function pageTitle(code: ErrorCode): string {
       return "Too many requests";
     case "INTERNAL":
       return "Something went wrong";
+    case "NOT_CONFIGURED":
+      return "Not available yet";
     default:
       return "We could not do that";
   }

@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
@@ -8,26 +7,35 @@ import { findSeries } from "../content/catalog";
 import type { CompiledSeries } from "../content/types";
 import { getDb } from "../db";
 import { AppError } from "../errors";
+import { clientKey } from "../lib/client-key";
+import { limitBody, readBody } from "../lib/read-body";
 import { isValidTimezone } from "../lib/timezone";
 import { wantsJson } from "../lib/respond";
 import { createMailer } from "../mail";
+import { ConfirmPage } from "../pages/confirm-page";
 import { MessagePage } from "../pages/message-page";
 import { SignupPage } from "../pages/signup-page";
-import { confirmSubscription } from "../subscribers/confirm";
+import { confirmConsent, consentState, type ConfirmResult, type ConsentState } from "../subscribers/confirm";
 import { emailAddressSchema } from "../subscribers/email-address";
 import { REFERRAL_PARAM } from "../subscribers/referral";
 import { subscribe } from "../subscribers/subscribe";
 import { verifyTurnstile } from "../subscribers/turnstile";
-import { verifyToken } from "../tokens";
+import { verifyConfirmToken } from "../tokens";
+
+/** A scheme, "www.", or a dot between letters (evil.example, also with the ideographic and full-width dots). */
+const LINK_LIKE = /[a-z][a-z0-9+.-]*:\/\/|\b(?:https?|ftp|mailto|javascript|data|file|tel|sms):|www[.。．｡]|[\p{L}\p{N}-][.。．｡]\p{L}{2,}|@/iu;
 
 const subscribeSchema = z.object({
   email: emailAddressSchema,
   name: z
     .string()
     .max(100, "Please keep your name under 100 characters.")
-    .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), "Your name cannot contain line breaks or control characters.")
-    // Bidi overrides and zero-width characters let a name disguise itself in emails and the admin view.
-    .refine((name) => !/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(name), "Your name contains invisible characters.")
+    .refine((name) => !/\p{Cc}/u.test(name), "Your name cannot contain line breaks or control characters.")
+    // Format, separator (other than the space), private-use and unassigned characters let a name disguise
+    // itself in emails and the admin view (bidi overrides, zero-width and tag characters, U+2028…).
+    .refine((name) => !/[\p{C}\p{Z}]/u.test(name.replaceAll(" ", "")), "Your name contains invisible characters.")
+    // The name greets the reader in every part: it must never be a way to put a link in our emails.
+    .refine((name) => !LINK_LIKE.test(name), "Your name cannot contain a web address or link.")
     .optional(),
   series: z.string().max(100).optional(),
   timezone: z.string().max(64).optional(),
@@ -73,22 +81,17 @@ signupRoutes.get("/s/:series", (c) => {
 
 signupRoutes.post(
   "/subscribe",
-  bodyLimit({
-    maxSize: 16 * 1024,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", "That request is too large.");
-    },
-  }),
+  limitBody(16 * 1024),
   csrf(),
   async (c) => {
     const json = wantsJson(c);
     const ip = c.req.header("cf-connecting-ip");
     if (c.env.SIGNUP_LIMITER) {
-      const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `subscribe:${ip ?? "unknown"}` });
+      const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `subscribe:${clientKey(ip)}` });
       if (!success) throw new AppError("RATE_LIMITED", "Too many signups from your network. Please try again in a minute.");
     }
 
-    const body = await readBody(c);
+    const body = await readBody(c, ["form", "json"]);
     const parsed = subscribeSchema.safeParse(body);
     const series = parsed.success && parsed.data.series ? findSeries(parsed.data.series) : defaultSeries(c);
     if (!parsed.success || !series) {
@@ -110,10 +113,12 @@ signupRoutes.post(
     if (config.turnstileSecret && !(await verifyTurnstile(config.turnstileSecret, input["cf-turnstile-response"], ip))) {
       throw new AppError("FORBIDDEN", "We could not verify that you are human. Please try again.");
     }
+    // Everything that depends on the address (new, pending, active, suppressed, over its daily limit) happens
+    // after the answer: the answer and the work before it are the same for every address.
     if (!input.website) {
       const cfZone = (c.req.raw as { cf?: { timezone?: string } }).cf?.timezone;
       const timezone = [input.timezone, cfZone].find((zone) => zone && isValidTimezone(zone));
-      await subscribe(getDb(c.env.DB), config, createMailer(c.env, config), {
+      const signup = subscribe(getDb(c.env.DB), config, createMailer(c.env, config), {
         email: input.email,
         name: input.name,
         series,
@@ -123,6 +128,7 @@ signupRoutes.post(
         form: json ? "api" : "signup-form",
         ref: input.ref,
       });
+      c.executionCtx.waitUntil(signup.catch((error) => console.error("signup failed", error)));
     }
     if (json) return c.json({ ok: true, message: CHECK_INBOX });
     return c.html(
@@ -141,52 +147,60 @@ signupRoutes.post(
   },
 );
 
-/** Parsed by the request's own content type; the Accept header only chooses the answer's format. */
-async function readBody(c: Context<AppEnv>): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
-  if (type.includes("application/json")) {
-    try {
-      return await c.req.json();
-    } catch {
-      throw new AppError("BAD_REQUEST", "The request body is not valid JSON.");
-    }
-  }
-  if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data")) {
-    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the form as application/x-www-form-urlencoded or JSON.");
-  }
-  const form = await c.req.parseBody();
-  // A repeated field keeps its last value (parseBody without `all`); files arrive as File objects: dropped.
-  return Object.fromEntries(Object.entries(form).filter(([, value]) => typeof value === "string"));
-}
-
-signupRoutes.get("/confirm/:token", async (c) => {
-  const config = readConfig(c.env);
-  const check = await verifyToken(config.signingSecret, c.req.param("token"), "confirm");
-  const series = check.ok ? findSeries(check.claims.series) : undefined;
-  if (!check.ok || !series) {
+/** The consent a confirm link names; a bad or expired link is a clear 400 page. */
+async function consentOf(c: Context<AppEnv>): Promise<number> {
+  const check = await verifyConfirmToken(readConfig(c.env).signingSecret, c.req.param("token") ?? "");
+  if (!check.ok) {
     throw new AppError(
       "INVALID_TOKEN",
-      check.ok || check.reason === "invalid"
+      check.reason === "invalid"
         ? "This confirmation link is not valid. Please copy the whole link from the email, or sign up again."
         : "This confirmation link has expired. Please sign up again to get a new one.",
     );
   }
-  const result = await confirmSubscription(getDb(c.env.DB), check.claims.subscriberId, series);
-  if (result.kind === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
-  if (result.kind === "used") {
-    throw new AppError("INVALID_TOKEN", "This confirmation link was already used. To subscribe again, use the signup form.");
-  }
-  const first = result.firstPartAt;
-  const when = first === null ? "when the next part is published" : first <= Date.now() + 60_000 ? "in a minute or two" : `on ${new Date(first).toUTCString()}`;
-  return c.html(
+  return check.consentId;
+}
+
+function notWaiting(state: ConsentState | ConfirmResult): never {
+  if (state.kind === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
+  throw new AppError(
+    "INVALID_TOKEN",
+    "This confirmation link was already used or replaced by a newer one. Use the newest email we sent, or the signup form.",
+  );
+}
+
+function subscribedPage(series: CompiledSeries, firstPartAt: number | null, fresh: boolean) {
+  const when =
+    firstPartAt === null
+      ? "when the next part is published"
+      : firstPartAt <= Date.now() + 60_000
+        ? "in a minute or two"
+        : `on ${new Date(firstPartAt).toUTCString()}`;
+  return (
     <MessagePage title="You are subscribed" siteName={series.title}>
       <p>
-        {result.kind === "confirmed" ? "Thank you for confirming." : "You had already confirmed."} The next part of “
-        {series.title}” will arrive in your inbox {when}.
+        {fresh ? "Thank you for confirming." : "You had already confirmed."} The next part of “{series.title}” will
+        arrive in your inbox {when}.
       </p>
       <p>
         <a href={`/p/${series.slug}`}>See every part of the series</a>
       </p>
-    </MessagePage>,
+    </MessagePage>
   );
+}
+
+/** Mail scanners follow links: GET (and HEAD) only show the button; the POST it sends confirms. */
+signupRoutes.get("/confirm/:token", async (c) => {
+  const state = await consentState(getDb(c.env.DB), await consentOf(c));
+  if (state.kind === "confirmed") return c.html(subscribedPage(state.series, state.firstPartAt, false));
+  if (state.kind !== "waiting") notWaiting(state);
+  return c.html(<ConfirmPage token={c.req.param("token")} series={state.series} email={state.email} />);
+});
+
+signupRoutes.post("/confirm/:token", limitBody(4 * 1024), csrf(), async (c) => {
+  const result = await confirmConsent(getDb(c.env.DB), await consentOf(c));
+  if (result.kind === "confirmed_now" || result.kind === "confirmed") {
+    return c.html(subscribedPage(result.series, result.firstPartAt, result.kind === "confirmed_now"));
+  }
+  notWaiting(result);
 });

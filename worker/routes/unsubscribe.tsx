@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { csrf } from "hono/csrf";
 import { eq } from "drizzle-orm";
 import { subscribers } from "../../db/schema";
 import type { AppEnv } from "../app-env";
@@ -8,6 +9,7 @@ import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
 import { AppError } from "../errors";
 import { createMailer } from "../mail";
+import { readBody } from "../lib/read-body";
 import { MessagePage } from "../pages/message-page";
 import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
 import { subscribe } from "../subscribers/subscribe";
@@ -63,8 +65,8 @@ async function showUnsubscribe(c: Context<AppEnv>) {
 
 async function doUnsubscribe(c: Context<AppEnv>) {
   const claims = await claimsFrom(c);
-  const contentType = c.req.header("content-type") ?? "";
-  const body = contentType.includes("form") ? await c.req.parseBody() : {};
+  // Only a form can carry the one-click field; any other body is ignored (the page's button flow).
+  const body = /form/i.test(c.req.header("content-type") ?? "") ? ((await readBody(c)) as Record<string, string>) : {};
   const oneClick = body["List-Unsubscribe"] === "One-Click";
   const result = await unsubscribe(getDb(c.env.DB), c.env.DB, claims.subscriberId, oneClick ? "one-click" : "link");
   if (result === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription.");
@@ -78,21 +80,25 @@ unsubscribeRoutes.get("/u/:token", showUnsubscribe);
 unsubscribeRoutes.post("/unsubscribe/:token", smallBody, doUnsubscribe);
 unsubscribeRoutes.post("/u/:token", smallBody, doUnsubscribe);
 
-/** From the "you are unsubscribed" page: starts a new double opt-in (a forwarded email must not resubscribe). */
-unsubscribeRoutes.post("/resubscribe/:token", smallBody, async (c) => {
+/**
+ * From the "you are unsubscribed" page: starts a new double opt-in (a forwarded email must not resubscribe).
+ * A form on our own pages, so it gets the origin check; the daily limit of confirmation emails applies.
+ */
+unsubscribeRoutes.post("/resubscribe/:token", smallBody, csrf(), async (c) => {
   const claims = await claimsFrom(c);
   const db = getDb(c.env.DB);
   const reader = await db.query.subscribers.findFirst({ where: eq(subscribers.id, claims.subscriberId) });
   const series = findSeries(claims.series);
   if (!reader || !series) throw new AppError("NOT_FOUND", "We could not find this subscription.");
   const config = readConfig(c.env);
-  await subscribe(db, config, createMailer(c.env, config), {
+  const signup = subscribe(db, config, createMailer(c.env, config), {
     email: reader.email,
     series,
     form: "resubscribe",
     ip: c.req.header("cf-connecting-ip"),
     userAgent: c.req.header("user-agent")?.slice(0, 512),
   });
+  c.executionCtx.waitUntil(signup.catch((error) => console.error("resubscribe failed", error)));
   return c.html(
     <MessagePage title="Check your inbox" siteName={series.title}>
       <p>We sent you a link to confirm. Once you click it, the series picks up where you left off.</p>

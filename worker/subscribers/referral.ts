@@ -1,5 +1,5 @@
-import { eq, sql } from "drizzle-orm";
-import { deliveries, partStats } from "../../db/schema";
+import { eq } from "drizzle-orm";
+import { deliveries } from "../../db/schema";
 import type { Database } from "../db";
 import { verifyReferralToken } from "../tokens";
 
@@ -24,20 +24,4 @@ export async function referrerOf(
     where: eq(deliveries.id, deliveryId),
   });
   return row && row.series === series ? { referrerId: row.subscriberId, referralPart: row.partNumber } : null;
-}
-
-/**
- * For confirmSubscription's batch: counts a referred reader on the referrer's part, once, at their first
- * confirmation (confirmed_at is never cleared afterwards). Null when there is nothing to count.
- */
-export function countReferral(
-  db: Database,
-  reader: { referrerId: number | null; referralPart: number | null; confirmedAt: number | null },
-  series: string,
-) {
-  if (reader.referrerId === null || reader.referralPart === null || reader.confirmedAt !== null) return null;
-  return db
-    .insert(partStats)
-    .values({ series, partNumber: reader.referralPart, referrals: 1 })
-    .onConflictDoUpdate({ target: [partStats.series, partStats.partNumber], set: { referrals: sql`${partStats.referrals} + 1` } });
 }

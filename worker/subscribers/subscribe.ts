@@ -1,17 +1,21 @@
-import { and, eq } from "drizzle-orm";
-import { consents, subscribers, subscriptions } from "../../db/schema";
+import { and, eq, sql } from "drizzle-orm";
+import { subscribers, subscriptions } from "../../db/schema";
 import type { Config } from "../config";
-import { fillTemplate } from "../content/fill-template";
 import type { CompiledSeries } from "../content/types";
 import type { Database } from "../db";
 import type { Mailer } from "../mail";
 import { keyedHash } from "../lib/crypto";
-import { CONFIRM_TOKEN_TTL_MS, signToken } from "../tokens";
+import { CONFIRM_TOKEN_TTL_MS } from "../tokens";
+import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "./confirmation-email";
 import { emailKey } from "./email-address";
 import { referrerOf } from "./referral";
 
 /** Bump when the consent line on the signup page changes: each consent records the version the reader saw. */
 export const CONSENT_TEXT_VERSION = "2026-11-25";
+
+/** Confirmation emails one address may receive per day, whoever asks (the form cannot be used to mail-bomb). */
+export const CONFIRMATIONS_PER_DAY = 3;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SubscribeInput {
   email: string;
@@ -26,12 +30,14 @@ export interface SubscribeInput {
 }
 
 /** What happened, for logs and tests only: every caller answers the reader the same way (no enumeration). */
-export type SubscribeResult = "confirmation_sent" | "already_subscribed" | "suppressed";
+export type SubscribeResult = "confirmation_sent" | "confirmation_queued" | "already_subscribed" | "suppressed" | "throttled";
 
 /**
- * Double opt-in: records the consent, creates (or reuses) the reader and their subscription to the series as
- * pending, and mails a confirmation link. A reader who unsubscribed must confirm again. Readers whose address
- * bounced or complained get no mail (only a later confirm click from them could reactivate).
+ * Double opt-in: creates (or reuses) the reader and their subscription to the series as pending, records the
+ * consent with what the signup asked for (name, timezone: applied only on confirmation, so an unproven signup
+ * never changes a reader), and mails a link bound to that consent. Readers whose address bounced or complained
+ * get no mail; an address that already had CONFIRMATIONS_PER_DAY links today gets none either. Runs after the
+ * answer (waitUntil): a failed send stays queued on the consent and the cron retries it.
  */
 export async function subscribe(
   db: Database,
@@ -41,72 +47,50 @@ export async function subscribe(
   now = Date.now(),
 ): Promise<SubscribeResult> {
   const key = emailKey(input.email);
-  const name = input.name?.trim() || null;
-  let subscriber = await db.query.subscribers.findFirst({ where: eq(subscribers.emailKey, key) });
-  if (!subscriber) {
-    const referral = await referrerOf(db, config.signingSecret, input.ref, input.series.slug);
-    [subscriber] = await db
-      .insert(subscribers)
-      .values({ email: input.email, emailKey: key, name, status: "pending", timezone: input.timezone ?? null, createdAt: now, updatedAt: now, ...referral })
-      .onConflictDoUpdate({ target: subscribers.emailKey, set: { updatedAt: now } })
-      .returning();
-  }
-  const reader = subscriber!;
+  // Attributed to a NEW reader only: for an address we know, the insert does nothing.
+  const referral = await referrerOf(db, config.signingSecret, input.ref, input.series.slug);
+  await db
+    .insert(subscribers)
+    .values({ email: input.email, emailKey: key, status: "pending", createdAt: now, updatedAt: now, ...referral })
+    .onConflictDoNothing({ target: subscribers.emailKey });
+  const reader = (await db.query.subscribers.findFirst({ where: eq(subscribers.emailKey, key) }))!;
   if (reader.status === "bounced" || reader.status === "complained") return "suppressed";
 
   const subscription = await db.query.subscriptions.findFirst({
     where: and(eq(subscriptions.subscriberId, reader.id), eq(subscriptions.series, input.series.slug)),
   });
   if (reader.status === "active" && subscription?.status === "active") return "already_subscribed";
+  if (!subscription) {
+    await db
+      .insert(subscriptions)
+      .values({ subscriberId: reader.id, series: input.series.slug, status: "pending", createdAt: now, updatedAt: now })
+      .onConflictDoNothing();
+  }
 
   const [ipHash, userAgentHash] = await Promise.all([
     input.ip ? keyedHash(config.signingSecret, input.ip) : null,
     input.userAgent ? keyedHash(config.signingSecret, input.userAgent) : null,
   ]);
-  await db.batch([
-    db.insert(consents).values({
-      subscriberId: reader.id,
-      series: input.series.slug,
-      form: input.form,
-      consentTextVersion: CONSENT_TEXT_VERSION,
-      ipHash,
-      userAgentHash,
-      createdAt: now,
-    }),
-    db
-      .insert(subscriptions)
-      .values({ subscriberId: reader.id, series: input.series.slug, status: "pending", createdAt: now, updatedAt: now })
-      .onConflictDoNothing(),
-    // A pending reader may correct their name or timezone by signing up again; an active one keeps theirs.
-    db
-      .update(subscribers)
-      .set(reader.status === "active" ? { updatedAt: now } : { name: name ?? reader.name, timezone: input.timezone ?? reader.timezone, updatedAt: now })
-      .where(eq(subscribers.id, reader.id)),
-  ]);
+  const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
+  // Counted and inserted in one statement, so concurrent signups cannot both slip under the daily limit.
+  // The inline send below owns the row for a while (email_next_at) before the cron may retry it.
+  const inserted = await db.all<{ id: number }>(sql`
+    INSERT INTO consents (subscriber_id, series, form, consent_text_version, ip_hash, user_agent_hash, created_at,
+      expires_at, pending_name, pending_timezone, email_status, email_attempts, email_next_at)
+    SELECT ${reader.id}, ${input.series.slug}, ${input.form}, ${CONSENT_TEXT_VERSION}, ${ipHash}, ${userAgentHash}, ${now},
+      ${expiresAt}, ${input.name?.trim() || null}, ${input.timezone ?? null}, 'queued', 0, ${now + INLINE_SEND_LEASE_MS}
+    WHERE (SELECT count(*) FROM consents WHERE subscriber_id = ${reader.id} AND created_at > ${now - DAY_MS}
+      AND email_status IS NOT NULL) < ${CONFIRMATIONS_PER_DAY}
+    RETURNING id`);
+  const consentId = inserted[0]?.id;
+  if (consentId === undefined) return "throttled";
 
-  await sendConfirmation(config, mailer, reader.id, input.email, name ?? reader.name, input.series, now);
-  return "confirmation_sent";
-}
-
-async function sendConfirmation(
-  config: Config,
-  mailer: Mailer,
-  subscriberId: number,
-  email: string,
-  name: string | null,
-  series: CompiledSeries,
-  now: number,
-) {
-  const token = await signToken(config.signingSecret, { purpose: "confirm", subscriberId, series: series.slug }, now + CONFIRM_TOKEN_TTL_MS);
-  const filled = fillTemplate(series.confirmation, {
-    name: name?.trim() || "there",
-    base_url: config.publicUrl,
-    confirm_url: `${config.publicUrl}/confirm/${token}`,
-    postal_address: config.postalAddress,
-  });
-  const result = await mailer.sendBatch(
-    [{ from: config.mailFrom, to: email, subject: filled.subject, html: filled.html, text: filled.text, headers: {} }],
-    `confirm/${subscriberId}/${series.slug}/${now}`,
+  const sent = await sendConfirmationEmail(
+    db,
+    config,
+    mailer,
+    { id: consentId, series: input.series.slug, expiresAt, attempts: 0, email: reader.email },
+    now,
   );
-  if (result.kind !== "sent") console.error("confirmation email not sent", subscriberId, result);
+  return sent ? "confirmation_sent" : "confirmation_queued";
 }

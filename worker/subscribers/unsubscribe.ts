@@ -25,8 +25,10 @@ export const unsubscribeSql = {
       batch_id = CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_id = subscriptions.batch_id
         AND d.subscription_id = subscriptions.id AND d.status = 'claimed') THEN batch_id END
     WHERE subscriber_id = ?1`,
+  /** Runs before markSubscriber: one event per change of status, however often the link is pressed. */
+  recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at)
+    SELECT ?1, 'unsubscribed', ?3, ?2 WHERE (SELECT status FROM subscribers WHERE id = ?1) != 'unsubscribed'`,
   markSubscriber: `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2, updated_at = ?2 WHERE id = ?1`,
-  recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) VALUES (?1, 'unsubscribed', ?3, ?2)`,
 } as const;
 
 /** An unsubscribe within this long of a part's arrival is put down to that part in the stats. */
@@ -48,13 +50,14 @@ export async function unsubscribe(
 ): Promise<UnsubscribeResult> {
   const reader = await db.query.subscribers.findFirst({ where: eq(subscribers.id, subscriberId) });
   if (!reader) return "not_found";
-  if (reader.status === "unsubscribed") return "already_unsubscribed";
+  // Written even when the read said "unsubscribed": a confirm may have re-activated the reader since that read,
+  // and this later click must win (it also voids consents asked for before it: see confirm.ts).
   await d1.batch([
     d1.prepare(unsubscribeSql.cancelQueued).bind(subscriberId),
     d1.prepare(unsubscribeSql.countUnsubscribes).bind(subscriberId, now, now - UNSUBSCRIBE_ATTRIBUTION_MS),
     d1.prepare(unsubscribeSql.stopSubscriptions).bind(subscriberId, now),
-    d1.prepare(unsubscribeSql.markSubscriber).bind(subscriberId, now),
     d1.prepare(unsubscribeSql.recordEvent).bind(subscriberId, now, JSON.stringify({ source })),
+    d1.prepare(unsubscribeSql.markSubscriber).bind(subscriberId, now),
   ]);
-  return "unsubscribed";
+  return reader.status === "unsubscribed" ? "already_unsubscribed" : "unsubscribed";
 }

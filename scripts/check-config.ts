@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { checkProductionConfig } from "./production-config";
+
+/**
+ * `npm run check` (last step): is wrangler.toml ready to deploy? Secrets are checked too when given as
+ * environment variables (e.g. in CI); otherwise they are listed as what to set with `wrangler secret put`.
+ */
+const root = path.resolve(import.meta.dirname, "..");
+const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8");
+const secrets = Object.fromEntries(
+  (["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const)
+    .filter((name) => process.env[name] !== undefined)
+    .map((name) => [name, process.env[name]!]),
+);
+const { problems, unchecked } = checkProductionConfig(toml, secrets);
+if (problems.length === 0) console.log("wrangler.toml: ready for production.");
+else console.log(`wrangler.toml is not ready for production:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+if (unchecked.length > 0) {
+  console.log(`Secrets to set in Cloudflare (not checked here): ${unchecked.map((name) => `wrangler secret put ${name}`).join(", ")}`);
+  console.log("  SIGNING_SECRET: 16+ random characters (32 is better); ADMIN_TOKEN: 32+ characters; RESEND_API_KEY and");
+  console.log("  RESEND_WEBHOOK_SECRET (whsec_…): from resend.com (without the latter, bounces and complaints are not heard).");
+}
+process.exit(problems.length === 0 ? 0 : 1);

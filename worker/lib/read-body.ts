@@ -1,0 +1,114 @@
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { AppError } from "../errors";
+
+/** The most any route reads; each route sets its own, smaller limit. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+const tooLarge = () => {
+  throw new AppError("PAYLOAD_TOO_LARGE", "That request is too large.");
+};
+
+/** A body limit answering our one error shape (413). */
+export const limitBody = (maxSize: number) => bodyLimit({ maxSize, onError: tooLarge });
+
+const globalLimit = limitBody(MAX_BODY_BYTES);
+
+/** Media type and parameters of the request's Content-Type, lower-cased names. */
+function contentType(c: Context): { type: string; params: Map<string, string> } {
+  const [type = "", ...rest] = (c.req.header("content-type") ?? "").split(";");
+  const params = new Map<string, string>();
+  for (const part of rest) {
+    const eq = part.indexOf("=");
+    if (eq > 0) params.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1"));
+  }
+  return { type: type.trim().toLowerCase(), params };
+}
+
+/**
+ * Every route, before its handler: bodies over the global limit, multipart without a boundary and text in a
+ * charset other than UTF-8 are refused with a 4xx here, so no parser further down can fail with a 500.
+ */
+export const rejectMalformedBodies = createMiddleware(async (c, next) => {
+  if (!c.req.raw.body) return next();
+  const { type, params } = contentType(c);
+  if (type === "multipart/form-data" && !params.get("boundary")) {
+    throw new AppError("BAD_REQUEST", "A multipart/form-data body needs a boundary parameter.");
+  }
+  const charset = params.get("charset")?.toLowerCase();
+  if (charset && charset !== "utf-8" && charset !== "utf8") {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as UTF-8.");
+  }
+  return globalLimit(c, next);
+});
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** The body as text, refusing bytes that are not UTF-8 (instead of turning them into U+FFFD). */
+export async function readUtf8(c: Context): Promise<string> {
+  const bytes = await c.req.arrayBuffer();
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new AppError("BAD_REQUEST", "The request body is not valid UTF-8.");
+  }
+}
+
+/** key=value&… with the same rules as a browser's form, but a malformed %-escape or UTF-8 is a 400. */
+function parseUrlEncoded(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const pair of text.split("&")) {
+    if (!pair) continue;
+    const eq = pair.indexOf("=");
+    const [rawKey, rawValue] = eq < 0 ? [pair, ""] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    try {
+      // A repeated field keeps its last value, as the form parser did.
+      fields[decodeURIComponent(rawKey.replace(/\+/g, " "))] = decodeURIComponent(rawValue.replace(/\+/g, " "));
+    } catch {
+      throw new AppError("BAD_REQUEST", "The form body is not valid (bad %-escape or UTF-8).");
+    }
+  }
+  return fields;
+}
+
+export type BodyKind = "json" | "form";
+
+/**
+ * A form (urlencoded or multipart; string fields only, files dropped) or, when allowed, JSON. Anything
+ * else is a 415; a body that does not parse is a 400.
+ */
+export async function readBody(c: Context, accept: readonly BodyKind[] = ["form"]): Promise<unknown> {
+  const { type } = contentType(c);
+  if (type === "application/json" && accept.includes("json")) {
+    const text = await readUtf8(c);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new AppError("BAD_REQUEST", "The request body is not valid JSON.");
+    }
+  }
+  if (accept.includes("form")) {
+    if (type === "application/x-www-form-urlencoded") return parseUrlEncoded(await readUtf8(c));
+    if (type === "multipart/form-data") {
+      let form: FormData;
+      try {
+        form = await c.req.formData();
+      } catch {
+        throw new AppError("BAD_REQUEST", "The multipart body could not be read.");
+      }
+      const fields: Record<string, string> = {};
+      for (const [key, value] of form) {
+        if (typeof value !== "string") continue;
+        // The multipart parser turns bytes that are not UTF-8 into U+FFFD: refuse rather than store them.
+        if (value.includes("\ufffd") || key.includes("\ufffd")) throw new AppError("BAD_REQUEST", "The request body is not valid UTF-8.");
+        fields[key] = value;
+      }
+      return fields;
+    }
+  }
+  throw new AppError(
+    "UNSUPPORTED_MEDIA_TYPE",
+    accept.includes("json") ? "Send the form as application/x-www-form-urlencoded or JSON." : "Send the form as application/x-www-form-urlencoded.",
+  );
+}
