@@ -1,4 +1,3 @@
-import { bumpPartStatWhere } from "../stats/part-stats";
 import type { ReaderDelivery } from "./reader-delivery";
 
 /** Link checkers of mail gateways and common HTTP libraries: they follow every link, people do not. */
@@ -21,10 +20,37 @@ export function scannerReason(input: { method: string; userAgent: string | undef
   return null;
 }
 
-/** Whether the delivery (parameter `?p`) has a human click, or a scanner click, on record. */
-const human = (p: number) => `EXISTS (SELECT 1 FROM clicks WHERE delivery_id = ?${p} AND scanner_reason IS NULL)`;
-const scanner = (p: number) => `EXISTS (SELECT 1 FROM clicks WHERE delivery_id = ?${p} AND scanner_reason IS NOT NULL)`;
-const counted = (p: number, column: string) => `EXISTS (SELECT 1 FROM deliveries WHERE id = ?${p} AND ${column} IS NOT NULL)`;
+/** Whether delivery ?1 has a human click, or a scanner click, on record. */
+const HUMAN = "EXISTS (SELECT 1 FROM clicks WHERE delivery_id = ?1 AND scanner_reason IS NULL)";
+const SCANNER = "EXISTS (SELECT 1 FROM clicks WHERE delivery_id = ?1 AND scanner_reason IS NOT NULL)";
+
+/** A click's transaction, in this order; ?1 is always the delivery id. */
+export const clickSql = {
+  /** ?2 reader, ?3 series, ?4 part, ?5 link, ?6 scanner reason, ?7 now. */
+  insert: `INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, link, scanner_reason, created_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+  /** ?2 start of the burst window: two links or more in it flag every click of it. */
+  flagBurst: `UPDATE clicks SET scanner_reason = 'burst'
+    WHERE delivery_id = ?1 AND created_at > ?2 AND scanner_reason IS NULL
+      AND (SELECT count(DISTINCT link) FROM clicks WHERE delivery_id = ?1 AND created_at > ?2) > 1`,
+  /**
+   * The part's counters follow the delivery's marks, read before markDelivery changes them: +1 human when its
+   * first human click arrives, -1 when a burst took its only one back, +1 scanner on its first flagged click.
+   */
+  countPart: `INSERT INTO part_stats (series, part_number, human_clicks, scanner_clicks)
+    SELECT series, part_number, human, scanner FROM (
+      SELECT series, part_number, (${HUMAN}) - (human_clicked_at IS NOT NULL) AS human,
+        (scanner_clicked_at IS NULL AND ${SCANNER}) AS scanner
+      FROM deliveries WHERE id = ?1)
+    WHERE human <> 0 OR scanner <> 0
+    ON CONFLICT (series, part_number) DO UPDATE SET human_clicks = human_clicks + excluded.human_clicks,
+      scanner_clicks = scanner_clicks + excluded.scanner_clicks`,
+  /** ?2 now. The guards: human_clicked_at is set exactly while a human click is on record. */
+  markDelivery: `UPDATE deliveries SET
+      human_clicked_at = CASE WHEN ${HUMAN} THEN coalesce(human_clicked_at, ?2) END,
+      scanner_clicked_at = CASE WHEN ${SCANNER} THEN coalesce(scanner_clicked_at, ?2) END
+    WHERE id = ?1 AND ((human_clicked_at IS NULL) = ${HUMAN} OR (scanner_clicked_at IS NULL AND ${SCANNER}))`,
+} as const;
 
 /**
  * Keeps the click and, in the same transaction, keeps the funnel true: a delivery counts once as a human click
@@ -36,29 +62,10 @@ export async function recordClick(
   input: { delivery: ReaderDelivery; link: number; reason: ScannerReason | null; now: number },
 ): Promise<void> {
   const { delivery, link, reason, now } = input;
-  const { id, series, partNumber } = delivery;
-  const bump = (column: "human_clicks" | "scanner_clicks", by: number, condition: string) =>
-    bumpPartStatWhere(d1, series, partNumber, column, by, condition, id);
   await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, link, scanner_reason, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
-      )
-      .bind(id, delivery.subscriberId, series, partNumber, link, reason, now),
-    d1
-      .prepare(
-        `UPDATE clicks SET scanner_reason = 'burst'
-         WHERE delivery_id = ?1 AND created_at > ?2 AND scanner_reason IS NULL
-           AND (SELECT count(DISTINCT link) FROM clicks WHERE delivery_id = ?1 AND created_at > ?2) > 1`,
-      )
-      .bind(id, now - BURST_MS),
-    // Counted as human, but no human click is left: take it back.
-    bump("human_clicks", -1, `${counted(4, "human_clicked_at")} AND NOT ${human(4)}`),
-    d1.prepare(`UPDATE deliveries SET human_clicked_at = NULL WHERE id = ?1 AND human_clicked_at IS NOT NULL AND NOT ${human(1)}`).bind(id),
-    bump("human_clicks", 1, `NOT ${counted(4, "human_clicked_at")} AND ${human(4)}`),
-    d1.prepare(`UPDATE deliveries SET human_clicked_at = ?2 WHERE id = ?1 AND human_clicked_at IS NULL AND ${human(1)}`).bind(id, now),
-    bump("scanner_clicks", 1, `NOT ${counted(4, "scanner_clicked_at")} AND ${scanner(4)}`),
-    d1.prepare(`UPDATE deliveries SET scanner_clicked_at = ?2 WHERE id = ?1 AND scanner_clicked_at IS NULL AND ${scanner(1)}`).bind(id, now),
+    d1.prepare(clickSql.insert).bind(delivery.id, delivery.subscriberId, delivery.series, delivery.partNumber, link, reason, now),
+    d1.prepare(clickSql.flagBurst).bind(delivery.id, now - BURST_MS),
+    d1.prepare(clickSql.countPart).bind(delivery.id),
+    d1.prepare(clickSql.markDelivery).bind(delivery.id, now),
   ]);
 }
