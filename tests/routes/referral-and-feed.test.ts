@@ -57,6 +57,18 @@ describe("referral links", () => {
     expect(await env.DB.prepare("SELECT * FROM subscribers WHERE id = ?1").bind(referrer.subscriberId).first()).toEqual(referrerBefore);
   });
 
+  it("a referred reader who confirms another series first counts nowhere there", async () => {
+    const referrer = await deliveredReader();
+    const email = uniqueEmail("referred-elsewhere");
+    expect((await subscribeForm({ email, series: DEFAULT_SERIES, ref: referrer.tokens.referral })).status).toBe(200);
+    expect((await subscribeForm({ email, series: "fixture-four" })).status).toBe(200);
+    await settled();
+    const before = await partStat("fixture-four", 1);
+    const other = (await outboxFor(email)).find((mail) => mail.subject.includes("Fixture Four"))!;
+    expect((await confirmVia(confirmLinkOf(other))).status).toBe(200);
+    expect(await partStat("fixture-four", 1)).toEqual(before);
+  });
+
   it("an existing reader keeps their (absent) referrer: a ref never changes anyone already known", async () => {
     const referrer = await deliveredReader();
     const known = await signUp(uniqueEmail("known"));

@@ -37,11 +37,13 @@ export const confirmSql = {
   recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) SELECT ?3, 'confirmed', ?4, ?2 WHERE ${claimed}`,
   /**
    * ?3 reader, ?4 series. A reader who came through a referral link counts on the referrer's part once, at
-   * their first confirmation ever (confirmed_at is still null).
+   * their first confirmation ever (confirmed_at is still null), and only in the series the link was for (the
+   * one of their first signup).
    */
   countReferral: `INSERT INTO part_stats (series, part_number, referrals)
     SELECT ?4, referral_part, 1 FROM subscribers
     WHERE id = ?3 AND referrer_id IS NOT NULL AND referral_part IS NOT NULL AND confirmed_at IS NULL AND ${claimed}
+      AND (SELECT series FROM consents WHERE subscriber_id = ?3 ORDER BY id LIMIT 1) = ?4
     ON CONFLICT (series, part_number) DO UPDATE SET referrals = referrals + 1`,
 } as const;
 
