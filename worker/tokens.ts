@@ -4,8 +4,8 @@ import { findKey, LEGACY_KID, type Keyring, type SigningKey } from "./lib/keyrin
 
 /**
  * Every link token starts with the id of the key that signed it (`<kid>.…`): the newest key of the ring signs,
- * any key still in the ring verifies. Ids (deliveries, consents, subscribers) travel hidden (lib/id-cipher), so a
- * link never tells the list's size. Formats mailed before key ids existed carry no kid and a plain id: they are
+ * any key still in the ring verifies. Ids (deliveries, consents) travel hidden (lib/id-cipher), so a link never
+ * tells the list's size. Formats mailed before key ids existed carry no kid and a plain id: they are
  * still accepted, checked against the key they were signed with (SIGNING_SECRET, kid "0"), and never produced.
  * All tokens are deterministic, so a retried batch is byte-identical.
  */
@@ -19,7 +19,6 @@ export interface TokenClaims {
 
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const MAX_TOKEN_LENGTH = 512;
 const B64 = "[A-Za-z0-9_-]";
@@ -42,43 +41,23 @@ async function idUnder(key: SigningKey, text: string): Promise<number | null> {
   return id !== null && id > 0 ? id : null;
 }
 
-/**
- * Purpose-bound tokens (`<kid>.<hidden subscriber id>.<payload>.<tag>`, payload = base64url("purpose|series|
- * expiresAt")). The purpose is inside the signed text, so a confirm token can never unsubscribe (and vice versa).
- * Unsubscribe tokens never expire (links in old emails must keep working).
- */
-export async function signToken(keyring: Keyring, claims: TokenClaims, expiresAt = 0): Promise<string> {
-  const key = newestKey(keyring);
-  const payload = base64url(encoder.encode([claims.purpose, claims.series, expiresAt].join("|")));
-  const mac = await hmacSign(key.secret, `token|${claims.subscriberId}|${payload}`);
-  return `${key.kid}.${(await idCipher(key.secret)).hide(claims.subscriberId)}.${payload}.${base64url(mac.subarray(0, TAG_BYTES))}`;
-}
-
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: "invalid" | "expired" };
 
-const PURPOSE_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.(${B64}+)\\.(${B64}{22})$`);
-/** Before key ids: base64url("purpose|subscriberId|series|expiresAt").<full HMAC>, signed with SIGNING_SECRET. */
 const LEGACY_PURPOSE_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
 
+/**
+ * Purpose-bound tokens, `base64url("purpose|subscriberId|series|expiresAt").<HMAC>`: the unsubscribe links of
+ * emails sent before per-email tokens. No longer produced (emails carry a delivery's reader token, `/u/…`);
+ * still accepted, signed with SIGNING_SECRET. The purpose is inside the signed text, so a confirm token of that
+ * time can never unsubscribe (and vice versa).
+ */
 export async function verifyToken(keyring: Keyring, token: string, purpose: TokenPurpose, now = Date.now()): Promise<TokenCheck> {
   const invalid = { ok: false, reason: "invalid" } as const;
-  if (token.length > MAX_TOKEN_LENGTH) return invalid;
-  let fields: string[];
-  const current = PURPOSE_TOKEN.exec(token);
-  if (current) {
-    const key = findKey(keyring, current[1]!);
-    const subscriberId = key ? await idUnder(key, current[2]!) : null;
-    if (!key || subscriberId === null || !(await tagMatches(key, `token|${subscriberId}|${current[3]}`, current[4]!, [0, TAG_BYTES]))) return invalid;
-    const [tokenPurpose, series, expires, rest] = decodeText(current[3]!)?.split("|") ?? [];
-    fields = rest === undefined ? [tokenPurpose ?? "", String(subscriberId), series ?? "", expires ?? ""] : [];
-  } else {
-    const legacy = LEGACY_PURPOSE_TOKEN.exec(token);
-    const key = legacyKey(keyring);
-    const signature = legacy ? fromBase64url(legacy[2]!) : null;
-    if (!legacy || !key || !signature || !(await hmacVerify(key.secret, legacy[1]!, signature))) return invalid;
-    fields = decodeText(legacy[1]!)?.split("|") ?? [];
-  }
-  const [tokenPurpose, id, series, expires] = fields;
+  const match = token.length > MAX_TOKEN_LENGTH ? null : LEGACY_PURPOSE_TOKEN.exec(token);
+  const key = legacyKey(keyring);
+  const signature = match ? fromBase64url(match[2]!) : null;
+  if (!match || !key || !signature || !(await hmacVerify(key.secret, match[1]!, signature))) return invalid;
+  const [tokenPurpose, id, series, expires] = decodeText(match[1]!)?.split("|") ?? [];
   const subscriberId = Number(id);
   const expiresAt = Number(expires);
   if (tokenPurpose !== purpose || !Number.isSafeInteger(subscriberId) || !series || !Number.isFinite(expiresAt)) return invalid;

@@ -12,7 +12,8 @@ import { waitForGlobalWaitUntil } from "cloudflare:test-internal";
 import { env } from "cloudflare:workers";
 import { readConfig } from "../../worker/config";
 import type { Keyring } from "../../worker/lib/keyring";
-import { signToken, type TokenPurpose } from "../../worker/tokens";
+import type { TokenPurpose } from "../../worker/tokens";
+import { legacyToken } from "./legacy-tokens";
 import type { outbox } from "../../db/schema";
 
 export const BASE = "https://news.example.com";
@@ -263,8 +264,9 @@ export function confirmLinkOf(email: OutboxRow): string {
   return inHtml[0]!;
 }
 
+/** The footer's unsubscribe link: `/u/<reader token>` in part emails (older emails: `/unsubscribe/<token>`). */
 export function unsubscribeLinkOf(email: OutboxRow): string {
-  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/unsubscribe/`));
+  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/u/`) || href.startsWith(`${BASE}/unsubscribe/`));
   if (inHtml.length === 0) throw new Error(`no unsubscribe link in the html of "${email.subject}"`);
   return inHtml[0]!;
 }
@@ -278,9 +280,9 @@ export const testKeyring = (): Keyring => readConfig(env).keyring;
 /** A ring the Worker does not know: what a forger would sign with. */
 export const foreignKeyring = (kid = "t2"): Keyring => ({ keys: [{ kid, secret: "another-secret-0123456789abcdef" }] });
 
-/** A token signed with the test keyring, as the Worker would sign it. */
+/** A purpose-bound token as emails sent before per-email tokens carried it (SIGNING_SECRET): still honoured. */
 export function signTestToken(purpose: TokenPurpose, subscriberId: number, series = DEFAULT_SERIES, expiresAt = 0) {
-  return signToken(testKeyring(), { purpose, subscriberId, series }, expiresAt);
+  return legacyToken(env.SIGNING_SECRET!, purpose, subscriberId, series, expiresAt);
 }
 
 // ---------------------------------------------------------------------------------------------------------

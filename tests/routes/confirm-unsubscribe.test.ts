@@ -5,8 +5,9 @@ import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import type { Keyring } from "../../worker/lib/keyring";
-import { signConfirmToken, signToken, verifyConfirmToken } from "../../worker/tokens";
-import { legacyConfirmToken, legacyToken } from "../helpers/legacy-tokens";
+import { signConfirmToken, signDeliveryTokens, verifyConfirmToken } from "../../worker/tokens";
+import { deliveredReader } from "../helpers/reader-helpers";
+import { legacyConfirmToken, legacyDeliveryTokens, legacyToken } from "../helpers/legacy-tokens";
 import {
   BASE,
   confirmLinkOf,
@@ -151,11 +152,8 @@ describe("GET /confirm/:token", () => {
 
   it("a token signed with another secret is refused", async () => {
     const signed = await signUp(uniqueEmail("other-secret"));
-    const forged = await signToken(foreignKeyring(), {
-      purpose: "confirm",
-      subscriberId: signed.subscriber.id,
-      series: DEFAULT_SERIES,
-    });
+    const [consent] = await consentsOf(signed.subscriber.id);
+    const forged = await signConfirmToken(foreignKeyring(), consent!.id, consent!.expires_at);
     const res = await get(`/confirm/${forged}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("This confirmation link is not valid.");
@@ -581,8 +579,8 @@ describe("security headers", () => {
 
 describe("links across key rotations", () => {
   // The test ring is "t2" (signs), "t1", then SIGNING_SECRET as id "0" (links mailed before key ids).
-  const oneClick = (token: string) =>
-    SELF.fetch(`${BASE}/unsubscribe/${token}`, {
+  const oneClick = (token: string, path = "/unsubscribe/") =>
+    SELF.fetch(`${BASE}${path}${token}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "List-Unsubscribe=One-Click",
@@ -598,23 +596,34 @@ describe("links across key rotations", () => {
     expect((await findSubscriber(signed.email))!.status).toBe("active");
   });
 
-  it("an unsubscribe link mailed before key ids still shows its page and unsubscribes in one click", async () => {
+  it("unsubscribe links mailed before key ids (signed unsubscribe token; plain delivery id) still work in one click", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("legacy-unsub"));
     const token = await legacyToken(env.SIGNING_SECRET!, "unsubscribe", reader.subscriber.id, DEFAULT_SERIES);
     expect((await get(`/unsubscribe/${token}`)).status).toBe(200);
     expect((await oneClick(token)).status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+
+    const delivered = await deliveredReader();
+    const old = (await legacyDeliveryTokens(env.SIGNING_SECRET!, delivered.deliveryId)).reader;
+    expect((await get(`/u/${old}`)).status).toBe(200);
+    expect((await oneClick(old, "/u/")).status).toBe(200);
+    expect((await findSubscriber(delivered.email))!.status).toBe("unsubscribed");
   });
 
   it("links signed by an older key still in the ring work; a removed key's are a friendly 400 that changes nothing", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("older-key"));
+    const reader = await deliveredReader();
     const signed = await signUp(uniqueEmail("removed-key"));
     const [consent] = await consentsOf(signed.subscriber.id);
 
     const removed: Keyring = { keys: [{ kid: "t0", secret: "a-key-removed-from-the-ring-0123456789" }] };
     const confirmRemoved = await signConfirmToken(removed, consent!.id, consent!.expires_at);
-    const unsubscribeRemoved = await signToken(removed, { purpose: "unsubscribe", subscriberId: reader.subscriber.id, series: DEFAULT_SERIES });
-    for (const res of [await get(`/confirm/${confirmRemoved}`), await confirmVia(`${BASE}/confirm/${confirmRemoved}`), await get(`/unsubscribe/${unsubscribeRemoved}`), await oneClick(unsubscribeRemoved)]) {
+    const unsubscribeRemoved = (await signDeliveryTokens(removed, reader.deliveryId)).reader;
+    for (const res of [
+      await get(`/confirm/${confirmRemoved}`),
+      await confirmVia(`${BASE}/confirm/${confirmRemoved}`),
+      await get(`/u/${unsubscribeRemoved}`),
+      await oneClick(unsubscribeRemoved, "/u/"),
+    ]) {
       expect(res.status).toBe(400);
       expect(await res.text()).toContain("is not valid");
     }
@@ -625,15 +634,25 @@ describe("links across key rotations", () => {
     expect(confirmOlder.startsWith("t1.")).toBe(true);
     expect((await confirmVia(`${BASE}/confirm/${confirmOlder}`)).status).toBe(200);
     expect((await findSubscriber(signed.email))!.status).toBe("active");
-    const unsubscribeOlder = await signToken(olderKey(), { purpose: "unsubscribe", subscriberId: reader.subscriber.id, series: DEFAULT_SERIES });
-    expect((await oneClick(unsubscribeOlder)).status).toBe(200);
+    const unsubscribeOlder = (await signDeliveryTokens(olderKey(), reader.deliveryId)).reader;
+    expect(unsubscribeOlder.startsWith("t1.")).toBe(true);
+    expect((await oneClick(unsubscribeOlder, "/u/")).status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
   });
 
   it("hostile tokens on every link route are a 4xx, never a 5xx", async () => {
-    const tokens = ["t2.AAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "t2.%00%00.x.y", "0.________.zzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA", "t2..1.x", "a".repeat(600), "t2.AAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAA"];
+    const tag = "A".repeat(22);
+    const tokens = [`t2.AAAAAAAA.${tag}`, `0.AAAAAAAA.${tag}`, `zz.AAAAAAAA.${tag}`, `7.${tag}`, "t2.AAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "t2.%00%00.x.y", "0.________.zzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA", "t2..1.x", "a".repeat(600), "t2.AAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAA"];
     for (const token of tokens) {
-      for (const res of [await get(`/confirm/${token}`), await get(`/unsubscribe/${token}`), await confirmVia(`${BASE}/confirm/${token}`), await oneClick(token)]) {
+      for (const res of [
+        await get(`/confirm/${token}`),
+        await get(`/unsubscribe/${token}`),
+        await get(`/u/${token}`),
+        await get(`/a/${token}/1`),
+        await confirmVia(`${BASE}/confirm/${token}`),
+        await oneClick(token),
+        await oneClick(token, "/u/"),
+      ]) {
         expect(res.status, token).toBeGreaterThanOrEqual(400);
         expect(res.status, token).toBeLessThan(500);
       }

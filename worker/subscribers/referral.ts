@@ -1,0 +1,28 @@
+import { eq } from "drizzle-orm";
+import { deliveries } from "../../db/schema";
+import type { Database } from "../db";
+import type { Keyring } from "../lib/keyring";
+import { DELIVERY_TOKEN, verifyReferralToken } from "../tokens";
+
+/** A referral token as it may appear in a link or form (either delivery-token format): checked before anything else looks at it. */
+export const REFERRAL_PARAM = DELIVERY_TOKEN;
+
+/**
+ * Who brought a new reader to this series: the reader whose email carried the referral link, and which part.
+ * A bad, unknown or other-series ref is ignored (null): a signup never fails because of it.
+ */
+export async function referrerOf(
+  db: Database,
+  keyring: Keyring,
+  ref: string | undefined,
+  series: string,
+): Promise<{ referrerId: number; referralPart: number } | null> {
+  if (!ref || !REFERRAL_PARAM.test(ref)) return null;
+  const deliveryId = await verifyReferralToken(keyring, ref);
+  if (deliveryId === null) return null;
+  const row = await db.query.deliveries.findFirst({
+    columns: { subscriberId: true, partNumber: true, series: true },
+    where: eq(deliveries.id, deliveryId),
+  });
+  return row && row.series === series ? { referrerId: row.subscriberId, referralPart: row.partNumber } : null;
+}
