@@ -171,7 +171,7 @@ describe("confirm tokens", () => {
     const [kid, hidden, expires, tag] = token.split(".") as [string, string, string, string];
     const later = (parseInt(expires, 36) + 86_400_000).toString(36);
     const other = (await signConfirmToken(rotated, 1235, inAnHour)).split(".")[1]!;
-    for (const bad of [`${kid}.${hidden}.${later}.${tag}`, `${kid}.${other}.${expires}.${tag}`, `k1.${hidden}.${expires}.${tag}`, `${kid}.${hidden}.${expires}`]) {
+    for (const bad of [`${kid}.${hidden}.${later}.${tag}`, `${kid}.${hidden}.0${expires}.${tag}`, `${kid}.${other}.${expires}.${tag}`, `k1.${hidden}.${expires}.${tag}`, `${kid}.${hidden}.${expires}`]) {
       expect(await verifyConfirmToken(rotated, bad), bad).toEqual({ ok: false, reason: "invalid" });
     }
   });

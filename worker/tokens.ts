@@ -82,7 +82,8 @@ export async function signConfirmToken(keyring: Keyring, consentId: number, expi
 
 export type ConfirmTokenCheck = { ok: true; consentId: number } | { ok: false; reason: "invalid" | "expired" };
 
-const CONFIRM_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.([0-9a-z]{1,11})\\.(${B64}{22})$`);
+/** The expiry in canonical base 36 (no leading zero), so each consent and expiry has exactly one token. */
+const CONFIRM_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.([1-9a-z][0-9a-z]{0,10})\\.(${B64}{22})$`);
 /** Before key ids: base64url("consent|consentId|expiresAt").<full HMAC>, signed with SIGNING_SECRET. */
 const LEGACY_CONFIRM_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
 
@@ -129,8 +130,10 @@ const deliveryMessage = (deliveryId: number) => `delivery|${deliveryId}`;
 
 export async function signDeliveryTokens(keyring: Keyring, deliveryId: number): Promise<DeliveryTokens> {
   const key = newestKey(keyring);
+  const cipher = idCipher(key.secret);
   const mac = await hmacSign(key.secret, deliveryMessage(deliveryId));
-  const prefix = `${key.kid}.${(await idCipher(key.secret)).hide(deliveryId)}`;
+  // Once derived the cipher is synchronous: no second await per email on the send path.
+  const prefix = `${key.kid}.${(cipher instanceof Promise ? await cipher : cipher).hide(deliveryId)}`;
   return {
     reader: `${prefix}.${base64url(mac.subarray(...READER_TAG))}`,
     referral: `${prefix}.${base64url(mac.subarray(...REFERRAL_TAG))}`,

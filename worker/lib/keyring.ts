@@ -16,7 +16,7 @@ export interface Keyring {
 
 /** The id `SIGNING_SECRET` signs under; reserved, so SIGNING_KEYS cannot use it. */
 export const LEGACY_KID = "0";
-export const KID_PATTERN = /^[a-z0-9]{1,8}$/;
+const KID_PATTERN = /^[a-z0-9]{1,8}$/;
 
 export type KeyringParse = { ok: true; keyring: Keyring } | { ok: false; problems: string[] };
 
