@@ -93,7 +93,8 @@ describe("signing keys and the hash key", () => {
     expect(problemsOf({ SIGNING_KEYS: "t2 secret-0123456789abcdef" })).toEqual(['SIGNING_KEYS entry 1 is not "kid:secret"']);
     expect(problemsOf({ SIGNING_KEYS: `a:${"x".repeat(32)},a:${"y".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 2: key id "a" appears twice']);
     expect(problemsOf({ SIGNING_KEYS: `0:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: key id "0" is reserved for SIGNING_SECRET']);
-    expect(problemsOf({ SIGNING_KEYS: `Key-1:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: key id "Key-1" must be 1–8 of a-z, 0-9']);
+    expect(problemsOf({ SIGNING_KEYS: `Key-1:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9']);
+    expect(problemsOf({ SIGNING_KEYS: `toolongkid:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9']);
     expect(problemsOf({ SIGNING_KEYS: "", SIGNING_SECRET: "" })).toEqual([expect.stringContaining("no signing key")]);
     expect(problemsOf({ SIGNING_SECRET: "", HASH_SECRET: "" })).toEqual([expect.stringContaining("HASH_SECRET is not set")]);
     expect(problemsOf({ HASH_SECRET: env.SIGNING_SECRET })).toEqual(["HASH_SECRET must differ from every signing key"]);

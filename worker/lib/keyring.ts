@@ -29,10 +29,10 @@ export function parseKeyring(signingKeys: string | undefined, legacySecret: stri
     const separator = entry.indexOf(":");
     const kid = entry.slice(0, Math.max(separator, 0)).trim();
     const secret = entry.slice(separator + 1).trim();
-    // Never echo a secret into the logs: name the entry by its position and id only.
+    // Never echo a secret into the logs: an entry is named by its position, and only a well-formed id is quoted.
     const where = `SIGNING_KEYS entry ${index + 1}`;
     if (separator < 0 || !secret) problems.push(`${where} is not "kid:secret"`);
-    else if (!KID_PATTERN.test(kid)) problems.push(`${where}: key id "${kid.slice(0, 16)}" must be 1–8 of a-z, 0-9`);
+    else if (!KID_PATTERN.test(kid)) problems.push(`${where}: the key id (before the ":") must be 1–8 of a-z, 0-9`);
     else if (kid === LEGACY_KID) problems.push(`${where}: key id "0" is reserved for SIGNING_SECRET`);
     else if (keys.some((key) => key.kid === kid)) problems.push(`${where}: key id "${kid}" appears twice`);
     else keys.push({ kid, secret });
