@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { applyLocalMigrations, isPortFree, startLocalWorker, type LocalWorker } from "./local-worker";
@@ -28,7 +28,9 @@ if (!existsSync(devVars)) {
     .replace(/^ADMIN_TOKEN=.*$/m, `ADMIN_TOKEN=${secret()}`)
     .replace(/^SIGNING_KEYS=.*$/m, `SIGNING_KEYS=k1:${secret()}`)
     .replace(/^HASH_SECRET=.*$/m, `HASH_SECRET=${secret()}`);
-  writeFileSync(devVars, filled, { mode: 0o600 });
+  writeFileSync(devVars, filled);
+  // copyFileSync created it with the example's mode: secrets are for this user only.
+  chmodSync(devVars, 0o600);
   console.log(`Created ${devVars} with a random ADMIN_TOKEN, signing key (SIGNING_KEYS) and HASH_SECRET.`);
 }
 

@@ -228,6 +228,18 @@ name = "ADMIN_AUTH_LIMITER"
     expect(checkProductionConfig(ready, secrets)).toEqual({ problems: [], unchecked: [] });
   });
 
+  it("checks signing keys given in the environment (CI), and never asks for the older SIGNING_SECRET", () => {
+    expect(checkProductionConfig(ready, { SIGNING_KEYS: `k2:${"s".repeat(20)},k2:${"t".repeat(32)}` }).problems).toEqual([
+      'SIGNING_KEYS entry 2: key id "k2" appears twice',
+    ]);
+    expect(checkProductionConfig(ready, { SIGNING_KEYS: `k1:${"s".repeat(20)}`, HASH_SECRET: "h".repeat(32) }).problems).toEqual([
+      'SIGNING_KEYS key "k1" must be at least 32 characters',
+    ]);
+    // A deployment from before key ids: SIGNING_SECRET alone still passes (and keeps the hashes' key).
+    expect(checkProductionConfig(ready, { SIGNING_SECRET: "s".repeat(32) })).toMatchObject({ problems: [] });
+    expect(checkProductionConfig(ready, {}).unchecked).not.toContain("SIGNING_SECRET");
+  });
+
   it("says what is missing", () => {
     const local = ready
       .replace("https://news.example.org", "http://localhost:8787")
