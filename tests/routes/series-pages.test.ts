@@ -14,7 +14,7 @@ describe("GET /p/:series (the series index)", () => {
     const html = await res.text();
     expect(html).toContain("<title>Origins of Lead Change</title>");
     expect(html).toContain("<h1>Origins of Lead Change</h1>");
-    expect(html).toContain(`<a href="/p/${DEFAULT_SERIES}/1">The Opportunity</a>`);
+    expect(html).toContain(`<a href="/p/${DEFAULT_SERIES}/the-opportunity">The Opportunity</a>`);
     expect(html).toContain("November 25, 2026");
     expect(html).toContain(`href="/s/${DEFAULT_SERIES}"`);
   });
@@ -24,7 +24,7 @@ describe("GET /p/:series (the series index)", () => {
       const html = await (await get(`/p/${series.slug}`)).text();
       const items = [...html.matchAll(/<li><a href="([^"]+)">([^<]+)<\/a> <span class="date">— ([^<]+)<\/span><\/li>/g)];
       expect(items.map((m) => [m[1], m[2], m[3]])).toEqual(
-        series.parts.map((part) => [`/p/${series.slug}/${part.number}`, part.title, longDate(part.date)]),
+        series.parts.map((part) => [`/p/${series.slug}/${part.id}`, part.title, longDate(part.date)]),
       );
       expect(items.length).toBe(series.parts.length);
     });
@@ -71,13 +71,13 @@ describe("GET /p/:series/:part (a part's web view)", () => {
 
   it("links to the previous and the next part", async () => {
     const first = await (await get("/p/fixture-four/1")).text();
-    expect(first).toContain('<a href="/p/fixture-four/2">Fixture part 2 →</a>');
+    expect(first).toContain('<a href="/p/fixture-four/fixture-part-2">Fixture part 2 →</a>');
     expect(first).not.toContain("←");
     const middle = await (await get("/p/fixture-four/2")).text();
-    expect(middle).toContain('<a href="/p/fixture-four/1">← Fixture part 1</a>');
-    expect(middle).toContain('<a href="/p/fixture-four/3">Fixture part 3 →</a>');
+    expect(middle).toContain('<a href="/p/fixture-four/fixture-part-1">← Fixture part 1</a>');
+    expect(middle).toContain('<a href="/p/fixture-four/fixture-part-3">Fixture part 3 →</a>');
     const last = await (await get("/p/fixture-four/4")).text();
-    expect(last).toContain('<a href="/p/fixture-four/3">← Fixture part 3</a>');
+    expect(last).toContain('<a href="/p/fixture-four/fixture-part-3">← Fixture part 3</a>');
     expect(last).not.toContain("→");
   });
 

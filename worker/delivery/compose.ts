@@ -33,7 +33,8 @@ export async function composePartEmail(
     base_url: config.publicUrl,
     unsubscribe_url: unsubscribe,
     cta_url: resolveUrl(config, part.cta.url),
-    web_url: `${config.publicUrl}/p/${series.slug}/${part.number}`,
+    // By id: the web view of the part this email carries, wherever the part moves later.
+    web_url: `${config.publicUrl}/p/${series.slug}/${part.id}`,
     postal_address: config.postalAddress,
   });
   return {

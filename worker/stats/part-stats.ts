@@ -22,7 +22,7 @@ export type PartStatColumn = (typeof partStatColumns)[number];
 export function bumpPartStat(
   d1: D1Database,
   series: string,
-  partNumber: number,
+  partId: string,
   column: PartStatColumn,
   by = 1,
 ): D1PreparedStatement {
@@ -30,8 +30,8 @@ export function bumpPartStat(
   if (!partStatColumns.includes(column)) throw new Error(`unknown part stat ${column}`);
   return d1
     .prepare(
-      `INSERT INTO part_stats (series, part_number, ${column}) VALUES (?1, ?2, ?3)
-       ON CONFLICT (series, part_number) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
+      `INSERT INTO part_stats (series, part_id, ${column}) VALUES (?1, ?2, ?3)
+       ON CONFLICT (series, part_id) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
     )
-    .bind(series, partNumber, by);
+    .bind(series, partId, by);
 }
