@@ -26,6 +26,8 @@ export const subscribers = sqliteTable(
     /** Who brought this reader (their referral link in an email), and which part's email carried it. */
     referrerId: integer("referrer_id"),
     referralPart: integer("referral_part"),
+    /** The id of that part: its referral counter follows the part wherever it moves. */
+    referralPartId: text("referral_part_id"),
     /** Why mail stopped for good: a permanent bounce, a complaint, or the provider's suppression list. */
     suppressedReason: text("suppressed_reason"),
   },

@@ -17,6 +17,7 @@ export const seriesPartPropsSchema = z.object({
   ctaUrl: z.string(),
   unsubscribeUrl: z.string(),
   webUrl: z.string(),
+  referralUrl: z.string(),
   postalAddress: z.string(),
 });
 export type SeriesPartProps = z.infer<typeof seriesPartPropsSchema>;
@@ -24,7 +25,9 @@ export type SeriesPartProps = z.infer<typeof seriesPartPropsSchema>;
 /** The slot placeholders the build renders with: every per-reader value stays a slot. */
 export const seriesPartSlotProps = {
   name: slot("name"),
-  ctaUrl: slot("cta_url"),
+  // The call to action is tracked link 0 (scripts/build-emails.tsx numbers the body's links from 1).
+  ctaUrl: `${slot("action_url")}/0`,
+  referralUrl: slot("referral_url"),
   unsubscribeUrl: slot("unsubscribe_url"),
   webUrl: slot("web_url"),
   postalAddress: slot("postal_address"),
@@ -39,6 +42,7 @@ export default function SeriesPartEmail(props: SeriesPartProps) {
       postalAddress={props.postalAddress}
       unsubscribeUrl={props.unsubscribeUrl}
       webUrl={props.webUrl}
+      referralUrl={props.referralUrl}
       reason={`You are receiving this because you subscribed to ${props.seriesTitle}.`}
     >
       <Text style={styles.kicker}>{`Part ${props.number} of the series`}</Text>
@@ -60,9 +64,10 @@ export const PreviewProps: SeriesPartProps = {
     '<p>This is a preview body with a <a href="https://example.com/p/origins-of-lead-change">link</a>.</p>\n<blockquote>\n<p>"A quotation."</p>\n</blockquote>\n',
   ctaLabel: "Take some action and share it with us",
   name: "Ada",
-  ctaUrl: "https://leadchangegroup.com/",
-  unsubscribeUrl: "https://example.com/u/preview",
+  ctaUrl: "https://example.com/a/1.preview/0",
+  unsubscribeUrl: "https://example.com/u/1.preview",
   webUrl: "https://example.com/p/origins-of-lead-change/1",
+  referralUrl: "https://example.com/s/origins-of-lead-change?ref=1.preview",
   postalAddress: "nextpart, 1 Example Street, Springfield, USA",
 };
 

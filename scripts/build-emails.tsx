@@ -14,7 +14,7 @@ import { render } from "@react-email/render";
 import matter from "gray-matter";
 import { Marked } from "marked";
 import { z } from "zod";
-import type { Catalog, CompiledPart, CompiledSeries, CompiledTemplate, SlotName } from "../worker/content/types";
+import { RESPOND_LINK, type Catalog, type CompiledPart, type CompiledSeries, type CompiledTemplate, type SlotName } from "../worker/content/types";
 import { compareManifests, manifestOf, type CatalogManifest } from "./catalog-manifest";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
 import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
@@ -87,7 +87,11 @@ const frontmatterSchema = z.strictObject({
   preview: oneLine.max(150, "at most 150 characters (react-email's Preview cut-off)"),
   date: dateSchema,
   delay: delaySchema,
-  cta: z.strictObject({ label: oneLine, url: urlSchema }),
+  cta: z.union([
+    z.strictObject({ label: oneLine, url: urlSchema }),
+    // A response: the button leads to a page on this site where the reader answers the prompt.
+    z.strictObject({ label: oneLine, respond: z.strictObject({ prompt: oneLine.max(500) }) }),
+  ]),
 });
 
 function isTimeZone(tz: string): boolean {
@@ -113,10 +117,43 @@ const markdownToHtml = (md: string) => new Marked({ gfm: true }).parse(md, { asy
 /** Site-relative href/src ("/p/x") → "{{{base_url}}}/p/x", so links work from an inbox. */
 const absolutize = (html: string) => html.replace(/(\s(?:href|src)=["'])\/(?!\/)/g, "$1{{{base_url}}}/");
 
+const ENTITIES: Record<string, string> = { amp: "&", quot: '"', lt: "<", gt: ">", "#39": "'" };
+const decodeEntities = (value: string) =>
+  value.replace(/&(amp|quot|lt|gt|#39);|&#(\d+);|&#x([0-9a-f]+);/gi, (m, name?: string, dec?: string, hex?: string) =>
+    name ? ENTITIES[name.toLowerCase()] ?? m : String.fromCodePoint(dec ? Number(dec) : parseInt(hex!, 16)),
+  );
+/** What an action link may lead to: the redirect serves it as is, so nothing that runs (javascript:, data:). */
+const LINK_TARGET = /^(https?:\/\/\S+|mailto:\S+|\/(?!\/)\S*)$/;
+
+/**
+ * Every link of the body → "{{{action_url}}}/<n>" (n = 1… in order; 0 is the call to action), so each click
+ * is counted and redirected by the worker; the targets are returned in order. In-page anchors stay.
+ */
+function trackLinks(html: string, file: string): { html: string; targets: string[] } {
+  const targets: string[] = [];
+  const tracked = html.replace(/(<a\s[^>]*?href=")([^"]*)(")/g, (whole, before: string, href: string, after: string) => {
+    if (href.startsWith("#")) return whole;
+    const target = decodeEntities(href);
+    if (!LINK_TARGET.test(target)) throw new ContentError(file, `link "${target}": use an http(s) URL, a mailto: or a path starting with /`);
+    targets.push(target);
+    return `${before}{{{action_url}}}/${targets.length}${after}`;
+  });
+  return { html: tracked, targets };
+}
+
+/** The build's promise to the worker: no raw target in a part email, only tracked links and the footer's slots. */
+function checkNoRawLinks(template: CompiledTemplate, file: string) {
+  for (const m of template.html.matchAll(/\shref="([^"]*)"/g)) {
+    if (!/^\{\{\{(action_url|unsubscribe_url|web_url|referral_url)\}\}\}/.test(m[1]!) && !m[1]!.startsWith("#")) {
+      throw new ContentError(file, `untracked link ${m[1]} in the email`);
+    }
+  }
+}
+
 // ---- slots -----------------------------------------------------------------------------------
 
 const SLOT_NAMES = [
-  "name", "base_url", "unsubscribe_url", "confirm_url", "cta_url", "web_url", "postal_address",
+  "name", "base_url", "unsubscribe_url", "confirm_url", "action_url", "referral_url", "web_url", "postal_address",
 ] as const satisfies readonly SlotName[];
 // Compile error here if types.ts gains a slot this list lacks.
 const _allSlotsListed: [Exclude<SlotName, (typeof SLOT_NAMES)[number]>] extends [never] ? true : never = true;
@@ -170,6 +207,8 @@ const textOptions = {
   },
   selectors: [
     { selector: 'a[data-text="labeled"]', format: "labeledLink" },
+    // The referral link shows its own URL as its text: print it once.
+    { selector: 'a[data-text="bare"]', format: "anchor", options: { ignoreHref: true } },
     // Keep headings as written (html-to-text upper-cases them by default).
     ...["h1", "h2", "h3", "h4"].map((selector) => ({
       selector,
@@ -222,6 +261,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
 
     const number = index + 1;
     const bodyHtml = markdownToHtml(content);
+    const body = trackLinks(bodyHtml, file);
     const element = (
       <SeriesPartEmail
         {...seriesPartSlotProps}
@@ -229,12 +269,13 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
         number={number}
         title={fm.title}
         preview={fm.preview}
-        bodyHtml={absolutize(bodyHtml)}
+        bodyHtml={absolutize(body.html)}
         ctaLabel={fm.cta.label}
       />
     );
     const email = await renderTemplate(element, fm.subject, file);
-    checkSlots(email, file, ["name", "unsubscribe_url", "web_url", "cta_url", "postal_address"]);
+    checkSlots(email, file, ["name", "unsubscribe_url", "web_url", "action_url", "referral_url", "postal_address"]);
+    checkNoRawLinks(email, file);
     parts.push({
       id,
       number,
@@ -245,6 +286,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
       date: fm.date,
       delayMs: fm.delay,
       cta: fm.cta,
+      links: ["url" in fm.cta ? fm.cta.url : RESPOND_LINK, ...body.targets],
       bodyHtml,
       email,
     });

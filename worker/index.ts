@@ -12,6 +12,7 @@ import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./subscribers/confirmation-email";
 import { errorResponse } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
+import { actionRoutes } from "./routes/actions";
 import { adminRoutes } from "./routes/admin";
 import { adminOutboxPages } from "./routes/admin-outbox-pages";
 import { seriesPageRoutes } from "./routes/series-pages";
@@ -29,6 +30,7 @@ const app = new Hono<AppEnv>()
   .route("/", signupRoutes)
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
+  .route("/", actionRoutes)
   .route("/", webhookRoutes)
   .route("/admin", adminRoutes)
   .route("/admin/outbox", adminOutboxPages)

@@ -32,6 +32,8 @@ UPDATE `clicks` SET `part_id` = CASE WHEN "series" = 'origins-of-lead-change' AN
 ALTER TABLE `responses` ADD `part_id` text DEFAULT '' NOT NULL;--> statement-breakpoint
 UPDATE `responses` SET `part_id` = CASE WHEN "series" = 'origins-of-lead-change' AND "part_number" = 1 THEN 'the-opportunity' ELSE 'part-' || "part_number" END;--> statement-breakpoint
 ALTER TABLE `series_state` ADD `part_ids` text;--> statement-breakpoint
+ALTER TABLE `subscribers` ADD `referral_part_id` text;--> statement-breakpoint
+UPDATE `subscribers` SET `referral_part_id` = CASE WHEN `referral_part` = 1 THEN 'the-opportunity' ELSE 'part-' || `referral_part` END WHERE `referral_part` IS NOT NULL;--> statement-breakpoint
 ALTER TABLE `subscriptions` ADD `last_part_id` text;--> statement-breakpoint
 UPDATE `subscriptions` SET `last_part_id` = (SELECT d.`part_id` FROM `deliveries` d WHERE d.`subscription_id` = `subscriptions`.`id` ORDER BY d.`id` DESC LIMIT 1);--> statement-breakpoint
 CREATE INDEX `subscriptions_series_idx` ON `subscriptions` (`series`);

@@ -15,7 +15,8 @@ const accent = "#0b4f8a"; // links and button, 8:1 on white
 
 /*
  * data-text="labeled" asks scripts/build-emails.tsx to print a link as its own "Label: URL" line
- * in the plain-text part; data-skip-in-text drops an element from it.
+ * in the plain-text part; data-text="bare" prints only its text (a URL shown as itself); data-skip-in-text drops
+ * an element from it.
  */
 
 /** Inline styles for the author's Markdown HTML: many mail clients drop <style> blocks. */
@@ -59,6 +60,8 @@ export interface LayoutProps {
   /** Absent in the confirmation email: there is nothing to unsubscribe from yet. */
   unsubscribeUrl?: string;
   webUrl?: string;
+  /** The reader's own link to the signup page (series parts only), offered in the footer. */
+  referralUrl?: string;
   /** Shown right after the button (e.g. the confirmation's "ignore this email"). */
   afterCta?: ReactNode;
   /** Why the reader got this email, shown above the footer links. */
@@ -93,6 +96,14 @@ export function Layout(props: LayoutProps) {
           </Section>
           {props.afterCta}
           <Section style={{ borderTop: "1px solid #e5e0d5", paddingTop: "16px" }}>
+            {props.referralUrl && (
+              <Text style={footerText}>
+                Know someone who would like this? Send them your link:{" "}
+                <Link href={props.referralUrl} style={{ ...footerLink, wordBreak: "break-all" }} data-text="bare">
+                  {props.referralUrl}
+                </Link>
+              </Text>
+            )}
             <Text style={footerText}>{props.reason}</Text>
             {(props.unsubscribeUrl || props.webUrl) && (
               <Text style={footerText}>

@@ -11,7 +11,8 @@ import type { OutboxMessage } from "../../worker/mail/list-outbox";
 
 /**
  * A reader's whole journey in a real browser, against `wrangler dev` with a fresh local D1 and the outbox
- * mailer: sign up on a phone, confirm from the email, get part 1, unsubscribe from its footer link.
+ * mailer: sign up on a phone, confirm from the email, get part 1, answer its call to action, unsubscribe from its
+ * footer link.
  */
 const root = path.resolve(import.meta.dirname, "../..");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -283,18 +284,50 @@ describeBrowser(title, () => {
     expect(await mail.getByText(`Hi ${READER.name},`).isVisible()).toBe(true);
     const cta = mail.getByRole("link", { name: "Take some action and share it with us" });
     expect(await cta.isVisible()).toBe(true);
-    expect(await cta.getAttribute("href")).toBe("https://leadchangegroup.com/");
+    // Every link is an action link on this site (counted, then redirected); unsubscribe uses the same token.
+    const ctaHref = (await cta.getAttribute("href")) ?? "";
+    expect(ctaHref).toMatch(new RegExp(`^${baseUrl}/a/\\d+\\.[A-Za-z0-9_-]+/0$`));
+    const readerToken = ctaHref.split("/").at(-2)!;
     const unsubscribeLink = mail.getByRole("link", { name: "Unsubscribe", exact: true });
     expect(await unsubscribeLink.count()).toBe(1);
     const unsubscribeHref = (await unsubscribeLink.getAttribute("href")) ?? "";
-    expect(unsubscribeHref).toMatch(new RegExp(`^${baseUrl}/unsubscribe/[^/]+$`));
+    expect(unsubscribeHref).toBe(`${baseUrl}/u/${readerToken}`);
+    expect(await mail.getByText("Know someone who would like this?").isVisible()).toBe(true);
     // The same link is in the List-Unsubscribe header, for the mail app's own button.
     expect(part.headers["List-Unsubscribe"]).toContain(`<${unsubscribeHref}>`);
     expect(part.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
     await expectNoHorizontalScroll(mail);
     await shot(mail, "06-part-email.png");
 
-    // 4. Unsubscribe: the link only asks; the one button does it.
+    // 4. The call to action: the reader answers the part's prompt on a page that already knows them.
+    const respond = await follow(mail, cta);
+    expect(respond.url()).toBe(`${baseUrl}/respond/${readerToken}`);
+    await respond.getByRole("heading", { level: 1, name: "The Opportunity" }).waitFor();
+    const field = respond.getByLabel("What action did you take?");
+    expect(await field.inputValue()).toBe("");
+    const typed = "I shared the post with my team <b>today</b> & we picked one thing to change.";
+    await field.fill(typed);
+    await expectNoHorizontalScroll(respond);
+    await shot(respond, "07-response.png");
+    const [saved] = await Promise.all([
+      respond.waitForResponse((r) => r.url() === `${baseUrl}/respond/${readerToken}` && r.request().method() === "POST"),
+      respond.getByRole("button", { name: "Send my response" }).click(),
+    ]);
+    expect(saved.status()).toBe(200);
+    await respond.getByRole("heading", { name: "Thank you" }).waitFor();
+    expect(await respond.locator("blockquote.response").textContent()).toBe(typed);
+    expect(await respond.locator("blockquote b").count()).toBe(0);
+    expect(await respond.getByLabel("Or copy the link").inputValue()).toBe(`${baseUrl}/p/origins-of-lead-change/1`);
+    expect(await respond.getByRole("link", { name: "LinkedIn" }).count()).toBe(1);
+    await expectNoHorizontalScroll(respond);
+    await shot(respond, "08-response-thanks.png");
+    const responses = await admin("/admin/api/responses?series=origins-of-lead-change&part=1");
+    expect(((await responses.json()) as { responses: { email: string; body: string }[] }).responses).toEqual([
+      expect.objectContaining({ email: READER.email, body: typed }),
+    ]);
+    await respond.close();
+
+    // 5. Unsubscribe: the link only asks; the one button does it.
     const unsubscribe = await follow(mail, unsubscribeLink);
     expect(unsubscribe.url()).toBe(unsubscribeHref);
     await unsubscribe.getByRole("heading", { name: "Unsubscribe?" }).waitFor();
@@ -303,7 +336,7 @@ describeBrowser(title, () => {
     const button = unsubscribe.getByRole("button", { name: "Unsubscribe", exact: true });
     expect(await button.count()).toBe(1);
     await expectNoHorizontalScroll(unsubscribe);
-    await shot(unsubscribe, "07-unsubscribe-confirm.png");
+    await shot(unsubscribe, "09-unsubscribe-confirm.png");
     const [done] = await Promise.all([
       unsubscribe.waitForResponse((r) => r.url() === unsubscribeHref && r.request().method() === "POST"),
       button.click(),
@@ -312,7 +345,7 @@ describeBrowser(title, () => {
     await unsubscribe.getByRole("heading", { name: "You are unsubscribed" }).waitFor();
     expect(unsubscribe.url()).toBe(unsubscribeHref);
     await expectNoHorizontalScroll(unsubscribe);
-    await shot(unsubscribe, "08-unsubscribed.png");
+    await shot(unsubscribe, "10-unsubscribed.png");
 
     const readers = await admin(`/admin/api/subscribers?${new URLSearchParams({ q: READER.email })}`);
     expect(readers.status).toBe(200);

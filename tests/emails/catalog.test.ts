@@ -20,9 +20,14 @@ describe("catalog", () => {
     expect(part1.number).toBe(1);
     expect(part1.title).toBe("The Opportunity");
     expect(part1.delayMs).toBe(0);
-    expect(part1.cta).toEqual({ label: "Take some action and share it with us", url: "https://leadchangegroup.com/" });
+    expect(part1.cta).toEqual({
+      label: "Take some action and share it with us",
+      respond: { prompt: "What action did you take? Share your ideas — what will you do differently today?" },
+    });
     expect(part1.email.html).toContain("Take some action and share it with us");
-    expect(part1.email.html).toContain('href="{{{cta_url}}}"');
+    // The call to action is tracked link 0; a response leads to the reader's response page.
+    expect(part1.email.html).toContain('href="{{{action_url}}}/0"');
+    expect(part1.links[0]).toBe("respond:");
     expect(findPart(series, 0)).toBeUndefined();
     expect(findPart(series, 1.5)).toBeUndefined();
     expect(findPart(series, series.parts.length + 1)).toBeUndefined();
@@ -45,9 +50,10 @@ describe("catalog", () => {
     }
   });
 
-  it("points the 'here' link at the series index: absolute in email, relative on the web", () => {
-    expect(part1.email.html).toContain('href="{{{base_url}}}/p/origins-of-lead-change">here</a>');
-    expect(part1.email.text).toContain("here {{{base_url}}}/p/origins-of-lead-change");
+  it("points the 'here' link at the series index: a tracked link in email, relative on the web", () => {
+    expect(part1.email.html).toContain('href="{{{action_url}}}/1">here</a>');
+    expect(part1.email.text).toContain("here {{{action_url}}}/1");
+    expect(part1.links[1]).toBe("/p/origins-of-lead-change");
     expect(part1.bodyHtml).toContain('<a href="/p/origins-of-lead-change">here</a>');
   });
 
@@ -66,7 +72,8 @@ describe("catalog", () => {
       base_url: "https://example.com",
       unsubscribe_url: "https://example.com/u/t",
       web_url: "https://example.com/p/origins-of-lead-change/1",
-      cta_url: "https://leadchangegroup.com/",
+      action_url: "https://example.com/a/1.tag",
+      referral_url: "https://example.com/s/origins-of-lead-change?ref=1.tag",
       postal_address: "1 Example Street",
     });
     for (const s of Object.values(out)) expect(s).not.toContain("{{{");

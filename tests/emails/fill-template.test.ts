@@ -51,7 +51,8 @@ describe("fillTemplate", () => {
         base_url: "https://example.com",
         unsubscribe_url: `https://example.com/u/${reader}`,
         web_url: "https://example.com/p/x/1",
-        cta_url: "https://example.com/cta",
+        action_url: "https://example.com/a/1.tag",
+        referral_url: "https://example.com/s/x?ref=1.tag",
         postal_address: "1 Example Street",
       };
       fillTemplate(part, slots);

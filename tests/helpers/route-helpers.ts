@@ -260,8 +260,9 @@ export function confirmLinkOf(email: OutboxRow): string {
   return inHtml[0]!;
 }
 
+/** The footer's unsubscribe link: `/u/<reader token>` in part emails (older emails: `/unsubscribe/<token>`). */
 export function unsubscribeLinkOf(email: OutboxRow): string {
-  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/unsubscribe/`));
+  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/u/`) || href.startsWith(`${BASE}/unsubscribe/`));
   if (inHtml.length === 0) throw new Error(`no unsubscribe link in the html of "${email.subject}"`);
   return inHtml[0]!;
 }

@@ -426,13 +426,13 @@ describe("POST /admin/api/send", () => {
     const listUnsubscribe = part.headers["List-Unsubscribe"]!;
     const targets = listUnsubscribe.split(",").map((t) => t.trim());
     expect(targets).toHaveLength(2);
-    expect(targets[0]).toMatch(new RegExp(`^<${BASE}/unsubscribe/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+>$`));
+    expect(targets[0]).toMatch(new RegExp(`^<${BASE}/u/[0-9]+\\.[A-Za-z0-9_-]+>$`));
     expect(targets[1]).toBe("<mailto:unsubscribe@example.com?subject=unsubscribe>");
     expect(part.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
 
     const visible = unsubscribeLinkOf(part);
     expect(`<${visible}>`).toBe(targets[0]);
-    expect(part.html).toMatch(/<a[^>]*href="https:\/\/news\.example\.com\/unsubscribe\/[^"]+"[^>]*>Unsubscribe<\/a>/);
+    expect(part.html).toMatch(/<a[^>]*href="https:\/\/news\.example\.com\/u\/[^"]+"[^>]*>Unsubscribe<\/a>/);
     expect(part.text).toContain(`Unsubscribe: ${visible}`);
     expect(part.html).toContain("nextpart, 1 Example Street, Springfield, USA");
     expect(part.text).toContain("nextpart, 1 Example Street, Springfield, USA");

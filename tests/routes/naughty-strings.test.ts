@@ -161,12 +161,17 @@ describe("naughty strings in paths", () => {
   const segments = (value: string) =>
     value === NAUGHTY.lone ? ["%ED%A0%80", "%E0%A4%A", "%", "%%30", "%C0%AF"] : [encodeURIComponent(value), value];
 
-  it("GET /confirm/:token, /unsubscribe/:token, /s/:series, /p/:series, /p/:series/:part", async () => {
+  it("GET /confirm/:token, /unsubscribe/:token, /u/:token, /a/:token/:n, /respond/:token, /s/:series, /p/… and feeds", async () => {
     for (const [label, value] of Object.entries(NAUGHTY)) {
       for (const segment of segments(value)) {
         const paths = [
           `/confirm/${segment}`,
           `/unsubscribe/${segment}`,
+          `/u/${segment}`,
+          `/a/${segment}/0`,
+          `/a/1.AAAAAAAAAAAAAAAAAAAAAA/${segment}`,
+          `/respond/${segment}`,
+          `/p/${segment}/feed.xml`,
           `/s/${segment}`,
           `/p/${segment}`,
           `/p/${segment}/1`,
@@ -185,7 +190,7 @@ describe("naughty strings in paths", () => {
     const before = await countRows("events");
     for (const [label, value] of Object.entries(NAUGHTY)) {
       for (const segment of segments(value)) {
-        for (const path of [`/unsubscribe/${segment}`, `/resubscribe/${segment}`]) {
+        for (const path of [`/unsubscribe/${segment}`, `/u/${segment}`, `/resubscribe/${segment}`]) {
           const oneClick = await postForm(path, { "List-Unsubscribe": "One-Click" }, { origin: null });
           await expectSafe(oneClick, `POST one-click ${path.slice(0, 60)} (${label})`);
           // Resubscribe is a form on our own pages: without an Origin it is refused before the token is read.

@@ -42,7 +42,11 @@ describe("GET /p/:series/:part (a part's web view)", () => {
     expect(html).toContain("November 25, 2026");
     expect(html).toContain("This is the first post in a series on the origins of Lead Change.");
     expect(html).toContain("<blockquote>");
-    expect(html).toMatch(/<a class="cta" href="https:\/\/leadchangegroup\.com\/">\s*Take some action and share it with us\s*<\/a>/);
+    // Its call to action is a response: on the web, where no reader is known, it offers the signup form.
+    expect(html).toContain("<h2>Take some action and share it with us</h2>");
+    expect(html).toContain('<form class="card" method="post" action="/subscribe">');
+    expect(html).toContain(`<input type="hidden" name="series" value="${DEFAULT_SERIES}"/>`);
+    expect(html).toContain("Subscribe to respond");
     expect(html).toContain(`<a href="/s/${DEFAULT_SERIES}">Subscribe</a>`);
     // A one-part series: no previous or next link.
     expect(html).not.toContain("←");
@@ -57,9 +61,14 @@ describe("GET /p/:series/:part (a part's web view)", () => {
         const html = await res.text();
         expect(html).toContain(`<h1>${part.title}</h1>`);
         expect(html).toContain(part.bodyHtml.trim().slice(0, 60));
+        expect(html).toContain(part.cta.label);
+        if (part.cta.url === undefined) {
+          // No reader is known on the web: a response call to action offers the signup form.
+          expect(html).toContain("Subscribe to respond");
+          continue;
+        }
         const cta = part.cta.url.startsWith("/") ? `${BASE}${part.cta.url}` : part.cta.url;
         expect(html).toContain(`<a class="cta" href="${cta}">`);
-        expect(html).toContain(part.cta.label);
       }
     }
   });

@@ -33,11 +33,17 @@ export function findSeries(slug: string): CompiledSeries | undefined {
   return compiledCatalog.findSeries(slug);
 }
 
+/** A part by its id: what a delivery carried, wherever the part is today. */
+export function findPartById(series: CompiledSeries, id: string): CompiledPart | undefined {
+  return series.parts.find((part) => part.id === id);
+}
+
 /** A part by its id, or by its position today ("3", 1-based: links made before parts had ids). */
 export function findPart(series: CompiledSeries, idOrNumber: string | number): CompiledPart | undefined {
-  if (typeof idOrNumber === "number" || /^[1-9]\d{0,3}$/.test(idOrNumber)) {
-    const number = Number(idOrNumber);
-    return Number.isInteger(number) ? series.parts[number - 1] : undefined;
+  if (typeof idOrNumber === "string") {
+    const byId = findPartById(series, idOrNumber);
+    if (byId || !/^[1-9]\d{0,3}$/.test(idOrNumber)) return byId;
   }
-  return series.parts.find((part) => part.id === idOrNumber);
+  const number = Number(idOrNumber);
+  return Number.isInteger(number) ? series.parts[number - 1] : undefined;
 }

@@ -14,11 +14,15 @@ export interface SendWindow {
   end: string;
 }
 
-export interface CallToAction {
-  label: string;
-  /** Absolute URL, or a path starting with "/" resolved against PUBLIC_URL. */
-  url: string;
-}
+/** A part's call to action: a link (`url`), or a response the reader writes on this site (`respond`). */
+export type CallToAction =
+  | {
+      label: string;
+      /** Absolute URL, or a path starting with "/" resolved against PUBLIC_URL. */
+      url: string;
+      respond?: undefined;
+    }
+  | { label: string; respond: { prompt: string }; url?: undefined };
 
 export interface CompiledTemplate {
   subject: string;
@@ -40,6 +44,11 @@ export interface CompiledPart {
   /** Wait after the previous part (part 1: after confirmation), in milliseconds. */
   delayMs: number;
   cta: CallToAction;
+  /**
+   * Where each action link of the email leads (`{{{action_url}}}/<n>` → links[n]): 0 is the call to action
+   * (RESPOND_LINK for a response), 1… the body's links in order. Paths are resolved against PUBLIC_URL.
+   */
+  links: string[];
   /** The part's body as HTML for its public web view (trusted: written by the author). */
   bodyHtml: string;
   /** The whole email, with slots. */
@@ -76,8 +85,12 @@ export type SlotName =
   | "base_url" // PUBLIC_URL, no trailing slash
   | "unsubscribe_url"
   | "confirm_url"
-  | "cta_url"
+  | "action_url" // PUBLIC_URL/a/<reader token>: every tracked link is this plus "/<n>"
+  | "referral_url" // the reader's own link to the signup page, to share
   | "web_url" // the part's public web view
   | "postal_address"; // POSTAL_ADDRESS: configuration, not content
 
 export type Slots = Partial<Record<SlotName, string>>;
+
+/** links[0] of a part whose call to action is a response: the reader's response page, known at click time. */
+export const RESPOND_LINK = "respond:";

@@ -2,16 +2,11 @@ import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { fillTemplate } from "../content/fill-template";
 import type { OutgoingEmail } from "../mail";
-import { signToken } from "../tokens";
+import { signDeliveryTokens } from "../tokens";
 import type { BatchMember } from "./queries";
 
 /** Absolute URL for a call to action written as a path ("/p/…") or a full URL. */
 export const resolveUrl = (config: Config, url: string) => (url.startsWith("/") ? `${config.publicUrl}${url}` : url);
-
-export async function unsubscribeUrl(config: Config, subscriberId: number, series: string): Promise<string> {
-  const token = await signToken(config.signingSecret, { purpose: "unsubscribe", subscriberId, series });
-  return `${config.publicUrl}/unsubscribe/${token}`;
-}
 
 /** RFC 2369 + RFC 8058 headers: mailbox providers show an unsubscribe button and POST to it in one click. */
 export function listUnsubscribeHeaders(config: Config, url: string): Record<string, string> {
@@ -20,19 +15,25 @@ export function listUnsubscribeHeaders(config: Config, url: string): Record<stri
   return { "List-Unsubscribe": targets.join(", "), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
 }
 
-/** One reader's copy of a part: the compiled template with their slots filled. Deterministic for retries. */
+/**
+ * One reader's copy of a part: the compiled template with their slots filled. ONE signature per email: the
+ * delivery's reader token carries the action links and unsubscribe, its referral token the referral link.
+ * Deterministic for retries.
+ */
 export async function composePartEmail(
   config: Config,
   series: CompiledSeries,
   part: CompiledPart,
   member: BatchMember,
 ): Promise<OutgoingEmail> {
-  const unsubscribe = await unsubscribeUrl(config, member.subscriberId, series.slug);
+  const tokens = await signDeliveryTokens(config.signingSecret, member.id);
+  const unsubscribe = `${config.publicUrl}/u/${tokens.reader}`;
   const filled = fillTemplate(part.email, {
     name: member.toName?.trim() || "there",
     base_url: config.publicUrl,
     unsubscribe_url: unsubscribe,
-    cta_url: resolveUrl(config, part.cta.url),
+    action_url: `${config.publicUrl}/a/${tokens.reader}`,
+    referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
     // By id: the web view of the part this email carries, wherever the part moves later.
     web_url: `${config.publicUrl}/p/${series.slug}/${part.id}`,
     postal_address: config.postalAddress,

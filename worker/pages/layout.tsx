@@ -13,7 +13,7 @@ p.lede { font-size: 1.15rem; color: var(--muted); }
 a { color: var(--accent); }
 form.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1.25rem; margin: 1.5rem 0; font-family: system-ui, sans-serif; }
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; font-size: .95rem; }
-input[type=email], input[type=text] { width: 100%; font: inherit; padding: .65rem .75rem; border: 1px solid #9aa5b1; border-radius: 6px; }
+input[type=email], input[type=text], textarea { width: 100%; font: inherit; padding: .65rem .75rem; border: 1px solid #9aa5b1; border-radius: 6px; }
 input:focus, button:focus { outline: 3px solid #7fb4e6; outline-offset: 1px; }
 button { font: 600 1rem system-ui, sans-serif; background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .75rem 1.25rem; min-height: 48px; margin-top: 1rem; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--accent); }
@@ -23,6 +23,10 @@ button.secondary { background: #fff; color: var(--accent); border: 1px solid var
 ol.parts { padding-left: 1.25rem; } ol.parts li { margin: .4rem 0; } .date { color: var(--muted); font-size: .9rem; }
 blockquote { border-left: 3px solid var(--line); margin: 1rem 0; padding: .1rem 1rem; color: #39424c; }
 .cta { display: inline-block; background: var(--accent); color: #fff; padding: .75rem 1.25rem; border-radius: 6px; text-decoration: none; font: 600 1rem system-ui, sans-serif; }
+textarea { min-height: 10rem; resize: vertical; }
+blockquote.response { white-space: pre-wrap; overflow-wrap: anywhere; }
+.share { margin-top: 2.5rem; font-family: system-ui, sans-serif; } .share h2 { font-size: 1.1rem; }
+.share-url { color: var(--muted); }
 footer { margin-top: 3rem; font: .8rem system-ui, sans-serif; color: var(--muted); }
 `;
 

@@ -1,6 +1,7 @@
 import { raw } from "hono/html";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { Layout } from "./layout";
+import { ShareLinks } from "./share-links";
 
 const formatDate = (iso: string) =>
   new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
@@ -8,7 +9,11 @@ const formatDate = (iso: string) =>
 /** The public index of a series: every part and its date. */
 export function SeriesIndexPage({ series }: { series: CompiledSeries }) {
   return (
-    <Layout title={series.title} siteName={series.title}>
+    <Layout
+      title={series.title}
+      siteName={series.title}
+      head={<link rel="alternate" type="application/atom+xml" title={`${series.title} (Atom feed)`} href={`/p/${series.slug}/feed.xml`} />}
+    >
       <h1>{series.title}</h1>
       <p class="lede">{series.description}</p>
       <ol class="parts">
@@ -24,12 +29,18 @@ export function SeriesIndexPage({ series }: { series: CompiledSeries }) {
           Get every part by email
         </a>
       </p>
+      <p class="hint">
+        Or follow the <a href={`/p/${series.slug}/feed.xml`}>Atom feed</a>.
+      </p>
     </Layout>
   );
 }
 
-/** A part's web view ("view in browser"). The body is the author's own Markdown, compiled at build time. */
-export function PartPage({ series, part, ctaUrl }: { series: CompiledSeries; part: CompiledPart; ctaUrl: string }) {
+/**
+ * A part's web view ("view in browser"). The body is the author's own Markdown, compiled at build time. No
+ * reader is known here, so a response call to action offers the signup form instead ("subscribe to respond").
+ */
+export function PartPage({ series, part, ctaUrl, webUrl }: { series: CompiledSeries; part: CompiledPart; ctaUrl?: string; webUrl: string }) {
   const next = series.parts[part.number];
   const previous = series.parts[part.number - 2];
   return (
@@ -39,11 +50,32 @@ export function PartPage({ series, part, ctaUrl }: { series: CompiledSeries; par
       </p>
       <h1>{part.title}</h1>
       <article>{raw(part.bodyHtml)}</article>
-      <p>
-        <a class="cta" href={ctaUrl}>
-          {part.cta.label}
-        </a>
-      </p>
+      {part.cta.respond ? (
+        <form class="card" method="post" action="/subscribe">
+          <h2>{part.cta.label}</h2>
+          <p>{part.cta.respond.prompt}</p>
+          <p class="hint">Subscribe to respond: every part comes with a link to answer it.</p>
+          <input type="hidden" name="series" value={series.slug} />
+          <label for="email">Email address</label>
+          <input id="email" name="email" type="email" autocomplete="email" required maxlength={320} />
+          <div class="honeypot" aria-hidden="true">
+            <label for="website">Leave this empty</label>
+            <input id="website" name="website" type="text" tabindex={-1} autocomplete="off" />
+          </div>
+          <button type="submit">Subscribe to respond</button>
+          <p class="consent">
+            By subscribing you agree to receive the parts of “{series.title}” by email, and an email to confirm your
+            address first. Every email has a one-click unsubscribe link.
+          </p>
+        </form>
+      ) : (
+        <p>
+          <a class="cta" href={ctaUrl}>
+            {part.cta.label}
+          </a>
+        </p>
+      )}
+      <ShareLinks url={webUrl} title={`${part.title} — ${series.title}`} />
       <footer>
         {previous ? <a href={`/p/${series.slug}/${previous.id}`}>← {previous.title}</a> : null}
         {previous && next ? " · " : null}

@@ -5,7 +5,7 @@ export interface SignupPageProps {
   series: CompiledSeries;
   action: string;
   error?: string;
-  values?: { email?: string; name?: string };
+  values?: { email?: string; name?: string; ref?: string };
   turnstileSiteKey?: string;
 }
 
@@ -32,6 +32,7 @@ export function SignupPage({ series, action, error, values, turnstileSiteKey }: 
           </p>
         ) : null}
         <input type="hidden" name="series" value={series.slug} />
+        {values?.ref ? <input type="hidden" name="ref" value={values.ref} /> : null}
         <label for="email">Email address</label>
         <input
           id="email"

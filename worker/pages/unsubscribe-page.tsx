@@ -1,14 +1,14 @@
 import { Layout } from "./layout";
 
 /** GET shows this page only; nothing changes until the button is pressed (mail scanners follow links). */
-export function UnsubscribePage(props: { token: string; seriesTitle: string; email: string }) {
+export function UnsubscribePage(props: { action: string; seriesTitle: string; email: string }) {
   return (
     <Layout title="Unsubscribe" siteName={props.seriesTitle}>
       <h1>Unsubscribe?</h1>
       <p>
         Stop all emails to <strong>{props.email}</strong> from “{props.seriesTitle}”.
       </p>
-      <form method="post" action={`/unsubscribe/${props.token}`}>
+      <form method="post" action={props.action}>
         <button type="submit">Unsubscribe</button>
       </form>
       <p class="hint">One click, no questions. You can resubscribe at any time.</p>

@@ -17,6 +17,7 @@ import { listSubscribers } from "../subscribers/list-subscribers";
 import { listOutbox } from "../mail/list-outbox";
 import { checkAdminToken } from "./admin-auth";
 import { D1Meter } from "../delivery/d1-meter";
+import { listResponses } from "../responses/responses";
 import { pauseSeries, resumeSeries } from "../series/pause-series";
 import { readSeriesStats } from "../stats/series-stats";
 
@@ -180,4 +181,26 @@ adminRoutes.post(
     const series = knownSeries(c.req.valid("param").series);
     return c.json(await resumeSeries(c.env.DB, series, "resumed by the admin"));
   },
+);
+
+// ---- responses (issue 6): what readers wrote back to the parts' calls to action ----------------
+
+const responsesCursorSchema = z
+  .string()
+  .regex(/^\d{1,15}-\d{1,15}$/, "must be a cursor from a previous page")
+  .transform((value) => value.split("-").map(Number) as [number, number]);
+
+adminRoutes.get(
+  "/api/responses",
+  zValidator(
+    "query",
+    z.object({
+      series: seriesSlugSchema.optional(),
+      part: z.coerce.number().int().min(1).max(9999).optional(),
+      cursor: responsesCursorSchema.optional(),
+      limit: limitSchema,
+    }),
+    invalid,
+  ),
+  async (c) => c.json(await listResponses(c.env.DB, c.req.valid("query"))),
 );

@@ -17,6 +17,7 @@ import { MessagePage } from "../pages/message-page";
 import { SignupPage } from "../pages/signup-page";
 import { confirmConsent, consentState, type ConfirmResult, type ConsentState } from "../subscribers/confirm";
 import { emailAddressSchema } from "../subscribers/email-address";
+import { REFERRAL_PARAM } from "../subscribers/referral";
 import { subscribe } from "../subscribers/subscribe";
 import { verifyTurnstile } from "../subscribers/turnstile";
 import { verifyConfirmToken } from "../tokens";
@@ -41,6 +42,8 @@ const subscribeSchema = z.object({
   /** Honeypot: people never see it, bots fill it in. */
   website: z.string().max(1000).optional(),
   "cf-turnstile-response": z.string().max(4096).optional(),
+  /** A reader's referral token (their shared link); a bad one is ignored, never an error. */
+  ref: z.string().max(100).optional().catch(undefined),
 });
 
 /** The one answer to every accepted signup, whether the address is new, pending or active (no enumeration). */
@@ -54,7 +57,7 @@ function defaultSeries(c: Context<AppEnv>): CompiledSeries {
   return series;
 }
 
-function signupPage(c: Context<AppEnv>, series: CompiledSeries, error?: string, values?: { email?: string; name?: string }) {
+function signupPage(c: Context<AppEnv>, series: CompiledSeries, error?: string, values?: { email?: string; name?: string; ref?: string }) {
   return (
     <SignupPage
       series={series}
@@ -72,7 +75,9 @@ signupRoutes.get("/s/:series", (c) => {
   const series = findSeries(c.req.param("series"));
   if (!series) throw new AppError("NOT_FOUND", "There is no series at this address.");
   if (series.slug !== c.req.param("series")) return c.redirect(`/s/${series.slug}${new URL(c.req.url).search}`, 301); // a former slug
-  return c.html(signupPage(c, series));
+  // A shared referral link (/s/:series?ref=…) rides along in the form; checked only when the form comes back.
+  const ref = c.req.query("ref");
+  return c.html(signupPage(c, series, undefined, ref && REFERRAL_PARAM.test(ref) ? { ref } : undefined));
 });
 
 signupRoutes.post(
@@ -99,6 +104,7 @@ signupRoutes.post(
         signupPage(c, series ?? defaultSeries(c), message, {
           email: typeof values.email === "string" ? values.email.slice(0, 320) : undefined,
           name: typeof values.name === "string" ? values.name.slice(0, 100) : undefined,
+          ref: typeof values.ref === "string" && REFERRAL_PARAM.test(values.ref) ? values.ref : undefined,
         }),
       );
     }
@@ -121,6 +127,7 @@ signupRoutes.post(
         ip,
         userAgent: c.req.header("user-agent")?.slice(0, 512),
         form: json ? "api" : "signup-form",
+        ref: input.ref,
       });
       c.executionCtx.waitUntil(signup.catch((error) => console.error("signup failed", error)));
     }

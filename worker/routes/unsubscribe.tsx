@@ -14,7 +14,8 @@ import { MessagePage } from "../pages/message-page";
 import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
 import { subscribe } from "../subscribers/subscribe";
 import { unsubscribe } from "../subscribers/unsubscribe";
-import { verifyToken, type TokenClaims } from "../tokens";
+import { findReaderDelivery } from "../actions/reader-delivery";
+import { verifyToken } from "../tokens";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
 
@@ -29,26 +30,40 @@ const smallBody = bodyLimit({
   },
 });
 
-async function claimsFrom(c: Context<AppEnv>): Promise<TokenClaims> {
-  const check = await verifyToken(readConfig(c.env).signingSecret, c.req.param("token") ?? "", "unsubscribe");
-  if (!check.ok) {
-    throw new AppError("INVALID_TOKEN", "This unsubscribe link is not valid. Please copy the whole link from the email.");
+const INVALID = "This unsubscribe link is not valid. Please copy the whole link from the email.";
+
+/**
+ * The reader and series a link stands for. Emails carry the delivery's reader token (`/u/<deliveryId>.<tag>`,
+ * the same signature as their action links); older emails carry a signed unsubscribe token, still honoured.
+ */
+async function claimsFrom(c: Context<AppEnv>): Promise<{ subscriberId: number; series: string }> {
+  const token = c.req.param("token") ?? "";
+  const secret = readConfig(c.env).signingSecret;
+  if (/^\d/.test(token)) {
+    const delivery = await findReaderDelivery(c.env.DB, secret, token);
+    if (!delivery) throw new AppError("INVALID_TOKEN", INVALID);
+    return { subscriberId: delivery.subscriberId, series: delivery.series };
   }
+  const check = await verifyToken(secret, token, "unsubscribe");
+  if (!check.ok) throw new AppError("INVALID_TOKEN", INVALID);
   return check.claims;
 }
 
+/** Where this page's own form posts: the path it was reached by (`/u/…` or `/unsubscribe/…`). */
+const selfPath = (c: Context<AppEnv>) => `${c.req.path.startsWith("/u/") ? "/u" : "/unsubscribe"}/${c.req.param("token")}`;
+
 const seriesTitle = (slug: string) => findSeries(slug)?.title ?? "this newsletter";
 
-unsubscribeRoutes.get("/unsubscribe/:token", async (c) => {
+async function showUnsubscribe(c: Context<AppEnv>) {
   const claims = await claimsFrom(c);
   const reader = await getDb(c.env.DB).query.subscribers.findFirst({ where: eq(subscribers.id, claims.subscriberId) });
   if (!reader) throw new AppError("NOT_FOUND", "We could not find this subscription.");
-  const token = c.req.param("token");
+  const token = c.req.param("token") ?? "";
   if (reader.status === "unsubscribed") return c.html(<UnsubscribedPage token={token} seriesTitle={seriesTitle(claims.series)} />);
-  return c.html(<UnsubscribePage token={token} seriesTitle={seriesTitle(claims.series)} email={reader.email} />);
-});
+  return c.html(<UnsubscribePage action={selfPath(c)} seriesTitle={seriesTitle(claims.series)} email={reader.email} />);
+}
 
-unsubscribeRoutes.post("/unsubscribe/:token", smallBody, async (c) => {
+async function doUnsubscribe(c: Context<AppEnv>) {
   const claims = await claimsFrom(c);
   // Only a form can carry the one-click field; any other body is ignored (the page's button flow).
   const body = /form/i.test(c.req.header("content-type") ?? "") ? ((await readBody(c)) as Record<string, string>) : {};
@@ -57,8 +72,13 @@ unsubscribeRoutes.post("/unsubscribe/:token", smallBody, async (c) => {
   if (result === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription.");
   if (oneClick) return c.text("Unsubscribed", 200);
   // Post/redirect/get: a reload shows the page again instead of asking to resend the form.
-  return c.redirect(`/unsubscribe/${c.req.param("token")}`, 303);
-});
+  return c.redirect(selfPath(c), 303);
+}
+
+unsubscribeRoutes.get("/unsubscribe/:token", showUnsubscribe);
+unsubscribeRoutes.get("/u/:token", showUnsubscribe);
+unsubscribeRoutes.post("/unsubscribe/:token", smallBody, doUnsubscribe);
+unsubscribeRoutes.post("/u/:token", smallBody, doUnsubscribe);
 
 /**
  * From the "you are unsubscribed" page: starts a new double opt-in (a forwarded email must not resubscribe).

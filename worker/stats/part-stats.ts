@@ -35,3 +35,26 @@ export function bumpPartStat(
     )
     .bind(series, partId, by);
 }
+
+/**
+ * Like bumpPartStat, but only when `condition` (SQL over the same transaction's rows, parameters from ?4 on)
+ * holds: how a counter stays guarded by a delivery's *_at column when both change in one batch.
+ */
+export function bumpPartStatWhere(
+  d1: D1Database,
+  series: string,
+  partId: string,
+  column: PartStatColumn,
+  by: number,
+  condition: string,
+  ...params: unknown[]
+): D1PreparedStatement {
+  if (!partStatColumns.includes(column)) throw new Error(`unknown part stat ${column}`);
+  // "WHERE" makes the SELECT unambiguous before ON CONFLICT (SQLite's upsert parsing rule).
+  return d1
+    .prepare(
+      `INSERT INTO part_stats (series, part_id, ${column}) SELECT ?1, ?2, ?3 WHERE ${condition}
+       ON CONFLICT (series, part_id) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
+    )
+    .bind(series, partId, by, ...params);
+}

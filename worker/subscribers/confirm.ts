@@ -35,6 +35,16 @@ export const confirmSql = {
   /** ?3 subscription, ?4 when its next part is due. */
   activateSubscription: `UPDATE subscriptions SET status = 'active', due_at = ?4, updated_at = ?2 WHERE id = ?3 AND ${claimed}`,
   recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) SELECT ?3, 'confirmed', ?4, ?2 WHERE ${claimed}`,
+  /**
+   * ?3 reader, ?4 series. A reader who came through a referral link counts on the referrer's part once, at
+   * their first confirmation ever (confirmed_at is still null), and only in the series the link was for (the
+   * one of their first signup).
+   */
+  countReferral: `INSERT INTO part_stats (series, part_id, referrals)
+    SELECT ?4, referral_part_id, 1 FROM subscribers
+    WHERE id = ?3 AND referrer_id IS NOT NULL AND referral_part_id IS NOT NULL AND confirmed_at IS NULL AND ${claimed}
+      AND (SELECT series FROM consents WHERE subscriber_id = ?3 ORDER BY id LIMIT 1) = ?4
+    ON CONFLICT (series, part_id) DO UPDATE SET referrals = referrals + 1`,
 } as const;
 
 async function readConsent(db: Database, consentId: number, now: number) {
@@ -92,6 +102,8 @@ export async function confirmConsent(db: Database, consentId: number, now = Date
   const d1 = db.$client;
   await d1.batch([
     d1.prepare(confirmSql.claimConsent).bind(consent.id, now),
+    // Before activateReader: it sets the confirmed_at this statement reads.
+    d1.prepare(confirmSql.countReferral).bind(consent.id, now, reader.id, series.slug),
     d1.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, consent.pendingName, timezone),
     d1.prepare(confirmSql.activateSubscription).bind(consent.id, now, subscription.id, dueAt),
     d1.prepare(confirmSql.recordEvent).bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),

@@ -8,6 +8,7 @@ import { keyedHash } from "../lib/crypto";
 import { CONFIRM_TOKEN_TTL_MS } from "../tokens";
 import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "./confirmation-email";
 import { emailKey } from "./email-address";
+import { referrerOf } from "./referral";
 
 /** Bump when the consent line on the signup page changes: each consent records the version the reader saw. */
 export const CONSENT_TEXT_VERSION = "2026-11-25";
@@ -24,6 +25,8 @@ export interface SubscribeInput {
   ip?: string;
   userAgent?: string;
   form: "signup-form" | "api" | "resubscribe";
+  /** The referral token from a reader's shared link; only a NEW reader is attributed to its referrer. */
+  ref?: string;
 }
 
 /** What happened, for logs and tests only: every caller answers the reader the same way (no enumeration). */
@@ -44,9 +47,11 @@ export async function subscribe(
   now = Date.now(),
 ): Promise<SubscribeResult> {
   const key = emailKey(input.email);
+  // Attributed to a NEW reader only: for an address we know, the insert does nothing.
+  const referral = await referrerOf(db, config.signingSecret, input.ref, input.series.slug);
   await db
     .insert(subscribers)
-    .values({ email: input.email, emailKey: key, status: "pending", createdAt: now, updatedAt: now })
+    .values({ email: input.email, emailKey: key, status: "pending", createdAt: now, updatedAt: now, ...referral })
     .onConflictDoNothing({ target: subscribers.emailKey });
   const reader = (await db.query.subscribers.findFirst({ where: eq(subscribers.emailKey, key) }))!;
   if (reader.status === "bounced" || reader.status === "complained") return "suppressed";

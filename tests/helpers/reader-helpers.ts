@@ -1,0 +1,94 @@
+/**
+ * Readers who already received a part: a subscriber, their subscription and the delivery row, inserted
+ * directly (the delivery cycle itself is tested in tests/delivery/), with the tokens their email carried.
+ */
+import { env } from "cloudflare:workers";
+import { findSeries } from "../../worker/content/catalog";
+import { signDeliveryTokens, type DeliveryTokens } from "../../worker/tokens";
+import { uniqueEmail } from "./route-helpers";
+
+export const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+
+export interface DeliveredReader {
+  email: string;
+  subscriberId: number;
+  deliveryId: number;
+  series: string;
+  part: number;
+  partId: string;
+  tokens: DeliveryTokens;
+}
+
+/** A reader whose email of `part` left `sentAgoMs` ago (a minute by default: clicks are not "too soon"). */
+export async function deliveredReader(options: { series?: string; part?: number; sentAgoMs?: number; email?: string } = {}): Promise<DeliveredReader> {
+  const series = options.series ?? "origins-of-lead-change";
+  const part = options.part ?? 1;
+  const email = options.email ?? uniqueEmail("delivered");
+  const now = Date.now();
+  const sentAt = now - (options.sentAgoMs ?? 60_000);
+  const subscriber = await env.DB.prepare(
+    `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at, confirmed_at)
+     VALUES (?1, lower(?1), 'Reader', 'active', ?2, ?2, ?2) RETURNING id`,
+  )
+    .bind(email, sentAt)
+    .first<{ id: number }>();
+  const subscription = await env.DB.prepare(
+    `INSERT INTO subscriptions (subscriber_id, series, status, next_part, last_sent_at, created_at, updated_at)
+     VALUES (?1, ?2, 'active', ?3, ?4, ?4, ?4) RETURNING id`,
+  )
+    .bind(subscriber!.id, series, part + 1, sentAt)
+    .first<{ id: number }>();
+  const delivery = await env.DB.prepare(
+    `INSERT INTO deliveries (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, created_at, sent_at)
+     VALUES (?1, ?2, ?3, ?7, ?4, 'test-batch', 'sent', ?5, ?6, ?6) RETURNING id`,
+  )
+    .bind(subscription!.id, subscriber!.id, series, part, email, sentAt, partIdOf(series, part))
+    .first<{ id: number }>();
+  return {
+    email,
+    subscriberId: subscriber!.id,
+    deliveryId: delivery!.id,
+    series,
+    part,
+    partId: partIdOf(series, part),
+    tokens: await signDeliveryTokens(env.SIGNING_SECRET!, delivery!.id),
+  };
+}
+
+/** The id of the part at position `part` (1-based) of a series: what deliveries and counters are keyed by. */
+export const partIdOf = (series: string, part: number) => findSeries(series)!.parts[part - 1]!.id;
+
+export interface ClickRow {
+  link: number;
+  scanner_reason: string | null;
+}
+
+export async function clicksOf(deliveryId: number): Promise<ClickRow[]> {
+  const { results } = await env.DB.prepare("SELECT link, scanner_reason FROM clicks WHERE delivery_id = ?1 ORDER BY id")
+    .bind(deliveryId)
+    .all<ClickRow>();
+  return results;
+}
+
+export interface PartStatRow {
+  human_clicks: number;
+  scanner_clicks: number;
+  responses: number;
+  referrals: number;
+}
+
+/** A part's counters (zeros when the row does not exist yet). */
+export async function partStat(series: string, part: number): Promise<PartStatRow> {
+  const row = await env.DB.prepare(
+    "SELECT human_clicks, scanner_clicks, responses, referrals FROM part_stats WHERE series = ?1 AND part_id = ?2",
+  )
+    .bind(series, partIdOf(series, part))
+    .first<PartStatRow>();
+  return row ?? { human_clicks: 0, scanner_clicks: 0, responses: 0, referrals: 0 };
+}
+
+export async function deliveryRow(deliveryId: number) {
+  return env.DB.prepare("SELECT human_clicked_at, scanner_clicked_at FROM deliveries WHERE id = ?1")
+    .bind(deliveryId)
+    .first<{ human_clicked_at: number | null; scanner_clicked_at: number | null }>();
+}

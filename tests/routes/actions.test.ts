@@ -1,0 +1,300 @@
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../../worker/index";
+import { recordClick, scannerReason } from "../../worker/actions/record-click";
+import { readConfig } from "../../worker/config";
+import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
+import { composePartEmail } from "../../worker/delivery/compose";
+import { signDeliveryTokens } from "../../worker/tokens";
+import { BROWSER_UA, clicksOf, deliveredReader, deliveryRow, partStat } from "../helpers/reader-helpers";
+import {
+  adminSend,
+  BASE,
+  DEFAULT_SERIES,
+  extractLinks,
+  outboxFor,
+  signUpAndConfirm,
+  subscriptionsOf,
+  url,
+} from "../helpers/route-helpers";
+
+/** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
+const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>
+  SELF.fetch(url(path), { method, headers, redirect: "manual" });
+
+/** The worker under SELF.fetch writes clicks after answering: wait for the expected number of rows. */
+const clicksSettle = (deliveryId: number, count: number) =>
+  vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 5_000, interval: 50 });
+
+describe("action links in a part email", () => {
+  it("every link of the email is tracked: /a/<reader token>/<n>, /u/<same token>, the referral link; nothing raw", async () => {
+    const reader = await signUpAndConfirm();
+    expect((await adminSend({ subscriber: reader.email })).status).toBe(200);
+    const part = (await outboxFor(reader.email)).find((mail) => mail.subject.includes("Part 1"))!;
+    const [delivery] = (await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1").bind(reader.subscriber.id).all<{ id: number }>()).results;
+    const tokens = await signDeliveryTokens(env.SIGNING_SECRET!, delivery!.id);
+
+    const links = extractLinks(part.html);
+    expect(links).toEqual([
+      `${BASE}/a/${tokens.reader}/1`, // the body's "here"
+      `${BASE}/a/${tokens.reader}/0`, // the call to action
+      `${BASE}/s/${DEFAULT_SERIES}?ref=${tokens.referral}`,
+      `${BASE}/u/${tokens.reader}`,
+      `${BASE}/p/${DEFAULT_SERIES}/the-opportunity`, // view in browser, by the part's id
+    ]);
+    expect(part.html).toContain("Know someone who would like this? Send them your link:");
+    for (const link of links) expect(part.text).toContain(link);
+    expect(part.headers["List-Unsubscribe"]).toContain(`<${BASE}/u/${tokens.reader}>`);
+    // One signature per email: the reader tag and the referral tag are two slices of it, for this delivery.
+    expect(tokens.reader.split(".")[0]).toBe(String(delivery!.id));
+    expect(tokens.referral.split(".")[0]).toBe(String(delivery!.id));
+  });
+
+  it("no compiled part of any series holds a raw target link; every target is in part.links", () => {
+    for (const series of listSeries()) {
+      for (const part of series.parts) {
+        const hrefs = [...part.email.html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!);
+        for (const href of hrefs) expect(href).toMatch(/^\{\{\{(action_url|unsubscribe_url|web_url|referral_url)\}\}\}/);
+        expect(hrefs).toContain("{{{action_url}}}/0");
+        expect(part.links.length).toBeGreaterThanOrEqual(1);
+        for (let n = 1; n < part.links.length; n++) expect(hrefs).toContain(`{{{action_url}}}/${n}`);
+      }
+    }
+    expect(findPart(findSeries("fixture-four")!, 2)!.links).toEqual([
+      "https://example.com/fixture-four/cta-2",
+      "/p/fixture-four",
+      "https://example.com/fixture-four/source?a=1&b=2",
+      "/p/fixture-four",
+      "mailto:author@example.com",
+    ]);
+  });
+
+  it("a retried batch is byte-identical: composing the same delivery twice gives the same email", async () => {
+    const series = findSeries("fixture-four")!;
+    const member = { id: 42, subscriptionId: 7, subscriberId: 9, series: series.slug, partId: series.parts[1]!.id, partNumber: 2, toEmail: "a@example.com", toName: "Ann", timezone: null };
+    const config = readConfig(env);
+    const first = await composePartEmail(config, series, findPart(series, 2)!, member);
+    const again = await composePartEmail(config, series, findPart(series, 2)!, member);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(first));
+  });
+});
+
+describe("GET /a/:token/:n", () => {
+  it("answers 302 to the part's own target for each link number", async () => {
+    const reader = await deliveredReader({ series: "fixture-four", part: 2 });
+    const expected = [
+      "https://example.com/fixture-four/cta-2",
+      `${BASE}/p/fixture-four`,
+      "https://example.com/fixture-four/source?a=1&b=2",
+      `${BASE}/p/fixture-four`,
+      "mailto:author@example.com",
+    ];
+    for (const [n, target] of expected.entries()) {
+      const res = await click(`/a/${reader.tokens.reader}/${n}`);
+      expect(res.status, `link ${n}`).toBe(302);
+      expect(res.headers.get("location")).toBe(target);
+      expect(res.headers.get("cache-control")).toBe("private, no-store");
+    }
+    await clicksSettle(reader.deliveryId, expected.length);
+  });
+
+  it("a response call to action leads to the reader's own response page", async () => {
+    const reader = await deliveredReader();
+    const res = await click(`/a/${reader.tokens.reader}/0`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe(`${BASE}/respond/${reader.tokens.reader}`);
+    await clicksSettle(reader.deliveryId, 1);
+  });
+
+  it("the target never comes from the request: query strings, extra segments and host headers change nothing", async () => {
+    const reader = await deliveredReader({ series: "fixture-four", part: 2 });
+    const token = reader.tokens.reader;
+    for (const path of [`/a/${token}/0?url=https://evil.example`, `/a/${token}/0?next=//evil.example&redirect=https://evil.example`]) {
+      const res = await click(path, { "user-agent": BROWSER_UA, "x-forwarded-host": "evil.example", referer: "https://evil.example/" });
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-2");
+    }
+    for (const path of [`/a/${token}/0/https://evil.example`, `/a/${token}/https%3A%2F%2Fevil.example`, `/a/${token}//evil.example`]) {
+      const res = await click(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("location")).toBeNull();
+    }
+    // A relative target resolves against PUBLIC_URL, whatever host the request came to.
+    const relative = await SELF.fetch(`https://evil.example/a/${token}/1`, { headers: { "user-agent": BROWSER_UA }, redirect: "manual" });
+    expect(relative.headers.get("location")).toBe(`${BASE}/p/fixture-four`);
+    await clicksSettle(reader.deliveryId, 3);
+  });
+
+  it("a tampered, unknown or wrong-kind token is a friendly 400 page, and records nothing", async () => {
+    const reader = await deliveredReader();
+    const [id, tag] = reader.tokens.reader.split(".") as [string, string];
+    const flipped = `${tag.slice(0, -1)}${tag.endsWith("A") ? "B" : "A"}`;
+    const unknown = await signDeliveryTokens(env.SIGNING_SECRET!, 987_654_321);
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>();
+    for (const token of [
+      `${id}.${flipped}`,
+      `${Number(id) + 1}.${tag}`,
+      reader.tokens.referral, // the shareable tag must not act as the reader
+      unknown.reader, // well signed, but no such delivery
+      "1.AAAAAAAAAAAAAAAAAAAAAA",
+      "not-a-token",
+      `${id}.${tag}.extra`,
+      "%3Cscript%3E",
+      "0.AAAAAAAAAAAAAAAAAAAAAA",
+      "9".repeat(40) + ".AAAAAAAAAAAAAAAAAAAAAA",
+    ]) {
+      const res = await click(`/a/${token}/0`);
+      expect(res.status, token).toBe(400);
+      expect(res.headers.get("content-type")).toContain("text/html");
+      expect(await res.text()).toContain("This link does not work");
+    }
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>();
+    expect(after!.n).toBe(before!.n);
+  });
+
+  it("an unknown link number is a 404 page, and records nothing", async () => {
+    const reader = await deliveredReader();
+    for (const n of ["2", "99", "-1", "01", "1.0", "abc", "1e3", "00", "99999"]) {
+      const res = await click(`/a/${reader.tokens.reader}/${n}`);
+      expect(res.status, n).toBe(404);
+      expect(await res.text()).toContain("This email has no such link.");
+    }
+    expect(await clicksOf(reader.deliveryId)).toEqual([]);
+  });
+
+  it("HEAD is answered like GET and flagged; scanner user agents and missing ones are flagged", async () => {
+    const scanners = [
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) BingPreview/1.0b",
+      "Barracuda Sentinel (EE)",
+      "python-requests/2.32.3",
+      "curl/8.5.0",
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36",
+      "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+    ];
+    const reader = await deliveredReader({ series: "fixture-four", part: 1 });
+    const head = await click(`/a/${reader.tokens.reader}/0`, { "user-agent": BROWSER_UA }, "HEAD");
+    expect(head.status).toBe(302);
+    expect(head.headers.get("location")).toBe("https://example.com/fixture-four/cta-1");
+    for (const agent of scanners) expect((await click(`/a/${reader.tokens.reader}/0`, { "user-agent": agent })).status).toBe(302);
+    expect((await click(`/a/${reader.tokens.reader}/0`, {})).status).toBe(302);
+    await clicksSettle(reader.deliveryId, scanners.length + 2);
+    const reasons = (await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason);
+    expect(reasons).toEqual(["head", ...scanners.map(() => "user-agent"), "user-agent"]);
+  });
+
+  it("a click within 15 s of sending is flagged too-soon", async () => {
+    const reader = await deliveredReader({ series: "fixture-four", part: 3, sentAgoMs: 2_000 });
+    expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
+    await clicksSettle(reader.deliveryId, 1);
+    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scanner_reason: "too-soon" }]);
+  });
+
+  it("counts a delivery once as a human click however often the reader clicks", async () => {
+    const reader = await deliveredReader({ series: "fixture-four", part: 4 });
+    const before = await partStat("fixture-four", 4);
+    for (let i = 0; i < 3; i++) expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
+    await clicksSettle(reader.deliveryId, 3);
+    // Same link each time (not a burst): three people-clicks kept, one counted.
+    expect((await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason)).toEqual([null, null, null]);
+    const after = await partStat("fixture-four", 4);
+    expect(after.human_clicks - before.human_clicks).toBe(1);
+    expect(after.scanner_clicks - before.scanner_clicks).toBe(0);
+    expect((await deliveryRow(reader.deliveryId))!.human_clicked_at).not.toBeNull();
+  });
+
+  it("a GET never changes a subscription", async () => {
+    const reader = await deliveredReader();
+    const before = await subscriptionsOf(reader.subscriberId);
+    const subscriber = () => env.DB.prepare("SELECT status, updated_at FROM subscribers WHERE id = ?1").bind(reader.subscriberId).first();
+    const subscriberBefore = await subscriber();
+    for (const path of [`/a/${reader.tokens.reader}/0`, `/u/${reader.tokens.reader}`, `/respond/${reader.tokens.reader}`]) {
+      expect((await click(path)).status).toBeLessThan(400);
+    }
+    await clicksSettle(reader.deliveryId, 1);
+    expect(await subscriptionsOf(reader.subscriberId)).toEqual(before);
+    expect(await subscriber()).toEqual(subscriberBefore);
+  });
+
+  it("answers the redirect before the click is written (the write runs in waitUntil)", async () => {
+    const reader = await deliveredReader({ series: "fixture-windowed", part: 1 });
+    // D1 wrapped so its batch (the click's write) waits for us: the redirect must not.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gatedDb = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "batch") return async (statements: D1PreparedStatement[]) => (await gate, target.batch(statements));
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`${BASE}/a/${reader.tokens.reader}/0`, { headers: { "user-agent": BROWSER_UA } }),
+      { ...env, DB: gatedDb },
+      ctx,
+    );
+    expect(res.status).toBe(302);
+    expect(await clicksOf(reader.deliveryId)).toHaveLength(0);
+    release();
+    await waitOnExecutionContext(ctx);
+    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scanner_reason: null }]);
+  });
+});
+
+describe("recordClick (the verb): bursts and the funnel", () => {
+  const t0 = Date.now();
+
+  it("several links of one email within a second: all flagged burst, and the human count is taken back", async () => {
+    const reader = await deliveredReader({ series: "fixture-windowed", part: 2 });
+    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
+    const before = await partStat("fixture-windowed", 2);
+    await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 });
+    expect((await partStat("fixture-windowed", 2)).human_clicks - before.human_clicks).toBe(1);
+    await recordClick(env.DB, { delivery, link: 1, reason: null, now: t0 + 300 });
+    await recordClick(env.DB, { delivery, link: 2, reason: null, now: t0 + 600 });
+    expect(await clicksOf(reader.deliveryId)).toEqual([
+      { link: 0, scanner_reason: "burst" },
+      { link: 1, scanner_reason: "burst" },
+      { link: 2, scanner_reason: "burst" },
+    ]);
+    let after = await partStat("fixture-windowed", 2);
+    expect(after.human_clicks - before.human_clicks).toBe(0);
+    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
+    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ human_clicked_at: null, scanner_clicked_at: expect.any(Number) });
+
+    // The reader comes back a minute later: now a person, counted once.
+    await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 60_000 });
+    await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 70_000 });
+    after = await partStat("fixture-windowed", 2);
+    expect(after.human_clicks - before.human_clicks).toBe(1);
+    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
+  });
+
+  it("the same link twice within a second is not a burst; flagged clicks count once as scanner clicks", async () => {
+    const reader = await deliveredReader({ series: "fixture-four", part: 2 });
+    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
+    const before = await partStat("fixture-four", 2);
+    await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 });
+    await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 + 200 });
+    await recordClick(env.DB, { delivery, link: 3, reason: "user-agent", now: t0 + 5_000 });
+    await recordClick(env.DB, { delivery, link: 3, reason: "head", now: t0 + 9_000 });
+    expect((await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason)).toEqual([null, null, "user-agent", "head"]);
+    const after = await partStat("fixture-four", 2);
+    expect(after.human_clicks - before.human_clicks).toBe(1);
+    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
+  });
+
+  it("scannerReason: HEAD, then the user agent, then timing", () => {
+    const now = 1_000_000;
+    const ok = { method: "GET", userAgent: BROWSER_UA, sentAt: now - 60_000, now };
+    expect(scannerReason(ok)).toBeNull();
+    expect(scannerReason({ ...ok, method: "HEAD" })).toBe("head");
+    expect(scannerReason({ ...ok, userAgent: undefined })).toBe("user-agent");
+    expect(scannerReason({ ...ok, userAgent: "Mimecast URL Protect" })).toBe("user-agent");
+    expect(scannerReason({ ...ok, userAgent: "Proofpoint URL Defense" })).toBe("user-agent");
+    expect(scannerReason({ ...ok, sentAt: now - 14_999 })).toBe("too-soon");
+    expect(scannerReason({ ...ok, sentAt: now - 15_000 })).toBeNull();
+    expect(scannerReason({ ...ok, sentAt: null })).toBe("too-soon");
+  });
+});

@@ -1,0 +1,71 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { findReaderDelivery } from "../../worker/actions/reader-delivery";
+import { recordClick } from "../../worker/actions/record-click";
+import { findResponse, listResponses, saveResponse } from "../../worker/responses/responses";
+import { deliveredReader } from "../helpers/reader-helpers";
+
+/**
+ * Every statement the reader's verbs run (clicks, responses, the delivery lookup), captured by wrapping D1 in
+ * the test, then explained with the same parameters: none may scan a table that grows with the list.
+ */
+function capturingD1(): { d1: D1Database; statements: { sql: string; params: unknown[] }[] } {
+  const statements: { sql: string; params: unknown[] }[] = [];
+  const d1 = new Proxy(env.DB, {
+    get(target, key) {
+      if (key === "prepare") {
+        return (sql: string) => {
+          const entry = { sql, params: [] as unknown[] };
+          statements.push(entry);
+          const statement = target.prepare(sql);
+          return new Proxy(statement, {
+            get(inner, innerKey) {
+              if (innerKey === "bind") {
+                return (...params: unknown[]) => {
+                  entry.params = params;
+                  return inner.bind(...params);
+                };
+              }
+              const value = Reflect.get(inner, innerKey);
+              return typeof value === "function" ? value.bind(inner) : value;
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { d1, statements };
+}
+
+async function expectNoScans(statements: { sql: string; params: unknown[] }[]) {
+  expect(statements.length).toBeGreaterThan(0);
+  for (const { sql, params } of statements) {
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    const details = results.map((row) => row.detail);
+    for (const detail of details) {
+      expect(detail, `${sql.replace(/\s+/g, " ").slice(0, 120)}: ${details.join(" | ")}`).not.toMatch(/^SCAN (?!CONSTANT ROW)\S+(?! USING (COVERING )?INDEX)( |$)/);
+    }
+  }
+}
+
+describe("the reader's queries scan no whole table", () => {
+  it("the delivery lookup, recordClick, saveResponse, findResponse", async () => {
+    const reader = await deliveredReader({ series: "fixture-four", part: 3 });
+    const { d1, statements } = capturingD1();
+    const delivery = (await findReaderDelivery(d1, env.SIGNING_SECRET!, reader.tokens.reader))!;
+    await recordClick(d1, { delivery, link: 0, reason: null, now: Date.now() });
+    await saveResponse(d1, { delivery, body: "hello", now: Date.now() });
+    await findResponse(d1, delivery.id);
+    await expectNoScans(statements);
+  });
+
+  it("listResponses, filtered or not, first page or next", async () => {
+    const { d1, statements } = capturingD1();
+    await listResponses(d1, { limit: 10 });
+    await listResponses(d1, { series: "fixture-four", part: 3, limit: 10, cursor: [Date.now(), 5] });
+    await listResponses(d1, { series: "fixture-four", limit: 10 });
+    await expectNoScans(statements);
+  });
+});

@@ -1,0 +1,25 @@
+import { verifyReaderToken } from "../tokens";
+
+/** The email a reader token was signed for: who got which part, and when it left. */
+export interface ReaderDelivery {
+  id: number;
+  subscriberId: number;
+  series: string;
+  /** The part it carried (its id: the part may have moved since). */
+  partId: string;
+  partNumber: number;
+  sentAt: number | null;
+}
+
+/** Verifies a reader token and reads its delivery by primary key; null for a bad token or an unknown delivery. */
+export async function findReaderDelivery(d1: D1Database, secret: string, token: string): Promise<ReaderDelivery | null> {
+  const deliveryId = await verifyReaderToken(secret, token);
+  if (deliveryId === null) return null;
+  return d1
+    .prepare(
+      `SELECT id, subscriber_id AS subscriberId, series, part_id AS partId, part_number AS partNumber, sent_at AS sentAt
+       FROM deliveries WHERE id = ?1`,
+    )
+    .bind(deliveryId)
+    .first<ReaderDelivery>();
+}

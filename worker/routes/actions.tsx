@@ -1,0 +1,107 @@
+import { Hono, type Context } from "hono";
+import { csrf } from "hono/csrf";
+import { z } from "zod";
+import type { AppEnv } from "../app-env";
+import { actionTarget, parseLinkNumber } from "../actions/action-target";
+import { findReaderDelivery, type ReaderDelivery } from "../actions/reader-delivery";
+import { recordClick, scannerReason } from "../actions/record-click";
+import { readConfig } from "../config";
+import { findPartById, findSeries } from "../content/catalog";
+import type { CompiledPart, CompiledSeries } from "../content/types";
+import { AppError } from "../errors";
+import { clientKey } from "../lib/client-key";
+import { limitBody, readBody } from "../lib/read-body";
+import { ResponsePage, ResponseThanksPage } from "../pages/response-page";
+import { findResponse, MAX_RESPONSE_LENGTH, saveResponse } from "../responses/responses";
+
+export const actionRoutes = new Hono<AppEnv>();
+
+const BAD_LINK = "This link does not work. Please copy the whole link from the email.";
+
+/** The delivery and part a reader token was signed for, or a friendly 4xx. */
+async function readerPart(c: Context<AppEnv>, token: string): Promise<{ delivery: ReaderDelivery; series: CompiledSeries; part: CompiledPart }> {
+  const delivery = await findReaderDelivery(c.env.DB, readConfig(c.env).signingSecret, token);
+  if (!delivery) throw new AppError("INVALID_TOKEN", BAD_LINK);
+  const series = findSeries(delivery.series);
+  const part = series && findPartById(series, delivery.partId);
+  // A part removed from the catalog after it was sent: its links have nowhere to go.
+  if (!series || !part) throw new AppError("NOT_FOUND", "This part is no longer published.");
+  return { delivery, series, part };
+}
+
+/**
+ * An action link from an email (GET and HEAD): counted, then redirected to the part's own target. The click
+ * is written after the answer (waitUntil), so the reader never waits for D1. A GET changes no subscription.
+ */
+actionRoutes.get("/a/:token/:n", async (c) => {
+  const token = c.req.param("token");
+  const { delivery, part } = await readerPart(c, token);
+  const link = parseLinkNumber(c.req.param("n"));
+  const target = link === null ? null : actionTarget(readConfig(c.env), part, link, token);
+  if (link === null || target === null) throw new AppError("NOT_FOUND", "This email has no such link.");
+  const now = Date.now();
+  const reason = scannerReason({ method: c.req.method, userAgent: c.req.header("user-agent"), sentAt: delivery.sentAt, now });
+  c.executionCtx.waitUntil(
+    recordClick(c.env.DB, { delivery, link, reason, now }).catch((error: unknown) => console.error("click not recorded", delivery.id, error)),
+  );
+  // Never cached: every click must reach us to be counted.
+  c.header("cache-control", "private, no-store");
+  return c.redirect(target, 302);
+});
+
+type RespondPart = CompiledPart & { cta: { respond: { prompt: string } } };
+const asks = (part: CompiledPart): part is RespondPart => part.cta.respond !== undefined;
+
+async function respondContext(c: Context<AppEnv>) {
+  const token = c.req.param("token") ?? "";
+  const found = await readerPart(c, token);
+  if (!asks(found.part)) throw new AppError("NOT_FOUND", "This part does not ask for a response.");
+  return { ...found, part: found.part, token };
+}
+
+actionRoutes.get("/respond/:token", async (c) => {
+  const { delivery, series, part, token } = await respondContext(c);
+  const earlier = await findResponse(c.env.DB, delivery.id);
+  c.header("cache-control", "private, no-store");
+  return c.html(<ResponsePage series={series} part={part} token={token} body={earlier ?? ""} editing={earlier !== null} />);
+});
+
+const responseSchema = z
+  .string({ error: "Please write your response." })
+  // Browsers send line breaks as CRLF; count them as one character, as the textarea does.
+  .transform((value) => value.replace(/\r\n?/g, "\n").trim())
+  .pipe(
+    z
+      .string()
+      .min(1, "Please write your response.")
+      .refine((value) => [...value].length <= MAX_RESPONSE_LENGTH, {
+        message: `Please keep your response under ${MAX_RESPONSE_LENGTH.toLocaleString("en-US")} characters.`,
+      })
+      .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), "Your response contains control characters."),
+  );
+
+actionRoutes.post(
+  "/respond/:token",
+  limitBody(32 * 1024),
+  csrf(),
+  async (c) => {
+    if (c.env.SIGNUP_LIMITER) {
+      const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `respond:${clientKey(c.req.header("cf-connecting-ip"))}` });
+      if (!success) throw new AppError("RATE_LIMITED", "Too many responses from your network. Please try again in a minute.");
+    }
+    const { delivery, series, part, token } = await respondContext(c);
+    const form = (await readBody(c)) as Record<string, string>;
+    const parsed = responseSchema.safeParse(form.response);
+    if (!parsed.success) {
+      const typed = typeof form.response === "string" ? form.response.slice(0, MAX_RESPONSE_LENGTH * 2) : "";
+      const editing = (await findResponse(c.env.DB, delivery.id)) !== null;
+      c.status(400);
+      return c.html(
+        <ResponsePage series={series} part={part} token={token} body={typed} error={parsed.error.issues[0]!.message} editing={editing} />,
+      );
+    }
+    await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
+    const webUrl = `${readConfig(c.env).publicUrl}/p/${series.slug}/${part.id}`;
+    return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
+  },
+);

@@ -1,0 +1,27 @@
+import { eq } from "drizzle-orm";
+import { deliveries } from "../../db/schema";
+import type { Database } from "../db";
+import { verifyReferralToken } from "../tokens";
+
+/** A referral token as it may appear in a link or form: checked before anything else looks at it. */
+export const REFERRAL_PARAM = /^[1-9]\d{0,14}\.[A-Za-z0-9_-]{11,22}$/;
+
+/**
+ * Who brought a new reader to this series: the reader whose email carried the referral link, and which part.
+ * A bad, unknown or other-series ref is ignored (null): a signup never fails because of it.
+ */
+export async function referrerOf(
+  db: Database,
+  secret: string,
+  ref: string | undefined,
+  series: string,
+): Promise<{ referrerId: number; referralPart: number; referralPartId: string } | null> {
+  if (!ref || !REFERRAL_PARAM.test(ref)) return null;
+  const deliveryId = await verifyReferralToken(secret, ref);
+  if (deliveryId === null) return null;
+  const row = await db.query.deliveries.findFirst({
+    columns: { subscriberId: true, partNumber: true, partId: true, series: true },
+    where: eq(deliveries.id, deliveryId),
+  });
+  return row && row.series === series ? { referrerId: row.subscriberId, referralPart: row.partNumber, referralPartId: row.partId } : null;
+}
