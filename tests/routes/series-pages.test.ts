@@ -135,3 +135,24 @@ describe("GET /p/:series/:part (a part's web view)", () => {
     await res.body?.cancel();
   });
 });
+
+describe("a renamed series (an alias in series.json) and parts by id", () => {
+  // tests/fixtures/series/fixture-windowed was "fixture-windowed-old": links mailed before the rename still work.
+  it.each([
+    ["/p/fixture-windowed-old", "/p/fixture-windowed"],
+    ["/p/fixture-windowed-old/1", "/p/fixture-windowed/windowed-part-1"],
+    ["/p/fixture-windowed-old/windowed-part-2", "/p/fixture-windowed/windowed-part-2"],
+    ["/s/fixture-windowed-old?ref=abc", "/s/fixture-windowed?ref=abc"],
+  ])("%s redirects (301) to %s", async (from, to) => {
+    const res = await SELF.fetch(`${BASE}${from}`, { redirect: "manual" });
+    expect(res.status).toBe(301);
+    expect(new URL(res.headers.get("location")!, BASE).pathname + new URL(res.headers.get("location")!, BASE).search).toBe(to);
+  });
+
+  it("serves a part's web view by its id, and by its position today", async () => {
+    const byId = await (await get("/p/fixture-four/fixture-part-2")).text();
+    expect(byId).toContain("<h1>Fixture part 2</h1>");
+    expect(await (await get("/p/fixture-four/2")).text()).toBe(byId);
+    expect((await get("/p/fixture-four/no-such-part")).status).toBe(404);
+  });
+});
