@@ -7,7 +7,7 @@
  * No click may be lost: after the run, once the background writes have drained, clicks recorded in D1 must
  * equal the redirects answered. Exit code 1 when they differ.
  *
- * Options: --seconds 5 (per route)  --connections 10  --readers 5000
+ * Options: --seconds 5 (per route)  --connections 10  --readers 5000  --clicks 3000 (action requests)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,11 +22,13 @@ const { values: opts } = parseArgs({
     seconds: { type: "string", default: "5" },
     connections: { type: "string", default: "10" },
     readers: { type: "string", default: "5000" },
+    clicks: { type: "string", default: "3000" },
   },
 });
 const SECONDS = Number(opts.seconds);
 const CONNECTIONS = Number(opts.connections);
 const READERS = Number(opts.readers);
+const ACTION_REQUESTS = Number(opts.clicks);
 const SERIES = "origins-of-lead-change";
 const SIGNING_SECRET = "bench-http-signing-secret-0123456789";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -52,12 +54,13 @@ interface RouteResult {
 }
 
 /** One autocannon run; `next` builds each request (path, method, headers, body). */
-async function load(url: string, next: (i: number) => autocannon.Request): Promise<RouteResult> {
+async function load(url: string, next: (i: number) => autocannon.Request, amount?: number): Promise<RouteResult> {
   let i = 0;
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    // A fixed number of requests ends with none in flight, so every answer is counted (a timed run drops the last).
+    ...(amount ? { amount } : { duration: SECONDS }),
     requests: [{ setupRequest: (request) => ({ ...request, ...next(i++) }) }],
   });
   const statuses = Object.fromEntries(
@@ -98,7 +101,11 @@ try {
       headers: { "content-type": "application/x-www-form-urlencoded", origin: url, "cf-connecting-ip": clientIp(i) },
       body: new URLSearchParams({ email: `load-${i}-${Date.now()}@bench.example`, series: SERIES }).toString(),
     })),
-    action: await load(url, (i) => ({ method: "GET", path: `/a/${tokens[i % READERS]}/0`, headers: { "user-agent": "Mozilla/5.0 (bench)" } })),
+    action: await load(
+      url,
+      (i) => ({ method: "GET", path: `/a/${tokens[i % READERS]}/0`, headers: { "user-agent": "Mozilla/5.0 (bench)" } }),
+      ACTION_REQUESTS,
+    ),
   };
   const clicksAnswered = results.action.statuses["302"] ?? 0;
 
