@@ -296,7 +296,8 @@ export const responses = sqliteTable(
   },
   (t) => [
     uniqueIndex("responses_delivery_id_idx").on(t.deliveryId),
-    index("responses_series_part_updated_idx").on(t.series, t.partNumber, t.updatedAt),
+    // Listing a part's responses: by its id, so they follow the part when it moves.
+    index("responses_series_part_id_updated_idx").on(t.series, t.partId, t.updatedAt),
     index("responses_updated_at_idx").on(t.updatedAt),
   ],
 );

@@ -31,6 +31,8 @@ ALTER TABLE `clicks` ADD `part_id` text DEFAULT '' NOT NULL;--> statement-breakp
 UPDATE `clicks` SET `part_id` = CASE WHEN "series" = 'origins-of-lead-change' AND "part_number" = 1 THEN 'the-opportunity' ELSE 'part-' || "part_number" END;--> statement-breakpoint
 ALTER TABLE `responses` ADD `part_id` text DEFAULT '' NOT NULL;--> statement-breakpoint
 UPDATE `responses` SET `part_id` = CASE WHEN "series" = 'origins-of-lead-change' AND "part_number" = 1 THEN 'the-opportunity' ELSE 'part-' || "part_number" END;--> statement-breakpoint
+DROP INDEX `responses_series_part_updated_idx`;--> statement-breakpoint
+CREATE INDEX `responses_series_part_id_updated_idx` ON `responses` (`series`,`part_id`,`updated_at`);--> statement-breakpoint
 ALTER TABLE `series_state` ADD `part_ids` text;--> statement-breakpoint
 ALTER TABLE `subscribers` ADD `referral_part_id` text;--> statement-breakpoint
 UPDATE `subscribers` SET `referral_part_id` = CASE WHEN `referral_part` = 1 THEN 'the-opportunity' ELSE 'part-' || `referral_part` END WHERE `referral_part` IS NOT NULL;--> statement-breakpoint
