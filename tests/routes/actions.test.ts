@@ -99,6 +99,20 @@ describe("GET /a/:token/:n", () => {
     await clicksSettle(reader.deliveryId, expected.length);
   });
 
+  it("a delivery's links follow the part it carried (its id), not the part now at its old position", async () => {
+    // Sent as part 2; a later deploy inserted a part before it, so position 2 is another part today.
+    const reader = await deliveredReader({ series: "fixture-four", part: 3 });
+    await env.DB.prepare("UPDATE deliveries SET part_number = 2 WHERE id = ?1").bind(reader.deliveryId).run();
+    const before = await partStat("fixture-four", 3);
+    const res = await click(`/a/${reader.tokens.reader}/0`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-3");
+    await clicksSettle(reader.deliveryId, 1);
+    expect((await partStat("fixture-four", 3)).human_clicks - before.human_clicks).toBe(1);
+    const { results } = await env.DB.prepare("SELECT part_id AS id FROM clicks WHERE delivery_id = ?1").bind(reader.deliveryId).all();
+    expect(results).toEqual([{ id: "fixture-part-3" }]);
+  });
+
   it("a response call to action leads to the reader's own response page", async () => {
     const reader = await deliveredReader();
     const res = await click(`/a/${reader.tokens.reader}/0`);
