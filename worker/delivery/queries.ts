@@ -17,9 +17,9 @@ const due = (paused: string) => `status = 'active' AND batch_id IS NULL AND due_
 
 /** The part id at 0-based `index` of `series` in the order JSON `order` (null past the end). */
 const partAt = (order: string, series: string, index: string) => `json_extract(${order}, '$."' || ${series} || '"[' || (${index}) || ']')`;
-/** This subscription has no delivery of part `partId` (a probe of deliveries_subscription_id_part_id_idx). */
 /** A field of this subscription's entry in advanceSubscriptions' ?5. */
 const sent = (field: string) => `json_extract(?5, '$."' || subscriptions.id || '".${field}')`;
+/** This subscription has no delivery of part `partId` (a probe of deliveries_subscription_id_part_id_idx). */
 const unreceived = (partId: string) =>
   `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.part_id = ${partId})`;
 
