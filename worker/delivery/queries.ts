@@ -90,19 +90,20 @@ export const sql = {
    * ?1 JSON {"subscriptionId": nextDueAt | null, …}, ?2 now, ?3 batch id, ?4 the catalog's order, ?5 JSON
    * {"subscriptionId": {"part": id sent, "at": its position today, "next": id of the part after it}, …}.
    * Idempotent via batch_id. The next position is the first part the reader has not received: when the cached
-   * position is the sent part's and the part after it is new to them (the usual case), one probe says so;
-   * otherwise (parts inserted or moved behind them meanwhile) the order is searched from the cached position.
-   * A reader whose sent part is last, but who misses one inserted earlier, is due for it now.
+   * position is the sent part's (everything before it received) and the part after it is new to them or there is
+   * none (the usual cases), at most one probe says so; otherwise (parts inserted or moved behind them meanwhile)
+   * the order is searched from the cached position, and a reader whose sent part is last but who misses one
+   * inserted earlier is due for it now.
    */
   advanceSubscriptions: `UPDATE subscriptions SET
-      next_part = CASE WHEN next_part = ${sent("at")} AND ${sent("next")} IS NOT NULL AND ${unreceived(sent("next"))}
+      next_part = CASE WHEN next_part = ${sent("at")} AND (${sent("next")} IS NULL OR ${unreceived(sent("next"))})
         THEN next_part + 1
         ELSE coalesce((SELECT o.key + 1 FROM json_each(?4, '$."' || series || '"') o
           WHERE o.key >= next_part - 1 AND o.value IS NOT ${sent("part")} AND ${unreceived("o.value")}
           LIMIT 1), json_array_length(?4, '$."' || series || '"') + 1, next_part + 1) END,
       last_part_id = ${sent("part")}, batch_id = NULL, last_sent_at = ?2, updated_at = ?2, refusals = 0,
-      due_at = CASE WHEN status = 'active' THEN coalesce(json_extract(?1, '$."' || id || '"'),
-        (SELECT ?2 FROM json_each(?4, '$."' || series || '"') o WHERE ${unreceived("o.value")} LIMIT 1)) END
+      due_at = CASE WHEN status = 'active' THEN coalesce(json_extract(?1, '$."' || id || '"'), CASE WHEN next_part <> ${sent("at")}
+        THEN (SELECT ?2 FROM json_each(?4, '$."' || series || '"') o WHERE ${unreceived("o.value")} LIMIT 1) END) END
     WHERE batch_id = ?3`,
 
   /** ?1 batch id, ?2 now. */
