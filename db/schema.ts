@@ -26,6 +26,8 @@ export const subscribers = sqliteTable(
     /** Who brought this reader (their referral link in an email), and which part's email carried it. */
     referrerId: integer("referrer_id"),
     referralPart: integer("referral_part"),
+    /** The id of that part: its referral counter follows the part wherever it moves. */
+    referralPartId: text("referral_part_id"),
     /** Why mail stopped for good: a permanent bounce, a complaint, or the provider's suppression list. */
     suppressedReason: text("suppressed_reason"),
   },
@@ -79,8 +81,13 @@ export const subscriptions = sqliteTable(
     subscriberId: integer("subscriber_id").notNull().references(() => subscribers.id),
     series: text("series").notNull(),
     status: text("status", { enum: subscriptionStatuses }).notNull().default("pending"),
-    /** 1-based number of the next part to send; parts added later are picked up from here. */
+    /**
+     * 1-based position, in the series' current order, of the first part this reader has not received: a cache of
+     * the deliveries, recomputed by the cycle when the series' order changes (series_state.part_ids).
+     */
     nextPart: integer("next_part").notNull().default(1),
+    /** Id of the part last sent: what an unsubscribe is counted against. */
+    lastPartId: text("last_part_id"),
     /** When the next part may go; null = nothing scheduled (caught up, or not active). */
     dueAt: timestamp("due_at"),
     /** The batch that holds this subscription's in-flight delivery; one at a time keeps parts in order. */
@@ -95,6 +102,8 @@ export const subscriptions = sqliteTable(
   },
   (t) => [
     uniqueIndex("subscriptions_subscriber_id_series_idx").on(t.subscriberId, t.series),
+    // A catalog edit repositions every reader of one series (and a rename moves them): never a whole-table scan.
+    index("subscriptions_series_idx").on(t.series),
     // The delivery cycle's claim: only rows that can be sent are in this index, so an idle tick reads nothing.
     index("subscriptions_due_at_idx")
       .on(t.dueAt)
@@ -153,7 +162,7 @@ export const providerSlots = sqliteTable("provider_slots", {
 export const deliveryStatuses = ["claimed", "sent", "cancelled", "failed"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
-/** One part for one reader. Unique per (subscription, part): the database itself forbids a second send. */
+/** One part for one reader. Unique per (subscription, part id): the database itself forbids a second send. */
 export const deliveries = sqliteTable(
   "deliveries",
   {
@@ -161,6 +170,9 @@ export const deliveries = sqliteTable(
     subscriptionId: integer("subscription_id").notNull().references(() => subscriptions.id),
     subscriberId: integer("subscriber_id").notNull().references(() => subscribers.id),
     series: text("series").notNull(),
+    /** The part's id, snapshotted at claim: what this reader received, whatever its position later. */
+    partId: text("part_id").notNull().default(""),
+    /** Its position when it was claimed (informational). */
     partNumber: integer("part_number").notNull(),
     batchId: text("batch_id").notNull(),
     status: text("status", { enum: deliveryStatuses }).notNull().default("claimed"),
@@ -180,7 +192,7 @@ export const deliveries = sqliteTable(
     complainedAt: timestamp("complained_at"),
   },
   (t) => [
-    uniqueIndex("deliveries_subscription_id_part_number_idx").on(t.subscriptionId, t.partNumber),
+    uniqueIndex("deliveries_subscription_id_part_id_idx").on(t.subscriptionId, t.partId),
     // Every index on this table costs a D1 row write per email sent: only what the cycle and webhooks need.
     index("deliveries_batch_id_idx").on(t.batchId),
     // Webhooks find their delivery by the provider's message id.
@@ -213,6 +225,8 @@ export const events = sqliteTable(
 export const seriesState = sqliteTable("series_state", {
   series: text("series").primaryKey(),
   partCount: integer("part_count").notNull(),
+  /** The ordered part ids (JSON) as of the last cycle: a different order repositions the series' readers. */
+  partIds: text("part_ids"),
   updatedAt: timestamp("updated_at").notNull(),
   /** Set by the complaint guard (or the admin): the series sends nothing until resumed. */
   pausedAt: timestamp("paused_at"),
@@ -227,7 +241,8 @@ export const partStats = sqliteTable(
   "part_stats",
   {
     series: text("series").notNull(),
-    partNumber: integer("part_number").notNull(),
+    /** Keyed by the part's id, so a part's funnel follows it when parts are inserted or reordered. */
+    partId: text("part_id").notNull(),
     sent: integer("sent").notNull().default(0),
     delivered: integer("delivered").notNull().default(0),
     delayed: integer("delayed").notNull().default(0),
@@ -243,7 +258,7 @@ export const partStats = sqliteTable(
     /** Confirmed signups through a referral link in this part's email. */
     referrals: integer("referrals").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.series, t.partNumber] })],
+  (t) => [primaryKey({ columns: [t.series, t.partId] })],
 );
 
 /** Every action link followed: kept whole; scanners are flagged, never dropped. */
@@ -255,6 +270,7 @@ export const clicks = sqliteTable(
     subscriberId: integer("subscriber_id").notNull(),
     series: text("series").notNull(),
     partNumber: integer("part_number").notNull(),
+    partId: text("part_id").notNull().default(""),
     /** Which link of the email: 0 = the call to action, 1… = links in the body, in order. */
     link: integer("link").notNull(),
     /** Why we think a machine followed it ("head", "user-agent", "too-soon", "burst"); null = a person. */
@@ -273,13 +289,15 @@ export const responses = sqliteTable(
     subscriberId: integer("subscriber_id").notNull(),
     series: text("series").notNull(),
     partNumber: integer("part_number").notNull(),
+    partId: text("part_id").notNull().default(""),
     body: text("body").notNull(),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
   },
   (t) => [
     uniqueIndex("responses_delivery_id_idx").on(t.deliveryId),
-    index("responses_series_part_updated_idx").on(t.series, t.partNumber, t.updatedAt),
+    // Listing a part's responses: by its id, so they follow the part when it moves.
+    index("responses_series_part_id_updated_idx").on(t.series, t.partId, t.updatedAt),
     index("responses_updated_at_idx").on(t.updatedAt),
   ],
 );

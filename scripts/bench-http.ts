@@ -42,9 +42,9 @@ function seedDeliveredSql(count: number, now: number) {
       SELECT 'reader' || i || '@bench.example', 'reader' || i || '@bench.example', 'active', ${sent}, ${sent}, ${sent} FROM seq;
     INSERT INTO subscriptions (subscriber_id, series, status, next_part, due_at, last_sent_at, created_at, updated_at)
       SELECT id, '${SERIES}', 'active', 2, NULL, ${sent}, ${sent}, ${sent} FROM subscribers;
-    INSERT INTO deliveries (subscription_id, subscriber_id, series, part_number, batch_id, status, to_email,
+    INSERT INTO deliveries (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email,
         provider_message_id, created_at, sent_at)
-      SELECT s.id, s.subscriber_id, s.series, 1, 'bench', 'sent', p.email, 'msg-' || s.id, ${sent}, ${sent}
+      SELECT s.id, s.subscriber_id, s.series, 'the-opportunity', 1, 'bench', 'sent', p.email, 'msg-' || s.id, ${sent}, ${sent}
       FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id`;
 }
 

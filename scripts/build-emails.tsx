@@ -7,7 +7,7 @@
  *   npx tsx scripts/build-emails.tsx [--series-dir DIR]... [--out FILE]
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { render } from "@react-email/render";
@@ -15,6 +15,7 @@ import matter from "gray-matter";
 import { Marked } from "marked";
 import { z } from "zod";
 import { RESPOND_LINK, type Catalog, type CompiledPart, type CompiledSeries, type CompiledTemplate, type SlotName } from "../worker/content/types";
+import { compareManifests, manifestOf, type CatalogManifest } from "./catalog-manifest";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
 import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
 
@@ -29,8 +30,12 @@ class ContentError extends Error {
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected "HH:MM" (24h)');
 const oneLine = z.string().trim().min(1).refine((s) => !/[\r\n]/.test(s), "must be one line");
 
+const slugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by '-'");
+
 const seriesSchema = z.strictObject({
-  slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by '-'"),
+  slug: slugSchema,
+  /** Former slugs: their subscriptions and links keep working (a rename without one is refused). */
+  aliases: z.array(slugSchema).optional(),
   title: oneLine,
   description: z.string().trim().min(1),
   cadence: z.string().trim().min(1),
@@ -75,6 +80,8 @@ const urlSchema = z
 
 // Strict: a `number` key is rejected on purpose, the position in the directory is the number.
 const frontmatterSchema = z.strictObject({
+  /** The part's identity (what a reader has received); defaults to the file name without its NN- prefix. */
+  id: slugSchema.optional(),
   title: oneLine,
   subject: oneLine,
   preview: oneLine.max(150, "at most 150 characters (react-email's Preview cut-off)"),
@@ -239,6 +246,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
   if (files.length === 0) throw new ContentError(dir, "no parts (NN-slug.md files)");
 
   const parts: CompiledPart[] = [];
+  const idFiles = new Map<string, string>();
   for (const [index, fileName] of files.entries()) {
     const file = join(dir, fileName);
     const match = PART_FILE.exec(fileName);
@@ -246,6 +254,10 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
     const { data, content } = matter(readFileSync(file, "utf8"));
     const fm = parseWith(frontmatterSchema, data, file);
     if (!content.trim()) throw new ContentError(file, "empty body");
+    const id = fm.id ?? match[2]!;
+    const twin = idFiles.get(id);
+    if (twin) throw new ContentError(file, `part id "${id}" is also the id of ${twin}: ids are unique within a series (set \`id\` in the front matter)`);
+    idFiles.set(id, fileName);
 
     const number = index + 1;
     const bodyHtml = markdownToHtml(content);
@@ -265,6 +277,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
     checkSlots(email, file, ["name", "unsubscribe_url", "web_url", "action_url", "referral_url", "postal_address"]);
     checkNoRawLinks(email, file);
     parts.push({
+      id,
       number,
       slug: match[2]!,
       title: fm.title,
@@ -289,6 +302,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
   // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
   return {
     slug: meta.slug,
+    aliases: meta.aliases ?? [],
     title: meta.title,
     description: meta.description,
     cadence: meta.cadence,
@@ -302,10 +316,12 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
 
 async function main() {
   const { values } = parseArgs({
-    options: { "series-dir": { type: "string", multiple: true }, out: { type: "string" } },
+    options: { "series-dir": { type: "string", multiple: true }, out: { type: "string" }, manifest: { type: "string" } },
   });
   const roots = values["series-dir"] ?? ["emails/series"];
   const out = values.out ?? "emails/dist/catalog.json";
+  // The real catalog is compared with its committed manifest; a build of other folders only when asked.
+  const manifestFile = values.manifest ?? (values["series-dir"] ? undefined : "emails/catalog-manifest.json");
 
   const series: CompiledSeries[] = [];
   for (const root of roots) {
@@ -317,6 +333,15 @@ async function main() {
     }
   }
   series.sort((a, b) => (a.slug < b.slug ? -1 : 1));
+
+  if (manifestFile) {
+    const next = manifestOf(series);
+    const previous = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, "utf8")) as CatalogManifest) : null;
+    const { changes, errors } = compareManifests(previous, next);
+    if (errors.length > 0) throw new ContentError(manifestFile, errors.join("; "));
+    for (const change of changes) console.log(`catalog change: ${change}`);
+    writeFileSync(manifestFile, `${JSON.stringify(next, null, 2)}\n`);
+  }
 
   const body = JSON.stringify(series);
   const catalog: Catalog = { version: createHash("sha256").update(body).digest("hex").slice(0, 16), series };

@@ -320,7 +320,7 @@ describeBrowser(title, () => {
     await respond.getByRole("heading", { name: "Thank you" }).waitFor();
     expect(await respond.locator("blockquote.response").textContent()).toBe(typed);
     expect(await respond.locator("blockquote b").count()).toBe(0);
-    expect(await respond.getByLabel("Or copy the link").inputValue()).toBe(`${baseUrl}/p/origins-of-lead-change/1`);
+    expect(await respond.getByLabel("Or copy the link").inputValue()).toBe(`${baseUrl}/p/origins-of-lead-change/the-opportunity`);
     expect(await respond.getByRole("link", { name: "LinkedIn" }).count()).toBe(1);
     await expectNoHorizontalScroll(respond);
     await shot(respond, "08-response-thanks.png");

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { resetDatabase, DAY, HOUR, deliveriesOf, outboxOf, runCycle, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { resetDatabase, DAY, HOUR, deliveriesOf, editCatalog, outboxOf, runCycle, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);
 
@@ -53,15 +53,17 @@ describe("every part in order, each after its delay", () => {
   });
 
   it("gives a part added later to readers who had read every part", async () => {
-    // Readers caught up when the series had 3 parts; the deploy that added part 4 is simulated by the
-    // recorded part count (series_state) being 3 while the catalog has 4.
-    await seedReaders({ series: "fixture-four", count: 4, prefix: "caught", nextPart: 4, dueAt: null });
-    await env.DB.prepare(`INSERT OR REPLACE INTO series_state (series, part_count, updated_at) VALUES ('fixture-four', 3, 0)`).run();
-    const summary = await runCycle(T0);
+    // Readers read every part while the series had 3; then the deploy that adds part 4 (the catalog is a dependency).
+    const threeParts = editCatalog((series) => (series.slug === "fixture-four" ? { ...series, parts: series.parts.slice(0, 3) } : series));
+    await seedReaders({ series: "fixture-four", count: 4, prefix: "caught", dueAt: T0 });
+    for (let day = 0; day <= 5; day++) await runCycle(T0 + day * DAY, undefined, {}, undefined, threeParts);
+    expect((await outboxOf("caught")).length).toBe(12);
+    expect(await runCycle(T0 + 9 * DAY, undefined, {}, undefined, threeParts)).toMatchObject({ sent: 0 });
+    const summary = await runCycle(T0 + 10 * DAY);
     expect(summary.sent).toBe(4);
     expect(summary.perPart).toEqual({ "fixture-four/4": 4 });
-    for (const list of (await subjectsByReader("caught")).values()) expect(list).toEqual(["Fixture Four, part 4"]);
-    expect(await runCycle(T0 + 10 * DAY)).toMatchObject({ sent: 0 });
+    for (const list of (await subjectsByReader("caught")).values()) expect(list.at(-1)).toBe("Fixture Four, part 4");
+    expect(await runCycle(T0 + 20 * DAY)).toMatchObject({ sent: 0 });
   });
 
   it("sends nothing to paused or pending readers", async () => {

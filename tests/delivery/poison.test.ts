@@ -9,6 +9,7 @@ import {
   DAY,
   HOUR,
   deliveryContext,
+  editCatalog,
   inlineOptions,
   mockResend,
   outboxOf,
@@ -54,24 +55,28 @@ async function batchRow(id: string) {
 
 describe("one bad batch never stops the cycle", () => {
   it("sets aside a batch that cannot be composed and sends the others", async () => {
-    await seedReaders({ series: "fixture-four", count: 5, prefix: "poisoned", dueAt: T0 });
+    await seedReaders({ series: "fixture-four", count: 5, prefix: "poisoned", dueAt: T0, nextPart: 2 });
     const poisoned = await claimBatch(deliveryContext(T0), 100, QUEUED_LEASE_MS, false);
-    // A deploy removed the part while the batch waited in the queue.
-    await env.DB.prepare(`UPDATE deliveries SET part_number = 99 WHERE batch_id = ?1`).bind(poisoned!.batchId).run();
     await seedReaders({ series: "fixture-four", count: 10, prefix: "healthy", dueAt: T0 });
     await claimBatch(deliveryContext(T0 + 1), 100, QUEUED_LEASE_MS, false);
+    // A deploy whose part 2 holds a slot no reader has a value for (the build refuses that; a hand edit did not).
+    const broken = editCatalog((series) =>
+      series.slug === "fixture-four"
+        ? { ...series, parts: series.parts.map((part) => (part.number === 2 ? { ...part, email: { ...part.email, text: `${part.email.text}{{{nope}}}` } } : part)) }
+        : series,
+    );
 
     // Both queued batches expired (their consumer died): the cycle recovers the poisoned one first.
-    const summary = await runCycle(T0 + QUEUED_LEASE_MS + 1);
+    const summary = await runCycle(T0 + QUEUED_LEASE_MS + 1, undefined, {}, undefined, broken);
     expect(summary).toMatchObject({ sent: 10, setAside: 5, recovered: 2 });
-    expect(summary.errors).toEqual([{ batchId: poisoned!.batchId, message: expect.stringMatching(/^compose: part 99/) }]);
+    expect(summary.errors).toEqual([{ batchId: poisoned!.batchId, message: expect.stringMatching(/^compose: fillTemplate: no value for slot "nope"/) }]);
     expect(await outboxOf("healthy")).toHaveLength(10);
     expect(await outboxOf("poisoned")).toHaveLength(0);
 
     // Nothing reached the provider: the readers are back in line (an hour later), the reason is on the batch.
     expect(await batchRow(poisoned!.batchId)).toMatchObject({ status: "failed", lastError: expect.stringMatching(/^compose:/) });
     const readers = await subscriptionsOf("poisoned");
-    expect(readers.every((s) => s.batchId === null && s.nextPart === 1 && s.dueAt === T0 + QUEUED_LEASE_MS + 1 + HOUR)).toBe(true);
+    expect(readers.every((s) => s.batchId === null && s.nextPart === 2 && s.dueAt === T0 + QUEUED_LEASE_MS + 1 + HOUR)).toBe(true);
     await runCycle(T0 + 2 * HOUR);
     expect(await outboxOf("poisoned")).toHaveLength(5);
   });

@@ -35,6 +35,27 @@ describe("the engine's set-aside statements", () => {
   });
 });
 
+describe("the catalog's statements", () => {
+  const plan = async (text: string, ...bindings: unknown[]) =>
+    (await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...bindings).all<{ detail: string }>()).results.map((row) => row.detail).join(" | ");
+
+  it("reposition one series' readers through its index, each part a probe of the (subscription, part id) index", async () => {
+    const details = await plan(sql.repositionSeries, "fixture-four", '["a","b"]', 1);
+    expect(details).toMatch(/SEARCH subscriptions USING (COVERING )?INDEX subscriptions_series_idx \(series=\?\)/);
+    expect(details).toMatch(/SEARCH d USING COVERING INDEX deliveries_subscription_id_part_id_idx \(subscription_id=\? AND part_id=\?\)/);
+  });
+
+  it("advance readers through the batch index and probe only their own deliveries", async () => {
+    const details = await plan(sql.advanceSubscriptions, "{}", 1, "b", "{}", "{}");
+    expect(details).toMatch(/SEARCH subscriptions USING INDEX subscriptions_batch_id_idx \(batch_id=\?\)/);
+    expect(details).toMatch(/deliveries_subscription_id_part_id_idx \(subscription_id=\? AND part_id=\?\)/);
+  });
+
+  it("move a renamed series' readers through the series index", async () => {
+    expect(await plan(sql.renameSubscriptions, "old", "new", 1)).toMatch(/SEARCH subscriptions USING (COVERING )?INDEX subscriptions_series_idx \(series=\?\)/);
+  });
+});
+
 describe("an idle tick", () => {
   it("reads a handful of rows whatever the list size", async () => {
     const FAR = Date.UTC(2030, 0, 1);

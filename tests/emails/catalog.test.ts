@@ -33,6 +33,20 @@ describe("catalog", () => {
     expect(findPart(series, series.parts.length + 1)).toBeUndefined();
   });
 
+  it("identifies every part by an id unique in its series, and finds it by id or by position", () => {
+    for (const s of listSeries()) {
+      const ids = s.parts.map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const p of s.parts) {
+        expect(p.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+        expect(findPart(s, p.id)).toBe(p);
+        expect(findPart(s, String(p.number))).toBe(p);
+      }
+    }
+    expect(part1.id).toBe("the-opportunity");
+    expect(findSeries("fixture-windowed-old")).toBe(findSeries("fixture-windowed")); // an alias
+  });
+
   it("numbers parts by position", () => {
     for (const s of listSeries()) expect(s.parts.map((p) => p.number)).toEqual(s.parts.map((_, i) => i + 1));
   });

@@ -219,7 +219,7 @@ describe("the funnel, counted once per delivery", () => {
   it("counts a batch as sent once even when it is recorded twice", async () => {
     await sentReaders("twice", 3);
     const { results } = await env.DB.prepare(
-      `SELECT id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series, part_number AS partNumber,
+      `SELECT id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series, part_id AS partId, part_number AS partNumber,
          to_email AS toEmail, to_name AS toName, timezone, batch_id AS batchId, provider_message_id AS messageId
        FROM deliveries WHERE to_email LIKE 'twice%' ORDER BY id`,
     ).all<{ batchId: string; messageId: string } & BatchMember>();

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import { readConfig } from "../../worker/config";
+import { catalog, compiledCatalog, indexCatalog, type CatalogIndex } from "../../worker/content/catalog";
+import type { CompiledSeries } from "../../worker/content/types";
 import type { DeliveryContext } from "../../worker/delivery/context";
 import { D1Meter } from "../../worker/delivery/d1-meter";
 import { runDeliveryCycle, type CycleOptions } from "../../worker/delivery/cycle";
@@ -26,9 +28,20 @@ export function mockResend(namespace: string) {
   };
 }
 
-/** `db` may wrap the real binding (e.g. to fail a transaction): a dependency, like the mailer. */
-export function deliveryContext(now: number, mailer: Mailer = createOutboxMailer(env.DB), db: D1Database = env.DB): DeliveryContext {
-  return { meter: new D1Meter(db), config: readConfig(env), mailer, now, clock: () => now };
+/** `db` may wrap the real binding (e.g. to fail a transaction) and `catalog` be an edited one: dependencies, like the mailer. */
+export function deliveryContext(
+  now: number,
+  mailer: Mailer = createOutboxMailer(env.DB),
+  db: D1Database = env.DB,
+  catalog: CatalogIndex = compiledCatalog,
+): DeliveryContext {
+  return { meter: new D1Meter(db), config: readConfig(env), mailer, catalog, now, clock: () => now };
+}
+
+/** The test catalog with series edited as a deploy would (insert, remove, reorder, rename): a context dependency. */
+export function editCatalog(edit: (series: CompiledSeries) => CompiledSeries | null): CatalogIndex {
+  const series = catalog.series.map(edit).filter((s): s is CompiledSeries => s !== null);
+  return indexCatalog({ version: `${catalog.version}-edited`, series });
 }
 
 export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptions => ({
@@ -38,8 +51,8 @@ export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptio
   ...overrides,
 });
 
-export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, db?: D1Database) {
-  return runDeliveryCycle(deliveryContext(now, mailer, db), inlineOptions(overrides));
+export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, db?: D1Database, catalog?: CatalogIndex) {
+  return runDeliveryCycle(deliveryContext(now, mailer, db, catalog), inlineOptions(overrides));
 }
 
 export interface SeedOptions {

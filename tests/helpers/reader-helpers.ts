@@ -3,6 +3,7 @@
  * directly (the delivery cycle itself is tested in tests/delivery/), with the tokens their email carried.
  */
 import { env } from "cloudflare:workers";
+import { findSeries } from "../../worker/content/catalog";
 import { signDeliveryTokens, type DeliveryTokens } from "../../worker/tokens";
 import { testKeyring, uniqueEmail } from "./route-helpers";
 
@@ -14,6 +15,7 @@ export interface DeliveredReader {
   deliveryId: number;
   series: string;
   part: number;
+  partId: string;
   tokens: DeliveryTokens;
 }
 
@@ -37,10 +39,10 @@ export async function deliveredReader(options: { series?: string; part?: number;
     .bind(subscriber!.id, series, part + 1, sentAt)
     .first<{ id: number }>();
   const delivery = await env.DB.prepare(
-    `INSERT INTO deliveries (subscription_id, subscriber_id, series, part_number, batch_id, status, to_email, created_at, sent_at)
-     VALUES (?1, ?2, ?3, ?4, 'test-batch', 'sent', ?5, ?6, ?6) RETURNING id`,
+    `INSERT INTO deliveries (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, created_at, sent_at)
+     VALUES (?1, ?2, ?3, ?7, ?4, 'test-batch', 'sent', ?5, ?6, ?6) RETURNING id`,
   )
-    .bind(subscription!.id, subscriber!.id, series, part, email, sentAt)
+    .bind(subscription!.id, subscriber!.id, series, part, email, sentAt, partIdOf(series, part))
     .first<{ id: number }>();
   return {
     email,
@@ -48,9 +50,13 @@ export async function deliveredReader(options: { series?: string; part?: number;
     deliveryId: delivery!.id,
     series,
     part,
+    partId: partIdOf(series, part),
     tokens: await signDeliveryTokens(testKeyring(), delivery!.id),
   };
 }
+
+/** The id of the part at position `part` (1-based) of a series: what deliveries and counters are keyed by. */
+export const partIdOf = (series: string, part: number) => findSeries(series)!.parts[part - 1]!.id;
 
 export interface ClickRow {
   link: number;
@@ -74,9 +80,9 @@ export interface PartStatRow {
 /** A part's counters (zeros when the row does not exist yet). */
 export async function partStat(series: string, part: number): Promise<PartStatRow> {
   const row = await env.DB.prepare(
-    "SELECT human_clicks, scanner_clicks, responses, referrals FROM part_stats WHERE series = ?1 AND part_number = ?2",
+    "SELECT human_clicks, scanner_clicks, responses, referrals FROM part_stats WHERE series = ?1 AND part_id = ?2",
   )
-    .bind(series, part)
+    .bind(series, partIdOf(series, part))
     .first<PartStatRow>();
   return row ?? { human_clicks: 0, scanner_clicks: 0, responses: 0, referrals: 0 };
 }

@@ -42,7 +42,7 @@ describe("action links in a part email", () => {
       `${BASE}/a/${tokens.reader}/0`, // the call to action
       `${BASE}/s/${DEFAULT_SERIES}?ref=${tokens.referral}`,
       `${BASE}/u/${tokens.reader}`,
-      `${BASE}/p/${DEFAULT_SERIES}/1`, // view in browser
+      `${BASE}/p/${DEFAULT_SERIES}/the-opportunity`, // view in browser, by the part's id
     ]);
     expect(part.html).toContain("Know someone who would like this? Send them your link:");
     for (const link of links) expect(part.text).toContain(link);
@@ -77,7 +77,7 @@ describe("action links in a part email", () => {
 
   it("a retried batch is byte-identical: composing the same delivery twice gives the same email", async () => {
     const series = findSeries("fixture-four")!;
-    const member = { id: 42, subscriptionId: 7, subscriberId: 9, series: series.slug, partNumber: 2, toEmail: "a@example.com", toName: "Ann", timezone: null };
+    const member = { id: 42, subscriptionId: 7, subscriberId: 9, series: series.slug, partId: series.parts[1]!.id, partNumber: 2, toEmail: "a@example.com", toName: "Ann", timezone: null };
     const config = readConfig(env);
     const first = await composePartEmail(config, series, findPart(series, 2)!, member);
     const again = await composePartEmail(config, series, findPart(series, 2)!, member);
@@ -102,6 +102,20 @@ describe("GET /a/:token/:n", () => {
       expect(res.headers.get("cache-control")).toBe("private, no-store");
     }
     await clicksSettle(reader.deliveryId, expected.length);
+  });
+
+  it("a delivery's links follow the part it carried (its id), not the part now at its old position", async () => {
+    // Sent as part 2; a later deploy inserted a part before it, so position 2 is another part today.
+    const reader = await deliveredReader({ series: "fixture-four", part: 3 });
+    await env.DB.prepare("UPDATE deliveries SET part_number = 2 WHERE id = ?1").bind(reader.deliveryId).run();
+    const before = await partStat("fixture-four", 3);
+    const res = await click(`/a/${reader.tokens.reader}/0`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-3");
+    await clicksSettle(reader.deliveryId, 1);
+    expect((await partStat("fixture-four", 3)).human_clicks - before.human_clicks).toBe(1);
+    const { results } = await env.DB.prepare("SELECT part_id AS id FROM clicks WHERE delivery_id = ?1").bind(reader.deliveryId).all();
+    expect(results).toEqual([{ id: "fixture-part-3" }]);
   });
 
   it("a response call to action leads to the reader's own response page", async () => {
@@ -252,7 +266,7 @@ describe("recordClick (the verb): bursts and the funnel", () => {
 
   it("several links of one email within a second: all flagged burst, and the human count is taken back", async () => {
     const reader = await deliveredReader({ series: "fixture-windowed", part: 2 });
-    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partNumber: reader.part, sentAt: t0 - 60_000 };
+    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
     const before = await partStat("fixture-windowed", 2);
     await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 });
     expect((await partStat("fixture-windowed", 2)).human_clicks - before.human_clicks).toBe(1);
@@ -278,7 +292,7 @@ describe("recordClick (the verb): bursts and the funnel", () => {
 
   it("the same link twice within a second is not a burst; flagged clicks count once as scanner clicks", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 2 });
-    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partNumber: reader.part, sentAt: t0 - 60_000 };
+    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
     const before = await partStat("fixture-four", 2);
     await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 });
     await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 + 200 });

@@ -438,7 +438,7 @@ describe("POST /admin/api/send", () => {
     expect(part.html).toContain("nextpart, 1 Example Street, Springfield, USA");
     expect(part.text).toContain("nextpart, 1 Example Street, Springfield, USA");
     expect(part.html).toContain("Paula");
-    expect(part.html).toContain(`${BASE}/p/${DEFAULT_SERIES}/1`);
+    expect(part.html).toContain(`${BASE}/p/${DEFAULT_SERIES}/the-opportunity`); // the web view by the part's id
     expect(part.html).toContain("Take some action and share it with us");
 
     // The position moved on: part 1 is read, and the one-part series has nothing more due.

@@ -49,7 +49,7 @@ describe("the response page", () => {
     const thanks = await first.text();
     expect(thanks).toContain("<h1>Thank you</h1>");
     expect(thanks).toContain("I started a reading group at work.\nWe meet on Fridays.");
-    const webUrl = `${BASE}/p/${DEFAULT_SERIES}/1`;
+    const webUrl = `${BASE}/p/${DEFAULT_SERIES}/the-opportunity`; // by the part's id
     expect(thanks).toContain(`value="${webUrl}"`);
     expect(thanks).toContain(`https://www.linkedin.com/sharing/share-offsite/?url=${encodeURIComponent(webUrl)}`);
     expect(thanks).toContain(`https://x.com/intent/post?text=`);

@@ -14,7 +14,7 @@ describe("GET /p/:series (the series index)", () => {
     const html = await res.text();
     expect(html).toContain("<title>Origins of Lead Change</title>");
     expect(html).toContain("<h1>Origins of Lead Change</h1>");
-    expect(html).toContain(`<a href="/p/${DEFAULT_SERIES}/1">The Opportunity</a>`);
+    expect(html).toContain(`<a href="/p/${DEFAULT_SERIES}/the-opportunity">The Opportunity</a>`);
     expect(html).toContain("November 25, 2026");
     expect(html).toContain(`href="/s/${DEFAULT_SERIES}"`);
   });
@@ -24,7 +24,7 @@ describe("GET /p/:series (the series index)", () => {
       const html = await (await get(`/p/${series.slug}`)).text();
       const items = [...html.matchAll(/<li><a href="([^"]+)">([^<]+)<\/a> <span class="date">— ([^<]+)<\/span><\/li>/g)];
       expect(items.map((m) => [m[1], m[2], m[3]])).toEqual(
-        series.parts.map((part) => [`/p/${series.slug}/${part.number}`, part.title, longDate(part.date)]),
+        series.parts.map((part) => [`/p/${series.slug}/${part.id}`, part.title, longDate(part.date)]),
       );
       expect(items.length).toBe(series.parts.length);
     });
@@ -80,13 +80,13 @@ describe("GET /p/:series/:part (a part's web view)", () => {
 
   it("links to the previous and the next part", async () => {
     const first = await (await get("/p/fixture-four/1")).text();
-    expect(first).toContain('<a href="/p/fixture-four/2">Fixture part 2 →</a>');
+    expect(first).toContain('<a href="/p/fixture-four/fixture-part-2">Fixture part 2 →</a>');
     expect(first).not.toContain("←");
     const middle = await (await get("/p/fixture-four/2")).text();
-    expect(middle).toContain('<a href="/p/fixture-four/1">← Fixture part 1</a>');
-    expect(middle).toContain('<a href="/p/fixture-four/3">Fixture part 3 →</a>');
+    expect(middle).toContain('<a href="/p/fixture-four/fixture-part-1">← Fixture part 1</a>');
+    expect(middle).toContain('<a href="/p/fixture-four/fixture-part-3">Fixture part 3 →</a>');
     const last = await (await get("/p/fixture-four/4")).text();
-    expect(last).toContain('<a href="/p/fixture-four/3">← Fixture part 3</a>');
+    expect(last).toContain('<a href="/p/fixture-four/fixture-part-3">← Fixture part 3</a>');
     expect(last).not.toContain("→");
   });
 
@@ -133,5 +133,26 @@ describe("GET /p/:series/:part (a part's web view)", () => {
     expect(head.status).toBe(res.status);
     expect(await head.text()).toBe("");
     await res.body?.cancel();
+  });
+});
+
+describe("a renamed series (an alias in series.json) and parts by id", () => {
+  // tests/fixtures/series/fixture-windowed was "fixture-windowed-old": links mailed before the rename still work.
+  it.each([
+    ["/p/fixture-windowed-old", "/p/fixture-windowed"],
+    ["/p/fixture-windowed-old/1", "/p/fixture-windowed/windowed-part-1"],
+    ["/p/fixture-windowed-old/windowed-part-2", "/p/fixture-windowed/windowed-part-2"],
+    ["/s/fixture-windowed-old?ref=abc", "/s/fixture-windowed?ref=abc"],
+  ])("%s redirects (301) to %s", async (from, to) => {
+    const res = await SELF.fetch(`${BASE}${from}`, { redirect: "manual" });
+    expect(res.status).toBe(301);
+    expect(new URL(res.headers.get("location")!, BASE).pathname + new URL(res.headers.get("location")!, BASE).search).toBe(to);
+  });
+
+  it("serves a part's web view by its id, and by its position today", async () => {
+    const byId = await (await get("/p/fixture-four/fixture-part-2")).text();
+    expect(byId).toContain("<h1>Fixture part 2</h1>");
+    expect(await (await get("/p/fixture-four/2")).text()).toBe(byId);
+    expect((await get("/p/fixture-four/no-such-part")).status).toBe(404);
   });
 });

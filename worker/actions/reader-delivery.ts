@@ -6,6 +6,8 @@ export interface ReaderDelivery {
   id: number;
   subscriberId: number;
   series: string;
+  /** The part it carried (its id: the part may have moved since). */
+  partId: string;
   partNumber: number;
   sentAt: number | null;
 }
@@ -16,7 +18,7 @@ export async function findReaderDelivery(d1: D1Database, keyring: Keyring, token
   if (deliveryId === null) return null;
   return d1
     .prepare(
-      `SELECT id, subscriber_id AS subscriberId, series, part_number AS partNumber, sent_at AS sentAt
+      `SELECT id, subscriber_id AS subscriberId, series, part_id AS partId, part_number AS partNumber, sent_at AS sentAt
        FROM deliveries WHERE id = ?1`,
     )
     .bind(deliveryId)

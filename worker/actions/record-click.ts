@@ -26,9 +26,9 @@ const SCANNER = "EXISTS (SELECT 1 FROM clicks WHERE delivery_id = ?1 AND scanner
 
 /** A click's transaction, in this order; ?1 is always the delivery id. */
 export const clickSql = {
-  /** ?2 reader, ?3 series, ?4 part, ?5 link, ?6 scanner reason, ?7 now. */
-  insert: `INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, link, scanner_reason, created_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+  /** ?2 reader, ?3 series, ?4 part number (when sent), ?5 link, ?6 scanner reason, ?7 now, ?8 part id. */
+  insert: `INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, part_id, link, scanner_reason, created_at)
+    VALUES (?1, ?2, ?3, ?4, ?8, ?5, ?6, ?7)`,
   /** ?2 start of the burst window: two links or more in it flag every click of it. */
   flagBurst: `UPDATE clicks SET scanner_reason = 'burst'
     WHERE delivery_id = ?1 AND created_at > ?2 AND scanner_reason IS NULL
@@ -37,13 +37,13 @@ export const clickSql = {
    * The part's counters follow the delivery's marks, read before markDelivery changes them: +1 human when its
    * first human click arrives, -1 when a burst took its only one back, +1 scanner on its first flagged click.
    */
-  countPart: `INSERT INTO part_stats (series, part_number, human_clicks, scanner_clicks)
-    SELECT series, part_number, human, scanner FROM (
-      SELECT series, part_number, (${HUMAN}) - (human_clicked_at IS NOT NULL) AS human,
+  countPart: `INSERT INTO part_stats (series, part_id, human_clicks, scanner_clicks)
+    SELECT series, part_id, human, scanner FROM (
+      SELECT series, part_id, (${HUMAN}) - (human_clicked_at IS NOT NULL) AS human,
         (scanner_clicked_at IS NULL AND ${SCANNER}) AS scanner
       FROM deliveries WHERE id = ?1)
     WHERE human <> 0 OR scanner <> 0
-    ON CONFLICT (series, part_number) DO UPDATE SET human_clicks = human_clicks + excluded.human_clicks,
+    ON CONFLICT (series, part_id) DO UPDATE SET human_clicks = human_clicks + excluded.human_clicks,
       scanner_clicks = scanner_clicks + excluded.scanner_clicks`,
   /** ?2 now. The guards: human_clicked_at is set exactly while a human click is on record. */
   markDelivery: `UPDATE deliveries SET
@@ -63,7 +63,7 @@ export async function recordClick(
 ): Promise<void> {
   const { delivery, link, reason, now } = input;
   await d1.batch([
-    d1.prepare(clickSql.insert).bind(delivery.id, delivery.subscriberId, delivery.series, delivery.partNumber, link, reason, now),
+    d1.prepare(clickSql.insert).bind(delivery.id, delivery.subscriberId, delivery.series, delivery.partNumber, link, reason, now, delivery.partId),
     d1.prepare(clickSql.flagBurst).bind(delivery.id, now - BURST_MS),
     d1.prepare(clickSql.countPart).bind(delivery.id),
     d1.prepare(clickSql.markDelivery).bind(delivery.id, now),

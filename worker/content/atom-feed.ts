@@ -16,7 +16,7 @@ export function atomFeed(series: CompiledSeries, publicUrl: string): string {
   const parts = [...series.parts].reverse();
   const updated = parts.reduce((latest, part) => (part.date > latest ? part.date : latest), "1970-01-01");
   const entries = parts.map((part) => {
-    const url = `${index}/${part.number}`;
+    const url = `${index}/${part.id}`; // by id: an entry keeps its id and link when parts are inserted or moved
     return `  <entry>
     <title>${x(part.title)}</title>
     <link rel="alternate" type="text/html" href="${x(url)}"/>

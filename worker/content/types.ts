@@ -31,7 +31,9 @@ export interface CompiledTemplate {
 }
 
 export interface CompiledPart {
-  /** 1-based position in the series; the URL /p/:series/:number. */
+  /** The part's identity, unique in its series: what a reader has received, whatever its position. */
+  id: string;
+  /** 1-based position in the series today (it changes when parts are inserted, removed or reordered). */
   number: number;
   slug: string;
   title: string;
@@ -55,6 +57,8 @@ export interface CompiledPart {
 
 export interface CompiledSeries {
   slug: string;
+  /** Former slugs of this series: old subscriptions and links resolve to it. */
+  aliases: string[];
   title: string;
   /** One or two sentences for the signup page: what the reader will get. */
   description: string;

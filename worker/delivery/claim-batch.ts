@@ -1,4 +1,3 @@
-import { findPart, findSeries } from "../content/catalog";
 import type { DeliveryContext } from "./context";
 import { nextSendableTime, readerZone } from "./schedule";
 import { sql, type BatchMember } from "./queries";
@@ -40,7 +39,7 @@ export async function claimBatch(
         : meter.db.prepare(sql.claimDue).bind(batchId, now, size, paused);
   const results = await meter.batch<BatchMember>([
     claim,
-    meter.db.prepare(sql.insertDeliveries).bind(batchId, now),
+    meter.db.prepare(sql.insertDeliveries).bind(batchId, now, ctx.catalog.orderJson),
     // The lease runs from now, not from the cycle's start: a long cycle must not hand out an expired lease.
     meter.db.prepare(sql.insertBatch).bind(batchId, now, ctx.clock() + leaseMs, frozen ? 1 : 0),
     meter.db.prepare(sql.batchMembers).bind(batchId),
@@ -51,10 +50,10 @@ export async function claimBatch(
   const members: BatchMember[] = [];
   const putBack: { member: BatchMember; dueAt: number | null }[] = [];
   for (const member of claimed) {
-    const series = findSeries(member.series);
-    const part = series && findPart(series, member.partNumber);
+    const series = ctx.catalog.findSeries(member.series);
+    const part = series?.parts.find((p) => p.id === member.partId);
     if (!series || !part) {
-      putBack.push({ member, dueAt: null }); // the part was removed: wait for the series to grow again
+      putBack.push({ member, dueAt: null }); // no part at this position (all received): wait for the series to change
       continue;
     }
     const sendable = nextSendableTime(now, series.sendWindow, readerZone(series, member.timezone));
@@ -65,7 +64,7 @@ export async function claimBatch(
   return { batchId, members, deferred: putBack.filter((p) => p.dueAt !== null).length };
 }
 
-async function putBackMembers(
+export async function putBackMembers(
   ctx: DeliveryContext,
   batchId: string,
   putBack: { member: BatchMember; dueAt: number | null }[],

@@ -34,7 +34,8 @@ export async function composePartEmail(
     unsubscribe_url: unsubscribe,
     action_url: `${config.publicUrl}/a/${tokens.reader}`,
     referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
-    web_url: `${config.publicUrl}/p/${series.slug}/${part.number}`,
+    // By id: the web view of the part this email carries, wherever the part moves later.
+    web_url: `${config.publicUrl}/p/${series.slug}/${part.id}`,
     postal_address: config.postalAddress,
   });
   return {

@@ -1,4 +1,5 @@
 import type { Config } from "../config";
+import type { CatalogIndex } from "../content/catalog";
 import type { Mailer } from "../mail";
 import type { D1Meter } from "./d1-meter";
 
@@ -7,6 +8,8 @@ export interface DeliveryContext {
   meter: D1Meter;
   config: Config;
   mailer: Mailer;
+  /** The series and parts as deployed: what is sent, in which order (tests pass an edited one). */
+  catalog: CatalogIndex;
   /** When the cycle started (ms): what is due is decided against this one value. */
   now: number;
   /**

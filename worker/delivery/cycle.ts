@@ -1,4 +1,3 @@
-import { listSeries } from "../content/catalog";
 import type { DeliveryMessage } from "../env";
 import { claimBatch, type ClaimFilter } from "./claim-batch";
 import { MAX_QUEUED_BATCHES_PER_RUN, QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
@@ -49,7 +48,7 @@ export interface CycleSummary {
 }
 
 /**
- * The delivery cycle, run by the cron and by POST /admin/api/send: wake readers of grown series, retry stale
+ * The delivery cycle, run by the cron and by POST /admin/api/send: line readers up with the catalog, retry stale
  * batches, then claim due readers in batches and send them (inline) or queue them (fan-out).
  */
 export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptions): Promise<CycleSummary> {
@@ -75,7 +74,7 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
   if (options.dryRun) {
     await reportDue(ctx, options.filter ?? {}, summary);
   } else {
-    const filter: ClaimFilter = { ...options.filter, seriesPaused: await wakeCaughtUpReaders(ctx) };
+    const filter: ClaimFilter = { ...options.filter, seriesPaused: await syncCatalog(ctx) };
     let budget = Math.max(0, options.maxBatches);
     let stop = false;
 
@@ -178,19 +177,38 @@ async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, filt
 }
 
 /**
- * When a series gains a part, readers who had read every part become due for it (once per change). Returns
- * whether any series is paused (the claims then skip them; a pause landing mid-run takes effect next run).
+ * Brings readers in line with the deployed catalog, once per change (series_state keeps each series' part ids):
+ * a renamed series' readers move to its slug; after an insert, removal or reorder every reader's position is
+ * recomputed from their deliveries; readers who had every part and now miss one become due. Returns whether any
+ * series is paused (the claims then skip them; a pause landing mid-run takes effect next run).
  */
-async function wakeCaughtUpReaders(ctx: DeliveryContext): Promise<boolean> {
+async function syncCatalog(ctx: DeliveryContext): Promise<boolean> {
   const { meter, now } = ctx;
-  const rows = await meter.all<{ series: string; partCount: number; paused: number }>(meter.db.prepare(sql.seriesState));
-  const seen = new Map(rows.map((row) => [row.series, row.partCount]));
+  const rows = await meter.all<{ series: string; partCount: number; partIds: string | null; paused: number }>(meter.db.prepare(sql.seriesState));
+  const seen = new Map(rows.map((row) => [row.series, row]));
   const statements: D1PreparedStatement[] = [];
-  for (const series of listSeries()) {
-    const count = series.parts.length;
-    if (seen.get(series.slug) === count) continue;
-    if (count > (seen.get(series.slug) ?? 0)) statements.push(meter.db.prepare(sql.wakeCaughtUp).bind(series.slug, count, now));
-    statements.push(meter.db.prepare(sql.saveSeriesState).bind(series.slug, count, now));
+  for (const series of ctx.catalog.catalog.series) {
+    const ids = series.parts.map((part) => part.id);
+    const idsJson = JSON.stringify(ids);
+    const state = seen.get(series.slug);
+    if (state?.partIds === idsJson) continue;
+    for (const alias of series.aliases) {
+      statements.push(
+        meter.db.prepare(sql.renameSubscriptions).bind(alias, series.slug, now),
+        meter.db.prepare(sql.renamePartStats).bind(alias, series.slug),
+      );
+      if (seen.has(alias)) statements.push(meter.db.prepare(sql.forgetSeriesState).bind(alias));
+    }
+    const before: string[] | null = state?.partIds ? (JSON.parse(state.partIds) as string[]) : null;
+    const renamed = series.aliases.some((alias) => seen.has(alias));
+    // Parts only added at the end, or a series never seen (no order to change under its readers): positions
+    // hold, only caught-up readers move (through their partial index). Anything else: every reader is repositioned.
+    const appended = !renamed && (state === undefined || (before !== null && before.every((id, i) => ids[i] === id)));
+    if (!appended) statements.push(meter.db.prepare(sql.repositionSeries).bind(series.slug, idsJson, now));
+    statements.push(
+      meter.db.prepare(sql.wakeCaughtUp).bind(series.slug, ids.length, now),
+      meter.db.prepare(sql.saveSeriesState).bind(series.slug, ids.length, now, idsJson),
+    );
   }
   if (statements.length > 0) await meter.batch(statements);
   return rows.some((row) => row.paused === 1);

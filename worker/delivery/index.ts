@@ -1,4 +1,5 @@
 import { readConfig } from "../config";
+import { compiledCatalog } from "../content/catalog";
 import type { Env } from "../env";
 import { createMailer } from "../mail";
 import type { DeliveryContext } from "./context";
@@ -10,7 +11,7 @@ export { sendBatch } from "./send-batch";
 
 export function createDeliveryContext(env: Env, now = Date.now()): DeliveryContext {
   const config = readConfig(env);
-  return { meter: new D1Meter(env.DB), config, mailer: createMailer(env, config), now, clock: Date.now };
+  return { meter: new D1Meter(env.DB), config, mailer: createMailer(env, config), catalog: compiledCatalog, now, clock: Date.now };
 }
 
 /** Cycle options from configuration; callers narrow them (filters, dry run) or add the queue. */

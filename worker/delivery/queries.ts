@@ -15,6 +15,14 @@ const due = (paused: string) => `status = 'active' AND batch_id IS NULL AND due_
   AND EXISTS (SELECT 1 FROM subscribers p WHERE p.id = subscriptions.subscriber_id AND p.status = 'active')
   AND (${paused} = 0 OR series NOT IN (SELECT series FROM series_state WHERE paused_at IS NOT NULL))`;
 
+/** The part id at 0-based `index` of `series` in the order JSON `order` (null past the end). */
+const partAt = (order: string, series: string, index: string) => `json_extract(${order}, '$."' || ${series} || '"[' || (${index}) || ']')`;
+/** A field of this subscription's entry in advanceSubscriptions' ?5. */
+const sent = (field: string) => `json_extract(?5, '$."' || subscriptions.id || '".${field}')`;
+/** This subscription has no delivery of part `partId` (a probe of deliveries_subscription_id_part_id_idx). */
+const unreceived = (partId: string) =>
+  `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.part_id = ${partId})`;
+
 export const sql = {
   /**
    * ?1 batch id, ?2 now, ?3 limit, ?4 any series paused (1/0). Atomic: two overlapping cycles cannot take the
@@ -32,10 +40,15 @@ export const sql = {
   /** ?1 any series paused, ?2 now. One index probe: an idle tick stops here instead of opening a claim transaction. */
   anyDue: `SELECT 1 AS due FROM subscriptions WHERE ${due("?1")} LIMIT 1`,
 
-  /** ?1 batch id, ?2 now. One delivery per claimed row, recipient snapshotted for byte-identical retries. */
+  /**
+   * ?1 batch id, ?2 now, ?3 the catalog's order (CatalogIndex.orderJson). One delivery per claimed row, recipient
+   * snapshotted for byte-identical retries, and the id of the part at the reader's position snapshotted too: the
+   * batch records the part it carries even if a deploy reorders the series meanwhile ('' = no part there).
+   */
   insertDeliveries: `INSERT INTO deliveries
-      (subscription_id, subscriber_id, series, part_number, batch_id, status, to_email, to_name, timezone, created_at)
-    SELECT s.id, s.subscriber_id, s.series, s.next_part, ?1, 'claimed', p.email, p.name, p.timezone, ?2
+      (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, to_name, timezone, created_at)
+    SELECT s.id, s.subscriber_id, s.series, coalesce(${partAt("?3", "s.series", "s.next_part - 1")}, ''), s.next_part, ?1,
+      'claimed', p.email, p.name, p.timezone, ?2
     FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
     WHERE s.batch_id = ?1`,
 
@@ -51,7 +64,7 @@ export const sql = {
 
   /** ?1 batch id. Cheaper than RETURNING on the insert (which D1 meters at two extra reads a row). */
   batchMembers: `SELECT id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,
-      part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone
+      part_id AS partId, part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone
     FROM deliveries WHERE batch_id = ?1 AND status = 'claimed' ORDER BY id`,
 
   /** ?1 now, ?2 limit: batches whose owner died or whose provider answer was unknown. */
@@ -69,13 +82,28 @@ export const sql = {
    * ?1 series, ?2 part, ?3 emails, ?4 batch id: the part's sent counter, before markDeliveriesSent in the same
    * transaction. Counts only while the batch still has claimed rows, so recording a batch twice counts it once.
    */
-  countSent: `INSERT INTO part_stats (series, part_number, sent) SELECT ?1, ?2, ?3
+  countSent: `INSERT INTO part_stats (series, part_id, sent) SELECT ?1, ?2, ?3
     WHERE EXISTS (SELECT 1 FROM deliveries WHERE batch_id = ?4 AND status = 'claimed')
-    ON CONFLICT (series, part_number) DO UPDATE SET sent = sent + excluded.sent`,
+    ON CONFLICT (series, part_id) DO UPDATE SET sent = sent + excluded.sent`,
 
-  /** ?1 JSON {"subscriptionId": nextDueAt | null, …}, ?2 now, ?3 batch id. Idempotent via batch_id. */
-  advanceSubscriptions: `UPDATE subscriptions SET next_part = next_part + 1, batch_id = NULL, last_sent_at = ?2,
-      updated_at = ?2, refusals = 0, due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
+  /**
+   * ?1 JSON {"subscriptionId": nextDueAt | null, …}, ?2 now, ?3 batch id, ?4 the catalog's order, ?5 JSON
+   * {"subscriptionId": {"part": id sent, "at": its position today, "next": id of the part after it}, …}.
+   * Idempotent via batch_id. The next position is the first part the reader has not received: when the cached
+   * position is the sent part's (everything before it received) and the part after it is new to them or there is
+   * none (the usual cases), at most one probe says so; otherwise (parts inserted or moved behind them meanwhile)
+   * the order is searched from the cached position, and a reader whose sent part is last but who misses one
+   * inserted earlier is due for it now.
+   */
+  advanceSubscriptions: `UPDATE subscriptions SET
+      next_part = CASE WHEN next_part = ${sent("at")} AND (${sent("next")} IS NULL OR ${unreceived(sent("next"))})
+        THEN next_part + 1
+        ELSE coalesce((SELECT o.key + 1 FROM json_each(?4, '$."' || series || '"') o
+          WHERE o.key >= next_part - 1 AND o.value IS NOT ${sent("part")} AND ${unreceived("o.value")}
+          LIMIT 1), json_array_length(?4, '$."' || series || '"') + 1, next_part + 1) END,
+      last_part_id = ${sent("part")}, batch_id = NULL, last_sent_at = ?2, updated_at = ?2, refusals = 0,
+      due_at = CASE WHEN status = 'active' THEN coalesce(json_extract(?1, '$."' || id || '"'), CASE WHEN next_part <> ${sent("at")}
+        THEN (SELECT ?2 FROM json_each(?4, '$."' || series || '"') o WHERE ${unreceived("o.value")} LIMIT 1) END) END
     WHERE batch_id = ?3`,
 
   /** ?1 batch id, ?2 now. */
@@ -158,13 +186,29 @@ export const sql = {
       WHERE max(next_slot_at, ?2) <= ?2 + ?4
     RETURNING next_slot_at - ?3 AS slotAt`,
 
-  /** Part counts as last seen, to wake caught-up readers once when a series grows; and which are paused. */
-  seriesState: `SELECT series, part_count AS partCount, paused_at IS NOT NULL AS paused FROM series_state`,
-  /** ?1 series, ?2 part count, ?3 now. */
+  /** Each series' part ids as last seen, to reposition and wake its readers once when they change; and which are paused. */
+  seriesState: `SELECT series, part_count AS partCount, part_ids AS partIds, paused_at IS NOT NULL AS paused FROM series_state`,
+  /**
+   * ?1 former slug, ?2 slug, ?3 now: a renamed series' readers move to its slug (a reader already subscribed
+   * under both keeps the old row, still served through the alias).
+   */
+  renameSubscriptions: `UPDATE OR IGNORE subscriptions SET series = ?2, updated_at = ?3 WHERE series = ?1`,
+  renamePartStats: `UPDATE OR IGNORE part_stats SET series = ?2 WHERE series = ?1`,
+  forgetSeriesState: `DELETE FROM series_state WHERE series = ?1`,
+  /**
+   * ?1 series, ?2 its ordered part ids (JSON array), ?3 now. After an insert, removal or reorder: every reader's
+   * position becomes the first part, in the new order, they have not received (a claimed delivery counts as
+   * received: its batch is in flight). One probe per part per reader, once per catalog change.
+   */
+  repositionSeries: `UPDATE subscriptions SET updated_at = ?3,
+      next_part = coalesce((SELECT o.key + 1 FROM json_each(?2) o WHERE ${unreceived("o.value")} LIMIT 1), json_array_length(?2) + 1)
+    WHERE series = ?1`,
+  /** ?1 series, ?2 part count, ?3 now: readers who had every part and now have one to receive. */
   wakeCaughtUp: `UPDATE subscriptions SET due_at = ?3, updated_at = ?3
     WHERE series = ?1 AND status = 'active' AND due_at IS NULL AND batch_id IS NULL AND next_part <= ?2`,
-  saveSeriesState: `INSERT INTO series_state (series, part_count, updated_at) VALUES (?1, ?2, ?3)
-    ON CONFLICT (series) DO UPDATE SET part_count = excluded.part_count, updated_at = excluded.updated_at`,
+  /** ?1 series, ?2 part count, ?3 now, ?4 part ids (JSON array). */
+  saveSeriesState: `INSERT INTO series_state (series, part_count, part_ids, updated_at) VALUES (?1, ?2, ?4, ?3)
+    ON CONFLICT (series) DO UPDATE SET part_count = excluded.part_count, part_ids = excluded.part_ids, updated_at = excluded.updated_at`,
 
   /** Dry run: what is due, per part, without claiming. ?1 any series paused, ?2 now. */
   dueByPart: `SELECT series, next_part AS partNumber, count(*) AS due FROM subscriptions WHERE ${due("?1")}
@@ -179,6 +223,9 @@ export interface BatchMember {
   subscriptionId: number;
   subscriberId: number;
   series: string;
+  /** The part this delivery carries (snapshotted at claim). */
+  partId: string;
+  /** Its position when claimed (informational). */
   partNumber: number;
   toEmail: string;
   toName: string | null;

@@ -1,4 +1,3 @@
-import { findSeries } from "../content/catalog";
 import { MAX_REFUSALS, REJECTED_RETRY_MS, type DeliveryContext } from "./context";
 import { dueAtForPart } from "./schedule";
 import { sql, type BatchMember } from "./queries";
@@ -24,10 +23,19 @@ export async function recordSentBatch(
 ): Promise<number> {
   const { meter, now } = ctx;
   const sent = Object.fromEntries(members.map((member, i) => [member.id, ids[i]]));
+  // Due after the delay of the part that follows the sent one in the current order (null: it was the last).
   const next = Object.fromEntries(
     members.map((member) => {
-      const series = findSeries(member.series);
-      return [member.subscriptionId, series ? dueAtForPart(series, member.partNumber + 1, now, member.timezone) : null];
+      const series = ctx.catalog.findSeries(member.series);
+      const index = series ? series.parts.findIndex((part) => part.id === member.partId) : -1;
+      return [member.subscriptionId, series && index >= 0 ? dueAtForPart(series, index + 2, now, member.timezone) : null];
+    }),
+  );
+  const sentParts = Object.fromEntries(
+    members.map((member) => {
+      const parts = ctx.catalog.findSeries(member.series)?.parts ?? [];
+      const index = parts.findIndex((part) => part.id === member.partId);
+      return [member.subscriptionId, { part: member.partId, at: index + 1, next: index >= 0 ? (parts[index + 1]?.id ?? null) : null }];
     }),
   );
   const refusals: D1PreparedStatement[] = [];
@@ -38,19 +46,21 @@ export async function recordSentBatch(
       meter.db.prepare(sql.deleteDeliveries).bind(JSON.stringify(refused.map(({ member }) => member.id))),
     );
   }
-  const perPart = new Map<string, { series: string; partNumber: number; count: number }>();
+  const perPart = new Map<string, { series: string; partId: string; count: number }>();
   for (const member of members) {
-    const key = `${member.series}\u0000${member.partNumber}`;
-    const entry = perPart.get(key) ?? { series: member.series, partNumber: member.partNumber, count: 0 };
+    // Counted under the series' current slug (a batch claimed before a rename carries the old one).
+    const series = ctx.catalog.findSeries(member.series)?.slug ?? member.series;
+    const key = `${series}\u0000${member.partId}`;
+    const entry = perPart.get(key) ?? { series, partId: member.partId, count: 0 };
     entry.count += 1;
     perPart.set(key, entry);
   }
   const [refusedRows] = await meter.batch<{ setAside: number }>([
     ...refusals,
     // One upsert per part (a batch is usually one part): counting per email would cost a write each.
-    ...[...perPart.values()].map((p) => meter.db.prepare(sql.countSent).bind(p.series, p.partNumber, p.count, batchId)),
+    ...[...perPart.values()].map((p) => meter.db.prepare(sql.countSent).bind(p.series, p.partId, p.count, batchId)),
     meter.db.prepare(sql.markDeliveriesSent).bind(JSON.stringify(sent), now, batchId),
-    meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId),
+    meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId, ctx.catalog.orderJson, JSON.stringify(sentParts)),
     meter.db.prepare(sql.markBatchSent).bind(batchId, now),
   ]);
   return refused.length === 0 ? 0 : refusedRows!.results.filter((row) => row.setAside).length;

@@ -1,4 +1,3 @@
-import { findPart, findSeries } from "../content/catalog";
 import type { BatchResult, OutgoingEmail } from "../mail";
 import { composePartEmail } from "./compose";
 import {
@@ -10,6 +9,7 @@ import {
   retryBackoffMs,
   type DeliveryContext,
 } from "./context";
+import { putBackMembers } from "./claim-batch";
 import { recordSentBatch, type RefusedMember } from "./record-batch";
 import { sql, type BatchMember } from "./queries";
 
@@ -55,6 +55,15 @@ export async function sendBatch(
       console.error("batch outcome unknown past the idempotency window; recorded as sent", batchId);
       await recordSentBatch(ctx, batchId, members, members.map(() => null));
       return { kind: "skipped" };
+    }
+  }
+  if (attempts === 1) {
+    // A deploy removed the part some members were claimed for: nothing was sent yet, so they leave the batch and
+    // are due again at once, for the next part they have not received (skipped without error).
+    const gone = members.filter((member) => !partOf(ctx, member).part);
+    if (gone.length > 0) {
+      members = members.filter((member) => !gone.includes(member));
+      await putBackMembers(ctx, batchId, gone.map((member) => ({ member, dueAt: now })), false);
     }
   }
   if (members.length === 0) {
@@ -118,11 +127,15 @@ export async function sendBatch(
   }
 }
 
+const partOf = (ctx: DeliveryContext, member: BatchMember) => {
+  const series = ctx.catalog.findSeries(member.series);
+  return { series, part: series?.parts.find((p) => p.id === member.partId) };
+};
+
 async function composeMemberEmail(ctx: DeliveryContext, member: BatchMember): Promise<OutgoingEmail> {
-  const series = findSeries(member.series);
-  const part = series && findPart(series, member.partNumber);
-  // Claims only take members whose part exists; a deploy that removed it mid-flight sets the batch aside.
-  if (!series || !part) throw new Error(`part ${member.partNumber} of series ${member.series} no longer exists`);
+  const { series, part } = partOf(ctx, member);
+  // Removed parts leave a batch before its first attempt; after one, the batch must go as it was or not at all.
+  if (!series || !part) throw new Error(`part "${member.partId}" of series ${member.series} no longer exists`);
   return composePartEmail(ctx.config, series, part, member);
 }
 

@@ -24,7 +24,7 @@ export const feedbackSql = {
   /** ?1 svix id. */
   seen: `SELECT 1 AS seen FROM webhook_events WHERE id = ?1`,
   /** ?1 provider message id (deliveries_provider_message_id_idx). */
-  findDelivery: `SELECT id, subscriber_id AS subscriberId, series, part_number AS partNumber FROM deliveries
+  findDelivery: `SELECT id, subscriber_id AS subscriberId, series, part_id AS partId, part_number AS partNumber FROM deliveries
     WHERE provider_message_id = ?1 AND provider_message_id IS NOT NULL LIMIT 1`,
   /** ?1 email key: an event about mail that is no delivery (a confirmation email) still finds its reader. */
   findSubscriber: `SELECT id FROM subscribers WHERE email_key = ?1`,
@@ -34,18 +34,18 @@ export const feedbackSql = {
 
   /** ?1 delivery id, ?2 now. */
   markDelivery: (column: DeliveryMark) => ({
-    count: `INSERT INTO part_stats (series, part_number, ${deliveryMarks[column]})
-      SELECT series, part_number, 1 FROM deliveries WHERE id = ?1 AND ${column} IS NULL
-      ON CONFLICT (series, part_number) DO UPDATE SET ${deliveryMarks[column]} = ${deliveryMarks[column]} + 1`,
+    count: `INSERT INTO part_stats (series, part_id, ${deliveryMarks[column]})
+      SELECT series, part_id, 1 FROM deliveries WHERE id = ?1 AND ${column} IS NULL
+      ON CONFLICT (series, part_id) DO UPDATE SET ${deliveryMarks[column]} = ${deliveryMarks[column]} + 1`,
     mark: `UPDATE deliveries SET ${column} = ?2 WHERE id = ?1 AND ${column} IS NULL`,
   }),
 
   /** ?1 delivery id, ?2 event type, ?3 now, ?4 subscriber id. events_delivery_id_idx holds the guard. */
   countFirstEvent: (type: keyof typeof eventCounters) => ({
-    count: `INSERT INTO part_stats (series, part_number, ${eventCounters[type]})
-      SELECT series, part_number, 1 FROM deliveries WHERE id = ?1
+    count: `INSERT INTO part_stats (series, part_id, ${eventCounters[type]})
+      SELECT series, part_id, 1 FROM deliveries WHERE id = ?1
         AND NOT EXISTS (SELECT 1 FROM events WHERE delivery_id = ?1 AND type = ?2)
-      ON CONFLICT (series, part_number) DO UPDATE SET ${eventCounters[type]} = ${eventCounters[type]} + 1`,
+      ON CONFLICT (series, part_id) DO UPDATE SET ${eventCounters[type]} = ${eventCounters[type]} + 1`,
     record: `INSERT INTO events (subscriber_id, delivery_id, type, data, created_at)
       SELECT ?4, ?1, ?2, NULL, ?3 WHERE NOT EXISTS (SELECT 1 FROM events WHERE delivery_id = ?1 AND type = ?2)`,
   }),

@@ -19,7 +19,7 @@ export function SeriesIndexPage({ series }: { series: CompiledSeries }) {
       <ol class="parts">
         {series.parts.map((part) => (
           <li>
-            <a href={`/p/${series.slug}/${part.number}`}>{part.title}</a>{" "}
+            <a href={`/p/${series.slug}/${part.id}`}>{part.title}</a>{" "}
             <span class="date">— {formatDate(part.date)}</span>
           </li>
         ))}
@@ -77,9 +77,9 @@ export function PartPage({ series, part, ctaUrl, webUrl }: { series: CompiledSer
       )}
       <ShareLinks url={webUrl} title={`${part.title} — ${series.title}`} />
       <footer>
-        {previous ? <a href={`/p/${series.slug}/${previous.number}`}>← {previous.title}</a> : null}
+        {previous ? <a href={`/p/${series.slug}/${previous.id}`}>← {previous.title}</a> : null}
         {previous && next ? " · " : null}
-        {next ? <a href={`/p/${series.slug}/${next.number}`}>{next.title} →</a> : null}
+        {next ? <a href={`/p/${series.slug}/${next.id}`}>{next.title} →</a> : null}
         <p>
           <a href={`/s/${series.slug}`}>Subscribe</a> to get every part by email.
         </p>

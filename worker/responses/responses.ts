@@ -1,3 +1,4 @@
+import { findSeries } from "../content/catalog";
 import { bumpPartStatWhere } from "../stats/part-stats";
 import type { ReaderDelivery } from "../actions/reader-delivery";
 
@@ -18,22 +19,23 @@ export async function saveResponse(
   const { delivery, body, now } = input;
   const [bump] = await d1.batch([
     bumpPartStatWhere(
-      d1, delivery.series, delivery.partNumber, "responses", 1,
+      d1, delivery.series, delivery.partId, "responses", 1,
       "NOT EXISTS (SELECT 1 FROM responses WHERE delivery_id = ?4)", delivery.id,
     ),
     d1
       .prepare(
-        `INSERT INTO responses (delivery_id, subscriber_id, series, part_number, body, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+        `INSERT INTO responses (delivery_id, subscriber_id, series, part_number, part_id, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?7, ?5, ?6, ?6)
          ON CONFLICT (delivery_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
       )
-      .bind(delivery.id, delivery.subscriberId, delivery.series, delivery.partNumber, body, now),
+      .bind(delivery.id, delivery.subscriberId, delivery.series, delivery.partNumber, body, now, delivery.partId),
   ]);
   return bump!.meta.changes > 0 ? "created" : "updated";
 }
 
 export interface ListResponsesInput {
   series?: string;
+  /** The part at this position today (with `series`: its responses follow it; without, the position when sent). */
   part?: number;
   /** [updatedAt, id] of the last response of the previous page. */
   cursor?: [number, number];
@@ -43,6 +45,7 @@ export interface ListResponsesInput {
 interface ResponseRow {
   id: number;
   series: string;
+  partId: string;
   partNumber: number;
   email: string;
   name: string | null;
@@ -57,14 +60,17 @@ export async function listResponses(d1: D1Database, input: ListResponsesInput) {
   const params: unknown[] = [];
   const param = (value: unknown) => `?${params.push(value)}`;
   if (input.series !== undefined) filters.push(`r.series = ${param(input.series)}`);
-  if (input.part !== undefined) filters.push(`r.part_number = ${param(input.part)}`);
+  if (input.part !== undefined && input.series !== undefined) {
+    // By id: the responses to the part that is number `part` today, whatever its position when they were sent.
+    filters.push(`r.part_id = ${param(findSeries(input.series)?.parts[input.part - 1]?.id ?? "")}`);
+  } else if (input.part !== undefined) filters.push(`r.part_number = ${param(input.part)}`);
   if (input.cursor) {
     const [updatedAt, id] = input.cursor;
     filters.push(`(r.updated_at < ${param(updatedAt)} OR (r.updated_at = ${param(updatedAt)} AND r.id < ${param(id)}))`);
   }
   const { results } = await d1
     .prepare(
-      `SELECT r.id, r.series, r.part_number AS partNumber, s.email, s.name, r.body,
+      `SELECT r.id, r.series, r.part_id AS partId, r.part_number AS partNumber, s.email, s.name, r.body,
          r.created_at AS createdAt, r.updated_at AS updatedAt
        FROM responses r JOIN subscribers s ON s.id = r.subscriber_id
        ${filters.length ? `WHERE ${filters.join(" AND ")}` : ""}
@@ -78,7 +84,9 @@ export async function listResponses(d1: D1Database, input: ListResponsesInput) {
     responses: page.map((row) => ({
       id: row.id,
       series: row.series,
-      part: row.partNumber,
+      // Its position today (null once removed from the catalog), and its id.
+      part: partPosition(row.series, row.partId),
+      partId: row.partId,
       email: row.email,
       name: row.name,
       body: row.body,
@@ -87,4 +95,9 @@ export async function listResponses(d1: D1Database, input: ListResponsesInput) {
     })),
     nextCursor: results.length > input.limit && last ? `${last.updatedAt}-${last.id}` : null,
   };
+}
+
+function partPosition(series: string, partId: string): number | null {
+  const index = findSeries(series)?.parts.findIndex((part) => part.id === partId) ?? -1;
+  return index >= 0 ? index + 1 : null;
 }

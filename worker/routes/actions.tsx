@@ -6,7 +6,7 @@ import { actionTarget, parseLinkNumber } from "../actions/action-target";
 import { findReaderDelivery, type ReaderDelivery } from "../actions/reader-delivery";
 import { recordClick, scannerReason } from "../actions/record-click";
 import { readConfig } from "../config";
-import { findPart, findSeries } from "../content/catalog";
+import { findPartById, findSeries } from "../content/catalog";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { AppError } from "../errors";
 import { clientKey } from "../lib/client-key";
@@ -23,7 +23,7 @@ async function readerPart(c: Context<AppEnv>, token: string): Promise<{ delivery
   const delivery = await findReaderDelivery(c.env.DB, readConfig(c.env).keyring, token);
   if (!delivery) throw new AppError("INVALID_TOKEN", BAD_LINK);
   const series = findSeries(delivery.series);
-  const part = series && findPart(series, delivery.partNumber);
+  const part = series && findPartById(series, delivery.partId);
   // A part removed from the catalog after it was sent: its links have nowhere to go.
   if (!series || !part) throw new AppError("NOT_FOUND", "This part is no longer published.");
   return { delivery, series, part };
@@ -101,7 +101,7 @@ actionRoutes.post(
       );
     }
     await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
-    const webUrl = `${readConfig(c.env).publicUrl}/p/${series.slug}/${part.number}`;
+    const webUrl = `${readConfig(c.env).publicUrl}/p/${series.slug}/${part.id}`;
     return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
   },
 );

@@ -12,6 +12,7 @@ export const seriesPageRoutes = new Hono<AppEnv>();
 seriesPageRoutes.get("/p/:series", (c) => {
   const series = findSeries(c.req.param("series"));
   if (!series) throw new AppError("NOT_FOUND", "There is no series at this address.");
+  if (series.slug !== c.req.param("series")) return c.redirect(`/p/${series.slug}`, 301); // a former slug
   return c.html(<SeriesIndexPage series={series} />);
 });
 
@@ -24,10 +25,11 @@ seriesPageRoutes.get("/p/:series/feed.xml", (c) => {
 
 seriesPageRoutes.get("/p/:series/:part", (c) => {
   const series = findSeries(c.req.param("series"));
-  const number = /^[1-9]\d{0,3}$/.test(c.req.param("part")) ? Number(c.req.param("part")) : NaN;
-  const part = series && findPart(series, number);
+  // A part's id, or its position (links mailed before parts had ids).
+  const part = series && findPart(series, c.req.param("part"));
   if (!series || !part) throw new AppError("NOT_FOUND", "There is no such part.");
+  if (series.slug !== c.req.param("series")) return c.redirect(`/p/${series.slug}/${part.id}`, 301); // a former slug
   const config = readConfig(c.env);
   const ctaUrl = part.cta.url === undefined ? undefined : resolveUrl(config, part.cta.url);
-  return c.html(<PartPage series={series} part={part} ctaUrl={ctaUrl} webUrl={`${config.publicUrl}/p/${series.slug}/${part.number}`} />);
+  return c.html(<PartPage series={series} part={part} ctaUrl={ctaUrl} webUrl={`${config.publicUrl}/p/${series.slug}/${part.id}`} />);
 });

@@ -74,6 +74,7 @@ signupRoutes.get("/", (c) => c.html(signupPage(c, defaultSeries(c))));
 signupRoutes.get("/s/:series", (c) => {
   const series = findSeries(c.req.param("series"));
   if (!series) throw new AppError("NOT_FOUND", "There is no series at this address.");
+  if (series.slug !== c.req.param("series")) return c.redirect(`/s/${series.slug}${new URL(c.req.url).search}`, 301); // a former slug
   // A shared referral link (/s/:series?ref=…) rides along in the form; checked only when the form comes back.
   const ref = c.req.query("ref");
   return c.html(signupPage(c, series, undefined, ref && REFERRAL_PARAM.test(ref) ? { ref } : undefined));

@@ -22,7 +22,7 @@ export type PartStatColumn = (typeof partStatColumns)[number];
 export function bumpPartStat(
   d1: D1Database,
   series: string,
-  partNumber: number,
+  partId: string,
   column: PartStatColumn,
   by = 1,
 ): D1PreparedStatement {
@@ -30,10 +30,10 @@ export function bumpPartStat(
   if (!partStatColumns.includes(column)) throw new Error(`unknown part stat ${column}`);
   return d1
     .prepare(
-      `INSERT INTO part_stats (series, part_number, ${column}) VALUES (?1, ?2, ?3)
-       ON CONFLICT (series, part_number) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
+      `INSERT INTO part_stats (series, part_id, ${column}) VALUES (?1, ?2, ?3)
+       ON CONFLICT (series, part_id) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
     )
-    .bind(series, partNumber, by);
+    .bind(series, partId, by);
 }
 
 /**
@@ -43,7 +43,7 @@ export function bumpPartStat(
 export function bumpPartStatWhere(
   d1: D1Database,
   series: string,
-  partNumber: number,
+  partId: string,
   column: PartStatColumn,
   by: number,
   condition: string,
@@ -53,8 +53,8 @@ export function bumpPartStatWhere(
   // "WHERE" makes the SELECT unambiguous before ON CONFLICT (SQLite's upsert parsing rule).
   return d1
     .prepare(
-      `INSERT INTO part_stats (series, part_number, ${column}) SELECT ?1, ?2, ?3 WHERE ${condition}
-       ON CONFLICT (series, part_number) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
+      `INSERT INTO part_stats (series, part_id, ${column}) SELECT ?1, ?2, ?3 WHERE ${condition}
+       ON CONFLICT (series, part_id) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
     )
-    .bind(series, partNumber, by, ...params);
+    .bind(series, partId, by, ...params);
 }

@@ -17,7 +17,10 @@ export const statsSql = {
 } as const;
 
 export interface PartStats {
-  part: number;
+  /** Position in the series today; null for a part since removed (its counters are kept). */
+  part: number | null;
+  /** The part's id: its counters follow it wherever it moves in the series. */
+  id: string;
   title: string | null;
   sent: number;
   delivered: number;
@@ -90,18 +93,17 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
         pausedAt: null,
         pauseReason: null,
         complaintGuard: { threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW, complaintsInWindow: null, checkedAt: null },
-        parts: (compiled?.parts ?? []).map((part) => emptyPart(part.number, part.title)),
+        parts: (compiled?.parts ?? []).map((part) => emptyPart(part.number, part.id, part.title)),
       };
       out.set(slug, entry);
     }
     return entry;
   };
-  const partOf = (entry: SeriesStats, number: number) => {
-    let part = entry.parts.find((p) => p.part === number);
+  const partOf = (entry: SeriesStats, id: string) => {
+    let part = entry.parts.find((p) => p.id === id);
     if (!part) {
-      part = emptyPart(number, null);
+      part = emptyPart(null, id, null); // removed from the catalog: listed after the current parts
       entry.parts.push(part);
-      entry.parts.sort((a, b) => a.part - b.part);
     }
     return part;
   };
@@ -111,12 +113,12 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
     const entry = seriesOf(row.series);
     entry.subscribers[row.status] = (entry.subscribers[row.status] ?? 0) + row.n;
     if (row.status !== "active") continue;
-    const compiledParts = findSeries(row.series)?.parts.length ?? 0;
-    if (row.part > compiledParts) entry.caughtUp += row.n;
-    else partOf(entry, row.part).waiting += row.n;
+    const waitingFor = findSeries(row.series)?.parts[row.part - 1];
+    if (!waitingFor) entry.caughtUp += row.n;
+    else partOf(entry, waitingFor.id).waiting += row.n;
   }
   for (const row of counters!.results as CounterRow[]) {
-    const part = partOf(seriesOf(String(row.series)), Number(row.part_number));
+    const part = partOf(seriesOf(String(row.series)), String(row.part_id));
     part.sent = Number(row.sent);
     part.delivered = Number(row.delivered);
     part.delayed = Number(row.delayed);
@@ -148,9 +150,10 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
   return { series: [...out.values()], notes: STATS_NOTES, openedUnreliable: true };
 }
 
-function emptyPart(part: number, title: string | null): PartStats {
+function emptyPart(part: number | null, id: string, title: string | null): PartStats {
   return {
     part,
+    id,
     title,
     sent: 0,
     delivered: 0,

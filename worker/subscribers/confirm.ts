@@ -40,11 +40,11 @@ export const confirmSql = {
    * their first confirmation ever (confirmed_at is still null), and only in the series the link was for (the
    * one of their first signup).
    */
-  countReferral: `INSERT INTO part_stats (series, part_number, referrals)
-    SELECT ?4, referral_part, 1 FROM subscribers
-    WHERE id = ?3 AND referrer_id IS NOT NULL AND referral_part IS NOT NULL AND confirmed_at IS NULL AND ${claimed}
+  countReferral: `INSERT INTO part_stats (series, part_id, referrals)
+    SELECT ?4, referral_part_id, 1 FROM subscribers
+    WHERE id = ?3 AND referrer_id IS NOT NULL AND referral_part_id IS NOT NULL AND confirmed_at IS NULL AND ${claimed}
       AND (SELECT series FROM consents WHERE subscriber_id = ?3 ORDER BY id LIMIT 1) = ?4
-    ON CONFLICT (series, part_number) DO UPDATE SET referrals = referrals + 1`,
+    ON CONFLICT (series, part_id) DO UPDATE SET referrals = referrals + 1`,
 } as const;
 
 async function readConsent(db: Database, consentId: number, now: number) {

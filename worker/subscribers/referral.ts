@@ -16,13 +16,13 @@ export async function referrerOf(
   keyring: Keyring,
   ref: string | undefined,
   series: string,
-): Promise<{ referrerId: number; referralPart: number } | null> {
+): Promise<{ referrerId: number; referralPart: number; referralPartId: string } | null> {
   if (!ref || !REFERRAL_PARAM.test(ref)) return null;
   const deliveryId = await verifyReferralToken(keyring, ref);
   if (deliveryId === null) return null;
   const row = await db.query.deliveries.findFirst({
-    columns: { subscriberId: true, partNumber: true, series: true },
+    columns: { subscriberId: true, partNumber: true, partId: true, series: true },
     where: eq(deliveries.id, deliveryId),
   });
-  return row && row.series === series ? { referrerId: row.subscriberId, referralPart: row.partNumber } : null;
+  return row && row.series === series ? { referrerId: row.subscriberId, referralPart: row.partNumber, referralPartId: row.partId } : null;
 }

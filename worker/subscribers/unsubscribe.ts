@@ -16,10 +16,10 @@ export const unsubscribeSql = {
    * ?3 now minus 7 days: the last part received in each series still running, if it arrived within 7 days,
    * counts this unsubscribe (part_stats.unsubscribes). Before stopSubscriptions, so each series counts once.
    */
-  countUnsubscribes: `INSERT INTO part_stats (series, part_number, unsubscribes)
-    SELECT series, next_part - 1, 1 FROM subscriptions
-    WHERE subscriber_id = ?1 AND status <> 'stopped' AND next_part > 1 AND last_sent_at >= ?3
-    ON CONFLICT (series, part_number) DO UPDATE SET unsubscribes = unsubscribes + 1`,
+  countUnsubscribes: `INSERT INTO part_stats (series, part_id, unsubscribes)
+    SELECT series, last_part_id, 1 FROM subscriptions
+    WHERE subscriber_id = ?1 AND status <> 'stopped' AND last_part_id IS NOT NULL AND last_sent_at >= ?3
+    ON CONFLICT (series, part_id) DO UPDATE SET unsubscribes = unsubscribes + 1`,
   /** A subscription whose batch was already attempted keeps it, so the record step can finish it. */
   stopSubscriptions: `UPDATE subscriptions SET status = 'stopped', due_at = NULL, updated_at = ?2,
       batch_id = CASE WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.batch_id = subscriptions.batch_id
