@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { LEGACY_KID, type Keyring } from "../worker/lib/keyring";
 import { signDeliveryTokens } from "../worker/tokens";
 import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, startLocalWorker, type LocalWorker } from "./local-worker";
 
@@ -80,8 +81,10 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal
 try {
   applyLocalMigrations(tmp);
   executeLocalSql(seedDeliveredSql(READERS, Date.now()), tmp);
+  // The Worker below has only SIGNING_SECRET: its ring is that one key, id "0".
+  const keyring: Keyring = { keys: [{ kid: LEGACY_KID, secret: SIGNING_SECRET }] };
   const tokens = await Promise.all(
-    Array.from({ length: READERS }, async (_, i) => (await signDeliveryTokens(SIGNING_SECRET, i + 1)).reader),
+    Array.from({ length: READERS }, async (_, i) => (await signDeliveryTokens(keyring, i + 1)).reader),
   );
   const port = await freePort();
   worker = await startLocalWorker({

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { checkProductionConfig } from "./production-config";
+import { checkProductionConfig, SECRETS } from "./production-config";
 
 /**
  * `npm run check` (last step): is wrangler.toml ready to deploy? Secrets are checked too when given as
@@ -9,8 +9,7 @@ import { checkProductionConfig } from "./production-config";
 const root = path.resolve(import.meta.dirname, "..");
 const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8");
 const secrets = Object.fromEntries(
-  (["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const)
-    .filter((name) => process.env[name] !== undefined)
+  SECRETS.filter((name) => process.env[name] !== undefined)
     .map((name) => [name, process.env[name]!]),
 );
 const { problems, unchecked } = checkProductionConfig(toml, secrets);
@@ -18,7 +17,8 @@ if (problems.length === 0) console.log("wrangler.toml: ready for production.");
 else console.log(`wrangler.toml is not ready for production:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 if (unchecked.length > 0) {
   console.log(`Secrets to set in Cloudflare (not checked here): ${unchecked.map((name) => `wrangler secret put ${name}`).join(", ")}`);
-  console.log("  SIGNING_SECRET: 16+ random characters (32 is better); ADMIN_TOKEN: 32+ characters; RESEND_API_KEY and");
+  console.log('  SIGNING_KEYS: "k1:<32+ random characters>" (README: rotating keys); HASH_SECRET: 32+ random characters,');
+  console.log("  never changed; ADMIN_TOKEN: 32+ characters; RESEND_API_KEY and");
   console.log("  RESEND_WEBHOOK_SECRET (whsec_…): from resend.com (without the latter, bounces and complaints are not heard).");
 }
 process.exit(problems.length === 0 ? 0 : 1);

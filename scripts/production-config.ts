@@ -11,7 +11,9 @@ export interface ConfigReport {
   unchecked: string[];
 }
 
-const SECRETS = ["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const;
+export const SECRETS = ["SIGNING_KEYS", "HASH_SECRET", "SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const;
+/** Only for deployments from before key ids (it verifies their links): never asked for. */
+const OPTIONAL_SECRETS = new Set<string>(["SIGNING_SECRET"]);
 const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER"];
 
 /** The few shapes our wrangler.toml uses: `[vars]` string keys, and name/binding/database_id of array tables. */
@@ -39,7 +41,9 @@ export function parseWranglerToml(text: string) {
 export function checkProductionConfig(toml: string, secrets: Partial<Record<(typeof SECRETS)[number], string>>): ConfigReport {
   const { vars, tables } = parseWranglerToml(toml);
   const problems: string[] = [];
-  const unchecked = SECRETS.filter((name) => secrets[name] === undefined && (name !== "TURNSTILE_SECRET" || vars.TURNSTILE_SITE_KEY));
+  const unchecked = SECRETS.filter(
+    (name) => secrets[name] === undefined && !OPTIONAL_SECRETS.has(name) && (name !== "TURNSTILE_SECRET" || vars.TURNSTILE_SITE_KEY),
+  );
   if (vars.LOCAL_OUTBOX) problems.push("[vars] LOCAL_OUTBOX is for local runs only: remove it from wrangler.toml");
   for (const name of SECRETS) {
     if (vars[name]) problems.push(`[vars] ${name} is a secret: remove it from wrangler.toml and use \`wrangler secret put ${name}\``);
@@ -48,7 +52,9 @@ export function checkProductionConfig(toml: string, secrets: Partial<Record<(typ
   const env = {
     ...vars,
     LOCAL_OUTBOX: "",
-    SIGNING_SECRET: secrets.SIGNING_SECRET ?? "x".repeat(32),
+    SIGNING_KEYS: secrets.SIGNING_KEYS ?? (secrets.SIGNING_SECRET ? "" : `k1:${"x".repeat(32)}`),
+    SIGNING_SECRET: secrets.SIGNING_SECRET ?? "",
+    HASH_SECRET: secrets.HASH_SECRET ?? "h".repeat(32),
     ADMIN_TOKEN: secrets.ADMIN_TOKEN ?? "x".repeat(32),
     RESEND_API_KEY: secrets.RESEND_API_KEY ?? "re_placeholder",
     RESEND_WEBHOOK_SECRET: secrets.RESEND_WEBHOOK_SECRET ?? "",

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { applyLocalMigrations, isPortFree, startLocalWorker, type LocalWorker } from "./local-worker";
@@ -21,25 +21,34 @@ if (!(await isPortFree(port))) {
 }
 
 const devVars = path.join(root, ".dev.vars");
+const secret = () => randomBytes(24).toString("base64url");
 if (!existsSync(devVars)) {
   copyFileSync(path.join(root, ".dev.vars.example"), devVars);
-  const secret = () => randomBytes(24).toString("base64url");
   const filled = readFileSync(devVars, "utf8")
     .replace(/^ADMIN_TOKEN=.*$/m, `ADMIN_TOKEN=${secret()}`)
-    .replace(/^SIGNING_SECRET=.*$/m, `SIGNING_SECRET=${secret()}`);
-  writeFileSync(devVars, filled, { mode: 0o600 });
-  console.log(`Created ${devVars} with a random ADMIN_TOKEN and SIGNING_SECRET.`);
+    .replace(/^SIGNING_KEYS=.*$/m, `SIGNING_KEYS=k1:${secret()}`)
+    .replace(/^HASH_SECRET=.*$/m, `HASH_SECRET=${secret()}`);
+  writeFileSync(devVars, filled);
+  // copyFileSync created it with the example's mode: secrets are for this user only.
+  chmodSync(devVars, 0o600);
+  console.log(`Created ${devVars} with a random ADMIN_TOKEN, signing key (SIGNING_KEYS) and HASH_SECRET.`);
 }
-// Also for a .dev.vars made before webhooks existed: `npm run webhook` signs with this secret.
-if (!/^RESEND_WEBHOOK_SECRET=\S+/m.test(readFileSync(devVars, "utf8"))) {
-  const line = `RESEND_WEBHOOK_SECRET=whsec_${randomBytes(24).toString("base64")}`;
+
+/** Sets NAME in .dev.vars when it is missing or empty (a .dev.vars made before NAME existed). */
+function ensureDevVar(name: string, value: string, why: string) {
   const current = readFileSync(devVars, "utf8");
-  const filled = /^RESEND_WEBHOOK_SECRET=.*$/m.test(current)
-    ? current.replace(/^RESEND_WEBHOOK_SECRET=.*$/m, line)
-    : `${current.replace(/\n?$/, "\n")}${line}\n`;
-  writeFileSync(devVars, filled, { mode: 0o600 });
-  console.log(`Added a local RESEND_WEBHOOK_SECRET to ${devVars}.`);
+  if (new RegExp(`^${name}=\\S+`, "m").test(current)) return;
+  const line = `${name}=${value}`;
+  const pattern = new RegExp(`^${name}=.*$`, "m");
+  writeFileSync(devVars, pattern.test(current) ? current.replace(pattern, line) : `${current.replace(/\n?$/, "\n")}${line}\n`, { mode: 0o600 });
+  console.log(`Added ${name} to ${devVars} (${why}).`);
 }
+// `npm run webhook` signs with this secret.
+ensureDevVar("RESEND_WEBHOOK_SECRET", `whsec_${randomBytes(24).toString("base64")}`, "npm run webhook signs with it");
+// A .dev.vars from before key ids keeps its SIGNING_SECRET: it goes on verifying the links it signed.
+ensureDevVar("SIGNING_KEYS", `k1:${secret()}`, "signing keys with ids; SIGNING_SECRET, if any, still verifies");
+// With SIGNING_SECRET, hashes already stored keep their key (as README advises for deployments): no HASH_SECRET.
+if (!/^SIGNING_SECRET=\S+/m.test(readFileSync(devVars, "utf8"))) ensureDevVar("HASH_SECRET", secret(), "the key of IP and user-agent hashes");
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1] ?? "";
 
 let starting: Promise<LocalWorker> | undefined;

@@ -72,6 +72,61 @@ describe("configuration", () => {
   });
 });
 
+describe("signing keys and the hash key", () => {
+  const kidsOf = (vars: Partial<Env>) => readConfig(withVars(vars)).keyring.keys.map((key) => key.kid);
+
+  it("read SIGNING_KEYS newest first, then SIGNING_SECRET as id 0; HASH_SECRET apart", () => {
+    expect(kidsOf({})).toEqual(["t2", "t1", "0"]);
+    expect(kidsOf({ SIGNING_KEYS: "" })).toEqual(["0"]);
+    expect(kidsOf({ SIGNING_SECRET: "", HASH_SECRET: "h".repeat(32) })).toEqual(["t2", "t1"]);
+    expect(readConfig(env).hashSecret).toBe(env.HASH_SECRET);
+  });
+
+  it("the hash key never follows a rotation; without HASH_SECRET it is SIGNING_SECRET, as before", () => {
+    const rotated = readConfig(withVars({ SIGNING_KEYS: `t3:${"n".repeat(32)},${env.SIGNING_KEYS}` }));
+    expect(rotated.keyring.keys[0].kid).toBe("t3");
+    expect(rotated.hashSecret).toBe(readConfig(env).hashSecret);
+    expect(readConfig(withVars({ HASH_SECRET: "" })).hashSecret).toBe(env.SIGNING_SECRET);
+  });
+
+  it("name a malformed ring, a duplicate or reserved id, a missing hash key, a hash key reused for signing", () => {
+    expect(problemsOf({ SIGNING_KEYS: "t2 secret-0123456789abcdef" })).toEqual(['SIGNING_KEYS entry 1 is not "kid:secret"']);
+    expect(problemsOf({ SIGNING_KEYS: `a:${"x".repeat(32)},a:${"y".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 2: key id "a" appears twice']);
+    expect(problemsOf({ SIGNING_KEYS: `0:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: key id "0" is reserved for SIGNING_SECRET']);
+    expect(problemsOf({ SIGNING_KEYS: `Key-1:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9']);
+    expect(problemsOf({ SIGNING_KEYS: `toolongkid:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9']);
+    expect(problemsOf({ SIGNING_KEYS: "", SIGNING_SECRET: "" })).toEqual([expect.stringContaining("no signing key")]);
+    expect(problemsOf({ SIGNING_SECRET: "", HASH_SECRET: "" })).toEqual([expect.stringContaining("HASH_SECRET is not set")]);
+    expect(problemsOf({ HASH_SECRET: env.SIGNING_SECRET })).toEqual(["HASH_SECRET must differ from every signing key"]);
+  });
+
+  it("outside local runs every signing and hash key has 32 characters; SIGNING_SECRET may stay shorter once it only verifies", () => {
+    const short = "s".repeat(20);
+    expect(problemsOf({ ...production, SIGNING_KEYS: `k2:${short},k1:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS key "k2" must be at least 32 characters']);
+    expect(problemsOf({ ...production, HASH_SECRET: short })).toEqual(["HASH_SECRET must be at least 32 characters"]);
+    expect(problemsOf({ ...production, SIGNING_KEYS: "", SIGNING_SECRET: short })).toEqual([expect.stringMatching(/^SIGNING_SECRET must be at least 32 characters to sign/)]);
+    expect(problemsOf({ ...production, SIGNING_SECRET: short })).toEqual([]);
+    // Local runs keep the old 16-character floor.
+    expect(problemsOf({ SIGNING_KEYS: `k2:${short}`, HASH_SECRET: "h".repeat(20) })).toEqual([]);
+  });
+
+  it("a malformed ring takes the Worker to the 503 page, never a 500, and the log says why without the secret", async () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const vars = withVars({ SIGNING_KEYS: "t2:leaked-looking-secret-0123456789,t2:another-secret-0123456789abc" });
+      for (const path of ["/", "/unsubscribe/t2.AAAAAAAA.x", "/confirm/t2.AAAAAAAA.1.x"]) {
+        const res = await worker.fetch(new Request(`https://news.example.com${path}`), vars, createExecutionContext());
+        expect(res.status, path).toBe(503);
+      }
+      const logged = log.mock.calls.map((call) => String(call.join(" "))).join("\n");
+      expect(logged).toContain('key id "t2" appears twice');
+      expect(logged).not.toContain("leaked-looking-secret");
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
+
 describe("a misconfigured Worker", () => {
   // Deployed without RESEND_API_KEY (and without LOCAL_OUTBOX): it must not "send" into the outbox.
   const broken = () => withVars({ LOCAL_OUTBOX: "", RESEND_API_KEY: "" });
@@ -167,10 +222,22 @@ name = "ADMIN_AUTH_LIMITER"
   it("a ready file passes; secrets not given are listed as what to set", () => {
     expect(checkProductionConfig(ready, {})).toEqual({
       problems: [],
-      unchecked: ["SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET"],
+      unchecked: ["SIGNING_KEYS", "HASH_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET"],
     });
-    const secrets = { SIGNING_SECRET: "s".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x" };
+    const secrets = { SIGNING_KEYS: `k1:${"s".repeat(32)}`, HASH_SECRET: "h".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x" };
     expect(checkProductionConfig(ready, secrets)).toEqual({ problems: [], unchecked: [] });
+  });
+
+  it("checks signing keys given in the environment (CI), and never asks for the older SIGNING_SECRET", () => {
+    expect(checkProductionConfig(ready, { SIGNING_KEYS: `k2:${"s".repeat(20)},k2:${"t".repeat(32)}` }).problems).toEqual([
+      'SIGNING_KEYS entry 2: key id "k2" appears twice',
+    ]);
+    expect(checkProductionConfig(ready, { SIGNING_KEYS: `k1:${"s".repeat(20)}`, HASH_SECRET: "h".repeat(32) }).problems).toEqual([
+      'SIGNING_KEYS key "k1" must be at least 32 characters',
+    ]);
+    // A deployment from before key ids: SIGNING_SECRET alone still passes (and keeps the hashes' key).
+    expect(checkProductionConfig(ready, { SIGNING_SECRET: "s".repeat(32) })).toMatchObject({ problems: [] });
+    expect(checkProductionConfig(ready, {}).unchecked).not.toContain("SIGNING_SECRET");
   });
 
   it("says what is missing", () => {
@@ -189,6 +256,6 @@ name = "ADMIN_AUTH_LIMITER"
         "[[ratelimits]] ADMIN_AUTH_LIMITER is missing",
       ]),
     );
-    expect(unchecked).toEqual(["SIGNING_SECRET", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"]);
+    expect(unchecked).toEqual(["SIGNING_KEYS", "HASH_SECRET", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"]);
   });
 });

@@ -1,39 +1,208 @@
 import { describe, expect, it } from "vitest";
-import { signDeliveryTokens, signToken, verifyReaderToken, verifyReferralToken, verifyToken } from "../worker/tokens";
+import { base64url, hmacSign, keyedHash } from "../worker/lib/crypto";
+import { idCipher, MAX_HIDDEN_ID, speckEncrypt, speckRoundKeys } from "../worker/lib/id-cipher";
+import { parseKeyring, type Keyring } from "../worker/lib/keyring";
+import {
+  signConfirmToken,
+  signDeliveryTokens,
+  verifyConfirmToken,
+  verifyReaderToken,
+  verifyReferralToken,
+  verifyToken,
+} from "../worker/tokens";
+import { legacyConfirmToken, legacyDeliveryTokens, legacyToken } from "./helpers/legacy-tokens";
 
-const SECRET = "test-signing-secret-0123456789abcdef";
+const LEGACY = "legacy-signing-secret-0123456789abcdef";
+const K1 = "k1:first-key-0123456789abcdef0123456789";
+const K2 = "k2:second-key-0123456789abcdef012345678";
 
-describe("per-email delivery tokens", () => {
-  it("are deterministic (a retried batch is byte-identical) and verify to their delivery", async () => {
-    const a = await signDeliveryTokens(SECRET, 42);
-    expect(await signDeliveryTokens(SECRET, 42)).toEqual(a);
-    expect(a.reader).toMatch(/^42\.[A-Za-z0-9_-]{22}$/);
-    expect(a.referral).toMatch(/^42\.[A-Za-z0-9_-]{11}$/);
-    expect(await verifyReaderToken(SECRET, a.reader)).toBe(42);
-    expect(await verifyReferralToken(SECRET, a.referral)).toBe(42);
+function ring(signingKeys: string | undefined, legacySecret?: string): Keyring {
+  const parsed = parseKeyring(signingKeys, legacySecret);
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.keyring;
+}
+
+const before = ring(K1, LEGACY); // k1 signs
+const rotated = ring(`${K2},${K1}`, LEGACY); // k2 signs, k1 still verifies
+const k1Removed = ring(K2, LEGACY); // k1 leaked: removed at once
+const legacyOnly = ring(undefined, LEGACY); // a deployment from before key ids
+
+describe("the keyring", () => {
+  it("is newest first, with SIGNING_SECRET last under the reserved id 0", () => {
+    expect(rotated.keys.map((key) => key.kid)).toEqual(["k2", "k1", "0"]);
+    expect(ring(" k2 : s2-0123456789abcdef , k1:s1-0123456789abcdef").keys).toEqual([
+      { kid: "k2", secret: "s2-0123456789abcdef" },
+      { kid: "k1", secret: "s1-0123456789abcdef" },
+    ]);
   });
 
-  it("keep the two tags apart: a shared referral link never acts as the reader, and vice versa", async () => {
-    const { reader, referral } = await signDeliveryTokens(SECRET, 7);
-    expect(await verifyReaderToken(SECRET, referral)).toBeNull();
-    expect(await verifyReferralToken(SECRET, reader)).toBeNull();
-  });
-
-  it("refuse another delivery's id, a flipped character, another secret and junk", async () => {
-    const { reader } = await signDeliveryTokens(SECRET, 7);
-    const tag = reader.split(".")[1]!;
-    const flipped = `7.${tag[0] === "A" ? "B" : "A"}${tag.slice(1)}`;
-    for (const bad of [`8.${tag}`, flipped, "7.", ".abc", "07." + tag, "7." + tag + "x", "x".repeat(600), "7.a+b/c=="]) {
-      expect(await verifyReaderToken(SECRET, bad), bad).toBeNull();
-    }
-    expect(await verifyReaderToken("another-secret-0123456789abcdef", reader)).toBeNull();
+  it("names every malformed entry, duplicate or reserved id, without echoing a secret", () => {
+    const parsed = parseKeyring("k2:s3cret-a,nocolon-s3cret,K1:s3cret-b,k2:s3cret-c,0:s3cret-d,:s3cret-e,s3cret-g-the-wrong-way-round:k4,k3:", undefined);
+    expect(parsed.ok).toBe(false);
+    const problems = parsed.ok ? [] : parsed.problems;
+    expect(problems).toEqual([
+      'SIGNING_KEYS entry 2 is not "kid:secret"',
+      'SIGNING_KEYS entry 3: the key id (before the ":") must be 1–8 of a-z, 0-9',
+      'SIGNING_KEYS entry 4: key id "k2" appears twice',
+      'SIGNING_KEYS entry 5: key id "0" is reserved for SIGNING_SECRET',
+      'SIGNING_KEYS entry 6: the key id (before the ":") must be 1–8 of a-z, 0-9',
+      'SIGNING_KEYS entry 7: the key id (before the ":") must be 1–8 of a-z, 0-9',
+      'SIGNING_KEYS entry 8 is not "kid:secret"',
+    ]);
+    expect(problems.join(" ")).not.toContain("s3cret");
+    expect(parseKeyring("", undefined)).toEqual({ ok: false, problems: [expect.stringContaining("no signing key")] });
   });
 });
 
-describe("purpose-bound tokens", () => {
-  it("never let a confirm token unsubscribe", async () => {
-    const token = await signToken(SECRET, { purpose: "confirm", subscriberId: 1, series: "s" }, Date.now() + 60_000);
-    expect((await verifyToken(SECRET, token, "confirm")).ok).toBe(true);
-    expect(await verifyToken(SECRET, token, "unsubscribe")).toEqual({ ok: false, reason: "invalid" });
+describe("hidden ids", () => {
+  it("use Speck48/96 as published (the paper's test vector)", () => {
+    expect(speckEncrypt(speckRoundKeys(0x1a1918, 0x121110, 0x0a0908, 0x020100), 0x6d2073, 0x696874)).toEqual([0x735e10, 0xb6445d]);
+  });
+
+  it("round-trip every id to 8 characters, and consecutive ids look unrelated", async () => {
+    const cipher = await idCipher(rotated.keys[0].secret);
+    const texts = Array.from({ length: 1000 }, (_, i) => cipher.hide(i + 1));
+    for (const [i, text] of texts.entries()) {
+      expect(text).toMatch(/^[A-Za-z0-9_-]{8}$/);
+      expect(cipher.reveal(text)).toBe(i + 1);
+    }
+    expect(new Set(texts).size).toBe(1000);
+    // Neither sorted nor sharing a prefix: the text says nothing of the order or size.
+    expect([...texts].sort()).not.toEqual(texts);
+    expect(new Set(texts.map((t) => t.slice(0, 3))).size).toBeGreaterThan(900);
+    expect(cipher.reveal(cipher.hide(0))).toBe(0);
+    expect(cipher.reveal(cipher.hide(MAX_HIDDEN_ID))).toBe(MAX_HIDDEN_ID);
+    expect(() => cipher.hide(MAX_HIDDEN_ID + 1)).toThrow(RangeError);
+    for (const junk of ["", "AAAAAAA", "AAAAAAAAA", "AAAA+AAA", "AAAA.AAA", "AAAAAAA\u00e9"]) expect(cipher.reveal(junk), junk).toBeNull();
+    // Another key, another permutation.
+    expect((await idCipher(rotated.keys[1]!.secret)).hide(1)).not.toBe(texts[0]);
+  });
+});
+
+describe("per-email delivery tokens", () => {
+  it("are deterministic (a retried batch is byte-identical), carry the key id, and hide the delivery id", async () => {
+    const a = await signDeliveryTokens(rotated, 42);
+    expect(await signDeliveryTokens(rotated, 42)).toEqual(a);
+    expect(a.reader).toMatch(/^k2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{22}$/);
+    expect(a.referral).toMatch(/^k2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{11}$/);
+    expect(a.reader.split(".")[1]).toBe(a.referral.split(".")[1]);
+    expect(a.reader).not.toMatch(/(^|\.)42\./);
+    expect(await verifyReaderToken(rotated, a.reader)).toBe(42);
+    expect(await verifyReferralToken(rotated, a.referral)).toBe(42);
+  });
+
+  it("keep the two tags apart: a shared referral link never acts as the reader, and vice versa", async () => {
+    const { reader, referral } = await signDeliveryTokens(rotated, 7);
+    expect(await verifyReaderToken(rotated, referral)).toBeNull();
+    expect(await verifyReferralToken(rotated, reader)).toBeNull();
+  });
+
+  it("refuse another delivery's id, a flipped character, another key id, another secret and junk", async () => {
+    const { reader } = await signDeliveryTokens(rotated, 7);
+    const [kid, hidden, tag] = reader.split(".") as [string, string, string];
+    const flip = (text: string) => `${text[0] === "A" ? "B" : "A"}${text.slice(1)}`;
+    const other = (await signDeliveryTokens(rotated, 8)).reader.split(".")[1]!;
+    for (const bad of [
+      `${kid}.${other}.${tag}`,
+      `${kid}.${flip(hidden)}.${tag}`,
+      `${kid}.${hidden}.${flip(tag)}`,
+      `k1.${hidden}.${tag}`,
+      `0.${hidden}.${tag}`,
+      `zz.${hidden}.${tag}`,
+      `${kid}.${hidden}`,
+      `7.${tag}`,
+      `.${hidden}.${tag}`,
+      `K2.${hidden}.${tag}`,
+      `${kid}.${hidden}.${tag}x`,
+      "x".repeat(600),
+      "7.a+b/c==",
+      "",
+    ]) {
+      expect(await verifyReaderToken(rotated, bad), bad).toBeNull();
+    }
+    expect(await verifyReaderToken(ring("k2:another-secret-0123456789abcdef"), reader)).toBeNull();
+  });
+
+  it("survive a rotation: the newest key signs, older keys still verify, a removed key stops verifying", async () => {
+    const mailed = await signDeliveryTokens(before, 99);
+    expect(mailed.reader.startsWith("k1.")).toBe(true);
+    const fresh = await signDeliveryTokens(rotated, 99);
+    expect(fresh.reader.startsWith("k2.")).toBe(true);
+    expect(await verifyReaderToken(rotated, mailed.reader)).toBe(99);
+    expect(await verifyReferralToken(rotated, mailed.referral)).toBe(99);
+    expect(await verifyReaderToken(k1Removed, mailed.reader)).toBeNull();
+    expect(await verifyReferralToken(k1Removed, mailed.referral)).toBeNull();
+    expect(await verifyReaderToken(k1Removed, fresh.reader)).toBe(99);
+  });
+
+  it("a ring of only SIGNING_SECRET signs the new format under id 0", async () => {
+    const { reader } = await signDeliveryTokens(legacyOnly, 5);
+    expect(reader).toMatch(/^0\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{22}$/);
+    expect(await verifyReaderToken(rotated, reader)).toBe(5);
+    expect(await verifyReaderToken(ring(K2), reader)).toBeNull();
+  });
+
+  it("accept the format mailed before key ids, as long as SIGNING_SECRET is in the ring", async () => {
+    const old = await legacyDeliveryTokens(LEGACY, 42);
+    expect(await verifyReaderToken(rotated, old.reader)).toBe(42);
+    expect(await verifyReferralToken(rotated, old.referral)).toBe(42);
+    expect(await verifyReaderToken(rotated, old.referral)).toBeNull();
+    expect(await verifyReaderToken(ring(`${K2},${K1}`), old.reader)).toBeNull();
+    // Signed with a ring key instead of SIGNING_SECRET: a legacy-format token only ever meant SIGNING_SECRET.
+    expect(await verifyReaderToken(rotated, (await legacyDeliveryTokens(rotated.keys[0].secret, 42)).reader)).toBeNull();
+  });
+});
+
+describe("confirm tokens", () => {
+  const inAnHour = Date.now() + 3_600_000;
+
+  it("carry the key id and expiry, hide the consent id, and verify through a rotation", async () => {
+    const token = await signConfirmToken(before, 1234, inAnHour);
+    expect(token).toMatch(/^k1\.[A-Za-z0-9_-]{8}\.[0-9a-z]+\.[A-Za-z0-9_-]{22}$/);
+    expect(token).not.toContain("1234");
+    expect(await signConfirmToken(before, 1234, inAnHour)).toBe(token);
+    expect(await verifyConfirmToken(rotated, token)).toEqual({ ok: true, consentId: 1234 });
+    expect(await verifyConfirmToken(k1Removed, token)).toEqual({ ok: false, reason: "invalid" });
+    expect(await verifyConfirmToken(rotated, await signConfirmToken(rotated, 1234, Date.now() - 1))).toEqual({ ok: false, reason: "expired" });
+  });
+
+  it("refuse a changed expiry, id or key id", async () => {
+    const token = await signConfirmToken(rotated, 1234, inAnHour);
+    const [kid, hidden, expires, tag] = token.split(".") as [string, string, string, string];
+    const later = (parseInt(expires, 36) + 86_400_000).toString(36);
+    const other = (await signConfirmToken(rotated, 1235, inAnHour)).split(".")[1]!;
+    for (const bad of [`${kid}.${hidden}.${later}.${tag}`, `${kid}.${hidden}.0${expires}.${tag}`, `${kid}.${other}.${expires}.${tag}`, `k1.${hidden}.${expires}.${tag}`, `${kid}.${hidden}.${expires}`]) {
+      expect(await verifyConfirmToken(rotated, bad), bad).toEqual({ ok: false, reason: "invalid" });
+    }
+  });
+
+  it("accept the format mailed before key ids (SIGNING_SECRET), expiry included", async () => {
+    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({ ok: true, consentId: 77 });
+    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, Date.now() - 1))).toEqual({ ok: false, reason: "expired" });
+    expect(await verifyConfirmToken(ring(K2), await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({ ok: false, reason: "invalid" });
+  });
+});
+
+describe("unsubscribe tokens mailed before per-email tokens", () => {
+  it("still verify with SIGNING_SECRET, for their purpose only, and stop when SIGNING_SECRET leaves the ring", async () => {
+    const old = await legacyToken(LEGACY, "unsubscribe", 12, "origins-of-lead-change");
+    expect(await verifyToken(rotated, old, "unsubscribe")).toEqual({
+      ok: true,
+      claims: { purpose: "unsubscribe", subscriberId: 12, series: "origins-of-lead-change" },
+    });
+    expect(await verifyToken(rotated, old, "confirm")).toEqual({ ok: false, reason: "invalid" });
+    expect(await verifyToken(ring(K2), old, "unsubscribe")).toEqual({ ok: false, reason: "invalid" });
+    // The same format under a ring key was never mailed: refused.
+    expect(await verifyToken(rotated, await legacyToken(rotated.keys[0].secret, "unsubscribe", 12, "s"), "unsubscribe")).toEqual({ ok: false, reason: "invalid" });
+  });
+});
+
+describe("keyed hashes", () => {
+  it("use their own key, untouched by rotations; without HASH_SECRET they match what SIGNING_SECRET made before", async () => {
+    const hashSecret = "hash-secret-0123456789abcdef0123456";
+    expect(await keyedHash(hashSecret, "203.0.113.9")).toBe(await keyedHash(hashSecret, "203.0.113.9"));
+    expect(await keyedHash(hashSecret, "203.0.113.9")).not.toBe(await keyedHash(LEGACY, "203.0.113.9"));
+    // The formula stored hashes were made with: HMAC(SIGNING_SECRET, "hash:" + value).
+    expect(await keyedHash(LEGACY, "203.0.113.9")).toBe(base64url(await hmacSign(LEGACY, "hash:203.0.113.9")));
   });
 });

@@ -1,5 +1,9 @@
 import { z } from "zod";
 import type { Env } from "./env";
+import { LEGACY_KID, parseKeyring } from "./lib/keyring";
+
+/** Outside local runs every key is at least this long (a guessable key forges every link). */
+const MIN_PRODUCTION_SECRET = 32;
 
 const configSchema = z
   .object({
@@ -9,7 +13,12 @@ const configSchema = z
     unsubscribeMailto: z.email().optional(),
     defaultSeries: z.string().min(1),
     adminToken: z.string().min(1).optional(),
-    signingSecret: z.string().min(16),
+    /** "kid2:secret2,kid1:secret1", newest first (lib/keyring.ts). */
+    signingKeys: z.string().optional(),
+    /** The key from before key ids: verifies links already mailed; signs only when SIGNING_KEYS is not set. */
+    signingSecret: z.string().min(16).optional(),
+    /** Never rotates: IP and user-agent hashes must stay comparable across key rotations. */
+    hashSecret: z.string().min(16).optional(),
     resendApiKey: z.string().min(1).optional(),
     resendBaseUrl: z.url().optional(),
     /** Checked by the webhook route, not here: a bad one must not take the rest of the Worker down. */
@@ -24,6 +33,12 @@ const configSchema = z
   })
   .superRefine((config, ctx) => {
     const problem = (message: string) => ctx.addIssue({ code: "custom", message });
+    const ring = parseKeyring(config.signingKeys, config.signingSecret);
+    if (!ring.ok) ring.problems.forEach(problem);
+    if (!config.hashSecret && !config.signingSecret) problem("HASH_SECRET is not set (IP and user-agent hashes need a key that never rotates)");
+    if (config.hashSecret && ring.ok && ring.keyring.keys.some((key) => key.secret === config.hashSecret)) {
+      problem("HASH_SECRET must differ from every signing key");
+    }
     // Real mail with links to localhost would reach readers broken: refuse to start instead.
     if (config.resendApiKey && !config.resendBaseUrl && isLocalUrl(config.publicUrl)) {
       problem("PUBLIC_URL points at this machine: set it to the Worker's public address before sending through Resend");
@@ -32,10 +47,27 @@ const configSchema = z
     // A deployed Worker: no silent outbox, no guessable admin token, no plain-http links, no half-set Turnstile.
     if (!config.resendApiKey) problem("RESEND_API_KEY is not set (the local outbox is only for runs with LOCAL_OUTBOX=1)");
     if (config.adminToken && config.adminToken.length < 32) problem("ADMIN_TOKEN must be at least 32 characters");
+    const keys = ring.ok ? ring.keyring.keys : [];
+    for (const key of keys) {
+      // SIGNING_SECRET only verifies once SIGNING_KEYS is set: its old 16-character minimum still holds then.
+      if (key.secret.length >= MIN_PRODUCTION_SECRET || (key.kid === LEGACY_KID && key !== keys[0])) continue;
+      problem(
+        key.kid === LEGACY_KID
+          ? `SIGNING_SECRET must be at least ${MIN_PRODUCTION_SECRET} characters to sign: add a longer key in SIGNING_KEYS (keep SIGNING_SECRET to verify links already mailed)`
+          : `SIGNING_KEYS key "${key.kid}" must be at least ${MIN_PRODUCTION_SECRET} characters`,
+      );
+    }
+    if (config.hashSecret && config.hashSecret.length < MIN_PRODUCTION_SECRET) problem(`HASH_SECRET must be at least ${MIN_PRODUCTION_SECRET} characters`);
     if (!config.publicUrl.startsWith("https://")) problem("PUBLIC_URL must start with https://");
     if (Boolean(config.turnstileSecret) !== Boolean(config.turnstileSiteKey)) {
       problem("TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together");
     }
+  })
+  .transform(({ signingKeys, signingSecret, hashSecret, ...config }) => {
+    const ring = parseKeyring(signingKeys, signingSecret);
+    if (!ring.ok) throw new Error("unreachable: the keyring was validated above");
+    // Without HASH_SECRET, hashes keep their old key (HMAC of SIGNING_SECRET, "hash:"-prefixed) so stored ones still match.
+    return { ...config, keyring: ring.keyring, hashSecret: (hashSecret ?? signingSecret)! };
   });
 
 function isLocalUrl(url: string): boolean {
@@ -50,7 +82,7 @@ export class ConfigError extends Error {
   }
 }
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
 
 const emptyToUndefined = (value: string | undefined) => (value ? value : undefined);
 
@@ -67,7 +99,9 @@ export function readConfig(env: Env): Config {
     unsubscribeMailto: emptyToUndefined(env.UNSUBSCRIBE_MAILTO),
     defaultSeries: emptyToUndefined(env.DEFAULT_SERIES) ?? "origins-of-lead-change",
     adminToken: emptyToUndefined(env.ADMIN_TOKEN),
-    signingSecret: env.SIGNING_SECRET,
+    signingKeys: emptyToUndefined(env.SIGNING_KEYS),
+    signingSecret: emptyToUndefined(env.SIGNING_SECRET),
+    hashSecret: emptyToUndefined(env.HASH_SECRET),
     resendApiKey: emptyToUndefined(env.RESEND_API_KEY),
     resendBaseUrl: emptyToUndefined(env.RESEND_BASE_URL),
     resendWebhookSecret: emptyToUndefined(env.RESEND_WEBHOOK_SECRET),

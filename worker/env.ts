@@ -20,7 +20,12 @@ export interface Env {
   LOCAL_OUTBOX?: string;
 
   ADMIN_TOKEN?: string;
+  /** Signing keys with ids, newest first: "kid2:secret2,kid1:secret1" (worker/lib/keyring.ts). */
+  SIGNING_KEYS?: string;
+  /** The single signing key from before key ids; kept to verify links already mailed (key id "0"). */
   SIGNING_SECRET?: string;
+  /** Key of the IP and user-agent hashes; never rotated (without it: derived from SIGNING_SECRET, as before). */
+  HASH_SECRET?: string;
   RESEND_API_KEY?: string;
   RESEND_BASE_URL?: string;
   /** Signing secret (whsec_…) of the Resend webhook pointed at POST /webhooks/resend. */

@@ -1,10 +1,13 @@
 import { base64url, fromBase64url, hmacSign, hmacVerify } from "./lib/crypto";
+import { idCipher } from "./lib/id-cipher";
+import { findKey, LEGACY_KID, type Keyring, type SigningKey } from "./lib/keyring";
 
 /**
- * Signed links: `<payload>.<signature>`, payload = base64url("purpose|subscriberId|series|expiresAt").
- * The purpose is inside the signed text, so a confirm token can never unsubscribe (and vice versa).
- * Unsubscribe tokens never expire (links in old emails must keep working) and are deterministic,
- * so a retried batch is byte-identical.
+ * Every link token starts with the id of the key that signed it (`<kid>.…`): the newest key of the ring signs,
+ * any key still in the ring verifies. Ids (deliveries, consents) travel hidden (lib/id-cipher), so a link never
+ * tells the list's size. Formats mailed before key ids existed carry no kid and a plain id: they are
+ * still accepted, checked against the key they were signed with (SIGNING_SECRET, kid "0"), and never produced.
+ * All tokens are deterministic, so a retried batch is byte-identical.
  */
 export type TokenPurpose = "confirm" | "unsubscribe";
 
@@ -16,74 +19,104 @@ export interface TokenClaims {
 
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const MAX_TOKEN_LENGTH = 512;
+const B64 = "[A-Za-z0-9_-]";
+const KID = "([a-z0-9]{1,8})";
+/** 16 bytes of HMAC-SHA256: what a forger must guess. */
+const TAG_BYTES = 16;
 
-export async function signToken(secret: string, claims: TokenClaims, expiresAt = 0): Promise<string> {
-  const payload = base64url(
-    encoder.encode([claims.purpose, claims.subscriberId, claims.series, expiresAt].join("|")),
-  );
-  return `${payload}.${base64url(await hmacSign(secret, payload))}`;
+const newestKey = (keyring: Keyring) => keyring.keys[0];
+const legacyKey = (keyring: Keyring) => findKey(keyring, LEGACY_KID);
+
+async function tagMatches(key: SigningKey, message: string, tagText: string, range: readonly [number, number]) {
+  const given = fromBase64url(tagText);
+  const expected = (await hmacSign(key.secret, message)).subarray(...range);
+  return !!given && given.length === expected.length && crypto.subtle.timingSafeEqual(given, expected);
+}
+
+/** A hidden id, or null when the text does not stand for a positive id under this key. */
+async function idUnder(key: SigningKey, text: string): Promise<number | null> {
+  const id = (await idCipher(key.secret)).reveal(text);
+  return id !== null && id > 0 ? id : null;
 }
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: "invalid" | "expired" };
 
-export async function verifyToken(
-  secret: string,
-  token: string,
-  purpose: TokenPurpose,
-  now = Date.now(),
-): Promise<TokenCheck> {
-  if (token.length > 512) return { ok: false, reason: "invalid" };
-  const [payload, signatureText, extra] = token.split(".");
-  if (!payload || !signatureText || extra !== undefined) return { ok: false, reason: "invalid" };
-  const signature = fromBase64url(signatureText);
-  const payloadBytes = fromBase64url(payload);
-  if (!signature || !payloadBytes) return { ok: false, reason: "invalid" };
-  if (!(await hmacVerify(secret, payload, signature))) return { ok: false, reason: "invalid" };
+const LEGACY_PURPOSE_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
 
-  const [tokenPurpose, id, series, expires] = decoder.decode(payloadBytes).split("|");
+/**
+ * Purpose-bound tokens, `base64url("purpose|subscriberId|series|expiresAt").<HMAC>`: the unsubscribe links of
+ * emails sent before per-email tokens. No longer produced (emails carry a delivery's reader token, `/u/…`);
+ * still accepted, signed with SIGNING_SECRET. The purpose is inside the signed text, so a confirm token of that
+ * time can never unsubscribe (and vice versa).
+ */
+export async function verifyToken(keyring: Keyring, token: string, purpose: TokenPurpose, now = Date.now()): Promise<TokenCheck> {
+  const invalid = { ok: false, reason: "invalid" } as const;
+  const match = token.length > MAX_TOKEN_LENGTH ? null : LEGACY_PURPOSE_TOKEN.exec(token);
+  const key = legacyKey(keyring);
+  const signature = match ? fromBase64url(match[2]!) : null;
+  if (!match || !key || !signature || !(await hmacVerify(key.secret, match[1]!, signature))) return invalid;
+  const [tokenPurpose, id, series, expires] = decodeText(match[1]!)?.split("|") ?? [];
   const subscriberId = Number(id);
   const expiresAt = Number(expires);
-  if (tokenPurpose !== purpose || !Number.isSafeInteger(subscriberId) || !series || !Number.isFinite(expiresAt)) {
-    return { ok: false, reason: "invalid" };
-  }
+  if (tokenPurpose !== purpose || !Number.isSafeInteger(subscriberId) || !series || !Number.isFinite(expiresAt)) return invalid;
   if (expiresAt !== 0 && expiresAt < now) return { ok: false, reason: "expired" };
   return { ok: true, claims: { purpose, subscriberId, series } };
 }
 
+function decodeText(payload: string): string | null {
+  const bytes = fromBase64url(payload);
+  return bytes ? decoder.decode(bytes) : null;
+}
+
 /**
- * Confirm links name one consent record, `consent|<consentId>|<expiresAt>` signed like the tokens above: the
- * confirm step checks that this consent is still the one waiting, so an old link cannot confirm a later signup.
+ * Confirm links name one consent record, `<kid>.<hidden consent id>.<expiresAt, base 36>.<tag>`: the confirm
+ * step checks that this consent is still the one waiting, so an old link cannot confirm a later signup.
  */
-export async function signConfirmToken(secret: string, consentId: number, expiresAt: number): Promise<string> {
-  const payload = base64url(encoder.encode(["consent", consentId, expiresAt].join("|")));
-  return `${payload}.${base64url(await hmacSign(secret, payload))}`;
+export async function signConfirmToken(keyring: Keyring, consentId: number, expiresAt: number): Promise<string> {
+  const key = newestKey(keyring);
+  const mac = await hmacSign(key.secret, `consent|${consentId}|${expiresAt}`);
+  return `${key.kid}.${(await idCipher(key.secret)).hide(consentId)}.${expiresAt.toString(36)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
 }
 
 export type ConfirmTokenCheck = { ok: true; consentId: number } | { ok: false; reason: "invalid" | "expired" };
 
-export async function verifyConfirmToken(secret: string, token: string, now = Date.now()): Promise<ConfirmTokenCheck> {
-  const [payload, signatureText, extra] = token.length > 512 ? [] : token.split(".");
-  const signature = signatureText ? fromBase64url(signatureText) : null;
-  const payloadBytes = payload ? fromBase64url(payload) : null;
-  if (!payload || !signature || !payloadBytes || extra !== undefined) return { ok: false, reason: "invalid" };
-  if (!(await hmacVerify(secret, payload, signature))) return { ok: false, reason: "invalid" };
-  const [kind, id, expires, rest] = decoder.decode(payloadBytes).split("|");
-  const consentId = Number(id);
-  const expiresAt = Number(expires);
-  if (kind !== "consent" || rest !== undefined || !Number.isSafeInteger(consentId) || !Number.isSafeInteger(expiresAt) || expiresAt <= 0) {
-    return { ok: false, reason: "invalid" };
+/** The expiry in canonical base 36 (no leading zero), so each consent and expiry has exactly one token. */
+const CONFIRM_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.([1-9a-z][0-9a-z]{0,10})\\.(${B64}{22})$`);
+/** Before key ids: base64url("consent|consentId|expiresAt").<full HMAC>, signed with SIGNING_SECRET. */
+const LEGACY_CONFIRM_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
+
+export async function verifyConfirmToken(keyring: Keyring, token: string, now = Date.now()): Promise<ConfirmTokenCheck> {
+  const invalid = { ok: false, reason: "invalid" } as const;
+  if (token.length > MAX_TOKEN_LENGTH) return invalid;
+  let consentId: number | null = null;
+  let expiresAt = Number.NaN;
+  const current = CONFIRM_TOKEN.exec(token);
+  if (current) {
+    const key = findKey(keyring, current[1]!);
+    consentId = key ? await idUnder(key, current[2]!) : null;
+    expiresAt = parseInt(current[3]!, 36);
+    if (!key || consentId === null || !(await tagMatches(key, `consent|${consentId}|${expiresAt}`, current[4]!, [0, TAG_BYTES]))) return invalid;
+  } else {
+    const legacy = LEGACY_CONFIRM_TOKEN.exec(token);
+    const key = legacyKey(keyring);
+    const signature = legacy ? fromBase64url(legacy[2]!) : null;
+    if (!legacy || !key || !signature || !(await hmacVerify(key.secret, legacy[1]!, signature))) return invalid;
+    const [kind, id, expires, rest] = decodeText(legacy[1]!)?.split("|") ?? [];
+    if (kind !== "consent" || rest !== undefined) return invalid;
+    consentId = Number(id);
+    expiresAt = Number(expires);
   }
+  if (!Number.isSafeInteger(consentId) || !Number.isSafeInteger(expiresAt) || expiresAt <= 0) return invalid;
   if (expiresAt < now) return { ok: false, reason: "expired" };
-  return { ok: true, consentId };
+  return { ok: true, consentId: consentId! };
 }
 
 /**
- * Per-email link tokens, `<deliveryId>.<tag>`: ONE HMAC per email (sending cost), split in two independent tags.
- * Bytes 0–15 authorize acting as the reader for that delivery (action links, the response page, unsubscribe);
- * bytes 16–23 are the referral tag, meant to be shared: knowing it reveals nothing of the reader tag.
- * Deterministic, so a retried batch is byte-identical.
+ * Per-email link tokens, `<kid>.<hidden delivery id>.<tag>`: ONE HMAC per email (sending cost), split in two
+ * independent tags. Bytes 0–15 authorize acting as the reader for that delivery (action links, the response page,
+ * unsubscribe); bytes 16–23 are the referral tag, meant to be shared: knowing it reveals nothing of the reader tag.
  */
 export interface DeliveryTokens {
   reader: string;
@@ -93,27 +126,34 @@ export interface DeliveryTokens {
 const READER_TAG = [0, 16] as const;
 const REFERRAL_TAG = [16, 24] as const;
 
-const deliveryMac = (secret: string, deliveryId: number) => hmacSign(secret, `delivery|${deliveryId}`);
+const deliveryMessage = (deliveryId: number) => `delivery|${deliveryId}`;
 
-export async function signDeliveryTokens(secret: string, deliveryId: number): Promise<DeliveryTokens> {
-  const mac = await deliveryMac(secret, deliveryId);
+export async function signDeliveryTokens(keyring: Keyring, deliveryId: number): Promise<DeliveryTokens> {
+  const key = newestKey(keyring);
+  const cipher = idCipher(key.secret);
+  const mac = await hmacSign(key.secret, deliveryMessage(deliveryId));
+  // Once derived the cipher is synchronous: no second await per email on the send path.
+  const prefix = `${key.kid}.${(cipher instanceof Promise ? await cipher : cipher).hide(deliveryId)}`;
   return {
-    reader: `${deliveryId}.${base64url(mac.subarray(...READER_TAG))}`,
-    referral: `${deliveryId}.${base64url(mac.subarray(...REFERRAL_TAG))}`,
+    reader: `${prefix}.${base64url(mac.subarray(...READER_TAG))}`,
+    referral: `${prefix}.${base64url(mac.subarray(...REFERRAL_TAG))}`,
   };
 }
 
-async function verifyDeliveryToken(secret: string, token: string, range: readonly [number, number]) {
-  const match = /^([1-9]\d{0,14})\.([A-Za-z0-9_-]{11,22})$/.exec(token);
+/** Either format of a delivery token (the legacy one: `<deliveryId>.<tag>`); checked before anything reads it. */
+export const DELIVERY_TOKEN = new RegExp(`^(?:${KID}\\.(${B64}{8})|([1-9]\\d{0,14}))\\.(${B64}{11,22})$`);
+
+async function verifyDeliveryToken(keyring: Keyring, token: string, range: readonly [number, number]) {
+  const match = DELIVERY_TOKEN.exec(token);
   if (!match) return null;
-  const deliveryId = Number(match[1]);
-  const given = fromBase64url(match[2]!);
-  const expected = (await deliveryMac(secret, deliveryId)).subarray(...range);
-  if (!given || given.length !== expected.length) return null;
-  return crypto.subtle.timingSafeEqual(given, expected) ? deliveryId : null;
+  const [, kid, hidden, legacyId, tag] = match;
+  const key = kid ? findKey(keyring, kid) : legacyKey(keyring);
+  const deliveryId = !key ? null : hidden ? await idUnder(key, hidden) : Number(legacyId);
+  if (!key || deliveryId === null) return null;
+  return (await tagMatches(key, deliveryMessage(deliveryId), tag!, range)) ? deliveryId : null;
 }
 
 /** The delivery id a reader token was signed for, or null. */
-export const verifyReaderToken = (secret: string, token: string) => verifyDeliveryToken(secret, token, READER_TAG);
+export const verifyReaderToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, READER_TAG);
 /** The delivery whose email carried this referral link, or null. */
-export const verifyReferralToken = (secret: string, token: string) => verifyDeliveryToken(secret, token, REFERRAL_TAG);
+export const verifyReferralToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, REFERRAL_TAG);

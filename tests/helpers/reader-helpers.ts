@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { findSeries } from "../../worker/content/catalog";
 import { signDeliveryTokens, type DeliveryTokens } from "../../worker/tokens";
-import { uniqueEmail } from "./route-helpers";
+import { testKeyring, uniqueEmail } from "./route-helpers";
 
 export const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
@@ -51,7 +51,7 @@ export async function deliveredReader(options: { series?: string; part?: number;
     series,
     part,
     partId: partIdOf(series, part),
-    tokens: await signDeliveryTokens(env.SIGNING_SECRET!, delivery!.id),
+    tokens: await signDeliveryTokens(testKeyring(), delivery!.id),
   };
 }
 

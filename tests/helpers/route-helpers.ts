@@ -10,7 +10,10 @@
 import { SELF } from "cloudflare:test";
 import { waitForGlobalWaitUntil } from "cloudflare:test-internal";
 import { env } from "cloudflare:workers";
-import { signToken, type TokenPurpose } from "../../worker/tokens";
+import { readConfig } from "../../worker/config";
+import type { Keyring } from "../../worker/lib/keyring";
+import type { TokenPurpose } from "../../worker/tokens";
+import { legacyToken } from "./legacy-tokens";
 import type { outbox } from "../../db/schema";
 
 export const BASE = "https://news.example.com";
@@ -209,6 +212,7 @@ export interface ConsentRow {
   ip_hash: string | null;
   user_agent_hash: string | null;
   created_at: number;
+  expires_at: number;
   confirmed_at: number | null;
 }
 
@@ -249,7 +253,7 @@ export function escapeHtml(text: string): string {
 /** How the "Check your inbox" page (form signups) names the address the reader typed: normalized, escaped. */
 export const sentLinkTo = (address: string) => `We sent a link to <strong>${escapeHtml(address)}</strong>. Click it to confirm`;
 
-const linkIn = (kind: "confirm" | "unsubscribe") => new RegExp(`${BASE.replace(/\./g, "\\.")}/${kind}/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+`, "g");
+const linkIn = (kind: "confirm" | "unsubscribe") => new RegExp(`${BASE.replace(/\./g, "\\.")}/${kind}/[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)+`, "g");
 
 /** The confirm link of an email, checked to be the same in the html and the text part. */
 export function confirmLinkOf(email: OutboxRow): string {
@@ -270,9 +274,15 @@ export function unsubscribeLinkOf(email: OutboxRow): string {
 /** "https://news.example.com/confirm/<token>" → "<token>". */
 export const tokenOf = (link: string) => link.slice(link.lastIndexOf("/") + 1);
 
-/** A token signed with the test SIGNING_SECRET, as the Worker would sign it. */
+/** The Worker's own keyring (the test bindings' SIGNING_KEYS and SIGNING_SECRET). */
+export const testKeyring = (): Keyring => readConfig(env).keyring;
+
+/** A ring the Worker does not know: what a forger would sign with. */
+export const foreignKeyring = (kid = "t2"): Keyring => ({ keys: [{ kid, secret: "another-secret-0123456789abcdef" }] });
+
+/** A purpose-bound token as emails sent before per-email tokens carried it (SIGNING_SECRET): still honoured. */
 export function signTestToken(purpose: TokenPurpose, subscriberId: number, series = DEFAULT_SERIES, expiresAt = 0) {
-  return signToken(env.SIGNING_SECRET!, { purpose, subscriberId, series }, expiresAt);
+  return legacyToken(env.SIGNING_SECRET!, purpose, subscriberId, series, expiresAt);
 }
 
 // ---------------------------------------------------------------------------------------------------------

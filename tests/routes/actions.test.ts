@@ -6,7 +6,7 @@ import { recordClick, scannerReason } from "../../worker/actions/record-click";
 import { readConfig } from "../../worker/config";
 import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
-import { signDeliveryTokens } from "../../worker/tokens";
+import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
 import { BROWSER_UA, clicksOf, deliveredReader, deliveryRow, partStat } from "../helpers/reader-helpers";
 import {
   adminSend,
@@ -17,6 +17,7 @@ import {
   signUpAndConfirm,
   subscriptionsOf,
   url,
+  testKeyring,
 } from "../helpers/route-helpers";
 
 /** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
@@ -33,7 +34,7 @@ describe("action links in a part email", () => {
     expect((await adminSend({ subscriber: reader.email })).status).toBe(200);
     const part = (await outboxFor(reader.email)).find((mail) => mail.subject.includes("Part 1"))!;
     const [delivery] = (await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1").bind(reader.subscriber.id).all<{ id: number }>()).results;
-    const tokens = await signDeliveryTokens(env.SIGNING_SECRET!, delivery!.id);
+    const tokens = await signDeliveryTokens(testKeyring(), delivery!.id);
 
     const links = extractLinks(part.html);
     expect(links).toEqual([
@@ -46,9 +47,13 @@ describe("action links in a part email", () => {
     expect(part.html).toContain("Know someone who would like this? Send them your link:");
     for (const link of links) expect(part.text).toContain(link);
     expect(part.headers["List-Unsubscribe"]).toContain(`<${BASE}/u/${tokens.reader}>`);
-    // One signature per email: the reader tag and the referral tag are two slices of it, for this delivery.
-    expect(tokens.reader.split(".")[0]).toBe(String(delivery!.id));
-    expect(tokens.referral.split(".")[0]).toBe(String(delivery!.id));
+    // One signature per email: the reader tag and the referral tag are two slices of it, for this delivery,
+    // under the newest key, the delivery id hidden.
+    expect(await verifyReaderToken(testKeyring(), tokens.reader)).toBe(delivery!.id);
+    expect(await verifyReferralToken(testKeyring(), tokens.referral)).toBe(delivery!.id);
+    expect(tokens.reader.split(".").slice(0, 2)).toEqual(tokens.referral.split(".").slice(0, 2));
+    expect(tokens.reader.split(".")[0]).toBe("t2");
+    expect(tokens.reader.split(".")).not.toContain(String(delivery!.id));
   });
 
   it("no compiled part of any series holds a raw target link; every target is in part.links", () => {
@@ -144,7 +149,7 @@ describe("GET /a/:token/:n", () => {
     const reader = await deliveredReader();
     const [id, tag] = reader.tokens.reader.split(".") as [string, string];
     const flipped = `${tag.slice(0, -1)}${tag.endsWith("A") ? "B" : "A"}`;
-    const unknown = await signDeliveryTokens(env.SIGNING_SECRET!, 987_654_321);
+    const unknown = await signDeliveryTokens(testKeyring(), 987_654_321);
     const before = await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>();
     for (const token of [
       `${id}.${flipped}`,

@@ -426,7 +426,8 @@ describe("POST /admin/api/send", () => {
     const listUnsubscribe = part.headers["List-Unsubscribe"]!;
     const targets = listUnsubscribe.split(",").map((t) => t.trim());
     expect(targets).toHaveLength(2);
-    expect(targets[0]).toMatch(new RegExp(`^<${BASE}/u/[0-9]+\\.[A-Za-z0-9_-]+>$`));
+    // The delivery's reader token, under the newest key ("t2"), its id hidden: `<kid>.<hidden id>.<tag>`.
+    expect(targets[0]).toMatch(new RegExp(`^<${BASE}/u/t2\\.[A-Za-z0-9_-]{8}\\.[A-Za-z0-9_-]{22}>$`));
     expect(targets[1]).toBe("<mailto:unsubscribe@example.com?subject=unsubscribe>");
     expect(part.headers["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
 

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signConfirmToken } from "../../worker/tokens";
-import { ADMIN_TOKEN, BASE, countRows, signTestToken, signUp, signUpAndConfirm, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { ADMIN_TOKEN, BASE, countRows, signTestToken, signUp, signUpAndConfirm, testKeyring, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
 
 /** One malformed request body: a content type (null = none) and the bytes sent. */
 interface BadBody {
@@ -59,7 +59,7 @@ async function postRoutes(): Promise<{ path: string; headers: Record<string, str
   const pending = await signUp(uniqueEmail("bad-bodies-pending"));
   const unsubscribe = await signTestToken("unsubscribe", reader.subscriber.id);
   const consent = await env.DB.prepare("SELECT id FROM consents WHERE subscriber_id = ?1").bind(pending.subscriber.id).first<{ id: number }>();
-  const confirm = await signConfirmToken(env.SIGNING_SECRET!, consent!.id, Date.now() + 3600_000);
+  const confirm = await signConfirmToken(testKeyring(), consent!.id, Date.now() + 3600_000);
   const site = { origin: BASE };
   return [
     { path: "/subscribe", headers: site },

@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { signConfirmToken, signToken } from "../../worker/tokens";
+import type { Keyring } from "../../worker/lib/keyring";
+import { signConfirmToken, signDeliveryTokens, verifyConfirmToken } from "../../worker/tokens";
+import { deliveredReader } from "../helpers/reader-helpers";
+import { legacyConfirmToken, legacyDeliveryTokens, legacyToken } from "../helpers/legacy-tokens";
 import {
   BASE,
   confirmLinkOf,
@@ -12,6 +15,7 @@ import {
   consentsOf,
   DEFAULT_SERIES,
   findSubscriber,
+  foreignKeyring,
   get,
   outboxFor,
   postForm,
@@ -20,6 +24,7 @@ import {
   signUpAndConfirm,
   subscribeForm,
   subscriptionsOf,
+  testKeyring,
   tokenOf,
   uniqueEmail,
 } from "../helpers/route-helpers";
@@ -147,11 +152,8 @@ describe("GET /confirm/:token", () => {
 
   it("a token signed with another secret is refused", async () => {
     const signed = await signUp(uniqueEmail("other-secret"));
-    const forged = await signToken("another-secret-0123456789abcdef", {
-      purpose: "confirm",
-      subscriberId: signed.subscriber.id,
-      series: DEFAULT_SERIES,
-    });
+    const [consent] = await consentsOf(signed.subscriber.id);
+    const forged = await signConfirmToken(foreignKeyring(), consent!.id, consent!.expires_at);
     const res = await get(`/confirm/${forged}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("This confirmation link is not valid.");
@@ -169,7 +171,7 @@ describe("GET /confirm/:token", () => {
 
   it("an expired confirm token is a 400 that says it expired", async () => {
     const signed = await signUp(uniqueEmail("expired"));
-    const expired = await signConfirmToken(env.SIGNING_SECRET!, (await consentsOf(signed.subscriber.id))[0]!.id, Date.now() - 1000);
+    const expired = await signConfirmToken(testKeyring(), (await consentsOf(signed.subscriber.id))[0]!.id, Date.now() - 1000);
     const res = await get(`/confirm/${expired}`);
     expect(res.status).toBe(400);
     const html = await res.text();
@@ -188,19 +190,21 @@ describe("GET /confirm/:token", () => {
     });
   });
 
-  it("the confirmation link the Worker mails names its consent and is good for 7 days", async () => {
+  it("the confirmation link the Worker mails names its consent (hidden, under the newest key) and is good for 7 days", async () => {
     const signed = await signUp(uniqueEmail("ttl"));
-    const [payload] = tokenOf(signed.confirmLink).split(".");
-    const claims = atob(payload!.replace(/-/g, "+").replace(/_/g, "/")).split("|");
+    const token = tokenOf(signed.confirmLink);
+    const [kid, , expires] = token.split(".");
     const [consent] = await consentsOf(signed.subscriber.id);
-    expect(claims.slice(0, 2)).toEqual(["consent", String(consent!.id)]);
-    const ttl = Number(claims[2]) - Date.now();
+    expect(kid).toBe("t2");
+    expect(await verifyConfirmToken(testKeyring(), token)).toEqual({ ok: true, consentId: consent!.id });
+    expect(token.split(".")).not.toContain(String(consent!.id));
+    const ttl = parseInt(expires!, 36) - Date.now();
     expect(ttl).toBeGreaterThan(6.9 * 24 * 3600_000);
     expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600_000);
   });
 
   it("a valid token for a consent that does not exist, or whose series left the catalog, is a 404", async () => {
-    const missing = await signConfirmToken(env.SIGNING_SECRET!, 987_654_321, Date.now() + 60_000);
+    const missing = await signConfirmToken(testKeyring(), 987_654_321, Date.now() + 60_000);
     const b = await get(`/confirm/${missing}`);
     expect(b.status).toBe(404);
     expect(await b.text()).toContain("We could not find this subscription.");
@@ -211,7 +215,7 @@ describe("GET /confirm/:token", () => {
     )
       .bind(reader.subscriber.id, Date.now(), Date.now() + 60_000)
       .run();
-    const token = await signConfirmToken(env.SIGNING_SECRET!, meta.last_row_id, Date.now() + 60_000);
+    const token = await signConfirmToken(testKeyring(), meta.last_row_id, Date.now() + 60_000);
     expect((await get(`/confirm/${token}`)).status).toBe(404);
     expect((await postForm(`/confirm/${token}`, {})).status).toBe(404);
     expect((await subscriptionsOf(reader.subscriber.id)).map((s) => s.series)).toEqual([DEFAULT_SERIES]);
@@ -569,6 +573,89 @@ describe("security headers", () => {
       expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
       expect(res.headers.get("x-request-id")).toBeTruthy();
       await res.body?.cancel();
+    }
+  });
+});
+
+describe("links across key rotations", () => {
+  // The test ring is "t2" (signs), "t1", then SIGNING_SECRET as id "0" (links mailed before key ids).
+  const oneClick = (token: string, path = "/unsubscribe/") =>
+    SELF.fetch(`${BASE}${path}${token}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+  const olderKey = (): Keyring => ({ keys: [testKeyring().keys[1]!] });
+
+  it("a confirm link mailed before key ids (SIGNING_SECRET, plain consent id) still confirms", async () => {
+    const signed = await signUp(uniqueEmail("legacy-confirm"));
+    const [consent] = await consentsOf(signed.subscriber.id);
+    const link = `${BASE}/confirm/${await legacyConfirmToken(env.SIGNING_SECRET!, consent!.id, consent!.expires_at)}`;
+    expect((await get(link.slice(BASE.length))).status).toBe(200);
+    expect((await confirmVia(link)).status).toBe(200);
+    expect((await findSubscriber(signed.email))!.status).toBe("active");
+  });
+
+  it("unsubscribe links mailed before key ids (signed unsubscribe token; plain delivery id) still work in one click", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("legacy-unsub"));
+    const token = await legacyToken(env.SIGNING_SECRET!, "unsubscribe", reader.subscriber.id, DEFAULT_SERIES);
+    expect((await get(`/unsubscribe/${token}`)).status).toBe(200);
+    expect((await oneClick(token)).status).toBe(200);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+
+    const delivered = await deliveredReader();
+    const old = (await legacyDeliveryTokens(env.SIGNING_SECRET!, delivered.deliveryId)).reader;
+    expect((await get(`/u/${old}`)).status).toBe(200);
+    expect((await oneClick(old, "/u/")).status).toBe(200);
+    expect((await findSubscriber(delivered.email))!.status).toBe("unsubscribed");
+  });
+
+  it("links signed by an older key still in the ring work; a removed key's are a friendly 400 that changes nothing", async () => {
+    const reader = await deliveredReader();
+    const signed = await signUp(uniqueEmail("removed-key"));
+    const [consent] = await consentsOf(signed.subscriber.id);
+
+    const removed: Keyring = { keys: [{ kid: "t0", secret: "a-key-removed-from-the-ring-0123456789" }] };
+    const confirmRemoved = await signConfirmToken(removed, consent!.id, consent!.expires_at);
+    const unsubscribeRemoved = (await signDeliveryTokens(removed, reader.deliveryId)).reader;
+    for (const res of [
+      await get(`/confirm/${confirmRemoved}`),
+      await confirmVia(`${BASE}/confirm/${confirmRemoved}`),
+      await get(`/u/${unsubscribeRemoved}`),
+      await oneClick(unsubscribeRemoved, "/u/"),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("is not valid");
+    }
+    expect((await findSubscriber(signed.email))!.status).toBe("pending");
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
+
+    const confirmOlder = await signConfirmToken(olderKey(), consent!.id, consent!.expires_at);
+    expect(confirmOlder.startsWith("t1.")).toBe(true);
+    expect((await confirmVia(`${BASE}/confirm/${confirmOlder}`)).status).toBe(200);
+    expect((await findSubscriber(signed.email))!.status).toBe("active");
+    const unsubscribeOlder = (await signDeliveryTokens(olderKey(), reader.deliveryId)).reader;
+    expect(unsubscribeOlder.startsWith("t1.")).toBe(true);
+    expect((await oneClick(unsubscribeOlder, "/u/")).status).toBe(200);
+    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
+  });
+
+  it("hostile tokens on every link route are a 4xx, never a 5xx", async () => {
+    const tag = "A".repeat(22);
+    const tokens = [`t2.AAAAAAAA.${tag}`, `0.AAAAAAAA.${tag}`, `zz.AAAAAAAA.${tag}`, `7.${tag}`, "t2.AAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "t2.%00%00.x.y", "0.________.zzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA", "t2..1.x", "a".repeat(600), "t2.AAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAA"];
+    for (const token of tokens) {
+      for (const res of [
+        await get(`/confirm/${token}`),
+        await get(`/unsubscribe/${token}`),
+        await get(`/u/${token}`),
+        await get(`/a/${token}/1`),
+        await confirmVia(`${BASE}/confirm/${token}`),
+        await oneClick(token),
+        await oneClick(token, "/u/"),
+      ]) {
+        expect(res.status, token).toBeGreaterThanOrEqual(400);
+        expect(res.status, token).toBeLessThan(500);
+      }
     }
   });
 });

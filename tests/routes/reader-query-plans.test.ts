@@ -4,6 +4,7 @@ import { findReaderDelivery } from "../../worker/actions/reader-delivery";
 import { recordClick } from "../../worker/actions/record-click";
 import { findResponse, listResponses, saveResponse } from "../../worker/responses/responses";
 import { deliveredReader } from "../helpers/reader-helpers";
+import { testKeyring } from "../helpers/route-helpers";
 
 /**
  * Every statement the reader's verbs run (clicks, responses, the delivery lookup), captured by wrapping D1 in
@@ -54,7 +55,7 @@ describe("the reader's queries scan no whole table", () => {
   it("the delivery lookup, recordClick, saveResponse, findResponse", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
     const { d1, statements } = capturingD1();
-    const delivery = (await findReaderDelivery(d1, env.SIGNING_SECRET!, reader.tokens.reader))!;
+    const delivery = (await findReaderDelivery(d1, testKeyring(), reader.tokens.reader))!;
     await recordClick(d1, { delivery, link: 0, reason: null, now: Date.now() });
     await saveResponse(d1, { delivery, body: "hello", now: Date.now() });
     await findResponse(d1, delivery.id);

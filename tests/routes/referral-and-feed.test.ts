@@ -16,6 +16,7 @@ import {
   signUp,
   subscribeForm,
   uniqueEmail,
+  testKeyring,
 } from "../helpers/route-helpers";
 
 const referralOf = (email: string) =>
@@ -79,7 +80,7 @@ describe("referral links", () => {
   it("a bad ref is silently ignored: the signup works as usual", async () => {
     const referrer = await deliveredReader();
     const otherSeries = await deliveredReader({ series: "fixture-four", part: 2 });
-    const unknown = await signDeliveryTokens(env.SIGNING_SECRET!, 987_654_321);
+    const unknown = await signDeliveryTokens(testKeyring(), 987_654_321);
     const [id, tag] = referrer.tokens.referral.split(".") as [string, string];
     for (const ref of [
       referrer.tokens.reader, // the reader tag is not a referral tag

@@ -1,6 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { keyedHash } from "../../worker/lib/crypto";
 import {
   type ApiError,
   BASE,
@@ -23,6 +24,7 @@ import {
   subscribeJson,
   subscribersMatching,
   subscriptionsOf,
+  testKeyring,
   uniqueEmail,
   uniqueIp,
 } from "../helpers/route-helpers";
@@ -119,8 +121,9 @@ describe("POST /subscribe", () => {
     expect(mails).toHaveLength(1);
     const [mail] = mails;
     expect(mail!.subject).toBe("Confirm your subscription to Origins of Lead Change");
-    expect(mail!.html).toMatch(new RegExp(`href="${BASE}/confirm/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"`));
-    expect(mail!.text).toMatch(new RegExp(`${BASE}/confirm/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+`));
+    // Signed by the newest key ("t2"), the consent id hidden: `<kid>.<hidden id>.<expiry>.<tag>`.
+    expect(mail!.html).toMatch(new RegExp(`href="${BASE}/confirm/t2\\.[A-Za-z0-9_-]{8}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}"`));
+    expect(mail!.text).toMatch(new RegExp(`${BASE}/confirm/t2\\.[A-Za-z0-9_-]{8}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}`));
     // The address is not proven yet: the name typed with it stays out of the email, and off the reader.
     expect(mail!.html).toContain("Hi there,");
     expect(mail!.html).not.toContain("Ada");
@@ -659,6 +662,9 @@ describe("POST /subscribe", () => {
     expect(ca!.ip_hash).toBe(cb!.ip_hash);
     expect(cc!.ip_hash).not.toBe(ca!.ip_hash);
     expect(ca!.form).toBe("signup-form");
+    // Keyed with HASH_SECRET, never a signing key: rotating the ring leaves stored hashes comparable.
+    expect(ca!.ip_hash).toBe(await keyedHash(env.HASH_SECRET!, ip));
+    for (const key of testKeyring().keys) expect(ca!.ip_hash).not.toBe(await keyedHash(key.secret, ip));
   });
 
   it("rate limit: the 6th signup from one CF-Connecting-IP within a minute is a 429", async () => {

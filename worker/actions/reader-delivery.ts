@@ -1,3 +1,4 @@
+import type { Keyring } from "../lib/keyring";
 import { verifyReaderToken } from "../tokens";
 
 /** The email a reader token was signed for: who got which part, and when it left. */
@@ -12,8 +13,8 @@ export interface ReaderDelivery {
 }
 
 /** Verifies a reader token and reads its delivery by primary key; null for a bad token or an unknown delivery. */
-export async function findReaderDelivery(d1: D1Database, secret: string, token: string): Promise<ReaderDelivery | null> {
-  const deliveryId = await verifyReaderToken(secret, token);
+export async function findReaderDelivery(d1: D1Database, keyring: Keyring, token: string): Promise<ReaderDelivery | null> {
+  const deliveryId = await verifyReaderToken(keyring, token);
   if (deliveryId === null) return null;
   return d1
     .prepare(

@@ -26,7 +26,7 @@ export async function composePartEmail(
   part: CompiledPart,
   member: BatchMember,
 ): Promise<OutgoingEmail> {
-  const tokens = await signDeliveryTokens(config.signingSecret, member.id);
+  const tokens = await signDeliveryTokens(config.keyring, member.id);
   const unsubscribe = `${config.publicUrl}/u/${tokens.reader}`;
   const filled = fillTemplate(part.email, {
     name: member.toName?.trim() || "there",

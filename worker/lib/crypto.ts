@@ -42,9 +42,12 @@ export async function hmacVerify(secret: string, message: string, signature: Uin
   return crypto.subtle.verify("HMAC", await hmacKey(secret), signature, encoder.encode(message));
 }
 
-/** Keyed hash for values we must be able to match later but should not store (IP, user agent). */
-export async function keyedHash(secret: string, value: string): Promise<string> {
-  return base64url(await hmacSign(secret, `hash:${value}`));
+/**
+ * Keyed hash for values we must be able to match later but should not store (IP, user agent). Its key is
+ * `config.hashSecret` (HASH_SECRET), never a signing key: signing keys rotate, and hashes must stay comparable.
+ */
+export async function keyedHash(hashSecret: string, value: string): Promise<string> {
+  return base64url(await hmacSign(hashSecret, `hash:${value}`));
 }
 
 /** Constant-time string equality for bearer tokens: compares HMACs of both, so lengths leak nothing. */

@@ -20,7 +20,7 @@ const BAD_LINK = "This link does not work. Please copy the whole link from the e
 
 /** The delivery and part a reader token was signed for, or a friendly 4xx. */
 async function readerPart(c: Context<AppEnv>, token: string): Promise<{ delivery: ReaderDelivery; series: CompiledSeries; part: CompiledPart }> {
-  const delivery = await findReaderDelivery(c.env.DB, readConfig(c.env).signingSecret, token);
+  const delivery = await findReaderDelivery(c.env.DB, readConfig(c.env).keyring, token);
   if (!delivery) throw new AppError("INVALID_TOKEN", BAD_LINK);
   const series = findSeries(delivery.series);
   const part = series && findPartById(series, delivery.partId);

@@ -150,7 +150,7 @@ signupRoutes.post(
 
 /** The consent a confirm link names; a bad or expired link is a clear 400 page. */
 async function consentOf(c: Context<AppEnv>): Promise<number> {
-  const check = await verifyConfirmToken(readConfig(c.env).signingSecret, c.req.param("token") ?? "");
+  const check = await verifyConfirmToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
   if (!check.ok) {
     throw new AppError(
       "INVALID_TOKEN",

@@ -15,7 +15,7 @@ import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
 import { subscribe } from "../subscribers/subscribe";
 import { unsubscribe } from "../subscribers/unsubscribe";
 import { findReaderDelivery } from "../actions/reader-delivery";
-import { verifyToken } from "../tokens";
+import { DELIVERY_TOKEN, verifyToken } from "../tokens";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
 
@@ -33,18 +33,18 @@ const smallBody = bodyLimit({
 const INVALID = "This unsubscribe link is not valid. Please copy the whole link from the email.";
 
 /**
- * The reader and series a link stands for. Emails carry the delivery's reader token (`/u/<deliveryId>.<tag>`,
+ * The reader and series a link stands for. Emails carry the delivery's reader token (`/u/<kid>.<hidden id>.<tag>`,
  * the same signature as their action links); older emails carry a signed unsubscribe token, still honoured.
  */
 async function claimsFrom(c: Context<AppEnv>): Promise<{ subscriberId: number; series: string }> {
   const token = c.req.param("token") ?? "";
-  const secret = readConfig(c.env).signingSecret;
-  if (/^\d/.test(token)) {
-    const delivery = await findReaderDelivery(c.env.DB, secret, token);
+  const keyring = readConfig(c.env).keyring;
+  if (DELIVERY_TOKEN.test(token)) {
+    const delivery = await findReaderDelivery(c.env.DB, keyring, token);
     if (!delivery) throw new AppError("INVALID_TOKEN", INVALID);
     return { subscriberId: delivery.subscriberId, series: delivery.series };
   }
-  const check = await verifyToken(secret, token, "unsubscribe");
+  const check = await verifyToken(keyring, token, "unsubscribe");
   if (!check.ok) throw new AppError("INVALID_TOKEN", INVALID);
   return check.claims;
 }

@@ -42,7 +42,7 @@ export async function sendConfirmationEmail(
     await db.update(consents).set({ emailStatus: "failed", emailError: "series not in the catalog", emailNextAt: null }).where(eq(consents.id, consent.id));
     return false;
   }
-  const token = await signConfirmToken(config.signingSecret, consent.id, consent.expiresAt);
+  const token = await signConfirmToken(config.keyring, consent.id, consent.expiresAt);
   const filled = fillTemplate(series.confirmation, {
     name: "there",
     base_url: config.publicUrl,

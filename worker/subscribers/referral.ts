@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import { deliveries } from "../../db/schema";
 import type { Database } from "../db";
-import { verifyReferralToken } from "../tokens";
+import type { Keyring } from "../lib/keyring";
+import { DELIVERY_TOKEN, verifyReferralToken } from "../tokens";
 
-/** A referral token as it may appear in a link or form: checked before anything else looks at it. */
-export const REFERRAL_PARAM = /^[1-9]\d{0,14}\.[A-Za-z0-9_-]{11,22}$/;
+/** A referral token as it may appear in a link or form (either delivery-token format): checked before anything else looks at it. */
+export const REFERRAL_PARAM = DELIVERY_TOKEN;
 
 /**
  * Who brought a new reader to this series: the reader whose email carried the referral link, and which part.
@@ -12,12 +13,12 @@ export const REFERRAL_PARAM = /^[1-9]\d{0,14}\.[A-Za-z0-9_-]{11,22}$/;
  */
 export async function referrerOf(
   db: Database,
-  secret: string,
+  keyring: Keyring,
   ref: string | undefined,
   series: string,
 ): Promise<{ referrerId: number; referralPart: number; referralPartId: string } | null> {
   if (!ref || !REFERRAL_PARAM.test(ref)) return null;
-  const deliveryId = await verifyReferralToken(secret, ref);
+  const deliveryId = await verifyReferralToken(keyring, ref);
   if (deliveryId === null) return null;
   const row = await db.query.deliveries.findFirst({
     columns: { subscriberId: true, partNumber: true, partId: true, series: true },

@@ -48,7 +48,7 @@ export async function subscribe(
 ): Promise<SubscribeResult> {
   const key = emailKey(input.email);
   // Attributed to a NEW reader only: for an address we know, the insert does nothing.
-  const referral = await referrerOf(db, config.signingSecret, input.ref, input.series.slug);
+  const referral = await referrerOf(db, config.keyring, input.ref, input.series.slug);
   await db
     .insert(subscribers)
     .values({ email: input.email, emailKey: key, status: "pending", createdAt: now, updatedAt: now, ...referral })
@@ -68,8 +68,8 @@ export async function subscribe(
   }
 
   const [ipHash, userAgentHash] = await Promise.all([
-    input.ip ? keyedHash(config.signingSecret, input.ip) : null,
-    input.userAgent ? keyedHash(config.signingSecret, input.userAgent) : null,
+    input.ip ? keyedHash(config.hashSecret, input.ip) : null,
+    input.userAgent ? keyedHash(config.hashSecret, input.userAgent) : null,
   ]);
   const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
   // Counted and inserted in one statement, so concurrent signups cannot both slip under the daily limit.
