@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { catalog } from "../../worker/content/catalog";
-import { fillTemplate, templateStats } from "../../worker/content/fill-template";
+import { fillTemplate, fillTemplateJson, templateStats } from "../../worker/content/fill-template";
 import type { CompiledTemplate, Slots } from "../../worker/content/types";
 
 // A nonce keeps these template strings out of any cache another test filled.
@@ -62,5 +62,18 @@ describe("fillTemplate", () => {
     // The catalog part may already be cached by another test in this isolate: at most, never more.
     expect(templateStats.compiles - before).toBeLessThanOrEqual(distinct.size);
     expect(templateStats.compiles - before).toBeGreaterThanOrEqual(5); // shared ×3 + twin html/text
+  });
+});
+
+describe("fillTemplateJson", () => {
+  it("equals JSON.stringify of fillTemplate, byte for byte, for naughty values", () => {
+    const t = unique("json");
+    t.html += `<script>"\\</script>\u2028 🦊`;
+    for (const name of [`"quoted" \\ back`, "</script>", "\u2028\u2029", "🦊👩‍👩‍👧", "\u0000\u001f\b\t\n\r\u007f", "{{{name}}}"]) {
+      const slots = { name, unsubscribe_url: `https://x.test/u?a=1&b="${name}"` };
+      const filled = fillTemplate(t, slots);
+      const json = fillTemplateJson(t, slots);
+      expect(json).toEqual({ subject: JSON.stringify(filled.subject), html: JSON.stringify(filled.html), text: JSON.stringify(filled.text) });
+    }
   });
 });

@@ -9,6 +9,8 @@ import type { CompiledTemplate, SlotName, Slots } from "./types";
 interface Split {
   literals: string[];
   names: SlotName[];
+  /** The literals JSON-escaped (without quotes), made on first JSON fill: the ~10 KB html is escaped once per part. */
+  json?: string[];
 }
 
 /** Counts splits, so tests can check "once per template string, not once per reader". */
@@ -53,6 +55,37 @@ function fill(template: string, slots: Slots, encode: (value: string) => string)
     out += encode(value) + literals[i + 1]!;
   }
   return out;
+}
+
+/** A string's JSON escape without its quotes. */
+const jsonInner = (value: string) => JSON.stringify(value).slice(1, -1);
+
+/**
+ * The filled template as a JSON string literal, equal to JSON.stringify(fill(…)) byte for byte (JSON.stringify
+ * escapes per UTF-16 unit, so pieces escaped apart join to the whole; only a surrogate pair split between a
+ * literal and a value would come out \u-escaped, which still parses to the same string). Per reader only the
+ * slot values are escaped.
+ */
+function fillJson(template: string, slots: Slots, encode: (value: string) => string): string {
+  const cached = split(template);
+  const json = (cached.json ??= cached.literals.map(jsonInner));
+  const { names } = cached;
+  let out = `"${json[0]!}`;
+  for (let i = 0; i < names.length; i++) {
+    const value = slots[names[i]!];
+    if (value === undefined) throw new Error(`fillTemplate: no value for slot "${names[i]}"`);
+    out += jsonInner(encode(value)) + json[i + 1]!;
+  }
+  return `${out}"`;
+}
+
+/** fillTemplate's three fields, each as its JSON string literal (for a provider request body built by joins). */
+export function fillTemplateJson(template: CompiledTemplate, slots: Slots): CompiledTemplate {
+  return {
+    subject: fillJson(template.subject, slots, oneLine),
+    html: fillJson(template.html, slots, escapeHtml),
+    text: fillJson(template.text, slots, raw),
+  };
 }
 
 export function fillTemplate(template: CompiledTemplate, slots: Slots): CompiledTemplate {

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
-import { fillTemplate } from "../content/fill-template";
+import { fillTemplate, fillTemplateJson } from "../content/fill-template";
 import type { OutgoingEmail } from "../mail";
 import { signDeliveryTokens } from "../tokens";
 import type { BatchMember } from "./queries";
@@ -28,7 +28,7 @@ export async function composePartEmail(
 ): Promise<OutgoingEmail> {
   const tokens = await signDeliveryTokens(config.keyring, member.id);
   const unsubscribe = `${config.publicUrl}/u/${tokens.reader}`;
-  const filled = fillTemplate(part.email, {
+  const slots = {
     name: member.toName?.trim() || "there",
     base_url: config.publicUrl,
     unsubscribe_url: unsubscribe,
@@ -37,13 +37,21 @@ export async function composePartEmail(
     // By id: the web view of the part this email carries, wherever the part moves later.
     web_url: `${config.publicUrl}/p/${series.slug}/${part.id}`,
     postal_address: config.postalAddress,
-  });
+  };
+  const filled = fillTemplate(part.email, slots);
+  // The request body's piece for this email, built by joins instead of JSON.stringify over ~10 KB of html.
+  const json = fillTemplateJson(part.email, slots);
+  const headers = listUnsubscribeHeaders(config, unsubscribe);
+  const from = JSON.stringify(config.mailFrom);
+  const to = JSON.stringify(member.toEmail);
   return {
     from: config.mailFrom,
     to: member.toEmail,
     subject: filled.subject,
     html: filled.html,
     text: filled.text,
-    headers: listUnsubscribeHeaders(config, unsubscribe),
+    headers,
+    // Keys in the resend SDK's order (apiEmailJson): a batch first sent by the SDK is re-sent with the same bytes.
+    json: `{"from":${from},"headers":${JSON.stringify(headers)},"html":${json.html},"subject":${json.subject},"text":${json.text},"to":${to}}`,
   };
 }

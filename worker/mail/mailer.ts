@@ -6,7 +6,16 @@ export interface OutgoingEmail {
   html: string;
   text: string;
   headers: Record<string, string>;
+  /**
+   * This email as the provider API's JSON object, when the composer built it from pre-encoded pieces; it must
+   * parse to exactly the fields above (apiEmailJson gives it for any email).
+   */
+  json?: string;
 }
+
+/** An email's JSON object as the resend SDK writes it (same keys, same order), so either way gives the same bytes. */
+export const apiEmailJson = (email: OutgoingEmail) =>
+  JSON.stringify({ from: email.from, headers: email.headers, html: email.html, subject: email.subject, text: email.text, to: email.to });
 
 /**
  * What a provider said about a batch:
