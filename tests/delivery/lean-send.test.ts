@@ -33,7 +33,8 @@ function captureFetch(): Captured[] {
   const captured: Captured[] = [];
   const real = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation((input: RequestInfo | URL, init?: RequestInit) => {
-    captured.push({ url: String(input), body: String(init?.body ?? ""), headers: new Headers(init?.headers) });
+    const body = init?.body instanceof Uint8Array ? new TextDecoder().decode(init.body) : String(init?.body ?? "");
+    captured.push({ url: String(input), body, headers: new Headers(init?.headers) });
     return real(input, init);
   });
   return captured;

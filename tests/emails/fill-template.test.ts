@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { catalog } from "../../worker/content/catalog";
 import { fillTemplate, fillTemplateJson, templateStats } from "../../worker/content/fill-template";
 import type { CompiledTemplate, Slots } from "../../worker/content/types";
+import { joinUtf8 } from "../../worker/lib/utf8-join";
 
 // A nonce keeps these template strings out of any cache another test filled.
 const unique = (label: string): CompiledTemplate => {
@@ -73,7 +74,19 @@ describe("fillTemplateJson", () => {
       const slots = { name, unsubscribe_url: `https://x.test/u?a=1&b="${name}"` };
       const filled = fillTemplate(t, slots);
       const json = fillTemplateJson(t, slots);
-      expect(json).toEqual({ subject: JSON.stringify(filled.subject), html: JSON.stringify(filled.html), text: JSON.stringify(filled.text) });
+      const joined = (pieces: (Uint8Array | string)[]) => new TextDecoder().decode(joinUtf8(pieces));
+      expect(joined(json.subject)).toBe(JSON.stringify(filled.subject));
+      expect(joined(json.html)).toBe(JSON.stringify(filled.html));
+      expect(joined(json.text)).toBe(JSON.stringify(filled.text));
     }
+  });
+});
+
+describe("joinUtf8", () => {
+  it("writes strings as TextEncoder would, between byte pieces", () => {
+    const strings = ["plain", "é ß", "\u2028\u2029 €", "🦊👩‍👩‍👧", "\u0000\u007f\u0080\u07ff\u0800\uffff", ""];
+    const bytes = new TextEncoder().encode("«bytes»");
+    const pieces = strings.flatMap((s) => [s, bytes]);
+    expect(joinUtf8(pieces)).toEqual(new TextEncoder().encode(strings.map((s) => `${s}«bytes»`).join("")));
   });
 });

@@ -1,3 +1,4 @@
+import { joinUtf8, type Utf8Piece } from "../lib/utf8-join";
 import { apiEmailJson, type BatchResult, type Mailer, type OutgoingEmail } from "./mailer";
 
 /** A provider call that has not answered by then is treated as "unknown" and retried with the same key. */
@@ -14,7 +15,7 @@ export function createResendMailer(apiKey: string, baseUrl = DEFAULT_BASE_URL, t
   return {
     name: "resend",
     async sendBatch(emails: OutgoingEmail[], idempotencyKey: string): Promise<BatchResult> {
-      const body = `[${emails.map((email) => email.json ?? apiEmailJson(email)).join(",")}]`;
+      const body = batchRequestBody(emails);
       let response: Response;
       let answer: unknown;
       try {
@@ -51,6 +52,17 @@ export function createResendMailer(apiKey: string, baseUrl = DEFAULT_BASE_URL, t
       return { kind: "unknown", status, message: reason };
     },
   };
+}
+
+/** The JSON array POST /emails/batch takes, as UTF-8: each email's pre-encoded pieces copied in (no re-serialization). */
+export function batchRequestBody(emails: OutgoingEmail[]): Uint8Array {
+  const pieces: Utf8Piece[] = ["["];
+  emails.forEach((email, i) => {
+    if (i > 0) pieces.push(",");
+    for (const piece of email.json ?? apiEmailJson(email)) pieces.push(piece);
+  });
+  pieces.push("]");
+  return joinUtf8(pieces);
 }
 
 /** A 200: ids for the accepted emails, in order, and per-email `errors` (permissive validation). */
