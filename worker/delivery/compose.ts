@@ -38,6 +38,7 @@ export async function composePartEmail(
     web_url: `${config.publicUrl}/p/${series.slug}/${part.id}`,
     postal_address: config.postalAddress,
   };
+  // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened (~2 µs: lazy fills measured no gain).
   const filled = fillTemplate(part.email, slots);
   // The request body's pieces for this email: copies of pre-encoded template bytes, not JSON.stringify of ~10 KB.
   const json = fillTemplateJson(part.email, slots);
