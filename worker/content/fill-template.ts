@@ -64,8 +64,8 @@ const jsonInner = (value: string) => JSON.stringify(value).slice(1, -1);
 const QUOTE = utf8.encode('"');
 
 /**
- * The filled template as a JSON string literal in pieces (lib/utf8-join), which joined equal JSON.stringify(fill(…)) byte for
- * byte (JSON.stringify escapes per UTF-16 unit, so pieces escaped apart join to the whole; only a surrogate pair
+ * The filled template as a JSON string literal in pieces (lib/utf8-join) that, joined, equal
+ * JSON.stringify(fill(…)) byte for byte (JSON.stringify escapes per UTF-16 unit, so pieces escaped apart join to the whole; only a surrogate pair
  * split between a literal and a value would come out \u-escaped, which parses to the same string). The literals
  * are escaped and UTF-8-encoded once per template; per reader only the slot values are escaped, left as strings.
  */
