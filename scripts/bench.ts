@@ -6,6 +6,7 @@
  *           to have exactly one email at the provider and one sent delivery in D1.
  *   sparse  --sparse-n readers (default 100,000), 1 % due: D1 rows read per email sent.
  *   idle    the same list, nobody due: D1 rows read by one cycle (after a warm-up cycle).
+ *   js      the Worker's own send path (compose + sign + batch request body) in this Node process, CPU per email.
  * Prints a summary, then ONE JSON line. Exit 1 when a check fails. Only talks to 127.0.0.1; always stops what
  * it started (wrangler dev, the mock), on errors and signals too.
  */
@@ -16,6 +17,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { CycleSummary } from "../worker/delivery/cycle";
+import type { BatchMember } from "../worker/delivery/queries";
+import type { Env } from "../worker/env";
 import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, startLocalWorker, type LocalWorker } from "./local-worker";
 import { startMockResend } from "./mock-resend-server";
 
@@ -24,7 +27,8 @@ const { values: opts } = parseArgs({
     n: { type: "string", default: "10000" },
     "sparse-n": { type: "string", default: "100000" },
     concurrency: { type: "string", default: "4" },
-    scenarios: { type: "string", default: "all,sparse,idle" },
+    scenarios: { type: "string", default: "js,all,sparse,idle" },
+    "js-n": { type: "string", default: "10000" },
   },
 });
 const N = Number(opts.n);
@@ -56,6 +60,45 @@ const seedSql = (count: number, now: number, dueEvery: number) => {
       CASE WHEN ${due} THEN ${now - DAY_MS} + id WHEN id % 2 = 0 THEN ${now + 365 * DAY_MS} + id END, ${now}, ${now}
     FROM subscribers`;
 };
+
+/**
+ * CPU (process.cpuUsage: every thread, so Node's off-thread HMAC counts too) of the Worker's compose + sign +
+ * request body, 100 emails a batch, measured in Node: V8, the engine workerd runs. Imported after the build.
+ */
+async function measureSendPath(count: number) {
+  const { readConfig } = await import("../worker/config");
+  const { compiledCatalog } = await import("../worker/content/catalog");
+  const { composePartEmail } = await import("../worker/delivery/compose");
+  const { batchRequestBody } = await import("../worker/mail/resend-mailer");
+  const config = readConfig({
+    PUBLIC_URL: "https://news.example.com", MAIL_FROM: "Next Part <news@example.com>", POSTAL_ADDRESS: "1 Main St, Springfield",
+    SIGNING_KEYS: `k1:${randomBytes(24).toString("base64url")}`, HASH_SECRET: randomBytes(24).toString("base64url"), LOCAL_OUTBOX: "1",
+  } as Env);
+  const series = compiledCatalog.findSeries(SERIES)!;
+  const part = series.parts[0]!;
+  const member = (id: number): BatchMember => ({
+    id, subscriptionId: id, subscriberId: id, series: SERIES, partId: part.id, partNumber: 1,
+    toEmail: `reader${id}@bench.example`, toName: `Reader ${id}`, timezone: null,
+  });
+  let bytes = 0;
+  // One batch as sendBatch does it: its emails composed, then the UTF-8 request body fetch sends.
+  const batch = async (first: number) => {
+    const emails = await Promise.all(Array.from({ length: 100 }, (_, i) => composePartEmail(config, series, part, member(first + i))));
+    bytes = batchRequestBody(emails).length;
+  };
+  const cpuMs = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
+  for (let i = 0; i < 20; i++) await batch(1_000_000 + i * 100); // warm-up: JIT and the per-part caches
+  const batches: number[] = [];
+  const start = process.cpuUsage();
+  for (let first = 1; first <= count; first += 100) {
+    const t = process.cpuUsage();
+    await batch(first);
+    batches.push(cpuMs(t));
+  }
+  const total = cpuMs(start);
+  batches.sort((a, b) => a - b);
+  return { usPerEmail: (total * 1000) / (batches.length * 100), batchMs: batches[batches.length >> 1]!, batchP90Ms: batches[Math.floor(batches.length * 0.9)]!, bytes };
+}
 
 // Everything started is stopped here: on success, on a failed check, on Ctrl+C.
 const tmp = mkdtempSync(path.join(tmpdir(), "nextpart-bench-"));
@@ -154,6 +197,13 @@ try {
   const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { stdio: "inherit" });
   check(build.status === 0, "building the email catalog failed");
   console.log(`nextpart bench: node ${process.version}; n=${fmt(N)}, sparse-n=${fmt(SPARSE_N)}, SEND_CONCURRENCY=${CONCURRENCY}`);
+
+  if (SCENARIOS.has("js")) {
+    const js = await measureSendPath(Number(opts["js-n"]));
+    Object.assign(result, { js_us_per_email: +js.usPerEmail.toFixed(1), batch_cpu_ms: +js.batchMs.toFixed(2), batch_cpu_p90_ms: +js.batchP90Ms.toFixed(2) });
+    console.log(`\nsend path (Node ${process.version}, V8 as in workerd): ${fmt(js.usPerEmail, 1)} µs CPU per email (compose + sign + ` +
+      `body); a 100-email batch: ${fmt(js.batchMs, 2)} ms median, ${fmt(js.batchP90Ms, 2)} ms p90, body ${fmt(js.bytes / 1024)} KiB`);
+  }
 
   if (SCENARIOS.has("all")) {
     const budget = Math.ceil(N / 100) + 10;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { catalog } from "../../worker/content/catalog";
-import { fillTemplate, templateStats } from "../../worker/content/fill-template";
+import { fillTemplate, fillTemplateJson, templateStats } from "../../worker/content/fill-template";
 import type { CompiledTemplate, Slots } from "../../worker/content/types";
+import { joinUtf8 } from "../../worker/lib/utf8-join";
 
 // A nonce keeps these template strings out of any cache another test filled.
 const unique = (label: string): CompiledTemplate => {
@@ -62,5 +63,30 @@ describe("fillTemplate", () => {
     // The catalog part may already be cached by another test in this isolate: at most, never more.
     expect(templateStats.compiles - before).toBeLessThanOrEqual(distinct.size);
     expect(templateStats.compiles - before).toBeGreaterThanOrEqual(5); // shared ×3 + twin html/text
+  });
+});
+
+describe("fillTemplateJson", () => {
+  it("equals JSON.stringify of fillTemplate, byte for byte, for naughty values", () => {
+    const t = unique("json");
+    t.html += `<script>"\\</script>\u2028 🦊`;
+    for (const name of [`"quoted" \\ back`, "</script>", "\u2028\u2029", "🦊👩‍👩‍👧", "\u0000\u001f\b\t\n\r\u007f", "{{{name}}}"]) {
+      const slots = { name, unsubscribe_url: `https://x.test/u?a=1&b="${name}"` };
+      const filled = fillTemplate(t, slots);
+      const json = fillTemplateJson(t, slots);
+      const joined = (pieces: (Uint8Array | string)[]) => new TextDecoder().decode(joinUtf8(pieces));
+      expect(joined(json.subject)).toBe(JSON.stringify(filled.subject));
+      expect(joined(json.html)).toBe(JSON.stringify(filled.html));
+      expect(joined(json.text)).toBe(JSON.stringify(filled.text));
+    }
+  });
+});
+
+describe("joinUtf8", () => {
+  it("writes strings as TextEncoder would, between byte pieces", () => {
+    const strings = ["plain", "é ß", "\u2028\u2029 €", "🦊👩‍👩‍👧", "\u0000\u007f\u0080\u07ff\u0800\uffff", ""];
+    const bytes = new TextEncoder().encode("«bytes»");
+    const pieces = strings.flatMap((s) => [s, bytes]);
+    expect(joinUtf8(pieces)).toEqual(new TextEncoder().encode(strings.map((s) => `${s}«bytes»`).join("")));
   });
 });

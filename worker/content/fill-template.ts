@@ -1,3 +1,4 @@
+import type { Utf8Piece } from "../lib/utf8-join";
 import type { CompiledTemplate, SlotName, Slots } from "./types";
 
 /**
@@ -9,6 +10,8 @@ import type { CompiledTemplate, SlotName, Slots } from "./types";
 interface Split {
   literals: string[];
   names: SlotName[];
+  /** The literals JSON-escaped (without quotes) in UTF-8, made on first JSON fill: the ~10 KB html once per part. */
+  bytes?: Uint8Array[];
 }
 
 /** Counts splits, so tests can check "once per template string, not once per reader". */
@@ -53,6 +56,41 @@ function fill(template: string, slots: Slots, encode: (value: string) => string)
     out += encode(value) + literals[i + 1]!;
   }
   return out;
+}
+
+const utf8 = new TextEncoder();
+/** A string's JSON escape without its quotes. */
+const jsonInner = (value: string) => JSON.stringify(value).slice(1, -1);
+const QUOTE = utf8.encode('"');
+
+/**
+ * The filled template as a JSON string literal in pieces (lib/utf8-join) that, joined, equal
+ * JSON.stringify(fill(…)) byte for byte (JSON.stringify escapes per UTF-16 unit, so pieces escaped apart join to the whole; only a surrogate pair
+ * split between a literal and a value would come out \u-escaped, which parses to the same string). The literals
+ * are escaped and UTF-8-encoded once per template; per reader only the slot values are escaped, left as strings.
+ */
+function fillJson(template: string, slots: Slots, encode: (value: string) => string, out: Utf8Piece[]) {
+  const cached = split(template);
+  const bytes = (cached.bytes ??= cached.literals.map((literal) => utf8.encode(jsonInner(literal))));
+  const { names } = cached;
+  out.push(QUOTE, bytes[0]!);
+  for (let i = 0; i < names.length; i++) {
+    const value = slots[names[i]!];
+    if (value === undefined) throw new Error(`fillTemplate: no value for slot "${names[i]}"`);
+    out.push(jsonInner(encode(value)), bytes[i + 1]!);
+  }
+  out.push(QUOTE);
+}
+
+/** fillTemplate's three fields, each as its JSON string literal in pieces (for a request body built by copies). */
+export function fillTemplateJson(template: CompiledTemplate, slots: Slots): Record<keyof CompiledTemplate, Utf8Piece[]> {
+  const subject: Utf8Piece[] = [];
+  const html: Utf8Piece[] = [];
+  const text: Utf8Piece[] = [];
+  fillJson(template.subject, slots, oneLine, subject);
+  fillJson(template.html, slots, escapeHtml, html);
+  fillJson(template.text, slots, raw, text);
+  return { subject, html, text };
 }
 
 export function fillTemplate(template: CompiledTemplate, slots: Slots): CompiledTemplate {

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
-import { fillTemplate } from "../content/fill-template";
+import { fillTemplate, fillTemplateJson } from "../content/fill-template";
 import type { OutgoingEmail } from "../mail";
 import { signDeliveryTokens } from "../tokens";
 import type { BatchMember } from "./queries";
@@ -28,7 +28,7 @@ export async function composePartEmail(
 ): Promise<OutgoingEmail> {
   const tokens = await signDeliveryTokens(config.keyring, member.id);
   const unsubscribe = `${config.publicUrl}/u/${tokens.reader}`;
-  const filled = fillTemplate(part.email, {
+  const slots = {
     name: member.toName?.trim() || "there",
     base_url: config.publicUrl,
     unsubscribe_url: unsubscribe,
@@ -37,13 +37,34 @@ export async function composePartEmail(
     // By id: the web view of the part this email carries, wherever the part moves later.
     web_url: `${config.publicUrl}/p/${series.slug}/${part.id}`,
     postal_address: config.postalAddress,
-  });
+  };
+  // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened (~2 µs: lazy fills measured no gain).
+  const filled = fillTemplate(part.email, slots);
+  // The request body's pieces for this email: copies of pre-encoded template bytes, not JSON.stringify of ~10 KB.
+  const json = fillTemplateJson(part.email, slots);
+  const headers = listUnsubscribeHeaders(config, unsubscribe);
   return {
     from: config.mailFrom,
     to: member.toEmail,
     subject: filled.subject,
     html: filled.html,
     text: filled.text,
-    headers: listUnsubscribeHeaders(config, unsubscribe),
+    headers,
+    // Keys in the resend SDK's order (apiEmailJson): a batch first sent by the SDK is re-sent with the same bytes.
+    json: [
+      KEY.from, JSON.stringify(config.mailFrom), KEY.headers, JSON.stringify(headers),
+      KEY.html, ...json.html, KEY.subject, ...json.subject, KEY.text, ...json.text, KEY.to, JSON.stringify(member.toEmail), END,
+    ],
   };
 }
+
+const utf8 = new TextEncoder();
+const END = utf8.encode("}");
+const KEY = {
+  from: utf8.encode('{"from":'),
+  headers: utf8.encode(',"headers":'),
+  html: utf8.encode(',"html":'),
+  subject: utf8.encode(',"subject":'),
+  text: utf8.encode(',"text":'),
+  to: utf8.encode(',"to":'),
+};

@@ -1,3 +1,5 @@
+import type { Utf8Piece } from "../lib/utf8-join";
+
 /** One email, whole: what both mailers take. */
 export interface OutgoingEmail {
   from: string;
@@ -6,7 +8,17 @@ export interface OutgoingEmail {
   html: string;
   text: string;
   headers: Record<string, string>;
+  /**
+   * This email as the provider API's JSON object in UTF-8 pieces (lib/utf8-join), when the composer built it
+   * from pre-encoded template pieces; it must parse to exactly the fields above (apiEmailJson: for any email).
+   */
+  json?: Utf8Piece[];
 }
+
+/** An email's JSON object as the resend SDK writes it (same keys, same order), so either way gives the same bytes. */
+export const apiEmailJson = (email: OutgoingEmail): Utf8Piece[] => [
+  JSON.stringify({ from: email.from, headers: email.headers, html: email.html, subject: email.subject, text: email.text, to: email.to }),
+];
 
 /**
  * What a provider said about a batch:
