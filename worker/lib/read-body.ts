@@ -6,12 +6,14 @@ import { AppError } from "../errors";
 /** The most any route reads; each route sets its own, smaller limit. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-const tooLarge = () => {
-  throw new AppError("PAYLOAD_TOO_LARGE", "That request is too large.");
-};
-
 /** A body limit answering our one error shape (413). */
-export const limitBody = (maxSize: number) => bodyLimit({ maxSize, onError: tooLarge });
+export const limitBody = (maxSize: number, message = "That request is too large.") =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", message);
+    },
+  });
 
 const globalLimit = limitBody(MAX_BODY_BYTES);
 

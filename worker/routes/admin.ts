@@ -2,7 +2,6 @@ import { zValidator } from "@hono/zod-validator";
 import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { subscriberStatuses, subscribers } from "../../db/schema";
 import type { AppEnv } from "../app-env";
@@ -11,6 +10,7 @@ import { getDb } from "../db";
 import { createDeliveryContext, cycleOptions } from "../delivery";
 import { runDeliveryCycle } from "../delivery/cycle";
 import { listSetAsideBatches, setAsideStatuses } from "../delivery/list-batches";
+import { limitBody } from "../lib/read-body";
 import { AppError, type ErrorCode } from "../errors";
 import { emailAddressSchema, emailKey } from "../subscribers/email-address";
 import { listSubscribers } from "../subscribers/list-subscribers";
@@ -95,12 +95,7 @@ const sendSchema = z
 
 adminRoutes.post(
   "/api/send",
-  bodyLimit({
-    maxSize: 4 * 1024,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", "That request is too large.");
-    },
-  }),
+  limitBody(4 * 1024),
   async (c) => {
     const raw = (await c.req.text()).trim();
     let body: unknown = {};

@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { eq } from "drizzle-orm";
 import { subscribers } from "../../db/schema";
@@ -9,7 +8,7 @@ import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
 import { AppError } from "../errors";
 import { createMailer } from "../mail";
-import { readBody } from "../lib/read-body";
+import { limitBody, readBody } from "../lib/read-body";
 import { MessagePage } from "../pages/message-page";
 import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
 import { subscribe } from "../subscribers/subscribe";
@@ -23,12 +22,7 @@ export const unsubscribeRoutes = new Hono<AppEnv>();
  * No CSRF origin check here: mailbox providers POST the RFC 8058 one-click body with no Origin and no cookies.
  * The signed token in the URL is what authorizes the request.
  */
-const smallBody = bodyLimit({
-  maxSize: 4 * 1024,
-  onError: () => {
-    throw new AppError("PAYLOAD_TOO_LARGE", "That request is too large.");
-  },
-});
+const smallBody = limitBody(4 * 1024);
 
 const INVALID = "This unsubscribe link is not valid. Please copy the whole link from the email.";
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
+import { limitBody } from "../lib/read-body";
 import { AppError, type ErrorCode } from "../errors";
 import { recordProviderEvent } from "../feedback/record-provider-event";
 import { verifyResendWebhook, type VerifyResult } from "../feedback/verify-webhook";
@@ -23,12 +23,7 @@ const refusal: Record<Extract<VerifyResult, { ok: false }>["reason"], ErrorCode>
 webhookRoutes.post(
   "/webhooks/resend",
   // Resend's events are a few KB; the limit keeps a hostile body from costing an HMAC over megabytes.
-  bodyLimit({
-    maxSize: 256 * 1024,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", "A webhook body is at most 256 KB.");
-    },
-  }),
+  limitBody(256 * 1024, "A webhook body is at most 256 KB."),
   async (c) => {
     const payload = await c.req.text();
     const verified = verifyResendWebhook(readConfig(c.env).resendWebhookSecret, payload, {

@@ -16,29 +16,8 @@ export const partStatColumns = [
 export type PartStatColumn = (typeof partStatColumns)[number];
 
 /**
- * A statement adding `by` to one counter of one part (the row is created on first use). Returned unrun so
- * callers put it in the same D1 batch (one transaction) as the change it counts.
- */
-export function bumpPartStat(
-  d1: D1Database,
-  series: string,
-  partId: string,
-  column: PartStatColumn,
-  by = 1,
-): D1PreparedStatement {
-  // The column name comes from the closed list above, never from input.
-  if (!partStatColumns.includes(column)) throw new Error(`unknown part stat ${column}`);
-  return d1
-    .prepare(
-      `INSERT INTO part_stats (series, part_id, ${column}) VALUES (?1, ?2, ?3)
-       ON CONFLICT (series, part_id) DO UPDATE SET ${column} = ${column} + excluded.${column}`,
-    )
-    .bind(series, partId, by);
-}
-
-/**
- * Like bumpPartStat, but only when `condition` (SQL over the same transaction's rows, parameters from ?4 on)
- * holds: how a counter stays guarded by a delivery's *_at column when both change in one batch.
+ * A statement adding `by` to one counter of one part (the row is created on first use), only when `condition`
+ * (SQL, parameters from ?4 on) holds. Returned unrun, for the same D1 batch as the change it counts.
  */
 export function bumpPartStatWhere(
   d1: D1Database,
