@@ -2,24 +2,12 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DAY, outboxOf, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
 import { adminFetch } from "../helpers/route-helpers";
-import { adminStats, resendEvent, sendEvent } from "../helpers/webhook-helpers";
+import { adminStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
 
 beforeEach(resetDatabase);
 
-const T0 = Date.UTC(2026, 0, 5, 12, 0);
-const SERIES = "fixture-four";
-
-async function sentReaders(prefix: string, count: number) {
-  await seedReaders({ series: SERIES, count, prefix, dueAt: T0 });
-  await runCycle(T0);
-  const { results } = await env.DB.prepare(
-    "SELECT provider_message_id AS messageId, to_email AS email FROM deliveries WHERE to_email LIKE ?1 || '%' ORDER BY id",
-  )
-    .bind(prefix)
-    .all<{ messageId: string; email: string }>();
-  expect(results).toHaveLength(count);
-  return results;
-}
+const T0 = WEBHOOK_T0;
+const SERIES = WEBHOOK_SERIES;
 
 const complain = async (reader: { messageId: string; email: string }) =>
   (await sendEvent(resendEvent("email.complained", reader.messageId, reader.email))).body as {

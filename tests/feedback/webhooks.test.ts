@@ -9,26 +9,12 @@ import worker from "../../worker/index";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { DAY, deliveryContext, outboxOf, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
 import { BASE, outboxFor, subscribeJson } from "../helpers/route-helpers";
-import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook } from "../helpers/webhook-helpers";
+import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
 
 beforeEach(resetDatabase);
 
-const T0 = Date.UTC(2026, 0, 5, 12, 0);
-const SERIES = "fixture-four";
-
-/** Readers who have just been sent part 1 (through the local outbox, which gives provider ids). */
-async function sentReaders(prefix: string, count: number) {
-  await seedReaders({ series: SERIES, count, prefix, dueAt: T0 });
-  await runCycle(T0);
-  const { results } = await env.DB.prepare(
-    `SELECT d.id, d.provider_message_id AS messageId, d.subscriber_id AS subscriberId, d.to_email AS email
-     FROM deliveries d WHERE d.to_email LIKE ?1 || '%' ORDER BY d.id`,
-  )
-    .bind(prefix)
-    .all<{ id: number; messageId: string; subscriberId: number; email: string }>();
-  expect(results).toHaveLength(count);
-  return results;
-}
+const T0 = WEBHOOK_T0;
+const SERIES = WEBHOOK_SERIES;
 
 const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 const delivery = (id: number) => env.DB.prepare("SELECT * FROM deliveries WHERE id = ?1").bind(id).first<Record<string, number | null>>();

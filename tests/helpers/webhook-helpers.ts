@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import { findSeries } from "../../worker/content/catalog";
+import { runCycle, seedReaders } from "./delivery-helpers";
 import { adminFetch, BASE } from "./route-helpers";
 
 /** A Resend event as Resend sends it: `{ type, created_at, data: { email_id, to, … } }`. */
@@ -59,4 +60,22 @@ export async function adminStats(series?: string): Promise<StatsBody> {
   const res = await adminFetch(`/admin/api/stats${series ? `?series=${series}` : ""}`);
   expect(res.status).toBe(200);
   return (await res.json()) as StatsBody;
+}
+
+/** The webhook tests' clock and series: readers are sent part 1 of fixture-four at this instant. */
+export const WEBHOOK_T0 = Date.UTC(2026, 0, 5, 12, 0);
+export const WEBHOOK_SERIES = "fixture-four";
+
+/** Readers who have just been sent part 1 (through the local outbox, which gives provider ids). */
+export async function sentReaders(prefix: string, count: number) {
+  await seedReaders({ series: WEBHOOK_SERIES, count, prefix, dueAt: WEBHOOK_T0 });
+  await runCycle(WEBHOOK_T0);
+  const { results } = await env.DB.prepare(
+    `SELECT d.id, d.provider_message_id AS messageId, d.subscriber_id AS subscriberId, d.to_email AS email
+     FROM deliveries d WHERE d.to_email LIKE ?1 || '%' ORDER BY d.id`,
+  )
+    .bind(prefix)
+    .all<{ id: number; messageId: string; subscriberId: number; email: string }>();
+  expect(results).toHaveLength(count);
+  return results;
 }
