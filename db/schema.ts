@@ -336,3 +336,14 @@ export const outbox = sqliteTable(
     index("outbox_idempotency_key_idx").on(t.idempotencyKey),
   ],
 );
+
+/**
+ * Addresses that must never be re-added by an import: an erased person leaves only this keyed hash
+ * (HMAC-SHA-256 of the lower-cased address with HASH_SECRET), never the address itself.
+ */
+export const suppressions = sqliteTable("suppressions", {
+  emailHash: text("email_hash").primaryKey(),
+  /** "erased" (a GDPR erasure); room for other reasons later. */
+  reason: text("reason", { enum: ["erased"] }).notNull(),
+  createdAt: timestamp("created_at").notNull(),
+});

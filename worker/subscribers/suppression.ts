@@ -1,0 +1,16 @@
+import { eq } from "drizzle-orm";
+import { suppressions } from "../../db/schema";
+import type { Database } from "../db";
+import { keyedHash } from "../lib/crypto";
+import { emailKey } from "./email-address";
+
+/** The keyed hash an erased address leaves behind: enough to recognise it, not to recover it. */
+export function suppressionHash(hashSecret: string, email: string): Promise<string> {
+  return keyedHash(hashSecret, `suppression:${emailKey(email)}`);
+}
+
+export async function isSuppressed(db: Database, hashSecret: string, email: string): Promise<boolean> {
+  const hash = await suppressionHash(hashSecret, email);
+  const row = await db.select({ hash: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, hash)).get();
+  return row !== undefined;
+}
