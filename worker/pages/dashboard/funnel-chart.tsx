@@ -9,10 +9,10 @@ export const funnelSteps = [
   { key: "unsubscribes", label: "Unsubscribes", color: "#c0504d" },
 ] as const satisfies readonly { key: keyof PartStats; label: string; color: string }[];
 
-// In viewBox units; the chart is drawn about 1:1 on a phone and at most 1.25× on a desktop (CSS max-width).
-const WIDTH = 320;
-const LABEL_WIDTH = 86;
-const BAR_MAX = 180;
+// In viewBox units: drawn about 1.2× on a phone (text ≈ 13 px) and at most 1.6× on a desktop (CSS max-width).
+const WIDTH = 260;
+const LABEL_WIDTH = 76;
+const BAR_MAX = 140;
 const BAR_HEIGHT = 11;
 const ROW = 15;
 const TITLE_ROW = 18;
@@ -56,7 +56,7 @@ export function FunnelChart({ series }: { series: SeriesStats }) {
           return (
             <g>
               <text x="0" y={top + 12} font-weight="600" font-size="12" fill="#1d232b">
-                {short(`${partName(part)}`, 40)}
+                {short(partName(part), 28)}
                 <tspan fill="#5b6672" font-weight="400">{`  ${part.waiting} waiting`}</tspan>
               </text>
               {funnelSteps.map((step, row) => {

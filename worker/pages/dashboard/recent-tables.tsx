@@ -17,7 +17,6 @@ export function RecentTables({ recent }: { recent: RecentActivity }) {
               <thead>
                 <tr>
                   <th scope="col">To</th>
-                  <th scope="col">Part</th>
                   <th scope="col">Status</th>
                   <th scope="col">Sent</th>
                 </tr>
@@ -25,10 +24,13 @@ export function RecentTables({ recent }: { recent: RecentActivity }) {
               <tbody>
                 {recent.deliveries.map((row) => (
                   <tr>
-                    <td class="wrap">{row.email}</td>
-                    <td>{`${row.series} #${row.part}`}</td>
+                    <td class="wrap">
+                      {row.email}
+                      <br />
+                      <span class="muted">{`${row.series} #${row.part}`}</span>
+                    </td>
                     <td>{row.complainedAt ? "complained" : row.bouncedAt ? "bounced" : row.deliveredAt ? "delivered" : row.status}</td>
-                    <td>{when(row.sentAt ?? row.createdAt)}</td>
+                    <td class="when">{when(row.sentAt ?? row.createdAt)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -46,15 +48,17 @@ export function RecentTables({ recent }: { recent: RecentActivity }) {
               <thead>
                 <tr>
                   <th scope="col">From</th>
-                  <th scope="col">Part</th>
                   <th scope="col">Response</th>
                 </tr>
               </thead>
               <tbody>
                 {recent.responses.map((row) => (
                   <tr>
-                    <td class="wrap">{row.name ? `${row.name} <${row.email}>` : row.email}</td>
-                    <td>{`${row.series} #${row.part ?? "?"}`}</td>
+                    <td class="wrap">
+                      {row.name ? `${row.name} <${row.email}>` : row.email}
+                      <br />
+                      <span class="muted">{`${row.series} #${row.part ?? "?"}`}</span>
+                    </td>
                     <td class="wrap">{row.body.length > 160 ? `${row.body.slice(0, 159)}…` : row.body}</td>
                   </tr>
                 ))}
@@ -81,7 +85,6 @@ function SuppressionTable(props: { id: string; title: string; rows: RecentSuppre
             <thead>
               <tr>
                 <th scope="col">Reader</th>
-                <th scope="col">Part</th>
                 <th scope="col">Why</th>
                 <th scope="col">When</th>
               </tr>
@@ -89,10 +92,17 @@ function SuppressionTable(props: { id: string; title: string; rows: RecentSuppre
             <tbody>
               {props.rows.map((row) => (
                 <tr>
-                  <td class="wrap">{row.email ?? "(erased)"}</td>
-                  <td>{row.series ? `${row.series} #${row.part}` : "—"}</td>
+                  <td class="wrap">
+                    {row.email ?? "(erased)"}
+                    {row.series ? (
+                      <>
+                        <br />
+                        <span class="muted">{`${row.series} #${row.part}`}</span>
+                      </>
+                    ) : null}
+                  </td>
                   <td class="wrap">{row.reason ?? "—"}</td>
-                  <td>{when(row.at)}</td>
+                  <td class="when">{when(row.at)}</td>
                 </tr>
               ))}
             </tbody>

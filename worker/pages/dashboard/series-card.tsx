@@ -9,55 +9,44 @@ const statuses = ["active", "pending", "paused", "stopped"] as const;
 export function SeriesCard({ series, csrfToken }: { series: SeriesStats; csrfToken: string }) {
   const name = series.title ?? series.series;
   const guard = series.complaintGuard;
+  const counts: [string, number][] = [...statuses.map((status) => [status, series.subscribers[status] ?? 0] as [string, number]), ["caught up", series.caughtUp]];
   return (
     <section class="card" id={`series-${series.series}`} aria-labelledby={`series-${series.series}-h`}>
       <h2 id={`series-${series.series}-h`}>
         {name}{" "}
         {series.paused ? <span class="badge paused">Paused</span> : <span class="badge running">Sending</span>}
       </h2>
-      {series.paused ? (
-        <p class="notice">
-          Paused {when(series.pausedAt)}: {series.pauseReason ?? "no reason given"}
-        </p>
-      ) : null}
-      <form method="post" action={`/admin/series/${encodeURIComponent(series.series)}/${series.paused ? "resume" : "pause"}`} class="actions">
-        <CsrfField token={csrfToken} />
-        <button type="submit" class={series.paused ? "" : "secondary"}>
-          {series.paused ? `Resume ${name}` : `Pause ${name}`}
-        </button>
-      </form>
-      <div class="scroll">
-        <table>
-          <caption>Readers by status</caption>
-          <thead>
-            <tr>
-              {statuses.map((status) => (
-                <th scope="col" class="num">
-                  {status}
-                </th>
-              ))}
-              <th scope="col" class="num">
-                caught up
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              {statuses.map((status) => (
-                <td class="num">{count(series.subscribers[status] ?? 0)}</td>
-              ))}
-              <td class="num">{count(series.caughtUp)}</td>
-            </tr>
-          </tbody>
-        </table>
+      <div class="split">
+        <div>
+          {series.paused ? (
+            <p class="notice">
+              Paused {when(series.pausedAt)}: {series.pauseReason ?? "no reason given"}
+            </p>
+          ) : null}
+          <h3 id={`series-${series.series}-readers`}>Readers by status</h3>
+          <dl class="counts" aria-labelledby={`series-${series.series}-readers`}>
+            {counts.map(([label, n]) => (
+              <div>
+                <dt>{label}</dt>
+                <dd>{count(n)}</dd>
+              </div>
+            ))}
+          </dl>
+          <p class="muted">
+            Complaint guard:{" "}
+            {guard.complaintsInWindow === null
+              ? `no complaints yet (pauses at ${guard.threshold} in the last ${count(guard.window)} deliveries)`
+              : `${guard.complaintsInWindow} of ${guard.threshold} complaints in the last ${count(guard.window)} deliveries, checked ${when(guard.checkedAt)}`}
+          </p>
+          <form method="post" action={`/admin/series/${encodeURIComponent(series.series)}/${series.paused ? "resume" : "pause"}`} class="actions">
+            <CsrfField token={csrfToken} />
+            <button type="submit" class={series.paused ? "" : "secondary"}>
+              {series.paused ? `Resume ${name}` : `Pause ${name}`}
+            </button>
+          </form>
+        </div>
+        <FunnelChart series={series} />
       </div>
-      <p class="muted">
-        Complaint guard:{" "}
-        {guard.complaintsInWindow === null
-          ? `no complaints yet (pauses at ${guard.threshold} in the last ${count(guard.window)} deliveries)`
-          : `${guard.complaintsInWindow} of ${guard.threshold} complaints in the last ${count(guard.window)} deliveries, checked ${when(guard.checkedAt)}`}
-      </p>
-      <FunnelChart series={series} />
     </section>
   );
 }

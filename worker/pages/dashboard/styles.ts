@@ -48,12 +48,18 @@ form.search { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end;
 form.search .field { flex: 1 1 14rem; } form.search label { margin-top: 0; }
 .signin { max-width: 24rem; margin: 3rem auto; }
 figure.funnel { margin: 0 0 1rem; }
-figure.funnel svg { width: 100%; max-width: 40rem; height: auto; display: block; }
+figure.funnel svg { width: 100%; max-width: 26rem; height: auto; display: block; }
 figure.funnel figcaption { font-weight: 600; margin-bottom: .25rem; }
 .legend { display: flex; flex-wrap: wrap; gap: .25rem .9rem; font-size: .85rem; color: var(--muted); margin: .25rem 0 .75rem; padding: 0; list-style: none; }
 .legend i { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
 details { margin: .5rem 0; } summary { cursor: pointer; color: var(--accent); min-height: 32px; }
 dl.kv { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem .9rem; margin: 0; font-size: .95rem; }
 dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; font-variant-numeric: tabular-nums; }
+dl.counts { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 .75rem; }
+dl.counts div { background: var(--bg); border-radius: 8px; padding: .4rem .7rem; min-width: 5.5rem; }
+dl.counts dt { font-size: .8rem; color: var(--muted); } dl.counts dd { margin: 0; font-size: 1.25rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+td.when { white-space: nowrap; }
+.split { display: grid; gap: 0 1.5rem; grid-template-columns: minmax(0, 1fr); }
+@media (min-width: 900px) { .split { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); } }
 ol.mail { list-style: none; padding: 0; margin: 0; } ol.mail li { padding: .5rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 `;
