@@ -11,8 +11,8 @@ export const funnelSteps = [
 
 // In viewBox units: drawn about 1.2× on a phone (text ≈ 13 px) and at most 1.6× on a desktop (CSS max-width).
 const WIDTH = 260;
-const LABEL_WIDTH = 76;
-const BAR_MAX = 140;
+const LABEL_WIDTH = 82;
+const BAR_MAX = 136;
 const BAR_HEIGHT = 11;
 const ROW = 15;
 const TITLE_ROW = 18;

@@ -26,7 +26,7 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.wrap { overflow-wrap: anywhere; }
+td.wrap { overflow-wrap: anywhere; min-width: 9rem; }
 caption { text-align: left; font-weight: 600; padding: 0 0 .4rem; }
 .muted, .hint { color: var(--muted); font-size: .9rem; }
 .notice { background: var(--warn-bg); color: var(--warn); border: 1px solid #e8c27a; border-radius: 8px; padding: .6rem .8rem; margin: 0 0 1rem; }
@@ -58,7 +58,7 @@ dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; font-variant-numeric: ta
 dl.counts { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 .75rem; }
 dl.counts div { background: var(--bg); border-radius: 8px; padding: .4rem .7rem; min-width: 5.5rem; }
 dl.counts dt { font-size: .8rem; color: var(--muted); } dl.counts dd { margin: 0; font-size: 1.25rem; font-weight: 700; font-variant-numeric: tabular-nums; }
-td.when { white-space: nowrap; }
+td.when { min-width: 5.5rem; }
 .split { display: grid; gap: 0 1.5rem; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 900px) { .split { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); } }
 ol.mail { list-style: none; padding: 0; margin: 0; } ol.mail li { padding: .5rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
