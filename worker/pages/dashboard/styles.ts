@@ -26,7 +26,7 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.wrap { overflow-wrap: anywhere; min-width: 9rem; }
+td.wrap { overflow-wrap: anywhere; min-width: 10rem; }
 caption { text-align: left; font-weight: 600; padding: 0 0 .4rem; }
 .muted, .hint { color: var(--muted); font-size: .9rem; }
 .notice { background: var(--warn-bg); color: var(--warn); border: 1px solid #e8c27a; border-radius: 8px; padding: .6rem .8rem; margin: 0 0 1rem; }
