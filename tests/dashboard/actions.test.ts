@@ -104,6 +104,20 @@ describe("every state change is a POST with the session's form token, from this 
     });
   }
 
+  it("a refusal is a dashboard page that says why and leads back, in the dashboard's frame", async () => {
+    const res = await dashboardPost(`/admin/series/${SERIES}/pause`, session, {}, { csrf: null });
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain('<p class="error" role="alert">This form has expired or did not come from the dashboard.');
+    expect(html).toContain('<a href="/admin">Back to the overview</a>');
+    expect(html).not.toContain("signup page");
+    const crossSite = await (await dashboardPost(`/admin/series/${SERIES}/pause`, session, {}, { origin: "https://evil.example" })).text();
+    expect(crossSite).toContain("This form was sent from another site, or without its origin.");
+    const missing = await dashboardGet("/admin/no-such-page", session);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain("There is no dashboard page at this address.");
+  });
+
   it("another session's token is refused: tokens are bound to their session", async () => {
     const other = await signIn();
     expect(other.csrf).not.toBe(session.csrf);

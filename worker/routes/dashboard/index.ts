@@ -1,8 +1,10 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
+import { AppError } from "../../errors";
 import { limitBody } from "../../lib/read-body";
 import { actionRoutes } from "./actions";
+import { dashboardError } from "./dashboard-error";
 import type { DashboardEnv } from "./dashboard-env";
 import { outboxPages } from "./outbox";
 import { overviewRoutes } from "./overview";
@@ -44,4 +46,11 @@ export const dashboardRoutes = new Hono<DashboardEnv>()
   .route("/", overviewRoutes)
   .route("/", actionRoutes)
   .route("/", readerRoutes)
-  .route("/outbox", outboxPages);
+  .route("/outbox", outboxPages)
+  .all(
+    "*",
+    pagesOnly(() => {
+      throw new AppError("NOT_FOUND", "There is no dashboard page at this address.");
+    }),
+  )
+  .onError(dashboardError);
