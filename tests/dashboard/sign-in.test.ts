@@ -1,7 +1,9 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { generateSignedCookie } from "hono/cookie";
 import { describe, expect, it } from "vitest";
 import { sessionCookieKey } from "../../worker/dashboard/session";
+import worker from "../../worker/index";
 import { ADMIN_TOKEN, BASE, inOneRateWindow } from "../helpers/route-helpers";
 import { COOKIE_NAME, dashboardGet, dashboardPost, postSignIn, sessionCookieOf, signIn } from "./dashboard-helpers";
 
@@ -14,6 +16,14 @@ async function forgedCookie(value: string, adminToken = ADMIN_TOKEN): Promise<st
   return line.split(";")[0]!;
 }
 const sessionId = () => "A".repeat(24);
+
+/** The Worker with other bindings (a rotated or missing ADMIN_TOKEN): its config is read per env object. */
+async function fetchWithEnv(overrides: Partial<typeof env>, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}${path}`, { redirect: "manual", ...init }), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
 
 describe("dashboard sign-in", () => {
   it("shows a labelled password form and no navigation", async () => {
@@ -132,6 +142,26 @@ describe("dashboard session", () => {
     }
     // The same forger's value, signed with the real key and unexpired, is a session: the checks above are what refuse.
     expect((await dashboardGet("/admin", { cookie: await forgedCookie(`${later}.${sessionId()}`) })).status).toBe(200);
+  });
+
+  it("rotating ADMIN_TOKEN signs every browser out", async () => {
+    const { cookie } = await signIn();
+    const rotated = await fetchWithEnv({ ADMIN_TOKEN: "the-next-admin-token" }, "/admin", { headers: { cookie } });
+    expect(rotated.status).toBe(303);
+    expect(rotated.headers.get("location")).toBe("/admin/sign-in");
+    expect((await dashboardGet("/admin", { cookie })).status).toBe(200);
+  });
+
+  it("without ADMIN_TOKEN nobody signs in: the form says what to set (503)", async () => {
+    const res = await fetchWithEnv({ ADMIN_TOKEN: "" }, "/admin/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE, "cf-connecting-ip": "2001:db8::1" },
+      body: "token=",
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(await res.text()).toContain("ADMIN_TOKEN is not set for this Worker");
+    expect((await fetchWithEnv({ ADMIN_TOKEN: "" }, "/admin")).status).toBe(303);
   });
 
   it("sign-out clears the cookie (with the form token), and the page after it is sign-in", async () => {
