@@ -121,8 +121,8 @@ describe("find a reader", () => {
       const rows = [...page.matchAll(/<tr><td class="wrap">([^<]+)/g)].map((m) => m[1]);
       expect(rows).toEqual(["dash-over-3@example.com"]);
       expect(page).toContain('<span class="muted">Ada Lovelace</span>');
-      expect(page).toContain("<td>active</td>");
-      expect(page).toContain("<div>fixture-four: active, next part 2 due ");
+      expect(page).toContain(`<td><span class="badge">active</span></td>`);
+      expect(page).toContain('<div class="position"><strong>fixture-four</strong><br/>active, next part 2, due ');
     }
   });
 

@@ -37,13 +37,12 @@ export function ReadersPage(props: LayoutProps & { q?: string; status?: string; 
           <p class="muted">No reader matches.</p>
         ) : (
           <div class="scroll">
-            <table>
+            <table class="stack">
               <thead>
                 <tr>
                   <th scope="col">Reader</th>
                   <th scope="col">Status</th>
                   <th scope="col">Position</th>
-                  <th scope="col">Since</th>
                 </tr>
               </thead>
               <tbody>
@@ -57,16 +56,23 @@ export function ReadersPage(props: LayoutProps & { q?: string; status?: string; 
                           <span class="muted">{reader.name}</span>
                         </>
                       ) : null}
+                      <br />
+                      <span class="muted">{`since ${when(reader.createdAt)}`}</span>
                     </td>
-                    <td>{reader.status}</td>
+                    <td>
+                      <span class="badge">{reader.status}</span>
+                    </td>
                     <td>
                       {reader.series.length === 0
                         ? "—"
                         : reader.series.map((position) => (
-                            <div>{`${position.series}: ${position.status}, next part ${position.nextPart}${position.dueAt ? ` due ${when(position.dueAt)}` : ""}`}</div>
+                            <div class="position">
+                              <strong>{position.series}</strong>
+                              <br />
+                              {`${position.status}, next part ${position.nextPart}${position.dueAt ? `, due ${when(position.dueAt)}` : ""}`}
+                            </div>
                           ))}
                     </td>
-                    <td>{when(reader.createdAt)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -58,6 +58,13 @@ dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; font-variant-numeric: ta
 dl.counts { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 .75rem; }
 dl.counts div { background: var(--bg); border-radius: 8px; padding: .4rem .7rem; min-width: 5.5rem; }
 dl.counts dt { font-size: .8rem; color: var(--muted); } dl.counts dd { margin: 0; font-size: 1.25rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+div.position { min-width: 8rem; overflow-wrap: anywhere; } div.position + div.position { margin-top: .4rem; }
+/* On a phone a wide table becomes one block per row (the header is for wider screens). */
+@media (max-width: 599px) {
+  table.stack thead { position: absolute; left: -10000px; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
+  table.stack td { display: block; border: 0; padding: .1rem 0; min-width: 0; }
+}
 td.when { min-width: 5.5rem; }
 .split { display: grid; gap: 0 1.5rem; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 900px) { .split { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); } }
