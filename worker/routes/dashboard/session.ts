@@ -53,7 +53,8 @@ export async function currentCsrfToken(c: Context<DashboardEnv>): Promise<string
 export const requireSession = createMiddleware<DashboardEnv>(async (c, next) => {
   const token = await currentCsrfToken(c);
   if (!token) {
-    const back = c.req.method === "GET" ? safeNext(new URL(c.req.url).pathname + new URL(c.req.url).search) : "/admin";
+    const url = new URL(c.req.url);
+    const back = c.req.method === "GET" ? safeNext(url.pathname + url.search) : "/admin";
     const query = back === "/admin" ? "" : `?${new URLSearchParams({ next: back })}`;
     return c.redirect(`/admin/sign-in${query}`, 303);
   }
