@@ -59,8 +59,9 @@ export class AdminClient {
     try {
       response = await fetch(url, { method: options.method ?? "GET", headers, body });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new CliError(`cannot reach ${url.origin} (${cause}): is the worker running (npm start), or is --url wrong?`);
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new CliError(`cannot reach ${url.origin} (${why}): is the worker running (npm start), or is --url wrong?`);
     }
     if (!response.ok) throw await errorOf(response);
     return response;

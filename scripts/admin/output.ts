@@ -3,10 +3,14 @@ import Table from "cli-table3";
 
 export type Cell = string | number | boolean | null | undefined;
 
+/** Control characters from the data (a name holding ESC sequences) shown, never obeyed by the terminal. */
+const visible = (text: string) =>
+  text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 /** A plain table (no colours: the output is often piped or read by a test). */
 export function table(head: string[], rows: Cell[][]): string {
   const t = new Table({ head, style: { head: [], border: [] } });
-  for (const row of rows) t.push(row.map((cell) => (cell === null || cell === undefined ? "" : String(cell))));
+  for (const row of rows) t.push(row.map((cell) => (cell === null || cell === undefined ? "" : visible(String(cell)))));
   return t.toString();
 }
 

@@ -38,7 +38,7 @@ export function createProgram(): Command {
     .description("nextpart's admin API from the terminal (token: NEXTPART_ADMIN_TOKEN, else ADMIN_TOKEN= in .dev.vars)")
     .option("--url <url>", "the worker's address", baseUrl, "http://localhost:8787")
     .option("--json", "machine-readable output (the API's JSON)", false)
-    .showHelpAfterError("(add --help for usage)");
+    .showHelpAfterError();
   const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
 
   program
