@@ -12,10 +12,10 @@ import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { render } from "@react-email/render";
 import matter from "gray-matter";
-import { Marked } from "marked";
 import { z } from "zod";
 import { RESPOND_LINK, type Catalog, type CompiledPart, type CompiledSeries, type CompiledTemplate, type SlotName } from "../worker/content/types";
 import { compareManifests, manifestOf, type CatalogManifest } from "./catalog-manifest";
+import { absolutize, markdownToHtml } from "./build-emails/markdown";
 import { ContentError, formatDiagnostic, issueDiagnostics, START, type Diagnostic } from "./build-emails/diagnostics";
 import { frontMatterLayout, jsonErrorPosition, jsonKeyPosition, positionAt, positionOf, type Position } from "./build-emails/source-position";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
@@ -108,10 +108,6 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string,
 
 // ---- markdown --------------------------------------------------------------------------------
 
-const markdownToHtml = (md: string) => new Marked({ gfm: true }).parse(md, { async: false });
-
-/** Site-relative href/src ("/p/x") → "{{{base_url}}}/p/x", so links work from an inbox. */
-const absolutize = (html: string) => html.replace(/(\s(?:href|src)=["'])\/(?!\/)/g, "$1{{{base_url}}}/");
 
 const ENTITIES: Record<string, string> = { amp: "&", quot: '"', lt: "<", gt: ">", "#39": "'" };
 const decodeEntities = (value: string) =>
