@@ -38,7 +38,14 @@ let pending: NodeJS.Timeout | undefined;
 const watchers: FSWatcher[] = seriesRoots.map((dir) =>
   watch(dir, { recursive: true }, () => {
     clearTimeout(pending);
-    pending = setTimeout(generate, 150);
+    pending = setTimeout(() => {
+      // A folder removed mid-edit must not take the server down: say so and wait for the next change.
+      try {
+        generate();
+      } catch (error) {
+        console.error(`emails:preview: ${(error as Error).message}`);
+      }
+    }, 150);
   }),
 );
 
