@@ -9,7 +9,7 @@ const visible = (text: string) =>
 
 /** A plain table (no colours: the output is often piped or read by a test). */
 export function table(head: string[], rows: Cell[][]): string {
-  const t = new Table({ head, style: { head: [], border: [] } });
+  const t = new Table({ head, style: { head: [], border: [], compact: true } });
   for (const row of rows) t.push(row.map((cell) => (cell === null || cell === undefined ? "" : visible(String(cell)))));
   return t.toString();
 }
