@@ -278,10 +278,10 @@ describe.concurrent("commands", () => {
     const run = await admin(api, ["preview", "fixture-four", "2", "--open"], { env: { BROWSER: browser } });
     expect(run.code, run.stderr).toBe(0);
     const file = /preview written to (\S+)/.exec(run.stderr)?.[1];
+    if (file) onTestFinished(async () => rmSync(path.dirname(file), { recursive: true, force: true }));
     expect(file).toMatch(/fixture-four-2\.html$/);
     expect(readFileSync(file!, "utf8")).toBe(PREVIEW.html);
     await expect.poll(() => existsSync(opened) && readFileSync(opened, "utf8").trim()).toBe(file);
-    rmSync(path.dirname(file!), { recursive: true });
   });
 
   it("preview of an unknown series exits 1 with the API's message", async ({ expect, onTestFinished }) => {
