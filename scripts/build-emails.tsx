@@ -106,8 +106,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string,
   throw new ContentError(issueDiagnostics(result.error.issues, file, locate));
 }
 
-// ---- markdown --------------------------------------------------------------------------------
-
+// ---- links -----------------------------------------------------------------------------------
 
 const ENTITIES: Record<string, string> = { amp: "&", quot: '"', lt: "<", gt: ">", "#39": "'" };
 const decodeEntities = (value: string) =>
@@ -121,7 +120,7 @@ const LINK_TARGET = /^(https?:\/\/\S+|mailto:\S+|\/(?!\/)\S*)$/;
  * Every link of the body → "{{{action_url}}}/<n>" (n = 1… in order; 0 is the call to action), so each click
  * is counted and redirected by the worker; the targets are returned in order. In-page anchors stay.
  */
-function trackLinks(html: string, source: PartSource): { html: string; targets: string[] } {
+function trackLinks(html: string, source: ContentSource): { html: string; targets: string[] } {
   const targets: string[] = [];
   const tracked = html.replace(/(<a\s[^>]*?href=")([^"]*)(")/g, (whole, before: string, href: string, after: string) => {
     if (href.startsWith("#")) return whole;
@@ -159,7 +158,7 @@ void _allSlotsListed;
 const CONFIRMATION_SLOTS: readonly SlotName[] = ["name", "base_url", "confirm_url", "postal_address"];
 const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "confirm_url");
 
-function checkSlots(template: CompiledTemplate, source: PartSource, required: SlotName[], allowed = PART_SLOTS) {
+function checkSlots(template: CompiledTemplate, source: ContentSource, required: SlotName[], allowed = PART_SLOTS) {
   const { file } = source;
   const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : "part";
   for (const [kind, value] of Object.entries(template)) {
@@ -182,7 +181,7 @@ function checkSlots(template: CompiledTemplate, source: PartSource, required: Sl
 const slot = (name: SlotName) => `{{{${name}}}}`;
 
 /** `{{name}}` is sent to readers as typed: with a slot's name it is a slot missing a brace, caught here. */
-function checkTwoBraceSlots(source: PartSource) {
+function checkTwoBraceSlots(source: ContentSource) {
   for (const m of source.text.matchAll(/(?<!\{)\{\{\s*([a-z_]+)\s*\}\}(?!\})/g)) {
     if ((SLOT_NAMES as readonly string[]).includes(m[1]!)) {
       throw new ContentError(source.file, `${m[0]} is not a slot: slots take three braces, {{{${m[1]}}}}`, positionAt(source.text, m.index));
@@ -191,12 +190,12 @@ function checkTwoBraceSlots(source: PartSource) {
 }
 
 /** A content file's path and text, and where in it a piece of text first appears (line 1 when nowhere). */
-interface PartSource {
+interface ContentSource {
   file: string;
   text: string;
   find(needle: string): Position;
 }
-function sourceOf(file: string, text: string, from = 0): PartSource {
+function sourceOf(file: string, text: string, from = 0): ContentSource {
   return { file, text, find: (needle) => positionOf(text, needle, from) ?? positionOf(text, needle) ?? START };
 }
 
