@@ -4,7 +4,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
 import { configProblem } from "./config";
-import { runScheduledCycle } from "./delivery";
+import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { DeliveryMessage, Env } from "./env";
 import { AppError } from "./errors";
@@ -52,7 +52,8 @@ export default {
     }
     ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
     ctx.waitUntil(
-      runScheduledCycle(env).then(
+      // Fan out through the queue when it is bound; otherwise send inline within the budget.
+      runCycle(env, { queue: env.DELIVERY_QUEUE }).then(
         (summary) => console.log("delivery cycle", JSON.stringify(summary)),
         (error) => console.error("delivery cycle failed", error),
       ),

@@ -7,7 +7,7 @@ import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { deliveryContext, outboxOf, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { deliveryContextAt, outboxOf, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);
 
@@ -33,7 +33,7 @@ describe("the cron trigger", () => {
 describe("the queue consumer", () => {
   it("sends a claimed batch once, however often the message is delivered", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "queued", dueAt: 0 });
-    const claimed = await claimBatch(deliveryContext(Date.now()), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(Date.now()), 100, QUEUED_LEASE_MS, false);
     const message = { id: "m1", timestamp: new Date(), attempts: 1, body: { batchId: claimed!.batchId } };
 
     for (let delivery = 0; delivery < 2; delivery++) {
@@ -48,7 +48,7 @@ describe("the queue consumer", () => {
 
   it("leaves out a reader who unsubscribed while the batch waited in the queue", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "waiting", dueAt: 0 });
-    const claimed = await claimBatch(deliveryContext(Date.now()), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(Date.now()), 100, QUEUED_LEASE_MS, false);
     await unsubscribe(getDb(env.DB), env.DB, claimed!.members[0]!.subscriberId, "one-click");
 
     const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", [

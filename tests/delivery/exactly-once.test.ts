@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import type { Mailer } from "../../worker/mail";
-import { HOUR, mockResend, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
+import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { crashingOnRecord } from "../helpers/failing-d1";
 
 /**
@@ -30,7 +30,7 @@ describe("exactly once, in order, under faults", () => {
   const leavers = new Map<string, Set<number>>(); // email → parts committed before they left
   let accepted: Accepted[] = [];
   let stats = { batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, hangs: 0 };
-  let summaries: Awaited<ReturnType<typeof runCycle>>[] = [];
+  let summaries: Awaited<ReturnType<typeof runCycleAt>>[] = [];
   let crashes = 0;
 
   beforeAll(async () => {
@@ -64,8 +64,8 @@ describe("exactly once, in order, under faults", () => {
       const now = T0 + step * HOUR;
       if (step === 30) await unsubscribeSome(now);
       const results = await Promise.allSettled([
-        runCycle(now, mailer, { concurrency: 2, batchSize: 25 }, db),
-        runCycle(now, mailer, { concurrency: 2, batchSize: 25 }, db),
+        runCycleAt(now, { concurrency: 2, batchSize: 25 }, { mailer, db }),
+        runCycleAt(now, { concurrency: 2, batchSize: 25 }, { mailer, db }),
       ]);
       for (const result of results) {
         // A crash sets its batch aside (leased, retried under its key later): the cycle itself goes on.
@@ -75,7 +75,7 @@ describe("exactly once, in order, under faults", () => {
     }
     await provider.faults({});
     // A final calm day: everything left in flight is recovered.
-    for (let step = 1; step <= 24; step++) await runCycle(T0 + (8 * 24 + step) * HOUR, mailer);
+    for (let step = 1; step <= 24; step++) await runCycleAt(T0 + (8 * 24 + step) * HOUR, {}, { mailer });
     accepted = (await provider.sent()).map(({ to, subject, key, seq }) => ({ to, subject, key, seq }));
     stats = (await provider.stats()) as typeof stats;
   }, 240_000);

@@ -4,7 +4,7 @@ import { getDb } from "../../worker/db";
 import type { DeliveryMessage } from "../../worker/env";
 import { sendBatch } from "../../worker/delivery/send-batch";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { HOUR, deliveryContext, mockResend, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
+import { HOUR, deliveryContextAt, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 
 /**
  * The fan-out path under faults: the cron (the real cycle in queue mode) claims batches and enqueues them;
@@ -44,21 +44,21 @@ describe("exactly once through the delivery queue, under faults", () => {
     for (let step = 0; step <= 8 * 24; step++) {
       const now = T0 + step * HOUR;
       // The cron: wake, recover expired batches, claim due readers in batches of 25 and enqueue them.
-      await runCycle(now, mailer, { queue, batchSize: 25 });
+      await runCycleAt(now, { queue, batchSize: 25 }, { mailer });
       if (step === 72) await unsubscribeSome(now); // part 3 is due: its batches wait in the queue
       // The consumers: every message twice at once (at-least-once delivery); failures go back on the queue.
       const messages = pending.splice(0);
       for (const batchId of messages) {
-        const ctx = deliveryContext(now, mailer);
-        const outcomes = await Promise.all([sendBatch(ctx, batchId), sendBatch(deliveryContext(now, mailer), batchId)]);
+        const ctx = deliveryContextAt(now, { mailer: mailer });
+        const outcomes = await Promise.all([sendBatch(ctx, batchId), sendBatch(deliveryContextAt(now, { mailer: mailer }), batchId)]);
         if (outcomes.some((o) => o.kind === "unknown" || o.kind === "rate_limited")) pending.push(batchId);
       }
     }
     await provider.faults({});
     for (let step = 1; step <= 24; step++) {
       const now = T0 + (8 * 24 + step) * HOUR;
-      await runCycle(now, mailer, { queue, batchSize: 25 });
-      for (const batchId of pending.splice(0)) await sendBatch(deliveryContext(now, mailer), batchId);
+      await runCycleAt(now, { queue, batchSize: 25 }, { mailer });
+      for (const batchId of pending.splice(0)) await sendBatch(deliveryContextAt(now, { mailer: mailer }), batchId);
     }
     accepted = (await provider.sent()).map(({ to, subject, seq }) => ({ to, subject, seq }));
     stats = (await provider.stats()) as typeof stats;

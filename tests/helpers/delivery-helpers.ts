@@ -1,12 +1,9 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import { readConfig } from "../../worker/config";
-import { catalog, compiledCatalog, indexCatalog, type CatalogIndex } from "../../worker/content/catalog";
+import { catalog, indexCatalog, type CatalogIndex } from "../../worker/content/catalog";
 import type { CompiledSeries } from "../../worker/content/types";
+import { deliveryContext, runCycle, type DeliveryDeps, type RunCycleOptions } from "../../worker/delivery";
 import type { DeliveryContext } from "../../worker/delivery/context";
-import { D1Meter } from "../../worker/delivery/d1-meter";
-import { runDeliveryCycle, type CycleOptions } from "../../worker/delivery/cycle";
-import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { createResendMailer } from "../../worker/mail/resend-mailer";
 import type { Mailer } from "../../worker/mail";
 import type { Faults } from "../../scripts/mock-resend-server";
@@ -28,31 +25,19 @@ export function mockResend(namespace: string) {
   };
 }
 
-/** `db` may wrap the real binding (e.g. to fail a transaction) and `catalog` be an edited one: dependencies, like the mailer. */
-export function deliveryContext(
-  now: number,
-  mailer: Mailer = createOutboxMailer(env.DB),
-  db: D1Database = env.DB,
-  catalog: CatalogIndex = compiledCatalog,
-): DeliveryContext {
-  return { meter: new D1Meter(db), config: readConfig(env), mailer, catalog, now, clock: () => now };
-}
+/** The cycle's steps (claimBatch, sendBatch) at a fixed instant, built as runCycle builds its own. */
+export const deliveryContextAt = (now: number, deps: Omit<DeliveryDeps, "clock"> = {}): DeliveryContext =>
+  deliveryContext(env, { clock: () => now, ...deps });
 
-/** The test catalog with series edited as a deploy would (insert, remove, reorder, rename): a context dependency. */
+/** The test catalog with series edited as a deploy would (insert, remove, reorder, rename): a cycle dependency. */
 export function editCatalog(edit: (series: CompiledSeries) => CompiledSeries | null): CatalogIndex {
   const series = catalog.series.map(edit).filter((s): s is CompiledSeries => s !== null);
   return indexCatalog({ version: `${catalog.version}-edited`, series });
 }
 
-export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptions => ({
-  batchSize: 100,
-  maxBatches: 1000,
-  concurrency: 2,
-  ...overrides,
-});
-
-export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, db?: D1Database, catalog?: CatalogIndex) {
-  return runDeliveryCycle(deliveryContext(now, mailer, db, catalog), inlineOptions(overrides));
+/** Tests send inline with a budget no test reaches; the clock stands still at `now` unless deps brings one. */
+export function runCycleAt(now: number, options: RunCycleOptions = {}, deps: DeliveryDeps = {}) {
+  return runCycle(env, { batchSize: 100, maxBatches: 1000, concurrency: 2, ...options }, { clock: () => now, ...deps });
 }
 
 export interface SeedOptions {
