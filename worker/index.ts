@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
@@ -7,10 +6,9 @@ import { configProblem } from "./config";
 import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { DeliveryMessage, Env } from "./env";
-import { AppError } from "./errors";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./subscribers/confirmation-email";
-import { errorResponse } from "./routes/error-response";
+import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
 import { adminRoutes } from "./routes/admin";
@@ -34,13 +32,8 @@ const app = new Hono<AppEnv>()
   .route("/", webhookRoutes)
   .route("/admin", adminRoutes)
   .route("/admin/outbox", adminOutboxPages)
-  .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))
-  .onError((error, c) => errorResponse(c, error instanceof HTTPException ? error : unexpected(error)));
-
-function unexpected(error: unknown): AppError {
-  console.error("unhandled error", error);
-  return new AppError("INTERNAL", "Something went wrong on our side. Please try again.");
-}
+  .notFound(notFound)
+  .onError(handleError);
 
 export default {
   fetch: app.fetch,

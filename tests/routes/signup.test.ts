@@ -674,10 +674,16 @@ describe("POST /subscribe", () => {
       for (let i = 0; i < 5; i++) statuses.push((await subscribeForm({ email: uniqueEmail("rl") }, { ip })).status);
       const sixth = await subscribeForm({ email }, { ip });
       const json = await subscribeJson({ email }, { ip });
-      return { statuses, sixth: { status: sixth.status, html: await sixth.text() }, json: { status: json.status, body: await json.text() } };
+      return {
+        statuses,
+        sixth: { status: sixth.status, retryAfter: sixth.headers.get("retry-after"), html: await sixth.text() },
+        json: { status: json.status, retryAfter: json.headers.get("retry-after"), body: await json.text() },
+      };
     });
     expect(run.statuses).toEqual([200, 200, 200, 200, 200]);
     expect(run.sixth.status).toBe(429);
+    expect(run.sixth.retryAfter).toBe("60");
+    expect(run.json.retryAfter).toBe("60");
     expect(run.sixth.html).toContain("<h1>Too many requests</h1>");
     expect(run.sixth.html).toContain("Too many signups from your network.");
     expect(run.json.status).toBe(429);

@@ -1,13 +1,13 @@
 import { Hono, type Context } from "hono";
-import { csrf } from "hono/csrf";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
 import type { CompiledSeries } from "../content/types";
 import { getDb } from "../db";
-import { AppError } from "../errors";
+import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
+import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
 import { isValidTimezone } from "../lib/timezone";
 import { wantsJson } from "../lib/respond";
@@ -83,13 +83,13 @@ signupRoutes.get("/s/:series", (c) => {
 signupRoutes.post(
   "/subscribe",
   limitBody(16 * 1024),
-  csrf(),
+  sameOrigin,
   async (c) => {
     const json = wantsJson(c);
     const ip = c.req.header("cf-connecting-ip");
     if (c.env.SIGNUP_LIMITER) {
       const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `subscribe:${clientKey(ip)}` });
-      if (!success) throw new AppError("RATE_LIMITED", "Too many signups from your network. Please try again in a minute.");
+      if (!success) throw new AppError("RATE_LIMITED", "Too many signups from your network. Please try again in a minute.", undefined, RETRY_IN_A_MINUTE);
     }
 
     const body = await readBody(c, ["form", "json"]);
@@ -198,7 +198,7 @@ signupRoutes.get("/confirm/:token", async (c) => {
   return c.html(<ConfirmPage token={c.req.param("token")} series={state.series} email={state.email} />);
 });
 
-signupRoutes.post("/confirm/:token", limitBody(4 * 1024), csrf(), async (c) => {
+signupRoutes.post("/confirm/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
   const result = await confirmConsent(getDb(c.env.DB), await consentOf(c));
   if (result.kind === "confirmed_now" || result.kind === "confirmed") {
     return c.html(subscribedPage(result.series, result.firstPartAt, result.kind === "confirmed_now"));

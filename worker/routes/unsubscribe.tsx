@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { csrf } from "hono/csrf";
 import { eq } from "drizzle-orm";
 import { subscribers } from "../../db/schema";
 import type { AppEnv } from "../app-env";
@@ -8,6 +7,7 @@ import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
 import { AppError } from "../errors";
 import { createMailer } from "../mail";
+import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
 import { MessagePage } from "../pages/message-page";
 import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
@@ -17,12 +17,6 @@ import { findReaderDelivery } from "../actions/reader-delivery";
 import { DELIVERY_TOKEN, verifyToken } from "../tokens";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
-
-/**
- * No CSRF origin check here: mailbox providers POST the RFC 8058 one-click body with no Origin and no cookies.
- * The signed token in the URL is what authorizes the request.
- */
-const smallBody = limitBody(4 * 1024);
 
 const INVALID = "This unsubscribe link is not valid. Please copy the whole link from the email.";
 
@@ -71,14 +65,16 @@ async function doUnsubscribe(c: Context<AppEnv>) {
 
 unsubscribeRoutes.get("/unsubscribe/:token", showUnsubscribe);
 unsubscribeRoutes.get("/u/:token", showUnsubscribe);
-unsubscribeRoutes.post("/unsubscribe/:token", smallBody, doUnsubscribe);
-unsubscribeRoutes.post("/u/:token", smallBody, doUnsubscribe);
+// No CSRF origin check: mailbox providers POST the RFC 8058 one-click body with no Origin and no cookies; the
+// signed token in the URL is what authorizes the request.
+unsubscribeRoutes.post("/unsubscribe/:token", limitBody(4 * 1024), doUnsubscribe);
+unsubscribeRoutes.post("/u/:token", limitBody(4 * 1024), doUnsubscribe);
 
 /**
  * From the "you are unsubscribed" page: starts a new double opt-in (a forwarded email must not resubscribe).
  * A form on our own pages, so it gets the origin check; the daily limit of confirmation emails applies.
  */
-unsubscribeRoutes.post("/resubscribe/:token", smallBody, csrf(), async (c) => {
+unsubscribeRoutes.post("/resubscribe/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
   const claims = await claimsFrom(c);
   const db = getDb(c.env.DB);
   const reader = await db.query.subscribers.findFirst({ where: eq(subscribers.id, claims.subscriberId) });
