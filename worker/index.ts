@@ -7,10 +7,11 @@ import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { DeliveryMessage, Env } from "./env";
 import { rejectMalformedBodies } from "./lib/read-body";
-import { retryConfirmationEmails } from "./subscribers/confirmation-email";
+import { retryConfirmationEmails } from "./mail/confirmation-email";
 import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
+import { confirmRoutes } from "./routes/confirm";
 import { adminRoutes } from "./routes/admin";
 import { adminOutboxPages } from "./routes/admin-outbox-pages";
 import { seriesPageRoutes } from "./routes/series-pages";
@@ -26,6 +27,7 @@ const app = new Hono<AppEnv>()
   // For uptime monitors (and the HTTP bench's baseline): touches nothing.
   .get("/healthz", (c) => c.text("ok"))
   .route("/", signupRoutes)
+  .route("/", confirmRoutes)
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)

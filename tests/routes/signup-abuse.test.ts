@@ -9,7 +9,7 @@ import worker from "../../worker/index";
 import { clientKey } from "../../worker/lib/client-key";
 import type { BatchResult, Mailer } from "../../worker/mail";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
-import { resendQueuedConfirmations } from "../../worker/subscribers/confirmation-email";
+import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
 import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";
 import {
   confirmLinkOf,

@@ -9,6 +9,7 @@ import { findPartById, findSeries } from "../content/catalog";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
+import { partWebUrl } from "../lib/public-url";
 import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
 import { ResponsePage, ResponseThanksPage } from "../pages/response-page";
@@ -101,7 +102,7 @@ actionRoutes.post(
       );
     }
     await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
-    const webUrl = `${readConfig(c.env).publicUrl}/p/${series.slug}/${part.id}`;
+    const webUrl = partWebUrl(readConfig(c.env), series.slug, part.id);
     return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
   },
 );

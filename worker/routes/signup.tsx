@@ -12,15 +12,12 @@ import { limitBody, readBody } from "../lib/read-body";
 import { isValidTimezone } from "../lib/timezone";
 import { wantsJson } from "../lib/respond";
 import { createMailer } from "../mail";
-import { ConfirmPage } from "../pages/confirm-page";
 import { MessagePage } from "../pages/message-page";
 import { SignupPage } from "../pages/signup-page";
-import { confirmConsent, consentState, type ConfirmResult, type ConsentState } from "../subscribers/confirm";
 import { emailAddressSchema } from "../subscribers/email-address";
 import { REFERRAL_PARAM } from "../subscribers/referral";
 import { subscribe } from "../subscribers/subscribe";
 import { verifyTurnstile } from "../subscribers/turnstile";
-import { verifyConfirmToken } from "../tokens";
 
 /** A scheme, "www.", or a dot between letters (evil.example, also with the ideographic and full-width dots). */
 const LINK_LIKE = /[a-z][a-z0-9+.-]*:\/\/|\b(?:https?|ftp|mailto|javascript|data|file|tel|sms):|www[.。．｡]|[\p{L}\p{N}-][.。．｡]\p{L}{2,}|@/iu;
@@ -147,61 +144,3 @@ signupRoutes.post(
     );
   },
 );
-
-/** The consent a confirm link names; a bad or expired link is a clear 400 page. */
-async function consentOf(c: Context<AppEnv>): Promise<number> {
-  const check = await verifyConfirmToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
-  if (!check.ok) {
-    throw new AppError(
-      "INVALID_TOKEN",
-      check.reason === "invalid"
-        ? "This confirmation link is not valid. Please copy the whole link from the email, or sign up again."
-        : "This confirmation link has expired. Please sign up again to get a new one.",
-    );
-  }
-  return check.consentId;
-}
-
-function notWaiting(state: ConsentState | ConfirmResult): never {
-  if (state.kind === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
-  throw new AppError(
-    "INVALID_TOKEN",
-    "This confirmation link was already used or replaced by a newer one. Use the newest email we sent, or the signup form.",
-  );
-}
-
-function subscribedPage(series: CompiledSeries, firstPartAt: number | null, fresh: boolean) {
-  const when =
-    firstPartAt === null
-      ? "when the next part is published"
-      : firstPartAt <= Date.now() + 60_000
-        ? "in a minute or two"
-        : `on ${new Date(firstPartAt).toUTCString()}`;
-  return (
-    <MessagePage title="You are subscribed" siteName={series.title}>
-      <p>
-        {fresh ? "Thank you for confirming." : "You had already confirmed."} The next part of “{series.title}” will
-        arrive in your inbox {when}.
-      </p>
-      <p>
-        <a href={`/p/${series.slug}`}>See every part of the series</a>
-      </p>
-    </MessagePage>
-  );
-}
-
-/** Mail scanners follow links: GET (and HEAD) only show the button; the POST it sends confirms. */
-signupRoutes.get("/confirm/:token", async (c) => {
-  const state = await consentState(getDb(c.env.DB), await consentOf(c));
-  if (state.kind === "confirmed") return c.html(subscribedPage(state.series, state.firstPartAt, false));
-  if (state.kind !== "waiting") notWaiting(state);
-  return c.html(<ConfirmPage token={c.req.param("token")} series={state.series} email={state.email} />);
-});
-
-signupRoutes.post("/confirm/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
-  const result = await confirmConsent(getDb(c.env.DB), await consentOf(c));
-  if (result.kind === "confirmed_now" || result.kind === "confirmed") {
-    return c.html(subscribedPage(result.series, result.firstPartAt, result.kind === "confirmed_now"));
-  }
-  notWaiting(result);
-});
