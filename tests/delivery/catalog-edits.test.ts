@@ -5,8 +5,9 @@ import type { CompiledPart, CompiledSeries } from "../../worker/content/types";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { sendBatch } from "../../worker/delivery/send-batch";
-import { DAY, deliveryContextAt, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { DAY, deliveryContextAt, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { compiledCatalog } from "../../worker/content/catalog";
+import { subscriptionsOf } from "../helpers/rows";
 
 /**
  * Catalog edits deployed while batches are in flight (claimed and queued under the old catalog, sent by a

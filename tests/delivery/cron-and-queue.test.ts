@@ -7,7 +7,8 @@ import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { deliveryContextAt, outboxOf, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { deliveryContextAt, resetDatabase, seedReaders } from "../helpers/delivery-helpers";
+import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -21,7 +22,7 @@ describe("the cron trigger", () => {
     // The queue consumer (this same Worker's queue handler) sends the three batches.
     await vi.waitFor(async () => expect(await outboxOf("cron")).toHaveLength(230), { timeout: 15_000, interval: 200 });
     const mails = await outboxOf("cron");
-    expect(new Set(mails.map((mail) => mail.key)).size).toBe(3);
+    expect(new Set(mails.map((mail) => mail.idempotencyKey)).size).toBe(3);
     expect(mails.every((mail) => mail.subject === "Fixture Four, part 1")).toBe(true);
     await vi.waitFor(async () => {
       const rows = await subscriptionsOf("cron");

@@ -6,7 +6,8 @@ import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { sendBatch } from "../../worker/delivery/send-batch";
-import { HOUR, deliveryContextAt, mockResend, resetDatabase, runCycleAt, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { HOUR, deliveryContextAt, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { subscriptionsOf } from "../helpers/rows";
 
 /** Batches the delivery queue gave up on are recorded as dead and listed by the admin API, never dropped. */
 const T0 = Date.UTC(2026, 0, 5, 12, 0);

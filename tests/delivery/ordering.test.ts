@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { resetDatabase, DAY, HOUR, deliveriesOf, editCatalog, outboxOf, runCycleAt, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { resetDatabase, DAY, HOUR, editCatalog, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { deliveriesOf, outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -42,7 +43,7 @@ describe("every part in order, each after its delay", () => {
     }
     const deliveries = await deliveriesOf("walk");
     expect(deliveries).toHaveLength(12);
-    expect(deliveries.every((d) => d.status === "sent" && d.providerId)).toBe(true);
+    expect(deliveries.every((d) => d.status === "sent" && d.providerMessageId)).toBe(true);
   });
 
   it("schedules the next part from when the previous one was actually sent", async () => {
@@ -98,7 +99,7 @@ describe("every part in order, each after its delay", () => {
     await seedReaders({ series: "fixture-four", count: 250, prefix: "bulk", dueAt: T0 });
     const summary = await runCycleAt(T0);
     expect(summary).toMatchObject({ sent: 250, providerRequests: 3 });
-    const keys = new Set((await outboxOf("bulk")).map((mail) => mail.key));
+    const keys = new Set((await outboxOf("bulk")).map((mail) => mail.idempotencyKey));
     expect(keys.size).toBe(3);
   });
 

@@ -4,19 +4,9 @@ import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { nextSendableTime } from "../../worker/delivery/schedule";
 import type { Mailer } from "../../worker/mail";
-import {
-  DAY,
-  HOUR,
-  deliveryContextAt,
-  editCatalog,
-  mockResend,
-  outboxOf,
-  resetDatabase,
-  runCycleAt,
-  seedReaders,
-  subscriptionsOf,
-} from "../helpers/delivery-helpers";
+import { DAY, HOUR, deliveryContextAt, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { crashingOnRecord } from "../helpers/failing-d1";
+import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 /**
  * One bad batch, reader or timezone never stops the cycle or fails its neighbours: it is set aside with the

@@ -6,7 +6,8 @@ import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { runCycle, type RunCycleOptions } from "../../worker/delivery";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
-import { deliveryContextAt, mockResend, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { deliveryContextAt, mockResend, resetDatabase, seedReaders } from "../helpers/delivery-helpers";
+import { subscriptionsOf } from "../helpers/rows";
 
 /**
  * Resend's limit (5 requests/s) is per team: every consumer invocation and the inline path share it. Twenty

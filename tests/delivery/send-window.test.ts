@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { nextSendableTime } from "../../worker/delivery/schedule";
-import { resetDatabase, DAY, outboxOf, runCycleAt, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { resetDatabase, DAY, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 

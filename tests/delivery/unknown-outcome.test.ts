@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { HOUR, deliveriesOf, mockResend, resetDatabase, runCycleAt, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { deliveriesOf, subscriptionsOf } from "../helpers/rows";
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
 const provider = mockResend("unknown-outcome");
@@ -27,7 +28,7 @@ describe("a batch whose outcome is unknown", () => {
     expect(accepted).toHaveLength(5); // accepted once, answered twice
     expect((await provider.stats()).replays).toBe(1);
     const ids = new Set(accepted.map((mail) => mail.id));
-    for (const delivery of await deliveriesOf("lost")) expect(ids.has(delivery.providerId!)).toBe(true);
+    for (const delivery of await deliveriesOf("lost")) expect(ids.has(delivery.providerMessageId!)).toBe(true);
   });
 
   it("is recorded as sent, not re-sent, once the provider may have forgotten its key (24 h)", async () => {

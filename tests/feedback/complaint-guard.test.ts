@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DAY, outboxOf, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { adminFetch } from "../helpers/route-helpers";
 import { adminStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
+import { outboxOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 

@@ -7,9 +7,10 @@ import type { BatchMember } from "../../worker/delivery/queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
 import worker from "../../worker/index";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { DAY, deliveryContextAt, outboxOf, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
-import { BASE, outboxFor, subscribeJson } from "../helpers/route-helpers";
+import { DAY, deliveryContextAt, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { BASE, subscribeJson } from "../helpers/route-helpers";
 import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
+import { outboxFor, outboxOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 

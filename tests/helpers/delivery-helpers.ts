@@ -68,36 +68,6 @@ export async function seedReaders(options: SeedOptions): Promise<void> {
   ]);
 }
 
-export async function subscriptionsOf(prefix: string) {
-  const { results } = await env.DB.prepare(
-    `SELECT s.id, p.email, s.series, s.status, s.next_part AS nextPart, s.due_at AS dueAt, s.batch_id AS batchId
-     FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE p.email_key LIKE ?1 || '%' ORDER BY s.id`,
-  )
-    .bind(prefix)
-    .all<{ id: number; email: string; series: string; status: string; nextPart: number; dueAt: number | null; batchId: string | null }>();
-  return results;
-}
-
-export async function deliveriesOf(prefix: string) {
-  const { results } = await env.DB.prepare(
-    `SELECT d.to_email AS email, d.series, d.part_number AS partNumber, d.status, d.sent_at AS sentAt, d.provider_message_id AS providerId
-     FROM deliveries d JOIN subscribers p ON p.id = d.subscriber_id WHERE p.email_key LIKE ?1 || '%' ORDER BY d.id`,
-  )
-    .bind(prefix)
-    .all<{ email: string; series: string; partNumber: number; status: string; sentAt: number | null; providerId: string | null }>();
-  return results;
-}
-
-/** Emails in the local outbox for readers of a prefix, oldest first. */
-export async function outboxOf(prefix: string) {
-  const { results } = await env.DB.prepare(
-    `SELECT "to", subject, headers, html, text, idempotency_key AS key FROM outbox WHERE "to" LIKE ?1 || '%' ORDER BY created_at, rowid`,
-  )
-    .bind(prefix)
-    .all<{ to: string; subject: string; headers: string; html: string; text: string; key: string }>();
-  return results;
-}
-
 /** Tests in one file share D1: start each delivery test from empty tables. */
 export async function resetDatabase() {
   const tables = ["events", "webhook_events", "part_stats", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots"];

@@ -8,17 +8,8 @@ import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
 import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
 import { BROWSER_UA, clicksOf, deliveredReader, deliveryRow, partStat } from "../helpers/reader-helpers";
-import {
-  adminSend,
-  BASE,
-  DEFAULT_SERIES,
-  extractLinks,
-  outboxFor,
-  signUpAndConfirm,
-  subscriptionsOf,
-  url,
-  testKeyring,
-} from "../helpers/route-helpers";
+import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, url, testKeyring } from "../helpers/route-helpers";
+import { outboxFor, subscriptionsOf } from "../helpers/rows";
 
 /** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
 const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>

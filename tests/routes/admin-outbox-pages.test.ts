@@ -1,7 +1,8 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, BASE, escapeHtml, outboxFor, signUp, uniqueEmail } from "../helpers/route-helpers";
+import { ADMIN_TOKEN, BASE, escapeHtml, signUp, uniqueEmail } from "../helpers/route-helpers";
+import { outboxFor } from "../helpers/rows";
 
 const basic = (password: string, user = "admin") => `Basic ${btoa(`${user}:${password}`)}`;
 const page = (path: string, authorization?: string) =>

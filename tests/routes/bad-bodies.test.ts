@@ -2,7 +2,8 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signConfirmToken } from "../../worker/tokens";
-import { ADMIN_TOKEN, BASE, countRows, signTestToken, signUp, signUpAndConfirm, testKeyring, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { ADMIN_TOKEN, BASE, signTestToken, signUp, signUpAndConfirm, testKeyring, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { countRows } from "../helpers/rows";
 
 /** One malformed request body: a content type (null = none) and the bytes sent. */
 interface BadBody {

@@ -8,26 +8,8 @@ import type { Keyring } from "../../worker/lib/keyring";
 import { signConfirmToken, signDeliveryTokens, verifyConfirmToken } from "../../worker/tokens";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { legacyConfirmToken, legacyDeliveryTokens, legacyToken } from "../helpers/legacy-tokens";
-import {
-  BASE,
-  confirmLinkOf,
-  confirmVia,
-  consentsOf,
-  DEFAULT_SERIES,
-  findSubscriber,
-  foreignKeyring,
-  get,
-  outboxFor,
-  postForm,
-  signTestToken,
-  signUp,
-  signUpAndConfirm,
-  subscribeForm,
-  subscriptionsOf,
-  testKeyring,
-  tokenOf,
-  uniqueEmail,
-} from "../helpers/route-helpers";
+import { BASE, confirmLinkOf, confirmVia, DEFAULT_SERIES, foreignKeyring, get, postForm, signTestToken, signUp, signUpAndConfirm, subscribeForm, testKeyring, tokenOf, uniqueEmail } from "../helpers/route-helpers";
+import { consentsOf, findSubscriber, outboxFor, subscriptionsOf } from "../helpers/rows";
 
 /** Flips one character in the middle of a base64url string (the last one may only carry padding bits). */
 function flipMiddle(text: string): string {
@@ -64,7 +46,7 @@ describe("GET /confirm/:token", () => {
     const head = await SELF.fetch(signed.confirmLink, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect((await findSubscriber(signed.email))!.status).toBe("pending");
-    expect((await consentsOf(signed.subscriber.id))[0]!.confirmed_at).toBeNull();
+    expect((await consentsOf(signed.subscriber.id))[0]!.confirmedAt).toBeNull();
     expect(await eventsOf(signed.subscriber.id)).toEqual([]);
   });
 
@@ -85,12 +67,12 @@ describe("GET /confirm/:token", () => {
 
     const reader = (await findSubscriber(signed.email))!;
     expect(reader.status).toBe("active");
-    expect(reader.confirmed_at).toBeGreaterThanOrEqual(before);
+    expect(reader.confirmedAt).toBeGreaterThanOrEqual(before);
     const [subscription] = await subscriptionsOf(reader.id);
-    expect(subscription).toMatchObject({ series: DEFAULT_SERIES, status: "active", next_part: 1, batch_id: null });
-    expect(subscription!.due_at).not.toBeNull();
-    expect(subscription!.due_at).toBeGreaterThanOrEqual(before);
-    expect((await consentsOf(reader.id))[0]!.confirmed_at).not.toBeNull();
+    expect(subscription).toMatchObject({ series: DEFAULT_SERIES, status: "active", nextPart: 1, batchId: null });
+    expect(subscription!.dueAt).not.toBeNull();
+    expect(subscription!.dueAt).toBeGreaterThanOrEqual(before);
+    expect((await consentsOf(reader.id))[0]!.confirmedAt).not.toBeNull();
     expect(await eventsOf(reader.id)).toEqual(["confirmed"]);
   });
 
@@ -105,7 +87,7 @@ describe("GET /confirm/:token", () => {
     expect(html).not.toContain("Thank you for confirming.");
     const [second] = await subscriptionsOf(reader.subscriber.id);
     expect(second).toEqual(first);
-    expect((await findSubscriber(reader.email))!.confirmed_at).toBe(reader.subscriber.confirmed_at);
+    expect((await findSubscriber(reader.email))!.confirmedAt).toBe(reader.subscriber.confirmedAt);
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed"]);
   });
 
@@ -121,7 +103,7 @@ describe("GET /confirm/:token", () => {
     expect((await confirmVia(signed.confirmLink)).status).toBe(200);
     const subs = await subscriptionsOf(signed.subscriber.id);
     expect(subs).toHaveLength(1);
-    expect(subs[0]).toMatchObject({ series: "fixture-four", status: "active", next_part: 1 });
+    expect(subs[0]).toMatchObject({ series: "fixture-four", status: "active", nextPart: 1 });
   });
 
   it("a tampered token (payload or signature) is a 400 friendly page and changes nothing", async () => {
@@ -153,7 +135,7 @@ describe("GET /confirm/:token", () => {
   it("a token signed with another secret is refused", async () => {
     const signed = await signUp(uniqueEmail("other-secret"));
     const [consent] = await consentsOf(signed.subscriber.id);
-    const forged = await signConfirmToken(foreignKeyring(), consent!.id, consent!.expires_at);
+    const forged = await signConfirmToken(foreignKeyring(), consent!.id, consent!.expiresAt!);
     const res = await get(`/confirm/${forged}`);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("This confirmation link is not valid.");
@@ -273,9 +255,9 @@ describe("GET /confirm/:token", () => {
     });
     const result = await confirmConsent(getDb(racing), consent!.id);
     expect(result.kind).toBe("used");
-    expect(await findSubscriber(signed.email)).toMatchObject({ status: "unsubscribed", confirmed_at: null });
-    expect((await subscriptionsOf(signed.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
-    expect((await consentsOf(signed.subscriber.id))[0]!.confirmed_at).toBeNull();
+    expect(await findSubscriber(signed.email)).toMatchObject({ status: "unsubscribed", confirmedAt: null });
+    expect((await subscriptionsOf(signed.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
+    expect((await consentsOf(signed.subscriber.id))[0]!.confirmedAt).toBeNull();
     expect(await eventsOf(signed.subscriber.id)).toEqual(["unsubscribed"]);
   });
 
@@ -325,7 +307,7 @@ describe("GET /confirm/:token", () => {
     expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe("already_unsubscribed");
     expect(confirmed).toBe(true);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed", "confirmed", "unsubscribed"]);
   });
 
@@ -379,10 +361,10 @@ describe("unsubscribe", () => {
 
     const after = (await findSubscriber(reader.email))!;
     expect(after.status).toBe("unsubscribed");
-    expect(after.unsubscribed_at).not.toBeNull();
+    expect(after.unsubscribedAt).not.toBeNull();
     const subs = await subscriptionsOf(reader.subscriber.id);
     expect(subs).toHaveLength(2);
-    for (const sub of subs) expect(sub).toMatchObject({ status: "stopped", due_at: null });
+    for (const sub of subs) expect(sub).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
     const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
       .bind(reader.subscriber.id)
@@ -418,7 +400,7 @@ describe("unsubscribe", () => {
     expect(res.headers.get("location")).toBe(`/unsubscribe/${token}`);
     expect(await res.text()).toBe("");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
     const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
       .bind(reader.subscriber.id)
@@ -470,7 +452,7 @@ describe("unsubscribe", () => {
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     const [sub] = await subscriptionsOf(reader.subscriber.id);
     expect(sub!.status).toBe("active");
-    expect(sub!.due_at).not.toBeNull();
+    expect(sub!.dueAt).not.toBeNull();
   });
 
   it("an old confirmation link clicked after unsubscribing does not resubscribe", async () => {
@@ -485,7 +467,7 @@ describe("unsubscribe", () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("already used");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    for (const sub of await subscriptionsOf(reader.subscriber.id)) expect(sub).toMatchObject({ status: "stopped", due_at: null });
+    for (const sub of await subscriptionsOf(reader.subscriber.id)) expect(sub).toMatchObject({ status: "stopped", dueAt: null });
   });
 
   it("tokens cannot cross purposes: a confirm token on /unsubscribe and /resubscribe is a 400", async () => {
@@ -590,7 +572,7 @@ describe("links across key rotations", () => {
   it("a confirm link mailed before key ids (SIGNING_SECRET, plain consent id) still confirms", async () => {
     const signed = await signUp(uniqueEmail("legacy-confirm"));
     const [consent] = await consentsOf(signed.subscriber.id);
-    const link = `${BASE}/confirm/${await legacyConfirmToken(env.SIGNING_SECRET!, consent!.id, consent!.expires_at)}`;
+    const link = `${BASE}/confirm/${await legacyConfirmToken(env.SIGNING_SECRET!, consent!.id, consent!.expiresAt!)}`;
     expect((await get(link.slice(BASE.length))).status).toBe(200);
     expect((await confirmVia(link)).status).toBe(200);
     expect((await findSubscriber(signed.email))!.status).toBe("active");
@@ -616,7 +598,7 @@ describe("links across key rotations", () => {
     const [consent] = await consentsOf(signed.subscriber.id);
 
     const removed: Keyring = { keys: [{ kid: "t0", secret: "a-key-removed-from-the-ring-0123456789" }] };
-    const confirmRemoved = await signConfirmToken(removed, consent!.id, consent!.expires_at);
+    const confirmRemoved = await signConfirmToken(removed, consent!.id, consent!.expiresAt!);
     const unsubscribeRemoved = (await signDeliveryTokens(removed, reader.deliveryId)).reader;
     for (const res of [
       await get(`/confirm/${confirmRemoved}`),
@@ -630,7 +612,7 @@ describe("links across key rotations", () => {
     expect((await findSubscriber(signed.email))!.status).toBe("pending");
     expect((await findSubscriber(reader.email))!.status).toBe("active");
 
-    const confirmOlder = await signConfirmToken(olderKey(), consent!.id, consent!.expires_at);
+    const confirmOlder = await signConfirmToken(olderKey(), consent!.id, consent!.expiresAt!);
     expect(confirmOlder.startsWith("t1.")).toBe(true);
     expect((await confirmVia(`${BASE}/confirm/${confirmOlder}`)).status).toBe(200);
     expect((await findSubscriber(signed.email))!.status).toBe("active");

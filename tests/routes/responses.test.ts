@@ -1,17 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { deliveredReader, partStat } from "../helpers/reader-helpers";
-import {
-  adminFetch,
-  BASE,
-  DEFAULT_SERIES,
-  escapeHtml,
-  get,
-  inOneRateWindow,
-  postForm,
-  uniqueIp,
-  type ApiError,
-} from "../helpers/route-helpers";
+import { adminFetch, BASE, DEFAULT_SERIES, escapeHtml, get, inOneRateWindow, postForm, uniqueIp, type ApiError } from "../helpers/route-helpers";
 
 const PROMPT = "What action did you take? Share your ideas — what will you do differently today?";
 

@@ -2,32 +2,8 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyedHash } from "../../worker/lib/crypto";
-import {
-  type ApiError,
-  BASE,
-  confirmLinkOf,
-  confirmVia,
-  consentsOf,
-  countRows,
-  DEFAULT_SERIES,
-  escapeHtml,
-  findSubscriber,
-  get,
-  inOneRateWindow,
-  outboxFor,
-  postForm,
-  sentLinkTo,
-  settled,
-  signUpAndConfirm,
-  signTestToken,
-  subscribeForm,
-  subscribeJson,
-  subscribersMatching,
-  subscriptionsOf,
-  testKeyring,
-  uniqueEmail,
-  uniqueIp,
-} from "../helpers/route-helpers";
+import { type ApiError, BASE, confirmLinkOf, confirmVia, DEFAULT_SERIES, escapeHtml, get, inOneRateWindow, postForm, sentLinkTo, settled, signUpAndConfirm, signTestToken, subscribeForm, subscribeJson, testKeyring, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { consentsOf, countRows, findSubscriber, outboxFor, subscribersMatching, subscriptionsOf } from "../helpers/rows";
 
 /** The JSON answer to every accepted signup (the html page names the typed address instead). */
 const CHECK_INBOX = "Almost there: check your inbox for a link to confirm your subscription.";
@@ -132,7 +108,7 @@ describe("POST /subscribe", () => {
     const reader = await findSubscriber(email);
     expect(reader).toMatchObject({ email, name: null, status: "pending" });
     const subscriptions = await subscriptionsOf(reader!.id);
-    expect(subscriptions).toMatchObject([{ series: DEFAULT_SERIES, status: "pending", next_part: 1, due_at: null }]);
+    expect(subscriptions).toMatchObject([{ series: DEFAULT_SERIES, status: "pending", nextPart: 1, dueAt: null }]);
   });
 
   it("a JSON signup answers JSON {ok, message}", async () => {
@@ -566,7 +542,7 @@ describe("POST /subscribe", () => {
     const rows = await subscribersMatching(second);
     expect(rows).toHaveLength(1);
     // Kept as first typed (the domain lower-cased by IDNA); the key is lower-case.
-    expect(rows[0]).toMatchObject({ email: `Ann-${id}@example.com`, email_key: second });
+    expect(rows[0]).toMatchObject({ email: `Ann-${id}@example.com`, emailKey: second });
     expect(await subscriptionsOf(rows[0]!.id)).toHaveLength(1);
     expect(await outboxFor(second)).toHaveLength(2);
   });
@@ -626,18 +602,18 @@ describe("POST /subscribe", () => {
     const again = await subscribeForm({ email: reader.email }, { ip, headers: { "user-agent": "TestBrowser/1.0" } });
     expect(again.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    expect((await subscriptionsOf(id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect((await subscriptionsOf(id))[0]).toMatchObject({ status: "stopped", dueAt: null });
 
     const consents = await consentsOf(id);
     expect(consents).toHaveLength(2);
     const latest = consents[1]!;
-    expect(latest).toMatchObject({ series: DEFAULT_SERIES, form: "signup-form", confirmed_at: null });
-    expect(latest.ip_hash).toBeTruthy();
-    expect(latest.ip_hash).not.toBe(ip);
-    expect(latest.ip_hash).not.toContain(ip);
-    expect(latest.user_agent_hash).toBeTruthy();
-    expect(latest.user_agent_hash).not.toContain("TestBrowser");
-    expect(consents[0]!.confirmed_at).not.toBeNull();
+    expect(latest).toMatchObject({ series: DEFAULT_SERIES, form: "signup-form", confirmedAt: null });
+    expect(latest.ipHash).toBeTruthy();
+    expect(latest.ipHash).not.toBe(ip);
+    expect(latest.ipHash).not.toContain(ip);
+    expect(latest.userAgentHash).toBeTruthy();
+    expect(latest.userAgentHash).not.toContain("TestBrowser");
+    expect(consents[0]!.confirmedAt).not.toBeNull();
 
     const mails = await outboxFor(reader.email);
     expect(mails).toHaveLength(2);
@@ -645,7 +621,7 @@ describe("POST /subscribe", () => {
     expect(confirm.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     expect((await subscriptionsOf(id))[0]!.status).toBe("active");
-    expect((await consentsOf(id)).every((c) => c.confirmed_at !== null)).toBe(true);
+    expect((await consentsOf(id)).every((c) => c.confirmedAt !== null)).toBe(true);
   });
 
   it("the same IP hashes to the same value (provable), different IPs to different values", async () => {
@@ -659,12 +635,12 @@ describe("POST /subscribe", () => {
     const [ca] = await consentsOf((await findSubscriber(a))!.id);
     const [cb] = await consentsOf((await findSubscriber(b))!.id);
     const [cc] = await consentsOf((await findSubscriber(c))!.id);
-    expect(ca!.ip_hash).toBe(cb!.ip_hash);
-    expect(cc!.ip_hash).not.toBe(ca!.ip_hash);
+    expect(ca!.ipHash).toBe(cb!.ipHash);
+    expect(cc!.ipHash).not.toBe(ca!.ipHash);
     expect(ca!.form).toBe("signup-form");
     // Keyed with HASH_SECRET, never a signing key: rotating the ring leaves stored hashes comparable.
-    expect(ca!.ip_hash).toBe(await keyedHash(env.HASH_SECRET!, ip));
-    for (const key of testKeyring().keys) expect(ca!.ip_hash).not.toBe(await keyedHash(key.secret, ip));
+    expect(ca!.ipHash).toBe(await keyedHash(env.HASH_SECRET!, ip));
+    for (const key of testKeyring().keys) expect(ca!.ipHash).not.toBe(await keyedHash(key.secret, ip));
   });
 
   it("rate limit: the 6th signup from one CF-Connecting-IP within a minute is a 429", async () => {
