@@ -98,7 +98,7 @@ describe("the lean send path (pre-encoded batch body)", () => {
     const names = env.DB.prepare(`UPDATE subscribers SET name = ?1 WHERE email_key = ?2`);
     await env.DB.batch(NAUGHTY.map((name, i) => names.bind(name, `naughty${i + 1}@example.com`)));
     const captured = captureFetch();
-    await provider.faults({ acceptThenHang: 1, hangMs: 400 });
+    await provider.faults({ acceptThenHang: 1 });
     expect(await runCycleAt(T0, {}, { mailer: provider.mailer(100) })).toMatchObject({ sent: 0, retrying: NAUGHTY.length });
 
     await provider.faults({});
@@ -125,7 +125,7 @@ describe("the lean send path (pre-encoded batch body)", () => {
     expect(await provider.mailer().sendBatch(emails, "k-422")).toEqual({ kind: "rejected", status: 422, message: "Injected 422" });
     await provider.faults({ error500: 1 });
     expect(await provider.mailer().sendBatch(emails, "k-500")).toEqual({ kind: "unknown", status: 500, message: "Injected 500" });
-    await provider.faults({ acceptThenHang: 1, hangMs: 400 });
+    await provider.faults({ acceptThenHang: 1 });
     expect(await provider.mailer(50).sendBatch(emails, "k-hang")).toMatchObject({ kind: "unknown", status: null });
   });
 });

@@ -14,7 +14,7 @@ beforeEach(async () => {
 describe("a batch whose outcome is unknown", () => {
   it("is retried under the same key, and the provider's original answer is recorded", async () => {
     await seedReaders({ series: "fixture-four", count: 5, prefix: "lost", dueAt: T0 });
-    await provider.faults({ acceptThenHang: 1, hangMs: 400 });
+    await provider.faults({ acceptThenHang: 1 });
     const first = await runCycleAt(T0, {}, { mailer: provider.mailer(100) });
     expect(first).toMatchObject({ sent: 0, retrying: 5, providerRequests: 1 });
     expect((await subscriptionsOf("lost")).every((s) => s.batchId !== null && s.nextPart === 1)).toBe(true);
