@@ -2,10 +2,12 @@
  * Readers who already received a part: a subscriber, their subscription and the delivery row, inserted
  * directly (the delivery cycle itself is tested in tests/delivery/), with the tokens their email carried.
  */
+import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { expect, vi } from "vitest";
 import { findSeries } from "../../worker/content/catalog";
 import { signDeliveryTokens, type DeliveryTokens } from "../../worker/tokens";
-import { testKeyring, uniqueEmail } from "./route-helpers";
+import { testKeyring, uniqueEmail, url } from "./route-helpers";
 
 export const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
@@ -92,3 +94,11 @@ export async function deliveryRow(deliveryId: number) {
     .bind(deliveryId)
     .first<{ human_clicked_at: number | null; scanner_clicked_at: number | null }>();
 }
+
+/** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
+export const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>
+  SELF.fetch(url(path), { method, headers, redirect: "manual" });
+
+/** The worker under SELF.fetch writes clicks after answering: wait for the expected number of rows. */
+export const clicksSettle = (deliveryId: number, count: number) =>
+  vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 5_000, interval: 50 });

@@ -21,6 +21,10 @@ export const ORIGIN = BASE;
 export const DEFAULT_SERIES = "origins-of-lead-change";
 export const ADMIN_TOKEN = "test-admin-token";
 
+/** The JSON answer to every accepted signup (the html page names the typed address instead). */
+export const CHECK_INBOX = "Almost there: check your inbox for a link to confirm your subscription.";
+export const INVALID_EMAIL = "Please enter a valid email address, like name@example.com.";
+
 /** A fresh, valid address: `<label>-<random>@example.com`. */
 export function uniqueEmail(label = "reader", domain = "example.com"): string {
   return `${label}-${crypto.randomUUID().slice(0, 12)}@${domain}`;
@@ -177,6 +181,16 @@ export const foreignKeyring = (kid = "t2"): Keyring => ({ keys: [{ kid, secret: 
 /** A purpose-bound token as emails sent before per-email tokens carried it (SIGNING_SECRET): still honoured. */
 export function signTestToken(purpose: TokenPurpose, subscriberId: number, series = DEFAULT_SERIES, expiresAt = 0) {
   return legacyToken(env.SIGNING_SECRET!, purpose, subscriberId, series, expiresAt);
+}
+
+/** The RFC 8058 one-click body a mailbox provider POSTs to List-Unsubscribe. */
+export const ONE_CLICK = { "List-Unsubscribe": "One-Click" };
+
+/** Flips one character in the middle of a base64url string (the last one may only carry padding bits). */
+export function flipMiddle(text: string): string {
+  const i = Math.floor(text.length / 2);
+  const c = text[i]!;
+  return text.slice(0, i) + (c === "A" ? "B" : "A") + text.slice(i + 1);
 }
 
 // ---------------------------------------------------------------------------------------------------------

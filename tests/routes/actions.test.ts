@@ -1,23 +1,15 @@
-import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { recordClick, scannerReason } from "../../worker/actions/record-click";
 import { readConfig } from "../../worker/config";
 import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
 import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
-import { BROWSER_UA, clicksOf, deliveredReader, deliveryRow, partStat } from "../helpers/reader-helpers";
-import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, url, testKeyring } from "../helpers/route-helpers";
-import { outboxFor, subscriptionsOf } from "../helpers/rows";
-
-/** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
-const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>
-  SELF.fetch(url(path), { method, headers, redirect: "manual" });
-
-/** The worker under SELF.fetch writes clicks after answering: wait for the expected number of rows. */
-const clicksSettle = (deliveryId: number, count: number) =>
-  vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 5_000, interval: 50 });
+import { BROWSER_UA, clicksOf, deliveredReader, deliveryRow, partStat, click, clicksSettle } from "../helpers/reader-helpers";
+import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, testKeyring } from "../helpers/route-helpers";
+import { outboxFor } from "../helpers/rows";
 
 describe("action links in a part email", () => {
   it("every link of the email is tracked: /a/<reader token>/<n>, /u/<same token>, the referral link; nothing raw", async () => {
@@ -117,62 +109,6 @@ describe("GET /a/:token/:n", () => {
     await clicksSettle(reader.deliveryId, 1);
   });
 
-  it("the target never comes from the request: query strings, extra segments and host headers change nothing", async () => {
-    const reader = await deliveredReader({ series: "fixture-four", part: 2 });
-    const token = reader.tokens.reader;
-    for (const path of [`/a/${token}/0?url=https://evil.example`, `/a/${token}/0?next=//evil.example&redirect=https://evil.example`]) {
-      const res = await click(path, { "user-agent": BROWSER_UA, "x-forwarded-host": "evil.example", referer: "https://evil.example/" });
-      expect(res.status).toBe(302);
-      expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-2");
-    }
-    for (const path of [`/a/${token}/0/https://evil.example`, `/a/${token}/https%3A%2F%2Fevil.example`, `/a/${token}//evil.example`]) {
-      const res = await click(path);
-      expect(res.status, path).toBe(404);
-      expect(res.headers.get("location")).toBeNull();
-    }
-    // A relative target resolves against PUBLIC_URL, whatever host the request came to.
-    const relative = await SELF.fetch(`https://evil.example/a/${token}/1`, { headers: { "user-agent": BROWSER_UA }, redirect: "manual" });
-    expect(relative.headers.get("location")).toBe(`${BASE}/p/fixture-four`);
-    await clicksSettle(reader.deliveryId, 3);
-  });
-
-  it("a tampered, unknown or wrong-kind token is a friendly 400 page, and records nothing", async () => {
-    const reader = await deliveredReader();
-    const [id, tag] = reader.tokens.reader.split(".") as [string, string];
-    const flipped = `${tag.slice(0, -1)}${tag.endsWith("A") ? "B" : "A"}`;
-    const unknown = await signDeliveryTokens(testKeyring(), 987_654_321);
-    const before = await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>();
-    for (const token of [
-      `${id}.${flipped}`,
-      `${Number(id) + 1}.${tag}`,
-      reader.tokens.referral, // the shareable tag must not act as the reader
-      unknown.reader, // well signed, but no such delivery
-      "1.AAAAAAAAAAAAAAAAAAAAAA",
-      "not-a-token",
-      `${id}.${tag}.extra`,
-      "%3Cscript%3E",
-      "0.AAAAAAAAAAAAAAAAAAAAAA",
-      "9".repeat(40) + ".AAAAAAAAAAAAAAAAAAAAAA",
-    ]) {
-      const res = await click(`/a/${token}/0`);
-      expect(res.status, token).toBe(400);
-      expect(res.headers.get("content-type")).toContain("text/html");
-      expect(await res.text()).toContain("This link does not work");
-    }
-    const after = await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>();
-    expect(after!.n).toBe(before!.n);
-  });
-
-  it("an unknown link number is a 404 page, and records nothing", async () => {
-    const reader = await deliveredReader();
-    for (const n of ["2", "99", "-1", "01", "1.0", "abc", "1e3", "00", "99999"]) {
-      const res = await click(`/a/${reader.tokens.reader}/${n}`);
-      expect(res.status, n).toBe(404);
-      expect(await res.text()).toContain("This email has no such link.");
-    }
-    expect(await clicksOf(reader.deliveryId)).toEqual([]);
-  });
-
   it("HEAD is answered like GET and flagged; scanner user agents and missing ones are flagged", async () => {
     const scanners = [
       "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) BingPreview/1.0b",
@@ -211,19 +147,6 @@ describe("GET /a/:token/:n", () => {
     expect(after.human_clicks - before.human_clicks).toBe(1);
     expect(after.scanner_clicks - before.scanner_clicks).toBe(0);
     expect((await deliveryRow(reader.deliveryId))!.human_clicked_at).not.toBeNull();
-  });
-
-  it("a GET never changes a subscription", async () => {
-    const reader = await deliveredReader();
-    const before = await subscriptionsOf(reader.subscriberId);
-    const subscriber = () => env.DB.prepare("SELECT status, updated_at FROM subscribers WHERE id = ?1").bind(reader.subscriberId).first();
-    const subscriberBefore = await subscriber();
-    for (const path of [`/a/${reader.tokens.reader}/0`, `/u/${reader.tokens.reader}`, `/respond/${reader.tokens.reader}`]) {
-      expect((await click(path)).status).toBeLessThan(400);
-    }
-    await clicksSettle(reader.deliveryId, 1);
-    expect(await subscriptionsOf(reader.subscriberId)).toEqual(before);
-    expect(await subscriber()).toEqual(subscriberBefore);
   });
 
   it("answers the redirect before the click is written (the write runs in waitUntil)", async () => {
