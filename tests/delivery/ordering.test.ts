@@ -67,11 +67,11 @@ describe("every part in order, each after its delay", () => {
     expect(await runCycleAt(T0 + 20 * DAY)).toMatchObject({ sent: 0 });
   });
 
-  it("sends nothing to paused or pending readers", async () => {
-    await seedReaders({ series: "fixture-four", count: 2, prefix: "paused", dueAt: T0, status: "paused" });
+  it("sends nothing to stopped or pending readers", async () => {
+    await seedReaders({ series: "fixture-four", count: 2, prefix: "stopped", dueAt: T0, status: "stopped" });
     await seedReaders({ series: "fixture-four", count: 2, prefix: "pending", dueAt: T0, status: "pending" });
     await runCycleAt(T0 + DAY);
-    expect(await outboxOf("paused")).toHaveLength(0);
+    expect(await outboxOf("stopped")).toHaveLength(0);
     expect(await outboxOf("pending")).toHaveLength(0);
   });
 

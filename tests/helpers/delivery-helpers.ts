@@ -48,7 +48,7 @@ export interface SeedOptions {
   nextPart?: number;
   dueAt?: number | null;
   timezone?: string | null;
-  status?: "active" | "paused" | "pending";
+  status?: "active" | "stopped" | "pending";
 }
 
 /** Active readers subscribed to a series, inserted with two statements whatever the count. */
