@@ -9,6 +9,7 @@ import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
 import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
+import { validate } from "../lib/validate";
 import { isValidTimezone } from "../lib/timezone";
 import { wantsJson } from "../lib/respond";
 import { createMailer } from "../mail";
@@ -68,13 +69,16 @@ function signupPage(c: Context<AppEnv>, series: CompiledSeries, error?: string, 
 
 signupRoutes.get("/", (c) => c.html(signupPage(c, defaultSeries(c))));
 
-signupRoutes.get("/s/:series", (c) => {
+// A shared referral link (/s/:series?ref=…) rides along in the form, checked only when the form comes back;
+// a malformed one is dropped, never an error.
+const referralQuery = z.object({ ref: z.string().regex(REFERRAL_PARAM).optional().catch(undefined) });
+
+signupRoutes.get("/s/:series", validate("query", referralQuery), (c) => {
   const series = findSeries(c.req.param("series"));
   if (!series) throw new AppError("NOT_FOUND", "There is no series at this address.");
   if (series.slug !== c.req.param("series")) return c.redirect(`/s/${series.slug}${new URL(c.req.url).search}`, 301); // a former slug
-  // A shared referral link (/s/:series?ref=…) rides along in the form; checked only when the form comes back.
-  const ref = c.req.query("ref");
-  return c.html(signupPage(c, series, undefined, ref && REFERRAL_PARAM.test(ref) ? { ref } : undefined));
+  const { ref } = c.req.valid("query");
+  return c.html(signupPage(c, series, undefined, ref ? { ref } : undefined));
 });
 
 signupRoutes.post(
