@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
+import { runCycle } from "../../worker/delivery";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { resetDatabase, DAY, HOUR, editCatalog, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { deliveriesOf, outboxOf, subscriptionsOf } from "../helpers/rows";
@@ -107,5 +108,12 @@ describe("every part in order, each after its delay", () => {
     await seedReaders({ series: "fixture-four", count: 250, prefix: "budget", dueAt: T0 });
     expect(await runCycleAt(T0, { maxBatches: 1, concurrency: 1 })).toMatchObject({ sent: 100, providerRequests: 1 });
     expect(await runCycleAt(T0, { maxBatches: 5 })).toMatchObject({ sent: 150 });
+  });
+
+  it("without options, runCycle takes its budget and batch size from the configuration", async () => {
+    await seedReaders({ series: "fixture-four", count: 250, prefix: "configured", dueAt: T0 });
+    const oneCallPerRun = { ...env, SEND_BATCHES_PER_RUN: "1", SEND_CONCURRENCY: "1" };
+    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({ sent: 100, providerRequests: 1, mailer: "outbox" });
+    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({ sent: 100, providerRequests: 1 });
   });
 });
