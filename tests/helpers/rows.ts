@@ -3,8 +3,9 @@
  * types). Route tests name a reader by address or id, delivery tests by the prefix of their seeded addresses.
  */
 import { env } from "cloudflare:workers";
-import { asc, eq, getTableColumns, like, sql } from "drizzle-orm";
-import { consents, deliveries, outbox, subscribers, subscriptions } from "../../db/schema";
+import { and, asc, eq, getTableColumns, like, sql } from "drizzle-orm";
+import { clicks, consents, deliveries, outbox, partStats, responses, subscribers, subscriptions } from "../../db/schema";
+import { findSeries } from "../../worker/content/catalog";
 import { getDb } from "../../worker/db";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
@@ -12,6 +13,7 @@ export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type ConsentRow = typeof consents.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type PartStatsRow = typeof partStats.$inferSelect;
 
 const db = () => getDb(env.DB);
 /** Seeded addresses start with a per-test prefix ("walk1@example.com"…). */
@@ -67,4 +69,34 @@ export async function outboxCount(): Promise<number> {
 
 export async function countRows(table: "subscribers" | "subscriptions" | "consents" | "outbox" | "deliveries" | "events") {
   return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+}
+
+/** The id of the part at position `part` (1-based) of a series: what deliveries and counters are keyed by. */
+export const partIdOf = (series: string, part: number) => findSeries(series)!.parts[part - 1]!.id;
+
+/** The clicks on one email's links, oldest first: which link, and why it looked like a machine (null: a person). */
+export function clicksOf(deliveryId: number) {
+  return db()
+    .select({ link: clicks.link, scannerReason: clicks.scannerReason })
+    .from(clicks)
+    .where(eq(clicks.deliveryId, deliveryId))
+    .orderBy(asc(clicks.id));
+}
+
+/** A part's reader counters (zeros when the row does not exist yet). */
+export async function partStat(series: string, part: number): Promise<Pick<PartStatsRow, "humanClicks" | "scannerClicks" | "responses" | "referrals">> {
+  const [row] = await db()
+    .select({ humanClicks: partStats.humanClicks, scannerClicks: partStats.scannerClicks, responses: partStats.responses, referrals: partStats.referrals })
+    .from(partStats)
+    .where(and(eq(partStats.series, series), eq(partStats.partId, partIdOf(series, part))));
+  return row ?? { humanClicks: 0, scannerClicks: 0, responses: 0, referrals: 0 };
+}
+
+export async function deliveryRow(deliveryId: number): Promise<DeliveryRow | null> {
+  return (await db().query.deliveries.findFirst({ where: eq(deliveries.id, deliveryId) })) ?? null;
+}
+
+/** The response a reader wrote to one email's call to action, if any. */
+export async function storedResponse(deliveryId: number) {
+  return (await db().query.responses.findFirst({ where: eq(responses.deliveryId, deliveryId) })) ?? null;
 }

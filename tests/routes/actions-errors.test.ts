@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signDeliveryTokens } from "../../worker/tokens";
-import { clicksOf, deliveredReader, click } from "../helpers/reader-helpers";
+import { deliveredReader, click } from "../helpers/reader-helpers";
 import { testKeyring } from "../helpers/route-helpers";
+import { clicksOf } from "../helpers/rows";
 
 /** Action links that do not work: a friendly 4xx page, nothing recorded. */
 

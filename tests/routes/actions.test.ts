@@ -7,9 +7,9 @@ import { readConfig } from "../../worker/config";
 import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
 import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
-import { BROWSER_UA, clicksOf, deliveredReader, deliveryRow, partStat, click, clicksSettle } from "../helpers/reader-helpers";
+import { BROWSER_UA, deliveredReader, click, clicksSettle } from "../helpers/reader-helpers";
 import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, testKeyring } from "../helpers/route-helpers";
-import { outboxFor } from "../helpers/rows";
+import { clicksOf, deliveryRow, outboxFor, partStat } from "../helpers/rows";
 
 describe("action links in a part email", () => {
   it("every link of the email is tracked: /a/<reader token>/<n>, /u/<same token>, the referral link; nothing raw", async () => {
@@ -96,7 +96,7 @@ describe("GET /a/:token/:n", () => {
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-3");
     await clicksSettle(reader.deliveryId, 1);
-    expect((await partStat("fixture-four", 3)).human_clicks - before.human_clicks).toBe(1);
+    expect((await partStat("fixture-four", 3)).humanClicks - before.humanClicks).toBe(1);
     const { results } = await env.DB.prepare("SELECT part_id AS id FROM clicks WHERE delivery_id = ?1").bind(reader.deliveryId).all();
     expect(results).toEqual([{ id: "fixture-part-3" }]);
   });
@@ -125,7 +125,7 @@ describe("GET /a/:token/:n", () => {
     for (const agent of scanners) expect((await click(`/a/${reader.tokens.reader}/0`, { "user-agent": agent })).status).toBe(302);
     expect((await click(`/a/${reader.tokens.reader}/0`, {})).status).toBe(302);
     await clicksSettle(reader.deliveryId, scanners.length + 2);
-    const reasons = (await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason);
+    const reasons = (await clicksOf(reader.deliveryId)).map((row) => row.scannerReason);
     expect(reasons).toEqual(["head", ...scanners.map(() => "user-agent"), "user-agent"]);
   });
 
@@ -133,7 +133,7 @@ describe("GET /a/:token/:n", () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3, sentAgoMs: 2_000 });
     expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
     await clicksSettle(reader.deliveryId, 1);
-    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scanner_reason: "too-soon" }]);
+    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scannerReason: "too-soon" }]);
   });
 
   it("counts a delivery once as a human click however often the reader clicks", async () => {
@@ -142,11 +142,11 @@ describe("GET /a/:token/:n", () => {
     for (let i = 0; i < 3; i++) expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
     await clicksSettle(reader.deliveryId, 3);
     // Same link each time (not a burst): three people-clicks kept, one counted.
-    expect((await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason)).toEqual([null, null, null]);
+    expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([null, null, null]);
     const after = await partStat("fixture-four", 4);
-    expect(after.human_clicks - before.human_clicks).toBe(1);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(0);
-    expect((await deliveryRow(reader.deliveryId))!.human_clicked_at).not.toBeNull();
+    expect(after.humanClicks - before.humanClicks).toBe(1);
+    expect(after.scannerClicks - before.scannerClicks).toBe(0);
+    expect((await deliveryRow(reader.deliveryId))!.humanClickedAt).not.toBeNull();
   });
 
   it("answers the redirect before the click is written (the write runs in waitUntil)", async () => {
@@ -171,7 +171,7 @@ describe("GET /a/:token/:n", () => {
     expect(await clicksOf(reader.deliveryId)).toHaveLength(0);
     release();
     await waitOnExecutionContext(ctx);
-    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scanner_reason: null }]);
+    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scannerReason: null }]);
   });
 });
 
@@ -183,25 +183,25 @@ describe("recordClick (the verb): bursts and the funnel", () => {
     const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
     const before = await partStat("fixture-windowed", 2);
     await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 });
-    expect((await partStat("fixture-windowed", 2)).human_clicks - before.human_clicks).toBe(1);
+    expect((await partStat("fixture-windowed", 2)).humanClicks - before.humanClicks).toBe(1);
     await recordClick(env.DB, { delivery, link: 1, reason: null, now: t0 + 300 });
     await recordClick(env.DB, { delivery, link: 2, reason: null, now: t0 + 600 });
     expect(await clicksOf(reader.deliveryId)).toEqual([
-      { link: 0, scanner_reason: "burst" },
-      { link: 1, scanner_reason: "burst" },
-      { link: 2, scanner_reason: "burst" },
+      { link: 0, scannerReason: "burst" },
+      { link: 1, scannerReason: "burst" },
+      { link: 2, scannerReason: "burst" },
     ]);
     let after = await partStat("fixture-windowed", 2);
-    expect(after.human_clicks - before.human_clicks).toBe(0);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
-    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ human_clicked_at: null, scanner_clicked_at: expect.any(Number) });
+    expect(after.humanClicks - before.humanClicks).toBe(0);
+    expect(after.scannerClicks - before.scannerClicks).toBe(1);
+    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ humanClickedAt: null, scannerClickedAt: expect.any(Number) });
 
     // The reader comes back a minute later: now a person, counted once.
     await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 60_000 });
     await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 70_000 });
     after = await partStat("fixture-windowed", 2);
-    expect(after.human_clicks - before.human_clicks).toBe(1);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
+    expect(after.humanClicks - before.humanClicks).toBe(1);
+    expect(after.scannerClicks - before.scannerClicks).toBe(1);
   });
 
   it("the same link twice within a second is not a burst; flagged clicks count once as scanner clicks", async () => {
@@ -212,10 +212,10 @@ describe("recordClick (the verb): bursts and the funnel", () => {
     await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 + 200 });
     await recordClick(env.DB, { delivery, link: 3, reason: "user-agent", now: t0 + 5_000 });
     await recordClick(env.DB, { delivery, link: 3, reason: "head", now: t0 + 9_000 });
-    expect((await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason)).toEqual([null, null, "user-agent", "head"]);
+    expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([null, null, "user-agent", "head"]);
     const after = await partStat("fixture-four", 2);
-    expect(after.human_clicks - before.human_clicks).toBe(1);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
+    expect(after.humanClicks - before.humanClicks).toBe(1);
+    expect(after.scannerClicks - before.scannerClicks).toBe(1);
   });
 
   it("scannerReason: HEAD, then the user agent, then timing", () => {
