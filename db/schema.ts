@@ -44,10 +44,10 @@ export const consents = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     subscriberId: integer("subscriber_id").notNull().references(() => subscribers.id),
     series: text("series").notNull(),
-    /** Where the consent was given: "signup-form" or "api". */
+    /** Where the consent was given: "signup-form", "api" or "resubscribe" (the unsubscribed page's form). */
     form: text("form").notNull(),
     consentTextVersion: text("consent_text_version").notNull(),
-    /** SHA-256 of IP and user agent with the signing secret: provable, not personal data at rest. */
+    /** HMAC-SHA256 of IP and user agent keyed with HASH_SECRET (lib/crypto keyedHash): provable, not personal data at rest. */
     ipHash: text("ip_hash"),
     userAgentHash: text("user_agent_hash"),
     createdAt: timestamp("created_at").notNull(),
@@ -159,7 +159,7 @@ export const providerSlots = sqliteTable("provider_slots", {
   nextSlotAt: timestamp("next_slot_at").notNull(),
 });
 
-export const deliveryStatuses = ["claimed", "sent", "cancelled", "failed"] as const;
+export const deliveryStatuses = ["claimed", "sent", "failed"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** One part for one reader. Unique per (subscription, part id): the database itself forbids a second send. */

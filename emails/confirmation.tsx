@@ -1,18 +1,16 @@
 /** @jsxImportSource react */
 /** @jsxRuntime automatic */
 import { Text } from "@react-email/components";
-import { z } from "zod";
 import { Layout, slot, styles } from "./components/layout";
 
-export const confirmationPropsSchema = z.object({
-  seriesTitle: z.string().min(1),
-  description: z.string(),
-  cadence: z.string(),
-  name: z.string(),
-  confirmUrl: z.string(),
-  postalAddress: z.string(),
-});
-export type ConfirmationProps = z.infer<typeof confirmationPropsSchema>;
+export interface ConfirmationProps {
+  seriesTitle: string;
+  description: string;
+  cadence: string;
+  name: string;
+  confirmUrl: string;
+  postalAddress: string;
+}
 
 export const confirmationSlotProps = {
   name: slot("name"),

@@ -1,26 +1,24 @@
 /** @jsxImportSource react */
 /** @jsxRuntime automatic */
 import { Text } from "@react-email/components";
-import { z } from "zod";
 import { Layout, Prose, slot, styles } from "./components/layout";
 
 /** URLs and the name are slots at build time ({{{...}}}); PreviewProps shows real-looking values. */
-export const seriesPartPropsSchema = z.object({
-  seriesTitle: z.string().min(1),
-  number: z.number().int().positive(),
-  title: z.string().min(1),
-  preview: z.string(),
+export interface SeriesPartProps {
+  seriesTitle: string;
+  number: number;
+  title: string;
+  preview: string;
   /** Author HTML from Markdown, relative links already pointing at {{{base_url}}}. */
-  bodyHtml: z.string(),
-  ctaLabel: z.string().min(1),
-  name: z.string(),
-  ctaUrl: z.string(),
-  unsubscribeUrl: z.string(),
-  webUrl: z.string(),
-  referralUrl: z.string(),
-  postalAddress: z.string(),
-});
-export type SeriesPartProps = z.infer<typeof seriesPartPropsSchema>;
+  bodyHtml: string;
+  ctaLabel: string;
+  name: string;
+  ctaUrl: string;
+  unsubscribeUrl: string;
+  webUrl: string;
+  referralUrl: string;
+  postalAddress: string;
+}
 
 /** The slot placeholders the build renders with: every per-reader value stays a slot. */
 export const seriesPartSlotProps = {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the REAL delivery cycle (POST /admin/api/send → runDeliveryCycle) under `wrangler dev` (local
+ * `npm run bench`: the REAL delivery cycle (POST /admin/api/send → runCycle) under `wrangler dev` (local
  * workerd, local D1 in a temp dir) against the mock Resend on 127.0.0.1, in three scenarios, each on a fresh copy
  * of a migrated database:
  *   all     --n readers (default 10,000) due for part 1, sent until nothing is due; then every reader is checked
@@ -16,7 +16,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { CycleSummary } from "../worker/delivery/cycle";
+import type { CycleSummary } from "../worker/delivery";
 import type { BatchMember } from "../worker/delivery/queries";
 import type { Env } from "../worker/env";
 import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, startLocalWorker, type LocalWorker } from "./local-worker";

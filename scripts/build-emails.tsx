@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { render } from "@react-email/render";
 import matter from "gray-matter";
 import { z } from "zod";
-import { RESPOND_LINK, type Catalog, type CompiledPart, type CompiledSeries, type CompiledTemplate, type SlotName } from "../worker/content/types";
+import { RESPOND_LINK, SLOT_NAMES, type Catalog, type CompiledPart, type CompiledSeries, type CompiledTemplate, type SlotName } from "../worker/content/types";
 import { compareManifests, manifestOf, type CatalogManifest } from "./catalog-manifest";
 import { absolutize, markdownToHtml } from "./build-emails/markdown";
 import { ContentError, formatDiagnostic, issueDiagnostics, START, type Diagnostic } from "./build-emails/diagnostics";
@@ -145,12 +145,6 @@ function checkNoRawLinks(template: CompiledTemplate, file: string) {
 
 // ---- slots -----------------------------------------------------------------------------------
 
-const SLOT_NAMES = [
-  "name", "base_url", "unsubscribe_url", "confirm_url", "action_url", "referral_url", "web_url", "postal_address",
-] as const satisfies readonly SlotName[];
-// Compile error here if types.ts gains a slot this list lacks.
-const _allSlotsListed: [Exclude<SlotName, (typeof SLOT_NAMES)[number]>] extends [never] ? true : never = true;
-void _allSlotsListed;
 /**
  * Each template accepts only its own slots: a part filled at send time has no confirm link (it would throw then,
  * for every reader), and a confirmation knows nothing of parts. Caught here, naming the file.

@@ -13,10 +13,11 @@ export interface Faults {
   rateLimit?: number;
   /** Probability of a 422 (a definite refusal of the whole batch), before anything is accepted. */
   error422?: number;
-  /** Probability that the batch IS accepted but the answer never arrives (the client times out). */
+  /**
+   * Probability that the batch IS accepted but the answer never arrives: it is held until the client gives up,
+   * so it is a timeout however slow the machine is (no race between the client's timeout and a delay here).
+   */
   acceptThenHang?: number;
-  /** How long a hanging answer hangs (ms). */
-  hangMs?: number;
   seed?: number;
   /**
    * Resend's team rate limit: a token bucket of `rps` requests, refilled at `rps` a second; beyond it → 429
@@ -171,8 +172,8 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
     });
     if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0) + (faults.acceptThenHang ?? 0)) {
       stats.hangs += 1;
-      setTimeout(() => send(200, answer), faults.hangMs ?? 5_000);
-      return;
+      return; // never answered; the connection closes when the client times out
+
     }
     return send(200, answer);
   };

@@ -6,7 +6,8 @@ import { ConfigError, configProblem, readConfig } from "../worker/config";
 import type { DeliveryMessage, Env } from "../worker/env";
 import worker from "../worker/index";
 import { createMailer } from "../worker/mail";
-import { outboxFor, signUpAndConfirm, subscriptionsOf, uniqueEmail } from "./helpers/route-helpers";
+import { signUpAndConfirm, uniqueEmail } from "./helpers/route-helpers";
+import { outboxFor, subscriptionsOf } from "./helpers/rows";
 
 const withVars = (vars: Partial<Env>) => ({ ...env, ...vars }) as Env;
 
@@ -193,7 +194,7 @@ describe("a misconfigured Worker", () => {
       log.mockRestore();
     }
     expect(await outboxFor(reader.email)).toHaveLength(1);
-    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ next_part: 1, batch_id: null });
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ nextPart: 1, batchId: null });
 
     await tick(withVars({ DELIVERY_QUEUE: undefined }));
     const subjects = (await outboxFor(reader.email)).map((mail) => mail.subject);

@@ -18,12 +18,19 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
+/** The one error type: routes, verbs and our middleware throw it; worker/routes/error-response.tsx answers it. */
 export class AppError extends HTTPException {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The validator's issues, for code that catches the error; never sent to the client. */
     readonly details?: unknown,
+    /** Sent with the answer (e.g. Retry-After on a 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(errorStatus[code], { message });
   }
 }
+
+/** The rate limiters count per minute (wrangler.toml): a 429 says when to come back. */
+export const RETRY_IN_A_MINUTE = { "Retry-After": "60" };

@@ -1,18 +1,17 @@
 import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
 import { configProblem } from "./config";
-import { runScheduledCycle } from "./delivery";
+import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { DeliveryMessage, Env } from "./env";
-import { AppError } from "./errors";
 import { rejectMalformedBodies } from "./lib/read-body";
-import { retryConfirmationEmails } from "./subscribers/confirmation-email";
-import { errorResponse } from "./routes/error-response";
+import { retryConfirmationEmails } from "./mail/confirmation-email";
+import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
+import { confirmRoutes } from "./routes/confirm";
 import { adminRoutes } from "./routes/admin";
 import { dashboardRoutes } from "./routes/dashboard";
 import { seriesPageRoutes } from "./routes/series-pages";
@@ -28,6 +27,7 @@ const app = new Hono<AppEnv>()
   // For uptime monitors (and the HTTP bench's baseline): touches nothing.
   .get("/healthz", (c) => c.text("ok"))
   .route("/", signupRoutes)
+  .route("/", confirmRoutes)
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)
@@ -35,13 +35,8 @@ const app = new Hono<AppEnv>()
   .route("/admin", adminRoutes)
   // After the API: the dashboard's pages are everything under /admin but /admin/api.
   .route("/admin", dashboardRoutes)
-  .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))
-  .onError((error, c) => errorResponse(c, error instanceof HTTPException ? error : unexpected(error)));
-
-function unexpected(error: unknown): AppError {
-  console.error("unhandled error", error);
-  return new AppError("INTERNAL", "Something went wrong on our side. Please try again.");
-}
+  .notFound(notFound)
+  .onError(handleError);
 
 export default {
   fetch: app.fetch,
@@ -53,7 +48,8 @@ export default {
     }
     ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
     ctx.waitUntil(
-      runScheduledCycle(env).then(
+      // Fan out through the queue when it is bound; otherwise send inline within the budget.
+      runCycle(env, { queue: env.DELIVERY_QUEUE }).then(
         (summary) => console.log("delivery cycle", JSON.stringify(summary)),
         (error) => console.error("delivery cycle failed", error),
       ),

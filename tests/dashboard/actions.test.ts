@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { resetDatabase, seedReaders } from "../helpers/delivery-helpers";
-import { decodeEntities, outboxCount } from "../helpers/route-helpers";
+import { decodeEntities } from "../helpers/route-helpers";
+import { outboxCount } from "../helpers/rows";
 import { dashboardGet, dashboardPost, signIn, type DashboardSession } from "./dashboard-helpers";
 
 const SERIES = "fixture-four";

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { deliveredReader } from "../helpers/reader-helpers";
-import { escapeHtml, findSubscriber, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import { escapeHtml, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import { findSubscriber } from "../helpers/rows";
 import { dashboardGet, dashboardPost, signIn } from "./dashboard-helpers";
 
 const NAME = "<script>alert(1)</script>";

@@ -2,7 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
-import { BASE, escapeHtml, outboxFor, signUp, uniqueEmail } from "../helpers/route-helpers";
+import { BASE, escapeHtml, signUp, uniqueEmail } from "../helpers/route-helpers";
+import { outboxFor } from "../helpers/rows";
 import { dashboardGet, signIn } from "./dashboard-helpers";
 
 describe("the outbox in the dashboard (/admin/outbox)", () => {

@@ -5,8 +5,9 @@ import type { CompiledPart, CompiledSeries } from "../../worker/content/types";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { sendBatch } from "../../worker/delivery/send-batch";
-import { DAY, deliveryContext, editCatalog, mockResend, resetDatabase, runCycle, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { DAY, deliveryContextAt, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { compiledCatalog } from "../../worker/content/catalog";
+import { subscriptionsOf } from "../helpers/rows";
 
 /**
  * Catalog edits deployed while batches are in flight (claimed and queued under the old catalog, sent by a
@@ -65,13 +66,13 @@ async function scenario(name: string, after: CatalogIndex, order: "consumer firs
   for (const [prefix, startsAt] of GROUPS) await seedReaders({ series: SERIES, count: 3, prefix, dueAt: startsAt });
   const errors: unknown[] = [];
   const cycle = async (now: number, catalog: CatalogIndex) => {
-    const summary = await runCycle(now, provider.mailer(), {}, undefined, catalog);
+    const summary = await runCycleAt(now, {}, { mailer: provider.mailer(), catalog });
     errors.push(...summary.errors);
   };
 
   for (let now = T0 - 8 * DAY; now < EDIT_AT; now += DAY) await cycle(now, before);
   // In flight: claimed and queued under the old catalog, not yet sent.
-  const queued = await claimBatch(deliveryContext(EDIT_AT, provider.mailer(), env.DB, before), 100, QUEUED_LEASE_MS, false);
+  const queued = await claimBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: before }), 100, QUEUED_LEASE_MS, false);
   expect(queued!.members.length).toBeGreaterThan(0);
   const inFlight = new Map(queued!.members.map((member) => [member.subscriptionId, member.partId]));
   const emailOf = new Map((await subscriptionsOf("")).map((row) => [row.id, row.email]));
@@ -85,7 +86,7 @@ async function scenario(name: string, after: CatalogIndex, order: "consumer firs
   const beforeEdit = await received();
 
   // The deploy: the consumer and the cron now run the new catalog, in either order.
-  const consume = async () => expect(["sent", "skipped"]).toContain((await sendBatch(deliveryContext(EDIT_AT, provider.mailer(), env.DB, after), queued!.batchId)).kind);
+  const consume = async () => expect(["sent", "skipped"]).toContain((await sendBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: after }), queued!.batchId)).kind);
   if (order === "consumer first") await consume();
   else {
     await cycle(EDIT_AT, after);
@@ -151,9 +152,9 @@ describe("stats follow the part, not its position", () => {
     const provider = mockResend("catalog-stats");
     await provider.reset();
     await seedReaders({ series: SERIES, count: 4, prefix: "stats", dueAt: T0 });
-    await runCycle(T0, provider.mailer());
+    await runCycleAt(T0, {}, { mailer: provider.mailer() });
     const reordered = withParts([P2, P1, P3, P4]);
-    for (let now = T0 + DAY; now <= T0 + 10 * DAY; now += DAY) await runCycle(now, provider.mailer(), {}, undefined, reordered);
+    for (let now = T0 + DAY; now <= T0 + 10 * DAY; now += DAY) await runCycleAt(now, {}, { mailer: provider.mailer(), catalog: reordered });
     const { results } = await env.DB.prepare("SELECT part_id AS id, sent FROM part_stats WHERE series = ?1 ORDER BY part_id")
       .bind(SERIES)
       .all<{ id: string; sent: number }>();

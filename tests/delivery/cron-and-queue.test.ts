@@ -7,7 +7,8 @@ import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { deliveryContext, outboxOf, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { deliveryContextAt, resetDatabase, seedReaders } from "../helpers/delivery-helpers";
+import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -21,7 +22,7 @@ describe("the cron trigger", () => {
     // The queue consumer (this same Worker's queue handler) sends the three batches.
     await vi.waitFor(async () => expect(await outboxOf("cron")).toHaveLength(230), { timeout: 15_000, interval: 200 });
     const mails = await outboxOf("cron");
-    expect(new Set(mails.map((mail) => mail.key)).size).toBe(3);
+    expect(new Set(mails.map((mail) => mail.idempotencyKey)).size).toBe(3);
     expect(mails.every((mail) => mail.subject === "Fixture Four, part 1")).toBe(true);
     await vi.waitFor(async () => {
       const rows = await subscriptionsOf("cron");
@@ -33,7 +34,7 @@ describe("the cron trigger", () => {
 describe("the queue consumer", () => {
   it("sends a claimed batch once, however often the message is delivered", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "queued", dueAt: 0 });
-    const claimed = await claimBatch(deliveryContext(Date.now()), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(Date.now()), 100, QUEUED_LEASE_MS, false);
     const message = { id: "m1", timestamp: new Date(), attempts: 1, body: { batchId: claimed!.batchId } };
 
     for (let delivery = 0; delivery < 2; delivery++) {
@@ -48,7 +49,7 @@ describe("the queue consumer", () => {
 
   it("leaves out a reader who unsubscribed while the batch waited in the queue", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "waiting", dueAt: 0 });
-    const claimed = await claimBatch(deliveryContext(Date.now()), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(Date.now()), 100, QUEUED_LEASE_MS, false);
     await unsubscribe(getDb(env.DB), env.DB, claimed!.members[0]!.subscriberId, "one-click");
 
     const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", [

@@ -6,7 +6,8 @@ import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { sendBatch } from "../../worker/delivery/send-batch";
-import { HOUR, deliveryContext, mockResend, resetDatabase, runCycle, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { HOUR, deliveryContextAt, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { subscriptionsOf } from "../helpers/rows";
 
 /** Batches the delivery queue gave up on are recorded as dead and listed by the admin API, never dropped. */
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -31,11 +32,11 @@ async function deadLetter(batchId: string) {
 describe("a dead-lettered batch", () => {
   it("that was never attempted is recorded as dead and its readers go back in line", async () => {
     await seedReaders({ series: "fixture-four", count: 4, prefix: "never-tried", dueAt: T0 });
-    const claimed = await claimBatch(deliveryContext(T0), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(T0), 100, QUEUED_LEASE_MS, false);
     expect((await deadLetter(claimed!.batchId)).explicitAcks).toHaveLength(1);
 
     expect((await subscriptionsOf("never-tried")).every((s) => s.batchId === null && s.dueAt === T0 && s.nextPart === 1)).toBe(true);
-    expect(await runCycle(T0 + 1)).toMatchObject({ sent: 4 });
+    expect(await runCycleAt(T0 + 1)).toMatchObject({ sent: 4 });
 
     const res = await SELF.fetch(`${BASE}/admin/api/batches?status=dead`, { headers: admin });
     expect(res.status).toBe(200);
@@ -46,14 +47,14 @@ describe("a dead-lettered batch", () => {
 
   it("that was attempted keeps its readers (it may have been delivered), marked failed and listed", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "tried", dueAt: T0 });
-    const claimed = await claimBatch(deliveryContext(T0), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(T0), 100, QUEUED_LEASE_MS, false);
     await provider.faults({ error500: 1 });
-    expect(await sendBatch(deliveryContext(T0, provider.mailer()), claimed!.batchId)).toMatchObject({ kind: "unknown" });
+    expect(await sendBatch(deliveryContextAt(T0, { mailer: provider.mailer() }), claimed!.batchId)).toMatchObject({ kind: "unknown" });
     await deadLetter(claimed!.batchId);
     await deadLetter(claimed!.batchId); // delivered twice: recorded once
 
     await provider.faults({});
-    await runCycle(T0 + 2 * HOUR, provider.mailer());
+    await runCycleAt(T0 + 2 * HOUR, {}, { mailer: provider.mailer() });
     expect(await provider.sent()).toHaveLength(0); // never retried under a new key, nor recovered
     expect((await subscriptionsOf("tried")).every((s) => s.batchId === claimed!.batchId && s.nextPart === 1)).toBe(true);
     const { results } = await env.DB.prepare(`SELECT DISTINCT status FROM deliveries WHERE batch_id = ?1`).bind(claimed!.batchId).all();

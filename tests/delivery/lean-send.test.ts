@@ -6,7 +6,7 @@ import { compiledCatalog } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
 import type { BatchMember } from "../../worker/delivery/queries";
 import type { OutgoingEmail } from "../../worker/mail";
-import { HOUR, mockResend, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
+import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
 const provider = mockResend("lean-send");
@@ -98,11 +98,11 @@ describe("the lean send path (pre-encoded batch body)", () => {
     const names = env.DB.prepare(`UPDATE subscribers SET name = ?1 WHERE email_key = ?2`);
     await env.DB.batch(NAUGHTY.map((name, i) => names.bind(name, `naughty${i + 1}@example.com`)));
     const captured = captureFetch();
-    await provider.faults({ acceptThenHang: 1, hangMs: 400 });
-    expect(await runCycle(T0, provider.mailer(100))).toMatchObject({ sent: 0, retrying: NAUGHTY.length });
+    await provider.faults({ acceptThenHang: 1 });
+    expect(await runCycleAt(T0, {}, { mailer: provider.mailer(100) })).toMatchObject({ sent: 0, retrying: NAUGHTY.length });
 
     await provider.faults({});
-    expect(await runCycle(T0 + HOUR, provider.mailer())).toMatchObject({ sent: NAUGHTY.length, recovered: 1 });
+    expect(await runCycleAt(T0 + HOUR, {}, { mailer: provider.mailer() })).toMatchObject({ sent: NAUGHTY.length, recovered: 1 });
 
     const [first, retry] = batchRequests(captured);
     expect(batchRequests(captured)).toHaveLength(2);
@@ -125,7 +125,7 @@ describe("the lean send path (pre-encoded batch body)", () => {
     expect(await provider.mailer().sendBatch(emails, "k-422")).toEqual({ kind: "rejected", status: 422, message: "Injected 422" });
     await provider.faults({ error500: 1 });
     expect(await provider.mailer().sendBatch(emails, "k-500")).toEqual({ kind: "unknown", status: 500, message: "Injected 500" });
-    await provider.faults({ acceptThenHang: 1, hangMs: 400 });
+    await provider.faults({ acceptThenHang: 1 });
     expect(await provider.mailer(50).sendBatch(emails, "k-hang")).toMatchObject({ kind: "unknown", status: null });
   });
 });

@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
+import { runCycle } from "../../worker/delivery";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { resetDatabase, DAY, HOUR, deliveriesOf, editCatalog, outboxOf, runCycle, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { resetDatabase, DAY, HOUR, editCatalog, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { deliveriesOf, outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -29,7 +31,7 @@ describe("every part in order, each after its delay", () => {
       [T0 + 30 * DAY, 0], // caught up: nothing more
     ];
     for (const [now, expected] of timeline) {
-      const summary = await runCycle(now);
+      const summary = await runCycleAt(now);
       expect(summary.sent, `sent at T0+${(now - T0) / HOUR}h`).toBe(expected);
     }
     const subjects = await subjectsByReader("walk");
@@ -42,12 +44,12 @@ describe("every part in order, each after its delay", () => {
     }
     const deliveries = await deliveriesOf("walk");
     expect(deliveries).toHaveLength(12);
-    expect(deliveries.every((d) => d.status === "sent" && d.providerId)).toBe(true);
+    expect(deliveries.every((d) => d.status === "sent" && d.providerMessageId)).toBe(true);
   });
 
   it("schedules the next part from when the previous one was actually sent", async () => {
     await seedReaders({ series: "fixture-four", count: 1, prefix: "late", dueAt: T0 });
-    await runCycle(T0 + 5 * HOUR); // the cron ran late
+    await runCycleAt(T0 + 5 * HOUR); // the cron ran late
     const [row] = await subscriptionsOf("late");
     expect(row!.dueAt).toBe(T0 + 5 * HOUR + DAY);
   });
@@ -56,31 +58,31 @@ describe("every part in order, each after its delay", () => {
     // Readers read every part while the series had 3; then the deploy that adds part 4 (the catalog is a dependency).
     const threeParts = editCatalog((series) => (series.slug === "fixture-four" ? { ...series, parts: series.parts.slice(0, 3) } : series));
     await seedReaders({ series: "fixture-four", count: 4, prefix: "caught", dueAt: T0 });
-    for (let day = 0; day <= 5; day++) await runCycle(T0 + day * DAY, undefined, {}, undefined, threeParts);
+    for (let day = 0; day <= 5; day++) await runCycleAt(T0 + day * DAY, {}, { catalog: threeParts });
     expect((await outboxOf("caught")).length).toBe(12);
-    expect(await runCycle(T0 + 9 * DAY, undefined, {}, undefined, threeParts)).toMatchObject({ sent: 0 });
-    const summary = await runCycle(T0 + 10 * DAY);
+    expect(await runCycleAt(T0 + 9 * DAY, {}, { catalog: threeParts })).toMatchObject({ sent: 0 });
+    const summary = await runCycleAt(T0 + 10 * DAY);
     expect(summary.sent).toBe(4);
     expect(summary.perPart).toEqual({ "fixture-four/4": 4 });
     for (const list of (await subjectsByReader("caught")).values()) expect(list.at(-1)).toBe("Fixture Four, part 4");
-    expect(await runCycle(T0 + 20 * DAY)).toMatchObject({ sent: 0 });
+    expect(await runCycleAt(T0 + 20 * DAY)).toMatchObject({ sent: 0 });
   });
 
-  it("sends nothing to paused or pending readers", async () => {
-    await seedReaders({ series: "fixture-four", count: 2, prefix: "paused", dueAt: T0, status: "paused" });
+  it("sends nothing to stopped or pending readers", async () => {
+    await seedReaders({ series: "fixture-four", count: 2, prefix: "stopped", dueAt: T0, status: "stopped" });
     await seedReaders({ series: "fixture-four", count: 2, prefix: "pending", dueAt: T0, status: "pending" });
-    await runCycle(T0 + DAY);
-    expect(await outboxOf("paused")).toHaveLength(0);
+    await runCycleAt(T0 + DAY);
+    expect(await outboxOf("stopped")).toHaveLength(0);
     expect(await outboxOf("pending")).toHaveLength(0);
   });
 
   it("sends nothing after an unsubscribe", async () => {
     await seedReaders({ series: "fixture-four", count: 2, prefix: "leaver", dueAt: T0 });
-    await runCycle(T0);
+    await runCycleAt(T0);
     const [first] = await subscriptionsOf("leaver");
     const subscriberId = (await env.DB.prepare("SELECT subscriber_id AS id FROM subscriptions WHERE id = ?").bind(first!.id).first<{ id: number }>())!.id;
     await unsubscribe(getDb(env.DB), env.DB, subscriberId, "one-click", T0 + HOUR);
-    for (let day = 1; day <= 6; day++) await runCycle(T0 + day * DAY);
+    for (let day = 1; day <= 6; day++) await runCycleAt(T0 + day * DAY);
     const subjects = await subjectsByReader("leaver");
     expect(subjects.get(first!.email)).toEqual(["Fixture Four, part 1"]);
     expect([...subjects.values()].filter((list) => list.length === 4)).toHaveLength(1);
@@ -88,7 +90,7 @@ describe("every part in order, each after its delay", () => {
 
   it("reports what is due without sending in a dry run", async () => {
     await seedReaders({ series: "fixture-four", count: 5, prefix: "dry", dueAt: T0 });
-    const summary = await runCycle(T0, undefined, { dryRun: true, filter: { series: "fixture-four" } });
+    const summary = await runCycleAt(T0, { dryRun: true, filter: { series: "fixture-four" } });
     expect(summary).toMatchObject({ dryRun: true, due: 5, sent: 0, providerRequests: 0 });
     expect(summary.perPart["fixture-four/1"]).toBe(5);
     expect(await outboxOf("dry")).toHaveLength(0);
@@ -96,15 +98,22 @@ describe("every part in order, each after its delay", () => {
 
   it("sends one batch call per 100 readers", async () => {
     await seedReaders({ series: "fixture-four", count: 250, prefix: "bulk", dueAt: T0 });
-    const summary = await runCycle(T0);
+    const summary = await runCycleAt(T0);
     expect(summary).toMatchObject({ sent: 250, providerRequests: 3 });
-    const keys = new Set((await outboxOf("bulk")).map((mail) => mail.key));
+    const keys = new Set((await outboxOf("bulk")).map((mail) => mail.idempotencyKey));
     expect(keys.size).toBe(3);
   });
 
   it("stops at the budget and leaves the rest for the next run", async () => {
     await seedReaders({ series: "fixture-four", count: 250, prefix: "budget", dueAt: T0 });
-    expect(await runCycle(T0, undefined, { maxBatches: 1, concurrency: 1 })).toMatchObject({ sent: 100, providerRequests: 1 });
-    expect(await runCycle(T0, undefined, { maxBatches: 5 })).toMatchObject({ sent: 150 });
+    expect(await runCycleAt(T0, { maxBatches: 1, concurrency: 1 })).toMatchObject({ sent: 100, providerRequests: 1 });
+    expect(await runCycleAt(T0, { maxBatches: 5 })).toMatchObject({ sent: 150 });
+  });
+
+  it("without options, runCycle takes its budget and batch size from the configuration", async () => {
+    await seedReaders({ series: "fixture-four", count: 250, prefix: "configured", dueAt: T0 });
+    const oneCallPerRun = { ...env, SEND_BATCHES_PER_RUN: "1", SEND_CONCURRENCY: "1" };
+    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({ sent: 100, providerRequests: 1, mailer: "outbox" });
+    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({ sent: 100, providerRequests: 1 });
   });
 });

@@ -2,23 +2,11 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
-import { runDeliveryCycle } from "../../worker/delivery/cycle";
 import { nextSendableTime } from "../../worker/delivery/schedule";
 import type { Mailer } from "../../worker/mail";
-import {
-  DAY,
-  HOUR,
-  deliveryContext,
-  editCatalog,
-  inlineOptions,
-  mockResend,
-  outboxOf,
-  resetDatabase,
-  runCycle,
-  seedReaders,
-  subscriptionsOf,
-} from "../helpers/delivery-helpers";
+import { DAY, HOUR, deliveryContextAt, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { crashingOnRecord } from "../helpers/failing-d1";
+import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 /**
  * One bad batch, reader or timezone never stops the cycle or fails its neighbours: it is set aside with the
@@ -56,9 +44,9 @@ async function batchRow(id: string) {
 describe("one bad batch never stops the cycle", () => {
   it("sets aside a batch that cannot be composed and sends the others", async () => {
     await seedReaders({ series: "fixture-four", count: 5, prefix: "poisoned", dueAt: T0, nextPart: 2 });
-    const poisoned = await claimBatch(deliveryContext(T0), 100, QUEUED_LEASE_MS, false);
+    const poisoned = await claimBatch(deliveryContextAt(T0), 100, QUEUED_LEASE_MS, false);
     await seedReaders({ series: "fixture-four", count: 10, prefix: "healthy", dueAt: T0 });
-    await claimBatch(deliveryContext(T0 + 1), 100, QUEUED_LEASE_MS, false);
+    await claimBatch(deliveryContextAt(T0 + 1), 100, QUEUED_LEASE_MS, false);
     // A deploy whose part 2 holds a slot no reader has a value for (the build refuses that; a hand edit did not).
     const broken = editCatalog((series) =>
       series.slug === "fixture-four"
@@ -67,7 +55,7 @@ describe("one bad batch never stops the cycle", () => {
     );
 
     // Both queued batches expired (their consumer died): the cycle recovers the poisoned one first.
-    const summary = await runCycle(T0 + QUEUED_LEASE_MS + 1, undefined, {}, undefined, broken);
+    const summary = await runCycleAt(T0 + QUEUED_LEASE_MS + 1, {}, { catalog: broken });
     expect(summary).toMatchObject({ sent: 10, setAside: 5, recovered: 2 });
     expect(summary.errors).toEqual([{ batchId: poisoned!.batchId, message: expect.stringMatching(/^compose: fillTemplate: no value for slot "nope"/) }]);
     expect(await outboxOf("healthy")).toHaveLength(10);
@@ -77,17 +65,17 @@ describe("one bad batch never stops the cycle", () => {
     expect(await batchRow(poisoned!.batchId)).toMatchObject({ status: "failed", lastError: expect.stringMatching(/^compose:/) });
     const readers = await subscriptionsOf("poisoned");
     expect(readers.every((s) => s.batchId === null && s.nextPart === 2 && s.dueAt === T0 + QUEUED_LEASE_MS + 1 + HOUR)).toBe(true);
-    await runCycle(T0 + 2 * HOUR);
+    await runCycleAt(T0 + 2 * HOUR);
     expect(await outboxOf("poisoned")).toHaveLength(5);
   });
 
   it("keeps going when the mailer throws for one batch, which is retried under its key", async () => {
     await seedReaders({ series: "fixture-four", count: 30, prefix: "throwing", dueAt: T0 });
     const mailer = throwingMailer(provider.mailer(), (call) => call === 0);
-    const summary = await runCycle(T0, mailer, { batchSize: 10, concurrency: 1 });
+    const summary = await runCycleAt(T0, { batchSize: 10, concurrency: 1 }, { mailer });
     expect(summary).toMatchObject({ sent: 20, retrying: 10, providerRequests: 3 });
 
-    expect(await runCycle(T0 + HOUR, mailer)).toMatchObject({ sent: 10, recovered: 1 });
+    expect(await runCycleAt(T0 + HOUR, {}, { mailer })).toMatchObject({ sent: 10, recovered: 1 });
     const sent = await provider.sent();
     expect(sent).toHaveLength(30);
     expect(new Set(sent.map((mail) => mail.to)).size).toBe(30);
@@ -107,12 +95,12 @@ describe("an error while recording one batch", () => {
         return resend.sendBatch(emails, key);
       },
     };
-    const summary = await runCycle(T0, mailer, { batchSize: 10, concurrency: 1 }, crashingOnRecord(env.DB, crashOnRecord));
+    const summary = await runCycleAt(T0, { batchSize: 10, concurrency: 1 }, { mailer, db: crashingOnRecord(env.DB, crashOnRecord) });
     expect(summary).toMatchObject({ sent: 20, providerRequests: 2 });
     expect(summary.errors).toEqual([{ batchId: first, message: `injected crash before recording ${first}` }]);
     expect((await subscriptionsOf("unrecorded")).filter((s) => s.batchId === first)).toHaveLength(10);
 
-    expect(await runCycle(T0 + HOUR, resend)).toMatchObject({ sent: 10, recovered: 1 });
+    expect(await runCycleAt(T0 + HOUR, {}, { mailer: resend })).toMatchObject({ sent: 10, recovered: 1 });
     expect(await provider.stats()).toMatchObject({ batchRequests: 4, replays: 1, conflicts: 0 });
     expect(await provider.sent()).toHaveLength(30);
   });
@@ -125,7 +113,7 @@ describe("an invalid stored timezone", () => {
   it("falls back to the series' timezone instead of throwing", async () => {
     await seedReaders({ series: "fixture-windowed", count: 3, prefix: "martian", dueAt: 0, timezone: "Mars/Olympus_Mons" });
     await seedReaders({ series: "fixture-windowed", count: 2, prefix: "parisian", dueAt: 0 });
-    const summary = await runCycle(MONDAY_0730Z);
+    const summary = await runCycleAt(MONDAY_0730Z);
     expect(summary).toMatchObject({ sent: 5, deferred: 0, errors: [] });
 
     const window = { days: [1, 2, 3, 4, 5], start: "08:00", end: "10:00" };
@@ -142,16 +130,16 @@ describe("a refusal on a retry after an unknown outcome", () => {
   it("keeps the batch and its key: its readers are never re-claimed for that part under a new key", async () => {
     await seedReaders({ series: "fixture-four", count: 5, prefix: "after-unknown", dueAt: T0 });
     await provider.faults({ error500: 1 });
-    expect(await runCycle(T0, provider.mailer())).toMatchObject({ retrying: 5 });
+    expect(await runCycleAt(T0, {}, { mailer: provider.mailer() })).toMatchObject({ retrying: 5 });
     const batchId = (await subscriptionsOf("after-unknown"))[0]!.batchId!;
 
     await provider.faults({ error422: 1 });
-    const refused = await runCycle(T0 + HOUR, provider.mailer());
+    const refused = await runCycleAt(T0 + HOUR, {}, { mailer: provider.mailer() });
     expect(refused).toMatchObject({ recovered: 1, setAside: 5, sent: 0 });
     expect(refused.errors[0]).toMatchObject({ batchId, message: expect.stringMatching(/^422/) });
 
     await provider.faults({});
-    for (const later of [2 * HOUR, 3 * HOUR, DAY, 2 * DAY]) await runCycle(T0 + later, provider.mailer());
+    for (const later of [2 * HOUR, 3 * HOUR, DAY, 2 * DAY]) await runCycleAt(T0 + later, {}, { mailer: provider.mailer() });
     expect(await provider.sent()).toHaveLength(0);
     expect((await provider.stats()).batchRequests).toBe(2);
     expect((await subscriptionsOf("after-unknown")).every((s) => s.batchId === batchId && s.nextPart === 1)).toBe(true);
@@ -176,17 +164,17 @@ describe("a recipient the provider refuses", () => {
     await seedReaders({ series: "fixture-four", count: 6, prefix: "neighbour", dueAt: T0 });
     await provider.faults({ refuseTo: ["neighbour3@example.com"] });
 
-    expect(await runCycle(T0, provider.mailer())).toMatchObject({ sent: 5, refused: 1, setAside: 0 });
+    expect(await runCycleAt(T0, {}, { mailer: provider.mailer() })).toMatchObject({ sent: 5, refused: 1, setAside: 0 });
     expect(await refusalsOf("neighbour3@example.com")).toMatchObject({ status: "active", refusals: 1, nextPart: 1, dueAt: T0 + HOUR });
-    expect(await runCycle(T0 + HOUR, provider.mailer())).toMatchObject({ sent: 0, refused: 1, setAside: 0 });
-    expect(await runCycle(T0 + 2 * HOUR, provider.mailer())).toMatchObject({ sent: 0, refused: 1, setAside: 1 });
+    expect(await runCycleAt(T0 + HOUR, {}, { mailer: provider.mailer() })).toMatchObject({ sent: 0, refused: 1, setAside: 0 });
+    expect(await runCycleAt(T0 + 2 * HOUR, {}, { mailer: provider.mailer() })).toMatchObject({ sent: 0, refused: 1, setAside: 1 });
     expect(await refusalsOf("neighbour3@example.com")).toMatchObject({
       status: "stopped",
       refusals: 3,
       dueAt: null,
       reason: expect.stringMatching(/^refused by the provider: Invalid `to` field/),
     });
-    await runCycle(T0 + 3 * HOUR, provider.mailer());
+    await runCycleAt(T0 + 3 * HOUR, {}, { mailer: provider.mailer() });
 
     const sent = await provider.sent();
     expect(sent.map((mail) => mail.to).sort()).toEqual(
@@ -202,8 +190,8 @@ describe("a recipient the provider refuses", () => {
     await provider.faults({ refuseTo: ["lost-answer2@example.com"] });
     const mailer = throwingMailer(provider.mailer(), (call) => call === 0, true);
 
-    expect(await runCycle(T0, mailer)).toMatchObject({ sent: 0, retrying: 4 });
-    expect(await runCycle(T0 + HOUR, mailer)).toMatchObject({ sent: 3, refused: 1, recovered: 1 });
+    expect(await runCycleAt(T0, {}, { mailer })).toMatchObject({ sent: 0, retrying: 4 });
+    expect(await runCycleAt(T0 + HOUR, {}, { mailer })).toMatchObject({ sent: 3, refused: 1, recovered: 1 });
     expect(await provider.stats()).toMatchObject({ batchRequests: 2, replays: 1, conflicts: 0 });
     expect(await provider.sent()).toHaveLength(3);
     const refusedReader = (await subscriptionsOf("lost-answer")).find((s) => s.email === "lost-answer2@example.com");
@@ -216,7 +204,7 @@ describe("leases", () => {
     await seedReaders({ series: "fixture-four", count: 30, prefix: "slow", dueAt: T0 });
     let clock = T0;
     const expiredSeen: number[] = [];
-    const outbox = deliveryContext(T0).mailer;
+    const outbox = deliveryContextAt(T0).mailer;
     // A slow provider: each call takes three simulated minutes (longer than a sending lease).
     const slow: Mailer = {
       name: outbox.name,
@@ -229,7 +217,7 @@ describe("leases", () => {
         return outbox.sendBatch(emails, key);
       },
     };
-    const summary = await runDeliveryCycle({ ...deliveryContext(T0, slow), clock: () => clock }, inlineOptions({ batchSize: 10, concurrency: 1 }));
+    const summary = await runCycleAt(T0, { batchSize: 10, concurrency: 1 }, { mailer: slow, clock: () => clock });
     expect(summary.sent).toBe(30);
     expect(expiredSeen).toEqual([0, 0, 0]);
   });

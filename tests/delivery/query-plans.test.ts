@@ -5,7 +5,7 @@ import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
 import { guardSql } from "../../worker/feedback/complaint-guard";
 import { allFeedbackStatements } from "../../worker/feedback/queries";
 import { pauseSql } from "../../worker/series/pause-series";
-import { DAY, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
+import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);
 
@@ -60,12 +60,12 @@ describe("an idle tick", () => {
   it("reads a handful of rows whatever the list size", async () => {
     const FAR = Date.UTC(2030, 0, 1);
     await seedReaders({ series: "fixture-four", count: 50, prefix: "small", dueAt: FAR });
-    await runCycle(Date.UTC(2026, 0, 1)); // first run records the series' part counts
-    const small = await runCycle(Date.UTC(2026, 0, 1));
+    await runCycleAt(Date.UTC(2026, 0, 1)); // first run records the series' part counts
+    const small = await runCycleAt(Date.UTC(2026, 0, 1));
 
     await seedReaders({ series: "fixture-four", count: 5000, prefix: "large", dueAt: FAR });
     await seedReaders({ series: "fixture-four", count: 5000, prefix: "done", nextPart: 5, dueAt: null });
-    const large = await runCycle(Date.UTC(2026, 0, 1));
+    const large = await runCycleAt(Date.UTC(2026, 0, 1));
 
     expect(large.d1.rowsRead, JSON.stringify(large.d1)).toBeLessThanOrEqual(20);
     expect(large.d1.rowsRead).toBe(small.d1.rowsRead);
@@ -77,8 +77,8 @@ describe("an idle tick", () => {
       await resetDatabase();
       await seedReaders({ series: "fixture-four", count: idleReaders, prefix: `${prefix}-idle`, dueAt: Date.UTC(2030, 0, 1) });
       await seedReaders({ series: "fixture-four", count: 200, prefix: `${prefix}-due`, dueAt: 0 });
-      await runCycle(DAY, undefined, { maxBatches: 0 }); // records the series' part counts
-      const summary = await runCycle(DAY);
+      await runCycleAt(DAY, { maxBatches: 0 }); // records the series' part counts
+      const summary = await runCycleAt(DAY);
       expect(summary.sent).toBe(200);
       return summary.d1.rowsRead / summary.sent;
     };

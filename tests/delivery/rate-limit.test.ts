@@ -4,9 +4,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
-import { QUEUED_LEASE_MS, type DeliveryContext } from "../../worker/delivery/context";
-import { runDeliveryCycle } from "../../worker/delivery/cycle";
-import { deliveryContext, inlineOptions, mockResend, resetDatabase, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { runCycle, type RunCycleOptions } from "../../worker/delivery";
+import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
+import { deliveryContextAt, mockResend, resetDatabase, seedReaders } from "../helpers/delivery-helpers";
+import { subscriptionsOf } from "../helpers/rows";
 
 /**
  * Resend's limit (5 requests/s) is per team: every consumer invocation and the inline path share it. Twenty
@@ -16,10 +17,9 @@ import { deliveryContext, inlineOptions, mockResend, resetDatabase, seedReaders,
 const provider = mockResend("rate-limit");
 
 /** The inline path as the admin endpoint runs it: real clock, PROVIDER_RPS = 5, the mock behind the resend SDK. */
-function inlineContext(): DeliveryContext {
-  const ctx = deliveryContext(Date.now(), provider.mailer(5_000));
-  return { ...ctx, now: Date.now(), clock: Date.now, config: { ...ctx.config, providerRps: 5 } };
-}
+const pacedEnv = { ...env, PROVIDER_RPS: "5" };
+const runInline = (options: RunCycleOptions = {}) =>
+  runCycle(pacedEnv, { batchSize: 100, maxBatches: 1000, concurrency: 2, ...options }, { mailer: provider.mailer(5_000) });
 
 beforeEach(async () => {
   await resetDatabase();
@@ -33,7 +33,7 @@ describe("the provider's rate limit", () => {
     await seedReaders({ series: "fixture-four", count: 100, prefix: "paced", dueAt: 0 });
     let pending: DeliveryMessage[] = [];
     for (let i = 0; i < 20; i++) {
-      const claimed = await claimBatch(deliveryContext(Date.now()), 5, QUEUED_LEASE_MS, false);
+      const claimed = await claimBatch(deliveryContextAt(Date.now()), 5, QUEUED_LEASE_MS, false);
       pending.push({ batchId: claimed!.batchId });
     }
     await seedReaders({ series: "fixture-four", count: 25, prefix: "inline", dueAt: 0 });
@@ -42,7 +42,7 @@ describe("the provider's rate limit", () => {
     // its readers back, to be claimed again).
     const drainInline = async () => {
       for (let cycle = 0; cycle < 30; cycle++) {
-        const summary = await runDeliveryCycle(inlineContext(), inlineOptions({ batchSize: 5 }));
+        const summary = await runInline({ batchSize: 5 });
         if (summary.due === 0 && !summary.rateLimited) return;
       }
     };
@@ -83,11 +83,11 @@ describe("the provider's rate limit", () => {
     await seedReaders({ series: "fixture-four", count: 5, prefix: "no-slot", dueAt: 0 });
     // Another invocation has booked the next minute of slots.
     await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`).bind(Date.now() + 60_000).run();
-    expect(await runDeliveryCycle(inlineContext(), inlineOptions())).toMatchObject({ sent: 0, rateLimited: true, providerRequests: 0 });
+    expect(await runInline()).toMatchObject({ sent: 0, rateLimited: true, providerRequests: 0 });
     expect((await provider.stats()).batchRequests ?? 0).toBe(0);
     expect((await subscriptionsOf("no-slot")).every((s) => s.batchId === null && s.nextPart === 1 && s.dueAt === 0)).toBe(true);
 
     await env.DB.prepare(`UPDATE provider_slots SET next_slot_at = 0`).run();
-    expect(await runDeliveryCycle(inlineContext(), inlineOptions())).toMatchObject({ sent: 5, providerRequests: 1 });
+    expect(await runInline()).toMatchObject({ sent: 5, providerRequests: 1 });
   });
 });

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { nextSendableTime } from "../../worker/delivery/schedule";
-import { resetDatabase, DAY, outboxOf, runCycle, seedReaders, subscriptionsOf } from "../helpers/delivery-helpers";
+import { resetDatabase, DAY, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -37,14 +38,14 @@ describe("send windows in the delivery cycle", () => {
     await seedReaders({ series: "fixture-windowed", count: 3, prefix: "paris", dueAt: SATURDAY_0800Z });
     await seedReaders({ series: "fixture-windowed", count: 2, prefix: "newyork", dueAt: SATURDAY_0800Z, timezone: "America/New_York" });
 
-    const saturday = await runCycle(SATURDAY_0800Z);
+    const saturday = await runCycleAt(SATURDAY_0800Z);
     expect(saturday).toMatchObject({ sent: 0, deferred: 5 });
     expect((await subscriptionsOf("paris")).map((s) => s.dueAt)).toEqual([MONDAY_0700Z, MONDAY_0700Z, MONDAY_0700Z]);
     expect((await subscriptionsOf("newyork")).map((s) => s.dueAt)).toEqual([Date.UTC(2026, 10, 30, 13, 0), Date.UTC(2026, 10, 30, 13, 0)]);
 
-    expect(await runCycle(MONDAY_0700Z)).toMatchObject({ sent: 3, deferred: 0 });
+    expect(await runCycleAt(MONDAY_0700Z)).toMatchObject({ sent: 3, deferred: 0 });
     expect(await outboxOf("newyork")).toHaveLength(0);
-    expect(await runCycle(Date.UTC(2026, 10, 30, 13, 0))).toMatchObject({ sent: 2 });
+    expect(await runCycleAt(Date.UTC(2026, 10, 30, 13, 0))).toMatchObject({ sent: 2 });
 
     // Part 2: one day after part 1, inside the window again (Tuesday 08:00 Paris).
     const [paris] = await subscriptionsOf("paris");

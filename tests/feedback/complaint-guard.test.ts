@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DAY, outboxOf, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
+import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { adminFetch } from "../helpers/route-helpers";
 import { adminStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
+import { outboxOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -30,10 +31,10 @@ describe("the complaint guard", () => {
 
     // Part 2 is due for the 18 others, and another series has readers due: only that series sends.
     await seedReaders({ series: "origins-of-lead-change", count: 3, prefix: "other", dueAt: T0 + DAY });
-    const paused = await runCycle(T0 + 2 * DAY);
+    const paused = await runCycleAt(T0 + 2 * DAY);
     expect(paused.sent).toBe(3);
     expect(paused.perPart).toEqual({ "origins-of-lead-change/1": 3 });
-    expect(await runCycle(T0 + 2 * DAY, undefined, { dryRun: true })).toMatchObject({ due: 0 });
+    expect(await runCycleAt(T0 + 2 * DAY, { dryRun: true })).toMatchObject({ due: 0 });
 
     const stats = await adminStats(SERIES);
     expect(stats.series[0]).toMatchObject({ series: SERIES, paused: true });
@@ -45,7 +46,7 @@ describe("the complaint guard", () => {
     const resumed = await post(`/admin/api/series/${SERIES}/resume`);
     expect(resumed.status).toBe(200);
     expect(await resumed.json()).toMatchObject({ series: SERIES, paused: false, changed: true });
-    const after = await runCycle(T0 + 2 * DAY + 1);
+    const after = await runCycleAt(T0 + 2 * DAY + 1);
     expect(after.sent).toBe(18);
     expect(after.perPart).toEqual({ [`${SERIES}/2`]: 18 });
     expect(await outboxOf(readers[0]!.email)).toHaveLength(1); // the complainers got nothing more
@@ -67,9 +68,9 @@ describe("POST /admin/api/series/:series/pause and /resume", () => {
     expect(paused.status).toBe(200);
     expect(await paused.json()).toMatchObject({ paused: true, changed: true, reason: "paused by the admin" });
     expect(await (await post(`/admin/api/series/${SERIES}/pause`)).json()).toMatchObject({ paused: true, changed: false });
-    expect((await runCycle(T0)).sent).toBe(0);
+    expect((await runCycleAt(T0)).sent).toBe(0);
     await post(`/admin/api/series/${SERIES}/resume`);
-    expect((await runCycle(T0)).sent).toBe(3);
+    expect((await runCycleAt(T0)).sent).toBe(3);
     expect(await (await post(`/admin/api/series/${SERIES}/resume`)).json()).toMatchObject({ paused: false, changed: false });
   });
 
@@ -90,11 +91,11 @@ describe("GET /admin/api/stats", () => {
     const FAR = Date.UTC(2030, 0, 1);
     await seedReaders({ series: SERIES, count: 50, prefix: "early", dueAt: T0 });
     await seedReaders({ series: SERIES, count: 1950, prefix: "late", dueAt: FAR });
-    expect((await runCycle(T0)).sent).toBe(50);
+    expect((await runCycleAt(T0)).sent).toBe(50);
     const few = await adminStats();
 
     await env.DB.prepare("UPDATE subscriptions SET due_at = ?1 WHERE due_at = ?2").bind(T0, FAR).run();
-    expect((await runCycle(T0)).sent).toBe(1950);
+    expect((await runCycleAt(T0)).sent).toBe(1950);
     expect((await env.DB.prepare("SELECT count(*) AS n FROM deliveries").first<{ n: number }>())!.n).toBe(2000);
     const many = await adminStats();
 

@@ -7,9 +7,10 @@ import type { BatchMember } from "../../worker/delivery/queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
 import worker from "../../worker/index";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { DAY, deliveryContext, outboxOf, resetDatabase, runCycle, seedReaders } from "../helpers/delivery-helpers";
-import { BASE, outboxFor, subscribeJson } from "../helpers/route-helpers";
+import { DAY, deliveryContextAt, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { BASE, subscribeJson } from "../helpers/route-helpers";
 import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
+import { outboxFor, outboxOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -209,7 +210,7 @@ describe("the funnel, counted once per delivery", () => {
          to_email AS toEmail, to_name AS toName, timezone, batch_id AS batchId, provider_message_id AS messageId
        FROM deliveries WHERE to_email LIKE 'twice%' ORDER BY id`,
     ).all<{ batchId: string; messageId: string } & BatchMember>();
-    await recordSentBatch(deliveryContext(T0 + 1000), results[0]!.batchId, results, results.map((r) => r.messageId));
+    await recordSentBatch(deliveryContextAt(T0 + 1000), results[0]!.batchId, results, results.map((r) => r.messageId));
     expect((await partStats(SERIES, 1))!.sent).toBe(3);
   });
 });
@@ -239,7 +240,7 @@ describe("suppression", () => {
       { series: "origins-of-lead-change", status: "stopped", dueAt: null },
     ]);
 
-    const next = await runCycle(T0 + 2 * DAY);
+    const next = await runCycleAt(T0 + 2 * DAY);
     expect(next.sent).toBe(2); // part 2 for the two others, nothing for the bounced reader in either series
     expect((await outboxOf(bounced.email)).map((m) => m.subject)).toEqual(["Fixture Four, part 1"]);
   });
@@ -247,14 +248,14 @@ describe("suppression", () => {
   it("the claim skips a reader who is not active even if a subscription was left active", async () => {
     await seedReaders({ series: SERIES, count: 2, prefix: "stale", dueAt: T0 });
     await env.DB.prepare("UPDATE subscribers SET status = 'complained' WHERE email_key = 'stale1@example.com'").run();
-    const summary = await runCycle(T0);
+    const summary = await runCycleAt(T0);
     expect(summary.sent).toBe(1);
     expect(await outboxOf("stale1@")).toHaveLength(0);
   });
 
   it("takes the reader out of a queued batch no consumer has attempted yet", async () => {
     const readers = await sentReaders("queued", 2);
-    const claimed = await claimBatch(deliveryContext(T0 + DAY), 100, 60_000, false);
+    const claimed = await claimBatch(deliveryContextAt(T0 + DAY), 100, 60_000, false);
     expect(claimed!.members).toHaveLength(2);
     await sendEvent(resendEvent("email.complained", readers[0]!.messageId, readers[0]!.email));
     const left = await env.DB.prepare("SELECT to_email AS email FROM deliveries WHERE batch_id = ?1").bind(claimed!.batchId).all();
@@ -277,7 +278,7 @@ describe("suppression", () => {
     expect(body).toMatchObject({ deliveryId: null, suppressed: true });
     const row = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE email_key = 'confirmbounce1@example.com'").first();
     expect(row).toEqual({ status: "bounced", reason: "provider suppression list" });
-    expect((await runCycle(T0)).sent).toBe(0);
+    expect((await runCycleAt(T0)).sent).toBe(0);
   });
 });
 

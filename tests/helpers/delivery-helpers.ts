@@ -1,12 +1,9 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import { readConfig } from "../../worker/config";
-import { catalog, compiledCatalog, indexCatalog, type CatalogIndex } from "../../worker/content/catalog";
+import { catalog, indexCatalog, type CatalogIndex } from "../../worker/content/catalog";
 import type { CompiledSeries } from "../../worker/content/types";
+import { deliveryContext, runCycle, type DeliveryDeps, type RunCycleOptions } from "../../worker/delivery";
 import type { DeliveryContext } from "../../worker/delivery/context";
-import { D1Meter } from "../../worker/delivery/d1-meter";
-import { runDeliveryCycle, type CycleOptions } from "../../worker/delivery/cycle";
-import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { createResendMailer } from "../../worker/mail/resend-mailer";
 import type { Mailer } from "../../worker/mail";
 import type { Faults } from "../../scripts/mock-resend-server";
@@ -28,31 +25,19 @@ export function mockResend(namespace: string) {
   };
 }
 
-/** `db` may wrap the real binding (e.g. to fail a transaction) and `catalog` be an edited one: dependencies, like the mailer. */
-export function deliveryContext(
-  now: number,
-  mailer: Mailer = createOutboxMailer(env.DB),
-  db: D1Database = env.DB,
-  catalog: CatalogIndex = compiledCatalog,
-): DeliveryContext {
-  return { meter: new D1Meter(db), config: readConfig(env), mailer, catalog, now, clock: () => now };
-}
+/** The cycle's steps (claimBatch, sendBatch) at a fixed instant, built as runCycle builds its own. */
+export const deliveryContextAt = (now: number, deps: Omit<DeliveryDeps, "clock"> = {}): DeliveryContext =>
+  deliveryContext(env, { clock: () => now, ...deps });
 
-/** The test catalog with series edited as a deploy would (insert, remove, reorder, rename): a context dependency. */
+/** The test catalog with series edited as a deploy would (insert, remove, reorder, rename): a cycle dependency. */
 export function editCatalog(edit: (series: CompiledSeries) => CompiledSeries | null): CatalogIndex {
   const series = catalog.series.map(edit).filter((s): s is CompiledSeries => s !== null);
   return indexCatalog({ version: `${catalog.version}-edited`, series });
 }
 
-export const inlineOptions = (overrides: Partial<CycleOptions> = {}): CycleOptions => ({
-  batchSize: 100,
-  maxBatches: 1000,
-  concurrency: 2,
-  ...overrides,
-});
-
-export function runCycle(now: number, mailer?: Mailer, overrides: Partial<CycleOptions> = {}, db?: D1Database, catalog?: CatalogIndex) {
-  return runDeliveryCycle(deliveryContext(now, mailer, db, catalog), inlineOptions(overrides));
+/** Tests send inline with a budget no test reaches; the clock stands still at `now` unless deps brings one. */
+export function runCycleAt(now: number, options: RunCycleOptions = {}, deps: DeliveryDeps = {}) {
+  return runCycle(env, { batchSize: 100, maxBatches: 1000, concurrency: 2, ...options }, { clock: () => now, ...deps });
 }
 
 export interface SeedOptions {
@@ -63,7 +48,7 @@ export interface SeedOptions {
   nextPart?: number;
   dueAt?: number | null;
   timezone?: string | null;
-  status?: "active" | "paused" | "pending";
+  status?: "active" | "stopped" | "pending";
 }
 
 /** Active readers subscribed to a series, inserted with two statements whatever the count. */
@@ -81,36 +66,6 @@ export async function seedReaders(options: SeedOptions): Promise<void> {
        SELECT id, ?1, ?2, ?3, ?4, 0, 0 FROM subscribers WHERE email_key LIKE ?5 || '%'`,
     ).bind(series, status, options.nextPart ?? 1, options.dueAt === undefined ? 0 : options.dueAt, prefix),
   ]);
-}
-
-export async function subscriptionsOf(prefix: string) {
-  const { results } = await env.DB.prepare(
-    `SELECT s.id, p.email, s.series, s.status, s.next_part AS nextPart, s.due_at AS dueAt, s.batch_id AS batchId
-     FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE p.email_key LIKE ?1 || '%' ORDER BY s.id`,
-  )
-    .bind(prefix)
-    .all<{ id: number; email: string; series: string; status: string; nextPart: number; dueAt: number | null; batchId: string | null }>();
-  return results;
-}
-
-export async function deliveriesOf(prefix: string) {
-  const { results } = await env.DB.prepare(
-    `SELECT d.to_email AS email, d.series, d.part_number AS partNumber, d.status, d.sent_at AS sentAt, d.provider_message_id AS providerId
-     FROM deliveries d JOIN subscribers p ON p.id = d.subscriber_id WHERE p.email_key LIKE ?1 || '%' ORDER BY d.id`,
-  )
-    .bind(prefix)
-    .all<{ email: string; series: string; partNumber: number; status: string; sentAt: number | null; providerId: string | null }>();
-  return results;
-}
-
-/** Emails in the local outbox for readers of a prefix, oldest first. */
-export async function outboxOf(prefix: string) {
-  const { results } = await env.DB.prepare(
-    `SELECT "to", subject, headers, html, text, idempotency_key AS key FROM outbox WHERE "to" LIKE ?1 || '%' ORDER BY created_at, rowid`,
-  )
-    .bind(prefix)
-    .all<{ to: string; subject: string; headers: string; html: string; text: string; key: string }>();
-  return results;
 }
 
 /** Tests in one file share D1: start each delivery test from empty tables. */

@@ -2,10 +2,12 @@
  * Readers who already received a part: a subscriber, their subscription and the delivery row, inserted
  * directly (the delivery cycle itself is tested in tests/delivery/), with the tokens their email carried.
  */
+import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { findSeries } from "../../worker/content/catalog";
+import { expect, vi } from "vitest";
 import { signDeliveryTokens, type DeliveryTokens } from "../../worker/tokens";
-import { testKeyring, uniqueEmail } from "./route-helpers";
+import { testKeyring, uniqueEmail, url } from "./route-helpers";
+import { clicksOf, partIdOf } from "./rows";
 
 export const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
@@ -55,40 +57,10 @@ export async function deliveredReader(options: { series?: string; part?: number;
   };
 }
 
-/** The id of the part at position `part` (1-based) of a series: what deliveries and counters are keyed by. */
-export const partIdOf = (series: string, part: number) => findSeries(series)!.parts[part - 1]!.id;
+/** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
+export const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>
+  SELF.fetch(url(path), { method, headers, redirect: "manual" });
 
-export interface ClickRow {
-  link: number;
-  scanner_reason: string | null;
-}
-
-export async function clicksOf(deliveryId: number): Promise<ClickRow[]> {
-  const { results } = await env.DB.prepare("SELECT link, scanner_reason FROM clicks WHERE delivery_id = ?1 ORDER BY id")
-    .bind(deliveryId)
-    .all<ClickRow>();
-  return results;
-}
-
-export interface PartStatRow {
-  human_clicks: number;
-  scanner_clicks: number;
-  responses: number;
-  referrals: number;
-}
-
-/** A part's counters (zeros when the row does not exist yet). */
-export async function partStat(series: string, part: number): Promise<PartStatRow> {
-  const row = await env.DB.prepare(
-    "SELECT human_clicks, scanner_clicks, responses, referrals FROM part_stats WHERE series = ?1 AND part_id = ?2",
-  )
-    .bind(series, partIdOf(series, part))
-    .first<PartStatRow>();
-  return row ?? { human_clicks: 0, scanner_clicks: 0, responses: 0, referrals: 0 };
-}
-
-export async function deliveryRow(deliveryId: number) {
-  return env.DB.prepare("SELECT human_clicked_at, scanner_clicked_at FROM deliveries WHERE id = ?1")
-    .bind(deliveryId)
-    .first<{ human_clicked_at: number | null; scanner_clicked_at: number | null }>();
-}
+/** The worker under SELF.fetch writes clicks after answering: wait for the expected number of rows. */
+export const clicksSettle = (deliveryId: number, count: number) =>
+  vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 5_000, interval: 50 });

@@ -14,12 +14,16 @@ import { readConfig } from "../../worker/config";
 import type { Keyring } from "../../worker/lib/keyring";
 import type { TokenPurpose } from "../../worker/tokens";
 import { legacyToken } from "./legacy-tokens";
-import type { outbox } from "../../db/schema";
+import { findSubscriber, outboxFor, type OutboxRow, type SubscriberRow } from "./rows";
 
 export const BASE = "https://news.example.com";
 export const ORIGIN = BASE;
 export const DEFAULT_SERIES = "origins-of-lead-change";
 export const ADMIN_TOKEN = "test-admin-token";
+
+/** The JSON answer to every accepted signup (the html page names the typed address instead). */
+export const CHECK_INBOX = "Almost there: check your inbox for a link to confirm your subscription.";
+export const INVALID_EMAIL = "Please enter a valid email address, like name@example.com.";
 
 /** A fresh, valid address: `<label>-<random>@example.com`. */
 export function uniqueEmail(label = "reader", domain = "example.com"): string {
@@ -118,112 +122,6 @@ export async function inOneRateWindow<T>(periodSeconds: number, attempt: (ip: st
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// D1 reads
-
-/** A row of the outbox table, as the schema types it. */
-export type OutboxRow = typeof outbox.$inferSelect;
-
-interface RawOutboxRow {
-  id: string;
-  idempotency_key: string | null;
-  from: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: string;
-  created_at: number;
-}
-
-const toOutboxRow = (row: RawOutboxRow): OutboxRow => ({
-  id: row.id,
-  idempotencyKey: row.idempotency_key,
-  from: row.from,
-  to: row.to,
-  subject: row.subject,
-  html: row.html,
-  text: row.text,
-  headers: JSON.parse(row.headers) as Record<string, string>,
-  createdAt: row.created_at,
-});
-
-/** Every email the local outbox mailer stored for this address (case-insensitive), oldest first. */
-export async function outboxFor(address: string): Promise<OutboxRow[]> {
-  const { results } = await env.DB.prepare(`SELECT * FROM outbox WHERE lower("to") = lower(?1) ORDER BY rowid`)
-    .bind(address)
-    .all<RawOutboxRow>();
-  return results.map(toOutboxRow);
-}
-
-export async function outboxCount(): Promise<number> {
-  return (await env.DB.prepare("SELECT count(*) AS n FROM outbox").first<{ n: number }>())!.n;
-}
-
-export async function countRows(table: "subscribers" | "subscriptions" | "consents" | "outbox" | "deliveries" | "events") {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
-}
-
-export interface SubscriberRow {
-  id: number;
-  email: string;
-  email_key: string;
-  name: string | null;
-  status: string;
-  timezone: string | null;
-  confirmed_at: number | null;
-  unsubscribed_at: number | null;
-}
-
-/** The subscriber whose unique key matches this address (keys are lower-cased). */
-export async function findSubscriber(address: string): Promise<SubscriberRow | null> {
-  return env.DB.prepare("SELECT * FROM subscribers WHERE email_key = lower(?1)").bind(address).first<SubscriberRow>();
-}
-
-export async function subscribersMatching(address: string): Promise<SubscriberRow[]> {
-  const { results } = await env.DB.prepare("SELECT * FROM subscribers WHERE lower(email) = lower(?1) OR email_key = lower(?1)")
-    .bind(address)
-    .all<SubscriberRow>();
-  return results;
-}
-
-export interface SubscriptionRow {
-  id: number;
-  subscriber_id: number;
-  series: string;
-  status: string;
-  next_part: number;
-  due_at: number | null;
-  batch_id: string | null;
-}
-
-export async function subscriptionsOf(subscriberId: number): Promise<SubscriptionRow[]> {
-  const { results } = await env.DB.prepare("SELECT * FROM subscriptions WHERE subscriber_id = ?1 ORDER BY id")
-    .bind(subscriberId)
-    .all<SubscriptionRow>();
-  return results;
-}
-
-export interface ConsentRow {
-  id: number;
-  subscriber_id: number;
-  series: string;
-  form: string;
-  consent_text_version: string;
-  ip_hash: string | null;
-  user_agent_hash: string | null;
-  created_at: number;
-  expires_at: number;
-  confirmed_at: number | null;
-}
-
-export async function consentsOf(subscriberId: number): Promise<ConsentRow[]> {
-  const { results } = await env.DB.prepare("SELECT * FROM consents WHERE subscriber_id = ?1 ORDER BY id")
-    .bind(subscriberId)
-    .all<ConsentRow>();
-  return results;
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Links and tokens
 
 /** Every href in an html document, entity-decoded. */
@@ -283,6 +181,16 @@ export const foreignKeyring = (kid = "t2"): Keyring => ({ keys: [{ kid, secret: 
 /** A purpose-bound token as emails sent before per-email tokens carried it (SIGNING_SECRET): still honoured. */
 export function signTestToken(purpose: TokenPurpose, subscriberId: number, series = DEFAULT_SERIES, expiresAt = 0) {
   return legacyToken(env.SIGNING_SECRET!, purpose, subscriberId, series, expiresAt);
+}
+
+/** The RFC 8058 one-click body a mailbox provider POSTs to List-Unsubscribe. */
+export const ONE_CLICK = { "List-Unsubscribe": "One-Click" };
+
+/** Flips one character in the middle of a base64url string (the last one may only carry padding bits). */
+export function flipMiddle(text: string): string {
+  const i = Math.floor(text.length / 2);
+  const c = text[i]!;
+  return text.slice(0, i) + (c === "A" ? "B" : "A") + text.slice(i + 1);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import { findSeries } from "../../worker/content/catalog";
-import { runCycle, seedReaders } from "./delivery-helpers";
+import { runCycleAt, seedReaders } from "./delivery-helpers";
 import { adminFetch, BASE } from "./route-helpers";
 
 /** A Resend event as Resend sends it: `{ type, created_at, data: { email_id, to, … } }`. */
@@ -69,7 +69,7 @@ export const WEBHOOK_SERIES = "fixture-four";
 /** Readers who have just been sent part 1 (through the local outbox, which gives provider ids). */
 export async function sentReaders(prefix: string, count: number) {
   await seedReaders({ series: WEBHOOK_SERIES, count, prefix, dueAt: WEBHOOK_T0 });
-  await runCycle(WEBHOOK_T0);
+  await runCycleAt(WEBHOOK_T0);
   const { results } = await env.DB.prepare(
     `SELECT d.id, d.provider_message_id AS messageId, d.subscriber_id AS subscriberId, d.to_email AS email
      FROM deliveries d WHERE d.to_email LIKE ?1 || '%' ORDER BY d.id`,

@@ -1,32 +1,15 @@
-import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { recordClick, scannerReason } from "../../worker/actions/record-click";
 import { readConfig } from "../../worker/config";
 import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
 import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
-import { BROWSER_UA, clicksOf, deliveredReader, deliveryRow, partStat } from "../helpers/reader-helpers";
-import {
-  adminSend,
-  BASE,
-  DEFAULT_SERIES,
-  extractLinks,
-  outboxFor,
-  signUpAndConfirm,
-  subscriptionsOf,
-  url,
-  testKeyring,
-} from "../helpers/route-helpers";
-
-/** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
-const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>
-  SELF.fetch(url(path), { method, headers, redirect: "manual" });
-
-/** The worker under SELF.fetch writes clicks after answering: wait for the expected number of rows. */
-const clicksSettle = (deliveryId: number, count: number) =>
-  vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 5_000, interval: 50 });
+import { BROWSER_UA, deliveredReader, click, clicksSettle } from "../helpers/reader-helpers";
+import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, testKeyring } from "../helpers/route-helpers";
+import { clicksOf, deliveryRow, outboxFor, partStat } from "../helpers/rows";
 
 describe("action links in a part email", () => {
   it("every link of the email is tracked: /a/<reader token>/<n>, /u/<same token>, the referral link; nothing raw", async () => {
@@ -113,7 +96,7 @@ describe("GET /a/:token/:n", () => {
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-3");
     await clicksSettle(reader.deliveryId, 1);
-    expect((await partStat("fixture-four", 3)).human_clicks - before.human_clicks).toBe(1);
+    expect((await partStat("fixture-four", 3)).humanClicks - before.humanClicks).toBe(1);
     const { results } = await env.DB.prepare("SELECT part_id AS id FROM clicks WHERE delivery_id = ?1").bind(reader.deliveryId).all();
     expect(results).toEqual([{ id: "fixture-part-3" }]);
   });
@@ -124,62 +107,6 @@ describe("GET /a/:token/:n", () => {
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe(`${BASE}/respond/${reader.tokens.reader}`);
     await clicksSettle(reader.deliveryId, 1);
-  });
-
-  it("the target never comes from the request: query strings, extra segments and host headers change nothing", async () => {
-    const reader = await deliveredReader({ series: "fixture-four", part: 2 });
-    const token = reader.tokens.reader;
-    for (const path of [`/a/${token}/0?url=https://evil.example`, `/a/${token}/0?next=//evil.example&redirect=https://evil.example`]) {
-      const res = await click(path, { "user-agent": BROWSER_UA, "x-forwarded-host": "evil.example", referer: "https://evil.example/" });
-      expect(res.status).toBe(302);
-      expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-2");
-    }
-    for (const path of [`/a/${token}/0/https://evil.example`, `/a/${token}/https%3A%2F%2Fevil.example`, `/a/${token}//evil.example`]) {
-      const res = await click(path);
-      expect(res.status, path).toBe(404);
-      expect(res.headers.get("location")).toBeNull();
-    }
-    // A relative target resolves against PUBLIC_URL, whatever host the request came to.
-    const relative = await SELF.fetch(`https://evil.example/a/${token}/1`, { headers: { "user-agent": BROWSER_UA }, redirect: "manual" });
-    expect(relative.headers.get("location")).toBe(`${BASE}/p/fixture-four`);
-    await clicksSettle(reader.deliveryId, 3);
-  });
-
-  it("a tampered, unknown or wrong-kind token is a friendly 400 page, and records nothing", async () => {
-    const reader = await deliveredReader();
-    const [id, tag] = reader.tokens.reader.split(".") as [string, string];
-    const flipped = `${tag.slice(0, -1)}${tag.endsWith("A") ? "B" : "A"}`;
-    const unknown = await signDeliveryTokens(testKeyring(), 987_654_321);
-    const before = await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>();
-    for (const token of [
-      `${id}.${flipped}`,
-      `${Number(id) + 1}.${tag}`,
-      reader.tokens.referral, // the shareable tag must not act as the reader
-      unknown.reader, // well signed, but no such delivery
-      "1.AAAAAAAAAAAAAAAAAAAAAA",
-      "not-a-token",
-      `${id}.${tag}.extra`,
-      "%3Cscript%3E",
-      "0.AAAAAAAAAAAAAAAAAAAAAA",
-      "9".repeat(40) + ".AAAAAAAAAAAAAAAAAAAAAA",
-    ]) {
-      const res = await click(`/a/${token}/0`);
-      expect(res.status, token).toBe(400);
-      expect(res.headers.get("content-type")).toContain("text/html");
-      expect(await res.text()).toContain("This link does not work");
-    }
-    const after = await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>();
-    expect(after!.n).toBe(before!.n);
-  });
-
-  it("an unknown link number is a 404 page, and records nothing", async () => {
-    const reader = await deliveredReader();
-    for (const n of ["2", "99", "-1", "01", "1.0", "abc", "1e3", "00", "99999"]) {
-      const res = await click(`/a/${reader.tokens.reader}/${n}`);
-      expect(res.status, n).toBe(404);
-      expect(await res.text()).toContain("This email has no such link.");
-    }
-    expect(await clicksOf(reader.deliveryId)).toEqual([]);
   });
 
   it("HEAD is answered like GET and flagged; scanner user agents and missing ones are flagged", async () => {
@@ -198,7 +125,7 @@ describe("GET /a/:token/:n", () => {
     for (const agent of scanners) expect((await click(`/a/${reader.tokens.reader}/0`, { "user-agent": agent })).status).toBe(302);
     expect((await click(`/a/${reader.tokens.reader}/0`, {})).status).toBe(302);
     await clicksSettle(reader.deliveryId, scanners.length + 2);
-    const reasons = (await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason);
+    const reasons = (await clicksOf(reader.deliveryId)).map((row) => row.scannerReason);
     expect(reasons).toEqual(["head", ...scanners.map(() => "user-agent"), "user-agent"]);
   });
 
@@ -206,7 +133,7 @@ describe("GET /a/:token/:n", () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3, sentAgoMs: 2_000 });
     expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
     await clicksSettle(reader.deliveryId, 1);
-    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scanner_reason: "too-soon" }]);
+    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scannerReason: "too-soon" }]);
   });
 
   it("counts a delivery once as a human click however often the reader clicks", async () => {
@@ -215,24 +142,11 @@ describe("GET /a/:token/:n", () => {
     for (let i = 0; i < 3; i++) expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
     await clicksSettle(reader.deliveryId, 3);
     // Same link each time (not a burst): three people-clicks kept, one counted.
-    expect((await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason)).toEqual([null, null, null]);
+    expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([null, null, null]);
     const after = await partStat("fixture-four", 4);
-    expect(after.human_clicks - before.human_clicks).toBe(1);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(0);
-    expect((await deliveryRow(reader.deliveryId))!.human_clicked_at).not.toBeNull();
-  });
-
-  it("a GET never changes a subscription", async () => {
-    const reader = await deliveredReader();
-    const before = await subscriptionsOf(reader.subscriberId);
-    const subscriber = () => env.DB.prepare("SELECT status, updated_at FROM subscribers WHERE id = ?1").bind(reader.subscriberId).first();
-    const subscriberBefore = await subscriber();
-    for (const path of [`/a/${reader.tokens.reader}/0`, `/u/${reader.tokens.reader}`, `/respond/${reader.tokens.reader}`]) {
-      expect((await click(path)).status).toBeLessThan(400);
-    }
-    await clicksSettle(reader.deliveryId, 1);
-    expect(await subscriptionsOf(reader.subscriberId)).toEqual(before);
-    expect(await subscriber()).toEqual(subscriberBefore);
+    expect(after.humanClicks - before.humanClicks).toBe(1);
+    expect(after.scannerClicks - before.scannerClicks).toBe(0);
+    expect((await deliveryRow(reader.deliveryId))!.humanClickedAt).not.toBeNull();
   });
 
   it("answers the redirect before the click is written (the write runs in waitUntil)", async () => {
@@ -257,7 +171,7 @@ describe("GET /a/:token/:n", () => {
     expect(await clicksOf(reader.deliveryId)).toHaveLength(0);
     release();
     await waitOnExecutionContext(ctx);
-    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scanner_reason: null }]);
+    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scannerReason: null }]);
   });
 });
 
@@ -269,25 +183,25 @@ describe("recordClick (the verb): bursts and the funnel", () => {
     const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
     const before = await partStat("fixture-windowed", 2);
     await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 });
-    expect((await partStat("fixture-windowed", 2)).human_clicks - before.human_clicks).toBe(1);
+    expect((await partStat("fixture-windowed", 2)).humanClicks - before.humanClicks).toBe(1);
     await recordClick(env.DB, { delivery, link: 1, reason: null, now: t0 + 300 });
     await recordClick(env.DB, { delivery, link: 2, reason: null, now: t0 + 600 });
     expect(await clicksOf(reader.deliveryId)).toEqual([
-      { link: 0, scanner_reason: "burst" },
-      { link: 1, scanner_reason: "burst" },
-      { link: 2, scanner_reason: "burst" },
+      { link: 0, scannerReason: "burst" },
+      { link: 1, scannerReason: "burst" },
+      { link: 2, scannerReason: "burst" },
     ]);
     let after = await partStat("fixture-windowed", 2);
-    expect(after.human_clicks - before.human_clicks).toBe(0);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
-    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ human_clicked_at: null, scanner_clicked_at: expect.any(Number) });
+    expect(after.humanClicks - before.humanClicks).toBe(0);
+    expect(after.scannerClicks - before.scannerClicks).toBe(1);
+    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ humanClickedAt: null, scannerClickedAt: expect.any(Number) });
 
     // The reader comes back a minute later: now a person, counted once.
     await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 60_000 });
     await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 70_000 });
     after = await partStat("fixture-windowed", 2);
-    expect(after.human_clicks - before.human_clicks).toBe(1);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
+    expect(after.humanClicks - before.humanClicks).toBe(1);
+    expect(after.scannerClicks - before.scannerClicks).toBe(1);
   });
 
   it("the same link twice within a second is not a burst; flagged clicks count once as scanner clicks", async () => {
@@ -298,10 +212,10 @@ describe("recordClick (the verb): bursts and the funnel", () => {
     await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 + 200 });
     await recordClick(env.DB, { delivery, link: 3, reason: "user-agent", now: t0 + 5_000 });
     await recordClick(env.DB, { delivery, link: 3, reason: "head", now: t0 + 9_000 });
-    expect((await clicksOf(reader.deliveryId)).map((row) => row.scanner_reason)).toEqual([null, null, "user-agent", "head"]);
+    expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([null, null, "user-agent", "head"]);
     const after = await partStat("fixture-four", 2);
-    expect(after.human_clicks - before.human_clicks).toBe(1);
-    expect(after.scanner_clicks - before.scanner_clicks).toBe(1);
+    expect(after.humanClicks - before.humanClicks).toBe(1);
+    expect(after.scannerClicks - before.scannerClicks).toBe(1);
   });
 
   it("scannerReason: HEAD, then the user agent, then timing", () => {

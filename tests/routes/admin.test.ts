@@ -8,19 +8,16 @@ import {
   type ApiError,
   BASE,
   DEFAULT_SERIES,
-  findSubscriber,
-  outboxCount,
-  outboxFor,
   postForm,
   signTestToken,
   signUp,
   signUpAndConfirm,
   subscribeForm,
-  subscriptionsOf,
   tokenOf,
   uniqueEmail,
   unsubscribeLinkOf,
 } from "../helpers/route-helpers";
+import { findSubscriber, outboxCount, outboxFor, subscriptionsOf } from "../helpers/rows";
 import type { OutboxMessage } from "../../worker/mail/list-outbox";
 
 interface OutboxPage {
@@ -443,7 +440,7 @@ describe("POST /admin/api/send", () => {
 
     // The position moved on: part 1 is read, and the one-part series has nothing more due.
     const [subscription] = await subscriptionsOf(reader.subscriber.id);
-    expect(subscription).toMatchObject({ status: "active", next_part: 2, due_at: null, batch_id: null });
+    expect(subscription).toMatchObject({ status: "active", nextPart: 2, dueAt: null, batchId: null });
     const listed = await json<SubscribersPage>(await adminFetch(`/admin/api/subscribers?q=${encodeURIComponent(reader.email)}`));
     expect(listed.subscribers[0]!.series[0]).toMatchObject({ series: DEFAULT_SERIES, nextPart: 2, dueAt: null });
 

@@ -4,37 +4,9 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import type { Keyring } from "../../worker/lib/keyring";
-import { signConfirmToken, signDeliveryTokens, verifyConfirmToken } from "../../worker/tokens";
-import { deliveredReader } from "../helpers/reader-helpers";
-import { legacyConfirmToken, legacyDeliveryTokens, legacyToken } from "../helpers/legacy-tokens";
-import {
-  BASE,
-  confirmLinkOf,
-  confirmVia,
-  consentsOf,
-  DEFAULT_SERIES,
-  findSubscriber,
-  foreignKeyring,
-  get,
-  outboxFor,
-  postForm,
-  signTestToken,
-  signUp,
-  signUpAndConfirm,
-  subscribeForm,
-  subscriptionsOf,
-  testKeyring,
-  tokenOf,
-  uniqueEmail,
-} from "../helpers/route-helpers";
-
-/** Flips one character in the middle of a base64url string (the last one may only carry padding bits). */
-function flipMiddle(text: string): string {
-  const i = Math.floor(text.length / 2);
-  const c = text[i]!;
-  return text.slice(0, i) + (c === "A" ? "B" : "A") + text.slice(i + 1);
-}
+import { verifyConfirmToken } from "../../worker/tokens";
+import { BASE, confirmVia, DEFAULT_SERIES, get, postForm, signTestToken, signUp, signUpAndConfirm, testKeyring, tokenOf, uniqueEmail, ONE_CLICK } from "../helpers/route-helpers";
+import { consentsOf, findSubscriber, outboxFor, subscriptionsOf } from "../helpers/rows";
 
 async function eventsOf(subscriberId: number): Promise<string[]> {
   const { results } = await env.DB.prepare("SELECT type FROM events WHERE subscriber_id = ?1 ORDER BY id")
@@ -42,8 +14,6 @@ async function eventsOf(subscriberId: number): Promise<string[]> {
     .all<{ type: string }>();
   return results.map((row) => row.type);
 }
-
-const ONE_CLICK = { "List-Unsubscribe": "One-Click" };
 
 describe("GET /confirm/:token", () => {
   it("GET and HEAD show one button and change nothing (mail scanners follow links on arrival)", async () => {
@@ -64,7 +34,7 @@ describe("GET /confirm/:token", () => {
     const head = await SELF.fetch(signed.confirmLink, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect((await findSubscriber(signed.email))!.status).toBe("pending");
-    expect((await consentsOf(signed.subscriber.id))[0]!.confirmed_at).toBeNull();
+    expect((await consentsOf(signed.subscriber.id))[0]!.confirmedAt).toBeNull();
     expect(await eventsOf(signed.subscriber.id)).toEqual([]);
   });
 
@@ -85,12 +55,12 @@ describe("GET /confirm/:token", () => {
 
     const reader = (await findSubscriber(signed.email))!;
     expect(reader.status).toBe("active");
-    expect(reader.confirmed_at).toBeGreaterThanOrEqual(before);
+    expect(reader.confirmedAt).toBeGreaterThanOrEqual(before);
     const [subscription] = await subscriptionsOf(reader.id);
-    expect(subscription).toMatchObject({ series: DEFAULT_SERIES, status: "active", next_part: 1, batch_id: null });
-    expect(subscription!.due_at).not.toBeNull();
-    expect(subscription!.due_at).toBeGreaterThanOrEqual(before);
-    expect((await consentsOf(reader.id))[0]!.confirmed_at).not.toBeNull();
+    expect(subscription).toMatchObject({ series: DEFAULT_SERIES, status: "active", nextPart: 1, batchId: null });
+    expect(subscription!.dueAt).not.toBeNull();
+    expect(subscription!.dueAt).toBeGreaterThanOrEqual(before);
+    expect((await consentsOf(reader.id))[0]!.confirmedAt).not.toBeNull();
     expect(await eventsOf(reader.id)).toEqual(["confirmed"]);
   });
 
@@ -105,15 +75,8 @@ describe("GET /confirm/:token", () => {
     expect(html).not.toContain("Thank you for confirming.");
     const [second] = await subscriptionsOf(reader.subscriber.id);
     expect(second).toEqual(first);
-    expect((await findSubscriber(reader.email))!.confirmed_at).toBe(reader.subscriber.confirmed_at);
+    expect((await findSubscriber(reader.email))!.confirmedAt).toBe(reader.subscriber.confirmedAt);
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed"]);
-  });
-
-  it("the button from another site is refused (403) and confirms nothing", async () => {
-    const signed = await signUp(uniqueEmail("confirm-csrf"));
-    const res = await postForm(new URL(signed.confirmLink).pathname, {}, { origin: "https://evil.example" });
-    expect(res.status).toBe(403);
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
   });
 
   it("a fixture series with later parts confirms into that series only", async () => {
@@ -121,73 +84,7 @@ describe("GET /confirm/:token", () => {
     expect((await confirmVia(signed.confirmLink)).status).toBe(200);
     const subs = await subscriptionsOf(signed.subscriber.id);
     expect(subs).toHaveLength(1);
-    expect(subs[0]).toMatchObject({ series: "fixture-four", status: "active", next_part: 1 });
-  });
-
-  it("a tampered token (payload or signature) is a 400 friendly page and changes nothing", async () => {
-    const signed = await signUp(uniqueEmail("tamper"));
-    const [payload, signature] = tokenOf(signed.confirmLink).split(".") as [string, string];
-    const tampered = [
-      `${flipMiddle(payload)}.${signature}`,
-      `${payload}.${flipMiddle(signature)}`,
-      `${payload}.${signature.slice(0, -4)}`,
-      `${payload}.`,
-      `.${signature}`,
-      payload,
-      `${payload}.${signature}.${signature}`,
-      `${payload}.${signature}x`,
-      `${payload}==.${signature}`,
-    ];
-    for (const token of tampered) {
-      const res = await get(`/confirm/${token}`);
-      expect(res.status, token).toBe(400);
-      expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-      const html = await res.text();
-      expect(html).toContain("<h1>This link does not work</h1>");
-      expect(html).toContain("This confirmation link is not valid.");
-      expect(html).toContain('<a href="/">Go to the signup page</a>');
-    }
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
-  });
-
-  it("a token signed with another secret is refused", async () => {
-    const signed = await signUp(uniqueEmail("other-secret"));
-    const [consent] = await consentsOf(signed.subscriber.id);
-    const forged = await signConfirmToken(foreignKeyring(), consent!.id, consent!.expires_at);
-    const res = await get(`/confirm/${forged}`);
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain("This confirmation link is not valid.");
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
-  });
-
-  it("an unsubscribe token used on /confirm is refused (purpose confusion)", async () => {
-    const signed = await signUp(uniqueEmail("purpose-confirm"));
-    const unsubscribe = await signTestToken("unsubscribe", signed.subscriber.id);
-    const res = await get(`/confirm/${unsubscribe}`);
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain("This confirmation link is not valid.");
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
-  });
-
-  it("an expired confirm token is a 400 that says it expired", async () => {
-    const signed = await signUp(uniqueEmail("expired"));
-    const expired = await signConfirmToken(testKeyring(), (await consentsOf(signed.subscriber.id))[0]!.id, Date.now() - 1000);
-    const res = await get(`/confirm/${expired}`);
-    expect(res.status).toBe(400);
-    const html = await res.text();
-    expect(html).toContain("This confirmation link has expired.");
-    expect(html).toContain("Please sign up again");
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
-
-    // JSON clients get the same error in the API shape.
-    expect((await postForm(`/confirm/${expired}`, {})).status).toBe(400);
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
-    const api = await get(`/confirm/${expired}`, { accept: "application/json" });
-    expect(api.status).toBe(400);
-    expect(((await api.json()) as { error: { code: string; message: string } }).error).toMatchObject({
-      code: "INVALID_TOKEN",
-      message: "This confirmation link has expired. Please sign up again to get a new one.",
-    });
+    expect(subs[0]).toMatchObject({ series: "fixture-four", status: "active", nextPart: 1 });
   });
 
   it("the confirmation link the Worker mails names its consent (hidden, under the newest key) and is good for 7 days", async () => {
@@ -201,58 +98,6 @@ describe("GET /confirm/:token", () => {
     const ttl = parseInt(expires!, 36) - Date.now();
     expect(ttl).toBeGreaterThan(6.9 * 24 * 3600_000);
     expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600_000);
-  });
-
-  it("a valid token for a consent that does not exist, or whose series left the catalog, is a 404", async () => {
-    const missing = await signConfirmToken(testKeyring(), 987_654_321, Date.now() + 60_000);
-    const b = await get(`/confirm/${missing}`);
-    expect(b.status).toBe(404);
-    expect(await b.text()).toContain("We could not find this subscription.");
-
-    const reader = await signUp(uniqueEmail("gone-series"));
-    const { meta } = await env.DB.prepare(
-      "INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, expires_at) VALUES (?1, 'no-such-series', 'api', 'x', ?2, ?3)",
-    )
-      .bind(reader.subscriber.id, Date.now(), Date.now() + 60_000)
-      .run();
-    const token = await signConfirmToken(testKeyring(), meta.last_row_id, Date.now() + 60_000);
-    expect((await get(`/confirm/${token}`)).status).toBe(404);
-    expect((await postForm(`/confirm/${token}`, {})).status).toBe(404);
-    expect((await subscriptionsOf(reader.subscriber.id)).map((s) => s.series)).toEqual([DEFAULT_SERIES]);
-  });
-
-  it("a link in the old format (reader and series, no consent) confirms nothing", async () => {
-    const signed = await signUp(uniqueEmail("old-format"));
-    const token = await signTestToken("confirm", signed.subscriber.id, DEFAULT_SERIES, Date.now() + 60_000);
-    expect((await get(`/confirm/${token}`)).status).toBe(400);
-    expect((await postForm(`/confirm/${token}`, {})).status).toBe(400);
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
-  });
-
-  it("an old link cannot confirm a later signup: only the newest consent of a reader and series is confirmable", async () => {
-    // Pending, two links: the first was replaced by the second.
-    const email = uniqueEmail("replaced");
-    const first = await signUp(email);
-    const second = await signUp(email);
-    const replaced = await confirmVia(first.confirmLink);
-    expect(replaced.status).toBe(400);
-    expect(await replaced.text()).toContain("already used or replaced by a newer one");
-    expect((await findSubscriber(email))!.status).toBe("pending");
-    expect((await confirmVia(second.confirmLink)).status).toBe(200);
-    expect((await findSubscriber(email))!.status).toBe("active");
-
-    // Confirmed, unsubscribed, then someone signs the address up again: the old link confirms nothing.
-    const token = await signTestToken("unsubscribe", first.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
-    expect((await subscribeForm({ email })).status).toBe(200);
-    for (const old of [first.confirmLink, second.confirmLink]) {
-      expect((await confirmVia(old)).status).toBe(400);
-      expect((await findSubscriber(email))!.status).toBe("unsubscribed");
-    }
-    // The new link does.
-    const newest = (await outboxFor(email)).at(-1)!;
-    expect((await confirmVia(confirmLinkOf(newest))).status).toBe(200);
-    expect((await findSubscriber(email))!.status).toBe("active");
   });
 
   it("a confirm that read 'pending' before an unsubscribe never re-activates the reader after it", async () => {
@@ -273,9 +118,9 @@ describe("GET /confirm/:token", () => {
     });
     const result = await confirmConsent(getDb(racing), consent!.id);
     expect(result.kind).toBe("used");
-    expect(await findSubscriber(signed.email)).toMatchObject({ status: "unsubscribed", confirmed_at: null });
-    expect((await subscriptionsOf(signed.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
-    expect((await consentsOf(signed.subscriber.id))[0]!.confirmed_at).toBeNull();
+    expect(await findSubscriber(signed.email)).toMatchObject({ status: "unsubscribed", confirmedAt: null });
+    expect((await subscriptionsOf(signed.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
+    expect((await consentsOf(signed.subscriber.id))[0]!.confirmedAt).toBeNull();
     expect(await eventsOf(signed.subscriber.id)).toEqual(["unsubscribed"]);
   });
 
@@ -325,7 +170,7 @@ describe("GET /confirm/:token", () => {
     expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe("already_unsubscribed");
     expect(confirmed).toBe(true);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed", "confirmed", "unsubscribed"]);
   });
 
@@ -337,11 +182,6 @@ describe("GET /confirm/:token", () => {
     expect((await confirmVia(reader.confirmLink)).status).toBe(400);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
-  });
-
-  it("an over-long token is refused without work", async () => {
-    const res = await get(`/confirm/${"A".repeat(600)}.${"B".repeat(43)}`);
-    expect(res.status).toBe(400);
   });
 });
 
@@ -379,10 +219,10 @@ describe("unsubscribe", () => {
 
     const after = (await findSubscriber(reader.email))!;
     expect(after.status).toBe("unsubscribed");
-    expect(after.unsubscribed_at).not.toBeNull();
+    expect(after.unsubscribedAt).not.toBeNull();
     const subs = await subscriptionsOf(reader.subscriber.id);
     expect(subs).toHaveLength(2);
-    for (const sub of subs) expect(sub).toMatchObject({ status: "stopped", due_at: null });
+    for (const sub of subs) expect(sub).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
     const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
       .bind(reader.subscriber.id)
@@ -418,7 +258,7 @@ describe("unsubscribe", () => {
     expect(res.headers.get("location")).toBe(`/unsubscribe/${token}`);
     expect(await res.text()).toBe("");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
     const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
       .bind(reader.subscriber.id)
@@ -470,48 +310,7 @@ describe("unsubscribe", () => {
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     const [sub] = await subscriptionsOf(reader.subscriber.id);
     expect(sub!.status).toBe("active");
-    expect(sub!.due_at).not.toBeNull();
-  });
-
-  it("an old confirmation link clicked after unsubscribing does not resubscribe", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("old-link"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    await SELF.fetch(`${BASE}/unsubscribe/${token}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: "List-Unsubscribe=One-Click",
-    });
-    const res = await get(reader.confirmLink);
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain("already used");
-    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    for (const sub of await subscriptionsOf(reader.subscriber.id)) expect(sub).toMatchObject({ status: "stopped", due_at: null });
-  });
-
-  it("tokens cannot cross purposes: a confirm token on /unsubscribe and /resubscribe is a 400", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("purpose-unsub"));
-    const confirm = tokenOf(reader.confirmLink);
-    const get400 = await get(`/unsubscribe/${confirm}`);
-    expect(get400.status).toBe(400);
-    expect(await get400.text()).toContain("This unsubscribe link is not valid.");
-    expect((await postForm(`/unsubscribe/${confirm}`, ONE_CLICK, { origin: null })).status).toBe(400);
-    expect((await postForm(`/unsubscribe/${confirm}`, "")).status).toBe(400);
-    expect((await postForm(`/resubscribe/${confirm}`, "")).status).toBe(400);
-    expect((await findSubscriber(reader.email))!.status).toBe("active");
-    expect(await outboxFor(reader.email)).toHaveLength(1);
-  });
-
-  it("a tampered unsubscribe token is a 400 and unsubscribes nobody", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("unsub-tamper"));
-    const [payload, signature] = (await signTestToken("unsubscribe", reader.subscriber.id)).split(".") as [string, string];
-    for (const token of [`${flipMiddle(payload)}.${signature}`, `${payload}.${flipMiddle(signature)}`, payload]) {
-      expect((await get(`/unsubscribe/${token}`)).status).toBe(400);
-      expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(400);
-    }
-    // Another reader's id in an unsigned payload: still refused.
-    const other = btoa(`unsubscribe|${reader.subscriber.id + 1}|${DEFAULT_SERIES}|0`).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-    expect((await postForm(`/unsubscribe/${other}.${signature}`, ONE_CLICK, { origin: null })).status).toBe(400);
-    expect((await findSubscriber(reader.email))!.status).toBe("active");
+    expect(sub!.dueAt).not.toBeNull();
   });
 
   it("unsubscribe tokens do not expire: an old email's link still works", async () => {
@@ -519,22 +318,6 @@ describe("unsubscribe", () => {
     const token = await signTestToken("unsubscribe", reader.subscriber.id, DEFAULT_SERIES, 0);
     expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-  });
-
-  it("a token for a reader that does not exist is a 404 on every route", async () => {
-    const token = await signTestToken("unsubscribe", 987_654_321);
-    expect((await get(`/unsubscribe/${token}`)).status).toBe(404);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(404);
-    expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(404);
-  });
-
-  it("a body over 4 KB on the unsubscribe routes is a 413 and changes nothing", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("unsub-big"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    const big = `List-Unsubscribe=One-Click&pad=${"x".repeat(5 * 1024)}`;
-    expect((await postForm(`/unsubscribe/${token}`, big, { origin: null })).status).toBe(413);
-    expect((await postForm(`/resubscribe/${token}`, big)).status).toBe(413);
-    expect((await findSubscriber(reader.email))!.status).toBe("active");
   });
 
   it("a POST with a non-form body still unsubscribes via the page flow (no one-click answer)", async () => {
@@ -551,111 +334,5 @@ describe("unsubscribe", () => {
     expect(await res.text()).not.toBe("Unsubscribed");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect(await (await get(`/unsubscribe/${token}`)).text()).toContain("You are unsubscribed");
-  });
-});
-
-describe("security headers", () => {
-  it("every page carries hono's secure headers", async () => {
-    const reader = await signUp(uniqueEmail("headers"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    const responses = [
-      await get("/"),
-      await get(reader.confirmLink),
-      await get(`/unsubscribe/${token}`),
-      await get("/confirm/bogus.token"),
-      await get("/nowhere"),
-      await get(`/p/${DEFAULT_SERIES}`),
-    ];
-    for (const res of responses) {
-      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
-      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
-      expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
-      expect(res.headers.get("x-request-id")).toBeTruthy();
-      await res.body?.cancel();
-    }
-  });
-});
-
-describe("links across key rotations", () => {
-  // The test ring is "t2" (signs), "t1", then SIGNING_SECRET as id "0" (links mailed before key ids).
-  const oneClick = (token: string, path = "/unsubscribe/") =>
-    SELF.fetch(`${BASE}${path}${token}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: "List-Unsubscribe=One-Click",
-    });
-  const olderKey = (): Keyring => ({ keys: [testKeyring().keys[1]!] });
-
-  it("a confirm link mailed before key ids (SIGNING_SECRET, plain consent id) still confirms", async () => {
-    const signed = await signUp(uniqueEmail("legacy-confirm"));
-    const [consent] = await consentsOf(signed.subscriber.id);
-    const link = `${BASE}/confirm/${await legacyConfirmToken(env.SIGNING_SECRET!, consent!.id, consent!.expires_at)}`;
-    expect((await get(link.slice(BASE.length))).status).toBe(200);
-    expect((await confirmVia(link)).status).toBe(200);
-    expect((await findSubscriber(signed.email))!.status).toBe("active");
-  });
-
-  it("unsubscribe links mailed before key ids (signed unsubscribe token; plain delivery id) still work in one click", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("legacy-unsub"));
-    const token = await legacyToken(env.SIGNING_SECRET!, "unsubscribe", reader.subscriber.id, DEFAULT_SERIES);
-    expect((await get(`/unsubscribe/${token}`)).status).toBe(200);
-    expect((await oneClick(token)).status).toBe(200);
-    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-
-    const delivered = await deliveredReader();
-    const old = (await legacyDeliveryTokens(env.SIGNING_SECRET!, delivered.deliveryId)).reader;
-    expect((await get(`/u/${old}`)).status).toBe(200);
-    expect((await oneClick(old, "/u/")).status).toBe(200);
-    expect((await findSubscriber(delivered.email))!.status).toBe("unsubscribed");
-  });
-
-  it("links signed by an older key still in the ring work; a removed key's are a friendly 400 that changes nothing", async () => {
-    const reader = await deliveredReader();
-    const signed = await signUp(uniqueEmail("removed-key"));
-    const [consent] = await consentsOf(signed.subscriber.id);
-
-    const removed: Keyring = { keys: [{ kid: "t0", secret: "a-key-removed-from-the-ring-0123456789" }] };
-    const confirmRemoved = await signConfirmToken(removed, consent!.id, consent!.expires_at);
-    const unsubscribeRemoved = (await signDeliveryTokens(removed, reader.deliveryId)).reader;
-    for (const res of [
-      await get(`/confirm/${confirmRemoved}`),
-      await confirmVia(`${BASE}/confirm/${confirmRemoved}`),
-      await get(`/u/${unsubscribeRemoved}`),
-      await oneClick(unsubscribeRemoved, "/u/"),
-    ]) {
-      expect(res.status).toBe(400);
-      expect(await res.text()).toContain("is not valid");
-    }
-    expect((await findSubscriber(signed.email))!.status).toBe("pending");
-    expect((await findSubscriber(reader.email))!.status).toBe("active");
-
-    const confirmOlder = await signConfirmToken(olderKey(), consent!.id, consent!.expires_at);
-    expect(confirmOlder.startsWith("t1.")).toBe(true);
-    expect((await confirmVia(`${BASE}/confirm/${confirmOlder}`)).status).toBe(200);
-    expect((await findSubscriber(signed.email))!.status).toBe("active");
-    const unsubscribeOlder = (await signDeliveryTokens(olderKey(), reader.deliveryId)).reader;
-    expect(unsubscribeOlder.startsWith("t1.")).toBe(true);
-    expect((await oneClick(unsubscribeOlder, "/u/")).status).toBe(200);
-    expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-  });
-
-  it("hostile tokens on every link route are a 4xx, never a 5xx", async () => {
-    const tag = "A".repeat(22);
-    const tokens = [`t2.AAAAAAAA.${tag}`, `0.AAAAAAAA.${tag}`, `zz.AAAAAAAA.${tag}`, `7.${tag}`, "t2.AAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "t2.%00%00.x.y", "0.________.zzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA", "t2..1.x", "a".repeat(600), "t2.AAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAA"];
-    for (const token of tokens) {
-      for (const res of [
-        await get(`/confirm/${token}`),
-        await get(`/unsubscribe/${token}`),
-        await get(`/u/${token}`),
-        await get(`/a/${token}/1`),
-        await confirmVia(`${BASE}/confirm/${token}`),
-        await oneClick(token),
-        await oneClick(token, "/u/"),
-      ]) {
-        expect(res.status, token).toBeGreaterThanOrEqual(400);
-        expect(res.status, token).toBeLessThan(500);
-      }
-    }
   });
 });

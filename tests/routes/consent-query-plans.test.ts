@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { confirmSql } from "../../worker/subscribers/confirm";
-import { dueConfirmations } from "../../worker/subscribers/confirmation-email";
+import { dueConfirmations } from "../../worker/mail/confirmation-email";
 
 /** Tables that grow with the list: a statement of the signup path or the cron must never scan one whole. */
 const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|events)\b(?! USING (COVERING )?INDEX)/;

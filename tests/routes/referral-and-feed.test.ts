@@ -3,21 +3,9 @@ import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { findSeries } from "../../worker/content/catalog";
 import { signDeliveryTokens } from "../../worker/tokens";
-import { deliveredReader, partStat } from "../helpers/reader-helpers";
-import {
-  BASE,
-  confirmLinkOf,
-  confirmVia,
-  DEFAULT_SERIES,
-  findSubscriber,
-  get,
-  outboxFor,
-  settled,
-  signUp,
-  subscribeForm,
-  uniqueEmail,
-  testKeyring,
-} from "../helpers/route-helpers";
+import { deliveredReader } from "../helpers/reader-helpers";
+import { BASE, confirmLinkOf, confirmVia, DEFAULT_SERIES, get, settled, signUp, subscribeForm, uniqueEmail, testKeyring } from "../helpers/route-helpers";
+import { findSubscriber, outboxFor, partStat } from "../helpers/rows";
 
 const referralOf = (email: string) =>
   env.DB.prepare("SELECT referrer_id, referral_part FROM subscribers WHERE email_key = lower(?1)")

@@ -1,27 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deliveredReader, partStat } from "../helpers/reader-helpers";
-import {
-  adminFetch,
-  BASE,
-  DEFAULT_SERIES,
-  escapeHtml,
-  get,
-  inOneRateWindow,
-  postForm,
-  uniqueIp,
-  type ApiError,
-} from "../helpers/route-helpers";
+import { deliveredReader } from "../helpers/reader-helpers";
+import { adminFetch, BASE, DEFAULT_SERIES, escapeHtml, get, inOneRateWindow, postForm, uniqueIp, type ApiError } from "../helpers/route-helpers";
+import { partStat, storedResponse } from "../helpers/rows";
 
 const PROMPT = "What action did you take? Share your ideas — what will you do differently today?";
 
 const respond = (token: string, response: string, options: Parameters<typeof postForm>[2] = {}) =>
   postForm(`/respond/${token}`, { response }, options);
 
-const storedResponse = (deliveryId: number) =>
-  env.DB.prepare("SELECT body, created_at, updated_at FROM responses WHERE delivery_id = ?1")
-    .bind(deliveryId)
-    .first<{ body: string; created_at: number; updated_at: number }>();
 
 /** The textarea's content as the browser will show it (hono/jsx escapes it). */
 const textareaOf = (html: string) => /<textarea[^>]*>([\s\S]*?)<\/textarea>/.exec(html)?.[1];
@@ -67,8 +54,8 @@ describe("the response page", () => {
     expect(edit.status).toBe(200);
     const edited = await storedResponse(reader.deliveryId);
     expect(edited!.body).toBe("Changed my mind: a lunch group.");
-    expect(edited!.created_at).toBe(stored!.created_at);
-    expect(edited!.updated_at).toBeGreaterThanOrEqual(stored!.updated_at);
+    expect(edited!.createdAt).toBe(stored!.createdAt);
+    expect(edited!.updatedAt).toBeGreaterThanOrEqual(stored!.updatedAt);
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM responses WHERE delivery_id = ?1").bind(reader.deliveryId).first<{ n: number }>();
     expect(rows!.n).toBe(1);
     expect((await partStat(DEFAULT_SERIES, 1)).responses - before.responses).toBe(1);

@@ -9,24 +9,10 @@ import worker from "../../worker/index";
 import { clientKey } from "../../worker/lib/client-key";
 import type { BatchResult, Mailer } from "../../worker/mail";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
-import { resendQueuedConfirmations } from "../../worker/subscribers/confirmation-email";
+import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
 import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";
-import {
-  confirmLinkOf,
-  confirmVia,
-  consentsOf,
-  DEFAULT_SERIES,
-  findSubscriber,
-  inOneRateWindow,
-  outboxFor,
-  postForm,
-  signTestToken,
-  signUpAndConfirm,
-  subscribeForm,
-  subscribeJson,
-  uniqueEmail,
-  uniqueIp,
-} from "../helpers/route-helpers";
+import { confirmLinkOf, confirmVia, DEFAULT_SERIES, inOneRateWindow, postForm, signTestToken, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { consentsOf, findSubscriber, outboxFor } from "../helpers/rows";
 
 describe("per recipient: at most 3 confirmation emails per address per day, whoever asks", () => {
   it("20 signups of one address from 20 clients: 20 identical answers, 3 emails", async () => {

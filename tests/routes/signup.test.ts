@@ -2,37 +2,8 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyedHash } from "../../worker/lib/crypto";
-import {
-  type ApiError,
-  BASE,
-  confirmLinkOf,
-  confirmVia,
-  consentsOf,
-  countRows,
-  DEFAULT_SERIES,
-  escapeHtml,
-  findSubscriber,
-  get,
-  inOneRateWindow,
-  outboxFor,
-  postForm,
-  sentLinkTo,
-  settled,
-  signUpAndConfirm,
-  signTestToken,
-  subscribeForm,
-  subscribeJson,
-  subscribersMatching,
-  subscriptionsOf,
-  testKeyring,
-  uniqueEmail,
-  uniqueIp,
-} from "../helpers/route-helpers";
-
-/** The JSON answer to every accepted signup (the html page names the typed address instead). */
-const CHECK_INBOX = "Almost there: check your inbox for a link to confirm your subscription.";
-const INVALID_EMAIL = "Please enter a valid email address, like name@example.com.";
-const MISSING_EMAIL = "Please enter your email address.";
+import { type ApiError, BASE, confirmLinkOf, confirmVia, DEFAULT_SERIES, get, postForm, sentLinkTo, settled, signUpAndConfirm, signTestToken, subscribeForm, subscribeJson, testKeyring, uniqueEmail, uniqueIp, CHECK_INBOX, INVALID_EMAIL } from "../helpers/route-helpers";
+import { consentsOf, findSubscriber, outboxFor, subscribersMatching, subscriptionsOf } from "../helpers/rows";
 
 describe("signup pages", () => {
   it("GET / shows the default series and a form that posts to /subscribe", async () => {
@@ -132,7 +103,7 @@ describe("POST /subscribe", () => {
     const reader = await findSubscriber(email);
     expect(reader).toMatchObject({ email, name: null, status: "pending" });
     const subscriptions = await subscriptionsOf(reader!.id);
-    expect(subscriptions).toMatchObject([{ series: DEFAULT_SERIES, status: "pending", next_part: 1, due_at: null }]);
+    expect(subscriptions).toMatchObject([{ series: DEFAULT_SERIES, status: "pending", nextPart: 1, dueAt: null }]);
   });
 
   it("a JSON signup answers JSON {ok, message}", async () => {
@@ -153,100 +124,6 @@ describe("POST /subscribe", () => {
     expect((await subscribeForm({ email })).status).toBe(200);
     const reader = await findSubscriber(email);
     expect((await subscriptionsOf(reader!.id)).map((s) => s.series)).toEqual([DEFAULT_SERIES]);
-  });
-
-  it("an unknown series is a 400 with a clear message, and nothing is stored", async () => {
-    const email = uniqueEmail("badseries");
-    const form = await subscribeForm({ email, series: "nope" });
-    expect(form.status).toBe(400);
-    expect(await form.text()).toContain("There is no such series.");
-    const json = await subscribeJson({ email, series: "nope" });
-    expect(json.status).toBe(400);
-    expect(((await json.json()) as ApiError).error).toMatchObject({ code: "BAD_REQUEST", message: "There is no such series." });
-    expect(await findSubscriber(email)).toBeNull();
-    expect(await outboxFor(email)).toHaveLength(0);
-  });
-
-  it("answers byte-for-byte the same for a new, a pending and an active address (no enumeration)", async () => {
-    // One address at three stages of its life: the form's answer names the address, so the same address
-    // must get exactly the same bytes whether it is new, pending or already active.
-    const email = uniqueEmail("enum-life");
-    const answer = async () => {
-      const res = await subscribeForm({ email, series: DEFAULT_SERIES });
-      return { status: res.status, type: res.headers.get("content-type"), body: await res.text() };
-    };
-    const asNew = await answer();
-    expect((await findSubscriber(email))!.status).toBe("pending");
-    const asPending = await answer();
-    const links = await outboxFor(email);
-    expect(links).toHaveLength(2);
-    expect((await confirmVia(confirmLinkOf(links[1]!))).status).toBe(200);
-    expect((await findSubscriber(email))!.status).toBe("active");
-    const asActive = await answer();
-    expect(asNew.status).toBe(200);
-    expect(asNew.body).toContain(sentLinkTo(email));
-    expect(asPending).toEqual(asNew);
-    expect(asActive).toEqual(asNew);
-    // The active reader got no new confirmation email.
-    expect(await outboxFor(email)).toHaveLength(2);
-
-    // Different addresses in different states: once the typed address is taken out, nothing else differs.
-    const fresh = uniqueEmail("enum-new");
-    const pending = uniqueEmail("enum-pending");
-    expect((await subscribeForm({ email: pending })).status).toBe(200);
-    const active = (await signUpAndConfirm(uniqueEmail("enum-active"))).email;
-    expect((await findSubscriber(active))!.status).toBe("active");
-
-    const answers = [];
-    for (const address of [fresh, pending, active]) {
-      const res = await subscribeForm({ email: address, series: DEFAULT_SERIES });
-      const body = await res.text();
-      expect(body, address).toContain(sentLinkTo(address));
-      answers.push({ status: res.status, type: res.headers.get("content-type"), body: body.replaceAll(escapeHtml(address), "{address}") });
-    }
-    expect(answers[0]!.status).toBe(200);
-    expect(answers[0]!.body).toContain("<strong>{address}</strong>");
-    expect(answers[1]).toEqual(answers[0]);
-    expect(answers[2]).toEqual(answers[0]);
-
-    // The page echoes what was typed (normalized), never the stored spelling of a known address.
-    const [local, domain] = active.split("@") as [string, string];
-    const retyped = `${local.toUpperCase()}@${domain.toUpperCase()}`;
-    const echo = await (await subscribeForm({ email: retyped })).text();
-    expect(echo).toContain(sentLinkTo(`${local.toUpperCase()}@${domain}`));
-    expect(echo).not.toContain(active);
-
-    const json = [];
-    for (const address of [uniqueEmail("enum-new-json"), pending, active]) {
-      const res = await subscribeJson({ email: address });
-      json.push({ status: res.status, body: await res.text() });
-    }
-    expect(json[0]).toEqual({ status: 200, body: JSON.stringify({ ok: true, message: CHECK_INBOX }) });
-    expect(json[1]).toEqual(json[0]);
-    expect(json[2]).toEqual(json[0]);
-    // The active reader got no new confirmation email; the pending one got another link.
-    expect(await outboxFor(active)).toHaveLength(1);
-    expect(await outboxFor(pending)).toHaveLength(3);
-  });
-
-  it("the check-your-inbox page shows exactly the normalized address, escaped", async () => {
-    const id = crypto.randomUUID().slice(0, 8);
-    // Allowed in a local part, but markup-significant: ' and &. The domain is lower-cased and made punycode.
-    const typed = `  O'Brien&Co+${id}@Bücher.DE  `;
-    const normalized = `O'Brien&Co+${id}@xn--bcher-kva.de`;
-    const res = await subscribeForm({ email: typed });
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    expect(html).toContain(`<strong>O&#39;Brien&amp;Co+${id}@xn--bcher-kva.de</strong>`);
-    expect(html).toContain(sentLinkTo(normalized));
-    expect(html).not.toContain("O'Brien");
-    expect(html).not.toContain("&Co+");
-    expect(html).not.toContain("Bücher");
-    expect((await findSubscriber(normalized))!.email).toBe(normalized);
-
-    // Another series: "sign up again" goes back to that series' own form.
-    const other = await subscribeForm({ email: uniqueEmail("again"), series: "fixture-four" });
-    expect(await other.text()).toContain('<a href="/s/fixture-four">sign up again</a>');
   });
 
   describe("accepts real-world addresses", () => {
@@ -280,165 +157,7 @@ describe("POST /subscribe", () => {
     });
   });
 
-  describe("rejects invalid addresses with 400 and a clear message", () => {
-    const rejected: [string, string, string][] = [
-      ["a space inside", "ann smith@example.com", INVALID_EMAIL],
-      ["CR/LF (header injection)", "ann@example.com\r\nBcc: victim@example.com", INVALID_EMAIL],
-      ["an LF inside", "ann@exam\nple.com", INVALID_EMAIL],
-      ["a CR inside the local part", "ann\r@example.com", INVALID_EMAIL],
-      ["a tab inside", "ann\t@example.com", INVALID_EMAIL],
-      ["a NUL", "ann\u0000@example.com", INVALID_EMAIL],
-      ["two @", "ann@bob@example.com", INVALID_EMAIL],
-      ["no @", "ann.example.com", INVALID_EMAIL],
-      ["nothing before @", "@example.com", INVALID_EMAIL],
-      ["a bare host", "a@localhost", INVALID_EMAIL],
-      ["an IP literal in brackets", "a@[127.0.0.1]", INVALID_EMAIL],
-      ["a bare IP address", "a@127.0.0.1", INVALID_EMAIL],
-      ["an IPv6 literal", "a@[IPv6:::1]", INVALID_EMAIL],
-      ["a quoted local part", '"ann smith"@example.com', INVALID_EMAIL],
-      ["a trailing dot", "ann@example.com.", INVALID_EMAIL],
-      ["consecutive dots", "ann..smith@example.com", INVALID_EMAIL],
-      ["a numeric top-level domain", "ann@example.123", INVALID_EMAIL],
-      ["empty", "", MISSING_EMAIL],
-      ["only spaces", "   ", MISSING_EMAIL],
-      ["a 400-character address", `${"a".repeat(388)}@example.com`, "That email address is too long."],
-      ["a 300-character address (over 254)", `${"a".repeat(60)}@${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.${"e".repeat(60)}.com`, INVALID_EMAIL],
-    ];
-    for (const [label, email, message] of rejected) {
-      it(`${label} (form)`, async () => {
-        const before = await countRows("subscribers");
-        const res = await subscribeForm({ email, name: "Ann" });
-        expect(res.status).toBe(400);
-        expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-        const html = await res.text();
-        expect(html).toMatch(/<p class="error" role="alert" id="form-error">/);
-        expect(html).toContain(message);
-        // The error is the first thing a screen reader announces, and the field is marked and focused.
-        expect(html).toContain(`<title>Error: ${escapeHtml(message)} — Origins of Lead Change</title>`);
-        expect(html).toMatch(/<input id="email"[^>]* aria-describedby="form-error" aria-invalid="true" autofocus=""\/>/);
-        // The form comes back with the reader's input, so they can correct it.
-        expect(html).toMatch(/<form[^>]*action="\/subscribe"/);
-        expect(html).toContain('value="Ann"');
-        expect(await countRows("subscribers")).toBe(before);
-      });
-
-      it(`${label} (JSON)`, async () => {
-        const res = await subscribeJson({ email });
-        expect(res.status).toBe(400);
-        const body = (await res.json()) as ApiError;
-        expect(body.error.code).toBe("BAD_REQUEST");
-        expect(body.error.message).toBe(message);
-        expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
-      });
-    }
-
-    it("a missing email field", async () => {
-      const form = await subscribeForm({ name: "Ann" });
-      expect(form.status).toBe(400);
-      expect(await form.text()).toContain(MISSING_EMAIL);
-      const json = await subscribeJson({ name: "Ann" });
-      expect(json.status).toBe(400);
-      expect(((await json.json()) as ApiError).error.message).toBe(MISSING_EMAIL);
-    });
-
-    it("a non-string email in JSON", async () => {
-      for (const email of [42, null, ["a@example.com"], { a: 1 }, true]) {
-        const res = await subscribeJson({ email });
-        expect(res.status).toBe(400);
-        expect(((await res.json()) as ApiError).error.code).toBe("BAD_REQUEST");
-      }
-    });
-
-    it("a trailing line break is trimmed like a space (nothing of it is stored)", async () => {
-      const email = uniqueEmail("trailing-lf");
-      expect((await subscribeForm({ email: `${email}\r\n` })).status).toBe(200);
-      expect((await findSubscriber(email))!.email).toBe(email);
-      expect((await outboxFor(email))[0]!.to).toBe(email);
-    });
-
-    it("a repeated email field in a form: only the last value is used", async () => {
-      const first = uniqueEmail("repeat-first");
-      const last = uniqueEmail("repeat-last");
-      const res = await postForm("/subscribe", `email=${encodeURIComponent(first)}&email=${encodeURIComponent(last)}`);
-      expect(res.status).toBe(200);
-      expect(await findSubscriber(first)).toBeNull();
-      expect(await findSubscriber(last)).not.toBeNull();
-    });
-  });
-
   describe("names", () => {
-    it("rejects a name with line breaks or control characters", async () => {
-      for (const name of ["Ann\r\nBcc: x@example.com", "Ann\u0000", "Ann\tSmith", "Ann\u007f"]) {
-        const email = uniqueEmail("ctrlname");
-        const res = await subscribeJson({ email, name });
-        expect(res.status).toBe(400);
-        expect(((await res.json()) as ApiError).error.message).toBe("Your name cannot contain line breaks or control characters.");
-        expect(await findSubscriber(email)).toBeNull();
-      }
-    });
-
-    it("rejects a name with bidi overrides or zero-width characters", async () => {
-      const invisible = [
-        ...["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202c", "\u202e", "\u2066", "\u2069", "\ufeff"],
-        // Separators other than the space, soft hyphen, word joiner, Arabic letter mark, tag and private-use characters.
-        ...["\u2028", "\u2029", "\u00a0", "\u200a", "\u202f", "\u3000", "\u00ad", "\u2060", "\u061c", "\u{e0041}", "\u{e007f}", "\ue000", "\u{f0000}"],
-      ];
-      for (const char of invisible) {
-        const label = `U+${char.codePointAt(0)!.toString(16).toUpperCase()}`;
-        const email = uniqueEmail("invisible");
-        const json = await subscribeJson({ email, name: `Ann${char}Smith` });
-        expect(json.status, label).toBe(400);
-        expect(((await json.json()) as ApiError).error.message, label).toBe("Your name contains invisible characters.");
-        const form = await subscribeForm({ email, name: `${char}Ann` });
-        expect(form.status, label).toBe(400);
-        expect(await form.text(), label).toContain("Your name contains invisible characters.");
-        expect(await findSubscriber(email), label).toBeNull();
-        expect(await outboxFor(email), label).toHaveLength(0);
-      }
-      // Visible non-ASCII is fine: the neighbours of the refused ranges, accents and emoji.
-      for (const name of ["Zoë 😀", "Ann\u2010Marie", "Ann\u2070", "Jean-Luc O'Brien", "J. R. R. Tolkien", "李小龍", "محمد"]) {
-        expect((await subscribeJson({ email: uniqueEmail("visible"), name })).status, name).toBe(200);
-      }
-    });
-
-    it("rejects a name with a C1 control character (U+0085, NEL) like any control character", async () => {
-      const res = await subscribeJson({ email: uniqueEmail("nel"), name: "Ann\u0085Smith" });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as ApiError).error.message).toBe("Your name cannot contain line breaks or control characters.");
-    });
-
-    it("rejects a name that carries a link: a scheme, www., a domain, an address", async () => {
-      const links = [
-        "Your account is locked, verify at https://evil.example/login",
-        "http://evil.example",
-        "hxxp://evil.example",
-        "javascript:alert(1)",
-        "mailto:ann",
-        "www.evil",
-        "Ann evil.example",
-        "Ann evil.co",
-        "visit evil。com",
-        "ann@evil",
-      ];
-      for (const name of links) {
-        const email = uniqueEmail("linkname");
-        const json = await subscribeJson({ email, name });
-        expect(json.status, name).toBe(400);
-        expect(((await json.json()) as ApiError).error.message, name).toBe("Your name cannot contain a web address or link.");
-        const form = await subscribeForm({ email, name });
-        expect(form.status, name).toBe(400);
-        expect(await form.text(), name).toContain("Your name cannot contain a web address or link.");
-        expect(await findSubscriber(email), name).toBeNull();
-        expect(await outboxFor(email), name).toHaveLength(0);
-      }
-    });
-
-    it("rejects a name over 100 characters", async () => {
-      const res = await subscribeForm({ email: uniqueEmail(), name: "x".repeat(101) });
-      expect(res.status).toBe(400);
-      expect(await res.text()).toContain("Please keep your name under 100 characters.");
-    });
-
     it("stores a blank name as no name, and greets the reader as 'there'", async () => {
       const email = uniqueEmail("blankname");
       expect((await subscribeForm({ email, name: "   " })).status).toBe(200);
@@ -448,38 +167,6 @@ describe("POST /subscribe", () => {
   });
 
   describe("request shape", () => {
-    it("invalid JSON is a 400 JSON error in the one error shape", async () => {
-      for (const body of ["{", "not json", '{"email": "a@example.com",}', ""]) {
-        const res = await subscribeJson(body);
-        expect(res.status).toBe(400);
-        expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-        const json = (await res.json()) as ApiError;
-        expect(json.error.code).toBe("BAD_REQUEST");
-        expect(json.error.message).toBeTruthy();
-        expect(json.error.requestId).toBeTruthy();
-        expect(json.error.requestId).toBe(res.headers.get("x-request-id"));
-      }
-    });
-
-    it("JSON that is not an object is a 400", async () => {
-      for (const body of ["null", "[]", '"a@example.com"', "42"]) {
-        const res = await subscribeJson(body);
-        expect(res.status).toBe(400);
-        expect(((await res.json()) as ApiError).error.code).toBe("BAD_REQUEST");
-      }
-    });
-
-    it("an unsupported content type is a 415", async () => {
-      for (const type of ["application/xml", "text/csv"]) {
-        const res = await postForm("/subscribe", `<email>${uniqueEmail()}</email>`, { headers: { "content-type": type } });
-        expect(res.status).toBe(415);
-        expect(await res.text()).toContain("Send the form as application/x-www-form-urlencoded or JSON.");
-      }
-      const api = await postForm("/subscribe", "x", { headers: { "content-type": "application/xml", accept: "application/json" } });
-      expect(api.status).toBe(415);
-      expect(((await api.json()) as ApiError).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
-    });
-
     it("a form post that asks for JSON (Accept) is parsed as a form and answered in JSON", async () => {
       const email = uniqueEmail("form-accept-json");
       const ok = await subscribeForm({ email }, { headers: { accept: "application/json" } });
@@ -490,7 +177,9 @@ describe("POST /subscribe", () => {
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as ApiError).error.message).toBe(INVALID_EMAIL);
     });
+  });
 
+  describe("request shape", () => {
     it("a multipart form is accepted like a urlencoded one", async () => {
       const email = uniqueEmail("multipart");
       const form = new FormData();
@@ -501,59 +190,6 @@ describe("POST /subscribe", () => {
       expect(res.status).toBe(200);
       expect((await findSubscriber(email))!.status).toBe("pending");
       expect(await pendingNamesOf(email)).toEqual(["Multi"]);
-    });
-
-    it("a body over 16 KB is a 413, form or JSON", async () => {
-      const email = uniqueEmail("big");
-      const form = await subscribeForm({ email, name: "x".repeat(17 * 1024) });
-      expect(form.status).toBe(413);
-      expect(await form.text()).toContain("That request is too large.");
-      const json = await subscribeJson({ email, name: "x".repeat(17 * 1024) });
-      expect(json.status).toBe(413);
-      expect(((await json.json()) as ApiError).error.code).toBe("PAYLOAD_TOO_LARGE");
-      expect(await findSubscriber(email)).toBeNull();
-    });
-
-    it("a cross-origin form post is a 403 and stores nothing", async () => {
-      const email = uniqueEmail("csrf");
-      const evil = await subscribeForm({ email }, { origin: "https://evil.example" });
-      expect(evil.status).toBe(403);
-      expect(await evil.text()).toContain("This form was sent from another site.");
-      const noOrigin = await subscribeForm({ email }, { origin: null });
-      expect(noOrigin.status).toBe(403);
-      const crossSite = await subscribeForm({ email }, { origin: "https://evil.example", headers: { "sec-fetch-site": "cross-site" } });
-      expect(crossSite.status).toBe(403);
-      // A text/plain "form" (the other content type a cross-site form can send) is checked as well.
-      const plain = await postForm("/subscribe", `email=${email}`, { origin: "https://evil.example", headers: { "content-type": "text/plain" } });
-      expect(plain.status).toBe(403);
-      expect(await findSubscriber(email)).toBeNull();
-      expect(await outboxFor(email)).toHaveLength(0);
-    });
-
-    it("a same-origin form post is accepted on Sec-Fetch-Site alone", async () => {
-      const email = uniqueEmail("secfetch");
-      const res = await subscribeForm({ email }, { origin: null, headers: { "sec-fetch-site": "same-origin" } });
-      expect(res.status).toBe(200);
-      expect(await findSubscriber(email)).not.toBeNull();
-    });
-
-    it("the honeypot: a filled-in website gets the same answer, but no email and no subscriber", async () => {
-      // The page names the address, so the bot and the human use the same one: the bot first (it stores nothing).
-      const email = uniqueEmail("bot");
-      const bot = await subscribeForm({ email, name: "Bot", website: "https://spam.example" });
-      const botBody = await bot.text();
-      const botJson = await subscribeJson({ email, website: "x" });
-      expect(await botJson.json()).toEqual({ ok: true, message: CHECK_INBOX });
-      expect(await findSubscriber(email)).toBeNull();
-      expect(await outboxFor(email)).toHaveLength(0);
-
-      const human = await subscribeForm({ email, name: "Bot" });
-      expect(human.status).toBe(200);
-      expect(bot.status).toBe(human.status);
-      expect(botBody).toBe(await human.text());
-      expect(botBody).toContain(sentLinkTo(email));
-      expect(await findSubscriber(email)).not.toBeNull();
-      expect(await outboxFor(email)).toHaveLength(1);
     });
   });
 
@@ -566,7 +202,7 @@ describe("POST /subscribe", () => {
     const rows = await subscribersMatching(second);
     expect(rows).toHaveLength(1);
     // Kept as first typed (the domain lower-cased by IDNA); the key is lower-case.
-    expect(rows[0]).toMatchObject({ email: `Ann-${id}@example.com`, email_key: second });
+    expect(rows[0]).toMatchObject({ email: `Ann-${id}@example.com`, emailKey: second });
     expect(await subscriptionsOf(rows[0]!.id)).toHaveLength(1);
     expect(await outboxFor(second)).toHaveLength(2);
   });
@@ -626,18 +262,18 @@ describe("POST /subscribe", () => {
     const again = await subscribeForm({ email: reader.email }, { ip, headers: { "user-agent": "TestBrowser/1.0" } });
     expect(again.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    expect((await subscriptionsOf(id))[0]).toMatchObject({ status: "stopped", due_at: null });
+    expect((await subscriptionsOf(id))[0]).toMatchObject({ status: "stopped", dueAt: null });
 
     const consents = await consentsOf(id);
     expect(consents).toHaveLength(2);
     const latest = consents[1]!;
-    expect(latest).toMatchObject({ series: DEFAULT_SERIES, form: "signup-form", confirmed_at: null });
-    expect(latest.ip_hash).toBeTruthy();
-    expect(latest.ip_hash).not.toBe(ip);
-    expect(latest.ip_hash).not.toContain(ip);
-    expect(latest.user_agent_hash).toBeTruthy();
-    expect(latest.user_agent_hash).not.toContain("TestBrowser");
-    expect(consents[0]!.confirmed_at).not.toBeNull();
+    expect(latest).toMatchObject({ series: DEFAULT_SERIES, form: "signup-form", confirmedAt: null });
+    expect(latest.ipHash).toBeTruthy();
+    expect(latest.ipHash).not.toBe(ip);
+    expect(latest.ipHash).not.toContain(ip);
+    expect(latest.userAgentHash).toBeTruthy();
+    expect(latest.userAgentHash).not.toContain("TestBrowser");
+    expect(consents[0]!.confirmedAt).not.toBeNull();
 
     const mails = await outboxFor(reader.email);
     expect(mails).toHaveLength(2);
@@ -645,7 +281,7 @@ describe("POST /subscribe", () => {
     expect(confirm.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     expect((await subscriptionsOf(id))[0]!.status).toBe("active");
-    expect((await consentsOf(id)).every((c) => c.confirmed_at !== null)).toBe(true);
+    expect((await consentsOf(id)).every((c) => c.confirmedAt !== null)).toBe(true);
   });
 
   it("the same IP hashes to the same value (provable), different IPs to different values", async () => {
@@ -659,44 +295,12 @@ describe("POST /subscribe", () => {
     const [ca] = await consentsOf((await findSubscriber(a))!.id);
     const [cb] = await consentsOf((await findSubscriber(b))!.id);
     const [cc] = await consentsOf((await findSubscriber(c))!.id);
-    expect(ca!.ip_hash).toBe(cb!.ip_hash);
-    expect(cc!.ip_hash).not.toBe(ca!.ip_hash);
+    expect(ca!.ipHash).toBe(cb!.ipHash);
+    expect(cc!.ipHash).not.toBe(ca!.ipHash);
     expect(ca!.form).toBe("signup-form");
     // Keyed with HASH_SECRET, never a signing key: rotating the ring leaves stored hashes comparable.
-    expect(ca!.ip_hash).toBe(await keyedHash(env.HASH_SECRET!, ip));
-    for (const key of testKeyring().keys) expect(ca!.ip_hash).not.toBe(await keyedHash(key.secret, ip));
-  });
-
-  it("rate limit: the 6th signup from one CF-Connecting-IP within a minute is a 429", async () => {
-    const email = uniqueEmail("rl-sixth");
-    const run = await inOneRateWindow(60, async (ip) => {
-      const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await subscribeForm({ email: uniqueEmail("rl") }, { ip })).status);
-      const sixth = await subscribeForm({ email }, { ip });
-      const json = await subscribeJson({ email }, { ip });
-      return { statuses, sixth: { status: sixth.status, html: await sixth.text() }, json: { status: json.status, body: await json.text() } };
-    });
-    expect(run.statuses).toEqual([200, 200, 200, 200, 200]);
-    expect(run.sixth.status).toBe(429);
-    expect(run.sixth.html).toContain("<h1>Too many requests</h1>");
-    expect(run.sixth.html).toContain("Too many signups from your network.");
-    expect(run.json.status).toBe(429);
-    expect((JSON.parse(run.json.body) as ApiError).error.code).toBe("RATE_LIMITED");
-    expect(await findSubscriber(email)).toBeNull();
-
-    // Another IP is not limited.
-    expect((await subscribeForm({ email }, { ip: uniqueIp() })).status).toBe(200);
-    expect(await findSubscriber(email)).not.toBeNull();
-  });
-
-  it("rate limit counts invalid attempts too (no free probing)", async () => {
-    const statuses = await inOneRateWindow(60, async (ip) => {
-      const seen: number[] = [];
-      for (let i = 0; i < 5; i++) seen.push((await subscribeJson({ email: "not-an-address" }, { ip })).status);
-      seen.push((await subscribeJson({ email: uniqueEmail() }, { ip })).status);
-      return seen;
-    });
-    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    expect(ca!.ipHash).toBe(await keyedHash(env.HASH_SECRET!, ip));
+    for (const key of testKeyring().keys) expect(ca!.ipHash).not.toBe(await keyedHash(key.secret, ip));
   });
 });
 

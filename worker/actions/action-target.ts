@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import { RESPOND_LINK, type CompiledPart } from "../content/types";
-import { resolveUrl } from "../delivery/compose";
+import { resolveUrl } from "../lib/public-url";
 
 /** "0", "1", … "9999" → the link number; anything else → null. */
 export const parseLinkNumber = (text: string): number | null => (/^(0|[1-9]\d{0,3})$/.test(text) ? Number(text) : null);

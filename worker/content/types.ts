@@ -80,15 +80,17 @@ export interface Catalog {
 }
 
 /** Every slot a template may contain; values are filled (and escaped) per reader at send time. */
-export type SlotName =
-  | "name" // reader's name, or "there"
-  | "base_url" // PUBLIC_URL, no trailing slash
-  | "unsubscribe_url"
-  | "confirm_url"
-  | "action_url" // PUBLIC_URL/a/<reader token>: every tracked link is this plus "/<n>"
-  | "referral_url" // the reader's own link to the signup page, to share
-  | "web_url" // the part's public web view
-  | "postal_address"; // POSTAL_ADDRESS: configuration, not content
+export const SLOT_NAMES = [
+  "name", // reader's name, or "there"
+  "base_url", // PUBLIC_URL, no trailing slash
+  "unsubscribe_url",
+  "confirm_url",
+  "action_url", // PUBLIC_URL/a/<reader token>: every tracked link is this plus "/<n>"
+  "referral_url", // the reader's own link to the signup page, to share
+  "web_url", // the part's public web view
+  "postal_address", // POSTAL_ADDRESS: configuration, not content
+] as const;
+export type SlotName = (typeof SLOT_NAMES)[number];
 
 export type Slots = Partial<Record<SlotName, string>>;
 

@@ -1,12 +1,10 @@
 import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { fillTemplate, fillTemplateJson } from "../content/fill-template";
+import { partWebUrl } from "../lib/public-url";
 import type { OutgoingEmail } from "../mail";
 import { signDeliveryTokens } from "../tokens";
 import type { BatchMember } from "./queries";
-
-/** Absolute URL for a call to action written as a path ("/p/…") or a full URL. */
-export const resolveUrl = (config: Config, url: string) => (url.startsWith("/") ? `${config.publicUrl}${url}` : url);
 
 /** RFC 2369 + RFC 8058 headers: mailbox providers show an unsubscribe button and POST to it in one click. */
 export function listUnsubscribeHeaders(config: Config, url: string): Record<string, string> {
@@ -34,8 +32,7 @@ export async function composePartEmail(
     unsubscribe_url: unsubscribe,
     action_url: `${config.publicUrl}/a/${tokens.reader}`,
     referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
-    // By id: the web view of the part this email carries, wherever the part moves later.
-    web_url: `${config.publicUrl}/p/${series.slug}/${part.id}`,
+    web_url: partWebUrl(config, series.slug, part.id),
     postal_address: config.postalAddress,
   };
   // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened (~2 µs: lazy fills measured no gain).

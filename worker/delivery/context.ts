@@ -3,7 +3,7 @@ import type { CatalogIndex } from "../content/catalog";
 import type { Mailer } from "../mail";
 import type { D1Meter } from "./d1-meter";
 
-/** What every step of the delivery cycle works with; tests build one with a simulated clock and wrapped dependencies. */
+/** What every step of the delivery cycle works with; assembled only by deliveryContext() (delivery/index.ts). */
 export interface DeliveryContext {
   meter: D1Meter;
   config: Config;

@@ -48,7 +48,7 @@ export interface CycleSummary {
 }
 
 /**
- * The delivery cycle, run by the cron and by POST /admin/api/send: line readers up with the catalog, retry stale
+ * The delivery cycle (through runCycle in index.ts: the cron, POST /admin/api/send, tests): line readers up with the catalog, retry stale
  * batches, then claim due readers in batches and send them (inline) or queue them (fan-out).
  */
 export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptions): Promise<CycleSummary> {

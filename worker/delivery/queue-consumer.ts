@@ -1,14 +1,14 @@
 import type { DeliveryMessage, Env } from "../env";
 import { retryBackoffMs } from "./context";
 import { DEAD_LETTER_QUEUE, recordDeadBatch } from "./dead-letter";
-import { createDeliveryContext } from "./index";
+import { deliveryContext } from "./index";
 import { sendBatch } from "./send-batch";
 
 /** Each message names one claimed batch; the consumer sends it. Queue retries + DLQ cover crashes. */
 export async function consumeDeliveryMessages(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
   if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
   for (const message of batch.messages) {
-    const ctx = createDeliveryContext(env);
+    const ctx = deliveryContext(env);
     try {
       const outcome = await sendBatch(ctx, message.body.batchId);
       if (outcome.kind === "rate_limited") {
@@ -29,7 +29,7 @@ export async function consumeDeliveryMessages(batch: MessageBatch<DeliveryMessag
 async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     try {
-      const recorded = await recordDeadBatch(createDeliveryContext(env), message.body.batchId, "dead-lettered by the delivery queue");
+      const recorded = await recordDeadBatch(deliveryContext(env), message.body.batchId, "dead-lettered by the delivery queue");
       if (recorded) console.error("delivery batch dead-lettered", message.body.batchId);
       message.ack();
     } catch (error) {

@@ -50,9 +50,5 @@ export async function keyedHash(hashSecret: string, value: string): Promise<stri
   return base64url(await hmacSign(hashSecret, `hash:${value}`));
 }
 
-/** Constant-time string equality for bearer tokens: compares HMACs of both, so lengths leak nothing. */
-export async function timingSafeEqualStrings(a: string, b: string): Promise<boolean> {
-  const secret = "nextpart-compare";
-  const [ha, hb] = await Promise.all([hmacSign(secret, a), hmacSign(secret, b)]);
-  return crypto.subtle.timingSafeEqual(ha, hb);
-}
+/** Token equality for the admin checks: Hono's own (SHA-256 digests and strings, compared in constant time). */
+export { timingSafeEqual as timingSafeEqualStrings } from "hono/utils/buffer";

@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { csrf } from "hono/csrf";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { actionTarget, parseLinkNumber } from "../actions/action-target";
@@ -8,8 +7,10 @@ import { recordClick, scannerReason } from "../actions/record-click";
 import { readConfig } from "../config";
 import { findPartById, findSeries } from "../content/catalog";
 import type { CompiledPart, CompiledSeries } from "../content/types";
-import { AppError } from "../errors";
+import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
+import { partWebUrl } from "../lib/public-url";
+import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
 import { ResponsePage, ResponseThanksPage } from "../pages/response-page";
 import { findResponse, MAX_RESPONSE_LENGTH, saveResponse } from "../responses/responses";
@@ -83,11 +84,11 @@ const responseSchema = z
 actionRoutes.post(
   "/respond/:token",
   limitBody(32 * 1024),
-  csrf(),
+  sameOrigin,
   async (c) => {
     if (c.env.SIGNUP_LIMITER) {
       const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `respond:${clientKey(c.req.header("cf-connecting-ip"))}` });
-      if (!success) throw new AppError("RATE_LIMITED", "Too many responses from your network. Please try again in a minute.");
+      if (!success) throw new AppError("RATE_LIMITED", "Too many responses from your network. Please try again in a minute.", undefined, RETRY_IN_A_MINUTE);
     }
     const { delivery, series, part, token } = await respondContext(c);
     const form = (await readBody(c)) as Record<string, string>;
@@ -101,7 +102,7 @@ actionRoutes.post(
       );
     }
     await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
-    const webUrl = `${readConfig(c.env).publicUrl}/p/${series.slug}/${part.id}`;
+    const webUrl = partWebUrl(readConfig(c.env), series.slug, part.id);
     return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
   },
 );

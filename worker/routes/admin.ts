@@ -7,8 +7,7 @@ import { subscriberStatuses, subscribers } from "../../db/schema";
 import type { AppEnv } from "../app-env";
 import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
-import { createDeliveryContext, cycleOptions } from "../delivery";
-import { runDeliveryCycle } from "../delivery/cycle";
+import { runCycle } from "../delivery";
 import { listSetAsideBatches, setAsideStatuses } from "../delivery/list-batches";
 import { limitBody } from "../lib/read-body";
 import { AppError, type ErrorCode } from "../errors";
@@ -116,11 +115,7 @@ adminRoutes.post(
     if (input.subscriber !== undefined) {
       subscriberId = await resolveSubscriber(c.env.DB, input.subscriber);
     }
-    const ctx = createDeliveryContext(c.env);
-    const summary = await runDeliveryCycle(
-      ctx,
-      cycleOptions(c.env, { dryRun: input.dryRun, filter: { series: input.series, subscriberId } }),
-    );
+    const summary = await runCycle(c.env, { dryRun: input.dryRun, filter: { series: input.series, subscriberId } });
     return c.json(summary);
   },
 );

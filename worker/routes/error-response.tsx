@@ -1,38 +1,32 @@
-import type { Context } from "hono";
-import type { HTTPException } from "hono/http-exception";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env";
 import { AppError, type ErrorCode } from "../errors";
 import { wantsJson } from "../lib/respond";
 import { MessagePage } from "../pages/message-page";
 
-const codeForStatus: Record<number, ErrorCode> = {
-  400: "BAD_REQUEST",
-  401: "UNAUTHORIZED",
-  403: "FORBIDDEN",
-  404: "NOT_FOUND",
-  413: "PAYLOAD_TOO_LARGE",
-  415: "UNSUPPORTED_MEDIA_TYPE",
-  429: "RATE_LIMITED",
-  503: "NOT_CONFIGURED",
-};
-
-/** One error shape: `{ error: { code, message, requestId } }` for API clients, a friendly page for browsers. */
-export function errorResponse(c: Context<AppEnv>, error: HTTPException) {
-  // Hono's own middleware (bearer auth, csrf) answers with a ready-made response: keep bearer auth's (401, and
-  // 400 for a malformed Authorization header, with its WWW-Authenticate), not CSRF's bare 403.
-  if (!(error instanceof AppError) && error.res && (error.status === 401 || error.status === 400)) {
+/** The one error handler (app.onError): every error becomes our one shape, or a friendly page for browsers. */
+export const handleError: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof AppError) return errorResponse(c, error);
+  // Hono's auth middlewares answer with a ready response (bearerAuth's body already in our shape, with its
+  // WWW-Authenticate): kept as it is, with the request id.
+  if (error instanceof HTTPException && error.res) {
     const res = new Response(error.res.body, error.res);
     res.headers.set("X-Request-Id", c.get("requestId"));
     return res;
   }
-  const code = error instanceof AppError ? error.code : (codeForStatus[error.status] ?? "INTERNAL");
-  const message =
-    error instanceof AppError
-      ? error.message
-      : error.status === 403
-        ? "This form was sent from another site. Please use the form on this site."
-        : error.message || "The request could not be handled.";
-  const status = error.status;
+  // Hono's validators refuse a body they cannot parse with a bare 400 and a message that says why.
+  if (error instanceof HTTPException && error.status === 400) return errorResponse(c, new AppError("BAD_REQUEST", error.message));
+  console.error("unhandled error", error);
+  return errorResponse(c, new AppError("INTERNAL", "Something went wrong on our side. Please try again."));
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address."));
+
+/** `{ error: { code, message, requestId } }` for API clients, a page for browsers. */
+function errorResponse(c: Context<AppEnv>, error: AppError) {
+  const { code, message, status } = error;
+  for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
   if (wantsJson(c) || c.req.path.startsWith("/admin/api/")) {
     return c.json({ error: { code, message, requestId: c.get("requestId") } }, status);
   }

@@ -3,8 +3,8 @@ import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
 import { atomFeed } from "../content/atom-feed";
 import { findPart, findSeries } from "../content/catalog";
-import { resolveUrl } from "../delivery/compose";
 import { AppError } from "../errors";
+import { partWebUrl, resolveUrl } from "../lib/public-url";
 import { PartPage, SeriesIndexPage } from "../pages/series-pages";
 
 export const seriesPageRoutes = new Hono<AppEnv>();
@@ -31,5 +31,5 @@ seriesPageRoutes.get("/p/:series/:part", (c) => {
   if (series.slug !== c.req.param("series")) return c.redirect(`/p/${series.slug}/${part.id}`, 301); // a former slug
   const config = readConfig(c.env);
   const ctaUrl = part.cta.url === undefined ? undefined : resolveUrl(config, part.cta.url);
-  return c.html(<PartPage series={series} part={part} ctaUrl={ctaUrl} webUrl={`${config.publicUrl}/p/${series.slug}/${part.id}`} />);
+  return c.html(<PartPage series={series} part={part} ctaUrl={ctaUrl} webUrl={partWebUrl(config, series.slug, part.id)} />);
 });

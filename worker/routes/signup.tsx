@@ -1,26 +1,24 @@
 import { Hono, type Context } from "hono";
-import { csrf } from "hono/csrf";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
 import type { CompiledSeries } from "../content/types";
 import { getDb } from "../db";
-import { AppError } from "../errors";
+import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
+import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
+import { validate } from "../lib/validate";
 import { isValidTimezone } from "../lib/timezone";
 import { wantsJson } from "../lib/respond";
 import { createMailer } from "../mail";
-import { ConfirmPage } from "../pages/confirm-page";
 import { MessagePage } from "../pages/message-page";
 import { SignupPage } from "../pages/signup-page";
-import { confirmConsent, consentState, type ConfirmResult, type ConsentState } from "../subscribers/confirm";
 import { emailAddressSchema } from "../subscribers/email-address";
 import { REFERRAL_PARAM } from "../subscribers/referral";
 import { subscribe } from "../subscribers/subscribe";
 import { verifyTurnstile } from "../subscribers/turnstile";
-import { verifyConfirmToken } from "../tokens";
 
 /** A scheme, "www.", or a dot between letters (evil.example, also with the ideographic and full-width dots). */
 const LINK_LIKE = /[a-z][a-z0-9+.-]*:\/\/|\b(?:https?|ftp|mailto|javascript|data|file|tel|sms):|www[.。．｡]|[\p{L}\p{N}-][.。．｡]\p{L}{2,}|@/iu;
@@ -71,25 +69,28 @@ function signupPage(c: Context<AppEnv>, series: CompiledSeries, error?: string, 
 
 signupRoutes.get("/", (c) => c.html(signupPage(c, defaultSeries(c))));
 
-signupRoutes.get("/s/:series", (c) => {
+// A shared referral link (/s/:series?ref=…) rides along in the form, checked only when the form comes back;
+// a malformed one is dropped, never an error.
+const referralQuery = z.object({ ref: z.string().regex(REFERRAL_PARAM).optional().catch(undefined) });
+
+signupRoutes.get("/s/:series", validate("query", referralQuery), (c) => {
   const series = findSeries(c.req.param("series"));
   if (!series) throw new AppError("NOT_FOUND", "There is no series at this address.");
   if (series.slug !== c.req.param("series")) return c.redirect(`/s/${series.slug}${new URL(c.req.url).search}`, 301); // a former slug
-  // A shared referral link (/s/:series?ref=…) rides along in the form; checked only when the form comes back.
-  const ref = c.req.query("ref");
-  return c.html(signupPage(c, series, undefined, ref && REFERRAL_PARAM.test(ref) ? { ref } : undefined));
+  const { ref } = c.req.valid("query");
+  return c.html(signupPage(c, series, undefined, ref ? { ref } : undefined));
 });
 
 signupRoutes.post(
   "/subscribe",
   limitBody(16 * 1024),
-  csrf(),
+  sameOrigin,
   async (c) => {
     const json = wantsJson(c);
     const ip = c.req.header("cf-connecting-ip");
     if (c.env.SIGNUP_LIMITER) {
       const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `subscribe:${clientKey(ip)}` });
-      if (!success) throw new AppError("RATE_LIMITED", "Too many signups from your network. Please try again in a minute.");
+      if (!success) throw new AppError("RATE_LIMITED", "Too many signups from your network. Please try again in a minute.", undefined, RETRY_IN_A_MINUTE);
     }
 
     const body = await readBody(c, ["form", "json"]);
@@ -147,61 +148,3 @@ signupRoutes.post(
     );
   },
 );
-
-/** The consent a confirm link names; a bad or expired link is a clear 400 page. */
-async function consentOf(c: Context<AppEnv>): Promise<number> {
-  const check = await verifyConfirmToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
-  if (!check.ok) {
-    throw new AppError(
-      "INVALID_TOKEN",
-      check.reason === "invalid"
-        ? "This confirmation link is not valid. Please copy the whole link from the email, or sign up again."
-        : "This confirmation link has expired. Please sign up again to get a new one.",
-    );
-  }
-  return check.consentId;
-}
-
-function notWaiting(state: ConsentState | ConfirmResult): never {
-  if (state.kind === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
-  throw new AppError(
-    "INVALID_TOKEN",
-    "This confirmation link was already used or replaced by a newer one. Use the newest email we sent, or the signup form.",
-  );
-}
-
-function subscribedPage(series: CompiledSeries, firstPartAt: number | null, fresh: boolean) {
-  const when =
-    firstPartAt === null
-      ? "when the next part is published"
-      : firstPartAt <= Date.now() + 60_000
-        ? "in a minute or two"
-        : `on ${new Date(firstPartAt).toUTCString()}`;
-  return (
-    <MessagePage title="You are subscribed" siteName={series.title}>
-      <p>
-        {fresh ? "Thank you for confirming." : "You had already confirmed."} The next part of “{series.title}” will
-        arrive in your inbox {when}.
-      </p>
-      <p>
-        <a href={`/p/${series.slug}`}>See every part of the series</a>
-      </p>
-    </MessagePage>
-  );
-}
-
-/** Mail scanners follow links: GET (and HEAD) only show the button; the POST it sends confirms. */
-signupRoutes.get("/confirm/:token", async (c) => {
-  const state = await consentState(getDb(c.env.DB), await consentOf(c));
-  if (state.kind === "confirmed") return c.html(subscribedPage(state.series, state.firstPartAt, false));
-  if (state.kind !== "waiting") notWaiting(state);
-  return c.html(<ConfirmPage token={c.req.param("token")} series={state.series} email={state.email} />);
-});
-
-signupRoutes.post("/confirm/:token", limitBody(4 * 1024), csrf(), async (c) => {
-  const result = await confirmConsent(getDb(c.env.DB), await consentOf(c));
-  if (result.kind === "confirmed_now" || result.kind === "confirmed") {
-    return c.html(subscribedPage(result.series, result.firstPartAt, result.kind === "confirmed_now"));
-  }
-  notWaiting(result);
-});

@@ -1,46 +1,26 @@
 import { Hono, type Context } from "hono";
-import { csrf } from "hono/csrf";
-import { eq } from "drizzle-orm";
-import { subscribers } from "../../db/schema";
 import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
 import { getDb } from "../db";
 import { AppError } from "../errors";
 import { createMailer } from "../mail";
+import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
 import { MessagePage } from "../pages/message-page";
 import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
 import { subscribe } from "../subscribers/subscribe";
 import { unsubscribe } from "../subscribers/unsubscribe";
-import { findReaderDelivery } from "../actions/reader-delivery";
-import { DELIVERY_TOKEN, verifyToken } from "../tokens";
+import { findSubscriber, readUnsubscribeLink, type UnsubscribeClaims } from "../subscribers/unsubscribe-link";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
 
-/**
- * No CSRF origin check here: mailbox providers POST the RFC 8058 one-click body with no Origin and no cookies.
- * The signed token in the URL is what authorizes the request.
- */
-const smallBody = limitBody(4 * 1024);
-
 const INVALID = "This unsubscribe link is not valid. Please copy the whole link from the email.";
 
-/**
- * The reader and series a link stands for. Emails carry the delivery's reader token (`/u/<kid>.<hidden id>.<tag>`,
- * the same signature as their action links); older emails carry a signed unsubscribe token, still honoured.
- */
-async function claimsFrom(c: Context<AppEnv>): Promise<{ subscriberId: number; series: string }> {
-  const token = c.req.param("token") ?? "";
-  const keyring = readConfig(c.env).keyring;
-  if (DELIVERY_TOKEN.test(token)) {
-    const delivery = await findReaderDelivery(c.env.DB, keyring, token);
-    if (!delivery) throw new AppError("INVALID_TOKEN", INVALID);
-    return { subscriberId: delivery.subscriberId, series: delivery.series };
-  }
-  const check = await verifyToken(keyring, token, "unsubscribe");
-  if (!check.ok) throw new AppError("INVALID_TOKEN", INVALID);
-  return check.claims;
+async function claimsFrom(c: Context<AppEnv>): Promise<UnsubscribeClaims> {
+  const claims = await readUnsubscribeLink(c.env.DB, readConfig(c.env).keyring, c.req.param("token") ?? "");
+  if (!claims) throw new AppError("INVALID_TOKEN", INVALID);
+  return claims;
 }
 
 /** Where this page's own form posts: the path it was reached by (`/u/…` or `/unsubscribe/…`). */
@@ -50,7 +30,7 @@ const seriesTitle = (slug: string) => findSeries(slug)?.title ?? "this newslette
 
 async function showUnsubscribe(c: Context<AppEnv>) {
   const claims = await claimsFrom(c);
-  const reader = await getDb(c.env.DB).query.subscribers.findFirst({ where: eq(subscribers.id, claims.subscriberId) });
+  const reader = await findSubscriber(getDb(c.env.DB), claims.subscriberId);
   if (!reader) throw new AppError("NOT_FOUND", "We could not find this subscription.");
   const token = c.req.param("token") ?? "";
   if (reader.status === "unsubscribed") return c.html(<UnsubscribedPage token={token} seriesTitle={seriesTitle(claims.series)} />);
@@ -71,17 +51,19 @@ async function doUnsubscribe(c: Context<AppEnv>) {
 
 unsubscribeRoutes.get("/unsubscribe/:token", showUnsubscribe);
 unsubscribeRoutes.get("/u/:token", showUnsubscribe);
-unsubscribeRoutes.post("/unsubscribe/:token", smallBody, doUnsubscribe);
-unsubscribeRoutes.post("/u/:token", smallBody, doUnsubscribe);
+// No CSRF origin check: mailbox providers POST the RFC 8058 one-click body with no Origin and no cookies; the
+// signed token in the URL is what authorizes the request.
+unsubscribeRoutes.post("/unsubscribe/:token", limitBody(4 * 1024), doUnsubscribe);
+unsubscribeRoutes.post("/u/:token", limitBody(4 * 1024), doUnsubscribe);
 
 /**
  * From the "you are unsubscribed" page: starts a new double opt-in (a forwarded email must not resubscribe).
  * A form on our own pages, so it gets the origin check; the daily limit of confirmation emails applies.
  */
-unsubscribeRoutes.post("/resubscribe/:token", smallBody, csrf(), async (c) => {
+unsubscribeRoutes.post("/resubscribe/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
   const claims = await claimsFrom(c);
   const db = getDb(c.env.DB);
-  const reader = await db.query.subscribers.findFirst({ where: eq(subscribers.id, claims.subscriberId) });
+  const reader = await findSubscriber(db, claims.subscriberId);
   const series = findSeries(claims.series);
   if (!reader || !series) throw new AppError("NOT_FOUND", "We could not find this subscription.");
   const config = readConfig(c.env);

@@ -6,7 +6,7 @@ import type { Database } from "../db";
 import type { Mailer } from "../mail";
 import { keyedHash } from "../lib/crypto";
 import { CONFIRM_TOKEN_TTL_MS } from "../tokens";
-import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "./confirmation-email";
+import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "../mail/confirmation-email";
 import { emailKey } from "./email-address";
 import { referrerOf } from "./referral";
 

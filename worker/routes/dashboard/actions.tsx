@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { runCycleFromDashboard } from "../../dashboard/run-cycle";
+import { runCycle } from "../../delivery";
 import { readBody } from "../../lib/read-body";
 import { CycleResultPage } from "../../pages/dashboard/cycle-result-page";
 import { pauseSeries, resumeSeries } from "../../series/pause-series";
@@ -14,7 +14,7 @@ for (const [path, dryRun] of [["/send/dry-run", true], ["/send", false]] as cons
   actionRoutes.post(path, async (c) => {
     const body = (await readBody(c, ["form"])) as Record<string, string>;
     const series = formSeries(body.series);
-    const summary = await runCycleFromDashboard(c.env, { dryRun, series });
+    const summary = await runCycle(c.env, { dryRun, filter: { series } });
     return c.html(<CycleResultPage {...pageProps(c, "overview")} summary={summary} choices={seriesChoices()} series={series} />);
   });
 }

@@ -5,7 +5,8 @@ import { findSeries } from "../content/catalog";
 import { fillTemplate } from "../content/fill-template";
 import { getDb, type Database } from "../db";
 import type { Env } from "../env";
-import { createMailer, type BatchResult, type Mailer } from "../mail";
+import { createMailer } from "./index";
+import type { BatchResult, Mailer } from "./mailer";
 import { signConfirmToken } from "../tokens";
 
 /** The signup's own attempt owns a new consent's email this long before the cron may retry it. */

@@ -1,0 +1,73 @@
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { readConfig } from "../config";
+import type { CompiledSeries } from "../content/types";
+import { getDb } from "../db";
+import { AppError } from "../errors";
+import { limitBody } from "../lib/read-body";
+import { sameOrigin } from "../lib/same-origin";
+import { ConfirmPage } from "../pages/confirm-page";
+import { MessagePage } from "../pages/message-page";
+import { confirmConsent, consentState, type ConfirmResult, type ConsentState } from "../subscribers/confirm";
+import { verifyConfirmToken } from "../tokens";
+
+/** The link of the double opt-in email: GET shows the button, its POST confirms. */
+export const confirmRoutes = new Hono<AppEnv>();
+
+/** The consent a confirm link names; a bad or expired link is a clear 400 page. */
+async function consentOf(c: Context<AppEnv>): Promise<number> {
+  const check = await verifyConfirmToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
+  if (!check.ok) {
+    throw new AppError(
+      "INVALID_TOKEN",
+      check.reason === "invalid"
+        ? "This confirmation link is not valid. Please copy the whole link from the email, or sign up again."
+        : "This confirmation link has expired. Please sign up again to get a new one.",
+    );
+  }
+  return check.consentId;
+}
+
+function notWaiting(state: ConsentState | ConfirmResult): never {
+  if (state.kind === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
+  throw new AppError(
+    "INVALID_TOKEN",
+    "This confirmation link was already used or replaced by a newer one. Use the newest email we sent, or the signup form.",
+  );
+}
+
+function subscribedPage(series: CompiledSeries, firstPartAt: number | null, fresh: boolean) {
+  const when =
+    firstPartAt === null
+      ? "when the next part is published"
+      : firstPartAt <= Date.now() + 60_000
+        ? "in a minute or two"
+        : `on ${new Date(firstPartAt).toUTCString()}`;
+  return (
+    <MessagePage title="You are subscribed" siteName={series.title}>
+      <p>
+        {fresh ? "Thank you for confirming." : "You had already confirmed."} The next part of “{series.title}” will
+        arrive in your inbox {when}.
+      </p>
+      <p>
+        <a href={`/p/${series.slug}`}>See every part of the series</a>
+      </p>
+    </MessagePage>
+  );
+}
+
+/** Mail scanners follow links: GET (and HEAD) only show the button; the POST it sends confirms. */
+confirmRoutes.get("/confirm/:token", async (c) => {
+  const state = await consentState(getDb(c.env.DB), await consentOf(c));
+  if (state.kind === "confirmed") return c.html(subscribedPage(state.series, state.firstPartAt, false));
+  if (state.kind !== "waiting") notWaiting(state);
+  return c.html(<ConfirmPage token={c.req.param("token")} series={state.series} email={state.email} />);
+});
+
+confirmRoutes.post("/confirm/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
+  const result = await confirmConsent(getDb(c.env.DB), await consentOf(c));
+  if (result.kind === "confirmed_now" || result.kind === "confirmed") {
+    return c.html(subscribedPage(result.series, result.firstPartAt, result.kind === "confirmed_now"));
+  }
+  notWaiting(result);
+});
