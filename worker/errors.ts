@@ -7,6 +7,10 @@ export const errorStatus = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** The resource is busy or in a state that forbids the change (e.g. an Idempotency-Key still in progress). */
+  CONFLICT: 409,
+  /** An Idempotency-Key already used with another request body. */
+  IDEMPOTENCY_KEY_REUSED: 422,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_TOKEN: 400,
