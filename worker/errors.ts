@@ -16,6 +16,8 @@ export const errorStatus = {
   INVALID_TOKEN: 400,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  /** The mail provider failed or did not answer (a test send): nothing the request can fix. */
+  PROVIDER_ERROR: 502,
   /** A feature whose secret is not set (e.g. RESEND_WEBHOOK_SECRET): the operator's to fix, not a crash. */
   NOT_CONFIGURED: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;

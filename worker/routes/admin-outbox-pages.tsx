@@ -30,7 +30,7 @@ adminOutboxPages.get(
   }),
   async (c) => {
     const to = c.req.valid("query").to?.trim() || undefined;
-    const { messages } = await listOutbox(getDb(c.env.DB), { limit: 100, to });
+    const { data: messages } = await listOutbox(getDb(c.env.DB), { limit: 100, to });
     return c.html(<OutboxListPage messages={messages} to={to} />);
   },
 );
