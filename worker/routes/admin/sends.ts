@@ -5,6 +5,7 @@ import { createDeliveryContext, cycleOptions } from "../../delivery";
 import { runDeliveryCycle } from "../../delivery/cycle";
 import { listSetAsideBatchesPage } from "../../batches/list-set-aside-batches";
 import { listDeliveries } from "../../deliveries/list-deliveries";
+import { findSeries } from "../../content/catalog";
 import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { limitBody } from "../../lib/read-body";
@@ -144,7 +145,10 @@ export const sendsApi = createAdminApi()
       const input = c.req.valid("json");
       // Without a JSON content type the body is not read at all (it is {}): the default is applied here.
       const dryRun = input.dryRun ?? false;
-      if (input.series !== undefined) requireSeries(input.series);
+      // A body field naming nothing is a bad request (400); a path naming nothing is a 404.
+      if (input.series !== undefined && !findSeries(input.series)) {
+        throw new AppError("BAD_REQUEST", `series: no series "${input.series}" in the catalog.`);
+      }
       const subscriberId = input.subscriber === undefined ? undefined : await resolveSubscriber(c.env.DB, input.subscriber);
       const summary = await runDeliveryCycle(
         createDeliveryContext(c.env),
