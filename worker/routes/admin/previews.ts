@@ -79,7 +79,7 @@ export const previewsApi = createAdminApi()
       description: "No delivery row, no change to any reader's position; its links record nothing.",
       middleware: [limitBody(4 * 1024), idempotency()] as const,
       request: {
-        headers: z.object({ "idempotency-key": z.string().optional().openapi({ param: { name: "Idempotency-Key", in: "header" } }) }),
+        headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "≤ 255 printable characters; the answer is replayed for 24 h." }) }),
         body: { required: true, content: json(testSendBodySchema) },
       },
       responses: {

@@ -103,7 +103,7 @@ const idempotencyHeader = z.object({
   "idempotency-key": z
     .string()
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "≤ 255 printable characters; the answer is replayed for 24 h." }),
+    .openapi({ description: "≤ 255 printable characters; the answer is replayed for 24 h." }),
 });
 
 const idempotencyResponses = {
