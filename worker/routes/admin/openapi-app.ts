@@ -56,6 +56,12 @@ export const limitQuerySchema = z.coerce
 /** `application/json` content of a schema, as createRoute's requests and responses write it. */
 export const json = <T extends z.ZodTypeAny>(schema: T) => ({ "application/json": { schema } }) as const;
 
+/** What an operation with a request body may answer besides: too large, or not JSON. */
+export const bodyErrorResponses = {
+  413: { description: "The body is too large.", content: { "application/json": { schema: errorBodySchema } } },
+  415: { description: "The body is not sent as application/json.", content: { "application/json": { schema: errorBodySchema } } },
+} as const;
+
 export const notFoundResponse = {
   404: { description: "No such resource.", content: { "application/json": { schema: errorBodySchema } } },
 } as const;

@@ -8,7 +8,7 @@ import { composeSampleEmail, SAMPLE_READER } from "../../previews/sample-email";
 import { sendTestEmail, TEST_SENDS_PER_MINUTE } from "../../previews/test-send";
 import { emailAddressSchema } from "../../subscribers/email-address";
 import { idempotency } from "./idempotency";
-import { createAdminApi, errorBodySchema, errorResponses, json, notFoundResponse, requireSeries, seriesSlugSchema } from "./openapi-app";
+import { bodyErrorResponses, createAdminApi, errorBodySchema, errorResponses, json, notFoundResponse, requireSeries, seriesSlugSchema } from "./openapi-app";
 
 /** A preview is the email's own markup: no script may run in the admin's origin, whatever a template holds. */
 const PREVIEW_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https: data:; sandbox";
@@ -86,6 +86,7 @@ export const previewsApi = createAdminApi()
         200: { description: "Accepted by the mailer.", content: json(testSentSchema) },
         ...errorResponses,
         ...notFoundResponse,
+        ...bodyErrorResponses,
         409: { description: "A request with this Idempotency-Key is still running.", content: json(errorBodySchema) },
         422: { description: "This Idempotency-Key was used with another request.", content: json(errorBodySchema) },
         502: { description: "The mail provider failed; nothing was sent, or it is unknown.", content: json(errorBodySchema) },

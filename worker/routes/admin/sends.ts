@@ -14,6 +14,7 @@ import { emailAddressSchema } from "../../subscribers/email-address";
 import { findSubscriberId } from "../../subscribers/find-subscriber";
 import { idempotency } from "./idempotency";
 import {
+  bodyErrorResponses,
   createAdminApi,
   errorBodySchema,
   errorResponses,
@@ -108,7 +109,6 @@ const idempotencyHeader = z.object({
 
 const idempotencyResponses = {
   409: { description: "A request with this Idempotency-Key is still running.", content: json(errorBodySchema) },
-  413: { description: "The body is over 4 KB.", content: json(errorBodySchema) },
   422: { description: "This Idempotency-Key was used with another request (IDEMPOTENCY_KEY_REUSED).", content: json(errorBodySchema) },
 } as const;
 
@@ -138,6 +138,7 @@ export const sendsApi = createAdminApi()
         200: { description: "The cycle's summary.", content: json(cycleSummarySchema) },
         ...errorResponses,
         ...notFoundResponse,
+        ...bodyErrorResponses,
         ...idempotencyResponses,
       },
     }),

@@ -10,6 +10,7 @@ import { listSubscribers } from "../../subscribers/list-subscribers";
 import { readSubscriberData } from "../../subscribers/subscriber-data";
 import { updateSubscriber } from "../../subscribers/update-subscriber";
 import {
+  bodyErrorResponses,
   createAdminApi,
   errorBodySchema,
   errorResponses,
@@ -117,6 +118,7 @@ export const subscribersApi = createAdminApi()
         200: { description: "The reader after the change.", content: json(detailSchema) },
         ...errorResponses,
         ...notFoundResponse,
+        ...bodyErrorResponses,
         409: { description: "The change conflicts with the reader's state (a part in flight, already received…).", content: json(errorBodySchema) },
       },
     }),
