@@ -36,8 +36,9 @@ export async function beginIdempotent(d1: D1Database, key: string, requestHash: 
   ]);
   if (claimed!.meta.changes > 0) return { kind: "new" };
   const row = (read!.results as { requestHash: string; status: number | null; body: string | null; contentType: string | null }[])[0]!;
-  if (row.requestHash !== requestHash) return { kind: "mismatch" };
+  // A run still going answers 409 whatever its body: the client retries once it is done.
   if (row.status === null) return { kind: "in_progress" };
+  if (row.requestHash !== requestHash) return { kind: "mismatch" };
   return { kind: "replay", status: row.status, body: row.body ?? "", contentType: row.contentType };
 }
 

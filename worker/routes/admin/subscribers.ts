@@ -4,6 +4,7 @@ import { readConfig } from "../../config";
 import { findSeries } from "../../content/catalog";
 import { getDb } from "../../db";
 import { AppError } from "../../errors";
+import { limitBody } from "../../lib/read-body";
 import { isValidTimezone } from "../../lib/timezone";
 import { eraseSubscriber } from "../../subscribers/erase-subscriber";
 import { listSubscribers } from "../../subscribers/list-subscribers";
@@ -113,6 +114,7 @@ export const subscribersApi = createAdminApi()
       path: "/subscribers/{id}",
       tags: ["Subscribers"],
       summary: "Pause or resume, move to a part, rename, set the time zone",
+      middleware: [limitBody(4 * 1024)] as const,
       request: { params: idParamSchema, body: { required: true, content: json(patchSchema) } },
       responses: {
         200: { description: "The reader after the change.", content: json(detailSchema) },
