@@ -13,7 +13,7 @@ import { retryConfirmationEmails } from "./subscribers/confirmation-email";
 import { errorResponse } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
-import { adminApi } from "./routes/admin/index";
+import { ADMIN_API_BASE, adminApi } from "./routes/admin/index";
 import { adminOutboxPages } from "./routes/admin-outbox-pages";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
@@ -32,7 +32,7 @@ const app = new Hono<AppEnv>()
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)
   .route("/", webhookRoutes)
-  .route("/admin/api", adminApi)
+  .route(ADMIN_API_BASE, adminApi)
   .route("/admin/outbox", adminOutboxPages)
   .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))
   .onError((error, c) => errorResponse(c, error instanceof HTTPException ? error : unexpected(error)));
