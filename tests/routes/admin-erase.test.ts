@@ -80,6 +80,11 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
       expect.arrayContaining([expect.stringMatching(/^subscribers: /), expect.stringMatching(/^deliveries: /), expect.stringMatching(/^outbox: /), expect.stringMatching(/^webhook_events: 2$/)]),
     );
     expect((await rowsPointingAt(id, deliveryIds)).length).toBeGreaterThanOrEqual(8);
+    // What the export hands over is what the erasure deletes: the same rows, webhooks about their mail included.
+    const exported = await expectDeclared<{ webhookEvents: unknown[]; clicks: unknown[]; responses: unknown[] }>(
+      await adminFetch(`/admin/api/subscribers/${id}/export`), "get", "/subscribers/{id}/export",
+    );
+    expect([exported.webhookEvents.length, exported.clicks.length, exported.responses.length]).toEqual([2, 1, 1]);
 
     const erased = await expectDeclared<{ deleted: Record<string, number> }>(
       await adminFetch(`/admin/api/subscribers/${id}`, { method: "DELETE" }),

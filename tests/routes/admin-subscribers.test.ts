@@ -143,11 +143,17 @@ describe("GET /admin/api/subscribers/:id/export", () => {
     const res = await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}/export`);
     expect(res.headers.get("content-disposition")).toBe(`attachment; filename="subscriber-${reader.subscriber.id}.json"`);
     expect(res.headers.get("cache-control")).toBe("private, no-store");
-    const data = await expectDeclared<Detail & { events: { type: string }[]; exportedAt: string }>(res, "get", "/subscribers/{id}/export");
+    const data = await expectDeclared<Detail & { events: { type: string }[]; outbox: { subject: string }[]; webhookEvents: unknown[]; exportedAt: string }>(
+      res,
+      "get",
+      "/subscribers/{id}/export",
+    );
     expect(data.subscriber.email).toBe(reader.email);
     expect(data.deliveries).toHaveLength(1);
     expect(data.consents).toHaveLength(1);
     expect(data.events.map((e) => e.type)).toContain("confirmed");
+    expect(data.outbox.map((m) => m.subject)).toEqual(["Confirm your subscription to Fixture Four", "Fixture Four, part 1"]);
+    expect(data.webhookEvents).toEqual([]);
     expect(Date.parse(data.exportedAt)).not.toBeNaN();
     await expectApiError(await adminFetch("/admin/api/subscribers/987654321/export"), 404, "NOT_FOUND");
   });

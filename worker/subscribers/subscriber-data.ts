@@ -23,9 +23,21 @@ export const subscriberDataSql = {
   events: `SELECT id, delivery_id AS deliveryId, type, data, created_at AS createdAt FROM events WHERE subscriber_id = ?1 ORDER BY id`,
 } as const;
 
+/**
+ * ?1 subscriber id, ?2 their address. Only the export reads these: provider webhooks about their mail and
+ * messages of the local outbox, matched as the erasure matches them (without an index: a rare, whole read).
+ */
+export const subscriberExportSql = {
+  webhookEvents: `SELECT id, type, delivery_id AS deliveryId, payload, received_at AS receivedAt FROM webhook_events
+    WHERE delivery_id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1)
+      OR instr(lower(payload), lower(json_quote(?2))) > 0 ORDER BY received_at`,
+  outbox: `SELECT id, subject, created_at AS createdAt FROM outbox WHERE lower("to") = lower(?2) ORDER BY created_at`,
+} as const;
+
 type Row = Record<string, unknown>;
 
 const TIME_FIELDS = new Set([
+  "receivedAt",
   "createdAt", "updatedAt", "confirmedAt", "unsubscribedAt", "dueAt", "lastSentAt", "sentAt", "deliveredAt",
   "openedAt", "humanClickedAt", "bouncedAt", "complainedAt",
 ]);
@@ -73,4 +85,20 @@ function parseJson(value: unknown): unknown {
   } catch {
     return value;
   }
+}
+
+/** The detail plus what only an export hands over: provider webhooks about their mail and local outbox messages. */
+export async function readSubscriberExport(d1: D1Database, id: number) {
+  const data = await readSubscriberData(d1, id);
+  if (!data) return null;
+  const email = data.subscriber.email as string;
+  const [webhooks, outbox] = await d1.batch([
+    d1.prepare(subscriberExportSql.webhookEvents).bind(id, email),
+    d1.prepare(subscriberExportSql.outbox).bind(id, email),
+  ]);
+  return {
+    ...data,
+    webhookEvents: (webhooks!.results as Row[]).map(withIsoTimes).map((row): Row => ({ ...row, payload: parseJson(row.payload) })),
+    outbox: (outbox!.results as Row[]).map(withIsoTimes),
+  };
 }

@@ -8,7 +8,7 @@ import { limitBody } from "../../lib/read-body";
 import { isValidTimezone } from "../../lib/timezone";
 import { eraseSubscriber } from "../../subscribers/erase-subscriber";
 import { listSubscribers } from "../../subscribers/list-subscribers";
-import { readSubscriberData } from "../../subscribers/subscriber-data";
+import { readSubscriberData, readSubscriberExport } from "../../subscribers/subscriber-data";
 import { updateSubscriber } from "../../subscribers/update-subscriber";
 import {
   bodyErrorResponses,
@@ -52,7 +52,9 @@ const detailSchema = z
   })
   .openapi("SubscriberDetail");
 
-const exportSchema = detailSchema.extend({ events: z.array(row), exportedAt: iso }).openapi("SubscriberExport");
+const exportSchema = detailSchema
+  .extend({ events: z.array(row), webhookEvents: z.array(row), outbox: z.array(row), exportedAt: iso })
+  .openapi("SubscriberExport");
 
 const erasedSchema = z
   .object({ erased: z.literal(true), id: z.number().int(), deleted: z.record(z.string(), z.number().int()), suppressed: z.literal(true) })
@@ -172,7 +174,7 @@ export const subscribersApi = createAdminApi()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const data = await readSubscriberData(c.env.DB, id);
+      const data = await readSubscriberExport(c.env.DB, id);
       if (!data) throw new AppError("NOT_FOUND", "No subscriber with that id.");
       c.header("content-disposition", `attachment; filename="subscriber-${id}.json"`);
       c.header("cache-control", "private, no-store");
