@@ -31,6 +31,12 @@ export interface ApiDocument {
 }
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
+
+/** A reference reads wider than an article: schemas and parameter tables need the room. */
+const docStyles = `main { max-width: 64rem; } pre { background: #fff; border: 1px solid var(--line); padding: .6rem; overflow: auto;
+font-size: .8rem; line-height: 1.4; } table { border-collapse: collapse; font: .9rem system-ui, sans-serif; margin: .5rem 0; }
+th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left; vertical-align: top; }
+section { border-top: 1px solid var(--line); margin-top: 1.5rem; } h3 code { font-size: 1rem; }`;
 const anchor = (method: string, path: string) => `${method}-${path.replace(/[^a-z0-9]+/gi, "-")}`;
 
 /** A schema as its component name (linked) or its JSON, so every answer can be read without a script. */
@@ -106,7 +112,7 @@ export function ApiDocsPage({ doc }: { doc: ApiDocument }) {
   }
   const base = doc.servers?.[0]?.url ?? "";
   return (
-    <Layout title={doc.info.title} siteName="nextpart admin">
+    <Layout title={doc.info.title} siteName="nextpart admin" head={<style dangerouslySetInnerHTML={{ __html: docStyles }} />}>
       <h1>{doc.info.title}</h1>
       <p class="lede">{doc.info.description}</p>
       <p class="hint">

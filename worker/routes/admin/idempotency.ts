@@ -44,7 +44,10 @@ export function idempotency() {
       await abandonIdempotent(c.env.DB, key);
       throw error;
     }
-    if (c.res.status >= 500) return abandonIdempotent(c.env.DB, key);
+    if (c.res.status >= 500) {
+      await abandonIdempotent(c.env.DB, key);
+      return;
+    }
     await finishIdempotent(c.env.DB, key, {
       status: c.res.status,
       body: await c.res.clone().text(),

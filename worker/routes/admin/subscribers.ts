@@ -129,9 +129,9 @@ export const subscribersApi = createAdminApi()
     async (c) => {
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
-      if (patch.series !== undefined) requireSeries(patch.series);
-      if (patch.part !== undefined && patch.part > requireSeries(patch.series!).parts.length) {
-        throw new AppError("BAD_REQUEST", `part: series "${patch.series}" has ${requireSeries(patch.series!).parts.length} part(s).`);
+      const series = patch.series === undefined ? undefined : requireSeries(patch.series);
+      if (series && patch.part !== undefined && patch.part > series.parts.length) {
+        throw new AppError("BAD_REQUEST", `part: series "${patch.series}" has ${series.parts.length} part(s).`);
       }
       const result = await updateSubscriber(c.env.DB, id, patch, findSeries);
       if (result.kind === "not_found") throw new AppError("NOT_FOUND", "No subscriber with that id.");
