@@ -8,22 +8,18 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { render } from "@react-email/render";
 import matter from "gray-matter";
-import { Marked } from "marked";
 import { z } from "zod";
 import { RESPOND_LINK, type Catalog, type CompiledPart, type CompiledSeries, type CompiledTemplate, type SlotName } from "../worker/content/types";
 import { compareManifests, manifestOf, type CatalogManifest } from "./catalog-manifest";
+import { absolutize, markdownToHtml } from "./build-emails/markdown";
+import { ContentError, formatDiagnostic, issueDiagnostics, START, type Diagnostic } from "./build-emails/diagnostics";
+import { frontMatterLayout, jsonErrorPosition, jsonKeyPosition, positionAt, positionOf, type Position } from "./build-emails/source-position";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
 import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
-
-class ContentError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(message);
-  }
-}
 
 // ---- schemas ---------------------------------------------------------------------------------
 
@@ -103,19 +99,14 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string): z.output<T> {
+/** Every issue of `value`, each at the line of its key (`locate`), or the parsed value. */
+function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string, locate: (key: string) => Position | undefined): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-  throw new ContentError(file, issues.join("; "));
+  throw new ContentError(issueDiagnostics(result.error.issues, file, locate));
 }
 
-// ---- markdown --------------------------------------------------------------------------------
-
-const markdownToHtml = (md: string) => new Marked({ gfm: true }).parse(md, { async: false });
-
-/** Site-relative href/src ("/p/x") → "{{{base_url}}}/p/x", so links work from an inbox. */
-const absolutize = (html: string) => html.replace(/(\s(?:href|src)=["'])\/(?!\/)/g, "$1{{{base_url}}}/");
+// ---- links -----------------------------------------------------------------------------------
 
 const ENTITIES: Record<string, string> = { amp: "&", quot: '"', lt: "<", gt: ">", "#39": "'" };
 const decodeEntities = (value: string) =>
@@ -129,12 +120,14 @@ const LINK_TARGET = /^(https?:\/\/\S+|mailto:\S+|\/(?!\/)\S*)$/;
  * Every link of the body → "{{{action_url}}}/<n>" (n = 1… in order; 0 is the call to action), so each click
  * is counted and redirected by the worker; the targets are returned in order. In-page anchors stay.
  */
-function trackLinks(html: string, file: string): { html: string; targets: string[] } {
+function trackLinks(html: string, source: ContentSource): { html: string; targets: string[] } {
   const targets: string[] = [];
   const tracked = html.replace(/(<a\s[^>]*?href=")([^"]*)(")/g, (whole, before: string, href: string, after: string) => {
     if (href.startsWith("#")) return whole;
     const target = decodeEntities(href);
-    if (!LINK_TARGET.test(target)) throw new ContentError(file, `link "${target}": use an http(s) URL, a mailto: or a path starting with /`);
+    if (!LINK_TARGET.test(target)) {
+      throw new ContentError(source.file, `link "${target}": use an http(s) URL, a mailto: or a path starting with /`, source.find(target));
+    }
     targets.push(target);
     return `${before}{{{action_url}}}/${targets.length}${after}`;
   });
@@ -165,13 +158,17 @@ void _allSlotsListed;
 const CONFIRMATION_SLOTS: readonly SlotName[] = ["name", "base_url", "confirm_url", "postal_address"];
 const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "confirm_url");
 
-function checkSlots(template: CompiledTemplate, file: string, required: SlotName[], allowed = PART_SLOTS) {
+function checkSlots(template: CompiledTemplate, source: ContentSource, required: SlotName[], allowed = PART_SLOTS) {
+  const { file } = source;
   const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : "part";
   for (const [kind, value] of Object.entries(template)) {
     for (const m of value.matchAll(/\{\{\{(.*?)\}\}\}/g)) {
-      if (!(SLOT_NAMES as readonly string[]).includes(m[1]!)) throw new ContentError(file, `unknown slot {{{${m[1]}}}} in ${kind}`);
+      // Reported where the author wrote it (the first time), not where the rendering put it.
+      if (!(SLOT_NAMES as readonly string[]).includes(m[1]!)) {
+        throw new ContentError(file, `unknown slot {{{${m[1]}}}} in the ${kind} (slots: ${allowed.join(", ")})`, source.find(m[0]));
+      }
       if (!(allowed as readonly string[]).includes(m[1]!)) {
-        throw new ContentError(file, `slot {{{${m[1]}}}} in the ${kind} is not a ${what} slot (a ${what} may use ${allowed.join(", ")})`);
+        throw new ContentError(file, `slot {{{${m[1]}}}} in the ${kind} is not a ${what} slot (a ${what} may use ${allowed.join(", ")})`, source.find(m[0]));
       }
     }
   }
@@ -182,6 +179,25 @@ function checkSlots(template: CompiledTemplate, file: string, required: SlotName
   }
 }
 const slot = (name: SlotName) => `{{{${name}}}}`;
+
+/** `{{name}}` is sent to readers as typed: with a slot's name it is a slot missing a brace, caught here. */
+function checkTwoBraceSlots(source: ContentSource) {
+  for (const m of source.text.matchAll(/(?<!\{)\{\{\s*([a-z_]+)\s*\}\}(?!\})/g)) {
+    if ((SLOT_NAMES as readonly string[]).includes(m[1]!)) {
+      throw new ContentError(source.file, `${m[0]} is not a slot: slots take three braces, {{{${m[1]}}}}`, positionAt(source.text, m.index));
+    }
+  }
+}
+
+/** A content file's path and text, and where in it a piece of text first appears (line 1 when nowhere). */
+interface ContentSource {
+  file: string;
+  text: string;
+  find(needle: string): Position;
+}
+function sourceOf(file: string, text: string, from = 0): ContentSource {
+  return { file, text, find: (needle) => positionOf(text, needle, from) ?? positionOf(text, needle) ?? START };
+}
 
 // ---- rendering -------------------------------------------------------------------------------
 
@@ -231,73 +247,66 @@ const PART_FILE = /^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$/;
 
 async function buildSeries(dir: string): Promise<CompiledSeries> {
   const metaFile = join(dir, "series.json");
+  const metaText = existsSync(metaFile) ? readFileSync(metaFile, "utf8") : undefined;
+  if (metaText === undefined) throw new ContentError(metaFile, "missing: every series folder has a series.json");
   let rawMeta: unknown;
   try {
-    rawMeta = JSON.parse(readFileSync(metaFile, "utf8"));
+    rawMeta = JSON.parse(metaText);
   } catch (error) {
-    throw new ContentError(metaFile, (error as Error).message);
+    const message = (error as Error).message;
+    throw new ContentError(metaFile, message, jsonErrorPosition(metaText, message));
   }
-  const meta = parseWith(seriesSchema, rawMeta, metaFile);
+  const metaKey = (key: string) => jsonKeyPosition(metaText, key);
+  const meta = parseWith(seriesSchema, rawMeta, metaFile, metaKey);
   const dirName = dir.split(/[\\/]/).filter(Boolean).at(-1);
-  if (meta.slug !== dirName) throw new ContentError(metaFile, `slug "${meta.slug}" must equal the directory name "${dirName}"`);
+  if (meta.slug !== dirName) throw new ContentError(metaFile, `slug "${meta.slug}" must equal the directory name "${dirName}"`, metaKey("slug"));
 
   // Byte order, not locale order: the same on every machine.
   const files = readdirSync(dir).filter((f) => f.endsWith(".md")).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (files.length === 0) throw new ContentError(dir, "no parts (NN-slug.md files)");
 
+  // Every part is checked, so an author sees all of a series' problems in one build.
+  const problems: Diagnostic[] = [];
   const parts: CompiledPart[] = [];
-  const idFiles = new Map<string, string>();
+  const byId = new Map<string, { file: string; at: Position }>();
+  const byNumber = new Map<number, string>();
   for (const [index, fileName] of files.entries()) {
     const file = join(dir, fileName);
-    const match = PART_FILE.exec(fileName);
-    if (!match) throw new ContentError(file, "part files are named NN-slug.md (lowercase slug)");
-    const { data, content } = matter(readFileSync(file, "utf8"));
-    const fm = parseWith(frontmatterSchema, data, file);
-    if (!content.trim()) throw new ContentError(file, "empty body");
-    const id = fm.id ?? match[2]!;
-    const twin = idFiles.get(id);
-    if (twin) throw new ContentError(file, `part id "${id}" is also the id of ${twin}: ids are unique within a series (set \`id\` in the front matter)`);
-    idFiles.set(id, fileName);
-
-    const number = index + 1;
-    const bodyHtml = markdownToHtml(content);
-    const body = trackLinks(bodyHtml, file);
-    const element = (
-      <SeriesPartEmail
-        {...seriesPartSlotProps}
-        seriesTitle={meta.title}
-        number={number}
-        title={fm.title}
-        preview={fm.preview}
-        bodyHtml={absolutize(body.html)}
-        ctaLabel={fm.cta.label}
-      />
-    );
-    const email = await renderTemplate(element, fm.subject, file);
-    checkSlots(email, file, ["name", "unsubscribe_url", "web_url", "action_url", "referral_url", "postal_address"]);
-    checkNoRawLinks(email, file);
-    parts.push({
-      id,
-      number,
-      slug: match[2]!,
-      title: fm.title,
-      subject: fm.subject,
-      preview: fm.preview,
-      date: fm.date,
-      delayMs: fm.delay,
-      cta: fm.cta,
-      links: ["url" in fm.cta ? fm.cta.url : RESPOND_LINK, ...body.targets],
-      bodyHtml,
-      email,
-    });
+    try {
+      const match = PART_FILE.exec(fileName);
+      if (!match) throw new ContentError(file, "part files are named NN-slug.md (lowercase slug)");
+      // Two files with one NN- prefix: which comes first would hang on their slugs' spelling.
+      const sameNumber = byNumber.get(Number(match[1]));
+      if (sameNumber !== undefined) {
+        throw new ContentError([
+          { file, ...START, message: `part number ${Number(match[1])} is also the number of ${basename(sameNumber)}: give each part its own NN- prefix` },
+          { file: sameNumber, ...START, message: `the other part numbered ${Number(match[1])}` },
+        ]);
+      }
+      byNumber.set(Number(match[1]), file);
+      const part = await buildPart(file, readFileSync(file, "utf8"), match[2]!, index + 1, meta.title);
+      const twin = byId.get(part.id);
+      if (twin) {
+        throw new ContentError([
+          { file, ...part.idAt, message: `part id "${part.id}" is also the id of ${basename(twin.file)}: ids are unique within a series (set \`id\` in the front matter)` },
+          { file: twin.file, ...twin.at, message: `the other part with id "${part.id}"` },
+        ]);
+      }
+      byId.set(part.id, { file, at: part.idAt });
+      parts.push(part.compiled);
+    } catch (error) {
+      if (!(error instanceof ContentError)) throw error;
+      problems.push(...error.diagnostics);
+    }
   }
+  if (problems.length > 0) throw new ContentError(problems);
 
   const confirmation = await renderTemplate(
     <ConfirmationEmail {...confirmationSlotProps} seriesTitle={meta.title} description={meta.description} cadence={meta.cadence} />,
     confirmationSubject(meta.title),
     metaFile,
   );
-  checkSlots(confirmation, metaFile, ["name", "confirm_url", "postal_address"], CONFIRMATION_SLOTS);
+  checkSlots(confirmation, sourceOf(metaFile, metaText), ["name", "confirm_url", "postal_address"], CONFIRMATION_SLOTS);
 
   // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
   return {
@@ -314,6 +323,57 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
   };
 }
 
+/** One part file: its front matter checked key by key, its body rendered and checked, each problem at its line. */
+async function buildPart(file: string, text: string, slug: string, number: number, seriesTitle: string) {
+  const layout = frontMatterLayout(text);
+  let parsed: ReturnType<typeof matter>;
+  try {
+    parsed = matter(text);
+  } catch (error) {
+    const mark = (error as { mark?: { line: number; column: number }; reason?: string }).mark;
+    // The YAML text begins on the `---` line: its line n is the file's line n + 1.
+    const at = mark ? { line: mark.line + 1, col: mark.column + 1 } : START;
+    throw new ContentError(file, `front matter: ${(error as { reason?: string }).reason ?? (error as Error).message}`, at);
+  }
+  const fm = parseWith(frontmatterSchema, parsed.data, file, (key) => layout.keys.get(key));
+  const source = sourceOf(file, text, layout.bodyOffset);
+  if (!parsed.content.trim()) throw new ContentError(file, "empty body", positionAt(text, layout.bodyOffset));
+  checkTwoBraceSlots(source);
+
+  const bodyHtml = markdownToHtml(parsed.content);
+  const body = trackLinks(bodyHtml, source);
+  const element = (
+    <SeriesPartEmail
+      {...seriesPartSlotProps}
+      seriesTitle={seriesTitle}
+      number={number}
+      title={fm.title}
+      preview={fm.preview}
+      bodyHtml={absolutize(body.html)}
+      ctaLabel={fm.cta.label}
+    />
+  );
+  const email = await renderTemplate(element, fm.subject, file);
+  checkSlots(email, source, ["name", "unsubscribe_url", "web_url", "action_url", "referral_url", "postal_address"]);
+  checkNoRawLinks(email, file);
+  const id = fm.id ?? slug;
+  const compiled: CompiledPart = {
+    id,
+    number,
+    slug,
+    title: fm.title,
+    subject: fm.subject,
+    preview: fm.preview,
+    date: fm.date,
+    delayMs: fm.delay,
+    cta: fm.cta,
+    links: ["url" in fm.cta ? fm.cta.url : RESPOND_LINK, ...body.targets],
+    bodyHtml,
+    email,
+  };
+  return { id, idAt: layout.keys.get("id") ?? START, compiled };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: { "series-dir": { type: "string", multiple: true }, out: { type: "string" }, manifest: { type: "string" } },
@@ -324,21 +384,37 @@ async function main() {
   const manifestFile = values.manifest ?? (values["series-dir"] ? undefined : "emails/catalog-manifest.json");
 
   const series: CompiledSeries[] = [];
+  const seriesDirs = new Map<string, string>();
+  const problems: Diagnostic[] = [];
   for (const root of roots) {
     const dirs = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
     for (const d of dirs) {
-      const compiled = await buildSeries(join(root, d));
-      if (series.some((s) => s.slug === compiled.slug)) throw new ContentError(join(root, d), `duplicate series slug "${compiled.slug}"`);
-      series.push(compiled);
+      try {
+        const compiled = await buildSeries(join(root, d));
+        const twin = seriesDirs.get(compiled.slug);
+        if (twin) {
+          const slugAt = (dir: string) => jsonKeyPosition(readFileSync(join(dir, "series.json"), "utf8"), "slug") ?? START;
+          throw new ContentError([
+            { file: join(root, d, "series.json"), ...slugAt(join(root, d)), message: `duplicate series slug "${compiled.slug}" (also in ${twin})` },
+            { file: join(twin, "series.json"), ...slugAt(twin), message: `the other series with slug "${compiled.slug}"` },
+          ]);
+        }
+        seriesDirs.set(compiled.slug, join(root, d));
+        series.push(compiled);
+      } catch (error) {
+        if (!(error instanceof ContentError)) throw error;
+        problems.push(...error.diagnostics);
+      }
     }
   }
+  if (problems.length > 0) throw new ContentError(problems);
   series.sort((a, b) => (a.slug < b.slug ? -1 : 1));
 
   if (manifestFile) {
     const next = manifestOf(series);
     const previous = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, "utf8")) as CatalogManifest) : null;
     const { changes, errors } = compareManifests(previous, next);
-    if (errors.length > 0) throw new ContentError(manifestFile, errors.join("; "));
+    if (errors.length > 0) throw new ContentError(errors.map((message) => ({ file: manifestFile, ...START, message })));
     for (const change of changes) console.log(`catalog change: ${change}`);
     writeFileSync(manifestFile, `${JSON.stringify(next, null, 2)}\n`);
   }
@@ -360,7 +436,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ContentError) console.error(`build-emails: ${error.file}: ${error.message}`);
-  else console.error("build-emails:", error);
+  if (error instanceof ContentError) {
+    for (const diagnostic of error.diagnostics) console.error(formatDiagnostic(diagnostic));
+    console.error(`build-emails: ${error.diagnostics.length} problem(s); nothing was written`);
+  } else console.error("build-emails:", error);
   process.exit(1);
 });

@@ -105,7 +105,8 @@ console.log(`
 
   Subscribe:      http://localhost:${port}/
   Series index:   http://localhost:${port}/p/origins-of-lead-change
-  Outbox (mail):  http://localhost:${port}/admin/outbox   (any user name; password: ${adminToken})
+  Dashboard:      http://localhost:${port}/admin   (sign in with the admin token: ${adminToken})
+  Outbox (mail):  http://localhost:${port}/admin/outbox
   Send now:       curl -X POST -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/send
   Stats:          curl -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/stats
   API reference:  http://localhost:${port}/admin/api/docs   (any user name; password: ${adminToken})

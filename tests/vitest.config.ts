@@ -38,7 +38,7 @@ export default defineConfig(async () => {
     test: {
       include: ["tests/**/*.test.{ts,tsx}"],
       // Node-side tests run elsewhere: the build (tests/build) and real processes (Chromium, npm start).
-      exclude: ["tests/browser/**", "tests/build/**", "tests/local/**"],
+      exclude: ["tests/browser/**", "tests/build/**", "tests/cli/**", "tests/local/**"],
       setupFiles: [path.join(root, "tests/setup/apply-migrations.ts")],
       globalSetup: [path.join(root, "tests/setup/global-setup.ts")],
     },

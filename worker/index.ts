@@ -14,7 +14,7 @@ import { errorResponse } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
 import { ADMIN_API_BASE, adminApi } from "./routes/admin/index";
-import { adminOutboxPages } from "./routes/admin-outbox-pages";
+import { dashboardRoutes } from "./routes/dashboard";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
@@ -33,7 +33,8 @@ const app = new Hono<AppEnv>()
   .route("/", actionRoutes)
   .route("/", webhookRoutes)
   .route(ADMIN_API_BASE, adminApi)
-  .route("/admin/outbox", adminOutboxPages)
+  // After the API: the dashboard's pages are everything under /admin but /admin/api.
+  .route("/admin", dashboardRoutes)
   .notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address.")))
   .onError((error, c) => errorResponse(c, error instanceof HTTPException ? error : unexpected(error)));
 

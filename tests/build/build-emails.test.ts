@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -37,7 +37,11 @@ describe("the email build's slots", () => {
   it("fails on a confirmation slot in a part, naming the file", () => {
     const { status, stderr, seriesDir } = build((dir) => appendTo(path.join(dir, "02-fixture-part-2.md"), "Confirm here: {{{confirm_url}}}"));
     expect(status).toBe(1);
-    expect(stderr).toContain(`${path.join(seriesDir, "02-fixture-part-2.md")}: slot {{{confirm_url}}}`);
+    // Appended as the file's last line, after a blank one: the message points at the slot there.
+    const lines = readFileSync(path.join(seriesDir, "02-fixture-part-2.md"), "utf8").split("\n");
+    const line = lines.findIndex((text) => text.startsWith("Confirm here:")) + 1;
+    expect(line).toBeGreaterThan(10);
+    expect(stderr).toContain(`${path.join(seriesDir, "02-fixture-part-2.md")}:${line}:15: slot {{{confirm_url}}}`);
     expect(stderr).toMatch(/is not a part slot/);
   });
 
@@ -80,7 +84,12 @@ describe("the build against the committed catalog manifest", () => {
 
   it("says who gets an inserted part next", () => {
     const { status, stdout, after } = buildTwice((dir) => {
-      writeFileSync(path.join(dir, "02-an-inserted-part.md"), readFileSync(path.join(dir, "02-fixture-part-2.md"), "utf8").replace("title: Fixture part 2", "title: Inserted"));
+      const part2 = readFileSync(path.join(dir, "02-fixture-part-2.md"), "utf8");
+      // Renumbered files keep their ids (the file name without its NN- prefix): only the new part is new.
+      for (const [from, to] of [["04-fixture-part-4", "05-fixture-part-4"], ["03-fixture-part-3", "04-fixture-part-3"], ["02-fixture-part-2", "03-fixture-part-2"]]) {
+        renameSync(path.join(dir, `${from}.md`), path.join(dir, `${to}.md`));
+      }
+      writeFileSync(path.join(dir, "02-an-inserted-part.md"), part2.replace("title: Fixture part 2", "title: Inserted"));
     });
     expect(status).toBe(0);
     expect(changes(stdout)).toEqual([
@@ -139,6 +148,7 @@ describe("the build against the committed catalog manifest", () => {
       writeFileSync(meta, readFileSync(meta, "utf8").replace("---\n", "---\nid: fixture-part-1\n"));
     });
     expect(status).toBe(1);
-    expect(stderr).toContain(`${path.join(seriesDir, "02-fixture-part-2.md")}: part id "fixture-part-1" is also the id of 01-fixture-part-1.md`);
+    expect(stderr).toContain(`${path.join(seriesDir, "02-fixture-part-2.md")}:2:1: part id "fixture-part-1" is also the id of 01-fixture-part-1.md`);
+    expect(stderr).toContain(`${path.join(seriesDir, "01-fixture-part-1.md")}:1:1: the other part with id "fixture-part-1"`);
   });
 });

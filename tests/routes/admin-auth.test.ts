@@ -35,13 +35,15 @@ describe("admin authentication failures are rate-limited per client", () => {
     }
   });
 
-  it("the outbox pages (Basic auth) share the same budget", async () => {
+  it("the dashboard's sign-in form shares the same budget", async () => {
     const statuses = await inOneRateWindow(60, async (ip) => {
       const seen: number[] = [];
       for (let i = 0; i < LIMIT + 3; i++) {
-        const res = await adminFetch("/admin/outbox", {
+        const res = await adminFetch("/admin/sign-in", {
           token: null,
-          headers: { authorization: `Basic ${btoa(`admin:wrong-${i}`)}`, "cf-connecting-ip": ip },
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://news.example.com", "cf-connecting-ip": ip },
+          body: `token=wrong-${i}`,
         });
         seen.push(res.status);
         await res.body?.cancel();

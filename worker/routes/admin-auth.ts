@@ -12,7 +12,7 @@ const LOCK_MS = 60_000;
 const tooMany = () => new AppError("RATE_LIMITED", "Too many wrong admin tokens from your network. Please wait a minute.");
 
 /**
- * The admin token check of the API (Bearer) and the outbox pages (Basic). Only failures count against the
+ * The admin token check of the API (Bearer) and the dashboard's sign-in form. Only failures count against the
  * client's ADMIN_AUTH_LIMITER budget, so an admin at work is never throttled; past it the answer is 429.
  */
 export async function checkAdminToken(c: Context, given: string, now = Date.now()): Promise<boolean> {

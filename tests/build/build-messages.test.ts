@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, it } from "vitest";
+
+/**
+ * Issue #9: a bad part fails the build with `path:line:col: message`, at the line of the front matter key,
+ * the slot, the link or `cta:` (line 1 when the key is missing), and names both files of a duplicate.
+ * Each case drops a file of tests/fixtures/bad-parts into a copy of the fixture-four series.
+ */
+const root = path.resolve(import.meta.dirname, "../..");
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The fixture series, edited, built on its own (async: the cases run side by side). */
+async function build(edit: (seriesDir: string) => void) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "nextpart-messages-"));
+  dirs.push(dir);
+  const seriesDir = path.join(dir, "series", "fixture-four");
+  cpSync(path.join(root, "tests/fixtures/series/fixture-four"), seriesDir, { recursive: true });
+  edit(seriesDir);
+  const out = path.join(dir, "catalog.json");
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/build-emails.tsx", "--series-dir", path.join(dir, "series"), "--out", out], { cwd: root });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { status, stderr, seriesDir, wrote: existsSync(out) };
+}
+const withPart = (fixture: string) =>
+  build((dir) => writeFileSync(path.join(dir, "02-fixture-part-2.md"), readFileSync(path.join(root, "tests/fixtures/bad-parts", fixture))));
+const diagnostics = (stderr: string) => stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line));
+
+describe.concurrent("the email build's messages name the file and line", () => {
+  it.for([
+    ["missing-title.md", 1, 1, "title: missing (expected string)"],
+    ["unknown-key.md", 7, 1, "number: unknown key"],
+    ["bad-cta.md", 8, 1, "cta.url: absolute http(s) URL or a path starting with /"],
+    ["bad-yaml.md", 5, 1, "front matter: missed comma between flow collection entries"],
+    ["unknown-slot.md", 14, 6, "unknown slot {{{nickname}}} in the html (slots: name, base_url, unsubscribe_url, action_url, referral_url, web_url, postal_address)"],
+    ["two-braces.md", 12, 14, "{{ name }} is not a slot: slots take three braces, {{{name}}}"],
+    ["bad-link.md", 14, 17, 'link "javascript:alert(1)": use an http(s) URL, a mailto: or a path starting with /'],
+  ] as const)("%s → line %i, column %i", async ([fixture, line, col, message], { expect }) => {
+    const { status, stderr, seriesDir, wrote } = await withPart(fixture);
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toEqual([`${path.join(seriesDir, "02-fixture-part-2.md")}:${line}:${col}: ${message}`]);
+    expect(stderr).toContain("build-emails: 1 problem(s); nothing was written");
+    expect(wrote).toBe(false);
+  });
+
+  it("reports every bad part of a series in one build, in file order", async ({ expect }) => {
+    const { status, stderr, seriesDir } = await build((dir) => {
+      cpSync(path.join(root, "tests/fixtures/bad-parts/bad-cta.md"), path.join(dir, "02-fixture-part-2.md"));
+      cpSync(path.join(root, "tests/fixtures/bad-parts/unknown-key.md"), path.join(dir, "04-fixture-part-4.md"));
+    });
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toEqual([
+      `${path.join(seriesDir, "02-fixture-part-2.md")}:8:1: cta.url: absolute http(s) URL or a path starting with /`,
+      `${path.join(seriesDir, "04-fixture-part-4.md")}:7:1: number: unknown key`,
+    ]);
+    expect(stderr).toContain("build-emails: 2 problem(s)");
+  });
+
+  it("names both files of a duplicate part id, each at its id line (line 1 for an id from the file name)", async ({ expect }) => {
+    const { status, stderr, seriesDir } = await build((dir) => {
+      const file = path.join(dir, "03-fixture-part-3.md");
+      writeFileSync(file, readFileSync(file, "utf8").replace("title: Fixture part 3\n", "title: Fixture part 3\nid: fixture-part-1\n"));
+    });
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toEqual([
+      `${path.join(seriesDir, "03-fixture-part-3.md")}:3:1: part id "fixture-part-1" is also the id of 01-fixture-part-1.md: ids are unique within a series (set \`id\` in the front matter)`,
+      `${path.join(seriesDir, "01-fixture-part-1.md")}:1:1: the other part with id "fixture-part-1"`,
+    ]);
+  });
+
+  it("names both files of a duplicate part number", async ({ expect }) => {
+    const { status, stderr, seriesDir } = await build((dir) => {
+      cpSync(path.join(dir, "02-fixture-part-2.md"), path.join(dir, "02-another-part.md"));
+    });
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toEqual([
+      `${path.join(seriesDir, "02-fixture-part-2.md")}:1:1: part number 2 is also the number of 02-another-part.md: give each part its own NN- prefix`,
+      `${path.join(seriesDir, "02-another-part.md")}:1:1: the other part numbered 2`,
+    ]);
+  });
+
+  it("points a series.json problem at its key, and a JSON syntax error at its line and column", async ({ expect }) => {
+    const bad = await build((dir) => {
+      const meta = path.join(dir, "series.json");
+      writeFileSync(meta, readFileSync(meta, "utf8").replace('"timezone": "America/New_York"', '"timezone": "Mars/Olympus"'));
+    });
+    expect(diagnostics(bad.stderr)).toEqual([`${path.join(bad.seriesDir, "series.json")}:7:3: timezone: not an IANA timezone`]);
+    const broken = await build((dir) => {
+      const meta = path.join(dir, "series.json");
+      writeFileSync(meta, readFileSync(meta, "utf8").replace('"title": "Fixture Four",', '"title": "Fixture Four"'));
+    });
+    // The message is V8's own (its wording varies between Node versions); the position is ours to get right.
+    expect(diagnostics(broken.stderr)).toHaveLength(1);
+    const [line] = diagnostics(broken.stderr);
+    expect(line!.startsWith(`${path.join(broken.seriesDir, "series.json")}:4:3: `)).toBe(true);
+    expect(line).toContain("JSON");
+  });
+});

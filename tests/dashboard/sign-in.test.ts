@@ -1,0 +1,185 @@
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { generateSignedCookie } from "hono/cookie";
+import { describe, expect, it } from "vitest";
+import { sessionCookieKey } from "../../worker/dashboard/session";
+import worker from "../../worker/index";
+import { ADMIN_TOKEN, BASE, inOneRateWindow } from "../helpers/route-helpers";
+import { COOKIE_NAME, dashboardGet, dashboardPost, postSignIn, sessionCookieOf, signIn } from "./dashboard-helpers";
+
+// wrangler.toml: ADMIN_AUTH_LIMITER allows 5 failures per client a minute.
+const LIMIT = 5;
+
+/** A cookie signed with the Worker's real key, carrying whatever value a test wants. */
+async function forgedCookie(value: string, adminToken = ADMIN_TOKEN): Promise<string> {
+  const line = await generateSignedCookie(COOKIE_NAME, value, await sessionCookieKey(adminToken), { secure: true });
+  return line.split(";")[0]!;
+}
+const sessionId = () => "A".repeat(24);
+
+/** The Worker with other bindings (a rotated or missing ADMIN_TOKEN): its config is read per env object. */
+async function fetchWithEnv(overrides: Partial<typeof env>, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}${path}`, { redirect: "manual", ...init }), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe("dashboard sign-in", () => {
+  it("shows a labelled password form and no navigation", async () => {
+    const res = await dashboardGet("/admin/sign-in");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<form method="post" action="/admin/sign-in">');
+    expect(html).toContain('<label for="token">Admin token</label>');
+    expect(html).toContain('type="password"');
+    expect(html).not.toContain('aria-label="Dashboard"');
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(res.headers.get("content-security-policy")).not.toContain("script-src");
+  });
+
+  it("the right token sets a signed, httpOnly, Secure, SameSite=Strict session cookie on /admin for 12 h", async () => {
+    const res = await postSignIn({ token: ADMIN_TOKEN });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/admin");
+    const cookies = res.headers.getSetCookie();
+    expect(cookies).toHaveLength(1);
+    const attributes = cookies[0]!.split(";").map((part) => part.trim());
+    expect(attributes[0]).toMatch(new RegExp(`^${COOKIE_NAME}=\\d{13}\\.[A-Za-z0-9_-]{24}\\.[^;]+$`));
+    expect(attributes.slice(1).sort()).toEqual(["HttpOnly", "Max-Age=43200", "Path=/admin", "SameSite=Strict", "Secure"]);
+    // The value carries its expiry: 12 h from now.
+    const expiresAt = Number(/=(\d{13})\./.exec(attributes[0]!)![1]);
+    expect(Math.abs(expiresAt - (Date.now() + 12 * 3600_000))).toBeLessThan(60_000);
+    const overview = await dashboardGet("/admin", { cookie: sessionCookieOf(res)! });
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain("<h1>Overview</h1>");
+  });
+
+  it("goes back to a safe dashboard page after signing in, never elsewhere", async () => {
+    const cases: [string, string][] = [
+      ["/admin/readers?q=ann", "/admin/readers?q=ann"],
+      ["/admin/outbox", "/admin/outbox"],
+      ["//evil.example/admin", "/admin"],
+      ["https://evil.example/admin", "/admin"],
+      ["/\\evil.example", "/admin"],
+      ["/admin/../signup", "/admin"],
+      ["/admin/api/subscribers", "/admin"],
+      ["/admin/sign-in", "/admin"],
+      ["/elsewhere", "/admin"],
+    ];
+    for (const [next, expected] of cases) {
+      const res = await postSignIn({ token: ADMIN_TOKEN, next });
+      expect(res.status, next).toBe(303);
+      expect(res.headers.get("location"), next).toBe(expected);
+    }
+  });
+
+  it("a wrong or empty token answers 401 with the form again and no cookie", async () => {
+    for (const token of ["wrong", `${ADMIN_TOKEN}x`, ""]) {
+      const res = await postSignIn({ token, next: "/admin/readers" });
+      expect(res.status).toBe(401);
+      expect(res.headers.getSetCookie()).toEqual([]);
+      const html = await res.text();
+      expect(html).toContain('role="alert"');
+      expect(html).toContain("That is not the admin token.");
+      expect(html).toContain('name="next" value="/admin/readers"');
+    }
+  });
+
+  it("wrong tokens from one client: 401 up to the limit, then a 429 page, even for the right token", async () => {
+    const run = await inOneRateWindow(60, async (ip) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < LIMIT + 3; i++) {
+        const res = await postSignIn({ token: `wrong-${i}` }, { ip });
+        statuses.push(res.status);
+        await res.body?.cancel();
+      }
+      const right = await postSignIn({ token: ADMIN_TOKEN }, { ip });
+      return { statuses, right: right.status, cookie: sessionCookieOf(right), html: await right.text() };
+    });
+    expect(run.statuses).toEqual([...Array<number>(LIMIT).fill(401), 429, 429, 429]);
+    expect(run.right).toBe(429);
+    expect(run.cookie).toBeNull();
+    expect(run.html).toContain("Too many wrong admin tokens");
+    // Another client is not affected.
+    expect((await postSignIn({ token: ADMIN_TOKEN })).status).toBe(303);
+  });
+
+  it("a sign-in posted from another site is refused (403), before the token is even looked at", async () => {
+    const res = await postSignIn({ token: ADMIN_TOKEN }, { origin: "https://evil.example" });
+    expect(res.status).toBe(403);
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+});
+
+describe("dashboard session", () => {
+  it("every page without a session is a 303 to sign-in, with where to come back", async () => {
+    for (const path of ["/admin", "/admin/readers?q=x", "/admin/outbox", "/admin/nothing-here"]) {
+      const res = await dashboardGet(path);
+      expect(res.status, path).toBe(303);
+      expect(res.headers.get("location"), path).toBe(
+        path === "/admin" ? "/admin/sign-in" : `/admin/sign-in?${new URLSearchParams({ next: path })}`,
+      );
+    }
+  });
+
+  it("a tampered, unsigned, expired, far-future or old-token cookie counts as no session", async () => {
+    const good = (await signIn()).cookie;
+    const [name, value] = [good.slice(0, good.indexOf("=")), good.slice(good.indexOf("=") + 1)];
+    const later = Date.now() + 3600_000;
+    const cookies = [
+      `${name}=${value.replace(/^\d/, (d) => String((Number(d) + 1) % 10))}`, // expiry edited, signature kept
+      `${name}=${later}.${sessionId()}`, // no signature
+      await forgedCookie(`${Date.now() - 1000}.${sessionId()}`), // properly signed, expired
+      await forgedCookie(`${Date.now() + 30 * 24 * 3600_000}.${sessionId()}`), // longer than a session can last
+      await forgedCookie(`${later}.${sessionId()}`, "the-admin-token-before-rotation"),
+      `nextpart_admin=${value}`, // without the __Secure- prefix
+    ];
+    for (const cookie of cookies) {
+      const res = await dashboardGet("/admin", { cookie });
+      expect(res.status, cookie).toBe(303);
+      expect(res.headers.get("location")).toBe("/admin/sign-in");
+    }
+    // The same forger's value, signed with the real key and unexpired, is a session: the checks above are what refuse.
+    expect((await dashboardGet("/admin", { cookie: await forgedCookie(`${later}.${sessionId()}`) })).status).toBe(200);
+  });
+
+  it("rotating ADMIN_TOKEN signs every browser out", async () => {
+    const { cookie } = await signIn();
+    const rotated = await fetchWithEnv({ ADMIN_TOKEN: "the-next-admin-token" }, "/admin", { headers: { cookie } });
+    expect(rotated.status).toBe(303);
+    expect(rotated.headers.get("location")).toBe("/admin/sign-in");
+    expect((await dashboardGet("/admin", { cookie })).status).toBe(200);
+  });
+
+  it("without ADMIN_TOKEN nobody signs in: the form says what to set (503)", async () => {
+    const res = await fetchWithEnv({ ADMIN_TOKEN: "" }, "/admin/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE, "cf-connecting-ip": "2001:db8::1" },
+      body: "token=",
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(await res.text()).toContain("ADMIN_TOKEN is not set for this Worker");
+    expect((await fetchWithEnv({ ADMIN_TOKEN: "" }, "/admin")).status).toBe(303);
+  });
+
+  it("sign-out clears the cookie (with the form token), and the page after it is sign-in", async () => {
+    const session = await signIn();
+    expect((await dashboardPost("/admin/sign-out", session, {}, { csrf: null })).status).toBe(403);
+    const res = await dashboardPost("/admin/sign-out", session);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/admin/sign-in");
+    const cleared = res.headers.getSetCookie().find((line) => line.startsWith(`${COOKIE_NAME}=`));
+    expect(cleared).toMatch(/Max-Age=0/);
+    expect(cleared).toMatch(/Path=\/admin/);
+  });
+
+  it("the API keeps its Bearer token: the dashboard's session middleware never answers under /admin/api", async () => {
+    const res = await SELF.fetch(`${BASE}/admin/api/subscribers`, { redirect: "manual" });
+    expect(res.status).toBe(401);
+    const unknown = await SELF.fetch(`${BASE}/admin/api/nothing-here`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, redirect: "manual" });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+  });
+});

@@ -1,0 +1,8 @@
+/** "2026-11-30 07:01 UTC": one way to show a time across the dashboard (epoch ms or ISO text). */
+export function when(at: number | string | null | undefined): string {
+  if (at === null || at === undefined) return "—";
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? "—" : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+export const count = (n: number) => n.toLocaleString("en-US");

@@ -1,0 +1,52 @@
+import type { SeriesStats } from "../../stats/series-stats";
+import { CsrfField } from "./admin-layout";
+import { FunnelChart } from "./funnel-chart";
+import { count, when } from "./format";
+
+const statuses = ["active", "pending", "paused", "stopped"] as const;
+
+/** One series: its state (with pause or resume), readers by status, the complaint guard, the funnel. */
+export function SeriesCard({ series, csrfToken }: { series: SeriesStats; csrfToken: string }) {
+  const name = series.title ?? series.series;
+  const guard = series.complaintGuard;
+  const counts: [string, number][] = [...statuses.map((status) => [status, series.subscribers[status] ?? 0] as [string, number]), ["caught up", series.caughtUp]];
+  return (
+    <section class="card" id={`series-${series.series}`} aria-labelledby={`series-${series.series}-h`}>
+      <h2 id={`series-${series.series}-h`}>
+        {name}{" "}
+        {series.paused ? <span class="badge paused">Paused</span> : <span class="badge running">Sending</span>}
+      </h2>
+      <div class="split">
+        <div>
+          {series.paused ? (
+            <p class="notice">
+              Paused {when(series.pausedAt)}: {series.pauseReason ?? "no reason given"}
+            </p>
+          ) : null}
+          <h3 id={`series-${series.series}-readers`}>Readers by status</h3>
+          <dl class="counts" aria-labelledby={`series-${series.series}-readers`}>
+            {counts.map(([label, n]) => (
+              <div>
+                <dt>{label}</dt>
+                <dd>{count(n)}</dd>
+              </div>
+            ))}
+          </dl>
+          <p class="muted">
+            Complaint guard:{" "}
+            {guard.complaintsInWindow === null
+              ? `no complaints yet (pauses at ${guard.threshold} in the last ${count(guard.window)} deliveries)`
+              : `${guard.complaintsInWindow} of ${guard.threshold} complaints in the last ${count(guard.window)} deliveries, checked ${when(guard.checkedAt)}`}
+          </p>
+          <form method="post" action={`/admin/series/${encodeURIComponent(series.series)}/${series.paused ? "resume" : "pause"}`} class="actions">
+            <CsrfField token={csrfToken} />
+            <button type="submit" class={series.paused ? "" : "secondary"}>
+              {series.paused ? `Resume ${name}` : `Pause ${name}`}
+            </button>
+          </form>
+        </div>
+        <FunnelChart series={series} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
+import { secureHeaders } from "hono/secure-headers";
+import { AppError } from "../../errors";
+import { limitBody } from "../../lib/read-body";
+import { actionRoutes } from "./actions";
+import { dashboardError } from "./dashboard-error";
+import type { DashboardEnv } from "./dashboard-env";
+import { outboxPages } from "./outbox";
+import { overviewRoutes } from "./overview";
+import { readerRoutes } from "./readers";
+import { requireCsrfToken, requireSession } from "./session";
+import { signInRoutes } from "./sign-in";
+
+/** /admin/api belongs to the API (Bearer token): none of the dashboard's middleware runs there. */
+const isApiPath = (path: string) => path === "/admin/api" || path.startsWith("/admin/api/");
+const pagesOnly =
+  (middleware: MiddlewareHandler<DashboardEnv>): MiddlewareHandler<DashboardEnv> =>
+  (c, next) =>
+    isApiPath(c.req.path) ? next() : middleware(c, next);
+
+/** No script at all, styles inline only; forms post to this site only; never framed. */
+const strictCsp = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: ["'unsafe-inline'"],
+    // The outbox's email iframe (srcdoc) inherits this policy: its images may come from anywhere https.
+    imgSrc: ["'self'", "data:", "https:"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  referrerPolicy: "same-origin",
+});
+
+/**
+ * The dashboard at /admin (server-rendered, no JavaScript). Every page but sign-in needs the session cookie;
+ * every POST passes hono's origin check, then the session's form token (double submit).
+ */
+export const dashboardRoutes = new Hono<DashboardEnv>()
+  .use(pagesOnly(strictCsp))
+  .use(pagesOnly(limitBody(8 * 1024)))
+  .use(pagesOnly(csrf()))
+  .route("/", signInRoutes)
+  .use(pagesOnly(requireSession))
+  .use(pagesOnly(requireCsrfToken))
+  .route("/", overviewRoutes)
+  .route("/", actionRoutes)
+  .route("/", readerRoutes)
+  .route("/outbox", outboxPages)
+  .all(
+    "*",
+    pagesOnly(() => {
+      throw new AppError("NOT_FOUND", "There is no dashboard page at this address.");
+    }),
+  )
+  .onError(dashboardError);

@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { z } from "zod";
+import { readConfig } from "../../config";
+import { safeNext } from "../../dashboard/session";
+import { AppError } from "../../errors";
+import { limitBody, readBody } from "../../lib/read-body";
+import { SignInPage } from "../../pages/dashboard/sign-in-page";
+import { checkAdminToken } from "../admin-auth";
+import type { DashboardEnv } from "./dashboard-env";
+import { currentCsrfToken, endSession, requireCsrfToken, requireSession, startSession } from "./session";
+
+const signInSchema = z.object({ token: z.string().max(1000).default(""), next: z.string().max(500).optional() });
+
+export const signInRoutes = new Hono<DashboardEnv>();
+
+signInRoutes.get("/sign-in", async (c) => {
+  const next = safeNext(c.req.query("next"));
+  if (await currentCsrfToken(c)) return c.redirect(next, 303);
+  return c.html(<SignInPage next={next} />);
+});
+
+signInRoutes.post("/sign-in", limitBody(4 * 1024), csrf(), async (c) => {
+  const parsed = signInSchema.safeParse(await readBody(c, ["form"]));
+  const next = safeNext(parsed.success ? parsed.data.next : undefined);
+  if (!readConfig(c.env).adminToken) {
+    return c.html(<SignInPage next={next} error="ADMIN_TOKEN is not set for this Worker: set it as a secret first." />, 503);
+  }
+  const given = parsed.success ? parsed.data.token : "";
+  let ok: boolean;
+  try {
+    ok = given !== "" && (await checkAdminToken(c, given));
+  } catch (error) {
+    if (error instanceof AppError && error.code === "RATE_LIMITED") return c.html(<SignInPage next={next} error={error.message} />, 429);
+    throw error;
+  }
+  if (!ok) return c.html(<SignInPage next={next} error="That is not the admin token." />, 401);
+  await startSession(c, readConfig(c.env).adminToken!);
+  return c.redirect(next, 303);
+});
+
+signInRoutes.post("/sign-out", limitBody(4 * 1024), csrf(), requireSession, requireCsrfToken, (c) => {
+  endSession(c);
+  return c.redirect("/admin/sign-in", 303);
+});
