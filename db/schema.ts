@@ -197,6 +197,8 @@ export const deliveries = sqliteTable(
     index("deliveries_batch_id_idx").on(t.batchId),
     // Webhooks find their delivery by the provider's message id.
     index("deliveries_provider_message_id_idx").on(t.providerMessageId).where(sql`provider_message_id IS NOT NULL`),
+    // The admin list (GET /admin/api/deliveries?series=&part=): one index entry per email sent, never updated.
+    index("deliveries_series_part_id_idx").on(t.series, t.partId),
     // The complaint guard's window; holds complained rows only, so it costs nothing per email sent.
     index("deliveries_series_complained_idx").on(t.series).where(sql`complained_at IS NOT NULL`),
   ],
@@ -346,4 +348,30 @@ export const suppressions = sqliteTable("suppressions", {
   /** "erased" (a GDPR erasure); room for other reasons later. */
   reason: text("reason", { enum: ["erased"] }).notNull(),
   createdAt: timestamp("created_at").notNull(),
+});
+
+/**
+ * Admin POSTs answered under an Idempotency-Key (24 h): the request's hash, then its answer. A row without
+ * a status is a request still running; its lease lets a crashed one be retried.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    key: text("key").primaryKey(),
+    /** SHA-256 of method, path and body: the same key with another request is refused. */
+    requestHash: text("request_hash").notNull(),
+    status: integer("status"),
+    body: text("body"),
+    contentType: text("content_type"),
+    createdAt: timestamp("created_at").notNull(),
+    leaseUntil: timestamp("lease_until").notNull(),
+  },
+  (t) => [index("idempotency_keys_created_at_idx").on(t.createdAt)],
+);
+
+/** Fixed-window counters shared by every isolate (e.g. test sends per minute, for the whole team). */
+export const rateCounters = sqliteTable("rate_counters", {
+  name: text("name").primaryKey(),
+  windowStart: timestamp("window_start").notNull(),
+  count: integer("count").notNull(),
 });

@@ -109,6 +109,7 @@ console.log(`
   Outbox (mail):  http://localhost:${port}/admin/outbox
   Send now:       curl -X POST -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/send
   Stats:          curl -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/admin/api/stats
+  API reference:  http://localhost:${port}/admin/api/docs   (any user name; password: ${adminToken})
   Provider event: npm run webhook -- delivered <email>   (or opened, bounced, complained, …)
   Admin token:    in ${devVars}
   The cron runs every ${tickSeconds} s here (every minute once deployed). Ctrl+C stops.

@@ -7,11 +7,17 @@ export const errorStatus = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** The resource is busy or in a state that forbids the change (e.g. an Idempotency-Key still in progress). */
+  CONFLICT: 409,
+  /** An Idempotency-Key already used with another request body. */
+  IDEMPOTENCY_KEY_REUSED: 422,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_TOKEN: 400,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  /** The mail provider failed or did not answer (a test send): nothing the request can fix. */
+  PROVIDER_ERROR: 502,
   /** A feature whose secret is not set (e.g. RESEND_WEBHOOK_SECRET): the operator's to fix, not a crash. */
   NOT_CONFIGURED: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;

@@ -12,7 +12,7 @@ import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
 import { confirmRoutes } from "./routes/confirm";
-import { adminRoutes } from "./routes/admin";
+import { ADMIN_API_BASE, adminApi } from "./routes/admin/index";
 import { dashboardRoutes } from "./routes/dashboard";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
@@ -32,7 +32,7 @@ const app = new Hono<AppEnv>()
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)
   .route("/", webhookRoutes)
-  .route("/admin", adminRoutes)
+  .route(ADMIN_API_BASE, adminApi)
   // After the API: the dashboard's pages are everything under /admin but /admin/api.
   .route("/admin", dashboardRoutes)
   .notFound(notFound)

@@ -68,7 +68,7 @@ describeBrowser(title, () => {
   async function outbox(to: string): Promise<OutboxMessage[]> {
     const res = await admin(`/admin/api/outbox?${new URLSearchParams({ to, limit: "200" })}`);
     expect(res.status).toBe(200);
-    return ((await res.json()) as { messages: OutboxMessage[] }).messages;
+    return ((await res.json()) as { data: OutboxMessage[] }).data;
   }
 
   /** The newest email to `to` whose subject contains `subject`, waiting a little for it to arrive. */
@@ -325,7 +325,7 @@ describeBrowser(title, () => {
     await expectNoHorizontalScroll(respond);
     await shot(respond, "08-response-thanks.png");
     const responses = await admin("/admin/api/responses?series=origins-of-lead-change&part=1");
-    expect(((await responses.json()) as { responses: { email: string; body: string }[] }).responses).toEqual([
+    expect(((await responses.json()) as { data: { email: string; body: string }[] }).data).toEqual([
       expect.objectContaining({ email: READER.email, body: typed }),
     ]);
     await respond.close();
@@ -352,7 +352,7 @@ describeBrowser(title, () => {
 
     const readers = await admin(`/admin/api/subscribers?${new URLSearchParams({ q: READER.email })}`);
     expect(readers.status).toBe(200);
-    const { subscribers } = (await readers.json()) as { subscribers: { email: string; status: string }[] };
+    const { data: subscribers } = (await readers.json()) as { data: { email: string; status: string }[] };
     expect(subscribers).toEqual([expect.objectContaining({ email: READER.email, status: "unsubscribed" })]);
 
     expect(problems).toEqual([]);

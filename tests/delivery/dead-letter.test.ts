@@ -40,9 +40,9 @@ describe("a dead-lettered batch", () => {
 
     const res = await SELF.fetch(`${BASE}/admin/api/batches?status=dead`, { headers: admin });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { batches: { id: string; status: string; lastError: string; readers: number; setAsideAt: string }[] };
-    expect(body.batches).toMatchObject([{ id: claimed!.batchId, status: "dead", lastError: "dead-lettered by the delivery queue", readers: 0 }]);
-    expect(Date.parse(body.batches[0]!.setAsideAt)).toBeGreaterThan(0);
+    const body = (await res.json()) as { data: { id: string; status: string; lastError: string; readers: number; setAsideAt: string }[] };
+    expect(body.data).toMatchObject([{ id: claimed!.batchId, status: "dead", lastError: "dead-lettered by the delivery queue", readers: 0 }]);
+    expect(Date.parse(body.data[0]!.setAsideAt)).toBeGreaterThan(0);
   });
 
   it("that was attempted keeps its readers (it may have been delivered), marked failed and listed", async () => {
@@ -61,8 +61,8 @@ describe("a dead-lettered batch", () => {
     expect(results).toEqual([{ status: "failed" }]);
 
     const res = await SELF.fetch(`${BASE}/admin/api/batches?status=dead`, { headers: admin });
-    const body = (await res.json()) as { batches: { id: string; attempts: number; lastError: string; readers: number }[] };
-    expect(body.batches).toMatchObject([
+    const body = (await res.json()) as { data: { id: string; attempts: number; lastError: string; readers: number }[] };
+    expect(body.data).toMatchObject([
       { id: claimed!.batchId, attempts: 1, readers: 3, lastError: expect.stringMatching(/^dead-lettered by the delivery queue \(last error: 500/) },
     ]);
   });

@@ -28,13 +28,6 @@ describe("the delivery cycle's queries", () => {
   }
 });
 
-describe("the engine's set-aside statements", () => {
-  it("list set-aside batches through their own partial index, whatever the number of batches sent", async () => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql.setAsideBatches}`).bind("dead", 50).all<{ detail: string }>();
-    expect(results.map((row) => row.detail).join(" | ")).toMatch(/SEARCH b USING INDEX batches_set_aside_idx \(status=/);
-  });
-});
-
 describe("the catalog's statements", () => {
   const plan = async (text: string, ...bindings: unknown[]) =>
     (await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...bindings).all<{ detail: string }>()).results.map((row) => row.detail).join(" | ");

@@ -149,8 +149,9 @@ describe("the response page", () => {
 });
 
 interface ResponsesPage {
-  responses: { id: number; series: string; part: number; email: string; body: string; createdAt: string; updatedAt: string }[];
-  nextCursor: string | null;
+  data: { id: number; series: string; part: number; email: string; body: string; createdAt: string; updatedAt: string }[];
+  has_more: boolean;
+  next_cursor: string | null;
 }
 
 describe("GET /admin/api/responses", () => {
@@ -163,14 +164,14 @@ describe("GET /admin/api/responses", () => {
     const res = await adminFetch(`/admin/api/responses?series=${DEFAULT_SERIES}&part=1&limit=2`);
     expect(res.status).toBe(200);
     const page1 = (await res.json()) as ResponsesPage;
-    expect(page1.responses.map((r) => r.body)).toEqual(["admin list 2", "admin list 1"]);
-    expect(page1.responses[0]).toMatchObject({ series: DEFAULT_SERIES, part: 1, email: readers[2]!.email });
-    expect(page1.nextCursor).toMatch(/^\d+-\d+$/);
-    const page2 = (await (await adminFetch(`/admin/api/responses?series=${DEFAULT_SERIES}&part=1&limit=2&cursor=${page1.nextCursor}`)).json()) as ResponsesPage;
-    expect(page2.responses[0]!.body).toBe("admin list 0");
+    expect(page1.data.map((r) => r.body)).toEqual(["admin list 2", "admin list 1"]);
+    expect(page1.data[0]).toMatchObject({ series: DEFAULT_SERIES, part: 1, email: readers[2]!.email });
+    expect(page1.next_cursor).toMatch(/^\d+-\d+$/);
+    const page2 = (await (await adminFetch(`/admin/api/responses?series=${DEFAULT_SERIES}&part=1&limit=2&cursor=${page1.next_cursor}`)).json()) as ResponsesPage;
+    expect(page2.data[0]!.body).toBe("admin list 0");
 
     const none = (await (await adminFetch("/admin/api/responses?series=fixture-four")).json()) as ResponsesPage;
-    expect(none).toEqual({ responses: [], nextCursor: null });
+    expect(none).toEqual({ data: [], has_more: false, next_cursor: null });
   });
 
   it("needs the admin token, and answers bad parameters with a 400", async () => {

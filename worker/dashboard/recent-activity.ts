@@ -41,7 +41,7 @@ export interface RecentSuppression {
 
 export interface RecentActivity {
   deliveries: RecentDelivery[];
-  responses: Awaited<ReturnType<typeof listResponses>>["responses"];
+  responses: Awaited<ReturnType<typeof listResponses>>["data"];
   bounces: RecentSuppression[];
   complaints: RecentSuppression[];
 }
@@ -52,7 +52,7 @@ export async function readRecentActivity(d1: D1Database, limit = RECENT_LIMIT): 
     d1.prepare(recentSql.suppressions).bind(limit, "bounced"),
     d1.prepare(recentSql.suppressions).bind(limit, "complained"),
   ]);
-  const { responses } = await listResponses(d1, { limit });
+  const { data: responses } = await listResponses(d1, { limit });
   return {
     deliveries: deliveries!.results as RecentDelivery[],
     responses,

@@ -172,10 +172,6 @@ export const sql = {
       last_error = ?3 || coalesce(' (last error: ' || last_error || ')', '')
     WHERE id = ?1 AND status = 'claimed' RETURNING attempts`,
 
-  /** Admin: set-aside batches of one status, newest first. ?1 status, ?2 limit. */
-  setAsideBatches: `SELECT id, status, attempts, last_error AS lastError, created_at AS createdAt,
-      set_aside_at AS setAsideAt, (SELECT count(*) FROM deliveries d WHERE d.batch_id = b.id) AS readers
-    FROM batches b WHERE status = ?1 AND set_aside_at IS NOT NULL ORDER BY set_aside_at DESC LIMIT ?2`,
 
   /**
    * ?1 provider, ?2 the current time, ?3 ms between calls, ?4 how far ahead a slot may be booked. The team-wide

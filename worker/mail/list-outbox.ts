@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { outbox } from "../../db/schema";
 import type { Database } from "../db";
+import { toPage } from "../lib/page";
 
 export interface ListOutboxInput {
   limit: number;
@@ -29,15 +30,15 @@ export async function listOutbox(db: Database, input: ListOutboxInput) {
     )
     .orderBy(desc(outbox.createdAt), desc(rowid))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    messages: page.map(({ row }) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() })),
-    nextCursor: rows.length > limit && last ? `${last.row.createdAt}-${last.rowid}` : null,
-  };
+  return toPage(
+    rows,
+    limit,
+    ({ row }) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }),
+    ({ row, rowid }) => `${row.createdAt}-${rowid}`,
+  );
 }
 
-export type OutboxMessage = Awaited<ReturnType<typeof listOutbox>>["messages"][number];
+export type OutboxMessage = Awaited<ReturnType<typeof listOutbox>>["data"][number];
 
 export async function findOutboxMessage(db: Database, id: string): Promise<OutboxMessage | undefined> {
   const row = await db.query.outbox.findFirst({ where: eq(outbox.id, id) });

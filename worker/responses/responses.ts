@@ -1,6 +1,7 @@
 import { findSeries } from "../content/catalog";
 import { bumpPartStatWhere } from "../stats/part-stats";
 import type { ReaderDelivery } from "../actions/reader-delivery";
+import { toPage } from "../lib/page";
 
 /** The longest response we keep, in characters (after line breaks are normalized). */
 export const MAX_RESPONSE_LENGTH = 2_000;
@@ -78,10 +79,10 @@ export async function listResponses(d1: D1Database, input: ListResponsesInput) {
     )
     .bind(...params)
     .all<ResponseRow>();
-  const page = results.slice(0, input.limit);
-  const last = page[page.length - 1];
-  return {
-    responses: page.map((row) => ({
+  return toPage(
+    results,
+    input.limit,
+    (row) => ({
       id: row.id,
       series: row.series,
       // Its position today (null once removed from the catalog), and its id.
@@ -92,9 +93,9 @@ export async function listResponses(d1: D1Database, input: ListResponsesInput) {
       body: row.body,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
-    })),
-    nextCursor: results.length > input.limit && last ? `${last.updatedAt}-${last.id}` : null,
-  };
+    }),
+    (row) => `${row.updatedAt}-${row.id}`,
+  );
 }
 
 function partPosition(series: string, partId: string): number | null {

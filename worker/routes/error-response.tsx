@@ -15,8 +15,12 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     res.headers.set("X-Request-Id", c.get("requestId"));
     return res;
   }
-  // Hono's validators refuse a body they cannot parse with a bare 400 and a message that says why.
+  // Hono's validators refuse a body they cannot parse with a bare 400 and a message that says why, and
+  // @hono/zod-openapi a content type the route does not declare with a bare 415.
   if (error instanceof HTTPException && error.status === 400) return errorResponse(c, new AppError("BAD_REQUEST", error.message));
+  if (error instanceof HTTPException && error.status === 415) {
+    return errorResponse(c, new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as the Content-Type this route declares (see /admin/api/docs)."));
+  }
   console.error("unhandled error", error);
   return errorResponse(c, new AppError("INTERNAL", "Something went wrong on our side. Please try again."));
 };

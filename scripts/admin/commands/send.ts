@@ -23,7 +23,7 @@ const summarySchema = z
     retrying: z.number().optional(),
     rateLimited: z.boolean().optional(),
     perPart: z.record(z.string(), z.number()).optional(),
-    errors: z.array(z.object({ batchId: z.string().optional(), message: z.string() })).optional(),
+    errors: z.array(z.object({ batchId: z.string().nullish(), message: z.string() })).optional(),
   })
   .passthrough();
 

@@ -33,7 +33,7 @@ export function ReadersPage(props: LayoutProps & { q?: string; status?: string; 
       </form>
       <section class="card" aria-labelledby="found-h">
         <h2 id="found-h">{q ? `Readers matching “${q}”` : "Newest readers"}</h2>
-        {found.subscribers.length === 0 ? (
+        {found.data.length === 0 ? (
           <p class="muted">No reader matches.</p>
         ) : (
           <div class="scroll">
@@ -46,7 +46,7 @@ export function ReadersPage(props: LayoutProps & { q?: string; status?: string; 
                 </tr>
               </thead>
               <tbody>
-                {found.subscribers.map((reader) => (
+                {found.data.map((reader) => (
                   <tr>
                     <td class="wrap">
                       {reader.email}

@@ -25,7 +25,7 @@ outboxPages.get(
   }),
   async (c) => {
     const to = c.req.valid("query").to?.trim() || undefined;
-    const { messages } = await listOutbox(getDb(c.env.DB), { limit: 100, to });
+    const { data: messages } = await listOutbox(getDb(c.env.DB), { limit: 100, to });
     return c.html(<OutboxListPage {...pageProps(c)} messages={messages} to={to} />);
   },
 );

@@ -30,8 +30,8 @@ readerRoutes.get(
     const q = query.q?.trim() || undefined;
     const status = query.status || undefined;
     const found = await listSubscribers(getDb(c.env.DB), { q, status, cursor: query.cursor ? Number(query.cursor) : undefined, limit: PAGE_SIZE });
-    const next = found.nextCursor
-      ? `/admin/readers?${new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), cursor: found.nextCursor })}`
+    const next = found.next_cursor
+      ? `/admin/readers?${new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), cursor: found.next_cursor })}`
       : null;
     return c.html(<ReadersPage {...pageProps(c, "readers")} q={q} status={status} found={found} nextHref={next} />);
   },

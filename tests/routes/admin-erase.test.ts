@@ -1,0 +1,139 @@
+import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { readConfig } from "../../worker/config";
+import { getDb } from "../../worker/db";
+import { isSuppressed, suppressionHash } from "../../worker/subscribers/suppression";
+import { signDeliveryTokens } from "../../worker/tokens";
+import { adminFetch, adminSend, BASE, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
+import { outboxFor } from "../helpers/rows";
+import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
+import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
+
+/** Tables that hold no reader's data by design (engine state, counters of the whole list, migrations). */
+const OUT_OF_SCOPE = /^(_cf_|d1_|sqlite_)/;
+
+/** Every user table and its columns, read from the schema: a table added later is checked too. */
+async function tables(): Promise<{ name: string; columns: string[] }[]> {
+  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+  const out = [];
+  for (const { name } of results.filter((t) => !OUT_OF_SCOPE.test(t.name))) {
+    const columns = await env.DB.prepare(`SELECT name FROM pragma_table_info(?1)`).bind(name).all<{ name: string }>();
+    out.push({ name, columns: columns.results.map((c) => c.name) });
+  }
+  return out;
+}
+
+/** Rows of any table where any column holds the address (any case, anywhere in the text). */
+async function rowsNaming(address: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const { name, columns } of await tables()) {
+    const where = columns.map((c) => `instr(lower(CAST("${c}" AS TEXT)), lower(?1)) > 0`).join(" OR ");
+    const row = await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE ${where}`).bind(address).first<{ n: number }>();
+    if (row!.n > 0) found.push(`${name}: ${row!.n}`);
+  }
+  return found;
+}
+
+/** Rows pointing at the subscriber or at their deliveries, in every column that names one. */
+async function rowsPointingAt(subscriberId: number, deliveryIds: number[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const { name, columns } of await tables()) {
+    const checks: [string, number][] = [
+      ...columns.filter((c) => c === "subscriber_id" || c === "referrer_id").map((c) => [c, subscriberId] as [string, number]),
+      ...(name === "subscribers" ? [["id", subscriberId] as [string, number]] : []),
+      ...columns.filter((c) => c === "delivery_id").flatMap((c) => deliveryIds.map((id) => [c, id] as [string, number])),
+      ...(name === "deliveries" ? deliveryIds.map((id) => ["id", id] as [string, number]) : []),
+    ];
+    for (const [column, value] of checks) {
+      const row = await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE "${column}" = ?1`).bind(value).first<{ n: number }>();
+      if (row!.n > 0) found.push(`${name}.${column} = ${value}: ${row!.n}`);
+    }
+  }
+  return found;
+}
+
+/** A reader with data in every table an erasure must reach: consent, delivery, click, response, webhooks, referral. */
+async function readerWithHistory() {
+  const reader = await signUpAndConfirm(uniqueEmail("erase"), { name: "Erin" });
+  expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 1 });
+  const delivery = (await env.DB.prepare("SELECT id, provider_message_id AS messageId FROM deliveries WHERE subscriber_id = ?1")
+    .bind(reader.subscriber.id)
+    .first<{ id: number; messageId: string }>())!;
+  const tokens = await signDeliveryTokens(testKeyring(), delivery.id);
+  expect((await SELF.fetch(`${BASE}/a/${tokens.reader}/0`, { redirect: "manual" })).status).toBe(302);
+  expect((await postForm(`/respond/${tokens.reader}`, { response: "I did the thing" })).status).toBe(200);
+  expect((await sendEvent(resendEvent("email.delivered", delivery.messageId, reader.email))).res.status).toBe(200);
+  // A webhook about their confirmation email: no delivery row, only the address in its payload.
+  expect((await sendEvent(resendEvent("email.delivered", `confirm-${crypto.randomUUID()}`, reader.email.toUpperCase()))).res.status).toBe(200);
+  const referred = await signUpAndConfirm(uniqueEmail("referred"));
+  await env.DB.prepare("UPDATE subscribers SET referrer_id = ?1 WHERE id = ?2").bind(reader.subscriber.id, referred.subscriber.id).run();
+  await settled();
+  return { reader, deliveryIds: [delivery.id], referred };
+}
+
+describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
+  it("leaves no row holding the address or the subscriber id, only the suppression hash", async () => {
+    const { reader, deliveryIds, referred } = await readerWithHistory();
+    const id = reader.subscriber.id;
+    // The setup reached every table it should: otherwise the checks below would pass vacuously.
+    expect(await rowsNaming(reader.email)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^subscribers: /), expect.stringMatching(/^deliveries: /), expect.stringMatching(/^outbox: /), expect.stringMatching(/^webhook_events: 2$/)]),
+    );
+    expect((await rowsPointingAt(id, deliveryIds)).length).toBeGreaterThanOrEqual(8);
+    // What the export hands over is what the erasure deletes: the same rows, webhooks about their mail included.
+    const exported = await expectDeclared<{ webhookEvents: unknown[]; clicks: unknown[]; responses: unknown[] }>(
+      await adminFetch(`/admin/api/subscribers/${id}/export`), "get", "/subscribers/{id}/export",
+    );
+    expect([exported.webhookEvents.length, exported.clicks.length, exported.responses.length]).toEqual([2, 1, 1]);
+
+    const erased = await expectDeclared<{ deleted: Record<string, number> }>(
+      await adminFetch(`/admin/api/subscribers/${id}`, { method: "DELETE" }),
+      "delete",
+      "/subscribers/{id}",
+    );
+    expect(erased.deleted).toMatchObject({
+      clicks: 1, responses: 1, webhookEvents: 2, deliveries: 1, outbox: 2, consents: 1, subscriptions: 1, referrals: 1, subscriber: 1,
+    });
+    expect(erased.deleted.events).toBeGreaterThanOrEqual(1);
+
+    expect(await rowsNaming(reader.email)).toEqual([]);
+    expect(await rowsPointingAt(id, deliveryIds)).toEqual([]);
+    const hash = await suppressionHash(readConfig(env).hashSecret, reader.email);
+    expect(await env.DB.prepare("SELECT reason FROM suppressions WHERE email_hash = ?1").bind(hash).first()).toEqual({ reason: "erased" });
+    expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email.toUpperCase())).toBe(true);
+    // The reader they referred keeps their subscription.
+    expect(await env.DB.prepare("SELECT status, referrer_id FROM subscribers WHERE id = ?1").bind(referred.subscriber.id).first()).toEqual({ status: "active", referrer_id: null });
+    expect(await outboxFor(referred.email)).toHaveLength(1);
+
+    await expectApiError(await adminFetch(`/admin/api/subscribers/${id}`, { method: "DELETE" }), 404, "NOT_FOUND");
+    await expectApiError(await adminFetch(`/admin/api/subscribers/${id}`), 404, "NOT_FOUND");
+  });
+
+  it("refuses (409) while a part is being sent to the reader, and changes nothing", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-busy"));
+    await env.DB.prepare("UPDATE subscriptions SET batch_id = 'in-flight-test' WHERE subscriber_id = ?1").bind(reader.subscriber.id).run();
+    await expectApiError(await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}`, { method: "DELETE" }), 409, "CONFLICT", /being sent/);
+    expect((await rowsNaming(reader.email)).sort()).toEqual(["outbox: 1", "subscribers: 1"]);
+    expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email)).toBe(false);
+    await expectApiError(await adminFetch("/admin/api/subscribers/abc", { method: "DELETE" }), 400, "BAD_REQUEST", /^id: /);
+  });
+
+  it("is all or nothing: every delete and the suppression in one D1 batch (one transaction)", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-atomic"));
+    const batches: number[] = [];
+    const original = env.DB.batch.bind(env.DB);
+    // Tests share the isolate with the Worker: count the batches and statements the erasure sends.
+    env.DB.batch = async (statements) => {
+      batches.push(statements.length);
+      return original(statements);
+    };
+    try {
+      const res = await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}`, { method: "DELETE" });
+      expect(res.status).toBe(200);
+    } finally {
+      env.DB.batch = original;
+    }
+    expect(batches).toEqual([11]);
+  });
+});

@@ -1,0 +1,104 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { adminFetch, adminSend, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import { outboxFor } from "../helpers/rows";
+import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
+
+const post = (path: string, body: unknown, key?: string) =>
+  adminFetch(`/admin/api${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(key === undefined ? {} : { "idempotency-key": key }) },
+    body: JSON.stringify(body),
+  });
+
+const newKey = () => `test-${crypto.randomUUID()}`;
+const keyRows = async (key: string) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE key = ?1").bind(key).first<{ n: number }>())!.n;
+
+describe("Idempotency-Key on POST /admin/api/send", () => {
+  it("the same key and body replays the answer: one cycle, one email", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("idem-send"));
+    const key = newKey();
+    const first = await post("/send", { subscriber: reader.email }, key);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const summary = await expectDeclared<{ sent: number }>(first, "post", "/send");
+    expect(summary.sent).toBe(1);
+
+    for (let i = 0; i < 3; i++) {
+      const again = await post("/send", { subscriber: reader.email }, key);
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(await expectDeclared(again, "post", "/send")).toEqual(summary);
+    }
+    expect((await outboxFor(reader.email)).map((m) => m.subject)).toEqual([
+      "Confirm your subscription to Origins of Lead Change",
+      "Origins of Lead Change, Part 1: The Opportunity",
+    ]);
+    expect(await keyRows(key)).toBe(1);
+  });
+
+  it("the same key with another body, or on another route, is a 422 and runs nothing", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("idem-reuse"));
+    const key = newKey();
+    expect((await post("/send", { dryRun: true, subscriber: reader.email }, key)).status).toBe(200);
+    await expectApiError(await post("/send", { subscriber: reader.email }, key), 422, "IDEMPOTENCY_KEY_REUSED", /another request/);
+    await expectApiError(await post("/test-send", { to: reader.email, series: "origins-of-lead-change", part: 1 }, key), 422, "IDEMPOTENCY_KEY_REUSED");
+    expect(await outboxFor(reader.email)).toHaveLength(1); // the confirmation only
+  });
+
+  it("a key still in progress is a 409; one abandoned past its lease, or older than 24 h, runs again", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("idem-busy"));
+    const key = newKey();
+    const now = Date.now();
+    await env.DB.prepare("INSERT INTO idempotency_keys (key, request_hash, created_at, lease_until) VALUES (?1, 'x', ?2, ?3)")
+      .bind(key, now, now + 60_000)
+      .run();
+    await expectApiError(await post("/send", { subscriber: reader.email }, key), 409, "CONFLICT", /still running/);
+    expect(await outboxFor(reader.email)).toHaveLength(1);
+
+    await env.DB.prepare("UPDATE idempotency_keys SET lease_until = ?2 WHERE key = ?1").bind(key, now - 1).run();
+    expect(await expectDeclared(await post("/send", { subscriber: reader.email }, key), "post", "/send")).toMatchObject({ sent: 1 });
+    expect(await outboxFor(reader.email)).toHaveLength(2);
+
+    // A day later the key is forgotten: the same request runs again (and finds nothing more to send).
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ?2 WHERE key = ?1").bind(key, now - 25 * 60 * 60 * 1000).run();
+    const later = await post("/send", { subscriber: reader.email }, key);
+    expect(later.headers.get("idempotent-replayed")).toBeNull();
+    expect(await expectDeclared(later, "post", "/send")).toMatchObject({ sent: 0 });
+  });
+
+  it("without a key every request runs; a malformed key is a 400", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("idem-none"));
+    expect((await adminSend({ subscriber: reader.email })).status).toBe(200);
+    for (const key of ["", "x".repeat(256), "tab\there"]) {
+      await expectApiError(await post("/send", { subscriber: reader.email }, key), 400, "BAD_REQUEST", /^Idempotency-Key: /);
+    }
+    expect(await keyRows("x".repeat(256))).toBe(0);
+    expect((await post("/send", {}, "x".repeat(255))).status).toBe(200);
+  });
+});
+
+describe("Idempotency-Key on POST /admin/api/test-send", () => {
+  it("a retried test send reaches the mailer once and counts once against the limit", async () => {
+    await env.DB.prepare("DELETE FROM rate_counters").run();
+    const to = uniqueEmail("idem-test-send");
+    const key = newKey();
+    const body = { to, series: "fixture-four", part: 2 };
+    const first = await expectDeclared<{ providerMessageId: string }>(await post("/test-send", body, key), "post", "/test-send");
+    const again = await post("/test-send", body, key);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await expectDeclared(again, "post", "/test-send")).toEqual(first);
+    expect((await outboxFor(to)).map((m) => m.subject)).toEqual(["[Test] Fixture Four, part 2"]);
+    expect(await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'test-send'").first()).toEqual({ count: 1 });
+  });
+
+  it("an answered error is replayed too (the request is the same, so is the answer)", async () => {
+    const key = newKey();
+    const body = { to: "not an address", series: "fixture-four", part: 2 };
+    const first = await expectApiError(await post("/test-send", body, key), 400, "BAD_REQUEST", /^to: /);
+    const again = await post("/test-send", body, key);
+    expect(again.status).toBe(400);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    // The stored answer whole, the first request's id included (the replay's own id is in its X-Request-Id).
+    expect(await again.json()).toEqual(first);
+  });
+});

@@ -1,0 +1,130 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { listDeliveriesQuery } from "../../worker/deliveries/list-deliveries";
+import { setAsideBatchesSql } from "../../worker/batches/list-set-aside-batches";
+import { adminFetch, signUpAndConfirm, subscribeForm, uniqueEmail } from "../helpers/route-helpers";
+import { deliveredReader } from "../helpers/reader-helpers";
+import { expectApiError, expectDeclared, type Page } from "../helpers/admin-api-helpers";
+
+interface SeriesItem {
+  slug: string;
+  title: string;
+  paused: boolean;
+  pausedReason: string | null;
+  parts: { number: number; id: string; title: string }[];
+  counts: Record<string, number>;
+}
+interface DeliveryItem {
+  id: number;
+  subscriberId: number;
+  series: string;
+  partNumber: number;
+  status: string;
+  toEmail: string;
+}
+
+const plan = async (text: string, params: unknown[]) =>
+  (await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...params).all<{ detail: string }>()).results.map((r) => r.detail).join(" | ");
+
+/** Follows next_cursor to the end; every page checked against the declared schema. */
+async function allPages<T>(path: string, template: string): Promise<T[][]> {
+  const pages: T[][] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await expectDeclared<Page<T>>(await adminFetch(`${path}${cursor ? `&cursor=${cursor}` : ""}`), "get", template);
+    expect(page.has_more).toBe(page.next_cursor !== null);
+    pages.push(page.data);
+    cursor = page.next_cursor;
+    expect(pages.length).toBeLessThan(20);
+  } while (cursor);
+  return pages;
+}
+
+describe("GET /admin/api/series", () => {
+  it("lists every series with its parts, readers by status and pause state", async () => {
+    await signUpAndConfirm(uniqueEmail("series-a"), { series: "fixture-windowed" });
+    await subscribeForm({ email: uniqueEmail("series-p"), series: "fixture-windowed" });
+    const before = await expectDeclared<Page<SeriesItem>>(await adminFetch("/admin/api/series"), "get", "/series");
+    expect(before).toMatchObject({ has_more: false, next_cursor: null });
+    expect(before.data.map((s) => s.slug)).toEqual(expect.arrayContaining(["origins-of-lead-change", "fixture-four", "fixture-windowed"]));
+    const windowed = before.data.find((s) => s.slug === "fixture-windowed")!;
+    expect(windowed.parts.map((p) => p.number)).toEqual([1, 2]);
+    expect(windowed.counts).toMatchObject({ active: 1, pending: 1 });
+    expect(windowed).toMatchObject({ paused: false, pausedReason: null });
+
+    expect((await adminFetch("/admin/api/series/fixture-windowed/pause", { method: "POST" })).status).toBe(200);
+    const after = await expectDeclared<Page<SeriesItem>>(await adminFetch("/admin/api/series"), "get", "/series");
+    expect(after.data.find((s) => s.slug === "fixture-windowed")).toMatchObject({ paused: true, pausedReason: "paused by the admin" });
+    await adminFetch("/admin/api/series/fixture-windowed/resume", { method: "POST" });
+  });
+});
+
+describe("GET /admin/api/deliveries", () => {
+  it("filters by series, part (today's position) and status; pages 3 + 3 + 1, newest first", async () => {
+    const readers = [];
+    for (let i = 0; i < 7; i++) readers.push(await deliveredReader({ series: "fixture-four", part: 2 }));
+    await deliveredReader({ series: "fixture-four", part: 3 });
+    const pages = await allPages<DeliveryItem>("/admin/api/deliveries?series=fixture-four&part=2&limit=3", "/deliveries");
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(pages.flat().map((d) => d.id)).toEqual(readers.map((r) => r.deliveryId).reverse());
+    expect(pages.flat().every((d) => d.series === "fixture-four" && d.partNumber === 2 && d.status === "sent")).toBe(true);
+
+    const bySeries = await allPages<DeliveryItem>("/admin/api/deliveries?series=fixture-four&limit=200", "/deliveries");
+    expect(bySeries.flat()).toHaveLength(8);
+    const claimed = await allPages<DeliveryItem>("/admin/api/deliveries?series=fixture-four&status=claimed&limit=200", "/deliveries");
+    expect(claimed.flat()).toEqual([]);
+  });
+
+  it("bad filters are a 400 naming the parameter; an unknown series a 404", async () => {
+    for (const [query, reason] of [["part=2", /^part: needs series/], ["status=lost", /^status: /], ["cursor=x", /^cursor: /], ["limit=0", /^limit: /], ["series=Bad!", /^series: /]] as const) {
+      await expectApiError(await adminFetch(`/admin/api/deliveries?${query}`), 400, "BAD_REQUEST", reason);
+    }
+    await expectApiError(await adminFetch("/admin/api/deliveries?series=no-such-series"), 404, "NOT_FOUND");
+  });
+
+  it("reads through an index with a series; without one it walks the id order, never sorting", async () => {
+    const base = { limit: 50, cursor: 1000 };
+    expect(await plan(...q({ ...base, series: "fixture-four", part: 2, status: "sent" }))).toMatch(
+      /^SEARCH deliveries USING INDEX deliveries_series_part_id_idx \(series=\? AND part_id=\? AND rowid<\?\)$/,
+    );
+    expect(await plan(...q({ ...base, series: "fixture-four" }))).toMatch(/SEARCH deliveries USING INDEX deliveries_series_part_id_idx \(series=\?\)/);
+    expect(await plan(...q(base))).toMatch(/^SEARCH deliveries USING INTEGER PRIMARY KEY \(rowid<\?\)$/);
+    // No series: the primary key's own order, stopped by LIMIT after a page of matches (no temp b-tree, no sort).
+    expect(await plan(...q({ limit: 50 }))).toBe("SCAN deliveries");
+    expect(await plan(...q({ ...base, status: "sent" }))).toBe("SEARCH deliveries USING INTEGER PRIMARY KEY (rowid<?)");
+    expect(await plan(...q({ ...base, series: "fixture-four", part: 1 }))).not.toMatch(/TEMP B-TREE/);
+  });
+});
+
+/** listDeliveriesQuery's text and params, spread for plan(). */
+const q = (input: Parameters<typeof listDeliveriesQuery>[0]) => {
+  const { text, params } = listDeliveriesQuery(input);
+  return [text, params] as const;
+};
+
+describe("GET /admin/api/batches", () => {
+  it("pages set-aside batches newest first, through their partial index, without a sort", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const insert = env.DB.prepare(
+      `INSERT INTO batches (id, status, attempts, lease_until, created_at, set_aside_at, last_error) VALUES (?1, 'failed_after_unknown', 1, 0, ?2, ?2, 'x')`,
+    );
+    // Two share a millisecond: the rowid keeps them apart at a page boundary.
+    await env.DB.batch([insert.bind(`${tag}-a`, 1000), insert.bind(`${tag}-b`, 2000), insert.bind(`${tag}-c`, 2000)]);
+    const pages = await allPages<{ id: string }>("/admin/api/batches?status=failed_after_unknown&limit=2", "/batches");
+    expect(pages.map((p) => p.map((b) => b.id))).toEqual([[`${tag}-c`, `${tag}-b`], [`${tag}-a`]]);
+    const detail = await plan(setAsideBatchesSql, ["dead", 51, 2000, 3]);
+    expect(detail).toMatch(/SEARCH b USING INDEX batches_set_aside_idx \(status=\?/);
+    expect(detail).not.toMatch(/TEMP B-TREE/);
+    await expectApiError(await adminFetch("/admin/api/batches?cursor=12"), 400, "BAD_REQUEST", /^cursor: /);
+  });
+});
+
+describe("GET /admin/api/subscribers?series=", () => {
+  it("lists only the readers of that series", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const four = await signUpAndConfirm(uniqueEmail(`by-series-${tag}`), { series: "fixture-four" });
+    await signUpAndConfirm(uniqueEmail(`by-series-${tag}`));
+    const page = await expectDeclared<Page<{ email: string }>>(await adminFetch(`/admin/api/subscribers?q=${tag}&series=fixture-four`), "get", "/subscribers");
+    expect(page.data.map((s) => s.email)).toEqual([four.email]);
+  });
+});

@@ -1,0 +1,37 @@
+import type { Config } from "../config";
+import type { CompiledPart, CompiledSeries } from "../content/types";
+import { composePartEmail } from "../delivery/compose";
+import { MAX_HIDDEN_ID } from "../lib/id-cipher";
+import type { OutgoingEmail } from "../mail";
+
+/** Who previews and test sends are addressed to. */
+export const SAMPLE_READER = { name: "Sample Reader", email: "reader@example.com" } as const;
+
+/**
+ * The delivery id sample links are signed for: the largest id a link can carry, never reached by D1's
+ * autoincrement. Links are real signed links, but no delivery row answers to them: the action and unsubscribe
+ * pages say "This link does not work" and record nothing (no click, no unsubscribe, no response).
+ */
+export const SAMPLE_DELIVERY_ID = MAX_HIDDEN_ID;
+
+/** The part exactly as the engine composes it for a reader: same template, same slots, signed links. */
+export function composeSampleEmail(config: Config, series: CompiledSeries, part: CompiledPart): Promise<OutgoingEmail> {
+  return composePartEmail(config, series, part, {
+    id: SAMPLE_DELIVERY_ID,
+    subscriptionId: 0,
+    subscriberId: 0,
+    series: series.slug,
+    partId: part.id,
+    partNumber: part.number,
+    toEmail: SAMPLE_READER.email,
+    toName: SAMPLE_READER.name,
+    timezone: null,
+  });
+}
+
+/** A test send: the sample email to `to`, marked in its subject and a header so nobody takes it for a delivery. */
+export async function composeTestEmail(config: Config, series: CompiledSeries, part: CompiledPart, to: string): Promise<OutgoingEmail> {
+  const sample = await composeSampleEmail(config, series, part);
+  // No pre-encoded json: the subject and recipient changed, so the provider body is written from the fields.
+  return { from: sample.from, to, subject: `[Test] ${sample.subject}`, html: sample.html, text: sample.text, headers: { ...sample.headers, "X-Nextpart-Test": "1" } };
+}

@@ -1,0 +1,38 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { listResponses } from "../../responses/responses";
+import { createAdminApi, errorResponses, json, limitQuerySchema, pageSchema, pairCursorSchema, seriesSlugSchema } from "./openapi-app";
+
+const iso = z.string().openapi({ format: "date-time" });
+
+const responseItemSchema = z
+  .object({
+    id: z.number().int(),
+    series: z.string(),
+    part: z.number().int().nullable().openapi({ description: "Its position today; null once removed from the catalog." }),
+    partId: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    body: z.string(),
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .openapi("ReaderResponse");
+
+export const feedbackApi = createAdminApi().openapi(
+  createRoute({
+    method: "get",
+    path: "/responses",
+    tags: ["Feedback"],
+    summary: "What readers wrote back to the parts' calls to action, last written first",
+    request: {
+      query: z.object({
+        series: seriesSlugSchema.optional(),
+        part: z.coerce.number().int().min(1).max(9999).optional(),
+        cursor: pairCursorSchema.optional(),
+        limit: limitQuerySchema,
+      }),
+    },
+    responses: { 200: { description: "A page of responses.", content: json(pageSchema(responseItemSchema, "ResponsePage")) }, ...errorResponses },
+  }),
+  async (c) => c.json(await listResponses(c.env.DB, c.req.valid("query")), 200),
+);

@@ -1,0 +1,57 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../../app-env";
+import { AppError } from "../../errors";
+import { abandonIdempotent, beginIdempotent, finishIdempotent } from "../../idempotency/idempotency-store";
+
+/** ≤ 255 printable ASCII characters (a UUID, a job name…). */
+const KEY = /^[\x20-\x7e]{1,255}$/;
+
+async function requestHash(method: string, path: string, body: ArrayBuffer): Promise<string> {
+  const head = new TextEncoder().encode(`${method} ${path}\n`);
+  const bytes = new Uint8Array(head.length + body.byteLength);
+  bytes.set(head);
+  bytes.set(new Uint8Array(body), head.length);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * `Idempotency-Key` for POSTs that send mail: the first request with a key runs and its answer is kept 24 h;
+ * the same key and body replays it (`Idempotent-Replayed: true`), another body is a 422, a run still going a
+ * 409. Without the header the request simply runs. Mount it after the route's body limit.
+ */
+export function idempotency() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = c.req.header("idempotency-key");
+    if (key === undefined) return next();
+    if (!KEY.test(key)) throw new AppError("BAD_REQUEST", "Idempotency-Key: must be 1–255 printable ASCII characters.");
+    const hash = await requestHash(c.req.method, c.req.path, await c.req.arrayBuffer());
+    const begun = await beginIdempotent(c.env.DB, key, hash);
+    switch (begun.kind) {
+      case "mismatch":
+        throw new AppError("IDEMPOTENCY_KEY_REUSED", "Idempotency-Key: already used with another request; use a new key.");
+      case "in_progress":
+        throw new AppError("CONFLICT", "Idempotency-Key: a request with this key is still running; retry later.");
+      case "replay":
+        return new Response(begun.body, {
+          status: begun.status,
+          headers: { "content-type": begun.contentType ?? "application/json", "idempotent-replayed": "true" },
+        });
+    }
+    try {
+      await next();
+    } catch (error) {
+      await abandonIdempotent(c.env.DB, key);
+      throw error;
+    }
+    if (c.res.status >= 500) {
+      await abandonIdempotent(c.env.DB, key);
+      return;
+    }
+    await finishIdempotent(c.env.DB, key, {
+      status: c.res.status,
+      body: await c.res.clone().text(),
+      contentType: c.res.headers.get("content-type"),
+    });
+  });
+}

@@ -1,0 +1,208 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { batchStatuses, deliveryStatuses } from "../../../db/schema";
+import { runCycle } from "../../delivery";
+import { listSetAsideBatchesPage, setAsideStatuses } from "../../batches/list-set-aside-batches";
+import { listDeliveries } from "../../deliveries/list-deliveries";
+import { findSeries } from "../../content/catalog";
+import { getDb } from "../../db";
+import { AppError } from "../../errors";
+import { limitBody } from "../../lib/read-body";
+import { listOutbox } from "../../mail/list-outbox";
+import { emailAddressSchema } from "../../subscribers/email-address";
+import { findSubscriberId } from "../../subscribers/find-subscriber";
+import { idempotency } from "./idempotency";
+import {
+  bodyErrorResponses,
+  createAdminApi,
+  errorBodySchema,
+  errorResponses,
+  idCursorSchema,
+  json,
+  limitQuerySchema,
+  notFoundResponse,
+  pageSchema,
+  pairCursorSchema,
+  requireSeries,
+  seriesSlugSchema,
+} from "./openapi-app";
+
+const iso = z.string().openapi({ format: "date-time" });
+
+const sendBodySchema = z
+  .object({
+    dryRun: z.boolean().default(false).openapi({ description: "Report who is due; send nothing." }),
+    subscriber: z
+      .union([z.number().int().positive(), z.string().min(1).max(320)])
+      .optional()
+      .openapi({ description: "Only this reader: an email address or a subscriber id." }),
+    series: z.string().min(1).max(100).optional().openapi({ description: "Only this series." }),
+  })
+  .strict()
+  .openapi("SendRequest");
+
+/** The cycle's summary; its detail belongs to the delivery engine, so fields beyond these are passed through. */
+const cycleSummarySchema = z
+  .object({
+    dryRun: z.boolean(),
+    mailer: z.string(),
+    due: z.number().int(),
+    sent: z.number().int(),
+    perPart: z.record(z.string(), z.number().int()),
+  })
+  .loose()
+  .openapi("CycleSummary");
+
+const deliverySchema = z
+  .object({
+    id: z.number().int(),
+    subscriberId: z.number().int(),
+    series: z.string(),
+    partId: z.string(),
+    partNumber: z.number().int(),
+    status: z.enum(deliveryStatuses),
+    toEmail: z.string(),
+    batchId: z.string(),
+    providerMessageId: z.string().nullable(),
+    createdAt: iso,
+    sentAt: iso.nullable(),
+    deliveredAt: iso.nullable(),
+    openedAt: iso.nullable(),
+    bouncedAt: iso.nullable(),
+    complainedAt: iso.nullable(),
+  })
+  .openapi("Delivery");
+
+const batchSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(batchStatuses),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    createdAt: iso,
+    setAsideAt: iso,
+    readers: z.number().int(),
+  })
+  .openapi("Batch");
+
+const outboxMessageSchema = z
+  .object({
+    id: z.string(),
+    idempotencyKey: z.string().nullable(),
+    from: z.string(),
+    to: z.string(),
+    subject: z.string(),
+    html: z.string(),
+    text: z.string(),
+    headers: z.record(z.string(), z.string()),
+    createdAt: iso,
+  })
+  .openapi("OutboxMessage");
+
+const idempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .optional()
+    .openapi({ description: "≤ 255 printable characters; the answer is replayed for 24 h." }),
+});
+
+const idempotencyResponses = {
+  409: { description: "A request with this Idempotency-Key is still running.", content: json(errorBodySchema) },
+  422: { description: "This Idempotency-Key was used with another request (IDEMPOTENCY_KEY_REUSED).", content: json(errorBodySchema) },
+} as const;
+
+async function resolveSubscriber(d1: D1Database, subscriber: number | string): Promise<number> {
+  if (typeof subscriber === "number" || /^\d+$/.test(subscriber)) {
+    const id = await findSubscriberId(d1, { id: Number(subscriber) });
+    if (id === null) throw new AppError("NOT_FOUND", `subscriber: no subscriber with id ${subscriber}.`);
+    return id;
+  }
+  const address = emailAddressSchema.safeParse(subscriber);
+  if (!address.success) throw new AppError("BAD_REQUEST", "subscriber: must be an email address or a subscriber id.");
+  const id = await findSubscriberId(d1, { email: address.data });
+  if (id === null) throw new AppError("NOT_FOUND", "subscriber: no subscriber with that email address.");
+  return id;
+}
+
+export const sendsApi = createAdminApi()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/send",
+      tags: ["Sending"],
+      summary: "Run a delivery cycle now (or a dry run), optionally for one series or reader",
+      middleware: [limitBody(4 * 1024), idempotency()] as const,
+      request: { headers: idempotencyHeader, body: { content: json(sendBodySchema) } },
+      responses: {
+        200: { description: "The cycle's summary.", content: json(cycleSummarySchema) },
+        ...errorResponses,
+        ...notFoundResponse,
+        ...bodyErrorResponses,
+        ...idempotencyResponses,
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      // Without a JSON content type the body is not read at all (it is {}): the default is applied here.
+      const dryRun = input.dryRun ?? false;
+      // A body field naming nothing is a bad request (400); a path naming nothing is a 404.
+      if (input.series !== undefined && !findSeries(input.series)) {
+        throw new AppError("BAD_REQUEST", `series: no series "${input.series}" in the catalog.`);
+      }
+      const subscriberId = input.subscriber === undefined ? undefined : await resolveSubscriber(c.env.DB, input.subscriber);
+      const summary = await runCycle(c.env, { dryRun, filter: { series: input.series, subscriberId } });
+      return c.json(summary, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/deliveries",
+      tags: ["Sending"],
+      summary: "Deliveries, newest first",
+      request: {
+        query: z
+          .object({
+            series: seriesSlugSchema.optional(),
+            part: z.coerce.number().int().min(1).max(9999).optional().openapi({ description: "The part at this position today (needs series)." }),
+            status: z.enum(deliveryStatuses).optional(),
+            cursor: idCursorSchema.optional(),
+            limit: limitQuerySchema,
+          })
+          .refine((query) => query.part === undefined || query.series !== undefined, { message: "needs series", path: ["part"] }),
+      },
+      responses: { 200: { description: "A page of deliveries.", content: json(pageSchema(deliverySchema, "DeliveryPage")) }, ...errorResponses, ...notFoundResponse },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      if (query.series !== undefined) requireSeries(query.series);
+      return c.json(await listDeliveries(c.env.DB, query), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/batches",
+      tags: ["Sending"],
+      summary: "Batches the engine set aside (failed, refused after an unknown outcome, dead-lettered)",
+      request: { query: z.object({ status: z.enum(setAsideStatuses).default("dead"), cursor: pairCursorSchema.optional(), limit: limitQuerySchema }) },
+      responses: { 200: { description: "A page of batches.", content: json(pageSchema(batchSchema, "BatchPage")) }, ...errorResponses },
+    }),
+    async (c) => c.json(await listSetAsideBatchesPage(c.env.DB, c.req.valid("query")), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/outbox",
+      tags: ["Sending"],
+      summary: "Mail stored by the local outbox mailer (npm start, tests), newest first",
+      request: {
+        query: z.object({
+          to: z.string().max(320).optional().openapi({ description: "Only mail to this address (case-insensitive)." }),
+          cursor: pairCursorSchema.optional(),
+          limit: limitQuerySchema,
+        }),
+      },
+      responses: { 200: { description: "A page of messages.", content: json(pageSchema(outboxMessageSchema, "OutboxPage")) }, ...errorResponses },
+    }),
+    async (c) => c.json(await listOutbox(getDb(c.env.DB), c.req.valid("query")), 200),
+  );

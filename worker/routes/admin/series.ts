@@ -1,0 +1,97 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { D1Meter } from "../../delivery/d1-meter";
+import { listSeriesOverview } from "../../series/list-series";
+import { pauseSeries, resumeSeries } from "../../series/pause-series";
+import { readSeriesStats } from "../../stats/series-stats";
+import { createAdminApi, errorResponses, json, notFoundResponse, pageSchema, requireSeries, seriesSlugSchema } from "./openapi-app";
+
+const seriesItemSchema = z
+  .object({
+    slug: z.string(),
+    title: z.string(),
+    paused: z.boolean(),
+    pausedReason: z.string().nullable(),
+    parts: z.array(z.object({ number: z.number().int(), id: z.string(), title: z.string() })),
+    counts: z.record(z.string(), z.number().int()).openapi({ description: "Subscriptions by status." }),
+  })
+  .openapi("Series");
+
+const pauseStateSchema = z
+  .object({
+    series: z.string(),
+    paused: z.boolean(),
+    pausedAt: z.number().int().nullable().openapi({ description: "Epoch milliseconds." }),
+    reason: z.string().nullable(),
+    changed: z.boolean().openapi({ description: "False when it already was in the state asked for." }),
+  })
+  .openapi("SeriesPauseState");
+
+const statsSchema = z
+  .object({
+    series: z.array(
+      z
+        .object({
+          series: z.string(),
+          title: z.string().nullable(),
+          subscribers: z.record(z.string(), z.number()),
+          caughtUp: z.number(),
+          paused: z.boolean(),
+          parts: z.array(z.object({ part: z.number().nullable(), id: z.string(), title: z.string().nullable(), sent: z.number() }).loose()),
+        })
+        .loose(),
+    ),
+    notes: z.record(z.string(), z.string()),
+    openedUnreliable: z.literal(true),
+    d1: z.object({ statements: z.number(), rowsRead: z.number(), rowsWritten: z.number() }),
+  })
+  .openapi("Stats");
+
+const seriesParam = z.object({ series: seriesSlugSchema.openapi({ param: { name: "series", in: "path" } }) });
+
+const pauseRoute = (action: "pause" | "resume") =>
+  createRoute({
+    method: "post",
+    path: `/series/{series}/${action}`,
+    tags: ["Series"],
+    summary: action === "pause" ? "Stop all mail of a series" : "Resume a paused series",
+    request: { params: seriesParam },
+    responses: { 200: { description: "The series' state.", content: json(pauseStateSchema) }, ...errorResponses, ...notFoundResponse },
+  });
+
+export const seriesApi = createAdminApi()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/series",
+      tags: ["Series"],
+      summary: "Every series with its parts, pause state and readers",
+      responses: { 200: { description: "All series (one page).", content: json(pageSchema(seriesItemSchema, "SeriesPage")) }, ...errorResponses },
+    }),
+    async (c) => c.json({ data: await listSeriesOverview(c.env.DB), has_more: false, next_cursor: null }, 200),
+  )
+  .openapi(pauseRoute("pause"), async (c) => {
+    const { series } = c.req.valid("param");
+    requireSeries(series);
+    return c.json(await pauseSeries(c.env.DB, series, "paused by the admin"), 200);
+  })
+  .openapi(pauseRoute("resume"), async (c) => {
+    const { series } = c.req.valid("param");
+    requireSeries(series);
+    return c.json(await resumeSeries(c.env.DB, series, "resumed by the admin"), 200);
+  })
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/stats",
+      tags: ["Series"],
+      summary: "Funnel of every part: sent, delivered, clicks, responses, unsubscribes…",
+      request: { query: z.object({ series: seriesSlugSchema.optional() }) },
+      responses: { 200: { description: "Stats by series and part.", content: json(statsSchema) }, ...errorResponses, ...notFoundResponse },
+    }),
+    async (c) => {
+      const { series } = c.req.valid("query");
+      const meter = new D1Meter(c.env.DB);
+      const stats = await readSeriesStats(meter, series === undefined ? undefined : (requireSeries(series), series));
+      return c.json({ ...stats, d1: meter.totals() }, 200);
+    },
+  );

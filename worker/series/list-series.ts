@@ -1,0 +1,27 @@
+import { listSeries } from "../content/catalog";
+
+/** ?1 none. One row per (series, status): a grouped pass over subscriptions, as the stats do. */
+export const listSeriesSql = {
+  counts: `SELECT series, status, count(*) AS n FROM subscriptions GROUP BY series, status`,
+  states: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
+} as const;
+
+/** Every series of the catalog with its parts, whether it is paused, and its readers by subscription status. */
+export async function listSeriesOverview(d1: D1Database) {
+  const [counts, states] = await d1.batch([d1.prepare(listSeriesSql.counts), d1.prepare(listSeriesSql.states)]);
+  const countRows = counts!.results as { series: string; status: string; n: number }[];
+  const stateRows = states!.results as { series: string; pausedAt: number | null; pauseReason: string | null }[];
+  return listSeries().map((series) => {
+    const state = stateRows.find((row) => row.series === series.slug);
+    const readers: Record<string, number> = { active: 0, pending: 0, paused: 0, stopped: 0 };
+    for (const row of countRows) if (row.series === series.slug) readers[row.status] = (readers[row.status] ?? 0) + row.n;
+    return {
+      slug: series.slug,
+      title: series.title,
+      paused: state?.pausedAt != null,
+      pausedReason: state?.pauseReason ?? null,
+      parts: series.parts.map((part) => ({ number: part.number, id: part.id, title: part.title })),
+      counts: readers,
+    };
+  });
+}

@@ -1,0 +1,104 @@
+import { isoOrNull } from "../lib/page";
+
+/** Everything held about one reader, by table: what the detail shows and the export hands over. */
+export const subscriberDataSql = {
+  subscriber: `SELECT id, email, name, status, timezone, created_at AS createdAt, updated_at AS updatedAt,
+      confirmed_at AS confirmedAt, unsubscribed_at AS unsubscribedAt, referrer_id AS referrerId,
+      suppressed_reason AS suppressedReason FROM subscribers WHERE id = ?1`,
+  subscriptions: `SELECT id, series, status, next_part AS nextPart, due_at AS dueAt, last_sent_at AS lastSentAt,
+      batch_id AS batchId, set_aside_reason AS setAsideReason, created_at AS createdAt, updated_at AS updatedAt
+    FROM subscriptions WHERE subscriber_id = ?1 ORDER BY id`,
+  deliveries: `SELECT id, series, part_id AS partId, part_number AS partNumber, status, to_email AS toEmail,
+      to_name AS toName, created_at AS createdAt, sent_at AS sentAt, delivered_at AS deliveredAt, opened_at AS openedAt,
+      human_clicked_at AS humanClickedAt, bounced_at AS bouncedAt, complained_at AS complainedAt
+    FROM deliveries WHERE subscription_id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?1) ORDER BY id`,
+  clicks: `SELECT id, delivery_id AS deliveryId, series, part_id AS partId, link, scanner_reason AS scannerReason,
+      created_at AS createdAt FROM clicks WHERE delivery_id IN
+      (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1) ORDER BY id`,
+  responses: `SELECT id, delivery_id AS deliveryId, series, part_id AS partId, body, created_at AS createdAt,
+      updated_at AS updatedAt FROM responses WHERE delivery_id IN
+      (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1) ORDER BY id`,
+  consents: `SELECT id, series, form, consent_text_version AS consentTextVersion, created_at AS createdAt,
+      confirmed_at AS confirmedAt, email_status AS emailStatus FROM consents WHERE subscriber_id = ?1 ORDER BY id`,
+  events: `SELECT id, delivery_id AS deliveryId, type, data, created_at AS createdAt FROM events WHERE subscriber_id = ?1 ORDER BY id`,
+} as const;
+
+/**
+ * ?1 subscriber id, ?2 their address. Only the export reads these: provider webhooks about their mail and
+ * messages of the local outbox, matched as the erasure matches them (without an index: a rare, whole read).
+ */
+export const subscriberExportSql = {
+  webhookEvents: `SELECT id, type, delivery_id AS deliveryId, payload, received_at AS receivedAt FROM webhook_events
+    WHERE delivery_id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1)
+      OR instr(lower(payload), lower(json_quote(?2))) > 0 ORDER BY received_at`,
+  outbox: `SELECT id, subject, created_at AS createdAt FROM outbox WHERE lower("to") = lower(?2) ORDER BY created_at`,
+} as const;
+
+type Row = Record<string, unknown>;
+
+const TIME_FIELDS = new Set([
+  "receivedAt",
+  "createdAt", "updatedAt", "confirmedAt", "unsubscribedAt", "dueAt", "lastSentAt", "sentAt", "deliveredAt",
+  "openedAt", "humanClickedAt", "bouncedAt", "complainedAt",
+]);
+
+/** Epoch-ms columns as ISO strings, the way every admin answer writes times. */
+function withIsoTimes(row: Row): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = TIME_FIELDS.has(key) ? isoOrNull(value as number | null) : value;
+  return out;
+}
+
+export interface SubscriberData {
+  subscriber: Row;
+  subscriptions: Row[];
+  deliveries: Row[];
+  clicks: Row[];
+  responses: Row[];
+  consents: Row[];
+  events: Row[];
+}
+
+/** One D1 round trip (a batch of reads); null when there is no such subscriber. */
+export async function readSubscriberData(d1: D1Database, id: number): Promise<SubscriberData | null> {
+  const names = Object.keys(subscriberDataSql) as (keyof typeof subscriberDataSql)[];
+  const results = await d1.batch(names.map((name) => d1.prepare(subscriberDataSql[name]).bind(id)));
+  const rows = Object.fromEntries(names.map((name, i) => [name, (results[i]!.results as Row[]).map(withIsoTimes)]));
+  const [subscriber] = rows.subscriber!;
+  if (!subscriber) return null;
+  const events = rows.events!.map((event) => ({ ...event, data: parseJson(event.data) }));
+  return {
+    subscriber,
+    subscriptions: rows.subscriptions!,
+    deliveries: rows.deliveries!,
+    clicks: rows.clicks!,
+    responses: rows.responses!,
+    consents: rows.consents!,
+    events,
+  };
+}
+
+function parseJson(value: unknown): unknown {
+  if (typeof value !== "string") return value ?? null;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/** The detail plus what only an export hands over: provider webhooks about their mail and local outbox messages. */
+export async function readSubscriberExport(d1: D1Database, id: number) {
+  const data = await readSubscriberData(d1, id);
+  if (!data) return null;
+  const email = data.subscriber.email as string;
+  const [webhooks, outbox] = await d1.batch([
+    d1.prepare(subscriberExportSql.webhookEvents).bind(id, email),
+    d1.prepare(subscriberExportSql.outbox).bind(id, email),
+  ]);
+  return {
+    ...data,
+    webhookEvents: (webhooks!.results as Row[]).map(withIsoTimes).map((row): Row => ({ ...row, payload: parseJson(row.payload) })),
+    outbox: (outbox!.results as Row[]).map(withIsoTimes),
+  };
+}
