@@ -2,6 +2,8 @@
 export interface Env {
   DB: D1Database;
   DELIVERY_QUEUE?: Queue<DeliveryMessage>;
+  /** Chunks of a subscriber import (worker/subscribers/import/); without it, only small imports run inline. */
+  IMPORT_QUEUE?: Queue<ImportChunkMessage>;
   SIGNUP_LIMITER?: RateLimit;
   /** Wrong admin tokens per client address (counted on failures only). */
   ADMIN_AUTH_LIMITER?: RateLimit;
@@ -38,3 +40,13 @@ export interface Env {
 export interface DeliveryMessage {
   batchId: string;
 }
+
+/** One queue message = one chunk of an import's rows (see worker/subscribers/import/). */
+export interface ImportChunkMessage {
+  jobId: string;
+  chunk: number;
+  /** [row number, email, name, timezone, series, consented_at, consent_source, flag (import/parse-import-csv.ts)] */
+  rows: ImportRowTuple[];
+}
+
+export type ImportRowTuple = [row: number, email: string, name: string, timezone: string, series: string, consentedAt: string, consentSource: string, flag: 0 | 1 | 2];

@@ -6,10 +6,11 @@ import type { AppEnv } from "./app-env";
 import { configProblem } from "./config";
 import { runScheduledCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
-import type { DeliveryMessage, Env } from "./env";
+import type { DeliveryMessage, Env, ImportChunkMessage } from "./env";
 import { AppError } from "./errors";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./subscribers/confirmation-email";
+import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
 import { errorResponse } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
@@ -66,6 +67,9 @@ export default {
       batch.retryAll({ delaySeconds: 300 });
       return;
     }
-    await consumeDeliveryMessages(batch, env);
+    if (batch.queue === IMPORT_QUEUE || batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
+      return consumeImportChunks(batch as MessageBatch<ImportChunkMessage>, env);
+    }
+    await consumeDeliveryMessages(batch as MessageBatch<DeliveryMessage>, env);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage>;
+} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage>;

@@ -13,7 +13,7 @@ export const INLINE_SEND_LEASE_MS = 2 * 60 * 1000;
 /** A refused email (4xx) is tried this often before it is given up. */
 const MAX_REFUSALS = 5;
 /** Consents the cron retries per tick (each is one provider call). */
-const RETRIES_PER_RUN = 20;
+export const RETRIES_PER_RUN = 20;
 
 export interface QueuedConfirmation {
   id: number;
