@@ -16,6 +16,7 @@ import { emailAddressSchema, emailKey } from "../subscribers/email-address";
 import { listSubscribers } from "../subscribers/list-subscribers";
 import { listOutbox } from "../mail/list-outbox";
 import { checkAdminToken } from "./admin-auth";
+import { subscriberDataRoutes } from "./admin/subscriber-data";
 import { D1Meter } from "../delivery/d1-meter";
 import { listResponses } from "../responses/responses";
 import { pauseSeries, resumeSeries } from "../series/pause-series";
@@ -50,6 +51,8 @@ adminRoutes.use(
     invalidToken: { message: authError("UNAUTHORIZED", "Wrong admin token.") },
   }),
 );
+
+adminRoutes.route("/api", subscriberDataRoutes);
 
 const outboxCursorSchema = z
   .string()

@@ -6,6 +6,7 @@ import { fillTemplate } from "../content/fill-template";
 import { getDb, type Database } from "../db";
 import type { Env } from "../env";
 import { createMailer, type BatchResult, type Mailer } from "../mail";
+import { waitForProviderSlot } from "../mail/provider-slot";
 import { signConfirmToken } from "../tokens";
 
 /** The signup's own attempt owns a new consent's email this long before the cron may retry it. */
@@ -86,11 +87,15 @@ export function dueConfirmations(db: Database, now: number) {
     .limit(RETRIES_PER_RUN);
 }
 
-/** The cron's part: confirmation emails whose first attempt failed (or never finished). */
+/**
+ * The cron's part: confirmation emails whose first attempt failed (or never finished), and those of imported
+ * readers (queued with spaced due times). Each takes a slot of the team's provider rate limit first.
+ */
 export async function resendQueuedConfirmations(db: Database, config: Config, mailer: Mailer, now = Date.now()): Promise<number> {
   const due = await dueConfirmations(db, now);
   let sent = 0;
   for (const row of due) {
+    if (!(await waitForProviderSlot(db.$client, mailer.name, config.providerRps))) break;
     // Taken with a lease first, so two overlapping ticks never send the same consent at once.
     const [leased] = await db
       .update(consents)
