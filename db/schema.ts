@@ -369,8 +369,10 @@ export const importJobs = sqliteTable(
     skipped: integer("skipped").notNull().default(0),
     chunks: integer("chunks").notNull(),
     chunksDone: integer("chunks_done").notNull().default(0),
-    /** The request's Idempotency-Key: the same key answers the same job. */
+    /** The request's Idempotency-Key: the same key and file answer the same job; another file under it, 409. */
     idempotencyKey: text("idempotency_key"),
+    /** SHA-256 of the CSV, compared when the key comes again. */
+    requestHash: text("request_hash"),
     error: text("error"),
     createdAt: timestamp("created_at").notNull(),
     finishedAt: timestamp("finished_at"),

@@ -17,6 +17,7 @@ CREATE TABLE `import_jobs` (
 	`chunks` integer NOT NULL,
 	`chunks_done` integer DEFAULT 0 NOT NULL,
 	`idempotency_key` text,
+	`request_hash` text,
 	`error` text,
 	`created_at` integer NOT NULL,
 	`finished_at` integer

@@ -196,7 +196,7 @@ describe("POST /admin/api/subscribers/import", () => {
     expect(outcomes.filter((outcome) => outcome === "invalid")).toHaveLength(7);
   });
 
-  it("answers the same job for the same Idempotency-Key", async () => {
+  it("answers the same job for the same Idempotency-Key and file, 409 for another file", async () => {
     const csv = "email\nkeyed@example.com\n";
     const first = await postCsv(csv, { "idempotency-key": "import-2026-11-30" });
     const second = await postCsv(csv, { "idempotency-key": "import-2026-11-30" });
@@ -207,6 +207,12 @@ describe("POST /admin/api/subscribers/import", () => {
     await waitForJob(a!.job.id);
     expect(await count("import_jobs")).toBe(1);
     expect(await count("subscribers")).toBe(1);
+
+    // Another file under the same key: refused, nothing queued.
+    const other = await postCsv("email\nsomeone-else@example.com\n", { "idempotency-key": "import-2026-11-30" });
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe("CONFLICT");
+    expect(await count("import_jobs")).toBe(1);
   });
 });
 

@@ -9,6 +9,11 @@ import { listImportRows, readImportJob } from "../../subscribers/import/read-imp
 import { CHUNK_ROWS, INLINE_MAX_CHUNKS, startImport } from "../../subscribers/import/start-import";
 import { createAdminApi, errorBodySchema, errorResponses, limitQuerySchema, pageSchema } from "./openapi-app";
 
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 const importJobSchema = z
   .object({
     id: z.string(),
@@ -60,6 +65,7 @@ const importRoute = createRoute({
   responses: {
     202: { description: "The import job, queued.", content: { "application/json": { schema: z.object({ job: importJobSchema }) } } },
     ...errorResponses,
+    409: { description: "The Idempotency-Key was used for another file.", content: { "application/json": { schema: errorBodySchema } } },
     413: { description: "Over 8 MB.", content: { "application/json": { schema: errorBodySchema } } },
     415: { description: "Not text/csv.", content: { "application/json": { schema: errorBodySchema } } },
     503: { description: "No import queue bound and the file is too large to import inline.", content: { "application/json": { schema: errorBodySchema } } },
@@ -120,11 +126,13 @@ export const subscriberDataRoutes = createAdminApi()
     const config = readConfig(c.env);
     const parsed = parseImportCsv(text, config.defaultSeries);
     if (!parsed.ok) throw new AppError("BAD_REQUEST", parsed.message);
+    const key = c.req.valid("header")["idempotency-key"];
     const result = await startImport(c.env.DB, c.env.IMPORT_QUEUE, {
       rows: parsed.rows,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
+      idempotency: key === undefined ? undefined : { key, requestHash: await sha256Hex(text) },
       hashSecret: config.hashSecret,
     });
+    if (result.kind === "key_reused") throw new AppError("CONFLICT", "This Idempotency-Key was used for another file: use a new key for a new import.");
     if (result.kind === "needs_queue") {
       throw new AppError(
         "NOT_CONFIGURED",

@@ -7,9 +7,9 @@ const claimed = "EXISTS (SELECT 1 FROM import_chunks WHERE job_id = ?1 AND chunk
 const field = (name: string) => `json_extract(j.value, '$.${name}')`;
 
 export const importSql = {
-  insertJob: `INSERT INTO import_jobs (id, status, total, chunks, idempotency_key, created_at)
-    VALUES (?1, 'queued', ?2, ?3, ?4, ?5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-  jobByIdempotencyKey: `SELECT id FROM import_jobs WHERE idempotency_key = ?1`,
+  insertJob: `INSERT INTO import_jobs (id, status, total, chunks, idempotency_key, request_hash, created_at)
+    VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+  jobByIdempotencyKey: `SELECT id, request_hash AS requestHash FROM import_jobs WHERE idempotency_key = ?1`,
   failJob: `UPDATE import_jobs SET status = 'failed', error = ?2, finished_at = ?3 WHERE id = ?1 AND status IN ('queued', 'running')`,
 
   /** Before the work: a chunk already written is acked without reading anything else. */

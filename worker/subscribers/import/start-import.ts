@@ -14,7 +14,8 @@ export const INLINE_MAX_CHUNKS = 4;
 
 export interface StartImportInput {
   rows: ImportRowTuple[];
-  idempotencyKey?: string;
+  /** With the SHA-256 of the file: the same key and file answer the same job. */
+  idempotency?: { key: string; requestHash: string };
   hashSecret: string;
 }
 
@@ -22,6 +23,8 @@ export type StartImportResult =
   | { kind: "started"; job: ImportJob }
   /** The same Idempotency-Key as an earlier import: its job, nothing imported again. */
   | { kind: "replayed"; job: ImportJob }
+  /** That key was used for another file. */
+  | { kind: "key_reused" }
   | { kind: "needs_queue"; chunks: number };
 
 const encoder = new TextEncoder();
@@ -60,11 +63,12 @@ export async function startImport(
   const id = crypto.randomUUID();
   const inserted = await d1
     .prepare(importSql.insertJob)
-    .bind(id, input.rows.length, chunks.length, input.idempotencyKey ?? null, now)
+    .bind(id, input.rows.length, chunks.length, input.idempotency?.key ?? null, input.idempotency?.requestHash ?? null, now)
     .first<{ id: string }>();
   if (!inserted) {
-    const earlier = await d1.prepare(importSql.jobByIdempotencyKey).bind(input.idempotencyKey!).first<{ id: string }>();
-    return { kind: "replayed", job: (await readImportJob(d1, earlier!.id))! };
+    const earlier = (await d1.prepare(importSql.jobByIdempotencyKey).bind(input.idempotency!.key).first<{ id: string; requestHash: string }>())!;
+    if (earlier.requestHash !== input.idempotency!.requestHash) return { kind: "key_reused" };
+    return { kind: "replayed", job: (await readImportJob(d1, earlier.id))! };
   }
 
   const messages = chunks.map((chunk, i) => ({ body: { jobId: id, chunk: i, rows: chunk.rows } satisfies ImportChunkMessage, bytes: chunk.bytes }));
