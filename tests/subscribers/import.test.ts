@@ -182,6 +182,26 @@ describe("POST /admin/api/subscribers/import", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(4 * 200);
   }, 20_000);
 
+  it("adds a series to a known reader, and activates one who never confirmed when the file states consent", async () => {
+    await seedReader("known@example.com", "active", DEFAULT_SERIES);
+    await seedReader("unconfirmed@example.com", "pending", DEFAULT_SERIES);
+    const job = await importCsv(
+      ["email,name,series,consented_at,consent_source", "known@example.com,New Name,fixture-four,2026-02-01,fair", "unconfirmed@example.com,,fixture-four,2026-02-01,fair"].join("\n"),
+    );
+    expect(job).toMatchObject({ active: 2, pending: 0, skipped: 0 });
+    const readers = await env.DB.prepare(
+      `SELECT s.email, s.status, s.name, t.series, t.status AS subscription FROM subscribers s
+       JOIN subscriptions t ON t.subscriber_id = s.id ORDER BY s.email, t.series`,
+    ).all();
+    // A known reader keeps their name: the file only adds the series.
+    expect(readers.results).toEqual([
+      { email: "known@example.com", status: "active", name: null, series: "fixture-four", subscription: "active" },
+      { email: "known@example.com", status: "active", name: null, series: DEFAULT_SERIES, subscription: "active" },
+      { email: "unconfirmed@example.com", status: "active", name: null, series: "fixture-four", subscription: "active" },
+      { email: "unconfirmed@example.com", status: "active", name: null, series: DEFAULT_SERIES, subscription: "active" },
+    ]);
+  });
+
   it("adds nothing when the same file is imported again", async () => {
     const first = await importCsv(EVERY_OUTCOME);
     const tables = ["subscribers", "subscriptions", "consents"];

@@ -24,7 +24,7 @@ interface ExportRow {
 }
 
 /** ?1 the last reader id of the previous page, ?2 page size: one row per subscription (or one for a reader with none). */
-const exportPageSql = `SELECT s.id, s.email, s.name, s.status, s.timezone, s.created_at AS createdAt, s.confirmed_at AS confirmedAt,
+export const exportPageSql = `SELECT s.id, s.email, s.name, s.status, s.timezone, s.created_at AS createdAt, s.confirmed_at AS confirmedAt,
     t.series, t.status AS subscriptionStatus, t.next_part AS nextPart, t.due_at AS dueAt
   FROM (SELECT * FROM subscribers WHERE id > ?1 ORDER BY id LIMIT ?2) s
   LEFT JOIN subscriptions t ON t.subscriber_id = s.id

@@ -27,8 +27,11 @@ export const importSql = {
     SELECT ${field("email")}, ${field("key")}, ${field("name")}, ${field("status")}, ${field("timezone")}, ?4, ?4, ${field("confirmedAt")}
     FROM json_each(?5) j WHERE ${claimed}
     ON CONFLICT (email_key) DO NOTHING`,
-  /** ?5 JSON [{ key, confirmedAt }]: a known reader who never confirmed, now with stated consent, becomes active. */
-  activateReaders: `UPDATE subscribers SET status = 'active', confirmed_at = coalesce(confirmed_at, ?4), updated_at = ?4
+  /**
+   * ?5 JSON [{ key }]: a known reader who never confirmed, now with stated consent, becomes active. By address
+   * (INDEXED BY): the planner would otherwise walk every pending reader through subscribers_status_idx.
+   */
+  activateReaders: `UPDATE subscribers INDEXED BY subscribers_email_key_idx SET status = 'active', confirmed_at = coalesce(confirmed_at, ?4), updated_at = ?4
     WHERE status = 'pending' AND email_key IN (SELECT ${field("key")} FROM json_each(?5) j) AND ${claimed}`,
   /** ?5 JSON [{ key, series, status, dueAt }]. */
   insertSubscriptions: `INSERT INTO subscriptions (subscriber_id, series, status, next_part, due_at, created_at, updated_at)

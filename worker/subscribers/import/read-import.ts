@@ -40,15 +40,21 @@ export interface ListImportRowsInput {
 }
 
 const reportColumns = "SELECT row, email, outcome, message FROM import_rows";
+/** Two statements, so each walks its own index: the primary key (job_id, row) or (job_id, outcome, row). */
+export const reportPageSql = {
+  /** ?1 job, ?2 after row, ?3 limit. */
+  all: `${reportColumns} WHERE job_id = ?1 AND row > ?2 ORDER BY row LIMIT ?3`,
+  /** ?1 job, ?2 outcome, ?3 after row, ?4 limit. */
+  byOutcome: `${reportColumns} WHERE job_id = ?1 AND outcome = ?2 AND row > ?3 ORDER BY row LIMIT ?4`,
+} as const;
 
 /** The per-row report of a job, in file order, keyset-paginated by row number; null when there is no such job. */
 export async function listImportRows(d1: D1Database, jobId: string, input: ListImportRowsInput) {
   const job = await d1.prepare(`SELECT 1 AS found FROM import_jobs WHERE id = ?1`).bind(jobId).first();
   if (!job) return null;
-  // Two statements, so each walks its own index: (job_id, outcome, row) or the primary key (job_id, row).
   const page = input.outcome
-    ? d1.prepare(`${reportColumns} WHERE job_id = ?1 AND outcome = ?2 AND row > ?3 ORDER BY row LIMIT ?4`).bind(jobId, input.outcome, input.cursor ?? 0, input.limit + 1)
-    : d1.prepare(`${reportColumns} WHERE job_id = ?1 AND row > ?2 ORDER BY row LIMIT ?3`).bind(jobId, input.cursor ?? 0, input.limit + 1);
+    ? d1.prepare(reportPageSql.byOutcome).bind(jobId, input.outcome, input.cursor ?? 0, input.limit + 1)
+    : d1.prepare(reportPageSql.all).bind(jobId, input.cursor ?? 0, input.limit + 1);
   const { results } = await page.all<ImportRowReport>();
   const data = results.slice(0, input.limit);
   const hasMore = results.length > input.limit;
