@@ -4,9 +4,15 @@ export interface D1Counts {
   statements: number;
 }
 
+/** Rows D1 reports written by the batches (what the free plan caps at 100,000 a day). */
+export interface D1Writes {
+  rowsWritten: number;
+}
+
 /** The real D1 binding, counting: the verb under test gets it as its dependency, nothing in the Worker changes. */
-export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts } {
+export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts; writes: D1Writes } {
   const counts: D1Counts = { calls: 0, statements: 0 };
+  const writes: D1Writes = { rowsWritten: 0 };
   const forward = <T extends object>(target: T, prop: PropertyKey) => {
     const value = Reflect.get(target, prop) as unknown;
     return typeof value === "function" ? value.bind(target) : value;
@@ -33,16 +39,18 @@ export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts }
     get(target, prop) {
       if (prop === "prepare") return (query: string) => wrapStatement(target.prepare(query), real);
       if (prop === "batch") {
-        return (statements: D1PreparedStatement[]) => {
+        return async (statements: D1PreparedStatement[]) => {
           counts.calls++;
           counts.statements += statements.length;
-          return target.batch(statements.map((statement) => real.get(statement) ?? statement));
+          const results = await target.batch(statements.map((statement) => real.get(statement) ?? statement));
+          for (const result of results) writes.rowsWritten += result.meta.rows_written ?? 0;
+          return results;
         };
       }
       return forward(target, prop);
     },
   });
-  return { db: wrapped, counts };
+  return { db: wrapped, counts, writes };
 }
 
 /** The real queue, counting sendBatch calls and checking each against the platform's limits (100 messages, 256 KB). */

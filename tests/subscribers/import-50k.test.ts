@@ -52,6 +52,15 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
   expect(await count("consents", "email_status = 'queued'")).toBe(ROWS / 2);
   expect(await count("import_rows", `job_id = '${job.id}'`)).toBe(ROWS);
 
+  // A chunk of 500 new readers, counted: what D1 bills per imported reader.
+  const fresh = countingD1(env.DB);
+  const freshRows = parseImportCsv(bigCsv().replaceAll("@list.example.com", "@fresh.example.com"), DEFAULT_SERIES);
+  if (!freshRows.ok) throw new Error(freshRows.message);
+  await env.DB.prepare(`UPDATE import_jobs SET chunks = 102 WHERE id = ?1`).bind(job.id).run();
+  await processImportChunk(fresh.db, readConfig(env).hashSecret, { jobId: job.id, chunk: 101, rows: freshRows.rows.slice(0, 500) });
+  console.log(`a chunk of 500 new readers: ${fresh.writes.rowsWritten} D1 rows written (${(fresh.writes.rowsWritten / 500).toFixed(1)} per reader)`);
+  expect(fresh.writes.rowsWritten / 500).toBeLessThan(20);
+
   // One more chunk of the same rows, counted: 1 read of the job, 2 reads (suppressions, known readers), 1 batch.
   const again = countingD1(env.DB);
   const message: ImportChunkMessage = { jobId: job.id, chunk: 100, rows: parsed.rows.slice(0, 500) };
