@@ -202,6 +202,15 @@ describe("POST /admin/api/subscribers/import", () => {
     ]);
   });
 
+  it("reads a spreadsheet's export: byte order mark, CRLF, header in any case, quoted cells, columns in any order", async () => {
+    const job = await importCsv('\uFEFF Consent_Source ,EMAIL, Name\r\n"form, page 2",ann@example.com,"O\'Brien, Ann"\r\n,bob@example.com,Bob\r\n\r\n');
+    expect(job).toMatchObject({ total: 2, active: 0, pending: 1, skipped: 1 });
+    const report = await reportOf(job.id);
+    // consent_source without consented_at: refused, not guessed.
+    expect(report.map((row) => [row.email, row.outcome])).toEqual([["ann@example.com", "invalid"], ["bob@example.com", "pending"]]);
+    expect(await count("consents", "pending_name = 'Bob'")).toBe(1);
+  });
+
   it("adds nothing when the same file is imported again", async () => {
     const first = await importCsv(EVERY_OUTCOME);
     const tables = ["subscribers", "subscriptions", "consents"];
@@ -282,5 +291,24 @@ describe("a chunk delivered more than once", () => {
     const seen = (await (await adminGet(`/imports/${job.id}`)).json()) as { status: string; finishedAt: string | null };
     expect(seen.status).toBe("failed");
     expect(seen.finishedAt).not.toBeNull();
+  });
+});
+
+describe("without an import queue bound", () => {
+  const rowsOf = (count: number) => {
+    const parsed = parseImportCsv(["email", ...Array.from({ length: count }, (_, i) => `inline${i}@example.com`)].join("\n"), DEFAULT_SERIES);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.rows;
+  };
+
+  it("imports a file of up to 4 chunks inline, within the request", async () => {
+    const started = await startImport(env.DB, undefined, { rows: rowsOf(2000), hashSecret: config().hashSecret });
+    expect(started).toMatchObject({ kind: "started", job: { status: "done", total: 2000, processed: 2000, pending: 2000 } });
+    expect(await count("import_chunks")).toBe(4);
+  });
+
+  it("refuses a larger file before creating a job", async () => {
+    expect(await startImport(env.DB, undefined, { rows: rowsOf(2001), hashSecret: config().hashSecret })).toEqual({ kind: "needs_queue", chunks: 5 });
+    expect(await count("import_jobs")).toBe(0);
   });
 });
