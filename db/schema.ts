@@ -62,6 +62,9 @@ export const consents = sqliteTable(
     emailAttempts: integer("email_attempts").notNull().default(0),
     emailNextAt: timestamp("email_next_at"),
     emailError: text("email_error"),
+    /** An imported consent: where the list owner says it was given (their CSV's consent_source), and the job. */
+    source: text("source"),
+    importJobId: text("import_job_id"),
   },
   (t) => [
     index("consents_subscriber_id_idx").on(t.subscriberId),
@@ -375,3 +378,64 @@ export const rateCounters = sqliteTable("rate_counters", {
   windowStart: timestamp("window_start").notNull(),
   count: integer("count").notNull(),
 });
+
+export const importJobStatuses = ["queued", "running", "done", "failed"] as const;
+export type ImportJobStatus = (typeof importJobStatuses)[number];
+
+/** A CSV import of subscribers: parsed by the request, its chunks processed by the import queue's consumer. */
+export const importJobs = sqliteTable(
+  "import_jobs",
+  {
+    id: text("id").primaryKey(),
+    status: text("status", { enum: importJobStatuses }).notNull().default("queued"),
+    /** Data rows in the file, and how many of them the processed chunks have decided. */
+    total: integer("total").notNull(),
+    processed: integer("processed").notNull().default(0),
+    active: integer("active").notNull().default(0),
+    pending: integer("pending").notNull().default(0),
+    /** Duplicates, suppressed and invalid rows. */
+    skipped: integer("skipped").notNull().default(0),
+    chunks: integer("chunks").notNull(),
+    chunksDone: integer("chunks_done").notNull().default(0),
+    /** The request's Idempotency-Key: the same key and file answer the same job; another file under it, 409. */
+    idempotencyKey: text("idempotency_key"),
+    /** SHA-256 of the CSV, compared when the key comes again. */
+    requestHash: text("request_hash"),
+    error: text("error"),
+    createdAt: timestamp("created_at").notNull(),
+    finishedAt: timestamp("finished_at"),
+  },
+  (t) => [uniqueIndex("import_jobs_idempotency_key_idx").on(t.idempotencyKey)],
+);
+
+/** A chunk processed once: its writes are guarded by this row's token (a redelivered chunk changes nothing). */
+export const importChunks = sqliteTable(
+  "import_chunks",
+  {
+    jobId: text("job_id").notNull(),
+    chunk: integer("chunk").notNull(),
+    token: text("token").notNull(),
+    doneAt: timestamp("done_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.chunk] })],
+);
+
+export const importOutcomes = ["active", "pending", "duplicate", "suppressed", "invalid"] as const;
+export type ImportOutcome = (typeof importOutcomes)[number];
+
+/** The per-row report of an import: what became of each data row (1-based, the header is row 0). */
+export const importRows = sqliteTable(
+  "import_rows",
+  {
+    jobId: text("job_id").notNull(),
+    row: integer("row").notNull(),
+    email: text("email").notNull(),
+    outcome: text("outcome", { enum: importOutcomes }).notNull(),
+    message: text("message"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.row] }),
+    // The report filtered by outcome, in row order.
+    index("import_rows_job_id_outcome_idx").on(t.jobId, t.outcome, t.row),
+  ],
+);

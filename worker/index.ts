@@ -5,9 +5,10 @@ import type { AppEnv } from "./app-env";
 import { configProblem } from "./config";
 import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
-import type { DeliveryMessage, Env } from "./env";
+import type { DeliveryMessage, Env, ImportChunkMessage } from "./env";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
+import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
 import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
@@ -63,6 +64,9 @@ export default {
       batch.retryAll({ delaySeconds: 300 });
       return;
     }
-    await consumeDeliveryMessages(batch, env);
+    if (batch.queue === IMPORT_QUEUE || batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
+      return consumeImportChunks(batch as MessageBatch<ImportChunkMessage>, env);
+    }
+    await consumeDeliveryMessages(batch as MessageBatch<DeliveryMessage>, env);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage>;
+} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage>;

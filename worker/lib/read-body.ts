@@ -17,6 +17,11 @@ export const limitBody = (maxSize: number, message = "That request is too large.
 
 const globalLimit = limitBody(MAX_BODY_BYTES);
 
+/** The CSV import (POST /admin/api/subscribers/import, behind the admin token) is the one route allowed more. */
+export const IMPORT_BODY_BYTES = 8 * 1024 * 1024;
+const IMPORT_PATH = "/admin/api/subscribers/import";
+const importLimit = limitBody(IMPORT_BODY_BYTES, "The CSV is larger than 8 MB: split it into smaller files.");
+
 /** Media type and parameters of the request's Content-Type, lower-cased names. */
 function contentType(c: Context): { type: string; params: Map<string, string> } {
   const [type = "", ...rest] = (c.req.header("content-type") ?? "").split(";");
@@ -42,7 +47,7 @@ export const rejectMalformedBodies = createMiddleware(async (c, next) => {
   if (charset && charset !== "utf-8" && charset !== "utf8") {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as UTF-8.");
   }
-  return globalLimit(c, next);
+  return (c.req.method === "POST" && c.req.path === IMPORT_PATH ? importLimit : globalLimit)(c, next);
 });
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });

@@ -7,6 +7,7 @@ import { getDb, type Database } from "../db";
 import type { Env } from "../env";
 import { createMailer } from "./index";
 import type { BatchResult, Mailer } from "./mailer";
+import { waitForProviderSlot } from "./provider-slot";
 import { signConfirmToken } from "../tokens";
 
 /** The signup's own attempt owns a new consent's email this long before the cron may retry it. */
@@ -14,7 +15,7 @@ export const INLINE_SEND_LEASE_MS = 2 * 60 * 1000;
 /** A refused email (4xx) is tried this often before it is given up. */
 const MAX_REFUSALS = 5;
 /** Consents the cron retries per tick (each is one provider call). */
-const RETRIES_PER_RUN = 20;
+export const RETRIES_PER_RUN = 20;
 
 export interface QueuedConfirmation {
   id: number;
@@ -87,11 +88,15 @@ export function dueConfirmations(db: Database, now: number) {
     .limit(RETRIES_PER_RUN);
 }
 
-/** The cron's part: confirmation emails whose first attempt failed (or never finished). */
+/**
+ * The cron's part: confirmation emails whose first attempt failed (or never finished), and those of imported
+ * readers (queued with spaced due times). Each takes a slot of the team's provider rate limit first.
+ */
 export async function resendQueuedConfirmations(db: Database, config: Config, mailer: Mailer, now = Date.now()): Promise<number> {
   const due = await dueConfirmations(db, now);
   let sent = 0;
   for (const row of due) {
+    if (!(await waitForProviderSlot(db.$client, mailer.name, config.providerRps))) break;
     // Taken with a lease first, so two overlapping ticks never send the same consent at once.
     const [leased] = await db
       .update(consents)

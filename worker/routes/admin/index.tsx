@@ -9,6 +9,7 @@ import { createAdminApi } from "./openapi-app";
 import { previewsApi } from "./previews";
 import { sendsApi } from "./sends";
 import { seriesApi } from "./series";
+import { subscriberDataRoutes } from "./subscriber-data";
 import { subscribersApi } from "./subscribers";
 
 export const ADMIN_API_BASE = "/admin/api";
@@ -46,9 +47,8 @@ adminApi.openAPIRegistry.registerComponent("securitySchemes", "adminToken", {
 });
 
 adminApi
-  // ── CSV import/export (worker/routes/admin/subscriber-data.ts, built on another branch) mounts HERE: ──────────
-  // before subscribersApi, so /subscribers/import and /subscribers/export.csv match before /subscribers/{id}.
-  // .route("/", subscriberDataApi)
+  // Before subscribersApi, so /subscribers/import and /subscribers/export.csv match before /subscribers/{id}.
+  .route("/", subscriberDataRoutes)
   .route("/", subscribersApi)
   .route("/", seriesApi)
   .route("/", sendsApi)

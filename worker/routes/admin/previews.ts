@@ -28,7 +28,7 @@ function requirePart(slug: string, number: number) {
 
 const testSendBodySchema = z
   .object({
-    to: emailAddressSchema.openapi({ type: "string", format: "email" }),
+    to: z.string().openapi({ format: "email" }).pipe(emailAddressSchema),
     series: seriesSlugSchema,
     part: z.number().int().min(1).max(9999),
   })

@@ -1,0 +1,66 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { adminGet, count, postCsv } from "../helpers/import-helpers";
+import { BASE } from "../helpers/route-helpers";
+
+async function errorOf(res: Response) {
+  const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+  expect(body.error.requestId).toMatch(/\S/);
+  return { status: res.status, code: body.error.code, message: body.error.message };
+}
+
+describe("POST /admin/api/subscribers/import refuses", () => {
+  it("columns it does not know, naming them", async () => {
+    expect(await errorOf(await postCsv("email,phone,Shoe Size\nann@example.com,1,42\n"))).toEqual({
+      status: 400,
+      code: "BAD_REQUEST",
+      message: 'Unknown column(s): "phone", "shoe size". The columns are email,name,timezone,series,consented_at,consent_source.',
+    });
+  });
+
+  it("a header without email, a column twice, a header without rows, an unclosed quote", async () => {
+    expect(await errorOf(await postCsv("name,timezone\nAnn,Europe/Paris\n"))).toMatchObject({ status: 400, message: "The header has no email column." });
+    expect(await errorOf(await postCsv("email,name,email\na@example.com,A,b@example.com\n"))).toMatchObject({ status: 400, message: 'Column "email" appears twice in the header.' });
+    expect(await errorOf(await postCsv("email,name\n"))).toMatchObject({ status: 400, message: "The CSV has a header but no rows." });
+    expect(await errorOf(await postCsv('email,name\nann@example.com,"Ann\n'))).toMatchObject({ status: 400, code: "BAD_REQUEST" });
+  });
+
+  it("a body that is not text/csv (415), empty (400), or not UTF-8 (400)", async () => {
+    expect(await errorOf(await postCsv("email\nann@example.com\n", { "content-type": "application/json" }))).toMatchObject({ status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
+    expect(await errorOf(await postCsv("email\nann@example.com\n", { "content-type": "text/plain" }))).toMatchObject({ status: 415 });
+    expect(await errorOf(await postCsv(""))).toMatchObject({ status: 400, message: "The body is empty: send the CSV, header row first." });
+    expect(await errorOf(await postCsv("  \r\n "))).toMatchObject({ status: 400 });
+    expect(await errorOf(await postCsv(new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xff, 0xfe])))).toMatchObject({ status: 400, message: "The request body is not valid UTF-8." });
+  });
+
+  it("a file over 8 MB (413), whether or not it says its length", async () => {
+    const big = "email\n" + "x".repeat(8 * 1024 * 1024);
+    expect(await errorOf(await postCsv(big))).toMatchObject({ status: 413, code: "PAYLOAD_TOO_LARGE", message: "The CSV is larger than 8 MB: split it into smaller files." });
+    const stream = new Blob([big]).stream();
+    const res = await SELF.fetch(`${BASE}/admin/api/subscribers/import`, {
+      method: "POST",
+      headers: { authorization: "Bearer test-admin-token", "content-type": "text/csv" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(await errorOf(res)).toMatchObject({ status: 413 });
+  });
+
+  it("a bad Idempotency-Key, without the admin token, and imports nothing for any of these", async () => {
+    expect(await errorOf(await postCsv("email\nann@example.com\n", { "idempotency-key": "x".repeat(257) }))).toMatchObject({ status: 400 });
+    const res = await SELF.fetch(`${BASE}/admin/api/subscribers/import`, { method: "POST", headers: { "content-type": "text/csv" }, body: "email\nann@example.com\n" });
+    expect(await errorOf(res)).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
+    expect(await count("import_jobs")).toBe(0);
+  });
+});
+
+describe("GET /admin/api/imports/:id", () => {
+  it("answers 404 for an unknown job and 400 for an id that is not one", async () => {
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}`))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows`))).toMatchObject({ status: 404 });
+    expect(await errorOf(await adminGet("/imports/not-a-job"))).toMatchObject({ status: 400 });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?outcome=great`))).toMatchObject({ status: 400 });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?limit=201`))).toMatchObject({ status: 400 });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?cursor=abc`))).toMatchObject({ status: 400 });
+  });
+});

@@ -1,0 +1,48 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { exportPageSql } from "../../worker/subscribers/export-csv";
+import { importSql } from "../../worker/subscribers/import/import-queries";
+import { reportPageSql } from "../../worker/subscribers/import/read-import";
+
+/** Tables that grow with the list or the imports: no statement of an import or an export may scan one whole. */
+const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|suppressions|import_rows|import_jobs|import_chunks)\b(?! USING (COVERING )?INDEX)/;
+/** A walk of a whole index, or of every reader of a status, is a scan too. */
+const INDEX_WALK = /^SCAN (subscribers|subscriptions|consents|suppressions|import_rows) USING|subscribers_status_idx/;
+
+async function planOf(text: string, params: unknown[]): Promise<string[]> {
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...params).all<{ detail: string }>();
+  return results.map((row) => row.detail);
+}
+
+const paramsOf = (text: string) => Array.from({ length: Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1)))) }, () => "[]");
+
+describe("import statements scan no whole table", () => {
+  for (const [name, text] of Object.entries(importSql)) {
+    it(name, async () => {
+      const details = await planOf(text, paramsOf(text));
+      for (const detail of details) {
+        expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
+        expect(detail, details.join(" | ")).not.toMatch(INDEX_WALK);
+      }
+    });
+  }
+});
+
+describe("the report and the export read only their page", () => {
+  it("a report page walks the job's rows in order, filtered or not, without sorting", async () => {
+    for (const [text, params] of [
+      [reportPageSql.all, ["job", 0, 50]],
+      [reportPageSql.byOutcome, ["job", "invalid", 0, 50]],
+    ] as const) {
+      const details = await planOf(text, [...params]);
+      expect(details.join(" | ")).toMatch(/^SEARCH import_rows USING (INDEX import_rows_job_id_outcome_idx \(job_id=\? AND outcome=\? AND row>\?\)|INDEX sqlite_autoindex_import_rows_1 \(job_id=\? AND row>\?\))$/);
+    }
+  });
+
+  it("an export page is a keyset range of readers and their subscriptions by index", async () => {
+    const details = await planOf(exportPageSql, [0, 500]);
+    expect(details.join(" | ")).toContain("SEARCH subscribers USING INTEGER PRIMARY KEY (rowid>?)");
+    expect(details.join(" | ")).toContain("subscriptions_subscriber_id_series_idx (subscriber_id=?)");
+    for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
+  });
+});

@@ -1,0 +1,54 @@
+import Papa from "papaparse";
+import { findSeries } from "../../content/catalog";
+import type { ImportRowTuple } from "../../env";
+import { emailKey, normalizeEmailAddress } from "../email-address";
+
+export const IMPORT_COLUMNS = ["email", "name", "timezone", "series", "consented_at", "consent_source"] as const;
+/** More rows than this is a file to split: the request parses the whole file at once. */
+export const MAX_IMPORT_ROWS = 100_000;
+
+/** Row flags decided here, where the whole file is seen (chunks are processed apart, in any order). */
+export const ROW_OK = 0;
+export const ROW_REPEATED = 1;
+export const ROW_WRONG_FIELD_COUNT = 2;
+
+export type ParsedImport = { ok: true; rows: ImportRowTuple[] } | { ok: false; message: string };
+
+/**
+ * The CSV as rows for the import queue. Only the file's shape is checked here (header, quoting, row count);
+ * each row's content is validated by the chunk's consumer. A row repeating an earlier one's address and
+ * series is flagged, so the first one wins whatever order the chunks run in.
+ */
+export function parseImportCsv(text: string, defaultSeries: string): ParsedImport {
+  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { delimiter: ",", skipEmptyLines: "greedy" });
+  const broken = parsed.errors.find((error) => error.type === "Quotes");
+  if (broken) return { ok: false, message: `Row ${broken.row ?? "?"}: ${broken.message}.` };
+  const [header, ...data] = parsed.data;
+  if (!header) return { ok: false, message: "The CSV is empty: send a header row (email,name,timezone,series,consented_at,consent_source) and rows." };
+
+  const names = header.map((name) => name.trim().toLowerCase());
+  const unknown = names.filter((name) => !(IMPORT_COLUMNS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    return { ok: false, message: `Unknown column(s): ${unknown.map((name) => JSON.stringify(name)).join(", ")}. The columns are ${IMPORT_COLUMNS.join(",")}.` };
+  }
+  const repeatedColumn = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeatedColumn) return { ok: false, message: `Column "${repeatedColumn}" appears twice in the header.` };
+  if (!names.includes("email")) return { ok: false, message: "The header has no email column." };
+  if (data.length === 0) return { ok: false, message: "The CSV has a header but no rows." };
+  if (data.length > MAX_IMPORT_ROWS) return { ok: false, message: `The CSV has ${data.length} rows; split it into files of at most ${MAX_IMPORT_ROWS}.` };
+
+  const at = (name: (typeof IMPORT_COLUMNS)[number]) => names.indexOf(name);
+  const columns = IMPORT_COLUMNS.map(at);
+  const seen = new Set<string>();
+  const rows = data.map((fields, i): ImportRowTuple => {
+    const [email, name, timezone, series, consentedAt, consentSource] = columns.map((index) => (index < 0 ? "" : (fields[index] ?? "").trim()));
+    const slug = findSeries(series || defaultSeries)?.slug ?? series;
+    const key = `${emailKey(normalizeEmailAddress(email!) ?? email!)}\n${slug}`;
+    let flag: ImportRowTuple[7] = ROW_OK;
+    if (fields.length !== names.length) flag = ROW_WRONG_FIELD_COUNT;
+    else if (seen.has(key)) flag = ROW_REPEATED;
+    else seen.add(key);
+    return [i + 1, email!, name!, timezone!, series || defaultSeries, consentedAt!, consentSource!, flag];
+  });
+  return { ok: true, rows };
+}
