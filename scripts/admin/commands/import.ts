@@ -5,6 +5,7 @@ import { z } from "zod";
 import { CliError, type AdminClient } from "../client";
 import { note, printJson, printLine, progressBar, table } from "../output";
 
+/** ImportJob and ImportRow of the API's document. */
 const jobSchema = z.object({
   id: z.string(),
   status: z.enum(["queued", "running", "done", "failed"]),
@@ -13,12 +14,12 @@ const jobSchema = z.object({
   active: z.number(),
   pending: z.number(),
   skipped: z.number(),
-  createdAt: z.string().nullable().optional(),
-  finishedAt: z.string().nullable().optional(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
 });
 const rowSchema = z.object({
   row: z.number(),
-  email: z.string().nullable(),
+  email: z.string(),
   outcome: z.enum(["active", "pending", "duplicate", "suppressed", "invalid"]),
   message: z.string().nullable(),
 });
