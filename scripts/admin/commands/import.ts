@@ -43,12 +43,13 @@ export async function importCommand(client: AdminClient, file: string, options: 
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const idempotencyKey = `import-${createHash("sha256").update(csv).digest("hex")}`;
-  const accepted = await client.json(z.object({ job: jobSchema }), "/subscribers/import", {
+  const { body: accepted, replayed } = await client.jsonWithReplay(z.object({ job: jobSchema }), "/subscribers/import", {
     method: "POST",
     body: csv,
     contentType: "text/csv",
     idempotencyKey,
   });
+  if (replayed) note(`This file was sent before: import ${accepted.job.id} is that first import (nothing is imported twice).`);
   const job = await followJob(client, accepted.job, options);
   const rows: z.infer<typeof rowSchema>[] = [];
   for (const outcome of REPORTED_OUTCOMES) {
