@@ -1,16 +1,12 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { runAdmin, type Run } from "./run-admin";
 import { EXPORT_CHUNKS, importJobId, MOCK_TOKEN, PREVIEW, startMockAdminApi, SUBSCRIBERS } from "./mock-admin-api";
 
-/** `npm run admin` as a child process (tsx on this Node) against the mock admin API; asserts requests and output. */
-const root = path.resolve(import.meta.dirname, "../..");
-const tsx = pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href;
-const cli = path.join(root, "scripts/admin.ts");
+/** `npm run admin` as a child process against the mock admin API; asserts requests and output. */
 
 type MockApi = Awaited<ReturnType<typeof startMockAdminApi>>;
 let work: string;
@@ -29,26 +25,8 @@ async function mockApi(onTestFinished: (fn: () => Promise<void>) => void): Promi
   return api;
 }
 
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** Async spawn: the mock server lives in this process and must keep answering while the CLI runs. */
 function admin(api: MockApi, args: string[], options: { token?: string | null; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  delete env.NEXTPART_ADMIN_TOKEN;
-  if (options.token !== null) env.NEXTPART_ADMIN_TOKEN = options.token ?? MOCK_TOKEN;
-  const child = spawn(process.execPath, ["--import", tsx, cli, "--url", api.url, ...args], { cwd: options.cwd ?? work, env });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-  child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-  });
+  return runAdmin(api.url, args, { token: options.token === undefined ? MOCK_TOKEN : options.token, cwd: options.cwd ?? work, env: options.env });
 }
 const paths = (api: MockApi) => api.requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ""}`);
 

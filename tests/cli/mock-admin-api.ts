@@ -28,15 +28,15 @@ export const SUBSCRIBERS = [5, 4, 3, 2, 1].map((id) => ({
   series: [{ series: "fixture-four", status: "active", nextPart: id, dueAt: `2026-12-0${id}T08:00:00.000Z` }],
 }));
 
-/** What the export streams, in several chunks; a multi-byte character split across two of them on purpose. */
+/** What the export streams (CRLF line ends, as the API writes them), in several chunks; a multi-byte character split across two of them on purpose. */
 export const EXPORT_CHUNKS = [
   Buffer.from(
-    "email,name,status,timezone,created_at,confirmed_at,series,subscription_status,next_part,due_at\n" +
-      "reader1@example.com,Reader 1,active,UTC,2026-11-01T00:00:00.000Z,2026-11-01T00:05:00.000Z,fixture-four,active,1,2026-12-01T08:00:00.000Z\n" +
+    "email,name,status,timezone,created_at,confirmed_at,series,subscription_status,next_part,due_at\r\n" +
+      "reader1@example.com,Reader 1,active,UTC,2026-11-01T00:00:00.000Z,2026-11-01T00:05:00.000Z,fixture-four,active,1,2026-12-01T08:00:00.000Z\r\n" +
       'reader2@example.com,"Zo',
   ),
   Buffer.from([0xc3]),
-  Buffer.from([0xab, ...Buffer.from(', ""quoted""",paused,,2026-11-02T00:00:00.000Z,,fixture-four,paused,2,\nreader3@example.com,,pending,,2026-11-03T00:00:00.000Z,,,,,\n')]),
+  Buffer.from([0xab, ...Buffer.from(', ""quoted""",paused,,2026-11-02T00:00:00.000Z,,fixture-four,paused,2,\r\nreader3@example.com,,pending,,2026-11-03T00:00:00.000Z,,,,,\r\n')]),
 ];
 
 const IMPORT_ROWS = [
