@@ -144,6 +144,19 @@ describe("the admin CLI against the real local Worker", () => {
     expect(outbox.data).toHaveLength(0);
   });
 
+  it("send delivers the part to the reader who was due, and the same key replays instead of sending again", async () => {
+    const run = await admin(["send", "--series", SERIES, "--idempotency-key", "cli-e2e-send-1"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.toString()).toContain("Delivery cycle done (mailer: outbox).");
+    expect(run.stdout.toString()).toMatch(/│ sent\s+│ 1\s+│/);
+    expect(run.stdout.toString()).toMatch(/│ part\s+│ sent\s+│\n[^\n]*\n│ origins-of-lead-change\/1\s+│ 1\s+│/);
+    const again = await admin(["send", "--series", SERIES, "--idempotency-key", "cli-e2e-send-1"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain("Idempotent-Replayed");
+    const outbox = (await api("/outbox?to=ada.e2e@example.com")) as { data: unknown[] };
+    expect(outbox.data).toHaveLength(1);
+  });
+
   it("test-send mails the part, marked as a test, to the address given", async () => {
     const run = await admin(["test-send", "--to", "editor.e2e@example.com", SERIES, "1"]);
     expect(run.code, run.stderr).toBe(0);
