@@ -69,13 +69,18 @@ export class AdminClient {
 
   /** The JSON answer, checked against `schema` so a contract mismatch is named instead of printed as undefined. */
   async json<T extends z.ZodType>(schema: T, path: string, options: RequestOptions = {}): Promise<z.output<T>> {
+    return (await this.jsonWithReplay(schema, path, options)).body;
+  }
+
+  /** As `json`, and whether the API replayed an earlier answer to the same Idempotency-Key. */
+  async jsonWithReplay<T extends z.ZodType>(schema: T, path: string, options: RequestOptions = {}): Promise<{ body: z.output<T>; replayed: boolean }> {
     const response = await this.fetch(path, options);
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new CliError(`unexpected answer from ${path}: ${issue.path.join(".") || "body"}: ${issue.message}`);
     }
-    return parsed.data;
+    return { body: parsed.data, replayed: response.headers.get("idempotent-replayed") === "true" };
   }
 
   /** Every item of a list, page after page while `has_more` (or only the first page when `all` is false). */

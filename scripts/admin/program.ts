@@ -7,6 +7,7 @@ import { previewCommand } from "./commands/preview";
 import { sendCommand } from "./commands/send";
 import { statsCommand } from "./commands/stats";
 import { subscribersCommand } from "./commands/subscribers";
+import { testSendCommand } from "./commands/test-send";
 
 interface GlobalOptions {
   url: string;
@@ -78,6 +79,17 @@ export function createProgram(): Command {
     .addOption(new Option("--format <format>", "which body").choices(["html", "text"]).default("html"))
     .option("--open", "write it to a temp file and open it in the browser")
     .action(async (series: string, part: number, options, command: Command) => previewCommand(clientFor(globals(command)), series, part, options));
+
+  program
+    .command("test-send")
+    .description("send one part to an address, marked as a test (no reader is changed)")
+    .argument("<series>", "series slug")
+    .argument("<part>", "part number (1 = first)", integer(1, 9999))
+    .requiredOption("--to <address>", "where to send it")
+    .option("--idempotency-key <key>", "reuse a key to repeat a request safely (default: a new one)")
+    .action(async (series: string, part: number, options, command: Command) =>
+      testSendCommand(clientFor(globals(command)), series, part, options, globals(command).json),
+    );
 
   program
     .command("subscribers")

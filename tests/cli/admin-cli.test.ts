@@ -1,16 +1,12 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { EXPORT_CHUNKS, MOCK_TOKEN, PREVIEW, startMockAdminApi, SUBSCRIBERS } from "./mock-admin-api";
+import { runAdmin, type Run } from "./run-admin";
+import { EXPORT_CHUNKS, importJobId, MOCK_TOKEN, PREVIEW, startMockAdminApi, SUBSCRIBERS } from "./mock-admin-api";
 
-/** `npm run admin` as a child process (tsx on this Node) against the mock admin API; asserts requests and output. */
-const root = path.resolve(import.meta.dirname, "../..");
-const tsx = pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href;
-const cli = path.join(root, "scripts/admin.ts");
+/** `npm run admin` as a child process against the mock admin API; asserts requests and output. */
 
 type MockApi = Awaited<ReturnType<typeof startMockAdminApi>>;
 let work: string;
@@ -29,26 +25,8 @@ async function mockApi(onTestFinished: (fn: () => Promise<void>) => void): Promi
   return api;
 }
 
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** Async spawn: the mock server lives in this process and must keep answering while the CLI runs. */
 function admin(api: MockApi, args: string[], options: { token?: string | null; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  delete env.NEXTPART_ADMIN_TOKEN;
-  if (options.token !== null) env.NEXTPART_ADMIN_TOKEN = options.token ?? MOCK_TOKEN;
-  const child = spawn(process.execPath, ["--import", tsx, cli, "--url", api.url, ...args], { cwd: options.cwd ?? work, env });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-  child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-  });
+  return runAdmin(api.url, args, { token: options.token === undefined ? MOCK_TOKEN : options.token, cwd: options.cwd ?? work, env: options.env });
 }
 const paths = (api: MockApi) => api.requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ""}`);
 
@@ -58,7 +36,7 @@ describe.concurrent("arguments and usage", () => {
     const run = await admin(api, []);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("Usage: admin [options] [command]");
-    for (const command of ["send", "stats", "import", "export", "preview", "subscribers"]) expect(run.stderr).toContain(`  ${command} `);
+    for (const command of ["send", "stats", "import", "export", "preview", "test-send", "subscribers"]) expect(run.stderr).toContain(`  ${command} `);
     expect(api.requests).toHaveLength(0);
   });
 
@@ -140,9 +118,52 @@ describe.concurrent("commands", () => {
     expect(JSON.parse(request!.body.toString())).toEqual({ dryRun: true, series: "fixture-four", subscriber: 12 });
     expect(request!.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
     const out = run.stdout.toString();
-    expect(out).toContain("Dry run: nothing was sent.");
+    expect(out).toContain("Dry run (mailer: outbox): nothing was sent.");
     expect(out).toMatch(/│ due\s+│ 3\s+│/);
     expect(out).toMatch(/│ sent\s+│ 0\s+│/);
+    expect(out).toMatch(/│ queued\s+│ 0\s+│/);
+    // In a dry run the per-part counts are who is due, and the column says so.
+    expect(out).toMatch(/│ part\s+│ due\s+│/);
+    expect(out).toMatch(/│ fixture-four\/1\s+│ 3\s+│/);
+    expect(run.stderr).toBe("");
+  });
+
+  it("send without --dry-run prints what was sent per part", async ({ expect, onTestFinished }) => {
+    const api = await mockApi(onTestFinished);
+    const run = await admin(api, ["send", "--idempotency-key", "cycle-1"]);
+    expect(run.code, run.stderr).toBe(0);
+    const [request] = api.requests;
+    expect(JSON.parse(request!.body.toString())).toEqual({ dryRun: false });
+    expect(request!.headers["idempotency-key"]).toBe("cycle-1");
+    const out = run.stdout.toString();
+    expect(out).toContain("Delivery cycle done (mailer: outbox).");
+    expect(out).toMatch(/│ sent\s+│ 3\s+│/);
+    expect(out).toMatch(/│ part\s+│ sent\s+│/);
+    expect(out).toMatch(/│ fixture-four\/1\s+│ 3\s+│/);
+  });
+
+  it("test-send posts to, series and part with an Idempotency-Key and prints the subject", async ({ expect, onTestFinished }) => {
+    const api = await mockApi(onTestFinished);
+    const run = await admin(api, ["test-send", "--to", "me@example.com", "fixture-four", "2"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(paths(api)).toEqual(["POST /admin/api/test-send"]);
+    const [request] = api.requests;
+    expect(JSON.parse(request!.body.toString())).toEqual({ to: "me@example.com", series: "fixture-four", part: 2 });
+    expect(request!.headers["content-type"]).toBe("application/json");
+    expect(request!.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(run.stdout.toString()).toBe('Sent "[Test] Fixture Four, Part 2: Fixture part 2" to me@example.com (message 0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9).\n');
+  });
+
+  it("test-send needs --to (no request), and exits 1 with the API's message on a bad address", async ({ expect, onTestFinished }) => {
+    const api = await mockApi(onTestFinished);
+    const missing = await admin(api, ["test-send", "fixture-four", "2"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("required option '--to <address>' not specified");
+    expect(api.requests).toHaveLength(0);
+    const bad = await admin(api, ["test-send", "--to", "nobody", "fixture-four", "2"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: to: Please enter a valid email address, like name@example.com. \(HTTP 400, BAD_REQUEST, requestId req-\d+\)\n$/);
+    expect(api.requests).toHaveLength(1);
   });
 
   it("stats prints a row per part", async ({ expect, onTestFinished }) => {
@@ -152,7 +173,7 @@ describe.concurrent("commands", () => {
     expect(paths(api)).toEqual(["GET /admin/api/stats?series=fixture-four"]);
     const out = run.stdout.toString();
     expect(out).toContain("fixture-four — Fixture Four");
-    expect(out).toContain("readers: active 4, paused 1; caught up: 1");
+    expect(out).toContain("readers: active 4, pending 0, paused 1, stopped 0; caught up: 1");
     expect(out).toMatch(/│ 1\s+│ fixture-part-1\s+│ 17\s+│ 16\s+│ 9\s+│ 4\s+│ 2\s+│ 1\s+│ 0\s+│ 0\s+│ 0\s+│/);
     expect(out).toMatch(/│ 2\s+│ fixture-part-2\s+│ 11\s+│/);
   });
@@ -208,17 +229,18 @@ describe.concurrent("commands", () => {
     expect(post.body.toString()).toBe(csv);
     const key = `import-${createHash("sha256").update(csv).digest("hex")}`;
     expect(post.headers["idempotency-key"]).toBe(key);
+    const job = importJobId(1);
     // queued → running 3/6 → done: two polls, then the reported outcomes, two invalid rows on two pages.
     expect(paths(api).slice(1)).toEqual([
-      "GET /admin/api/imports/imp_1",
-      "GET /admin/api/imports/imp_1",
-      "GET /admin/api/imports/imp_1/rows?outcome=invalid",
-      "GET /admin/api/imports/imp_1/rows?outcome=invalid&cursor=1",
-      "GET /admin/api/imports/imp_1/rows?outcome=duplicate",
-      "GET /admin/api/imports/imp_1/rows?outcome=suppressed",
+      `GET /admin/api/imports/${job}`,
+      `GET /admin/api/imports/${job}`,
+      `GET /admin/api/imports/${job}/rows?outcome=invalid`,
+      `GET /admin/api/imports/${job}/rows?outcome=invalid&cursor=1`,
+      `GET /admin/api/imports/${job}/rows?outcome=duplicate`,
+      `GET /admin/api/imports/${job}/rows?outcome=suppressed`,
     ]);
     const out = first.stdout.toString();
-    expect(out).toContain("Import imp_1: done");
+    expect(out).toContain(`Import ${job}: done`);
     expect(out).toMatch(/│ 6\s+│ 6\s+│ 1\s+│ 1\s+│ 4\s+│/);
     expect(out).toMatch(/│ 3\s+│ not-an-address\s+│ invalid\s+│ email: not an email address\s+│/);
     expect(out).toMatch(/│ 4\s+│ x@example.com\s+│ invalid\s+│ timezone: not an IANA timezone\s+│/);
@@ -230,7 +252,9 @@ describe.concurrent("commands", () => {
     const again = await admin(api, ["import", file, "--poll-interval", "50"]);
     expect(again.code, again.stderr).toBe(0);
     expect(api.requests[before]!.headers["idempotency-key"]).toBe(key);
-    expect(again.stdout.toString()).toContain("Import imp_1: done");
+    expect(again.stdout.toString()).toContain(`Import ${job}: done`);
+    expect(again.stderr).toContain(`This file was sent before: import ${job} is that first import`);
+    expect(first.stderr).not.toContain("sent before");
   });
 
   it("import of a missing file exits 1 without a request", async ({ expect, onTestFinished }) => {

@@ -2,8 +2,9 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
- * A stand-in for the admin API on 127.0.0.1 (port 0), with the contract's shapes: pages
- * `{ data, has_more, next_cursor }`, errors `{ error: { code, message, requestId } }`. It records every request.
+ * A stand-in for the admin API on 127.0.0.1 (port 0), answering what the real one answers (bodies, status codes,
+ * headers): tests/local/admin-cli.test.ts checks these answers against the real Worker's OpenAPI document.
+ * It records every request.
  */
 export const MOCK_TOKEN = "mock-admin-token-0123456789abcdef0123";
 
@@ -24,14 +25,18 @@ export const SUBSCRIBERS = [5, 4, 3, 2, 1].map((id) => ({
   timezone: "UTC",
   createdAt: `2026-11-0${id}T00:00:00.000Z`,
   confirmedAt: null,
-  series: [{ series: "fixture-four", status: "active", nextPart: id }],
+  series: [{ series: "fixture-four", status: "active", nextPart: id, dueAt: `2026-12-0${id}T08:00:00.000Z` }],
 }));
 
-/** What the export streams, in several chunks; a multi-byte character split across two of them on purpose. */
+/** What the export streams (CRLF line ends, as the API writes them), in several chunks; a multi-byte character split across two of them on purpose. */
 export const EXPORT_CHUNKS = [
-  Buffer.from("id,email,name,status\n1,reader1@example.com,Reader 1,active\n2,reader2@example.com,\"Zo"),
+  Buffer.from(
+    "email,name,status,timezone,created_at,confirmed_at,series,subscription_status,next_part,due_at\r\n" +
+      "reader1@example.com,Reader 1,active,UTC,2026-11-01T00:00:00.000Z,2026-11-01T00:05:00.000Z,fixture-four,active,1,2026-12-01T08:00:00.000Z\r\n" +
+      'reader2@example.com,"Zo',
+  ),
   Buffer.from([0xc3]),
-  Buffer.from([0xab, ...Buffer.from(', \"\"quoted\"\"\",active\n3,reader3@example.com,,paused\n')]),
+  Buffer.from([0xab, ...Buffer.from(', ""quoted""",paused,,2026-11-02T00:00:00.000Z,,fixture-four,paused,2,\r\nreader3@example.com,,pending,,2026-11-03T00:00:00.000Z,,,,,\r\n')]),
 ];
 
 const IMPORT_ROWS = [
@@ -42,6 +47,15 @@ const IMPORT_ROWS = [
   { row: 6, email: "gone@example.com", outcome: "suppressed", message: "erased on request" },
   { row: 7, email: "later@example.com", outcome: "pending", message: "no consent date: confirmation sent" },
 ] as const;
+
+/** Import job ids are UUIDs, like the real ones (the API validates them). */
+export const importJobId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+
+/** What the API sends with a preview besides its type: no script may run, nothing is cached. */
+const PREVIEW_HEADERS = {
+  "content-security-policy": "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https: data:; sandbox",
+  "cache-control": "private, no-store",
+};
 
 export const PREVIEW = { html: "<!doctype html><p>Part 2 of fixture-four, for Ada</p>", text: "Part 2 of fixture-four, for Ada\n" };
 
@@ -58,13 +72,21 @@ export async function startMockAdminApi() {
     const request = { method: req.method!, path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
     requests.push(request);
     const requestId = `req-${++requestCount}`;
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
+    res.setHeader("x-request-id", requestId);
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
-    const fail = (status: number, code: string, message: string) => json(status, { error: { code, message, requestId } });
+    const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+      json(status, { error: { code, message, requestId } }, headers);
 
-    if (req.headers.authorization !== `Bearer ${MOCK_TOKEN}`) return fail(401, "UNAUTHORIZED", "Wrong admin token.");
+    // Hono's bearerAuth, with our error shape.
+    if (!req.headers.authorization) {
+      return fail(401, "UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN>.", { "www-authenticate": 'Bearer realm=""' });
+    }
+    if (req.headers.authorization !== `Bearer ${MOCK_TOKEN}`) {
+      return fail(401, "UNAUTHORIZED", "Wrong admin token.", { "www-authenticate": 'Bearer error="invalid_token"' });
+    }
     const route = `${req.method} ${url.pathname.replace(/^\/admin\/api/, "")}`;
     let m: RegExpExecArray | null;
 
@@ -78,31 +100,49 @@ export async function startMockAdminApi() {
     if (route === "POST /send") {
       const body = JSON.parse(request.body.toString() || "{}") as { dryRun?: boolean; series?: string };
       if (body.series === "nope") return fail(400, "BAD_REQUEST", 'series: no series "nope" in the catalog.');
-      return json(200, { dryRun: body.dryRun, due: 3, sent: body.dryRun ? 0 : 3, deferred: 0, refused: 0, failed: 0, setAside: 0, retrying: 0, rateLimited: false, perPart: body.dryRun ? {} : { "fixture-four/1": 3 }, errors: [] });
+      // A dry run's perPart counts who is due; a real run's, who was sent.
+      const dryRun = body.dryRun ?? false;
+      return json(200, {
+        dryRun, mailer: "outbox", due: 3, sent: dryRun ? 0 : 3, deferred: 0, failed: 0, retrying: 0, refused: 0, setAside: 0, errors: [],
+        queued: 0, recovered: 0, rateLimited: false, retryAfterMs: null, perPart: { "fixture-four/1": 3 }, providerRequests: dryRun ? 0 : 1,
+        d1: { statements: 4, rowsRead: 12, rowsWritten: dryRun ? 0 : 9 },
+      });
+    }
+    if (route === "POST /test-send") {
+      const body = JSON.parse(request.body.toString() || "{}") as { to?: string; series?: string; part?: number };
+      if (!body.to?.includes("@")) return fail(400, "BAD_REQUEST", "to: Please enter a valid email address, like name@example.com.");
+      if (body.series !== "fixture-four") return fail(404, "NOT_FOUND", `series: no series "${body.series}" in the catalog.`);
+      return json(200, { sent: true, subject: `[Test] Fixture Four, Part ${body.part}: Fixture part ${body.part}`, providerMessageId: "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9" });
     }
     if (route === "GET /stats") {
       return json(200, {
         series: [
           {
-            series: "fixture-four", title: "Fixture Four", subscribers: { active: 4, paused: 1 }, caughtUp: 1, paused: false, pauseReason: null,
+            series: "fixture-four", title: "Fixture Four", subscribers: { active: 4, pending: 0, paused: 1, stopped: 0 }, caughtUp: 1, paused: false, pauseReason: null,
             parts: [
-              { part: 1, id: "fixture-part-1", title: "Fixture part 1", sent: 17, delivered: 16, opened: 9, humanClicks: 4, responses: 2, unsubscribes: 1, bounces: 0, complaints: 0, waiting: 0 },
-              { part: 2, id: "fixture-part-2", title: "Fixture part 2", sent: 11, delivered: 11, opened: 5, humanClicks: 3, responses: 0, unsubscribes: 0, bounces: 1, complaints: 0, waiting: 3 },
+              { part: 1, id: "fixture-part-1", title: "Fixture part 1", sent: 17, delivered: 16, opened: 9, humanClicks: 4, responses: 2, unsubscribes: 1, bounces: 0, complaints: 0, waiting: 0, delayed: 0, scannerClicks: 1, failed: 0, referrals: 0 },
+              { part: 2, id: "fixture-part-2", title: "Fixture part 2", sent: 11, delivered: 11, opened: 5, humanClicks: 3, responses: 0, unsubscribes: 0, bounces: 1, complaints: 0, waiting: 3, delayed: 0, scannerClicks: 0, failed: 0, referrals: 0 },
             ],
+            pausedAt: null,
+            complaintGuard: { threshold: 2, window: 1000, complaintsInWindow: null, checkedAt: null },
           },
         ],
+        notes: { opened: "Unreliable: mail privacy proxies (Apple Mail, Gmail's image cache) open every email they fetch." },
+        openedUnreliable: true,
+        d1: { statements: 4, rowsRead: 20, rowsWritten: 0 },
       });
     }
     if (route === "POST /subscribers/import") {
       if (req.headers["content-type"] !== "text/csv") return fail(415, "UNSUPPORTED_MEDIA_TYPE", "Send the CSV as text/csv.");
       const key = String(req.headers["idempotency-key"] ?? "");
-      const job = jobs.get(key) ?? { id: `imp_${jobs.size + 1}`, polls: 0 };
+      const replayed = jobs.get(key);
+      const job = replayed ?? { id: importJobId(jobs.size + 1), polls: 0 };
       jobs.set(key, job);
-      return json(202, { job: jobView(job) });
+      return json(202, { job: jobView(job) }, replayed ? { "idempotent-replayed": "true" } : {});
     }
     if ((m = /^GET \/imports\/([^/]+)$/.exec(route))) {
       const job = [...jobs.values()].find((j) => j.id === m![1]);
-      if (!job) return fail(404, "NOT_FOUND", "No such import.");
+      if (!job) return fail(404, "NOT_FOUND", "There is no import with that id.");
       job.polls += 1;
       return json(200, jobView(job));
     }
@@ -114,7 +154,11 @@ export async function startMockAdminApi() {
       return json(200, { data: rows.slice(start, start + 1), has_more: hasMore, next_cursor: hasMore ? String(start + 1) : null });
     }
     if (route === "GET /subscribers/export.csv") {
-      res.writeHead(200, { "content-type": "text/csv; charset=utf-8" });
+      res.writeHead(200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": 'attachment; filename="subscribers-2026-11-30.csv"',
+        "cache-control": "no-store",
+      });
       for (const chunk of EXPORT_CHUNKS) {
         res.write(chunk);
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -123,8 +167,9 @@ export async function startMockAdminApi() {
     }
     if ((m = /^GET \/preview\/([^/]+)\/(\d+)$/.exec(route))) {
       if (m[1] !== "fixture-four") return fail(404, "NOT_FOUND", `series: no series "${m[1]}" in the catalog.`);
+      if (Number(m[2]) > 2) return fail(404, "NOT_FOUND", `part: series "${m[1]}" has 2 part(s).`);
       const format = url.searchParams.get("format") === "text" ? "text" : "html";
-      res.writeHead(200, { "content-type": format === "text" ? "text/plain; charset=utf-8" : "text/html; charset=utf-8" });
+      res.writeHead(200, { "content-type": format === "text" ? "text/plain; charset=UTF-8" : "text/html; charset=UTF-8", ...PREVIEW_HEADERS });
       return res.end(PREVIEW[format]);
     }
     return fail(404, "NOT_FOUND", `No route ${route}.`);

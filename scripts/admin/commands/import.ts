@@ -5,6 +5,7 @@ import { z } from "zod";
 import { CliError, type AdminClient } from "../client";
 import { note, printJson, printLine, progressBar, table } from "../output";
 
+/** ImportJob and ImportRow of the API's document. */
 const jobSchema = z.object({
   id: z.string(),
   status: z.enum(["queued", "running", "done", "failed"]),
@@ -13,12 +14,12 @@ const jobSchema = z.object({
   active: z.number(),
   pending: z.number(),
   skipped: z.number(),
-  createdAt: z.string().nullable().optional(),
-  finishedAt: z.string().nullable().optional(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
 });
 const rowSchema = z.object({
   row: z.number(),
-  email: z.string().nullable(),
+  email: z.string(),
   outcome: z.enum(["active", "pending", "duplicate", "suppressed", "invalid"]),
   message: z.string().nullable(),
 });
@@ -42,12 +43,13 @@ export async function importCommand(client: AdminClient, file: string, options: 
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const idempotencyKey = `import-${createHash("sha256").update(csv).digest("hex")}`;
-  const accepted = await client.json(z.object({ job: jobSchema }), "/subscribers/import", {
+  const { body: accepted, replayed } = await client.jsonWithReplay(z.object({ job: jobSchema }), "/subscribers/import", {
     method: "POST",
     body: csv,
     contentType: "text/csv",
     idempotencyKey,
   });
+  if (replayed) note(`This file was sent before: import ${accepted.job.id} is that first import (nothing is imported twice).`);
   const job = await followJob(client, accepted.job, options);
   const rows: z.infer<typeof rowSchema>[] = [];
   for (const outcome of REPORTED_OUTCOMES) {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { AdminClient } from "../client";
-import { printJson, printLine, table } from "../output";
+import { note, printJson, printLine, table } from "../output";
 
 export interface SendOptions {
   dryRun?: boolean;
@@ -10,36 +10,46 @@ export interface SendOptions {
   idempotencyKey?: string;
 }
 
-/** The cycle summary: counts we print, the rest kept for --json. */
+/**
+ * CycleSummary of the API's document: dryRun, mailer, due, sent and perPart are declared; the other counters
+ * belong to the delivery engine (the schema is `.loose()`), so they are optional here and kept for --json.
+ */
 const summarySchema = z
   .object({
-    dryRun: z.boolean().optional(),
-    due: z.number().optional(),
-    sent: z.number().optional(),
+    dryRun: z.boolean(),
+    mailer: z.string(),
+    due: z.number(),
+    sent: z.number(),
+    perPart: z.record(z.string(), z.number()),
+    queued: z.number().optional(),
+    recovered: z.number().optional(),
     deferred: z.number().optional(),
     refused: z.number().optional(),
     failed: z.number().optional(),
     setAside: z.number().optional(),
     retrying: z.number().optional(),
     rateLimited: z.boolean().optional(),
-    perPart: z.record(z.string(), z.number()).optional(),
     errors: z.array(z.object({ batchId: z.string().nullish(), message: z.string() })).optional(),
   })
-  .passthrough();
+  .loose();
+
+const COUNTS = ["due", "sent", "queued", "recovered", "deferred", "refused", "failed", "setAside", "retrying"] as const;
 
 /** POST /send: one delivery cycle now (or its dry run). The key lets an operator re-run the same request safely. */
 export async function sendCommand(client: AdminClient, options: SendOptions, json: boolean) {
   const subscriber = options.subscriber === undefined ? undefined : /^\d+$/.test(options.subscriber) ? Number(options.subscriber) : options.subscriber;
-  const summary = await client.json(summarySchema, "/send", {
+  const { body: summary, replayed } = await client.jsonWithReplay(summarySchema, "/send", {
     method: "POST",
     json: { dryRun: options.dryRun ?? false, series: options.series, subscriber },
     idempotencyKey: options.idempotencyKey ?? randomUUID(),
   });
+  if (replayed) note("Idempotent-Replayed: this is the answer to the first request with this key; nothing ran again.");
   if (json) return printJson(summary);
-  const counts = (["due", "sent", "deferred", "refused", "failed", "setAside", "retrying"] as const).map((key) => [key, summary[key] ?? 0]);
-  printLine(options.dryRun ? "Dry run: nothing was sent." : "Delivery cycle done.");
+  printLine(summary.dryRun ? `Dry run (mailer: ${summary.mailer}): nothing was sent.` : `Delivery cycle done (mailer: ${summary.mailer}).`);
+  const counts = COUNTS.filter((key) => summary[key] !== undefined).map((key) => [key, summary[key]]);
   printLine(table(["", "emails"], [...counts, ["rateLimited", summary.rateLimited ?? false]]));
-  const perPart = Object.entries(summary.perPart ?? {});
-  if (perPart.length > 0) printLine(table(["part", "sent"], perPart));
+  // In a dry run perPart counts who is due, not who was sent.
+  const perPart = Object.entries(summary.perPart);
+  if (perPart.length > 0) printLine(table(["part", summary.dryRun ? "due" : "sent"], perPart));
   for (const error of summary.errors ?? []) printLine(`error${error.batchId ? ` (batch ${error.batchId})` : ""}: ${error.message}`);
 }

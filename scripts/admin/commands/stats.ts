@@ -2,22 +2,28 @@ import { z } from "zod";
 import type { AdminClient } from "../client";
 import { printJson, printLine, table } from "../output";
 
+const COLUMNS = ["sent", "delivered", "opened", "humanClicks", "responses", "unsubscribes", "bounces", "complaints", "waiting"] as const;
+
+/**
+ * Stats of the API's document: what it declares is required. The other counters are answered but not declared
+ * (the parts are `.loose()`), so they are optional here and shown blank, never as a made-up 0.
+ */
 const partSchema = z
   .object({
     part: z.number().nullable(),
     id: z.string(),
     title: z.string().nullable(),
     sent: z.number(),
-    delivered: z.number(),
-    opened: z.number(),
-    humanClicks: z.number(),
-    responses: z.number(),
-    unsubscribes: z.number(),
-    bounces: z.number(),
-    complaints: z.number(),
-    waiting: z.number(),
+    delivered: z.number().optional(),
+    opened: z.number().optional(),
+    humanClicks: z.number().optional(),
+    responses: z.number().optional(),
+    unsubscribes: z.number().optional(),
+    bounces: z.number().optional(),
+    complaints: z.number().optional(),
+    waiting: z.number().optional(),
   })
-  .passthrough();
+  .loose();
 const statsSchema = z
   .object({
     series: z.array(
@@ -28,15 +34,16 @@ const statsSchema = z
           subscribers: z.record(z.string(), z.number()),
           caughtUp: z.number(),
           paused: z.boolean(),
-          pauseReason: z.string().nullable(),
+          pauseReason: z.string().nullable().optional(),
           parts: z.array(partSchema),
         })
-        .passthrough(),
+        .loose(),
     ),
+    notes: z.record(z.string(), z.string()),
+    openedUnreliable: z.literal(true),
+    d1: z.object({ statements: z.number(), rowsRead: z.number(), rowsWritten: z.number() }),
   })
-  .passthrough();
-
-const COLUMNS = ["sent", "delivered", "opened", "humanClicks", "responses", "unsubscribes", "bounces", "complaints", "waiting"] as const;
+  .loose();
 
 /** GET /stats: per series, its readers and one row of counters per part. */
 export async function statsCommand(client: AdminClient, options: { series?: string }, json: boolean) {
@@ -49,4 +56,5 @@ export async function statsCommand(client: AdminClient, options: { series?: stri
     printLine(`readers: ${readers}; caught up: ${s.caughtUp}`);
     printLine(table(["part", "id", ...COLUMNS], s.parts.map((p) => [p.part ?? "removed", p.id, ...COLUMNS.map((c) => p[c])])));
   }
+  if (stats.notes.opened) printLine(`opened: ${stats.notes.opened}`);
 }

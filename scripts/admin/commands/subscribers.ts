@@ -1,17 +1,21 @@
 import { z } from "zod";
+import { subscriberStatuses } from "../../../db/schema";
 import type { AdminClient } from "../client";
 import { note, printJson, printLine, table } from "../output";
 
+/** SubscriberItem of the API's document; `.loose()` keeps fields it may add, for --json. */
 const subscriberSchema = z
   .object({
-    id: z.union([z.number(), z.string()]),
+    id: z.number().int(),
     email: z.string(),
     name: z.string().nullable(),
-    status: z.string(),
-    createdAt: z.string().nullable().optional(),
-    series: z.array(z.object({ series: z.string(), status: z.string(), nextPart: z.number().nullable().optional() }).passthrough()).optional(),
+    status: z.enum(subscriberStatuses),
+    timezone: z.string().nullable(),
+    createdAt: z.string(),
+    confirmedAt: z.string().nullable(),
+    series: z.array(z.object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: z.string().nullable() }).loose()),
   })
-  .passthrough();
+  .loose();
 
 export interface SubscribersOptions {
   q?: string;
@@ -35,7 +39,7 @@ export async function subscribersCommand(client: AdminClient, options: Subscribe
   if (items.length === 0) printLine("No subscribers match.");
   else {
     const where = (s: z.infer<typeof subscriberSchema>) =>
-      (s.series ?? []).map((p) => `${p.series} (${p.status}${p.nextPart == null ? "" : `, next part ${p.nextPart}`})`).join("\n");
+      s.series.map((p) => `${p.series} (${p.status}, next part ${p.nextPart})`).join("\n");
     printLine(table(["id", "email", "name", "status", "series", "created"], items.map((s) => [s.id, s.email, s.name, s.status, where(s), s.createdAt])));
   }
   if (nextCursor !== null) note(`More subscribers: --cursor ${nextCursor}, or --all for every page.`);
