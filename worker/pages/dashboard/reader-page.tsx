@@ -106,7 +106,9 @@ function Position(props: { subscription: Row; series?: SeriesParts; base: string
     <div class="position-card">
       <h3>{series?.title ?? slug}</h3>
       <p class="muted">
-        {`${status}, next part ${text(subscription.nextPart)}${series ? ` of ${series.parts.length}` : ""}`}
+        {series && Number(subscription.nextPart) > series.parts.length
+          ? `${status}, caught up: all ${series.parts.length} part${series.parts.length === 1 ? "" : "s"} sent`
+          : `${status}, next part ${text(subscription.nextPart)}${series ? ` of ${series.parts.length}` : ""}`}
         {subscription.dueAt ? `, due ${when(subscription.dueAt as string)}` : ""}
         {subscription.lastSentAt ? `; last sent ${when(subscription.lastSentAt as string)}` : ""}
         {subscription.setAsideReason ? `; set aside: ${String(subscription.setAsideReason)}` : ""}
