@@ -53,7 +53,7 @@ describe("the reader page", () => {
     expect(html).toContain('<h2 id="responses-h">Responses (1)</h2>');
     expect(html).toContain("Loved it");
     expect(html).toContain('<h2 id="consents-h">Consent records (1)</h2>');
-    expect(html).toContain("signup (text v3; email —)");
+    expect(html).toContain("signup · consent text 3 · confirmation email —");
     expect(html).toContain(`href="/admin/readers/${delivered.subscriberId}/export.json"`);
     expect(html).toContain(`href="/admin/readers/${delivered.subscriberId}/erase"`);
   });

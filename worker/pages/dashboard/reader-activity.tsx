@@ -70,8 +70,12 @@ export function ReaderActivity({ data }: { data: SubscriberData }) {
         id="consents-h"
         title="Consent records"
         rows={data.consents}
-        head={["Series", "How", "Given", "Confirmed"]}
-        cells={(row) => [text(row.series), `${text(row.form)} (text v${text(row.consentTextVersion)}; email ${text(row.emailStatus)})`, at(row.createdAt), at(row.confirmedAt)]}
+        head={["Series", "How", "When"]}
+        cells={(row) => [
+          text(row.series),
+          `${text(row.form)} · consent text ${text(row.consentTextVersion)} · confirmation email ${text(row.emailStatus)}`,
+          `given ${at(row.createdAt)}${row.confirmedAt ? `, confirmed ${at(row.confirmedAt)}` : ""}`,
+        ]}
       />
     </div>
   );

@@ -80,6 +80,8 @@ div.position { min-width: 8rem; overflow-wrap: anywhere; } div.position + div.po
   table.stack thead { position: absolute; left: -10000px; }
   table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
   table.stack td { display: block; border: 0; padding: .1rem 0; min-width: 0; }
+  table.stack td.num { text-align: left; color: var(--muted); }
+  table.report td.num::before { content: "Row "; }
 }
 td.when { min-width: 5.5rem; }
 .split { display: grid; gap: 0 1.5rem; grid-template-columns: minmax(0, 1fr); }
