@@ -1,30 +1,29 @@
+import type { Context } from "hono";
 import { z } from "zod";
 import { findSeries } from "../../content/catalog";
 import { AppError } from "../../errors";
 import { readBody } from "../../lib/read-body";
-import type { Context } from "hono";
 import type { DashboardEnv } from "./dashboard-env";
 import { catalogSeries, formSeries } from "./series-choice";
 
 const NO_READER = "There is no reader with that id (erased, or never here).";
+const partSchema = z.string().regex(/^[1-9]\d{0,3}$/);
+
+export const noReader = () => new AppError("NOT_FOUND", NO_READER);
 
 /** A reader id from the path: anything but a positive integer is simply no such reader (404 page). */
 export function readerIdOf(c: Context<DashboardEnv>): number {
   const raw = c.req.param("id") ?? "";
-  if (!/^[1-9]\d{0,14}$/.test(raw)) throw new AppError("NOT_FOUND", NO_READER);
+  if (!/^[1-9]\d{0,14}$/.test(raw)) throw noReader();
   return Number(raw);
 }
 
-export const noReader = () => new AppError("NOT_FOUND", NO_READER);
-
-/** What the forms of the reader page may send; the series must be in the catalog (400 / 404). */
-const partSchema = z.string().regex(/^[1-9]\d{0,3}$/);
-
+/** A dashboard form's string fields (already parsed, and cached, by the form-token check). */
 export async function readForm(c: Context<DashboardEnv>): Promise<Record<string, string>> {
   return (await readBody(c, ["form"])) as Record<string, string>;
 }
 
-/** The "move to part" form: a series of the catalog and one of its parts (today's numbering). */
+/** The "move to part" form: a series of the catalog (else 400 / 404) and one of its parts, today's numbering. */
 export function movePatch(body: Record<string, string>): { series: string; part: number } {
   if (!body.series) throw new AppError("BAD_REQUEST", "series: choose the series to move.");
   const series = catalogSeries(body.series);
@@ -34,5 +33,5 @@ export function movePatch(body: Record<string, string>): { series: string; part:
   return { series, part: Number(part.data) };
 }
 
-/** Pause or resume: every series (no series field) or one. */
+/** Pause or resume: every series (no series field) or one of the catalog's. */
 export const scopeSeries = (body: Record<string, string>) => formSeries(body.series);
