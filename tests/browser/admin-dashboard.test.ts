@@ -75,8 +75,11 @@ describeBrowser(title, () => {
     context.on("page", (page) => {
       page.on("pageerror", (error) => problems.push(`pageerror on ${page.url()}: ${error.message}`));
       page.on("console", (message) => {
-        // Chromium logs every non-2xx page load; the wrong-token 401 is the one we ask for.
-        const expected = /favicon/.test(message.location().url) || /status of 401/.test(message.text());
+        // Chromium logs every non-2xx page load; the wrong token's 401 and the wrong erase confirmation's 400 we ask for.
+        const expected =
+          /favicon/.test(message.location().url) ||
+          /status of 401/.test(message.text()) ||
+          (/status of 400/.test(message.text()) && /\/admin\/readers\/\d+\/erase$/.test(page.url()));
         if (message.type() === "error" && !expected) problems.push(`console error on ${page.url()}: ${message.text()}`);
       });
     });
@@ -206,6 +209,79 @@ describeBrowser(title, () => {
     expect(problems).toEqual([]);
   });
 
+  /** 1 consented (active), 1 pending (a confirmation email), 1 invalid address. */
+  const IMPORT_CSV = [
+    "email,name,consented_at,consent_source",
+    "imported-consented@example.com,Connie,2026-01-31,newsletter form",
+    "imported-pending@example.com,Penny,,",
+    "not-an-address,Ivan,,",
+  ].join("\n");
+
+  async function importCsv(page: Page, name: string) {
+    await page.goto(`${baseUrl}/admin/import`);
+    await page.setInputFiles("#file", { name, mimeType: "text/csv", buffer: Buffer.from(IMPORT_CSV) });
+    await Promise.all([page.waitForURL(/\/admin\/imports\/[0-9a-f-]{36}$/), page.getByRole("button", { name: "Import" }).click()]);
+    // The job page reloads itself (meta refresh) until the queue has processed every row.
+    await page.getByRole("heading", { level: 1, name: "Import report" }).waitFor({ timeout: 60_000 });
+  }
+
+  it("desktop: import a CSV, open a reader and erase them, preview a part and send a test", async () => {
+    const context = await newContext(DESKTOP, false);
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/admin/import`);
+    await signIn(page);
+
+    // 1. Import: the report says what happened to each row.
+    await importCsv(page, "readers.csv");
+    expect(await page.getByRole("status").textContent()).toBe("Done: 3 rows, 1 active, 1 pending, 1 skipped.");
+    const reportRows = page.locator("table.report tbody tr");
+    expect(await reportRows.count()).toBe(3);
+    const outcomes = await Promise.all([0, 1, 2].map((i) => reportRows.nth(i).getAttribute("class")));
+    expect(outcomes).toEqual(["outcome-active", "outcome-pending", "outcome-invalid"]);
+    expect(await page.locator("tr.outcome-invalid").textContent()).toContain("email: Please enter a valid email address");
+    await expectNoHorizontalScroll(page, DESKTOP.width);
+    await shot(page, "admin-import-report-desktop.png");
+
+    // 2. The reader page, from the readers list.
+    await page.goto(`${baseUrl}/admin/readers?q=imported-consented`);
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "imported-consented@example.com" }).click()]);
+    await page.getByRole("heading", { level: 1, name: "imported-consented@example.com" }).waitFor();
+    expect(await page.locator("#consents-h").textContent()).toBe("Consent records (1)");
+    expect(await page.locator(".position-card p.muted").first().textContent()).toContain("active, next part 1 of 1");
+    await expectNoHorizontalScroll(page, DESKTOP.width);
+    await shot(page, "admin-reader-desktop.png");
+
+    // 3. Erase: the address typed back, then what went; they are gone from the list.
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "Erase…" }).click()]);
+    await page.getByLabel("Type their address to confirm").fill("someone-else@example.com");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Erase this reader" }).click()]);
+    expect(await page.getByRole("alert").textContent()).toBe("That is not this reader's address: nothing was erased.");
+    await page.getByLabel("Type their address to confirm").fill("imported-consented@example.com");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Erase this reader" }).click()]);
+    await page.getByRole("heading", { level: 1, name: "Reader erased" }).waitFor();
+    expect(await page.getByRole("status").textContent()).toMatch(/^Reader \d+ was erased: \d+ rows deleted or unlinked\./);
+    await shot(page, "admin-erased-desktop.png");
+    await page.goto(`${baseUrl}/admin/readers?q=imported-`);
+    const listed = await page.locator("tbody tr td.wrap a").allTextContents();
+    expect(listed).toEqual(["imported-pending@example.com"]);
+
+    // 4. Preview a part, then send it as a test.
+    await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Preview" }).click();
+    await page.getByLabel("Series").selectOption(SERIES);
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Preview", exact: true }).click()]);
+    const frame = page.frameLocator('iframe[title="Email preview"]');
+    await frame.getByRole("heading", { name: "The Opportunity" }).waitFor();
+    await expectNoHorizontalScroll(page, DESKTOP.width);
+    await shot(page, "admin-preview-desktop.png");
+    await page.getByLabel("Address").fill("tester@example.com");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Send a test" }).click()]);
+    expect(await page.getByRole("status").textContent()).toMatch(/^Sent “\[Test\] .+” to tester@example\.com\.$/);
+    expect(await page.evaluate<unknown>("window.__pwned")).toBeUndefined();
+
+    await context.close();
+    expect(problems).toEqual([]);
+  });
+
   it("phone: every page fits 390 px without sideways scrolling", async () => {
     const context = await newContext(PHONE, true);
     const page = await context.newPage();
@@ -235,6 +311,21 @@ describeBrowser(title, () => {
     await page.goto(`${baseUrl}/admin/outbox`);
     await expectNoHorizontalScroll(page, PHONE.width);
     await shot(page, "admin-outbox-phone.png");
+
+    await importCsv(page, "phone.csv");
+    await expectNoHorizontalScroll(page, PHONE.width);
+    await shot(page, "admin-import-report-phone.png");
+
+    await page.goto(`${baseUrl}/admin/readers?q=imported-pending`);
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "imported-pending@example.com" }).click()]);
+    await page.getByRole("heading", { level: 1, name: "imported-pending@example.com" }).waitFor();
+    await expectNoHorizontalScroll(page, PHONE.width);
+    await shot(page, "admin-reader-phone.png");
+
+    await page.goto(`${baseUrl}/admin/preview?series=${SERIES}&part=1`);
+    await page.frameLocator('iframe[title="Email preview"]').getByRole("heading", { name: "The Opportunity" }).waitFor();
+    await expectNoHorizontalScroll(page, PHONE.width);
+    await shot(page, "admin-preview-phone.png");
 
     await context.close();
     expect(problems).toEqual([]);

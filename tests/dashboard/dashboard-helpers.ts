@@ -62,3 +62,22 @@ export async function dashboardPost(
   await settled();
   return res;
 }
+
+/** The upload form as a browser posts it: multipart, the session's token, one file field. */
+export async function dashboardUpload(
+  path: string,
+  session: DashboardSession | null,
+  file: { name: string; content: string | Uint8Array } | null,
+  options: { csrf?: string | null; origin?: string | null } = {},
+): Promise<Response> {
+  const form = new FormData();
+  const csrf = options.csrf === undefined ? session?.csrf : options.csrf;
+  if (csrf !== null && csrf !== undefined) form.set("csrf", csrf);
+  if (file) form.set("file", new File([file.content], file.name, { type: "text/csv" }));
+  const headers = new Headers({ "cf-connecting-ip": session?.ip ?? uniqueIp() });
+  if (options.origin !== null) headers.set("origin", options.origin ?? ORIGIN);
+  if (session) headers.set("cookie", session.cookie);
+  const res = await SELF.fetch(`${BASE}${path}`, { method: "POST", headers, body: form, redirect: "manual" });
+  await settled();
+  return res;
+}

@@ -83,12 +83,13 @@ describe("the overview", () => {
 
   it("lists recent deliveries and bounces, newest first and bounded", async () => {
     const deliveries = html.slice(html.indexOf('id="recent-deliveries"'), html.indexOf('id="recent-responses"'));
-    const addresses = [...deliveries.matchAll(/<td class="wrap">(dash-over-\d+@example\.com)<br\/>/g)].map((m) => m[1]);
-    expect(addresses).toHaveLength(5);
-    const { results } = await env.DB.prepare("SELECT to_email AS email FROM deliveries ORDER BY id DESC").all<{ email: string }>();
-    expect(addresses).toEqual(results.map((row) => row.email));
+    // Each address links to its reader's page.
+    const linked = [...deliveries.matchAll(/<td class="wrap"><a href="\/admin\/readers\/(\d+)">(dash-over-\d+@example\.com)<\/a><br\/>/g)];
+    expect(linked).toHaveLength(5);
+    const { results } = await env.DB.prepare("SELECT to_email AS email, subscriber_id AS id FROM deliveries ORDER BY id DESC").all<{ email: string; id: number }>();
+    expect(linked.map((m) => [Number(m[1]), m[2]])).toEqual(results.map((row) => [row.id, row.email]));
     const bounces = html.slice(html.indexOf('id="recent-bounces"'), html.indexOf('id="recent-complaints"'));
-    expect(bounces).toContain(`<td class="wrap">${results.at(-1)!.email}<br/><span class="muted">fixture-four #1</span></td><td class="wrap">bounced</td>`);
+    expect(bounces).toContain(`<td class="wrap"><a href="/admin/readers/${results.at(-1)!.id}">${results.at(-1)!.email}</a><br/><span class="muted">fixture-four #1</span></td><td class="wrap">bounced</td>`);
     expect(html.slice(html.indexOf('id="recent-complaints"'))).toContain("No complaints yet.");
   });
 
@@ -118,7 +119,7 @@ describe("find a reader", () => {
       const res = await dashboardGet(`/admin/readers?${new URLSearchParams({ q })}`, session);
       expect(res.status).toBe(200);
       const page = await res.text();
-      const rows = [...page.matchAll(/<tr><td class="wrap">([^<]+)/g)].map((m) => m[1]);
+      const rows = [...page.matchAll(/<tr><td class="wrap"><a href="\/admin\/readers\/\d+">([^<]+)/g)].map((m) => m[1]);
       expect(rows).toEqual(["dash-over-3@example.com"]);
       expect(page).toContain('<span class="muted">Ada Lovelace</span>');
       expect(page).toContain(`<td><span class="badge">active</span></td>`);
@@ -128,7 +129,7 @@ describe("find a reader", () => {
 
   it("filters by status, pages with a cursor, and refuses bad input with a 400", async () => {
     const pending = await (await dashboardGet("/admin/readers?status=pending", session)).text();
-    expect([...pending.matchAll(/<tr><td class="wrap">(dash-pend-\d@example\.com)/g)].map((m) => m[1]).sort()).toEqual([
+    expect([...pending.matchAll(/<tr><td class="wrap"><a href="\/admin\/readers\/\d+">(dash-pend-\d@example\.com)/g)].map((m) => m[1]).sort()).toEqual([
       "dash-pend-1@example.com",
       "dash-pend-2@example.com",
     ]);

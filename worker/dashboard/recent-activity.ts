@@ -8,17 +8,18 @@ export const RECENT_LIMIT = 8;
  * checks rows read against a bound): never a scan of deliveries or events.
  */
 export const recentSql = {
-  deliveries: `SELECT id, series, part_number AS part, status, to_email AS email, created_at AS createdAt, sent_at AS sentAt,
+  deliveries: `SELECT id, subscriber_id AS subscriberId, series, part_number AS part, status, to_email AS email, created_at AS createdAt, sent_at AS sentAt,
       delivered_at AS deliveredAt, bounced_at AS bouncedAt, complained_at AS complainedAt
     FROM deliveries ORDER BY id DESC LIMIT ?1`,
   /** ?2 event type ('bounced' or 'complained': written once per reader by the webhooks). events_type_created_at_idx. */
-  suppressions: `SELECT e.id, e.created_at AS at, s.email, json_extract(e.data, '$.reason') AS reason, d.series, d.part_number AS part
+  suppressions: `SELECT e.id, e.subscriber_id AS subscriberId, e.created_at AS at, s.email, json_extract(e.data, '$.reason') AS reason, d.series, d.part_number AS part
     FROM events e LEFT JOIN subscribers s ON s.id = e.subscriber_id LEFT JOIN deliveries d ON d.id = e.delivery_id
     WHERE e.type = ?2 ORDER BY e.created_at DESC LIMIT ?1`,
 } as const;
 
 export interface RecentDelivery {
   id: number;
+  subscriberId: number | null;
   series: string;
   part: number;
   status: string;
@@ -32,6 +33,7 @@ export interface RecentDelivery {
 
 export interface RecentSuppression {
   id: number;
+  subscriberId: number | null;
   at: number;
   email: string | null;
   reason: string | null;

@@ -17,10 +17,11 @@ export const limitBody = (maxSize: number, message = "That request is too large.
 
 const globalLimit = limitBody(MAX_BODY_BYTES);
 
-/** The CSV import (POST /admin/api/subscribers/import, behind the admin token) is the one route allowed more. */
+/** The CSV import (the API's, behind the admin token, and the dashboard's upload form) is the one allowed more. */
 export const IMPORT_BODY_BYTES = 8 * 1024 * 1024;
-const IMPORT_PATH = "/admin/api/subscribers/import";
-const importLimit = limitBody(IMPORT_BODY_BYTES, "The CSV is larger than 8 MB: split it into smaller files.");
+export const IMPORT_PATHS: readonly string[] = ["/admin/api/subscribers/import", "/admin/import"];
+export const IMPORT_TOO_LARGE = "The CSV is larger than 8 MB: split it into smaller files.";
+const importLimit = limitBody(IMPORT_BODY_BYTES, IMPORT_TOO_LARGE);
 
 /** Media type and parameters of the request's Content-Type, lower-cased names. */
 function contentType(c: Context): { type: string; params: Map<string, string> } {
@@ -47,19 +48,23 @@ export const rejectMalformedBodies = createMiddleware(async (c, next) => {
   if (charset && charset !== "utf-8" && charset !== "utf8") {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as UTF-8.");
   }
-  return (c.req.method === "POST" && c.req.path === IMPORT_PATH ? importLimit : globalLimit)(c, next);
+  return (c.req.method === "POST" && IMPORT_PATHS.includes(c.req.path) ? importLimit : globalLimit)(c, next);
 });
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-/** The body as text, refusing bytes that are not UTF-8 (instead of turning them into U+FFFD). */
-export async function readUtf8(c: Context): Promise<string> {
-  const bytes = await c.req.arrayBuffer();
+/** Bytes as text, refusing bytes that are not UTF-8 (instead of turning them into U+FFFD). */
+export function decodeUtf8(bytes: ArrayBuffer, what = "The request body"): string {
   try {
     return strictUtf8.decode(bytes);
   } catch {
-    throw new AppError("BAD_REQUEST", "The request body is not valid UTF-8.");
+    throw new AppError("BAD_REQUEST", `${what} is not valid UTF-8.`);
   }
+}
+
+/** The body as text, refusing bytes that are not UTF-8. */
+export async function readUtf8(c: Context): Promise<string> {
+  return decodeUtf8(await c.req.arrayBuffer());
 }
 
 /** key=value&… with the same rules as a browser's form, but a malformed %-escape or UTF-8 is a 400. */

@@ -1,8 +1,8 @@
 import type { Child } from "hono/jsx";
 import { dashboardStyles } from "./styles";
 
-/** The dashboard's sections; the reader detail, preview and import pages slot in here when they land. */
-export type DashboardSection = "overview" | "readers" | "outbox";
+/** The dashboard's sections (a reader's own page belongs to "readers", an import's job page to "import"). */
+export type DashboardSection = "overview" | "readers" | "preview" | "import" | "outbox";
 
 export interface AdminLayoutProps {
   title: string;
@@ -11,6 +11,8 @@ export interface AdminLayoutProps {
   csrfToken: string | null;
   section?: DashboardSection;
   showOutbox?: boolean;
+  /** Reload every this many seconds (a job still running): no JavaScript needed, and the CSP allows it. */
+  refreshSeconds?: number;
 }
 
 /** The hidden field every dashboard form carries (double submit, checked against the session). */
@@ -28,6 +30,7 @@ export function AdminLayout(props: AdminLayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
+        {props.refreshSeconds ? <meta http-equiv="refresh" content={String(props.refreshSeconds)} /> : null}
         <title>{`${props.title} · nextpart admin`}</title>
         <style dangerouslySetInnerHTML={{ __html: dashboardStyles }} />
       </head>
@@ -45,6 +48,8 @@ export function AdminLayout(props: AdminLayoutProps) {
                 <nav aria-label="Dashboard">
                   {link("overview", "/admin", "Overview")}
                   {link("readers", "/admin/readers", "Readers")}
+                  {link("preview", "/admin/preview", "Preview")}
+                  {link("import", "/admin/import", "Import")}
                   {props.showOutbox ? link("outbox", "/admin/outbox", "Outbox") : null}
                 </nav>
                 <form method="post" action="/admin/sign-out">

@@ -49,7 +49,7 @@ export function ReadersPage(props: LayoutProps & { q?: string; status?: string; 
                 {found.data.map((reader) => (
                   <tr>
                     <td class="wrap">
-                      {reader.email}
+                      <a href={`/admin/readers/${reader.id}`}>{reader.email}</a>
                       {reader.name ? (
                         <>
                           <br />

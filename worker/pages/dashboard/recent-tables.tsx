@@ -1,6 +1,9 @@
 import type { RecentActivity, RecentSuppression } from "../../dashboard/recent-activity";
 import { when } from "./format";
 
+/** A reader's address, linked to their page when the row still knows who they are. */
+const ReaderLink = ({ id, email }: { id: number | null; email: string }) => (id ? <a href={`/admin/readers/${id}`}>{email}</a> : <>{email}</>);
+
 const Empty = ({ what }: { what: string }) => <p class="muted">{`No ${what} yet.`}</p>;
 
 /** The newest deliveries, responses, bounces and complaints: small tables, newest first, bounded. */
@@ -25,7 +28,7 @@ export function RecentTables({ recent }: { recent: RecentActivity }) {
                 {recent.deliveries.map((row) => (
                   <tr>
                     <td class="wrap">
-                      {row.email}
+                      <ReaderLink id={row.subscriberId} email={row.email} />
                       <br />
                       <span class="muted">{`${row.series} #${row.part}`}</span>
                     </td>
@@ -55,7 +58,9 @@ export function RecentTables({ recent }: { recent: RecentActivity }) {
                 {recent.responses.map((row) => (
                   <tr>
                     <td class="wrap">
-                      {row.name ? `${row.name} <${row.email}>` : row.email}
+                      <a href={`/admin/readers/by-address?${new URLSearchParams({ email: row.email })}`}>
+                        {row.name ? `${row.name} <${row.email}>` : row.email}
+                      </a>
                       <br />
                       <span class="muted">{`${row.series} #${row.part ?? "?"}`}</span>
                     </td>
@@ -93,7 +98,7 @@ function SuppressionTable(props: { id: string; title: string; rows: RecentSuppre
               {props.rows.map((row) => (
                 <tr>
                   <td class="wrap">
-                    {row.email ?? "(erased)"}
+                    {row.email ? <ReaderLink id={row.subscriberId} email={row.email} /> : "(erased)"}
                     {row.series ? (
                       <>
                         <br />

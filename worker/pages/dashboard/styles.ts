@@ -41,6 +41,22 @@ input:focus, button:focus, select:focus, a:focus { outline: 3px solid #7fb4e6; o
 button { font: 600 1rem system-ui, sans-serif; background: var(--accent); color: #fff; border: 0; border-radius: 6px; padding: .6rem 1.1rem; min-height: 44px; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--accent); }
 button.danger { background: var(--bad); }
+a.button { display: inline-flex; align-items: center; font: 600 1rem system-ui, sans-serif; text-decoration: none; border-radius: 6px;
+  padding: .6rem 1.1rem; min-height: 44px; background: var(--accent); color: #fff; }
+a.button.secondary { background: #fff; color: var(--accent); border: 1px solid var(--accent); }
+a.button.danger { background: var(--bad); color: #fff; }
+h1.wrap, .wrap { overflow-wrap: anywhere; }
+.position-card + .position-card { border-top: 1px solid var(--line); margin-top: .75rem; padding-top: .25rem; }
+.position-card h3 { margin-top: .25rem; }
+input[type=email], input[type=file] { width: 100%; font: inherit; padding: .55rem .7rem; border: 1px solid #9aa5b1; border-radius: 6px; background: #fff; min-height: 44px; }
+iframe.email { width: 100%; height: 75vh; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
+pre.text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .85rem; }
+progress { width: 100%; height: 1.25rem; }
+nav.parts { display: flex; flex-wrap: wrap; gap: .25rem .5rem; margin: 0 0 1rem; }
+nav.parts a { padding: .35rem .6rem; border: 1px solid var(--line); border-radius: 6px; background: #fff; text-decoration: none; min-height: 36px; display: inline-flex; align-items: center; }
+nav.parts a[aria-current=page] { background: var(--accent); color: #fff; border-color: var(--accent); }
+nav.filters { display: flex; flex-wrap: wrap; gap: .25rem .75rem; margin: 0 0 .75rem; }
+nav.filters a[aria-current=page] { font-weight: 700; color: var(--ink); text-decoration: none; }
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: flex-end; }
 .actions > * { margin: 0; }
 .inline { display: inline; margin: 0; }
@@ -64,6 +80,8 @@ div.position { min-width: 8rem; overflow-wrap: anywhere; } div.position + div.po
   table.stack thead { position: absolute; left: -10000px; }
   table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .5rem 0; }
   table.stack td { display: block; border: 0; padding: .1rem 0; min-width: 0; }
+  table.stack td.num { text-align: left; color: var(--muted); }
+  table.report td.num::before { content: "Row "; }
 }
 td.when { min-width: 5.5rem; }
 .split { display: grid; gap: 0 1.5rem; grid-template-columns: minmax(0, 1fr); }

@@ -10,9 +10,12 @@ const titles: Record<number, string> = {
   400: "That request was not right",
   403: "Not allowed",
   404: "Not found",
+  409: "Not possible right now",
   413: "Too large",
   415: "Not a form",
   429: "Too many requests",
+  502: "The mail provider failed",
+  503: "Not set up",
 };
 
 /** Errors of dashboard pages render in the dashboard (the API and the public pages keep theirs). */

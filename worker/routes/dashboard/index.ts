@@ -2,12 +2,16 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "../../errors";
-import { limitBody } from "../../lib/read-body";
+import { IMPORT_BODY_BYTES, IMPORT_PATHS, IMPORT_TOO_LARGE, limitBody } from "../../lib/read-body";
 import { actionRoutes } from "./actions";
 import { dashboardError } from "./dashboard-error";
 import type { DashboardEnv } from "./dashboard-env";
 import { outboxPages } from "./outbox";
 import { overviewRoutes } from "./overview";
+import { importRoutes } from "./import";
+import { previewRoutes } from "./preview";
+import { readerDetailRoutes } from "./reader-detail";
+import { readerEraseRoutes } from "./reader-erase";
 import { readerRoutes } from "./readers";
 import { requireCsrfToken, requireSession } from "./session";
 import { signInRoutes } from "./sign-in";
@@ -18,6 +22,11 @@ const pagesOnly =
   (middleware: MiddlewareHandler<DashboardEnv>): MiddlewareHandler<DashboardEnv> =>
   (c, next) =>
     isApiPath(c.req.path) ? next() : middleware(c, next);
+
+/** Forms are small; the CSV upload alone may carry a file (the API's import limit). */
+const formLimit = limitBody(8 * 1024);
+const importLimit = limitBody(IMPORT_BODY_BYTES, IMPORT_TOO_LARGE);
+const bodyLimit: MiddlewareHandler<DashboardEnv> = (c, next) => (IMPORT_PATHS.includes(c.req.path) ? importLimit : formLimit)(c, next);
 
 /** No script at all, styles inline only; forms post to this site only; never framed. */
 const strictCsp = secureHeaders({
@@ -38,7 +47,7 @@ const strictCsp = secureHeaders({
  */
 export const dashboardRoutes = new Hono<DashboardEnv>()
   .use(pagesOnly(strictCsp))
-  .use(pagesOnly(limitBody(8 * 1024)))
+  .use(pagesOnly(bodyLimit))
   .use(pagesOnly(csrf()))
   .route("/", signInRoutes)
   .use(pagesOnly(requireSession))
@@ -46,6 +55,10 @@ export const dashboardRoutes = new Hono<DashboardEnv>()
   .route("/", overviewRoutes)
   .route("/", actionRoutes)
   .route("/", readerRoutes)
+  .route("/", readerDetailRoutes)
+  .route("/", readerEraseRoutes)
+  .route("/", previewRoutes)
+  .route("/", importRoutes)
   .route("/outbox", outboxPages)
   .all(
     "*",
