@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { D1Meter } from "../../delivery/d1-meter";
 import { listSeriesOverview } from "../../series/list-series";
 import { pauseSeries, resumeSeries } from "../../series/pause-series";
-import { readSeriesStats } from "../../stats/series-stats";
+import { readSeriesStats, type SeriesStats } from "../../stats/series-stats";
 import { createAdminApi, errorResponses, json, notFoundResponse, pageSchema, requireSeries, seriesSlugSchema } from "./openapi-app";
 
 const seriesItemSchema = z
@@ -26,6 +26,29 @@ const pauseStateSchema = z
   })
   .openapi("SeriesPauseState");
 
+const count = z.number().int();
+
+const partStatsSchema = z
+  .object({
+    part: z.number().int().nullable().openapi({ description: "Position in the series today; null for a part since removed." }),
+    id: z.string().openapi({ description: "The part's id: its counters follow it wherever it moves." }),
+    title: z.string().nullable(),
+    sent: count,
+    delivered: count,
+    delayed: count,
+    opened: count.openapi({ description: "Unreliable: privacy proxies open every email." }),
+    humanClicks: count,
+    scannerClicks: count,
+    responses: count,
+    unsubscribes: count.openapi({ description: "Readers who left within 7 days of receiving this part." }),
+    bounces: count,
+    complaints: count,
+    failed: count,
+    referrals: count,
+    waiting: count.openapi({ description: "Active readers whose next part is this one." }),
+  })
+  .openapi("PartStats");
+
 const statsSchema = z
   .object({
     series: z.array(
@@ -33,18 +56,31 @@ const statsSchema = z
         .object({
           series: z.string(),
           title: z.string().nullable(),
-          subscribers: z.record(z.string(), z.number()),
-          caughtUp: z.number(),
+          subscribers: z.record(z.string(), count).openapi({ description: "Subscriptions by status." }),
+          caughtUp: count.openapi({ description: "Active readers who have every part so far." }),
           paused: z.boolean(),
-          parts: z.array(z.object({ part: z.number().nullable(), id: z.string(), title: z.string().nullable(), sent: z.number() }).loose()),
+          pausedAt: z.number().int().nullable().openapi({ description: "Epoch milliseconds." }),
+          pauseReason: z.string().nullable(),
+          complaintGuard: z.object({
+            threshold: count,
+            window: count,
+            complaintsInWindow: count.nullable().openapi({ description: "As of the last complaint; null = none yet." }),
+            checkedAt: z.number().int().nullable(),
+          }),
+          parts: z.array(partStatsSchema),
         })
-        .loose(),
+        .openapi("SeriesStats"),
     ),
     notes: z.record(z.string(), z.string()),
     openedUnreliable: z.literal(true),
-    d1: z.object({ statements: z.number(), rowsRead: z.number(), rowsWritten: z.number() }),
+    d1: z.object({ statements: count, rowsRead: count, rowsWritten: count }),
   })
   .openapi("Stats");
+
+// The document must describe what the verb answers: a field added to SeriesStats fails the typecheck here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const statsSchemaMatchesVerb: Same<z.infer<typeof statsSchema>["series"][number], SeriesStats> = true;
+void statsSchemaMatchesVerb;
 
 const seriesParam = z.object({ series: seriesSlugSchema.openapi({ param: { name: "series", in: "path" } }) });
 
