@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { adminSend, BASE, DEFAULT_SERIES, escapeHtml, get, postForm, signTestToken, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { adminSend, BASE, DEFAULT_SERIES, escapeHtml, get, postForm, signTestToken, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail } from "../helpers/route-helpers";
 import { countRows, findSubscriber, outboxFor } from "../helpers/rows";
 
 /** Hostile input, by family. Each must come back without a 5xx and without live markup. */
