@@ -2,7 +2,6 @@ import type { BatchResult, OutgoingEmail } from "../mail";
 import { composePartEmail } from "./compose";
 import {
   IDEMPOTENCY_WINDOW_MS,
-  MAX_REFUSALS,
   PROVIDER_SLOT_MAX_WAIT_MS,
   REJECTED_RETRY_MS,
   SENDING_LEASE_MS,
