@@ -4,17 +4,8 @@ import type { CycleSummary } from "../../worker/delivery/cycle";
 import { adminFetch, adminSend, BASE, DEFAULT_SERIES, postForm, signTestToken, signUp, signUpAndConfirm, tokenOf, uniqueEmail, unsubscribeLinkOf } from "../helpers/route-helpers";
 import { findSubscriber, outboxCount, outboxFor, subscriptionsOf } from "../helpers/rows";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
+import type { SubscriberItem } from "../../worker/routes/admin/subscribers";
 
-interface SubscriberItem {
-  id: number;
-  email: string;
-  name: string | null;
-  status: string;
-  timezone: string | null;
-  createdAt: string;
-  confirmedAt: string | null;
-  series: { series: string; status: string; nextPart: number; dueAt: string | null }[];
-}
 /** The JSON the endpoint answers is the cycle's own summary type. */
 type Summary = CycleSummary;
 
