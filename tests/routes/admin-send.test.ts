@@ -97,7 +97,7 @@ describe("POST /admin/api/send", () => {
       [{ subscriber: 0 }, /^subscriber: /],
       [{ subscriber: -3 }, /^subscriber: /],
       [{ subscriber: 1.5 }, /^subscriber: /],
-      [{ subscriber: "not an address" }, /^subscriber: /],
+      [{ subscriber: "not an address" }, /^subscriber: must be an email address or a subscriber id\.$/],
       [{ subscriber: "x".repeat(321) }, /^subscriber: /],
       [{ series: "nope" }, /^series: .*nope/],
       [{ series: "" }, /^series: /],
@@ -116,9 +116,9 @@ describe("POST /admin/api/send", () => {
   });
 
   it("an unknown subscriber is a 404", async () => {
-    await expectApiError(await adminSend({ subscriber: uniqueEmail("nobody") }), 404, "NOT_FOUND", /no subscriber/);
+    await expectApiError(await adminSend({ subscriber: uniqueEmail("nobody") }), 404, "NOT_FOUND", /^subscriber: no subscriber with that email address\.$/);
     await expectApiError(await adminSend({ subscriber: 987_654_321 }), 404, "NOT_FOUND", /no subscriber with id 987654321/);
-    await expectApiError(await adminSend({ subscriber: "987654321" }), 404, "NOT_FOUND");
+    await expectApiError(await adminSend({ subscriber: "987654321" }), 404, "NOT_FOUND", /^subscriber: no subscriber with id 987654321\.$/);
   });
 
   it("a body over 4 KB is a 413", async () => {
