@@ -113,7 +113,7 @@ const idempotencyResponses = {
 
 /** A reader's id in a body, as a number or digits, or their address (normalized for the lookup). */
 function subscriberRef(value: number | string, ctx: z.RefinementCtx): { id: number } | { email: string } {
-  if (typeof value === "number" || /^\d{1,15}$/.test(value)) return { id: Number(value) };
+  if (typeof value === "number" || /^\d+$/.test(value)) return { id: Number(value) };
   const email = normalizeEmailAddress(value);
   if (email) return { email };
   ctx.addIssue({ code: "custom", message: "must be an email address or a subscriber id." });
