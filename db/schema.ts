@@ -319,7 +319,11 @@ export const webhookEvents = sqliteTable(
     payload: text("payload", { mode: "json" }).notNull(),
     receivedAt: timestamp("received_at").notNull(),
   },
-  (t) => [index("webhook_events_received_at_idx").on(t.receivedAt)],
+  (t) => [
+    index("webhook_events_received_at_idx").on(t.receivedAt),
+    // The first-event guard of the delayed / failed counters (worker/feedback/queries.ts); only matched events.
+    index("webhook_events_delivery_id_type_idx").on(t.deliveryId, t.type).where(sql`delivery_id IS NOT NULL`),
+  ],
 );
 
 /** The local mailer: every message it "sends", whole, so `npm start` needs no account. */

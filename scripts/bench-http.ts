@@ -9,14 +9,11 @@
  *
  * Options: --seconds 5 (per route)  --connections 10  --readers 5000  --clicks 3000 (action requests)
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { LEGACY_KID, type Keyring } from "../worker/lib/keyring";
 import { signDeliveryTokens } from "../worker/tokens";
-import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, startLocalWorker, type LocalWorker } from "./local-worker";
+import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, scratchWorker } from "./local-worker";
 
 const { values: opts } = parseArgs({
   options: {
@@ -74,13 +71,8 @@ async function load(url: string, next: (i: number) => autocannon.Request, amount
   return { rps: result.requests.total / seconds, p99: result.latency.p99, statuses };
 }
 
-const tmp = mkdtempSync(path.join(tmpdir(), "nextpart-bench-http-"));
-let worker: LocalWorker | undefined;
-const stop = async () => {
-  await worker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-};
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop().finally(() => process.exit(130)));
+const scratch = scratchWorker("nextpart-bench-http-");
+const tmp = scratch.dir;
 
 try {
   applyLocalMigrations(tmp);
@@ -91,9 +83,8 @@ try {
     Array.from({ length: READERS }, async (_, i) => (await signDeliveryTokens(keyring, i + 1)).reader),
   );
   const port = await freePort();
-  worker = await startLocalWorker({
+  const worker = await scratch.start({
     port,
-    persistTo: tmp,
     vars: { SIGNING_SECRET, ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef", PUBLIC_URL: `http://127.0.0.1:${port}`, LOCAL_OUTBOX: "1" },
   });
   const url = worker.url;
@@ -118,8 +109,7 @@ try {
 
   // The redirect does not wait for the click's write: wait for the background writes to drain, then count.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
-  await worker.stop();
-  worker = undefined;
+  await scratch.stopWorker();
   const [[counted]] = queryLocalJson<{ n: number }>("SELECT count(*) AS n FROM clicks", tmp) as [[{ n: number }]];
   const clicksRecorded = counted.n;
 
@@ -149,5 +139,5 @@ try {
   );
   process.exitCode = clicksRecorded === clicksAnswered ? 0 : 1;
 } finally {
-  await stop();
+  await scratch.cleanUp();
 }

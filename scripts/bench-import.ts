@@ -6,11 +6,8 @@
  *
  * Options: --rows 50000  --timeout 600 (seconds)
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { applyLocalMigrations, freePort, startLocalWorker, type LocalWorker } from "./local-worker";
+import { applyLocalMigrations, freePort, scratchWorker } from "./local-worker";
 
 const { values: opts } = parseArgs({ options: { rows: { type: "string", default: "50000" }, timeout: { type: "string", default: "600" } } });
 const ROWS = Number(opts.rows);
@@ -34,20 +31,14 @@ interface Job {
   skipped: number;
 }
 
-const tmp = mkdtempSync(path.join(tmpdir(), "nextpart-bench-import-"));
-let worker: LocalWorker | undefined;
-const stop = async () => {
-  await worker?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-};
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop().finally(() => process.exit(130)));
+const scratch = scratchWorker("nextpart-bench-import-");
+const tmp = scratch.dir;
 
 try {
   applyLocalMigrations(tmp);
   const port = await freePort();
-  worker = await startLocalWorker({
+  const worker = await scratch.start({
     port,
-    persistTo: tmp,
     vars: { SIGNING_SECRET: "bench-import-signing-secret-0123456789", ADMIN_TOKEN, PUBLIC_URL: `http://127.0.0.1:${port}` },
   });
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -84,5 +75,5 @@ try {
   );
   process.exitCode = ok ? 0 : 1;
 } finally {
-  await stop();
+  await scratch.cleanUp();
 }

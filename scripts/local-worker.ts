@@ -1,4 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import net from "node:net";
 
 /**
@@ -118,4 +121,24 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   }
   await stop();
   throw new Error("wrangler dev did not start within 60 s");
+}
+
+/**
+ * A bench's scratch: a temp folder for local D1 and queues, and the Worker started on it. `cleanUp` (in a
+ * `finally`, and on Ctrl+C) stops the Worker and removes the folder; `stopWorker` stops it early, to read D1.
+ */
+export function scratchWorker(prefix: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  let worker: LocalWorker | undefined;
+  const stopWorker = async () => {
+    await worker?.stop();
+    worker = undefined;
+  };
+  const cleanUp = async () => {
+    await stopWorker();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
+  const start = async (options: Omit<LocalWorkerOptions, "persistTo">) => (worker = await startLocalWorker({ ...options, persistTo: dir }));
+  return { dir, start, stopWorker, cleanUp };
 }

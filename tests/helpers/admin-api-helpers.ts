@@ -24,11 +24,11 @@ export function declaredRoutes(): DeclaredRoute[] {
 
 /** The zod schema a route declares for a status and content type; fails the test when there is none. */
 export function declaredSchema(method: Method, path: string, status: number, type = "application/json"): z.ZodType {
-  const route = declaredRoutes().find((r) => r.method === method && r.path === path);
-  expect(route, `${method.toUpperCase()} ${path} is not declared`).toBeDefined();
-  const schema = route!.responses[String(status)]?.content?.[type]?.schema;
-  expect(schema, `${method.toUpperCase()} ${path} declares no ${status} ${type} answer`).toBeDefined();
-  return schema as z.ZodType;
+  const routes = declaredRoutes();
+  expect(routes.map((r) => `${r.method} ${r.path}`), "declared operations").toContain(`${method} ${path}`);
+  const content = routes.find((r) => r.method === method && r.path === path)!.responses[String(status)]?.content ?? {};
+  expect(Object.keys(content), `${method.toUpperCase()} ${path} ${status}: declared content types`).toContain(type);
+  return content[type]!.schema as z.ZodType;
 }
 
 /** The body of an answer, parsed with the schema its route declares for that status (which must be `status`). */

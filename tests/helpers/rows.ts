@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { and, asc, eq, getTableColumns, like, sql } from "drizzle-orm";
-import { clicks, consents, deliveries, outbox, partStats, responses, subscribers, subscriptions } from "../../db/schema";
+import { clicks, consents, deliveries, events, outbox, partStats, responses, subscribers, subscriptions } from "../../db/schema";
 import { findSeries } from "../../worker/content/catalog";
 import { getDb } from "../../worker/db";
 
@@ -40,6 +40,12 @@ export function subscriptionsOf(reader: number | string): Promise<(SubscriptionR
 
 export function consentsOf(subscriberId: number): Promise<ConsentRow[]> {
   return db().query.consents.findMany({ where: eq(consents.subscriberId, subscriberId), orderBy: asc(consents.id) });
+}
+
+/** The types of a reader's events, oldest first. */
+export async function eventsOf(subscriberId: number): Promise<string[]> {
+  const rows = await db().select({ type: events.type }).from(events).where(eq(events.subscriberId, subscriberId)).orderBy(asc(events.id));
+  return rows.map((row) => row.type);
 }
 
 /** Deliveries to the readers of a prefix, in the order they were claimed. */

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BROWSER_UA, deliveredReader, click, clicksSettle } from "../helpers/reader-helpers";
-import { BASE, url } from "../helpers/route-helpers";
+import { BASE } from "../helpers/route-helpers";
 import { subscriptionsOf } from "../helpers/rows";
 
 /** Action links cannot be turned into an open redirect or a way to change a subscription. */

@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { adminFetch, DEFAULT_SERIES, postForm, signTestToken, signUpAndConfirm, subscribeForm, uniqueEmail } from "../helpers/route-helpers";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
+import type { SubscriberItem } from "../../worker/routes/admin/subscribers";
 
-interface SubscriberItem {
-  id: number;
-  email: string;
-  name: string | null;
-  status: string;
-  timezone: string | null;
-  createdAt: string;
-  confirmedAt: string | null;
-  series: { series: string; status: string; nextPart: number; dueAt: string | null }[];
-}
 
 describe("GET /admin/api/subscribers", () => {
   it("lists readers with their status and their position in every series", async () => {

@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { signConfirmToken } from "../../worker/tokens";
 import { DEFAULT_SERIES, get, postForm, signTestToken, signUp, signUpAndConfirm, testKeyring, tokenOf, uniqueEmail, ONE_CLICK, flipMiddle } from "../helpers/route-helpers";
 import { consentsOf, findSubscriber, subscriptionsOf } from "../helpers/rows";

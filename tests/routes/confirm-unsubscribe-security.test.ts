@@ -1,7 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import type { Keyring } from "../../worker/lib/keyring";
 import { signConfirmToken, signDeliveryTokens } from "../../worker/tokens";
 import { deliveredReader } from "../helpers/reader-helpers";

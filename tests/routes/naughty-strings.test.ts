@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { adminSend, BASE, DEFAULT_SERIES, escapeHtml, get, postForm, signTestToken, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import { adminSend, BASE, DEFAULT_SERIES, escapeHtml, get, postForm, signTestToken, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail } from "../helpers/route-helpers";
 import { countRows, findSubscriber, outboxFor } from "../helpers/rows";
 
 /** Hostile input, by family. Each must come back without a 5xx and without live markup. */
@@ -136,8 +136,9 @@ describe("naughty strings in every /subscribe field", () => {
 
       const send = await adminSend({ subscriber: reader.email });
       expect(send.status).toBe(200);
-      const part = (await outboxFor(reader.email)).find((mail) => mail.subject.includes("Part 1"));
-      expect(part, `part 1 for ${name}`).toBeDefined();
+      const parts = (await outboxFor(reader.email)).filter((mail) => mail.subject.includes("Part 1"));
+      expect(parts, `part 1 for ${name}`).toHaveLength(1);
+      const part = parts[0];
       expect(part!.html).toContain(escaped);
       for (const live of LIVE_MARKUP) expect(part!.html).not.toContain(live);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ApiError, escapeHtml, get, postForm, subscribeForm, subscribeJson, uniqueEmail, INVALID_EMAIL } from "../helpers/route-helpers";
+import { type ApiError, escapeHtml, postForm, subscribeForm, subscribeJson, uniqueEmail, INVALID_EMAIL } from "../helpers/route-helpers";
 import { countRows, findSubscriber, outboxFor } from "../helpers/rows";
 
 /** POST /subscribe refusing what it cannot take: each a clear 4xx, nothing stored. */

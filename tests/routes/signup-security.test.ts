@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ApiError, confirmLinkOf, confirmVia, DEFAULT_SERIES, escapeHtml, get, inOneRateWindow, postForm, sentLinkTo, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail, uniqueIp, CHECK_INBOX } from "../helpers/route-helpers";
+import { type ApiError, confirmLinkOf, confirmVia, DEFAULT_SERIES, escapeHtml, inOneRateWindow, postForm, sentLinkTo, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail, uniqueIp, CHECK_INBOX } from "../helpers/route-helpers";
 import { findSubscriber, outboxFor } from "../helpers/rows";
 
 /** POST /subscribe against abuse: no enumeration, escaping, CSRF, the honeypot, the rate limit. */

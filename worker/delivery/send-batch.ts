@@ -2,7 +2,6 @@ import type { BatchResult, OutgoingEmail } from "../mail";
 import { composePartEmail } from "./compose";
 import {
   IDEMPOTENCY_WINDOW_MS,
-  MAX_REFUSALS,
   PROVIDER_SLOT_MAX_WAIT_MS,
   REJECTED_RETRY_MS,
   SENDING_LEASE_MS,
@@ -12,6 +11,7 @@ import {
 import { putBackMembers } from "./claim-batch";
 import { recordSentBatch, type RefusedMember } from "./record-batch";
 import { sql, type BatchMember } from "./queries";
+import { waitForProviderSlot } from "../mail/provider-slot";
 
 export type SendOutcome =
   /** Accepted; `refused` readers were refused alone (permissive batch) and `setAside` of them for good. */
@@ -80,7 +80,7 @@ export async function sendBatch(
   }
 
   let result: BatchResult;
-  const slot = await takeProviderSlot(ctx);
+  const slot = await waitForProviderSlot(ctx.meter, ctx.mailer.name, ctx.config.providerRps, ctx.clock);
   if (!slot) {
     result = { kind: "rate_limited", retryAfterMs: PROVIDER_SLOT_MAX_WAIT_MS, message: "no free slot of the team's rate limit" };
   } else {
@@ -167,24 +167,6 @@ async function failBatch(ctx: DeliveryContext, batchId: string, message: string)
     meter.db.prepare(sql.failSubscriptions).bind(batchId, now, message, now + REJECTED_RETRY_MS),
     meter.db.prepare(sql.failBatch).bind(batchId, now, message.slice(0, 500)),
   ]);
-}
-
-/**
- * The provider's limit is per team, shared by every invocation (cron, consumers, admin): each call books the
- * next slot in D1 and waits for it. False when the next free slot is too far ahead: try again later.
- */
-async function takeProviderSlot(ctx: DeliveryContext): Promise<boolean> {
-  const perSecond = ctx.config.providerRps;
-  if (perSecond <= 0) return true;
-  const interval = Math.ceil(1000 / perSecond);
-  const takenAt = ctx.clock();
-  const [booked] = await ctx.meter.all<{ slotAt: number }>(
-    ctx.meter.db.prepare(sql.takeProviderSlot).bind(ctx.mailer.name, takenAt, interval, PROVIDER_SLOT_MAX_WAIT_MS),
-  );
-  if (!booked) return false;
-  const wait = booked.slotAt - takenAt;
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  return true;
 }
 
 /** True when released; false when another attempt started meanwhile (checked in the same transaction). */

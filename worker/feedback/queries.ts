@@ -14,7 +14,10 @@ export const deliveryMarks = {
 } as const satisfies Record<string, PartStatColumn>;
 export type DeliveryMark = keyof typeof deliveryMarks;
 
-/** Counters with no column of their own: guarded by the delivery's first event of that type instead. */
+/**
+ * Counters with no column of their own: guarded by the webhook_events row of the delivery's first event of that
+ * type (its own svix id aside), through webhook_events_delivery_id_type_idx.
+ */
 export const eventCounters = {
   "email.delivery_delayed": "delayed",
   "email.failed": "failed",
@@ -40,15 +43,14 @@ export const feedbackSql = {
     mark: `UPDATE deliveries SET ${column} = ?2 WHERE id = ?1 AND ${column} IS NULL`,
   }),
 
-  /** ?1 delivery id, ?2 event type, ?3 now, ?4 subscriber id. events_delivery_id_idx holds the guard. */
-  countFirstEvent: (type: keyof typeof eventCounters) => ({
-    count: `INSERT INTO part_stats (series, part_id, ${eventCounters[type]})
+  /**
+   * ?1 delivery id, ?2 event type. Runs before keepEvent in the same batch, so a second event of that type (or the
+   * same event racing itself) finds the first one kept and counts nothing.
+   */
+  countFirstEvent: (type: keyof typeof eventCounters) => `INSERT INTO part_stats (series, part_id, ${eventCounters[type]})
       SELECT series, part_id, 1 FROM deliveries WHERE id = ?1
-        AND NOT EXISTS (SELECT 1 FROM events WHERE delivery_id = ?1 AND type = ?2)
+        AND NOT EXISTS (SELECT 1 FROM webhook_events WHERE delivery_id = ?1 AND type = ?2)
       ON CONFLICT (series, part_id) DO UPDATE SET ${eventCounters[type]} = ${eventCounters[type]} + 1`,
-    record: `INSERT INTO events (subscriber_id, delivery_id, type, data, created_at)
-      SELECT ?4, ?1, ?2, NULL, ?3 WHERE NOT EXISTS (SELECT 1 FROM events WHERE delivery_id = ?1 AND type = ?2)`,
-  }),
 
   /** ?1 subscriber id, ?2 status, ?3 reason, ?4 now, ?5 delivery id or null. The event first: once per reader. */
   recordSuppression: `INSERT INTO events (subscriber_id, delivery_id, type, data, created_at)
@@ -68,9 +70,7 @@ export function allFeedbackStatements(): Record<string, string> {
     out[`mark ${column}`] = mark;
   }
   for (const type of Object.keys(eventCounters) as (keyof typeof eventCounters)[]) {
-    const { count, record } = feedbackSql.countFirstEvent(type);
-    out[`count ${type}`] = count;
-    out[`record ${type}`] = record;
+    out[`count ${type}`] = feedbackSql.countFirstEvent(type);
   }
   return out;
 }

@@ -52,17 +52,17 @@ export async function recordProviderEvent(
   let subscriberId = delivery?.subscriberId ?? null;
   if (handler?.suppress && subscriberId === null) subscriberId = await subscriberByAddress(d1, event);
 
-  const statements = [d1.prepare(feedbackSql.keepEvent).bind(svixId, event.type.slice(0, 100), messageId, delivery?.id ?? null, payload, now)];
+  const statements: D1PreparedStatement[] = [];
+  // Before the event is kept: its guard is "no event of this type kept for this delivery yet".
+  if (delivery && event.type in eventCounters) {
+    statements.push(d1.prepare(feedbackSql.countFirstEvent(event.type as keyof typeof eventCounters)).bind(delivery.id, event.type));
+  }
+  const keepIndex = statements.push(d1.prepare(feedbackSql.keepEvent).bind(svixId, event.type.slice(0, 100), messageId, delivery?.id ?? null, payload, now)) - 1;
   let markIndex = -1;
   if (delivery && handler?.mark) {
     const { count, mark } = feedbackSql.markDelivery(handler.mark);
     statements.push(d1.prepare(count).bind(delivery.id));
     markIndex = statements.push(d1.prepare(mark).bind(delivery.id, now)) - 1;
-  }
-  if (delivery && event.type in eventCounters) {
-    const { count, record } = feedbackSql.countFirstEvent(event.type as keyof typeof eventCounters);
-    statements.push(d1.prepare(count).bind(delivery.id, event.type));
-    statements.push(d1.prepare(record).bind(delivery.id, event.type, now, delivery.subscriberId));
   }
   let suppressIndex = -1;
   if (handler?.suppress && subscriberId !== null) {
@@ -76,7 +76,7 @@ export async function recordProviderEvent(
     suppressIndex = statements.push(d1.prepare(feedbackSql.markSuppressed).bind(subscriberId, status, reason, now)) - 1;
   }
   const results = await d1.batch(statements);
-  if (results[0]!.meta.changes === 0) return { ...result, duplicate: true }; // the same event raced us
+  if (results[keepIndex]!.meta.changes === 0) return { ...result, duplicate: true }; // the same event raced us
 
   const complainedNow = handler?.mark === "complained_at" && markIndex >= 0 && results[markIndex]!.meta.changes > 0;
   return {

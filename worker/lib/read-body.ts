@@ -89,6 +89,8 @@ export type BodyKind = "json" | "form";
 /**
  * A form (urlencoded or multipart; string fields only, files dropped) or, when allowed, JSON. Anything
  * else is a 415; a body that does not parse is a 400.
+ * Why not zValidator("form"/"json") here: Hono's parsers turn bad UTF-8 into U+FFFD and hand back an array
+ * for a repeated `name[]` field; this refuses the first and keeps one string per field, so public forms stay on it.
  */
 export async function readBody(c: Context, accept: readonly BodyKind[] = ["form"]): Promise<unknown> {
   const { type } = contentType(c);

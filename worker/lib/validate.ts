@@ -3,11 +3,17 @@ import type { ValidationTargets } from "hono";
 import type { ZodType } from "zod";
 import { AppError } from "../errors";
 
-/** The shared zValidator hook: the first problem of a request answers 400 in our one error shape. */
-export function rejectInvalid(result: { success: boolean; error?: { issues: { message: string; path: PropertyKey[] }[] } }) {
-  if (result.success) return;
-  const issue = result.error!.issues[0]!;
-  throw new AppError("BAD_REQUEST", `${issue.path.map(String).join(".") || "body"}: ${issue.message}`, result.error!.issues);
+type ZodIssueLike = { message: string; path: readonly PropertyKey[] };
+
+/** A zod failure as our one 400: `<path>: <message>` of the first problem, every issue kept as details. */
+export function invalidInput(issues: readonly ZodIssueLike[]): AppError {
+  const issue = issues[0]!;
+  return new AppError("BAD_REQUEST", `${issue.path.map(String).join(".") || "body"}: ${issue.message}`, issues);
+}
+
+/** The one validation hook, for `validate` below and for every admin OpenAPI sub-app (its `defaultHook`). */
+export function rejectInvalid(result: { success: true } | { success: false; error: { issues: readonly ZodIssueLike[] } }) {
+  if (!result.success) throw invalidInput(result.error.issues);
 }
 
 /** `zValidator` with the shared hook: routes read `c.req.valid(target)`, typed from the schema. */

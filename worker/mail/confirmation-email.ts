@@ -7,6 +7,7 @@ import { getDb, type Database } from "../db";
 import type { Env } from "../env";
 import { createMailer } from "./index";
 import type { BatchResult, Mailer } from "./mailer";
+import { D1Meter } from "../delivery/d1-meter";
 import { waitForProviderSlot } from "./provider-slot";
 import { signConfirmToken } from "../tokens";
 
@@ -96,7 +97,7 @@ export async function resendQueuedConfirmations(db: Database, config: Config, ma
   const due = await dueConfirmations(db, now);
   let sent = 0;
   for (const row of due) {
-    if (!(await waitForProviderSlot(db.$client, mailer.name, config.providerRps))) break;
+    if (!(await waitForProviderSlot(new D1Meter(db.$client), mailer.name, config.providerRps))) break;
     // Taken with a lease first, so two overlapping ticks never send the same consent at once.
     const [leased] = await db
       .update(consents)

@@ -1,9 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Hook } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app-env";
 import { findSeries } from "../../content/catalog";
 import type { CompiledSeries } from "../../content/types";
 import { AppError } from "../../errors";
+import { rejectInvalid } from "../../lib/validate";
 
 /**
  * Every admin API sub-app is made here, so that all of them validate the same way: the first problem of a
@@ -12,13 +12,6 @@ import { AppError } from "../../errors";
 export function createAdminApi() {
   return new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid });
 }
-
-const rejectInvalid: Hook<unknown, AppEnv, string, unknown> = (result) => {
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new AppError("BAD_REQUEST", `${issue.path.join(".") || "body"}: ${issue.message}`, result.error.issues);
-  }
-};
 
 /** `{ error: { code, message, requestId } }`: the one error shape, as the document declares it. */
 export const errorBodySchema = z

@@ -9,7 +9,7 @@ import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { limitBody } from "../../lib/read-body";
 import { listOutbox } from "../../mail/list-outbox";
-import { emailAddressSchema } from "../../subscribers/email-address";
+import { normalizeEmailAddress } from "../../subscribers/email-address";
 import { findSubscriberId } from "../../subscribers/find-subscriber";
 import { idempotency } from "./idempotency";
 import {
@@ -34,6 +34,7 @@ const sendBodySchema = z
     dryRun: z.boolean().default(false).openapi({ description: "Report who is due; send nothing." }),
     subscriber: z
       .union([z.number().int().positive(), z.string().min(1).max(320)])
+      .transform(subscriberRef)
       .optional()
       .openapi({ description: "Only this reader: an email address or a subscriber id." }),
     series: z.string().min(1).max(100).optional().openapi({ description: "Only this series." }),
@@ -129,17 +130,13 @@ const idempotencyResponses = {
   422: { description: "This Idempotency-Key was used with another request (IDEMPOTENCY_KEY_REUSED).", content: json(errorBodySchema) },
 } as const;
 
-async function resolveSubscriber(d1: D1Database, subscriber: number | string): Promise<number> {
-  if (typeof subscriber === "number" || /^\d+$/.test(subscriber)) {
-    const id = await findSubscriberId(d1, { id: Number(subscriber) });
-    if (id === null) throw new AppError("NOT_FOUND", `subscriber: no subscriber with id ${subscriber}.`);
-    return id;
-  }
-  const address = emailAddressSchema.safeParse(subscriber);
-  if (!address.success) throw new AppError("BAD_REQUEST", "subscriber: must be an email address or a subscriber id.");
-  const id = await findSubscriberId(d1, { email: address.data });
-  if (id === null) throw new AppError("NOT_FOUND", "subscriber: no subscriber with that email address.");
-  return id;
+/** A reader's id in a body, as a number or digits, or their address (normalized for the lookup). */
+function subscriberRef(value: number | string, ctx: z.RefinementCtx): { id: number } | { email: string } {
+  if (typeof value === "number" || /^\d+$/.test(value)) return { id: Number(value) };
+  const email = normalizeEmailAddress(value);
+  if (email) return { email };
+  ctx.addIssue({ code: "custom", message: "must be an email address or a subscriber id." });
+  return z.NEVER;
 }
 
 export const sendsApi = createAdminApi()
@@ -167,7 +164,15 @@ export const sendsApi = createAdminApi()
       if (input.series !== undefined && !findSeries(input.series)) {
         throw new AppError("BAD_REQUEST", `series: no series "${input.series}" in the catalog.`);
       }
-      const subscriberId = input.subscriber === undefined ? undefined : await resolveSubscriber(c.env.DB, input.subscriber);
+      let subscriberId: number | undefined;
+      if (input.subscriber) {
+        const ref = input.subscriber;
+        const found = await findSubscriberId(c.env.DB, ref);
+        if (found === null) {
+          throw new AppError("NOT_FOUND", "id" in ref ? `subscriber: no subscriber with id ${ref.id}.` : "subscriber: no subscriber with that email address.");
+        }
+        subscriberId = found;
+      }
       const summary = await runCycle(c.env, { dryRun, filter: { series: input.series, subscriberId } });
       return c.json(summary, 200);
     },

@@ -95,7 +95,12 @@ const rowsRoute = createRoute({
     params: jobIdParams,
     query: z.object({
       outcome: z.enum(importOutcomes).optional(),
-      cursor: z.string().regex(/^\d{1,9}$/, "must be a cursor from a previous page").optional(),
+      cursor: z
+        .string()
+        .regex(/^\d{1,9}$/, "must be a cursor from a previous page")
+        .transform(Number)
+        .optional()
+        .openapi({ type: "string", description: "`next_cursor` of the previous page." }),
       limit: limitQuerySchema,
     }),
   },
@@ -153,7 +158,7 @@ export const subscriberDataRoutes = createAdminApi()
   })
   .openapi(rowsRoute, async (c) => {
     const { outcome, cursor, limit } = c.req.valid("query");
-    const page = await listImportRows(c.env.DB, c.req.valid("param").id, { outcome, cursor: cursor === undefined ? undefined : Number(cursor), limit });
+    const page = await listImportRows(c.env.DB, c.req.valid("param").id, { outcome, cursor, limit });
     if (!page) throw new AppError("NOT_FOUND", "There is no import with that id.");
     return c.json(page, 200);
   })

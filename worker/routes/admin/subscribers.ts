@@ -40,6 +40,8 @@ const subscriberItemSchema = z
     series: z.array(z.object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: iso.nullable() })),
   })
   .openapi("SubscriberItem");
+/** One reader as GET /subscribers lists them. */
+export type SubscriberItem = z.infer<typeof subscriberItemSchema>;
 
 const detailSchema = z
   .object({

@@ -1,0 +1,1 @@
+CREATE INDEX `webhook_events_delivery_id_type_idx` ON `webhook_events` (`delivery_id`,`type`) WHERE delivery_id IS NOT NULL;
