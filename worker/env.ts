@@ -21,4 +21,4 @@ export interface ImportChunkMessage {
   rows: ImportRowTuple[];
 }
 
-export type ImportRowTuple = [row: number, email: string, name: string, timezone: string, series: string, consentedAt: string, consentSource: string, flag: 0 | 1 | 2];
+export type ImportRowTuple = [row: number, email: string, name: string, timezone: string, series: string, consentedAt: string, consentSource: string, flag: 0 | 1 | 2 | 3];

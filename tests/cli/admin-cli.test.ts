@@ -95,7 +95,7 @@ describe.concurrent("the token and HTTP errors", () => {
     const run = await admin(api, ["--json", "send", "--series", "nope"]);
     expect(run.code).toBe(1);
     const error = JSON.parse(run.stderr) as { error: { code: string; message: string; requestId: string; status: number } };
-    expect(error.error).toMatchObject({ code: "BAD_REQUEST", message: 'series: no series "nope" in the catalog.', status: 400 });
+    expect(error.error).toMatchObject({ code: "NOT_FOUND", message: 'series: no series "nope" in the catalog.', status: 404 });
     expect(error.error.requestId).toMatch(/^req-\d+$/);
   });
 

@@ -99,7 +99,7 @@ export async function startMockAdminApi() {
     }
     if (route === "POST /send") {
       const body = JSON.parse(request.body.toString() || "{}") as { dryRun?: boolean; series?: string };
-      if (body.series === "nope") return fail(400, "BAD_REQUEST", 'series: no series "nope" in the catalog.');
+      if (body.series === "nope") return fail(404, "NOT_FOUND", 'series: no series "nope" in the catalog.');
       // A dry run's perPart counts who is due; a real run's, who was sent.
       const dryRun = body.dryRun ?? false;
       return json(200, {

@@ -79,7 +79,10 @@ describe("GET /admin/api/deliveries", () => {
     for (const [query, reason] of [["part=2", /^part: needs series/], ["status=lost", /^status: /], ["cursor=x", /^cursor: /], ["limit=0", /^limit: /], ["series=Bad!", /^series: /]] as const) {
       await expectApiError(await adminFetch(`/admin/api/deliveries?${query}`), 400, "BAD_REQUEST", reason);
     }
-    await expectApiError(await adminFetch("/admin/api/deliveries?series=no-such-series"), 404, "NOT_FOUND");
+    // An unknown series is a 404 on every list that filters by one.
+    for (const list of ["deliveries", "subscribers", "responses", "stats"]) {
+      await expectApiError(await adminFetch(`/admin/api/${list}?series=no-such-series`), 404, "NOT_FOUND", /no-such-series/);
+    }
   });
 
   it("reads through an index with a series; without one it walks the id order, never sorting", async () => {

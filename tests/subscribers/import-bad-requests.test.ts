@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { adminGet, count, postCsv } from "../helpers/import-helpers";
+import { adminGet, count, importCsv, postCsv, reportOf } from "../helpers/import-helpers";
 import { BASE } from "../helpers/route-helpers";
 
 async function errorOf(res: Response) {
@@ -62,5 +62,15 @@ describe("GET /admin/api/imports/:id", () => {
     expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?outcome=great`))).toMatchObject({ status: 400 });
     expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?limit=201`))).toMatchObject({ status: 400 });
     expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?cursor=abc`))).toMatchObject({ status: 400 });
+  });
+});
+
+describe("a hostile row", () => {
+  it("a field of 200 KB is reported invalid by row, cut short, and never makes a queue message over its limit", async () => {
+    const huge = "x".repeat(200_000);
+    const job = await importCsv(`email,name\nok-row@example.com,Ann\nlong-row@example.com,"${huge}"\n`);
+    expect(job).toMatchObject({ status: "done", total: 2, active: 0, pending: 1, skipped: 1 });
+    const [invalid] = await reportOf(job.id, "&outcome=invalid");
+    expect(invalid).toMatchObject({ row: 2, email: "long-row@example.com", message: "A field of this row is longer than 1000 characters." });
   });
 });

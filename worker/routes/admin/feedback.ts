@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listResponses } from "../../responses/responses";
-import { createAdminApi, errorResponses, json, limitQuerySchema, pageSchema, pairCursorSchema, seriesSlugSchema } from "./openapi-app";
+import { createAdminApi, errorResponses, json, limitQuerySchema, notFoundResponse, pageSchema, pairCursorSchema, requireSeries, seriesSlugSchema } from "./openapi-app";
 
 const iso = z.string().openapi({ format: "date-time" });
 
@@ -32,7 +32,15 @@ export const feedbackApi = createAdminApi().openapi(
         limit: limitQuerySchema,
       }),
     },
-    responses: { 200: { description: "A page of responses.", content: json(pageSchema(responseItemSchema, "ResponsePage")) }, ...errorResponses },
+    responses: {
+      200: { description: "A page of responses.", content: json(pageSchema(responseItemSchema, "ResponsePage")) },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
   }),
-  async (c) => c.json(await listResponses(c.env.DB, c.req.valid("query")), 200),
+  async (c) => {
+    const query = c.req.valid("query");
+    if (query.series !== undefined) requireSeries(query.series);
+    return c.json(await listResponses(c.env.DB, query), 200);
+  },
 );

@@ -1,10 +1,21 @@
+import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../app-env";
 import { AppError } from "../../errors";
 import { abandonIdempotent, beginIdempotent, finishIdempotent } from "../../idempotency/idempotency-store";
 
-/** ≤ 255 printable ASCII characters (a UUID, a job name…). */
+/** ≤ 255 printable ASCII characters (a UUID, a job name…): the one rule of every route that takes a key. */
 const KEY = /^[\x20-\x7e]{1,255}$/;
+const KEY_RULE = "must be 1–255 printable ASCII characters";
+
+/** The header as the routes declare it (the middleware below checks the same rule before it runs). */
+export const idempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(KEY, KEY_RULE)
+    .optional()
+    .openapi({ description: "1–255 printable ASCII characters. The same key and body replay the answer (24 h); another body is a 422." }),
+});
 
 async function requestHash(method: string, path: string, body: ArrayBuffer): Promise<string> {
   const head = new TextEncoder().encode(`${method} ${path}\n`);
@@ -24,7 +35,7 @@ export function idempotency() {
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = c.req.header("idempotency-key");
     if (key === undefined) return next();
-    if (!KEY.test(key)) throw new AppError("BAD_REQUEST", "Idempotency-Key: must be 1–255 printable ASCII characters.");
+    if (!KEY.test(key)) throw new AppError("BAD_REQUEST", `idempotency-key: ${KEY_RULE}.`);
     const hash = await requestHash(c.req.method, c.req.path, await c.req.arrayBuffer());
     const begun = await beginIdempotent(c.env.DB, key, hash);
     switch (begun.kind) {

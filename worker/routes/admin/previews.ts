@@ -7,7 +7,7 @@ import { createMailer } from "../../mail";
 import { composeSampleEmail, SAMPLE_READER } from "../../previews/sample-email";
 import { sendTestEmail, TEST_SENDS_PER_MINUTE } from "../../previews/test-send";
 import { emailAddressSchema } from "../../subscribers/email-address";
-import { idempotency } from "./idempotency";
+import { idempotency, idempotencyHeaderSchema } from "./idempotency";
 import { bodyErrorResponses, createAdminApi, errorBodySchema, errorResponses, json, notFoundResponse, requireSeries, seriesSlugSchema } from "./openapi-app";
 
 /** A preview is the email's own markup: no script may run in the admin's origin, whatever a template holds. */
@@ -79,7 +79,7 @@ export const previewsApi = createAdminApi()
       description: "No delivery row, no change to any reader's position; its links record nothing.",
       middleware: [limitBody(4 * 1024), idempotency()] as const,
       request: {
-        headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "≤ 255 printable characters; the answer is replayed for 24 h." }) }),
+        headers: idempotencyHeaderSchema,
         body: { required: true, content: json(testSendBodySchema) },
       },
       responses: {

@@ -11,7 +11,7 @@ import { limitBody } from "../../lib/read-body";
 import { listOutbox } from "../../mail/list-outbox";
 import { normalizeEmailAddress } from "../../subscribers/email-address";
 import { findSubscriberId } from "../../subscribers/find-subscriber";
-import { idempotency } from "./idempotency";
+import { idempotency, idempotencyHeaderSchema } from "./idempotency";
 import {
   bodyErrorResponses,
   createAdminApi,
@@ -118,12 +118,6 @@ const outboxMessageSchema = z
   })
   .openapi("OutboxMessage");
 
-const idempotencyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .optional()
-    .openapi({ description: "≤ 255 printable characters; the answer is replayed for 24 h." }),
-});
 
 const idempotencyResponses = {
   409: { description: "A request with this Idempotency-Key is still running.", content: json(errorBodySchema) },
@@ -147,7 +141,7 @@ export const sendsApi = createAdminApi()
       tags: ["Sending"],
       summary: "Run a delivery cycle now (or a dry run), optionally for one series or reader",
       middleware: [limitBody(4 * 1024), idempotency()] as const,
-      request: { headers: idempotencyHeader, body: { content: json(sendBodySchema) } },
+      request: { headers: idempotencyHeaderSchema, body: { content: json(sendBodySchema) } },
       responses: {
         200: { description: "The cycle's summary.", content: json(cycleSummarySchema) },
         ...errorResponses,
@@ -161,9 +155,7 @@ export const sendsApi = createAdminApi()
       // Without a JSON content type the body is not read at all (it is {}): the default is applied here.
       const dryRun = input.dryRun ?? false;
       // A body field naming nothing is a bad request (400); a path naming nothing is a 404.
-      if (input.series !== undefined && !findSeries(input.series)) {
-        throw new AppError("BAD_REQUEST", `series: no series "${input.series}" in the catalog.`);
-      }
+      if (input.series !== undefined) requireSeries(input.series);
       let subscriberId: number | undefined;
       if (input.subscriber) {
         const ref = input.subscriber;

@@ -7,6 +7,7 @@ import { exportSubscribersCsv } from "../../subscribers/export-csv";
 import { IMPORT_COLUMNS, parseImportCsv } from "../../subscribers/import/parse-import-csv";
 import { listImportRows, readImportJob } from "../../subscribers/import/read-import";
 import { CHUNK_ROWS, INLINE_MAX_CHUNKS, startImport } from "../../subscribers/import/start-import";
+import { idempotencyHeaderSchema } from "./idempotency";
 import { createAdminApi, errorBodySchema, errorResponses, limitQuerySchema, pageSchema } from "./openapi-app";
 
 async function sha256Hex(text: string): Promise<string> {
@@ -52,15 +53,7 @@ const importRoute = createRoute({
     "processed by the import queue: poll GET /imports/{id}.",
   middleware: [limitBody(IMPORT_BODY_BYTES, "The CSV is larger than 8 MB: split it into smaller files.")] as const,
   request: {
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .min(1)
-        .max(256)
-        .regex(/^[\x21-\x7e]+$/, "must be printable ASCII")
-        .optional()
-        .openapi({ description: "The same key answers the same job (no second import)." }),
-    }),
+    headers: idempotencyHeaderSchema,
     body: { required: true, content: { "text/csv": { schema: z.string().openapi({ example: "email,name\nann@example.com,Ann\n" }) } } },
   },
   responses: {

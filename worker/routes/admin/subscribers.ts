@@ -92,9 +92,17 @@ export const subscribersApi = createAdminApi()
           limit: limitQuerySchema,
         }),
       },
-      responses: { 200: { description: "A page of readers.", content: json(pageSchema(subscriberItemSchema, "SubscriberPage")) }, ...errorResponses },
+      responses: {
+        200: { description: "A page of readers.", content: json(pageSchema(subscriberItemSchema, "SubscriberPage")) },
+        ...errorResponses,
+        ...notFoundResponse,
+      },
     }),
-    async (c) => c.json(await listSubscribers(getDb(c.env.DB), c.req.valid("query")), 200),
+    async (c) => {
+      const query = c.req.valid("query");
+      if (query.series !== undefined) requireSeries(query.series);
+      return c.json(await listSubscribers(getDb(c.env.DB), query), 200);
+    },
   )
   .openapi(
     createRoute({

@@ -11,6 +11,13 @@ export const MAX_IMPORT_ROWS = 100_000;
 export const ROW_OK = 0;
 export const ROW_REPEATED = 1;
 export const ROW_WRONG_FIELD_COUNT = 2;
+export const ROW_TOO_LONG = 3;
+
+/**
+ * No valid cell comes near this (an address is ≤ 320 characters): a longer one is cut here and its row reported
+ * invalid, so that one hostile row cannot push a chunk past the queue's 128 KB message limit.
+ */
+export const MAX_CELL_CHARS = 1_000;
 
 export type ParsedImport = { ok: true; rows: ImportRowTuple[] } | { ok: false; message: string };
 
@@ -41,11 +48,14 @@ export function parseImportCsv(text: string, defaultSeries: string): ParsedImpor
   const columns = IMPORT_COLUMNS.map(at);
   const seen = new Set<string>();
   const rows = data.map((fields, i): ImportRowTuple => {
-    const [email, name, timezone, series, consentedAt, consentSource] = columns.map((index) => (index < 0 ? "" : (fields[index] ?? "").trim()));
+    const cells = columns.map((index) => (index < 0 ? "" : (fields[index] ?? "").trim()));
+    const tooLong = fields.some((field) => field.length > MAX_CELL_CHARS);
+    const [email, name, timezone, series, consentedAt, consentSource] = cells.map((cell) => cell.slice(0, MAX_CELL_CHARS));
     const slug = findSeries(series || defaultSeries)?.slug ?? series;
     const key = `${emailKey(normalizeEmailAddress(email!) ?? email!)}\n${slug}`;
     let flag: ImportRowTuple[7] = ROW_OK;
-    if (fields.length !== names.length) flag = ROW_WRONG_FIELD_COUNT;
+    if (tooLong) flag = ROW_TOO_LONG;
+    else if (fields.length !== names.length) flag = ROW_WRONG_FIELD_COUNT;
     else if (seen.has(key)) flag = ROW_REPEATED;
     else seen.add(key);
     return [i + 1, email!, name!, timezone!, series || defaultSeries, consentedAt!, consentSource!, flag];

@@ -5,7 +5,7 @@ import type { ImportRowTuple } from "../../env";
 import { isValidTimezone } from "../../lib/timezone";
 import { emailAddressSchema, emailKey } from "../email-address";
 import { readerNameSchema } from "../reader-name";
-import { ROW_REPEATED, ROW_WRONG_FIELD_COUNT } from "./parse-import-csv";
+import { MAX_CELL_CHARS, ROW_REPEATED, ROW_TOO_LONG, ROW_WRONG_FIELD_COUNT } from "./parse-import-csv";
 
 /** consented_at: a date (2026-01-31) or a date-time with its offset (2026-01-31T09:00:00Z). */
 const consentedAtSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: "consented_at must be an ISO date, like 2026-01-31 or 2026-01-31T09:00:00Z" });
@@ -34,6 +34,7 @@ export type CheckedRow =
 export function validateImportRow(tuple: ImportRowTuple, now: number): CheckedRow {
   const [row, rawEmail, rawName, rawTimezone, rawSeries, rawConsentedAt, rawSource, flag] = tuple;
   const fail = (message: string, outcome: "invalid" | "duplicate" = "invalid"): CheckedRow => ({ ok: false, row, email: rawEmail.slice(0, 320), outcome, message });
+  if (flag === ROW_TOO_LONG) return fail(`A field of this row is longer than ${MAX_CELL_CHARS} characters.`);
   if (flag === ROW_WRONG_FIELD_COUNT) return fail("This row does not have as many fields as the header.");
   const email = emailAddressSchema.safeParse(rawEmail);
   if (!email.success) return fail(`email: ${email.error.issues[0]!.message}`);
