@@ -27,6 +27,8 @@ const app = new Hono<AppEnv>()
   .use(rejectMalformedBodies)
   // For uptime monitors (and the HTTP bench's baseline): touches nothing.
   .get("/healthz", (c) => c.text("ok"))
+  // Browsers ask for it on every page: an empty answer, not a 404 page in every log.
+  .get("/favicon.ico", (c) => c.body(null, 204))
   .route("/", signupRoutes)
   .route("/", confirmRoutes)
   .route("/", unsubscribeRoutes)

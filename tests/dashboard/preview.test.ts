@@ -35,10 +35,9 @@ describe("preview a part", () => {
     expect(res.headers.get("content-security-policy")).not.toContain("script-src");
   });
 
-  it("without a series it offers the choice; part defaults to 1", async () => {
-    const empty = await (await dashboardGet("/admin/preview", session)).text();
-    expect(empty).toContain("Choose a series and a part");
-    expect(empty).not.toContain("<iframe");
+  it("without a series it shows the default series' first part; part defaults to 1", async () => {
+    const opened = await (await dashboardGet("/admin/preview", session)).text();
+    expect(srcdocOf(opened)).toContain("The Opportunity");
     const first = await (await dashboardGet("/admin/preview?series=fixture-four", session)).text();
     expect(srcdocOf(first)).toContain("Fixture part 1");
   });

@@ -34,3 +34,11 @@ describe("error responses", () => {
     expect(res.headers.get("x-request-id")).toBe(body.error.requestId);
   });
 });
+
+describe("GET /favicon.ico", () => {
+  it("is an empty 204, not the 404 page every browser would otherwise fetch", async () => {
+    const res = await SELF.fetch(`${BASE}/favicon.ico`);
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe("");
+  });
+});

@@ -41,7 +41,10 @@ async function renderPreview(c: Context<DashboardEnv>, picked: ReturnType<typeof
   );
 }
 
-previewRoutes.get("/preview", (c) => renderPreview(c, selection(c.req.query("series"), c.req.query("part"))));
+// Opened from the nav, it shows something at once: the default series' first part.
+previewRoutes.get("/preview", (c) =>
+  renderPreview(c, selection(c.req.query("series") ?? readConfig(c.env).defaultSeries, c.req.query("part"))),
+);
 
 previewRoutes.post("/preview/test-send", async (c) => {
   const body = await readForm(c);
