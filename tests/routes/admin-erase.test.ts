@@ -119,6 +119,18 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     await expectApiError(await adminFetch("/admin/api/subscribers/abc", { method: "DELETE" }), 400, "BAD_REQUEST", /^id: /);
   });
 
+  it("erases a reader held by a batch the engine set aside (never sent again), and leaves the batch's record", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-held"));
+    const batchId = `held-${reader.subscriber.id}`;
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO batches (id, status, attempts, lease_until, created_at, set_aside_at) VALUES (?1, 'failed_after_unknown', 2, 0, 0, 0)").bind(batchId),
+      env.DB.prepare("UPDATE subscriptions SET batch_id = ?2 WHERE subscriber_id = ?1").bind(reader.subscriber.id, batchId),
+    ]);
+    expect((await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(await rowsNaming(reader.email)).toEqual([]);
+    expect(await env.DB.prepare("SELECT status FROM batches WHERE id = ?1").bind(batchId).first()).toEqual({ status: "failed_after_unknown" });
+  });
+
   it("is all or nothing: every delete and the suppression in one D1 batch (one transaction)", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("erase-atomic"));
     const batches: number[] = [];

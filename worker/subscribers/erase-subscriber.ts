@@ -28,7 +28,10 @@ export type ErasedCounts = Record<keyof typeof eraseSql, number>;
 export type EraseResult =
   | { kind: "erased"; counts: ErasedCounts }
   | { kind: "not_found" }
-  /** A batch holding their delivery is being sent: erasing now would change a batch the provider may retry. */
+  /**
+   * A batch holding their delivery is being sent: erasing now would change a batch the provider may retry. A
+   * batch the engine set aside (failed_after_unknown, dead) is never sent again: it does not stop an erasure.
+   */
   | { kind: "in_flight" };
 
 /**
@@ -37,7 +40,8 @@ export type EraseResult =
  */
 export async function eraseSubscriber(d1: D1Database, hashSecret: string, id: number, now = Date.now()): Promise<EraseResult> {
   const found = await d1
-    .prepare(`SELECT email, (SELECT count(*) FROM subscriptions WHERE subscriber_id = ?1 AND batch_id IS NOT NULL) AS inFlight
+    .prepare(`SELECT email, (SELECT count(*) FROM subscriptions s WHERE s.subscriber_id = ?1 AND s.batch_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = s.batch_id AND b.status IN ('failed_after_unknown', 'dead'))) AS inFlight
       FROM subscribers WHERE id = ?1`)
     .bind(id)
     .first<{ email: string; inFlight: number }>();
