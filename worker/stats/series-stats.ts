@@ -1,42 +1,55 @@
+import { getTableColumns } from "drizzle-orm";
+import { partStats } from "../../db/schema";
 import { findSeries, listSeries } from "../content/catalog";
 import type { D1Meter } from "../delivery/d1-meter";
 import { COMPLAINT_THRESHOLD, COMPLAINT_WINDOW } from "../feedback/complaint-guard";
 
+/** The funnel counters of a part, as `part_stats` keeps them. */
+export const PART_COUNTERS = [
+  "sent",
+  "delivered",
+  "delayed",
+  "opened",
+  "humanClicks",
+  "scannerClicks",
+  "responses",
+  "unsubscribes",
+  "bounces",
+  "complaints",
+  "failed",
+  "referrals",
+] as const;
+export type PartCounter = (typeof PART_COUNTERS)[number];
+
+function counterColumns(): string {
+  const columns = getTableColumns(partStats);
+  return PART_COUNTERS.map((key) => `${columns[key].name} AS ${key}`).join(", ");
+}
+
 /**
  * The stats read counters and one grouped count of subscriptions: never the deliveries, so their cost follows
- * the number of readers and parts, not the number of emails ever sent (tests/routes/stats.test.ts).
+ * the number of readers and parts, not the number of emails ever sent (tests/feedback/complaint-guard.test.ts).
  */
 export const statsSql = {
   /** ?1 series or null. One pass over subscriptions: readers by status, and where the active ones wait. */
   readers: `SELECT series, status, next_part AS part, count(*) AS n FROM subscriptions
     WHERE ?1 IS NULL OR series = ?1 GROUP BY series, status, next_part`,
-  counters: `SELECT * FROM part_stats WHERE ?1 IS NULL OR series = ?1`,
+  /** ?1 series or null. Each counter under its camelCase name (the drizzle schema's key). */
+  counters: `SELECT series, part_id AS partId, ${counterColumns()} FROM part_stats WHERE ?1 IS NULL OR series = ?1`,
   seriesState: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
   /** The complaint guard's latest checks (one per complaint; a paused series gets few). */
   guardChecks: `SELECT data, created_at AS at FROM events WHERE type = 'complaint_guard' ORDER BY created_at DESC LIMIT 200`,
 } as const;
 
-export interface PartStats {
+export type PartStats = Record<PartCounter, number> & {
   /** Position in the series today; null for a part since removed (its counters are kept). */
   part: number | null;
   /** The part's id: its counters follow it wherever it moves in the series. */
   id: string;
   title: string | null;
-  sent: number;
-  delivered: number;
-  delayed: number;
-  opened: number;
-  humanClicks: number;
-  scannerClicks: number;
-  responses: number;
-  unsubscribes: number;
-  bounces: number;
-  complaints: number;
-  failed: number;
-  referrals: number;
   /** Active readers whose next part is this one. */
   waiting: number;
-}
+};
 
 export interface SeriesStats {
   series: string;
@@ -64,8 +77,6 @@ export const STATS_NOTES = {
   clicks: "Action links: human clicks and link-scanner clicks (flagged, kept apart).",
   bounces: "Permanent bounces, including addresses on Resend's suppression list.",
 };
-
-type CounterRow = Record<string, number | string>;
 
 export async function readSeriesStats(meter: D1Meter, series?: string): Promise<{ series: SeriesStats[]; notes: typeof STATS_NOTES; openedUnreliable: true }> {
   const filter = series ?? null;
@@ -117,20 +128,9 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
     if (!waitingFor) entry.caughtUp += row.n;
     else partOf(entry, waitingFor.id).waiting += row.n;
   }
-  for (const row of counters!.results as CounterRow[]) {
-    const part = partOf(seriesOf(String(row.series)), String(row.part_id));
-    part.sent = Number(row.sent);
-    part.delivered = Number(row.delivered);
-    part.delayed = Number(row.delayed);
-    part.opened = Number(row.opened);
-    part.humanClicks = Number(row.human_clicks);
-    part.scannerClicks = Number(row.scanner_clicks);
-    part.responses = Number(row.responses);
-    part.unsubscribes = Number(row.unsubscribes);
-    part.bounces = Number(row.bounces);
-    part.complaints = Number(row.complaints);
-    part.failed = Number(row.failed);
-    part.referrals = Number(row.referrals);
+  for (const row of counters!.results as (Record<PartCounter, number> & { series: string; partId: string })[]) {
+    const part = partOf(seriesOf(row.series), row.partId);
+    for (const key of PART_COUNTERS) part[key] = row[key];
   }
   for (const row of states!.results as { series: string; pausedAt: number | null; pauseReason: string | null }[]) {
     const entry = out.get(row.series);
@@ -151,22 +151,6 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
 }
 
 function emptyPart(part: number | null, id: string, title: string | null): PartStats {
-  return {
-    part,
-    id,
-    title,
-    sent: 0,
-    delivered: 0,
-    delayed: 0,
-    opened: 0,
-    humanClicks: 0,
-    scannerClicks: 0,
-    responses: 0,
-    unsubscribes: 0,
-    bounces: 0,
-    complaints: 0,
-    failed: 0,
-    referrals: 0,
-    waiting: 0,
-  };
+  const counters = Object.fromEntries(PART_COUNTERS.map((key) => [key, 0])) as Record<PartCounter, number>;
+  return { part, id, title, ...counters, waiting: 0 };
 }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { readConfig } from "../../config";
-import { outboxMailerActive } from "../../dashboard/outbox-mailer";
+import { sendsToOutbox } from "../../mail";
 import { AppError } from "../../errors";
 import { DashboardErrorPage } from "../../pages/dashboard/error-page";
 import type { DashboardEnv } from "./dashboard-env";
@@ -37,7 +37,7 @@ export function dashboardError(error: Error, c: Context<DashboardEnv>) {
       title={titles[status] ?? "Something went wrong"}
       message={message}
       csrfToken={csrfToken}
-      showOutbox={csrfToken ? outboxMailerActive(readConfig(c.env)) : false}
+      showOutbox={csrfToken ? sendsToOutbox(readConfig(c.env)) : false}
     />,
     status,
   );

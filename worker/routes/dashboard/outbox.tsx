@@ -2,7 +2,7 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { readConfig } from "../../config";
-import { outboxMailerActive } from "../../dashboard/outbox-mailer";
+import { sendsToOutbox } from "../../mail";
 import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { findOutboxMessage, listOutbox } from "../../mail/list-outbox";
@@ -14,7 +14,7 @@ import { pageProps } from "./page-props";
 export const outboxPages = new Hono<DashboardEnv>();
 
 outboxPages.use("*", async (c, next) => {
-  if (!outboxMailerActive(readConfig(c.env))) throw new AppError("NOT_FOUND", "There is no outbox: mail goes through Resend.");
+  if (!sendsToOutbox(readConfig(c.env))) throw new AppError("NOT_FOUND", "There is no outbox: mail goes through Resend.");
   await next();
 });
 

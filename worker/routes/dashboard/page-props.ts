@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import { readConfig } from "../../config";
-import { outboxMailerActive } from "../../dashboard/outbox-mailer";
+import { sendsToOutbox } from "../../mail";
 import type { DashboardSection } from "../../pages/dashboard/admin-layout";
 import type { DashboardEnv } from "./dashboard-env";
 
 /** What every signed-in page's layout needs: the session's form token and which sections to show. */
 export function pageProps(c: Context<DashboardEnv>, section?: DashboardSection) {
-  return { csrfToken: c.get("csrfToken"), section, showOutbox: outboxMailerActive(readConfig(c.env)) };
+  return { csrfToken: c.get("csrfToken"), section, showOutbox: sendsToOutbox(readConfig(c.env)) };
 }
