@@ -146,6 +146,6 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     } finally {
       env.DB.batch = original;
     }
-    expect(batches).toEqual([11]);
+    expect(batches).toEqual([12]);
   });
 });

@@ -16,6 +16,8 @@ export const eraseSql = {
     OR instr(lower(payload), lower(json_quote(?2))) > 0`,
   deliveries: `DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?1)`,
   outbox: `DELETE FROM outbox WHERE lower("to") = lower(?2)`,
+  // What retention kept of their slimmed deliveries (delivery_archive keeps only ids that now name no one).
+  receivedParts: `DELETE FROM received_parts WHERE subscription_id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?1)`,
   consents: `DELETE FROM consents WHERE subscriber_id = ?1`,
   subscriptions: `DELETE FROM subscriptions WHERE subscriber_id = ?1`,
   // Readers they referred keep their subscription, not the erased person's id.
