@@ -22,6 +22,17 @@ const PURGEABLE = `SELECT p.id FROM subscribers p WHERE p.status = 'pending' AND
 /** The oldest import finished before the cutoff (import_jobs_finished_at_idx). */
 const OLD_IMPORT = `(SELECT id FROM import_jobs WHERE finished_at IS NOT NULL AND finished_at <= ?1 ORDER BY finished_at LIMIT 1)`;
 
+/** One probe per table, run together first: an idle run is these six index probes and nothing else. */
+export const retentionProbeSql = {
+  webhookEvents: `SELECT 1 FROM webhook_events WHERE received_at <= ?1 LIMIT 1`,
+  deliveries: `SELECT 1 FROM batches WHERE status = 'sent' AND sent_at <= ?1 LIMIT 1`,
+  clicks: `SELECT 1 FROM clicks c WHERE c.created_at <= ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = c.delivery_id) LIMIT 1`,
+  /** ?2 = 1. */
+  pendingSignups: PURGEABLE,
+  imports: `SELECT 1 FROM import_jobs WHERE finished_at IS NOT NULL AND finished_at <= ?1 LIMIT 1`,
+  outbox: `SELECT 1 FROM outbox WHERE created_at <= ?1 LIMIT 1`,
+} as const;
+
 export const retentionSql = {
   /** Past the dedupe window a redelivery can no longer come (Resend retries for ~32 h). */
   webhookEvents: `DELETE FROM webhook_events WHERE id IN

@@ -2,7 +2,7 @@ import { readConfig } from "../config";
 import { D1Meter } from "../delivery/d1-meter";
 import type { Env } from "../env";
 import { BATCHES_PER_CHUNK, CHUNK_ROWS, retentionPolicy, type RetentionPolicy } from "./policy";
-import { retentionSql as sql } from "./queries";
+import { retentionProbeSql as probes, retentionSql as sql } from "./queries";
 
 /** What one run removed, per table (deliveries: slimmed into the compact form). */
 export const RETAINED_TABLES = [
@@ -31,6 +31,8 @@ export interface RetentionSummary {
 
 interface Task {
   name: string;
+  /** A row or none: whether this table has anything past its window. */
+  probe: string;
   /** ?1 the cutoff, ?2 the chunk size, for each statement (retention/queries.ts). */
   statements: { text: string; limit: number }[];
   windowMs: (policy: RetentionPolicy) => number;
@@ -47,6 +49,7 @@ const batches = (text: string) => ({ text, limit: BATCHES_PER_CHUNK });
 const TASKS: Task[] = [
   {
     name: "webhook_events",
+    probe: probes.webhookEvents,
     statements: [rows(sql.webhookEvents)],
     windowMs: (p) => p.webhookEventsMs,
     count: ([n]) => ({ webhook_events: n }),
@@ -54,6 +57,7 @@ const TASKS: Task[] = [
   },
   {
     name: "deliveries",
+    probe: probes.deliveries,
     statements: [sql.refParts, sql.archiveRuns, sql.receiveParts, sql.detachEvents, sql.deleteDeliveries, sql.deleteBatches].map(batches),
     windowMs: (p) => p.deliveriesMs,
     count: (n) => ({ deliveries: n[4], batches: n[5] }),
@@ -61,6 +65,7 @@ const TASKS: Task[] = [
   },
   {
     name: "clicks",
+    probe: probes.clicks,
     statements: [rows(sql.clicks)],
     windowMs: (p) => p.clicksMs,
     count: ([n]) => ({ clicks: n }),
@@ -68,6 +73,7 @@ const TASKS: Task[] = [
   },
   {
     name: "pending_signups",
+    probe: probes.pendingSignups,
     statements: [sql.purgeEvents, sql.purgeConsents, sql.purgeSubscriptions, sql.purgeSubscribers].map(rows),
     windowMs: (p) => p.pendingSignupsMs,
     count: (n) => ({ consents: n[1], subscribers: n[3] }),
@@ -75,6 +81,7 @@ const TASKS: Task[] = [
   },
   {
     name: "imports",
+    probe: probes.imports,
     statements: [sql.importRows, sql.importChunks, sql.importJob].map(rows),
     windowMs: (p) => p.importsMs,
     count: (n) => ({ import_rows: n[0], import_jobs: n[2] }),
@@ -83,6 +90,7 @@ const TASKS: Task[] = [
   },
   {
     name: "outbox",
+    probe: probes.outbox,
     statements: [rows(sql.outbox)],
     windowMs: (p) => p.outboxMs,
     count: ([n]) => ({ outbox: n }),
@@ -96,10 +104,11 @@ function prepare(meter: D1Meter, text: string, cutoff: number, limit: number) {
 }
 
 /**
- * Deletes what the policy no longer keeps: up to `chunksPerRun` rounds, each one chunk per table that still has
- * work, all of a round in one D1 batch (one round trip; each chunk is its own transaction only when a batch
- * fails, so one broken table never stops the others). Every statement is conditional on the state it changes:
- * a run racing another, or the cycle, the webhooks or an erasure, removes nothing twice and nothing early.
+ * Deletes what the policy no longer keeps: one probe per table first (an idle run stops there), then up to
+ * `chunksPerRun` rounds, each one chunk per table that still has work, all of a round in one D1 batch (one round
+ * trip; each chunk is its own transaction only when a batch fails, so one broken table never stops the others).
+ * Every statement is conditional on the state it changes: a run racing another, or the cycle, the webhooks or an
+ * erasure, removes nothing twice and nothing early.
  */
 export async function runRetentionChunks(meter: D1Meter, policy: RetentionPolicy, now: number): Promise<RetentionSummary> {
   const summary: RetentionSummary = {
@@ -109,14 +118,19 @@ export async function runRetentionChunks(meter: D1Meter, policy: RetentionPolicy
     errors: [],
     d1: meter.totals(),
   };
-  const statementsOf = (task: Task) => task.statements.map(({ text, limit }) => prepare(meter, text, now - task.windowMs(policy), limit));
+  const cutoff = (task: Task) => now - task.windowMs(policy);
+  const statementsOf = (task: Task) => task.statements.map(({ text, limit }) => prepare(meter, text, cutoff(task), limit));
   const record = (task: Task, results: D1Result[]) => {
     const changes = results.map((result) => result.meta.changes);
     for (const [table, n] of Object.entries(task.count(changes))) summary.rows[table as keyof RetentionCounts] += n ?? 0;
     return task.full(changes);
   };
 
-  let busy = TASKS;
+  let busy: Task[] = [];
+  if (policy.chunksPerRun > 0) {
+    const probed = await meter.batch(TASKS.map((task) => prepare(meter, task.probe, cutoff(task), 1)));
+    busy = TASKS.filter((_, i) => probed[i]!.results.length > 0);
+  }
   while (summary.chunks < policy.chunksPerRun && busy.length > 0) {
     summary.chunks += 1;
     const stillBusy: Task[] = [];
