@@ -208,6 +208,8 @@ export const deliveries = sqliteTable(
     index("deliveries_series_part_id_idx").on(t.series, t.partId),
     // The complaint guard's window; holds complained rows only, so it costs nothing per email sent.
     index("deliveries_series_complained_idx").on(t.series).where(sql`complained_at IS NOT NULL`),
+    // The foreign key's check when a reader is deleted (erasure, retention's purge): without it, each scans the table.
+    index("deliveries_subscriber_id_idx").on(t.subscriberId),
   ],
 );
 

@@ -21,6 +21,7 @@ CREATE TABLE `received_parts` (
 --> statement-breakpoint
 CREATE INDEX `batches_sent_at_idx` ON `batches` (`sent_at`) WHERE status = 'sent';--> statement-breakpoint
 CREATE INDEX `clicks_created_at_idx` ON `clicks` (`created_at`);--> statement-breakpoint
+CREATE INDEX `deliveries_subscriber_id_idx` ON `deliveries` (`subscriber_id`);--> statement-breakpoint
 CREATE INDEX `import_jobs_finished_at_idx` ON `import_jobs` (`finished_at`) WHERE finished_at IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `responses_subscriber_id_idx` ON `responses` (`subscriber_id`);--> statement-breakpoint
 CREATE INDEX `subscribers_pending_created_at_idx` ON `subscribers` (`created_at`) WHERE status = 'pending';--> statement-breakpoint
