@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are Unix epoch milliseconds (integers): cheap to compare, index and compute delays on. */
 const timestamp = (name: string) => integer(name);
@@ -230,8 +230,8 @@ export const partRefs = sqliteTable(
 
 /**
  * Which parts a subscription received before the live window, forever: the exactly-once guard and the catalog
- * edits' input beside `deliveries`. `parts` is a list of ",<part ref>:<outcome><day>" entries (outcome: s sent,
- * d delivered, o opened, c clicked, b bounced, x complained; day: days since 1970, UTC).
+ * edits' input beside `deliveries`. `parts` is a list of ",<part ref><outcome><day>" entries, e.g. ",112d20460"
+ * (outcome: s sent, d delivered, o opened, c clicked, b bounced, x complained; day: days since 1970, UTC).
  */
 export const receivedParts = sqliteTable("received_parts", {
   subscriptionId: integer("subscription_id")
@@ -242,7 +242,8 @@ export const receivedParts = sqliteTable("received_parts", {
 
 /**
  * Slimmed deliveries, by id: one row per run of consecutive delivery ids of one batch and part. Delivery
- * `first_id + k` went to subscription `subscription_ids[k]` (a JSON array): old links still find their reader.
+ * `first_id + k` went to the subscription whose id is the k-th 4 bytes (big-endian) of `subscription_ids`: old
+ * links still find their reader, at 4 bytes an email.
  */
 export const deliveryArchive = sqliteTable(
   "delivery_archive",
@@ -251,7 +252,7 @@ export const deliveryArchive = sqliteTable(
     partRef: integer("part_ref").notNull(),
     /** When the batch was recorded as sent. */
     sentAt: timestamp("sent_at").notNull(),
-    subscriptionIds: text("subscription_ids").notNull(),
+    subscriptionIds: blob("subscription_ids", { mode: "buffer" }).notNull(),
   },
   // The admin's list of one part's deliveries, newest first (one entry per run, ~100 emails).
   (t) => [index("delivery_archive_part_ref_idx").on(t.partRef)],

@@ -2,7 +2,7 @@ CREATE TABLE `delivery_archive` (
 	`first_id` integer PRIMARY KEY NOT NULL,
 	`part_ref` integer NOT NULL,
 	`sent_at` integer NOT NULL,
-	`subscription_ids` text NOT NULL
+	`subscription_ids` blob NOT NULL
 );
 --> statement-breakpoint
 CREATE INDEX `delivery_archive_part_ref_idx` ON `delivery_archive` (`part_ref`);--> statement-breakpoint
@@ -29,7 +29,7 @@ CREATE INDEX `subscribers_pending_created_at_idx` ON `subscribers` (`created_at`
 -- as deliveries_subscription_id_part_id_idx refuses one within it (a rebuild of `deliveries` must recreate it).
 CREATE TRIGGER `deliveries_received_parts_once` BEFORE INSERT ON `deliveries`
 WHEN EXISTS (SELECT 1 FROM `received_parts` rp JOIN `part_refs` r ON r.part_id = NEW.part_id
-  WHERE rp.subscription_id = NEW.subscription_id AND instr(rp.parts, ',' || r.id || ':') > 0)
+  WHERE rp.subscription_id = NEW.subscription_id AND (rp.parts GLOB ('*,' || r.id || '[a-z]*')))
 BEGIN
   SELECT RAISE(ABORT, 'UNIQUE constraint failed: received_parts (this reader already received this part)');
 END;

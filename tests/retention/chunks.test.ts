@@ -65,8 +65,8 @@ describe("bounded chunks", () => {
     expect(runs[0]!.rows.deliveries + runs[1]!.rows.deliveries).toBe(1100);
     const { results } = await env.DB.prepare("SELECT parts FROM received_parts").all<{ parts: string }>();
     expect(results).toHaveLength(1100);
-    expect(results.every((row) => row.parts.split(",").length === 2)).toBe(true); // one entry each
-    const archived = await env.DB.prepare("SELECT sum(json_array_length(subscription_ids)) AS n FROM delivery_archive").first<{ n: number }>();
+    expect(results.every((row) => /^,\d+[a-z]\d+$/.test(row.parts))).toBe(true); // one entry each
+    const archived = await env.DB.prepare("SELECT sum(length(subscription_ids)) / 4 AS n FROM delivery_archive").first<{ n: number }>();
     expect(archived!.n).toBe(1100);
   });
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { findDeliverySql } from "../../worker/deliveries/find-delivery";
+import { findDeliverySql, subscriberOfSql } from "../../worker/deliveries/find-delivery";
 import { listArchivedRunsQuery, readersOfSql } from "../../worker/deliveries/list-archived-deliveries";
 import { retentionProbeSql, retentionSql } from "../../worker/retention/queries";
 import { subscriberDataSql } from "../../worker/subscribers/subscriber-data";
@@ -48,9 +48,9 @@ describe("reading the compact form", () => {
   it("an old link's delivery: a primary-key probe in deliveries, else the run before it in delivery_archive", async () => {
     const details = (await plan(findDeliverySql, [1000])).join(" | ");
     expect(details).toMatch(/SEARCH deliveries USING INTEGER PRIMARY KEY \(rowid=\?\)/);
-    expect(details).toMatch(/SEARCH delivery_archive USING INTEGER PRIMARY KEY \(rowid<\?\)/);
-    expect(details).toMatch(/SEARCH s USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(details).toMatch(/SEARCH a USING INTEGER PRIMARY KEY \(rowid<\?\)/);
     expect(details).not.toMatch(fullScan);
+    expect((await plan(subscriberOfSql)).join()).toBe("SEARCH subscriptions USING INTEGER PRIMARY KEY (rowid=?)");
   });
 
   it("the cycle checks a reader's slimmed parts with a primary-key probe and an index probe", async () => {

@@ -15,6 +15,9 @@ export const outcomeLetter = (d: string) =>
     WHEN ${d}.human_clicked_at IS NOT NULL THEN 'c' WHEN ${d}.opened_at IS NOT NULL THEN 'o'
     WHEN ${d}.delivered_at IS NOT NULL THEN 'd' ELSE 's' END`;
 
+/** SQL: received_parts text `parts` has an entry for part ref `ref` (",<ref>" then its outcome letter). */
+export const hasPart = (parts: string, ref: string) => `(${parts} GLOB ('*,' || ${ref} || '[a-z]*'))`;
+
 /**
  * SQL: subscription `subscription` received part id `partId` before the live window. By part id in any series,
  * as deliveries' unique key is (a renamed series keeps its parts): a primary-key probe and an index probe. The
@@ -22,7 +25,7 @@ export const outcomeLetter = (d: string) =>
  */
 export const receivedBefore = (subscription: string, partId: string) =>
   `EXISTS (SELECT 1 FROM received_parts rp JOIN part_refs r ON r.part_id = ${partId}
-    WHERE rp.subscription_id = ${subscription} AND instr(rp.parts, ',' || r.id || ':') > 0)`;
+    WHERE rp.subscription_id = ${subscription} AND ${hasPart("rp.parts", "r.id")})`;
 
 export interface ReceivedPart {
   ref: number;
@@ -31,13 +34,20 @@ export interface ReceivedPart {
   sentOn: string;
 }
 
-const ENTRY = /,(\d+):([sdocbx])(\d+)/g;
+const ENTRY = /,(\d+)([sdocbx])(\d+)/g;
 
-/** received_parts.parts (",<ref>:<outcome letter><days since 1970>" entries), in the order they were stored. */
+/** received_parts.parts (",<ref><outcome letter><days since 1970>" entries), in the order they were stored. */
 export function parseReceivedParts(parts: string): ReceivedPart[] {
   return [...parts.matchAll(ENTRY)].map(([, ref, letter, day]) => ({
     ref: Number(ref),
     outcome: OUTCOMES[letter as keyof typeof OUTCOMES],
     sentOn: new Date(Number(day) * DAY_MS).toISOString().slice(0, 10),
   }));
+}
+
+/** delivery_archive.subscription_ids (4-byte big-endian ids) as D1 hands a BLOB back. */
+export function subscriptionIdsOf(blob: ArrayBuffer | ArrayLike<number>): number[] {
+  const bytes = blob instanceof ArrayBuffer ? new Uint8Array(blob) : Uint8Array.from(blob);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.byteLength >> 2 }, (_, k) => view.getUint32(k * 4));
 }

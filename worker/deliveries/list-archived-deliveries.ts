@@ -1,4 +1,5 @@
 import { findSeries } from "../content/catalog";
+import { subscriptionIdsOf } from "./delivery-archive";
 import { positionToday } from "./find-delivery";
 import type { ListDeliveriesInput } from "./list-deliveries";
 
@@ -46,11 +47,14 @@ export async function listArchivedDeliveries(d1: D1Database, input: ListDeliveri
   while (out.length < want) {
     const query = listArchivedRunsQuery(input, before, want);
     if (!query) break;
-    const { results: runs } = await d1.prepare(query.text).bind(...query.params).all<{ firstId: number; sentAt: number; subscriptionIds: string; series: string; partId: string }>();
+    const { results: runs } = await d1
+      .prepare(query.text)
+      .bind(...query.params)
+      .all<{ firstId: number; sentAt: number; subscriptionIds: ArrayBuffer | number[]; series: string; partId: string }>();
     const members = runs.flatMap((run) =>
-      (JSON.parse(run.subscriptionIds) as (number | null)[])
+      subscriptionIdsOf(run.subscriptionIds)
         .map((subscriptionId, k) => ({ id: run.firstId + k, subscriptionId, run }))
-        .filter((m): m is typeof m & { subscriptionId: number } => m.subscriptionId !== null && (input.cursor === undefined || m.id < input.cursor))
+        .filter((m) => input.cursor === undefined || m.id < input.cursor)
         .reverse(),
     );
     const { results: readers } = await d1.prepare(readersOfSql).bind(JSON.stringify([...new Set(members.map((m) => m.subscriptionId))])).all<{ id: number; subscriberId: number }>();

@@ -45,7 +45,7 @@ export const retentionSql = {
   refParts: `INSERT INTO part_refs (series, part_id) SELECT DISTINCT series, part_id FROM deliveries WHERE ${slimmed("deliveries")}
     ON CONFLICT DO NOTHING`,
   archiveRuns: `INSERT INTO delivery_archive (first_id, part_ref, sent_at, subscription_ids)
-    SELECT min(id), part_ref, min(sent_at), json_group_array(subscription_id ORDER BY id)
+    SELECT min(id), part_ref, min(sent_at), unhex(group_concat(printf('%08x', subscription_id), '' ORDER BY id))
     FROM (SELECT d.id, d.subscription_id, d.sent_at, d.batch_id, r.id AS part_ref,
         d.id - row_number() OVER (PARTITION BY d.batch_id, r.id ORDER BY d.id) AS run
       FROM deliveries d JOIN part_refs r ON r.part_id = d.part_id AND r.series = d.series
@@ -53,7 +53,7 @@ export const retentionSql = {
     GROUP BY batch_id, part_ref, run`,
   /** Each reader's received parts grow by what the chunk slims, with its outcome and day (the guard and history). */
   receiveParts: `INSERT INTO received_parts (subscription_id, parts)
-    SELECT d.subscription_id, ',' || group_concat(r.id || ':' || ${outcomeLetter("d")} || (d.sent_at / ${DAY_MS}), ',' ORDER BY d.id)
+    SELECT d.subscription_id, ',' || group_concat(r.id || ${outcomeLetter("d")} || (d.sent_at / ${DAY_MS}), ',' ORDER BY d.id)
     FROM deliveries d JOIN part_refs r ON r.part_id = d.part_id AND r.series = d.series
     WHERE ${slimmed("d")}
     GROUP BY d.subscription_id

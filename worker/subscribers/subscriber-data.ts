@@ -1,4 +1,4 @@
-import { parseReceivedParts } from "../deliveries/delivery-archive";
+import { hasPart, parseReceivedParts } from "../deliveries/delivery-archive";
 import { positionToday } from "../deliveries/find-delivery";
 import { isoOrNull } from "../lib/page";
 
@@ -28,7 +28,7 @@ export const subscriberDataSql = {
     WHERE s.subscriber_id = ?1 ORDER BY s.id`,
   /** The parts those name: part_refs has one row per part of the catalog, so this reads a small table whole. */
   partRefs: `SELECT r.id, r.series, r.part_id AS partId FROM part_refs r WHERE EXISTS (SELECT 1 FROM received_parts rp
-    JOIN subscriptions s ON s.id = rp.subscription_id WHERE s.subscriber_id = ?1 AND instr(rp.parts, ',' || r.id || ':') > 0)`,
+    JOIN subscriptions s ON s.id = rp.subscription_id WHERE s.subscriber_id = ?1 AND ${hasPart("rp.parts", "r.id")})`,
 } as const;
 
 /**
