@@ -33,12 +33,12 @@ const configSchema = z
      * webhook is recognized for longer than Resend retries (~32 h); a delivery keeps its provider id and recipient
      * past the idempotency window (24 h) and those retries; a signup is not purged while its link (7 days) works.
      */
-    retainWebhookEventsHours: z.coerce.number().int().min(36).max(24 * 3650),
-    retainDeliveriesDays: z.coerce.number().int().min(3).max(3650),
-    retainClicksDays: z.coerce.number().int().min(1).max(3650),
-    retainPendingSignupsDays: z.coerce.number().int().min(8).max(3650),
-    retainImportsDays: z.coerce.number().int().min(1).max(3650),
-    retainOutboxDays: z.coerce.number().int().min(1).max(3650),
+    retainWebhookEventsHours: z.coerce.number().int().min(36, "RETAIN_WEBHOOK_EVENTS_HOURS must be at least 36 (Resend retries a webhook for ~32 h)").max(24 * 3650),
+    retainDeliveriesDays: z.coerce.number().int().min(3, "RETAIN_DELIVERIES_DAYS must be at least 3 (24 h of idempotency, then ~32 h of webhook retries)").max(3650),
+    retainClicksDays: z.coerce.number().int().min(1, "RETAIN_CLICKS_DAYS must be at least 1").max(3650),
+    retainPendingSignupsDays: z.coerce.number().int().min(8, "RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 (a confirm link works for 7 days)").max(3650),
+    retainImportsDays: z.coerce.number().int().min(1, "RETAIN_IMPORTS_DAYS must be at least 1").max(3650),
+    retainOutboxDays: z.coerce.number().int().min(1, "RETAIN_OUTBOX_DAYS must be at least 1").max(3650),
     /** Chunks per table one cron tick may delete (0: retention off). */
     retentionChunksPerRun: z.coerce.number().int().min(0).max(100),
     /** LOCAL_OUTBOX = "1" (npm start, tests): mail without RESEND_API_KEY goes to the local outbox table. */

@@ -57,6 +57,13 @@ describe("bounded chunks", () => {
     expect(run3.d1.rowsRead, JSON.stringify(idle.writes.statements)).toBeLessThanOrEqual(2 * PROBES);
   });
 
+  it("RETENTION_CHUNKS_PER_RUN = 0 turns it off: not one statement", async () => {
+    await backlog();
+    const off = countingD1(env.DB);
+    expect((await runRetentionChunks(new D1Meter(off.db), { ...policy, chunksPerRun: 0 }, NOW)).chunks).toBe(0);
+    expect(off.counts).toEqual({ calls: 0, statements: 0 });
+  });
+
   it("two runs at once remove every row once: the compact form holds each email once", async () => {
     await backlog();
     const runs = await Promise.all([0, 1].map(() => runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW)));
