@@ -48,7 +48,8 @@ describe("reading the compact form", () => {
   it("an old link's delivery: a primary-key probe in deliveries, else the run before it in delivery_archive", async () => {
     const details = (await plan(findDeliverySql, [1000])).join(" | ");
     expect(details).toMatch(/SEARCH deliveries USING INTEGER PRIMARY KEY \(rowid=\?\)/);
-    expect(details).toMatch(/SEARCH a USING INTEGER PRIMARY KEY \(rowid<\?\)/);
+    expect(details).toMatch(/SEARCH delivery_archive USING INTEGER PRIMARY KEY \(rowid<\?\)/);
+    expect(details).toMatch(/SEARCH a USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     expect(details).not.toMatch(fullScan);
     expect((await plan(subscriberOfSql)).join()).toBe("SEARCH subscriptions USING INTEGER PRIMARY KEY (rowid=?)");
   });

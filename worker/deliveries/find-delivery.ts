@@ -9,8 +9,9 @@ import { subscriptionIdsOf } from "./delivery-archive";
 export const findDeliverySql = `SELECT 0 AS slimmed, id, subscriber_id AS subscriberId, series, part_id AS partId,
     part_number AS partNumber, sent_at AS sentAt, NULL AS firstId, NULL AS subscriptionIds FROM deliveries WHERE id = ?1
   UNION ALL
-  SELECT * FROM (SELECT 1, ?1, NULL, r.series, r.part_id, 0, a.sent_at, a.first_id, a.subscription_ids
-    FROM delivery_archive a JOIN part_refs r ON r.id = a.part_ref WHERE a.first_id <= ?1 ORDER BY a.first_id DESC LIMIT 1)
+  SELECT 1, ?1, NULL, r.series, r.part_id, 0, a.sent_at, a.first_id, a.subscription_ids
+  FROM delivery_archive a JOIN part_refs r ON r.id = a.part_ref
+  WHERE a.first_id = (SELECT max(first_id) FROM delivery_archive WHERE first_id <= ?1)
   LIMIT 1`;
 
 /** ?1 subscription id: its reader (gone once erased). */
