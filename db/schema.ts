@@ -335,7 +335,7 @@ export const clicks = sqliteTable(
   },
   (t) => [
     index("clicks_delivery_id_idx").on(t.deliveryId, t.createdAt),
-    // Retention deletes clicks oldest first once their delivery is slimmed (their first times stay there).
+    // Retention deletes clicks oldest first once their delivery is slimmed (its outcome says if a person clicked).
     index("clicks_created_at_idx").on(t.createdAt),
   ],
 );

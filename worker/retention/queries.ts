@@ -14,7 +14,8 @@ const slimmed = (d: string) => `${d}.batch_id IN (${OLD_BATCHES}) AND ${d}.statu
  * Never-confirmed readers past the window, oldest first (subscribers_pending_created_at_idx): no consent given
  * or confirmed since the cutoff, no subscription that ever got going. Each purge statement re-reads the same set.
  */
-const PURGEABLE = `SELECT p.id FROM subscribers p INDEXED BY subscribers_pending_created_at_idx WHERE p.status = 'pending' AND p.created_at <= ?1 AND p.confirmed_at IS NULL
+const PURGEABLE = `SELECT p.id FROM subscribers p INDEXED BY subscribers_pending_created_at_idx
+  WHERE p.status = 'pending' AND p.created_at <= ?1 AND p.confirmed_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.subscriber_id = p.id AND (c.confirmed_at IS NOT NULL OR c.created_at > ?1))
     AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.subscriber_id = p.id AND (s.status <> 'pending' OR s.last_part_id IS NOT NULL))
   ORDER BY p.created_at LIMIT ?2`;

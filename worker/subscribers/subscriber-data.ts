@@ -24,7 +24,7 @@ export const subscriberDataSql = {
       confirmed_at AS confirmedAt, email_status AS emailStatus FROM consents WHERE subscriber_id = ?1 ORDER BY id`,
   events: `SELECT id, delivery_id AS deliveryId, type, data, created_at AS createdAt FROM events WHERE subscriber_id = ?1 ORDER BY id`,
   /** What retention kept of their older deliveries: one row per subscription (deliveries/delivery-archive.ts). */
-  receivedParts: `SELECT s.series AS subscriptionSeries, rp.parts FROM received_parts rp JOIN subscriptions s ON s.id = rp.subscription_id
+  receivedParts: `SELECT rp.parts FROM received_parts rp JOIN subscriptions s ON s.id = rp.subscription_id
     WHERE s.subscriber_id = ?1 ORDER BY s.id`,
   /** The parts those name: part_refs has one row per part of the catalog, so this reads a small table whole. */
   partRefs: `SELECT r.id, r.series, r.part_id AS partId FROM part_refs r WHERE EXISTS (SELECT 1 FROM received_parts rp
