@@ -6,8 +6,8 @@ import { SeriesCard } from "./series-card";
 
 
 /** /admin: the state of every series, what to do next, and what just happened. */
-export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[] }) {
-  const { overview, choices, ...layout } = props;
+export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[]; now: number }) {
+  const { overview, choices, now, ...layout } = props;
   const paused = overview.series.filter((series) => series.paused);
   return (
     <AdminLayout title="Overview" {...layout}>
@@ -41,7 +41,7 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
       </div>
       <div class="grid" style="margin-top:1rem">
         {overview.series.map((series) => (
-          <SeriesCard series={series} csrfToken={layout.csrfToken} />
+          <SeriesCard series={series} csrfToken={layout.csrfToken} now={now} />
         ))}
       </div>
       <div style="margin-top:1rem">

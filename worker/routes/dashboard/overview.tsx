@@ -8,5 +8,5 @@ import { seriesChoices } from "./series-choice";
 export const overviewRoutes = new Hono<DashboardEnv>();
 
 overviewRoutes.get("/", async (c) =>
-  c.html(<OverviewPage {...pageProps(c, "overview")} overview={await readOverview(c.env.DB)} choices={seriesChoices()} />),
+  c.html(<OverviewPage {...pageProps(c, "overview")} overview={await readOverview(c.env.DB)} choices={seriesChoices()} now={Date.now()} />),
 );
