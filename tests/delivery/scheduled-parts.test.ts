@@ -1,9 +1,10 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { compiledCatalog } from "../../worker/content/catalog";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { sendBatch } from "../../worker/delivery/send-batch";
 import { DAY, HOUR, deliveryContextAt, editCatalog, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { confirmVia, signUp, uniqueEmail } from "../helpers/route-helpers";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 /**
@@ -88,6 +89,24 @@ describe("parts written ahead, on a simulated clock", () => {
     await runCycleAt(R2 + 12 * HOUR);
     const [row] = await subscriptionsOf("after");
     expect(row).toMatchObject({ nextPart: 2, dueAt: R2 + 12 * HOUR + DAY });
+  });
+
+  it("a reader who confirms before the series' first release is due at it, not before; the confirm page says so", async () => {
+    const R1 = Date.parse(parts[0]!.publishAt!);
+    vi.useFakeTimers({ toFake: ["Date"] }); // the Worker's routes read Date.now(): tests and Worker share the isolate
+    try {
+      vi.setSystemTime(R1 - DAY);
+      const signed = await signUp(uniqueEmail("first-release"), { series: SERIES });
+      const page = await confirmVia(signed.confirmLink);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("will arrive in your inbox when the next part is published.");
+    } finally {
+      vi.useRealTimers();
+    }
+    const [row] = await subscriptionsOf("first-release");
+    expect(row).toMatchObject({ status: "active", nextPart: 1, dueAt: null });
+    expect(await runCycleAt(R1 - 1)).toMatchObject({ due: 0, sent: 0 });
+    expect(await runCycleAt(R1)).toMatchObject({ sent: 1, perPart: { [`${SERIES}/1`]: 1 } });
   });
 
   it("a release moved later by a deploy while a batch of that part waits in the queue: the batch is skipped, the part goes at the new date, once", async () => {

@@ -200,6 +200,16 @@ describe("parts written ahead (tests/fixtures/series/fixture-scheduled): not on 
     expect(signup).not.toContain("Scheduled part 2");
   });
 
+  it("before the first release the series is there with no part: its index and feed are empty, its signup page says the first is on its way", async () => {
+    at(Date.UTC(2026, 0, 5, 8, 0) - 1); // part 1: 2026-01-05 09:00 Paris
+    expect(await indexTitles()).toEqual([]);
+    expect(await feedTitles()).toEqual([]);
+    expect((await get("/p/fixture-scheduled/1")).status).toBe(404);
+    const signup = await (await get("/s/fixture-scheduled")).text();
+    expect(signup).toContain("The first part is on its way");
+    expect(signup).not.toContain("Scheduled part 1");
+  });
+
   it("a millisecond before the release nothing shows; at the release the part is on the index, in the feed and at its address", async () => {
     at(R2 - 1);
     expect(await indexTitles()).toEqual(["Scheduled part 1"]);
