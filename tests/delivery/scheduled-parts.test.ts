@@ -27,9 +27,9 @@ const subjectsByReader = async (prefix: string) => {
   return byReader;
 };
 
-/** Every 6 hours from `from` to `to`, plus the given instants, in order. */
+/** Every 12 hours from `from` to `to`, plus the given instants, in order. */
 const ticks = (from: number, to: number, ...instants: number[]) =>
-  [...new Set([...Array.from({ length: Math.floor((to - from) / (6 * HOUR)) + 1 }, (_, i) => from + i * 6 * HOUR), ...instants])]
+  [...new Set([...Array.from({ length: Math.floor((to - from) / (12 * HOUR)) + 1 }, (_, i) => from + i * 12 * HOUR), ...instants])]
     .filter((t) => t >= from && t <= to)
     .sort((a, b) => a - b);
 
@@ -61,7 +61,7 @@ describe("parts written ahead, on a simulated clock", () => {
     // A millisecond before the release the readers waiting for part 2 cost an idle tick: not woken, nothing due.
     const waiting = await runCycleAt(R2 - 1);
     expect(waiting).toMatchObject({ due: 0, sent: 0, providerRequests: 0 });
-    expect(waiting.d1.statements).toBe(idle.d1.statements);
+    expect(waiting.d1).toEqual(idle.d1);
     expect(await runCycleAt(R2 - 1, { dryRun: true })).toMatchObject({ due: 0, perPart: {} });
     for (const row of [...(await subscriptionsOf("early")), ...(await subscriptionsOf("moved"))]) {
       expect(row).toMatchObject({ nextPart: 2, dueAt: null, batchId: null });
@@ -82,7 +82,7 @@ describe("parts written ahead, on a simulated clock", () => {
     expect(received.size).toBe(12);
     for (const [reader, list] of received) expect(list, reader).toEqual(reader.startsWith("moved") ? all.slice(1) : all);
     for (const row of await subscriptionsOf("")) expect(row).toMatchObject({ nextPart: 5, dueAt: null, batchId: null });
-  });
+  }, 30_000); // about 70 cycles: slow when the machine is shared
 
   it("a reader who reaches the part after its release waits its delay, as for any part", async () => {
     await seedReaders({ series: SERIES, count: 1, prefix: "after", dueAt: R2 + 12 * HOUR });
