@@ -347,7 +347,6 @@ export const feedbackDeadLetters = sqliteTable(
     type: text("type"),
     providerMessageId: text("provider_message_id"),
     receivedAt: timestamp("received_at"),
-    attempts: integer("attempts").notNull(),
     deadAt: timestamp("dead_at").notNull(),
   },
   (t) => [index("feedback_dead_letters_dead_at_idx").on(t.deadAt)],

@@ -4,7 +4,6 @@ CREATE TABLE `feedback_dead_letters` (
 	`type` text,
 	`provider_message_id` text,
 	`received_at` integer,
-	`attempts` integer NOT NULL,
 	`dead_at` integer NOT NULL
 );
 --> statement-breakpoint

@@ -1,4 +1,5 @@
 import { isoOrNull } from "../lib/page";
+import { THEIR_CONFIRMATIONS } from "./erase-subscriber";
 
 /** Everything held about one reader, by table: what the detail shows and the export hands over. */
 export const subscriberDataSql = {
@@ -24,13 +25,14 @@ export const subscriberDataSql = {
 } as const;
 
 /**
- * ?1 subscriber id, ?2 their address. Only the export reads these: provider webhooks about their mail and
+ * ?1 subscriber id, ?2 their address. Only the export reads these: provider events about their mail and
  * messages of the local outbox, matched as the erasure matches them (without an index: a rare, whole read).
  */
 export const subscriberExportSql = {
-  webhookEvents: `SELECT id, type, delivery_id AS deliveryId, payload, received_at AS receivedAt FROM webhook_events
+  webhookEvents: `SELECT id, type, delivery_id AS deliveryId, provider_message_id AS providerMessageId, received_at AS receivedAt
+    FROM webhook_events
     WHERE delivery_id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1)
-      OR instr(lower(payload), lower(json_quote(?2))) > 0 ORDER BY received_at`,
+      OR provider_message_id IN (${THEIR_CONFIRMATIONS}) ORDER BY received_at`,
   outbox: `SELECT id, subject, created_at AS createdAt FROM outbox WHERE lower("to") = lower(?2) ORDER BY created_at`,
 } as const;
 
@@ -93,12 +95,12 @@ export async function readSubscriberExport(d1: D1Database, id: number) {
   if (!data) return null;
   const email = data.subscriber.email as string;
   const [webhooks, outbox] = await d1.batch([
-    d1.prepare(subscriberExportSql.webhookEvents).bind(id, email),
+    d1.prepare(subscriberExportSql.webhookEvents).bind(id),
     d1.prepare(subscriberExportSql.outbox).bind(id, email),
   ]);
   return {
     ...data,
-    webhookEvents: (webhooks!.results as Row[]).map(withIsoTimes).map((row): Row => ({ ...row, payload: parseJson(row.payload) })),
+    webhookEvents: (webhooks!.results as Row[]).map(withIsoTimes),
     outbox: (outbox!.results as Row[]).map(withIsoTimes),
   };
 }
