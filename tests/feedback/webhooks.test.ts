@@ -11,6 +11,7 @@ import { DAY, deliveryContextAt, resetDatabase, runCycleAt, seedReaders } from "
 import { BASE, subscribeJson } from "../helpers/route-helpers";
 import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
 import { outboxFor, outboxOf } from "../helpers/rows";
+import { countingD1 } from "../helpers/counting-bindings";
 
 beforeEach(resetDatabase);
 
@@ -129,6 +130,26 @@ describe("POST /webhooks/resend: verification", () => {
       expect(json.error.message).toContain("RESEND_WEBHOOK_SECRET");
     }
     expect(await count("webhook_events")).toBe(0);
+  });
+
+  it("without the feedback queue, or when it refuses the event, records it within the request in 2 D1 round trips", async () => {
+    const readers = await sentReaders("inline", 2);
+    const refusing = { send: async () => Promise.reject(new Error("queue over its limit")) } as unknown as Queue;
+    for (const [reader, queue] of [[readers[0]!, undefined], [readers[1]!, refusing]] as const) {
+      const body = JSON.stringify(resendEvent("email.delivered", reader.messageId, reader.email));
+      const counting = countingD1(env.DB);
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...signWebhook(body) }, body }),
+        { ...env, DB: counting.db, FEEDBACK_QUEUE: queue },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(await res.json()).toEqual({ received: true, queued: false });
+      expect(counting.counts.calls).toBe(2);
+      expect((await delivery(reader.id))!.delivered_at).not.toBeNull();
+    }
+    expect((await partStats(SERIES, 1))!.delivered).toBe(2);
   });
 
   it("handles a redelivery (same svix-id) once", async () => {
