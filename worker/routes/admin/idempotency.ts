@@ -18,7 +18,7 @@ export const idempotencyHeaderSchema = z.object({
     .openapi({
       description:
         "1–255 printable ASCII characters. The same key and body replay the answer (24 h); another body is a 422. " +
-        "Only answers the request alone decides are kept (2xx, 400, 415, 422): after a 404, 429 or 5xx the same key runs again.",
+        "A 404, 429 or 5xx is not kept: the same key runs again.",
     }),
 });
 
