@@ -395,6 +395,16 @@ export const rateCounters = sqliteTable("rate_counters", {
   count: integer("count").notNull(),
 });
 
+/**
+ * "Sign out everywhere": a session cookie carries the epoch it was issued in, and is refused once the row's
+ * epoch has moved on. One row ("dashboard"); no row is epoch 0.
+ */
+export const sessionEpochs = sqliteTable("session_epochs", {
+  name: text("name").primaryKey(),
+  epoch: integer("epoch").notNull(),
+  changedAt: timestamp("changed_at").notNull(),
+});
+
 export const importJobStatuses = ["queued", "running", "done", "failed"] as const;
 export type ImportJobStatus = (typeof importJobStatuses)[number];
 

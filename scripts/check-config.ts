@@ -19,7 +19,7 @@ else console.log(`wrangler.toml is not ready for production:\n${problems.map((p)
 for (const warning of warnings) console.warn(`\n!!! WARNING: ${warning}\n`);
 if (unchecked.length > 0) {
   console.log(`Secrets to set in Cloudflare (not checked here): ${unchecked.map((name) => `wrangler secret put ${name}`).join(", ")}`);
-  console.log('  SIGNING_KEYS: "k1:<32+ random characters>" (README: rotating keys); HASH_SECRET: 32+ random characters,');
+  console.log('  SIGNING_KEYS: "k1:<32+ random characters>" (docs/operations.md: rotating a signing key); HASH_SECRET: 32+ random characters,');
   console.log("  never changed; ADMIN_TOKEN: 32+ characters; RESEND_API_KEY and");
   console.log("  RESEND_WEBHOOK_SECRET (whsec_…): from resend.com (without the latter, bounces and complaints are not heard).");
 }

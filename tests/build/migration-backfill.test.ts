@@ -45,10 +45,10 @@ describe("migration 0004_catalog_identity", () => {
   });
 });
 
-describe("migration 0009_mailbox_key", () => {
+describe("migration 0010_mailbox_key", () => {
   it("backfills each mailing consent with the key mailboxKey() gives its reader's address", () => {
     const db = new DatabaseSync(":memory:");
-    for (const file of migrations.filter((f) => f < "0009")) apply(db, file);
+    for (const file of migrations.filter((f) => f < "0010")) apply(db, file);
     const addresses = [
       "Victim@Gmail.com", "v.i.c.t.i.m@gmail.com", "victim+n1@gmail.com", "V.ictim+a.b@googlemail.com", "ann.lee+news@Example.org",
       "ann.lee@example.org", "+only-tag@example.org", "o'brien@xn--bcher-kva.de",
@@ -60,7 +60,7 @@ describe("migration 0009_mailbox_key", () => {
     );
     addresses.forEach((_, i) => consent.run(i + 1, "sent"));
     consent.run(1, null); // an imported consent with stated consent mailed nothing: no key
-    for (const file of migrations.filter((f) => f >= "0009")) apply(db, file);
+    for (const file of migrations.filter((f) => f >= "0010")) apply(db, file);
 
     const rows = db.prepare("SELECT subscriber_id AS id, mailbox_key AS key FROM consents WHERE email_status IS NOT NULL ORDER BY id").all();
     expect(rows).toEqual(addresses.map((address, i) => ({ id: i + 1, key: mailboxKey(address) })));

@@ -6,7 +6,7 @@ const DOTLESS_DOMAINS: Readonly<Record<string, string>> = { "gmail.com": "gmail.
  * typed, and `email_key` still tells readers apart. Lower-cased, everything from the first "+" of the local
  * part dropped for every domain, dots dropped where the provider ignores them (googlemail.com is gmail.com).
  * Wrong for a provider that treats "+" as a plain character: then two mailboxes share one budget, never the
- * reverse. The SQL backfill in db/migrations/0009_mailbox_key.sql computes the same key.
+ * reverse. The SQL backfill in db/migrations/0010_mailbox_key.sql computes the same key.
  */
 export function mailboxKey(address: string): string {
   const lower = address.toLowerCase();
