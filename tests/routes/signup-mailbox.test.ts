@@ -168,8 +168,19 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
     expect(results).toEqual(["confirmation_sent", "confirmation_sent", "confirmation_queued", "confirmation_queued"]);
     expect(await mailsTo(readers)).toHaveLength(2);
 
-    // This hour the cron sends none of them; late in the next one, both (its counter took exactly those two).
-    expect(await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), now + 30 * 60_000)).toBe(0);
+    // Made due again within this hour, the cron tries the first, is held, and stops: the second is not tried.
+    const held = readers.slice(2);
+    const setDue = env.DB.prepare("UPDATE consents SET email_next_at = ?2 WHERE subscriber_id = (SELECT id FROM subscribers WHERE email = ?1)");
+    await env.DB.batch(held.map((email) => setDue.bind(email, now)));
+    const counted = async () => (await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{ count: number }>())!.count;
+    const before = await counted();
+    expect(await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), now + 60_000)).toBe(0);
+    expect((await counted()) - before).toBe(1);
+    const nextAts = await Promise.all(held.map(async (email) => (await consentOf(email)).nextAt!));
+    expect(nextAts.filter((at) => at >= hourStart + HOUR)).toHaveLength(1);
+
+    // Late in the next hour, both go (its counter took exactly those two).
+    await env.DB.batch(held.map((email) => setDue.bind(email, hourStart + HOUR + 30 * 60_000)));
     expect(await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), hourStart + HOUR + 45 * 60_000)).toBe(2);
     expect(await mailsTo(readers)).toHaveLength(4);
     const counter = await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{ count: number }>();
