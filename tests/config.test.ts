@@ -219,14 +219,26 @@ name = "SIGNUP_LIMITER"
 [[ratelimits]]
 name = "ADMIN_AUTH_LIMITER"
 `;
+  const withTurnstile = ready.replace("[vars]", '[vars]\nTURNSTILE_SITE_KEY = "0x4AAAAAAA-site-key"');
 
   it("a ready file passes; secrets not given are listed as what to set", () => {
-    expect(checkProductionConfig(ready, {})).toEqual({
+    expect(checkProductionConfig(withTurnstile, {})).toEqual({
       problems: [],
-      unchecked: ["SIGNING_KEYS", "HASH_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET"],
+      warnings: [],
+      unchecked: ["SIGNING_KEYS", "HASH_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"],
     });
-    const secrets = { SIGNING_KEYS: `k1:${"s".repeat(32)}`, HASH_SECRET: "h".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x" };
-    expect(checkProductionConfig(ready, secrets)).toEqual({ problems: [], unchecked: [] });
+    const secrets = {
+      SIGNING_KEYS: `k1:${"s".repeat(32)}`, HASH_SECRET: "h".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x",
+      TURNSTILE_SECRET: "0x4AAA-secret",
+    };
+    expect(checkProductionConfig(withTurnstile, secrets)).toEqual({ problems: [], warnings: [], unchecked: [] });
+  });
+
+  it("without Turnstile: deployable, with a loud warning that signups are not checked for bots", () => {
+    const report = checkProductionConfig(ready, {});
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^Turnstile is off: signups are not checked for bots.*TURNSTILE_SITE_KEY.*TURNSTILE_SECRET/)]);
+    expect(report.unchecked).not.toContain("TURNSTILE_SECRET");
   });
 
   it("checks signing keys given in the environment (CI), and never asks for the older SIGNING_SECRET", () => {

@@ -28,6 +28,9 @@ const configSchema = z
     sendBatchesPerRun: z.coerce.number().int().min(1).max(10_000),
     sendConcurrency: z.coerce.number().int().min(1).max(32),
     providerRps: z.coerce.number().min(0),
+    /** Confirmation emails strangers may cause per clock hour, to one domain and in all; beyond, they wait for the cron. */
+    confirmationsPerDomainPerHour: z.coerce.number().int().min(1),
+    confirmationsPerHour: z.coerce.number().int().min(1),
     /** LOCAL_OUTBOX = "1" (npm start, tests): mail without RESEND_API_KEY goes to the local outbox table. */
     localOutbox: z.boolean(),
   })
@@ -110,6 +113,8 @@ export function readConfig(env: Env): Config {
     sendBatchesPerRun: emptyToUndefined(env.SEND_BATCHES_PER_RUN) ?? 40,
     sendConcurrency: emptyToUndefined(env.SEND_CONCURRENCY) ?? 2,
     providerRps: emptyToUndefined(env.PROVIDER_RPS) ?? 5,
+    confirmationsPerDomainPerHour: emptyToUndefined(env.CONFIRMATIONS_PER_DOMAIN_PER_HOUR) ?? 100,
+    confirmationsPerHour: emptyToUndefined(env.CONFIRMATIONS_PER_HOUR) ?? 500,
     localOutbox: env.LOCAL_OUTBOX === "1",
   });
   if (!parsed.success) {

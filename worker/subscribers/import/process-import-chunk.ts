@@ -3,6 +3,7 @@ import { dueAtForPart } from "../../delivery/schedule";
 import type { ImportChunkMessage } from "../../env";
 import { CONFIRM_TOKEN_TTL_MS } from "../../tokens";
 import { RETRIES_PER_RUN } from "../../mail/confirmation-email";
+import { mailboxKey } from "../mailbox-key";
 import { suppressionHash } from "../suppression";
 import { importSql } from "./import-queries";
 import { validateImportRow, type ValidImportRow } from "./validate-import-row";
@@ -104,6 +105,7 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
       timezone: consented ? null : row.timezone,
       emailAt: consented ? null : emailAt,
       expiresAt: consented ? null : emailAt + CONFIRM_TOKEN_TTL_MS,
+      mailbox: consented ? null : mailboxKey(row.email),
     });
     if (consented) active++;
     else pending++;
