@@ -1,12 +1,17 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { getDb } from "../../worker/db";
+import type { Env } from "../../worker/env";
+import worker from "../../worker/index";
+import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
+import { listImportRows } from "../../worker/subscribers/import/read-import";
+import { startImport } from "../../worker/subscribers/import/start-import";
 import { isSuppressed, suppressionHash } from "../../worker/subscribers/suppression";
 import { signDeliveryTokens } from "../../worker/tokens";
 import { importCsv, reportOf } from "../helpers/import-helpers";
-import { adminFetch, adminSend, BASE, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
+import { ADMIN_TOKEN, adminFetch, adminSend, BASE, DEFAULT_SERIES, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
 import { findSubscriber, outboxFor } from "../helpers/rows";
 import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
@@ -186,5 +191,37 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
       env.DB.batch = original;
     }
     expect(batches).toEqual([12]);
+  });
+});
+
+describe("the suppression key never changes meaning", () => {
+  const eraseUnder = async (vars: Partial<Env>, id: number) => {
+    const ctx = createExecutionContext();
+    const request = new Request(`${BASE}/admin/api/subscribers/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await worker.fetch(request, { ...env, ...vars } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+
+  it("a deployment's old configuration (SIGNING_SECRET, no HASH_SECRET) erases nothing: no hash is ever keyed by a stand-in", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-old-config"));
+    // Once, this configuration keyed hashes with SIGNING_SECRET; setting HASH_SECRET later voided them all.
+    const res = await eraseUnder({ SIGNING_KEYS: "", HASH_SECRET: "" }, reader.subscriber.id);
+    await expectApiError(res, 503, "NOT_CONFIGURED");
+    expect(await rowsNaming(reader.email)).not.toEqual([]);
+  });
+
+  it("an erased address stays refused by imports after every key change the docs allow (rotated signing keys, SIGNING_SECRET dropped)", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-then-rotate"));
+    expect((await eraseUnder({}, reader.subscriber.id)).status).toBe(200);
+    const later = readConfig({ ...env, SIGNING_KEYS: `t3:${"n".repeat(40)}`, SIGNING_SECRET: "" } as Env);
+    expect(later.keyring.keys.map((key) => key.kid)).toEqual(["t3"]);
+
+    const parsed = parseImportCsv(`email,consented_at,consent_source\n${reader.email.toUpperCase()},2026-01-05,fair\n`, DEFAULT_SERIES);
+    const started = await startImport(env.DB, undefined, { rows: parsed.ok ? parsed.rows : [], hashSecret: later.hashSecret });
+    expect(started).toMatchObject({ kind: "started", job: { status: "done", active: 0, skipped: 1 } });
+    const report = await listImportRows(env.DB, started.kind === "started" ? started.job.id : "", { limit: 10 });
+    expect(report!.data).toEqual([{ row: 1, email: "", outcome: "suppressed", message: "This address was erased: it is never imported again." }]);
+    expect(await rowsNaming(reader.email)).toEqual([]);
   });
 });

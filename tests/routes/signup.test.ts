@@ -247,8 +247,8 @@ describe("POST /subscribe", () => {
     expect(cc!.ipHash).not.toBe(ca!.ipHash);
     expect(ca!.form).toBe("signup-form");
     // Keyed with HASH_SECRET, never a signing key: rotating the ring leaves stored hashes comparable.
-    expect(ca!.ipHash).toBe(await keyedHash(env.HASH_SECRET!, ip));
-    for (const key of testKeyring().keys) expect(ca!.ipHash).not.toBe(await keyedHash(key.secret, ip));
+    expect(ca!.ipHash).toBe(await keyedHash(env.HASH_SECRET!, "ip", ip));
+    for (const key of testKeyring().keys) expect(ca!.ipHash).not.toBe(await keyedHash(key.secret, "ip", ip));
   });
 });
 

@@ -68,8 +68,8 @@ export async function subscribe(
   }
 
   const [ipHash, userAgentHash] = await Promise.all([
-    input.ip ? keyedHash(config.hashSecret, input.ip) : null,
-    input.userAgent ? keyedHash(config.hashSecret, input.userAgent) : null,
+    input.ip ? keyedHash(config.hashSecret, "ip", input.ip) : null,
+    input.userAgent ? keyedHash(config.hashSecret, "userAgent", input.userAgent) : null,
   ]);
   const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
   // Counted and inserted in one statement, so concurrent signups cannot both slip under the daily limit.
