@@ -489,5 +489,7 @@ export const importRows = sqliteTable(
     primaryKey({ columns: [t.jobId, t.row] }),
     // The report filtered by outcome, in row order.
     index("import_rows_job_id_outcome_idx").on(t.jobId, t.outcome, t.row),
+    // An erasure and an access export find the rows naming a person by address, in any case (as emailKey does).
+    index("import_rows_email_idx").on(sql`lower(${t.email})`),
   ],
 );

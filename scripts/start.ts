@@ -47,8 +47,7 @@ function ensureDevVar(name: string, value: string, why: string) {
 ensureDevVar("RESEND_WEBHOOK_SECRET", `whsec_${randomBytes(24).toString("base64")}`, "npm run webhook signs with it");
 // A .dev.vars from before key ids keeps its SIGNING_SECRET: it goes on verifying the links it signed.
 ensureDevVar("SIGNING_KEYS", `k1:${secret()}`, "signing keys with ids; SIGNING_SECRET, if any, still verifies");
-// With SIGNING_SECRET, hashes already stored keep their key (as README advises for deployments): no HASH_SECRET.
-if (!/^SIGNING_SECRET=\S+/m.test(readFileSync(devVars, "utf8"))) ensureDevVar("HASH_SECRET", secret(), "the key of IP and user-agent hashes");
+ensureDevVar("HASH_SECRET", secret(), "the key of every stored hash: erased addresses, IP, user agent");
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1] ?? "";
 
 /** wrangler's output, but its bindings table once: it prints it again when the local server starts. */

@@ -17,7 +17,7 @@ const configSchema = z
     signingKeys: z.string().optional(),
     /** The key from before key ids: verifies links already mailed; signs only when SIGNING_KEYS is not set. */
     signingSecret: z.string().min(16).optional(),
-    /** Never rotates: IP and user-agent hashes must stay comparable across key rotations. */
+    /** The key of every stored hash (erased addresses, IP, user agent): required, set once, never changed. */
     hashSecret: z.string().min(16).optional(),
     resendApiKey: z.string().min(1).optional(),
     resendBaseUrl: z.url().optional(),
@@ -38,7 +38,7 @@ const configSchema = z
     const problem = (message: string) => ctx.addIssue({ code: "custom", message });
     const ring = parseKeyring(config.signingKeys, config.signingSecret);
     if (!ring.ok) ring.problems.forEach(problem);
-    if (!config.hashSecret && !config.signingSecret) problem("HASH_SECRET is not set (IP and user-agent hashes need a key that never rotates)");
+    if (!config.hashSecret) problem("HASH_SECRET is not set (the key of every stored hash: erased addresses, IP, user agent; set it once, never change it)");
     if (config.hashSecret && ring.ok && ring.keyring.keys.some((key) => key.secret === config.hashSecret)) {
       problem("HASH_SECRET must differ from every signing key");
     }
@@ -69,8 +69,8 @@ const configSchema = z
   .transform(({ signingKeys, signingSecret, hashSecret, ...config }) => {
     const ring = parseKeyring(signingKeys, signingSecret);
     if (!ring.ok) throw new Error("unreachable: the keyring was validated above");
-    // Without HASH_SECRET, hashes keep their old key (HMAC of SIGNING_SECRET, "hash:"-prefixed) so stored ones still match.
-    return { ...config, keyring: ring.keyring, hashSecret: (hashSecret ?? signingSecret)! };
+    // Never SIGNING_SECRET in its place: a fallback that a later HASH_SECRET replaces voids every suppression.
+    return { ...config, keyring: ring.keyring, hashSecret: hashSecret! };
   });
 
 function isLocalUrl(url: string): boolean {

@@ -4,7 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 
 /**
- * 0011_feedback_queue on a database with provider events recorded the old way: the delayed and failed counters
+ * 0012_feedback_queue on a database with provider events recorded the old way: the delayed and failed counters
  * were guarded by webhook_events rows, whose payloads named the recipient. After it, the guards are on the
  * deliveries (a delayed event arriving again counts nothing) and no payload is left.
  */
@@ -12,10 +12,10 @@ const root = path.resolve(import.meta.dirname, "../..");
 const migrations = readdirSync(path.join(root, "db/migrations")).filter((f) => f.endsWith(".sql")).sort();
 const apply = (db: DatabaseSync, file: string) => db.exec(readFileSync(path.join(root, "db/migrations", file), "utf8"));
 
-describe("migration 0011_feedback_queue", () => {
+describe("migration 0012_feedback_queue", () => {
   it("moves the delayed and failed guards onto the deliveries and drops the payloads", () => {
     const db = new DatabaseSync(":memory:");
-    for (const file of migrations.filter((f) => f < "0011")) apply(db, file);
+    for (const file of migrations.filter((f) => f < "0012")) apply(db, file);
     db.exec(`
       INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (1, 'a@example.com', 'a@example.com', 'active', 0, 0);
       INSERT INTO subscriptions (id, subscriber_id, series, status, next_part, created_at, updated_at) VALUES (1, 1, 's', 'active', 3, 0, 0);
@@ -27,7 +27,7 @@ describe("migration 0011_feedback_queue", () => {
         ('w3', 'email.failed', 'm2', 2, '{"data":{"to":["a@example.com"]}}', 70),
         ('w4', 'email.delivered', 'other', NULL, '{"data":{"to":["stranger@example.com"]}}', 80);
     `);
-    for (const file of migrations.filter((f) => f >= "0011")) apply(db, file);
+    for (const file of migrations.filter((f) => f >= "0012")) apply(db, file);
 
     expect(db.prepare("SELECT id, delayed_at AS delayed, failed_at AS failed FROM deliveries ORDER BY id").all()).toEqual([
       { id: 1, delayed: 40, failed: null },

@@ -86,8 +86,8 @@ export async function subscribe(
   }
 
   const [ipHash, userAgentHash] = await Promise.all([
-    input.ip ? keyedHash(config.hashSecret, input.ip) : null,
-    input.userAgent ? keyedHash(config.hashSecret, input.userAgent) : null,
+    input.ip ? keyedHash(config.hashSecret, "ip", input.ip) : null,
+    input.userAgent ? keyedHash(config.hashSecret, "userAgent", input.userAgent) : null,
   ]);
   const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
   // The inline send below owns the row for a while (email_next_at) before the cron may retry it.
