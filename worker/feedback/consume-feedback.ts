@@ -10,7 +10,7 @@ export const FEEDBACK_DEAD_LETTER_QUEUE = "nextpart-feedback-dlq";
 /** Backoff for an event that failed to record: 30 s, doubling, at most 15 minutes. */
 const retryDelay = (attempts: number) => Math.min(30 * 2 ** Math.max(0, attempts - 1), 900);
 
-/** Tries per invocation (each ≤ 2 round trips): halving 100 events down to one poison takes 14; free plans allow 50 queries. */
+/** Tries per invocation (each ≤ 2 round trips): halving 100 events down to one poison takes 15; free plans allow 50 queries. */
 const TRIES_PER_BATCH = 16;
 
 type Item = { message: Message<unknown>; body: FeedbackMessage };
