@@ -75,11 +75,14 @@ export const consents = sqliteTable(
      * few rows, however many spellings of one inbox strangers have signed up. Erased with the consent.
      */
     mailboxKey: text("mailbox_key"),
+    /** The provider's id of the confirmation email: a bounce or complaint about it finds this reader (no delivery row). */
+    providerMessageId: text("provider_message_id"),
   },
   (t) => [
     index("consents_subscriber_id_idx").on(t.subscriberId),
     // The daily cap's count (subscribers/subscribe.ts): only consents that mailed are in it.
     index("consents_mailbox_key_idx").on(t.mailboxKey, t.createdAt).where(sql`email_status IS NOT NULL`),
+    index("consents_provider_message_id_idx").on(t.providerMessageId).where(sql`provider_message_id IS NOT NULL`),
     // The cron's retry scan: only confirmation emails still waiting are in it.
     index("consents_email_next_at_idx").on(t.emailNextAt).where(sql`email_status = 'queued'`),
   ],
@@ -205,6 +208,9 @@ export const deliveries = sqliteTable(
     scannerClickedAt: timestamp("scanner_clicked_at"),
     bouncedAt: timestamp("bounced_at"),
     complainedAt: timestamp("complained_at"),
+    /** The provider's first email.delivery_delayed and email.failed events: the guards of those counters. */
+    delayedAt: timestamp("delayed_at"),
+    failedAt: timestamp("failed_at"),
   },
   (t) => [
     uniqueIndex("deliveries_subscription_id_part_id_idx").on(t.subscriptionId, t.partId),
@@ -319,7 +325,10 @@ export const responses = sqliteTable(
   ],
 );
 
-/** Provider webhooks as received (verified), keyed by svix-id so a redelivery is handled once. */
+/**
+ * Provider events recorded (verified), keyed by svix-id so a redelivery is handled once. No payload: nothing
+ * here names a person (the counters' guards are the deliveries' own columns, so old rows may be deleted).
+ */
 export const webhookEvents = sqliteTable(
   "webhook_events",
   {
@@ -328,14 +337,31 @@ export const webhookEvents = sqliteTable(
     providerMessageId: text("provider_message_id"),
     /** The delivery it matched, if any. */
     deliveryId: integer("delivery_id"),
-    payload: text("payload", { mode: "json" }).notNull(),
     receivedAt: timestamp("received_at").notNull(),
   },
   (t) => [
     index("webhook_events_received_at_idx").on(t.receivedAt),
-    // The first-event guard of the delayed / failed counters (worker/feedback/queries.ts); only matched events.
+    // A reader's export and erasure find the events about their deliveries; only matched events are in it.
     index("webhook_events_delivery_id_type_idx").on(t.deliveryId, t.type).where(sql`delivery_id IS NOT NULL`),
   ],
+);
+
+/**
+ * Provider events the feedback queue gave up on (nextpart-feedback-dlq), listed by GET /admin/api/feedback/dead.
+ * The same fields as the queue message: ids and times, never an address.
+ */
+export const feedbackDeadLetters = sqliteTable(
+  "feedback_dead_letters",
+  {
+    /** The queue's message id: a dead letter delivered twice is recorded once. */
+    id: text("id").primaryKey(),
+    svixId: text("svix_id"),
+    type: text("type"),
+    providerMessageId: text("provider_message_id"),
+    receivedAt: timestamp("received_at"),
+    deadAt: timestamp("dead_at").notNull(),
+  },
+  (t) => [index("feedback_dead_letters_dead_at_idx").on(t.deadAt)],
 );
 
 /** The local mailer: every message it "sends", whole, so `npm start` needs no account. */

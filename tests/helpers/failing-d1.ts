@@ -74,3 +74,46 @@ export function failingOn(db: D1Database, fails: (query: string) => boolean): D1
     },
   });
 }
+
+/** What a batch held: each statement's SQL and the values bound to it. */
+export type BoundStatement = { query: string; args: unknown[] };
+
+/**
+ * A D1 binding whose batches go to the real database unless `fault` says otherwise for one: "refuse" fails it
+ * (nothing written, as a poison statement would), "crash" lets it commit and then fails the caller (a consumer
+ * dying between its D1 batch and its ack). Nothing in the Worker knows.
+ */
+export function faultyBatches(db: D1Database, fault: (statements: BoundStatement[]) => "refuse" | "crash" | null): D1Database {
+  const bound = new WeakMap<D1PreparedStatement, BoundStatement>();
+  const forward = <T extends object>(target: T, prop: PropertyKey) => {
+    const value = Reflect.get(target, prop) as unknown;
+    return typeof value === "function" ? value.bind(target) : value;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") {
+        return (query: string) =>
+          new Proxy(target.prepare(query), {
+            get(inner, key) {
+              if (key !== "bind") return forward(inner, key);
+              return (...args: unknown[]) => {
+                const result = inner.bind(...args);
+                bound.set(result, { query, args });
+                return result;
+              };
+            },
+          });
+      }
+      if (prop === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const what = fault(statements.map((statement) => bound.get(statement) ?? { query: "", args: [] }));
+          if (what === "refuse") throw new Error("injected: the transaction was refused");
+          const results = await target.batch(statements);
+          if (what === "crash") throw new Error("injected: crashed after the transaction committed");
+          return results;
+        };
+      }
+      return forward(target, prop);
+    },
+  });
+}

@@ -12,39 +12,14 @@ import { isSuppressed, suppressionHash } from "../../worker/subscribers/suppress
 import { signDeliveryTokens } from "../../worker/tokens";
 import { importCsv, reportOf } from "../helpers/import-helpers";
 import { ADMIN_TOKEN, adminFetch, adminSend, BASE, DEFAULT_SERIES, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
-import { findSubscriber, outboxFor } from "../helpers/rows";
+import { findSubscriber, outboxFor, rowsNaming, userTables } from "../helpers/rows";
 import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
-
-/** Tables that hold no reader's data by design (engine state, counters of the whole list, migrations). */
-const OUT_OF_SCOPE = /^(_cf_|d1_|sqlite_)/;
-
-/** Every user table and its columns, read from the schema: a table added later is checked too. */
-async function tables(): Promise<{ name: string; columns: string[] }[]> {
-  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
-  const out = [];
-  for (const { name } of results.filter((t) => !OUT_OF_SCOPE.test(t.name))) {
-    const columns = await env.DB.prepare(`SELECT name FROM pragma_table_info(?1)`).bind(name).all<{ name: string }>();
-    out.push({ name, columns: columns.results.map((c) => c.name) });
-  }
-  return out;
-}
-
-/** Rows of any table where any column holds the address (any case, anywhere in the text). */
-async function rowsNaming(address: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const { name, columns } of await tables()) {
-    const where = columns.map((c) => `instr(lower(CAST("${c}" AS TEXT)), lower(?1)) > 0`).join(" OR ");
-    const row = await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE ${where}`).bind(address).first<{ n: number }>();
-    if (row!.n > 0) found.push(`${name}: ${row!.n}`);
-  }
-  return found;
-}
 
 /** Rows pointing at the subscriber or at their deliveries, in every column that names one. */
 async function rowsPointingAt(subscriberId: number, deliveryIds: number[]): Promise<string[]> {
   const found: string[] = [];
-  for (const { name, columns } of await tables()) {
+  for (const { name, columns } of await userTables()) {
     const checks: [string, number][] = [
       ...columns.filter((c) => c === "subscriber_id" || c === "referrer_id").map((c) => [c, subscriberId] as [string, number]),
       ...(name === "subscribers" ? [["id", subscriberId] as [string, number]] : []),
@@ -70,22 +45,26 @@ async function readerWithHistory() {
   expect((await SELF.fetch(`${BASE}/a/${tokens.reader}/0`, { redirect: "manual" })).status).toBe(302);
   expect((await postForm(`/respond/${tokens.reader}`, { response: "I did the thing" })).status).toBe(200);
   expect((await sendEvent(resendEvent("email.delivered", delivery.messageId, reader.email))).res.status).toBe(200);
-  // A webhook about their confirmation email: no delivery row, only the address in its payload.
-  expect((await sendEvent(resendEvent("email.delivered", `confirm-${crypto.randomUUID()}`, reader.email.toUpperCase()))).res.status).toBe(200);
+  // A webhook about their confirmation email: no delivery row, found by the provider id kept on the consent.
+  const confirmationId = (await env.DB.prepare("SELECT provider_message_id AS id FROM consents WHERE subscriber_id = ?1").bind(reader.subscriber.id).first<{ id: string }>())!.id;
+  expect((await sendEvent(resendEvent("email.delivered", confirmationId, reader.email.toUpperCase()))).res.status).toBe(200);
   const referred = await signUpAndConfirm(uniqueEmail("referred"));
   await env.DB.prepare("UPDATE subscribers SET referrer_id = ?1 WHERE id = ?2").bind(reader.subscriber.id, referred.subscriber.id).run();
   await settled();
-  return { reader, deliveryIds: [delivery.id], referred };
+  return { reader, deliveryIds: [delivery.id], referred, providerIds: [delivery.messageId, confirmationId] };
 }
 
 describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
   it("leaves no row holding the address or the subscriber id, only the suppression hash", async () => {
-    const { reader, deliveryIds, referred } = await readerWithHistory();
+    const { reader, deliveryIds, referred, providerIds } = await readerWithHistory();
     const id = reader.subscriber.id;
     // The setup reached every table it should: otherwise the checks below would pass vacuously.
     expect(await rowsNaming(reader.email)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^subscribers: /), expect.stringMatching(/^deliveries: /), expect.stringMatching(/^outbox: /), expect.stringMatching(/^webhook_events: 2$/)]),
+      expect.arrayContaining([expect.stringMatching(/^subscribers: /), expect.stringMatching(/^deliveries: /), expect.stringMatching(/^outbox: /)]),
     );
+    // Provider events keep no address, only the provider's ids (docs/security.md).
+    expect((await rowsNaming(reader.email)).filter((row) => row.startsWith("webhook_events"))).toEqual([]);
+    expect((await rowsNaming(providerIds[1]!)).sort()).toEqual(["consents: 1", "outbox: 1", "webhook_events: 1"]);
     expect((await rowsPointingAt(id, deliveryIds)).length).toBeGreaterThanOrEqual(8);
     // What the export hands over is what the erasure deletes: the same rows, webhooks about their mail included.
     const exported = await expectDeclared<{ webhookEvents: unknown[]; clicks: unknown[]; responses: unknown[] }>(
@@ -105,6 +84,7 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
 
     expect(await rowsNaming(reader.email)).toEqual([]);
     expect(await rowsPointingAt(id, deliveryIds)).toEqual([]);
+    for (const providerId of providerIds) expect(await rowsNaming(providerId)).toEqual([]);
     const hash = await suppressionHash(readConfig(env).hashSecret, reader.email);
     expect(await env.DB.prepare("SELECT reason FROM suppressions WHERE email_hash = ?1").bind(hash).first()).toEqual({ reason: "erased" });
     expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email.toUpperCase())).toBe(true);

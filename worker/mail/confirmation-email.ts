@@ -83,7 +83,11 @@ export async function sendConfirmationEmail(
   }
   const attempts = consent.attempts + 1;
   if (result.kind === "sent") {
-    await db.update(consents).set({ emailStatus: "sent", emailAttempts: attempts, emailNextAt: null, emailError: null }).where(eq(consents.id, consent.id));
+    // The provider's id: a bounce or complaint about this email finds its reader by it (feedback/queries.ts).
+    await db
+      .update(consents)
+      .set({ emailStatus: "sent", emailAttempts: attempts, emailNextAt: null, emailError: null, providerMessageId: result.ids[0] ?? null })
+      .where(eq(consents.id, consent.id));
     return "sent";
   }
   const nextAt = now + (result.kind === "rate_limited" ? result.retryAfterMs : backoffMs(attempts));
