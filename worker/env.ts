@@ -1,11 +1,12 @@
 /**
  * The Worker's bindings: generated from wrangler.toml and .dev.vars.example by `npm run cf-typegen`
  * (worker/worker-configuration.d.ts, checked by `npm run check`). Only the queues' message types are ours; the
- * import queue is optional (without it, small imports run inline: worker/subscribers/import/).
+ * import and feedback queues are optional (without them, small imports and provider events run inline).
  */
-export type Env = Omit<CloudflareBindings, "DELIVERY_QUEUE" | "IMPORT_QUEUE"> & {
+export type Env = Omit<CloudflareBindings, "DELIVERY_QUEUE" | "IMPORT_QUEUE" | "FEEDBACK_QUEUE"> & {
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
   IMPORT_QUEUE?: Queue<ImportChunkMessage>;
+  FEEDBACK_QUEUE?: Queue<FeedbackMessage>;
 };
 
 /** One queue message = one claimed batch to send (see worker/delivery/). */
@@ -22,3 +23,18 @@ export interface ImportChunkMessage {
 }
 
 export type ImportRowTuple = [row: number, email: string, name: string, timezone: string, series: string, consentedAt: string, consentSource: string, flag: 0 | 1 | 2 | 3];
+
+/**
+ * One queue message = one verified provider event, reduced to what recording it needs (worker/feedback/): ids,
+ * type and times. Never the payload, so never an address.
+ */
+export interface FeedbackMessage {
+  svixId: string;
+  type: string;
+  /** The provider's id of the email it is about. */
+  emailId: string | null;
+  /** The event's own time (its created_at), epoch ms; null when it had none we could read. */
+  createdAt: number | null;
+  /** When our route received it, epoch ms. */
+  receivedAt: number;
+}

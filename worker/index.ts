@@ -5,7 +5,8 @@ import type { AppEnv } from "./app-env";
 import { configProblem } from "./config";
 import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
-import type { DeliveryMessage, Env, ImportChunkMessage } from "./env";
+import type { DeliveryMessage, Env, FeedbackMessage, ImportChunkMessage } from "./env";
+import { consumeFeedback, FEEDBACK_DEAD_LETTER_QUEUE, FEEDBACK_QUEUE } from "./feedback/consume-feedback";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
 import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
@@ -59,6 +60,8 @@ export default {
     );
   },
   async queue(batch, env, _ctx) {
+    // Recording provider events needs only D1: a configuration problem must not hold them until they dead-letter.
+    if (batch.queue === FEEDBACK_QUEUE || batch.queue === FEEDBACK_DEAD_LETTER_QUEUE) return consumeFeedback(batch, env);
     const problem = configProblem(env);
     if (problem) {
       // Kept on the queue (neither sent nor acked) until the configuration is fixed.
@@ -71,4 +74,4 @@ export default {
     }
     await consumeDeliveryMessages(batch as MessageBatch<DeliveryMessage>, env);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage>;
+} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage | FeedbackMessage>;

@@ -54,7 +54,7 @@ export function seedHistory(file: string, shape: HistoryShape) {
   ]);
   const batch = inserter(db, "batches", ["id", "status", "attempts", "lease_until", "created_at", "sent_at"]);
   const click = inserter(db, "clicks", ["delivery_id", "subscriber_id", "series", "part_number", "part_id", "link", "scanner_reason", "created_at"]);
-  const webhookEvent = inserter(db, "webhook_events", ["id", "type", "provider_message_id", "delivery_id", "payload", "received_at"]);
+  const webhookEvent = inserter(db, "webhook_events", ["id", "type", "provider_message_id", "delivery_id", "received_at"]);
   const stats = inserter(db, "part_stats", ["series", "part_id", "sent", "delivered", "opened", "human_clicks"]);
   const state = inserter(db, "series_state", ["series", "part_count", "part_ids", "updated_at"]);
 
@@ -80,10 +80,9 @@ export function seedHistory(file: string, shape: HistoryShape) {
         status: "sent", to_email: email, to_name: `Reader ${r}`, provider_message_id: messageId, created_at: sentAt, sent_at: sentAt,
         delivered_at: sentAt + 60_000, opened_at: opened(r, p) ? sentAt + 3_600_000 : null, human_clicked_at: clicked(r, p) ? sentAt + 3_700_000 : null,
       });
-      const payload = (type: string) => JSON.stringify({ type, created_at: new Date(sentAt).toISOString(), data: { email_id: messageId, to: [email], from: "bench@scale.example", subject: `Part ${p + 1}` } });
-      webhookEvent({ id: `msg_hist_${deliveryId}_s`, type: "email.sent", provider_message_id: messageId, delivery_id: deliveryId, payload: payload("email.sent"), received_at: sentAt + 1_000 });
-      webhookEvent({ id: `msg_hist_${deliveryId}_d`, type: "email.delivered", provider_message_id: messageId, delivery_id: deliveryId, payload: payload("email.delivered"), received_at: sentAt + 60_000 });
-      if (opened(r, p)) webhookEvent({ id: `msg_hist_${deliveryId}_o`, type: "email.opened", provider_message_id: messageId, delivery_id: deliveryId, payload: payload("email.opened"), received_at: sentAt + 3_600_000 });
+      webhookEvent({ id: `msg_hist_${deliveryId}_s`, type: "email.sent", provider_message_id: messageId, delivery_id: deliveryId, received_at: sentAt + 1_000 });
+      webhookEvent({ id: `msg_hist_${deliveryId}_d`, type: "email.delivered", provider_message_id: messageId, delivery_id: deliveryId, received_at: sentAt + 60_000 });
+      if (opened(r, p)) webhookEvent({ id: `msg_hist_${deliveryId}_o`, type: "email.opened", provider_message_id: messageId, delivery_id: deliveryId, received_at: sentAt + 3_600_000 });
       if (clicked(r, p)) click({ delivery_id: deliveryId, subscriber_id: r, series, part_number: p + 1, part_id: partId, link: 0, scanner_reason: null, created_at: sentAt + 3_700_000 });
     });
   }
