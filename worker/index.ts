@@ -2,10 +2,11 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
+import { CLICK_DEAD_LETTER_QUEUE, CLICK_QUEUE, consumeClickMessages } from "./actions/consume-clicks";
 import { configProblem } from "./config";
 import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
-import type { DeliveryMessage, Env, ImportChunkMessage } from "./env";
+import type { ClickMessage, DeliveryMessage, Env, ImportChunkMessage } from "./env";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
 import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
@@ -66,9 +67,10 @@ export default {
       batch.retryAll({ delaySeconds: 300 });
       return;
     }
+    if (batch.queue === CLICK_QUEUE || batch.queue === CLICK_DEAD_LETTER_QUEUE) return consumeClickMessages(batch, env);
     if (batch.queue === IMPORT_QUEUE || batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
       return consumeImportChunks(batch as MessageBatch<ImportChunkMessage>, env);
     }
     await consumeDeliveryMessages(batch as MessageBatch<DeliveryMessage>, env);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage>;
+} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage | ClickMessage>;
