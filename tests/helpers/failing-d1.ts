@@ -43,3 +43,26 @@ export function crashingOnRecord(db: D1Database, crashOnRecord: Set<string>): D1
     },
   });
 }
+
+/**
+ * A D1 binding whose transactions (batch) fail when `fault()` says so for that call: "before" fails without
+ * writing (a lost connection), "after" commits and then fails (a crash between the write and the queue's ack).
+ */
+export function faultyBatches(db: D1Database, fault: (call: number) => "before" | "after" | null): D1Database {
+  let calls = 0;
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const kind = fault(++calls);
+          if (kind === "before") throw new Error("injected: D1 batch failed");
+          const results = await target.batch(statements);
+          if (kind === "after") throw new Error("injected: crash after the D1 batch");
+          return results;
+        };
+      }
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
