@@ -1,11 +1,11 @@
-import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { getDb } from "../../worker/db";
 import { isSuppressed, suppressionHash } from "../../worker/subscribers/suppression";
 import { signDeliveryTokens } from "../../worker/tokens";
-import { adminFetch, adminSend, BASE, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
+import { actionPath, click, clicksSettle } from "../helpers/reader-helpers";
+import { adminFetch, adminSend, DEFAULT_SERIES, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
 import { outboxFor } from "../helpers/rows";
 import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
@@ -61,7 +61,8 @@ async function readerWithHistory() {
     .bind(reader.subscriber.id)
     .first<{ id: number; messageId: string }>())!;
   const tokens = await signDeliveryTokens(testKeyring(), delivery.id);
-  expect((await SELF.fetch(`${BASE}/a/${tokens.reader}/0`, { redirect: "manual" })).status).toBe(302);
+  expect((await click(actionPath({ tokens, series: DEFAULT_SERIES, partId: "the-opportunity" }, 0))).status).toBe(302);
+  await clicksSettle(delivery.id, 1);
   expect((await postForm(`/respond/${tokens.reader}`, { response: "I did the thing" })).status).toBe(200);
   expect((await sendEvent(resendEvent("email.delivered", delivery.messageId, reader.email))).res.status).toBe(200);
   // A webhook about their confirmation email: no delivery row, only the address in its payload.
