@@ -13,7 +13,11 @@ export const subscribers = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     /** As the reader typed it (trimmed); mail goes here. */
     email: text("email").notNull(),
-    /** Lower-cased: the unique key, so Ann@x.com and ann@x.com are one reader. */
+    /**
+     * Lower-cased: the unique key, so Ann@x.com and ann@x.com are one reader. Deliberately not the mailbox key:
+     * ann+news@ and a.nn@gmail.com stay readers of their own (their filters, their unsubscribes); only the
+     * confirmation budget is shared (consents.mailbox_key).
+     */
     emailKey: text("email_key").notNull(),
     name: text("name"),
     status: text("status", { enum: subscriberStatuses }).notNull().default("pending"),
@@ -65,9 +69,17 @@ export const consents = sqliteTable(
     /** An imported consent: where the list owner says it was given (their CSV's consent_source), and the job. */
     source: text("source"),
     importJobId: text("import_job_id"),
+    /**
+     * The inbox its confirmation email goes to (subscribers/mailbox-key.ts), set when it mails one: the daily cap
+     * counts per mailbox, not per spelling. Here rather than on subscribers so the count reads at most the cap's
+     * few rows, however many spellings of one inbox strangers have signed up. Erased with the consent.
+     */
+    mailboxKey: text("mailbox_key"),
   },
   (t) => [
     index("consents_subscriber_id_idx").on(t.subscriberId),
+    // The daily cap's count (subscribers/subscribe.ts): only consents that mailed are in it.
+    index("consents_mailbox_key_idx").on(t.mailboxKey, t.createdAt).where(sql`email_status IS NOT NULL`),
     // The cron's retry scan: only confirmation emails still waiting are in it.
     index("consents_email_next_at_idx").on(t.emailNextAt).where(sql`email_status = 'queued'`),
   ],
@@ -388,6 +400,16 @@ export const rateCounters = sqliteTable("rate_counters", {
   count: integer("count").notNull(),
 });
 
+/**
+ * "Sign out everywhere": a session cookie carries the epoch it was issued in, and is refused once the row's
+ * epoch has moved on. One row ("dashboard"); no row is epoch 0.
+ */
+export const sessionEpochs = sqliteTable("session_epochs", {
+  name: text("name").primaryKey(),
+  epoch: integer("epoch").notNull(),
+  changedAt: timestamp("changed_at").notNull(),
+});
+
 export const importJobStatuses = ["queued", "running", "done", "failed"] as const;
 export type ImportJobStatus = (typeof importJobStatuses)[number];
 
@@ -446,5 +468,7 @@ export const importRows = sqliteTable(
     primaryKey({ columns: [t.jobId, t.row] }),
     // The report filtered by outcome, in row order.
     index("import_rows_job_id_outcome_idx").on(t.jobId, t.outcome, t.row),
+    // An erasure and an access export find the rows naming a person by address, in any case (as emailKey does).
+    index("import_rows_email_idx").on(sql`lower(${t.email})`),
   ],
 );

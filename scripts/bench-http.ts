@@ -90,7 +90,7 @@ try {
   const port = await freePort();
   const worker = await scratch.start({
     port,
-    vars: { SIGNING_SECRET, ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef", PUBLIC_URL: `http://127.0.0.1:${port}`, LOCAL_OUTBOX: "1" },
+    vars: { SIGNING_SECRET, HASH_SECRET: "bench-http-hash-secret-0123456789", ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef", PUBLIC_URL: `http://127.0.0.1:${port}`, LOCAL_OUTBOX: "1" },
   });
   const url = worker.url;
   const clientIp = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;

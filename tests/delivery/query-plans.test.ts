@@ -78,7 +78,7 @@ describe("an idle tick", () => {
     const few = await rowsPerEmail(50, "few");
     const many = await rowsPerEmail(10_000, "many");
     expect(Math.abs(many - few)).toBeLessThan(0.05); // a B-tree one level deeper may cost a read or two
-    // Claim, insert, record: each row is read through an index a few times (see README, "Numbers").
+    // Claim, insert, record: each row is read through an index a few times (docs/benchmarks.md).
     expect(many).toBeLessThanOrEqual(16);
   });
 });

@@ -45,6 +45,37 @@ export function crashingOnRecord(db: D1Database, crashOnRecord: Set<string>): D1
 }
 
 /**
+ * A D1 binding whose statements matching `fails` throw when run (alone or in a batch): a crash in the middle
+ * of a request, without a hook in the Worker. Everything else goes to the real database.
+ */
+export function failingOn(db: D1Database, fails: (query: string) => boolean): D1Database {
+  const doomed = new WeakSet<object>();
+  const crash = () => Promise.reject(new Error("injected D1 failure"));
+  const doom = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(inner, key) {
+        if (key === "bind") return (...args: unknown[]) => doom(inner.bind(...args));
+        if (key === "first" || key === "all" || key === "run" || key === "raw") return crash;
+        const value = Reflect.get(inner, key) as unknown;
+        return typeof value === "function" ? value.bind(inner) : value;
+      },
+    });
+    doomed.add(proxy);
+    return proxy;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => (fails(query) ? doom(target.prepare(query)) : target.prepare(query));
+      if (prop === "batch") {
+        return (statements: D1PreparedStatement[]) => (statements.some((s) => doomed.has(s)) ? crash() : target.batch(statements));
+      }
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
  * A D1 binding whose transactions (batch) fail when `fault()` says so for that call: "before" fails without
  * writing (a lost connection), "after" commits and then fails (a crash between the write and the queue's ack).
  */

@@ -1,12 +1,19 @@
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { getDb } from "../../worker/db";
+import type { Env } from "../../worker/env";
+import worker from "../../worker/index";
+import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
+import { listImportRows } from "../../worker/subscribers/import/read-import";
+import { startImport } from "../../worker/subscribers/import/start-import";
 import { isSuppressed, suppressionHash } from "../../worker/subscribers/suppression";
 import { signDeliveryTokens } from "../../worker/tokens";
+import { importCsv, reportOf } from "../helpers/import-helpers";
 import { actionPath, click, clicksSettle } from "../helpers/reader-helpers";
-import { adminFetch, adminSend, DEFAULT_SERIES, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
-import { outboxFor } from "../helpers/rows";
+import { ADMIN_TOKEN, adminFetch, adminSend, BASE, DEFAULT_SERIES, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
+import { findSubscriber, outboxFor } from "../helpers/rows";
 import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
@@ -111,11 +118,50 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     await expectApiError(await adminFetch(`/admin/api/subscribers/${id}`), 404, "NOT_FOUND");
   });
 
+  it("erases an imported reader: import reports keep their rows but name them nowhere; the export handed those rows over", async () => {
+    const email = uniqueEmail("erase-imported");
+    // The first import makes them a reader; the second names them three more ways (a duplicate, the address
+    // in capitals repeated on a later row, and a row refused for its name).
+    const first = await importCsv(`email,name,consented_at,consent_source\n${email},Imre,2026-01-05,fair\n`);
+    const second = await importCsv(["email,name,series", `${email},Imre,`, `${email.toUpperCase()},Imre again,`, `${email},visit evil.example,fixture-four`].join("\n"));
+    expect((await reportOf(second.id)).map((row) => row.outcome)).toEqual(["duplicate", "duplicate", "invalid"]);
+    const id = (await findSubscriber(email))!.id;
+    expect(await rowsNaming(email)).toEqual(expect.arrayContaining(["import_rows: 4"]));
+
+    const exported = await expectDeclared<{ importRows: { jobId: string; row: number; outcome: string; importedAt: string }[] }>(
+      await adminFetch(`/admin/api/subscribers/${id}/export`), "get", "/subscribers/{id}/export",
+    );
+    expect(exported.importRows.map((row) => [row.jobId, row.row, row.outcome])).toEqual([
+      [first.id, 1, "active"],
+      [second.id, 1, "duplicate"],
+      [second.id, 2, "duplicate"],
+      [second.id, 3, "invalid"],
+    ]);
+    expect(exported.importRows[0]!.importedAt).toBe(first.createdAt);
+
+    const erased = await expectDeclared<{ deleted: Record<string, number> }>(
+      await adminFetch(`/admin/api/subscribers/${id}`, { method: "DELETE" }), "delete", "/subscribers/{id}",
+    );
+    expect(erased.deleted).toMatchObject({ importRows: 4, consents: 1, subscriptions: 1, subscriber: 1 });
+    expect(await rowsNaming(email)).toEqual([]);
+    // The reports still add up to their counts: the rows are there, naming no one.
+    expect(await reportOf(second.id)).toEqual([
+      { row: 1, email: "", outcome: "duplicate", message: "Erased at the person's request." },
+      { row: 2, email: "", outcome: "duplicate", message: "Erased at the person's request." },
+      { row: 3, email: "", outcome: "invalid", message: "Erased at the person's request." },
+    ]);
+    // The next import of that address is refused, and its report does not write the address back either.
+    const again = await importCsv(`email,name,consented_at,consent_source\n${email},Imre,2026-01-05,fair\n`);
+    expect((await reportOf(again.id)).map((row) => [row.email, row.outcome])).toEqual([["", "suppressed"]]);
+    expect(await rowsNaming(email)).toEqual([]);
+  });
+
   it("refuses (409) while a part is being sent to the reader, and changes nothing", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("erase-busy"));
     await env.DB.prepare("UPDATE subscriptions SET batch_id = 'in-flight-test' WHERE subscriber_id = ?1").bind(reader.subscriber.id).run();
     await expectApiError(await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}`, { method: "DELETE" }), 409, "CONFLICT", /being sent/);
-    expect((await rowsNaming(reader.email)).sort()).toEqual(["outbox: 1", "subscribers: 1"]);
+    // The consent keeps the mailbox its confirmation went to (the daily cap's key), the outbox the email itself.
+    expect((await rowsNaming(reader.email)).sort()).toEqual(["consents: 1", "outbox: 1", "subscribers: 1"]);
     expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email)).toBe(false);
     await expectApiError(await adminFetch("/admin/api/subscribers/abc", { method: "DELETE" }), 400, "BAD_REQUEST", /^id: /);
   });
@@ -147,6 +193,38 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     } finally {
       env.DB.batch = original;
     }
-    expect(batches).toEqual([11]);
+    expect(batches).toEqual([12]);
+  });
+});
+
+describe("the suppression key never changes meaning", () => {
+  const eraseUnder = async (vars: Partial<Env>, id: number) => {
+    const ctx = createExecutionContext();
+    const request = new Request(`${BASE}/admin/api/subscribers/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await worker.fetch(request, { ...env, ...vars } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+
+  it("a deployment's old configuration (SIGNING_SECRET, no HASH_SECRET) erases nothing: no hash is ever keyed by a stand-in", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-old-config"));
+    // Once, this configuration keyed hashes with SIGNING_SECRET; setting HASH_SECRET later voided them all.
+    const res = await eraseUnder({ SIGNING_KEYS: "", HASH_SECRET: "" }, reader.subscriber.id);
+    await expectApiError(res, 503, "NOT_CONFIGURED");
+    expect(await rowsNaming(reader.email)).not.toEqual([]);
+  });
+
+  it("an erased address stays refused by imports after every key change the docs allow (rotated signing keys, SIGNING_SECRET dropped)", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-then-rotate"));
+    expect((await eraseUnder({}, reader.subscriber.id)).status).toBe(200);
+    const later = readConfig({ ...env, SIGNING_KEYS: `t3:${"n".repeat(40)}`, SIGNING_SECRET: "" } as Env);
+    expect(later.keyring.keys.map((key) => key.kid)).toEqual(["t3"]);
+
+    const parsed = parseImportCsv(`email,consented_at,consent_source\n${reader.email.toUpperCase()},2026-01-05,fair\n`, DEFAULT_SERIES);
+    const started = await startImport(env.DB, undefined, { rows: parsed.ok ? parsed.rows : [], hashSecret: later.hashSecret });
+    expect(started).toMatchObject({ kind: "started", job: { status: "done", active: 0, skipped: 1 } });
+    const report = await listImportRows(env.DB, started.kind === "started" ? started.job.id : "", { limit: 10 });
+    expect(report!.data).toEqual([{ row: 1, email: "", outcome: "suppressed", message: "This address was erased: it is never imported again." }]);
+    expect(await rowsNaming(reader.email)).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../../worker/index";
 import { describe, expect, it } from "vitest";
 import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
-import { adminFetch, adminSend, extractLinks, get, settled, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import { ADMIN_TOKEN, adminFetch, adminSend, extractLinks, get, settled, signUpAndConfirm, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
 import { countRows, outboxFor } from "../helpers/rows";
 import { declaredSchema, expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
@@ -100,6 +102,39 @@ describe("POST /admin/api/test-send", () => {
     }
     expect((await outboxFor(to)).length % TEST_SENDS_PER_MINUTE).toBe(0);
     await expectApiError(await testSend({ to, series: SERIES, part: 1 }), 429, "RATE_LIMITED", /test sends a minute/);
+  });
+
+  it("books a slot of the team's rate: when deliveries have booked it far ahead, a 429 with Retry-After and nothing sent", async () => {
+    await env.DB.prepare("DELETE FROM rate_counters").run();
+    const paced = { ...env, PROVIDER_RPS: "5" };
+    const testSendPaced = async (to: string) => {
+      const ctx = createExecutionContext();
+      const request = new Request("https://news.example.com/admin/api/test-send", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}`, "cf-connecting-ip": uniqueIp() },
+        body: JSON.stringify({ to, series: SERIES, part: 1 }),
+      });
+      const res = await worker.fetch(request, paced, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const booked = Date.now() + 60_000;
+    await env.DB.prepare("INSERT INTO provider_slots (provider, next_slot_at) VALUES ('outbox', ?1) ON CONFLICT (provider) DO UPDATE SET next_slot_at = ?1").bind(booked).run();
+    const to = uniqueEmail("test-send-busy");
+    const res = await testSendPaced(to);
+    await expectApiError(res, 429, "RATE_LIMITED", /provider rate is booked/);
+    // A booking is taken again once the next free slot is within 5 s: about 55 s from now.
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(50);
+    expect(retryAfter).toBeLessThanOrEqual(55);
+    expect(await outboxFor(to)).toEqual([]);
+    expect((await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{ at: number }>())!.at).toBe(booked);
+
+    // With the slots free, the send books the next one.
+    await env.DB.prepare("UPDATE provider_slots SET next_slot_at = 0 WHERE provider = 'outbox'").run();
+    expect((await testSendPaced(to)).status).toBe(200);
+    expect(await outboxFor(to)).toHaveLength(1);
+    expect((await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{ at: number }>())!.at).toBeGreaterThan(0);
   });
 
   it("bad bodies are a 400 naming the field, an unknown series or part a 404; nothing is sent", async () => {

@@ -16,6 +16,8 @@ export const eraseSql = {
     OR instr(lower(payload), lower(json_quote(?2))) > 0`,
   deliveries: `DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?1)`,
   outbox: `DELETE FROM outbox WHERE lower("to") = lower(?2)`,
+  // Import reports keep their rows (and counts) but no longer name them; by import_rows_email_idx.
+  importRows: `UPDATE import_rows SET email = '', message = 'Erased at the person''s request.' WHERE lower(email) = lower(?2)`,
   consents: `DELETE FROM consents WHERE subscriber_id = ?1`,
   subscriptions: `DELETE FROM subscriptions WHERE subscriber_id = ?1`,
   // Readers they referred keep their subscription, not the erased person's id.
@@ -35,8 +37,9 @@ export type EraseResult =
   | { kind: "in_flight" };
 
 /**
- * GDPR erasure: every row holding the reader's data goes, in one D1 batch (one transaction: all or nothing),
- * and only a keyed hash of the address stays in suppressions so an import never re-adds them.
+ * GDPR erasure: every row holding the reader's data goes (import report rows stay, without their address), in
+ * one D1 batch (one transaction: all or nothing), and only a keyed hash of the address stays in suppressions so
+ * an import never re-adds them.
  */
 export async function eraseSubscriber(d1: D1Database, hashSecret: string, id: number, now = Date.now()): Promise<EraseResult> {
   const found = await d1

@@ -39,7 +39,7 @@ export type UnsubscribeResult = "unsubscribed" | "already_unsubscribed" | "not_f
 /**
  * Stops all mail to the reader at once, in one transaction: every subscription stops, and their deliveries
  * that wait in a queued batch no consumer has attempted yet are taken out. A batch already handed to the
- * provider cannot be recalled, so it is left to finish (see README, "Exactly once").
+ * provider cannot be recalled, so it is left to finish (docs/delivery.md, "Exactly once").
  */
 export async function unsubscribe(
   db: Database,

@@ -3,6 +3,7 @@ import { AdminLayout, type SignedInLayoutProps as LayoutProps } from "./admin-la
 import { RecentTables } from "./recent-tables";
 import { SendForm, type SeriesChoice } from "./send-form";
 import { SeriesCard } from "./series-card";
+import { SessionsCard } from "./sessions-card";
 
 
 /** /admin: the state of every series, what to do next, and what just happened. */
@@ -46,6 +47,9 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
       </div>
       <div style="margin-top:1rem">
         <RecentTables recent={overview.recent} />
+      </div>
+      <div style="margin-top:1rem">
+        <SessionsCard csrfToken={layout.csrfToken} />
       </div>
     </AdminLayout>
   );
