@@ -131,6 +131,8 @@ try {
 
   // The redirect does not wait for the click's write: poll until the queue has drained, bounded in time.
   const clicksRecorded = await settledClickCount(tmp, clicksAnswered);
+  // The last batch's log line can trail its commit: give it a moment (bounded) before stopping the Worker.
+  for (let waited = 0; consumer.recorded < clicksRecorded && waited < 5_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   await scratch.stopWorker();
 
   const base = results.baseline.rps;
