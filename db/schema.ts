@@ -206,6 +206,11 @@ export const deliveries = sqliteTable(
     openedAt: timestamp("opened_at"),
     humanClickedAt: timestamp("human_clicked_at"),
     scannerClickedAt: timestamp("scanner_clicked_at"),
+    /**
+     * The clicks kept for this email, as the click consumer decides bursts and duplicates from them (JSON
+     * [[at, link, human 0/1, click id], …], at most MAX_CLICKS_PER_DELIVERY): worker/actions/click-marks.ts.
+     */
+    clickMarks: text("click_marks"),
     bouncedAt: timestamp("bounced_at"),
     complainedAt: timestamp("complained_at"),
     /** The provider's first email.delivery_delayed and email.failed events: the guards of those counters. */

@@ -266,16 +266,16 @@ try {
     const kind = i % 25;
     if (kind === 0) {
       // A gateway walking every link of the email at once: a burst, flagged whole.
-      bursts.push([0, 1, 2].map((n) => ({ path: `/a/${reader}/${n}`, method: "GET", agent: BROWSER, ip })));
+      bursts.push([0, 1, 2].map((n) => ({ path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/${n}`, method: "GET", agent: BROWSER, ip })));
       expected.scannerClicks++;
     } else if (kind === 5) {
-      clicks.push({ path: `/a/${reader}/0`, method: "GET", agent: "python-requests/2.32", ip });
+      clicks.push({ path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/0`, method: "GET", agent: "python-requests/2.32", ip });
       expected.scannerClicks++;
     } else if (kind === 10) {
-      clicks.push({ path: `/a/${reader}/1`, method: "HEAD", agent: BROWSER, ip });
+      clicks.push({ path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/1`, method: "HEAD", agent: BROWSER, ip });
       expected.scannerClicks++;
     } else {
-      clicks.push({ path: `/a/${reader}/0`, method: "GET", agent: BROWSER, ip });
+      clicks.push({ path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/0`, method: "GET", agent: BROWSER, ip });
       expected.humanClicks++;
     }
   }

@@ -218,6 +218,8 @@ database_id = "5f0c7a7e-1111-2222-3333-444455556666"
 name = "SIGNUP_LIMITER"
 [[ratelimits]]
 name = "ADMIN_AUTH_LIMITER"
+[[ratelimits]]
+name = "CLICK_LIMITER"
 `;
   const withTurnstile = ready.replace("[vars]", '[vars]\nTURNSTILE_SITE_KEY = "0x4AAAAAAA-site-key"');
 

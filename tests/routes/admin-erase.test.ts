@@ -11,6 +11,7 @@ import { startImport } from "../../worker/subscribers/import/start-import";
 import { isSuppressed, suppressionHash } from "../../worker/subscribers/suppression";
 import { signDeliveryTokens } from "../../worker/tokens";
 import { importCsv, reportOf } from "../helpers/import-helpers";
+import { actionPath, click, clicksSettle } from "../helpers/reader-helpers";
 import { ADMIN_TOKEN, adminFetch, adminSend, BASE, DEFAULT_SERIES, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
 import { findSubscriber, outboxFor, rowsNaming, userTables } from "../helpers/rows";
 import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
@@ -42,7 +43,8 @@ async function readerWithHistory() {
     .bind(reader.subscriber.id)
     .first<{ id: number; messageId: string }>())!;
   const tokens = await signDeliveryTokens(testKeyring(), delivery.id);
-  expect((await SELF.fetch(`${BASE}/a/${tokens.reader}/0`, { redirect: "manual" })).status).toBe(302);
+  expect((await click(actionPath({ tokens, series: DEFAULT_SERIES, partId: "the-opportunity" }, 0))).status).toBe(302);
+  await clicksSettle(delivery.id, 1);
   expect((await postForm(`/respond/${tokens.reader}`, { response: "I did the thing" })).status).toBe(200);
   expect((await sendEvent(resendEvent("email.delivered", delivery.messageId, reader.email))).res.status).toBe(200);
   // A webhook about their confirmation email: no delivery row, found by the provider id kept on the consent.

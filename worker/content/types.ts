@@ -93,7 +93,7 @@ export const SLOT_NAMES = [
   "base_url", // PUBLIC_URL, no trailing slash
   "unsubscribe_url",
   "confirm_url",
-  "action_url", // PUBLIC_URL/a/<reader token>: every tracked link is this plus "/<n>"
+  "action_url", // PUBLIC_URL/a/<reader token>/<series>/<part id>: every tracked link is this plus "/<n>"
   "referral_url", // the reader's own link to the signup page, to share
   "web_url", // the part's public web view
   "postal_address", // POSTAL_ADDRESS: configuration, not content
