@@ -9,6 +9,7 @@ import { CONFIRM_TOKEN_TTL_MS } from "../tokens";
 import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "../mail/confirmation-email";
 import { emailKey } from "./email-address";
 import { referrerOf } from "./referral";
+import { insertConsentCounted } from "../stats/growth-counters";
 
 /** Bump when the consent line on the signup page changes: each consent records the version the reader saw. */
 export const CONSENT_TEXT_VERSION = "2026-11-25";
@@ -74,7 +75,7 @@ export async function subscribe(
   const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
   // Counted and inserted in one statement, so concurrent signups cannot both slip under the daily limit.
   // The inline send below owns the row for a while (email_next_at) before the cron may retry it.
-  const inserted = await db.all<{ id: number }>(sql`
+  const inserted = await insertConsentCounted(db, input.series.slug, reader.id, now, sql`
     INSERT INTO consents (subscriber_id, series, form, consent_text_version, ip_hash, user_agent_hash, created_at,
       expires_at, pending_name, pending_timezone, email_status, email_attempts, email_next_at)
     SELECT ${reader.id}, ${input.series.slug}, ${input.form}, ${CONSENT_TEXT_VERSION}, ${ipHash}, ${userAgentHash}, ${now},

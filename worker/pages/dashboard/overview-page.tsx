@@ -5,7 +5,6 @@ import { SendForm, type SeriesChoice } from "./send-form";
 import { SeriesCard } from "./series-card";
 import { SessionsCard } from "./sessions-card";
 
-
 /** /admin: the state of every series, what to do next, and what just happened. */
 export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[] }) {
   const { overview, choices, ...layout } = props;
@@ -42,7 +41,12 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
       </div>
       <div class="grid" style="margin-top:1rem">
         {overview.series.map((series) => (
-          <SeriesCard series={series} csrfToken={layout.csrfToken} />
+          <SeriesCard
+            series={series}
+            growth={overview.growth.series.find((growth) => growth.series === series.series)}
+            window={overview.growth.days}
+            csrfToken={layout.csrfToken}
+          />
         ))}
       </div>
       <div style="margin-top:1rem">
