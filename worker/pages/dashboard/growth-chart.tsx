@@ -10,7 +10,7 @@ export const growthStrips = [
 
 // In viewBox units, on the funnel's scale (a 260-unit width drawn at most 1.6×).
 const WIDTH = 260;
-const LABEL_WIDTH = 82;
+const LABEL_WIDTH = 86;
 const PLOT_WIDTH = WIDTH - LABEL_WIDTH - 2;
 const BAR_MAX = 24;
 const STRIP = 34;
