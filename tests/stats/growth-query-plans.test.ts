@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { listSeries } from "../../worker/content/catalog";
 import { D1Meter } from "../../worker/delivery/d1-meter";
-import { growthSql } from "../../worker/stats/growth-counters";
+import { countConfirmation, growthSql } from "../../worker/stats/growth-counters";
 import { growthReadSql, readGrowth } from "../../worker/stats/read-growth";
 import { importSql } from "../../worker/subscribers/import/import-queries";
 
@@ -25,6 +25,23 @@ describe("the growth counters scan no table that grows with the list", () => {
       expect(details.join(" | ")).not.toMatch(/subscribers_status_idx|SCAN \w+ USING/);
     });
   }
+});
+
+describe("what a counter writes", () => {
+  it("the day's first event writes its row and key (2 rows), each later one 1 row", async () => {
+    const reader = await env.DB.prepare(
+      "INSERT INTO subscribers (email, email_key, status, created_at, updated_at) VALUES ('cost@example.com', 'cost@example.com', 'active', 0, 0) RETURNING id",
+    ).first<{ id: number }>();
+    const consent = await env.DB.prepare(
+      "INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, confirmed_at) VALUES (?1, 'cost-series', 'api', 'v', 5, 5) RETURNING id",
+    )
+      .bind(reader!.id)
+      .first<{ id: number }>();
+    const written = [];
+    for (let i = 0; i < 3; i++) written.push((await countConfirmation(env.DB, "cost-series", consent!.id, 5).run()).meta.rows_written);
+    expect(written).toEqual([2, 1, 1]);
+    expect(await env.DB.prepare("SELECT confirmations FROM series_days WHERE series = 'cost-series'").first()).toEqual({ confirmations: 3 });
+  });
 });
 
 describe("the growth read", () => {
