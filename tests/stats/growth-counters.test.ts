@@ -13,6 +13,7 @@ import { processImportChunk } from "../../worker/subscribers/import/process-impo
 import { startImport } from "../../worker/subscribers/import/start-import";
 import { subscribe } from "../../worker/subscribers/subscribe";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
+import { CONFIRM_TOKEN_TTL_MS } from "../../worker/tokens";
 import { importCsv } from "../helpers/import-helpers";
 import { confirmVia, DEFAULT_SERIES, ONE_CLICK, postForm, signTestToken, signUp, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
 import { consentsOf, findSubscriber } from "../helpers/rows";
@@ -52,6 +53,18 @@ describe("signups and confirmations", () => {
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/1/0`]);
   });
 
+  it("asking again once the link has expired (7 days) is a new signup", async () => {
+    const db = getDb(env.DB);
+    const email = uniqueEmail("grow-expired");
+    const signup = (at: number) => subscribe(db, readConfig(env), createOutboxMailer(env.DB), { email, series: findSeries(OTHER)!, form: "api" }, at);
+    const t0 = Date.UTC(2026, 2, 1, 12);
+    const hour = 60 * 60 * 1000;
+    expect(await signup(t0)).toBe("confirmation_sent");
+    expect(await signup(t0 + hour)).toBe("confirmation_sent"); // the first link still works: not counted
+    expect(await signup(t0 + hour + CONFIRM_TOKEN_TTL_MS + 1)).toBe("confirmation_sent"); // the newest link has expired
+    expect(await counters()).toEqual([`${OTHER} 2026-03-01: 1/0/0`, `${OTHER} 2026-03-08: 1/0/0`]);
+  });
+
   it("each series a reader asks for counts in that series; an active reader asking again counts nothing", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("grow-two"));
     await signUpAndConfirm(reader.email, { series: OTHER });
@@ -64,8 +77,20 @@ describe("signups and confirmations", () => {
   it("a confirm that loses its race to an unsubscribe counts nothing", async () => {
     const signed = await signUp(uniqueEmail("grow-race"));
     const [consent] = await consentsOf(signed.subscriber.id);
-    await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "link");
-    expect((await confirmConsent(getDb(env.DB), consent!.id)).kind).toBe("used");
+    // The unsubscribe lands between the confirm's reads and its batch (wrapped D1: no hook in the Worker).
+    const racing = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "link");
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    expect((await confirmConsent(getDb(racing), consent!.id)).kind).toBe("used");
     // The signup counted; its pending subscription was never on the list, so its stop is no unsubscribe.
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/0/0`]);
   });
@@ -97,6 +122,16 @@ describe("unsubscribes", () => {
     const consent = (await consentsOf(reader.subscriber.id)).at(-1)!;
     expect((await confirmConsent(getDb(env.DB), consent.id)).kind).toBe("confirmed_now");
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 2/2/1`]);
+  });
+
+  it("an unsubscribe voids a waiting link: asking for the series again afterwards is a new signup", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("grow-void"));
+    await signUp(reader.email, { series: OTHER }); // waits for its click…
+    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200); // …which can no longer confirm it
+    await env.DB.prepare("DELETE FROM series_days").run();
+    await signUp(reader.email, { series: OTHER });
+    expect(await counters()).toEqual([`${OTHER} ${today()}: 1/0/0`]);
   });
 
   it("a paused reader who unsubscribes counts; a bounce or a complaint does not (the funnel counts those)", async () => {
