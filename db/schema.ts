@@ -268,7 +268,8 @@ export const partStats = sqliteTable(
 
 /**
  * The list's growth: counters per series and UTC day ("2026-12-01"), each upserted in the same batch as the
- * change it counts (worker/stats/growth-counters.ts), so a 90-day chart reads at most 90 rows per series.
+ * change it counts (worker/stats/growth-counters.ts): a 90-day chart reads one row a series and day, whatever the
+ * list's size.
  */
 export const seriesDays = sqliteTable(
   "series_days",
