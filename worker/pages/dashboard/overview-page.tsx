@@ -42,7 +42,12 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
       </div>
       <div class="grid" style="margin-top:1rem">
         {overview.series.map((series) => (
-          <SeriesCard series={series} csrfToken={layout.csrfToken} />
+          <SeriesCard
+            series={series}
+            growth={overview.growth.series.find((growth) => growth.series === series.series)}
+            window={overview.growth.days}
+            csrfToken={layout.csrfToken}
+          />
         ))}
       </div>
       <div style="margin-top:1rem">

@@ -1,12 +1,15 @@
+import type { GrowthWindow, SeriesGrowth } from "../../stats/read-growth";
 import type { SeriesStats } from "../../stats/series-stats";
 import { CsrfField } from "./admin-layout";
 import { FunnelChart } from "./funnel-chart";
+import { GrowthChart } from "./growth-chart";
 import { count, when } from "./format";
 
 const statuses = ["active", "pending", "paused", "stopped"] as const;
 
-/** One series: its state (with pause or resume), readers by status, the complaint guard, the funnel. */
-export function SeriesCard({ series, csrfToken }: { series: SeriesStats; csrfToken: string }) {
+/** One series: its state (with pause or resume), readers by status, the complaint guard, its growth, the funnel. */
+export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; window: GrowthWindow; csrfToken: string }) {
+  const { series, growth, window, csrfToken } = props;
   const name = series.title ?? series.series;
   const guard = series.complaintGuard;
   const counts: [string, number][] = [...statuses.map((status) => [status, series.subscribers[status] ?? 0] as [string, number]), ["caught up", series.caughtUp]];
@@ -44,6 +47,7 @@ export function SeriesCard({ series, csrfToken }: { series: SeriesStats; csrfTok
               {series.paused ? `Resume ${name}` : `Pause ${name}`}
             </button>
           </form>
+          {growth ? <GrowthChart growth={growth} window={window} /> : null}
         </div>
         <FunnelChart series={series} />
       </div>
