@@ -289,6 +289,26 @@ export const partStats = sqliteTable(
   (t) => [primaryKey({ columns: [t.series, t.partId] })],
 );
 
+/**
+ * The list's growth: counters per series and UTC day ("2026-12-01"), each upserted in the same batch as the
+ * change it counts (worker/stats/growth-counters.ts): a 90-day chart reads one row a series and day, whatever the
+ * list's size.
+ */
+export const seriesDays = sqliteTable(
+  "series_days",
+  {
+    series: text("series").notNull(),
+    day: text("day").notNull(),
+    /** Readers who asked for the series (a confirmation email), not counting a repeat while one still waits. */
+    signups: integer("signups").notNull().default(0),
+    /** Readers who joined: a confirm click, or an import with stated consent. */
+    confirmations: integer("confirmations").notNull().default(0),
+    /** Readers who left by their own unsubscribe, counted in each series they were reading. */
+    unsubscribes: integer("unsubscribes").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.series, t.day] })],
+);
+
 /** Every action link followed: kept whole; scanners are flagged, never dropped. */
 export const clicks = sqliteTable(
   "clicks",

@@ -132,6 +132,19 @@ export async function startMockAdminApi() {
         d1: { statements: 4, rowsRead: 20, rowsWritten: 0 },
       });
     }
+    if (route === "GET /growth") {
+      const days = Number(url.searchParams.get("days") ?? 30);
+      if (days !== 30 && days !== 90) return fail(400, "BAD_REQUEST", 'days: Invalid option: expected one of "30"|"90"');
+      if (url.searchParams.get("series") && url.searchParams.get("series") !== "fixture-four") return fail(404, "NOT_FOUND", "series: no such series in the catalog.");
+      // Up to 2026-12-01: a busy day, a quiet one, and one reader who left.
+      const counts = (i: number) => ({ signups: i === days - 1 ? 5 : i === days - 3 ? 2 : 0, confirmations: i === days - 1 ? 3 : 0, unsubscribes: i === days - 3 ? 1 : 0 });
+      const list = Array.from({ length: days }, (_, i) => ({ day: new Date(Date.UTC(2026, 11, 1) - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10), ...counts(i) }));
+      return json(200, {
+        days, from: list[0]!.day, to: "2026-12-01",
+        series: [{ series: "fixture-four", title: "Fixture Four", totals: { signups: 7, confirmations: 3, unsubscribes: 1 }, days: list }],
+        d1: { statements: 1, rowsRead: 5, rowsWritten: 0 },
+      });
+    }
     if (route === "POST /subscribers/import") {
       if (req.headers["content-type"] !== "text/csv") return fail(415, "UNSUPPORTED_MEDIA_TYPE", "Send the CSV as text/csv.");
       const key = String(req.headers["idempotency-key"] ?? "");

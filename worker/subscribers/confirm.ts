@@ -5,6 +5,7 @@ import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import type { Database } from "../db";
 import { dueAtForPart } from "../delivery/schedule";
+import { countConfirmation } from "../stats/growth-counters";
 
 /**
  * - waiting: this consent may be confirmed now (the GET page shows its button);
@@ -114,6 +115,7 @@ export async function confirmConsent(db: Database, consentId: number, now = Date
     d1.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, name, timezone),
     d1.prepare(confirmSql.activateSubscription).bind(consent.id, now, subscription.id, dueAt),
     d1.prepare(confirmSql.recordEvent).bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),
+    countConfirmation(d1, series.slug, consent.id, now),
   ]);
   const after = await db.query.consents.findFirst({ columns: { confirmedAt: true }, where: eq(consents.id, consent.id) });
   if (after?.confirmedAt !== now) return { ...read.state, kind: "used" };

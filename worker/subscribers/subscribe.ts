@@ -10,6 +10,7 @@ import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "../mail/confirmatio
 import { emailKey } from "./email-address";
 import { mailboxKey } from "./mailbox-key";
 import { referrerOf } from "./referral";
+import { countSignup } from "../stats/growth-counters";
 
 /** Bump when the consent line on the signup page changes: each consent records the version the reader saw. */
 export const CONSENT_TEXT_VERSION = "2026-11-25";
@@ -91,14 +92,16 @@ export async function subscribe(
   ]);
   const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
   // The inline send below owns the row for a while (email_next_at) before the cron may retry it.
-  const { results } = await db.$client
-    .prepare(insertConsentSql)
-    .bind(
+  // The signup's day counter commits with the consent (it counts nothing when the insert was throttled).
+  const d1 = db.$client;
+  const [inserted] = await d1.batch<{ id: number }>([
+    d1.prepare(insertConsentSql).bind(
       reader.id, input.series.slug, input.form, CONSENT_TEXT_VERSION, ipHash, userAgentHash, now, expiresAt, input.name?.trim() || null,
       input.timezone ?? null, now + INLINE_SEND_LEASE_MS, mailboxKey(reader.email), now - DAY_MS, CONFIRMATIONS_PER_DAY,
-    )
-    .all<{ id: number }>();
-  const consentId = results[0]?.id;
+    ),
+    countSignup(d1, input.series.slug, reader.id, now),
+  ]);
+  const consentId = inserted!.results[0]?.id;
   if (consentId === undefined) return "throttled";
 
   const outcome = await sendConfirmationEmail(

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { subscribers } from "../../db/schema";
 import type { Database } from "../db";
+import { countUnsubscribes } from "../stats/growth-counters";
 
 /** ?1 subscriber id, ?2 now. Exported for tests/delivery/query-plans.test.ts (and reused by suppression). */
 export const unsubscribeSql = {
@@ -55,6 +56,7 @@ export async function unsubscribe(
   await d1.batch([
     d1.prepare(unsubscribeSql.cancelQueued).bind(subscriberId),
     d1.prepare(unsubscribeSql.countUnsubscribes).bind(subscriberId, now, now - UNSUBSCRIBE_ATTRIBUTION_MS),
+    countUnsubscribes(d1, subscriberId, now),
     d1.prepare(unsubscribeSql.stopSubscriptions).bind(subscriberId, now),
     d1.prepare(unsubscribeSql.recordEvent).bind(subscriberId, now, JSON.stringify({ source })),
     d1.prepare(unsubscribeSql.markSubscriber).bind(subscriberId, now),

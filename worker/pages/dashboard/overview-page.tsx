@@ -42,7 +42,13 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
       </div>
       <div class="grid" style="margin-top:1rem">
         {overview.series.map((series) => (
-          <SeriesCard series={series} csrfToken={layout.csrfToken} now={now} />
+          <SeriesCard
+            series={series}
+            growth={overview.growth.series.find((growth) => growth.series === series.series)}
+            window={overview.growth.days}
+            csrfToken={layout.csrfToken}
+            now={now}
+          />
         ))}
       </div>
       <div style="margin-top:1rem">

@@ -1,12 +1,15 @@
+import type { GrowthWindow, SeriesGrowth } from "../../stats/read-growth";
 import type { SeriesStats } from "../../stats/series-stats";
 import { CsrfField } from "./admin-layout";
 import { FunnelChart } from "./funnel-chart";
+import { GrowthChart } from "./growth-chart";
 import { count, scheduledFor, when } from "./format";
 
 const statuses = ["active", "pending", "paused", "stopped"] as const;
 
-/** One series: its state (with pause or resume), readers by status, parts written ahead, the complaint guard, the funnel. */
-export function SeriesCard({ series, csrfToken, now }: { series: SeriesStats; csrfToken: string; now: number }) {
+/** One series: its state (with pause or resume), readers by status, parts written ahead, the complaint guard, its growth, the funnel. */
+export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; window: GrowthWindow; csrfToken: string; now: number }) {
+  const { series, growth, window, csrfToken, now } = props;
   const name = series.title ?? series.series;
   const guard = series.complaintGuard;
   const scheduled = series.parts.flatMap((part) => {
@@ -61,6 +64,7 @@ export function SeriesCard({ series, csrfToken, now }: { series: SeriesStats; cs
               {series.paused ? `Resume ${name}` : `Pause ${name}`}
             </button>
           </form>
+          {growth ? <GrowthChart growth={growth} window={window} /> : null}
         </div>
         <FunnelChart series={series} now={now} />
       </div>

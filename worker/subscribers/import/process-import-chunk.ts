@@ -122,6 +122,7 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
     d1.prepare(importSql.activateReaders).bind(...guard, json([...activated].map((key) => ({ key })))),
     d1.prepare(importSql.insertSubscriptions).bind(...guard, json(subscriptionRows)),
     d1.prepare(importSql.insertConsents).bind(...guard, json(consentRows)),
+    d1.prepare(importSql.countGrowth).bind(...guard, json(subscriptionRows)),
     d1.prepare(importSql.insertReport).bind(...guard, json(report)),
     d1.prepare(importSql.countChunk).bind(...guard, message.rows.length, active, pending, message.rows.length - active - pending),
   ]);
