@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64url, hmacSign, keyedHash } from "../worker/lib/crypto";
+import { base64url, HASH_PURPOSES, hmacSign, keyedHash } from "../worker/lib/crypto";
 import { idCipher, MAX_HIDDEN_ID, speckEncrypt, speckRoundKeys } from "../worker/lib/id-cipher";
 import { parseKeyring, type Keyring } from "../worker/lib/keyring";
 import {
@@ -198,11 +198,22 @@ describe("unsubscribe tokens mailed before per-email tokens", () => {
 });
 
 describe("keyed hashes", () => {
-  it("use their own key, untouched by rotations; without HASH_SECRET they match what SIGNING_SECRET made before", async () => {
-    const hashSecret = "hash-secret-0123456789abcdef0123456";
-    expect(await keyedHash(hashSecret, "203.0.113.9")).toBe(await keyedHash(hashSecret, "203.0.113.9"));
-    expect(await keyedHash(hashSecret, "203.0.113.9")).not.toBe(await keyedHash(LEGACY, "203.0.113.9"));
-    // The formula stored hashes were made with: HMAC(SIGNING_SECRET, "hash:" + value).
-    expect(await keyedHash(LEGACY, "203.0.113.9")).toBe(base64url(await hmacSign(LEGACY, "hash:203.0.113.9")));
+  const hashSecret = "hash-secret-0123456789abcdef0123456";
+
+  it("use their own key: the same value, key and purpose always hash alike, under another key never", async () => {
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(await keyedHash(hashSecret, "ip", "203.0.113.9"));
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).not.toBe(await keyedHash(LEGACY, "ip", "203.0.113.9"));
+    // The formula: HMAC-SHA-256(HASH_SECRET, label + "\n" + value), unpadded base64url.
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(base64url(await hmacSign(hashSecret, "nextpart:ip:v1\n203.0.113.9")));
+  });
+
+  it("each purpose has its own label: a user agent spelling an address never hashes to that address's suppression", async () => {
+    expect(Object.values(HASH_PURPOSES)).toEqual(["nextpart:suppression:v1", "nextpart:ip:v1", "nextpart:user-agent:v1"]);
+    const value = "ann@example.com";
+    const hashes = await Promise.all((Object.keys(HASH_PURPOSES) as (keyof typeof HASH_PURPOSES)[]).map((purpose) => keyedHash(hashSecret, purpose, value)));
+    expect(new Set(hashes).size).toBe(3);
+    // Before labels, the suppression of X was the plain hash of "suppression:X": a value anyone can send.
+    expect(await keyedHash(hashSecret, "userAgent", `suppression:${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
+    expect(await keyedHash(hashSecret, "userAgent", `nextpart:suppression:v1\n${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
   });
 });

@@ -1,7 +1,7 @@
 import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { fillTemplate, fillTemplateJson } from "../content/fill-template";
-import { partWebUrl } from "../lib/public-url";
+import { emailWebUrl } from "../lib/public-url";
 import type { OutgoingEmail } from "../mail";
 import { signDeliveryTokens } from "../tokens";
 import type { BatchMember } from "./queries";
@@ -30,9 +30,10 @@ export async function composePartEmail(
     name: member.toName?.trim() || "there",
     base_url: config.publicUrl,
     unsubscribe_url: unsubscribe,
-    action_url: `${config.publicUrl}/a/${tokens.reader}`,
+    // The part rides in the link so a click is answered without reading D1 (the consumer checks it).
+    action_url: `${config.publicUrl}/a/${tokens.reader}/${series.slug}/${part.id}`,
     referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
-    web_url: partWebUrl(config, series.slug, part.id),
+    web_url: emailWebUrl(config, series, part.id, tokens.reader),
     postal_address: config.postalAddress,
   };
   // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened (~2 µs: lazy fills measured no gain).
