@@ -18,13 +18,8 @@ export function listUnsubscribeHeaders(config: Config, url: string): Record<stri
  * delivery's reader token carries the action links and unsubscribe, its referral token the referral link.
  * Deterministic for retries.
  */
-export async function composePartEmail(
-  config: Config,
-  series: CompiledSeries,
-  part: CompiledPart,
-  member: BatchMember,
-): Promise<OutgoingEmail> {
-  const tokens = await signDeliveryTokens(config.keyring, member.id);
+export function composePartEmail(config: Config, series: CompiledSeries, part: CompiledPart, member: BatchMember): OutgoingEmail {
+  const tokens = signDeliveryTokens(config.keyring, member.id);
   const unsubscribe = `${config.publicUrl}/u/${tokens.reader}`;
   const slots = {
     name: member.toName?.trim() || "there",

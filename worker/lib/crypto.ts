@@ -1,13 +1,10 @@
-import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
+import { Buffer } from "node:buffer";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { decodeBase64Url } from "hono/utils/encode";
 
-const encoder = new TextEncoder();
-
-/**
- * Unpadded base64url (Hono's encoder pads): what every token in a link uses. Hono copies its argument with
- * `new Uint8Array(x)`, which reads only a view's own bytes, so a subarray is safe despite its ArrayBuffer type.
- */
-export const base64url = (bytes: ArrayBuffer | Uint8Array): string =>
-  encodeBase64Url(bytes as ArrayBuffer).replace(/=+$/, "");
+/** Unpadded base64url: what every token in a link uses (Buffer's encoder: native, and a view's own bytes only). */
+export const base64url = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 
 export function fromBase64url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
@@ -18,36 +15,28 @@ export function fromBase64url(text: string): Uint8Array | null {
   }
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/** HMAC-SHA256 key, imported once per secret per isolate (importKey is the slow part). */
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
+/**
+ * HMAC-SHA256, synchronous: node:crypto (nodejs_compat; workerd runs it natively on BoringSSL). The send path
+ * signs once per email, and WebCrypto's async sign cost more than the rest of it (a thread-pool hop in Node).
+ */
+export function hmacSign(secret: string, message: string): Uint8Array {
+  return createHmac("sha256", secret).update(message).digest();
 }
 
-export async function hmacSign(secret: string, message: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
-}
+/** Constant-time equality; a length differs only between a tag and junk (lengths are public). */
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
-/** Constant-time check (crypto.subtle.verify compares in constant time). */
-export async function hmacVerify(secret: string, message: string, signature: Uint8Array): Promise<boolean> {
-  return crypto.subtle.verify("HMAC", await hmacKey(secret), signature, encoder.encode(message));
+export function hmacVerify(secret: string, message: string, signature: Uint8Array): boolean {
+  return sameBytes(signature, hmacSign(secret, message));
 }
 
 /**
  * Keyed hash for values we must be able to match later but should not store (IP, user agent). Its key is
  * `config.hashSecret` (HASH_SECRET), never a signing key: signing keys rotate, and hashes must stay comparable.
+ * Still a Promise, as its callers (signup, suppressions) expect; it is off the send path.
  */
 export async function keyedHash(hashSecret: string, value: string): Promise<string> {
-  return base64url(await hmacSign(hashSecret, `hash:${value}`));
+  return base64url(hmacSign(hashSecret, `hash:${value}`));
 }
 
 /** Token equality for the admin checks: Hono's own (SHA-256 digests and strings, compared in constant time). */
