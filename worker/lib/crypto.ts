@@ -15,12 +15,21 @@ export function fromBase64url(text: string): Uint8Array | null {
   }
 }
 
+const keys = new Map<string, Uint8Array>();
+
+/** A secret's UTF-8 bytes, once per isolate: workerd re-encodes a string key on every call (~1 µs). */
+function keyBytes(secret: string): Uint8Array {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = new TextEncoder().encode(secret)));
+  return key;
+}
+
 /**
- * HMAC-SHA256, synchronous: node:crypto (nodejs_compat; workerd runs it natively on BoringSSL). The send path
- * signs once per email, and WebCrypto's async sign cost more than the rest of it (a thread-pool hop in Node).
+ * HMAC-SHA256, synchronous: node:crypto (nodejs_compat; BoringSSL in workerd). The send path signs once per
+ * email; WebCrypto's async sign made every email a promise, and in Node a thread-pool hop (docs/benchmarks.md).
  */
 export function hmacSign(secret: string, message: string): Uint8Array {
-  return createHmac("sha256", secret).update(message).digest();
+  return createHmac("sha256", keyBytes(secret)).update(message).digest();
 }
 
 /** Constant-time equality; a length differs only between a tag and junk (lengths are public). */
