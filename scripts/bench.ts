@@ -8,6 +8,8 @@
  *   idle    the same list, nobody due: D1 rows read by one cycle (after a warm-up cycle).
  *   js      the Worker's own send path (compose + sign + batch request body) in this Node process, CPU per email,
  *           and as js_ratio: that CPU over one JSON.stringify of the same email, measured alongside.
+ *   workerd the same send path and reference in workerd (`wrangler dev`), CPU from Linux's /proc; only when asked
+ *           (`--scenarios js,workerd`).
  * Prints a summary, then ONE JSON line. Exit 1 when a check fails. Only talks to 127.0.0.1; always stops what
  * it started (wrangler dev, the mock), on errors and signals too.
  */
@@ -18,8 +20,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { CycleSummary } from "../worker/delivery";
-import type { BatchMember } from "../worker/delivery/queries";
-import type { Env } from "../worker/env";
 import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, startLocalWorker, type LocalWorker } from "./local-worker";
 import { startMockResend } from "./mock-resend-server";
 
@@ -63,39 +63,22 @@ const seedSql = (count: number, now: number, dueEvery: number) => {
 };
 
 /**
- * CPU (process.cpuUsage: every thread) of the Worker's compose + sign + request body, 100 emails a batch, measured
- * in Node (V8, as workerd; docs/benchmarks.md says how workerd differs). Imported after the build. Absolute figures
- * differ by 3x between machines, so each batch is followed by a reference in the same process: 100 JSON.stringify
- * of one of its emails (what the resend SDK spent per email), its strings already flat, so the reference does not
- * move when compose changes how it builds them. `js_ratio` = send path ÷ reference.
+ * CPU (process.cpuUsage: every thread) of the Worker's send path (scripts/send-path.ts) in Node. Imported after the
+ * build. Absolute figures differ by 3x between machines, so each batch is followed by the reference in the same
+ * process: 100 JSON.stringify of one of its emails. `js_ratio` = send path ÷ reference. docs/benchmarks.md says how
+ * workerd differs (scenario workerd measures it there).
  */
 async function measureSendPath(count: number) {
-  const { readConfig } = await import("../worker/config");
-  const { compiledCatalog } = await import("../worker/content/catalog");
-  const { composePartEmail } = await import("../worker/delivery/compose");
-  const { batchRequestBody } = await import("../worker/mail/resend-mailer");
-  const { apiEmailJson } = await import("../worker/mail/mailer");
-  const config = readConfig({
-    PUBLIC_URL: "https://news.example.com", MAIL_FROM: "Next Part <news@example.com>", POSTAL_ADDRESS: "1 Main St, Springfield",
-    SIGNING_KEYS: `k1:${randomBytes(24).toString("base64url")}`, HASH_SECRET: randomBytes(24).toString("base64url"), LOCAL_OUTBOX: "1",
-  } as Env);
-  const series = compiledCatalog.findSeries(SERIES)!;
-  const part = series.parts[0]!;
-  const member = (id: number): BatchMember => ({
-    id, subscriptionId: id, subscriberId: id, series: SERIES, partId: part.id, partNumber: 1,
-    toEmail: `reader${id}@bench.example`, toName: `Reader ${id}`, timezone: null,
-  });
+  const { sendPath } = await import("./send-path");
+  const path = sendPath(randomBytes(24).toString("base64url"), randomBytes(24).toString("base64url"));
   let bytes = 0;
-  // One batch as sendBatch does it: its emails composed, then the UTF-8 request body fetch sends.
   const batch = (first: number) => {
     const t = process.cpuUsage();
-    const emails = Array.from({ length: 100 }, (_, i) => composePartEmail(config, series, part, member(first + i)));
-    bytes = batchRequestBody(emails).length;
+    const sent = path.batch(first);
     const send = process.cpuUsage(t);
-    const one = emails[0]!;
-    apiEmailJson(one); // flattens its strings
+    bytes = sent.bytes;
     const r = process.cpuUsage();
-    for (let i = 0; i < 100; i++) apiEmailJson(one);
+    path.reference(sent.emails[0]!, 100);
     const reference = process.cpuUsage(r);
     return { sendMs: (send.user + send.system) / 1000, sendSysMs: send.system / 1000, referenceMs: (reference.user + reference.system) / 1000 };
   };
@@ -227,6 +210,17 @@ try {
       `${fmt(js.sysUsPerEmail, 1)} µs of it system time, mostly first touches of each batch's new body) = js_ratio ${fmt(js.ratio, 3)} × ` +
       `one JSON.stringify of the same email (${fmt(js.referenceUs, 1)} µs, what the resend SDK spent); a 100-email batch: ` +
       `${fmt(js.batchMs, 2)} ms median, ${fmt(js.batchP90Ms, 2)} ms p90, body ${fmt(js.bytes / 1024)} KiB`);
+  }
+
+  if (SCENARIOS.has("workerd")) {
+    const { measureSendPathInWorkerd } = await import("./send-path-workerd");
+    const w = await measureSendPathInWorkerd(Number(opts["js-n"]), path.join(tmp, "send-path"));
+    if (!w) console.log("\nworkerd: skipped (its CPU is read from Linux's /proc)");
+    else {
+      Object.assign(result, { workerd_js_ratio: +w.ratio.toFixed(3), workerd_js_us_per_email: +w.usPerEmail.toFixed(1), workerd_js_reference_us: +w.referenceUs.toFixed(1) });
+      console.log(`\nsend path in workerd (wrangler dev): ${fmt(w.usPerEmail, 1)} µs CPU per email = ratio ${fmt(w.ratio, 3)} × one ` +
+        `JSON.stringify of the same email in the same workerd (${fmt(w.referenceUs, 1)} µs)`);
+    }
   }
 
   if (SCENARIOS.has("all")) {
