@@ -37,9 +37,9 @@ export function composePartEmail(config: Config, series: CompiledSeries, part: C
 }
 
 /**
- * A part ready to mail under one config, made on its first email: its template with all its readers share filled
- * in, and the provider's JSON object for it as UTF-8 chunks (encoded once) around the per-reader holes: the
- * token in the headers, each field's holes, the recipient.
+ * A part ready to mail under one config, made on its first email: its template with what all its readers share
+ * filled in, and the provider's JSON object for it as UTF-8 chunks (encoded once) around the per-reader holes:
+ * the token in the headers, each field's holes, the recipient.
  */
 interface PartMailing {
   template: PreparedTemplate;
@@ -66,7 +66,7 @@ function prepareMailing(config: Config, series: CompiledSeries, part: CompiledPa
   // The headers as JSON around the reader's token: written with a marker where the token goes, split there.
   const marker = "\u0000";
   const [before, after, ...more] = JSON.stringify(listUnsubscribeHeaders(config, `${publicUrl}/u/${marker}`)).split(jsonInner(marker));
-  if (after === undefined || more.length > 0) throw new Error("the List-Unsubscribe headers hold the token more than once");
+  if (after === undefined || more.length > 0) throw new Error("List-Unsubscribe: no single place for the token (a NUL in PUBLIC_URL or UNSUBSCRIBE_MAILTO?)");
   // Keys in the resend SDK's order (apiEmailJson): a batch first sent by the SDK is re-sent with the same bytes.
   const texts = [`{"from":${JSON.stringify(config.mailFrom)},"headers":${before}`, after];
   for (const field of ["html", "subject", "text"] as const) {
