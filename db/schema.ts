@@ -13,7 +13,11 @@ export const subscribers = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     /** As the reader typed it (trimmed); mail goes here. */
     email: text("email").notNull(),
-    /** Lower-cased: the unique key, so Ann@x.com and ann@x.com are one reader. */
+    /**
+     * Lower-cased: the unique key, so Ann@x.com and ann@x.com are one reader. Deliberately not the mailbox key:
+     * ann+news@ and a.nn@gmail.com stay readers of their own (their filters, their unsubscribes); only the
+     * confirmation budget is shared (consents.mailbox_key).
+     */
     emailKey: text("email_key").notNull(),
     name: text("name"),
     status: text("status", { enum: subscriberStatuses }).notNull().default("pending"),
@@ -65,9 +69,20 @@ export const consents = sqliteTable(
     /** An imported consent: where the list owner says it was given (their CSV's consent_source), and the job. */
     source: text("source"),
     importJobId: text("import_job_id"),
+    /**
+     * The inbox its confirmation email goes to (subscribers/mailbox-key.ts), set when it mails one: the daily cap
+     * counts per mailbox, not per spelling. Here rather than on subscribers so the count reads at most the cap's
+     * few rows, however many spellings of one inbox strangers have signed up. Erased with the consent.
+     */
+    mailboxKey: text("mailbox_key"),
+    /** The provider's id of the confirmation email: a bounce or complaint about it finds this reader (no delivery row). */
+    providerMessageId: text("provider_message_id"),
   },
   (t) => [
     index("consents_subscriber_id_idx").on(t.subscriberId),
+    // The daily cap's count (subscribers/subscribe.ts): only consents that mailed are in it.
+    index("consents_mailbox_key_idx").on(t.mailboxKey, t.createdAt).where(sql`email_status IS NOT NULL`),
+    index("consents_provider_message_id_idx").on(t.providerMessageId).where(sql`provider_message_id IS NOT NULL`),
     // The cron's retry scan: only confirmation emails still waiting are in it.
     index("consents_email_next_at_idx").on(t.emailNextAt).where(sql`email_status = 'queued'`),
   ],
@@ -191,8 +206,16 @@ export const deliveries = sqliteTable(
     openedAt: timestamp("opened_at"),
     humanClickedAt: timestamp("human_clicked_at"),
     scannerClickedAt: timestamp("scanner_clicked_at"),
+    /**
+     * The clicks kept for this email, as the click consumer decides bursts and duplicates from them (JSON
+     * [[at, link, human 0/1, click id], …], at most MAX_CLICKS_PER_DELIVERY): worker/actions/click-marks.ts.
+     */
+    clickMarks: text("click_marks"),
     bouncedAt: timestamp("bounced_at"),
     complainedAt: timestamp("complained_at"),
+    /** The provider's first email.delivery_delayed and email.failed events: the guards of those counters. */
+    delayedAt: timestamp("delayed_at"),
+    failedAt: timestamp("failed_at"),
   },
   (t) => [
     uniqueIndex("deliveries_subscription_id_part_id_idx").on(t.subscriptionId, t.partId),
@@ -266,6 +289,26 @@ export const partStats = sqliteTable(
   (t) => [primaryKey({ columns: [t.series, t.partId] })],
 );
 
+/**
+ * The list's growth: counters per series and UTC day ("2026-12-01"), each upserted in the same batch as the
+ * change it counts (worker/stats/growth-counters.ts): a 90-day chart reads one row a series and day, whatever the
+ * list's size.
+ */
+export const seriesDays = sqliteTable(
+  "series_days",
+  {
+    series: text("series").notNull(),
+    day: text("day").notNull(),
+    /** Readers who asked for the series (a confirmation email), not counting a repeat while one still waits. */
+    signups: integer("signups").notNull().default(0),
+    /** Readers who joined: a confirm click, or an import with stated consent. */
+    confirmations: integer("confirmations").notNull().default(0),
+    /** Readers who left by their own unsubscribe, counted in each series they were reading. */
+    unsubscribes: integer("unsubscribes").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.series, t.day] })],
+);
+
 /** Every action link followed: kept whole; scanners are flagged, never dropped. */
 export const clicks = sqliteTable(
   "clicks",
@@ -307,7 +350,10 @@ export const responses = sqliteTable(
   ],
 );
 
-/** Provider webhooks as received (verified), keyed by svix-id so a redelivery is handled once. */
+/**
+ * Provider events recorded (verified), keyed by svix-id so a redelivery is handled once. No payload: nothing
+ * here names a person (the counters' guards are the deliveries' own columns, so old rows may be deleted).
+ */
 export const webhookEvents = sqliteTable(
   "webhook_events",
   {
@@ -316,14 +362,31 @@ export const webhookEvents = sqliteTable(
     providerMessageId: text("provider_message_id"),
     /** The delivery it matched, if any. */
     deliveryId: integer("delivery_id"),
-    payload: text("payload", { mode: "json" }).notNull(),
     receivedAt: timestamp("received_at").notNull(),
   },
   (t) => [
     index("webhook_events_received_at_idx").on(t.receivedAt),
-    // The first-event guard of the delayed / failed counters (worker/feedback/queries.ts); only matched events.
+    // A reader's export and erasure find the events about their deliveries; only matched events are in it.
     index("webhook_events_delivery_id_type_idx").on(t.deliveryId, t.type).where(sql`delivery_id IS NOT NULL`),
   ],
+);
+
+/**
+ * Provider events the feedback queue gave up on (nextpart-feedback-dlq), listed by GET /admin/api/feedback/dead.
+ * The same fields as the queue message: ids and times, never an address.
+ */
+export const feedbackDeadLetters = sqliteTable(
+  "feedback_dead_letters",
+  {
+    /** The queue's message id: a dead letter delivered twice is recorded once. */
+    id: text("id").primaryKey(),
+    svixId: text("svix_id"),
+    type: text("type"),
+    providerMessageId: text("provider_message_id"),
+    receivedAt: timestamp("received_at"),
+    deadAt: timestamp("dead_at").notNull(),
+  },
+  (t) => [index("feedback_dead_letters_dead_at_idx").on(t.deadAt)],
 );
 
 /** The local mailer: every message it "sends", whole, so `npm start` needs no account. */
@@ -381,6 +444,16 @@ export const rateCounters = sqliteTable("rate_counters", {
   name: text("name").primaryKey(),
   windowStart: timestamp("window_start").notNull(),
   count: integer("count").notNull(),
+});
+
+/**
+ * "Sign out everywhere": a session cookie carries the epoch it was issued in, and is refused once the row's
+ * epoch has moved on. One row ("dashboard"); no row is epoch 0.
+ */
+export const sessionEpochs = sqliteTable("session_epochs", {
+  name: text("name").primaryKey(),
+  epoch: integer("epoch").notNull(),
+  changedAt: timestamp("changed_at").notNull(),
 });
 
 export const importJobStatuses = ["queued", "running", "done", "failed"] as const;
@@ -441,5 +514,7 @@ export const importRows = sqliteTable(
     primaryKey({ columns: [t.jobId, t.row] }),
     // The report filtered by outcome, in row order.
     index("import_rows_job_id_outcome_idx").on(t.jobId, t.outcome, t.row),
+    // An erasure and an access export find the rows naming a person by address, in any case (as emailKey does).
+    index("import_rows_email_idx").on(sql`lower(${t.email})`),
   ],
 );

@@ -4,16 +4,21 @@
  * POST /subscribe (a new client address and email per request) and the action link GET /a/:token/:n (a
  * different reader's delivery per request). Prints req/s, p99 and the ratio to the baseline, then one JSON line.
  *
- * No click may be lost: after the run, once the background writes have drained, clicks recorded in D1 must
- * equal the redirects answered. Exit code 1 when they differ.
+ * No click may be lost: the redirect is answered at once and the click rides the click queue, so after the run
+ * the bench polls local D1 (read-only) until the clicks recorded stop changing, then they must equal the redirects
+ * answered (exit code 1 when they differ). The consumer's log lines ("clicks batch {…}") give its batches and D1
+ * round trips per click.
  *
  * Options: --seconds 5 (per route)  --connections 10  --readers 5000  --clicks 3000 (action requests)
  */
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { LEGACY_KID, type Keyring } from "../worker/lib/keyring";
 import { signDeliveryTokens } from "../worker/tokens";
-import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, scratchWorker } from "./local-worker";
+import { applyLocalMigrations, executeLocalSql, freePort, scratchWorker } from "./local-worker";
 
 const { values: opts } = parseArgs({
   options: {
@@ -85,10 +90,22 @@ try {
   const port = await freePort();
   const worker = await scratch.start({
     port,
-    vars: { SIGNING_SECRET, ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef", PUBLIC_URL: `http://127.0.0.1:${port}`, LOCAL_OUTBOX: "1" },
+    vars: { SIGNING_SECRET, HASH_SECRET: "bench-http-hash-secret-0123456789", ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef", PUBLIC_URL: `http://127.0.0.1:${port}`, LOCAL_OUTBOX: "1" },
   });
   const url = worker.url;
   const clientIp = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const consumer = { batches: 0, clicks: 0, recorded: 0, d1RoundTrips: 0 };
+  worker.process.stdout!.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n")) {
+      const logged = /clicks batch (\{.*\})/.exec(line);
+      if (!logged) continue;
+      const batch = JSON.parse(logged[1]!) as typeof consumer;
+      consumer.batches++;
+      consumer.clicks += batch.clicks;
+      consumer.recorded += batch.recorded;
+      consumer.d1RoundTrips += batch.d1RoundTrips;
+    }
+  });
 
   const results = {
     baseline: await load(url, () => ({ method: "GET", path: "/healthz" })),
@@ -101,17 +118,22 @@ try {
     })),
     action: await load(
       url,
-      (i) => ({ method: "GET", path: `/a/${tokens[i % READERS]}/0`, headers: { "user-agent": "Mozilla/5.0 (bench)" } }),
+      // Each click from a client address of its own: a single client would meet CLICK_LIMITER (30 per 10 s).
+      (i) => ({
+        method: "GET",
+        path: `/a/${tokens[i % READERS]}/${SERIES}/the-opportunity/0`,
+        headers: { "user-agent": "Mozilla/5.0 (bench)", "cf-connecting-ip": clientIp(1_000_000 + i) },
+      }),
       ACTION_REQUESTS,
     ),
   };
   const clicksAnswered = results.action.statuses["302"] ?? 0;
 
-  // The redirect does not wait for the click's write: wait for the background writes to drain, then count.
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  // The redirect does not wait for the click's write: poll until the queue has drained, bounded in time.
+  const clicksRecorded = await settledClickCount(tmp, clicksAnswered);
+  // The last batch's log line can trail its commit: give it a moment (bounded) before stopping the Worker.
+  for (let waited = 0; consumer.recorded < clicksRecorded && waited < 5_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   await scratch.stopWorker();
-  const [[counted]] = queryLocalJson<{ n: number }>("SELECT count(*) AS n FROM clicks", tmp) as [[{ n: number }]];
-  const clicksRecorded = counted.n;
 
   const base = results.baseline.rps;
   console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per route, ${READERS} readers\n`);
@@ -121,7 +143,8 @@ try {
       `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p99).padStart(9)} ${(r.rps / base).toFixed(2).padStart(7)}   ${JSON.stringify(r.statuses)}`,
     );
   }
-  console.log(`\nclicks: ${clicksAnswered} redirects answered, ${clicksRecorded} recorded\n`);
+  console.log(`\nclicks: ${clicksAnswered} redirects answered, ${clicksRecorded} recorded`);
+  console.log(`click consumer: ${consumer.batches} batches, ${consumer.clicks} clicks, ${consumer.d1RoundTrips} D1 round trips\n`);
   console.log(
     JSON.stringify({
       baseline_rps: Math.round(base),
@@ -135,9 +158,44 @@ try {
       subscribe_p99_ms: results.subscribe.p99,
       clicks_answered: clicksAnswered,
       clicks_recorded: clicksRecorded,
+      click_batches: consumer.batches,
+      d1_round_trips_per_click: consumer.clicks ? +(consumer.d1RoundTrips / consumer.clicks).toFixed(3) : null,
     }),
   );
   process.exitCode = clicksRecorded === clicksAnswered ? 0 : 1;
 } finally {
   await scratch.cleanUp();
+}
+
+/**
+ * Clicks in local D1 (the SQLite file, opened read-only while the Worker runs) once the count reaches `expected`
+ * or stops moving for 3 s; at most 60 s.
+ */
+async function settledClickCount(persistTo: string, expected: number): Promise<number> {
+  const dir = path.join(persistTo, "v3/d1/miniflare-D1DatabaseObject");
+  const file = readdirSync(dir).find((name) => name.endsWith(".sqlite") && name !== "metadata.sqlite");
+  if (!file) throw new Error(`no local D1 database in ${dir}`);
+  const count = () => {
+    const db = new DatabaseSync(path.join(dir, file), { readOnly: true });
+    try {
+      return (db.prepare("SELECT count(*) AS n FROM clicks").get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  };
+  const deadline = Date.now() + 60_000;
+  let last = -1;
+  let steadySince = Date.now();
+  while (Date.now() < deadline) {
+    const now = count();
+    if (now >= expected) return now;
+    if (now !== last) {
+      last = now;
+      steadySince = Date.now();
+    } else if (Date.now() - steadySince > 3_000) {
+      return now;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return count();
 }

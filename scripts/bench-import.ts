@@ -39,7 +39,7 @@ try {
   const port = await freePort();
   const worker = await scratch.start({
     port,
-    vars: { SIGNING_SECRET: "bench-import-signing-secret-0123456789", ADMIN_TOKEN, PUBLIC_URL: `http://127.0.0.1:${port}` },
+    vars: { SIGNING_SECRET: "bench-import-signing-secret-0123456789", HASH_SECRET: "bench-import-hash-secret-0123456789", ADMIN_TOKEN, PUBLIC_URL: `http://127.0.0.1:${port}` },
   });
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const body = csv(ROWS);

@@ -10,6 +10,7 @@ import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { generatePreviews } from "./emails-preview/generate-previews";
+import { previewServerCli } from "./emails-preview/preview-server";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -51,10 +52,17 @@ const watchers: FSWatcher[] = seriesRoots.map((dir) =>
 
 // The CLI of react-email, on this Node (22, from `npm run`), not through a shell. Given the flags it needs, it
 // runs in this one child; without them it re-spawns itself, and that grandchild outlives a signal to the child.
-const cli = path.join(root, "node_modules/react-email/dist/cli/index.mjs");
+let cli: string;
+try {
+  cli = previewServerCli(root);
+} catch (error) {
+  console.error(`emails:preview: ${(error as Error).message}`);
+  process.exit(1);
+}
 const nodeFlags = ["--experimental-vm-modules", "--disable-warning=ExperimentalWarning"];
+// Run from the preview server's own folder: the CLI finds @react-email/ui beside itself from there.
 const server = spawn(process.execPath, [...nodeFlags, cli, "dev", "--dir", outDir, "--port", values.port], {
-  cwd: root,
+  cwd: path.resolve(cli, "../../../../.."),
   stdio: "inherit",
   env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
 });

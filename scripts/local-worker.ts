@@ -17,6 +17,8 @@ export interface LocalWorkerOptions {
   vars?: Record<string, string>;
   /** Print wrangler's output. */
   verbose?: boolean;
+  /** Receives wrangler's output, line by line (the Worker's own log lines among them). */
+  onLine?: (line: string) => void;
 }
 
 export interface LocalWorker {
@@ -97,9 +99,19 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   if (options.verbose) {
     child.stdout!.pipe(process.stdout);
     child.stderr!.pipe(process.stderr);
-  } else {
+  } else if (!options.onLine) {
     child.stdout!.resume();
     child.stderr!.resume();
+  }
+  if (options.onLine) {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let rest = "";
+      stream.setEncoding("utf8").on("data", (chunk: string) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop()!;
+        for (const line of lines) options.onLine!(line);
+      });
+    }
   }
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {

@@ -7,6 +7,8 @@ import type { Env } from "../worker/env";
  */
 export interface ConfigReport {
   problems: string[];
+  /** Deployable, but weaker than it should be: printed loudly, never blocking (the exit code is the problems'). */
+  warnings: string[];
   /** Secrets not given here: they live in Cloudflare (`wrangler secret put NAME`) and must be set there. */
   unchecked: string[];
 }
@@ -14,7 +16,7 @@ export interface ConfigReport {
 export const SECRETS = ["SIGNING_KEYS", "HASH_SECRET", "SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const;
 /** Only for deployments from before key ids (it verifies their links): never asked for. */
 const OPTIONAL_SECRETS = new Set<string>(["SIGNING_SECRET"]);
-const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER"];
+const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER", "CLICK_LIMITER"];
 
 /** The few shapes our wrangler.toml uses: `[vars]` string keys, and name/binding/database_id of array tables. */
 export function parseWranglerToml(text: string) {
@@ -76,5 +78,12 @@ export function checkProductionConfig(toml: string, secrets: Partial<Record<(typ
   }
   const limiters = tables.filter((t) => t.table === "ratelimits").map((t) => t.fields.name);
   for (const name of REQUIRED_LIMITERS) if (!limiters.includes(name)) problems.push(`[[ratelimits]] ${name} is missing`);
-  return { problems, unchecked };
+  const warnings: string[] = [];
+  if (!vars.TURNSTILE_SITE_KEY) {
+    warnings.push(
+      "Turnstile is off: signups are not checked for bots, so a script can fill the form from many networks " +
+        "(the per-mailbox, per-domain and hourly caps still hold). Set TURNSTILE_SITE_KEY in [vars] and `wrangler secret put TURNSTILE_SECRET`.",
+    );
+  }
+  return { problems, warnings, unchecked };
 }

@@ -1,8 +1,8 @@
 /**
  * `npm run webhook -- <event> <email> [--url http://localhost:8787]`: signs a sample Resend event with the local
  * RESEND_WEBHOOK_SECRET from .dev.vars (as Resend would, Svix scheme) and posts it to /webhooks/resend of the
- * local Worker (`npm start`). The event names the latest email that address received, read from local D1, so
- * its delivery and part counters change; an address we never mailed still gets bounces and complaints.
+ * local Worker (`npm start`). The event names the latest email that address received, read from local D1 (a part, or
+ * else its confirmation email), so its delivery and part counters change, or a bounce suppresses an unconfirmed reader.
  *   event: delivered | delivery_delayed | opened | clicked | bounced | complained | failed | suppressed
  */
 import { spawnSync } from "node:child_process";
@@ -36,7 +36,10 @@ if (!secret) {
 /** The provider id of the latest email sent to this address, from local D1 (the same state `npm start` uses). */
 function latestMessageId(address: string): string | null {
   const quoted = `'${address.toLowerCase().replace(/'/g, "''")}'`;
-  const sql = `SELECT provider_message_id AS id FROM deliveries WHERE lower(to_email) = ${quoted} AND provider_message_id IS NOT NULL ORDER BY id DESC LIMIT 1`;
+  const sql = `SELECT coalesce(
+    (SELECT provider_message_id FROM deliveries WHERE lower(to_email) = ${quoted} AND provider_message_id IS NOT NULL ORDER BY id DESC LIMIT 1),
+    (SELECT c.provider_message_id FROM consents c JOIN subscribers s ON s.id = c.subscriber_id
+      WHERE s.email_key = ${quoted} AND c.provider_message_id IS NOT NULL ORDER BY c.id DESC LIMIT 1)) AS id`;
   const result = spawnSync("npx", ["wrangler", "d1", "execute", "DB", "--local", "--json", "--command", sql], {
     cwd: root,
     encoding: "utf8",
@@ -51,7 +54,7 @@ function latestMessageId(address: string): string | null {
 }
 
 const messageId = latestMessageId(email);
-if (!messageId) console.log(`No email to ${email} in local D1: sending the event for a made-up email id (only bounces and complaints find the reader by address).`);
+if (!messageId) console.log(`No email to ${email} in local D1: sending the event for a made-up email id (it is recorded and changes nothing).`);
 const now = new Date();
 const body = JSON.stringify({
   type,

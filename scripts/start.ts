@@ -47,9 +47,19 @@ function ensureDevVar(name: string, value: string, why: string) {
 ensureDevVar("RESEND_WEBHOOK_SECRET", `whsec_${randomBytes(24).toString("base64")}`, "npm run webhook signs with it");
 // A .dev.vars from before key ids keeps its SIGNING_SECRET: it goes on verifying the links it signed.
 ensureDevVar("SIGNING_KEYS", `k1:${secret()}`, "signing keys with ids; SIGNING_SECRET, if any, still verifies");
-// With SIGNING_SECRET, hashes already stored keep their key (as README advises for deployments): no HASH_SECRET.
-if (!/^SIGNING_SECRET=\S+/m.test(readFileSync(devVars, "utf8"))) ensureDevVar("HASH_SECRET", secret(), "the key of IP and user-agent hashes");
+ensureDevVar("HASH_SECRET", secret(), "the key of every stored hash: erased addresses, IP, user agent");
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1] ?? "";
+
+/** wrangler's output, but its bindings table once: it prints it again when the local server starts. */
+function printOnce() {
+  let tables = 0;
+  let skipping = false;
+  return (line: string) => {
+    if (line.includes("Your Worker has access to the following bindings")) skipping = ++tables > 1;
+    else if (skipping && !/^\s*(Binding\s|env\.|$)/.test(line)) skipping = false;
+    if (!skipping) console.log(line);
+  };
+}
 
 let starting: Promise<LocalWorker> | undefined;
 let worker: LocalWorker | undefined;
@@ -85,7 +95,7 @@ applyLocalMigrations();
 
 try {
   // A local run: the outbox instead of Resend, links to this machine.
-  starting = startLocalWorker({ port, verbose: true, vars: { LOCAL_OUTBOX: "1", PUBLIC_URL: `http://localhost:${port}` } });
+  starting = startLocalWorker({ port, onLine: printOnce(), vars: { LOCAL_OUTBOX: "1", PUBLIC_URL: `http://localhost:${port}` } });
   worker = await starting;
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

@@ -83,11 +83,11 @@ describe("signing keys and the hash key", () => {
     expect(readConfig(env).hashSecret).toBe(env.HASH_SECRET);
   });
 
-  it("the hash key never follows a rotation; without HASH_SECRET it is SIGNING_SECRET, as before", () => {
-    const rotated = readConfig(withVars({ SIGNING_KEYS: `t3:${"n".repeat(32)},${env.SIGNING_KEYS}` }));
+  it("the hash key is HASH_SECRET alone: never a rotation's key, never SIGNING_SECRET in its place", () => {
+    const rotated = readConfig(withVars({ SIGNING_KEYS: `t3:${"n".repeat(32)},${env.SIGNING_KEYS}`, SIGNING_SECRET: "" }));
     expect(rotated.keyring.keys[0].kid).toBe("t3");
-    expect(rotated.hashSecret).toBe(readConfig(env).hashSecret);
-    expect(readConfig(withVars({ HASH_SECRET: "" })).hashSecret).toBe(env.SIGNING_SECRET);
+    expect(rotated.hashSecret).toBe(env.HASH_SECRET);
+    expect(problemsOf({ HASH_SECRET: "" })).toEqual([expect.stringMatching(/^HASH_SECRET is not set/)]);
   });
 
   it("name a malformed ring, a duplicate or reserved id, a missing hash key, a hash key reused for signing", () => {
@@ -218,15 +218,29 @@ database_id = "5f0c7a7e-1111-2222-3333-444455556666"
 name = "SIGNUP_LIMITER"
 [[ratelimits]]
 name = "ADMIN_AUTH_LIMITER"
+[[ratelimits]]
+name = "CLICK_LIMITER"
 `;
+  const withTurnstile = ready.replace("[vars]", '[vars]\nTURNSTILE_SITE_KEY = "0x4AAAAAAA-site-key"');
 
   it("a ready file passes; secrets not given are listed as what to set", () => {
-    expect(checkProductionConfig(ready, {})).toEqual({
+    expect(checkProductionConfig(withTurnstile, {})).toEqual({
       problems: [],
-      unchecked: ["SIGNING_KEYS", "HASH_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET"],
+      warnings: [],
+      unchecked: ["SIGNING_KEYS", "HASH_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"],
     });
-    const secrets = { SIGNING_KEYS: `k1:${"s".repeat(32)}`, HASH_SECRET: "h".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x" };
-    expect(checkProductionConfig(ready, secrets)).toEqual({ problems: [], unchecked: [] });
+    const secrets = {
+      SIGNING_KEYS: `k1:${"s".repeat(32)}`, HASH_SECRET: "h".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x",
+      TURNSTILE_SECRET: "0x4AAA-secret",
+    };
+    expect(checkProductionConfig(withTurnstile, secrets)).toEqual({ problems: [], warnings: [], unchecked: [] });
+  });
+
+  it("without Turnstile: deployable, with a loud warning that signups are not checked for bots", () => {
+    const report = checkProductionConfig(ready, {});
+    expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^Turnstile is off: signups are not checked for bots.*TURNSTILE_SITE_KEY.*TURNSTILE_SECRET/)]);
+    expect(report.unchecked).not.toContain("TURNSTILE_SECRET");
   });
 
   it("checks signing keys given in the environment (CI), and never asks for the older SIGNING_SECRET", () => {
@@ -236,8 +250,8 @@ name = "ADMIN_AUTH_LIMITER"
     expect(checkProductionConfig(ready, { SIGNING_KEYS: `k1:${"s".repeat(20)}`, HASH_SECRET: "h".repeat(32) }).problems).toEqual([
       'SIGNING_KEYS key "k1" must be at least 32 characters',
     ]);
-    // A deployment from before key ids: SIGNING_SECRET alone still passes (and keeps the hashes' key).
-    expect(checkProductionConfig(ready, { SIGNING_SECRET: "s".repeat(32) })).toMatchObject({ problems: [] });
+    // A deployment from before key ids: SIGNING_SECRET signs (HASH_SECRET is asked for, as for every deployment).
+    expect(checkProductionConfig(ready, { SIGNING_SECRET: "s".repeat(32) })).toMatchObject({ problems: [], unchecked: expect.arrayContaining(["HASH_SECRET"]) });
     expect(checkProductionConfig(ready, {}).unchecked).not.toContain("SIGNING_SECRET");
   });
 

@@ -1,6 +1,6 @@
 import { encodeBase64Url } from "hono/utils/encode";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { base64url, hmacSign, keyedHash } from "../worker/lib/crypto";
+import { base64url, HASH_PURPOSES, hmacSign, keyedHash } from "../worker/lib/crypto";
 import { idCipher, MAX_HIDDEN_ID, speckEncrypt, speckRoundKeys } from "../worker/lib/id-cipher";
 import { parseKeyring, type Keyring } from "../worker/lib/keyring";
 import {
@@ -199,12 +199,23 @@ describe("unsubscribe tokens mailed before per-email tokens", () => {
 });
 
 describe("keyed hashes", () => {
-  it("use their own key, untouched by rotations; without HASH_SECRET they match what SIGNING_SECRET made before", async () => {
-    const hashSecret = "hash-secret-0123456789abcdef0123456";
-    expect(await keyedHash(hashSecret, "203.0.113.9")).toBe(await keyedHash(hashSecret, "203.0.113.9"));
-    expect(await keyedHash(hashSecret, "203.0.113.9")).not.toBe(await keyedHash(LEGACY, "203.0.113.9"));
-    // The formula stored hashes were made with: HMAC(SIGNING_SECRET, "hash:" + value).
-    expect(await keyedHash(LEGACY, "203.0.113.9")).toBe(base64url(await hmacSign(LEGACY, "hash:203.0.113.9")));
+  const hashSecret = "hash-secret-0123456789abcdef0123456";
+
+  it("use their own key: the same value, key and purpose always hash alike, under another key never", async () => {
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(await keyedHash(hashSecret, "ip", "203.0.113.9"));
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).not.toBe(await keyedHash(LEGACY, "ip", "203.0.113.9"));
+    // The formula: HMAC-SHA-256(HASH_SECRET, label + "\n" + value), unpadded base64url.
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(base64url(await hmacSign(hashSecret, "nextpart:ip:v1\n203.0.113.9")));
+  });
+
+  it("each purpose has its own label: a user agent spelling an address never hashes to that address's suppression", async () => {
+    expect(Object.values(HASH_PURPOSES)).toEqual(["nextpart:suppression:v1", "nextpart:ip:v1", "nextpart:user-agent:v1"]);
+    const value = "ann@example.com";
+    const hashes = await Promise.all((Object.keys(HASH_PURPOSES) as (keyof typeof HASH_PURPOSES)[]).map((purpose) => keyedHash(hashSecret, purpose, value)));
+    expect(new Set(hashes).size).toBe(3);
+    // Before labels, the suppression of X was the plain hash of "suppression:X": a value anyone can send.
+    expect(await keyedHash(hashSecret, "userAgent", `suppression:${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
+    expect(await keyedHash(hashSecret, "userAgent", `nextpart:suppression:v1\n${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
   });
 });
 
@@ -235,12 +246,11 @@ describe("signing on the send path", () => {
       expect(reader.split(".")[2]).toBe(base64url(expected.subarray(0, 16)));
       expect(referral.split(".")[2]).toBe(base64url(expected.subarray(16, 24)));
     }
-    expect(await keyedHash(LEGACY, "x")).toBe(base64url(await webCryptoTag(LEGACY, "hash:x")));
+    expect(await keyedHash(LEGACY, "ip", "x")).toBe(base64url(await webCryptoTag(LEGACY, "nextpart:ip:v1\nx")));
     // Made by the WebCrypto implementation (2cb10ca), byte for byte.
     expect(signDeliveryTokens(rotated, 42)).toEqual({ reader: "k2.xE1olDHA.N8cQzWiieyQQ7O9yk30_lw", referral: "k2.xE1olDHA.lDYb6ZZKUyE" });
     expect(signDeliveryTokens(rotated, MAX_HIDDEN_ID)).toEqual({ reader: "k2.t9MMqegN.jjPPHb9zX1NcaZDJQ2Nh2A", referral: "k2.t9MMqegN.B4vSOy9oRTE" });
     expect(signConfirmToken(rotated, 1234, 1767225600000)).toBe("k2.J1k9cnS7.mjuohs00.SNxCljjhifpZM7WFevwXaA");
-    expect(await keyedHash("hash-secret-0123456789abcdef0123456", "203.0.113.9")).toBe("aJCagw3Sstyi2LExcPFOqlQ0qYNzNLJ4KvPWMb7-9R8");
   });
 
   it("encodes base64url as before (unpadded), a view's own bytes only", () => {

@@ -17,7 +17,7 @@ const configSchema = z
     signingKeys: z.string().optional(),
     /** The key from before key ids: verifies links already mailed; signs only when SIGNING_KEYS is not set. */
     signingSecret: z.string().min(16).optional(),
-    /** Never rotates: IP and user-agent hashes must stay comparable across key rotations. */
+    /** The key of every stored hash (erased addresses, IP, user agent): required, set once, never changed. */
     hashSecret: z.string().min(16).optional(),
     resendApiKey: z.string().min(1).optional(),
     resendBaseUrl: z.url().optional(),
@@ -28,6 +28,9 @@ const configSchema = z
     sendBatchesPerRun: z.coerce.number().int().min(1).max(10_000),
     sendConcurrency: z.coerce.number().int().min(1).max(32),
     providerRps: z.coerce.number().min(0),
+    /** Confirmation emails strangers may cause per clock hour, to one domain and in all; beyond, they wait for the cron. */
+    confirmationsPerDomainPerHour: z.coerce.number().int().min(1),
+    confirmationsPerHour: z.coerce.number().int().min(1),
     /** LOCAL_OUTBOX = "1" (npm start, tests): mail without RESEND_API_KEY goes to the local outbox table. */
     localOutbox: z.boolean(),
   })
@@ -35,7 +38,7 @@ const configSchema = z
     const problem = (message: string) => ctx.addIssue({ code: "custom", message });
     const ring = parseKeyring(config.signingKeys, config.signingSecret);
     if (!ring.ok) ring.problems.forEach(problem);
-    if (!config.hashSecret && !config.signingSecret) problem("HASH_SECRET is not set (IP and user-agent hashes need a key that never rotates)");
+    if (!config.hashSecret) problem("HASH_SECRET is not set (the key of every stored hash: erased addresses, IP, user agent; set it once, never change it)");
     if (config.hashSecret && ring.ok && ring.keyring.keys.some((key) => key.secret === config.hashSecret)) {
       problem("HASH_SECRET must differ from every signing key");
     }
@@ -66,8 +69,8 @@ const configSchema = z
   .transform(({ signingKeys, signingSecret, hashSecret, ...config }) => {
     const ring = parseKeyring(signingKeys, signingSecret);
     if (!ring.ok) throw new Error("unreachable: the keyring was validated above");
-    // Without HASH_SECRET, hashes keep their old key (HMAC of SIGNING_SECRET, "hash:"-prefixed) so stored ones still match.
-    return { ...config, keyring: ring.keyring, hashSecret: (hashSecret ?? signingSecret)! };
+    // Never SIGNING_SECRET in its place: a fallback that a later HASH_SECRET replaces voids every suppression.
+    return { ...config, keyring: ring.keyring, hashSecret: hashSecret! };
   });
 
 function isLocalUrl(url: string): boolean {
@@ -110,6 +113,8 @@ export function readConfig(env: Env): Config {
     sendBatchesPerRun: emptyToUndefined(env.SEND_BATCHES_PER_RUN) ?? 40,
     sendConcurrency: emptyToUndefined(env.SEND_CONCURRENCY) ?? 2,
     providerRps: emptyToUndefined(env.PROVIDER_RPS) ?? 5,
+    confirmationsPerDomainPerHour: emptyToUndefined(env.CONFIRMATIONS_PER_DOMAIN_PER_HOUR) ?? 100,
+    confirmationsPerHour: emptyToUndefined(env.CONFIRMATIONS_PER_HOUR) ?? 500,
     localOutbox: env.LOCAL_OUTBOX === "1",
   });
   if (!parsed.success) {

@@ -2,10 +2,12 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
+import { CLICK_DEAD_LETTER_QUEUE, CLICK_QUEUE, consumeClickMessages } from "./actions/consume-clicks";
 import { configProblem } from "./config";
 import { runCycle } from "./delivery";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
-import type { DeliveryMessage, Env, ImportChunkMessage } from "./env";
+import type { ClickMessage, DeliveryMessage, Env, FeedbackMessage, ImportChunkMessage } from "./env";
+import { consumeFeedback, FEEDBACK_DEAD_LETTER_QUEUE, FEEDBACK_QUEUE } from "./feedback/consume-feedback";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
 import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
@@ -59,6 +61,10 @@ export default {
     );
   },
   async queue(batch, env, _ctx) {
+    // Recording provider events and clicks needs only D1: a configuration problem must not hold them until they
+    // dead-letter.
+    if (batch.queue === FEEDBACK_QUEUE || batch.queue === FEEDBACK_DEAD_LETTER_QUEUE) return consumeFeedback(batch, env);
+    if (batch.queue === CLICK_QUEUE || batch.queue === CLICK_DEAD_LETTER_QUEUE) return consumeClickMessages(batch, env);
     const problem = configProblem(env);
     if (problem) {
       // Kept on the queue (neither sent nor acked) until the configuration is fixed.
@@ -71,4 +77,4 @@ export default {
     }
     await consumeDeliveryMessages(batch as MessageBatch<DeliveryMessage>, env);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage>;
+} satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage | FeedbackMessage | ClickMessage>;

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { subscriberStatuses } from "../../db/schema";
 import { clientFor } from "./client";
 import { exportCommand } from "./commands/export";
+import { growthCommand } from "./commands/growth";
 import { importCommand } from "./commands/import";
 import { previewCommand } from "./commands/preview";
 import { sendCommand } from "./commands/send";
@@ -56,6 +57,13 @@ export function createProgram(): Command {
     .description("readers and per-part counters, per series")
     .option("--series <slug>", "only this series")
     .action(async (options, command: Command) => statsCommand(clientFor(globals(command)), options, globals(command).json));
+
+  program
+    .command("growth")
+    .description("signups, confirmations and unsubscribes per UTC day, per series")
+    .option("--series <slug>", "only this series")
+    .addOption(new Option("--days <days>", "the window, in days up to today").choices(["30", "90"]).default("30"))
+    .action(async (options, command: Command) => growthCommand(clientFor(globals(command)), options, globals(command).json));
 
   program
     .command("import")

@@ -3,8 +3,9 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePreviews } from "../../scripts/emails-preview/generate-previews";
+import { previewServerCli } from "../../scripts/emails-preview/preview-server";
 
 /**
  * `npm run emails:preview`: the generated .tsx (one per part, one confirmation per series), then react-email's
@@ -74,6 +75,9 @@ async function freePort(): Promise<number> {
 }
 
 describe("npm run emails:preview", () => {
+  // The preview server is installed on first use (outside `npm install`): once, before its start is timed.
+  beforeAll(() => void previewServerCli(root), 300_000);
+
   it("starts react-email's preview server, which lists every part of every series and renders one; SIGTERM stops it", async () => {
     const port = await freePort();
     const out = outDir();

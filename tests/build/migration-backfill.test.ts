@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
+import { mailboxKey } from "../../worker/subscribers/mailbox-key";
 
 /**
  * 0004_catalog_identity on a database that already has readers, deliveries and counters (what production has
@@ -41,5 +42,29 @@ describe("migration 0004_catalog_identity", () => {
       db.exec(`INSERT INTO deliveries (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, created_at)
         VALUES (1, 1, 'origins-of-lead-change', 'the-opportunity', 1, 'b2', 'claimed', 'a@example.com', 1)`),
     ).toThrow(/UNIQUE constraint failed: deliveries.subscription_id, deliveries.part_id/);
+  });
+});
+
+describe("migration 0010_mailbox_key", () => {
+  it("backfills each mailing consent with the key mailboxKey() gives its reader's address", () => {
+    const db = new DatabaseSync(":memory:");
+    for (const file of migrations.filter((f) => f < "0010")) apply(db, file);
+    const addresses = [
+      "Victim@Gmail.com", "v.i.c.t.i.m@gmail.com", "victim+n1@gmail.com", "V.ictim+a.b@googlemail.com", "ann.lee+news@Example.org",
+      "ann.lee@example.org", "+only-tag@example.org", "o'brien@xn--bcher-kva.de",
+    ];
+    const insert = db.prepare("INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (?, ?, lower(?), 'pending', 0, 0)");
+    addresses.forEach((address, i) => insert.run(i + 1, address, address));
+    const consent = db.prepare(
+      "INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, email_status) VALUES (?, 's', 'api', 'v', 0, ?)",
+    );
+    addresses.forEach((_, i) => consent.run(i + 1, "sent"));
+    consent.run(1, null); // an imported consent with stated consent mailed nothing: no key
+    for (const file of migrations.filter((f) => f >= "0010")) apply(db, file);
+
+    const rows = db.prepare("SELECT subscriber_id AS id, mailbox_key AS key FROM consents WHERE email_status IS NOT NULL ORDER BY id").all();
+    expect(rows).toEqual(addresses.map((address, i) => ({ id: i + 1, key: mailboxKey(address) })));
+    expect(new Set(rows.slice(0, 4).map((row) => row.key))).toEqual(new Set(["victim@gmail.com"]));
+    expect(db.prepare("SELECT mailbox_key AS key FROM consents WHERE email_status IS NULL").all()).toEqual([{ key: null }]);
   });
 });

@@ -36,7 +36,7 @@ describe.concurrent("arguments and usage", () => {
     const run = await admin(api, []);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("Usage: admin [options] [command]");
-    for (const command of ["send", "stats", "import", "export", "preview", "test-send", "subscribers"]) expect(run.stderr).toContain(`  ${command} `);
+    for (const command of ["send", "stats", "growth", "import", "export", "preview", "test-send", "subscribers"]) expect(run.stderr).toContain(`  ${command} `);
     expect(api.requests).toHaveLength(0);
   });
 
@@ -176,6 +176,29 @@ describe.concurrent("commands", () => {
     expect(out).toContain("readers: active 4, pending 0, paused 1, stopped 0; caught up: 1");
     expect(out).toMatch(/│ 1\s+│ fixture-part-1\s+│ 17\s+│ 16\s+│ 9\s+│ 4\s+│ 2\s+│ 1\s+│ 0\s+│ 0\s+│ 0\s+│/);
     expect(out).toMatch(/│ 2\s+│ fixture-part-2\s+│ 11\s+│/);
+  });
+
+  it("growth prints each series' totals and the days that had any, parsed with the API's own schema", async ({ expect, onTestFinished }) => {
+    const api = await mockApi(onTestFinished);
+    const run = await admin(api, ["growth", "--series", "fixture-four", "--days", "90"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(paths(api)).toEqual(["GET /admin/api/growth?series=fixture-four&days=90"]);
+    const out = run.stdout.toString();
+    expect(out).toContain("The last 90 days, 2026-09-03 to 2026-12-01 (UTC days)");
+    expect(out).toContain("fixture-four — Fixture Four: signups 7, confirmations 3, unsubscribes 1");
+    const rows = out.split("\n").filter((line) => /│ 2026-/.test(line)).map((line) => line.split("│").slice(1, -1).map((cell) => cell.trim()));
+    expect(rows).toEqual([
+      ["2026-11-29", "2", "0", "1"],
+      ["2026-12-01", "5", "3", "0"],
+    ]);
+    const json = await admin(api, ["--json", "growth"]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout.toString())).toMatchObject({ days: 30, to: "2026-12-01", series: [{ series: "fixture-four" }] });
+    // A window the API does not keep is refused before any request.
+    const bad = await admin(api, ["growth", "--days", "7"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Allowed choices are 30, 90/);
+    expect(api.requests).toHaveLength(2);
   });
 
   it("subscribers prints one page and says how to get the next", async ({ expect, onTestFinished }) => {

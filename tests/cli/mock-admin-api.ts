@@ -120,8 +120,8 @@ export async function startMockAdminApi() {
           {
             series: "fixture-four", title: "Fixture Four", subscribers: { active: 4, pending: 0, paused: 1, stopped: 0 }, caughtUp: 1, paused: false, pauseReason: null,
             parts: [
-              { part: 1, id: "fixture-part-1", title: "Fixture part 1", sent: 17, delivered: 16, opened: 9, humanClicks: 4, responses: 2, unsubscribes: 1, bounces: 0, complaints: 0, waiting: 0, delayed: 0, scannerClicks: 1, failed: 0, referrals: 0 },
-              { part: 2, id: "fixture-part-2", title: "Fixture part 2", sent: 11, delivered: 11, opened: 5, humanClicks: 3, responses: 0, unsubscribes: 0, bounces: 1, complaints: 0, waiting: 3, delayed: 0, scannerClicks: 0, failed: 0, referrals: 0 },
+              { part: 1, id: "fixture-part-1", title: "Fixture part 1", publishAt: null, sent: 17, delivered: 16, opened: 9, humanClicks: 4, responses: 2, unsubscribes: 1, bounces: 0, complaints: 0, waiting: 0, delayed: 0, scannerClicks: 1, failed: 0, referrals: 0 },
+              { part: 2, id: "fixture-part-2", title: "Fixture part 2", publishAt: null, sent: 11, delivered: 11, opened: 5, humanClicks: 3, responses: 0, unsubscribes: 0, bounces: 1, complaints: 0, waiting: 3, delayed: 0, scannerClicks: 0, failed: 0, referrals: 0 },
             ],
             pausedAt: null,
             complaintGuard: { threshold: 2, window: 1000, complaintsInWindow: null, checkedAt: null },
@@ -130,6 +130,19 @@ export async function startMockAdminApi() {
         notes: { opened: "Unreliable: mail privacy proxies (Apple Mail, Gmail's image cache) open every email they fetch." },
         openedUnreliable: true,
         d1: { statements: 4, rowsRead: 20, rowsWritten: 0 },
+      });
+    }
+    if (route === "GET /growth") {
+      const days = Number(url.searchParams.get("days") ?? 30);
+      if (days !== 30 && days !== 90) return fail(400, "BAD_REQUEST", 'days: Invalid option: expected one of "30"|"90"');
+      if (url.searchParams.get("series") && url.searchParams.get("series") !== "fixture-four") return fail(404, "NOT_FOUND", "series: no such series in the catalog.");
+      // Up to 2026-12-01: a busy day, a quiet one, and one reader who left.
+      const counts = (i: number) => ({ signups: i === days - 1 ? 5 : i === days - 3 ? 2 : 0, confirmations: i === days - 1 ? 3 : 0, unsubscribes: i === days - 3 ? 1 : 0 });
+      const list = Array.from({ length: days }, (_, i) => ({ day: new Date(Date.UTC(2026, 11, 1) - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10), ...counts(i) }));
+      return json(200, {
+        days, from: list[0]!.day, to: "2026-12-01",
+        series: [{ series: "fixture-four", title: "Fixture Four", totals: { signups: 7, confirmations: 3, unsubscribes: 1 }, days: list }],
+        d1: { statements: 1, rowsRead: 5, rowsWritten: 0 },
       });
     }
     if (route === "POST /subscribers/import") {

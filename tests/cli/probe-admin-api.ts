@@ -47,6 +47,8 @@ export async function probeAdminApi(target: ProbeTarget): Promise<ProbedAnswer[]
 
   await ask("subscribers page", "GET", "/subscribers?limit=2");
   await ask("stats", "GET", `/stats?series=${target.series}`);
+  await ask("growth", "GET", `/growth?series=${target.series}&days=90`);
+  await ask("growth over a window the API does not keep", "GET", "/growth?days=7");
   await ask("send dry run", "POST", "/send", { body: JSON.stringify({ dryRun: true }), headers: { ...json, "idempotency-key": crypto.randomUUID() } });
   await ask("send to an unknown series", "POST", "/send", { body: JSON.stringify({ dryRun: true, series: "nope" }), headers: json });
   const key = `probe-${crypto.randomUUID()}`;

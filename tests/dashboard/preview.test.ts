@@ -1,10 +1,12 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../../worker/index";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
 import { composeSampleEmail } from "../../worker/previews/sample-email";
 import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
-import { decodeEntities, uniqueEmail } from "../helpers/route-helpers";
+import { decodeEntities, ORIGIN, uniqueEmail } from "../helpers/route-helpers";
 import { outboxFor } from "../helpers/rows";
 import { dashboardGet, dashboardPost, signIn, type DashboardSession } from "./dashboard-helpers";
 
@@ -40,6 +42,23 @@ describe("preview a part", () => {
     expect(srcdocOf(opened)).toContain("The Opportunity");
     const first = await (await dashboardGet("/admin/preview?series=fixture-four", session)).text();
     expect(srcdocOf(first)).toContain("Fixture part 1");
+  });
+
+  it("a part written ahead previews before its release, marked scheduled in the part list", async () => {
+    const res = await dashboardGet("/admin/preview?series=fixture-scheduled&part=2", session);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(srcdocOf(html)).toContain("Scheduled part 2 body.");
+    expect(html).toContain("Scheduled: released 2099-01-15 08:00 UTC. Until then nobody is sent it");
+    const marked = [...html.matchAll(/part=(\d)"[^>]*>\d · [^<]*(<span class="badge scheduled">scheduled ([^<]*)<\/span>)?<\/a>/g)].map((m) => [m[1], m[3] ?? null]);
+    expect(marked).toEqual([
+      ["1", null],
+      ["2", "2099-01-15 08:00 UTC"],
+      ["3", "2099-01-31 23:00 UTC"],
+      ["4", "2099-01-31 23:00 UTC"],
+    ]);
+    const released = await (await dashboardGet("/admin/preview?series=fixture-scheduled&part=1", session)).text();
+    expect(released).not.toContain("Scheduled: released");
   });
 
   it("an unknown series or part is a 404 page; a part that is not a number a 400", async () => {
@@ -88,5 +107,26 @@ describe("send a test", () => {
     expect(res.status).toBe(429);
     expect(await res.text()).toContain(`At most ${TEST_SENDS_PER_MINUTE} test sends a minute for the whole team`);
     expect(await outboxFor(to)).toHaveLength(0);
+  });
+
+  it("books a slot of the team's rate: when it is booked far ahead, a 429 page that says when to retry, nothing sent", async () => {
+    await env.DB.prepare("INSERT INTO provider_slots (provider, next_slot_at) VALUES ('outbox', ?1) ON CONFLICT (provider) DO UPDATE SET next_slot_at = ?1")
+      .bind(Date.now() + 60_000)
+      .run();
+    const to = uniqueEmail("dash-busy");
+    const ctx = createExecutionContext();
+    const request = new Request("https://news.example.com/admin/preview/test-send", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, cookie: session.cookie, "cf-connecting-ip": session.ip },
+      body: new URLSearchParams({ csrf: session.csrf, series: "fixture-four", part: "1", to }).toString(),
+    });
+    const res = await worker.fetch(request, { ...env, PROVIDER_RPS: "5" }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(50);
+    expect(decodeEntities(await res.text())).toContain(`The team's mail provider rate is booked by other sends right now: try again in ${retryAfter} seconds.`);
+    expect(await outboxFor(to)).toHaveLength(0);
+    await env.DB.prepare("DELETE FROM provider_slots WHERE provider = 'outbox'").run();
   });
 });

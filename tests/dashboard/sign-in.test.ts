@@ -3,8 +3,10 @@ import { env } from "cloudflare:workers";
 import { generateSignedCookie } from "hono/cookie";
 import { describe, expect, it } from "vitest";
 import { sessionCookieKey } from "../../worker/dashboard/session";
+import { readSessionEpoch, sessionEpochSql } from "../../worker/dashboard/session-epoch";
 import worker from "../../worker/index";
-import { ADMIN_TOKEN, BASE, inOneRateWindow } from "../helpers/route-helpers";
+import { countingD1 } from "../helpers/counting-bindings";
+import { ADMIN_TOKEN, adminFetch, BASE, inOneRateWindow } from "../helpers/route-helpers";
 import { COOKIE_NAME, dashboardGet, dashboardPost, postSignIn, sessionCookieOf, signIn } from "./dashboard-helpers";
 
 // wrangler.toml: ADMIN_AUTH_LIMITER allows 5 failures per client a minute.
@@ -16,6 +18,8 @@ async function forgedCookie(value: string, adminToken = ADMIN_TOKEN): Promise<st
   return line.split(";")[0]!;
 }
 const sessionId = () => "A".repeat(24);
+/** `<expiresAt>.<epoch>.<id>` in the epoch sessions are issued in now (a sign-out everywhere moves it on). */
+const sessionValue = async (expiresAt: number) => `${expiresAt}.${await readSessionEpoch(env.DB)}.${sessionId()}`;
 
 /** The Worker with other bindings (a rotated or missing ADMIN_TOKEN): its config is read per env object. */
 async function fetchWithEnv(overrides: Partial<typeof env>, path: string, init: RequestInit = {}): Promise<Response> {
@@ -45,7 +49,7 @@ describe("dashboard sign-in", () => {
     const cookies = res.headers.getSetCookie();
     expect(cookies).toHaveLength(1);
     const attributes = cookies[0]!.split(";").map((part) => part.trim());
-    expect(attributes[0]).toMatch(new RegExp(`^${COOKIE_NAME}=\\d{13}\\.[A-Za-z0-9_-]{24}\\.[^;]+$`));
+    expect(attributes[0]).toMatch(new RegExp(`^${COOKIE_NAME}=\\d{13}\\.\\d+\\.[A-Za-z0-9_-]{24}\\.[^;]+$`));
     expect(attributes.slice(1).sort()).toEqual(["HttpOnly", "Max-Age=43200", "Path=/admin", "SameSite=Strict", "Secure"]);
     // The value carries its expiry: 12 h from now.
     const expiresAt = Number(/=(\d{13})\./.exec(attributes[0]!)![1]);
@@ -86,23 +90,25 @@ describe("dashboard sign-in", () => {
     }
   });
 
-  it("wrong tokens from one client: 401 up to the limit, then a 429 page, even for the right token", async () => {
+  it("wrong tokens from one client: 401 up to the limit, then a 429 page; the right token still signs in", async () => {
     const run = await inOneRateWindow(60, async (ip) => {
       const statuses: number[] = [];
+      const pages: string[] = [];
       for (let i = 0; i < LIMIT + 3; i++) {
         const res = await postSignIn({ token: `wrong-${i}` }, { ip });
         statuses.push(res.status);
-        await res.body?.cancel();
+        pages.push(await res.text());
       }
       const right = await postSignIn({ token: ADMIN_TOKEN }, { ip });
-      return { statuses, right: right.status, cookie: sessionCookieOf(right), html: await right.text() };
+      const after = await postSignIn({ token: "wrong-after" }, { ip });
+      await after.body?.cancel();
+      return { statuses, last: pages.at(-1)!, right: right.status, cookie: sessionCookieOf(right), after: after.status };
     });
     expect(run.statuses).toEqual([...Array<number>(LIMIT).fill(401), 429, 429, 429]);
-    expect(run.right).toBe(429);
-    expect(run.cookie).toBeNull();
-    expect(run.html).toContain("Too many wrong admin tokens");
-    // Another client is not affected.
-    expect((await postSignIn({ token: ADMIN_TOKEN })).status).toBe(303);
+    expect(run.last).toContain("Too many wrong admin tokens");
+    expect(run.right).toBe(303);
+    expect(run.cookie).not.toBeNull();
+    expect(run.after).toBe(429);
   });
 
   it("a sign-in posted from another site is refused (403), before the token is even looked at", async () => {
@@ -129,10 +135,12 @@ describe("dashboard session", () => {
     const later = Date.now() + 3600_000;
     const cookies = [
       `${name}=${value.replace(/^\d/, (d) => String((Number(d) + 1) % 10))}`, // expiry edited, signature kept
-      `${name}=${later}.${sessionId()}`, // no signature
-      await forgedCookie(`${Date.now() - 1000}.${sessionId()}`), // properly signed, expired
-      await forgedCookie(`${Date.now() + 30 * 24 * 3600_000}.${sessionId()}`), // longer than a session can last
-      await forgedCookie(`${later}.${sessionId()}`, "the-admin-token-before-rotation"),
+      `${name}=${value.replace(/^(\d+)\.(\d+)\./, (_, at, epoch) => `${at}.${Number(epoch) + 1}.`)}`, // epoch edited
+      `${name}=${await sessionValue(later)}`, // no signature
+      await forgedCookie(await sessionValue(Date.now() - 1000)), // properly signed, expired
+      await forgedCookie(await sessionValue(Date.now() + 30 * 24 * 3600_000)), // longer than a session can last
+      await forgedCookie(await sessionValue(later), "the-admin-token-before-rotation"),
+      await forgedCookie(`${later}.${sessionId()}`), // the format before session epochs
       `nextpart_admin=${value}`, // without the __Secure- prefix
     ];
     for (const cookie of cookies) {
@@ -141,7 +149,7 @@ describe("dashboard session", () => {
       expect(res.headers.get("location")).toBe("/admin/sign-in");
     }
     // The same forger's value, signed with the real key and unexpired, is a session: the checks above are what refuse.
-    expect((await dashboardGet("/admin", { cookie: await forgedCookie(`${later}.${sessionId()}`) })).status).toBe(200);
+    expect((await dashboardGet("/admin", { cookie: await forgedCookie(await sessionValue(later)) })).status).toBe(200);
   });
 
   it("rotating ADMIN_TOKEN signs every browser out", async () => {
@@ -181,5 +189,70 @@ describe("dashboard session", () => {
     const unknown = await SELF.fetch(`${BASE}/admin/api/nothing-here`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, redirect: "manual" });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+  });
+});
+
+describe("sign out everywhere", () => {
+  const epochNow = () => readSessionEpoch(env.DB);
+
+  it("refuses every session issued before at its next request; a new sign-in and the API token still work", async () => {
+    const [here, elsewhere] = [await signIn(), await signIn()];
+    const overview = await (await dashboardGet("/admin", here)).text();
+    expect(overview).toContain('<form method="post" action="/admin/sign-out-everywhere">');
+    const before = await epochNow();
+
+    const res = await dashboardPost("/admin/sign-out-everywhere", here);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/admin/sign-in?signed-out=everywhere");
+    expect(res.headers.getSetCookie().find((line) => line.startsWith(`${COOKIE_NAME}=`))).toMatch(/Max-Age=0/);
+    expect(await epochNow()).toBe(before + 1);
+    const notice = await (await dashboardGet(res.headers.get("location")!)).text();
+    expect(notice).toContain("Every browser signed in to the dashboard, this one included, is signed out.");
+
+    for (const session of [here, elsewhere]) {
+      for (const path of ["/admin", "/admin/readers"]) {
+        const page = await dashboardGet(path, session);
+        expect(page.status, path).toBe(303);
+        expect(page.headers.get("location"), path).toMatch(/^\/admin\/sign-in/);
+      }
+      // The sign-in page shows its form (no redirect back to a page that refuses the session).
+      expect((await dashboardGet("/admin/sign-in", session)).status).toBe(200);
+      // A form posted with the old session and its token does nothing: here, another sign-out everywhere.
+      const post = await dashboardPost("/admin/sign-out-everywhere", session);
+      expect(post.headers.get("location")).toBe("/admin/sign-in");
+    }
+    expect(await epochNow()).toBe(before + 1);
+
+    expect((await dashboardGet("/admin", await signIn())).status).toBe(200);
+    expect((await adminFetch("/admin/api/subscribers?limit=1")).status).toBe(200);
+  });
+
+  it("only a POST with the session's form token, from this site, signs out everywhere", async () => {
+    const session = await signIn();
+    const before = await epochNow();
+    expect((await dashboardPost("/admin/sign-out-everywhere", session, {}, { csrf: null })).status).toBe(403);
+    expect((await dashboardPost("/admin/sign-out-everywhere", session, {}, { csrf: "forged" })).status).toBe(403);
+    expect((await dashboardPost("/admin/sign-out-everywhere", session, {}, { origin: "https://evil.example" })).status).toBe(403);
+    expect((await dashboardPost("/admin/sign-out-everywhere", null, {}, { csrf: session.csrf })).headers.get("location")).toBe("/admin/sign-in");
+    expect((await dashboardGet("/admin/sign-out-everywhere", session)).status).toBe(404);
+    expect(await epochNow()).toBe(before);
+    expect((await dashboardGet("/admin", session)).status).toBe(200);
+  });
+
+  it("a session costs one primary-key read per request; a cookie that is not ours costs none", async () => {
+    const { cookie } = await signIn();
+    const reads = async (headers: Record<string, string>) => {
+      const counted = countingD1(env.DB);
+      const res = await fetchWithEnv({ DB: counted.db }, "/admin/nothing-here", { headers });
+      await res.body?.cancel();
+      return { status: res.status, statements: counted.counts.statements };
+    };
+    expect(await reads({ cookie })).toEqual({ status: 404, statements: 1 });
+    const foreign = await forgedCookie(await sessionValue(Date.now() + 3600_000), "not-our-admin-token");
+    expect(await reads({ cookie: foreign })).toEqual({ status: 303, statements: 0 });
+    expect(await reads({})).toEqual({ status: 303, statements: 0 });
+
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sessionEpochSql.read}`).bind("dashboard").all<{ detail: string }>();
+    expect(plan.results.map((row) => row.detail)).toEqual([expect.stringMatching(/^SEARCH session_epochs USING (COVERING )?INDEX sqlite_autoindex_session_epochs_1 \(name=\?\)$/)]);
   });
 });

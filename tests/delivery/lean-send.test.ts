@@ -5,7 +5,7 @@ import { readConfig } from "../../worker/config";
 import { compiledCatalog } from "../../worker/content/catalog";
 import { fillTemplate, jsonInner } from "../../worker/content/fill-template";
 import { composePartEmail } from "../../worker/delivery/compose";
-import { partWebUrl } from "../../worker/lib/public-url";
+import { emailWebUrl } from "../../worker/lib/public-url";
 import { signDeliveryTokens } from "../../worker/tokens";
 import type { BatchMember } from "../../worker/delivery/queries";
 import type { OutgoingEmail } from "../../worker/mail";
@@ -45,9 +45,9 @@ function captureFetch(): Captured[] {
 
 const batchRequests = (captured: Captured[]) => captured.filter((c) => c.url.endsWith("/emails/batch"));
 
-async function composeNaughty(names: string[]): Promise<OutgoingEmail[]> {
+async function composeNaughty(names: string[], slug = "fixture-four"): Promise<OutgoingEmail[]> {
   const config = readConfig(env);
-  const series = compiledCatalog.findSeries("fixture-four")!;
+  const series = compiledCatalog.findSeries(slug)!;
   const part = series.parts[0]!;
   return Promise.all(
     names.map((toName, i) => {
@@ -117,21 +117,25 @@ describe("the lean send path (pre-encoded batch body)", () => {
 
   it("fills each copy as one pass over the part's whole template would, with every slot given", async () => {
     const config = readConfig(env);
-    const series = compiledCatalog.findSeries("fixture-four")!;
-    const emails = await composeNaughty(NAUGHTY);
-    emails.forEach((email, i) => {
-      const tokens = signDeliveryTokens(config.keyring, 1000 + i);
-      const whole = fillTemplate(series.parts[0]!.email, {
-        name: NAUGHTY[i]!.trim() || "there",
-        base_url: config.publicUrl,
-        unsubscribe_url: `${config.publicUrl}/u/${tokens.reader}`,
-        action_url: `${config.publicUrl}/a/${tokens.reader}`,
-        referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
-        web_url: partWebUrl(config, series.slug, series.parts[0]!.id),
-        postal_address: config.postalAddress,
+    // A public archive (the web link is the same for all) and a readers-only one (it carries the reader's token).
+    for (const slug of ["fixture-four", "fixture-members"]) {
+      const series = compiledCatalog.findSeries(slug)!;
+      const emails = await composeNaughty(NAUGHTY, slug);
+      expect(emails[0]!.text).toContain(slug === "fixture-members" ? "?t=" : `/p/${slug}/`);
+      emails.forEach((email, i) => {
+        const tokens = signDeliveryTokens(config.keyring, 1000 + i);
+        const whole = fillTemplate(series.parts[0]!.email, {
+          name: NAUGHTY[i]!.trim() || "there",
+          base_url: config.publicUrl,
+          unsubscribe_url: `${config.publicUrl}/u/${tokens.reader}`,
+          action_url: `${config.publicUrl}/a/${tokens.reader}/${series.slug}/${series.parts[0]!.id}`,
+          referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
+          web_url: emailWebUrl(config, series, series.parts[0]!.id, tokens.reader),
+          postal_address: config.postalAddress,
+        });
+        expect({ subject: email.subject, html: email.html, text: email.text }).toEqual(whole);
       });
-      expect({ subject: email.subject, html: email.html, text: email.text }).toEqual(whole);
-    });
+    }
   });
 
   it("per reader, writes only the reader's own strings: all a part's readers share is encoded once", async () => {

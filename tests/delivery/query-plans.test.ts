@@ -3,14 +3,15 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "../../worker/delivery/queries";
 import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
 import { guardSql } from "../../worker/feedback/complaint-guard";
-import { allFeedbackStatements } from "../../worker/feedback/queries";
+import { deadLetterSql } from "../../worker/feedback/dead-letters";
+import { allFeedbackStatements, feedbackSql } from "../../worker/feedback/queries";
 import { pauseSql } from "../../worker/series/pause-series";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);
 
 /** Tables that grow with the list. series_state has one row per series and may be read whole. */
-const LIST_TABLES = ["subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox", "webhook_events"];
+const LIST_TABLES = ["subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox", "webhook_events", "feedback_dead_letters"];
 
 describe("the delivery cycle's queries", () => {
   for (const [name, text] of Object.entries(sql)) {
@@ -78,8 +79,25 @@ describe("an idle tick", () => {
     const few = await rowsPerEmail(50, "few");
     const many = await rowsPerEmail(10_000, "many");
     expect(Math.abs(many - few)).toBeLessThan(0.05); // a B-tree one level deeper may cost a read or two
-    // Claim, insert, record: each row is read through an index a few times (see README, "Numbers").
+    // Claim, insert, record: each row is read through an index a few times (docs/benchmarks.md).
     expect(many).toBeLessThanOrEqual(16);
+  });
+});
+
+describe("the feedback consumer's statements", () => {
+  const plan = async (text: string, ...bindings: unknown[]) =>
+    (await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...bindings).all<{ detail: string }>()).results.map((row) => row.detail).join(" | ");
+
+  it("find a batch's deliveries and confirmation emails by provider id, one index probe each", async () => {
+    expect(await plan(feedbackSql.findDeliveries, '["a","b"]')).toMatch(/SEARCH deliveries USING INDEX deliveries_provider_message_id_idx \(provider_message_id=\?\)/);
+    expect(await plan(feedbackSql.findConfirmations, '["a"]')).toMatch(/SEARCH consents USING INDEX consents_provider_message_id_idx \(provider_message_id=\?\)/);
+    expect(await plan(feedbackSql.seenEvents, '["a"]')).toMatch(/SEARCH webhook_events USING (COVERING )?INDEX sqlite_autoindex_webhook_events_1 \(id=\?\)/);
+  });
+
+  it("mark and count deliveries by primary key", async () => {
+    const { count, mark } = feedbackSql.markDeliveries("delivered_at");
+    expect(await plan(mark, '{"1":1}')).toMatch(/SEARCH deliveries USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(await plan(count, '{"1":1}')).toMatch(/SEARCH deliveries USING INTEGER PRIMARY KEY \(rowid=\?\)/);
   });
 });
 
@@ -96,9 +114,10 @@ describe("unsubscribe's statements", () => {
   }
 });
 
-describe("the provider webhooks', complaint guard's and series pause's statements", () => {
+describe("the provider webhooks', dead letters', complaint guard's and series pause's statements", () => {
   const statements: Record<string, string> = {
     ...allFeedbackStatements(),
+    ...Object.fromEntries(Object.entries(deadLetterSql).map(([name, text]) => [`dead letters ${name}`, text])),
     ...Object.fromEntries(Object.entries(guardSql).map(([name, text]) => [`guard ${name}`, text])),
     ...Object.fromEntries(Object.entries(pauseSql).map(([name, text]) => [`pause ${name}`, text])),
   };

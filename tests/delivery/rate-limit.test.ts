@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
@@ -6,7 +6,9 @@ import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { runCycle, type RunCycleOptions } from "../../worker/delivery";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
+import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { deliveryContextAt, mockResend, resetDatabase, seedReaders } from "../helpers/delivery-helpers";
+import { uniqueEmail, uniqueIp } from "../helpers/route-helpers";
 import { subscriptionsOf } from "../helpers/rows";
 
 /**
@@ -89,5 +91,56 @@ describe("the provider's rate limit", () => {
 
     await env.DB.prepare(`UPDATE provider_slots SET next_slot_at = 0`).run();
     expect(await runInline()).toMatchObject({ sent: 5, providerRequests: 1 });
+  });
+});
+
+describe("every provider call books a slot of the team's rate: signup confirmations", () => {
+  const limitedEnv = () => ({ ...env, PROVIDER_RPS: "5", RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: provider.base });
+  const slotOf = async () => (await env.DB.prepare(`SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'resend'`).first<{ at: number }>())?.at ?? null;
+  const consentOf = async (email: string) =>
+    (await env.DB.prepare(`SELECT c.email_status AS status, c.email_attempts AS attempts, c.email_next_at AS nextAt FROM consents c
+      JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?1`).bind(email).first<{ status: string; attempts: number; nextAt: number }>())!;
+
+  /** POST /subscribe through the Worker with these bindings, and its background work (the inline send) finished. */
+  async function signUp(email: string) {
+    const ctx = createExecutionContext();
+    const request = new Request("https://news.example.com/subscribe", {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": uniqueIp() },
+      body: JSON.stringify({ email }),
+    });
+    const res = await worker.fetch(request, limitedEnv(), ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+  }
+
+  it("a signup's inline send takes the next slot", async () => {
+    const email = uniqueEmail("slot-free");
+    const before = Date.now();
+    await signUp(email);
+    expect((await provider.stats()).requests).toBe(1);
+    expect(await slotOf()).toBeGreaterThanOrEqual(before + 200);
+    expect(await consentOf(email)).toMatchObject({ status: "sent", attempts: 1 });
+  });
+
+  it("with the slots booked far ahead, a signup sends nothing inline; the cron sends it once a slot is free", async () => {
+    // Deliveries have booked the next minute of the team's rate.
+    await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`).bind(Date.now() + 60_000).run();
+    const email = uniqueEmail("slot-busy");
+    await signUp(email);
+    expect((await provider.stats()).requests ?? 0).toBe(0);
+    // Held, not tried: no attempt counted, due again at the next tick.
+    const held = await consentOf(email);
+    expect(held).toMatchObject({ status: "queued", attempts: 0 });
+
+    // Still booked: the cron does not call the provider either.
+    expect(await retryConfirmationEmails(limitedEnv(), held.nextAt)).toBe(0);
+    expect((await provider.stats()).requests ?? 0).toBe(0);
+
+    await env.DB.prepare(`UPDATE provider_slots SET next_slot_at = 0`).run();
+    expect(await retryConfirmationEmails(limitedEnv(), held.nextAt + 60_000)).toBe(1);
+    expect((await provider.stats()).requests).toBe(1);
+    expect((await provider.sent()).map((mail) => mail.to)).toEqual([email]);
+    expect(await slotOf()).toBeGreaterThan(0);
   });
 });

@@ -81,26 +81,28 @@ describe("prepareTemplate and fillPrepared", () => {
       text: `{{{name}}}{{{unsubscribe_url}}}\n{{{postal_address}}} {{{base_url}}}`,
     };
     const shared = { base_url: `https://x.test/<&>"'`, postal_address: "1 \"Main\" St\r\n<b>\u2028 é🦊" };
-    const prefix = "https://x.test/u?a=1&b=\r\n\"";
-    const prepared = prepareTemplate(t, shared, { unsubscribe_url: prefix });
+    const before = "https://x.test/u?a=1&b=\r\n\"";
+    const after = `"/<x> 🦊\\ \r\n`;
+    const prepared = prepareTemplate(t, shared, { unsubscribe_url: [before, after] });
     for (const name of [`"quoted" \\ back`, "</script>", "\u2028\u2029", "🦊👩‍👩‍👧", "\u0000\u001f\b\t\n\r\u007f", "{{{name}}}", "\nstarts a line", "Ada"]) {
-      const rest = `${name}&"${name}"`;
+      const own = `${name}&"${name}"`;
       for (const field of ["subject", "html", "text"] as const) {
-        const expected = onePass(t[field], { ...shared, name, unsubscribe_url: prefix + rest }, ENCODE[field]);
-        const { filled, json } = fillPrepared(prepared, field, { name, unsubscribe_url: rest });
+        const expected = onePass(t[field], { ...shared, name, unsubscribe_url: before + own + after }, ENCODE[field]);
+        const { filled, json } = fillPrepared(prepared, field, { name, unsubscribe_url: own });
         expect(filled, `${field} for ${name}`).toBe(expected);
         const { literals } = prepared[field];
         const pieces = literals.flatMap((literal, i) => (i < json.length ? [jsonInner(literal), json[i]!] : [jsonInner(literal)]));
         expect(`"${pieces.join("")}"`).toBe(JSON.stringify(expected));
       }
     }
-    // Shared slots are filled in once: per reader only the name and the link's rest are left.
+    // Shared slots are filled in once: per reader only the name and the link's hole are left.
     expect(prepared.html.holes).toEqual(["name", "unsubscribe_url", "unsubscribe_url"]);
     expect(prepared.subject.holes).toEqual(["name", "unsubscribe_url"]);
   });
 
-  it("refuse a prefix that ends a line (the subject's rule joins a run of line breaks)", () => {
-    expect(() => prepareTemplate(unique("prefix"), {}, { unsubscribe_url: "https://x.test/\n" })).toThrow(/unsubscribe_url/);
+  it("refuse fixed text that breaks a line at the hole (the subject's rule joins a run of line breaks)", () => {
+    expect(() => prepareTemplate(unique("before"), {}, { unsubscribe_url: ["https://x.test/\n", ""] })).toThrow(/unsubscribe_url/);
+    expect(() => prepareTemplate(unique("after"), {}, { unsubscribe_url: ["https://x.test/", "\r/x"] })).toThrow(/unsubscribe_url/);
   });
 });
 

@@ -10,10 +10,17 @@ beforeEach(resetDatabase);
 const T0 = WEBHOOK_T0;
 const SERIES = WEBHOOK_SERIES;
 
-const complain = async (reader: { messageId: string; email: string }) =>
-  (await sendEvent(resendEvent("email.complained", reader.messageId, reader.email))).body as {
-    guard: { complaintsInWindow: number; threshold: number; paused: boolean } | null;
-  };
+/** A complaint about this reader's email, and the check the guard recorded for it (null: it did not run). */
+async function complain(reader: { messageId: string; email: string }) {
+  const before = await lastCheckId();
+  expect((await sendEvent(resendEvent("email.complained", reader.messageId, reader.email))).res.status).toBe(200);
+  const check = await env.DB.prepare("SELECT id, data FROM events WHERE type = 'complaint_guard' ORDER BY id DESC LIMIT 1").first<{ id: number; data: string }>();
+  const state = await env.DB.prepare("SELECT paused_at AS pausedAt FROM series_state WHERE series = ?1").bind(SERIES).first<{ pausedAt: number | null }>();
+  const guard = check && check.id !== before ? { ...(JSON.parse(check.data) as { complaintsInWindow: number; threshold: number }), paused: state?.pausedAt != null } : null;
+  return { guard };
+}
+const lastCheckId = async () =>
+  (await env.DB.prepare("SELECT max(id) AS id FROM events WHERE type = 'complaint_guard'").first<{ id: number | null }>())!.id;
 
 const post = (path: string, token?: string | null) => adminFetch(path, { method: "POST", token });
 

@@ -11,6 +11,7 @@ import { DAY, deliveryContextAt, resetDatabase, runCycleAt, seedReaders } from "
 import { BASE, subscribeJson } from "../helpers/route-helpers";
 import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
 import { outboxFor, outboxOf } from "../helpers/rows";
+import { countingD1 } from "../helpers/counting-bindings";
 
 beforeEach(resetDatabase);
 
@@ -25,8 +26,10 @@ describe("POST /webhooks/resend: verification", () => {
     const [reader] = await sentReaders("good", 1);
     const { res, id, body } = await sendEvent(resendEvent("email.delivered", reader!.messageId, reader!.email));
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ received: true, duplicate: false, handled: true, deliveryId: reader!.id });
+    expect(body).toEqual({ received: true, queued: false });
     const kept = await env.DB.prepare("SELECT * FROM webhook_events WHERE id = ?1").bind(id).first<Record<string, unknown>>();
+    // Ids, type and time: nothing of the payload, so no address.
+    expect(Object.keys(kept!).sort()).toEqual(["delivery_id", "id", "provider_message_id", "received_at", "type"]);
     expect(kept).toMatchObject({ type: "email.delivered", provider_message_id: reader!.messageId, delivery_id: reader!.id });
     expect((await delivery(reader!.id))!.delivered_at).not.toBeNull();
     expect((await partStats(SERIES, 1))!.delivered).toBe(1);
@@ -129,6 +132,26 @@ describe("POST /webhooks/resend: verification", () => {
     expect(await count("webhook_events")).toBe(0);
   });
 
+  it("without the feedback queue, or when it refuses the event, records it within the request in 2 D1 round trips", async () => {
+    const readers = await sentReaders("inline", 2);
+    const refusing = { send: async () => Promise.reject(new Error("queue over its limit")) } as unknown as Queue;
+    for (const [reader, queue] of [[readers[0]!, undefined], [readers[1]!, refusing]] as const) {
+      const body = JSON.stringify(resendEvent("email.delivered", reader.messageId, reader.email));
+      const counting = countingD1(env.DB);
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...signWebhook(body) }, body }),
+        { ...env, DB: counting.db, FEEDBACK_QUEUE: queue },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(await res.json()).toEqual({ received: true, queued: false });
+      expect(counting.counts.calls).toBe(2);
+      expect((await delivery(reader.id))!.delivered_at).not.toBeNull();
+    }
+    expect((await partStats(SERIES, 1))!.delivered).toBe(2);
+  });
+
   it("handles a redelivery (same svix-id) once", async () => {
     const [reader] = await sentReaders("replay", 1);
     const body = JSON.stringify(resendEvent("email.bounced", reader!.messageId, reader!.email));
@@ -137,7 +160,7 @@ describe("POST /webhooks/resend: verification", () => {
     const again = await postWebhook(body, headers);
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ duplicate: true });
+    expect(await again.json()).toEqual({ received: true, queued: false });
     expect(await count("webhook_events")).toBe(1);
     expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 1 });
     const events = await env.DB.prepare("SELECT type FROM events WHERE subscriber_id = ?1").bind(reader!.subscriberId).all();
@@ -146,17 +169,20 @@ describe("POST /webhooks/resend: verification", () => {
 
   it("keeps and acknowledges an event type it does not know, and does nothing else", async () => {
     const [reader] = await sentReaders("unknown", 1);
-    const { res, id, body } = await sendEvent({ type: "contact.created", created_at: "now", data: { id: "c_1", email_id: reader!.messageId } });
-    expect(res.status).toBe(200);
-    expect(body).toMatchObject({ duplicate: false, handled: false, deliveryId: null });
-    expect(await env.DB.prepare("SELECT type FROM webhook_events WHERE id = ?1").bind(id).first()).toEqual({ type: "contact.created" });
+    for (const type of ["contact.created", "constructor", "__proto__"]) {
+      const { res, id } = await sendEvent({ type, created_at: "now", data: { id: "c_1", email_id: reader!.messageId } });
+      expect(res.status).toBe(200);
+      expect(await env.DB.prepare("SELECT type, delivery_id AS deliveryId FROM webhook_events WHERE id = ?1").bind(id).first()).toEqual({ type, deliveryId: reader!.id });
+    }
     expect(await partStats(SERIES, 1)).toMatchObject({ sent: 1, delivered: 0 });
+    expect(await delivery(reader!.id)).toMatchObject({ delivered_at: null, bounced_at: null });
   });
 
   it("keeps an event for an email it never sent (no delivery) without failing", async () => {
-    const { res, body } = await sendEvent(resendEvent("email.delivered", "not-ours"));
+    const { res, id } = await sendEvent(resendEvent("email.delivered", "not-ours"));
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ handled: true, deliveryId: null });
+    expect(await env.DB.prepare("SELECT provider_message_id AS messageId, delivery_id AS deliveryId FROM webhook_events WHERE id = ?1").bind(id).first())
+      .toEqual({ messageId: "not-ours", deliveryId: null });
   });
 });
 
@@ -192,6 +218,14 @@ describe("the funnel, counted once per delivery", () => {
       scanner_clicks: 0,
     });
     expect(await count("webhook_events")).toBe(events.length);
+    // The first delayed and failed events are marked on the delivery: the counters never depend on webhook_events.
+    expect((await delivery(readers[8]!.id))!.delayed_at).not.toBeNull();
+    expect((await delivery(readers[9]!.id))!.failed_at).not.toBeNull();
+    await env.DB.prepare("DELETE FROM webhook_events").run();
+    for (const [type, i] of [["email.delivery_delayed", 8], ["email.failed", 9], ["email.delivered", 0]] as const) {
+      await sendEvent(resendEvent(type, readers[i]!.messageId, readers[i]!.email));
+    }
+    expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 8, delayed: 1, failed: 1 });
 
     const stats = await adminStats(SERIES);
     const part1 = stats.series[0]!.parts[0]!;
@@ -226,9 +260,8 @@ describe("suppression", () => {
     )
       .bind(bounced.subscriberId, T0 + DAY)
       .run();
-    const { res, body } = await sendEvent(resendEvent("email.bounced", bounced.messageId, bounced.email));
+    const { res } = await sendEvent(resendEvent("email.bounced", bounced.messageId, bounced.email));
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ suppressed: true, subscriberId: bounced.subscriberId });
 
     const reader = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE id = ?1").bind(bounced.subscriberId).first();
     expect(reader).toEqual({ status: "bounced", reason: "bounced" });
@@ -272,13 +305,27 @@ describe("suppression", () => {
     expect((await outboxFor(reader!.email)).length).toBe(before);
   });
 
-  it("suppresses by address when the event is about mail that is no delivery (a confirmation email)", async () => {
-    await seedReaders({ series: SERIES, count: 1, prefix: "confirmbounce", dueAt: T0 });
-    const { body } = await sendEvent(resendEvent("email.suppressed", "confirmation-id", "ConfirmBounce1@example.com"));
-    expect(body).toMatchObject({ deliveryId: null, suppressed: true });
-    const row = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE email_key = 'confirmbounce1@example.com'").first();
+  it("suppresses the reader of a confirmation email (no delivery row) by the provider id kept on the consent", async () => {
+    const address = "ConfirmBounce@example.com";
+    expect((await subscribeJson({ email: address, series: SERIES })).status).toBe(200);
+    const consent = (await env.DB.prepare(
+      "SELECT c.provider_message_id AS messageId, s.id AS subscriberId FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email_key = lower(?1)",
+    ).bind(address).first<{ messageId: string | null; subscriberId: number }>())!;
+    expect(consent.messageId).toBe((await outboxFor(address))[0]!.id);
+    // The event names another address: the id decides, never the payload's `to`.
+    await sendEvent(resendEvent("email.suppressed", consent.messageId!, "someone-else@example.com"));
+    const row = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE id = ?1").bind(consent.subscriberId).first();
     expect(row).toEqual({ status: "bounced", reason: "provider suppression list" });
-    expect((await runCycleAt(T0)).sent).toBe(0);
+  });
+
+  it("suppresses nobody for mail we did not send (a test send, another app on the account), whatever address it names", async () => {
+    const [reader] = await sentReaders("notours", 1);
+    for (const type of ["email.bounced", "email.complained", "email.suppressed"]) {
+      expect((await sendEvent(resendEvent(type, `test-send-${crypto.randomUUID()}`, reader!.email))).res.status).toBe(200);
+    }
+    expect((await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status).toBe("active");
+    expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 0, complaints: 0 });
+    expect((await runCycleAt(T0 + DAY)).sent).toBe(1);
   });
 });
 

@@ -4,15 +4,16 @@ export interface D1Counts {
   statements: number;
 }
 
-/** Rows D1 reports written by the batches (what the free plan caps at 100,000 a day). */
+/** Rows D1 reports written by the batches (what the free plan caps at 100,000 a day), and read by them and by `all()`. */
 export interface D1Writes {
   rowsWritten: number;
+  rowsRead: number;
 }
 
 /** The real D1 binding, counting: the verb under test gets it as its dependency, nothing in the Worker changes. */
 export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts; writes: D1Writes } {
   const counts: D1Counts = { calls: 0, statements: 0 };
-  const writes: D1Writes = { rowsWritten: 0 };
+  const writes: D1Writes = { rowsWritten: 0, rowsRead: 0 };
   const forward = <T extends object>(target: T, prop: PropertyKey) => {
     const value = Reflect.get(target, prop) as unknown;
     return typeof value === "function" ? value.bind(target) : value;
@@ -22,10 +23,12 @@ export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts; 
       get(inner, key) {
         if (key === "bind") return (...args: unknown[]) => wrapStatement(inner.bind(...args), real);
         if (key === "first" || key === "all" || key === "run" || key === "raw") {
-          return (...args: unknown[]) => {
+          return async (...args: unknown[]) => {
             counts.calls++;
             counts.statements++;
-            return (inner[key] as (...a: unknown[]) => unknown)(...args);
+            const result = await (inner[key] as (...a: unknown[]) => Promise<unknown>)(...args);
+            if (key === "all" || key === "run") writes.rowsRead += (result as D1Result).meta.rows_read ?? 0;
+            return result;
           };
         }
         return forward(inner, key);
@@ -43,7 +46,10 @@ export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts; 
           counts.calls++;
           counts.statements += statements.length;
           const results = await target.batch(statements.map((statement) => real.get(statement) ?? statement));
-          for (const result of results) writes.rowsWritten += result.meta.rows_written ?? 0;
+          for (const result of results) {
+            writes.rowsWritten += result.meta.rows_written ?? 0;
+            writes.rowsRead += result.meta.rows_read ?? 0;
+          }
           return results;
         };
       }

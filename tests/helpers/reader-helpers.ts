@@ -6,7 +6,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { signDeliveryTokens, type DeliveryTokens } from "../../worker/tokens";
-import { testKeyring, uniqueEmail, url } from "./route-helpers";
+import { testKeyring, uniqueEmail, uniqueIp, url } from "./route-helpers";
 import { clicksOf, partIdOf } from "./rows";
 
 export const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
@@ -57,10 +57,17 @@ export async function deliveredReader(options: { series?: string; part?: number;
   };
 }
 
-/** Follows an action link as a mail app's browser would (a desktop browser's user agent unless told). */
-export const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>
-  SELF.fetch(url(path), { method, headers, redirect: "manual" });
+/** Link n of the reader's email, as composePartEmail writes it: /a/<reader token>/<series>/<part id>/<n>. */
+export const actionPath = (reader: Pick<DeliveredReader, "tokens" | "series" | "partId">, n: number | string) =>
+  `/a/${reader.tokens.reader}/${reader.series}/${reader.partId}/${n}`;
 
-/** The worker under SELF.fetch writes clicks after answering: wait for the expected number of rows. */
+/**
+ * Follows an action link as a mail app's browser would (a desktop browser's user agent unless told), from a
+ * client address of its own unless told (clicks are rate limited per client).
+ */
+export const click = (path: string, headers: Record<string, string> = { "user-agent": BROWSER_UA }, method = "GET") =>
+  SELF.fetch(url(path), { method, headers: { "cf-connecting-ip": uniqueIp(), ...headers }, redirect: "manual" });
+
+/** Clicks reach D1 through the click queue after the answer: wait for the expected number of rows. */
 export const clicksSettle = (deliveryId: number, count: number) =>
-  vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 5_000, interval: 50 });
+  vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 10_000, interval: 50 });

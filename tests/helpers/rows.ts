@@ -106,3 +106,28 @@ export async function deliveryRow(deliveryId: number): Promise<DeliveryRow | nul
 export async function storedResponse(deliveryId: number) {
   return (await db().query.responses.findFirst({ where: eq(responses.deliveryId, deliveryId) })) ?? null;
 }
+
+/** Tables that hold no reader's data by design (engine state, counters of the whole list, migrations). */
+const OUT_OF_SCOPE = /^(_cf_|d1_|sqlite_)/;
+
+/** Every user table and its columns, read from the schema: a table added later is checked too. */
+export async function userTables(): Promise<{ name: string; columns: string[] }[]> {
+  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+  const out = [];
+  for (const { name } of results.filter((t) => !OUT_OF_SCOPE.test(t.name))) {
+    const columns = await env.DB.prepare(`SELECT name FROM pragma_table_info(?1)`).bind(name).all<{ name: string }>();
+    out.push({ name, columns: columns.results.map((c) => c.name) });
+  }
+  return out;
+}
+
+/** Rows of any table where any column holds the address (any case, anywhere in the text), as "table: count". */
+export async function rowsNaming(address: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const { name, columns } of await userTables()) {
+    const where = columns.map((c) => `instr(lower(CAST("${c}" AS TEXT)), lower(?1)) > 0`).join(" OR ");
+    const row = await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE ${where}`).bind(address).first<{ n: number }>();
+    if (row!.n > 0) found.push(`${name}: ${row!.n}`);
+  }
+  return found;
+}

@@ -1,8 +1,9 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import { findSeries } from "../../worker/content/catalog";
+import worker from "../../worker/index";
 import { runCycleAt, seedReaders } from "./delivery-helpers";
 import { adminFetch, BASE } from "./route-helpers";
 
@@ -30,15 +31,24 @@ export function signWebhook(body: string, options: SignOptions = {}) {
   return { "svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signature };
 }
 
-export function postWebhook(body: string, headers: Record<string, string>): Promise<Response> {
-  return SELF.fetch(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+/**
+ * Posts to the webhook route. By default to the Worker without its feedback queue, so the event is recorded
+ * within the request and a test reads the result at once; `queued` goes through the real queue and consumer.
+ */
+export async function postWebhook(body: string, headers: Record<string, string>, options: { queued?: boolean } = {}): Promise<Response> {
+  const request = new Request(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  if (options.queued) return SELF.fetch(request);
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, { ...env, FEEDBACK_QUEUE: undefined }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 /** Signs and posts an event; returns the response and the svix id used. */
-export async function sendEvent(event: unknown, options: SignOptions = {}) {
+export async function sendEvent(event: unknown, options: SignOptions & { queued?: boolean } = {}) {
   const body = JSON.stringify(event);
   const headers = signWebhook(body, options);
-  const res = await postWebhook(body, headers);
+  const res = await postWebhook(body, headers, { queued: options.queued });
   return { res, id: headers["svix-id"], body: (await res.json()) as Record<string, unknown> };
 }
 

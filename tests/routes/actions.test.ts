@@ -2,17 +2,21 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index";
-import { recordClick, scannerReason } from "../../worker/actions/record-click";
+import { recordClicks } from "../../worker/actions/record-clicks";
+import { clickReason, requestReason } from "../../worker/actions/scanner-rules";
 import { readConfig } from "../../worker/config";
+import type { ClickMessage } from "../../worker/env";
 import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
 import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
-import { BROWSER_UA, deliveredReader, click, clicksSettle } from "../helpers/reader-helpers";
-import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, testKeyring } from "../helpers/route-helpers";
+import { clickOf, collectingClickQueue } from "../helpers/click-helpers";
+import { countingD1 } from "../helpers/counting-bindings";
+import { actionPath, BROWSER_UA, deliveredReader, click, clicksSettle, type DeliveredReader } from "../helpers/reader-helpers";
+import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, testKeyring, uniqueIp, url } from "../helpers/route-helpers";
 import { clicksOf, deliveryRow, outboxFor, partStat } from "../helpers/rows";
 
 describe("action links in a part email", () => {
-  it("every link of the email is tracked: /a/<reader token>/<n>, /u/<same token>, the referral link; nothing raw", async () => {
+  it("every link of the email is tracked: /a/<reader token>/<series>/<part id>/<n>, /u/<same token>, the referral link; nothing raw", async () => {
     const reader = await signUpAndConfirm();
     expect((await adminSend({ subscriber: reader.email })).status).toBe(200);
     const part = (await outboxFor(reader.email)).find((mail) => mail.subject.includes("Part 1"))!;
@@ -21,8 +25,8 @@ describe("action links in a part email", () => {
 
     const links = extractLinks(part.html);
     expect(links).toEqual([
-      `${BASE}/a/${tokens.reader}/1`, // the body's "here"
-      `${BASE}/a/${tokens.reader}/0`, // the call to action
+      `${BASE}/a/${tokens.reader}/${DEFAULT_SERIES}/the-opportunity/1`, // the body's "here"
+      `${BASE}/a/${tokens.reader}/${DEFAULT_SERIES}/the-opportunity/0`, // the call to action
       `${BASE}/s/${DEFAULT_SERIES}?ref=${tokens.referral}`,
       `${BASE}/u/${tokens.reader}`,
       `${BASE}/p/${DEFAULT_SERIES}/the-opportunity`, // view in browser, by the part's id
@@ -68,7 +72,7 @@ describe("action links in a part email", () => {
   });
 });
 
-describe("GET /a/:token/:n", () => {
+describe("GET /a/:token/:series/:part/:n", () => {
   it("answers 302 to the part's own target for each link number", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 2 });
     const expected = [
@@ -79,7 +83,7 @@ describe("GET /a/:token/:n", () => {
       "mailto:author@example.com",
     ];
     for (const [n, target] of expected.entries()) {
-      const res = await click(`/a/${reader.tokens.reader}/${n}`);
+      const res = await click(actionPath(reader, n));
       expect(res.status, `link ${n}`).toBe(302);
       expect(res.headers.get("location")).toBe(target);
       expect(res.headers.get("cache-control")).toBe("private, no-store");
@@ -92,7 +96,7 @@ describe("GET /a/:token/:n", () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
     await env.DB.prepare("UPDATE deliveries SET part_number = 2 WHERE id = ?1").bind(reader.deliveryId).run();
     const before = await partStat("fixture-four", 3);
-    const res = await click(`/a/${reader.tokens.reader}/0`);
+    const res = await click(actionPath(reader, 0));
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-3");
     await clicksSettle(reader.deliveryId, 1);
@@ -103,7 +107,7 @@ describe("GET /a/:token/:n", () => {
 
   it("a response call to action leads to the reader's own response page", async () => {
     const reader = await deliveredReader();
-    const res = await click(`/a/${reader.tokens.reader}/0`);
+    const res = await click(actionPath(reader, 0));
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe(`${BASE}/respond/${reader.tokens.reader}`);
     await clicksSettle(reader.deliveryId, 1);
@@ -119,11 +123,12 @@ describe("GET /a/:token/:n", () => {
       "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
     ];
     const reader = await deliveredReader({ series: "fixture-four", part: 1 });
-    const head = await click(`/a/${reader.tokens.reader}/0`, { "user-agent": BROWSER_UA }, "HEAD");
+    const head = await click(actionPath(reader, 0), { "user-agent": BROWSER_UA }, "HEAD");
     expect(head.status).toBe(302);
     expect(head.headers.get("location")).toBe("https://example.com/fixture-four/cta-1");
-    for (const agent of scanners) expect((await click(`/a/${reader.tokens.reader}/0`, { "user-agent": agent })).status).toBe(302);
-    expect((await click(`/a/${reader.tokens.reader}/0`, {})).status).toBe(302);
+    // Across the email's links: at most MAX_CLICKS_PER_LINK clicks of one link are kept.
+    for (const [i, agent] of scanners.entries()) expect((await click(actionPath(reader, i % 2), { "user-agent": agent })).status).toBe(302);
+    expect((await click(actionPath(reader, 0), {})).status).toBe(302);
     await clicksSettle(reader.deliveryId, scanners.length + 2);
     const reasons = (await clicksOf(reader.deliveryId)).map((row) => row.scannerReason);
     expect(reasons).toEqual(["head", ...scanners.map(() => "user-agent"), "user-agent"]);
@@ -131,7 +136,7 @@ describe("GET /a/:token/:n", () => {
 
   it("a click within 15 s of sending is flagged too-soon", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3, sentAgoMs: 2_000 });
-    expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
+    expect((await click(actionPath(reader, 0))).status).toBe(302);
     await clicksSettle(reader.deliveryId, 1);
     expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scannerReason: "too-soon" }]);
   });
@@ -139,7 +144,7 @@ describe("GET /a/:token/:n", () => {
   it("counts a delivery once as a human click however often the reader clicks", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 4 });
     const before = await partStat("fixture-four", 4);
-    for (let i = 0; i < 3; i++) expect((await click(`/a/${reader.tokens.reader}/0`)).status).toBe(302);
+    for (let i = 0; i < 3; i++) expect((await click(actionPath(reader, 0))).status).toBe(302);
     await clicksSettle(reader.deliveryId, 3);
     // Same link each time (not a burst): three people-clicks kept, one counted.
     expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([null, null, null]);
@@ -149,43 +154,52 @@ describe("GET /a/:token/:n", () => {
     expect((await deliveryRow(reader.deliveryId))!.humanClickedAt).not.toBeNull();
   });
 
-  it("answers the redirect before the click is written (the write runs in waitUntil)", async () => {
+  it("answers from the token and the catalog: no D1 on the request path, one message on the click queue", async () => {
     const reader = await deliveredReader({ series: "fixture-windowed", part: 1 });
-    // D1 wrapped so its batch (the click's write) waits for us: the redirect must not.
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const gatedDb = new Proxy(env.DB, {
-      get(target, key) {
-        if (key === "batch") return async (statements: D1PreparedStatement[]) => (await gate, target.batch(statements));
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const counting = countingD1(env.DB);
+    const { queue, sent } = collectingClickQueue();
     const ctx = createExecutionContext();
-    const res = await worker.fetch(
-      new Request(`${BASE}/a/${reader.tokens.reader}/0`, { headers: { "user-agent": BROWSER_UA } }),
-      { ...env, DB: gatedDb },
-      ctx,
-    );
+    const res = await worker.fetch(clickRequest(reader), { ...env, DB: counting.db, CLICK_QUEUE: queue }, ctx);
     expect(res.status).toBe(302);
-    expect(await clicksOf(reader.deliveryId)).toHaveLength(0);
-    release();
+    await waitOnExecutionContext(ctx);
+    expect(counting.counts).toEqual({ calls: 0, statements: 0 });
+    expect(sent).toEqual([
+      { id: expect.stringMatching(/^[\w-]{8}$/), deliveryId: reader.deliveryId, series: "fixture-windowed", partId: reader.partId, link: 0, at: expect.any(Number), reason: null },
+    ]);
+    expect(await clicksOf(reader.deliveryId)).toEqual([]);
+  });
+
+  it("without the click queue, the click is written after the answer by the same verb, a batch of one", async () => {
+    const reader = await deliveredReader({ series: "fixture-windowed", part: 1 });
+    const { CLICK_QUEUE: _queue, ...withoutQueue } = env;
+    const counting = countingD1(env.DB);
+    const ctx = createExecutionContext();
+    expect((await worker.fetch(clickRequest(reader), { ...withoutQueue, DB: counting.db }, ctx)).status).toBe(302);
+    await waitOnExecutionContext(ctx);
+    expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scannerReason: null }]);
+    // Its read and its one transaction.
+    expect(counting.counts.calls).toBe(2);
+  });
+
+  it("a click whose queue send fails is written inline instead: answered means recorded", async () => {
+    const reader = await deliveredReader({ series: "fixture-windowed", part: 2 });
+    const broken = { send: async () => Promise.reject(new Error("queue unavailable")) } as unknown as Queue<ClickMessage>;
+    const ctx = createExecutionContext();
+    expect((await worker.fetch(clickRequest(reader), { ...env, CLICK_QUEUE: broken }, ctx)).status).toBe(302);
     await waitOnExecutionContext(ctx);
     expect(await clicksOf(reader.deliveryId)).toEqual([{ link: 0, scannerReason: null }]);
   });
 });
 
-describe("recordClick (the verb): bursts and the funnel", () => {
-  const t0 = Date.now();
-
+describe("recordClicks (the verb): bursts and the funnel", () => {
   it("several links of one email within a second: all flagged burst, and the human count is taken back", async () => {
+    const t0 = Date.now();
     const reader = await deliveredReader({ series: "fixture-windowed", part: 2 });
-    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
     const before = await partStat("fixture-windowed", 2);
-    await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 });
+    await recordClicks(env.DB, [clickOf(reader, 0, t0)]);
     expect((await partStat("fixture-windowed", 2)).humanClicks - before.humanClicks).toBe(1);
-    await recordClick(env.DB, { delivery, link: 1, reason: null, now: t0 + 300 });
-    await recordClick(env.DB, { delivery, link: 2, reason: null, now: t0 + 600 });
+    await recordClicks(env.DB, [clickOf(reader, 1, t0 + 300)]);
+    await recordClicks(env.DB, [clickOf(reader, 2, t0 + 600)]);
     expect(await clicksOf(reader.deliveryId)).toEqual([
       { link: 0, scannerReason: "burst" },
       { link: 1, scannerReason: "burst" },
@@ -194,40 +208,60 @@ describe("recordClick (the verb): bursts and the funnel", () => {
     let after = await partStat("fixture-windowed", 2);
     expect(after.humanClicks - before.humanClicks).toBe(0);
     expect(after.scannerClicks - before.scannerClicks).toBe(1);
-    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ humanClickedAt: null, scannerClickedAt: expect.any(Number) });
+    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ humanClickedAt: null, scannerClickedAt: t0 });
 
     // The reader comes back a minute later: now a person, counted once.
-    await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 60_000 });
-    await recordClick(env.DB, { delivery, link: 0, reason: null, now: t0 + 70_000 });
+    await recordClicks(env.DB, [clickOf(reader, 0, t0 + 60_000)]);
+    await recordClicks(env.DB, [clickOf(reader, 0, t0 + 70_000)]);
     after = await partStat("fixture-windowed", 2);
     expect(after.humanClicks - before.humanClicks).toBe(1);
     expect(after.scannerClicks - before.scannerClicks).toBe(1);
+    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ humanClickedAt: t0 + 60_000, scannerClickedAt: t0 });
   });
 
   it("the same link twice within a second is not a burst; flagged clicks count once as scanner clicks", async () => {
+    const t0 = Date.now();
     const reader = await deliveredReader({ series: "fixture-four", part: 2 });
-    const delivery = { id: reader.deliveryId, subscriberId: reader.subscriberId, series: reader.series, partId: reader.partId, partNumber: reader.part, sentAt: t0 - 60_000 };
     const before = await partStat("fixture-four", 2);
-    await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 });
-    await recordClick(env.DB, { delivery, link: 3, reason: null, now: t0 + 200 });
-    await recordClick(env.DB, { delivery, link: 3, reason: "user-agent", now: t0 + 5_000 });
-    await recordClick(env.DB, { delivery, link: 3, reason: "head", now: t0 + 9_000 });
+    await recordClicks(env.DB, [clickOf(reader, 3, t0)]);
+    await recordClicks(env.DB, [clickOf(reader, 3, t0 + 200)]);
+    await recordClicks(env.DB, [clickOf(reader, 3, t0 + 5_000, "user-agent")]);
+    await recordClicks(env.DB, [clickOf(reader, 3, t0 + 9_000, "head")]);
     expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([null, null, "user-agent", "head"]);
     const after = await partStat("fixture-four", 2);
     expect(after.humanClicks - before.humanClicks).toBe(1);
     expect(after.scannerClicks - before.scannerClicks).toBe(1);
   });
 
-  it("scannerReason: HEAD, then the user agent, then timing", () => {
+  it("a delivery counted before clicks had marks keeps its person-click: a later burst cannot take it back", async () => {
+    const t0 = Date.now();
+    const reader = await deliveredReader({ series: "fixture-four", part: 3 });
+    // As an older version left it: a human click on record, counted, no marks.
+    await env.DB.prepare("UPDATE deliveries SET human_clicked_at = ?2 WHERE id = ?1").bind(reader.deliveryId, t0 - 30_000).run();
+    const before = await partStat("fixture-four", 3);
+    await recordClicks(env.DB, [clickOf(reader, 0, t0), clickOf(reader, 1, t0 + 100)]);
+    const after = await partStat("fixture-four", 3);
+    expect(after.humanClicks - before.humanClicks).toBe(0);
+    expect(after.scannerClicks - before.scannerClicks).toBe(1);
+    expect(await deliveryRow(reader.deliveryId)).toMatchObject({ humanClickedAt: t0 - 30_000, scannerClickedAt: t0 });
+  });
+
+  it("scanner rules: HEAD, then the user agent (from the request), then timing (from the delivery)", () => {
     const now = 1_000_000;
-    const ok = { method: "GET", userAgent: BROWSER_UA, sentAt: now - 60_000, now };
-    expect(scannerReason(ok)).toBeNull();
-    expect(scannerReason({ ...ok, method: "HEAD" })).toBe("head");
-    expect(scannerReason({ ...ok, userAgent: undefined })).toBe("user-agent");
-    expect(scannerReason({ ...ok, userAgent: "Mimecast URL Protect" })).toBe("user-agent");
-    expect(scannerReason({ ...ok, userAgent: "Proofpoint URL Defense" })).toBe("user-agent");
-    expect(scannerReason({ ...ok, sentAt: now - 14_999 })).toBe("too-soon");
-    expect(scannerReason({ ...ok, sentAt: now - 15_000 })).toBeNull();
-    expect(scannerReason({ ...ok, sentAt: null })).toBe("too-soon");
+    expect(requestReason("GET", BROWSER_UA)).toBeNull();
+    expect(requestReason("HEAD", BROWSER_UA)).toBe("head");
+    expect(requestReason("GET", undefined)).toBe("user-agent");
+    expect(requestReason("GET", "Mimecast URL Protect")).toBe("user-agent");
+    expect(requestReason("GET", "Proofpoint URL Defense")).toBe("user-agent");
+    expect(clickReason(null, now, now - 60_000)).toBeNull();
+    expect(clickReason("head", now, now - 60_000)).toBe("head");
+    expect(clickReason(null, now, now - 14_999)).toBe("too-soon");
+    expect(clickReason(null, now, now - 15_000)).toBeNull();
+    expect(clickReason(null, now, null)).toBe("too-soon");
   });
 });
+
+/** The request a mail app's browser makes for link 0 of the reader's email. */
+function clickRequest(reader: DeliveredReader) {
+  return new Request(url(actionPath(reader, 0)), { headers: { "user-agent": BROWSER_UA, "cf-connecting-ip": uniqueIp() } });
+}

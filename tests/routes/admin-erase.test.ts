@@ -1,44 +1,26 @@
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { getDb } from "../../worker/db";
+import type { Env } from "../../worker/env";
+import worker from "../../worker/index";
+import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
+import { listImportRows } from "../../worker/subscribers/import/read-import";
+import { startImport } from "../../worker/subscribers/import/start-import";
 import { isSuppressed, suppressionHash } from "../../worker/subscribers/suppression";
 import { signDeliveryTokens } from "../../worker/tokens";
-import { adminFetch, adminSend, BASE, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
-import { outboxFor } from "../helpers/rows";
+import { importCsv, reportOf } from "../helpers/import-helpers";
+import { actionPath, click, clicksSettle } from "../helpers/reader-helpers";
+import { ADMIN_TOKEN, adminFetch, adminSend, BASE, DEFAULT_SERIES, postForm, settled, signUpAndConfirm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
+import { findSubscriber, outboxFor, rowsNaming, userTables } from "../helpers/rows";
 import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
-
-/** Tables that hold no reader's data by design (engine state, counters of the whole list, migrations). */
-const OUT_OF_SCOPE = /^(_cf_|d1_|sqlite_)/;
-
-/** Every user table and its columns, read from the schema: a table added later is checked too. */
-async function tables(): Promise<{ name: string; columns: string[] }[]> {
-  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
-  const out = [];
-  for (const { name } of results.filter((t) => !OUT_OF_SCOPE.test(t.name))) {
-    const columns = await env.DB.prepare(`SELECT name FROM pragma_table_info(?1)`).bind(name).all<{ name: string }>();
-    out.push({ name, columns: columns.results.map((c) => c.name) });
-  }
-  return out;
-}
-
-/** Rows of any table where any column holds the address (any case, anywhere in the text). */
-async function rowsNaming(address: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const { name, columns } of await tables()) {
-    const where = columns.map((c) => `instr(lower(CAST("${c}" AS TEXT)), lower(?1)) > 0`).join(" OR ");
-    const row = await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE ${where}`).bind(address).first<{ n: number }>();
-    if (row!.n > 0) found.push(`${name}: ${row!.n}`);
-  }
-  return found;
-}
 
 /** Rows pointing at the subscriber or at their deliveries, in every column that names one. */
 async function rowsPointingAt(subscriberId: number, deliveryIds: number[]): Promise<string[]> {
   const found: string[] = [];
-  for (const { name, columns } of await tables()) {
+  for (const { name, columns } of await userTables()) {
     const checks: [string, number][] = [
       ...columns.filter((c) => c === "subscriber_id" || c === "referrer_id").map((c) => [c, subscriberId] as [string, number]),
       ...(name === "subscribers" ? [["id", subscriberId] as [string, number]] : []),
@@ -61,25 +43,30 @@ async function readerWithHistory() {
     .bind(reader.subscriber.id)
     .first<{ id: number; messageId: string }>())!;
   const tokens = await signDeliveryTokens(testKeyring(), delivery.id);
-  expect((await SELF.fetch(`${BASE}/a/${tokens.reader}/0`, { redirect: "manual" })).status).toBe(302);
+  expect((await click(actionPath({ tokens, series: DEFAULT_SERIES, partId: "the-opportunity" }, 0))).status).toBe(302);
+  await clicksSettle(delivery.id, 1);
   expect((await postForm(`/respond/${tokens.reader}`, { response: "I did the thing" })).status).toBe(200);
   expect((await sendEvent(resendEvent("email.delivered", delivery.messageId, reader.email))).res.status).toBe(200);
-  // A webhook about their confirmation email: no delivery row, only the address in its payload.
-  expect((await sendEvent(resendEvent("email.delivered", `confirm-${crypto.randomUUID()}`, reader.email.toUpperCase()))).res.status).toBe(200);
+  // A webhook about their confirmation email: no delivery row, found by the provider id kept on the consent.
+  const confirmationId = (await env.DB.prepare("SELECT provider_message_id AS id FROM consents WHERE subscriber_id = ?1").bind(reader.subscriber.id).first<{ id: string }>())!.id;
+  expect((await sendEvent(resendEvent("email.delivered", confirmationId, reader.email.toUpperCase()))).res.status).toBe(200);
   const referred = await signUpAndConfirm(uniqueEmail("referred"));
   await env.DB.prepare("UPDATE subscribers SET referrer_id = ?1 WHERE id = ?2").bind(reader.subscriber.id, referred.subscriber.id).run();
   await settled();
-  return { reader, deliveryIds: [delivery.id], referred };
+  return { reader, deliveryIds: [delivery.id], referred, providerIds: [delivery.messageId, confirmationId] };
 }
 
 describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
   it("leaves no row holding the address or the subscriber id, only the suppression hash", async () => {
-    const { reader, deliveryIds, referred } = await readerWithHistory();
+    const { reader, deliveryIds, referred, providerIds } = await readerWithHistory();
     const id = reader.subscriber.id;
     // The setup reached every table it should: otherwise the checks below would pass vacuously.
     expect(await rowsNaming(reader.email)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^subscribers: /), expect.stringMatching(/^deliveries: /), expect.stringMatching(/^outbox: /), expect.stringMatching(/^webhook_events: 2$/)]),
+      expect.arrayContaining([expect.stringMatching(/^subscribers: /), expect.stringMatching(/^deliveries: /), expect.stringMatching(/^outbox: /)]),
     );
+    // Provider events keep no address, only the provider's ids (docs/security.md).
+    expect((await rowsNaming(reader.email)).filter((row) => row.startsWith("webhook_events"))).toEqual([]);
+    expect((await rowsNaming(providerIds[1]!)).sort()).toEqual(["consents: 1", "outbox: 1", "webhook_events: 1"]);
     expect((await rowsPointingAt(id, deliveryIds)).length).toBeGreaterThanOrEqual(8);
     // What the export hands over is what the erasure deletes: the same rows, webhooks about their mail included.
     const exported = await expectDeclared<{ webhookEvents: unknown[]; clicks: unknown[]; responses: unknown[] }>(
@@ -99,6 +86,7 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
 
     expect(await rowsNaming(reader.email)).toEqual([]);
     expect(await rowsPointingAt(id, deliveryIds)).toEqual([]);
+    for (const providerId of providerIds) expect(await rowsNaming(providerId)).toEqual([]);
     const hash = await suppressionHash(readConfig(env).hashSecret, reader.email);
     expect(await env.DB.prepare("SELECT reason FROM suppressions WHERE email_hash = ?1").bind(hash).first()).toEqual({ reason: "erased" });
     expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email.toUpperCase())).toBe(true);
@@ -108,13 +96,52 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
 
     await expectApiError(await adminFetch(`/admin/api/subscribers/${id}`, { method: "DELETE" }), 404, "NOT_FOUND");
     await expectApiError(await adminFetch(`/admin/api/subscribers/${id}`), 404, "NOT_FOUND");
+  }, 30_000); // it scans every table several times: slow on a loaded machine, and it is a count, not a timing
+
+  it("erases an imported reader: import reports keep their rows but name them nowhere; the export handed those rows over", async () => {
+    const email = uniqueEmail("erase-imported");
+    // The first import makes them a reader; the second names them three more ways (a duplicate, the address
+    // in capitals repeated on a later row, and a row refused for its name).
+    const first = await importCsv(`email,name,consented_at,consent_source\n${email},Imre,2026-01-05,fair\n`);
+    const second = await importCsv(["email,name,series", `${email},Imre,`, `${email.toUpperCase()},Imre again,`, `${email},visit evil.example,fixture-four`].join("\n"));
+    expect((await reportOf(second.id)).map((row) => row.outcome)).toEqual(["duplicate", "duplicate", "invalid"]);
+    const id = (await findSubscriber(email))!.id;
+    expect(await rowsNaming(email)).toEqual(expect.arrayContaining(["import_rows: 4"]));
+
+    const exported = await expectDeclared<{ importRows: { jobId: string; row: number; outcome: string; importedAt: string }[] }>(
+      await adminFetch(`/admin/api/subscribers/${id}/export`), "get", "/subscribers/{id}/export",
+    );
+    expect(exported.importRows.map((row) => [row.jobId, row.row, row.outcome])).toEqual([
+      [first.id, 1, "active"],
+      [second.id, 1, "duplicate"],
+      [second.id, 2, "duplicate"],
+      [second.id, 3, "invalid"],
+    ]);
+    expect(exported.importRows[0]!.importedAt).toBe(first.createdAt);
+
+    const erased = await expectDeclared<{ deleted: Record<string, number> }>(
+      await adminFetch(`/admin/api/subscribers/${id}`, { method: "DELETE" }), "delete", "/subscribers/{id}",
+    );
+    expect(erased.deleted).toMatchObject({ importRows: 4, consents: 1, subscriptions: 1, subscriber: 1 });
+    expect(await rowsNaming(email)).toEqual([]);
+    // The reports still add up to their counts: the rows are there, naming no one.
+    expect(await reportOf(second.id)).toEqual([
+      { row: 1, email: "", outcome: "duplicate", message: "Erased at the person's request." },
+      { row: 2, email: "", outcome: "duplicate", message: "Erased at the person's request." },
+      { row: 3, email: "", outcome: "invalid", message: "Erased at the person's request." },
+    ]);
+    // The next import of that address is refused, and its report does not write the address back either.
+    const again = await importCsv(`email,name,consented_at,consent_source\n${email},Imre,2026-01-05,fair\n`);
+    expect((await reportOf(again.id)).map((row) => [row.email, row.outcome])).toEqual([["", "suppressed"]]);
+    expect(await rowsNaming(email)).toEqual([]);
   });
 
   it("refuses (409) while a part is being sent to the reader, and changes nothing", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("erase-busy"));
     await env.DB.prepare("UPDATE subscriptions SET batch_id = 'in-flight-test' WHERE subscriber_id = ?1").bind(reader.subscriber.id).run();
     await expectApiError(await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}`, { method: "DELETE" }), 409, "CONFLICT", /being sent/);
-    expect((await rowsNaming(reader.email)).sort()).toEqual(["outbox: 1", "subscribers: 1"]);
+    // The consent keeps the mailbox its confirmation went to (the daily cap's key), the outbox the email itself.
+    expect((await rowsNaming(reader.email)).sort()).toEqual(["consents: 1", "outbox: 1", "subscribers: 1"]);
     expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email)).toBe(false);
     await expectApiError(await adminFetch("/admin/api/subscribers/abc", { method: "DELETE" }), 400, "BAD_REQUEST", /^id: /);
   });
@@ -146,6 +173,38 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     } finally {
       env.DB.batch = original;
     }
-    expect(batches).toEqual([11]);
+    expect(batches).toEqual([12]);
+  });
+});
+
+describe("the suppression key never changes meaning", () => {
+  const eraseUnder = async (vars: Partial<Env>, id: number) => {
+    const ctx = createExecutionContext();
+    const request = new Request(`${BASE}/admin/api/subscribers/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await worker.fetch(request, { ...env, ...vars } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+
+  it("a deployment's old configuration (SIGNING_SECRET, no HASH_SECRET) erases nothing: no hash is ever keyed by a stand-in", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-old-config"));
+    // Once, this configuration keyed hashes with SIGNING_SECRET; setting HASH_SECRET later voided them all.
+    const res = await eraseUnder({ SIGNING_KEYS: "", HASH_SECRET: "" }, reader.subscriber.id);
+    await expectApiError(res, 503, "NOT_CONFIGURED");
+    expect(await rowsNaming(reader.email)).not.toEqual([]);
+  });
+
+  it("an erased address stays refused by imports after every key change the docs allow (rotated signing keys, SIGNING_SECRET dropped)", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("erase-then-rotate"));
+    expect((await eraseUnder({}, reader.subscriber.id)).status).toBe(200);
+    const later = readConfig({ ...env, SIGNING_KEYS: `t3:${"n".repeat(40)}`, SIGNING_SECRET: "" } as Env);
+    expect(later.keyring.keys.map((key) => key.kid)).toEqual(["t3"]);
+
+    const parsed = parseImportCsv(`email,consented_at,consent_source\n${reader.email.toUpperCase()},2026-01-05,fair\n`, DEFAULT_SERIES);
+    const started = await startImport(env.DB, undefined, { rows: parsed.ok ? parsed.rows : [], hashSecret: later.hashSecret });
+    expect(started).toMatchObject({ kind: "started", job: { status: "done", active: 0, skipped: 1 } });
+    const report = await listImportRows(env.DB, started.kind === "started" ? started.job.id : "", { limit: 10 });
+    expect(report!.data).toEqual([{ row: 1, email: "", outcome: "suppressed", message: "This address was erased: it is never imported again." }]);
+    expect(await rowsNaming(reader.email)).toEqual([]);
   });
 });

@@ -1,6 +1,10 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { adminFetch, adminSend, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
+import worker from "../../worker/index";
+import { failingOn } from "../helpers/failing-d1";
+import { ADMIN_TOKEN, adminFetch, adminSend, BASE, signUpAndConfirm, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
 import { outboxFor } from "../helpers/rows";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
@@ -91,7 +95,7 @@ describe("Idempotency-Key on POST /admin/api/test-send", () => {
     expect(await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'test-send'").first()).toEqual({ count: 1 });
   });
 
-  it("an answered error is replayed too (the request is the same, so is the answer)", async () => {
+  it("a 400 the body alone decides is replayed too (the request is the same, so is the answer)", async () => {
     const key = newKey();
     const body = { to: "not an address", series: "fixture-four", part: 2 };
     const first = await expectApiError(await post("/test-send", body, key), 400, "BAD_REQUEST", /^to: /);
@@ -100,5 +104,60 @@ describe("Idempotency-Key on POST /admin/api/test-send", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     // The stored answer whole, the first request's id included (the replay's own id is in its X-Request-Id).
     expect(await again.json()).toEqual(first);
+  });
+});
+
+describe("Idempotency-Key keeps only answers a retry cannot change", () => {
+  it("a 429 is not kept: once the team's test-send budget frees up, the same key sends", async () => {
+    const now = Date.now();
+    await env.DB.prepare("DELETE FROM rate_counters").run();
+    await env.DB.prepare("INSERT INTO rate_counters (name, window_start, count) VALUES ('test-send', ?1, ?2)")
+      .bind(now - (now % 60_000), TEST_SENDS_PER_MINUTE)
+      .run();
+    const to = uniqueEmail("idem-429");
+    const key = newKey();
+    const body = { to, series: "fixture-four", part: 1 };
+    await expectApiError(await post("/test-send", body, key), 429, "RATE_LIMITED");
+    expect(await keyRows(key)).toBe(0);
+
+    await env.DB.prepare("DELETE FROM rate_counters").run();
+    const retry = await post("/test-send", body, key);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    expect(await expectDeclared(retry, "post", "/test-send")).toMatchObject({ sent: true });
+    expect((await outboxFor(to)).map((m) => m.subject)).toEqual(["[Test] Fixture Four, part 1"]);
+  });
+
+  it("a 404 is not kept: once the reader exists, the same key sends to them", async () => {
+    const email = uniqueEmail("idem-404");
+    const key = newKey();
+    await expectApiError(await post("/send", { subscriber: email }, key), 404, "NOT_FOUND");
+    expect(await keyRows(key)).toBe(0);
+
+    await signUpAndConfirm(email);
+    expect(await expectDeclared(await post("/send", { subscriber: email }, key), "post", "/send")).toMatchObject({ sent: 1 });
+    expect(await keyRows(key)).toBe(1);
+  });
+
+  it("a crash (a thrown error, answered 500) keeps nothing and frees the key: the retry runs", async () => {
+    await env.DB.prepare("DELETE FROM rate_counters").run();
+    const to = uniqueEmail("idem-crash");
+    const key = newKey();
+    const body = JSON.stringify({ to, series: "fixture-four", part: 2 });
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "idempotency-key": key, "cf-connecting-ip": uniqueIp() };
+    const ctx = createExecutionContext();
+    const crashed = await worker.fetch(
+      new Request(`${BASE}/admin/api/test-send`, { method: "POST", headers, body }),
+      { ...env, DB: failingOn(env.DB, (query) => query.includes("rate_counters")) },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    await expectApiError(crashed, 500, "INTERNAL");
+    expect(await keyRows(key)).toBe(0);
+    expect(await outboxFor(to)).toHaveLength(0);
+
+    const retry = await post("/test-send", JSON.parse(body), key);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    expect(await expectDeclared(retry, "post", "/test-send")).toMatchObject({ sent: true });
+    expect(await outboxFor(to)).toHaveLength(1);
   });
 });

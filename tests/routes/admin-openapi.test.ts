@@ -1,5 +1,7 @@
 import { SELF } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { recordDeadLetters } from "../../worker/feedback/dead-letters";
 import { adminApi } from "../../worker/routes/admin/index";
 import { ADMIN_TOKEN, adminFetch, adminSend, BASE, postForm, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
@@ -63,7 +65,7 @@ describe("GET /admin/api/openapi.json", () => {
         "GET /subscribers", "GET /subscribers/{id}", "PATCH /subscribers/{id}", "DELETE /subscribers/{id}",
         "GET /subscribers/{id}/export", "GET /series", "POST /series/{series}/pause", "POST /series/{series}/resume",
         "GET /preview/{series}/{part}", "POST /test-send", "POST /send", "GET /deliveries", "GET /stats",
-        "GET /responses", "GET /batches", "GET /outbox",
+        "GET /responses", "GET /feedback/dead", "GET /batches", "GET /outbox",
       ]),
     );
     expect(declaredRoutes()).toHaveLength(operationsOf(doc).length);
@@ -88,6 +90,7 @@ describe("every operation's answer matches its declared schema", () => {
     await adminSend({ subscriber: (await signUpAndConfirm(uniqueEmail("sweep"))).email });
     const reader = await deliveredReader();
     expect((await postForm(`/respond/${reader.tokens.reader}`, { response: "sweep" })).status).toBe(200);
+    await recordDeadLetters(env.DB, [[`sweep-${crypto.randomUUID()}`, "msg_sweep", "email.delivered", null, 0]]);
     const gets = operationsOf(await fetchDoc()).filter((op) => op.startsWith("GET ") && !op.includes("{"));
     expect(gets.length).toBeGreaterThanOrEqual(7);
     const empty: string[] = [];

@@ -1,7 +1,9 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../../worker/index";
 import { describe, expect, it } from "vitest";
 import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
-import { adminFetch, adminSend, extractLinks, get, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import { ADMIN_TOKEN, adminFetch, adminSend, extractLinks, get, settled, signUpAndConfirm, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
 import { countRows, outboxFor } from "../helpers/rows";
 import { declaredSchema, expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
@@ -49,9 +51,15 @@ describe("GET /admin/api/preview/:series/:part", () => {
     const before = { events: await countRows("events"), deliveries: await countRows("deliveries") };
     for (const link of links) {
       const res = await get(link);
+      if (link.includes("/a/")) {
+        // An action link leads where the reader's would (the writer can check it), and records no click.
+        expect(res.status, link).toBe(302);
+        continue;
+      }
       expect(res.status, link).toBe(400);
       expect(await res.text()).toContain("This link does not work");
     }
+    await settled();
     expect((await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>())!.n).toBe(0);
     expect({ events: await countRows("events"), deliveries: await countRows("deliveries") }).toEqual(before);
   });
@@ -62,6 +70,25 @@ describe("GET /admin/api/preview/:series/:part", () => {
     for (const path of [`${SERIES}/0`, `${SERIES}/abc`, `${SERIES}/1?format=pdf`, `Bad_Slug/1`]) {
       await expectApiError(await adminFetch(`/admin/api/preview/${path}`), 400, "BAD_REQUEST");
     }
+  });
+});
+
+describe("parts written ahead in the admin API (tests/fixtures/series/fixture-scheduled)", () => {
+  it("a part previews before its release; the stats and the series list say when each part is released", async () => {
+    const preview = await adminFetch("/admin/api/preview/fixture-scheduled/2");
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toContain("Scheduled part 2 body.");
+
+    const releases = ["2026-01-05T08:00:00.000Z", "2099-01-15T08:00:00.000Z", "2099-01-31T23:00:00.000Z", "2099-01-31T23:00:00.000Z"];
+    const stats = await expectDeclared<{ series: { parts: { publishAt: string | null }[] }[] }>(
+      await adminFetch("/admin/api/stats?series=fixture-scheduled"),
+      "get",
+      "/stats",
+    );
+    expect(stats.series[0]!.parts.map((part) => part.publishAt)).toEqual(releases);
+    const list = await expectDeclared<{ data: { slug: string; parts: { publishAt: string | null }[] }[] }>(await adminFetch("/admin/api/series"), "get", "/series");
+    expect(list.data.find((s) => s.slug === "fixture-scheduled")!.parts.map((part) => part.publishAt)).toEqual(releases);
+    expect(list.data.find((s) => s.slug === "fixture-four")!.parts.every((part) => part.publishAt === null)).toBe(true);
   });
 });
 
@@ -94,6 +121,39 @@ describe("POST /admin/api/test-send", () => {
     }
     expect((await outboxFor(to)).length % TEST_SENDS_PER_MINUTE).toBe(0);
     await expectApiError(await testSend({ to, series: SERIES, part: 1 }), 429, "RATE_LIMITED", /test sends a minute/);
+  });
+
+  it("books a slot of the team's rate: when deliveries have booked it far ahead, a 429 with Retry-After and nothing sent", async () => {
+    await env.DB.prepare("DELETE FROM rate_counters").run();
+    const paced = { ...env, PROVIDER_RPS: "5" };
+    const testSendPaced = async (to: string) => {
+      const ctx = createExecutionContext();
+      const request = new Request("https://news.example.com/admin/api/test-send", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}`, "cf-connecting-ip": uniqueIp() },
+        body: JSON.stringify({ to, series: SERIES, part: 1 }),
+      });
+      const res = await worker.fetch(request, paced, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const booked = Date.now() + 60_000;
+    await env.DB.prepare("INSERT INTO provider_slots (provider, next_slot_at) VALUES ('outbox', ?1) ON CONFLICT (provider) DO UPDATE SET next_slot_at = ?1").bind(booked).run();
+    const to = uniqueEmail("test-send-busy");
+    const res = await testSendPaced(to);
+    await expectApiError(res, 429, "RATE_LIMITED", /provider rate is booked/);
+    // A booking is taken again once the next free slot is within 5 s: about 55 s from now.
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(50);
+    expect(retryAfter).toBeLessThanOrEqual(55);
+    expect(await outboxFor(to)).toEqual([]);
+    expect((await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{ at: number }>())!.at).toBe(booked);
+
+    // With the slots free, the send books the next one.
+    await env.DB.prepare("UPDATE provider_slots SET next_slot_at = 0 WHERE provider = 'outbox'").run();
+    expect((await testSendPaced(to)).status).toBe(200);
+    expect(await outboxFor(to)).toHaveLength(1);
+    expect((await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{ at: number }>())!.at).toBeGreaterThan(0);
   });
 
   it("bad bodies are a 400 naming the field, an unknown series or part a 404; nothing is sent", async () => {

@@ -188,7 +188,7 @@ describe("links across key rotations", () => {
         await get(`/confirm/${token}`),
         await get(`/unsubscribe/${token}`),
         await get(`/u/${token}`),
-        await get(`/a/${token}/1`),
+        await get(`/a/${token}/origins-of-lead-change/the-opportunity/1`),
         await confirmVia(`${BASE}/confirm/${token}`),
         await oneClick(token),
         await oneClick(token, "/u/"),

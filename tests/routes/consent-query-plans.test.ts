@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
+import { takeSharedSlotSql } from "../../worker/lib/shared-rate-limit";
 import { confirmSql } from "../../worker/subscribers/confirm";
 import { dueConfirmations } from "../../worker/mail/confirmation-email";
+import { CONFIRMATIONS_PER_DAY, insertConsentSql } from "../../worker/subscribers/subscribe";
 
 /** Tables that grow with the list: a statement of the signup path or the cron must never scan one whole. */
 const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|events)\b(?! USING (COVERING )?INDEX)/;
@@ -26,5 +28,23 @@ describe("consent queries scan no whole table", () => {
     const details = await planOf(query.sql, query.params);
     expect(details.join(" | ")).toContain("consents_email_next_at_idx");
     for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
+  });
+
+  it("the daily cap counts one mailbox's consents of the last day through consents_mailbox_key_idx", async () => {
+    const now = Date.now();
+    const params = [1, "s", "api", "v", null, null, now, now, null, null, now, "victim@gmail.com", now - 86_400_000, CONFIRMATIONS_PER_DAY];
+    const details = await planOf(insertConsentSql, params);
+    expect(details.join(" | ")).toContain("SEARCH consents USING INDEX consents_mailbox_key_idx (mailbox_key=? AND created_at>?)");
+    for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
+  });
+
+  it("an hourly cap is one primary-key upsert: its rows read do not grow with the domains counted", async () => {
+    const rowsRead = async () => (await env.DB.prepare(takeSharedSlotSql).bind("confirm-domain:cost.example.org", 0).all()).meta.rows_read;
+    await rowsRead();
+    const few = await rowsRead();
+    const many = Array.from({ length: 300 }, (_, i) => env.DB.prepare(takeSharedSlotSql).bind(`confirm-domain:d${i}.example.org`, 0));
+    await env.DB.batch(many);
+    expect(await rowsRead()).toBe(few);
+    expect(few).toBeLessThanOrEqual(2);
   });
 });

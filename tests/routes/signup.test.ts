@@ -152,6 +152,24 @@ describe("POST /subscribe", () => {
     expect((await findSubscriber(active.email))!.name).toBe("Bea");
   });
 
+  it("a signup for an address that already reads another series never renames them, even once they confirm it", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("rename-other-series"), { name: "Bea", timezone: "Europe/Paris" });
+    // A stranger signs the reader up for a second series, choosing what we would call them and when we mail them.
+    expect((await subscribeForm({ email: reader.email, name: "Mallory", timezone: "Asia/Tokyo", series: "fixture-four" })).status).toBe(200);
+    expect((await confirmVia(confirmLinkOf((await outboxFor(reader.email)).at(-1)!))).status).toBe(200);
+    expect(await findSubscriber(reader.email)).toMatchObject({ name: "Bea", timezone: "Europe/Paris", status: "active" });
+    expect((await subscriptionsOf(reader.subscriber.id)).map((s) => [s.series, s.status])).toEqual([
+      [DEFAULT_SERIES, "active"],
+      ["fixture-four", "active"],
+    ]);
+
+    // A reader without a name is not given one either: only a first confirmation applies what the signup asked.
+    const nameless = await signUpAndConfirm(uniqueEmail("rename-nameless"));
+    expect((await subscribeForm({ email: nameless.email, name: "Mallory", series: "fixture-four" })).status).toBe(200);
+    expect((await confirmVia(confirmLinkOf((await outboxFor(nameless.email)).at(-1)!))).status).toBe(200);
+    expect((await findSubscriber(nameless.email))!.name).toBeNull();
+  });
+
   it("an unconfirmed signup never overwrites what an unsubscribed reader had", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("keep-unsub"), { name: "Bea", timezone: "Europe/Paris" });
     const token = await signTestToken("unsubscribe", reader.subscriber.id);
@@ -229,8 +247,8 @@ describe("POST /subscribe", () => {
     expect(cc!.ipHash).not.toBe(ca!.ipHash);
     expect(ca!.form).toBe("signup-form");
     // Keyed with HASH_SECRET, never a signing key: rotating the ring leaves stored hashes comparable.
-    expect(ca!.ipHash).toBe(await keyedHash(env.HASH_SECRET!, ip));
-    for (const key of testKeyring().keys) expect(ca!.ipHash).not.toBe(await keyedHash(key.secret, ip));
+    expect(ca!.ipHash).toBe(await keyedHash(env.HASH_SECRET!, "ip", ip));
+    for (const key of testKeyring().keys) expect(ca!.ipHash).not.toBe(await keyedHash(key.secret, "ip", ip));
   });
 });
 

@@ -1,7 +1,9 @@
 import { SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import Papa from "papaparse";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MAX_IMPORT_ROWS, parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
 import { adminGet, count, importCsv, postCsv, reportOf } from "../helpers/import-helpers";
-import { BASE } from "../helpers/route-helpers";
+import { BASE, DEFAULT_SERIES } from "../helpers/route-helpers";
 
 async function errorOf(res: Response) {
   const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
@@ -51,6 +53,61 @@ describe("POST /admin/api/subscribers/import refuses", () => {
     const res = await SELF.fetch(`${BASE}/admin/api/subscribers/import`, { method: "POST", headers: { "content-type": "text/csv" }, body: "email\nann@example.com\n" });
     expect(await errorOf(res)).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
     expect(await count("import_jobs")).toBe(0);
+  });
+});
+
+/**
+ * What papaparse does while `run` runs (the Worker shares this isolate): the rows it hands over, and the longest
+ * array any split builds (its fast path splits the whole file into lines before the first row).
+ */
+async function parseWork(run: () => Promise<unknown>) {
+  const work = { rows: 0, longestSplit: 0 };
+  const parse = Papa.parse;
+  vi.spyOn(Papa, "parse").mockImplementation(((input: string, config: Papa.ParseConfig<string[]>) => {
+    const step = config.step;
+    if (!step) {
+      const result = parse(input, config);
+      work.rows += result.data.length;
+      return result;
+    }
+    return parse(input, { ...config, step: (result, parser) => (work.rows++, step(result, parser)) });
+  }) as typeof Papa.parse);
+  const split = String.prototype.split;
+  vi.spyOn(String.prototype, "split").mockImplementation(function (this: string, ...args: Parameters<string["split"]>) {
+    const parts = split.apply(this, args);
+    work.longestSplit = Math.max(work.longestSplit, parts.length);
+    return parts;
+  } as typeof String.prototype.split);
+  try {
+    await run();
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return work;
+}
+
+describe("the row cap", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("an 8 MB file of 4 million one-letter rows is refused (400) after MAX_IMPORT_ROWS + 2 rows: the rest is never parsed", async () => {
+    const works = [];
+    for (const rows of [1_000_000, 4_000_000]) {
+      let answer: Awaited<ReturnType<typeof errorOf>> | undefined;
+      works.push(await parseWork(async () => (answer = await errorOf(await postCsv(`email\n${"a\n".repeat(rows)}`)))));
+      expect(answer).toEqual({ status: 400, code: "BAD_REQUEST", message: `The CSV has more than ${MAX_IMPORT_ROWS} rows; split it into files of at most ${MAX_IMPORT_ROWS}.` });
+    }
+    // The header and one row past the cap: enough to answer. Four times the file is no more work (papaparse's
+    // line-ending guess splits at most the first megabyte, whatever the size).
+    expect(works[0]!.rows).toBe(MAX_IMPORT_ROWS + 2);
+    expect(works[1]).toEqual(works[0]);
+    expect(await count("import_jobs")).toBe(0);
+  });
+
+  it("a file at the cap is parsed whole, its blank lines not counted as rows", async () => {
+    let parsed: ReturnType<typeof parseImportCsv> | undefined;
+    const work = await parseWork(async () => (parsed = parseImportCsv(`email\n${"x@example.com\n\n".repeat(MAX_IMPORT_ROWS)}`, DEFAULT_SERIES)));
+    expect(parsed!.ok && parsed!.rows.length).toBe(MAX_IMPORT_ROWS);
+    expect(work.rows).toBe(MAX_IMPORT_ROWS + 1);
   });
 });
 

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { exportPageSql } from "../../worker/subscribers/export-csv";
 import { importSql } from "../../worker/subscribers/import/import-queries";
 import { reportPageSql } from "../../worker/subscribers/import/read-import";
+import { eraseSql } from "../../worker/subscribers/erase-subscriber";
+import { subscriberExportSql } from "../../worker/subscribers/subscriber-data";
 
 /** Tables that grow with the list or the imports: no statement of an import or an export may scan one whole. */
 const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|suppressions|import_rows|import_jobs|import_chunks)\b(?! USING (COVERING )?INDEX)/;
@@ -44,5 +46,15 @@ describe("the report and the export read only their page", () => {
     expect(details.join(" | ")).toContain("SEARCH subscribers USING INTEGER PRIMARY KEY (rowid>?)");
     expect(details.join(" | ")).toContain("subscriptions_subscriber_id_series_idx (subscriber_id=?)");
     for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
+  });
+});
+
+describe("an erasure and an access export find a person's report rows by address", () => {
+  it("through import_rows_email_idx, whatever the number of rows every import wrote", async () => {
+    for (const text of [eraseSql.importRows, subscriberExportSql.importRows]) {
+      const details = await planOf(text, [1, "Ann@Example.com"]);
+      expect(details.join(" | ")).toContain("SEARCH import_rows USING INDEX import_rows_email_idx (<expr>=?)");
+      for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
+    }
   });
 });

@@ -1,10 +1,12 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
+import { findSeries } from "../../worker/content/catalog";
 import { getDb } from "../../worker/db";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
 import { CONFIRMATION_SPACING_MS } from "../../worker/subscribers/import/process-import-chunk";
+import { subscribe } from "../../worker/subscribers/subscribe";
 import { suppressionHash } from "../../worker/subscribers/suppression";
 import { adminGet, count, importCsv, postCsv, reportOf, resetImportTables, waitForJob } from "../helpers/import-helpers";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
@@ -176,6 +178,21 @@ describe("POST /admin/api/subscribers/import", () => {
     expect(slot!.nextSlotAt - start).toBeGreaterThanOrEqual(5 * 200);
     expect(Date.now() - start).toBeGreaterThanOrEqual(4 * 200);
   }, 20_000);
+
+  it("imported confirmations count in their mailbox's daily cap, and are not held by the hourly caps on strangers' signups", async () => {
+    const job = await importCsv(["email,name", "V.Ictim+list@GoogleMail.com,", "two@example.com,", "three@example.com,"].join("\n"));
+    const keys = await env.DB.prepare("SELECT mailbox_key AS key FROM consents ORDER BY id").all<{ key: string }>();
+    expect(keys.results.map((row) => row.key)).toEqual(["victim@gmail.com", "two@example.com", "three@example.com"]);
+    // Hourly caps of one: an import's confirmations still all go, at the import's own pace.
+    const capped = { ...config(), confirmationsPerDomainPerHour: 1, confirmationsPerHour: 1 };
+    expect(await resendQueuedConfirmations(getDb(env.DB), capped, createOutboxMailer(env.DB), Date.parse(job.createdAt) + 60_000)).toBe(3);
+    expect(await count("outbox")).toBe(3);
+    // The import's email was that inbox's first of the day: strangers' signups of it get two more, not three.
+    const signUp = (email: string) => subscribe(getDb(env.DB), config(), createOutboxMailer(env.DB), { email, series: findSeries(DEFAULT_SERIES)!, form: "api" });
+    expect([await signUp("victim@gmail.com"), await signUp("vic.tim@gmail.com"), await signUp("victim+x@gmail.com")]).toEqual([
+      "confirmation_sent", "confirmation_sent", "throttled",
+    ]);
+  });
 
   it("adds a series to a known reader, and activates one who never confirmed when the file states consent", async () => {
     await seedReader("known@example.com", "active", DEFAULT_SERIES);

@@ -59,13 +59,16 @@ export interface PreparedField {
 }
 export type PreparedTemplate = Readonly<Record<Field, PreparedField>>;
 
+/** A slot's fixed text on either side of what each reader brings (a link around the reader's token). */
+export type Around = readonly [before: string, after: string];
+
 /**
- * Made once for all the readers of a part: the `shared` slots filled in whole, and each `prefixes` slot's fixed
- * start (a link before the reader's token), escaped as each field escapes. Per reader only the holes are left,
- * a prefixed slot's hole taking the rest of its value. The escapes work character by character, so a prefix
- * escaped apart from its rest gives the same text; the subject's line-break rule works on runs, hence the check.
+ * Made once for all the readers of a part: the `shared` slots filled in whole, and each `around` slot's fixed
+ * text on either side of its hole, escaped as each field escapes. Per reader only the holes are left, an around
+ * slot's hole taking what the reader brings. The escapes work character by character, so text escaped apart from
+ * its neighbour gives the same result; the subject's line-break rule works on runs, hence the check.
  */
-export function prepareTemplate(template: CompiledTemplate, shared: Slots, prefixes: Slots): PreparedTemplate {
+export function prepareTemplate(template: CompiledTemplate, shared: Slots, around: Partial<Record<SlotName, Around>>): PreparedTemplate {
   const prepare = (field: Field): PreparedField => {
     const encode = ENCODERS[field];
     const { literals, names } = split(template[field]);
@@ -73,14 +76,14 @@ export function prepareTemplate(template: CompiledTemplate, shared: Slots, prefi
     const holes: SlotName[] = [];
     names.forEach((name, i) => {
       const whole = shared[name];
-      const prefix = prefixes[name];
+      const [before, after] = around[name] ?? ["", ""];
       if (whole !== undefined) {
         out[out.length - 1] += encode(whole);
       } else {
-        if (prefix !== undefined && /[\r\n]$/.test(prefix)) throw new Error(`prepareTemplate: the prefix of "${name}" ends a line`);
-        if (prefix !== undefined) out[out.length - 1] += encode(prefix);
+        if (/[\r\n]$/.test(before) || /^[\r\n]/.test(after)) throw new Error(`prepareTemplate: the text around "${name}" breaks a line at its hole`);
+        out[out.length - 1] += encode(before);
         holes.push(name);
-        out.push("");
+        out.push(encode(after));
       }
       out[out.length - 1] += literals[i + 1]!;
     });

@@ -11,26 +11,28 @@ export interface Session {
   /** Random, per sign-in: the CSRF token is derived from it. */
   id: string;
   expiresAt: number;
+  /** The session epoch it was issued in (session-epoch.ts): "sign out everywhere" moves the current one on. */
+  epoch: number;
 }
 
 export async function sessionCookieKey(adminToken: string): Promise<string> {
   return base64url(await hmacSign(adminToken, COOKIE_KEY_LABEL));
 }
 
-export function newSession(now = Date.now()): Session {
-  return { id: base64url(crypto.getRandomValues(new Uint8Array(18))), expiresAt: now + SESSION_TTL_MS };
+export function newSession(epoch: number, now = Date.now()): Session {
+  return { id: base64url(crypto.getRandomValues(new Uint8Array(18))), expiresAt: now + SESSION_TTL_MS, epoch };
 }
 
-/** `<expiresAt>.<id>`: only ever read back from a cookie whose signature checked out. */
-export const serializeSession = (session: Session) => `${session.expiresAt}.${session.id}`;
+/** `<expiresAt>.<epoch>.<id>`: only ever read back from a cookie whose signature checked out. */
+export const serializeSession = (session: Session) => `${session.expiresAt}.${session.epoch}.${session.id}`;
 
-/** Null when malformed or expired (a cookie's Max-Age is the browser's promise, not ours). */
+/** Null when malformed or expired (a cookie's Max-Age is the browser's promise, not ours); the epoch is the caller's to check. */
 export function parseSession(value: string, now = Date.now()): Session | null {
-  const match = /^(\d{13,15})\.([A-Za-z0-9_-]{24})$/.exec(value);
+  const match = /^(\d{13,15})\.(0|[1-9]\d{0,8})\.([A-Za-z0-9_-]{24})$/.exec(value);
   if (!match) return null;
   const expiresAt = Number(match[1]);
   if (expiresAt <= now || expiresAt > now + SESSION_TTL_MS) return null;
-  return { id: match[2]!, expiresAt };
+  return { id: match[3]!, expiresAt, epoch: Number(match[2]) };
 }
 
 /** The hidden field of every dashboard form: bound to the session, never stored. */

@@ -1,56 +1,56 @@
 /**
- * Every SQL statement the provider's webhooks run, in one place so tests/delivery/query-plans.test.ts can prove
- * none scans a list table. Counters are bumped BEFORE the change they count, in the same transaction, and only
- * while that change is still to be made: a replayed or repeated event counts nothing.
+ * Every SQL statement that records provider events, in one place so tests/delivery/query-plans.test.ts can prove
+ * none scans a list table. A batch of events costs one read and one write round trip whatever its size: lists
+ * travel as one JSON parameter (D1 allows 100 bound parameters per statement). Counters are bumped BEFORE the
+ * change they count, in the same transaction, and only while that change is still to be made: a replayed or
+ * repeated event counts nothing.
  */
 import type { PartStatColumn } from "../stats/part-stats";
 
-/** First-time columns of a delivery that webhooks set, each with the part counter it feeds. */
+/** First-time columns of a delivery that provider events set, each with the part counter it feeds. */
 export const deliveryMarks = {
   delivered_at: "delivered",
+  delayed_at: "delayed",
   opened_at: "opened",
   bounced_at: "bounces",
   complained_at: "complaints",
+  failed_at: "failed",
 } as const satisfies Record<string, PartStatColumn>;
 export type DeliveryMark = keyof typeof deliveryMarks;
 
-/**
- * Counters with no column of their own: guarded by the webhook_events row of the delivery's first event of that
- * type (its own svix id aside), through webhook_events_delivery_id_type_idx.
- */
-export const eventCounters = {
-  "email.delivery_delayed": "delayed",
-  "email.failed": "failed",
-} as const satisfies Record<string, PartStatColumn>;
+/** ?1 a JSON array or object: its values (or keys) as a list, the way every IN below reads it. */
+const values = (param: string) => `(SELECT value FROM json_each(${param}))`;
+const integerKeys = (param: string) => `(SELECT CAST(key AS INTEGER) FROM json_each(${param}))`;
 
 export const feedbackSql = {
-  /** ?1 svix id. */
-  seen: `SELECT 1 AS seen FROM webhook_events WHERE id = ?1`,
-  /** ?1 provider message id (deliveries_provider_message_id_idx). */
-  findDelivery: `SELECT id, subscriber_id AS subscriberId, series, part_id AS partId, part_number AS partNumber FROM deliveries
-    WHERE provider_message_id = ?1 AND provider_message_id IS NOT NULL LIMIT 1`,
-  /** ?1 email key: an event about mail that is no delivery (a confirmation email) still finds its reader. */
-  findSubscriber: `SELECT id FROM subscribers WHERE email_key = ?1`,
-  /** ?1 svix id, ?2 type, ?3 provider message id, ?4 delivery id, ?5 payload, ?6 now. */
-  keepEvent: `INSERT INTO webhook_events (id, type, provider_message_id, delivery_id, payload, received_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING`,
-
-  /** ?1 delivery id, ?2 now. */
-  markDelivery: (column: DeliveryMark) => ({
-    count: `INSERT INTO part_stats (series, part_id, ${deliveryMarks[column]})
-      SELECT series, part_id, 1 FROM deliveries WHERE id = ?1 AND ${column} IS NULL
-      ON CONFLICT (series, part_id) DO UPDATE SET ${deliveryMarks[column]} = ${deliveryMarks[column]} + 1`,
-    mark: `UPDATE deliveries SET ${column} = ?2 WHERE id = ?1 AND ${column} IS NULL`,
-  }),
+  /** ?1 JSON array of svix ids: those recorded before (primary key). */
+  seenEvents: `SELECT id FROM webhook_events WHERE id IN ${values("?1")}`,
+  /** ?1 JSON array of provider message ids (deliveries_provider_message_id_idx). */
+  findDeliveries: `SELECT id, provider_message_id AS messageId, subscriber_id AS subscriberId FROM deliveries
+    WHERE provider_message_id IN ${values("?1")} AND provider_message_id IS NOT NULL`,
+  /**
+   * ?1 JSON array of provider message ids: confirmation emails (consents_provider_message_id_idx), the only mail
+   * we send without a delivery row. Any other id (a test send, another app on the account) finds nobody.
+   */
+  findConfirmations: `SELECT provider_message_id AS messageId, subscriber_id AS subscriberId FROM consents
+    WHERE provider_message_id IN ${values("?1")} AND provider_message_id IS NOT NULL`,
+  /** ?1 JSON array of [svix id, type, provider message id, delivery id, received at]; RETURNs the events new. */
+  keepEvents: `INSERT INTO webhook_events (id, type, provider_message_id, delivery_id, received_at)
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+      json_extract(value, '$[4]')
+    FROM json_each(?1) WHERE true ON CONFLICT (id) DO NOTHING RETURNING id`,
 
   /**
-   * ?1 delivery id, ?2 event type. Runs before keepEvent in the same batch, so a second event of that type (or the
-   * same event racing itself) finds the first one kept and counts nothing.
+   * ?1 JSON {"deliveryId": time, …}. `count` adds the deliveries not marked yet to their parts' counter, then
+   * `mark` sets the column where it is still null (a first complaint RETURNs its series, for the complaint guard).
    */
-  countFirstEvent: (type: keyof typeof eventCounters) => `INSERT INTO part_stats (series, part_id, ${eventCounters[type]})
-      SELECT series, part_id, 1 FROM deliveries WHERE id = ?1
-        AND NOT EXISTS (SELECT 1 FROM webhook_events WHERE delivery_id = ?1 AND type = ?2)
-      ON CONFLICT (series, part_id) DO UPDATE SET ${eventCounters[type]} = ${eventCounters[type]} + 1`,
+  markDeliveries: (column: DeliveryMark) => ({
+    count: `INSERT INTO part_stats (series, part_id, ${deliveryMarks[column]})
+      SELECT series, part_id, count(*) FROM deliveries WHERE id IN ${integerKeys("?1")} AND ${column} IS NULL GROUP BY series, part_id
+      ON CONFLICT (series, part_id) DO UPDATE SET ${deliveryMarks[column]} = ${deliveryMarks[column]} + excluded.${deliveryMarks[column]}`,
+    mark: `UPDATE deliveries SET ${column} = json_extract(?1, '$."' || id || '"')
+      WHERE id IN ${integerKeys("?1")} AND ${column} IS NULL${column === "complained_at" ? " RETURNING series" : ""}`,
+  }),
 
   /** ?1 subscriber id, ?2 status, ?3 reason, ?4 now, ?5 delivery id or null. The event first: once per reader. */
   recordSuppression: `INSERT INTO events (subscriber_id, delivery_id, type, data, created_at)
@@ -65,12 +65,9 @@ export function allFeedbackStatements(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, text] of Object.entries(feedbackSql)) if (typeof text === "string") out[name] = text;
   for (const column of Object.keys(deliveryMarks) as DeliveryMark[]) {
-    const { count, mark } = feedbackSql.markDelivery(column);
+    const { count, mark } = feedbackSql.markDeliveries(column);
     out[`count ${column}`] = count;
     out[`mark ${column}`] = mark;
-  }
-  for (const type of Object.keys(eventCounters) as (keyof typeof eventCounters)[]) {
-    out[`count ${type}`] = feedbackSql.countFirstEvent(type);
   }
   return out;
 }

@@ -4,17 +4,11 @@ import { z } from "zod";
 /** Resend's signing secrets are `whsec_` + base64; anything else cannot verify a single request. */
 const SECRET_FORMAT = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
-/** What we read from a verified event; the rest of the payload is kept as received. */
+/** What we read from a verified event; everything else (the address above all) is dropped here. */
 const eventSchema = z.object({
   type: z.string().min(1).max(100),
   created_at: z.string().max(100).optional(),
-  data: z
-    .object({
-      email_id: z.string().min(1).max(200).optional(),
-      to: z.union([z.string().max(320), z.array(z.string().max(320)).max(50)]).optional(),
-    })
-    .loose()
-    .optional(),
+  data: z.object({ email_id: z.string().min(1).max(200).optional() }).optional(),
 });
 
 export type ProviderEvent = z.infer<typeof eventSchema>;

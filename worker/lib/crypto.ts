@@ -39,13 +39,22 @@ export function hmacVerify(secret: string, message: string, signature: Uint8Arra
   return sameBytes(signature, hmacSign(secret, message));
 }
 
+/** Each keyed hash's purpose, in what it hashes: a value hashed for one purpose never matches another's hash. */
+export const HASH_PURPOSES = {
+  suppression: "nextpart:suppression:v1",
+  ip: "nextpart:ip:v1",
+  userAgent: "nextpart:user-agent:v1",
+} as const;
+export type HashPurpose = keyof typeof HASH_PURPOSES;
+
 /**
- * Keyed hash for values we must be able to match later but should not store (IP, user agent). Its key is
- * `config.hashSecret` (HASH_SECRET), never a signing key: signing keys rotate, and hashes must stay comparable.
- * Still a Promise, as its callers (signup, suppressions) expect; it is off the send path.
+ * Keyed hash for values we must be able to match later but should not store (an erased address, IP, user
+ * agent). Its key is HASH_SECRET alone (`config.hashSecret`), never a signing key: signing keys rotate, and a
+ * hash must match the same value for the life of the deployment. Still a Promise, as its callers expect; it is
+ * off the send path.
  */
-export async function keyedHash(hashSecret: string, value: string): Promise<string> {
-  return base64url(hmacSign(hashSecret, `hash:${value}`));
+export async function keyedHash(hashSecret: string, purpose: HashPurpose, value: string): Promise<string> {
+  return base64url(hmacSign(hashSecret, `${HASH_PURPOSES[purpose]}\n${value}`));
 }
 
 /** Token equality for the admin checks: Hono's own (SHA-256 digests and strings, compared in constant time). */

@@ -9,8 +9,8 @@ export const SAMPLE_READER = { name: "Sample Reader", email: "reader@example.com
 
 /**
  * The delivery id sample links are signed for: the largest id a link can carry, never reached by D1's
- * autoincrement. Links are real signed links, but no delivery row answers to them: the action and unsubscribe
- * pages say "This link does not work" and record nothing (no click, no unsubscribe, no response).
+ * autoincrement. Links are real signed links, but no delivery row answers to them: action links lead to their
+ * targets and record no click; the unsubscribe and response pages say "This link does not work" and change nothing.
  */
 export const SAMPLE_DELIVERY_ID = MAX_HIDDEN_ID;
 

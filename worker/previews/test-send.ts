@@ -1,7 +1,9 @@
 import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import type { Mailer } from "../mail";
+import { D1Meter } from "../delivery/d1-meter";
 import { takeSharedSlot } from "../lib/shared-rate-limit";
+import { providerSlotRetryAfter, waitForProviderSlot } from "../mail/provider-slot";
 import { composeTestEmail } from "./sample-email";
 
 /** Test sends per minute for the whole team (every admin, every isolate). */
@@ -10,10 +12,15 @@ export const TEST_SENDS_PER_MINUTE = 10;
 export type TestSendResult =
   | { kind: "sent"; providerMessageId: string | null; subject: string }
   | { kind: "rate_limited" }
+  /** The team's provider rate is booked (deliveries, confirmations) beyond a short wait: try again then. */
+  | { kind: "provider_busy"; retryAfterSeconds: number }
   | { kind: "refused"; message: string }
   | { kind: "failed"; message: string };
 
-/** One email through the configured mailer: no delivery row, no position change, counted against the limit. */
+/**
+ * One email through the configured mailer: no delivery row, no position change, counted against the limit,
+ * on a slot of the team's provider rate like every other provider call.
+ */
 export async function sendTestEmail(
   d1: D1Database,
   mailer: Mailer,
@@ -21,6 +28,9 @@ export async function sendTestEmail(
   input: { to: string; series: CompiledSeries; part: CompiledPart },
 ): Promise<TestSendResult> {
   if (!(await takeSharedSlot(d1, "test-send", TEST_SENDS_PER_MINUTE, 60_000))) return { kind: "rate_limited" };
+  if (!(await waitForProviderSlot(new D1Meter(d1), mailer.name, config.providerRps))) {
+    return { kind: "provider_busy", retryAfterSeconds: await providerSlotRetryAfter(d1, mailer.name) };
+  }
   const email = await composeTestEmail(config, input.series, input.part, input.to);
   const result = await mailer.sendBatch([email], `test-send-${crypto.randomUUID()}`);
   switch (result.kind) {

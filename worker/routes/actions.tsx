@@ -3,17 +3,21 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { actionTarget, parseLinkNumber } from "../actions/action-target";
 import { findReaderDelivery, type ReaderDelivery } from "../actions/reader-delivery";
-import { recordClick, scannerReason } from "../actions/record-click";
+import { requestReason } from "../actions/scanner-rules";
+import { newClickId, takeClick } from "../actions/take-click";
 import { readConfig } from "../config";
 import { findPartById, findSeries } from "../content/catalog";
 import type { CompiledPart, CompiledSeries } from "../content/types";
+import type { ClickMessage } from "../env";
 import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
 import { partWebUrl } from "../lib/public-url";
 import { sameOrigin } from "../lib/same-origin";
 import { limitBody, readBody } from "../lib/read-body";
 import { ResponsePage, ResponseThanksPage } from "../pages/response-page";
+import { SAMPLE_DELIVERY_ID } from "../previews/sample-email";
 import { findResponse, MAX_RESPONSE_LENGTH, saveResponse } from "../responses/responses";
+import { verifyReaderToken } from "../tokens";
 
 export const actionRoutes = new Hono<AppEnv>();
 
@@ -31,20 +35,39 @@ async function readerPart(c: Context<AppEnv>, token: string): Promise<{ delivery
 }
 
 /**
- * An action link from an email (GET and HEAD): counted, then redirected to the part's own target. The click
- * is written after the answer (waitUntil), so the reader never waits for D1. A GET changes no subscription.
+ * An action link from an email (GET and HEAD): `/a/<reader token>/<series>/<part id>/<n>`. Answered from the
+ * signed token and the compiled catalog alone, with no D1 on the way: the click goes to the queue after the
+ * answer (waitUntil), and its consumer checks the part against the delivery and decides the scanner rules. A
+ * GET changes no subscription.
  */
-actionRoutes.get("/a/:token/:n", async (c) => {
+actionRoutes.get("/a/:token/:series/:part/:n", async (c) => {
+  const config = readConfig(c.env);
   const token = c.req.param("token");
-  const { delivery, part } = await readerPart(c, token);
+  const deliveryId = await verifyReaderToken(config.keyring, token);
+  if (deliveryId === null) throw new AppError("INVALID_TOKEN", BAD_LINK);
+  const series = findSeries(c.req.param("series"));
+  const part = series && findPartById(series, c.req.param("part"));
+  if (!series || !part) throw new AppError("NOT_FOUND", "This part is no longer published.");
   const link = parseLinkNumber(c.req.param("n"));
-  const target = link === null ? null : actionTarget(readConfig(c.env), part, link, token);
+  const target = link === null ? null : actionTarget(config, part, link, token);
   if (link === null || target === null) throw new AppError("NOT_FOUND", "This email has no such link.");
-  const now = Date.now();
-  const reason = scannerReason({ method: c.req.method, userAgent: c.req.header("user-agent"), sentAt: delivery.sentAt, now });
-  c.executionCtx.waitUntil(
-    recordClick(c.env.DB, { delivery, link, reason, now }).catch((error: unknown) => console.error("click not recorded", delivery.id, error)),
-  );
+  const click: ClickMessage = {
+    id: newClickId(),
+    deliveryId,
+    series: series.slug,
+    partId: part.id,
+    link,
+    at: Date.now(),
+    reason: requestReason(c.req.method, c.req.header("user-agent")),
+  };
+  const deps = { db: c.env.DB, queue: c.env.CLICK_QUEUE, limiter: c.env.CLICK_LIMITER };
+  // Over the client's limit the reader still gets their redirect; only the click goes unrecorded. A preview's
+  // links lead where the reader's would, and record nothing.
+  if (deliveryId !== SAMPLE_DELIVERY_ID) {
+    c.executionCtx.waitUntil(
+      takeClick(deps, click, clientKey(c.req.header("cf-connecting-ip"))).catch((error: unknown) => console.error("click not recorded", deliveryId, error)),
+    );
+  }
   // Never cached: every click must reach us to be counted.
   c.header("cache-control", "private, no-store");
   return c.redirect(target, 302);

@@ -5,22 +5,24 @@ import { AppError } from "../errors";
 import { clientKey } from "../lib/client-key";
 import { timingSafeEqualStrings } from "../lib/crypto";
 
-/** Clients over the failure limit, until when: while locked, even a right token is not tried. */
+/** Clients over the failure limit, until when: their wrong tokens are refused without asking the limiter. */
 const lockedUntil = new Map<string, number>();
 const LOCK_MS = 60_000;
 
 const tooMany = () => new AppError("RATE_LIMITED", "Too many wrong admin tokens from your network. Please wait a minute.");
 
 /**
- * The admin token check of the API (Bearer) and the dashboard's sign-in form. Only failures count against the
- * client's ADMIN_AUTH_LIMITER budget, so an admin at work is never throttled; past it the answer is 429.
+ * The admin token check of the API (Bearer, Basic on the docs page) and the dashboard's sign-in form. The token
+ * is compared first (in constant time): the right one always passes, so a flood of wrong ones from the admin's
+ * own network never locks the admin out. Only failures count against the client's ADMIN_AUTH_LIMITER budget,
+ * and only failures are refused (429) past it.
  */
 export async function checkAdminToken(c: Context, given: string, now = Date.now()): Promise<boolean> {
   const env = c.env as Env;
-  const client = clientKey(c.req.header("cf-connecting-ip"));
-  if ((lockedUntil.get(client) ?? 0) > now) throw tooMany();
   const expected = readConfig(env).adminToken;
   if (expected !== undefined && (await timingSafeEqualStrings(given, expected))) return true;
+  const client = clientKey(c.req.header("cf-connecting-ip"));
+  if ((lockedUntil.get(client) ?? 0) > now) throw tooMany();
   const limiter = env.ADMIN_AUTH_LIMITER;
   if (limiter && !(await limiter.limit({ key: `admin-auth:${client}` })).success) {
     if (lockedUntil.size >= 10_000) lockedUntil.clear(); // bounded: an isolate's memory is not a database

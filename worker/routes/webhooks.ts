@@ -3,7 +3,8 @@ import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
 import { limitBody } from "../lib/read-body";
 import { AppError, type ErrorCode } from "../errors";
-import { recordProviderEvent } from "../feedback/record-provider-event";
+import { feedbackMessage } from "../feedback/feedback-message";
+import { recordProviderEvents } from "../feedback/record-provider-events";
 import { verifyResendWebhook, type VerifyResult } from "../feedback/verify-webhook";
 
 export const webhookRoutes = new Hono<AppEnv>();
@@ -18,21 +19,31 @@ const refusal: Record<Extract<VerifyResult, { ok: false }>["reason"], ErrorCode>
 
 /**
  * Resend's event webhooks (Svix-signed). Any 2xx tells Resend to stop retrying, so only a request we could not
- * verify or read gets a 4xx; a verified event we do not use is kept and acknowledged.
+ * verify or read gets a 4xx. A verified event goes to the feedback queue (its consumer records up to 100 at once)
+ * and is answered at once; without the queue, or when it cannot take the event, it is recorded here.
  */
 webhookRoutes.post(
   "/webhooks/resend",
   // Resend's events are a few KB; the limit keeps a hostile body from costing an HMAC over megabytes.
   limitBody(256 * 1024, "A webhook body is at most 256 KB."),
   async (c) => {
-    const payload = await c.req.text();
-    const verified = verifyResendWebhook(readConfig(c.env).resendWebhookSecret, payload, {
+    const verified = verifyResendWebhook(readConfig(c.env).resendWebhookSecret, await c.req.text(), {
       id: c.req.header("svix-id"),
       timestamp: c.req.header("svix-timestamp"),
       signature: c.req.header("svix-signature"),
     });
     if (!verified.ok) throw new AppError(refusal[verified.reason], verified.message);
-    const result = await recordProviderEvent(c.env.DB, verified.svixId, verified.event, payload);
-    return c.json({ received: true, ...result });
+    const message = feedbackMessage(verified.svixId, verified.event, Date.now());
+    if (c.env.FEEDBACK_QUEUE) {
+      try {
+        await c.env.FEEDBACK_QUEUE.send(message, { contentType: "json" });
+        return c.json({ received: true, queued: true });
+      } catch (error) {
+        // Recorded inline instead; should the queue have taken it after all, the consumer finds it recorded.
+        console.error("feedback queue refused an event, recording it inline", error);
+      }
+    }
+    await recordProviderEvents(c.env.DB, [message]);
+    return c.json({ received: true, queued: false });
   },
 );

@@ -1,9 +1,11 @@
 import { and, desc, eq } from "drizzle-orm";
 import { consents, subscribers, subscriptions } from "../../db/schema";
 import { findSeries } from "../content/catalog";
+import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import type { Database } from "../db";
 import { dueAtForPart } from "../delivery/schedule";
+import { countConfirmation } from "../stats/growth-counters";
 
 /**
  * - waiting: this consent may be confirmed now (the GET page shows its button);
@@ -87,26 +89,33 @@ export async function consentState(db: Database, consentId: number, now = Date.n
 
 /**
  * The confirm click: activates the reader and their subscription, and applies the name and timezone the
- * signup asked for. The next part (part 1 for a new reader, the next unread one for a returning reader) is
- * scheduled from now after its delay. Every write is conditional in one transaction, so an unsubscribe (or a
- * newer signup) that lands between the read and the write wins: the consent is then "used" and nothing changes.
+ * signup asked for when the reader never confirmed before. The next part (part 1 for a new reader, the next
+ * unread one for a returning reader) is scheduled from now after its delay. Every write is conditional in one
+ * transaction, so an unsubscribe (or a newer signup) that lands between the read and the write wins: the consent
+ * is then "used" and nothing changes.
  */
 export async function confirmConsent(db: Database, consentId: number, now = Date.now()): Promise<ConfirmResult> {
   const read = await readConsent(db, consentId, now);
   if (!read) return { kind: "not_found" };
   if (read.state.kind !== "waiting") return read.state;
   const { consent, series, reader, subscription } = read;
-  const timezone = consent.pendingTimezone ?? reader.timezone;
-  const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(series, subscription.nextPart, now, timezone);
+  // Anyone can sign an address up: what the signup asked about the reader (name, timezone) is applied only to a
+  // reader proving the address for the first time, never to one who already reads (a stranger cannot rename them).
+  const firstConfirmation = reader.confirmedAt === null;
+  const name = firstConfirmation ? consent.pendingName : null;
+  const timezone = firstConfirmation ? (consent.pendingTimezone ?? reader.timezone) : reader.timezone;
+  // A part written ahead is not due before its release: the cycle wakes the reader then.
+  const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(releasedSeries(series, now), subscription.nextPart, now, timezone);
 
   const d1 = db.$client;
   await d1.batch([
     d1.prepare(confirmSql.claimConsent).bind(consent.id, now),
     // Before activateReader: it sets the confirmed_at this statement reads.
     d1.prepare(confirmSql.countReferral).bind(consent.id, now, reader.id, series.slug),
-    d1.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, consent.pendingName, timezone),
+    d1.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, name, timezone),
     d1.prepare(confirmSql.activateSubscription).bind(consent.id, now, subscription.id, dueAt),
     d1.prepare(confirmSql.recordEvent).bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),
+    countConfirmation(d1, series.slug, consent.id, now),
   ]);
   const after = await db.query.consents.findFirst({ columns: { confirmedAt: true }, where: eq(consents.id, consent.id) });
   if (after?.confirmedAt !== now) return { ...read.state, kind: "used" };

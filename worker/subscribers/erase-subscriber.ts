@@ -2,20 +2,25 @@ import { suppressionHash } from "./suppression";
 
 /** The deliveries of ?1's subscriptions (through their indexes): what clicks, responses and webhooks hang off. */
 const THEIR_DELIVERIES = `SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1`;
+/** The provider ids of ?1's confirmation emails (consents_subscriber_id_idx). */
+export const THEIR_CONFIRMATIONS = `SELECT provider_message_id FROM consents WHERE subscriber_id = ?1 AND provider_message_id IS NOT NULL`;
 
 /**
  * ?1 subscriber id, ?2 their address. Children first (events and webhook rows point at deliveries). Rare and
- * whole: webhook_events, outbox and referrals are matched without an index (an erasure reads those tables once).
+ * whole: webhook_events about confirmation emails, outbox and referrals are matched without an index (an erasure
+ * reads those tables once).
  */
 export const eraseSql = {
   clicks: `DELETE FROM clicks WHERE delivery_id IN (${THEIR_DELIVERIES}) OR subscriber_id = ?1`,
   responses: `DELETE FROM responses WHERE delivery_id IN (${THEIR_DELIVERIES}) OR subscriber_id = ?1`,
   events: `DELETE FROM events WHERE subscriber_id = ?1 OR delivery_id IN (${THEIR_DELIVERIES})`,
-  // Provider webhooks name the address in their payload, confirmation emails' included (no delivery row).
+  // Provider events about their deliveries, and about their confirmation emails (no delivery row: by the consent's id).
   webhookEvents: `DELETE FROM webhook_events WHERE delivery_id IN (${THEIR_DELIVERIES})
-    OR instr(lower(payload), lower(json_quote(?2))) > 0`,
+    OR provider_message_id IN (${THEIR_CONFIRMATIONS})`,
   deliveries: `DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?1)`,
   outbox: `DELETE FROM outbox WHERE lower("to") = lower(?2)`,
+  // Import reports keep their rows (and counts) but no longer name them; by import_rows_email_idx.
+  importRows: `UPDATE import_rows SET email = '', message = 'Erased at the person''s request.' WHERE lower(email) = lower(?2)`,
   consents: `DELETE FROM consents WHERE subscriber_id = ?1`,
   subscriptions: `DELETE FROM subscriptions WHERE subscriber_id = ?1`,
   // Readers they referred keep their subscription, not the erased person's id.
@@ -35,8 +40,9 @@ export type EraseResult =
   | { kind: "in_flight" };
 
 /**
- * GDPR erasure: every row holding the reader's data goes, in one D1 batch (one transaction: all or nothing),
- * and only a keyed hash of the address stays in suppressions so an import never re-adds them.
+ * GDPR erasure: every row holding the reader's data goes (import report rows stay, without their address), in
+ * one D1 batch (one transaction: all or nothing), and only a keyed hash of the address stays in suppressions so
+ * an import never re-adds them.
  */
 export async function eraseSubscriber(d1: D1Database, hashSecret: string, id: number, now = Date.now()): Promise<EraseResult> {
   const found = await d1

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { subscribers, subscriptions } from "../../db/schema";
 import type { Config } from "../config";
 import type { CompiledSeries } from "../content/types";
@@ -8,14 +8,32 @@ import { keyedHash } from "../lib/crypto";
 import { CONFIRM_TOKEN_TTL_MS } from "../tokens";
 import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "../mail/confirmation-email";
 import { emailKey } from "./email-address";
+import { mailboxKey } from "./mailbox-key";
 import { referrerOf } from "./referral";
+import { countSignup } from "../stats/growth-counters";
 
 /** Bump when the consent line on the signup page changes: each consent records the version the reader saw. */
 export const CONSENT_TEXT_VERSION = "2026-11-25";
 
-/** Confirmation emails one address may receive per day, whoever asks (the form cannot be used to mail-bomb). */
+/**
+ * Confirmation emails one mailbox may receive per day, whoever asks and however the address is spelled
+ * (mailbox-key.ts): the form cannot be used to mail-bomb an inbox.
+ */
 export const CONFIRMATIONS_PER_DAY = 3;
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The consent, inserted only while its mailbox had fewer than CONFIRMATIONS_PER_DAY confirmation emails in the
+ * last day: counted and inserted in one statement, so concurrent signups cannot both slip under the cap. The
+ * count reads consents_mailbox_key_idx: at most the cap's rows, whatever the number of spellings. ?1 subscriber,
+ * ?2 series, ?3 form, ?4 consent text version, ?5 ip hash, ?6 user-agent hash, ?7 now, ?8 expires at, ?9 name,
+ * ?10 timezone, ?11 email due at (the inline send's lease), ?12 mailbox key, ?13 now minus a day, ?14 the cap.
+ */
+export const insertConsentSql = `INSERT INTO consents (subscriber_id, series, form, consent_text_version, ip_hash, user_agent_hash,
+    created_at, expires_at, pending_name, pending_timezone, email_status, email_attempts, email_next_at, mailbox_key)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', 0, ?11, ?12
+  WHERE (SELECT count(*) FROM consents WHERE mailbox_key = ?12 AND created_at > ?13 AND email_status IS NOT NULL) < ?14
+  RETURNING id`;
 
 export interface SubscribeInput {
   email: string;
@@ -36,8 +54,9 @@ export type SubscribeResult = "confirmation_sent" | "confirmation_queued" | "alr
  * Double opt-in: creates (or reuses) the reader and their subscription to the series as pending, records the
  * consent with what the signup asked for (name, timezone: applied only on confirmation, so an unproven signup
  * never changes a reader), and mails a link bound to that consent. Readers whose address bounced or complained
- * get no mail; an address that already had CONFIRMATIONS_PER_DAY links today gets none either. Runs after the
- * answer (waitUntil): a failed send stays queued on the consent and the cron retries it.
+ * get no mail; a mailbox that already had CONFIRMATIONS_PER_DAY links today gets none either. Runs after the
+ * answer (waitUntil): a send that failed, or was held by an hourly cap or the team's provider rate, stays
+ * queued on the consent and the cron sends it.
  */
 export async function subscribe(
   db: Database,
@@ -68,29 +87,29 @@ export async function subscribe(
   }
 
   const [ipHash, userAgentHash] = await Promise.all([
-    input.ip ? keyedHash(config.hashSecret, input.ip) : null,
-    input.userAgent ? keyedHash(config.hashSecret, input.userAgent) : null,
+    input.ip ? keyedHash(config.hashSecret, "ip", input.ip) : null,
+    input.userAgent ? keyedHash(config.hashSecret, "userAgent", input.userAgent) : null,
   ]);
   const expiresAt = now + CONFIRM_TOKEN_TTL_MS;
-  // Counted and inserted in one statement, so concurrent signups cannot both slip under the daily limit.
   // The inline send below owns the row for a while (email_next_at) before the cron may retry it.
-  const inserted = await db.all<{ id: number }>(sql`
-    INSERT INTO consents (subscriber_id, series, form, consent_text_version, ip_hash, user_agent_hash, created_at,
-      expires_at, pending_name, pending_timezone, email_status, email_attempts, email_next_at)
-    SELECT ${reader.id}, ${input.series.slug}, ${input.form}, ${CONSENT_TEXT_VERSION}, ${ipHash}, ${userAgentHash}, ${now},
-      ${expiresAt}, ${input.name?.trim() || null}, ${input.timezone ?? null}, 'queued', 0, ${now + INLINE_SEND_LEASE_MS}
-    WHERE (SELECT count(*) FROM consents WHERE subscriber_id = ${reader.id} AND created_at > ${now - DAY_MS}
-      AND email_status IS NOT NULL) < ${CONFIRMATIONS_PER_DAY}
-    RETURNING id`);
-  const consentId = inserted[0]?.id;
+  // The signup's day counter commits with the consent (it counts nothing when the insert was throttled).
+  const d1 = db.$client;
+  const [inserted] = await d1.batch<{ id: number }>([
+    d1.prepare(insertConsentSql).bind(
+      reader.id, input.series.slug, input.form, CONSENT_TEXT_VERSION, ipHash, userAgentHash, now, expiresAt, input.name?.trim() || null,
+      input.timezone ?? null, now + INLINE_SEND_LEASE_MS, mailboxKey(reader.email), now - DAY_MS, CONFIRMATIONS_PER_DAY,
+    ),
+    countSignup(d1, input.series.slug, reader.id, now),
+  ]);
+  const consentId = inserted!.results[0]?.id;
   if (consentId === undefined) return "throttled";
 
-  const sent = await sendConfirmationEmail(
+  const outcome = await sendConfirmationEmail(
     db,
     config,
     mailer,
-    { id: consentId, series: input.series.slug, expiresAt, attempts: 0, email: reader.email },
+    { id: consentId, series: input.series.slug, expiresAt, attempts: 0, email: reader.email, form: input.form },
     now,
   );
-  return sent ? "confirmation_sent" : "confirmation_queued";
+  return outcome === "sent" ? "confirmation_sent" : "confirmation_queued";
 }

@@ -1,4 +1,5 @@
 import { isoOrNull } from "../lib/page";
+import { THEIR_CONFIRMATIONS } from "./erase-subscriber";
 
 /** Everything held about one reader, by table: what the detail shows and the export hands over. */
 export const subscriberDataSql = {
@@ -24,20 +25,26 @@ export const subscriberDataSql = {
 } as const;
 
 /**
- * ?1 subscriber id, ?2 their address. Only the export reads these: provider webhooks about their mail and
- * messages of the local outbox, matched as the erasure matches them (without an index: a rare, whole read).
+ * ?1 subscriber id, ?2 their address. Only the export reads these: provider events about their mail, messages
+ * of the local outbox and import report rows, matched as the erasure matches them (provider events about
+ * confirmation emails and outbox without an index: a rare, whole read).
  */
 export const subscriberExportSql = {
-  webhookEvents: `SELECT id, type, delivery_id AS deliveryId, payload, received_at AS receivedAt FROM webhook_events
+  webhookEvents: `SELECT id, type, delivery_id AS deliveryId, provider_message_id AS providerMessageId, received_at AS receivedAt
+    FROM webhook_events
     WHERE delivery_id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1)
-      OR instr(lower(payload), lower(json_quote(?2))) > 0 ORDER BY received_at`,
+      OR provider_message_id IN (${THEIR_CONFIRMATIONS}) ORDER BY received_at`,
   outbox: `SELECT id, subject, created_at AS createdAt FROM outbox WHERE lower("to") = lower(?2) ORDER BY created_at`,
+  /** Rows of import reports that named them (by import_rows_email_idx), with when each import ran. */
+  importRows: `SELECT import_rows.job_id AS jobId, import_jobs.created_at AS importedAt, row, email, outcome, message
+    FROM import_rows JOIN import_jobs ON import_jobs.id = import_rows.job_id
+    WHERE lower(email) = lower(?2) ORDER BY import_jobs.created_at, row`,
 } as const;
 
 type Row = Record<string, unknown>;
 
 const TIME_FIELDS = new Set([
-  "receivedAt",
+  "receivedAt", "importedAt",
   "createdAt", "updatedAt", "confirmedAt", "unsubscribedAt", "dueAt", "lastSentAt", "sentAt", "deliveredAt",
   "openedAt", "humanClickedAt", "bouncedAt", "complainedAt",
 ]);
@@ -87,18 +94,20 @@ function parseJson(value: unknown): unknown {
   }
 }
 
-/** The detail plus what only an export hands over: provider webhooks about their mail and local outbox messages. */
+/** The detail plus what only an export hands over: provider webhooks about their mail, local outbox messages, import rows. */
 export async function readSubscriberExport(d1: D1Database, id: number) {
   const data = await readSubscriberData(d1, id);
   if (!data) return null;
   const email = data.subscriber.email as string;
-  const [webhooks, outbox] = await d1.batch([
-    d1.prepare(subscriberExportSql.webhookEvents).bind(id, email),
+  const [webhooks, outbox, importRows] = await d1.batch([
+    d1.prepare(subscriberExportSql.webhookEvents).bind(id),
     d1.prepare(subscriberExportSql.outbox).bind(id, email),
+    d1.prepare(subscriberExportSql.importRows).bind(id, email),
   ]);
   return {
     ...data,
-    webhookEvents: (webhooks!.results as Row[]).map(withIsoTimes).map((row): Row => ({ ...row, payload: parseJson(row.payload) })),
+    webhookEvents: (webhooks!.results as Row[]).map(withIsoTimes),
     outbox: (outbox!.results as Row[]).map(withIsoTimes),
+    importRows: (importRows!.results as Row[]).map(withIsoTimes),
   };
 }

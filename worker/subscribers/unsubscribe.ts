@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { subscribers } from "../../db/schema";
 import type { Database } from "../db";
+import { countUnsubscribes } from "../stats/growth-counters";
 
 /** ?1 subscriber id, ?2 now. Exported for tests/delivery/query-plans.test.ts (and reused by suppression). */
 export const unsubscribeSql = {
@@ -39,7 +40,7 @@ export type UnsubscribeResult = "unsubscribed" | "already_unsubscribed" | "not_f
 /**
  * Stops all mail to the reader at once, in one transaction: every subscription stops, and their deliveries
  * that wait in a queued batch no consumer has attempted yet are taken out. A batch already handed to the
- * provider cannot be recalled, so it is left to finish (see README, "Exactly once").
+ * provider cannot be recalled, so it is left to finish (docs/delivery.md, "Exactly once").
  */
 export async function unsubscribe(
   db: Database,
@@ -55,6 +56,7 @@ export async function unsubscribe(
   await d1.batch([
     d1.prepare(unsubscribeSql.cancelQueued).bind(subscriberId),
     d1.prepare(unsubscribeSql.countUnsubscribes).bind(subscriberId, now, now - UNSUBSCRIBE_ATTRIBUTION_MS),
+    countUnsubscribes(d1, subscriberId, now),
     d1.prepare(unsubscribeSql.stopSubscriptions).bind(subscriberId, now),
     d1.prepare(unsubscribeSql.recordEvent).bind(subscriberId, now, JSON.stringify({ source })),
     d1.prepare(unsubscribeSql.markSubscriber).bind(subscriberId, now),

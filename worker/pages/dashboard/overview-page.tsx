@@ -3,11 +3,12 @@ import { AdminLayout, type SignedInLayoutProps as LayoutProps } from "./admin-la
 import { RecentTables } from "./recent-tables";
 import { SendForm, type SeriesChoice } from "./send-form";
 import { SeriesCard } from "./series-card";
+import { SessionsCard } from "./sessions-card";
 
 
 /** /admin: the state of every series, what to do next, and what just happened. */
-export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[] }) {
-  const { overview, choices, ...layout } = props;
+export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[]; now: number }) {
+  const { overview, choices, now, ...layout } = props;
   const paused = overview.series.filter((series) => series.paused);
   return (
     <AdminLayout title="Overview" {...layout}>
@@ -41,11 +42,20 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
       </div>
       <div class="grid" style="margin-top:1rem">
         {overview.series.map((series) => (
-          <SeriesCard series={series} csrfToken={layout.csrfToken} />
+          <SeriesCard
+            series={series}
+            growth={overview.growth.series.find((growth) => growth.series === series.series)}
+            window={overview.growth.days}
+            csrfToken={layout.csrfToken}
+            now={now}
+          />
         ))}
       </div>
       <div style="margin-top:1rem">
         <RecentTables recent={overview.recent} />
+      </div>
+      <div style="margin-top:1rem">
+        <SessionsCard csrfToken={layout.csrfToken} />
       </div>
     </AdminLayout>
   );

@@ -13,6 +13,7 @@ const erasedLabels: Record<keyof ErasedCounts, string> = {
   consents: "Consent records",
   webhookEvents: "Provider webhooks",
   outbox: "Outbox emails",
+  importRows: "Import report rows (kept, address removed)",
   referrals: "Readers they referred (link removed, readers kept)",
 };
 

@@ -1,11 +1,16 @@
 import { AdminLayout } from "./admin-layout";
 
 /** One field: the ADMIN_TOKEN. The browser's password manager may keep it (autocomplete=current-password). */
-export function SignInPage(props: { next: string; error?: string }) {
+export function SignInPage(props: { next: string; error?: string; notice?: string }) {
   return (
     <AdminLayout title="Sign in" csrfToken={null}>
       <div class="signin">
         <h1>Sign in</h1>
+        {props.notice ? (
+          <p class="notice" role="status">
+            {props.notice}
+          </p>
+        ) : null}
         {props.error ? (
           <p class="error" role="alert" id="sign-in-error">
             {props.error}

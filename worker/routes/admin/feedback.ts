@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { listDeadLettersPage } from "../../feedback/dead-letters";
 import { listResponses } from "../../responses/responses";
 import { createAdminApi, errorResponses, json, limitQuerySchema, notFoundResponse, pageSchema, pairCursorSchema, requireSeries, seriesSlugSchema } from "./openapi-app";
 
@@ -17,6 +18,17 @@ const responseItemSchema = z
     updatedAt: iso,
   })
   .openapi("ReaderResponse");
+
+const deadLetterSchema = z
+  .object({
+    svixId: z.string().nullable().openapi({ description: "The event's svix-id (null: the queue message could not be read)." }),
+    type: z.string().nullable(),
+    providerMessageId: z.string().nullable().openapi({ description: "The provider's id of the email it was about." }),
+    receivedAt: iso.nullable(),
+    deadAt: iso,
+    recorded: z.boolean().openapi({ description: "A later delivery of the same event was recorded after all." }),
+  })
+  .openapi("DeadProviderEvent");
 
 export const feedbackApi = createAdminApi().openapi(
   createRoute({
@@ -43,4 +55,17 @@ export const feedbackApi = createAdminApi().openapi(
     if (query.series !== undefined) requireSeries(query.series);
     return c.json(await listResponses(c.env.DB, query), 200);
   },
+).openapi(
+  createRoute({
+    method: "get",
+    path: "/feedback/dead",
+    tags: ["Feedback"],
+    summary: "Provider events the feedback queue gave up on (dead-lettered after its retries), newest first",
+    request: { query: z.object({ cursor: pairCursorSchema.optional(), limit: limitQuerySchema }) },
+    responses: {
+      200: { description: "A page of dead-lettered events.", content: json(pageSchema(deadLetterSchema, "DeadProviderEventPage")) },
+      ...errorResponses,
+    },
+  }),
+  async (c) => c.json(await listDeadLettersPage(c.env.DB, c.req.valid("query")), 200),
 );

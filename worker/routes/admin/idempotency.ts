@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
+import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../app-env";
 import { AppError } from "../../errors";
 import { abandonIdempotent, beginIdempotent, finishIdempotent } from "../../idempotency/idempotency-store";
@@ -14,7 +15,11 @@ export const idempotencyHeaderSchema = z.object({
     .string()
     .regex(KEY, KEY_RULE)
     .optional()
-    .openapi({ description: "1–255 printable ASCII characters. The same key and body replay the answer (24 h); another body is a 422." }),
+    .openapi({
+      description:
+        "1–255 printable ASCII characters. The same key and body replay the answer (24 h); another body is a 422. " +
+        "A 404, 429 or 5xx is not kept: the same key runs again.",
+    }),
 });
 
 async function requestHash(method: string, path: string, body: ArrayBuffer): Promise<string> {
@@ -27,9 +32,17 @@ async function requestHash(method: string, path: string, body: ArrayBuffer): Pro
 }
 
 /**
- * `Idempotency-Key` for POSTs that send mail: the first request with a key runs and its answer is kept 24 h;
- * the same key and body replays it (`Idempotent-Replayed: true`), another body is a 422, a run still going a
- * 409. Without the header the request simply runs. Mount it after the route's body limit.
+ * Kept for replay: answers the request alone decides — 2xx (the work is done) and 400/415/422 (its body is
+ * wrong) — never those a retry may change (404, 409, 429, 5xx) nor a crash: for those the key is freed.
+ */
+const KEPT_ERRORS = new Set([400, 415, 422]);
+const isKept = (status: number, error: unknown) =>
+  (error === undefined || error instanceof HTTPException) && ((status >= 200 && status < 300) || KEPT_ERRORS.has(status));
+
+/**
+ * `Idempotency-Key` for POSTs that send mail: the first request with a key runs and its answer is kept 24 h
+ * (see isKept); the same key and body replays it (`Idempotent-Replayed: true`), another body is a 422, a run
+ * still going a 409. Without the header the request simply runs. Mount it after the route's body limit.
  */
 export function idempotency() {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -52,13 +65,11 @@ export function idempotency() {
     try {
       await next();
     } catch (error) {
+      // Hono answers a handler's Error itself (onError) and leaves it in c.error: only other throws land here.
       await abandonIdempotent(c.env.DB, key);
       throw error;
     }
-    if (c.res.status >= 500) {
-      await abandonIdempotent(c.env.DB, key);
-      return;
-    }
+    if (!isKept(c.res.status, c.error)) return abandonIdempotent(c.env.DB, key);
     await finishIdempotent(c.env.DB, key, {
       status: c.res.status,
       body: await c.res.clone().text(),

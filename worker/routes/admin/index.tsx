@@ -5,6 +5,7 @@ import type { ErrorCode } from "../../errors";
 import { ApiDocsPage, type ApiDocument } from "../../pages/api-docs-page";
 import { checkAdminToken } from "../admin-auth";
 import { feedbackApi } from "./feedback";
+import { growthApi } from "./growth";
 import { createAdminApi } from "./openapi-app";
 import { previewsApi } from "./previews";
 import { sendsApi } from "./sends";
@@ -53,7 +54,8 @@ adminApi
   .route("/", seriesApi)
   .route("/", sendsApi)
   .route("/", previewsApi)
-  .route("/", feedbackApi);
+  .route("/", feedbackApi)
+  .route("/", growthApi);
 
 let document: ApiDocument | undefined;
 

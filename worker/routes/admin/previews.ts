@@ -85,6 +85,10 @@ export const previewsApi = createAdminApi()
       responses: {
         200: { description: "Accepted by the mailer.", content: json(testSentSchema) },
         ...errorResponses,
+        429: {
+          description: `Too many wrong tokens from this network, more than ${TEST_SENDS_PER_MINUTE} test sends this minute, or the team's provider rate is booked (Retry-After says when to try again).`,
+          content: json(errorBodySchema),
+        },
         ...notFoundResponse,
         ...bodyErrorResponses,
         409: { description: "A request with this Idempotency-Key is still running.", content: json(errorBodySchema) },
@@ -102,6 +106,10 @@ export const previewsApi = createAdminApi()
           return c.json({ sent: true as const, subject: result.subject, providerMessageId: result.providerMessageId }, 200);
         case "rate_limited":
           throw new AppError("RATE_LIMITED", `At most ${TEST_SENDS_PER_MINUTE} test sends a minute; please wait.`);
+        case "provider_busy":
+          throw new AppError("RATE_LIMITED", `The team's provider rate is booked by other sends: try again in ${result.retryAfterSeconds} s.`, undefined, {
+            "Retry-After": String(result.retryAfterSeconds),
+          });
         case "refused":
           throw new AppError("BAD_REQUEST", `The mail provider refused the email: ${result.message}`);
         case "failed":

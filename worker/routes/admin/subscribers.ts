@@ -55,7 +55,7 @@ const detailSchema = z
   .openapi("SubscriberDetail");
 
 const exportSchema = detailSchema
-  .extend({ events: z.array(row), webhookEvents: z.array(row), outbox: z.array(row), exportedAt: iso })
+  .extend({ events: z.array(row), webhookEvents: z.array(row), outbox: z.array(row), importRows: z.array(row), exportedAt: iso })
   .openapi("SubscriberExport");
 
 const erasedSchema = z

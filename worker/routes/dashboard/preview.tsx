@@ -36,7 +36,7 @@ async function renderPreview(c: Context<DashboardEnv>, picked: ReturnType<typeof
   const chosen = picked ? { series: picked.series.slug, part: picked.part.number } : null;
   c.header("cache-control", "private, no-store");
   return c.html(
-    <PreviewPage {...pageProps(c, "preview")} catalog={seriesParts()} chosen={chosen} email={email} sampleReader={SAMPLE_READER} {...extra} />,
+    <PreviewPage {...pageProps(c, "preview")} catalog={seriesParts()} chosen={chosen} email={email} sampleReader={SAMPLE_READER} now={Date.now()} {...extra} />,
     status,
   );
 }
@@ -60,6 +60,9 @@ previewRoutes.post("/preview/test-send", async (c) => {
       return renderPreview(c, picked, { to: to.data, outcome: { ok: true, message: `Sent “${result.subject}” to ${to.data}.` } });
     case "rate_limited":
       return renderPreview(c, picked, { to: to.data, outcome: { ok: false, message: `At most ${TEST_SENDS_PER_MINUTE} test sends a minute for the whole team: wait a minute and try again.` } }, 429);
+    case "provider_busy":
+      c.header("retry-after", String(result.retryAfterSeconds));
+      return renderPreview(c, picked, { to: to.data, outcome: { ok: false, message: `The team's mail provider rate is booked by other sends right now: try again in ${result.retryAfterSeconds} seconds.` } }, 429);
     case "refused":
       return renderPreview(c, picked, { to: to.data, outcome: { ok: false, message: `The mail provider refused the email: ${result.message}` } }, 400);
     case "failed":

@@ -12,6 +12,7 @@ import {
   sessionCookieKey,
   SESSION_TTL_MS,
 } from "../../dashboard/session";
+import { readSessionEpoch } from "../../dashboard/session-epoch";
 import { AppError } from "../../errors";
 import { readBody } from "../../lib/read-body";
 import type { DashboardEnv } from "./dashboard-env";
@@ -29,7 +30,7 @@ const cookieOptions = {
 const adminTokenOf = (c: Context<DashboardEnv>) => readConfig(c.env).adminToken;
 
 export async function startSession(c: Context<DashboardEnv>, adminToken: string): Promise<void> {
-  const session = newSession();
+  const session = newSession(await readSessionEpoch(c.env.DB));
   await setSignedCookie(c, COOKIE, serializeSession(session), await sessionCookieKey(adminToken), {
     ...cookieOptions,
     maxAge: SESSION_TTL_MS / 1000,
@@ -40,13 +41,17 @@ export function endSession(c: Context<DashboardEnv>): void {
   deleteCookie(c, COOKIE, cookieOptions);
 }
 
-/** The CSRF token of the request's valid session, or null (no cookie, bad signature, expired, no ADMIN_TOKEN). */
+/**
+ * The CSRF token of the request's valid session, or null (no cookie, bad signature, expired, signed out
+ * everywhere since, no ADMIN_TOKEN). Only a signed, unexpired cookie costs a read (the epoch's row).
+ */
 export async function currentCsrfToken(c: Context<DashboardEnv>): Promise<string | null> {
   const adminToken = adminTokenOf(c);
   if (!adminToken) return null;
   const value = await getSignedCookie(c, await sessionCookieKey(adminToken), COOKIE, "secure");
   const session = value ? parseSession(value) : null;
-  return session ? csrfTokenFor(adminToken, session) : null;
+  if (!session || session.epoch !== (await readSessionEpoch(c.env.DB))) return null;
+  return csrfTokenFor(adminToken, session);
 }
 
 /** Every page but sign-in: no valid session → 303 to sign-in, coming back here after (GETs only). */

@@ -3,6 +3,7 @@ import { csrf } from "hono/csrf";
 import { z } from "zod";
 import { readConfig } from "../../config";
 import { safeNext } from "../../dashboard/session";
+import { bumpSessionEpoch } from "../../dashboard/session-epoch";
 import { AppError } from "../../errors";
 import { limitBody, readBody } from "../../lib/read-body";
 import { SignInPage } from "../../pages/dashboard/sign-in-page";
@@ -14,10 +15,14 @@ const signInSchema = z.object({ token: z.string().max(1000).default(""), next: z
 
 export const signInRoutes = new Hono<DashboardEnv>();
 
+/** The one notice the sign-in page shows, by a fixed flag (never text from the query). */
+const SIGNED_OUT_EVERYWHERE = "Every browser signed in to the dashboard, this one included, is signed out.";
+
 signInRoutes.get("/sign-in", async (c) => {
   const next = safeNext(c.req.query("next"));
   if (await currentCsrfToken(c)) return c.redirect(next, 303);
-  return c.html(<SignInPage next={next} />);
+  const notice = c.req.query("signed-out") === "everywhere" ? SIGNED_OUT_EVERYWHERE : undefined;
+  return c.html(<SignInPage next={next} notice={notice} />);
 });
 
 signInRoutes.post("/sign-in", limitBody(4 * 1024), csrf(), async (c) => {
@@ -42,4 +47,11 @@ signInRoutes.post("/sign-in", limitBody(4 * 1024), csrf(), async (c) => {
 signInRoutes.post("/sign-out", limitBody(4 * 1024), csrf(), requireSession, requireCsrfToken, (c) => {
   endSession(c);
   return c.redirect("/admin/sign-in", 303);
+});
+
+/** Every session issued so far, in every browser, is refused at its next request; ADMIN_TOKEN (the CLI) is untouched. */
+signInRoutes.post("/sign-out-everywhere", limitBody(4 * 1024), csrf(), requireSession, requireCsrfToken, async (c) => {
+  await bumpSessionEpoch(c.env.DB);
+  endSession(c);
+  return c.redirect("/admin/sign-in?signed-out=everywhere", 303);
 });

@@ -1,3 +1,5 @@
+import { importGrowthSql } from "../../stats/growth-counters";
+
 /**
  * The import's SQL. A chunk's writes are one D1 batch (one transaction): ?1 job id, ?2 chunk, ?3 this attempt's
  * token, ?4 now. The first statement claims the chunk; every later one runs only if that claim is this
@@ -39,17 +41,20 @@ export const importSql = {
     FROM json_each(?5) j JOIN subscribers s ON s.email_key = ${field("key")} WHERE ${claimed}
     ON CONFLICT (subscriber_id, series) DO NOTHING`,
   /**
-   * ?5 JSON [{ key, series, consentedAt, source, name, timezone, emailAt, expiresAt }]. Stated consent: confirmed
-   * when given. Otherwise a confirmation email queued for the cron at emailAt (import/start-import.ts spaces them).
-   * Only for the subscriptions this chunk created (a signup racing the import keeps its own consent).
+   * ?5 JSON [{ key, series, consentedAt, source, name, timezone, emailAt, expiresAt, mailbox }]. Stated consent:
+   * confirmed when given. Otherwise a confirmation email queued for the cron at emailAt (import/start-import.ts
+   * spaces them), counted in its mailbox's daily cap. Only for the subscriptions this chunk created (a signup
+   * racing the import keeps its own consent).
    */
   insertConsents: `INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, confirmed_at,
-      expires_at, pending_name, pending_timezone, email_status, email_attempts, email_next_at, source, import_job_id)
+      expires_at, pending_name, pending_timezone, email_status, email_attempts, email_next_at, source, import_job_id, mailbox_key)
     SELECT s.id, ${field("series")}, 'import', 'import', coalesce(${field("consentedAt")}, ?4), ${field("consentedAt")},
       ${field("expiresAt")}, ${field("name")}, ${field("timezone")},
-      CASE WHEN ${field("consentedAt")} IS NULL THEN 'queued' END, 0, ${field("emailAt")}, ${field("source")}, ?1
+      CASE WHEN ${field("consentedAt")} IS NULL THEN 'queued' END, 0, ${field("emailAt")}, ${field("source")}, ?1, ${field("mailbox")}
     FROM json_each(?5) j JOIN subscribers s ON s.email_key = ${field("key")}
     WHERE ${claimed} AND EXISTS (SELECT 1 FROM subscriptions t WHERE t.subscriber_id = s.id AND t.series = ${field("series")} AND t.created_at = ?4)`,
+  /** ?5 JSON [{ key }]: the list's growth (worker/stats/growth-counters.ts); after insertSubscriptions. */
+  countGrowth: importGrowthSql(claimed),
   /** ?5 JSON [[row, email, outcome, message]]. */
   insertReport: `INSERT INTO import_rows (job_id, row, email, outcome, message)
     SELECT ?1, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]') FROM json_each(?5) j WHERE ${claimed}

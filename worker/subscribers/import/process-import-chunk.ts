@@ -3,6 +3,7 @@ import { dueAtForPart } from "../../delivery/schedule";
 import type { ImportChunkMessage } from "../../env";
 import { CONFIRM_TOKEN_TTL_MS } from "../../tokens";
 import { RETRIES_PER_RUN } from "../../mail/confirmation-email";
+import { mailboxKey } from "../mailbox-key";
 import { suppressionHash } from "../suppression";
 import { importSql } from "./import-queries";
 import { validateImportRow, type ValidImportRow } from "./validate-import-row";
@@ -66,7 +67,8 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
   let pending = 0;
   valid.forEach((row, i) => {
     const reader = readers.get(row.key);
-    if (suppressedHashes.has(hashes[i]!)) return report.push([row.row, row.email, "suppressed", "This address was erased: it is never imported again."]);
+    // The report does not write an erased address back: the row number tells the admin which one it was.
+    if (suppressedHashes.has(hashes[i]!)) return report.push([row.row, "", "suppressed", "This address was erased: it is never imported again."]);
     if (reader && UNAVAILABLE[reader.status]) return report.push([row.row, row.email, "suppressed", UNAVAILABLE[reader.status]!]);
     if (reader?.series.includes(row.series.slug)) return report.push([row.row, row.email, "duplicate", `Already a reader of ${row.series.slug}.`]);
 
@@ -104,6 +106,7 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
       timezone: consented ? null : row.timezone,
       emailAt: consented ? null : emailAt,
       expiresAt: consented ? null : emailAt + CONFIRM_TOKEN_TTL_MS,
+      mailbox: consented ? null : mailboxKey(row.email),
     });
     if (consented) active++;
     else pending++;
@@ -119,6 +122,7 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
     d1.prepare(importSql.activateReaders).bind(...guard, json([...activated].map((key) => ({ key })))),
     d1.prepare(importSql.insertSubscriptions).bind(...guard, json(subscriptionRows)),
     d1.prepare(importSql.insertConsents).bind(...guard, json(consentRows)),
+    d1.prepare(importSql.countGrowth).bind(...guard, json(subscriptionRows)),
     d1.prepare(importSql.insertReport).bind(...guard, json(report)),
     d1.prepare(importSql.countChunk).bind(...guard, message.rows.length, active, pending, message.rows.length - active - pending),
   ]);

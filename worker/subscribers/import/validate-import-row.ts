@@ -3,7 +3,7 @@ import { findSeries } from "../../content/catalog";
 import type { CompiledSeries } from "../../content/types";
 import type { ImportRowTuple } from "../../env";
 import { isValidTimezone } from "../../lib/timezone";
-import { emailAddressSchema, emailKey } from "../email-address";
+import { emailAddressSchema, emailKey, normalizeEmailAddress } from "../email-address";
 import { readerNameSchema } from "../reader-name";
 import { MAX_CELL_CHARS, ROW_REPEATED, ROW_TOO_LONG, ROW_WRONG_FIELD_COUNT } from "./parse-import-csv";
 
@@ -33,7 +33,9 @@ export type CheckedRow =
 /** One row's content, with the same rules as the signup form (address, name) plus the import's own. */
 export function validateImportRow(tuple: ImportRowTuple, now: number): CheckedRow {
   const [row, rawEmail, rawName, rawTimezone, rawSeries, rawConsentedAt, rawSource, flag] = tuple;
-  const fail = (message: string, outcome: "invalid" | "duplicate" = "invalid"): CheckedRow => ({ ok: false, row, email: rawEmail.slice(0, 320), outcome, message });
+  // Reported as a reader's address is stored (normalized) when it is one: an erasure finds every row naming them.
+  const reported = normalizeEmailAddress(rawEmail) ?? rawEmail.slice(0, 320);
+  const fail = (message: string, outcome: "invalid" | "duplicate" = "invalid"): CheckedRow => ({ ok: false, row, email: reported, outcome, message });
   if (flag === ROW_TOO_LONG) return fail(`A field of this row is longer than ${MAX_CELL_CHARS} characters.`);
   if (flag === ROW_WRONG_FIELD_COUNT) return fail("This row does not have as many fields as the header.");
   const email = emailAddressSchema.safeParse(rawEmail);

@@ -1,0 +1,1 @@
+CREATE INDEX `import_rows_email_idx` ON `import_rows` (lower("email"));

@@ -1,0 +1,1 @@
+ALTER TABLE `deliveries` ADD `click_marks` text;

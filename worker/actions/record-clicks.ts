@@ -1,0 +1,161 @@
+import { findSeries } from "../content/catalog";
+import type { ClickMessage } from "../env";
+import { decideClicks, parseMarks, type ClickDecision } from "./click-marks";
+
+/** The write of a delivery whose marks are still the ones read (?1 JSON {"<delivery id>": {"old": …}, …}). */
+const unchanged = (id: string) => `click_marks IS json_extract(?1, '$."' || ${id} || '".old')`;
+
+/**
+ * Every statement of a click batch, whatever its size: one read, then one transaction of four statements that
+ * each apply only to deliveries whose marks nobody changed since the read (a compare-and-set on click_marks, so
+ * two consumers at once, or a redelivered batch, never apply the same click twice). Primary-key and index
+ * probes only: tests/routes/reader-query-plans.test.ts.
+ */
+export const clickSql = {
+  /** ?1 JSON [delivery id, …]. */
+  readDeliveries: `SELECT id, series, part_id AS partId, sent_at AS sentAt, human_clicked_at AS humanClickedAt,
+      scanner_clicked_at AS scannerClickedAt, click_marks AS clickMarks
+    FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))`,
+  /** ?1 the changes, ?2 JSON [[delivery id, link, scanner reason, at], …]. */
+  insertClicks: `INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, part_id, link, scanner_reason, created_at)
+    SELECT d.id, d.subscriber_id, d.series, d.part_number, d.part_id, json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
+      json_extract(r.value, '$[3]')
+    FROM json_each(?2) r JOIN deliveries d ON d.id = json_extract(r.value, '$[0]')
+    WHERE d.${unchanged("d.id")}`,
+  /** ?1 the changes, ?2 JSON [[delivery id, at, link], …]: earlier person-clicks that a new click made a burst. */
+  flagBursts: `UPDATE clicks SET scanner_reason = 'burst'
+    WHERE scanner_reason IS NULL AND id IN (
+      SELECT c.id FROM json_each(?2) f
+      JOIN clicks c ON c.delivery_id = json_extract(f.value, '$[0]') AND c.created_at = json_extract(f.value, '$[1]')
+      JOIN deliveries d ON d.id = c.delivery_id
+      WHERE c.link = json_extract(f.value, '$[2]') AND d.${unchanged("d.id")})`,
+  /** ?1 the changes: each part's counters move by the sum of its deliveries' steps. */
+  countParts: `INSERT INTO part_stats (series, part_id, human_clicks, scanner_clicks)
+    SELECT json_extract(e.value, '$.series'), json_extract(e.value, '$.part'), sum(json_extract(e.value, '$.dh')), sum(json_extract(e.value, '$.ds'))
+    FROM json_each(?1) e JOIN deliveries d ON d.id = CAST(e.key AS INTEGER)
+    WHERE d.click_marks IS json_extract(e.value, '$.old') AND (json_extract(e.value, '$.dh') <> 0 OR json_extract(e.value, '$.ds') <> 0)
+    GROUP BY 1, 2
+    ON CONFLICT (series, part_id) DO UPDATE SET human_clicks = human_clicks + excluded.human_clicks,
+      scanner_clicks = scanner_clicks + excluded.scanner_clicks`,
+  /** ?1 the changes, ?2 JSON [delivery id, …]. Last: it is what the others compare with. Returns the ones applied. */
+  markDeliveries: `UPDATE deliveries SET click_marks = json_extract(?1, '$."' || id || '".new'),
+      human_clicked_at = json_extract(?1, '$."' || id || '".h'), scanner_clicked_at = json_extract(?1, '$."' || id || '".s')
+    WHERE id IN (SELECT value FROM json_each(?2)) AND ${unchanged("id")}
+    RETURNING id`,
+} as const;
+
+interface DeliveryRow {
+  id: number;
+  series: string;
+  partId: string;
+  sentAt: number | null;
+  humanClickedAt: number | null;
+  scannerClickedAt: number | null;
+  clickMarks: string | null;
+}
+
+/** What one call did, for the consumer's log line and the tests. */
+export interface ClicksRecorded {
+  clicks: number;
+  /** New rows in clicks. */
+  recorded: number;
+  /** Already recorded (a redelivered message, or two consumers at once). */
+  duplicates: number;
+  /** Past the per-link or per-email cap: changed nothing. */
+  capped: number;
+  /** No such delivery (erased), or not the part the link named. */
+  dropped: number;
+  /** Earlier person-clicks turned into a burst. */
+  flagged: number;
+  /** Deliveries another writer changed between our read and our write: read and decided again. */
+  conflicts: number;
+  d1RoundTrips: number;
+  /** Ids of clicks still not applied after repeated conflicts: their messages go back on the queue. */
+  retry: string[];
+}
+
+const ATTEMPTS = 3;
+const canonical = (slug: string) => findSeries(slug)?.slug ?? slug;
+
+/**
+ * Records clicks already answered (a queue batch, or one inline): reads their deliveries, decides the scanner
+ * rules from each delivery's marks (click-marks.ts), writes rows, flags, counters and marks in one transaction.
+ * Safe to run twice with the same clicks, and alongside another call with the same deliveries.
+ */
+export async function recordClicks(d1: D1Database, clicks: ClickMessage[]): Promise<ClicksRecorded> {
+  const summary: ClicksRecorded = { clicks: clicks.length, recorded: 0, duplicates: 0, capped: 0, dropped: 0, flagged: 0, conflicts: 0, d1RoundTrips: 0, retry: [] };
+  let pending = clicks;
+  for (let attempt = 0; attempt < ATTEMPTS && pending.length > 0; attempt++) {
+    const byDelivery = new Map<number, ClickMessage[]>();
+    for (const click of pending) {
+      const its = byDelivery.get(click.deliveryId);
+      if (its) its.push(click);
+      else byDelivery.set(click.deliveryId, [click]);
+    }
+    summary.d1RoundTrips++;
+    const { results } = await d1.prepare(clickSql.readDeliveries).bind(JSON.stringify([...byDelivery.keys()])).all<DeliveryRow>();
+    const found = new Map(results.map((row) => [row.id, row]));
+    const decided: { row: DeliveryRow; clicks: ClickMessage[]; decision: ClickDecision }[] = [];
+    for (const [deliveryId, its] of byDelivery) {
+      const row = found.get(deliveryId);
+      const theirs = row ? its.filter((click) => click.partId === row.partId && canonical(click.series) === canonical(row.series)) : [];
+      summary.dropped += its.length - theirs.length;
+      if (!row || theirs.length === 0) continue;
+      const decision = decideClicks({ ...row, marks: parseMarks(row.clickMarks) }, theirs);
+      if (decision.rows.length === 0 && decision.flagged.length === 0) tally(summary, decision);
+      else decided.push({ row, clicks: theirs, decision });
+    }
+    pending = [];
+    if (decided.length === 0) break;
+    summary.d1RoundTrips++;
+    const applied = await writeDecisions(d1, decided);
+    for (const entry of decided) {
+      if (applied.has(entry.row.id)) {
+        tally(summary, entry.decision);
+      } else {
+        summary.conflicts++;
+        pending.push(...entry.clicks);
+      }
+    }
+  }
+  summary.retry = pending.map((click) => click.id);
+  return summary;
+}
+
+function tally(summary: ClicksRecorded, decision: ClickDecision) {
+  summary.recorded += decision.rows.length;
+  summary.duplicates += decision.duplicates;
+  summary.capped += decision.capped;
+  summary.flagged += decision.flagged.length;
+}
+
+/** One transaction for every decided delivery; returns the ids whose marks were still as read. */
+async function writeDecisions(d1: D1Database, decided: { row: DeliveryRow; decision: ClickDecision }[]): Promise<Set<number>> {
+  const changes: Record<number, unknown> = {};
+  const rows: unknown[] = [];
+  const flags: unknown[] = [];
+  for (const { row, decision } of decided) {
+    changes[row.id] = {
+      old: row.clickMarks,
+      new: JSON.stringify(decision.marks),
+      h: decision.humanClickedAt,
+      s: decision.scannerClickedAt,
+      // Counted under the series' current slug, as the sent counter is.
+      series: canonical(row.series),
+      part: row.partId,
+      dh: decision.humanDelta,
+      ds: decision.scannerDelta,
+    };
+    for (const click of decision.rows) rows.push([row.id, click.link, click.reason, click.at]);
+    for (const flag of decision.flagged) flags.push([row.id, flag.at, flag.link]);
+  }
+  const changesJson = JSON.stringify(changes);
+  const statements = [d1.prepare(clickSql.insertClicks).bind(changesJson, JSON.stringify(rows))];
+  if (flags.length > 0) statements.push(d1.prepare(clickSql.flagBursts).bind(changesJson, JSON.stringify(flags)));
+  statements.push(
+    d1.prepare(clickSql.countParts).bind(changesJson),
+    d1.prepare(clickSql.markDeliveries).bind(changesJson, JSON.stringify(decided.map(({ row }) => row.id))),
+  );
+  const results = await d1.batch<{ id: number }>(statements);
+  return new Set(results.at(-1)!.results.map((result) => result.id));
+}
