@@ -20,7 +20,7 @@ const PROBES = 6;
 async function backlog() {
   await env.DB.prepare(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1300)
-     INSERT INTO webhook_events (id, type, payload, received_at) SELECT 'msg_' || i, 'email.delivered', '{}', ?1 FROM n`,
+     INSERT INTO webhook_events (id, type, received_at) SELECT 'msg_' || i, 'email.delivered', ?1 FROM n`,
   ).bind(T).run();
   await seedReaders({ series: "fixture-four", count: 1100, prefix: "chunk", dueAt: T });
   expect((await runCycleAt(T)).sent).toBe(1100);
