@@ -20,6 +20,7 @@ import { ContentError, formatDiagnostic, issueDiagnostics, START, type Diagnosti
 import { frontMatterLayout, jsonErrorPosition, jsonKeyPosition, positionAt, positionOf, type Position } from "./build-emails/source-position";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
 import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
+import StillReadingEmail, { stillReadingSlotProps, stillReadingSubject } from "../emails/still-reading";
 
 // ---- schemas ---------------------------------------------------------------------------------
 
@@ -45,6 +46,22 @@ const seriesSchema = z.strictObject({
     })
     // Windows that wrap past midnight are not supported: say so here, not at send time.
     .refine((w) => w.start < w.end, "start must be before end (same day)")
+    .optional(),
+  /** The "Still reading?" rule (docs/reengagement.md): off unless set. */
+  reengage: z
+    .strictObject({
+      afterParts: z
+        .number({ error: "a whole number of parts, e.g. 4" })
+        .int("a whole number of parts, e.g. 4")
+        .min(2, "at least 2: asking after every part would mail the question as often as the story")
+        .max(100, "at most 100"),
+      graceDays: z
+        .number({ error: "a whole number of days, e.g. 7" })
+        .int("a whole number of days, e.g. 7")
+        .min(1, "at least 1 day to answer")
+        .max(60, "at most 60 days"),
+      countOpens: z.boolean({ error: "true or false" }).optional(),
+    })
     .optional(),
 });
 
@@ -150,11 +167,12 @@ function checkNoRawLinks(template: CompiledTemplate, file: string) {
  * for every reader), and a confirmation knows nothing of parts. Caught here, naming the file.
  */
 const CONFIRMATION_SLOTS: readonly SlotName[] = ["name", "base_url", "confirm_url", "postal_address"];
-const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "confirm_url");
+const STILL_READING_SLOTS: readonly SlotName[] = ["name", "base_url", "keep_url", "unsubscribe_url", "postal_address"];
+const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "confirm_url" && name !== "keep_url");
 
 function checkSlots(template: CompiledTemplate, source: ContentSource, required: SlotName[], allowed = PART_SLOTS) {
   const { file } = source;
-  const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : "part";
+  const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : allowed === STILL_READING_SLOTS ? '"Still reading?" email' : "part";
   for (const [kind, value] of Object.entries(template)) {
     for (const m of value.matchAll(/\{\{\{(.*?)\}\}\}/g)) {
       // Reported where the author wrote it (the first time), not where the rendering put it.
@@ -301,6 +319,17 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
     metaFile,
   );
   checkSlots(confirmation, sourceOf(metaFile, metaText), ["name", "confirm_url", "postal_address"], CONFIRMATION_SLOTS);
+  const reengage = meta.reengage && {
+    afterParts: meta.reengage.afterParts,
+    graceDays: meta.reengage.graceDays,
+    countOpens: meta.reengage.countOpens ?? false,
+    email: await renderTemplate(
+      <StillReadingEmail {...stillReadingSlotProps} seriesTitle={meta.title} afterParts={meta.reengage.afterParts} graceDays={meta.reengage.graceDays} />,
+      stillReadingSubject(meta.title),
+      metaFile,
+    ),
+  };
+  if (reengage) checkSlots(reengage.email, sourceOf(metaFile, metaText), ["name", "keep_url", "unsubscribe_url", "postal_address"], STILL_READING_SLOTS);
 
   // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
   return {
@@ -314,6 +343,8 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
     ...(meta.sendWindow && { sendWindow: meta.sendWindow }),
     parts,
     confirmation,
+    // Only when set: a series without the rule compiles exactly as before.
+    ...(reengage && { reengage }),
   };
 }
 

@@ -70,6 +70,6 @@ export async function seedReaders(options: SeedOptions): Promise<void> {
 
 /** Tests in one file share D1: start each delivery test from empty tables. */
 export async function resetDatabase() {
-  const tables = ["events", "webhook_events", "part_stats", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots"];
+  const tables = ["events", "webhook_events", "part_stats", "deliveries", "batches", "consents", "reading_checks", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots"];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }

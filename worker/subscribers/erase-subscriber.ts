@@ -22,6 +22,7 @@ export const eraseSql = {
   // Import reports keep their rows (and counts) but no longer name them; by import_rows_email_idx.
   importRows: `UPDATE import_rows SET email = '', message = 'Erased at the person''s request.' WHERE lower(email) = lower(?2)`,
   consents: `DELETE FROM consents WHERE subscriber_id = ?1`,
+  readingChecks: `DELETE FROM reading_checks WHERE subscriber_id = ?1`,
   subscriptions: `DELETE FROM subscriptions WHERE subscriber_id = ?1`,
   // Readers they referred keep their subscription, not the erased person's id.
   referrals: `UPDATE subscribers SET referrer_id = NULL WHERE referrer_id = ?1`,
