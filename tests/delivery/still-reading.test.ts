@@ -4,6 +4,7 @@ import { findSeries } from "../../worker/content/catalog";
 import { sql, type BatchMember } from "../../worker/delivery/queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
 import { runReadingChecks } from "../../worker/reengage";
+import { CHECKS_PER_RUN } from "../../worker/reengage/send-reading-checks";
 import { reengageSql } from "../../worker/reengage/queries";
 import { pauseReason } from "../../worker/reengage/rules";
 import { saveResponse } from "../../worker/responses/responses";
@@ -199,6 +200,50 @@ describe("the rule off (the default)", () => {
       expect(run).toMatchObject({ statements: 2, rowsWritten: 0 });
       expect(run.rowsRead).toBeLessThanOrEqual(2); // an index entry past the range at most
     }
+  });
+});
+
+describe("what the rule costs", () => {
+  /** The D1 cost of recording one batch of 100 readers' part `part` (the cycle's totals, less an idle tick's). */
+  async function recordCost(series: string, prefix: string, part: number, quietParts: number) {
+    await seedReaders({ series, count: 100, prefix, nextPart: part, dueAt: T0 });
+    await env.DB.prepare("UPDATE subscriptions SET quiet_parts = ?2 WHERE series = ?1").bind(series, quietParts).run();
+    await runCycleAt(T0 - DAY, { maxBatches: 0 }); // the series' state recorded: the measured run is sending only
+    const idle = (await runCycleAt(T0 - DAY)).d1;
+    const run = await runCycleAt(T0);
+    expect(run.sent).toBe(100);
+    return { statements: run.d1.statements - idle.statements, rowsRead: run.d1.rowsRead - idle.rowsRead, rowsWritten: run.d1.rowsWritten - idle.rowsWritten };
+  }
+
+  it("at record time: one statement a batch, a row written per reader asked, nothing for a series without it", async () => {
+    const off = await recordCost("fixture-four", "cost-off", 3, 2);
+    await resetDatabase();
+    const on = await recordCost(REENGAGE_SERIES, "cost-on", 2, 0); // no streak completes: nobody is asked
+    await resetDatabase();
+    const asking = await recordCost(REENGAGE_SERIES, "cost-ask", 3, 2); // every streak completes: 100 asked
+    console.log("record cost of 100 emails (statements, rows read, rows written):", JSON.stringify({ off, on, asking }));
+    expect(on.statements).toBe(off.statements + 1);
+    expect(asking.statements).toBe(on.statements);
+    // Asking writes the check and its index entries (about 5 rows a reader), never a scan.
+    expect(asking.rowsWritten - on.rowsWritten).toBeGreaterThanOrEqual(100);
+    expect(asking.rowsWritten - on.rowsWritten).toBeLessThanOrEqual(600);
+    expect((asking.rowsRead - off.rowsRead) / 100).toBeLessThanOrEqual(6);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM reading_checks").first<{ n: number }>()).toEqual({ n: 100 });
+  });
+
+  it("in the cron: a few statements per email sent, ten a tick; the grace's end one read and one transaction per 100", async () => {
+    await recordCost(REENGAGE_SERIES, "cron", 3, 2); // 100 readers asked, their checks due a day later
+    const send = await runReadingChecks(env, { clock: () => T0 + DAY });
+    expect(send.checks.sent).toBe(CHECKS_PER_RUN);
+    let sent = send.checks.sent;
+    for (let minute = 1; sent < 100; minute++) sent += (await runReadingChecks(env, { clock: () => T0 + DAY + minute * 60_000 })).checks.sent;
+    const end = await runReadingChecks(env, { clock: () => T0 + 5 * DAY });
+    console.log("cron cost (statements, rows read, rows written): 10 sent", JSON.stringify(send.d1), "100 graces ended", JSON.stringify(end.d1));
+    // Per email: its lease, its record (a counter and the mark); the outbox mailer's own statements aside.
+    expect(end.graces).toEqual({ paused: 100, read: 0, closed: 0 });
+    expect(end.d1.statements).toBe(2 + 3); // the two probes, then count, close and pause in one transaction
+    // A constant per check (primary-key probes in each statement), never a walk of the other checks.
+    expect(end.d1.rowsRead / 100).toBeLessThanOrEqual(25);
   });
 });
 

@@ -22,14 +22,17 @@ export interface GraceEnds {
 export async function endGraces(ctx: DeliveryContext): Promise<GraceEnds> {
   const { meter, now } = ctx;
   const ends: GraceEnds = { paused: 0, read: 0, closed: 0 };
-  const due = await meter.all<{ id: number }>(meter.db.prepare(reengageSql.deadlinesPassed).bind(now, DEADLINES_PER_RUN));
+  const due = await meter.all<{ id: number; subscriptionId: number; createdAt: number }>(
+    meter.db.prepare(reengageSql.deadlinesPassed).bind(now, DEADLINES_PER_RUN),
+  );
   if (due.length === 0) return ends;
   const ids = JSON.stringify(due.map((check) => check.id));
+  const asked = JSON.stringify(Object.fromEntries(due.map((check) => [check.subscriptionId, check.createdAt])));
   const { reasonsJson } = ruleIndex(ctx.catalog);
   const [, closed] = await meter.batch<{ status: keyof GraceEnds }>([
     meter.db.prepare(reengageSql.countPaused).bind(ids, now, reasonsJson),
     meter.db.prepare(reengageSql.closeChecks).bind(ids, now, reasonsJson),
-    meter.db.prepare(reengageSql.pauseReaders).bind(ids, now, reasonsJson),
+    meter.db.prepare(reengageSql.pauseReaders).bind(ids, now, reasonsJson, asked),
   ]);
   for (const { status } of closed!.results) ends[status] += 1;
   return ends;

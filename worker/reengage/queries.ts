@@ -44,8 +44,9 @@ export const reengageSql = {
       s.status AS subscriptionStatus, s.signal_at AS signalAt, p.status AS readerStatus, p.email, p.name, p.timezone
     FROM reading_checks c JOIN subscriptions s ON s.id = c.subscription_id JOIN subscribers p ON p.id = c.subscriber_id
     WHERE c.${OPEN} AND c.status = 'queued' AND c.next_at <= ?1 ORDER BY c.next_at LIMIT ?2`,
-  /** ?1 now, ?2 limit: sent checks whose deadline has passed, oldest first (the index alone answers). */
-  deadlinesPassed: `SELECT id FROM reading_checks WHERE ${OPEN} AND status = 'sent' AND next_at <= ?1 ORDER BY next_at LIMIT ?2`,
+  /** ?1 now, ?2 limit: sent checks whose deadline has passed, oldest first. */
+  deadlinesPassed: `SELECT id, subscription_id AS subscriptionId, created_at AS createdAt FROM reading_checks
+    WHERE ${OPEN} AND status = 'sent' AND next_at <= ?1 ORDER BY next_at LIMIT ?2`,
 
   /** Series paused by the complaint guard or the admin (one row a series): their checks wait too. */
   pausedSeries: `SELECT series FROM series_state WHERE paused_at IS NOT NULL`,
@@ -68,7 +69,7 @@ export const reengageSql = {
 
   /**
    * The grace's end, one transaction over ?1 JSON [check id, …] (sent, deadline passed), ?2 now, ?3 JSON
-   * {"<series>": reason}: count the readers to pause, close each check (read, closed, or paused), then pause the
+   * {"<series>": reason}, ?4 JSON {"<subscription id>": when its check was created}: count the readers to pause, close each check (read, closed, or paused), then pause the
    * subscriptions whose check just closed as paused. A sign of reading since the check was created keeps the
    * reader going; a series whose rule was removed closes its checks; a part in flight waits for the next tick.
    */
@@ -82,9 +83,7 @@ export const reengageSql = {
     RETURNING status`,
   pauseReaders: `UPDATE subscriptions SET status = 'paused', set_aside_reason = json_extract(?3, '$."' || series || '"'), updated_at = ?2
     WHERE id IN (SELECT subscription_id FROM reading_checks WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'paused' AND answered_at = ?2)
-      AND status = 'active' AND batch_id IS NULL
-      AND coalesce(signal_at, 0) < (SELECT max(c.created_at) FROM reading_checks c
-        WHERE c.id IN (SELECT value FROM json_each(?1)) AND c.subscription_id = subscriptions.id)`,
+      AND status = 'active' AND batch_id IS NULL AND coalesce(signal_at, 0) < json_extract(?4, '$."' || id || '"')`,
 
   /** ?1 check id: the keep page's read (the check, and its subscription as it is now). */
   findCheck: `SELECT c.id, c.status, c.series, c.subscription_id AS subscriptionId, s.status AS subscriptionStatus
