@@ -69,11 +69,14 @@ describe('a reader who shows no sign of reading', () => {
     expect(await mailOf("quiet")).toEqual(mail);
   });
 
-  it("is paused with the reason shown on their admin page and counted in GET /admin/api/stats", async () => {
+  it("is paused with the reason shown on their admin page, counted in GET /admin/api/stats and on the overview", async () => {
     const [email] = await readers("shown", 1);
     await tickThrough(T0, T0 + 6 * DAY, STEP);
     const reader = (await findSubscriber(email!))!;
-    const page = await (await dashboardGet(`/admin/readers/${reader.id}`, await signIn())).text();
+    const session = await signIn();
+    const overview = await (await dashboardGet("/admin", session)).text();
+    expect(overview).toContain(escapeHtml(`"Still reading?" after 3 quiet parts, 3 days to answer: 1 asked, 0 kept, 1 paused unanswered`));
+    const page = await (await dashboardGet(`/admin/readers/${reader.id}`, session)).text();
     expect(page).toContain(escapeHtml(`paused, next part 7 of 8`));
     expect(page).toContain(escapeHtml(`paused: ${pauseReason(RULE)}`));
     expect(page).toContain(escapeHtml(`"Still reading?" after 3 quiet parts: sent`));
