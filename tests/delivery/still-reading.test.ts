@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import worker from "../../worker/index";
 import { findSeries } from "../../worker/content/catalog";
 import { sql, type BatchMember } from "../../worker/delivery/queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
@@ -280,6 +282,25 @@ describe("exactly once", () => {
         .bind(check!.subscriptionId, check!.subscriberId, check!.series)
         .run(),
     ).rejects.toThrow(/UNIQUE/);
+  });
+});
+
+describe("the Worker's cron", () => {
+  it("runs the rule each minute: a due check is emailed, a passed deadline pauses", async () => {
+    const [asked, waiting] = await readers("cron", 2);
+    await env.DB.prepare(
+      `INSERT INTO reading_checks (subscription_id, subscriber_id, series, delivery_id, quiet_parts, status, next_at, created_at, sent_at)
+       SELECT t.id, t.subscriber_id, t.series, 1, 3, CASE WHEN s.email = ?1 THEN 'queued' ELSE 'sent' END, 1000, 1000, 1000
+       FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.email IN (?1, ?2)`,
+    )
+      .bind(asked, waiting)
+      .run();
+    await env.DB.prepare("UPDATE subscriptions SET due_at = NULL").run(); // no part due: only the rule acts
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await outboxFor(asked!)).map((mail) => mail.subject)).toEqual([CHECK_SUBJECT]);
+    expect((await subscriptionsOf((await findSubscriber(waiting!))!.id))[0]).toMatchObject({ status: "paused", setAsideReason: pauseReason(RULE) });
   });
 });
 
