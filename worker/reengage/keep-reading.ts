@@ -1,8 +1,9 @@
+import type { ReadingCheckStatus } from "../../db/schema";
 import { reengageSql, signalReading } from "./queries";
 
 export interface ReadingCheck {
   id: number;
-  status: "queued" | "sent" | "kept" | "read" | "paused" | "closed" | "failed";
+  status: ReadingCheckStatus;
   series: string;
   subscriptionId: number;
   /** Null once the subscription is gone (erased). */

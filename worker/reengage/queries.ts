@@ -39,7 +39,7 @@ export const reengageSql = {
     ON CONFLICT DO NOTHING`,
 
   /** ?1 now, ?2 limit: queued checks due, oldest first, with what deciding and sending them needs. */
-  dueChecks: `SELECT c.id, c.status, c.subscription_id AS subscriptionId, c.series, c.delivery_id AS deliveryId,
+  dueChecks: `SELECT c.id, c.subscription_id AS subscriptionId, c.series, c.delivery_id AS deliveryId,
       c.attempts, c.first_tried_at AS firstTriedAt, c.created_at AS createdAt,
       s.status AS subscriptionStatus, s.signal_at AS signalAt, p.status AS readerStatus, p.email, p.name, p.timezone
     FROM reading_checks c JOIN subscriptions s ON s.id = c.subscription_id JOIN subscribers p ON p.id = c.subscriber_id
@@ -69,9 +69,10 @@ export const reengageSql = {
 
   /**
    * The grace's end, one transaction over ?1 JSON [check id, …] (sent, deadline passed), ?2 now, ?3 JSON
-   * {"<series>": reason}, ?4 JSON {"<subscription id>": when its check was created}: count the readers to pause, close each check (read, closed, or paused), then pause the
-   * subscriptions whose check just closed as paused. A sign of reading since the check was created keeps the
-   * reader going; a series whose rule was removed closes its checks; a part in flight waits for the next tick.
+   * {"<series>": reason}, ?4 JSON {"<subscription id>": when its check was created}: count the readers to pause,
+   * close each check (read, closed, or paused), then pause the subscriptions whose check just closed as paused.
+   * A sign of reading since the check was created keeps the reader going; a series whose rule was removed closes
+   * its checks; a part in flight waits for the next tick.
    */
   countPaused: countDay(
     "reengage_paused",

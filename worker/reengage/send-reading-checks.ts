@@ -19,7 +19,6 @@ const backoffMs = (attempts: number) => Math.min(60_000 * 2 ** attempts, 60 * 60
 
 export interface DueCheck {
   id: number;
-  status: "queued" | "sent";
   subscriptionId: number;
   series: string;
   deliveryId: number;
