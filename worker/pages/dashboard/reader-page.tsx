@@ -156,7 +156,7 @@ function ReadingChecks(props: { subscription: Row; rule?: SeriesParts["reengage"
   if (!props.rule && checks.length === 0) return null;
   const quiet = Number(props.subscription.quietParts);
   return (
-    <div class="reading-checks">
+    <div>
       {props.rule ? (
         <p class="muted">
           {`"Still reading?": ${quiet} part${quiet === 1 ? "" : "s"} since the last sign of reading (asked after ${props.rule.afterParts}, paused ${props.rule.graceDays} day${props.rule.graceDays === 1 ? "" : "s"} later without an answer)`}
