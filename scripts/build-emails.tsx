@@ -18,6 +18,7 @@ import { compareManifests, manifestOf, type CatalogManifest } from "./catalog-ma
 import { absolutize, markdownToHtml } from "./build-emails/markdown";
 import { ContentError, formatDiagnostic, issueDiagnostics, START, type Diagnostic } from "./build-emails/diagnostics";
 import { frontMatterLayout, jsonErrorPosition, jsonKeyPosition, positionAt, positionOf, type Position } from "./build-emails/source-position";
+import { formatWallTime, frontMatterValue, parsePublishDate } from "./build-emails/publish-date";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
 import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
 import StillReadingEmail, { stillReadingSlotProps, stillReadingSubject } from "../emails/still-reading";
@@ -47,6 +48,8 @@ const seriesSchema = z.strictObject({
     // Windows that wrap past midnight are not supported: say so here, not at send time.
     .refine((w) => w.start < w.end, "start must be before end (same day)")
     .optional(),
+  /** "subscribers": the web archive is for readers only (their token, the parts they received); no feed. */
+  archive: z.enum(["public", "subscribers"]).optional(),
   /** The "Still reading?" rule (docs/reengagement.md): off unless set. */
   reengage: z
     .strictObject({
@@ -99,6 +102,8 @@ const frontmatterSchema = z.strictObject({
   subject: oneLine,
   preview: oneLine.max(150, "at most 150 characters (react-email's Preview cut-off)"),
   date: dateSchema,
+  /** The release: read from the file's own text (scripts/build-emails/publish-date.ts); YAML only says it is there. */
+  publish: z.union([z.date(), z.string()]).optional(),
   delay: delaySchema,
   cta: z.union([
     z.strictObject({ label: oneLine, url: urlSchema }),
@@ -257,7 +262,17 @@ async function renderTemplate(element: React.ReactElement, subject: string, file
 
 const PART_FILE = /^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$/;
 
-async function buildSeries(dir: string): Promise<CompiledSeries> {
+/** A part not out with the deploy: where its release is written (line 1 when it goes out with an earlier part's). */
+interface ScheduledPart {
+  file: string;
+  at: Position;
+  part: CompiledPart;
+  releaseAt: number;
+  /** The number of the part whose `publish` it is released with, when not its own. */
+  withPart?: number;
+}
+
+async function buildSeries(dir: string): Promise<{ series: CompiledSeries; scheduled: ScheduledPart[] }> {
   const metaFile = join(dir, "series.json");
   const metaText = existsSync(metaFile) ? readFileSync(metaFile, "utf8") : undefined;
   if (metaText === undefined) throw new ContentError(metaFile, "missing: every series folder has a series.json");
@@ -279,7 +294,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
 
   // Every part is checked, so an author sees all of a series' problems in one build.
   const problems: Diagnostic[] = [];
-  const parts: CompiledPart[] = [];
+  const built: { file: string; part: CompiledPart; publish?: { at: number; where: Position } }[] = [];
   const byId = new Map<string, { file: string; at: Position }>();
   const byNumber = new Map<number, string>();
   for (const [index, fileName] of files.entries()) {
@@ -296,7 +311,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
         ]);
       }
       byNumber.set(Number(match[1]), file);
-      const part = await buildPart(file, readFileSync(file, "utf8"), match[2]!, index + 1, meta.title);
+      const part = await buildPart(file, readFileSync(file, "utf8"), match[2]!, index + 1, meta);
       const twin = byId.get(part.id);
       if (twin) {
         throw new ContentError([
@@ -305,13 +320,15 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
         ]);
       }
       byId.set(part.id, { file, at: part.idAt });
-      parts.push(part.compiled);
+      built.push({ file, part: part.compiled, publish: part.publish });
     } catch (error) {
       if (!(error instanceof ContentError)) throw error;
       problems.push(...error.diagnostics);
     }
   }
   if (problems.length > 0) throw new ContentError(problems);
+  const scheduled = resolveReleases(built, meta.timezone);
+  const parts = built.map((b) => b.part);
 
   const confirmation = await renderTemplate(
     <ConfirmationEmail {...confirmationSlotProps} seriesTitle={meta.title} description={meta.description} cadence={meta.cadence} />,
@@ -332,7 +349,7 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
   if (reengage) checkSlots(reengage.email, sourceOf(metaFile, metaText), ["name", "keep_url", "unsubscribe_url", "postal_address"], STILL_READING_SLOTS);
 
   // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
-  return {
+  const series: CompiledSeries = {
     slug: meta.slug,
     aliases: meta.aliases ?? [],
     title: meta.title,
@@ -341,15 +358,45 @@ async function buildSeries(dir: string): Promise<CompiledSeries> {
     author: meta.author,
     timezone: meta.timezone,
     ...(meta.sendWindow && { sendWindow: meta.sendWindow }),
+    ...(meta.archive === "subscribers" && { archive: meta.archive }),
     parts,
     confirmation,
     // Only when set: a series without the rule compiles exactly as before.
     ...(reengage && { reengage }),
   };
+  return { series, scheduled };
+}
+
+/**
+ * Parts are released in order, so a release only ever adds parts at the end of what readers can get: a part
+ * without `publish` goes out with the scheduled part before it, and a `publish` earlier than that part's is
+ * refused. Sets each such part's publishAt; returns them all (the build lists those still ahead).
+ */
+function resolveReleases(built: { file: string; part: CompiledPart; publish?: { at: number; where: Position } }[], zone: string): ScheduledPart[] {
+  const scheduled: ScheduledPart[] = [];
+  const problems: Diagnostic[] = [];
+  let release: { at: number; number: number; file: string } | undefined;
+  for (const { file, part, publish } of built) {
+    if (publish && release && publish.at < release.at) {
+      problems.push({
+        file,
+        ...publish.where,
+        message: `publish ${formatWallTime(publish.at, zone)} is before the release of part ${release.number} (${basename(release.file)}, ${formatWallTime(release.at, zone)}): parts are released in order`,
+      });
+      continue;
+    }
+    if (publish) release = { at: publish.at, number: part.number, file };
+    if (!release) continue;
+    part.publishAt = new Date(release.at).toISOString();
+    const own = release.number === part.number;
+    scheduled.push({ file, at: own ? publish!.where : START, part, releaseAt: release.at, ...(!own && { withPart: release.number }) });
+  }
+  if (problems.length > 0) throw new ContentError(problems);
+  return scheduled;
 }
 
 /** One part file: its front matter checked key by key, its body rendered and checked, each problem at its line. */
-async function buildPart(file: string, text: string, slug: string, number: number, seriesTitle: string) {
+async function buildPart(file: string, text: string, slug: string, number: number, meta: { title: string; timezone: string }) {
   const layout = frontMatterLayout(text);
   let parsed: ReturnType<typeof matter>;
   try {
@@ -361,6 +408,7 @@ async function buildPart(file: string, text: string, slug: string, number: numbe
     throw new ContentError(file, `front matter: ${(error as { reason?: string }).reason ?? (error as Error).message}`, at);
   }
   const fm = parseWith(frontmatterSchema, parsed.data, file, (key) => layout.keys.get(key));
+  const publish = fm.publish === undefined ? undefined : publishOf(file, text, layout.keys.get("publish"), meta.timezone);
   const source = sourceOf(file, text, layout.bodyOffset);
   if (!parsed.content.trim()) throw new ContentError(file, "empty body", positionAt(text, layout.bodyOffset));
   checkTwoBraceSlots(source);
@@ -370,7 +418,7 @@ async function buildPart(file: string, text: string, slug: string, number: numbe
   const element = (
     <SeriesPartEmail
       {...seriesPartSlotProps}
-      seriesTitle={seriesTitle}
+      seriesTitle={meta.title}
       number={number}
       title={fm.title}
       preview={fm.preview}
@@ -396,7 +444,15 @@ async function buildPart(file: string, text: string, slug: string, number: numbe
     bodyHtml,
     email,
   };
-  return { id, idAt: layout.keys.get("id") ?? START, compiled };
+  return { id, idAt: layout.keys.get("id") ?? START, compiled, publish };
+}
+
+/** The instant a part's `publish` line names (see publish-date.ts for its three forms), or its diagnostic. */
+function publishOf(file: string, text: string, where: Position | undefined, zone: string) {
+  if (!where) throw new ContentError(file, "publish: write it as `publish: YYYY-MM-DD` on a line of its own");
+  const date = parsePublishDate(frontMatterValue(text.split("\n")[where.line - 1]!), zone);
+  if (!date.ok) throw new ContentError(file, date.message, where);
+  return { at: date.at, where };
 }
 
 async function main() {
@@ -409,13 +465,14 @@ async function main() {
   const manifestFile = values.manifest ?? (values["series-dir"] ? undefined : "emails/catalog-manifest.json");
 
   const series: CompiledSeries[] = [];
+  const scheduled: { series: CompiledSeries; part: ScheduledPart }[] = [];
   const seriesDirs = new Map<string, string>();
   const problems: Diagnostic[] = [];
   for (const root of roots) {
     const dirs = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
     for (const d of dirs) {
       try {
-        const compiled = await buildSeries(join(root, d));
+        const { series: compiled, scheduled: later } = await buildSeries(join(root, d));
         const twin = seriesDirs.get(compiled.slug);
         if (twin) {
           const slugAt = (dir: string) => jsonKeyPosition(readFileSync(join(dir, "series.json"), "utf8"), "slug") ?? START;
@@ -426,6 +483,7 @@ async function main() {
         }
         seriesDirs.set(compiled.slug, join(root, d));
         series.push(compiled);
+        scheduled.push(...later.map((part) => ({ series: compiled, part })));
       } catch (error) {
         if (!(error instanceof ContentError)) throw error;
         problems.push(...error.diagnostics);
@@ -458,6 +516,14 @@ async function main() {
     );
   }
   console.log(`${out}: ${Buffer.byteLength(json)} bytes, version ${catalog.version}`);
+  // Parts still ahead as of this build, in the diagnostics' form so editors link to the `publish` line.
+  const now = Date.now();
+  for (const { series: s, part: p } of scheduled) {
+    if (p.releaseAt <= now) continue;
+    const when = `${formatWallTime(p.releaseAt, s.timezone)} (${new Date(p.releaseAt).toISOString()})`;
+    const how = p.withPart === undefined ? "" : ` with part ${p.withPart}`;
+    console.log(formatDiagnostic({ file: p.file, ...p.at, message: `scheduled: part ${p.part.number} "${p.part.title}" is released${how} at ${when}` }));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,7 @@ import { consumeFeedback, FEEDBACK_DEAD_LETTER_QUEUE, FEEDBACK_QUEUE } from "./f
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
 import { runReadingChecks } from "./reengage";
+import { runRetention } from "./retention/run-retention";
 import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
 import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
@@ -48,7 +49,7 @@ const app = new Hono<AppEnv>()
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     const problem = configProblem(env);
     if (problem) {
       console.error("cron: refusing to send,", problem);
@@ -66,6 +67,13 @@ export default {
       runCycle(env, { queue: env.DELIVERY_QUEUE }).then(
         (summary) => console.log("delivery cycle", JSON.stringify(summary)),
         (error) => console.error("delivery cycle failed", error),
+      ),
+    );
+    // Bounded chunks of what the policy no longer keeps; one line per run says what went (docs/retention.md).
+    ctx.waitUntil(
+      runRetention(env, { now: controller.scheduledTime }).then(
+        (summary) => console.log("retention", JSON.stringify(summary)),
+        (error) => console.error("retention failed", error),
       ),
     );
   },

@@ -25,9 +25,11 @@ async function build(edit: (seriesDir: string) => void) {
   const out = path.join(dir, "catalog.json");
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/build-emails.tsx", "--series-dir", path.join(dir, "series"), "--out", out], { cwd: root });
   let stderr = "";
+  let stdout = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { status, stderr, seriesDir, wrote: existsSync(out) };
+  return { status, stderr, stdout, seriesDir, wrote: existsSync(out), out };
 }
 const withPart = (fixture: string) =>
   build((dir) => writeFileSync(path.join(dir, "02-fixture-part-2.md"), readFileSync(path.join(root, "tests/fixtures/bad-parts", fixture))));
@@ -139,5 +141,81 @@ describe.concurrent("the email build's messages name the file and line", () => {
 
     const plain = await build(() => {});
     expect(JSON.parse(readFileSync(path.join(plain.seriesDir, "../../catalog.json"), "utf8")).series[0]).not.toHaveProperty("reengage");
+  });
+});
+
+/** Adds `publish: <value>` to a part of fixture-four (America/New_York), as line 6, after its `date`. */
+const publishIn = (dir: string, file: string, value: string) => {
+  const target = path.join(dir, file);
+  writeFileSync(target, readFileSync(target, "utf8").replace(/^(date: .*\n)/m, `$1publish: ${value}\n`));
+};
+
+describe.concurrent("parts written ahead: the build checks `publish` and says which parts are scheduled", () => {
+  const zone = "America/New_York";
+  const format = (value: string) =>
+    `publish "${value}": expected YYYY-MM-DD or YYYY-MM-DDTHH:MM (in the series' time zone, ${zone}) or an instant with its offset (YYYY-MM-DDTHH:MM+01:00, …Z)`;
+  it.for([
+    ["2027-02-30", format("2027-02-30")],
+    ["next tuesday", format("next tuesday")],
+    ['"2027-01-15T25:00"', format("2027-01-15T25:00")],
+    ["2027-01-15T09:00+15:00", format("2027-01-15T09:00+15:00")],
+    ["2027-03-14T02:30", `publish "2027-03-14T02:30": that time does not exist in ${zone} (the clocks skip it); choose another, or write the instant with its offset`],
+    ["2027-11-07T01:30", `publish "2027-11-07T01:30": that time happens twice in ${zone} (the clocks go back); write the instant with its offset`],
+  ] as const)("publish: %s is refused at its line", async ([value, message], { expect }) => {
+    const { status, stderr, seriesDir, wrote } = await build((dir) => publishIn(dir, "02-fixture-part-2.md", value));
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toEqual([`${path.join(seriesDir, "02-fixture-part-2.md")}:6:1: ${message}`]);
+    expect(wrote).toBe(false);
+  });
+
+  it("a release before the release of an earlier part is refused: parts are released in order", async ({ expect }) => {
+    const { status, stderr, seriesDir } = await build((dir) => {
+      publishIn(dir, "02-fixture-part-2.md", "2099-02-01");
+      publishIn(dir, "03-fixture-part-3.md", "2099-01-15T09:00");
+    });
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toEqual([
+      `${path.join(seriesDir, "03-fixture-part-3.md")}:6:1: publish 2099-01-15 09:00 ${zone} is before the release of part 2 (02-fixture-part-2.md, 2099-02-01 00:00 ${zone}): parts are released in order`,
+    ]);
+  });
+
+  it("an archive other than public or subscribers is refused at its key", async ({ expect }) => {
+    const { status, stderr, seriesDir } = await build((dir) => {
+      const meta = path.join(dir, "series.json");
+      writeFileSync(meta, readFileSync(meta, "utf8").replace('"author"', '"archive": "members",\n  "author"'));
+    });
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toEqual([`${path.join(seriesDir, "series.json")}:6:3: archive: Invalid option: expected one of "public"|"subscribers"`]);
+  });
+
+  it("reads each form in the series' time zone unless it names its offset, and lists the parts still ahead", async ({ expect }) => {
+    const { status, stdout, seriesDir, out } = await build((dir) => {
+      publishIn(dir, "01-fixture-part-1.md", "2026-01-05T09:00:00Z"); // long past: out, not listed
+      publishIn(dir, "02-fixture-part-2.md", '"2099-01-15" # midnight in New York');
+      publishIn(dir, "03-fixture-part-3.md", "2099-07-01T09:30");
+    });
+    expect(status).toBe(0);
+    const parts = (JSON.parse(readFileSync(out, "utf8")) as { series: { parts: { publishAt?: string }[] }[] }).series[0]!.parts;
+    expect(parts.map((part) => part.publishAt)).toEqual([
+      "2026-01-05T09:00:00.000Z",
+      "2099-01-15T05:00:00.000Z", // EST, UTC-5
+      "2099-07-01T13:30:00.000Z", // EDT, UTC-4
+      "2099-07-01T13:30:00.000Z", // part 4 has no publish: it goes out with part 3
+    ]);
+    expect(stdout.split("\n").filter((line) => line.includes(": scheduled: "))).toEqual([
+      `${path.join(seriesDir, "02-fixture-part-2.md")}:6:1: scheduled: part 2 "Fixture part 2" is released at 2099-01-15 00:00 ${zone} (2099-01-15T05:00:00.000Z)`,
+      `${path.join(seriesDir, "03-fixture-part-3.md")}:6:1: scheduled: part 3 "Fixture part 3" is released at 2099-07-01 09:30 ${zone} (2099-07-01T13:30:00.000Z)`,
+      `${path.join(seriesDir, "04-fixture-part-4.md")}:1:1: scheduled: part 4 "Fixture part 4" is released with part 3 at 2099-07-01 09:30 ${zone} (2099-07-01T13:30:00.000Z)`,
+    ]);
+  });
+
+  it("an instant with an offset is that instant, and the same wall time twice in a fall-back night is fine with one", async ({ expect }) => {
+    const { status, out } = await build((dir) => {
+      publishIn(dir, "02-fixture-part-2.md", "2027-11-07T01:30-04:00");
+      publishIn(dir, "03-fixture-part-3.md", "2027-11-07T01:30-05:00");
+    });
+    expect(status).toBe(0);
+    const parts = (JSON.parse(readFileSync(out, "utf8")) as { series: { parts: { publishAt?: string }[] }[] }).series[0]!.parts;
+    expect(parts.slice(1, 3).map((part) => part.publishAt)).toEqual(["2027-11-07T05:30:00.000Z", "2027-11-07T06:30:00.000Z"]);
   });
 });

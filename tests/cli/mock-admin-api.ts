@@ -120,8 +120,8 @@ export async function startMockAdminApi() {
           {
             series: "fixture-four", title: "Fixture Four", subscribers: { active: 4, pending: 0, paused: 1, stopped: 0 }, caughtUp: 1, paused: false, pauseReason: null,
             parts: [
-              { part: 1, id: "fixture-part-1", title: "Fixture part 1", sent: 17, delivered: 16, opened: 9, humanClicks: 4, responses: 2, unsubscribes: 1, bounces: 0, complaints: 0, waiting: 0, delayed: 0, scannerClicks: 1, failed: 0, referrals: 0 },
-              { part: 2, id: "fixture-part-2", title: "Fixture part 2", sent: 11, delivered: 11, opened: 5, humanClicks: 3, responses: 0, unsubscribes: 0, bounces: 1, complaints: 0, waiting: 3, delayed: 0, scannerClicks: 0, failed: 0, referrals: 0 },
+              { part: 1, id: "fixture-part-1", title: "Fixture part 1", publishAt: null, sent: 17, delivered: 16, opened: 9, humanClicks: 4, responses: 2, unsubscribes: 1, bounces: 0, complaints: 0, waiting: 0, delayed: 0, scannerClicks: 1, failed: 0, referrals: 0 },
+              { part: 2, id: "fixture-part-2", title: "Fixture part 2", publishAt: null, sent: 11, delivered: 11, opened: 5, humanClicks: 3, responses: 0, unsubscribes: 0, bounces: 1, complaints: 0, waiting: 3, delayed: 0, scannerClicks: 0, failed: 0, referrals: 0 },
             ],
             pausedAt: null,
             complaintGuard: { threshold: 2, window: 1000, complaintsInWindow: null, checkedAt: null },

@@ -41,6 +41,17 @@ beforeAll(async () => {
 });
 
 describe("the overview", () => {
+  it("lists a series' parts written ahead with their release, in its card and its funnel; a part already out is not marked", () => {
+    const card = html.slice(html.indexOf('id="series-fixture-scheduled"'));
+    expect(card).toContain('<h3 id="series-fixture-scheduled-scheduled">Scheduled</h3>');
+    expect(decodeEntities(card)).toContain("Part 2 · Scheduled part 2: 2099-01-15 08:00 UTC");
+    expect(decodeEntities(card)).toContain("Part 4 · Scheduled part 4: 2099-01-31 23:00 UTC");
+    const desc = svgDesc(html, "fixture-scheduled");
+    expect(desc).toContain("Part 2 · Scheduled part 2 (scheduled 2099-01-15 08:00 UTC): sent 0");
+    expect(desc).toContain("Part 1 · Scheduled part 1: sent 0");
+    expect(svgDesc(html, SERIES)).not.toContain("scheduled");
+  });
+
   it("draws each part's funnel as an SVG with a title and a text description", async () => {
     expect(html).toContain(`<svg viewBox="0 0 260 `);
     expect(html).toContain(`role="img" aria-labelledby="funnel-${SERIES}-title funnel-${SERIES}-desc"`);

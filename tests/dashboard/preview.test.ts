@@ -44,6 +44,23 @@ describe("preview a part", () => {
     expect(srcdocOf(first)).toContain("Fixture part 1");
   });
 
+  it("a part written ahead previews before its release, marked scheduled in the part list", async () => {
+    const res = await dashboardGet("/admin/preview?series=fixture-scheduled&part=2", session);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(srcdocOf(html)).toContain("Scheduled part 2 body.");
+    expect(html).toContain("Scheduled: released 2099-01-15 08:00 UTC. Until then nobody is sent it");
+    const marked = [...html.matchAll(/part=(\d)"[^>]*>\d · [^<]*(<span class="badge scheduled">scheduled ([^<]*)<\/span>)?<\/a>/g)].map((m) => [m[1], m[3] ?? null]);
+    expect(marked).toEqual([
+      ["1", null],
+      ["2", "2099-01-15 08:00 UTC"],
+      ["3", "2099-01-31 23:00 UTC"],
+      ["4", "2099-01-31 23:00 UTC"],
+    ]);
+    const released = await (await dashboardGet("/admin/preview?series=fixture-scheduled&part=1", session)).text();
+    expect(released).not.toContain("Scheduled: released");
+  });
+
   it("an unknown series or part is a 404 page; a part that is not a number a 400", async () => {
     const bad: [string, number, string][] = [
       ["/admin/preview?series=fixture-four&part=5", 404, "has 4 part(s): there is no part 5."],

@@ -73,6 +73,25 @@ describe("GET /admin/api/preview/:series/:part", () => {
   });
 });
 
+describe("parts written ahead in the admin API (tests/fixtures/series/fixture-scheduled)", () => {
+  it("a part previews before its release; the stats and the series list say when each part is released", async () => {
+    const preview = await adminFetch("/admin/api/preview/fixture-scheduled/2");
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toContain("Scheduled part 2 body.");
+
+    const releases = ["2026-01-05T08:00:00.000Z", "2099-01-15T08:00:00.000Z", "2099-01-31T23:00:00.000Z", "2099-01-31T23:00:00.000Z"];
+    const stats = await expectDeclared<{ series: { parts: { publishAt: string | null }[] }[] }>(
+      await adminFetch("/admin/api/stats?series=fixture-scheduled"),
+      "get",
+      "/stats",
+    );
+    expect(stats.series[0]!.parts.map((part) => part.publishAt)).toEqual(releases);
+    const list = await expectDeclared<{ data: { slug: string; parts: { publishAt: string | null }[] }[] }>(await adminFetch("/admin/api/series"), "get", "/series");
+    expect(list.data.find((s) => s.slug === "fixture-scheduled")!.parts.map((part) => part.publishAt)).toEqual(releases);
+    expect(list.data.find((s) => s.slug === "fixture-four")!.parts.every((part) => part.publishAt === null)).toBe(true);
+  });
+});
+
 describe("POST /admin/api/test-send", () => {
   it("sends one marked email through the mailer: no reader, no delivery, no position change", async () => {
     await env.DB.prepare("DELETE FROM rate_counters").run();

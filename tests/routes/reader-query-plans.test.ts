@@ -2,6 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { findReaderDelivery } from "../../worker/actions/reader-delivery";
 import { recordClicks } from "../../worker/actions/record-clicks";
+import { readerArchive } from "../../worker/archive/reader-archive";
+import { findSeries } from "../../worker/content/catalog";
 import { findResponse, listResponses, saveResponse } from "../../worker/responses/responses";
 import { clickOf } from "../helpers/click-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
@@ -65,6 +67,14 @@ describe("the reader's queries scan no whole table", () => {
     expect(statements.filter((s) => /UPDATE clicks SET scanner_reason = 'burst'/.test(s.sql))).toHaveLength(1);
     await saveResponse(d1, { delivery, body: "hello", now: Date.now() });
     await findResponse(d1, delivery.id);
+    await expectNoScans(statements);
+  });
+
+  it("the readers-only archive: the parts a reader token's subscription received", async () => {
+    const reader = await deliveredReader({ series: "fixture-members", part: 1 });
+    const { d1, statements } = capturingD1();
+    const archive = await readerArchive(d1, testKeyring(), reader.tokens.reader, findSeries("fixture-members")!);
+    expect([...archive!.received.keys()]).toEqual(["members-part-1"]);
     await expectNoScans(statements);
   });
 

@@ -126,9 +126,9 @@ describe("the keep page", () => {
     const { reader, token, mail } = await askedReader("forged");
     const before = await state(reader.id);
     const [check] = await checksOf(reader.id);
-    const foreign = await signReadingCheckToken(foreignKeyring(), check!.id);
+    const foreign = signReadingCheckToken(foreignKeyring(), check!.id);
     // The reader's own delivery token signs another message: it is no keep token.
-    const borrowed = (await signDeliveryTokens(testKeyring(), check!.deliveryId)).reader;
+    const borrowed = signDeliveryTokens(testKeyring(), check!.deliveryId).reader;
     // A character inside the tag (the last one's low bits are base64 padding).
     const at = token.length - 5;
     const flipped = token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
@@ -143,7 +143,7 @@ describe("the keep page", () => {
   });
 
   it("a genuine token for a check that is gone answers 404", async () => {
-    const missing = await signReadingCheckToken(testKeyring(), 987_654);
+    const missing = signReadingCheckToken(testKeyring(), 987_654);
     for (const res of [await get(`/still-reading/${missing}`), await postForm(`/still-reading/${missing}`, {})]) {
       expect(res.status).toBe(404);
       expect(await pageText(res)).toContain("We could not find this subscription.");

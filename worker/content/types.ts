@@ -41,6 +41,12 @@ export interface CompiledPart {
   preview: string;
   /** ISO date (YYYY-MM-DD) shown on the series index. */
   date: string;
+  /**
+   * When the part is released (ISO 8601 instant, UTC), from its `publish` front matter or the scheduled part
+   * before it; absent = released with the deploy. Until then nobody is sent it and the web archive and feed
+   * leave it out (worker/content/release.ts).
+   */
+  publishAt?: string;
   /** Wait after the previous part (part 1: after confirmation), in milliseconds. */
   delayMs: number;
   cta: CallToAction;
@@ -81,6 +87,8 @@ export interface CompiledSeries {
   /** IANA timezone used when a reader's own is unknown. */
   timezone: string;
   sendWindow?: SendWindow;
+  /** "subscribers": a part's web view needs the reader's token and shows only parts they received; no feed. Absent = public. */
+  archive?: "subscribers";
   parts: CompiledPart[];
   /** The double opt-in email for this series, with slots. */
   confirmation: CompiledTemplate;

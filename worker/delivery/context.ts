@@ -8,7 +8,7 @@ export interface DeliveryContext {
   meter: D1Meter;
   config: Config;
   mailer: Mailer;
-  /** The series and parts as deployed: what is sent, in which order (tests pass an edited one). */
+  /** The series and their parts released by `now`, as deployed: what is sent, in which order (tests pass an edited one). */
   catalog: CatalogIndex;
   /** When the cycle started (ms): what is due is decided against this one value. */
   now: number;

@@ -1,5 +1,6 @@
 import { readConfig } from "../config";
 import { compiledCatalog, type CatalogIndex } from "../content/catalog";
+import { releasedCatalog } from "../content/release";
 import type { Env } from "../env";
 import { createMailer, type Mailer } from "../mail";
 import type { DeliveryContext } from "./context";
@@ -26,12 +27,14 @@ export type RunCycleOptions = Partial<CycleOptions>;
 export function deliveryContext(env: Env, deps: DeliveryDeps = {}): DeliveryContext {
   const config = readConfig(env);
   const clock = deps.clock ?? Date.now;
+  const now = clock();
   return {
     meter: new D1Meter(deps.db ?? env.DB),
     config,
     mailer: deps.mailer ?? createMailer(env, config),
-    catalog: deps.catalog ?? compiledCatalog,
-    now: clock(),
+    // Parts written ahead stay out of the cycle until their release (content/release.ts).
+    catalog: releasedCatalog(deps.catalog ?? compiledCatalog, now),
+    now,
     clock,
   };
 }

@@ -21,7 +21,7 @@ export function SignupPage({ series, action, error, values, turnstileSiteKey }: 
       <h1>{series.title}</h1>
       <p class="lede">{series.description}</p>
       <p>
-        {series.parts.length === 1 ? "1 part so far" : `${series.parts.length} parts so far`}, by {series.author}:{" "}
+        {series.parts.length === 0 ? "The first part is on its way" : series.parts.length === 1 ? "1 part so far" : `${series.parts.length} parts so far`}, by {series.author}:{" "}
         {series.cadence}. {first ? <>It starts with “{first.title}”.</> : null}{" "}
         <a href={`/p/${series.slug}`}>See every part</a>.
       </p>

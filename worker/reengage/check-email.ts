@@ -12,13 +12,13 @@ export const keepPath = (token: string) => `/still-reading/${token}`;
  * One reader's "Still reading?" email. Its unsubscribe link is the one of the part that completed the streak
  * (that delivery's reader token), with the same one-click headers. Deterministic: a retry is byte-identical.
  */
-export async function composeCheckEmail(
+export function composeCheckEmail(
   config: Config,
   rule: ReengageRule,
   check: { id: number; deliveryId: number; email: string; name: string | null },
-): Promise<OutgoingEmail> {
-  const keep = await signReadingCheckToken(config.keyring, check.id);
-  const { reader } = await signDeliveryTokens(config.keyring, check.deliveryId);
+): OutgoingEmail {
+  const keep = signReadingCheckToken(config.keyring, check.id);
+  const { reader } = signDeliveryTokens(config.keyring, check.deliveryId);
   const unsubscribe = `${config.publicUrl}/u/${reader}`;
   const filled = fillTemplate(rule.email, {
     name: check.name?.trim() || "there",

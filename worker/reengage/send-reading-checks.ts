@@ -100,7 +100,7 @@ async function deliver(ctx: DeliveryContext, check: DueCheck, series: CompiledSe
   const { meter, now } = ctx;
   let result: BatchResult;
   try {
-    const email = await composeCheckEmail(ctx.config, rule, check);
+    const email = composeCheckEmail(ctx.config, rule, check);
     result = await ctx.mailer.sendBatch([email], `still-reading/${check.id}`);
   } catch (error) {
     // A mailer that throws may have reached the provider: the same key is the only retry.

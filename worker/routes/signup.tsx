@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
+import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import { getDb } from "../db";
 import { AppError, RETRY_IN_A_MINUTE } from "../errors";
@@ -47,7 +48,8 @@ function defaultSeries(c: Context<AppEnv>): CompiledSeries {
 function signupPage(c: Context<AppEnv>, series: CompiledSeries, error?: string, values?: { email?: string; name?: string; ref?: string }) {
   return (
     <SignupPage
-      series={series}
+      // Parts written ahead are not counted or named before their release.
+      series={releasedSeries(series, Date.now())}
       action="/subscribe"
       error={error}
       values={values}

@@ -16,8 +16,8 @@ const BAD_LINK = "This link does not work. Please copy the whole link from the e
 const GONE = "We could not find this subscription.";
 
 /** The check a keep link names: its signature is checked before anything reads D1. */
-async function checkIdOf(c: Context<AppEnv>): Promise<number> {
-  const checkId = await verifyReadingCheckToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
+function checkIdOf(c: Context<AppEnv>): number {
+  const checkId = verifyReadingCheckToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
   if (checkId === null) throw new AppError("INVALID_TOKEN", BAD_LINK);
   return checkId;
 }
@@ -25,7 +25,7 @@ async function checkIdOf(c: Context<AppEnv>): Promise<number> {
 const titleOf = (slug: string) => findSeries(slug)?.title ?? "this newsletter";
 
 stillReadingRoutes.get("/still-reading/:token", async (c) => {
-  const check = await findReadingCheck(c.env.DB, await checkIdOf(c));
+  const check = await findReadingCheck(c.env.DB, checkIdOf(c));
   if (!check) throw new AppError("NOT_FOUND", GONE);
   c.header("cache-control", "private, no-store");
   const action = keepPath(c.req.param("token"));
@@ -35,7 +35,7 @@ stillReadingRoutes.get("/still-reading/:token", async (c) => {
 
 // A form of our own pages: the origin check refuses another site's post; the signed token names the check.
 stillReadingRoutes.post("/still-reading/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
-  const checkId = await checkIdOf(c);
+  const checkId = checkIdOf(c);
   const result = await keepReading(c.env.DB, checkId, Date.now());
   if (result.kind === "not_found") throw new AppError("NOT_FOUND", GONE);
   c.header("cache-control", "private, no-store");

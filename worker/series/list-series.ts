@@ -20,7 +20,7 @@ export async function listSeriesOverview(d1: D1Database) {
       title: series.title,
       paused: state?.pausedAt != null,
       pausedReason: state?.pauseReason ?? null,
-      parts: series.parts.map((part) => ({ number: part.number, id: part.id, title: part.title })),
+      parts: series.parts.map((part) => ({ number: part.number, id: part.id, title: part.title, publishAt: part.publishAt ?? null })),
       counts: readers,
     };
   });

@@ -54,7 +54,9 @@ export type PartStats = Record<PartCounter, number> & {
   /** The part's id: its counters follow it wherever it moves in the series. */
   id: string;
   title: string | null;
-  /** Active readers whose next part is this one. */
+  /** When it is released (ISO 8601), from its `publish` front matter; null = with the deploy. Later than now = scheduled. */
+  publishAt: string | null;
+  /** Active readers whose next part is this one (for a scheduled part: who get it at its release). */
   waiting: number;
 };
 
@@ -124,7 +126,7 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
         pauseReason: null,
         complaintGuard: { threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW, complaintsInWindow: null, checkedAt: null },
         stillReading: { rule: ruleOf(compiled), asked: 0, kept: 0, paused: 0 },
-        parts: (compiled?.parts ?? []).map((part) => emptyPart(part.number, part.id, part.title)),
+        parts: (compiled?.parts ?? []).map((part) => emptyPart(part.number, part.id, part.title, part.publishAt ?? null)),
       };
       out.set(slug, entry);
     }
@@ -133,7 +135,7 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
   const partOf = (entry: SeriesStats, id: string) => {
     let part = entry.parts.find((p) => p.id === id);
     if (!part) {
-      part = emptyPart(null, id, null); // removed from the catalog: listed after the current parts
+      part = emptyPart(null, id, null, null); // removed from the catalog: listed after the current parts
       entry.parts.push(part);
     }
     return part;
@@ -179,7 +181,7 @@ function ruleOf(series: CompiledSeries | undefined): SeriesStats["stillReading"]
   return rule ? { afterParts: rule.afterParts, graceDays: rule.graceDays, countOpens: rule.countOpens } : null;
 }
 
-function emptyPart(part: number | null, id: string, title: string | null): PartStats {
+function emptyPart(part: number | null, id: string, title: string | null, publishAt: string | null): PartStats {
   const counters = Object.fromEntries(PART_COUNTERS.map((key) => [key, 0])) as Record<PartCounter, number>;
-  return { part, id, title, ...counters, waiting: 0 };
+  return { part, id, title, publishAt, ...counters, waiting: 0 };
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import { consents, subscribers, subscriptions } from "../../db/schema";
 import { findSeries } from "../content/catalog";
+import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import type { Database } from "../db";
 import { dueAtForPart } from "../delivery/schedule";
@@ -103,7 +104,8 @@ export async function confirmConsent(db: Database, consentId: number, now = Date
   const firstConfirmation = reader.confirmedAt === null;
   const name = firstConfirmation ? consent.pendingName : null;
   const timezone = firstConfirmation ? (consent.pendingTimezone ?? reader.timezone) : reader.timezone;
-  const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(series, subscription.nextPart, now, timezone);
+  // A part written ahead is not due before its release: the cycle wakes the reader then.
+  const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(releasedSeries(series, now), subscription.nextPart, now, timezone);
 
   const d1 = db.$client;
   await d1.batch([

@@ -5,4 +5,8 @@ export function when(at: number | string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? "—" : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** When a part written ahead is released, while that is still ahead of `now`; null once it is out (or never scheduled). */
+export const scheduledFor = (publishAt: string | null | undefined, now: number): string | null =>
+  publishAt != null && Date.parse(publishAt) > now ? when(publishAt) : null;
+
 export const count = (n: number) => n.toLocaleString("en-US");

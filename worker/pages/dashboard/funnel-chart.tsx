@@ -1,4 +1,5 @@
 import type { PartStats, SeriesStats } from "../../stats/series-stats";
+import { scheduledFor } from "./format";
 
 /** The funnel's steps, then unsubscribes beside them (a loss, drawn in red). */
 export const funnelSteps = [
@@ -21,11 +22,16 @@ const PART_HEIGHT = TITLE_ROW + funnelSteps.length * ROW + GAP;
 
 const short = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 const partName = (part: PartStats) => (part.part === null ? `Removed part (${part.id})` : `Part ${part.part}${part.title ? ` · ${part.title}` : ""}`);
-const describe = (part: PartStats) =>
-  `${partName(part)}: ${funnelSteps.map((step) => `${step.label.toLowerCase()} ${part[step.key]}`).join(", ")}; ${part.waiting} waiting.`;
+/** The part's name, with its release when it is written ahead: "Part 2 · Title (scheduled 2099-01-15 08:00 UTC)". */
+const fullName = (part: PartStats, now: number) => {
+  const at = scheduledFor(part.publishAt, now);
+  return at ? `${partName(part)} (scheduled ${at})` : partName(part);
+};
+const describe = (part: PartStats, now: number) =>
+  `${fullName(part, now)}: ${funnelSteps.map((step) => `${step.label.toLowerCase()} ${part[step.key]}`).join(", ")}; ${part.waiting} waiting.`;
 
 /** Bars per part drawn on the server; a table with the same numbers follows it for screen readers and copying. */
-export function FunnelChart({ series }: { series: SeriesStats }) {
+export function FunnelChart({ series, now }: { series: SeriesStats; now: number }) {
   const parts = series.parts;
   const id = `funnel-${series.series}`;
   if (parts.length === 0) return <p class="muted">This series has no parts yet.</p>;
@@ -50,14 +56,14 @@ export function FunnelChart({ series }: { series: SeriesStats }) {
         font-size="11"
       >
         <title id={`${id}-title`}>{`Funnel of ${series.title ?? series.series}`}</title>
-        <desc id={`${id}-desc`}>{parts.map(describe).join(" ")}</desc>
+        <desc id={`${id}-desc`}>{parts.map((part) => describe(part, now)).join(" ")}</desc>
         {parts.map((part, index) => {
           const top = index * PART_HEIGHT;
           return (
             <g>
               <text x="0" y={top + 12} font-weight="600" font-size="12" fill="#1d232b">
                 {short(partName(part), 28)}
-                <tspan fill="#5b6672" font-weight="400">{`  ${part.waiting} waiting`}</tspan>
+                <tspan fill="#5b6672" font-weight="400">{`  ${scheduledFor(part.publishAt, now) ? "scheduled · " : ""}${part.waiting} waiting`}</tspan>
               </text>
               {funnelSteps.map((step, row) => {
                 const y = top + TITLE_ROW + row * ROW;
@@ -83,13 +89,13 @@ export function FunnelChart({ series }: { series: SeriesStats }) {
       </svg>
       <details>
         <summary>The same numbers as a table</summary>
-        <FunnelTable series={series} />
+        <FunnelTable series={series} now={now} />
       </details>
     </figure>
   );
 }
 
-function FunnelTable({ series }: { series: SeriesStats }) {
+function FunnelTable({ series, now }: { series: SeriesStats; now: number }) {
   return (
     <div class="scroll">
       <table>
@@ -110,7 +116,7 @@ function FunnelTable({ series }: { series: SeriesStats }) {
         <tbody>
           {series.parts.map((part) => (
             <tr>
-              <th scope="row">{partName(part)}</th>
+              <th scope="row">{fullName(part, now)}</th>
               {funnelSteps.map((step) => (
                 <td class="num">{part[step.key]}</td>
               ))}

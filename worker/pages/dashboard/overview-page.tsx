@@ -7,8 +7,8 @@ import { SessionsCard } from "./sessions-card";
 
 
 /** /admin: the state of every series, what to do next, and what just happened. */
-export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[] }) {
-  const { overview, choices, ...layout } = props;
+export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[]; now: number }) {
+  const { overview, choices, now, ...layout } = props;
   const paused = overview.series.filter((series) => series.paused);
   return (
     <AdminLayout title="Overview" {...layout}>
@@ -47,6 +47,7 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
             growth={overview.growth.series.find((growth) => growth.series === series.series)}
             window={overview.growth.days}
             csrfToken={layout.csrfToken}
+            now={now}
           />
         ))}
       </div>

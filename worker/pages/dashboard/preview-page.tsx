@@ -1,5 +1,6 @@
 import type { OutgoingEmail } from "../../mail";
 import { AdminLayout, CsrfField, type SignedInLayoutProps as LayoutProps } from "./admin-layout";
+import { scheduledFor } from "./format";
 import type { SeriesParts } from "./reader-page";
 
 export interface TestSendOutcome {
@@ -14,6 +15,8 @@ interface PreviewProps {
   sampleReader: { name: string; email: string };
   to?: string;
   outcome?: TestSendOutcome;
+  /** Parts released after this are shown as scheduled. */
+  now: number;
 }
 
 /**
@@ -21,8 +24,9 @@ interface PreviewProps {
  * inherits this page's CSP, which has no script-src), as the outbox shows emails.
  */
 export function PreviewPage(props: LayoutProps & PreviewProps) {
-  const { catalog, chosen, email, sampleReader, to, outcome, ...layout } = props;
+  const { catalog, chosen, email, sampleReader, to, outcome, now, ...layout } = props;
   const series = chosen ? catalog.find((s) => s.slug === chosen.series) : undefined;
+  const scheduled = series && scheduledFor(series.parts.find((part) => part.number === chosen?.part)?.publishAt, now);
   return (
     <AdminLayout title={email ? `Preview: ${email.subject}` : "Preview"} {...layout}>
       <h1>Preview</h1>
@@ -47,17 +51,26 @@ export function PreviewPage(props: LayoutProps & PreviewProps) {
       </form>
       {series ? (
         <nav class="parts" aria-label={`Parts of ${series.title}`}>
-          {series.parts.map((part) => (
-            <a href={`/admin/preview?${new URLSearchParams({ series: series.slug, part: String(part.number) })}`} aria-current={part.number === chosen?.part ? "page" : undefined}>
-              {`${part.number} · ${part.title}`}
-            </a>
-          ))}
+          {series.parts.map((part) => {
+            const at = scheduledFor(part.publishAt, now);
+            return (
+              <a href={`/admin/preview?${new URLSearchParams({ series: series.slug, part: String(part.number) })}`} aria-current={part.number === chosen?.part ? "page" : undefined}>
+                {`${part.number} · ${part.title}`}
+                {at ? <span class="badge scheduled">{`scheduled ${at}`}</span> : null}
+              </a>
+            );
+          })}
         </nav>
       ) : null}
       {email && chosen ? (
         <div class="split">
           <section aria-labelledby="email-h">
             <h2 id="email-h" class="wrap">{email.subject}</h2>
+            {scheduled ? (
+              <p class="notice" role="status">
+                {`Scheduled: released ${scheduled}. Until then nobody is sent it and it is not on the web archive or in the feed.`}
+              </p>
+            ) : null}
             <p class="muted">
               {`From ${email.from} · to the sample reader ${sampleReader.name} <${sampleReader.email}>. Its links are signed but belong to no delivery: they record nothing.`}
             </p>

@@ -13,7 +13,7 @@ export const readerNotices = {
 export interface SeriesParts {
   slug: string;
   title: string;
-  parts: { number: number; title: string }[];
+  parts: { number: number; title: string; publishAt?: string }[];
   /** The series' "Still reading?" rule, when it has one. */
   reengage?: { afterParts: number; graceDays: number };
 }

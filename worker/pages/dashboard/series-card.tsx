@@ -3,19 +3,23 @@ import type { SeriesStats } from "../../stats/series-stats";
 import { CsrfField } from "./admin-layout";
 import { FunnelChart } from "./funnel-chart";
 import { GrowthChart } from "./growth-chart";
-import { count, when } from "./format";
+import { count, scheduledFor, when } from "./format";
 
 const statuses = ["active", "pending", "paused", "stopped"] as const;
 
 /**
- * One series: its state (with pause or resume), readers by status, the complaint guard, the "Still reading?" rule,
- * its growth, the funnel.
+ * One series: its state (with pause or resume), readers by status, parts written ahead, the complaint guard, the
+ * "Still reading?" rule, its growth, the funnel.
  */
-export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; window: GrowthWindow; csrfToken: string }) {
-  const { series, growth, window, csrfToken } = props;
+export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; window: GrowthWindow; csrfToken: string; now: number }) {
+  const { series, growth, window, csrfToken, now } = props;
   const name = series.title ?? series.series;
   const guard = series.complaintGuard;
   const still = series.stillReading;
+  const scheduled = series.parts.flatMap((part) => {
+    const at = scheduledFor(part.publishAt, now);
+    return at ? [{ part, at }] : [];
+  });
   const counts: [string, number][] = [...statuses.map((status) => [status, series.subscribers[status] ?? 0] as [string, number]), ["caught up", series.caughtUp]];
   return (
     <section class="card" id={`series-${series.series}`} aria-labelledby={`series-${series.series}-h`}>
@@ -39,6 +43,19 @@ export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; 
               </div>
             ))}
           </dl>
+          {scheduled.length > 0 ? (
+            <>
+              <h3 id={`series-${series.series}-scheduled`}>Scheduled</h3>
+              <ul class="scheduled" aria-labelledby={`series-${series.series}-scheduled`}>
+                {scheduled.map(({ part, at }) => (
+                  <li>
+                    {`Part ${part.part} · ${part.title ?? part.id}: ${at}`}
+                    <span class="muted">{` (${count(part.waiting)} waiting)`}</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
           <p class="muted">
             Complaint guard:{" "}
             {guard.complaintsInWindow === null
@@ -58,7 +75,7 @@ export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; 
           </form>
           {growth ? <GrowthChart growth={growth} window={window} /> : null}
         </div>
-        <FunnelChart series={series} />
+        <FunnelChart series={series} now={now} />
       </div>
     </section>
   );

@@ -35,6 +35,7 @@ caption { text-align: left; font-weight: 600; padding: 0 0 .4rem; }
 .badge { display: inline-block; border-radius: 999px; padding: 0 .55rem; font-size: .8rem; font-weight: 600; background: #e8edf2; }
 .badge.paused { background: var(--warn-bg); color: var(--warn); }
 .badge.running { background: #e8f5ec; color: #1f5e31; }
+.badge.scheduled { background: #eaf0fb; color: #1d4f91; margin-left: .4rem; }
 label { display: block; font-weight: 600; margin: .5rem 0 .25rem; font-size: .95rem; }
 input[type=text], input[type=password], input[type=search], select { width: 100%; font: inherit; padding: .55rem .7rem; border: 1px solid #9aa5b1; border-radius: 6px; background: #fff; min-height: 44px; }
 input:focus, button:focus, select:focus, a:focus { outline: 3px solid #7fb4e6; outline-offset: 1px; }

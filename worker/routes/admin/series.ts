@@ -5,13 +5,18 @@ import { pauseSeries, resumeSeries } from "../../series/pause-series";
 import { readSeriesStats, type SeriesStats } from "../../stats/series-stats";
 import { createAdminApi, errorResponses, json, notFoundResponse, pageSchema, requireSeries, seriesSlugSchema } from "./openapi-app";
 
+const publishAtSchema = z
+  .string()
+  .nullable()
+  .openapi({ description: "When the part is released (ISO 8601, from its `publish` front matter); null = with the deploy. Later than now: scheduled, sent to nobody yet." });
+
 const seriesItemSchema = z
   .object({
     slug: z.string(),
     title: z.string(),
     paused: z.boolean(),
     pausedReason: z.string().nullable(),
-    parts: z.array(z.object({ number: z.number().int(), id: z.string(), title: z.string() })),
+    parts: z.array(z.object({ number: z.number().int(), id: z.string(), title: z.string(), publishAt: publishAtSchema })),
     counts: z.record(z.string(), z.number().int()).openapi({ description: "Subscriptions by status." }),
   })
   .openapi("Series");
@@ -33,6 +38,7 @@ const partStatsSchema = z
     part: z.number().int().nullable().openapi({ description: "Position in the series today; null for a part since removed." }),
     id: z.string().openapi({ description: "The part's id: its counters follow it wherever it moves." }),
     title: z.string().nullable(),
+    publishAt: publishAtSchema,
     sent: count,
     delivered: count,
     delayed: count,

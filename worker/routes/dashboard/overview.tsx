@@ -21,6 +21,6 @@ overviewRoutes.get(
   }),
   async (c) => {
     const window = Number(c.req.valid("query").days) as GrowthWindow;
-    return c.html(<OverviewPage {...pageProps(c, "overview")} overview={await readOverview(c.env.DB, window)} choices={seriesChoices()} />);
+    return c.html(<OverviewPage {...pageProps(c, "overview")} overview={await readOverview(c.env.DB, window)} choices={seriesChoices()} now={Date.now()} />);
   },
 );

@@ -36,7 +36,7 @@ async function renderPreview(c: Context<DashboardEnv>, picked: ReturnType<typeof
   const chosen = picked ? { series: picked.series.slug, part: picked.part.number } : null;
   c.header("cache-control", "private, no-store");
   return c.html(
-    <PreviewPage {...pageProps(c, "preview")} catalog={seriesParts()} chosen={chosen} email={email} sampleReader={SAMPLE_READER} {...extra} />,
+    <PreviewPage {...pageProps(c, "preview")} catalog={seriesParts()} chosen={chosen} email={email} sampleReader={SAMPLE_READER} now={Date.now()} {...extra} />,
     status,
   );
 }
