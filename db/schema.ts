@@ -117,8 +117,18 @@ export const subscriptions = sqliteTable(
     updatedAt: timestamp("updated_at").notNull(),
     /** Consecutive times the provider refused this reader's email (permissive batches); reset when one is sent. */
     refusals: integer("refusals").notNull().default(0),
-    /** Why delivery stopped for this reader (e.g. refused three times in a row); null while it goes on. */
+    /**
+     * Why delivery stopped for this reader (refused three times in a row; or paused by the series' "Still
+     * reading?" rule, which a resume clears); null while it goes on.
+     */
     setAsideReason: text("set_aside_reason"),
+    /**
+     * Parts sent since the reader's last sign of reading (a person's click, a response, the keep button, an open
+     * where the series counts opens): the "Still reading?" rule's streak, kept here so no old delivery is read.
+     */
+    quietParts: integer("quiet_parts").notNull().default(0),
+    /** When that last sign came (ms): a "Still reading?" asked before it is answered. */
+    signalAt: timestamp("signal_at"),
   },
   (t) => [
     uniqueIndex("subscriptions_subscriber_id_series_idx").on(t.subscriberId, t.series),
@@ -356,8 +366,56 @@ export const seriesDays = sqliteTable(
     confirmations: integer("confirmations").notNull().default(0),
     /** Readers who left by their own unsubscribe, counted in each series they were reading. */
     unsubscribes: integer("unsubscribes").notNull().default(0),
+    /** The "Still reading?" rule (worker/reengage/): emails sent, keep buttons pressed, readers paused unanswered. */
+    reengageAsked: integer("reengage_asked").notNull().default(0),
+    reengageKept: integer("reengage_kept").notNull().default(0),
+    reengagePaused: integer("reengage_paused").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.series, t.day] })],
+);
+
+export const readingCheckStatuses = ["queued", "sent", "kept", "read", "paused", "closed", "failed"] as const;
+export type ReadingCheckStatus = (typeof readingCheckStatuses)[number];
+
+/**
+ * A "Still reading?" email to one reader of one series, one per streak of quiet parts (worker/reengage/): queued at
+ * record time, sent by the cron under its own idempotency key, then answered (kept: the button; read: a sign of
+ * reading came) or, at its deadline, paused. No address here: it is read from subscribers when the email goes.
+ */
+export const readingChecks = sqliteTable(
+  "reading_checks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    subscriptionId: integer("subscription_id").notNull(),
+    subscriberId: integer("subscriber_id").notNull(),
+    series: text("series").notNull(),
+    /** The email whose part completed the streak: its reader token carries this email's unsubscribe link. */
+    deliveryId: integer("delivery_id").notNull(),
+    /** The streak that asked (the series' afterParts then). */
+    quietParts: integer("quiet_parts").notNull(),
+    /** queued and sent are open (one per subscription); closed: the subscription ended or paused otherwise first. */
+    status: text("status", { enum: readingCheckStatuses }).notNull().default("queued"),
+    /** Provider calls made; the first one's time bounds the idempotency key's 24 hours. */
+    attempts: integer("attempts").notNull().default(0),
+    firstTriedAt: timestamp("first_tried_at"),
+    /** queued: when the cron may (re)try the email; sent: the deadline, when an unanswered check pauses. */
+    nextAt: timestamp("next_at"),
+    error: text("error"),
+    providerMessageId: text("provider_message_id"),
+    createdAt: timestamp("created_at").notNull(),
+    sentAt: timestamp("sent_at"),
+    answeredAt: timestamp("answered_at"),
+  },
+  (t) => [
+    // The database itself forbids a second open check for one subscription.
+    uniqueIndex("reading_checks_open_idx").on(t.subscriptionId).where(sql`status IN ('queued', 'sent')`),
+    // The cron's two steps (emails to send, deadlines passed): only open checks are in it.
+    index("reading_checks_next_at_idx").on(t.status, t.nextAt).where(sql`status IN ('queued', 'sent')`),
+    // A reader's page, export and erasure.
+    index("reading_checks_subscriber_id_idx").on(t.subscriberId),
+    // A bounce or complaint about this email finds its reader (as consents' does for confirmations).
+    index("reading_checks_provider_message_id_idx").on(t.providerMessageId).where(sql`provider_message_id IS NOT NULL`),
+  ],
 );
 
 /** Every action link followed: kept whole; scanners are flagged, never dropped. */

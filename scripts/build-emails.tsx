@@ -21,6 +21,7 @@ import { frontMatterLayout, jsonErrorPosition, jsonKeyPosition, positionAt, posi
 import { formatWallTime, frontMatterValue, parsePublishDate } from "./build-emails/publish-date";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
 import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
+import StillReadingEmail, { stillReadingSlotProps, stillReadingSubject } from "../emails/still-reading";
 
 // ---- schemas ---------------------------------------------------------------------------------
 
@@ -49,6 +50,22 @@ const seriesSchema = z.strictObject({
     .optional(),
   /** "subscribers": the web archive is for readers only (their token, the parts they received); no feed. */
   archive: z.enum(["public", "subscribers"]).optional(),
+  /** The "Still reading?" rule (docs/reengagement.md): off unless set. */
+  reengage: z
+    .strictObject({
+      afterParts: z
+        .number({ error: "a whole number of parts, e.g. 4" })
+        .int("a whole number of parts, e.g. 4")
+        .min(2, "at least 2: asking after every part would mail the question as often as the story")
+        .max(100, "at most 100"),
+      graceDays: z
+        .number({ error: "a whole number of days, e.g. 7" })
+        .int("a whole number of days, e.g. 7")
+        .min(1, "at least 1 day to answer")
+        .max(60, "at most 60 days"),
+      countOpens: z.boolean({ error: "true or false" }).optional(),
+    })
+    .optional(),
 });
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
@@ -155,11 +172,12 @@ function checkNoRawLinks(template: CompiledTemplate, file: string) {
  * for every reader), and a confirmation knows nothing of parts. Caught here, naming the file.
  */
 const CONFIRMATION_SLOTS: readonly SlotName[] = ["name", "base_url", "confirm_url", "postal_address"];
-const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "confirm_url");
+const STILL_READING_SLOTS: readonly SlotName[] = ["name", "base_url", "keep_url", "unsubscribe_url", "postal_address"];
+const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "confirm_url" && name !== "keep_url");
 
 function checkSlots(template: CompiledTemplate, source: ContentSource, required: SlotName[], allowed = PART_SLOTS) {
   const { file } = source;
-  const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : "part";
+  const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : allowed === STILL_READING_SLOTS ? '"Still reading?" email' : "part";
   for (const [kind, value] of Object.entries(template)) {
     for (const m of value.matchAll(/\{\{\{(.*?)\}\}\}/g)) {
       // Reported where the author wrote it (the first time), not where the rendering put it.
@@ -318,6 +336,17 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
     metaFile,
   );
   checkSlots(confirmation, sourceOf(metaFile, metaText), ["name", "confirm_url", "postal_address"], CONFIRMATION_SLOTS);
+  const reengage = meta.reengage && {
+    afterParts: meta.reengage.afterParts,
+    graceDays: meta.reengage.graceDays,
+    countOpens: meta.reengage.countOpens ?? false,
+    email: await renderTemplate(
+      <StillReadingEmail {...stillReadingSlotProps} seriesTitle={meta.title} afterParts={meta.reengage.afterParts} graceDays={meta.reengage.graceDays} />,
+      stillReadingSubject(meta.title),
+      metaFile,
+    ),
+  };
+  if (reengage) checkSlots(reengage.email, sourceOf(metaFile, metaText), ["name", "keep_url", "unsubscribe_url", "postal_address"], STILL_READING_SLOTS);
 
   // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
   const series: CompiledSeries = {
@@ -332,6 +361,8 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
     ...(meta.archive === "subscribers" && { archive: meta.archive }),
     parts,
     confirmation,
+    // Only when set: a series without the rule compiles exactly as before.
+    ...(reengage && { reengage }),
   };
   return { series, scheduled };
 }

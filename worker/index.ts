@@ -10,6 +10,7 @@ import type { ClickMessage, DeliveryMessage, Env, FeedbackMessage, ImportChunkMe
 import { consumeFeedback, FEEDBACK_DEAD_LETTER_QUEUE, FEEDBACK_QUEUE } from "./feedback/consume-feedback";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
+import { runReadingChecks } from "./reengage";
 import { runRetention } from "./retention/run-retention";
 import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
 import { handleError, notFound } from "./routes/error-response";
@@ -20,6 +21,7 @@ import { ADMIN_API_BASE, adminApi } from "./routes/admin/index";
 import { dashboardRoutes } from "./routes/dashboard";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
+import { stillReadingRoutes } from "./routes/still-reading";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
 import { webhookRoutes } from "./routes/webhooks";
 
@@ -37,6 +39,7 @@ const app = new Hono<AppEnv>()
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)
+  .route("/", stillReadingRoutes)
   .route("/", webhookRoutes)
   .route(ADMIN_API_BASE, adminApi)
   // After the API: the dashboard's pages are everything under /admin but /admin/api.
@@ -53,6 +56,12 @@ export default {
       return;
     }
     ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
+    ctx.waitUntil(
+      runReadingChecks(env).then(
+        (summary) => console.log("reading checks", JSON.stringify(summary)),
+        (error) => console.error("reading checks failed", error),
+      ),
+    );
     ctx.waitUntil(
       // Fan out through the queue when it is bound; otherwise send inline within the budget.
       runCycle(env, { queue: env.DELIVERY_QUEUE }).then(

@@ -154,3 +154,25 @@ function verifyDeliveryToken(keyring: Keyring, token: string, range: readonly [n
 export const verifyReaderToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, READER_TAG);
 /** The delivery whose email carried this referral link, or null. */
 export const verifyReferralToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, REFERRAL_TAG);
+
+/**
+ * The "Still reading?" page of one check, `<kid>.<hidden check id>.<tag>`: no expiry (the check's own state says
+ * whether the button still does anything), deterministic so a retried email is byte-identical.
+ */
+const readingCheckMessage = (checkId: number) => `reading-check|${checkId}`;
+const READING_CHECK_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.(${B64}{22})$`);
+
+export function signReadingCheckToken(keyring: Keyring, checkId: number): string {
+  const key = newestKey(keyring);
+  const mac = hmacSign(key.secret, readingCheckMessage(checkId));
+  return `${key.kid}.${idCipher(key.secret).hide(checkId)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
+}
+
+/** The check a keep token was signed for, or null (checked before anything reads D1). */
+export function verifyReadingCheckToken(keyring: Keyring, token: string): number | null {
+  const match = token.length > MAX_TOKEN_LENGTH ? null : READING_CHECK_TOKEN.exec(token);
+  const key = match ? findKey(keyring, match[1]!) : undefined;
+  const checkId = key ? idUnder(key, match![2]!) : null;
+  if (!key || checkId === null) return null;
+  return tagMatches(key, readingCheckMessage(checkId), match![3]!, [0, TAG_BYTES]) ? checkId : null;
+}

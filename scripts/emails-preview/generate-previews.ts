@@ -3,6 +3,7 @@ import path from "node:path";
 import matter from "gray-matter";
 import { PreviewProps as confirmationSample } from "../../emails/confirmation";
 import { PreviewProps as partSample, type SeriesPartProps } from "../../emails/series-part";
+import { PreviewProps as stillReadingSample } from "../../emails/still-reading";
 import { absolutize, markdownToHtml } from "../build-emails/markdown";
 
 /**
@@ -44,7 +45,7 @@ export function generatePreviews(options: { seriesRoots: string[]; outDir: strin
 }
 
 function generateSeries(dir: string, slug: string, templatesDir: string, outDir: string, result: GeneratedPreviews) {
-  let meta: { title?: string; description?: string; cadence?: string };
+  let meta: { title?: string; description?: string; cadence?: string; reengage?: { afterParts?: number; graceDays?: number } };
   try {
     meta = JSON.parse(readFileSync(path.join(dir, "series.json"), "utf8")) as typeof meta;
   } catch (error) {
@@ -66,6 +67,15 @@ function generateSeries(dir: string, slug: string, templatesDir: string, outDir:
     description: meta.description ?? confirmationSample.description,
     cadence: meta.cadence ?? confirmationSample.cadence,
   }, path.join(dir, "series.json"));
+  // The "Still reading?" email of a series that has the rule (docs/reengagement.md).
+  if (meta.reengage) {
+    write("still-reading", "still-reading", {
+      ...stillReadingSample,
+      seriesTitle,
+      afterParts: meta.reengage.afterParts ?? stillReadingSample.afterParts,
+      graceDays: meta.reengage.graceDays ?? stillReadingSample.graceDays,
+    }, path.join(dir, "series.json"));
+  }
 
   // Byte order, as the build numbers them.
   const files = readdirSync(dir).filter((f) => f.endsWith(".md")).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

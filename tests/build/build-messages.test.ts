@@ -104,6 +104,44 @@ describe.concurrent("the email build's messages name the file and line", () => {
     expect(line!.startsWith(`${path.join(broken.seriesDir, "series.json")}:4:3: `)).toBe(true);
     expect(line).toContain("JSON");
   });
+
+  const withRule = (rule: string) =>
+    build((dir) => {
+      const meta = path.join(dir, "series.json");
+      writeFileSync(meta, readFileSync(meta, "utf8").replace('"timezone": "America/New_York"', `"timezone": "America/New_York",\n  "reengage": ${rule}`));
+    });
+
+  it.for([
+    ['{ "afterParts": 1, "graceDays": 7 }', "reengage.afterParts: at least 2: asking after every part would mail the question as often as the story"],
+    ['{ "afterParts": 4, "graceDays": "7" }', "reengage.graceDays: a whole number of days, e.g. 7"],
+    ['{ "afterParts": 4.5, "graceDays": 7 }', "reengage.afterParts: a whole number of parts, e.g. 4"],
+    ['{ "afterParts": 4, "graceDays": 0 }', "reengage.graceDays: at least 1 day to answer"],
+    ['{ "afterParts": 4, "graceDays": 7, "countOpens": "yes" }', "reengage.countOpens: true or false"],
+    ['{ "afterParts": 4, "grace": 7 }', "reengage.graceDays: a whole number of days, e.g. 7"],
+  ] as const)("the Still reading? rule %s → %s", async ([rule, message], { expect }) => {
+    const { status, stderr, seriesDir } = await withRule(rule);
+    expect(status).toBe(1);
+    expect(diagnostics(stderr)).toContain(`${path.join(seriesDir, "series.json")}:8:3: ${message}`);
+  });
+
+  it("names an unknown key of the rule", async ({ expect }) => {
+    const { stderr, seriesDir } = await withRule('{ "afterParts": 4, "graceDays": 7, "after": 2 }');
+    expect(diagnostics(stderr)).toEqual([`${path.join(seriesDir, "series.json")}:8:3: reengage.after: unknown key`]);
+  });
+
+  it("compiles a good rule with its email (countOpens off unless said), and a series without one as before", async ({ expect }) => {
+    const { status, stderr, wrote, seriesDir } = await withRule('{ "afterParts": 4, "graceDays": 7 }');
+    expect(status, stderr).toBe(0);
+    expect(wrote).toBe(true);
+    const catalog = JSON.parse(readFileSync(path.join(seriesDir, "../../catalog.json"), "utf8")) as { series: { reengage?: { afterParts: number; graceDays: number; countOpens: boolean; email: { subject: string; text: string } } }[] };
+    const rule = catalog.series[0]!.reengage!;
+    expect(rule).toMatchObject({ afterParts: 4, graceDays: 7, countOpens: false, email: { subject: "Still reading Fixture Four?" } });
+    expect(rule.email.text).toContain("Yes, keep sending: {{{keep_url}}}");
+    expect(rule.email.text).toContain("within 7 days");
+
+    const plain = await build(() => {});
+    expect(JSON.parse(readFileSync(path.join(plain.seriesDir, "../../catalog.json"), "utf8")).series[0]).not.toHaveProperty("reengage");
+  });
 });
 
 /** Adds `publish: <value>` to a part of fixture-four (America/New_York), as line 6, after its `date`. */

@@ -24,11 +24,12 @@ function outDir() {
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
-/** What the preview must list: each series' part files and its confirmation. */
+/** What the preview must list: each series' part files, its confirmation and its "Still reading?" email if it has the rule. */
 function expectedFiles() {
   return seriesRoots.flatMap((dir) =>
     readdirSync(dir).flatMap((slug) => [
       `${slug}/confirmation.tsx`,
+      ...("reengage" in JSON.parse(readFileSync(path.join(dir, slug, "series.json"), "utf8")) ? [`${slug}/still-reading.tsx`] : []),
       ...readdirSync(path.join(dir, slug)).filter((f) => f.endsWith(".md")).map((f) => `${slug}/${f.replace(/\.md$/, ".tsx")}`),
     ]),
   );

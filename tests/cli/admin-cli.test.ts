@@ -176,6 +176,7 @@ describe.concurrent("commands", () => {
     expect(out).toContain("readers: active 4, pending 0, paused 1, stopped 0; caught up: 1");
     expect(out).toMatch(/│ 1\s+│ fixture-part-1\s+│ 17\s+│ 16\s+│ 9\s+│ 4\s+│ 2\s+│ 1\s+│ 0\s+│ 0\s+│ 0\s+│/);
     expect(out).toMatch(/│ 2\s+│ fixture-part-2\s+│ 11\s+│/);
+    expect(out).toContain('"Still reading?" (after 4 quiet parts, 7 days to answer): asked 3, kept 1, paused 1');
   });
 
   it("growth prints each series' totals and the days that had any, parsed with the API's own schema", async ({ expect, onTestFinished }) => {

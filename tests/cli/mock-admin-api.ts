@@ -125,6 +125,7 @@ export async function startMockAdminApi() {
             ],
             pausedAt: null,
             complaintGuard: { threshold: 2, window: 1000, complaintsInWindow: null, checkedAt: null },
+            stillReading: { rule: { afterParts: 4, graceDays: 7, countOpens: false }, asked: 3, kept: 1, paused: 1 },
           },
         ],
         notes: { opened: "Unreliable: mail privacy proxies (Apple Mail, Gmail's image cache) open every email they fetch." },

@@ -6,12 +6,13 @@ import { guardSql } from "../../worker/feedback/complaint-guard";
 import { deadLetterSql } from "../../worker/feedback/dead-letters";
 import { allFeedbackStatements, feedbackSql } from "../../worker/feedback/queries";
 import { pauseSql } from "../../worker/series/pause-series";
+import { reengageSql } from "../../worker/reengage/queries";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);
 
 /** Tables that grow with the list. series_state has one row per series and may be read whole. */
-const LIST_TABLES = ["subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox", "webhook_events", "feedback_dead_letters"];
+const LIST_TABLES = ["subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox", "webhook_events", "feedback_dead_letters", "reading_checks"];
 
 describe("the delivery cycle's queries", () => {
   for (const [name, text] of Object.entries(sql)) {
@@ -115,8 +116,9 @@ describe("unsubscribe's statements", () => {
   }
 });
 
-describe("the provider webhooks', dead letters', complaint guard's and series pause's statements", () => {
+describe("the provider webhooks', dead letters', complaint guard's, series pause's and Still reading? rule's statements", () => {
   const statements: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(reengageSql).map(([name, text]) => [`reading checks ${name}`, text])),
     ...allFeedbackStatements(),
     ...Object.fromEntries(Object.entries(deadLetterSql).map(([name, text]) => [`dead letters ${name}`, text])),
     ...Object.fromEntries(Object.entries(guardSql).map(([name, text]) => [`guard ${name}`, text])),

@@ -72,7 +72,7 @@ export async function seedReaders(options: SeedOptions): Promise<void> {
 export async function resetDatabase() {
   const tables = [
     "events", "webhook_events", "part_stats", "clicks", "deliveries", "batches", "received_parts", "delivery_archive", "part_refs",
-    "consents", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots",
+    "consents", "reading_checks", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots",
   ];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }

@@ -1,5 +1,6 @@
 import { findSeries } from "../content/catalog";
 import type { ClickMessage } from "../env";
+import { signalReading } from "../reengage/queries";
 import { decideClicks, parseMarks, type ClickDecision } from "./click-marks";
 
 /** The write of a delivery whose marks are still the ones read (?1 JSON {"<delivery id>": {"old": …}, …}). */
@@ -13,7 +14,7 @@ const unchanged = (id: string) => `click_marks IS json_extract(?1, '$."' || ${id
  */
 export const clickSql = {
   /** ?1 JSON [delivery id, …]. */
-  readDeliveries: `SELECT id, series, part_id AS partId, sent_at AS sentAt, human_clicked_at AS humanClickedAt,
+  readDeliveries: `SELECT id, subscription_id AS subscriptionId, series, part_id AS partId, sent_at AS sentAt, human_clicked_at AS humanClickedAt,
       scanner_clicked_at AS scannerClickedAt, click_marks AS clickMarks
     FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))`,
   /** ?1 the changes, ?2 JSON [[delivery id, link, scanner reason, at], …]. */
@@ -37,6 +38,15 @@ export const clickSql = {
     GROUP BY 1, 2
     ON CONFLICT (series, part_id) DO UPDATE SET human_clicks = human_clicks + excluded.human_clicks,
       scanner_clicks = scanner_clicks + excluded.scanner_clicks`,
+  /**
+   * ?1 the changes, ?2 JSON {"<subscription id>": time of its newest person-click}: a person read, so their
+   * "Still reading?" streak starts again (worker/reengage/).
+   */
+  signalReaders: signalReading(
+    `SELECT d.subscription_id FROM json_each(?1) e JOIN deliveries d ON d.id = CAST(e.key AS INTEGER)
+      WHERE d.click_marks IS json_extract(e.value, '$.old') AND json_type(?2, '$."' || d.subscription_id || '"') IS NOT NULL`,
+    `json_extract(?2, '$."' || id || '"')`,
+  ),
   /** ?1 the changes, ?2 JSON [delivery id, …]. Last: it is what the others compare with. Returns the ones applied. */
   markDeliveries: `UPDATE deliveries SET click_marks = json_extract(?1, '$."' || id || '".new'),
       human_clicked_at = json_extract(?1, '$."' || id || '".h'), scanner_clicked_at = json_extract(?1, '$."' || id || '".s')
@@ -46,6 +56,7 @@ export const clickSql = {
 
 interface DeliveryRow {
   id: number;
+  subscriptionId: number;
   series: string;
   partId: string;
   sentAt: number | null;
@@ -134,6 +145,7 @@ async function writeDecisions(d1: D1Database, decided: { row: DeliveryRow; decis
   const changes: Record<number, unknown> = {};
   const rows: unknown[] = [];
   const flags: unknown[] = [];
+  const signals: Record<number, number> = {};
   for (const { row, decision } of decided) {
     changes[row.id] = {
       old: row.clickMarks,
@@ -146,7 +158,10 @@ async function writeDecisions(d1: D1Database, decided: { row: DeliveryRow; decis
       dh: decision.humanDelta,
       ds: decision.scannerDelta,
     };
-    for (const click of decision.rows) rows.push([row.id, click.link, click.reason, click.at]);
+    for (const click of decision.rows) {
+      rows.push([row.id, click.link, click.reason, click.at]);
+      if (click.reason === null) signals[row.subscriptionId] = Math.max(signals[row.subscriptionId] ?? 0, click.at);
+    }
     for (const flag of decision.flagged) flags.push([row.id, flag.at, flag.link]);
   }
   const changesJson = JSON.stringify(changes);
@@ -154,6 +169,7 @@ async function writeDecisions(d1: D1Database, decided: { row: DeliveryRow; decis
   if (flags.length > 0) statements.push(d1.prepare(clickSql.flagBursts).bind(changesJson, JSON.stringify(flags)));
   statements.push(
     d1.prepare(clickSql.countParts).bind(changesJson),
+    ...(Object.keys(signals).length > 0 ? [d1.prepare(clickSql.signalReaders).bind(changesJson, JSON.stringify(signals))] : []),
     d1.prepare(clickSql.markDeliveries).bind(changesJson, JSON.stringify(decided.map(({ row }) => row.id))),
   );
   const results = await d1.batch<{ id: number }>(statements);

@@ -61,6 +61,19 @@ export interface CompiledPart {
   email: CompiledTemplate;
 }
 
+/**
+ * The "Still reading?" rule of a series (series.json `reengage`; off when absent): after `afterParts` parts in a
+ * row with no sign of reading, the reader is asked once; unanswered for `graceDays`, their subscription pauses.
+ */
+export interface ReengageRule {
+  afterParts: number;
+  graceDays: number;
+  /** Whether a provider-reported open is a sign of reading (off by default: privacy proxies open every email). */
+  countOpens: boolean;
+  /** The "Still reading?" email, with slots. */
+  email: CompiledTemplate;
+}
+
 export interface CompiledSeries {
   slug: string;
   /** Former slugs of this series: old subscriptions and links resolve to it. */
@@ -79,6 +92,7 @@ export interface CompiledSeries {
   parts: CompiledPart[];
   /** The double opt-in email for this series, with slots. */
   confirmation: CompiledTemplate;
+  reengage?: ReengageRule;
 }
 
 export interface Catalog {
@@ -97,6 +111,7 @@ export const SLOT_NAMES = [
   "referral_url", // the reader's own link to the signup page, to share
   "web_url", // the part's public web view
   "postal_address", // POSTAL_ADDRESS: configuration, not content
+  "keep_url", // the "Still reading?" page of one reader's check (worker/reengage/)
 ] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
 

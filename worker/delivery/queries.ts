@@ -98,7 +98,7 @@ export const sql = {
    * position is the sent part's (everything before it received) and the part after it is new to them or there is
    * none (the usual cases), at most one probe says so; otherwise (parts inserted or moved behind them meanwhile)
    * the order is searched from the cached position, and a reader whose sent part is last but who misses one
-   * inserted earlier is due for it now.
+   * inserted earlier is due for it now. Each reader's streak of parts without a sign of reading grows by one.
    */
   advanceSubscriptions: `UPDATE subscriptions SET
       next_part = CASE WHEN next_part = ${sent("at")} AND (${sent("next")} IS NULL OR ${unreceived(sent("next"))})
@@ -106,7 +106,7 @@ export const sql = {
         ELSE coalesce((SELECT o.key + 1 FROM json_each(?4, '$."' || series || '"') o
           WHERE o.key >= next_part - 1 AND o.value IS NOT ${sent("part")} AND ${unreceived("o.value")}
           LIMIT 1), json_array_length(?4, '$."' || series || '"') + 1, next_part + 1) END,
-      last_part_id = ${sent("part")}, batch_id = NULL, last_sent_at = ?2, updated_at = ?2, refusals = 0,
+      last_part_id = ${sent("part")}, batch_id = NULL, last_sent_at = ?2, updated_at = ?2, refusals = 0, quiet_parts = quiet_parts + 1,
       due_at = CASE WHEN status = 'active' THEN coalesce(json_extract(?1, '$."' || id || '"'), CASE WHEN next_part <> ${sent("at")}
         THEN (SELECT ?2 FROM json_each(?4, '$."' || series || '"') o WHERE ${unreceived("o.value")} LIMIT 1) END) END
     WHERE batch_id = ?3`,

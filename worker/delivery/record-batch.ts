@@ -1,3 +1,4 @@
+import { askReadersStatement } from "../reengage/ask-readers";
 import { MAX_REFUSALS, REJECTED_RETRY_MS, type DeliveryContext } from "./context";
 import { dueAtForPart } from "./schedule";
 import { sql, type BatchMember } from "./queries";
@@ -55,12 +56,16 @@ export async function recordSentBatch(
     entry.count += 1;
     perPart.set(key, entry);
   }
+  const sentPartsJson = JSON.stringify(sentParts);
+  const ask = askReadersStatement(ctx, batchId, members, sentPartsJson);
   const [refusedRows] = await meter.batch<{ setAside: number }>([
     ...refusals,
     // One upsert per part (a batch is usually one part): counting per email would cost a write each.
     ...[...perPart.values()].map((p) => meter.db.prepare(sql.countSent).bind(p.series, p.partId, p.count, batchId)),
     meter.db.prepare(sql.markDeliveriesSent).bind(JSON.stringify(sent), now, batchId),
-    meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId, ctx.catalog.orderJson, JSON.stringify(sentParts)),
+    // Before the readers advance (and their streaks grow): it finds them by the batch.
+    ...(ask ? [ask] : []),
+    meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId, ctx.catalog.orderJson, sentPartsJson),
     meter.db.prepare(sql.markBatchSent).bind(batchId, now),
   ]);
   return refused.length === 0 ? 0 : refusedRows!.results.filter((row) => row.setAside).length;

@@ -5,6 +5,7 @@
  * change they count, in the same transaction, and only while that change is still to be made: a replayed or
  * repeated event counts nothing.
  */
+import { signalReading } from "../reengage/queries";
 import type { PartStatColumn } from "../stats/part-stats";
 
 /** First-time columns of a delivery that provider events set, each with the part counter it feeds. */
@@ -34,6 +35,17 @@ export const feedbackSql = {
    */
   findConfirmations: `SELECT provider_message_id AS messageId, subscriber_id AS subscriberId FROM consents
     WHERE provider_message_id IN ${values("?1")} AND provider_message_id IS NOT NULL`,
+  /** ?1 JSON array of provider message ids: "Still reading?" emails (worker/reengage/), also without a delivery row. */
+  findReadingChecks: `SELECT provider_message_id AS messageId, subscriber_id AS subscriberId FROM reading_checks
+    WHERE provider_message_id IN ${values("?1")} AND provider_message_id IS NOT NULL`,
+  /**
+   * ?1 JSON {"deliveryId": time, …} of first opens, ?2 now, ?3 JSON array of the series whose "Still reading?"
+   * rule counts opens: before the opens are marked, their readers' streaks start again (only first opens count).
+   */
+  signalOpens: signalReading(
+    `SELECT subscription_id FROM deliveries WHERE id IN ${integerKeys("?1")} AND opened_at IS NULL AND series IN ${values("?3")}`,
+    "?2",
+  ),
   /** ?1 JSON array of [svix id, type, provider message id, delivery id, received at]; RETURNs the events new. */
   keepEvents: `INSERT INTO webhook_events (id, type, provider_message_id, delivery_id, received_at)
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),

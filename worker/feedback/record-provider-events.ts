@@ -1,4 +1,6 @@
+import { compiledCatalog, type CatalogIndex } from "../content/catalog";
 import type { FeedbackMessage } from "../env";
+import { ruleIndex } from "../reengage/rules";
 import { unsubscribeSql } from "../subscribers/unsubscribe";
 import { checkComplaintGuard, type GuardCheck } from "./complaint-guard";
 import { occurredAt } from "./feedback-message";
@@ -40,23 +42,31 @@ export interface FeedbackSummary {
  * keeps the new events, sets each delivery's first-time marks with their part counters, and suppresses readers who
  * bounced or complained (every subscription stopped, queued mail taken out). Every write is conditional on the
  * state it changes, so a redelivery, even racing the original in another consumer, changes nothing, and events of
- * one email may come in any order. A first complaint then runs the complaint guard of its series.
+ * one email may come in any order. A first complaint then runs the complaint guard of its series. A first open
+ * is a sign of reading only in a series whose "Still reading?" rule counts opens (`catalog` says which).
  */
-export async function recordProviderEvents(db: D1Database, messages: FeedbackMessage[], now = Date.now()): Promise<FeedbackSummary> {
+export async function recordProviderEvents(
+  db: D1Database,
+  messages: FeedbackMessage[],
+  now = Date.now(),
+  catalog: CatalogIndex = compiledCatalog,
+): Promise<FeedbackSummary> {
   const summary: FeedbackSummary = { events: messages.length, duplicates: 0, matched: 0, marked: 0, suppressed: 0, guards: [] };
   const unique = [...new Map(messages.map((message) => [message.svixId, message])).values()];
   const emailIds = [...new Set(unique.flatMap((message) => (message.emailId ? [message.emailId] : [])))];
   const suppressIds = unique.flatMap((message) => (message.emailId && handlerOf(message.type)?.suppress ? [message.emailId] : []));
 
-  const [seen, deliveries, confirmations] = await db.batch([
+  const [seen, deliveries, confirmations, checks] = await db.batch([
     db.prepare(feedbackSql.seenEvents).bind(JSON.stringify(unique.map((message) => message.svixId))),
     db.prepare(feedbackSql.findDeliveries).bind(JSON.stringify(emailIds)),
-    // Only bounces and complaints fall back to a confirmation email's reader.
+    // Only bounces and complaints fall back to a confirmation or "Still reading?" email's reader.
     db.prepare(feedbackSql.findConfirmations).bind(JSON.stringify(suppressIds)),
+    db.prepare(feedbackSql.findReadingChecks).bind(JSON.stringify(suppressIds)),
   ]);
   const seenIds = new Set((seen!.results as { id: string }[]).map((row) => row.id));
   const deliveryOf = new Map((deliveries!.results as { id: number; messageId: string; subscriberId: number }[]).map((row) => [row.messageId, row]));
-  const confirmationOf = new Map((confirmations!.results as { messageId: string; subscriberId: number }[]).map((row) => [row.messageId, row.subscriberId]));
+  const ownMail = [...(confirmations!.results as { messageId: string; subscriberId: number }[]), ...(checks!.results as { messageId: string; subscriberId: number }[])];
+  const readerOfOwnMail = new Map(ownMail.map((row) => [row.messageId, row.subscriberId]));
 
   const fresh = unique.filter((message) => !seenIds.has(message.svixId));
   const kept: [string, string, string | null, number | null, number][] = [];
@@ -71,7 +81,7 @@ export async function recordProviderEvents(db: D1Database, messages: FeedbackMes
       times[delivery.id] ??= occurredAt(message);
       marks.set(handler.mark, times);
     }
-    const subscriberId = delivery?.subscriberId ?? (message.emailId ? confirmationOf.get(message.emailId) : undefined);
+    const subscriberId = delivery?.subscriberId ?? (message.emailId ? readerOfOwnMail.get(message.emailId) : undefined);
     // One suppression per reader: the first of their events in the batch says which.
     if (handler?.suppress && subscriberId !== undefined && !suppressions.has(subscriberId)) {
       suppressions.set(subscriberId, { ...handler.suppress, at: occurredAt(message), deliveryId: delivery?.id ?? null });
@@ -81,8 +91,12 @@ export async function recordProviderEvents(db: D1Database, messages: FeedbackMes
   if (kept.length > 0) {
     const statements = [db.prepare(feedbackSql.keepEvents).bind(JSON.stringify(kept))];
     const markAt: { column: DeliveryMark; index: number }[] = [];
+    const { countOpens } = ruleIndex(catalog);
     for (const [column, times] of marks) {
       const { count, mark } = feedbackSql.markDeliveries(column);
+      if (column === "opened_at" && countOpens.length > 0) {
+        statements.push(db.prepare(feedbackSql.signalOpens).bind(JSON.stringify(times), now, JSON.stringify(countOpens)));
+      }
       statements.push(db.prepare(count).bind(JSON.stringify(times)));
       markAt.push({ column, index: statements.push(db.prepare(mark).bind(JSON.stringify(times))) - 1 });
     }

@@ -2,6 +2,7 @@ import { findSeries } from "../content/catalog";
 import { bumpPartStatWhere } from "../stats/part-stats";
 import type { ReaderDelivery } from "../actions/reader-delivery";
 import { toPage } from "../lib/page";
+import { signalReading } from "../reengage/queries";
 
 /** The longest response we keep, in characters (after line breaks are normalized). */
 export const MAX_RESPONSE_LENGTH = 2_000;
@@ -12,7 +13,10 @@ export async function findResponse(d1: D1Database, deliveryId: number): Promise<
   return row?.body ?? null;
 }
 
-/** Stores (or replaces) the reader's response; the part's `responses` counter counts readers, not edits. */
+/**
+ * Stores (or replaces) the reader's response; the part's `responses` counter counts readers, not edits. A
+ * response is a sign of reading: the reader's "Still reading?" streak starts again.
+ */
 export async function saveResponse(
   d1: D1Database,
   input: { delivery: ReaderDelivery; body: string; now: number },
@@ -30,6 +34,7 @@ export async function saveResponse(
          ON CONFLICT (delivery_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
       )
       .bind(delivery.id, delivery.subscriberId, delivery.series, delivery.partNumber, body, now, delivery.partId),
+    d1.prepare(signalReading("SELECT subscription_id FROM deliveries WHERE id = ?1", "?2")).bind(delivery.id, now),
   ]);
   return bump!.meta.changes > 0 ? "created" : "updated";
 }

@@ -3,7 +3,7 @@
  * The day counters of series_days, each a statement for the same D1 batch as the change it counts. The day is
  * the UTC day of the change (?N is epoch milliseconds), written "2026-12-01" as utcDay() writes it.
  */
-const dayOf = (param: string) => `strftime('%Y-%m-%d', ${param} / 1000, 'unixepoch')`;
+export const dayOf = (param: string) => `strftime('%Y-%m-%d', ${param} / 1000, 'unixepoch')`;
 
 /** The UTC day of an instant, as series_days keys it. */
 export const utcDay = (at: number) => new Date(at).toISOString().slice(0, 10);

@@ -1,6 +1,7 @@
 import { getTableColumns } from "drizzle-orm";
 import { partStats } from "../../db/schema";
 import { findSeries, listSeries } from "../content/catalog";
+import type { CompiledSeries } from "../content/types";
 import type { D1Meter } from "../delivery/d1-meter";
 import { COMPLAINT_THRESHOLD, COMPLAINT_WINDOW } from "../feedback/complaint-guard";
 
@@ -37,6 +38,12 @@ export const statsSql = {
   /** ?1 series or null. Each counter under its camelCase name (the drizzle schema's key). */
   counters: `SELECT series, part_id AS partId, ${counterColumns()} FROM part_stats WHERE ?1 IS NULL OR series = ?1`,
   seriesState: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
+  /**
+   * ?1 series or null. The "Still reading?" rule's day counters summed (series_days: one row a series and day,
+   * so this grows with days, never with readers).
+   */
+  stillReading: `SELECT series, sum(reengage_asked) AS asked, sum(reengage_kept) AS kept, sum(reengage_paused) AS paused
+    FROM series_days WHERE ?1 IS NULL OR series = ?1 GROUP BY series`,
   /** The complaint guard's latest checks (one per complaint; a paused series gets few). */
   guardChecks: `SELECT data, created_at AS at FROM events WHERE type = 'complaint_guard' ORDER BY created_at DESC LIMIT 200`,
 } as const;
@@ -70,6 +77,17 @@ export interface SeriesStats {
     complaintsInWindow: number | null;
     checkedAt: number | null;
   };
+  /** The "Still reading?" rule (docs/reengagement.md): its settings, and what it did since it was on. */
+  stillReading: {
+    /** Null: the rule is off for this series. */
+    rule: { afterParts: number; graceDays: number; countOpens: boolean } | null;
+    /** "Still reading?" emails sent. */
+    asked: number;
+    /** Keep buttons pressed. */
+    kept: number;
+    /** Subscriptions paused because the question went unanswered. */
+    paused: number;
+  };
   parts: PartStats[];
 }
 
@@ -82,11 +100,12 @@ export const STATS_NOTES = {
 
 export async function readSeriesStats(meter: D1Meter, series?: string): Promise<{ series: SeriesStats[]; notes: typeof STATS_NOTES; openedUnreliable: true }> {
   const filter = series ?? null;
-  const [readers, counters, states, checks] = await meter.batch<unknown>([
+  const [readers, counters, states, checks, stillReading] = await meter.batch<unknown>([
     meter.db.prepare(statsSql.readers).bind(filter),
     meter.db.prepare(statsSql.counters).bind(filter),
     meter.db.prepare(statsSql.seriesState),
     meter.db.prepare(statsSql.guardChecks),
+    meter.db.prepare(statsSql.stillReading).bind(filter),
   ]);
 
   const slugs = new Set<string>(series ? [series] : listSeries().map((s) => s.slug));
@@ -106,6 +125,7 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
         pausedAt: null,
         pauseReason: null,
         complaintGuard: { threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW, complaintsInWindow: null, checkedAt: null },
+        stillReading: { rule: ruleOf(compiled), asked: 0, kept: 0, paused: 0 },
         parts: (compiled?.parts ?? []).map((part) => emptyPart(part.number, part.id, part.title, part.publishAt ?? null)),
       };
       out.set(slug, entry);
@@ -141,6 +161,10 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
     entry.pausedAt = row.pausedAt;
     entry.pauseReason = row.pauseReason;
   }
+  for (const row of stillReading!.results as { series: string; asked: number; kept: number; paused: number }[]) {
+    const entry = out.get(row.series);
+    if (entry) entry.stillReading = { ...entry.stillReading, asked: row.asked, kept: row.kept, paused: row.paused };
+  }
   // Newest first: the first check seen for a series is its latest.
   for (const row of checks!.results as { data: string; at: number }[]) {
     const data = JSON.parse(row.data) as { series: string; complaintsInWindow: number };
@@ -150,6 +174,11 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
     entry.complaintGuard.checkedAt = row.at;
   }
   return { series: [...out.values()], notes: STATS_NOTES, openedUnreliable: true };
+}
+
+function ruleOf(series: CompiledSeries | undefined): SeriesStats["stillReading"]["rule"] {
+  const rule = series?.reengage;
+  return rule ? { afterParts: rule.afterParts, graceDays: rule.graceDays, countOpens: rule.countOpens } : null;
 }
 
 function emptyPart(part: number | null, id: string, title: string | null, publishAt: string | null): PartStats {

@@ -24,6 +24,7 @@ export const eraseSql = {
   // What retention kept of their slimmed deliveries (delivery_archive keeps only ids that now name no one).
   receivedParts: `DELETE FROM received_parts WHERE subscription_id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?1)`,
   consents: `DELETE FROM consents WHERE subscriber_id = ?1`,
+  readingChecks: `DELETE FROM reading_checks WHERE subscriber_id = ?1`,
   subscriptions: `DELETE FROM subscriptions WHERE subscriber_id = ?1`,
   // Readers they referred keep their subscription, not the erased person's id.
   referrals: `UPDATE subscribers SET referrer_id = NULL WHERE referrer_id = ?1`,

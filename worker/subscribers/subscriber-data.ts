@@ -1,6 +1,7 @@
 import { hasPart, parseReceivedParts } from "../deliveries/delivery-archive";
 import { positionToday } from "../deliveries/find-delivery";
 import { isoOrNull } from "../lib/page";
+import { reengageSql } from "../reengage/queries";
 import { THEIR_CONFIRMATIONS } from "./erase-subscriber";
 
 /** Everything held about one reader, by table: what the detail shows and the export hands over. */
@@ -9,8 +10,11 @@ export const subscriberDataSql = {
       confirmed_at AS confirmedAt, unsubscribed_at AS unsubscribedAt, referrer_id AS referrerId,
       suppressed_reason AS suppressedReason FROM subscribers WHERE id = ?1`,
   subscriptions: `SELECT id, series, status, next_part AS nextPart, due_at AS dueAt, last_sent_at AS lastSentAt,
-      batch_id AS batchId, set_aside_reason AS setAsideReason, created_at AS createdAt, updated_at AS updatedAt
+      batch_id AS batchId, set_aside_reason AS setAsideReason, quiet_parts AS quietParts, signal_at AS signalAt,
+      created_at AS createdAt, updated_at AS updatedAt
     FROM subscriptions WHERE subscriber_id = ?1 ORDER BY id`,
+  /** Their "Still reading?" emails, newest first: shown with the subscription each belongs to. */
+  readingChecks: reengageSql.readerChecks,
   deliveries: `SELECT id, series, part_id AS partId, part_number AS partNumber, status, to_email AS toEmail,
       to_name AS toName, created_at AS createdAt, sent_at AS sentAt, delivered_at AS deliveredAt, opened_at AS openedAt,
       human_clicked_at AS humanClickedAt, bounced_at AS bouncedAt, complained_at AS complainedAt
@@ -58,7 +62,7 @@ type Row = Record<string, unknown>;
 const TIME_FIELDS = new Set([
   "receivedAt", "importedAt",
   "createdAt", "updatedAt", "confirmedAt", "unsubscribedAt", "dueAt", "lastSentAt", "sentAt", "deliveredAt",
-  "openedAt", "humanClickedAt", "bouncedAt", "complainedAt",
+  "openedAt", "humanClickedAt", "bouncedAt", "complainedAt", "signalAt", "nextAt", "answeredAt",
 ]);
 
 /** Epoch-ms columns as ISO strings, the way every admin answer writes times. */
@@ -86,9 +90,10 @@ export async function readSubscriberData(d1: D1Database, id: number): Promise<Su
   const [subscriber] = rows.subscriber!;
   if (!subscriber) return null;
   const events = rows.events!.map((event) => ({ ...event, data: parseJson(event.data) }));
+  const checksOf = (subscription: Row) => rows.readingChecks!.filter((check) => check.subscriptionId === subscription.id);
   return {
     subscriber,
-    subscriptions: rows.subscriptions!,
+    subscriptions: rows.subscriptions!.map((subscription) => ({ ...subscription, readingChecks: checksOf(subscription) })),
     deliveries: [...slimmedDeliveries(rows.receivedParts!, rows.partRefs!), ...rows.deliveries!],
     clicks: rows.clicks!,
     responses: rows.responses!,

@@ -22,7 +22,12 @@ export type UpdateResult =
 export const updateSql = {
   pause: `UPDATE subscriptions SET status = 'paused', updated_at = ?2
     WHERE subscriber_id = ?1 AND status = 'active' AND (?3 IS NULL OR series = ?3)`,
-  resume: `UPDATE subscriptions SET status = 'active', updated_at = ?2
+  /**
+   * A resume clears a "Still reading?" pause's reason and starts the streak again (as a sign of reading does): a
+   * reader who comes back is not asked again until another streak of quiet parts.
+   */
+  resume: `UPDATE subscriptions SET status = 'active', updated_at = ?2, set_aside_reason = NULL, quiet_parts = 0,
+      signal_at = max(coalesce(signal_at, 0), ?2)
     WHERE subscriber_id = ?1 AND status = 'paused' AND (?3 IS NULL OR series = ?3)`,
   /** The reader's own status follows a pause or resume of everything. */
   pauseReader: `UPDATE subscribers SET status = 'paused', updated_at = ?2 WHERE id = ?1 AND status = 'active'`,

@@ -35,6 +35,14 @@ const statsSchema = z
           caughtUp: z.number(),
           paused: z.boolean(),
           pauseReason: z.string().nullable().optional(),
+          stillReading: z
+            .object({
+              rule: z.object({ afterParts: z.number(), graceDays: z.number() }).loose().nullable(),
+              asked: z.number(),
+              kept: z.number(),
+              paused: z.number(),
+            })
+            .optional(),
           parts: z.array(partSchema),
         })
         .loose(),
@@ -54,6 +62,10 @@ export async function statsCommand(client: AdminClient, options: { series?: stri
     const readers = Object.entries(s.subscribers).map(([status, n]) => `${status} ${n}`).join(", ") || "none";
     printLine(`${s.series}${s.title ? ` — ${s.title}` : ""}${s.paused ? ` (PAUSED: ${s.pauseReason ?? "no reason given"})` : ""}`);
     printLine(`readers: ${readers}; caught up: ${s.caughtUp}`);
+    const still = s.stillReading;
+    if (still?.rule) {
+      printLine(`"Still reading?" (after ${still.rule.afterParts} quiet parts, ${still.rule.graceDays} days to answer): asked ${still.asked}, kept ${still.kept}, paused ${still.paused}`);
+    }
     printLine(table(["part", "id", ...COLUMNS], s.parts.map((p) => [p.part ?? "removed", p.id, ...COLUMNS.map((c) => p[c])])));
   }
   if (stats.notes.opened) printLine(`opened: ${stats.notes.opened}`);

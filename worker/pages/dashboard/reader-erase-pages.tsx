@@ -11,6 +11,7 @@ const erasedLabels: Record<keyof ErasedCounts, string> = {
   responses: "Responses",
   events: "Events",
   consents: "Consent records",
+  readingChecks: '"Still reading?" emails',
   webhookEvents: "Provider webhooks",
   outbox: "Outbox emails",
   importRows: "Import report rows (kept, address removed)",

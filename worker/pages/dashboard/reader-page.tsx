@@ -14,6 +14,8 @@ export interface SeriesParts {
   slug: string;
   title: string;
   parts: { number: number; title: string; publishAt?: string }[];
+  /** The series' "Still reading?" rule, when it has one. */
+  reengage?: { afterParts: number; graceDays: number };
 }
 
 type Row = Record<string, unknown>;
@@ -111,8 +113,9 @@ function Position(props: { subscription: Row; series?: SeriesParts; base: string
           : `${status}, next part ${text(subscription.nextPart)}${series ? ` of ${series.parts.length}` : ""}`}
         {subscription.dueAt ? `, due ${when(subscription.dueAt as string)}` : ""}
         {subscription.lastSentAt ? `; last sent ${when(subscription.lastSentAt as string)}` : ""}
-        {subscription.setAsideReason ? `; set aside: ${String(subscription.setAsideReason)}` : ""}
+        {subscription.setAsideReason ? `; ${status === "paused" ? "paused" : "set aside"}: ${String(subscription.setAsideReason)}` : ""}
       </p>
+      <ReadingChecks subscription={subscription} rule={series?.reengage} />
       {live ? (
         <div class="actions">
           <form method="post" action={`${base}/${status === "active" ? "pause" : "resume"}`}>
@@ -145,4 +148,49 @@ function Position(props: { subscription: Row; series?: SeriesParts; base: string
       ) : null}
     </div>
   );
+}
+
+/** The "Still reading?" rule as it stands for this reader: their streak, and each check with what became of it. */
+function ReadingChecks(props: { subscription: Row; rule?: SeriesParts["reengage"] }) {
+  const checks = (props.subscription.readingChecks ?? []) as Row[];
+  if (!props.rule && checks.length === 0) return null;
+  const quiet = Number(props.subscription.quietParts);
+  return (
+    <div>
+      {props.rule ? (
+        <p class="muted">
+          {`"Still reading?": ${quiet} part${quiet === 1 ? "" : "s"} since the last sign of reading (asked after ${props.rule.afterParts}, paused ${props.rule.graceDays} day${props.rule.graceDays === 1 ? "" : "s"} later without an answer)`}
+        </p>
+      ) : null}
+      {checks.length > 0 ? (
+        <ul>
+          {checks.map((check) => (
+            <li>{checkLine(check)}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+function checkLine(check: Row): string {
+  const asked = `"Still reading?" after ${text(check.quietParts)} quiet parts`;
+  const sent = `sent ${when(check.sentAt as string | null)}`;
+  const answered = when(check.answeredAt as string | null);
+  switch (check.status) {
+    case "queued":
+      return `${asked}: queued, goes ${when(check.nextAt as string | null)}`;
+    case "sent":
+      return `${asked}: ${sent}, unanswered; pauses ${when(check.nextAt as string | null)}`;
+    case "kept":
+      return `${asked}: ${check.sentAt ? `${sent}, ` : ""}kept ${answered}`;
+    case "read":
+      return `${asked}: ${check.sentAt ? `${sent}, ` : "not sent, "}read again ${answered}`;
+    case "paused":
+      return `${asked}: ${sent}, unanswered; paused ${answered}`;
+    case "failed":
+      return `${asked}: not sent (refused by the provider)`;
+    default:
+      return `${asked}: closed ${answered} (the subscription ended or was paused first)`;
+  }
 }

@@ -7,11 +7,15 @@ import { count, scheduledFor, when } from "./format";
 
 const statuses = ["active", "pending", "paused", "stopped"] as const;
 
-/** One series: its state (with pause or resume), readers by status, parts written ahead, the complaint guard, its growth, the funnel. */
+/**
+ * One series: its state (with pause or resume), readers by status, parts written ahead, the complaint guard, the
+ * "Still reading?" rule, its growth, the funnel.
+ */
 export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; window: GrowthWindow; csrfToken: string; now: number }) {
   const { series, growth, window, csrfToken, now } = props;
   const name = series.title ?? series.series;
   const guard = series.complaintGuard;
+  const still = series.stillReading;
   const scheduled = series.parts.flatMap((part) => {
     const at = scheduledFor(part.publishAt, now);
     return at ? [{ part, at }] : [];
@@ -58,6 +62,11 @@ export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; 
               ? `no complaints yet (pauses at ${guard.threshold} in the last ${count(guard.window)} deliveries)`
               : `${guard.complaintsInWindow} of ${guard.threshold} complaints in the last ${count(guard.window)} deliveries, checked ${when(guard.checkedAt)}`}
           </p>
+          {still.rule ? (
+            <p class="muted">
+              {`"Still reading?" after ${still.rule.afterParts} quiet parts, ${still.rule.graceDays} days to answer: ${count(still.asked)} asked, ${count(still.kept)} kept, ${count(still.paused)} paused unanswered`}
+            </p>
+          ) : null}
           <form method="post" action={`/admin/series/${encodeURIComponent(series.series)}/${series.paused ? "resume" : "pause"}`} class="actions">
             <CsrfField token={csrfToken} />
             <button type="submit" class={series.paused ? "" : "secondary"}>

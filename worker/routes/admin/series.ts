@@ -73,6 +73,17 @@ const statsSchema = z
             complaintsInWindow: count.nullable().openapi({ description: "As of the last complaint; null = none yet." }),
             checkedAt: z.number().int().nullable(),
           }),
+          stillReading: z
+            .object({
+              rule: z
+                .object({ afterParts: count, graceDays: count, countOpens: z.boolean() })
+                .nullable()
+                .openapi({ description: "series.json's reengage; null: the rule is off." }),
+              asked: count.openapi({ description: '"Still reading?" emails sent.' }),
+              kept: count.openapi({ description: "Keep buttons pressed." }),
+              paused: count.openapi({ description: "Subscriptions paused because the question went unanswered." }),
+            })
+            .openapi({ description: "The re-engagement rule (docs/reengagement.md)." }),
           parts: z.array(partStatsSchema),
         })
         .openapi("SeriesStats"),

@@ -5,12 +5,16 @@ import { AppError } from "../../errors";
 /** The series a form may name, as the catalog knows them (for the <select>s). */
 export const seriesChoices = () => listSeries().map((series) => ({ slug: series.slug, title: series.title }));
 
-/** Every series with its parts in today's order, those written ahead too (the reader page's "move to part" lists, the preview's). */
+/**
+ * Every series with its parts in today's order, those written ahead too (the reader page's "move to part" lists,
+ * the preview's), and its "Still reading?" rule.
+ */
 export const seriesParts = () =>
   listSeries().map((series) => ({
     slug: series.slug,
     title: series.title,
     parts: series.parts.map((part) => ({ number: part.number, title: part.title, publishAt: part.publishAt })),
+    ...(series.reengage && { reengage: { afterParts: series.reengage.afterParts, graceDays: series.reengage.graceDays } }),
   }));
 
 const slugSchema = z.string().max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
