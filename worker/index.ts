@@ -17,6 +17,7 @@ import { actionRoutes } from "./routes/actions";
 import { confirmRoutes } from "./routes/confirm";
 import { ADMIN_API_BASE, adminApi } from "./routes/admin/index";
 import { dashboardRoutes } from "./routes/dashboard";
+import { preferenceRoutes } from "./routes/preferences";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
 import { unsubscribeRoutes } from "./routes/unsubscribe";
@@ -36,6 +37,7 @@ const app = new Hono<AppEnv>()
   .route("/", unsubscribeRoutes)
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)
+  .route("/", preferenceRoutes)
   .route("/", webhookRoutes)
   .route(ADMIN_API_BASE, adminApi)
   // After the API: the dashboard's pages are everything under /admin but /admin/api.

@@ -157,3 +157,26 @@ async function verifyDeliveryToken(keyring: Keyring, token: string, range: reado
 export const verifyReaderToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, READER_TAG);
 /** The delivery whose email carried this referral link, or null. */
 export const verifyReferralToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, REFERRAL_TAG);
+
+/**
+ * Preference-page tokens, `s.<kid>.<hidden subscription id>.<tag>`, for pages that have no delivery to sign for
+ * (the confirmation's thanks page, a series just joined): one reader's subscription to one series. The purpose is
+ * in the signed text, so no other token verifies as one; the leading `s.` keeps them apart from delivery tokens.
+ */
+const preferencesMessage = (subscriptionId: number) => `preferences|${subscriptionId}`;
+export const PREFERENCES_TOKEN = new RegExp(`^s\\.${KID}\\.(${B64}{8})\\.(${B64}{22})$`);
+
+export async function signPreferencesToken(keyring: Keyring, subscriptionId: number): Promise<string> {
+  const key = newestKey(keyring);
+  const mac = await hmacSign(key.secret, preferencesMessage(subscriptionId));
+  return `s.${key.kid}.${(await idCipher(key.secret)).hide(subscriptionId)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
+}
+
+/** The subscription a preferences token was signed for, or null. */
+export async function verifyPreferencesToken(keyring: Keyring, token: string): Promise<number | null> {
+  const match = PREFERENCES_TOKEN.exec(token);
+  const key = match ? findKey(keyring, match[1]!) : undefined;
+  const subscriptionId = key ? await idUnder(key, match![2]!) : null;
+  if (!key || subscriptionId === null) return null;
+  return (await tagMatches(key, preferencesMessage(subscriptionId), match![3]!, [0, TAG_BYTES])) ? subscriptionId : null;
+}

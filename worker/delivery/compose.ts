@@ -30,6 +30,7 @@ export async function composePartEmail(
     name: member.toName?.trim() || "there",
     base_url: config.publicUrl,
     unsubscribe_url: unsubscribe,
+    preferences_url: `${config.publicUrl}/prefs/${tokens.reader}`,
     // The part rides in the link so a click is answered without reading D1 (the consumer checks it).
     action_url: `${config.publicUrl}/a/${tokens.reader}/${series.slug}/${part.id}`,
     referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,

@@ -7,7 +7,8 @@ export const subscriberDataSql = {
       confirmed_at AS confirmedAt, unsubscribed_at AS unsubscribedAt, referrer_id AS referrerId,
       suppressed_reason AS suppressedReason FROM subscribers WHERE id = ?1`,
   subscriptions: `SELECT id, series, status, next_part AS nextPart, due_at AS dueAt, last_sent_at AS lastSentAt,
-      batch_id AS batchId, set_aside_reason AS setAsideReason, created_at AS createdAt, updated_at AS updatedAt
+      batch_id AS batchId, set_aside_reason AS setAsideReason, paused_until AS pausedUntil, send_hour AS sendHour,
+      created_at AS createdAt, updated_at AS updatedAt
     FROM subscriptions WHERE subscriber_id = ?1 ORDER BY id`,
   deliveries: `SELECT id, series, part_id AS partId, part_number AS partNumber, status, to_email AS toEmail,
       to_name AS toName, created_at AS createdAt, sent_at AS sentAt, delivered_at AS deliveredAt, opened_at AS openedAt,
@@ -44,7 +45,7 @@ export const subscriberExportSql = {
 type Row = Record<string, unknown>;
 
 const TIME_FIELDS = new Set([
-  "receivedAt", "importedAt",
+  "receivedAt", "importedAt", "pausedUntil",
   "createdAt", "updatedAt", "confirmedAt", "unsubscribedAt", "dueAt", "lastSentAt", "sentAt", "deliveredAt",
   "openedAt", "humanClickedAt", "bouncedAt", "complainedAt",
 ]);
