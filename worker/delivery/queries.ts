@@ -143,9 +143,13 @@ export const sql = {
 
   /** ?1 JSON [deliveryId, …]: members put back (outside the send window, or their part is gone). */
   deleteDeliveries: `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'claimed'`,
-  /** ?1 JSON {"subscriptionId": dueAt | null, …}, ?2 now, ?3 batch id. */
+  /**
+   * ?1 JSON {"subscriptionId": dueAt | null, …}, ?2 now, ?3 batch id. A part the reader asked for stays asked for
+   * at its new time (held by the window only, not by their hour).
+   */
   rescheduleSubscriptions: `UPDATE subscriptions SET batch_id = NULL, updated_at = ?2,
-      due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
+      due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END,
+      asked_at = CASE WHEN asked_at = due_at AND status = 'active' THEN json_extract(?1, '$."' || id || '"') ELSE asked_at END
     WHERE batch_id = ?3 AND json_type(?1, '$."' || id || '"') IS NOT NULL`,
 
   /**

@@ -53,6 +53,18 @@ export function nextSendableTime(ms: number, window: SendWindow | undefined, zon
   return ms + DAY_MS; // unreachable with a valid window; never schedule in the past
 }
 
+/**
+ * When a claim at `ms` sends: at once inside the window and, for a reader with a preferred hour, during that hour
+ * or the hour after it (a part due late in its hour and claimed a little later still goes that day); otherwise at
+ * the window's and the hour's next opening.
+ */
+export function claimableAt(ms: number, window: SendWindow | undefined, zone: string, hour: number | null = null): number {
+  const inWindow = nextSendableTime(ms, window, zone) === ms;
+  if (inWindow && (hour === null || hourInWindow(window, hour) === null)) return ms;
+  const sinceHour = (localTime(ms, zone).minutes - hour! * 60 + DAY_MINUTES) % DAY_MINUTES;
+  return inWindow && sinceHour < 120 ? ms : nextSendableTime(ms, window, zone, hour);
+}
+
 /** The reader's own zone when the runtime knows it; otherwise (none, or an invalid stored value) the series'. */
 export function readerZone(series: CompiledSeries, timezone: string | null | undefined): string {
   return timezone && isValidTimezone(timezone) ? timezone : series.timezone;

@@ -2,7 +2,8 @@ import type { Config } from "../config";
 import { findPartById, listSeries } from "../content/catalog";
 import { releasedCount, releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
-import { nextSendableTime, readerZone, sendableHours } from "../delivery/schedule";
+import { HOLD_FOR_HOUR_MS } from "../delivery/queries";
+import { claimableAt, nextSendableTime, readerZone, sendableHours } from "../delivery/schedule";
 import { emailWebUrl } from "../lib/public-url";
 import { signDeliveryTokens } from "../tokens";
 import { NEXT_PART_NOW_PER_DAY } from "./next-part-now";
@@ -56,11 +57,15 @@ function standingOf(state: PreferenceState): Standing {
   return { kind: "reading" };
 }
 
-/** When the claim will send the next part: its due time, held for the window and the reader's hour unless asked for. */
+/**
+ * When the claim will send the next part (claim-batch.ts): at its due time in the window, and in the reader's hour
+ * unless they asked for it or it is overdue by more than the claim holds for (queries.ts insertDeliveries).
+ */
 function expectedAt(state: PreferenceState, series: CompiledSeries, zone: string, now: number): number {
   const due = Math.max(now, state.dueAt ?? now);
   const asked = state.askedAt !== null && state.askedAt === state.dueAt;
-  return nextSendableTime(due, series.sendWindow, zone, asked ? null : state.sendHour);
+  const held = !asked && (state.dueAt === null || state.dueAt >= now - HOLD_FOR_HOUR_MS);
+  return claimableAt(due, series.sendWindow, zone, held ? state.sendHour : null);
 }
 
 function nextPartOf(state: PreferenceState, series: CompiledSeries, zone: string, now: number): NextPart | null {
