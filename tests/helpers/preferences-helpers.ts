@@ -24,13 +24,20 @@ export function preferencesLinkOf(email: OutboxRow): string {
   return links[0]!;
 }
 
-/** A reader of `series` who confirmed and received part 1 (sent by a cycle for them alone, at `at`). */
+/** What the cron does every minute, for one reader only, at `at`: the summary of that cycle. */
+export const cycleFor = (subscriberId: number, at = Date.now()) =>
+  runCycle(env, { batchSize: 100, maxBatches: 10, concurrency: 1, filter: { subscriberId } }, { clock: () => at });
+
+/**
+ * A reader of `series` who confirmed and received part 1, sent by a cycle for them alone at `at` (by default when
+ * it is due: now, or when the series' window opens).
+ */
 export async function readerWithPart1(options: { series?: string; name?: string; email?: string; at?: number } = {}): Promise<PageReader> {
   const series = options.series ?? "fixture-four";
   const signed = await signUpAndConfirm(options.email ?? uniqueEmail("prefs"), { series, ...(options.name ? { name: options.name } : {}) });
   const id = signed.subscriber.id;
-  const at = options.at ?? Date.now();
-  await runCycle(env, { batchSize: 100, maxBatches: 10, concurrency: 1, filter: { subscriberId: id } }, { clock: () => at });
+  const due = (await subscriptionOf(id, series)).dueAt!;
+  await cycleFor(id, options.at ?? Math.max(Date.now(), due));
   const part1 = (await outboxFor(signed.email)).find((mail) => !mail.subject.startsWith("Confirm"));
   if (!part1) throw new Error(`part 1 was not sent to ${signed.email}`);
   const link = preferencesLinkOf(part1);
