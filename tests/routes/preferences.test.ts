@@ -28,7 +28,7 @@ describe("the preference page, from a part's footer", () => {
     expect(res.headers.get("x-robots-tag")).toBe("noindex");
     const html = await res.text();
     expect(html).toContain('<meta name="robots" content="noindex"/>');
-    expect(html).toContain(`for <strong>${reader.email}</strong>`);
+    expect(html).toContain(`This is your page for “Fixture Four”, sent to <strong>${reader.email}</strong>.`);
     expect(html).toContain("Hi Ada.");
     expect(html).toContain(`<a href="${BASE}/p/fixture-four/fixture-part-1">Fixture part 1</a>`);
     const due = (await subscriptionOf(reader.subscriberId, "fixture-four")).dueAt!;
@@ -238,7 +238,7 @@ describe("the writer's other series", () => {
     expect(members.subject).toContain("Fixture Members");
     // Its own footer leads to its own page; the page's readers-only archive links carry the part's token.
     const page = await (await get(preferencesLinkOf(members))).text();
-    expect(page).toContain("“Fixture Members” for");
+    expect(page).toContain("This is your page for “Fixture Members”");
     expect(page).toMatch(/href="https:\/\/news\.example\.com\/p\/fixture-members\/[a-z0-9-]+\?t=t2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{22}"/);
   });
 });

@@ -26,6 +26,9 @@ const styles = `
 .prefs .status { font-size: 1.05rem; }
 .prefs .fine { font-size: .9rem; color: var(--muted); }
 .prefs ol.parts { margin: .25rem 0; }
+.prefs form.choice { margin: 0 0 1.25rem; }
+.prefs form.choice p { margin: 0 0 .25rem; }
+.prefs form.choice button { margin-top: .25rem; }
 `;
 
 const formats = new Map<string, Intl.DateTimeFormat>();
@@ -122,7 +125,7 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
       <div class="prefs">
         <h1>Your preferences</h1>
         <p class="lede">
-          {view.name ? <>Hi {view.name}. </> : null}“{series.title}” for <strong>{view.email}</strong>.
+          {view.name ? <>Hi {view.name}. </> : null}This is your page for “{series.title}”, sent to <strong>{view.email}</strong>.
         </p>
         {notice ? (
           <p class={`notice ${notice.tone === "ok" ? "ok" : "error"}`} role={notice.tone === "ok" ? "status" : "alert"}>
@@ -135,6 +138,7 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
           <p class="status">
             <StandingLine view={view} />
           </p>
+          <p class="fine">Times on this page are {view.timezone ? "your time" : "the series' time"}, {zone.replace(/_/g, " ")}.</p>
           {view.received.length > 0 ? (
             <>
               <p>
@@ -230,14 +234,14 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
         {view.others.length > 0 ? (
           <section aria-labelledby="more-h">
             <h2 id="more-h">More from {series.author}</h2>
+            <p class="fine">{JOIN_CONSENT_TEXT} No email to confirm: this address is confirmed already.</p>
             {view.others.map((other) => (
-              <Action action="join" token={token}>
+              <Action action="join" token={token} class="choice">
                 <p>
                   <strong>{other.title}</strong>: {other.description} <span class="fine">({other.cadence})</span>
                 </p>
                 <input type="hidden" name="series" value={other.slug} />
                 <button type="submit" class="secondary">Join “{other.title}”</button>
-                <p class="fine">{JOIN_CONSENT_TEXT}</p>
               </Action>
             ))}
           </section>

@@ -4,8 +4,8 @@ import { dueAtForPart } from "../delivery/schedule";
 import { keyedHash } from "../lib/crypto";
 import { growthSql } from "../stats/growth-counters";
 
-/** What the join button says, recorded with each consent it gives (bump the version when the words change). */
-export const JOIN_CONSENT_TEXT = "Send me its parts, in order, starting with part 1. I can pause or leave at any time.";
+/** What the page says above the join buttons: the consent each gives (bump the version when the words change). */
+export const JOIN_CONSENT_TEXT = "Joining sends you its parts by email, in order, starting with part 1; you can pause or leave at any time.";
 export const JOIN_CONSENT_TEXT_VERSION = "preferences-2026-12-01";
 
 /** ?1 reader, ?2 series, ?3 now. Every write after the consent's is guarded by it (this request recorded it). */
