@@ -6,7 +6,10 @@
  *           to have exactly one email at the provider and one sent delivery in D1.
  *   sparse  --sparse-n readers (default 100,000), 1 % due: D1 rows read per email sent.
  *   idle    the same list, nobody due: D1 rows read by one cycle (after a warm-up cycle).
- *   js      the Worker's own send path (compose + sign + batch request body) in this Node process, CPU per email.
+ *   js      the Worker's own send path (compose + sign + batch request body) in this Node process, CPU per email,
+ *           and as js_ratio: that CPU over one JSON.stringify of the same email, measured alongside.
+ *   workerd the same send path and reference in workerd (`wrangler dev`), CPU from Linux's /proc; only when asked
+ *           (`--scenarios js,workerd`).
  * Prints a summary, then ONE JSON line. Exit 1 when a check fails. Only talks to 127.0.0.1; always stops what
  * it started (wrangler dev, the mock), on errors and signals too.
  */
@@ -17,8 +20,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { CycleSummary } from "../worker/delivery";
-import type { BatchMember } from "../worker/delivery/queries";
-import type { Env } from "../worker/env";
 import { applyLocalMigrations, executeLocalSql, freePort, queryLocalJson, startLocalWorker, type LocalWorker } from "./local-worker";
 import { startMockResend } from "./mock-resend-server";
 
@@ -62,42 +63,43 @@ const seedSql = (count: number, now: number, dueEvery: number) => {
 };
 
 /**
- * CPU (process.cpuUsage: every thread, so Node's off-thread HMAC counts too) of the Worker's compose + sign +
- * request body, 100 emails a batch, measured in Node: V8, the engine workerd runs. Imported after the build.
+ * CPU (process.cpuUsage: every thread) of the Worker's send path (scripts/send-path.ts) in Node. Imported after the
+ * build. Absolute figures differ by 3x between machines, so each batch is followed by the reference in the same
+ * process: 100 JSON.stringify of one of its emails. `js_ratio` = send path ÷ reference. docs/benchmarks.md says how
+ * workerd differs (scenario workerd measures it there).
  */
 async function measureSendPath(count: number) {
-  const { readConfig } = await import("../worker/config");
-  const { compiledCatalog } = await import("../worker/content/catalog");
-  const { composePartEmail } = await import("../worker/delivery/compose");
-  const { batchRequestBody } = await import("../worker/mail/resend-mailer");
-  const config = readConfig({
-    PUBLIC_URL: "https://news.example.com", MAIL_FROM: "Next Part <news@example.com>", POSTAL_ADDRESS: "1 Main St, Springfield",
-    SIGNING_KEYS: `k1:${randomBytes(24).toString("base64url")}`, HASH_SECRET: randomBytes(24).toString("base64url"), LOCAL_OUTBOX: "1",
-  } as Env);
-  const series = compiledCatalog.findSeries(SERIES)!;
-  const part = series.parts[0]!;
-  const member = (id: number): BatchMember => ({
-    id, subscriptionId: id, subscriberId: id, series: SERIES, partId: part.id, partNumber: 1,
-    toEmail: `reader${id}@bench.example`, toName: `Reader ${id}`, timezone: null,
-  });
+  const { sendPath } = await import("./send-path");
+  const path = sendPath(randomBytes(24).toString("base64url"), randomBytes(24).toString("base64url"));
   let bytes = 0;
-  // One batch as sendBatch does it: its emails composed, then the UTF-8 request body fetch sends.
-  const batch = async (first: number) => {
-    const emails = await Promise.all(Array.from({ length: 100 }, (_, i) => composePartEmail(config, series, part, member(first + i))));
-    bytes = batchRequestBody(emails).length;
-  };
-  const cpuMs = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
-  for (let i = 0; i < 20; i++) await batch(1_000_000 + i * 100); // warm-up: JIT and the per-part caches
-  const batches: number[] = [];
-  const start = process.cpuUsage();
-  for (let first = 1; first <= count; first += 100) {
+  const batch = (first: number) => {
     const t = process.cpuUsage();
-    await batch(first);
-    batches.push(cpuMs(t));
+    const sent = path.batch(first);
+    const send = process.cpuUsage(t);
+    bytes = sent.bytes;
+    const r = process.cpuUsage();
+    path.reference(sent.emails[0]!, 100);
+    const reference = process.cpuUsage(r);
+    return { sendMs: (send.user + send.system) / 1000, sendSysMs: send.system / 1000, referenceMs: (reference.user + reference.system) / 1000 };
+  };
+  for (let i = 0; i < 20; i++) batch(1_000_000 + i * 100); // warm-up: JIT and the per-part caches
+  const batches: number[] = [];
+  let referenceMs = 0;
+  let sysMs = 0;
+  for (let first = 1; first <= count; first += 100) {
+    const measured = batch(first);
+    batches.push(measured.sendMs);
+    referenceMs += measured.referenceMs;
+    sysMs += measured.sendSysMs;
   }
-  const total = cpuMs(start);
+  const emails = batches.length * 100;
+  const usPerEmail = (batches.reduce((a, b) => a + b, 0) * 1000) / emails;
+  const referenceUs = (referenceMs * 1000) / emails;
   batches.sort((a, b) => a - b);
-  return { usPerEmail: (total * 1000) / (batches.length * 100), batchMs: batches[batches.length >> 1]!, batchP90Ms: batches[Math.floor(batches.length * 0.9)]!, bytes };
+  return {
+    usPerEmail, referenceUs, ratio: usPerEmail / referenceUs, sysUsPerEmail: (sysMs * 1000) / emails,
+    batchMs: batches[batches.length >> 1]!, batchP90Ms: batches[Math.floor(batches.length * 0.9)]!, bytes,
+  };
 }
 
 // Everything started is stopped here: on success, on a failed check, on Ctrl+C.
@@ -201,9 +203,25 @@ try {
 
   if (SCENARIOS.has("js")) {
     const js = await measureSendPath(Number(opts["js-n"]));
-    Object.assign(result, { js_us_per_email: +js.usPerEmail.toFixed(1), batch_cpu_ms: +js.batchMs.toFixed(2), batch_cpu_p90_ms: +js.batchP90Ms.toFixed(2) });
-    console.log(`\nsend path (Node ${process.version}, V8 as in workerd): ${fmt(js.usPerEmail, 1)} µs CPU per email (compose + sign + ` +
-      `body); a 100-email batch: ${fmt(js.batchMs, 2)} ms median, ${fmt(js.batchP90Ms, 2)} ms p90, body ${fmt(js.bytes / 1024)} KiB`);
+    Object.assign(result, {
+      js_ratio: +js.ratio.toFixed(3), js_us_per_email: +js.usPerEmail.toFixed(1), js_reference_us: +js.referenceUs.toFixed(1),
+      batch_cpu_ms: +js.batchMs.toFixed(2), batch_cpu_p90_ms: +js.batchP90Ms.toFixed(2),
+    });
+    console.log(`\nsend path (Node ${process.version}): ${fmt(js.usPerEmail, 1)} µs CPU per email (compose + sign + body; ` +
+      `${fmt(js.sysUsPerEmail, 1)} µs of it system time, mostly first touches of each batch's new body) = js_ratio ${fmt(js.ratio, 3)} × ` +
+      `one JSON.stringify of the same email (${fmt(js.referenceUs, 1)} µs, what the resend SDK spent); a 100-email batch: ` +
+      `${fmt(js.batchMs, 2)} ms median, ${fmt(js.batchP90Ms, 2)} ms p90, body ${fmt(js.bytes / 1024)} KiB`);
+  }
+
+  if (SCENARIOS.has("workerd")) {
+    const { measureSendPathInWorkerd } = await import("./send-path-workerd");
+    const w = await measureSendPathInWorkerd(Number(opts["js-n"]), path.join(tmp, "send-path"));
+    if (!w) console.log("\nworkerd: skipped (its CPU is read from Linux's /proc)");
+    else {
+      Object.assign(result, { workerd_js_ratio: +w.ratio.toFixed(3), workerd_js_us_per_email: +w.usPerEmail.toFixed(1), workerd_js_reference_us: +w.referenceUs.toFixed(1) });
+      console.log(`\nsend path in workerd (wrangler dev): ${fmt(w.usPerEmail, 1)} µs CPU per email = ratio ${fmt(w.ratio, 3)} × one ` +
+        `JSON.stringify of the same email in the same workerd (${fmt(w.referenceUs, 1)} µs)`);
+    }
   }
 
   if (SCENARIOS.has("all")) {

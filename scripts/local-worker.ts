@@ -10,6 +10,8 @@ import net from "node:net";
  */
 export interface LocalWorkerOptions {
   port: number;
+  /** Another wrangler config than the Worker's own (the bench's send-path Worker). */
+  config?: string;
   /** Folder for local D1 state (default: wrangler's .wrangler/state). */
   persistTo?: string;
   vars?: Record<string, string>;
@@ -89,6 +91,7 @@ export function queryLocalJson<T = Record<string, unknown>>(sql: string, persist
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   if (!(await isPortFree(options.port))) throw new PortTakenError(options.port);
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--test-scheduled", "--show-interactive-dev-session=false"];
+  if (options.config) args.push("--config", options.config);
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   // Always a local run: the outbox mailer and the relaxed local checks (a deployed Worker has neither).
   for (const [key, value] of Object.entries({ LOCAL_OUTBOX: "1", ...options.vars })) args.push("--var", `${key}:${value}`);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { encodeBase64Url } from "hono/utils/encode";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { base64url, HASH_PURPOSES, hmacSign, keyedHash } from "../worker/lib/crypto";
 import { idCipher, MAX_HIDDEN_ID, speckEncrypt, speckRoundKeys } from "../worker/lib/id-cipher";
 import { parseKeyring, type Keyring } from "../worker/lib/keyring";
@@ -215,5 +216,50 @@ describe("keyed hashes", () => {
     // Before labels, the suppression of X was the plain hash of "suppression:X": a value anyone can send.
     expect(await keyedHash(hashSecret, "userAgent", `suppression:${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
     expect(await keyedHash(hashSecret, "userAgent", `nextpart:suppression:v1\n${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
+  });
+});
+
+describe("signing on the send path", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is synchronous, without WebCrypto: no thread-pool hop or promise per email", () => {
+    const sign = vi.spyOn(crypto.subtle, "sign");
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    for (let id = 1; id <= 100; id++) {
+      const tokens = signDeliveryTokens(rotated, id);
+      expect(tokens).not.toBeInstanceOf(Promise);
+      expect(verifyReaderToken(rotated, tokens.reader)).toBe(id);
+    }
+    expect(signConfirmToken(rotated, 5, Date.now() + 60_000)).toMatch(/^k2\./);
+    expect(sign).not.toHaveBeenCalled();
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it("gives the bytes WebCrypto's HMAC-SHA256 gave: links mailed before stay valid, retries stay identical", async () => {
+    const webCryptoTag = async (secret: string, message: string) => {
+      const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
+    };
+    for (const id of [1, 42, 2 ** 31, MAX_HIDDEN_ID]) {
+      const expected = await webCryptoTag(rotated.keys[0].secret, `delivery|${id}`);
+      const { reader, referral } = signDeliveryTokens(rotated, id);
+      expect(reader.split(".")[2]).toBe(base64url(expected.subarray(0, 16)));
+      expect(referral.split(".")[2]).toBe(base64url(expected.subarray(16, 24)));
+    }
+    expect(await keyedHash(LEGACY, "ip", "x")).toBe(base64url(await webCryptoTag(LEGACY, "nextpart:ip:v1\nx")));
+    // Made by the WebCrypto implementation (2cb10ca), byte for byte.
+    expect(signDeliveryTokens(rotated, 42)).toEqual({ reader: "k2.xE1olDHA.N8cQzWiieyQQ7O9yk30_lw", referral: "k2.xE1olDHA.lDYb6ZZKUyE" });
+    expect(signDeliveryTokens(rotated, MAX_HIDDEN_ID)).toEqual({ reader: "k2.t9MMqegN.jjPPHb9zX1NcaZDJQ2Nh2A", referral: "k2.t9MMqegN.B4vSOy9oRTE" });
+    expect(signConfirmToken(rotated, 1234, 1767225600000)).toBe("k2.J1k9cnS7.mjuohs00.SNxCljjhifpZM7WFevwXaA");
+  });
+
+  it("encodes base64url as before (unpadded), a view's own bytes only", () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(80));
+    for (let start = 0; start < 4; start++) {
+      for (let end = start; end <= 70; end++) {
+        const view = bytes.subarray(start, end);
+        expect(base64url(view)).toBe(encodeBase64Url(view.slice().buffer).replace(/=+$/, ""));
+      }
+    }
   });
 });

@@ -1,13 +1,13 @@
-import { base64url, fromBase64url, hmacSign, hmacVerify } from "./lib/crypto";
+import { base64url, fromBase64url, hmacSign, hmacVerify, sameBytes } from "./lib/crypto";
 import { idCipher } from "./lib/id-cipher";
 import { findKey, LEGACY_KID, type Keyring, type SigningKey } from "./lib/keyring";
 
 /**
  * Every link token starts with the id of the key that signed it (`<kid>.…`): the newest key of the ring signs,
- * any key still in the ring verifies. Ids (deliveries, consents) travel hidden (lib/id-cipher), so a link never
+ * any key still in the ring verifies. Ids (deliveries, consents, subscriptions) travel hidden (lib/id-cipher), so a link never
  * tells the list's size. Formats mailed before key ids existed carry no kid and a plain id: they are
  * still accepted, checked against the key they were signed with (SIGNING_SECRET, kid "0"), and never produced.
- * All tokens are deterministic, so a retried batch is byte-identical.
+ * All tokens are deterministic, so a retried batch is byte-identical; signing and checking are synchronous.
  */
 export type TokenPurpose = "confirm" | "unsubscribe";
 
@@ -29,15 +29,14 @@ const TAG_BYTES = 16;
 const newestKey = (keyring: Keyring) => keyring.keys[0];
 const legacyKey = (keyring: Keyring) => findKey(keyring, LEGACY_KID);
 
-async function tagMatches(key: SigningKey, message: string, tagText: string, range: readonly [number, number]) {
+function tagMatches(key: SigningKey, message: string, tagText: string, range: readonly [number, number]) {
   const given = fromBase64url(tagText);
-  const expected = (await hmacSign(key.secret, message)).subarray(...range);
-  return !!given && given.length === expected.length && crypto.subtle.timingSafeEqual(given, expected);
+  return !!given && sameBytes(given, hmacSign(key.secret, message).subarray(...range));
 }
 
 /** A hidden id, or null when the text does not stand for a positive id under this key. */
-async function idUnder(key: SigningKey, text: string): Promise<number | null> {
-  const id = (await idCipher(key.secret)).reveal(text);
+function idUnder(key: SigningKey, text: string): number | null {
+  const id = idCipher(key.secret).reveal(text);
   return id !== null && id > 0 ? id : null;
 }
 
@@ -51,12 +50,12 @@ const LEGACY_PURPOSE_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
  * still accepted, signed with SIGNING_SECRET. The purpose is inside the signed text, so a confirm token of that
  * time can never unsubscribe (and vice versa).
  */
-export async function verifyToken(keyring: Keyring, token: string, purpose: TokenPurpose, now = Date.now()): Promise<TokenCheck> {
+export function verifyToken(keyring: Keyring, token: string, purpose: TokenPurpose, now = Date.now()): TokenCheck {
   const invalid = { ok: false, reason: "invalid" } as const;
   const match = token.length > MAX_TOKEN_LENGTH ? null : LEGACY_PURPOSE_TOKEN.exec(token);
   const key = legacyKey(keyring);
   const signature = match ? fromBase64url(match[2]!) : null;
-  if (!match || !key || !signature || !(await hmacVerify(key.secret, match[1]!, signature))) return invalid;
+  if (!match || !key || !signature || !hmacVerify(key.secret, match[1]!, signature)) return invalid;
   const [tokenPurpose, id, series, expires] = decodeText(match[1]!)?.split("|") ?? [];
   const subscriberId = Number(id);
   const expiresAt = Number(expires);
@@ -74,10 +73,10 @@ function decodeText(payload: string): string | null {
  * Confirm links name one consent record, `<kid>.<hidden consent id>.<expiresAt, base 36>.<tag>`: the confirm
  * step checks that this consent is still the one waiting, so an old link cannot confirm a later signup.
  */
-export async function signConfirmToken(keyring: Keyring, consentId: number, expiresAt: number): Promise<string> {
+export function signConfirmToken(keyring: Keyring, consentId: number, expiresAt: number): string {
   const key = newestKey(keyring);
-  const mac = await hmacSign(key.secret, `consent|${consentId}|${expiresAt}`);
-  return `${key.kid}.${(await idCipher(key.secret)).hide(consentId)}.${expiresAt.toString(36)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
+  const mac = hmacSign(key.secret, `consent|${consentId}|${expiresAt}`);
+  return `${key.kid}.${idCipher(key.secret).hide(consentId)}.${expiresAt.toString(36)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
 }
 
 export type ConfirmTokenCheck = { ok: true; consentId: number } | { ok: false; reason: "invalid" | "expired" };
@@ -87,7 +86,7 @@ const CONFIRM_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.([1-9a-z][0-9a-z]{0,10
 /** Before key ids: base64url("consent|consentId|expiresAt").<full HMAC>, signed with SIGNING_SECRET. */
 const LEGACY_CONFIRM_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
 
-export async function verifyConfirmToken(keyring: Keyring, token: string, now = Date.now()): Promise<ConfirmTokenCheck> {
+export function verifyConfirmToken(keyring: Keyring, token: string, now = Date.now()): ConfirmTokenCheck {
   const invalid = { ok: false, reason: "invalid" } as const;
   if (token.length > MAX_TOKEN_LENGTH) return invalid;
   let consentId: number | null = null;
@@ -95,14 +94,14 @@ export async function verifyConfirmToken(keyring: Keyring, token: string, now = 
   const current = CONFIRM_TOKEN.exec(token);
   if (current) {
     const key = findKey(keyring, current[1]!);
-    consentId = key ? await idUnder(key, current[2]!) : null;
+    consentId = key ? idUnder(key, current[2]!) : null;
     expiresAt = parseInt(current[3]!, 36);
-    if (!key || consentId === null || !(await tagMatches(key, `consent|${consentId}|${expiresAt}`, current[4]!, [0, TAG_BYTES]))) return invalid;
+    if (!key || consentId === null || !tagMatches(key, `consent|${consentId}|${expiresAt}`, current[4]!, [0, TAG_BYTES])) return invalid;
   } else {
     const legacy = LEGACY_CONFIRM_TOKEN.exec(token);
     const key = legacyKey(keyring);
     const signature = legacy ? fromBase64url(legacy[2]!) : null;
-    if (!legacy || !key || !signature || !(await hmacVerify(key.secret, legacy[1]!, signature))) return invalid;
+    if (!legacy || !key || !signature || !hmacVerify(key.secret, legacy[1]!, signature)) return invalid;
     const [kind, id, expires, rest] = decodeText(legacy[1]!)?.split("|") ?? [];
     if (kind !== "consent" || rest !== undefined) return invalid;
     consentId = Number(id);
@@ -128,12 +127,10 @@ const REFERRAL_TAG = [16, 24] as const;
 
 const deliveryMessage = (deliveryId: number) => `delivery|${deliveryId}`;
 
-export async function signDeliveryTokens(keyring: Keyring, deliveryId: number): Promise<DeliveryTokens> {
+export function signDeliveryTokens(keyring: Keyring, deliveryId: number): DeliveryTokens {
   const key = newestKey(keyring);
-  const cipher = idCipher(key.secret);
-  const mac = await hmacSign(key.secret, deliveryMessage(deliveryId));
-  // Once derived the cipher is synchronous: no second await per email on the send path.
-  const prefix = `${key.kid}.${(cipher instanceof Promise ? await cipher : cipher).hide(deliveryId)}`;
+  const mac = hmacSign(key.secret, deliveryMessage(deliveryId));
+  const prefix = `${key.kid}.${idCipher(key.secret).hide(deliveryId)}`;
   return {
     reader: `${prefix}.${base64url(mac.subarray(...READER_TAG))}`,
     referral: `${prefix}.${base64url(mac.subarray(...REFERRAL_TAG))}`,
@@ -143,14 +140,14 @@ export async function signDeliveryTokens(keyring: Keyring, deliveryId: number): 
 /** Either format of a delivery token (the legacy one: `<deliveryId>.<tag>`); checked before anything reads it. */
 export const DELIVERY_TOKEN = new RegExp(`^(?:${KID}\\.(${B64}{8})|([1-9]\\d{0,14}))\\.(${B64}{11,22})$`);
 
-async function verifyDeliveryToken(keyring: Keyring, token: string, range: readonly [number, number]) {
+function verifyDeliveryToken(keyring: Keyring, token: string, range: readonly [number, number]): number | null {
   const match = DELIVERY_TOKEN.exec(token);
   if (!match) return null;
   const [, kid, hidden, legacyId, tag] = match;
   const key = kid ? findKey(keyring, kid) : legacyKey(keyring);
-  const deliveryId = !key ? null : hidden ? await idUnder(key, hidden) : Number(legacyId);
+  const deliveryId = !key ? null : hidden ? idUnder(key, hidden) : Number(legacyId);
   if (!key || deliveryId === null) return null;
-  return (await tagMatches(key, deliveryMessage(deliveryId), tag!, range)) ? deliveryId : null;
+  return tagMatches(key, deliveryMessage(deliveryId), tag!, range) ? deliveryId : null;
 }
 
 /** The delivery id a reader token was signed for, or null. */
@@ -166,17 +163,17 @@ export const verifyReferralToken = (keyring: Keyring, token: string) => verifyDe
 const preferencesMessage = (subscriptionId: number) => `preferences|${subscriptionId}`;
 export const PREFERENCES_TOKEN = new RegExp(`^s\\.${KID}\\.(${B64}{8})\\.(${B64}{22})$`);
 
-export async function signPreferencesToken(keyring: Keyring, subscriptionId: number): Promise<string> {
+export function signPreferencesToken(keyring: Keyring, subscriptionId: number): string {
   const key = newestKey(keyring);
-  const mac = await hmacSign(key.secret, preferencesMessage(subscriptionId));
-  return `s.${key.kid}.${(await idCipher(key.secret)).hide(subscriptionId)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
+  const mac = hmacSign(key.secret, preferencesMessage(subscriptionId));
+  return `s.${key.kid}.${idCipher(key.secret).hide(subscriptionId)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
 }
 
 /** The subscription a preferences token was signed for, or null. */
-export async function verifyPreferencesToken(keyring: Keyring, token: string): Promise<number | null> {
+export function verifyPreferencesToken(keyring: Keyring, token: string): number | null {
   const match = PREFERENCES_TOKEN.exec(token);
   const key = match ? findKey(keyring, match[1]!) : undefined;
-  const subscriptionId = key ? await idUnder(key, match![2]!) : null;
+  const subscriptionId = key ? idUnder(key, match![2]!) : null;
   if (!key || subscriptionId === null) return null;
-  return (await tagMatches(key, preferencesMessage(subscriptionId), match![3]!, [0, TAG_BYTES])) ? subscriptionId : null;
+  return tagMatches(key, preferencesMessage(subscriptionId), match![3]!, [0, TAG_BYTES]) ? subscriptionId : null;
 }

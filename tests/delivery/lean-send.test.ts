@@ -3,7 +3,10 @@ import { Resend } from "resend";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../../worker/config";
 import { compiledCatalog } from "../../worker/content/catalog";
+import { fillTemplate, jsonInner } from "../../worker/content/fill-template";
 import { composePartEmail } from "../../worker/delivery/compose";
+import { emailWebUrl } from "../../worker/lib/public-url";
+import { signDeliveryTokens } from "../../worker/tokens";
 import type { BatchMember } from "../../worker/delivery/queries";
 import type { OutgoingEmail } from "../../worker/mail";
 import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
@@ -42,9 +45,9 @@ function captureFetch(): Captured[] {
 
 const batchRequests = (captured: Captured[]) => captured.filter((c) => c.url.endsWith("/emails/batch"));
 
-async function composeNaughty(names: string[]): Promise<OutgoingEmail[]> {
+async function composeNaughty(names: string[], slug = "fixture-four"): Promise<OutgoingEmail[]> {
   const config = readConfig(env);
-  const series = compiledCatalog.findSeries("fixture-four")!;
+  const series = compiledCatalog.findSeries(slug)!;
   const part = series.parts[0]!;
   return Promise.all(
     names.map((toName, i) => {
@@ -110,6 +113,40 @@ describe("the lean send path (pre-encoded batch body)", () => {
     expect(retry!.body).toBe(first!.body);
     expect(await provider.stats()).toMatchObject({ batchRequests: 2, replays: 1, conflicts: 0 });
     expect(await provider.sent()).toHaveLength(NAUGHTY.length);
+  });
+
+  it("fills each copy as one pass over the part's whole template would, with every slot given", async () => {
+    const config = readConfig(env);
+    // A public archive (the web link is the same for all) and a readers-only one (it carries the reader's token).
+    for (const slug of ["fixture-four", "fixture-members"]) {
+      const series = compiledCatalog.findSeries(slug)!;
+      const emails = await composeNaughty(NAUGHTY, slug);
+      expect(emails[0]!.text).toContain(slug === "fixture-members" ? "?t=" : `/p/${slug}/`);
+      emails.forEach((email, i) => {
+        const tokens = signDeliveryTokens(config.keyring, 1000 + i);
+        const whole = fillTemplate(series.parts[0]!.email, {
+          name: NAUGHTY[i]!.trim() || "there",
+          base_url: config.publicUrl,
+          unsubscribe_url: `${config.publicUrl}/u/${tokens.reader}`,
+          action_url: `${config.publicUrl}/a/${tokens.reader}/${series.slug}/${series.parts[0]!.id}`,
+          referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
+          web_url: emailWebUrl(config, series, series.parts[0]!.id, tokens.reader),
+          postal_address: config.postalAddress,
+        });
+        expect({ subject: email.subject, html: email.html, text: email.text }).toEqual(whole);
+      });
+    }
+  });
+
+  it("per reader, writes only the reader's own strings: all a part's readers share is encoded once", async () => {
+    const config = readConfig(env);
+    const [email] = await composeNaughty([NAUGHTY[0]!]);
+    const tokens = signDeliveryTokens(config.keyring, 1000);
+    const strings = email!.json!.filter((piece) => typeof piece === "string");
+    const own = new Set([tokens.reader, tokens.referral, jsonInner(NAUGHTY[0]!), jsonInner(`Ada &quot;the&quot; O&#39;Brien \\ back\\slash`), JSON.stringify(email!.to)]);
+    expect(strings.filter((piece) => !own.has(piece))).toEqual([]);
+    // The token in the headers, 6 holes in the html and 5 in the text of this part, the recipient: 13 strings.
+    expect(strings).toHaveLength(13);
   });
 
   it("answers as before: per-email errors, 429 with retry-after, 4xx, 5xx", async () => {

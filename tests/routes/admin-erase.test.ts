@@ -96,7 +96,7 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
 
     await expectApiError(await adminFetch(`/admin/api/subscribers/${id}`, { method: "DELETE" }), 404, "NOT_FOUND");
     await expectApiError(await adminFetch(`/admin/api/subscribers/${id}`), 404, "NOT_FOUND");
-  });
+  }, 30_000); // it scans every table several times: slow on a loaded machine, and it is a count, not a timing
 
   it("erases an imported reader: import reports keep their rows but name them nowhere; the export handed those rows over", async () => {
     const email = uniqueEmail("erase-imported");

@@ -23,7 +23,8 @@ describe("links that do not open a page", () => {
   it("a press without a token, or with a bad one, is a 400 and changes nothing", async () => {
     const reader = await readerWithPart1();
     const before = await snapshot();
-    for (const fields of [{}, { token: "" }, { token: `${reader.token}x` }, { token: reader.token.slice(0, -2) }]) {
+    const bodies: Record<string, string>[] = [{}, { token: "" }, { token: `${reader.token}x` }, { token: reader.token.slice(0, -2) }];
+    for (const fields of bodies) {
       const res = await postForm("/prefs/pause", { for: "7", ...fields });
       expect(res.status).toBe(400);
       await res.body?.cancel();

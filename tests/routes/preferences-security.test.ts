@@ -33,16 +33,16 @@ describe("only the reader's own token opens their page", () => {
     const reader = await readerWithPart1();
     const subscription = await subscriptionOf(reader.subscriberId, "fixture-four");
     const delivery = await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1").bind(reader.subscriberId).first<{ id: number }>();
-    const ownPrefs = await signPreferencesToken(testKeyring(), subscription.id);
+    const ownPrefs = signPreferencesToken(testKeyring(), subscription.id);
     const forged = [
       flipMiddle(reader.token),
-      (await signDeliveryTokens(foreignKeyring(), delivery!.id)).reader,
+      signDeliveryTokens(foreignKeyring(), delivery!.id).reader,
       // The referral tag is meant to be shared: it must never act as the reader.
-      (await signDeliveryTokens(testKeyring(), delivery!.id)).referral,
-      await signConfirmToken(testKeyring(), 1, Date.now() + 60_000),
-      signTestToken("unsubscribe", reader.subscriberId, "fixture-four"),
+      signDeliveryTokens(testKeyring(), delivery!.id).referral,
+      signConfirmToken(testKeyring(), 1, Date.now() + 60_000),
+      await signTestToken("unsubscribe", reader.subscriberId, "fixture-four"),
       flipMiddle(ownPrefs),
-      await signPreferencesToken(foreignKeyring(), subscription.id),
+      signPreferencesToken(foreignKeyring(), subscription.id),
       // A preferences token is not a delivery token without its prefix, nor the other way round.
       ownPrefs.slice(2),
       `s.${reader.token}`,
@@ -67,7 +67,7 @@ describe("only the reader's own token opens their page", () => {
 
   it("the preference token does not open the other doors (unsubscribe link, response page, action links)", async () => {
     const reader = await readerWithPart1();
-    const prefs = await signPreferencesToken(testKeyring(), (await subscriptionOf(reader.subscriberId, "fixture-four")).id);
+    const prefs = signPreferencesToken(testKeyring(), (await subscriptionOf(reader.subscriberId, "fixture-four")).id);
     const before = await snapshot();
     expect((await get(`/u/${prefs}`)).status).toBe(400);
     expect((await postForm(`/u/${prefs}`, { "List-Unsubscribe": "One-Click" })).status).toBe(400);

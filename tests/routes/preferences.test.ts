@@ -52,7 +52,7 @@ describe("the preference page, from a part's footer", () => {
     const token = href.slice("/prefs/".length);
     expect(token).toMatch(/^s\.t2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{22}$/);
     const subscription = await subscriptionOf(signed.subscriber.id, "fixture-four");
-    expect(await verifyPreferencesToken(testKeyring(), token)).toBe(subscription.id);
+    expect(verifyPreferencesToken(testKeyring(), token)).toBe(subscription.id);
     const page = await openPage(token);
     expect(page.status).toBe(200);
     expect(statusOf(await page.text())).toBe("Part 1, “Fixture part 1”, is on its way: it arrives within a few minutes.");

@@ -145,7 +145,7 @@ describe("unsubscribes", () => {
     for (const [type, reader] of [["email.bounced", bounced!], ["email.complained", complained!]] as const) {
       const { res, body } = await sendEvent(resendEvent(type, reader.messageId, reader.email));
       expect(res.status).toBe(200);
-      expect(body).toMatchObject({ suppressed: true });
+      expect(body).toMatchObject({ received: true });
     }
     const stopped = await env.DB.prepare(
       "SELECT count(*) AS n FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id WHERE s.email_key LIKE 'grow-suppressed%' AND t.series = ?1 AND t.status = 'stopped'",

@@ -1,9 +1,10 @@
 import type { Config } from "../config";
-import type { CompiledPart, CompiledSeries } from "../content/types";
-import { fillTemplate, fillTemplateJson } from "../content/fill-template";
+import { fillPrepared, jsonInner, prepareTemplate, type Around, type PreparedTemplate } from "../content/fill-template";
+import type { CompiledPart, CompiledSeries, SlotName, Slots } from "../content/types";
 import { emailWebUrl } from "../lib/public-url";
+import type { Utf8Piece } from "../lib/utf8-join";
 import type { OutgoingEmail } from "../mail";
-import { signDeliveryTokens } from "../tokens";
+import { signDeliveryTokens, type DeliveryTokens } from "../tokens";
 import type { BatchMember } from "./queries";
 
 /** RFC 2369 + RFC 8058 headers: mailbox providers show an unsubscribe button and POST to it in one click. */
@@ -13,57 +14,95 @@ export function listUnsubscribeHeaders(config: Config, url: string): Record<stri
   return { "List-Unsubscribe": targets.join(", "), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
 }
 
-/**
- * One reader's copy of a part: the compiled template with their slots filled. ONE signature per email: the
- * delivery's reader token carries the action links and unsubscribe, its referral token the referral link.
- * Deterministic for retries.
- */
-export async function composePartEmail(
-  config: Config,
-  series: CompiledSeries,
-  part: CompiledPart,
-  member: BatchMember,
-): Promise<OutgoingEmail> {
-  const tokens = await signDeliveryTokens(config.keyring, member.id);
-  const unsubscribe = `${config.publicUrl}/u/${tokens.reader}`;
-  const slots = {
-    name: member.toName?.trim() || "there",
-    base_url: config.publicUrl,
-    unsubscribe_url: unsubscribe,
+/** A reader's links, from the delivery's tokens: the one place they are written (prepareMailing reads it too). */
+function readerLinks(config: Config, series: CompiledSeries, part: CompiledPart, tokens: DeliveryTokens) {
+  return {
+    unsubscribe_url: `${config.publicUrl}/u/${tokens.reader}`,
     preferences_url: `${config.publicUrl}/prefs/${tokens.reader}`,
     // The part rides in the link so a click is answered without reading D1 (the consumer checks it).
     action_url: `${config.publicUrl}/a/${tokens.reader}/${series.slug}/${part.id}`,
     referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
     web_url: emailWebUrl(config, series, part.id, tokens.reader),
-    postal_address: config.postalAddress,
-  };
-  // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened (~2 µs: lazy fills measured no gain).
-  const filled = fillTemplate(part.email, slots);
-  // The request body's pieces for this email: copies of pre-encoded template bytes, not JSON.stringify of ~10 KB.
-  const json = fillTemplateJson(part.email, slots);
-  const headers = listUnsubscribeHeaders(config, unsubscribe);
-  return {
-    from: config.mailFrom,
-    to: member.toEmail,
-    subject: filled.subject,
-    html: filled.html,
-    text: filled.text,
-    headers,
-    // Keys in the resend SDK's order (apiEmailJson): a batch first sent by the SDK is re-sent with the same bytes.
-    json: [
-      KEY.from, JSON.stringify(config.mailFrom), KEY.headers, JSON.stringify(headers),
-      KEY.html, ...json.html, KEY.subject, ...json.subject, KEY.text, ...json.text, KEY.to, JSON.stringify(member.toEmail), END,
-    ],
-  };
+  } satisfies Slots;
+}
+
+/**
+ * One reader's copy of a part: the part's prepared template (below) with their name and tokens filled in. ONE
+ * signature per email: the delivery's reader token carries the action links and unsubscribe, its referral token
+ * the referral link. Deterministic for retries.
+ */
+export function composePartEmail(config: Config, series: CompiledSeries, part: CompiledPart, member: BatchMember): OutgoingEmail {
+  const { template, tokenSlots, chunks } = mailingOf(config, series, part);
+  const tokens = signDeliveryTokens(config.keyring, member.id);
+  // The links' fixed text is in the template: each link's hole takes its token.
+  const slots: Slots = { name: member.toName?.trim() || "there" };
+  for (const [slot, token] of tokenSlots) slots[slot] = tokens[token];
+  const html = fillPrepared(template, "html", slots);
+  const subject = fillPrepared(template, "subject", slots);
+  const text = fillPrepared(template, "text", slots);
+  const headers = listUnsubscribeHeaders(config, readerLinks(config, series, part, tokens).unsubscribe_url);
+  // The request body's pieces: the part's pre-encoded chunks around this reader's strings (holes in mailing order).
+  const holes = [jsonInner(tokens.reader), ...html.json, ...subject.json, ...text.json, JSON.stringify(member.toEmail)];
+  const json: Utf8Piece[] = [chunks[0]!];
+  for (let i = 0; i < holes.length; i++) json.push(holes[i]!, chunks[i + 1]!);
+  // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened.
+  return { from: config.mailFrom, to: member.toEmail, subject: subject.filled, html: html.filled, text: text.filled, headers, json };
+}
+
+/**
+ * A part ready to mail under one config, made on its first email: its template with what all its readers share
+ * filled in, which token each link slot takes, and the provider's JSON object for it as UTF-8 chunks (encoded
+ * once) around the per-reader holes: the token in the headers, each field's holes, the recipient.
+ */
+interface PartMailing {
+  template: PreparedTemplate;
+  tokenSlots: [SlotName, keyof DeliveryTokens][];
+  chunks: Uint8Array[];
+}
+
+const mailings = new WeakMap<Config, WeakMap<CompiledPart, PartMailing>>();
+
+function mailingOf(config: Config, series: CompiledSeries, part: CompiledPart): PartMailing {
+  let byPart = mailings.get(config);
+  if (!byPart) mailings.set(config, (byPart = new WeakMap()));
+  let mailing = byPart.get(part);
+  if (!mailing) byPart.set(part, (mailing = prepareMailing(config, series, part)));
+  return mailing;
+}
+
+/** Written where a token goes, then split on: characters no link or address of the configuration holds. */
+const MARKS: DeliveryTokens = { reader: "\u0000", referral: "\u0001" };
+
+function prepareMailing(config: Config, series: CompiledSeries, part: CompiledPart): PartMailing {
+  const shared: Slots = { base_url: config.publicUrl, postal_address: config.postalAddress };
+  const around: Partial<Record<SlotName, Around>> = {};
+  const tokenSlots: [SlotName, keyof DeliveryTokens][] = [];
+  for (const [slot, link] of Object.entries(readerLinks(config, series, part, MARKS)) as [SlotName, string][]) {
+    const token = (["reader", "referral"] as const).find((which) => link.includes(MARKS[which]));
+    if (!token) {
+      shared[slot] = link;
+      continue;
+    }
+    const [before, after, ...more] = link.split(MARKS[token]);
+    if (more.length > 0 || /[\u0000\u0001]/.test(before! + after)) throw new Error(`compose: no single place for the token in ${slot}`);
+    around[slot] = [before!, after!];
+    tokenSlots.push([slot, token]);
+  }
+  const template = prepareTemplate(part.email, shared, around);
+  const headersJson = JSON.stringify(listUnsubscribeHeaders(config, readerLinks(config, series, part, MARKS).unsubscribe_url));
+  const [before, after, ...more] = headersJson.split(jsonInner(MARKS.reader));
+  if (after === undefined || more.length > 0) throw new Error("compose: no single place for the token in List-Unsubscribe");
+  // Keys in the resend SDK's order (apiEmailJson): a batch first sent by the SDK is re-sent with the same bytes.
+  const texts = [`{"from":${JSON.stringify(config.mailFrom)},"headers":${before}`, after];
+  for (const field of ["html", "subject", "text"] as const) {
+    const [first, ...rest] = template[field].literals;
+    texts[texts.length - 1] += `,"${field}":"${jsonInner(first!)}`;
+    texts.push(...rest.map(jsonInner));
+    texts[texts.length - 1] += '"';
+  }
+  texts[texts.length - 1] += ',"to":';
+  texts.push("}");
+  return { template, tokenSlots, chunks: texts.map((text) => utf8.encode(text)) };
 }
 
 const utf8 = new TextEncoder();
-const END = utf8.encode("}");
-const KEY = {
-  from: utf8.encode('{"from":'),
-  headers: utf8.encode(',"headers":'),
-  html: utf8.encode(',"html":'),
-  subject: utf8.encode(',"subject":'),
-  text: utf8.encode(',"text":'),
-  to: utf8.encode(',"to":'),
-};

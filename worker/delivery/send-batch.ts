@@ -73,7 +73,7 @@ export async function sendBatch(
 
   let emails: OutgoingEmail[];
   try {
-    emails = await Promise.all(members.map((member) => composeMemberEmail(ctx, member)));
+    emails = members.map((member) => composeMemberEmail(ctx, member));
   } catch (error) {
     // A poisoned part or reader: this batch is set aside with the reason, never retried as is.
     return setAside(ctx, batchId, attempts, members, `compose: ${errorMessage(error)}`);
@@ -132,7 +132,7 @@ const partOf = (ctx: DeliveryContext, member: BatchMember) => {
   return { series, part: series?.parts.find((p) => p.id === member.partId) };
 };
 
-async function composeMemberEmail(ctx: DeliveryContext, member: BatchMember): Promise<OutgoingEmail> {
+function composeMemberEmail(ctx: DeliveryContext, member: BatchMember): OutgoingEmail {
   const { series, part } = partOf(ctx, member);
   // Removed parts leave a batch before its first attempt; after one, the batch must go as it was or not at all.
   if (!series || !part) throw new Error(`part "${member.partId}" of series ${member.series} no longer exists`);

@@ -1,13 +1,10 @@
-import { decodeBase64Url, encodeBase64Url } from "hono/utils/encode";
+import { Buffer } from "node:buffer";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { decodeBase64Url } from "hono/utils/encode";
 
-const encoder = new TextEncoder();
-
-/**
- * Unpadded base64url (Hono's encoder pads): what every token in a link uses. Hono copies its argument with
- * `new Uint8Array(x)`, which reads only a view's own bytes, so a subarray is safe despite its ArrayBuffer type.
- */
-export const base64url = (bytes: ArrayBuffer | Uint8Array): string =>
-  encodeBase64Url(bytes as ArrayBuffer).replace(/=+$/, "");
+/** Unpadded base64url: what every token in a link uses (Buffer's encoder: native, and a view's own bytes only). */
+export const base64url = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 
 export function fromBase64url(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
@@ -18,28 +15,28 @@ export function fromBase64url(text: string): Uint8Array | null {
   }
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = new Map<string, Uint8Array>();
 
-/** HMAC-SHA256 key, imported once per secret per isolate (importKey is the slow part). */
-function hmacKey(secret: string): Promise<CryptoKey> {
+/** A secret's UTF-8 bytes, once per isolate: workerd re-encodes a string key on every call (~1 µs). */
+function keyBytes(secret: string): Uint8Array {
   let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(secret, key);
-  }
+  if (!key) keys.set(secret, (key = new TextEncoder().encode(secret)));
   return key;
 }
 
-export async function hmacSign(secret: string, message: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+/**
+ * HMAC-SHA256, synchronous: node:crypto (nodejs_compat; BoringSSL in workerd). The send path signs once per
+ * email; WebCrypto's async sign made every email a promise, and in Node a thread-pool hop (docs/benchmarks.md).
+ */
+export function hmacSign(secret: string, message: string): Uint8Array {
+  return createHmac("sha256", keyBytes(secret)).update(message).digest();
 }
 
-/** Constant-time check (crypto.subtle.verify compares in constant time). */
-export async function hmacVerify(secret: string, message: string, signature: Uint8Array): Promise<boolean> {
-  return crypto.subtle.verify("HMAC", await hmacKey(secret), signature, encoder.encode(message));
+/** Constant-time equality; a length differs only between a tag and junk (lengths are public). */
+export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
+
+export function hmacVerify(secret: string, message: string, signature: Uint8Array): boolean {
+  return sameBytes(signature, hmacSign(secret, message));
 }
 
 /** Each keyed hash's purpose, in what it hashes: a value hashed for one purpose never matches another's hash. */
@@ -53,10 +50,11 @@ export type HashPurpose = keyof typeof HASH_PURPOSES;
 /**
  * Keyed hash for values we must be able to match later but should not store (an erased address, IP, user
  * agent). Its key is HASH_SECRET alone (`config.hashSecret`), never a signing key: signing keys rotate, and a
- * hash must match the same value for the life of the deployment.
+ * hash must match the same value for the life of the deployment. Still a Promise, as its callers expect; it is
+ * off the send path.
  */
 export async function keyedHash(hashSecret: string, purpose: HashPurpose, value: string): Promise<string> {
-  return base64url(await hmacSign(hashSecret, `${HASH_PURPOSES[purpose]}\n${value}`));
+  return base64url(hmacSign(hashSecret, `${HASH_PURPOSES[purpose]}\n${value}`));
 }
 
 /** Token equality for the admin checks: Hono's own (SHA-256 digests and strings, compared in constant time). */

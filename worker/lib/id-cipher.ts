@@ -44,7 +44,7 @@ export function speckDecrypt(k: Uint32Array, x: number, y: number): [number, num
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const VALUE = new Map([...ALPHABET].map((char, value) => [char, value]));
 
-/** Hides and reveals ids under one key; synchronous once derived, as the send path calls it per email. */
+/** Hides and reveals ids under one key: the send path calls it once per email. */
 export interface IdCipher {
   /** An id (0 … 2^48-1) as 8 base64url characters; the same id always gives the same text. */
   hide(id: number): string;
@@ -77,22 +77,16 @@ function cipherOf(k: Uint32Array): IdCipher {
   };
 }
 
-const ready = new Map<string, IdCipher>();
-const deriving = new Map<string, Promise<IdCipher>>();
+const ciphers = new Map<string, IdCipher>();
 
 /** The cipher of one signing secret: its key is an HMAC of a fixed label, derived once per isolate. */
-export function idCipher(secret: string): IdCipher | Promise<IdCipher> {
-  const cipher = ready.get(secret);
-  if (cipher) return cipher;
-  let derived = deriving.get(secret);
-  if (!derived) {
-    derived = hmacSign(secret, "nextpart|id-cipher|speck48/96").then((b) => {
-      const word = (i: number) => (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-      const cipher = cipherOf(speckRoundKeys(word(0), word(3), word(6), word(9)));
-      ready.set(secret, cipher);
-      return cipher;
-    });
-    deriving.set(secret, derived);
+export function idCipher(secret: string): IdCipher {
+  let cipher = ciphers.get(secret);
+  if (!cipher) {
+    const b = hmacSign(secret, "nextpart|id-cipher|speck48/96");
+    const word = (i: number) => (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    cipher = cipherOf(speckRoundKeys(word(0), word(3), word(6), word(9)));
+    ciphers.set(secret, cipher);
   }
-  return derived;
+  return cipher;
 }

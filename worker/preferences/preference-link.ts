@@ -10,10 +10,10 @@ export type PreferenceLink = { kind: "ok"; subscriptionId: number } | { kind: "i
  */
 export async function readPreferenceLink(d1: D1Database, keyring: Keyring, token: string): Promise<PreferenceLink> {
   if (PREFERENCES_TOKEN.test(token)) {
-    const subscriptionId = await verifyPreferencesToken(keyring, token);
+    const subscriptionId = verifyPreferencesToken(keyring, token);
     return subscriptionId === null ? { kind: "invalid" } : { kind: "ok", subscriptionId };
   }
-  const deliveryId = await verifyReaderToken(keyring, token);
+  const deliveryId = verifyReaderToken(keyring, token);
   if (deliveryId === null) return { kind: "invalid" };
   const row = await d1.prepare("SELECT subscription_id AS id FROM deliveries WHERE id = ?1").bind(deliveryId).first<{ id: number }>();
   return row ? { kind: "ok", subscriptionId: row.id } : { kind: "gone" };

@@ -92,25 +92,23 @@ function nextNowOf(state: PreferenceState, next: NextPart | null, series: Compil
 }
 
 /** Everything the preference page shows, from one read of the subscription (and one signature per part link in a readers-only archive). */
-export async function preferencesView(config: Config, state: PreferenceState, series: CompiledSeries, token: string, now: number): Promise<PreferencesView> {
+export function preferencesView(config: Config, state: PreferenceState, series: CompiledSeries, token: string, now: number): PreferencesView {
   const zone = readerZone(series, state.timezone);
   const standing = standingOf(state);
-  const received = await Promise.all(
-    state.received
-      .filter((delivery) => delivery.status !== "failed")
-      .map(async (delivery) => {
-        const part = findPartById(series, delivery.partId);
-        // A readers-only archive opens each part with the token of the email that carried it.
-        const reader = series.archive === "subscribers" ? (await signDeliveryTokens(config.keyring, delivery.deliveryId)).reader : "";
-        return {
-          number: part?.number ?? null,
-          title: part?.title ?? "A part no longer published",
-          url: part ? emailWebUrl(config, series, part.id, reader) : "",
-          sentAt: delivery.sentAt,
-          onItsWay: delivery.status === "claimed",
-        };
-      }),
-  );
+  const received = state.received
+    .filter((delivery) => delivery.status !== "failed")
+    .map((delivery) => {
+      const part = findPartById(series, delivery.partId);
+      // A readers-only archive opens each part with the token of the email that carried it.
+      const reader = series.archive === "subscribers" ? signDeliveryTokens(config.keyring, delivery.deliveryId).reader : "";
+      return {
+        number: part?.number ?? null,
+        title: part?.title ?? "A part no longer published",
+        url: part ? emailWebUrl(config, series, part.id, reader) : "",
+        sentAt: delivery.sentAt,
+        onItsWay: delivery.status === "claimed",
+      };
+    });
   const next = nextPartOf(state, series, zone, now);
   const reading = state.readerStatus === "active" || state.readerStatus === "paused";
   const joined = new Set(state.subscriptions.filter((s) => s.status === "active" || s.status === "paused").map((s) => s.series));

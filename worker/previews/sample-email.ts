@@ -15,7 +15,7 @@ export const SAMPLE_READER = { name: "Sample Reader", email: "reader@example.com
 export const SAMPLE_DELIVERY_ID = MAX_HIDDEN_ID;
 
 /** The part exactly as the engine composes it for a reader: same template, same slots, signed links. */
-export function composeSampleEmail(config: Config, series: CompiledSeries, part: CompiledPart): Promise<OutgoingEmail> {
+export function composeSampleEmail(config: Config, series: CompiledSeries, part: CompiledPart): OutgoingEmail {
   return composePartEmail(config, series, part, {
     id: SAMPLE_DELIVERY_ID,
     subscriptionId: 0,
@@ -30,8 +30,8 @@ export function composeSampleEmail(config: Config, series: CompiledSeries, part:
 }
 
 /** A test send: the sample email to `to`, marked in its subject and a header so nobody takes it for a delivery. */
-export async function composeTestEmail(config: Config, series: CompiledSeries, part: CompiledPart, to: string): Promise<OutgoingEmail> {
-  const sample = await composeSampleEmail(config, series, part);
+export function composeTestEmail(config: Config, series: CompiledSeries, part: CompiledPart, to: string): OutgoingEmail {
+  const sample = composeSampleEmail(config, series, part);
   // No pre-encoded json: the subject and recipient changed, so the provider body is written from the fields.
   return { from: sample.from, to, subject: `[Test] ${sample.subject}`, html: sample.html, text: sample.text, headers: { ...sample.headers, "X-Nextpart-Test": "1" } };
 }

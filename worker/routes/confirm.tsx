@@ -37,7 +37,7 @@ function notWaiting(state: ConsentState | ConfirmResult): never {
 
 /** The thanks page, with the reader's preference page signed for this subscription (there is no delivery yet). */
 async function subscribedPage(c: Context<AppEnv>, state: { series: CompiledSeries; firstPartAt: number | null; subscriptionId: number }, fresh: boolean) {
-  const token = await signPreferencesToken(readConfig(c.env).keyring, state.subscriptionId);
+  const token = signPreferencesToken(readConfig(c.env).keyring, state.subscriptionId);
   return c.html(<SubscribedPage series={state.series} firstPartAt={state.firstPartAt} fresh={fresh} preferencesUrl={`/prefs/${token}`} />);
 }
 

@@ -64,7 +64,7 @@ async function open(c: Context<AppEnv>, token: string, now: number): Promise<Ope
 async function answer(c: Context<AppEnv>, token: string, notice?: Notice, status: 200 | 400 | 409 | 429 = 200) {
   const now = Date.now();
   const { state, series } = await open(c, token, now);
-  const view = await preferencesView(readConfig(c.env), state, series, token, now);
+  const view = preferencesView(readConfig(c.env), state, series, token, now);
   return c.html(<PreferencesPage view={view} notice={notice} />, status);
 }
 
@@ -161,7 +161,7 @@ press("join", async (c, p) => {
     p.now,
   );
   if (result.kind === "not_joined") return answer(c, p.token, { tone: "error", text: `You cannot join “${target.title}” from here right now.` }, 409);
-  const link = { href: `/prefs/${await signPreferencesToken(config.keyring, result.subscriptionId)}`, label: `Its preferences` };
+  const link = { href: `/prefs/${signPreferencesToken(config.keyring, result.subscriptionId)}`, label: `Its preferences` };
   return answer(c, p.token, { tone: "ok", text: `You joined “${target.title}”: its next part is on its way.`, link });
 });
 
