@@ -10,6 +10,8 @@ import { readPreferences } from "../../worker/preferences/read-preferences";
 import { unsubscribeFromSeries } from "../../worker/subscribers/unsubscribe";
 import { getDb } from "../../worker/db";
 import { capturingD1, expectNoScans } from "../helpers/capturing-d1";
+import { countingD1 } from "../helpers/counting-bindings";
+import { seedReaders } from "../helpers/delivery-helpers";
 import { readerWithPart1, subscriptionOf } from "../helpers/preferences-helpers";
 import { testKeyring } from "../helpers/route-helpers";
 
@@ -31,5 +33,28 @@ describe("the preference page's statements scan no whole table", () => {
     expect(joined.kind).toBe("joined");
     await unsubscribeFromSeries(getDb(env.DB), d1, { subscriberId: reader.subscriberId, subscriptionId: id, series: "fixture-four", others: 1 }, now);
     await expectNoScans(statements);
+  });
+});
+
+describe("what a page costs", () => {
+  it("reads the reader's own rows, whatever the list's size: one batch of four reads (D1 round trips and rows counted)", async () => {
+    const reader = await readerWithPart1();
+    const id = (await subscriptionOf(reader.subscriberId, "fixture-four")).id;
+    const cost = async () => {
+      const { db, counts, writes } = countingD1(env.DB);
+      const link = await readPreferenceLink(db, testKeyring(), reader.token);
+      expect(link.kind).toBe("ok");
+      await readPreferences(db, id, Date.now());
+      return { ...counts, rowsRead: writes.rowsRead };
+    };
+    const small = await cost();
+    await seedReaders({ series: "fixture-four", count: 5000, prefix: "crowd", dueAt: Date.now() + 86_400_000 });
+    const large = await cost();
+    expect({ calls: large.calls, statements: large.statements }).toEqual({ calls: small.calls, statements: small.statements });
+    expect(large.rowsRead - small.rowsRead).toBeLessThanOrEqual(2); // a B-tree one level deeper may cost a read or two
+    // The link (a delivery by its key), then the page's four reads in one batch.
+    expect(small).toMatchObject({ calls: 2, statements: 5 });
+    expect(small.rowsRead).toBeLessThanOrEqual(12);
+    console.log("preference page read:", JSON.stringify({ small, large }));
   });
 });
