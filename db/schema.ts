@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are Unix epoch milliseconds (integers): cheap to compare, index and compute delays on. */
 const timestamp = (name: string) => integer(name);
@@ -38,6 +38,8 @@ export const subscribers = sqliteTable(
   (t) => [
     uniqueIndex("subscribers_email_key_idx").on(t.emailKey),
     index("subscribers_status_idx").on(t.status, t.id),
+    // Retention's purge of never-confirmed signups, oldest first: only pending readers are in it.
+    index("subscribers_pending_created_at_idx").on(t.createdAt).where(sql`status = 'pending'`),
   ],
 );
 
@@ -173,6 +175,8 @@ export const batches = sqliteTable(
     index("batches_lease_until_idx").on(t.leaseUntil).where(sql`status = 'claimed'`),
     // Only the batches an admin must look at: costs nothing per batch sent.
     index("batches_set_aside_idx").on(t.status, t.setAsideAt).where(sql`set_aside_at IS NOT NULL`),
+    // Retention slims deliveries batch by batch, oldest first (one index entry per 100 emails).
+    index("batches_sent_at_idx").on(t.sentAt).where(sql`status = 'sent'`),
   ],
 );
 
@@ -237,7 +241,54 @@ export const deliveries = sqliteTable(
     index("deliveries_series_part_id_idx").on(t.series, t.partId),
     // The complaint guard's window; holds complained rows only, so it costs nothing per email sent.
     index("deliveries_series_complained_idx").on(t.series).where(sql`complained_at IS NOT NULL`),
+    // The foreign key's check when a reader is deleted (erasure, retention's purge): without it, each scans the table.
+    index("deliveries_subscriber_id_idx").on(t.subscriberId),
   ],
+);
+
+/**
+ * The compact form of deliveries once retention slims them (worker/retention, docs/retention.md). A part as the
+ * archive names it: a small number for (series, part id), so an archived email costs a few bytes, not a text key.
+ */
+export const partRefs = sqliteTable(
+  "part_refs",
+  {
+    id: integer("id").primaryKey(),
+    series: text("series").notNull(),
+    partId: text("part_id").notNull(),
+  },
+  // By part id first: "has this reader received part X" matches any series, as deliveries' own unique key does.
+  (t) => [uniqueIndex("part_refs_part_id_series_idx").on(t.partId, t.series)],
+);
+
+/**
+ * Which parts a subscription received before the live window, forever: the exactly-once guard and the catalog
+ * edits' input beside `deliveries`. `parts` is a list of ",<part ref><outcome><day>" entries, e.g. ",112d20460"
+ * (outcome: s sent, d delivered, o opened, c clicked, b bounced, x complained; day: days since 1970, UTC).
+ */
+export const receivedParts = sqliteTable("received_parts", {
+  subscriptionId: integer("subscription_id")
+    .primaryKey()
+    .references(() => subscriptions.id),
+  parts: text("parts").notNull(),
+});
+
+/**
+ * Slimmed deliveries, by id: one row per run of consecutive delivery ids of one batch and part. Delivery
+ * `first_id + k` went to the subscription whose id is the k-th 4 bytes (big-endian) of `subscription_ids`: old
+ * links still find their reader, at 4 bytes an email.
+ */
+export const deliveryArchive = sqliteTable(
+  "delivery_archive",
+  {
+    firstId: integer("first_id").primaryKey(),
+    partRef: integer("part_ref").notNull(),
+    /** When the batch was recorded as sent. */
+    sentAt: timestamp("sent_at").notNull(),
+    subscriptionIds: blob("subscription_ids", { mode: "buffer" }).notNull(),
+  },
+  // The admin's list of one part's deliveries, newest first (one entry per run, ~100 emails).
+  (t) => [index("delivery_archive_part_ref_idx").on(t.partRef)],
 );
 
 /** What happened to a reader: confirmed, unsubscribed, clicked, bounced… (webhooks and links write here). */
@@ -335,7 +386,11 @@ export const clicks = sqliteTable(
     scannerReason: text("scanner_reason"),
     createdAt: timestamp("created_at").notNull(),
   },
-  (t) => [index("clicks_delivery_id_idx").on(t.deliveryId, t.createdAt)],
+  (t) => [
+    index("clicks_delivery_id_idx").on(t.deliveryId, t.createdAt),
+    // Retention deletes clicks oldest first once their delivery is slimmed (its outcome says if a person clicked).
+    index("clicks_created_at_idx").on(t.createdAt),
+  ],
 );
 
 /** A reader's answer to a part's call to action; one per reader and part, editable. */
@@ -357,6 +412,8 @@ export const responses = sqliteTable(
     // Listing a part's responses: by its id, so they follow the part when it moves.
     index("responses_series_part_id_updated_idx").on(t.series, t.partId, t.updatedAt),
     index("responses_updated_at_idx").on(t.updatedAt),
+    // A reader's responses, also to emails whose delivery was slimmed (their export and erasure).
+    index("responses_subscriber_id_idx").on(t.subscriberId),
   ],
 );
 
@@ -492,7 +549,11 @@ export const importJobs = sqliteTable(
     createdAt: timestamp("created_at").notNull(),
     finishedAt: timestamp("finished_at"),
   },
-  (t) => [uniqueIndex("import_jobs_idempotency_key_idx").on(t.idempotencyKey)],
+  (t) => [
+    uniqueIndex("import_jobs_idempotency_key_idx").on(t.idempotencyKey),
+    // Retention trims finished imports' reports, oldest first.
+    index("import_jobs_finished_at_idx").on(t.finishedAt).where(sql`finished_at IS NOT NULL`),
+  ],
 );
 
 /** A chunk processed once: its writes are guarded by this row's token (a redelivered chunk changes nothing). */

@@ -110,6 +110,8 @@ try {
       RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       TURNSTILE_SECRET: "",
+      // Faster through the history than the default 4 (each chunk is ≤ 500 rows per table, in one D1 batch).
+      RETENTION_CHUNKS_PER_RUN: "20",
     },
     onLine: (line) => {
       if (opts.verbose) console.log(`  [worker] ${line}`);
@@ -143,7 +145,7 @@ try {
     if (!run || run.rows === 0) break;
   }
   const retention = consumerTotals(logLines.slice(retentionStart), "retention");
-  console.log(`retention: ${fmt(retention.rows)} rows in ${ticks} cron ticks, ${fmt(retention.roundTrips)} D1 round trips, ${fmt((performance.now() - tRetention) / 1000, 1)} s`);
+  console.log(`retention: ${fmt(retention.rows)} rows in ${ticks} cron ticks, ${fmt(retention.roundTrips)} D1 statements, ${fmt((performance.now() - tRetention) / 1000, 1)} s`);
   const after = tableBytes(file);
   const grown = (rows: typeof before, pick: (table: string) => boolean) =>
     rows.filter((r) => pick(r.table)).reduce((sum, r) => sum + r.bytes, 0) - empty.filter((r) => pick(r.table)).reduce((sum, r) => sum + r.bytes, 0);

@@ -31,6 +31,24 @@ const problemsOf = (vars: Partial<Env>) => {
   }
 };
 
+describe("the retention policy's configuration (docs/retention.md)", () => {
+  it("has documented defaults", () => {
+    expect(readConfig(withVars({ RETAIN_DELIVERIES_DAYS: "", RETAIN_WEBHOOK_EVENTS_HOURS: "" }))).toMatchObject({
+      retainWebhookEventsHours: 72, retainDeliveriesDays: 7, retainClicksDays: 30, retainPendingSignupsDays: 30,
+      retainImportsDays: 30, retainOutboxDays: 7, retentionChunksPerRun: 4,
+    });
+  });
+
+  it("refuses a window shorter than its guarantee needs, saying why", () => {
+    expect(problemsOf({ RETAIN_WEBHOOK_EVENTS_HOURS: "24" })).toEqual([expect.stringMatching(/RETAIN_WEBHOOK_EVENTS_HOURS must be at least 36 \(Resend retries/)]);
+    expect(problemsOf({ RETAIN_DELIVERIES_DAYS: "2" })).toEqual([expect.stringMatching(/RETAIN_DELIVERIES_DAYS must be at least 3 \(24 h of idempotency/)]);
+    expect(problemsOf({ RETAIN_PENDING_SIGNUPS_DAYS: "7" })).toEqual([expect.stringMatching(/RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 \(a confirm link/)]);
+    expect(problemsOf({ RETAIN_CLICKS_DAYS: "0" })).toHaveLength(1);
+    expect(problemsOf({ RETENTION_CHUNKS_PER_RUN: "-1" })).toHaveLength(1);
+    expect(problemsOf({ RETAIN_OUTBOX_DAYS: "1", RETAIN_IMPORTS_DAYS: "365", RETENTION_CHUNKS_PER_RUN: "0" })).toEqual([]);
+  });
+});
+
 describe("configuration", () => {
   it("reads the test bindings", () => {
     expect(readConfig(env)).toMatchObject({ publicUrl: "https://news.example.com", adminToken: "test-admin-token", localOutbox: true });

@@ -31,6 +31,19 @@ const configSchema = z
     /** Confirmation emails strangers may cause per clock hour, to one domain and in all; beyond, they wait for the cron. */
     confirmationsPerDomainPerHour: z.coerce.number().int().min(1),
     confirmationsPerHour: z.coerce.number().int().min(1),
+    /**
+     * Retention windows (worker/retention, docs/retention.md), each at least what a guarantee needs: a redelivered
+     * webhook is recognized for longer than Resend retries (~32 h); a delivery keeps its provider id and recipient
+     * past the idempotency window (24 h) and those retries; a signup is not purged while its link (7 days) works.
+     */
+    retainWebhookEventsHours: z.coerce.number().int().min(36, "RETAIN_WEBHOOK_EVENTS_HOURS must be at least 36 (Resend retries a webhook for ~32 h)").max(24 * 3650),
+    retainDeliveriesDays: z.coerce.number().int().min(3, "RETAIN_DELIVERIES_DAYS must be at least 3 (24 h of idempotency, then ~32 h of webhook retries)").max(3650),
+    retainClicksDays: z.coerce.number().int().min(1, "RETAIN_CLICKS_DAYS must be at least 1").max(3650),
+    retainPendingSignupsDays: z.coerce.number().int().min(8, "RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 (a confirm link works for 7 days)").max(3650),
+    retainImportsDays: z.coerce.number().int().min(1, "RETAIN_IMPORTS_DAYS must be at least 1").max(3650),
+    retainOutboxDays: z.coerce.number().int().min(1, "RETAIN_OUTBOX_DAYS must be at least 1").max(3650),
+    /** Chunks per table one cron tick may delete (0: retention off). */
+    retentionChunksPerRun: z.coerce.number().int().min(0).max(100),
     /** LOCAL_OUTBOX = "1" (npm start, tests): mail without RESEND_API_KEY goes to the local outbox table. */
     localOutbox: z.boolean(),
   })
@@ -115,6 +128,13 @@ export function readConfig(env: Env): Config {
     providerRps: emptyToUndefined(env.PROVIDER_RPS) ?? 5,
     confirmationsPerDomainPerHour: emptyToUndefined(env.CONFIRMATIONS_PER_DOMAIN_PER_HOUR) ?? 100,
     confirmationsPerHour: emptyToUndefined(env.CONFIRMATIONS_PER_HOUR) ?? 500,
+    retainWebhookEventsHours: emptyToUndefined(env.RETAIN_WEBHOOK_EVENTS_HOURS) ?? 72,
+    retainDeliveriesDays: emptyToUndefined(env.RETAIN_DELIVERIES_DAYS) ?? 7,
+    retainClicksDays: emptyToUndefined(env.RETAIN_CLICKS_DAYS) ?? 30,
+    retainPendingSignupsDays: emptyToUndefined(env.RETAIN_PENDING_SIGNUPS_DAYS) ?? 30,
+    retainImportsDays: emptyToUndefined(env.RETAIN_IMPORTS_DAYS) ?? 30,
+    retainOutboxDays: emptyToUndefined(env.RETAIN_OUTBOX_DAYS) ?? 7,
+    retentionChunksPerRun: emptyToUndefined(env.RETENTION_CHUNKS_PER_RUN) ?? 4,
     localOutbox: env.LOCAL_OUTBOX === "1",
   });
   if (!parsed.success) {

@@ -10,6 +10,7 @@ import type { ClickMessage, DeliveryMessage, Env, FeedbackMessage, ImportChunkMe
 import { consumeFeedback, FEEDBACK_DEAD_LETTER_QUEUE, FEEDBACK_QUEUE } from "./feedback/consume-feedback";
 import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
+import { runRetention } from "./retention/run-retention";
 import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
 import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
@@ -47,7 +48,7 @@ const app = new Hono<AppEnv>()
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     const problem = configProblem(env);
     if (problem) {
       console.error("cron: refusing to send,", problem);
@@ -59,6 +60,13 @@ export default {
       runCycle(env, { queue: env.DELIVERY_QUEUE }).then(
         (summary) => console.log("delivery cycle", JSON.stringify(summary)),
         (error) => console.error("delivery cycle failed", error),
+      ),
+    );
+    // Bounded chunks of what the policy no longer keeps; one line per run says what went (docs/retention.md).
+    ctx.waitUntil(
+      runRetention(env, { now: controller.scheduledTime }).then(
+        (summary) => console.log("retention", JSON.stringify(summary)),
+        (error) => console.error("retention failed", error),
       ),
     );
   },

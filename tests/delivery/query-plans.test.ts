@@ -79,8 +79,9 @@ describe("an idle tick", () => {
     const few = await rowsPerEmail(50, "few");
     const many = await rowsPerEmail(10_000, "many");
     expect(Math.abs(many - few)).toBeLessThan(0.05); // a B-tree one level deeper may cost a read or two
-    // Claim, insert, record: each row is read through an index a few times (docs/benchmarks.md).
-    expect(many).toBeLessThanOrEqual(16);
+    // Claim, insert, record: each row is read through an index a few times (docs/benchmarks.md); 3 of them
+    // check the parts retention compacted (deliveries_received_parts_once on insert, the advance's probe).
+    expect(many).toBeLessThanOrEqual(19);
   });
 });
 

@@ -4,16 +4,17 @@ export interface D1Counts {
   statements: number;
 }
 
-/** Rows D1 reports written by the batches (what the free plan caps at 100,000 a day), and read by them and by `all()`. */
+/** Rows D1 reports written by the batches (what the free plan caps at 100,000 a day), read by them and by `all()`, and each batched statement's meta. */
 export interface D1Writes {
   rowsWritten: number;
   rowsRead: number;
+  statements: { changes: number; rowsRead: number }[];
 }
 
 /** The real D1 binding, counting: the verb under test gets it as its dependency, nothing in the Worker changes. */
 export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts; writes: D1Writes } {
   const counts: D1Counts = { calls: 0, statements: 0 };
-  const writes: D1Writes = { rowsWritten: 0, rowsRead: 0 };
+  const writes: D1Writes = { rowsWritten: 0, rowsRead: 0, statements: [] };
   const forward = <T extends object>(target: T, prop: PropertyKey) => {
     const value = Reflect.get(target, prop) as unknown;
     return typeof value === "function" ? value.bind(target) : value;
@@ -48,6 +49,7 @@ export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts; 
           const results = await target.batch(statements.map((statement) => real.get(statement) ?? statement));
           for (const result of results) {
             writes.rowsWritten += result.meta.rows_written ?? 0;
+            writes.statements.push({ changes: result.meta.changes, rowsRead: result.meta.rows_read ?? 0 });
             writes.rowsRead += result.meta.rows_read ?? 0;
           }
           return results;

@@ -70,6 +70,9 @@ export async function seedReaders(options: SeedOptions): Promise<void> {
 
 /** Tests in one file share D1: start each delivery test from empty tables. */
 export async function resetDatabase() {
-  const tables = ["events", "webhook_events", "part_stats", "deliveries", "batches", "consents", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots"];
+  const tables = [
+    "events", "webhook_events", "part_stats", "clicks", "deliveries", "batches", "received_parts", "delivery_archive", "part_refs",
+    "consents", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots",
+  ];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }

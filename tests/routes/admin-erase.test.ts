@@ -173,7 +173,7 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     } finally {
       env.DB.batch = original;
     }
-    expect(batches).toEqual([12]);
+    expect(batches).toEqual([13]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { findDelivery } from "../deliveries/find-delivery";
 import type { Keyring } from "../lib/keyring";
 import { verifyReaderToken } from "../tokens";
 
@@ -12,15 +13,8 @@ export interface ReaderDelivery {
   sentAt: number | null;
 }
 
-/** Verifies a reader token and reads its delivery by primary key; null for a bad token or an unknown delivery. */
+/** Verifies a reader token and reads its delivery (live or slimmed); null for a bad token or an unknown delivery. */
 export async function findReaderDelivery(d1: D1Database, keyring: Keyring, token: string): Promise<ReaderDelivery | null> {
   const deliveryId = await verifyReaderToken(keyring, token);
-  if (deliveryId === null) return null;
-  return d1
-    .prepare(
-      `SELECT id, subscriber_id AS subscriberId, series, part_id AS partId, part_number AS partNumber, sent_at AS sentAt
-       FROM deliveries WHERE id = ?1`,
-    )
-    .bind(deliveryId)
-    .first<ReaderDelivery>();
+  return deliveryId === null ? null : findDelivery(d1, deliveryId);
 }

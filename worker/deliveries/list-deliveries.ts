@@ -1,6 +1,7 @@
 import { findSeries } from "../content/catalog";
 import type { DeliveryStatus } from "../../db/schema";
 import { isoOrNull, toPage } from "../lib/page";
+import { listArchivedDeliveries } from "./list-archived-deliveries";
 
 export interface ListDeliveriesInput {
   series?: string;
@@ -35,6 +36,14 @@ export function listDeliveriesQuery(input: ListDeliveriesInput): { text: string;
   return { text, params };
 }
 
+/** A slimmed delivery in the list's shape: what it no longer keeps is null. */
+type SlimmedRow = Omit<DeliveryRow, "partNumber" | "toEmail" | "batchId"> & {
+  partNumber: number | null;
+  toEmail: null;
+  batchId: null;
+  slimmed: true;
+};
+
 interface DeliveryRow {
   id: number;
   subscriberId: number;
@@ -53,11 +62,22 @@ interface DeliveryRow {
   complainedAt: number | null;
 }
 
+/**
+ * Live deliveries and slimmed ones (older than the retention window: recipient, provider id and batch no longer
+ * kept) in one id order, newest first.
+ */
 export async function listDeliveries(d1: D1Database, input: ListDeliveriesInput) {
   const { text, params } = listDeliveriesQuery(input);
-  const { results } = await d1.prepare(text).bind(...params).all<DeliveryRow>();
+  const { results: live } = await d1.prepare(text).bind(...params).all<DeliveryRow>();
+  const slimmed = (await listArchivedDeliveries(d1, input, input.limit + 1)).map(
+    (row): SlimmedRow => ({
+      ...row, status: "sent", toEmail: null, batchId: null, providerMessageId: null, createdAt: row.sentAt,
+      deliveredAt: null, openedAt: null, bouncedAt: null, complainedAt: null, slimmed: true,
+    }),
+  );
+  const rows = [...live.map((row) => ({ ...row, slimmed: false })), ...slimmed].sort((a, b) => b.id - a.id).slice(0, input.limit + 1);
   return toPage(
-    results,
+    rows,
     input.limit,
     (row) => ({
       ...row,

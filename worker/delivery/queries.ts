@@ -4,6 +4,7 @@
  * needs UPDATE … RETURNING claims, json_each joins (D1 allows 100 bound parameters; a batch has 100 rows) and
  * D1's per-statement metering.
  */
+import { receivedBefore } from "../deliveries/delivery-archive";
 
 /**
  * Due subscriptions, oldest first; served by the partial index subscriptions_due_at_idx. The reader must be
@@ -19,9 +20,13 @@ const due = (paused: string) => `status = 'active' AND batch_id IS NULL AND due_
 const partAt = (order: string, series: string, index: string) => `json_extract(${order}, '$."' || ${series} || '"[' || (${index}) || ']')`;
 /** A field of this subscription's entry in advanceSubscriptions' ?5. */
 const sent = (field: string) => `json_extract(?5, '$."' || subscriptions.id || '".${field}')`;
-/** This subscription has no delivery of part `partId` (a probe of deliveries_subscription_id_part_id_idx). */
+/**
+ * This subscription has no delivery of part `partId`: a probe of deliveries_subscription_id_part_id_idx, and of
+ * the compact form retention moved older deliveries to (deliveries/delivery-archive.ts).
+ */
 const unreceived = (partId: string) =>
-  `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.part_id = ${partId})`;
+  `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.part_id = ${partId})
+    AND NOT ${receivedBefore("subscriptions.id", partId)}`;
 
 /**
  * A claimed email of a reader with a preferred hour is held for it only while it has been due for less than this:

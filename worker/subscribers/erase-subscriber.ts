@@ -21,6 +21,8 @@ export const eraseSql = {
   outbox: `DELETE FROM outbox WHERE lower("to") = lower(?2)`,
   // Import reports keep their rows (and counts) but no longer name them; by import_rows_email_idx.
   importRows: `UPDATE import_rows SET email = '', message = 'Erased at the person''s request.' WHERE lower(email) = lower(?2)`,
+  // What retention kept of their slimmed deliveries (delivery_archive keeps only ids that now name no one).
+  receivedParts: `DELETE FROM received_parts WHERE subscription_id IN (SELECT id FROM subscriptions WHERE subscriber_id = ?1)`,
   consents: `DELETE FROM consents WHERE subscriber_id = ?1`,
   subscriptions: `DELETE FROM subscriptions WHERE subscriber_id = ?1`,
   // Readers they referred keep their subscription, not the erased person's id.

@@ -1,6 +1,5 @@
-import { eq } from "drizzle-orm";
-import { deliveries } from "../../db/schema";
 import type { Database } from "../db";
+import { findDelivery } from "../deliveries/find-delivery";
 import type { Keyring } from "../lib/keyring";
 import { DELIVERY_TOKEN, verifyReferralToken } from "../tokens";
 
@@ -20,9 +19,7 @@ export async function referrerOf(
   if (!ref || !REFERRAL_PARAM.test(ref)) return null;
   const deliveryId = await verifyReferralToken(keyring, ref);
   if (deliveryId === null) return null;
-  const row = await db.query.deliveries.findFirst({
-    columns: { subscriberId: true, partNumber: true, partId: true, series: true },
-    where: eq(deliveries.id, deliveryId),
-  });
+  // Live or slimmed: a referral link in an old email still credits its reader.
+  const row = await findDelivery(db.$client, deliveryId);
   return row && row.series === series ? { referrerId: row.subscriberId, referralPart: row.partNumber, referralPartId: row.partId } : null;
 }

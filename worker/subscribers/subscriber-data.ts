@@ -1,3 +1,5 @@
+import { hasPart, parseReceivedParts } from "../deliveries/delivery-archive";
+import { positionToday } from "../deliveries/find-delivery";
 import { isoOrNull } from "../lib/page";
 import { THEIR_CONFIRMATIONS } from "./erase-subscriber";
 
@@ -17,20 +19,30 @@ export const subscriberDataSql = {
   clicks: `SELECT id, delivery_id AS deliveryId, series, part_id AS partId, link, scanner_reason AS scannerReason,
       created_at AS createdAt FROM clicks WHERE delivery_id IN
       (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1) ORDER BY id`,
+  // By reader (responses_subscriber_id_idx): responses to emails whose delivery was slimmed are theirs too.
   responses: `SELECT id, delivery_id AS deliveryId, series, part_id AS partId, body, created_at AS createdAt,
-      updated_at AS updatedAt FROM responses WHERE delivery_id IN
-      (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1) ORDER BY id`,
+      updated_at AS updatedAt FROM responses WHERE subscriber_id = ?1 ORDER BY id`,
   consents: `SELECT id, series, form, consent_text_version AS consentTextVersion, created_at AS createdAt,
       confirmed_at AS confirmedAt, email_status AS emailStatus FROM consents WHERE subscriber_id = ?1 ORDER BY id`,
   events: `SELECT id, delivery_id AS deliveryId, type, data, created_at AS createdAt FROM events WHERE subscriber_id = ?1 ORDER BY id`,
+  /** What retention kept of their older deliveries: one row per subscription (deliveries/delivery-archive.ts). */
+  receivedParts: `SELECT rp.parts FROM received_parts rp JOIN subscriptions s ON s.id = rp.subscription_id
+    WHERE s.subscriber_id = ?1 ORDER BY s.id`,
+  /** The parts those name: part_refs has one row per part of the catalog, so this reads a small table whole. */
+  partRefs: `SELECT r.id, r.series, r.part_id AS partId FROM part_refs r WHERE EXISTS (SELECT 1 FROM received_parts rp
+    JOIN subscriptions s ON s.id = rp.subscription_id WHERE s.subscriber_id = ?1 AND ${hasPart("rp.parts", "r.id")})`,
 } as const;
 
 /**
- * ?1 subscriber id, ?2 their address. Only the export reads these: provider events about their mail, messages
- * of the local outbox and import report rows, matched as the erasure matches them (provider events about
+/**
+ * ?1 subscriber id, ?2 their address. Only the export reads these: clicks, provider events about their mail,
+ * messages of the local outbox and import report rows, matched as the erasure matches them (provider events about
  * confirmation emails and outbox without an index: a rare, whole read).
  */
 export const subscriberExportSql = {
+  // Every click row naming them, clicks on slimmed deliveries' links included (clicks are kept for a window only).
+  clicks: `SELECT id, delivery_id AS deliveryId, series, part_id AS partId, link, scanner_reason AS scannerReason,
+      created_at AS createdAt FROM clicks WHERE subscriber_id = ?1 ORDER BY id`,
   webhookEvents: `SELECT id, type, delivery_id AS deliveryId, provider_message_id AS providerMessageId, received_at AS receivedAt
     FROM webhook_events
     WHERE delivery_id IN (SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.subscriber_id = ?1)
@@ -78,12 +90,25 @@ export async function readSubscriberData(d1: D1Database, id: number): Promise<Su
   return {
     subscriber,
     subscriptions: rows.subscriptions!,
-    deliveries: rows.deliveries!,
+    deliveries: [...slimmedDeliveries(rows.receivedParts!, rows.partRefs!), ...rows.deliveries!],
     clicks: rows.clicks!,
     responses: rows.responses!,
     consents: rows.consents!,
     events,
   };
+}
+
+/** Their slimmed deliveries at the granularity kept: which part, when (the day), how far it got. Oldest first. */
+function slimmedDeliveries(received: Row[], refs: Row[]): Row[] {
+  const partOf = new Map(refs.map((ref) => [ref.id as number, ref as { series: string; partId: string }]));
+  return received
+    .flatMap((row) => parseReceivedParts(row.parts as string))
+    .flatMap(({ ref, outcome, sentOn }) => {
+      const part = partOf.get(ref);
+      if (!part) return [];
+      return [{ slimmed: true, series: part.series, partId: part.partId, partNumber: positionToday(part.series, part.partId), status: "sent", outcome, sentOn }];
+    })
+    .sort((a, b) => a.sentOn.localeCompare(b.sentOn));
 }
 
 function parseJson(value: unknown): unknown {
@@ -100,13 +125,15 @@ export async function readSubscriberExport(d1: D1Database, id: number) {
   const data = await readSubscriberData(d1, id);
   if (!data) return null;
   const email = data.subscriber.email as string;
-  const [webhooks, outbox, importRows] = await d1.batch([
+  const [clicks, webhooks, outbox, importRows] = await d1.batch([
+    d1.prepare(subscriberExportSql.clicks).bind(id),
     d1.prepare(subscriberExportSql.webhookEvents).bind(id),
     d1.prepare(subscriberExportSql.outbox).bind(id, email),
     d1.prepare(subscriberExportSql.importRows).bind(id, email),
   ]);
   return {
     ...data,
+    clicks: (clicks!.results as Row[]).map(withIsoTimes),
     webhookEvents: (webhooks!.results as Row[]).map(withIsoTimes),
     outbox: (outbox!.results as Row[]).map(withIsoTimes),
     importRows: (importRows!.results as Row[]).map(withIsoTimes),

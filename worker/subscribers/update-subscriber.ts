@@ -1,4 +1,5 @@
 import type { CompiledSeries } from "../content/types";
+import { receivedBefore } from "../deliveries/delivery-archive";
 
 export interface SubscriberPatch {
   /** Pause or resume delivery: every subscription, or only `series`'s. */
@@ -54,7 +55,8 @@ export async function updateSubscriber(
     const subscription = await d1
       .prepare(
         `SELECT id, batch_id AS batchId,
-           (SELECT count(*) FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.part_id = ?3) AS received
+           (SELECT count(*) FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.part_id = ?3)
+             + ${receivedBefore("subscriptions.id", "?3")} AS received
          FROM subscriptions WHERE subscriber_id = ?1 AND series = ?2`,
       )
       .bind(id, patch.series, patch.part === undefined ? "" : (findSeries(patch.series)?.parts[patch.part - 1]?.id ?? ""))

@@ -41,8 +41,10 @@ function RowsCard(props: { id: string; title: string; rows: Row[]; head: string[
 
 /** What the reader was sent and did: the same rows as the API's detail, newest last as stored. */
 export function ReaderActivity({ data }: { data: SubscriberData }) {
+  // A slimmed delivery (older than the retention window) keeps its outcome and the day it was sent.
   const outcome = (row: Row) =>
-    row.complainedAt ? "complained" : row.bouncedAt ? "bounced" : row.humanClickedAt ? "clicked" : row.openedAt ? "opened" : row.deliveredAt ? "delivered" : text(row.status);
+    row.outcome ? text(row.outcome)
+    : row.complainedAt ? "complained" : row.bouncedAt ? "bounced" : row.humanClickedAt ? "clicked" : row.openedAt ? "opened" : row.deliveredAt ? "delivered" : text(row.status);
   return (
     <div class="grid two" style="margin-top:1rem">
       <RowsCard
@@ -50,7 +52,7 @@ export function ReaderActivity({ data }: { data: SubscriberData }) {
         title="Deliveries"
         rows={data.deliveries}
         head={["Part", "Outcome", "Sent"]}
-        cells={(row) => [`${text(row.series)} #${text(row.partNumber)}`, outcome(row), at(row.sentAt ?? row.createdAt)]}
+        cells={(row) => [`${text(row.series)} #${text(row.partNumber)}`, outcome(row), row.sentOn ? text(row.sentOn) : at(row.sentAt ?? row.createdAt)]}
       />
       <RowsCard
         id="clicks-h"

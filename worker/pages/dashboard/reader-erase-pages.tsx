@@ -14,6 +14,7 @@ const erasedLabels: Record<keyof ErasedCounts, string> = {
   webhookEvents: "Provider webhooks",
   outbox: "Outbox emails",
   importRows: "Import report rows (kept, address removed)",
+  receivedParts: "Parts received (older deliveries, compacted)",
   referrals: "Readers they referred (link removed, readers kept)",
 };
 

@@ -78,10 +78,10 @@ const deliverySchema = z
     subscriberId: z.number().int(),
     series: z.string(),
     partId: z.string(),
-    partNumber: z.number().int(),
+    partNumber: z.number().int().nullable().openapi({ description: "Its position when sent; a slimmed one: today's, null once removed." }),
     status: z.enum(deliveryStatuses),
-    toEmail: z.string(),
-    batchId: z.string(),
+    toEmail: z.string().nullable(),
+    batchId: z.string().nullable(),
     providerMessageId: z.string().nullable(),
     createdAt: iso,
     sentAt: iso.nullable(),
@@ -89,6 +89,9 @@ const deliverySchema = z
     openedAt: iso.nullable(),
     bouncedAt: iso.nullable(),
     complainedAt: iso.nullable(),
+    slimmed: z.boolean().openapi({
+      description: "Older than RETAIN_DELIVERIES_DAYS: only its reader, part and send time are kept (docs/retention.md).",
+    }),
   })
   .openapi("Delivery");
 

@@ -1,0 +1,97 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { readConfig } from "../../worker/config";
+import { D1Meter } from "../../worker/delivery/d1-meter";
+import { CHUNK_ROWS, retentionPolicy } from "../../worker/retention/policy";
+import { runRetentionChunks } from "../../worker/retention/run-retention";
+import { countingD1 } from "../helpers/counting-bindings";
+import { resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+
+/** A run is a fixed number of bounded statements, whatever the backlog; runs racing each other remove each row once. */
+beforeEach(resetDatabase);
+
+const T = Date.UTC(2026, 0, 12, 8, 0);
+const policy = { ...retentionPolicy(readConfig(env)), chunksPerRun: 2 };
+const NOW = T + Math.max(policy.webhookEventsMs, policy.deliveriesMs);
+/** One probe per table, then a round with every table busy: webhook events 1, deliveries 6, clicks 1, signups 4, imports 3, outbox 1. */
+const PROBES = 6;
+
+/** 1,300 webhook events and 1,100 emails (11 batches) sent at T: more than two runs' worth of chunks. */
+async function backlog() {
+  await env.DB.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1300)
+     INSERT INTO webhook_events (id, type, received_at) SELECT 'msg_' || i, 'email.delivered', ?1 FROM n`,
+  ).bind(T).run();
+  await seedReaders({ series: "fixture-four", count: 1100, prefix: "chunk", dueAt: T });
+  expect((await runCycleAt(T)).sent).toBe(1100);
+}
+
+const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+
+describe("bounded chunks", () => {
+  it("a run deletes at most RETENTION_CHUNKS_PER_RUN chunks per table, no statement touching more than 500 rows; the next run goes on", async () => {
+    await backlog();
+    const first = countingD1(env.DB);
+    const run1 = await runRetentionChunks(new D1Meter(first.db), policy, NOW);
+    // The probes find two tables with work; each round runs their chunks in one batch, again while they fill them.
+    expect(first.counts).toEqual({ calls: 3, statements: PROBES + 2 * (1 + 6) });
+    expect(run1).toMatchObject({ chunks: 2, errors: [] });
+    expect(run1.rows).toMatchObject({ webhook_events: 2 * CHUNK_ROWS, deliveries: 2 * CHUNK_ROWS, batches: 10 });
+    expect(Math.max(...first.writes.statements.map((s) => s.changes))).toBeLessThanOrEqual(CHUNK_ROWS);
+    expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([300, 100, 1]);
+
+    const second = countingD1(env.DB);
+    const run2 = await runRetentionChunks(new D1Meter(second.db), policy, NOW);
+    expect(second.counts).toEqual({ calls: 2, statements: PROBES + 1 + 6 });
+    expect(run2.rows).toMatchObject({ webhook_events: 300, deliveries: 100, batches: 1 });
+    expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([0, 0, 0]);
+    expect(await count("received_parts")).toBe(1100);
+    expect(await count("delivery_archive")).toBe(11);
+
+    // Nothing left: one round trip, six index probes that find nothing.
+    const idle = countingD1(env.DB);
+    const run3 = await runRetentionChunks(new D1Meter(idle.db), policy, NOW);
+    expect(idle.counts).toEqual({ calls: 1, statements: PROBES });
+    expect(run3).toMatchObject({ chunks: 0, errors: [] });
+    expect(Object.values(run3.rows).every((n) => n === 0)).toBe(true);
+    expect(run3.d1.rowsRead, JSON.stringify(idle.writes.statements)).toBeLessThanOrEqual(2 * PROBES);
+  });
+
+  it("RETENTION_CHUNKS_PER_RUN = 0 turns it off: not one statement", async () => {
+    await backlog();
+    const off = countingD1(env.DB);
+    expect((await runRetentionChunks(new D1Meter(off.db), { ...policy, chunksPerRun: 0 }, NOW)).chunks).toBe(0);
+    expect(off.counts).toEqual({ calls: 0, statements: 0 });
+  });
+
+  it("two runs at once remove every row once: the compact form holds each email once", async () => {
+    await backlog();
+    const runs = await Promise.all([0, 1].map(() => runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW)));
+    expect(runs.flatMap((run) => run.errors)).toEqual([]);
+    expect(runs[0]!.rows.webhook_events + runs[1]!.rows.webhook_events).toBe(1300);
+    expect(runs[0]!.rows.deliveries + runs[1]!.rows.deliveries).toBe(1100);
+    const { results } = await env.DB.prepare("SELECT parts FROM received_parts").all<{ parts: string }>();
+    expect(results).toHaveLength(1100);
+    expect(results.every((row) => /^,\d+[a-z]\d+$/.test(row.parts))).toBe(true); // one entry each
+    const archived = await env.DB.prepare("SELECT sum(length(subscription_ids)) / 4 AS n FROM delivery_archive").first<{ n: number }>();
+    expect(archived!.n).toBe(1100);
+  });
+
+  it("a table whose chunk fails is left for the next run; the others go on", async () => {
+    await backlog();
+    // The slimming's insert of runs fails (as if its table were gone): every batch holding it fails with it.
+    const failing = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare") return (query: string) => target.prepare(query.includes("INSERT INTO delivery_archive") ? "INSERT INTO gone (a, b) VALUES (?1, ?2)" : query);
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const run = await runRetentionChunks(new D1Meter(failing), policy, NOW);
+    expect(run.errors).toEqual([{ task: "deliveries", message: expect.stringMatching(/no such table: gone/) }]);
+    expect(run.rows).toMatchObject({ webhook_events: 2 * CHUNK_ROWS, deliveries: 0 });
+    expect(await count("deliveries")).toBe(1100);
+    const next = await runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW);
+    expect(next.rows).toMatchObject({ webhook_events: 300, deliveries: 1100 });
+  });
+});

@@ -1,0 +1,33 @@
+import type { Config } from "../config";
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Rows one statement deletes at most: D1 runs one query at a time, and a huge DELETE can reset it. */
+export const CHUNK_ROWS = 500;
+/** Sent batches slimmed per chunk: at most 100 deliveries each, so a chunk stays within CHUNK_ROWS. */
+export const BATCHES_PER_CHUNK = 5;
+
+/** How long each kind of row is kept (ms), from the configuration (RETAIN_*; docs/retention.md says why). */
+export interface RetentionPolicy {
+  webhookEventsMs: number;
+  deliveriesMs: number;
+  clicksMs: number;
+  pendingSignupsMs: number;
+  importsMs: number;
+  outboxMs: number;
+  /** Chunks per table one run may delete (RETENTION_CHUNKS_PER_RUN). */
+  chunksPerRun: number;
+}
+
+export function retentionPolicy(config: Config): RetentionPolicy {
+  return {
+    webhookEventsMs: config.retainWebhookEventsHours * HOUR_MS,
+    deliveriesMs: config.retainDeliveriesDays * DAY_MS,
+    clicksMs: config.retainClicksDays * DAY_MS,
+    pendingSignupsMs: config.retainPendingSignupsDays * DAY_MS,
+    importsMs: config.retainImportsDays * DAY_MS,
+    outboxMs: config.retainOutboxDays * DAY_MS,
+    chunksPerRun: config.retentionChunksPerRun,
+  };
+}
