@@ -1,11 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
 import { nextSendableTime } from "../../worker/delivery/schedule";
 import { localTime } from "../../worker/lib/timezone";
 import { formatLocal } from "../../worker/pages/preferences-page";
 import { askNextPartNow, NEXT_PART_NOW_PER_DAY } from "../../worker/preferences/next-part-now";
 import { readPreferences } from "../../worker/preferences/read-preferences";
+import { runRetention } from "../../worker/retention/run-retention";
 import { verifyPreferencesToken } from "../../worker/tokens";
 import { DAY } from "../helpers/delivery-helpers";
 import { cycleFor, formsOf, openPage, preferencesLinkOf, press, readerWithPart1, subscriptionOf } from "../helpers/preferences-helpers";
@@ -42,6 +44,21 @@ describe("the preference page, from a part's footer", () => {
       expect(form.action).toMatch(/^\/prefs\/[a-z]+$/);
       expect(form.fields.token).toBe(reader.token);
     }
+  });
+
+  it("an old email's link still opens it once retention slimmed the delivery: the part is listed with its day", async () => {
+    const reader = await readerWithPart1();
+    const sentAt = (await subscriptionOf(reader.subscriberId, "fixture-four")).lastSentAt!;
+    const later = sentAt + readConfig(env).retainDeliveriesDays * DAY;
+    expect((await runRetention(env, { now: later })).rows).toMatchObject({ deliveries: expect.any(Number) });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE subscriber_id = ?1").bind(reader.subscriberId).first()).toEqual({ n: 0 });
+    const res = await openPage(reader.token);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const day = new Date(sentAt).toISOString().slice(0, 10);
+    expect(html).toContain(`<a href="${BASE}/p/fixture-four/fixture-part-1">Fixture part 1</a> <span class="date">${day}</span>`);
+    expect(html).toContain("Send me part 2 now");
+    expect((await press("next", reader.token, { part: "2" })).status).toBe(200);
   });
 
   it("the confirmation's thanks page links to it too, with a token signed for the subscription", async () => {

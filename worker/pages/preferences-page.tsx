@@ -148,7 +148,7 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
                 {view.received.map((part) => (
                   <li>
                     {part.url ? <a href={part.url}>{part.title}</a> : part.title}{" "}
-                    <span class="date">{part.onItsWay ? "on its way" : part.sentAt !== null ? formatLocal(part.sentAt, zone) : ""}</span>
+                    <span class="date">{part.onItsWay ? "on its way" : part.sentAt !== null ? formatLocal(part.sentAt, zone) : (part.sentOn ?? "")}</span>
                   </li>
                 ))}
               </ol>

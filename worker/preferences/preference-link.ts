@@ -1,3 +1,4 @@
+import { findDelivery } from "../deliveries/find-delivery";
 import type { Keyring } from "../lib/keyring";
 import { PREFERENCES_TOKEN, verifyPreferencesToken, verifyReaderToken } from "../tokens";
 
@@ -15,6 +16,7 @@ export async function readPreferenceLink(d1: D1Database, keyring: Keyring, token
   }
   const deliveryId = verifyReaderToken(keyring, token);
   if (deliveryId === null) return { kind: "invalid" };
-  const row = await d1.prepare("SELECT subscription_id AS id FROM deliveries WHERE id = ?1").bind(deliveryId).first<{ id: number }>();
-  return row ? { kind: "ok", subscriptionId: row.id } : { kind: "gone" };
+  // Live or slimmed by retention: a link in an old email still finds its subscription.
+  const delivery = await findDelivery(d1, deliveryId);
+  return delivery ? { kind: "ok", subscriptionId: delivery.subscriptionId } : { kind: "gone" };
 }

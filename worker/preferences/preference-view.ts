@@ -38,7 +38,8 @@ export interface PreferencesView {
   timezone: string | null;
   sendHour: number | null;
   hours: number[];
-  received: { number: number | null; title: string; url: string; sentAt: number | null; onItsWay: boolean }[];
+  /** When each left: an instant, or (kept by retention) its UTC day. */
+  received: { number: number | null; title: string; url: string; sentAt: number | null; sentOn: string | null; onItsWay: boolean }[];
   next: NextPart | null;
   nextNow: NextNow | null;
   /** The writer's other series this reader may join in one press (none unless their address is proven and reading). */
@@ -99,13 +100,16 @@ export function preferencesView(config: Config, state: PreferenceState, series: 
     .filter((delivery) => delivery.status !== "failed")
     .map((delivery) => {
       const part = findPartById(series, delivery.partId);
-      // A readers-only archive opens each part with the token of the email that carried it.
-      const reader = series.archive === "subscribers" ? signDeliveryTokens(config.keyring, delivery.deliveryId).reader : "";
+      const live = delivery.deliveryId !== null;
+      // A readers-only archive opens each part with the token of the email that carried it (live ones only).
+      const readersOnly = series.archive === "subscribers";
+      const reader = readersOnly && live ? signDeliveryTokens(config.keyring, delivery.deliveryId).reader : "";
       return {
         number: part?.number ?? null,
         title: part?.title ?? "A part no longer published",
-        url: part ? emailWebUrl(config, series, part.id, reader) : "",
-        sentAt: delivery.sentAt,
+        url: part && (live || !readersOnly) ? emailWebUrl(config, series, part.id, reader) : "",
+        sentAt: live ? delivery.sentAt : null,
+        sentOn: live ? null : delivery.sentOn,
         onItsWay: delivery.status === "claimed",
       };
     });
