@@ -211,7 +211,7 @@ async function syncCatalog(ctx: DeliveryContext): Promise<boolean> {
       meter.db.prepare(sql.saveSeriesState).bind(series.slug, ids.length, now, idsJson),
     );
   }
-  // After the catalog's statements: a resumed reader is woken against the order just saved.
+  // Last, against the released order: a reader resumed here who missed a part while paused is due for it now.
   statements.push(meter.db.prepare(sql.resumePaused).bind(now, ctx.catalog.orderJson, MAX_RESUMES_PER_RUN));
   await meter.batch(statements);
   return rows.some((row) => row.paused === 1);

@@ -59,6 +59,24 @@ function zoneOptions(current: string | null): string[] {
   return current && !zones.includes(current) ? [current, ...zones] : zones;
 }
 
+/** Every page under /prefs/: never indexed, with the page's own styles. */
+function PrefsLayout(props: { title: string; seriesTitle: string; children: Child }) {
+  return (
+    <Layout
+      title={props.title}
+      siteName={props.seriesTitle}
+      head={
+        <>
+          <meta name="robots" content="noindex" />
+          <style dangerouslySetInnerHTML={{ __html: styles }} />
+        </>
+      }
+    >
+      <div class="prefs">{props.children}</div>
+    </Layout>
+  );
+}
+
 /** A form posting to one of the page's buttons: the token rides in the body, checked again. */
 function Action(props: { action: string; token: string; children: Child; class?: string }) {
   return (
@@ -112,185 +130,177 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
   const reading = standing.kind === "reading";
   const paused = standing.kind === "paused";
   return (
-    <Layout
-      title={`Your preferences — ${series.title}`}
-      siteName={series.title}
-      head={
-        <>
-          <meta name="robots" content="noindex" />
-          <style dangerouslySetInnerHTML={{ __html: styles }} />
-        </>
-      }
-    >
-      <div class="prefs">
-        <h1>Your preferences</h1>
-        <p class="lede">
-          {view.name ? <>Hi {view.name}. </> : null}This is your page for “{series.title}”, sent to <strong>{view.email}</strong>.
+    <PrefsLayout title={`Your preferences — ${series.title}`} seriesTitle={series.title}>
+      <h1>Your preferences</h1>
+      <p class="lede">
+        {view.name ? <>Hi {view.name}. </> : null}This is your page for “{series.title}”, sent to <strong>{view.email}</strong>.
+      </p>
+      {notice ? (
+        <p class={`notice ${notice.tone === "ok" ? "ok" : "error"}`} role={notice.tone === "ok" ? "status" : "alert"}>
+          {notice.text} {notice.link ? <a href={notice.link.href}>{notice.link.label}</a> : null}
         </p>
-        {notice ? (
-          <p class={`notice ${notice.tone === "ok" ? "ok" : "error"}`} role={notice.tone === "ok" ? "status" : "alert"}>
-            {notice.text} {notice.link ? <a href={notice.link.href}>{notice.link.label}</a> : null}
-          </p>
-        ) : null}
+      ) : null}
 
-        <section aria-labelledby="where-h">
-          <h2 id="where-h">Where you are</h2>
-          <p class="status">
-            <StandingLine view={view} />
-          </p>
-          <p class="fine">Times on this page are {view.timezone ? "your time" : "the series' time"}, {zone.replace(/_/g, " ")}.</p>
-          {view.received.length > 0 ? (
-            <>
+      <section aria-labelledby="where-h">
+        <h2 id="where-h">Where you are</h2>
+        <p class="status">
+          <StandingLine view={view} />
+        </p>
+        <p class="fine">Times on this page are {view.timezone ? "your time" : "the series' time"}, {zone.replace(/_/g, " ")}.</p>
+        {view.received.length > 0 ? (
+          <>
+            <p>
+              {view.received.length === 1 ? "The part you received" : `The ${view.received.length} parts you received`}:
+            </p>
+            <ol class="parts">
+              {view.received.map((part) => (
+                <li>
+                  {part.url ? <a href={part.url}>{part.title}</a> : part.title}{" "}
+                  <span class="date">{part.onItsWay ? "on its way" : part.sentAt !== null ? formatLocal(part.sentAt, zone) : (part.sentOn ?? "")}</span>
+                </li>
+              ))}
+            </ol>
+          </>
+        ) : null}
+      </section>
+
+      {view.nextNow ? (
+        <section aria-labelledby="now-h">
+          <h2 id="now-h">Next part now</h2>
+          {view.nextNow.kind === "offer" ? (
+            <Action action="next" token={token}>
               <p>
-                {view.received.length === 1 ? "The part you received" : `The ${view.received.length} parts you received`}:
+                {view.nextNow.leavesAt === null
+                  ? `Read ahead: part ${view.nextNow.number} arrives within a minute instead of on its date.`
+                  : `Read ahead: part ${view.nextNow.number} leaves at ${formatLocal(view.nextNow.leavesAt, zone)} instead of on its date (this series sends only on ${describeWindow(series.sendWindow!)}).`}
               </p>
-              <ol class="parts">
-                {view.received.map((part) => (
-                  <li>
-                    {part.url ? <a href={part.url}>{part.title}</a> : part.title}{" "}
-                    <span class="date">{part.onItsWay ? "on its way" : part.sentAt !== null ? formatLocal(part.sentAt, zone) : (part.sentOn ?? "")}</span>
-                  </li>
-                ))}
-              </ol>
-            </>
+              <input type="hidden" name="part" value={String(view.nextNow.number)} />
+              <button type="submit">Send me part {view.nextNow.number} now</button>
+              <p class="fine">
+                Up to {NEXT_PART_NOW_PER_DAY} a day: {view.nextNow.left} left today. The parts after it keep their pace from then on.
+              </p>
+            </Action>
+          ) : (
+            <p>
+              You asked for {NEXT_PART_NOW_PER_DAY} parts ahead in the last day: you can ask again from {formatLocal(view.nextNow.againAt, zone)}.
+            </p>
+          )}
+        </section>
+      ) : null}
+
+      {reading || paused ? (
+        <section aria-labelledby="pause-h">
+          <h2 id="pause-h">{paused ? "Paused" : "Take a break"}</h2>
+          {paused ? (
+            <Action action="resume" token={token}>
+              <button type="submit">Resume now</button>
+            </Action>
           ) : null}
+          <Action action="pause" token={token}>
+            <p>{paused ? "Or change how long:" : "Pause this series and keep your place:"}</p>
+            <div class="row">
+              <button type="submit" class="secondary" name="for" value="7">A week</button>
+              <button type="submit" class="secondary" name="for" value="14">Two weeks</button>
+              <button type="submit" class="secondary" name="for" value="30">A month</button>
+              <button type="submit" class="secondary" name="for" value="back">Until I come back</button>
+            </div>
+          </Action>
         </section>
+      ) : null}
 
-        {view.nextNow ? (
-          <section aria-labelledby="now-h">
-            <h2 id="now-h">Next part now</h2>
-            {view.nextNow.kind === "offer" ? (
-              <Action action="next" token={token}>
-                <p>
-                  Read ahead: part {view.nextNow.number} arrives within a minute instead of on its date.
-                  {view.nextNow.leavesAt !== null ? ` This series sends only on ${describeWindow(series.sendWindow!)}: it leaves at ${formatLocal(view.nextNow.leavesAt, zone)}.` : ""}
-                </p>
-                <input type="hidden" name="part" value={String(view.nextNow.number)} />
-                <button type="submit">Send me part {view.nextNow.number} now</button>
-                <p class="fine">
-                  Up to {NEXT_PART_NOW_PER_DAY} a day: {view.nextNow.left} left today. The parts after it keep their pace from then on.
-                </p>
-              </Action>
-            ) : (
+      {reading || paused ? (
+        <section aria-labelledby="when-h">
+          <h2 id="when-h">When parts arrive</h2>
+          <Action action="when" token={token}>
+            {series.sendWindow ? <p class="fine">This series sends on {describeWindow(series.sendWindow)}, your time.</p> : null}
+            <label for="timezone">Your time zone (for all your series)</label>
+            <select id="timezone" name="timezone">
+              <option value="" selected={view.timezone === null}>
+                The series' own ({series.timezone})
+              </option>
+              {zoneOptions(view.timezone).map((name) => (
+                <option value={name} selected={name === view.timezone}>
+                  {name.replace(/_/g, " ")}
+                </option>
+              ))}
+            </select>
+            <label for="hour">Time of day</label>
+            <select id="hour" name="hour">
+              <option value="" selected={view.sendHour === null}>
+                As soon as a part is due
+              </option>
+              {view.hours.map((hour) => (
+                <option value={String(hour)} selected={hour === view.sendHour}>
+                  {hourLabel(hour)}
+                </option>
+              ))}
+            </select>
+            <button type="submit">Save</button>
+          </Action>
+        </section>
+      ) : null}
+
+      {view.others.length > 0 ? (
+        <section aria-labelledby="more-h">
+          <h2 id="more-h">More from {series.author}</h2>
+          <p class="fine">{JOIN_CONSENT_TEXT} No email to confirm: this address is confirmed already.</p>
+          {view.others.map((other) => (
+            <Action action="join" token={token} class="choice">
               <p>
-                You asked for {NEXT_PART_NOW_PER_DAY} parts ahead in the last day: you can ask again from {formatLocal(view.nextNow.againAt, zone)}.
+                <strong>{other.title}</strong>: {other.description} <span class="fine">({other.cadence})</span>
               </p>
-            )}
-          </section>
-        ) : null}
-
-        {reading || paused ? (
-          <section aria-labelledby="pause-h">
-            <h2 id="pause-h">{paused ? "Paused" : "Take a break"}</h2>
-            {paused ? (
-              <Action action="resume" token={token}>
-                <button type="submit">Resume now</button>
-              </Action>
-            ) : null}
-            <Action action="pause" token={token}>
-              <p>{paused ? "Or change how long:" : "Pause this series and keep your place:"}</p>
-              <div class="row">
-                <button type="submit" class="secondary" name="for" value="7">A week</button>
-                <button type="submit" class="secondary" name="for" value="14">Two weeks</button>
-                <button type="submit" class="secondary" name="for" value="30">A month</button>
-                <button type="submit" class="secondary" name="for" value="back">Until I come back</button>
-              </div>
+              <input type="hidden" name="series" value={other.slug} />
+              <button type="submit" class="secondary">Join “{other.title}”</button>
             </Action>
-          </section>
-        ) : null}
-
-        {reading || paused ? (
-          <section aria-labelledby="when-h">
-            <h2 id="when-h">When parts arrive</h2>
-            <Action action="when" token={token}>
-              {series.sendWindow ? <p class="fine">This series sends on {describeWindow(series.sendWindow)}, your time.</p> : null}
-              <label for="timezone">Your time zone (for all your series)</label>
-              <select id="timezone" name="timezone">
-                <option value="" selected={view.timezone === null}>
-                  The series' own ({series.timezone})
-                </option>
-                {zoneOptions(view.timezone).map((name) => (
-                  <option value={name} selected={name === view.timezone}>
-                    {name.replace(/_/g, " ")}
-                  </option>
-                ))}
-              </select>
-              <label for="hour">Time of day</label>
-              <select id="hour" name="hour">
-                <option value="" selected={view.sendHour === null}>
-                  As soon as a part is due
-                </option>
-                {view.hours.map((hour) => (
-                  <option value={String(hour)} selected={hour === view.sendHour}>
-                    {hourLabel(hour)}
-                  </option>
-                ))}
-              </select>
-              <button type="submit">Save</button>
-            </Action>
-          </section>
-        ) : null}
-
-        {view.others.length > 0 ? (
-          <section aria-labelledby="more-h">
-            <h2 id="more-h">More from {series.author}</h2>
-            <p class="fine">{JOIN_CONSENT_TEXT} No email to confirm: this address is confirmed already.</p>
-            {view.others.map((other) => (
-              <Action action="join" token={token} class="choice">
-                <p>
-                  <strong>{other.title}</strong>: {other.description} <span class="fine">({other.cadence})</span>
-                </p>
-                <input type="hidden" name="series" value={other.slug} />
-                <button type="submit" class="secondary">Join “{other.title}”</button>
-              </Action>
-            ))}
-          </section>
-        ) : null}
-
-        {standing.kind === "left" && view.canRejoin ? (
-          <section aria-labelledby="again-h">
-            <h2 id="again-h">Read it again</h2>
-            <Action action="join" token={token}>
-              <input type="hidden" name="series" value={series.slug} />
-              <p>Pick up where you left off, at part {view.nextPartNumber}.</p>
-              <button type="submit">Join “{series.title}” again</button>
-            </Action>
-          </section>
-        ) : null}
-
-        {reading || paused || standing.kind === "pending" ? (
-          <section aria-labelledby="leave-h">
-            <h2 id="leave-h">Leave</h2>
-            <Action action="unsubscribe" token={token}>
-              <div class="row">
-                <button type="submit" class="secondary" name="from" value="series">Unsubscribe from “{series.title}”</button>
-                <button type="submit" class="secondary" name="from" value="all">Unsubscribe from everything</button>
-              </div>
-            </Action>
-          </section>
-        ) : null}
-
-        <section aria-labelledby="data-h">
-          <h2 id="data-h">Your data</h2>
-          <p>Everything we keep about you: your address, subscriptions, the parts sent, your clicks and responses, and your consents.</p>
-          <div class="row">
-            <Action action="export" token={token}>
-              <button type="submit" class="secondary">Download my data</button>
-            </Action>
-            <Action action="erase" token={token}>
-              <button type="submit" class="danger">Erase my data…</button>
-            </Action>
-          </div>
+          ))}
         </section>
-      </div>
-    </Layout>
+      ) : null}
+
+      {standing.kind === "left" && view.canRejoin ? (
+        <section aria-labelledby="again-h">
+          <h2 id="again-h">Read it again</h2>
+          <Action action="join" token={token}>
+            <input type="hidden" name="series" value={series.slug} />
+            <p>Pick up where you left off, at part {view.nextPartNumber}.</p>
+            <button type="submit">Join “{series.title}” again</button>
+          </Action>
+        </section>
+      ) : null}
+
+      {reading || paused || standing.kind === "pending" || standing.kind === "left" ? (
+        <section aria-labelledby="leave-h">
+          <h2 id="leave-h">Leave</h2>
+          <Action action="unsubscribe" token={token}>
+            <div class="row">
+              {standing.kind !== "left" ? (
+                <button type="submit" class="secondary" name="from" value="series">Unsubscribe from “{series.title}”</button>
+              ) : null}
+              <button type="submit" class="secondary" name="from" value="all">Unsubscribe from everything</button>
+            </div>
+          </Action>
+        </section>
+      ) : null}
+
+      <section aria-labelledby="data-h">
+        <h2 id="data-h">Your data</h2>
+        <p>Everything we keep about you: your address, subscriptions, the parts sent, your clicks and responses, and your consents.</p>
+        <div class="row">
+          <Action action="export" token={token}>
+            <button type="submit" class="secondary">Download my data</button>
+          </Action>
+          <Action action="erase" token={token}>
+            <button type="submit" class="danger">Erase my data…</button>
+          </Action>
+        </div>
+      </section>
+    </PrefsLayout>
   );
 }
 
 /** The confirmation step: nothing is erased until this page's button is pressed. */
 export function EraseConfirmPage(props: { token: string; seriesTitle: string; email: string }) {
   return (
-    <Layout title="Erase your data?" siteName={props.seriesTitle} head={<meta name="robots" content="noindex" />}>
+    <PrefsLayout title="Erase your data?" seriesTitle={props.seriesTitle}>
       <h1>Erase your data?</h1>
       <p>
         Everything we keep about <strong>{props.email}</strong> goes, for every series: subscriptions, the parts sent, clicks, responses and consent
@@ -299,22 +309,22 @@ export function EraseConfirmPage(props: { token: string; seriesTitle: string; em
       <form method="post" action="/prefs/erase/confirm">
         <input type="hidden" name="token" value={props.token} />
         <input type="hidden" name="confirm" value="erase" />
-        <button type="submit" class="danger" style="background:#a3261b">
+        <button type="submit" class="danger">
           Erase everything
         </button>
       </form>
       <p>
         <a href={`/prefs/${props.token}`}>Keep my data and go back</a>
       </p>
-    </Layout>
+    </PrefsLayout>
   );
 }
 
 export function ErasedPage(props: { seriesTitle: string }) {
   return (
-    <Layout title="Your data is erased" siteName={props.seriesTitle} head={<meta name="robots" content="noindex" />}>
+    <PrefsLayout title="Your data is erased" seriesTitle={props.seriesTitle}>
       <h1>Your data is erased</h1>
       <p>We hold nothing about you any more, and send you nothing. The links in our earlier emails no longer lead anywhere.</p>
-    </Layout>
+    </PrefsLayout>
   );
 }

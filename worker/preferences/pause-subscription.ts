@@ -8,14 +8,15 @@ export type PauseChoice = keyof typeof PAUSE_CHOICES;
 /** ?1 subscription id, ?2 now. */
 export const readerPauseSql = {
   /**
-   * ?3 until (null: until they come back), ?4 the event's data. A paused subscription keeps its place and its due
-   * time: the claim's index holds only active rows. Pausing again changes the date.
+   * ?3 until (null: until they come back). A paused subscription keeps its place and its due time: the claim's
+   * index holds only active rows. Pausing again changes the date.
    */
   pause: `UPDATE subscriptions SET status = 'paused', paused_until = ?3, updated_at = ?2
     WHERE id = ?1 AND status IN ('active', 'paused')`,
+  /** ?3 the event's data. */
   recordPause: `INSERT INTO events (subscriber_id, type, data, created_at)
     SELECT subscriber_id, 'paused', ?3, ?2 FROM subscriptions WHERE id = ?1 AND status = 'paused'`,
-  /** Before resume: only a press that resumes something is recorded. */
+  /** ?3 the event's data. Before resume: only a press that resumes something is recorded. */
   recordResume: `INSERT INTO events (subscriber_id, type, data, created_at)
     SELECT s.subscriber_id, 'resumed', ?3, ?2 FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
     WHERE s.id = ?1 AND (s.status = 'paused' OR (s.status = 'active' AND p.status = 'paused'))`,

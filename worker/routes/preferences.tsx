@@ -6,6 +6,7 @@ import { compiledCatalog, findSeries } from "../content/catalog";
 import { releasedCatalog } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import { getDb } from "../db";
+import { readerZone } from "../delivery/schedule";
 import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
 import { limitBody, readBody } from "../lib/read-body";
@@ -21,7 +22,6 @@ import { readPreferences, type PreferenceState } from "../preferences/read-prefe
 import { eraseSubscriber } from "../subscribers/erase-subscriber";
 import { readSubscriberExport } from "../subscribers/subscriber-data";
 import { unsubscribe, unsubscribeFromSeries } from "../subscribers/unsubscribe";
-import { readerZone } from "../delivery/schedule";
 import { signPreferencesToken } from "../tokens";
 
 /**
@@ -51,7 +51,7 @@ interface Opened {
 }
 
 /** The subscription a token stands for, read whole; a bad token is a 400, an erased one a 404. */
-async function open(c: Context<AppEnv>, token: string, now: number): Promise<Opened> {
+async function openSubscription(c: Context<AppEnv>, token: string, now: number): Promise<Opened> {
   const link = token.length > MAX_TOKEN ? { kind: "invalid" as const } : await readPreferenceLink(c.env.DB, readConfig(c.env).keyring, token);
   if (link.kind === "invalid") throw new AppError("INVALID_TOKEN", BAD_LINK);
   const state = link.kind === "ok" ? await readPreferences(c.env.DB, link.subscriptionId, now) : null;
@@ -63,7 +63,7 @@ async function open(c: Context<AppEnv>, token: string, now: number): Promise<Ope
 /** The page as it is now, with what the press changed; `status` says whether it did. */
 async function answer(c: Context<AppEnv>, token: string, notice?: Notice, status: 200 | 400 | 409 | 429 = 200) {
   const now = Date.now();
-  const { state, series } = await open(c, token, now);
+  const { state, series } = await openSubscription(c, token, now);
   const view = preferencesView(readConfig(c.env), state, series, token, now);
   return c.html(<PreferencesPage view={view} notice={notice} />, status);
 }
@@ -79,6 +79,9 @@ async function limit(c: Context<AppEnv>, key: string) {
 
 type Press = Opened & { form: Record<string, string>; now: number };
 
+/** A form field as text ("" when absent). */
+const field = (p: Press, name: string) => (typeof p.form[name] === "string" ? p.form[name]! : "");
+
 /**
  * A button of the page: same-origin, small, rate-limited per client and per subscription; the token comes from
  * the form and is checked like the link's.
@@ -88,7 +91,7 @@ function press(path: string, handler: (c: Context<AppEnv>, press: Press) => Prom
     await limit(c, `prefs:client:${clientKey(c.req.header("cf-connecting-ip"))}`);
     const form = (await readBody(c)) as Record<string, string>;
     const now = Date.now();
-    const opened = await open(c, typeof form.token === "string" ? form.token : "", now);
+    const opened = await openSubscription(c, typeof form.token === "string" ? form.token : "", now);
     await limit(c, `prefs:subscription:${opened.state.subscriptionId}`);
     return handler(c, { ...opened, form, now });
   });
@@ -194,7 +197,3 @@ press("erase/confirm", async (c, p) => {
   if (result.kind === "not_found") throw new AppError("NOT_FOUND", GONE);
   return c.html(<ErasedPage seriesTitle={p.series.title} />);
 });
-
-/** A form field as text ("" when absent). */
-const field = (p: Press, name: string) => (typeof p.form[name] === "string" ? p.form[name]! : "");
-
