@@ -71,7 +71,11 @@ export function seedHistory(file: string, shape: HistoryShape) {
       id: r, subscriber_id: r, series, status: "active", next_part: partIds.length, last_part_id: received.at(-1)!,
       due_at: now - 60_000 - r, last_sent_at: now - WEEK_MS, created_at: start, updated_at: now - WEEK_MS,
     });
-    received.forEach((partId, p) => {
+  }
+  // Part by part, as the cycle claims them: a batch's 100 deliveries get consecutive ids.
+  received.forEach((partId, p) => {
+    for (let r = 1; r <= readers; r++) {
+      const email = `reader${r}@scale.example`;
       deliveryId += 1;
       const sentAt = start + (p + 1) * WEEK_MS + r;
       const messageId = `hist-${p + 1}-${r}`;
@@ -80,12 +84,13 @@ export function seedHistory(file: string, shape: HistoryShape) {
         status: "sent", to_email: email, to_name: `Reader ${r}`, provider_message_id: messageId, created_at: sentAt, sent_at: sentAt,
         delivered_at: sentAt + 60_000, opened_at: opened(r, p) ? sentAt + 3_600_000 : null, human_clicked_at: clicked(r, p) ? sentAt + 3_700_000 : null,
       });
-      webhookEvent({ id: `msg_hist_${deliveryId}_s`, type: "email.sent", provider_message_id: messageId, delivery_id: deliveryId, received_at: sentAt + 1_000 });
-      webhookEvent({ id: `msg_hist_${deliveryId}_d`, type: "email.delivered", provider_message_id: messageId, delivery_id: deliveryId, received_at: sentAt + 60_000 });
-      if (opened(r, p)) webhookEvent({ id: `msg_hist_${deliveryId}_o`, type: "email.opened", provider_message_id: messageId, delivery_id: deliveryId, received_at: sentAt + 3_600_000 });
+      const payload = (type: string) => JSON.stringify({ type, created_at: new Date(sentAt).toISOString(), data: { email_id: messageId, to: [email], from: "bench@scale.example", subject: `Part ${p + 1}` } });
+      webhookEvent({ id: `msg_hist_${deliveryId}_s`, type: "email.sent", provider_message_id: messageId, delivery_id: deliveryId, payload: payload("email.sent"), received_at: sentAt + 1_000 });
+      webhookEvent({ id: `msg_hist_${deliveryId}_d`, type: "email.delivered", provider_message_id: messageId, delivery_id: deliveryId, payload: payload("email.delivered"), received_at: sentAt + 60_000 });
+      if (opened(r, p)) webhookEvent({ id: `msg_hist_${deliveryId}_o`, type: "email.opened", provider_message_id: messageId, delivery_id: deliveryId, payload: payload("email.opened"), received_at: sentAt + 3_600_000 });
       if (clicked(r, p)) click({ delivery_id: deliveryId, subscriber_id: r, series, part_number: p + 1, part_id: partId, link: 0, scanner_reason: null, created_at: sentAt + 3_700_000 });
-    });
-  }
+    }
+  });
   received.forEach((partId, p) => {
     for (let b = 1; b <= Math.ceil(readers / 100); b++) {
       const sentAt = start + (p + 1) * WEEK_MS;
