@@ -129,6 +129,12 @@ export const subscriptions = sqliteTable(
     quietParts: integer("quiet_parts").notNull().default(0),
     /** When that last sign came (ms): a "Still reading?" asked before it is answered. */
     signalAt: timestamp("signal_at"),
+    /** A pause the reader chose on their preference page ends then (the cycle resumes it); null = until they come back. */
+    pausedUntil: timestamp("paused_until"),
+    /** The reader's preferred hour of the day (0–23, their zone) for this series; null = as soon as a part is due. */
+    sendHour: integer("send_hour"),
+    /** When the reader last asked for the next part now: while due_at equals it, the claim does not hold it for send_hour. */
+    askedAt: timestamp("asked_at"),
   },
   (t) => [
     uniqueIndex("subscriptions_subscriber_id_series_idx").on(t.subscriberId, t.series),
@@ -143,6 +149,8 @@ export const subscriptions = sqliteTable(
     index("subscriptions_series_caught_up_idx")
       .on(t.series, t.nextPart)
       .where(sql`status = 'active' AND due_at IS NULL AND batch_id IS NULL`),
+    // Pauses that end by themselves: the cycle's resume reads only these.
+    index("subscriptions_paused_until_idx").on(t.pausedUntil).where(sql`paused_until IS NOT NULL`),
   ],
 );
 
@@ -212,6 +220,8 @@ export const deliveries = sqliteTable(
     toEmail: text("to_email").notNull(),
     toName: text("to_name"),
     timezone: text("timezone"),
+    /** The hour the claim holds this email for (the reader's send_hour), null when it goes as soon as it is due. */
+    sendHour: integer("send_hour"),
     providerMessageId: text("provider_message_id"),
     createdAt: timestamp("created_at").notNull(),
     sentAt: timestamp("sent_at"),

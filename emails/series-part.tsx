@@ -15,6 +15,7 @@ export interface SeriesPartProps {
   name: string;
   ctaUrl: string;
   unsubscribeUrl: string;
+  preferencesUrl: string;
   webUrl: string;
   referralUrl: string;
   postalAddress: string;
@@ -27,6 +28,7 @@ export const seriesPartSlotProps = {
   ctaUrl: `${slot("action_url")}/0`,
   referralUrl: slot("referral_url"),
   unsubscribeUrl: slot("unsubscribe_url"),
+  preferencesUrl: slot("preferences_url"),
   webUrl: slot("web_url"),
   postalAddress: slot("postal_address"),
 } satisfies Partial<SeriesPartProps>;
@@ -39,6 +41,7 @@ export default function SeriesPartEmail(props: SeriesPartProps) {
       cta={{ label: props.ctaLabel, href: props.ctaUrl }}
       postalAddress={props.postalAddress}
       unsubscribeUrl={props.unsubscribeUrl}
+      preferencesUrl={props.preferencesUrl}
       webUrl={props.webUrl}
       referralUrl={props.referralUrl}
       reason={`You are receiving this because you subscribed to ${props.seriesTitle}.`}
@@ -64,6 +67,7 @@ export const PreviewProps: SeriesPartProps = {
   name: "Ada",
   ctaUrl: "https://example.com/a/1.preview/0",
   unsubscribeUrl: "https://example.com/u/1.preview",
+  preferencesUrl: "https://example.com/prefs/1.preview",
   webUrl: "https://example.com/p/origins-of-lead-change/1",
   referralUrl: "https://example.com/s/origins-of-lead-change?ref=1.preview",
   postalAddress: "nextpart, 1 Example Street, Springfield, USA",

@@ -159,7 +159,7 @@ function trackLinks(html: string, source: ContentSource): { html: string; target
 /** The build's promise to the worker: no raw target in a part email, only tracked links and the footer's slots. */
 function checkNoRawLinks(template: CompiledTemplate, file: string) {
   for (const m of template.html.matchAll(/\shref="([^"]*)"/g)) {
-    if (!/^\{\{\{(action_url|unsubscribe_url|web_url|referral_url)\}\}\}/.test(m[1]!) && !m[1]!.startsWith("#")) {
+    if (!/^\{\{\{(action_url|unsubscribe_url|preferences_url|web_url|referral_url)\}\}\}/.test(m[1]!) && !m[1]!.startsWith("#")) {
       throw new ContentError(file, `untracked link ${m[1]} in the email`);
     }
   }
@@ -427,7 +427,7 @@ async function buildPart(file: string, text: string, slug: string, number: numbe
     />
   );
   const email = await renderTemplate(element, fm.subject, file);
-  checkSlots(email, source, ["name", "unsubscribe_url", "web_url", "action_url", "referral_url", "postal_address"]);
+  checkSlots(email, source, ["name", "unsubscribe_url", "preferences_url", "web_url", "action_url", "referral_url", "postal_address"]);
   checkNoRawLinks(email, file);
   const id = fm.id ?? slug;
   const compiled: CompiledPart = {

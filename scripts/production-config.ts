@@ -16,7 +16,7 @@ export interface ConfigReport {
 export const SECRETS = ["SIGNING_KEYS", "HASH_SECRET", "SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const;
 /** Only for deployments from before key ids (it verifies their links): never asked for. */
 const OPTIONAL_SECRETS = new Set<string>(["SIGNING_SECRET"]);
-const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER", "CLICK_LIMITER"];
+const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER", "CLICK_LIMITER", "PREFERENCES_LIMITER"];
 
 /** The few shapes our wrangler.toml uses: `[vars]` string keys, and name/binding/database_id of array tables. */
 export function parseWranglerToml(text: string) {

@@ -238,6 +238,8 @@ name = "SIGNUP_LIMITER"
 name = "ADMIN_AUTH_LIMITER"
 [[ratelimits]]
 name = "CLICK_LIMITER"
+[[ratelimits]]
+name = "PREFERENCES_LIMITER"
 `;
   const withTurnstile = ready.replace("[vars]", '[vars]\nTURNSTILE_SITE_KEY = "0x4AAAAAAA-site-key"');
 

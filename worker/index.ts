@@ -19,6 +19,7 @@ import { actionRoutes } from "./routes/actions";
 import { confirmRoutes } from "./routes/confirm";
 import { ADMIN_API_BASE, adminApi } from "./routes/admin/index";
 import { dashboardRoutes } from "./routes/dashboard";
+import { preferenceRoutes } from "./routes/preferences";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";
 import { stillReadingRoutes } from "./routes/still-reading";
@@ -40,6 +41,7 @@ const app = new Hono<AppEnv>()
   .route("/", seriesPageRoutes)
   .route("/", actionRoutes)
   .route("/", stillReadingRoutes)
+  .route("/", preferenceRoutes)
   .route("/", webhookRoutes)
   .route(ADMIN_API_BASE, adminApi)
   // After the API: the dashboard's pages are everything under /admin but /admin/api.

@@ -4,7 +4,7 @@ import { findKey, LEGACY_KID, type Keyring, type SigningKey } from "./lib/keyrin
 
 /**
  * Every link token starts with the id of the key that signed it (`<kid>.…`): the newest key of the ring signs,
- * any key still in the ring verifies. Ids (deliveries, consents) travel hidden (lib/id-cipher), so a link never
+ * any key still in the ring verifies. Ids (deliveries, consents, subscriptions) travel hidden (lib/id-cipher), so a link never
  * tells the list's size. Formats mailed before key ids existed carry no kid and a plain id: they are
  * still accepted, checked against the key they were signed with (SIGNING_SECRET, kid "0"), and never produced.
  * All tokens are deterministic, so a retried batch is byte-identical; signing and checking are synchronous.
@@ -175,4 +175,27 @@ export function verifyReadingCheckToken(keyring: Keyring, token: string): number
   const checkId = key ? idUnder(key, match![2]!) : null;
   if (!key || checkId === null) return null;
   return tagMatches(key, readingCheckMessage(checkId), match![3]!, [0, TAG_BYTES]) ? checkId : null;
+}
+
+/**
+ * Preference-page tokens, `s.<kid>.<hidden subscription id>.<tag>`, for pages that have no delivery to sign for
+ * (the confirmation's thanks page, a series just joined): one reader's subscription to one series. The purpose is
+ * in the signed text, so no other token verifies as one; the leading `s.` keeps them apart from delivery tokens.
+ */
+const preferencesMessage = (subscriptionId: number) => `preferences|${subscriptionId}`;
+export const PREFERENCES_TOKEN = new RegExp(`^s\\.${KID}\\.(${B64}{8})\\.(${B64}{22})$`);
+
+export function signPreferencesToken(keyring: Keyring, subscriptionId: number): string {
+  const key = newestKey(keyring);
+  const mac = hmacSign(key.secret, preferencesMessage(subscriptionId));
+  return `s.${key.kid}.${idCipher(key.secret).hide(subscriptionId)}.${base64url(mac.subarray(0, TAG_BYTES))}`;
+}
+
+/** The subscription a preferences token was signed for, or null. */
+export function verifyPreferencesToken(keyring: Keyring, token: string): number | null {
+  const match = PREFERENCES_TOKEN.exec(token);
+  const key = match ? findKey(keyring, match[1]!) : undefined;
+  const subscriptionId = key ? idUnder(key, match![2]!) : null;
+  if (!key || subscriptionId === null) return null;
+  return tagMatches(key, preferencesMessage(subscriptionId), match![3]!, [0, TAG_BYTES]) ? subscriptionId : null;
 }

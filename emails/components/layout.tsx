@@ -59,6 +59,8 @@ export interface LayoutProps {
   postalAddress: string;
   /** Absent in the confirmation email: there is nothing to unsubscribe from yet. */
   unsubscribeUrl?: string;
+  /** The reader's preference page (series parts only): pause, the next part now, when parts arrive. */
+  preferencesUrl?: string;
   webUrl?: string;
   /** The reader's own link to the signup page (series parts only), offered in the footer. */
   referralUrl?: string;
@@ -105,6 +107,14 @@ export function Layout(props: LayoutProps) {
               </Text>
             )}
             <Text style={footerText}>{props.reason}</Text>
+            {props.preferencesUrl && (
+              <Text style={footerText}>
+                Take a break, get the next part now or choose when parts arrive.{" "}
+                <Link href={props.preferencesUrl} style={footerLink} data-text="labeled">
+                  Your preferences
+                </Link>
+              </Text>
+            )}
             {(props.unsubscribeUrl || props.webUrl) && (
               <Text style={footerText}>
                 {props.unsubscribeUrl && <Link href={props.unsubscribeUrl} style={footerLink} data-text="labeled">Unsubscribe</Link>}

@@ -113,6 +113,7 @@ function withSampleSlots(html: string, slug: string, number: number) {
     name: partSample.name,
     web_url: `${SAMPLE_ORIGIN}/p/${slug}/${number}`,
     unsubscribe_url: partSample.unsubscribeUrl,
+    preferences_url: partSample.preferencesUrl,
     referral_url: `${SAMPLE_ORIGIN}/s/${slug}?ref=1.preview`,
     postal_address: partSample.postalAddress,
     action_url: `${SAMPLE_ORIGIN}/a/1.preview`,

@@ -41,7 +41,7 @@ describe.concurrent("the email build's messages name the file and line", () => {
     ["unknown-key.md", 7, 1, "number: unknown key"],
     ["bad-cta.md", 8, 1, "cta.url: absolute http(s) URL or a path starting with /"],
     ["bad-yaml.md", 5, 1, "front matter: missed comma between flow collection entries"],
-    ["unknown-slot.md", 14, 6, "unknown slot {{{nickname}}} in the html (slots: name, base_url, unsubscribe_url, action_url, referral_url, web_url, postal_address)"],
+    ["unknown-slot.md", 14, 6, "unknown slot {{{nickname}}} in the html (slots: name, base_url, unsubscribe_url, preferences_url, action_url, referral_url, web_url, postal_address)"],
     ["two-braces.md", 12, 14, "{{ name }} is not a slot: slots take three braces, {{{name}}}"],
     ["bad-link.md", 14, 17, 'link "javascript:alert(1)": use an http(s) URL, a mailto: or a path starting with /'],
   ] as const)("%s → line %i, column %i", async ([fixture, line, col, message], { expect }) => {

@@ -128,6 +128,7 @@ describe("the lean send path (pre-encoded batch body)", () => {
           name: NAUGHTY[i]!.trim() || "there",
           base_url: config.publicUrl,
           unsubscribe_url: `${config.publicUrl}/u/${tokens.reader}`,
+          preferences_url: `${config.publicUrl}/prefs/${tokens.reader}`,
           action_url: `${config.publicUrl}/a/${tokens.reader}/${series.slug}/${series.parts[0]!.id}`,
           referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,
           web_url: emailWebUrl(config, series, series.parts[0]!.id, tokens.reader),
@@ -145,8 +146,8 @@ describe("the lean send path (pre-encoded batch body)", () => {
     const strings = email!.json!.filter((piece) => typeof piece === "string");
     const own = new Set([tokens.reader, tokens.referral, jsonInner(NAUGHTY[0]!), jsonInner(`Ada &quot;the&quot; O&#39;Brien \\ back\\slash`), JSON.stringify(email!.to)]);
     expect(strings.filter((piece) => !own.has(piece))).toEqual([]);
-    // The token in the headers, 6 holes in the html and 5 in the text of this part, the recipient: 13 strings.
-    expect(strings).toHaveLength(13);
+    // The token in the headers, 7 holes in the html and 6 in the text of this part, the recipient: 15 strings.
+    expect(strings).toHaveLength(15);
   });
 
   it("answers as before: per-email errors, 429 with retry-after, 4xx, 5xx", async () => {

@@ -85,6 +85,7 @@ describe("catalog", () => {
       name: "Ada",
       base_url: "https://example.com",
       unsubscribe_url: "https://example.com/u/t",
+      preferences_url: "https://example.com/prefs/t",
       web_url: "https://example.com/p/origins-of-lead-change/1",
       action_url: "https://example.com/a/1.tag",
       referral_url: "https://example.com/s/origins-of-lead-change?ref=1.tag",

@@ -51,6 +51,7 @@ describe("fillTemplate", () => {
         name: `Reader ${reader}`,
         base_url: "https://example.com",
         unsubscribe_url: `https://example.com/u/${reader}`,
+        preferences_url: `https://example.com/prefs/${reader}`,
         web_url: "https://example.com/p/x/1",
         action_url: "https://example.com/a/1.tag",
         referral_url: "https://example.com/s/x?ref=1.tag",

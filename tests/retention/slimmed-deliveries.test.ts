@@ -149,14 +149,14 @@ describe("exactly once and in order, with older deliveries slimmed", () => {
 });
 
 describe("old links", () => {
-  it("a slimmed delivery's id still names its reader, series and part; an id no email had names nobody", async () => {
+  it("a slimmed delivery's id still names its reader, subscription, series and part; an id no email had names nobody", async () => {
     await seedReaders({ series: SERIES, count: 3, prefix: "ids", dueAt: T0 });
     await runCycleAt(T0);
     const sent = await deliveriesOf("ids");
     await runRetention(env, { now: T0 + WINDOW });
     for (const delivery of sent) {
       expect(await findDelivery(env.DB, delivery.id)).toEqual({
-        id: delivery.id, subscriberId: delivery.subscriberId, series: SERIES, partId: P1, partNumber: 1, sentAt: T0,
+        id: delivery.id, subscriptionId: delivery.subscriptionId, subscriberId: delivery.subscriberId, series: SERIES, partId: P1, partNumber: 1, sentAt: T0,
       });
     }
     const last = sent[sent.length - 1]!.id;

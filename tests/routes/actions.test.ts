@@ -16,7 +16,7 @@ import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, testKe
 import { clicksOf, deliveryRow, outboxFor, partStat } from "../helpers/rows";
 
 describe("action links in a part email", () => {
-  it("every link of the email is tracked: /a/<reader token>/<series>/<part id>/<n>, /u/<same token>, the referral link; nothing raw", async () => {
+  it("every link of the email is tracked: /a/<reader token>/<series>/<part id>/<n>, /u/ and /prefs/<same token>, the referral link; nothing raw", async () => {
     const reader = await signUpAndConfirm();
     expect((await adminSend({ subscriber: reader.email })).status).toBe(200);
     const part = (await outboxFor(reader.email)).find((mail) => mail.subject.includes("Part 1"))!;
@@ -28,6 +28,7 @@ describe("action links in a part email", () => {
       `${BASE}/a/${tokens.reader}/${DEFAULT_SERIES}/the-opportunity/1`, // the body's "here"
       `${BASE}/a/${tokens.reader}/${DEFAULT_SERIES}/the-opportunity/0`, // the call to action
       `${BASE}/s/${DEFAULT_SERIES}?ref=${tokens.referral}`,
+      `${BASE}/prefs/${tokens.reader}`, // the reader's preference page
       `${BASE}/u/${tokens.reader}`,
       `${BASE}/p/${DEFAULT_SERIES}/the-opportunity`, // view in browser, by the part's id
     ]);
@@ -47,7 +48,7 @@ describe("action links in a part email", () => {
     for (const series of listSeries()) {
       for (const part of series.parts) {
         const hrefs = [...part.email.html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!);
-        for (const href of hrefs) expect(href).toMatch(/^\{\{\{(action_url|unsubscribe_url|web_url|referral_url)\}\}\}/);
+        for (const href of hrefs) expect(href).toMatch(/^\{\{\{(action_url|unsubscribe_url|preferences_url|web_url|referral_url)\}\}\}/);
         expect(hrefs).toContain("{{{action_url}}}/0");
         expect(part.links.length).toBeGreaterThanOrEqual(1);
         for (let n = 1; n < part.links.length; n++) expect(hrefs).toContain(`{{{action_url}}}/${n}`);

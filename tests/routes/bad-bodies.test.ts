@@ -68,6 +68,9 @@ async function postRoutes(): Promise<{ path: string; headers: Record<string, str
     { path: `/confirm/${confirm}`, headers: site },
     { path: `/unsubscribe/${unsubscribe}`, headers: {} },
     { path: `/resubscribe/${unsubscribe}`, headers: site },
+    // The preference page's buttons (the token would ride in the body).
+    { path: "/prefs/pause", headers: site },
+    { path: "/prefs/erase/confirm", headers: site },
     { path: "/admin/api/send", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     { path: "/admin/api/series/fixture-four/pause", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     { path: "/admin/api/series/fixture-four/resume", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },

@@ -5,6 +5,7 @@ import { verifyReaderToken } from "../tokens";
 /** The email a reader token was signed for: who got which part, and when it left. */
 export interface ReaderDelivery {
   id: number;
+  subscriptionId: number;
   subscriberId: number;
   series: string;
   /** The part it carried (its id: the part may have moved since). */

@@ -106,6 +106,7 @@ export const SLOT_NAMES = [
   "name", // reader's name, or "there"
   "base_url", // PUBLIC_URL, no trailing slash
   "unsubscribe_url",
+  "preferences_url", // PUBLIC_URL/prefs/<reader token>: the reader's preference page
   "confirm_url",
   "action_url", // PUBLIC_URL/a/<reader token>/<series>/<part id>: every tracked link is this plus "/<n>"
   "referral_url", // the reader's own link to the signup page, to share

@@ -6,10 +6,10 @@ import { subscriptionIdsOf } from "./delivery-archive";
  * ?1 delivery id. A live delivery by primary key, else the archived run that would hold the id (the newest run
  * starting at or before it; runs never overlap): one statement, two primary-key probes.
  */
-export const findDeliverySql = `SELECT 0 AS slimmed, id, subscriber_id AS subscriberId, series, part_id AS partId,
-    part_number AS partNumber, sent_at AS sentAt, NULL AS firstId, NULL AS subscriptionIds FROM deliveries WHERE id = ?1
+export const findDeliverySql = `SELECT 0 AS slimmed, id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,
+    part_id AS partId, part_number AS partNumber, sent_at AS sentAt, NULL AS firstId, NULL AS subscriptionIds FROM deliveries WHERE id = ?1
   UNION ALL
-  SELECT 1, ?1, NULL, r.series, r.part_id, 0, a.sent_at, a.first_id, a.subscription_ids
+  SELECT 1, ?1, NULL, NULL, r.series, r.part_id, 0, a.sent_at, a.first_id, a.subscription_ids
   FROM delivery_archive a JOIN part_refs r ON r.id = a.part_ref
   WHERE a.first_id = (SELECT max(first_id) FROM delivery_archive WHERE first_id <= ?1)
   LIMIT 1`;
@@ -39,5 +39,5 @@ export async function findDelivery(d1: D1Database, id: number): Promise<ReaderDe
   if (subscriptionId === undefined) return null;
   const reader = await d1.prepare(subscriberOfSql).bind(subscriptionId).first<{ subscriberId: number }>();
   if (!reader) return null;
-  return { ...delivery, subscriberId: reader.subscriberId, partNumber: positionToday(delivery.series, delivery.partId) ?? 0 };
+  return { ...delivery, subscriptionId, subscriberId: reader.subscriberId, partNumber: positionToday(delivery.series, delivery.partId) ?? 0 };
 }

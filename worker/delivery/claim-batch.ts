@@ -1,5 +1,5 @@
 import type { DeliveryContext } from "./context";
-import { nextSendableTime, readerZone } from "./schedule";
+import { claimableAt, readerZone } from "./schedule";
 import { sql, type BatchMember } from "./queries";
 
 export interface ClaimFilter {
@@ -12,7 +12,7 @@ export interface ClaimFilter {
 export interface ClaimedBatch {
   batchId: string;
   members: BatchMember[];
-  /** Put back for later: outside their send window now. */
+  /** Put back for later: outside their send window (or their preferred hour) now. */
   deferred: number;
 }
 
@@ -56,7 +56,7 @@ export async function claimBatch(
       putBack.push({ member, dueAt: null }); // no part at this position (all received): wait for the series to change
       continue;
     }
-    const sendable = nextSendableTime(now, series.sendWindow, readerZone(series, member.timezone));
+    const sendable = claimableAt(now, series.sendWindow, readerZone(series, member.timezone), member.sendHour ?? null);
     if (sendable > now) putBack.push({ member, dueAt: sendable });
     else members.push(member);
   }

@@ -18,6 +18,7 @@ export function listUnsubscribeHeaders(config: Config, url: string): Record<stri
 function readerLinks(config: Config, series: CompiledSeries, part: CompiledPart, tokens: DeliveryTokens) {
   return {
     unsubscribe_url: `${config.publicUrl}/u/${tokens.reader}`,
+    preferences_url: `${config.publicUrl}/prefs/${tokens.reader}`,
     // The part rides in the link so a click is answered without reading D1 (the consumer checks it).
     action_url: `${config.publicUrl}/a/${tokens.reader}/${series.slug}/${part.id}`,
     referral_url: `${config.publicUrl}/s/${series.slug}?ref=${tokens.referral}`,

@@ -24,6 +24,8 @@ export interface DeliveryContext {
  * whatever is left is claimed on the next tick.
  */
 export const MAX_QUEUED_BATCHES_PER_RUN = 500;
+/** Pauses one run may end (each a row written): a burst of pauses ending at once is spread over a few minutes. */
+export const MAX_RESUMES_PER_RUN = 500;
 /** How long a claimed batch waiting in the queue belongs to its consumer before the cron takes it back. */
 export const QUEUED_LEASE_MS = 15 * 60 * 1000;
 /** How long one send attempt may take before another cycle may retry the batch (same key, so no duplicate). */

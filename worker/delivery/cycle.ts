@@ -1,6 +1,6 @@
 import type { DeliveryMessage } from "../env";
 import { claimBatch, type ClaimFilter } from "./claim-batch";
-import { MAX_QUEUED_BATCHES_PER_RUN, QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
+import { MAX_QUEUED_BATCHES_PER_RUN, MAX_RESUMES_PER_RUN, QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
 import { sql } from "./queries";
 import { sendBatch, type SendOutcome } from "./send-batch";
 
@@ -179,7 +179,8 @@ async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, filt
 /**
  * Brings readers in line with the deployed catalog, once per change (series_state keeps each series' part ids):
  * a renamed series' readers move to its slug; after an insert, removal or reorder every reader's position is
- * recomputed from their deliveries; readers who had every part and now miss one become due. Returns whether any
+ * recomputed from their deliveries; readers who had every part and now miss one become due. In the same
+ * transaction, readers whose pause ended are resumed (MAX_RESUMES_PER_RUN; the rest next run). Returns whether any
  * series is paused (the claims then skip them; a pause landing mid-run takes effect next run).
  */
 async function syncCatalog(ctx: DeliveryContext): Promise<boolean> {
@@ -210,7 +211,9 @@ async function syncCatalog(ctx: DeliveryContext): Promise<boolean> {
       meter.db.prepare(sql.saveSeriesState).bind(series.slug, ids.length, now, idsJson),
     );
   }
-  if (statements.length > 0) await meter.batch(statements);
+  // Last, against the released order: a reader resumed here who missed a part while paused is due for it now.
+  statements.push(meter.db.prepare(sql.resumePaused).bind(now, ctx.catalog.orderJson, MAX_RESUMES_PER_RUN));
+  await meter.batch(statements);
   return rows.some((row) => row.paused === 1);
 }
 

@@ -28,6 +28,20 @@ const unreceived = (partId: string) =>
   `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscription_id = subscriptions.id AND d.part_id = ${partId})
     AND NOT ${receivedBefore("subscriptions.id", partId)}`;
 
+/**
+ * A claimed email of a reader with a preferred hour is held for it only while it has been due for less than this:
+ * past it (a backlog, an outage) it goes at once instead of a day later.
+ */
+export const HOLD_FOR_HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * A resumed subscription's next due time (`now`, the catalog's `order`): its due time, not earlier than now, or
+ * now when it was caught up and a part came out meanwhile (the cycle wakes only active readers).
+ */
+export const resumedDueAt = (now: string, order: string) =>
+  `CASE WHEN due_at IS NOT NULL THEN max(due_at, ${now})
+    WHEN batch_id IS NULL AND next_part <= json_array_length(${order}, '$."' || series || '"') THEN ${now} END`;
+
 export const sql = {
   /**
    * ?1 batch id, ?2 now, ?3 limit, ?4 any series paused (1/0). Atomic: two overlapping cycles cannot take the
@@ -48,12 +62,15 @@ export const sql = {
   /**
    * ?1 batch id, ?2 now, ?3 the catalog's order (CatalogIndex.orderJson). One delivery per claimed row, recipient
    * snapshotted for byte-identical retries, and the id of the part at the reader's position snapshotted too: the
-   * batch records the part it carries even if a deploy reorders the series meanwhile ('' = no part there).
+   * batch records the part it carries even if a deploy reorders the series meanwhile ('' = no part there). The
+   * reader's preferred hour goes along for the claim to hold the email for, unless they asked for this part now
+   * or it has waited an hour already (a backlog must not cost them a day).
    */
   insertDeliveries: `INSERT INTO deliveries
-      (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, to_name, timezone, created_at)
+      (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, to_name, timezone, send_hour, created_at)
     SELECT s.id, s.subscriber_id, s.series, coalesce(${partAt("?3", "s.series", "s.next_part - 1")}, ''), s.next_part, ?1,
-      'claimed', p.email, p.name, p.timezone, ?2
+      'claimed', p.email, p.name, p.timezone,
+      CASE WHEN s.asked_at = s.due_at OR s.due_at < ?2 - ${HOLD_FOR_HOUR_MS} THEN NULL ELSE s.send_hour END, ?2
     FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
     WHERE s.batch_id = ?1`,
 
@@ -69,7 +86,7 @@ export const sql = {
 
   /** ?1 batch id. Cheaper than RETURNING on the insert (which D1 meters at two extra reads a row). */
   batchMembers: `SELECT id, subscription_id AS subscriptionId, subscriber_id AS subscriberId, series,
-      part_id AS partId, part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone
+      part_id AS partId, part_number AS partNumber, to_email AS toEmail, to_name AS toName, timezone, send_hour AS sendHour
     FROM deliveries WHERE batch_id = ?1 AND status = 'claimed' ORDER BY id`,
 
   /** ?1 now, ?2 limit: batches whose owner died or whose provider answer was unknown. */
@@ -131,9 +148,13 @@ export const sql = {
 
   /** ?1 JSON [deliveryId, …]: members put back (outside the send window, or their part is gone). */
   deleteDeliveries: `DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'claimed'`,
-  /** ?1 JSON {"subscriptionId": dueAt | null, …}, ?2 now, ?3 batch id. */
+  /**
+   * ?1 JSON {"subscriptionId": dueAt | null, …}, ?2 now, ?3 batch id. A part the reader asked for stays asked for
+   * at its new time (held by the window only, not by their hour).
+   */
   rescheduleSubscriptions: `UPDATE subscriptions SET batch_id = NULL, updated_at = ?2,
-      due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END
+      due_at = CASE WHEN status = 'active' THEN json_extract(?1, '$."' || id || '"') END,
+      asked_at = CASE WHEN asked_at = due_at AND status = 'active' THEN json_extract(?1, '$."' || id || '"') ELSE asked_at END
     WHERE batch_id = ?3 AND json_type(?1, '$."' || id || '"') IS NOT NULL`,
 
   /**
@@ -187,6 +208,17 @@ export const sql = {
       WHERE max(next_slot_at, ?2) <= ?2 + ?4
     RETURNING next_slot_at - ?3 AS slotAt`,
 
+  /**
+   * ?1 now, ?2 the catalog's order, ?3 limit: pauses that ended (subscriptions_paused_until_idx), oldest first.
+   * The reader keeps their place (resumedDueAt). A row that left its pause another way (resumed, unsubscribed)
+   * only loses its date, so the index holds nothing stale for long.
+   */
+  resumePaused: `UPDATE subscriptions SET paused_until = NULL,
+      due_at = CASE WHEN status = 'paused' THEN ${resumedDueAt("?1", "?2")} ELSE due_at END,
+      updated_at = CASE WHEN status = 'paused' THEN ?1 ELSE updated_at END,
+      status = CASE WHEN status = 'paused' THEN 'active' ELSE status END
+    WHERE id IN (SELECT id FROM subscriptions WHERE paused_until <= ?1 ORDER BY paused_until LIMIT ?3)`,
+
   /** Each series' part ids as last seen, to reposition and wake its readers once when they change; and which are paused. */
   seriesState: `SELECT series, part_count AS partCount, part_ids AS partIds, paused_at IS NOT NULL AS paused FROM series_state`,
   /**
@@ -231,4 +263,6 @@ export interface BatchMember {
   toEmail: string;
   toName: string | null;
   timezone: string | null;
+  /** The hour the claim holds this email for (deliveries.send_hour); absent or null: none. */
+  sendHour?: number | null;
 }

@@ -29,7 +29,7 @@ export async function recordSentBatch(
     members.map((member) => {
       const series = ctx.catalog.findSeries(member.series);
       const index = series ? series.parts.findIndex((part) => part.id === member.partId) : -1;
-      return [member.subscriptionId, series && index >= 0 ? dueAtForPart(series, index + 2, now, member.timezone) : null];
+      return [member.subscriptionId, series && index >= 0 ? dueAtForPart(series, index + 2, now, member.timezone, member.sendHour ?? null) : null];
     }),
   );
   const sentParts = Object.fromEntries(

@@ -6,10 +6,9 @@ import { getDb } from "../db";
 import { AppError } from "../errors";
 import { limitBody } from "../lib/read-body";
 import { sameOrigin } from "../lib/same-origin";
-import { ConfirmPage } from "../pages/confirm-page";
-import { MessagePage } from "../pages/message-page";
+import { ConfirmPage, SubscribedPage } from "../pages/confirm-page";
 import { confirmConsent, consentState, type ConfirmResult, type ConsentState } from "../subscribers/confirm";
-import { verifyConfirmToken } from "../tokens";
+import { signPreferencesToken, verifyConfirmToken } from "../tokens";
 
 /** The link of the double opt-in email: GET shows the button, its POST confirms. */
 export const confirmRoutes = new Hono<AppEnv>();
@@ -36,30 +35,16 @@ function notWaiting(state: ConsentState | ConfirmResult): never {
   );
 }
 
-function subscribedPage(series: CompiledSeries, firstPartAt: number | null, fresh: boolean) {
-  const when =
-    firstPartAt === null
-      ? "when the next part is published"
-      : firstPartAt <= Date.now() + 60_000
-        ? "in a minute or two"
-        : `on ${new Date(firstPartAt).toUTCString()}`;
-  return (
-    <MessagePage title="You are subscribed" siteName={series.title}>
-      <p>
-        {fresh ? "Thank you for confirming." : "You had already confirmed."} The next part of “{series.title}” will
-        arrive in your inbox {when}.
-      </p>
-      <p>
-        <a href={`/p/${series.slug}`}>See every part of the series</a>
-      </p>
-    </MessagePage>
-  );
+/** The thanks page, with the reader's preference page signed for this subscription (there is no delivery yet). */
+async function subscribedPage(c: Context<AppEnv>, state: { series: CompiledSeries; firstPartAt: number | null; subscriptionId: number }, fresh: boolean) {
+  const token = signPreferencesToken(readConfig(c.env).keyring, state.subscriptionId);
+  return c.html(<SubscribedPage series={state.series} firstPartAt={state.firstPartAt} fresh={fresh} preferencesUrl={`/prefs/${token}`} />);
 }
 
 /** Mail scanners follow links: GET (and HEAD) only show the button; the POST it sends confirms. */
 confirmRoutes.get("/confirm/:token", async (c) => {
   const state = await consentState(getDb(c.env.DB), await consentOf(c));
-  if (state.kind === "confirmed") return c.html(subscribedPage(state.series, state.firstPartAt, false));
+  if (state.kind === "confirmed") return subscribedPage(c, state, false);
   if (state.kind !== "waiting") notWaiting(state);
   return c.html(<ConfirmPage token={c.req.param("token")} series={state.series} email={state.email} />);
 });
@@ -67,7 +52,7 @@ confirmRoutes.get("/confirm/:token", async (c) => {
 confirmRoutes.post("/confirm/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
   const result = await confirmConsent(getDb(c.env.DB), await consentOf(c));
   if (result.kind === "confirmed_now" || result.kind === "confirmed") {
-    return c.html(subscribedPage(result.series, result.firstPartAt, result.kind === "confirmed_now"));
+    return subscribedPage(c, result, result.kind === "confirmed_now");
   }
   notWaiting(result);
 });

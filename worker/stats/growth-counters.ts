@@ -32,6 +32,17 @@ export const growthSql = {
   countUnsubscribes: `INSERT INTO series_days (series, day, unsubscribes)
     SELECT series, ${dayOf("?2")}, 1 FROM subscriptions WHERE subscriber_id = ?1 AND status IN ('active', 'paused')
     ON CONFLICT (series, day) DO UPDATE SET unsubscribes = unsubscribes + 1`,
+  /** ?1 reader, ?2 now, ?3 series: a reader leaving one series (the preference page), once while they read it. */
+  countSeriesUnsubscribe: `INSERT INTO series_days (series, day, unsubscribes)
+    SELECT series, ${dayOf("?2")}, 1 FROM subscriptions WHERE subscriber_id = ?1 AND series = ?3 AND status IN ('active', 'paused')
+    ON CONFLICT (series, day) DO UPDATE SET unsubscribes = unsubscribes + 1`,
+  /**
+   * ?1 series, ?2 reader, ?3 now: a reader joining from their preference page (their address already proven), as
+   * a confirmation; only when that request's consent was recorded (confirmed at ?3).
+   */
+  countJoin: `INSERT INTO series_days (series, day, confirmations) SELECT ?1, ${dayOf("?3")}, 1
+    WHERE EXISTS (SELECT 1 FROM consents WHERE subscriber_id = ?2 AND series = ?1 AND confirmed_at = ?3 AND form = 'preferences')
+    ON CONFLICT (series, day) DO UPDATE SET confirmations = confirmations + 1`,
 } as const;
 
 /**

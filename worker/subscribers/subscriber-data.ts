@@ -11,6 +11,7 @@ export const subscriberDataSql = {
       suppressed_reason AS suppressedReason FROM subscribers WHERE id = ?1`,
   subscriptions: `SELECT id, series, status, next_part AS nextPart, due_at AS dueAt, last_sent_at AS lastSentAt,
       batch_id AS batchId, set_aside_reason AS setAsideReason, quiet_parts AS quietParts, signal_at AS signalAt,
+      paused_until AS pausedUntil, send_hour AS sendHour,
       created_at AS createdAt, updated_at AS updatedAt
     FROM subscriptions WHERE subscriber_id = ?1 ORDER BY id`,
   /** Their "Still reading?" emails, newest first: shown with the subscription each belongs to. */
@@ -60,7 +61,7 @@ export const subscriberExportSql = {
 type Row = Record<string, unknown>;
 
 const TIME_FIELDS = new Set([
-  "receivedAt", "importedAt",
+  "receivedAt", "importedAt", "pausedUntil",
   "createdAt", "updatedAt", "confirmedAt", "unsubscribedAt", "dueAt", "lastSentAt", "sentAt", "deliveredAt",
   "openedAt", "humanClickedAt", "bouncedAt", "complainedAt", "signalAt", "nextAt", "answeredAt",
 ]);
