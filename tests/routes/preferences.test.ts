@@ -114,7 +114,7 @@ describe("next part now", () => {
       expect(await cycleFor(reader.subscriberId)).toMatchObject({ sent: 1 });
     }
     const caughtUp = await (await openPage(reader.token)).text();
-    expect(statusOf(caughtUp)).toBe("You have every part published so far. New parts come test cadence.");
+    expect(statusOf(caughtUp)).toBe("You have every part published so far. The writer's pace: test cadence.");
     expect(caughtUp).not.toContain("Next part now");
 
     // Another series of the same reader: the cap is theirs, not the series'.

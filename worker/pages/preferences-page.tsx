@@ -93,7 +93,7 @@ function NextLine({ next, zone }: { next: NextPart; zone: string }) {
   return (
     <>
       You have every part published so far.{" "}
-      {next.plannedAt !== null ? <>The next one is planned for {formatLocal(next.plannedAt, zone)}.</> : <>New parts come {next.cadence}.</>}
+      {next.plannedAt !== null ? <>The next one is planned for {formatLocal(next.plannedAt, zone)}.</> : <>The writer's pace: {next.cadence}.</>}
     </>
   );
 }
