@@ -24,6 +24,8 @@ name = "SIGNUP_LIMITER"
 name = "ADMIN_AUTH_LIMITER"
 [[ratelimits]]
 name = "CLICK_LIMITER"
+[[ratelimits]]
+name = "PREFERENCES_LIMITER"
 `;
 
 function checkConfig(toml: string) {
