@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { adminFetch, adminSend, signUp, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
 import { outboxFor, subscriptionsOf } from "../helpers/rows";
@@ -64,6 +65,17 @@ describe("PATCH /admin/api/subscribers/:id", () => {
     const resumed = await expectDeclared<Detail>(await patch(reader.subscriber.id, { status: "active" }), "patch", "/subscribers/{id}");
     expect(resumed.subscriber.status).toBe("active");
     expect(resumed.subscriptions.map((s) => s.status)).toEqual(["active"]);
+    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 1 });
+    expect((await outboxFor(reader.email)).map((m) => m.subject)).toContain("Fixture Four, part 2");
+  });
+
+  it("a resume wakes a reader who was caught up when a part came out during the pause", async () => {
+    const reader = await readerWithPartOne("resume-wake");
+    await patch(reader.subscriber.id, { status: "paused" });
+    // Caught up at pause time (nothing scheduled), and part 2 is out: only a resume can make it due again.
+    await env.DB.prepare("UPDATE subscriptions SET due_at = NULL WHERE subscriber_id = ?1").bind(reader.subscriber.id).run();
+    const resumed = await expectDeclared<Detail>(await patch(reader.subscriber.id, { status: "active" }), "patch", "/subscribers/{id}");
+    expect(resumed.subscriptions.map((s) => [s.status, s.nextPart, s.dueAt !== null])).toEqual([["active", 2, true]]);
     expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 1 });
     expect((await outboxFor(reader.email)).map((m) => m.subject)).toContain("Fixture Four, part 2");
   });

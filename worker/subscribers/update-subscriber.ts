@@ -1,5 +1,8 @@
+import { compiledCatalog } from "../content/catalog";
+import { releasedCatalog } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import { receivedBefore } from "../deliveries/delivery-archive";
+import { resumedDueAt } from "../delivery/queries";
 
 export interface SubscriberPatch {
   /** Pause or resume delivery: every subscription, or only `series`'s. */
@@ -23,11 +26,12 @@ export const updateSql = {
   pause: `UPDATE subscriptions SET status = 'paused', updated_at = ?2
     WHERE subscriber_id = ?1 AND status = 'active' AND (?3 IS NULL OR series = ?3)`,
   /**
-   * A resume clears a "Still reading?" pause's reason and starts the streak again (as a sign of reading does): a
-   * reader who comes back is not asked again until another streak of quiet parts.
+   * ?4 the released catalog's order. A resume clears a "Still reading?" pause's reason and starts the streak again
+   * (as a sign of reading does), and wakes a reader who was caught up when a part came out meanwhile (the cycle
+   * wakes only active readers), as the preference page's resume does.
    */
   resume: `UPDATE subscriptions SET status = 'active', updated_at = ?2, set_aside_reason = NULL, quiet_parts = 0,
-      signal_at = max(coalesce(signal_at, 0), ?2)
+      signal_at = max(coalesce(signal_at, 0), ?2), due_at = ${resumedDueAt("?2", "?4")}
     WHERE subscriber_id = ?1 AND status = 'paused' AND (?3 IS NULL OR series = ?3)`,
   /** The reader's own status follows a pause or resume of everything. */
   pauseReader: `UPDATE subscribers SET status = 'paused', updated_at = ?2 WHERE id = ?1 AND status = 'active'`,
@@ -77,7 +81,11 @@ export async function updateSubscriber(
     if (!["active", "paused"].includes(reader.status)) {
       return { kind: "conflict", message: `status: a ${reader.status} reader cannot be paused or resumed.` };
     }
-    statements.push(d1.prepare(patch.status === "paused" ? updateSql.pause : updateSql.resume).bind(id, now, scope));
+    statements.push(
+      patch.status === "paused"
+        ? d1.prepare(updateSql.pause).bind(id, now, scope)
+        : d1.prepare(updateSql.resume).bind(id, now, scope, releasedCatalog(compiledCatalog, now).orderJson),
+    );
     // Pausing everything pauses the reader; resuming any series makes them active again (the claim checks both).
     if (patch.status === "active") statements.push(d1.prepare(updateSql.resumeReader).bind(id, now));
     else if (scope === null) statements.push(d1.prepare(updateSql.pauseReader).bind(id, now));
