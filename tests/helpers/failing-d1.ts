@@ -6,41 +6,13 @@ import { sql } from "../../worker/delivery/queries";
  * Worker. Everything else goes to the real database.
  */
 export function crashingOnRecord(db: D1Database, crashOnRecord: Set<string>): D1Database {
-  const bound = new WeakMap<D1PreparedStatement, { query: string; args: unknown[] }>();
-  const forward = <T extends object>(target: T, prop: PropertyKey) => {
-    const value = Reflect.get(target, prop) as unknown;
-    return typeof value === "function" ? value.bind(target) : value;
-  };
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop === "prepare") {
-        return (query: string) => {
-          const statement = target.prepare(query);
-          return new Proxy(statement, {
-            get(inner, key) {
-              if (key !== "bind") return forward(inner, key);
-              return (...args: unknown[]) => {
-                const result = inner.bind(...args);
-                bound.set(result, { query, args });
-                return result;
-              };
-            },
-          });
-        };
+  return interceptBatches(db, (statements, run) => {
+    for (const { query, args } of statements) {
+      if (query === sql.markBatchSent && crashOnRecord.delete(String(args[0]))) {
+        return Promise.reject(new Error(`injected crash before recording ${String(args[0])}`));
       }
-      if (prop === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          for (const statement of statements) {
-            const info = bound.get(statement);
-            if (info?.query === sql.markBatchSent && crashOnRecord.delete(String(info.args[0]))) {
-              throw new Error(`injected crash before recording ${String(info.args[0])}`);
-            }
-          }
-          return target.batch(statements);
-        };
-      }
-      return forward(target, prop);
-    },
+    }
+    return run();
   });
 }
 
@@ -84,6 +56,20 @@ export type BoundStatement = { query: string; args: unknown[] };
  * dying between its D1 batch and its ack). Nothing in the Worker knows.
  */
 export function faultyBatches(db: D1Database, fault: (statements: BoundStatement[]) => "refuse" | "crash" | null): D1Database {
+  return interceptBatches(db, async (statements, run) => {
+    const what = fault(statements);
+    if (what === "refuse") throw new Error("injected: the transaction was refused");
+    const results = await run();
+    if (what === "crash") throw new Error("injected: crashed after the transaction committed");
+    return results;
+  });
+}
+
+/** The real D1, its batch() handed to `onBatch` with each statement's SQL and bound values, and `run` to send it. */
+function interceptBatches(
+  db: D1Database,
+  onBatch: (statements: BoundStatement[], run: () => Promise<D1Result[]>) => Promise<D1Result[]>,
+): D1Database {
   const bound = new WeakMap<D1PreparedStatement, BoundStatement>();
   const forward = <T extends object>(target: T, prop: PropertyKey) => {
     const value = Reflect.get(target, prop) as unknown;
@@ -105,13 +91,8 @@ export function faultyBatches(db: D1Database, fault: (statements: BoundStatement
           });
       }
       if (prop === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          const what = fault(statements.map((statement) => bound.get(statement) ?? { query: "", args: [] }));
-          if (what === "refuse") throw new Error("injected: the transaction was refused");
-          const results = await target.batch(statements);
-          if (what === "crash") throw new Error("injected: crashed after the transaction committed");
-          return results;
-        };
+        return (statements: D1PreparedStatement[]) =>
+          onBatch(statements.map((statement) => bound.get(statement) ?? { query: "", args: [] }), () => target.batch(statements));
       }
       return forward(target, prop);
     },

@@ -1,10 +1,10 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { findReaderDelivery } from "../../worker/actions/reader-delivery";
 import { recordClicks } from "../../worker/actions/record-clicks";
 import { readerArchive } from "../../worker/archive/reader-archive";
 import { findSeries } from "../../worker/content/catalog";
 import { findResponse, listResponses, saveResponse } from "../../worker/responses/responses";
+import { capturingD1, expectNoScans } from "../helpers/capturing-d1";
 import { clickOf } from "../helpers/click-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { testKeyring } from "../helpers/route-helpers";
@@ -13,48 +13,6 @@ import { testKeyring } from "../helpers/route-helpers";
  * Every statement the reader's verbs run (clicks, responses, the delivery lookup), captured by wrapping D1 in
  * the test, then explained with the same parameters: none may scan a table that grows with the list.
  */
-function capturingD1(): { d1: D1Database; statements: { sql: string; params: unknown[] }[] } {
-  const statements: { sql: string; params: unknown[] }[] = [];
-  const d1 = new Proxy(env.DB, {
-    get(target, key) {
-      if (key === "prepare") {
-        return (sql: string) => {
-          const entry = { sql, params: [] as unknown[] };
-          statements.push(entry);
-          const statement = target.prepare(sql);
-          return new Proxy(statement, {
-            get(inner, innerKey) {
-              if (innerKey === "bind") {
-                return (...params: unknown[]) => {
-                  entry.params = params;
-                  return inner.bind(...params);
-                };
-              }
-              const value = Reflect.get(inner, innerKey);
-              return typeof value === "function" ? value.bind(inner) : value;
-            },
-          });
-        };
-      }
-      const value = Reflect.get(target, key);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { d1, statements };
-}
-
-async function expectNoScans(statements: { sql: string; params: unknown[] }[]) {
-  expect(statements.length).toBeGreaterThan(0);
-  for (const { sql, params } of statements) {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
-    const details = results.map((row) => row.detail);
-    for (const detail of details) {
-      // json_each walks the bound JSON (a queue batch at most), not a table.
-      expect(detail, `${sql.replace(/\s+/g, " ").slice(0, 120)}: ${details.join(" | ")}`).not.toMatch(/^SCAN (?!CONSTANT ROW)\S+(?! USING (COVERING )?INDEX| VIRTUAL TABLE)( |$)/);
-    }
-  }
-}
-
 describe("the reader's queries scan no whole table", () => {
   it("the delivery lookup, recordClicks (with a burst to flag), saveResponse, findResponse", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
