@@ -48,7 +48,9 @@ export const consents = sqliteTable(
   "consents",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    subscriberId: integer("subscriber_id").notNull().references(() => subscribers.id),
+    subscriberId: integer("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
     series: text("series").notNull(),
     /** Where the consent was given: "signup-form", "api" or "resubscribe" (the unsubscribed page's form). */
     form: text("form").notNull(),
@@ -98,7 +100,9 @@ export const subscriptions = sqliteTable(
   "subscriptions",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    subscriberId: integer("subscriber_id").notNull().references(() => subscribers.id),
+    subscriberId: integer("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
     series: text("series").notNull(),
     status: text("status", { enum: subscriptionStatuses }).notNull().default("pending"),
     /**
@@ -207,8 +211,12 @@ export const deliveries = sqliteTable(
   "deliveries",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    subscriptionId: integer("subscription_id").notNull().references(() => subscriptions.id),
-    subscriberId: integer("subscriber_id").notNull().references(() => subscribers.id),
+    subscriptionId: integer("subscription_id")
+      .notNull()
+      .references(() => subscriptions.id),
+    subscriberId: integer("subscriber_id")
+      .notNull()
+      .references(() => subscribers.id),
     series: text("series").notNull(),
     /** The part's id, snapshotted at claim: what this reader received, whatever its position later. */
     partId: text("part_id").notNull().default(""),
@@ -528,10 +536,7 @@ export const outbox = sqliteTable(
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
     createdAt: timestamp("created_at").notNull(),
   },
-  (t) => [
-    index("outbox_created_at_idx").on(t.createdAt),
-    index("outbox_idempotency_key_idx").on(t.idempotencyKey),
-  ],
+  (t) => [index("outbox_created_at_idx").on(t.createdAt), index("outbox_idempotency_key_idx").on(t.idempotencyKey)],
 );
 
 /**

@@ -46,7 +46,8 @@ export default function StillReadingEmail(props: StillReadingProps) {
         {`The last ${props.afterParts} parts of ${props.seriesTitle} reached you without a sign that they were read: no link followed, no answer. Reading without clicking leaves no trace, so perhaps you did read them.`}
       </Text>
       <Text style={styles.text}>
-        We only keep writing to people who want the next part: mail nobody reads makes every reader's copy more likely to land in spam.
+        We only keep writing to people who want the next part: mail nobody reads makes every reader's copy more likely
+        to land in spam.
       </Text>
     </Layout>
   );

@@ -12,9 +12,12 @@ try {
   const json = program.opts<{ json?: boolean }>().json;
   if (error instanceof CliError) {
     const { status, code, requestId } = error.details;
-    if (json) process.stderr.write(`${JSON.stringify({ error: { code, message: error.message, requestId, status } })}\n`);
+    if (json)
+      process.stderr.write(`${JSON.stringify({ error: { code, message: error.message, requestId, status } })}\n`);
     else {
-      const about = [status && `HTTP ${status}`, code, requestId && `requestId ${requestId}`].filter(Boolean).join(", ");
+      const about = [status && `HTTP ${status}`, code, requestId && `requestId ${requestId}`]
+        .filter(Boolean)
+        .join(", ");
       process.stderr.write(`error: ${error.message}${about ? ` (${about})` : ""}\n`);
     }
   } else {

@@ -66,7 +66,12 @@ async function load(url: string, next: (i: number) => autocannon.Request, amount
     connections: CONNECTIONS,
     // A fixed number of requests ends with none in flight, so every answer is counted (a timed run drops the last).
     ...(amount ? { amount } : { duration: SECONDS }),
-    requests: [{ setupRequest: (request) => ({ ...request, ...next(i++) }), onResponse: () => void (lastAnswer = performance.now()) }],
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, ...next(i++) }),
+        onResponse: () => void (lastAnswer = performance.now()),
+      },
+    ],
   });
   const statuses = Object.fromEntries(
     Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]),
@@ -90,7 +95,13 @@ try {
   const port = await freePort();
   const worker = await scratch.start({
     port,
-    vars: { SIGNING_SECRET, HASH_SECRET: "bench-http-hash-secret-0123456789", ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef", PUBLIC_URL: `http://127.0.0.1:${port}`, LOCAL_OUTBOX: "1" },
+    vars: {
+      SIGNING_SECRET,
+      HASH_SECRET: "bench-http-hash-secret-0123456789",
+      ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef",
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      LOCAL_OUTBOX: "1",
+    },
   });
   const url = worker.url;
   const clientIp = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -132,7 +143,8 @@ try {
   // The redirect does not wait for the click's write: poll until the queue has drained, bounded in time.
   const clicksRecorded = await settledClickCount(tmp, clicksAnswered);
   // The last batch's log line can trail its commit: give it a moment (bounded) before stopping the Worker.
-  for (let waited = 0; consumer.recorded < clicksRecorded && waited < 5_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let waited = 0; consumer.recorded < clicksRecorded && waited < 5_000; waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   await scratch.stopWorker();
 
   const base = results.baseline.rps;
@@ -144,7 +156,9 @@ try {
     );
   }
   console.log(`\nclicks: ${clicksAnswered} redirects answered, ${clicksRecorded} recorded`);
-  console.log(`click consumer: ${consumer.batches} batches, ${consumer.clicks} clicks, ${consumer.d1RoundTrips} D1 round trips\n`);
+  console.log(
+    `click consumer: ${consumer.batches} batches, ${consumer.clicks} clicks, ${consumer.d1RoundTrips} D1 round trips\n`,
+  );
   console.log(
     JSON.stringify({
       baseline_rps: Math.round(base),

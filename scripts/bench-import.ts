@@ -9,14 +9,18 @@
 import { parseArgs } from "node:util";
 import { applyLocalMigrations, freePort, scratchWorker } from "./local-worker";
 
-const { values: opts } = parseArgs({ options: { rows: { type: "string", default: "50000" }, timeout: { type: "string", default: "600" } } });
+const { values: opts } = parseArgs({
+  options: { rows: { type: "string", default: "50000" }, timeout: { type: "string", default: "600" } },
+});
 const ROWS = Number(opts.rows);
 const ADMIN_TOKEN = "bench-import-admin-token-0123456789abcdef";
 
 function csv(rows: number): string {
   const lines = ["email,name,timezone,series,consented_at,consent_source"];
   for (let i = 1; i <= rows; i++) {
-    lines.push(`reader${i}@bench.example,Reader ${i},Europe/Berlin,,${i % 2 ? "2026-03-01T10:00:00Z,bench list" : ","}`);
+    lines.push(
+      `reader${i}@bench.example,Reader ${i},Europe/Berlin,,${i % 2 ? "2026-03-01T10:00:00Z,bench list" : ","}`,
+    );
   }
   return lines.join("\r\n");
 }
@@ -39,13 +43,22 @@ try {
   const port = await freePort();
   const worker = await scratch.start({
     port,
-    vars: { SIGNING_SECRET: "bench-import-signing-secret-0123456789", HASH_SECRET: "bench-import-hash-secret-0123456789", ADMIN_TOKEN, PUBLIC_URL: `http://127.0.0.1:${port}` },
+    vars: {
+      SIGNING_SECRET: "bench-import-signing-secret-0123456789",
+      HASH_SECRET: "bench-import-hash-secret-0123456789",
+      ADMIN_TOKEN,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    },
   });
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   const body = csv(ROWS);
 
   const t0 = performance.now();
-  const res = await fetch(`${worker.url}/admin/api/subscribers/import`, { method: "POST", headers: { ...auth, "content-type": "text/csv" }, body });
+  const res = await fetch(`${worker.url}/admin/api/subscribers/import`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "text/csv" },
+    body,
+  });
   const requestMs = performance.now() - t0;
   if (res.status !== 202) throw new Error(`import answered ${res.status}: ${await res.text()}`);
   let { job } = (await res.json()) as { job: Job };
@@ -58,7 +71,9 @@ try {
   const doneMs = performance.now() - t0;
   const ok = job.status === "done" && job.active + job.pending === ROWS;
 
-  console.log(`\n${ROWS} rows, ${(body.length / 1024 / 1024).toFixed(1)} MB: request ${requestMs.toFixed(0)} ms, done after ${(doneMs / 1000).toFixed(1)} s`);
+  console.log(
+    `\n${ROWS} rows, ${(body.length / 1024 / 1024).toFixed(1)} MB: request ${requestMs.toFixed(0)} ms, done after ${(doneMs / 1000).toFixed(1)} s`,
+  );
   console.log(`job: ${JSON.stringify(job)}\n`);
   console.log(
     JSON.stringify({

@@ -43,7 +43,8 @@ const NEW_PART = PART_IDS.at(-1)!;
 const ADMIN_TOKEN = randomBytes(24).toString("base64url");
 const SIGNING_KEYS = `k1:${randomBytes(32).toString("base64url")}`;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
-const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+const BROWSER =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
 /** What a person cannot beat (worker/actions: too-soon is 15 s after sending). */
 const TOO_SOON_MS = 15_000;
 /** The projection's list: a million readers, three years of a weekly series. */
@@ -55,15 +56,18 @@ class CheckFailed extends Error {}
 function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new CheckFailed(`CHECK FAILED: ${message}`);
 }
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `tasks` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, task: (item: T) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 /** Waits until `done()` holds, polling; false after `ms`. */
@@ -83,7 +87,9 @@ const result: Record<string, number | string | boolean | null> = { readers: READ
 let exitCode = 0;
 
 try {
-  console.log(`nextpart bench:scale: node ${process.version}; ${fmt(READERS)} readers × ${HISTORY} parts of history, then part ${HISTORY + 1}`);
+  console.log(
+    `nextpart bench:scale: node ${process.version}; ${fmt(READERS)} readers × ${HISTORY} parts of history, then part ${HISTORY + 1}`,
+  );
   buildBenchCatalog(scratch.dir, HISTORY + 1);
   const persistTo = scratch.dir;
   applyLocalMigrations(persistTo);
@@ -91,8 +97,14 @@ try {
   const empty = tableBytes(file);
   const t0 = performance.now();
   const seeded = seedHistory(file, { readers: READERS, series: BENCH_SERIES, partIds: PART_IDS, now: Date.now() });
-  console.log(`seeded ${fmt(READERS)} readers and ${fmt(seeded.deliveries)} past emails in ${fmt((performance.now() - t0) / 1000, 1)} s`);
-  const historyStats = readLocal<Record<string, number | string>>(file, `SELECT * FROM part_stats WHERE series = ? ORDER BY part_id`, BENCH_SERIES);
+  console.log(
+    `seeded ${fmt(READERS)} readers and ${fmt(seeded.deliveries)} past emails in ${fmt((performance.now() - t0) / 1000, 1)} s`,
+  );
+  const historyStats = readLocal<Record<string, number | string>>(
+    file,
+    `SELECT * FROM part_stats WHERE series = ? ORDER BY part_id`,
+    BENCH_SERIES,
+  );
   const before = tableBytes(file);
 
   const port = await freePort();
@@ -145,10 +157,13 @@ try {
     if (!run || run.rows === 0) break;
   }
   const retention = consumerTotals(logLines.slice(retentionStart), "retention");
-  console.log(`retention: ${fmt(retention.rows)} rows in ${ticks} cron ticks, ${fmt(retention.roundTrips)} D1 statements, ${fmt((performance.now() - tRetention) / 1000, 1)} s`);
+  console.log(
+    `retention: ${fmt(retention.rows)} rows in ${ticks} cron ticks, ${fmt(retention.roundTrips)} D1 statements, ${fmt((performance.now() - tRetention) / 1000, 1)} s`,
+  );
   const after = tableBytes(file);
   const grown = (rows: typeof before, pick: (table: string) => boolean) =>
-    rows.filter((r) => pick(r.table)).reduce((sum, r) => sum + r.bytes, 0) - empty.filter((r) => pick(r.table)).reduce((sum, r) => sum + r.bytes, 0);
+    rows.filter((r) => pick(r.table)).reduce((sum, r) => sum + r.bytes, 0) -
+    empty.filter((r) => pick(r.table)).reduce((sum, r) => sum + r.bytes, 0);
   const perReader = grown(after, (t) => PER_READER_TABLES.has(t)) / READERS;
   const perEmailBefore = grown(before, (t) => !PER_READER_TABLES.has(t)) / seeded.deliveries;
   const perEmailRetained = grown(after, (t) => !PER_READER_TABLES.has(t)) / seeded.deliveries;
@@ -158,7 +173,9 @@ try {
     bytes_per_email_retained: Math.round(perEmailRetained),
     retention_ticks: ticks,
   });
-  console.log(`bytes: ${fmt(perReader)} per reader; per past email ${fmt(perEmailBefore)} before retention → ${fmt(perEmailRetained)} kept`);
+  console.log(
+    `bytes: ${fmt(perReader)} per reader; per past email ${fmt(perEmailBefore)} before retention → ${fmt(perEmailRetained)} kept`,
+  );
   for (const row of after.slice(0, 12)) console.log(`  ${row.name.padEnd(44)} ${fmt(row.bytes / 1024)} KiB`);
 
   // 3. The next part to everyone, through the real cycle.
@@ -183,8 +200,10 @@ try {
     claim_rows_read_per_email: +(send.rowsRead / send.sent).toFixed(2),
     idle_rows_read: idle.d1.rowsRead,
   });
-  console.log(`send: ${fmt(send.sent)} emails in ${send.cycles} cycles (${fmt(send.sent / send.seconds)}/s), ${fmt(send.rowsWritten / send.sent, 2)} rows written and ` +
-    `${fmt(send.rowsRead / send.sent, 2)} read per email; an idle cycle read ${idle.d1.rowsRead} rows`);
+  console.log(
+    `send: ${fmt(send.sent)} emails in ${send.cycles} cycles (${fmt(send.sent / send.seconds)}/s), ${fmt(send.rowsWritten / send.sent, 2)} rows written and ` +
+      `${fmt(send.rowsRead / send.sent, 2)} read per email; an idle cycle read ${idle.d1.rowsRead} rows`,
+  );
 
   // 4. The provider's events for every email, through the signed webhook route.
   const sentRows = readLocal<{ id: number; subscriberId: number; messageId: string; to: string; sentAt: number }>(
@@ -199,13 +218,30 @@ try {
   const webhook = new Webhook(WEBHOOK_SECRET);
   const events: { id: string; body: string; at: Date }[] = [];
   sentRows.forEach((row, i) => {
-    const types = bounced(i) ? ["email.sent", "email.bounced"] : ["email.sent", "email.delivered", ...(opened(i) ? ["email.opened"] : []), ...(i % 10 === 0 ? ["email.clicked"] : [])];
+    const types = bounced(i)
+      ? ["email.sent", "email.bounced"]
+      : [
+          "email.sent",
+          "email.delivered",
+          ...(opened(i) ? ["email.opened"] : []),
+          ...(i % 10 === 0 ? ["email.clicked"] : []),
+        ];
     if (bounced(i)) expected.bounces++;
     else expected.delivered++;
     if (opened(i)) expected.opened++;
     for (const type of types) {
       const at = new Date();
-      const body = JSON.stringify({ type, created_at: at.toISOString(), data: { email_id: row.messageId, to: [row.to], from: "bench@scale.example", subject: "Scale Bench", created_at: at.toISOString() } });
+      const body = JSON.stringify({
+        type,
+        created_at: at.toISOString(),
+        data: {
+          email_id: row.messageId,
+          to: [row.to],
+          from: "bench@scale.example",
+          subject: "Scale Bench",
+          created_at: at.toISOString(),
+        },
+      });
       const event = { id: `msg_${randomUUID()}`, body, at };
       events.push(event);
       if (i % 20 === 0) events.push(event); // Resend redelivers: the same svix-id again
@@ -234,11 +270,13 @@ try {
   });
   const eventSeconds = (performance.now() - tEvents) / 1000;
   check(eventErrors === 0, `${eventErrors} webhook posts were refused`);
-  const counters = () => readLocal<Record<string, number>>(
-    file,
-    `SELECT delivered, opened, bounces, human_clicks AS humanClicks, scanner_clicks AS scannerClicks, sent FROM part_stats WHERE series = ? AND part_id = ?`,
-    BENCH_SERIES, NEW_PART,
-  )[0] ?? {};
+  const counters = () =>
+    readLocal<Record<string, number>>(
+      file,
+      `SELECT delivered, opened, bounces, human_clicks AS humanClicks, scanner_clicks AS scannerClicks, sent FROM part_stats WHERE series = ? AND part_id = ?`,
+      BENCH_SERIES,
+      NEW_PART,
+    )[0] ?? {};
   await until(() => {
     const c = counters();
     return c.delivered === expected.delivered && c.opened === expected.opened && c.bounces === expected.bounces;
@@ -250,8 +288,10 @@ try {
     webhook_posts_per_s: Math.round(events.length / eventSeconds),
     d1_round_trips_per_event: feedback.events > 0 ? +(feedback.roundTrips / feedback.events).toFixed(3) : null,
   });
-  console.log(`webhooks: ${fmt(events.length)} posted (${fmt(events.length / eventSeconds)}/s); the consumer took ${fmt(feedback.events)} in ` +
-    `${fmt(feedback.batches)} batches, ${fmt(feedback.roundTrips)} D1 round trips`);
+  console.log(
+    `webhooks: ${fmt(events.length)} posted (${fmt(events.length / eventSeconds)}/s); the consumer took ${fmt(feedback.events)} in ` +
+      `${fmt(feedback.batches)} batches, ${fmt(feedback.roundTrips)} D1 round trips`,
+  );
 
   // 5. Action links: people (after the too-soon window) and scanners, each click from its own client address.
   const lastSent = Math.max(...sentRows.map((r) => r.sentAt));
@@ -268,10 +308,22 @@ try {
     const kind = i % 25;
     if (kind === 0) {
       // A gateway walking every link of the email at once: a burst, flagged whole.
-      bursts.push([0, 1, 2].map((n) => ({ path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/${n}`, method: "GET", agent: BROWSER, ip })));
+      bursts.push(
+        [0, 1, 2].map((n) => ({
+          path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/${n}`,
+          method: "GET",
+          agent: BROWSER,
+          ip,
+        })),
+      );
       expected.scannerClicks++;
     } else if (kind === 5) {
-      clicks.push({ path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/0`, method: "GET", agent: "python-requests/2.32", ip });
+      clicks.push({
+        path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/0`,
+        method: "GET",
+        agent: "python-requests/2.32",
+        ip,
+      });
       expected.scannerClicks++;
     } else if (kind === 10) {
       clicks.push({ path: `/a/${reader}/${BENCH_SERIES}/${NEW_PART}/1`, method: "HEAD", agent: BROWSER, ip });
@@ -285,7 +337,9 @@ try {
   let answered = 0;
   const follow = async (click: Click) => {
     const res = await fetch(`${worker.url}${click.path}`, {
-      method: click.method, redirect: "manual", headers: { "user-agent": click.agent, "cf-connecting-ip": click.ip },
+      method: click.method,
+      redirect: "manual",
+      headers: { "user-agent": click.agent, "cf-connecting-ip": click.ip },
     });
     await res.arrayBuffer();
     if (res.status === 302 || res.status === 303) answered++;
@@ -307,8 +361,10 @@ try {
     clicks_per_s: Math.round(requested / clickSeconds),
     d1_round_trips_per_click: clickTotals.events > 0 ? +(clickTotals.roundTrips / clickTotals.events).toFixed(3) : null,
   });
-  console.log(`clicks: ${fmt(requested)} followed (${fmt(requested / clickSeconds)}/s); the consumer took ${fmt(clickTotals.events)} in ` +
-    `${fmt(clickTotals.batches)} batches, ${fmt(clickTotals.roundTrips)} D1 round trips`);
+  console.log(
+    `clicks: ${fmt(requested)} followed (${fmt(requested / clickSeconds)}/s); the consumer took ${fmt(clickTotals.events)} in ` +
+      `${fmt(clickTotals.batches)} batches, ${fmt(clickTotals.roundTrips)} D1 round trips`,
+  );
 
   // 6. Checks, then the projection.
   const mockStats = (await (await fetch(`${mock.url}/__stats`)).json()) as { replays: number; conflicts: number };
@@ -317,14 +373,31 @@ try {
     file,
     `SELECT (SELECT count(*) FROM subscriptions WHERE series = ?1 AND next_part <> ?2) AS behind,
        (SELECT count(*) FROM (SELECT subscription_id FROM deliveries WHERE part_id = ?3 GROUP BY subscription_id HAVING count(*) > 1)) AS twice`,
-    BENCH_SERIES, HISTORY + 2, NEW_PART,
+    BENCH_SERIES,
+    HISTORY + 2,
+    NEW_PART,
   );
-  const exactlyOnce = accepted.length === READERS && new Set(accepted.map((e) => e.to)).size === READERS &&
-    mockStats.replays === 0 && mockStats.conflicts === 0 && positions!.behind === 0 && positions!.twice === 0;
+  const exactlyOnce =
+    accepted.length === READERS &&
+    new Set(accepted.map((e) => e.to)).size === READERS &&
+    mockStats.replays === 0 &&
+    mockStats.conflicts === 0 &&
+    positions!.behind === 0 &&
+    positions!.twice === 0;
   const final = counters();
-  const historyAfter = readLocal<Record<string, number | string>>(file, `SELECT * FROM part_stats WHERE series = ? AND part_id <> ? ORDER BY part_id`, BENCH_SERIES, NEW_PART);
-  const countersExact = final.sent === READERS && final.delivered === expected.delivered && final.opened === expected.opened &&
-    final.bounces === expected.bounces && final.humanClicks === expected.humanClicks && final.scannerClicks === expected.scannerClicks &&
+  const historyAfter = readLocal<Record<string, number | string>>(
+    file,
+    `SELECT * FROM part_stats WHERE series = ? AND part_id <> ? ORDER BY part_id`,
+    BENCH_SERIES,
+    NEW_PART,
+  );
+  const countersExact =
+    final.sent === READERS &&
+    final.delivered === expected.delivered &&
+    final.opened === expected.opened &&
+    final.bounces === expected.bounces &&
+    final.humanClicks === expected.humanClicks &&
+    final.scannerClicks === expected.scannerClicks &&
     JSON.stringify(historyAfter) === JSON.stringify(historyStats);
   const freshBytes = grown(tableBytes(file), (t) => !PER_READER_TABLES.has(t)) - perEmailRetained * seeded.deliveries;
   const perEmailFresh = freshBytes / READERS;
@@ -336,10 +409,16 @@ try {
     exactly_once: exactlyOnce,
     counters_exact: countersExact,
   });
-  console.log(`exactly once: ${exactlyOnce} (${accepted.length} accepted, ${mockStats.replays} replays, ${positions!.behind} readers behind)`);
-  console.log(`counters exact: ${countersExact} (got ${JSON.stringify(final)}, expected ${JSON.stringify({ sent: READERS, ...expected })})`);
-  console.log(`projection: 1,000,000 readers × 156 parts ≈ ${fmt(projected, 2)} GB (${fmt(perReader)} B per reader, ` +
-    `${fmt(perEmailRetained)} B per past email, ${fmt(perEmailFresh)} B per email inside its windows)`);
+  console.log(
+    `exactly once: ${exactlyOnce} (${accepted.length} accepted, ${mockStats.replays} replays, ${positions!.behind} readers behind)`,
+  );
+  console.log(
+    `counters exact: ${countersExact} (got ${JSON.stringify(final)}, expected ${JSON.stringify({ sent: READERS, ...expected })})`,
+  );
+  console.log(
+    `projection: 1,000,000 readers × 156 parts ≈ ${fmt(projected, 2)} GB (${fmt(perReader)} B per reader, ` +
+      `${fmt(perEmailRetained)} B per past email, ${fmt(perEmailFresh)} B per email inside its windows)`,
+  );
   check(exactlyOnce, "exactly once");
   check(countersExact, "counters exact");
 } catch (error) {

@@ -13,11 +13,26 @@ import { parseArgs } from "node:util";
 import { render } from "@react-email/render";
 import matter from "gray-matter";
 import { z } from "zod";
-import { RESPOND_LINK, SLOT_NAMES, type Catalog, type CompiledPart, type CompiledSeries, type CompiledTemplate, type SlotName } from "../worker/content/types";
+import {
+  RESPOND_LINK,
+  SLOT_NAMES,
+  type Catalog,
+  type CompiledPart,
+  type CompiledSeries,
+  type CompiledTemplate,
+  type SlotName,
+} from "../worker/content/types";
 import { compareManifests, manifestOf, type CatalogManifest } from "./catalog-manifest";
 import { absolutize, markdownToHtml } from "./build-emails/markdown";
 import { ContentError, formatDiagnostic, issueDiagnostics, START, type Diagnostic } from "./build-emails/diagnostics";
-import { frontMatterLayout, jsonErrorPosition, jsonKeyPosition, positionAt, positionOf, type Position } from "./build-emails/source-position";
+import {
+  frontMatterLayout,
+  jsonErrorPosition,
+  jsonKeyPosition,
+  positionAt,
+  positionOf,
+  type Position,
+} from "./build-emails/source-position";
 import { formatWallTime, frontMatterValue, parsePublishDate } from "./build-emails/publish-date";
 import ConfirmationEmail, { confirmationSlotProps, confirmationSubject } from "../emails/confirmation";
 import SeriesPartEmail, { seriesPartSlotProps } from "../emails/series-part";
@@ -26,7 +41,11 @@ import StillReadingEmail, { stillReadingSlotProps, stillReadingSubject } from ".
 // ---- schemas ---------------------------------------------------------------------------------
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected "HH:MM" (24h)');
-const oneLine = z.string().trim().min(1).refine((s) => !/[\r\n]/.test(s), "must be one line");
+const oneLine = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((s) => !/[\r\n]/.test(s), "must be one line");
 
 const slugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by '-'");
 
@@ -41,7 +60,10 @@ const seriesSchema = z.strictObject({
   timezone: z.string().refine(isTimeZone, "not an IANA timezone"),
   sendWindow: z
     .strictObject({
-      days: z.array(z.number().int().min(1).max(7)).min(1).refine((d) => new Set(d).size === d.length, "duplicate day"),
+      days: z
+        .array(z.number().int().min(1).max(7))
+        .min(1)
+        .refine((d) => new Set(d).size === d.length, "duplicate day"),
       start: hhmm,
       end: hhmm,
     })
@@ -92,7 +114,10 @@ const dateSchema = z.union([z.date(), z.string()]).transform((value, ctx) => {
 
 const urlSchema = z
   .string()
-  .refine((u) => /^https?:\/\/\S+$/.test(u) || /^\/(?!\/)\S*$/.test(u), "absolute http(s) URL or a path starting with /");
+  .refine(
+    (u) => /^https?:\/\/\S+$/.test(u) || /^\/(?!\/)\S*$/.test(u),
+    "absolute http(s) URL or a path starting with /",
+  );
 
 // Strict: a `number` key is rejected on purpose, the position in the directory is the number.
 const frontmatterSchema = z.strictObject({
@@ -122,7 +147,12 @@ function isTimeZone(tz: string): boolean {
 }
 
 /** Every issue of `value`, each at the line of its key (`locate`), or the parsed value. */
-function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string, locate: (key: string) => Position | undefined): z.output<T> {
+function parseWith<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  file: string,
+  locate: (key: string) => Position | undefined,
+): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ContentError(issueDiagnostics(result.error.issues, file, locate));
@@ -133,7 +163,7 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, file: string,
 const ENTITIES: Record<string, string> = { amp: "&", quot: '"', lt: "<", gt: ">", "#39": "'" };
 const decodeEntities = (value: string) =>
   value.replace(/&(amp|quot|lt|gt|#39);|&#(\d+);|&#x([0-9a-f]+);/gi, (m, name?: string, dec?: string, hex?: string) =>
-    name ? ENTITIES[name.toLowerCase()] ?? m : String.fromCodePoint(dec ? Number(dec) : parseInt(hex!, 16)),
+    name ? (ENTITIES[name.toLowerCase()] ?? m) : String.fromCodePoint(dec ? Number(dec) : parseInt(hex!, 16)),
   );
 /** What an action link may lead to: the redirect serves it as is, so nothing that runs (javascript:, data:). */
 const LINK_TARGET = /^(https?:\/\/\S+|mailto:\S+|\/(?!\/)\S*)$/;
@@ -144,22 +174,32 @@ const LINK_TARGET = /^(https?:\/\/\S+|mailto:\S+|\/(?!\/)\S*)$/;
  */
 function trackLinks(html: string, source: ContentSource): { html: string; targets: string[] } {
   const targets: string[] = [];
-  const tracked = html.replace(/(<a\s[^>]*?href=")([^"]*)(")/g, (whole, before: string, href: string, after: string) => {
-    if (href.startsWith("#")) return whole;
-    const target = decodeEntities(href);
-    if (!LINK_TARGET.test(target)) {
-      throw new ContentError(source.file, `link "${target}": use an http(s) URL, a mailto: or a path starting with /`, source.find(target));
-    }
-    targets.push(target);
-    return `${before}{{{action_url}}}/${targets.length}${after}`;
-  });
+  const tracked = html.replace(
+    /(<a\s[^>]*?href=")([^"]*)(")/g,
+    (whole, before: string, href: string, after: string) => {
+      if (href.startsWith("#")) return whole;
+      const target = decodeEntities(href);
+      if (!LINK_TARGET.test(target)) {
+        throw new ContentError(
+          source.file,
+          `link "${target}": use an http(s) URL, a mailto: or a path starting with /`,
+          source.find(target),
+        );
+      }
+      targets.push(target);
+      return `${before}{{{action_url}}}/${targets.length}${after}`;
+    },
+  );
   return { html: tracked, targets };
 }
 
 /** The build's promise to the worker: no raw target in a part email, only tracked links and the footer's slots. */
 function checkNoRawLinks(template: CompiledTemplate, file: string) {
   for (const m of template.html.matchAll(/\shref="([^"]*)"/g)) {
-    if (!/^\{\{\{(action_url|unsubscribe_url|preferences_url|web_url|referral_url)\}\}\}/.test(m[1]!) && !m[1]!.startsWith("#")) {
+    if (
+      !/^\{\{\{(action_url|unsubscribe_url|preferences_url|web_url|referral_url)\}\}\}/.test(m[1]!) &&
+      !m[1]!.startsWith("#")
+    ) {
       throw new ContentError(file, `untracked link ${m[1]} in the email`);
     }
   }
@@ -177,21 +217,35 @@ const PART_SLOTS: readonly SlotName[] = SLOT_NAMES.filter((name) => name !== "co
 
 function checkSlots(template: CompiledTemplate, source: ContentSource, required: SlotName[], allowed = PART_SLOTS) {
   const { file } = source;
-  const what = allowed === CONFIRMATION_SLOTS ? "confirmation" : allowed === STILL_READING_SLOTS ? '"Still reading?" email' : "part";
+  const what =
+    allowed === CONFIRMATION_SLOTS
+      ? "confirmation"
+      : allowed === STILL_READING_SLOTS
+        ? '"Still reading?" email'
+        : "part";
   for (const [kind, value] of Object.entries(template)) {
     for (const m of value.matchAll(/\{\{\{(.*?)\}\}\}/g)) {
       // Reported where the author wrote it (the first time), not where the rendering put it.
       if (!(SLOT_NAMES as readonly string[]).includes(m[1]!)) {
-        throw new ContentError(file, `unknown slot {{{${m[1]}}}} in the ${kind} (slots: ${allowed.join(", ")})`, source.find(m[0]));
+        throw new ContentError(
+          file,
+          `unknown slot {{{${m[1]}}}} in the ${kind} (slots: ${allowed.join(", ")})`,
+          source.find(m[0]),
+        );
       }
       if (!(allowed as readonly string[]).includes(m[1]!)) {
-        throw new ContentError(file, `slot {{{${m[1]}}}} in the ${kind} is not a ${what} slot (a ${what} may use ${allowed.join(", ")})`, source.find(m[0]));
+        throw new ContentError(
+          file,
+          `slot {{{${m[1]}}}} in the ${kind} is not a ${what} slot (a ${what} may use ${allowed.join(", ")})`,
+          source.find(m[0]),
+        );
       }
     }
   }
   for (const name of required) {
     for (const kind of ["html", "text"] as const) {
-      if (!template[kind].includes(slot(name))) throw new ContentError(file, `slot {{{${name}}}} lost in the ${kind} rendering`);
+      if (!template[kind].includes(slot(name)))
+        throw new ContentError(file, `slot {{{${name}}}} lost in the ${kind} rendering`);
     }
   }
 }
@@ -201,7 +255,11 @@ const slot = (name: SlotName) => `{{{${name}}}}`;
 function checkTwoBraceSlots(source: ContentSource) {
   for (const m of source.text.matchAll(/(?<!\{)\{\{\s*([a-z_]+)\s*\}\}(?!\})/g)) {
     if ((SLOT_NAMES as readonly string[]).includes(m[1]!)) {
-      throw new ContentError(source.file, `${m[0]} is not a slot: slots take three braces, {{{${m[1]}}}}`, positionAt(source.text, m.index));
+      throw new ContentError(
+        source.file,
+        `${m[0]} is not a slot: slots take three braces, {{{${m[1]}}}}`,
+        positionAt(source.text, m.index),
+      );
     }
   }
 }
@@ -254,7 +312,8 @@ async function renderTemplate(element: React.ReactElement, subject: string, file
   const html = await render(element);
   const text = await render(element, { plainText: true, htmlToTextOptions: textOptions });
   const bytes = Buffer.byteLength(html);
-  if (bytes > MAX_HTML_BYTES) throw new ContentError(file, `email html is ${bytes} bytes; mail clients clip above ${MAX_HTML_BYTES}`);
+  if (bytes > MAX_HTML_BYTES)
+    throw new ContentError(file, `email html is ${bytes} bytes; mail clients clip above ${MAX_HTML_BYTES}`);
   return { subject, html, text };
 }
 
@@ -286,10 +345,13 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
   const metaKey = (key: string) => jsonKeyPosition(metaText, key);
   const meta = parseWith(seriesSchema, rawMeta, metaFile, metaKey);
   const dirName = dir.split(/[\\/]/).filter(Boolean).at(-1);
-  if (meta.slug !== dirName) throw new ContentError(metaFile, `slug "${meta.slug}" must equal the directory name "${dirName}"`, metaKey("slug"));
+  if (meta.slug !== dirName)
+    throw new ContentError(metaFile, `slug "${meta.slug}" must equal the directory name "${dirName}"`, metaKey("slug"));
 
   // Byte order, not locale order: the same on every machine.
-  const files = readdirSync(dir).filter((f) => f.endsWith(".md")).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".md"))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (files.length === 0) throw new ContentError(dir, "no parts (NN-slug.md files)");
 
   // Every part is checked, so an author sees all of a series' problems in one build.
@@ -306,7 +368,11 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
       const sameNumber = byNumber.get(Number(match[1]));
       if (sameNumber !== undefined) {
         throw new ContentError([
-          { file, ...START, message: `part number ${Number(match[1])} is also the number of ${basename(sameNumber)}: give each part its own NN- prefix` },
+          {
+            file,
+            ...START,
+            message: `part number ${Number(match[1])} is also the number of ${basename(sameNumber)}: give each part its own NN- prefix`,
+          },
           { file: sameNumber, ...START, message: `the other part numbered ${Number(match[1])}` },
         ]);
       }
@@ -315,7 +381,11 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
       const twin = byId.get(part.id);
       if (twin) {
         throw new ContentError([
-          { file, ...part.idAt, message: `part id "${part.id}" is also the id of ${basename(twin.file)}: ids are unique within a series (set \`id\` in the front matter)` },
+          {
+            file,
+            ...part.idAt,
+            message: `part id "${part.id}" is also the id of ${basename(twin.file)}: ids are unique within a series (set \`id\` in the front matter)`,
+          },
           { file: twin.file, ...twin.at, message: `the other part with id "${part.id}"` },
         ]);
       }
@@ -331,7 +401,12 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
   const parts = built.map((b) => b.part);
 
   const confirmation = await renderTemplate(
-    <ConfirmationEmail {...confirmationSlotProps} seriesTitle={meta.title} description={meta.description} cadence={meta.cadence} />,
+    <ConfirmationEmail
+      {...confirmationSlotProps}
+      seriesTitle={meta.title}
+      description={meta.description}
+      cadence={meta.cadence}
+    />,
     confirmationSubject(meta.title),
     metaFile,
   );
@@ -341,12 +416,23 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
     graceDays: meta.reengage.graceDays,
     countOpens: meta.reengage.countOpens ?? false,
     email: await renderTemplate(
-      <StillReadingEmail {...stillReadingSlotProps} seriesTitle={meta.title} afterParts={meta.reengage.afterParts} graceDays={meta.reengage.graceDays} />,
+      <StillReadingEmail
+        {...stillReadingSlotProps}
+        seriesTitle={meta.title}
+        afterParts={meta.reengage.afterParts}
+        graceDays={meta.reengage.graceDays}
+      />,
       stillReadingSubject(meta.title),
       metaFile,
     ),
   };
-  if (reengage) checkSlots(reengage.email, sourceOf(metaFile, metaText), ["name", "keep_url", "unsubscribe_url", "postal_address"], STILL_READING_SLOTS);
+  if (reengage)
+    checkSlots(
+      reengage.email,
+      sourceOf(metaFile, metaText),
+      ["name", "keep_url", "unsubscribe_url", "postal_address"],
+      STILL_READING_SLOTS,
+    );
 
   // Fixed key order (the contract's), so the JSON is byte-identical for the same input.
   const series: CompiledSeries = {
@@ -372,7 +458,10 @@ async function buildSeries(dir: string): Promise<{ series: CompiledSeries; sched
  * without `publish` goes out with the scheduled part before it, and a `publish` earlier than that part's is
  * refused. Sets each such part's publishAt; returns them all (the build lists those still ahead).
  */
-function resolveReleases(built: { file: string; part: CompiledPart; publish?: { at: number; where: Position } }[], zone: string): ScheduledPart[] {
+function resolveReleases(
+  built: { file: string; part: CompiledPart; publish?: { at: number; where: Position } }[],
+  zone: string,
+): ScheduledPart[] {
   const scheduled: ScheduledPart[] = [];
   const problems: Diagnostic[] = [];
   let release: { at: number; number: number; file: string } | undefined;
@@ -389,14 +478,26 @@ function resolveReleases(built: { file: string; part: CompiledPart; publish?: { 
     if (!release) continue;
     part.publishAt = new Date(release.at).toISOString();
     const own = release.number === part.number;
-    scheduled.push({ file, at: own ? publish!.where : START, part, releaseAt: release.at, ...(!own && { withPart: release.number }) });
+    scheduled.push({
+      file,
+      at: own ? publish!.where : START,
+      part,
+      releaseAt: release.at,
+      ...(!own && { withPart: release.number }),
+    });
   }
   if (problems.length > 0) throw new ContentError(problems);
   return scheduled;
 }
 
 /** One part file: its front matter checked key by key, its body rendered and checked, each problem at its line. */
-async function buildPart(file: string, text: string, slug: string, number: number, meta: { title: string; timezone: string }) {
+async function buildPart(
+  file: string,
+  text: string,
+  slug: string,
+  number: number,
+  meta: { title: string; timezone: string },
+) {
   const layout = frontMatterLayout(text);
   let parsed: ReturnType<typeof matter>;
   try {
@@ -405,10 +506,15 @@ async function buildPart(file: string, text: string, slug: string, number: numbe
     const mark = (error as { mark?: { line: number; column: number }; reason?: string }).mark;
     // The YAML text begins on the `---` line: its line n is the file's line n + 1.
     const at = mark ? { line: mark.line + 1, col: mark.column + 1 } : START;
-    throw new ContentError(file, `front matter: ${(error as { reason?: string }).reason ?? (error as Error).message}`, at);
+    throw new ContentError(
+      file,
+      `front matter: ${(error as { reason?: string }).reason ?? (error as Error).message}`,
+      at,
+    );
   }
   const fm = parseWith(frontmatterSchema, parsed.data, file, (key) => layout.keys.get(key));
-  const publish = fm.publish === undefined ? undefined : publishOf(file, text, layout.keys.get("publish"), meta.timezone);
+  const publish =
+    fm.publish === undefined ? undefined : publishOf(file, text, layout.keys.get("publish"), meta.timezone);
   const source = sourceOf(file, text, layout.bodyOffset);
   if (!parsed.content.trim()) throw new ContentError(file, "empty body", positionAt(text, layout.bodyOffset));
   checkTwoBraceSlots(source);
@@ -427,7 +533,15 @@ async function buildPart(file: string, text: string, slug: string, number: numbe
     />
   );
   const email = await renderTemplate(element, fm.subject, file);
-  checkSlots(email, source, ["name", "unsubscribe_url", "preferences_url", "web_url", "action_url", "referral_url", "postal_address"]);
+  checkSlots(email, source, [
+    "name",
+    "unsubscribe_url",
+    "preferences_url",
+    "web_url",
+    "action_url",
+    "referral_url",
+    "postal_address",
+  ]);
   checkNoRawLinks(email, file);
   const id = fm.id ?? slug;
   const compiled: CompiledPart = {
@@ -457,7 +571,11 @@ function publishOf(file: string, text: string, where: Position | undefined, zone
 
 async function main() {
   const { values } = parseArgs({
-    options: { "series-dir": { type: "string", multiple: true }, out: { type: "string" }, manifest: { type: "string" } },
+    options: {
+      "series-dir": { type: "string", multiple: true },
+      out: { type: "string" },
+      manifest: { type: "string" },
+    },
   });
   const roots = values["series-dir"] ?? ["emails/series"];
   const out = values.out ?? "emails/dist/catalog.json";
@@ -469,16 +587,27 @@ async function main() {
   const seriesDirs = new Map<string, string>();
   const problems: Diagnostic[] = [];
   for (const root of roots) {
-    const dirs = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
+    const dirs = readdirSync(root)
+      .filter((d) => statSync(join(root, d)).isDirectory())
+      .sort();
     for (const d of dirs) {
       try {
         const { series: compiled, scheduled: later } = await buildSeries(join(root, d));
         const twin = seriesDirs.get(compiled.slug);
         if (twin) {
-          const slugAt = (dir: string) => jsonKeyPosition(readFileSync(join(dir, "series.json"), "utf8"), "slug") ?? START;
+          const slugAt = (dir: string) =>
+            jsonKeyPosition(readFileSync(join(dir, "series.json"), "utf8"), "slug") ?? START;
           throw new ContentError([
-            { file: join(root, d, "series.json"), ...slugAt(join(root, d)), message: `duplicate series slug "${compiled.slug}" (also in ${twin})` },
-            { file: join(twin, "series.json"), ...slugAt(twin), message: `the other series with slug "${compiled.slug}"` },
+            {
+              file: join(root, d, "series.json"),
+              ...slugAt(join(root, d)),
+              message: `duplicate series slug "${compiled.slug}" (also in ${twin})`,
+            },
+            {
+              file: join(twin, "series.json"),
+              ...slugAt(twin),
+              message: `the other series with slug "${compiled.slug}"`,
+            },
           ]);
         }
         seriesDirs.set(compiled.slug, join(root, d));
@@ -495,7 +624,9 @@ async function main() {
 
   if (manifestFile) {
     const next = manifestOf(series);
-    const previous = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, "utf8")) as CatalogManifest) : null;
+    const previous = existsSync(manifestFile)
+      ? (JSON.parse(readFileSync(manifestFile, "utf8")) as CatalogManifest)
+      : null;
     const { changes, errors } = compareManifests(previous, next);
     if (errors.length > 0) throw new ContentError(errors.map((message) => ({ file: manifestFile, ...START, message })));
     for (const change of changes) console.log(`catalog change: ${change}`);
@@ -522,7 +653,13 @@ async function main() {
     if (p.releaseAt <= now) continue;
     const when = `${formatWallTime(p.releaseAt, s.timezone)} (${new Date(p.releaseAt).toISOString()})`;
     const how = p.withPart === undefined ? "" : ` with part ${p.withPart}`;
-    console.log(formatDiagnostic({ file: p.file, ...p.at, message: `scheduled: part ${p.part.number} "${p.part.title}" is released${how} at ${when}` }));
+    console.log(
+      formatDiagnostic({
+        file: p.file,
+        ...p.at,
+        message: `scheduled: part ${p.part.number} "${p.part.title}" is released${how} at ${when}`,
+      }),
+    );
   }
 }
 

@@ -10,7 +10,9 @@ export interface CatalogManifest {
 }
 
 export function manifestOf(series: CompiledSeries[]): CatalogManifest {
-  return { series: Object.fromEntries(series.map((s) => [s.slug, { aliases: s.aliases, parts: s.parts.map((p) => p.id) }])) };
+  return {
+    series: Object.fromEntries(series.map((s) => [s.slug, { aliases: s.aliases, parts: s.parts.map((p) => p.id) }])),
+  };
 }
 
 export interface ManifestComparison {
@@ -62,7 +64,8 @@ function compareParts(slug: string, before: string[], after: string[], changes: 
   const kept = new Set(after);
   const had = new Set(before);
   for (const id of before) {
-    if (!kept.has(id)) changes.push(`${slug}: removed part "${id}": readers who have not received it skip it; nothing is re-sent`);
+    if (!kept.has(id))
+      changes.push(`${slug}: removed part "${id}": readers who have not received it skip it; nothing is re-sent`);
   }
   const lastOld = Math.max(-1, ...after.map((id, i) => (had.has(id) ? i : -1)));
   after.forEach((id, i) => {
@@ -71,12 +74,16 @@ function compareParts(slug: string, before: string[], after: string[], changes: 
       changes.push(`${slug}: added part "${id}" at the end: readers who had every part get it next`);
     } else {
       const following = after.slice(i + 1).find((other) => had.has(other))!;
-      changes.push(`${slug}: inserted part "${id}" before "${following}": readers already past "${following}" get "${id}" next, then go on where they were`);
+      changes.push(
+        `${slug}: inserted part "${id}" before "${following}": readers already past "${following}" get "${id}" next, then go on where they were`,
+      );
     }
   });
   const oldOrder = before.filter((id) => kept.has(id));
   const newOrder = after.filter((id) => had.has(id));
   if (oldOrder.join("\n") !== newOrder.join("\n")) {
-    changes.push(`${slug}: reordered to ${newOrder.join(", ")}: each reader gets the parts they have not received, in the new order`);
+    changes.push(
+      `${slug}: reordered to ${newOrder.join(", ")}: each reader gets the parts they have not received, in the new order`,
+    );
   }
 }

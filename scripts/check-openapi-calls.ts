@@ -23,8 +23,10 @@ const problems: string[] = [];
 for (const file of sources("worker")) {
   const text = code(readFileSync(path.join(root, file), "utf8"));
   const inAdmin = file.startsWith(ADMIN);
-  if (!inAdmin && /\.openapi\s*\(/.test(text)) problems.push(`${file}: calls .openapi() outside ${ADMIN} (it throws at load on a plain zod schema)`);
-  if (inAdmin && /import\s[^;]*\bfrom\s+["']zod["']/.test(text)) problems.push(`${file}: imports from "zod": use the z of "@hono/zod-openapi" in ${ADMIN}`);
+  if (!inAdmin && /\.openapi\s*\(/.test(text))
+    problems.push(`${file}: calls .openapi() outside ${ADMIN} (it throws at load on a plain zod schema)`);
+  if (inAdmin && /import\s[^;]*\bfrom\s+["']zod["']/.test(text))
+    problems.push(`${file}: imports from "zod": use the z of "@hono/zod-openapi" in ${ADMIN}`);
 }
 if (problems.length > 0) {
   console.error(`OpenAPI schema rule broken:\n${problems.map((p) => `  - ${p}`).join("\n")}`);

@@ -30,7 +30,9 @@ const outDir = path.resolve(values.out);
 function generate() {
   const { files, problems } = generatePreviews({ seriesRoots, outDir, templatesDir: path.join(root, "emails") });
   for (const problem of problems) console.error(`emails:preview: left out ${problem} (npm run build:emails says more)`);
-  console.log(`emails:preview: ${files.length} email(s) in ${path.relative(root, outDir) || outDir}: ${files.join(", ")}`);
+  console.log(
+    `emails:preview: ${files.length} email(s) in ${path.relative(root, outDir) || outDir}: ${files.join(", ")}`,
+  );
 }
 generate();
 

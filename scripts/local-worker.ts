@@ -27,16 +27,38 @@ export interface LocalWorker {
   stop(): Promise<void>;
 }
 
-const quietEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+const quietEnv = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_SEND_METRICS: "false",
+  NO_COLOR: "1",
+};
 
 export function applyLocalMigrations(persistTo?: string) {
-  const args = ["wrangler", "d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
+  const args = [
+    "wrangler",
+    "d1",
+    "migrations",
+    "apply",
+    "DB",
+    "--local",
+    ...(persistTo ? ["--persist-to", persistTo] : []),
+  ];
   const result = spawnSync("npx", args, { env: { ...quietEnv, CI: "true" }, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
 }
 
 export function executeLocalSql(sql: string, persistTo?: string) {
-  const args = ["wrangler", "d1", "execute", "DB", "--local", "--command", sql, ...(persistTo ? ["--persist-to", persistTo] : [])];
+  const args = [
+    "wrangler",
+    "d1",
+    "execute",
+    "DB",
+    "--local",
+    "--command",
+    sql,
+    ...(persistTo ? ["--persist-to", persistTo] : []),
+  ];
   const result = spawnSync("npx", args, { env: quietEnv, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`SQL failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
@@ -45,7 +67,9 @@ export function executeLocalSql(sql: string, persistTo?: string) {
 /** Thrown when something else already answers on the port: we never talk to another server by mistake. */
 export class PortTakenError extends Error {
   constructor(readonly port: number) {
-    super(`port ${port} is already in use (another wrangler dev or npm start?): stop it, or choose another with PORT=…`);
+    super(
+      `port ${port} is already in use (another wrangler dev or npm start?): stop it, or choose another with PORT=…`,
+    );
   }
 }
 
@@ -82,19 +106,35 @@ export function freePort(): Promise<number> {
 /** Read-only queries answered as JSON rows, one array per statement. Run it while no `wrangler dev` holds the dir. */
 export function queryLocalJson<T = Record<string, unknown>>(sql: string, persistTo: string): T[][] {
   const args = ["wrangler", "d1", "execute", "DB", "--local", "--json", "--persist-to", persistTo, "--command", sql];
-  const result = spawnSync("npx", args, { env: quietEnv, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`query failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync("npx", args, {
+    env: quietEnv,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 120_000,
+  });
+  if (result.status !== 0)
+    throw new Error(`query failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
   const parsed = JSON.parse(result.stdout.slice(result.stdout.indexOf("["))) as { results: T[] }[];
   return parsed.map((statement) => statement.results);
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   if (!(await isPortFree(options.port))) throw new PortTakenError(options.port);
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--test-scheduled", "--show-interactive-dev-session=false"];
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(options.port),
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+  ];
   if (options.config) args.push("--config", options.config);
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   // Always a local run: the outbox mailer and the relaxed local checks (a deployed Worker has neither).
-  for (const [key, value] of Object.entries({ LOCAL_OUTBOX: "1", ...options.vars })) args.push("--var", `${key}:${value}`);
+  for (const [key, value] of Object.entries({ LOCAL_OUTBOX: "1", ...options.vars }))
+    args.push("--var", `${key}:${value}`);
   const child = spawn("npx", args, { env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
   if (options.verbose) {
     child.stdout!.pipe(process.stdout);
@@ -153,7 +193,9 @@ export function scratchWorker(prefix: string) {
     await stopWorker();
     rmSync(dir, { recursive: true, force: true });
   };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
-  const start = async (options: Omit<LocalWorkerOptions, "persistTo">) => (worker = await startLocalWorker({ ...options, persistTo: dir }));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
+  const start = async (options: Omit<LocalWorkerOptions, "persistTo">) =>
+    (worker = await startLocalWorker({ ...options, persistTo: dir }));
   return { dir, start, stopWorker, cleanUp };
 }

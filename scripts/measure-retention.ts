@@ -15,7 +15,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { applyLocalMigrations, executeLocalSql, startLocalWorker, type LocalWorker } from "./local-worker";
 
-const { values: opts } = parseArgs({ options: { readers: { type: "string", default: "20000" }, parts: { type: "string", default: "20" } } });
+const { values: opts } = parseArgs({
+  options: { readers: { type: "string", default: "20000" }, parts: { type: "string", default: "20" } },
+});
 const READERS = Number(opts.readers);
 const PARTS = Number(opts.parts);
 const EMAILS = READERS * PARTS;
@@ -80,25 +82,48 @@ const sqliteFile = (dir: string) => {
 };
 
 function sqlite(file: string, query: string, attempts = 5): string[][] {
-  const result = spawnSync("sqlite3", ["-readonly", "-separator", "\t", file, query], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync("sqlite3", ["-readonly", "-separator", "\t", file, query], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   // The Worker may hold a write lock for a moment (or be checkpointing on stop): read again.
   if (result.status !== 0 && attempts > 1 && /locked|busy/i.test(result.stderr)) {
     spawnSync("sleep", ["1"]);
     return sqlite(file, query, attempts - 1);
   }
   if (result.status !== 0) throw new Error(`sqlite3 failed (is Debian's sqlite3 installed?): ${result.stderr}`);
-  return result.stdout.trim().split("\n").filter(Boolean).map((line) => line.split("\t"));
+  return result.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.split("\t"));
 }
 
 /** Bytes of each table with its indexes (dbstat's pages in use, by b-tree), and its rows. */
 function measure(file: string) {
-  const owner = new Map(sqlite(file, "SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')").map(([name, table]) => [name!, table!]));
+  const owner = new Map(
+    sqlite(file, "SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')").map(([name, table]) => [
+      name!,
+      table!,
+    ]),
+  );
   const bytes = new Map<string, number>();
   for (const [name, size] of sqlite(file, "SELECT name, sum(pgsize) FROM dbstat GROUP BY name")) {
     const table = owner.get(name!) ?? name!;
     bytes.set(table, (bytes.get(table) ?? 0) + Number(size));
   }
-  const tables = ["deliveries", "batches", "webhook_events", "received_parts", "delivery_archive", "part_refs", "subscribers", "subscriptions", "consents", "events"];
+  const tables = [
+    "deliveries",
+    "batches",
+    "webhook_events",
+    "received_parts",
+    "delivery_archive",
+    "part_refs",
+    "subscribers",
+    "subscriptions",
+    "consents",
+    "events",
+  ];
   const counts = sqlite(file, tables.map((t) => `SELECT '${t}', count(*) FROM ${t}`).join(" UNION ALL "));
   const rows = new Map(counts.map(([t, n]) => [t!, Number(n)]));
   return (table: string) => ({ bytes: bytes.get(table) ?? 0, rows: rows.get(table) ?? 0 });
@@ -110,10 +135,13 @@ const cleanup = async () => {
   await worker?.stop();
   rmSync(dir, { recursive: true, force: true });
 };
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+  process.on(signal, () => void cleanup().finally(() => process.exit(130)));
 
 try {
-  console.log(`seeding ${READERS.toLocaleString("en-US")} readers × ${PARTS} parts = ${EMAILS.toLocaleString("en-US")} delivered emails…`);
+  console.log(
+    `seeding ${READERS.toLocaleString("en-US")} readers × ${PARTS} parts = ${EMAILS.toLocaleString("en-US")} delivered emails…`,
+  );
   applyLocalMigrations(dir);
   executeLocalSql(seed, dir);
   const file = sqliteFile(dir);
@@ -125,7 +153,12 @@ try {
   worker = await startLocalWorker({
     port: PORT,
     persistTo: dir,
-    vars: { RETENTION_CHUNKS_PER_RUN: "100", SIGNING_SECRET: secret(), HASH_SECRET: secret(), PUBLIC_URL: `http://127.0.0.1:${PORT}` },
+    vars: {
+      RETENTION_CHUNKS_PER_RUN: "100",
+      SIGNING_SECRET: secret(),
+      HASH_SECRET: secret(),
+      PUBLIC_URL: `http://127.0.0.1:${PORT}`,
+    },
   });
   const started = Date.now();
   let ticks = 0;
@@ -134,7 +167,8 @@ try {
     await (await fetch(`${worker.url}/__scheduled?cron=*+*+*+*+*`)).text();
     // The cron's work runs after its answer (waitUntil): wait until this tick's retention left the table still.
     let left = Number(sqlite(file, "SELECT count(*) FROM deliveries")[0]![0]);
-    for (let previous = -1; left !== previous; await new Promise((r) => setTimeout(r, 500))) [previous, left] = [left, Number(sqlite(file, "SELECT count(*) FROM deliveries")[0]![0])];
+    for (let previous = -1; left !== previous; await new Promise((r) => setTimeout(r, 500)))
+      [previous, left] = [left, Number(sqlite(file, "SELECT count(*) FROM deliveries")[0]![0])];
     if (left === 0 && Number(sqlite(file, "SELECT count(*) FROM webhook_events")[0]![0]) === 0) break;
     if (ticks > 10_000) throw new Error("retention did not finish");
   }
@@ -150,7 +184,9 @@ try {
     parts: PARTS,
     emails: EMAILS,
     bytes_per_email_before: Math.round(sum(before, live) / EMAILS),
-    bytes_per_webhook_event_before: Math.round(before("webhook_events").bytes / Math.max(1, before("webhook_events").rows)),
+    bytes_per_webhook_event_before: Math.round(
+      before("webhook_events").bytes / Math.max(1, before("webhook_events").rows),
+    ),
     // What the emails leave for good; the emptied tables keep only a few pages, whatever the list size.
     bytes_per_email_retained: Number((sum(after, compact) / EMAILS).toFixed(1)),
     emptied_tables_bytes: sum(after, [...live, "webhook_events"]),
@@ -161,10 +197,16 @@ try {
     retention_seconds: Number(seconds.toFixed(1)),
   };
   const projectedGb = (1_000_000 * result.bytes_per_reader + 156_000_000 * result.bytes_per_email_retained) / 1e9;
-  console.log(`\n  before retention: ${result.bytes_per_email_before} B per email in deliveries and batches (with indexes), ${result.bytes_per_webhook_event_before} B per webhook event`);
-  console.log(`  after:  ${result.bytes_per_email_retained} B per email retained (${compact.map((t) => `${t} ${result.bytes_per_email_compact[t]}`).join(", ")})`);
+  console.log(
+    `\n  before retention: ${result.bytes_per_email_before} B per email in deliveries and batches (with indexes), ${result.bytes_per_webhook_event_before} B per webhook event`,
+  );
+  console.log(
+    `  after:  ${result.bytes_per_email_retained} B per email retained (${compact.map((t) => `${t} ${result.bytes_per_email_compact[t]}`).join(", ")})`,
+  );
   console.log(`  a reader (subscriber, subscription, consent, event, indexes): ${result.bytes_per_reader} B`);
-  console.log(`  projection, 1,000,000 readers × 156 parts: ${projectedGb.toFixed(2)} GB (+ the live window: 7 days of deliveries and 72 h of webhooks)`);
+  console.log(
+    `  projection, 1,000,000 readers × 156 parts: ${projectedGb.toFixed(2)} GB (+ the live window: 7 days of deliveries and 72 h of webhooks)`,
+  );
   console.log(`  retention: ${ticks} cron ticks, ${result.retention_seconds} s\n`);
   console.log(JSON.stringify({ ...result, projected_gb_1m_readers_156_parts: Number(projectedGb.toFixed(2)) }));
 } finally {

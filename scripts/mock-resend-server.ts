@@ -55,7 +55,18 @@ function createState() {
     faults: {} as Faults,
     random: mulberry32(1),
     accepted: [] as AcceptedEmail[],
-    stats: { requests: 0, batchRequests: 0, replays: 0, conflicts: 0, faults500: 0, faults429: 0, faults422: 0, hangs: 0, limited429: 0, refused: 0 },
+    stats: {
+      requests: 0,
+      batchRequests: 0,
+      replays: 0,
+      conflicts: 0,
+      faults500: 0,
+      faults429: 0,
+      faults422: 0,
+      hangs: 0,
+      limited429: 0,
+      refused: 0,
+    },
     keys: new Map<string, { payload: string; answer: unknown }>(),
     bucket: { tokens: 0, at: 0 },
     seq: 0,
@@ -78,7 +89,7 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(value));
     };
-    if (url === "/__reset" && req.method === "POST") return reset(), send(200, { ok: true });
+    if (url === "/__reset" && req.method === "POST") return (reset(), send(200, { ok: true }));
     if (url === "/__control" && req.method === "POST") {
       state.faults = JSON.parse(body || "{}") as Faults;
       state.random = mulberry32(state.faults.seed ?? 1);
@@ -87,7 +98,10 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
     }
     if (url === "/__stats") return send(200, stats);
     if (url === "/__sent") {
-      return send(200, accepted.map(({ html, text, ...rest }) => (options.keepBodies === false ? rest : { ...rest, html, text })));
+      return send(
+        200,
+        accepted.map(({ html, text, ...rest }) => (options.keepBodies === false ? rest : { ...rest, html, text })),
+      );
     }
     if (req.method !== "POST" || (url !== "/emails/batch" && url !== "/emails")) {
       return send(404, { name: "not_found", message: "Unknown endpoint", statusCode: 404 });
@@ -107,7 +121,11 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       const earlier = keys.get(key);
       if (earlier && earlier.payload !== body) {
         stats.conflicts += 1;
-        return send(409, { name: "invalid_idempotent_request", message: "Same key, different payload", statusCode: 409 });
+        return send(409, {
+          name: "invalid_idempotent_request",
+          message: "Same key, different payload",
+          statusCode: 409,
+        });
       }
       if (earlier) {
         stats.replays += 1;
@@ -122,7 +140,11 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       bucket.at = now;
       if (bucket.tokens < 1) {
         stats.limited429 += 1;
-        return send(429, { name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 }, { "retry-after": "1" });
+        return send(
+          429,
+          { name: "rate_limit_exceeded", message: "Too many requests", statusCode: 429 },
+          { "retry-after": "1" },
+        );
       }
       bucket.tokens -= 1;
     }
@@ -131,7 +153,11 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
     const permissive = isBatch && req.headers["x-batch-validation"] === "permissive";
     if (refusedAt.length > 0 && !permissive) {
       stats.refused += refusedAt.length;
-      return send(422, { name: "validation_error", message: `Invalid \`to\` field at index ${refusedAt[0]}`, statusCode: 422 });
+      return send(422, {
+        name: "validation_error",
+        message: `Invalid \`to\` field at index ${refusedAt[0]}`,
+        statusCode: 422,
+      });
     }
     const roll = state.random();
     if (roll < (faults.error500 ?? 0)) {
@@ -140,7 +166,11 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
     }
     if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0)) {
       stats.faults429 += 1;
-      return send(429, { name: "rate_limit_exceeded", message: "Injected 429", statusCode: 429 }, { "retry-after": "1" });
+      return send(
+        429,
+        { name: "rate_limit_exceeded", message: "Injected 429", statusCode: 429 },
+        { "retry-after": "1" },
+      );
     }
     if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0)) {
       stats.faults422 += 1;
@@ -152,7 +182,10 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
     const answer = !isBatch
       ? { id: ids[0] }
       : permissive
-        ? { data: sentIds.map((id) => ({ id })), errors: refusedAt.map((index) => ({ index, message: "Invalid `to` field" })) }
+        ? {
+            data: sentIds.map((id) => ({ id })),
+            errors: refusedAt.map((index) => ({ index, message: "Invalid `to` field" })),
+          }
         : { data: ids.map((id) => ({ id })) };
     if (key) keys.set(key, { payload: body, answer });
     const now = Date.now();
@@ -170,10 +203,12 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
         acceptedAt: now,
       });
     });
-    if (roll < (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0) + (faults.acceptThenHang ?? 0)) {
+    if (
+      roll <
+      (faults.error500 ?? 0) + (faults.rateLimit ?? 0) + (faults.error422 ?? 0) + (faults.acceptThenHang ?? 0)
+    ) {
       stats.hangs += 1;
       return; // never answered; the connection closes when the client times out
-
     }
     return send(200, answer);
   };
@@ -191,7 +226,11 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       resolve({
         url: `http://127.0.0.1:${actual}`,
         port: actual,
-        close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

@@ -13,7 +13,15 @@ export interface ConfigReport {
   unchecked: string[];
 }
 
-export const SECRETS = ["SIGNING_KEYS", "HASH_SECRET", "SIGNING_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"] as const;
+export const SECRETS = [
+  "SIGNING_KEYS",
+  "HASH_SECRET",
+  "SIGNING_SECRET",
+  "ADMIN_TOKEN",
+  "RESEND_API_KEY",
+  "RESEND_WEBHOOK_SECRET",
+  "TURNSTILE_SECRET",
+] as const;
 /** Only for deployments from before key ids (it verifies their links): never asked for. */
 const OPTIONAL_SECRETS = new Set<string>(["SIGNING_SECRET"]);
 const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER", "CLICK_LIMITER", "PREFERENCES_LIMITER"];
@@ -35,20 +43,28 @@ export function parseWranglerToml(text: string) {
     const pair = /^([A-Za-z0-9_.-]+)\s*=\s*"((?:[^"\\]|\\.)*)"/.exec(line);
     if (!pair) continue;
     if (section === "vars") vars[pair[1]!] = pair[2]!;
-    else if (tables.length && tables[tables.length - 1]!.table === section) tables[tables.length - 1]!.fields[pair[1]!] = pair[2]!;
+    else if (tables.length && tables[tables.length - 1]!.table === section)
+      tables[tables.length - 1]!.fields[pair[1]!] = pair[2]!;
   }
   return { vars, tables };
 }
 
-export function checkProductionConfig(toml: string, secrets: Partial<Record<(typeof SECRETS)[number], string>>): ConfigReport {
+export function checkProductionConfig(
+  toml: string,
+  secrets: Partial<Record<(typeof SECRETS)[number], string>>,
+): ConfigReport {
   const { vars, tables } = parseWranglerToml(toml);
   const problems: string[] = [];
   const unchecked = SECRETS.filter(
-    (name) => secrets[name] === undefined && !OPTIONAL_SECRETS.has(name) && (name !== "TURNSTILE_SECRET" || vars.TURNSTILE_SITE_KEY),
+    (name) =>
+      secrets[name] === undefined &&
+      !OPTIONAL_SECRETS.has(name) &&
+      (name !== "TURNSTILE_SECRET" || vars.TURNSTILE_SITE_KEY),
   );
   if (vars.LOCAL_OUTBOX) problems.push("[vars] LOCAL_OUTBOX is for local runs only: remove it from wrangler.toml");
   for (const name of SECRETS) {
-    if (vars[name]) problems.push(`[vars] ${name} is a secret: remove it from wrangler.toml and use \`wrangler secret put ${name}\``);
+    if (vars[name])
+      problems.push(`[vars] ${name} is a secret: remove it from wrangler.toml and use \`wrangler secret put ${name}\``);
   }
   // The Worker's own checks, on the vars as deployed; secrets not given here stand in as valid placeholders.
   const env = {
@@ -71,13 +87,15 @@ export function checkProductionConfig(toml: string, secrets: Partial<Record<(typ
   if (/@[^>]*\.(local|localhost|example|test|invalid)>?\s*$/i.test(vars.MAIL_FROM ?? "")) {
     problems.push(`MAIL_FROM "${vars.MAIL_FROM}" is not a domain you can send from (verify one in Resend)`);
   }
-  if (/example/i.test(vars.POSTAL_ADDRESS ?? "")) problems.push("POSTAL_ADDRESS is the example address (CAN-SPAM wants your real one)");
+  if (/example/i.test(vars.POSTAL_ADDRESS ?? ""))
+    problems.push("POSTAL_ADDRESS is the example address (CAN-SPAM wants your real one)");
   const database = tables.find((t) => t.table === "d1_databases" && t.fields.binding === "DB");
   if (!database || /^[0-]*$/.test(database.fields.database_id ?? "")) {
     problems.push("[[d1_databases]] DB has no database_id: `wrangler d1 create nextpart` and paste its id");
   }
   const limiters = tables.filter((t) => t.table === "ratelimits").map((t) => t.fields.name);
-  for (const name of REQUIRED_LIMITERS) if (!limiters.includes(name)) problems.push(`[[ratelimits]] ${name} is missing`);
+  for (const name of REQUIRED_LIMITERS)
+    if (!limiters.includes(name)) problems.push(`[[ratelimits]] ${name} is missing`);
   const warnings: string[] = [];
   if (!vars.TURNSTILE_SITE_KEY) {
     warnings.push(

@@ -10,7 +10,11 @@ import { freePort, startLocalWorker } from "./local-worker";
 export async function measureSendPathInWorkerd(emails: number, persistTo: string) {
   if (process.platform !== "linux") return null;
   const port = await freePort();
-  const worker = await startLocalWorker({ port, persistTo, config: path.join(import.meta.dirname, "send-path-worker/wrangler.toml") });
+  const worker = await startLocalWorker({
+    port,
+    persistTo,
+    config: path.join(import.meta.dirname, "send-path-worker/wrangler.toml"),
+  });
   try {
     const processes = workerdProcesses(worker.process.pid!);
     const cpuNs = () => processes.reduce((sum, pid) => sum + threadsCpuNs(pid), 0);
@@ -61,7 +65,8 @@ function workerdProcesses(root: number): number[] {
       /* gone meanwhile */
     }
   }
-  const below = (pid: number): number[] => [...parents].filter(([, parent]) => parent === pid).flatMap(([child]) => [child, ...below(child)]);
+  const below = (pid: number): number[] =>
+    [...parents].filter(([, parent]) => parent === pid).flatMap(([child]) => [child, ...below(child)]);
   const found = below(root).filter((pid) => names.get(pid) === "workerd");
   if (found.length === 0) throw new Error("no workerd process found under wrangler dev");
   return found;
@@ -69,6 +74,7 @@ function workerdProcesses(root: number): number[] {
 
 function threadsCpuNs(pid: number): number {
   let sum = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+  for (const tid of readdirSync(`/proc/${pid}/task`))
+    sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
   return sum;
 }

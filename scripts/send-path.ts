@@ -12,14 +12,25 @@ import { batchRequestBody } from "../worker/mail/resend-mailer";
  */
 export function sendPath(signingKey: string, hashSecret: string) {
   const config = readConfig({
-    PUBLIC_URL: "https://news.example.com", MAIL_FROM: "Next Part <news@example.com>", POSTAL_ADDRESS: "1 Main St, Springfield",
-    SIGNING_KEYS: `k1:${signingKey}`, HASH_SECRET: hashSecret, LOCAL_OUTBOX: "1",
+    PUBLIC_URL: "https://news.example.com",
+    MAIL_FROM: "Next Part <news@example.com>",
+    POSTAL_ADDRESS: "1 Main St, Springfield",
+    SIGNING_KEYS: `k1:${signingKey}`,
+    HASH_SECRET: hashSecret,
+    LOCAL_OUTBOX: "1",
   } as Env);
   const series = compiledCatalog.findSeries("origins-of-lead-change")!;
   const part = series.parts[0]!;
   const member = (id: number): BatchMember => ({
-    id, subscriptionId: id, subscriberId: id, series: series.slug, partId: part.id, partNumber: 1,
-    toEmail: `reader${id}@bench.example`, toName: `Reader ${id}`, timezone: null,
+    id,
+    subscriptionId: id,
+    subscriberId: id,
+    series: series.slug,
+    partId: part.id,
+    partNumber: 1,
+    toEmail: `reader${id}@bench.example`,
+    toName: `Reader ${id}`,
+    timezone: null,
   });
   return {
     /** One batch as sendBatch does it: its emails, and the size of the UTF-8 request body fetch sends. */

@@ -27,9 +27,13 @@ if (!kind || !email || !EVENTS.includes(type.slice("email.".length))) {
 }
 
 const devVars = path.join(root, ".dev.vars");
-const secret = existsSync(devVars) ? /^RESEND_WEBHOOK_SECRET=(\S+)$/m.exec(readFileSync(devVars, "utf8"))?.[1] : undefined;
+const secret = existsSync(devVars)
+  ? /^RESEND_WEBHOOK_SECRET=(\S+)$/m.exec(readFileSync(devVars, "utf8"))?.[1]
+  : undefined;
 if (!secret) {
-  console.error(`No RESEND_WEBHOOK_SECRET in ${devVars}: run \`npm start\` once (it creates one), or add a whsec_… secret.`);
+  console.error(
+    `No RESEND_WEBHOOK_SECRET in ${devVars}: run \`npm start\` once (it creates one), or add a whsec_… secret.`,
+  );
   process.exit(1);
 }
 
@@ -54,18 +58,32 @@ function latestMessageId(address: string): string | null {
 }
 
 const messageId = latestMessageId(email);
-if (!messageId) console.log(`No email to ${email} in local D1: sending the event for a made-up email id (it is recorded and changes nothing).`);
+if (!messageId)
+  console.log(
+    `No email to ${email} in local D1: sending the event for a made-up email id (it is recorded and changes nothing).`,
+  );
 const now = new Date();
 const body = JSON.stringify({
   type,
   created_at: now.toISOString(),
-  data: { email_id: messageId ?? randomUUID(), to: [email], from: "series@nextpart.local", subject: "Sample event from npm run webhook", created_at: now.toISOString() },
+  data: {
+    email_id: messageId ?? randomUUID(),
+    to: [email],
+    from: "series@nextpart.local",
+    subject: "Sample event from npm run webhook",
+    created_at: now.toISOString(),
+  },
 });
 const id = `msg_${randomUUID()}`;
 const signature = new Webhook(secret).sign(id, now, body);
 const res = await fetch(`${values.url}/webhooks/resend`, {
   method: "POST",
-  headers: { "content-type": "application/json", "svix-id": id, "svix-timestamp": String(Math.floor(now.getTime() / 1000)), "svix-signature": signature },
+  headers: {
+    "content-type": "application/json",
+    "svix-id": id,
+    "svix-timestamp": String(Math.floor(now.getTime() / 1000)),
+    "svix-signature": signature,
+  },
   body,
 }).catch((error: unknown) => {
   console.error(`Could not reach ${values.url}: is \`npm start\` running? (${String(error)})`);

@@ -16,7 +16,9 @@ const tickSeconds = Number(process.env.NEXTPART_TICK_SECONDS ?? 10);
 
 // Before any work: another server on the port would answer our readiness probe and our cron ticks.
 if (!(await isPortFree(port))) {
-  console.error(`Port ${port} is already in use (another npm start or wrangler dev?). Stop it, or run PORT=8788 npm start.`);
+  console.error(
+    `Port ${port} is already in use (another npm start or wrangler dev?). Stop it, or run PORT=8788 npm start.`,
+  );
   process.exit(1);
 }
 
@@ -40,7 +42,11 @@ function ensureDevVar(name: string, value: string, why: string) {
   if (new RegExp(`^${name}=\\S+`, "m").test(current)) return;
   const line = `${name}=${value}`;
   const pattern = new RegExp(`^${name}=.*$`, "m");
-  writeFileSync(devVars, pattern.test(current) ? current.replace(pattern, line) : `${current.replace(/\n?$/, "\n")}${line}\n`, { mode: 0o600 });
+  writeFileSync(
+    devVars,
+    pattern.test(current) ? current.replace(pattern, line) : `${current.replace(/\n?$/, "\n")}${line}\n`,
+    { mode: 0o600 },
+  );
   console.log(`Added ${name} to ${devVars} (${why}).`);
 }
 // `npm run webhook` signs with this secret.
@@ -95,7 +101,11 @@ applyLocalMigrations();
 
 try {
   // A local run: the outbox instead of Resend, links to this machine.
-  starting = startLocalWorker({ port, onLine: printOnce(), vars: { LOCAL_OUTBOX: "1", PUBLIC_URL: `http://localhost:${port}` } });
+  starting = startLocalWorker({
+    port,
+    onLine: printOnce(),
+    vars: { LOCAL_OUTBOX: "1", PUBLIC_URL: `http://localhost:${port}` },
+  });
   worker = await starting;
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

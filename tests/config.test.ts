@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { checkProductionConfig } from "../scripts/production-config";
@@ -34,34 +40,59 @@ const problemsOf = (vars: Partial<Env>) => {
 describe("the retention policy's configuration (docs/retention.md)", () => {
   it("has documented defaults", () => {
     expect(readConfig(withVars({ RETAIN_DELIVERIES_DAYS: "", RETAIN_WEBHOOK_EVENTS_HOURS: "" }))).toMatchObject({
-      retainWebhookEventsHours: 72, retainDeliveriesDays: 7, retainClicksDays: 30, retainPendingSignupsDays: 30,
-      retainImportsDays: 30, retainOutboxDays: 7, retentionChunksPerRun: 4,
+      retainWebhookEventsHours: 72,
+      retainDeliveriesDays: 7,
+      retainClicksDays: 30,
+      retainPendingSignupsDays: 30,
+      retainImportsDays: 30,
+      retainOutboxDays: 7,
+      retentionChunksPerRun: 4,
     });
   });
 
   it("refuses a window shorter than its guarantee needs, saying why", () => {
-    expect(problemsOf({ RETAIN_WEBHOOK_EVENTS_HOURS: "24" })).toEqual([expect.stringMatching(/RETAIN_WEBHOOK_EVENTS_HOURS must be at least 36 \(Resend retries/)]);
-    expect(problemsOf({ RETAIN_DELIVERIES_DAYS: "2" })).toEqual([expect.stringMatching(/RETAIN_DELIVERIES_DAYS must be at least 3 \(24 h of idempotency/)]);
-    expect(problemsOf({ RETAIN_PENDING_SIGNUPS_DAYS: "7" })).toEqual([expect.stringMatching(/RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 \(a confirm link/)]);
+    expect(problemsOf({ RETAIN_WEBHOOK_EVENTS_HOURS: "24" })).toEqual([
+      expect.stringMatching(/RETAIN_WEBHOOK_EVENTS_HOURS must be at least 36 \(Resend retries/),
+    ]);
+    expect(problemsOf({ RETAIN_DELIVERIES_DAYS: "2" })).toEqual([
+      expect.stringMatching(/RETAIN_DELIVERIES_DAYS must be at least 3 \(24 h of idempotency/),
+    ]);
+    expect(problemsOf({ RETAIN_PENDING_SIGNUPS_DAYS: "7" })).toEqual([
+      expect.stringMatching(/RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 \(a confirm link/),
+    ]);
     expect(problemsOf({ RETAIN_CLICKS_DAYS: "0" })).toHaveLength(1);
     expect(problemsOf({ RETENTION_CHUNKS_PER_RUN: "-1" })).toHaveLength(1);
-    expect(problemsOf({ RETAIN_OUTBOX_DAYS: "1", RETAIN_IMPORTS_DAYS: "365", RETENTION_CHUNKS_PER_RUN: "0" })).toEqual([]);
+    expect(problemsOf({ RETAIN_OUTBOX_DAYS: "1", RETAIN_IMPORTS_DAYS: "365", RETENTION_CHUNKS_PER_RUN: "0" })).toEqual(
+      [],
+    );
   });
 });
 
 describe("configuration", () => {
   it("reads the test bindings", () => {
-    expect(readConfig(env)).toMatchObject({ publicUrl: "https://news.example.com", adminToken: "test-admin-token", localOutbox: true });
+    expect(readConfig(env)).toMatchObject({
+      publicUrl: "https://news.example.com",
+      adminToken: "test-admin-token",
+      localOutbox: true,
+    });
   });
 
   it("refuses to send real mail whose links would point at localhost", () => {
     for (const url of ["http://localhost:8787", "http://127.0.0.1:8787"]) {
-      expect(() => readConfig(withVars({ RESEND_API_KEY: "re_live", PUBLIC_URL: url }))).toThrow(/PUBLIC_URL points at this machine/);
+      expect(() => readConfig(withVars({ RESEND_API_KEY: "re_live", PUBLIC_URL: url }))).toThrow(
+        /PUBLIC_URL points at this machine/,
+      );
     }
     // The local outbox, and a Resend stand-in (tests, benchmarks), are fine on localhost.
     expect(() => readConfig(withVars({ RESEND_API_KEY: "", PUBLIC_URL: "http://localhost:8787" }))).not.toThrow();
     expect(() =>
-      readConfig(withVars({ RESEND_API_KEY: "re_test", RESEND_BASE_URL: "http://127.0.0.1:9999", PUBLIC_URL: "http://127.0.0.1:8787" })),
+      readConfig(
+        withVars({
+          RESEND_API_KEY: "re_test",
+          RESEND_BASE_URL: "http://127.0.0.1:9999",
+          PUBLIC_URL: "http://127.0.0.1:8787",
+        }),
+      ),
     ).not.toThrow();
   });
 
@@ -75,13 +106,25 @@ describe("configuration", () => {
   });
 
   it("outside local runs: Resend, a 32-character admin token, https and Turnstile in pairs are required", () => {
-    expect(problemsOf({ ...production, RESEND_API_KEY: "" })).toEqual([expect.stringContaining("RESEND_API_KEY is not set")]);
-    expect(problemsOf({ ...production, ADMIN_TOKEN: "a".repeat(31) })).toEqual(["ADMIN_TOKEN must be at least 32 characters"]);
-    expect(problemsOf({ ...production, PUBLIC_URL: "http://news.example.com" })).toEqual(["PUBLIC_URL must start with https://"]);
-    expect(problemsOf({ ...production, TURNSTILE_SECRET: "secret" })).toEqual(["TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together"]);
-    expect(problemsOf({ ...production, TURNSTILE_SITE_KEY: "site-key" })).toEqual(["TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together"]);
+    expect(problemsOf({ ...production, RESEND_API_KEY: "" })).toEqual([
+      expect.stringContaining("RESEND_API_KEY is not set"),
+    ]);
+    expect(problemsOf({ ...production, ADMIN_TOKEN: "a".repeat(31) })).toEqual([
+      "ADMIN_TOKEN must be at least 32 characters",
+    ]);
+    expect(problemsOf({ ...production, PUBLIC_URL: "http://news.example.com" })).toEqual([
+      "PUBLIC_URL must start with https://",
+    ]);
+    expect(problemsOf({ ...production, TURNSTILE_SECRET: "secret" })).toEqual([
+      "TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together",
+    ]);
+    expect(problemsOf({ ...production, TURNSTILE_SITE_KEY: "site-key" })).toEqual([
+      "TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together",
+    ]);
     // All at once: every problem is named.
-    expect(problemsOf({ ...production, RESEND_API_KEY: "", ADMIN_TOKEN: "short", PUBLIC_URL: "http://x.example" })).toHaveLength(3);
+    expect(
+      problemsOf({ ...production, RESEND_API_KEY: "", ADMIN_TOKEN: "short", PUBLIC_URL: "http://x.example" }),
+    ).toHaveLength(3);
   });
 
   it("the outbox mailer is only there when LOCAL_OUTBOX=1", () => {
@@ -102,28 +145,46 @@ describe("signing keys and the hash key", () => {
   });
 
   it("the hash key is HASH_SECRET alone: never a rotation's key, never SIGNING_SECRET in its place", () => {
-    const rotated = readConfig(withVars({ SIGNING_KEYS: `t3:${"n".repeat(32)},${env.SIGNING_KEYS}`, SIGNING_SECRET: "" }));
+    const rotated = readConfig(
+      withVars({ SIGNING_KEYS: `t3:${"n".repeat(32)},${env.SIGNING_KEYS}`, SIGNING_SECRET: "" }),
+    );
     expect(rotated.keyring.keys[0].kid).toBe("t3");
     expect(rotated.hashSecret).toBe(env.HASH_SECRET);
     expect(problemsOf({ HASH_SECRET: "" })).toEqual([expect.stringMatching(/^HASH_SECRET is not set/)]);
   });
 
   it("name a malformed ring, a duplicate or reserved id, a missing hash key, a hash key reused for signing", () => {
-    expect(problemsOf({ SIGNING_KEYS: "t2 secret-0123456789abcdef" })).toEqual(['SIGNING_KEYS entry 1 is not "kid:secret"']);
-    expect(problemsOf({ SIGNING_KEYS: `a:${"x".repeat(32)},a:${"y".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 2: key id "a" appears twice']);
-    expect(problemsOf({ SIGNING_KEYS: `0:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: key id "0" is reserved for SIGNING_SECRET']);
-    expect(problemsOf({ SIGNING_KEYS: `Key-1:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9']);
-    expect(problemsOf({ SIGNING_KEYS: `toolongkid:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9']);
+    expect(problemsOf({ SIGNING_KEYS: "t2 secret-0123456789abcdef" })).toEqual([
+      'SIGNING_KEYS entry 1 is not "kid:secret"',
+    ]);
+    expect(problemsOf({ SIGNING_KEYS: `a:${"x".repeat(32)},a:${"y".repeat(32)}` })).toEqual([
+      'SIGNING_KEYS entry 2: key id "a" appears twice',
+    ]);
+    expect(problemsOf({ SIGNING_KEYS: `0:${"x".repeat(32)}` })).toEqual([
+      'SIGNING_KEYS entry 1: key id "0" is reserved for SIGNING_SECRET',
+    ]);
+    expect(problemsOf({ SIGNING_KEYS: `Key-1:${"x".repeat(32)}` })).toEqual([
+      'SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9',
+    ]);
+    expect(problemsOf({ SIGNING_KEYS: `toolongkid:${"x".repeat(32)}` })).toEqual([
+      'SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9',
+    ]);
     expect(problemsOf({ SIGNING_KEYS: "", SIGNING_SECRET: "" })).toEqual([expect.stringContaining("no signing key")]);
-    expect(problemsOf({ SIGNING_SECRET: "", HASH_SECRET: "" })).toEqual([expect.stringContaining("HASH_SECRET is not set")]);
+    expect(problemsOf({ SIGNING_SECRET: "", HASH_SECRET: "" })).toEqual([
+      expect.stringContaining("HASH_SECRET is not set"),
+    ]);
     expect(problemsOf({ HASH_SECRET: env.SIGNING_SECRET })).toEqual(["HASH_SECRET must differ from every signing key"]);
   });
 
   it("outside local runs every signing and hash key has 32 characters; SIGNING_SECRET may stay shorter once it only verifies", () => {
     const short = "s".repeat(20);
-    expect(problemsOf({ ...production, SIGNING_KEYS: `k2:${short},k1:${"x".repeat(32)}` })).toEqual(['SIGNING_KEYS key "k2" must be at least 32 characters']);
+    expect(problemsOf({ ...production, SIGNING_KEYS: `k2:${short},k1:${"x".repeat(32)}` })).toEqual([
+      'SIGNING_KEYS key "k2" must be at least 32 characters',
+    ]);
     expect(problemsOf({ ...production, HASH_SECRET: short })).toEqual(["HASH_SECRET must be at least 32 characters"]);
-    expect(problemsOf({ ...production, SIGNING_KEYS: "", SIGNING_SECRET: short })).toEqual([expect.stringMatching(/^SIGNING_SECRET must be at least 32 characters to sign/)]);
+    expect(problemsOf({ ...production, SIGNING_KEYS: "", SIGNING_SECRET: short })).toEqual([
+      expect.stringMatching(/^SIGNING_SECRET must be at least 32 characters to sign/),
+    ]);
     expect(problemsOf({ ...production, SIGNING_SECRET: short })).toEqual([]);
     // Local runs keep the old 16-character floor.
     expect(problemsOf({ SIGNING_KEYS: `k2:${short}`, HASH_SECRET: "h".repeat(20) })).toEqual([]);
@@ -154,7 +215,11 @@ describe("a misconfigured Worker", () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       for (const path of ["/", "/healthz", "/p/origins-of-lead-change", "/admin/api/subscribers"]) {
-        const res = await worker.fetch(new Request(`https://news.example.com${path}`), broken(), createExecutionContext());
+        const res = await worker.fetch(
+          new Request(`https://news.example.com${path}`),
+          broken(),
+          createExecutionContext(),
+        );
         expect(res.status, path).toBe(503);
         const body = await res.text();
         if (path.startsWith("/admin/api/")) expect(JSON.parse(body).error.code).toBe("NOT_CONFIGURED");
@@ -197,7 +262,9 @@ describe("a misconfigured Worker", () => {
 
   it("the cron refuses to send (readers are not advanced), and sends once the configuration is fixed", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("cron-misconfigured"));
-    await env.DB.prepare("UPDATE subscriptions SET due_at = 0 WHERE subscriber_id = ?1").bind(reader.subscriber.id).run();
+    await env.DB.prepare("UPDATE subscriptions SET due_at = 0 WHERE subscriber_id = ?1")
+      .bind(reader.subscriber.id)
+      .run();
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const tick = async (vars: Env) => {
       const ctx = createExecutionContext();
@@ -247,10 +314,21 @@ name = "PREFERENCES_LIMITER"
     expect(checkProductionConfig(withTurnstile, {})).toEqual({
       problems: [],
       warnings: [],
-      unchecked: ["SIGNING_KEYS", "HASH_SECRET", "ADMIN_TOKEN", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"],
+      unchecked: [
+        "SIGNING_KEYS",
+        "HASH_SECRET",
+        "ADMIN_TOKEN",
+        "RESEND_API_KEY",
+        "RESEND_WEBHOOK_SECRET",
+        "TURNSTILE_SECRET",
+      ],
     });
     const secrets = {
-      SIGNING_KEYS: `k1:${"s".repeat(32)}`, HASH_SECRET: "h".repeat(32), ADMIN_TOKEN: "a".repeat(32), RESEND_API_KEY: "re_x", RESEND_WEBHOOK_SECRET: "whsec_x",
+      SIGNING_KEYS: `k1:${"s".repeat(32)}`,
+      HASH_SECRET: "h".repeat(32),
+      ADMIN_TOKEN: "a".repeat(32),
+      RESEND_API_KEY: "re_x",
+      RESEND_WEBHOOK_SECRET: "whsec_x",
       TURNSTILE_SECRET: "0x4AAA-secret",
     };
     expect(checkProductionConfig(withTurnstile, secrets)).toEqual({ problems: [], warnings: [], unchecked: [] });
@@ -259,19 +337,26 @@ name = "PREFERENCES_LIMITER"
   it("without Turnstile: deployable, with a loud warning that signups are not checked for bots", () => {
     const report = checkProductionConfig(ready, {});
     expect(report.problems).toEqual([]);
-    expect(report.warnings).toEqual([expect.stringMatching(/^Turnstile is off: signups are not checked for bots.*TURNSTILE_SITE_KEY.*TURNSTILE_SECRET/)]);
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^Turnstile is off: signups are not checked for bots.*TURNSTILE_SITE_KEY.*TURNSTILE_SECRET/,
+      ),
+    ]);
     expect(report.unchecked).not.toContain("TURNSTILE_SECRET");
   });
 
   it("checks signing keys given in the environment (CI), and never asks for the older SIGNING_SECRET", () => {
-    expect(checkProductionConfig(ready, { SIGNING_KEYS: `k2:${"s".repeat(20)},k2:${"t".repeat(32)}` }).problems).toEqual([
-      'SIGNING_KEYS entry 2: key id "k2" appears twice',
-    ]);
-    expect(checkProductionConfig(ready, { SIGNING_KEYS: `k1:${"s".repeat(20)}`, HASH_SECRET: "h".repeat(32) }).problems).toEqual([
-      'SIGNING_KEYS key "k1" must be at least 32 characters',
-    ]);
+    expect(
+      checkProductionConfig(ready, { SIGNING_KEYS: `k2:${"s".repeat(20)},k2:${"t".repeat(32)}` }).problems,
+    ).toEqual(['SIGNING_KEYS entry 2: key id "k2" appears twice']);
+    expect(
+      checkProductionConfig(ready, { SIGNING_KEYS: `k1:${"s".repeat(20)}`, HASH_SECRET: "h".repeat(32) }).problems,
+    ).toEqual(['SIGNING_KEYS key "k1" must be at least 32 characters']);
     // A deployment from before key ids: SIGNING_SECRET signs (HASH_SECRET is asked for, as for every deployment).
-    expect(checkProductionConfig(ready, { SIGNING_SECRET: "s".repeat(32) })).toMatchObject({ problems: [], unchecked: expect.arrayContaining(["HASH_SECRET"]) });
+    expect(checkProductionConfig(ready, { SIGNING_SECRET: "s".repeat(32) })).toMatchObject({
+      problems: [],
+      unchecked: expect.arrayContaining(["HASH_SECRET"]),
+    });
     expect(checkProductionConfig(ready, {}).unchecked).not.toContain("SIGNING_SECRET");
   });
 
@@ -291,6 +376,12 @@ name = "PREFERENCES_LIMITER"
         "[[ratelimits]] ADMIN_AUTH_LIMITER is missing",
       ]),
     );
-    expect(unchecked).toEqual(["SIGNING_KEYS", "HASH_SECRET", "RESEND_API_KEY", "RESEND_WEBHOOK_SECRET", "TURNSTILE_SECRET"]);
+    expect(unchecked).toEqual([
+      "SIGNING_KEYS",
+      "HASH_SECRET",
+      "RESEND_API_KEY",
+      "RESEND_WEBHOOK_SECRET",
+      "TURNSTILE_SECRET",
+    ]);
   });
 });

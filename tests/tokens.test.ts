@@ -38,7 +38,10 @@ describe("the keyring", () => {
   });
 
   it("names every malformed entry, duplicate or reserved id, without echoing a secret", () => {
-    const parsed = parseKeyring("k2:s3cret-a,nocolon-s3cret,K1:s3cret-b,k2:s3cret-c,0:s3cret-d,:s3cret-e,s3cret-g-the-wrong-way-round:k4,k3:", undefined);
+    const parsed = parseKeyring(
+      "k2:s3cret-a,nocolon-s3cret,K1:s3cret-b,k2:s3cret-c,0:s3cret-d,:s3cret-e,s3cret-g-the-wrong-way-round:k4,k3:",
+      undefined,
+    );
     expect(parsed.ok).toBe(false);
     const problems = parsed.ok ? [] : parsed.problems;
     expect(problems).toEqual([
@@ -57,7 +60,9 @@ describe("the keyring", () => {
 
 describe("hidden ids", () => {
   it("use Speck48/96 as published (the paper's test vector)", () => {
-    expect(speckEncrypt(speckRoundKeys(0x1a1918, 0x121110, 0x0a0908, 0x020100), 0x6d2073, 0x696874)).toEqual([0x735e10, 0xb6445d]);
+    expect(speckEncrypt(speckRoundKeys(0x1a1918, 0x121110, 0x0a0908, 0x020100), 0x6d2073, 0x696874)).toEqual([
+      0x735e10, 0xb6445d,
+    ]);
   });
 
   it("round-trip every id to 8 characters, and consecutive ids look unrelated", async () => {
@@ -74,7 +79,8 @@ describe("hidden ids", () => {
     expect(cipher.reveal(cipher.hide(0))).toBe(0);
     expect(cipher.reveal(cipher.hide(MAX_HIDDEN_ID))).toBe(MAX_HIDDEN_ID);
     expect(() => cipher.hide(MAX_HIDDEN_ID + 1)).toThrow(RangeError);
-    for (const junk of ["", "AAAAAAA", "AAAAAAAAA", "AAAA+AAA", "AAAA.AAA", "AAAAAAA\u00e9"]) expect(cipher.reveal(junk), junk).toBeNull();
+    for (const junk of ["", "AAAAAAA", "AAAAAAAAA", "AAAA+AAA", "AAAA.AAA", "AAAAAAA\u00e9"])
+      expect(cipher.reveal(junk), junk).toBeNull();
     // Another key, another permutation.
     expect((await idCipher(rotated.keys[1]!.secret)).hide(1)).not.toBe(texts[0]);
   });
@@ -150,7 +156,9 @@ describe("per-email delivery tokens", () => {
     expect(await verifyReaderToken(rotated, old.referral)).toBeNull();
     expect(await verifyReaderToken(ring(`${K2},${K1}`), old.reader)).toBeNull();
     // Signed with a ring key instead of SIGNING_SECRET: a legacy-format token only ever meant SIGNING_SECRET.
-    expect(await verifyReaderToken(rotated, (await legacyDeliveryTokens(rotated.keys[0].secret, 42)).reader)).toBeNull();
+    expect(
+      await verifyReaderToken(rotated, (await legacyDeliveryTokens(rotated.keys[0].secret, 42)).reader),
+    ).toBeNull();
   });
 });
 
@@ -164,7 +172,10 @@ describe("confirm tokens", () => {
     expect(await signConfirmToken(before, 1234, inAnHour)).toBe(token);
     expect(await verifyConfirmToken(rotated, token)).toEqual({ ok: true, consentId: 1234 });
     expect(await verifyConfirmToken(k1Removed, token)).toEqual({ ok: false, reason: "invalid" });
-    expect(await verifyConfirmToken(rotated, await signConfirmToken(rotated, 1234, Date.now() - 1))).toEqual({ ok: false, reason: "expired" });
+    expect(await verifyConfirmToken(rotated, await signConfirmToken(rotated, 1234, Date.now() - 1))).toEqual({
+      ok: false,
+      reason: "expired",
+    });
   });
 
   it("refuse a changed expiry, id or key id", async () => {
@@ -172,15 +183,30 @@ describe("confirm tokens", () => {
     const [kid, hidden, expires, tag] = token.split(".") as [string, string, string, string];
     const later = (parseInt(expires, 36) + 86_400_000).toString(36);
     const other = (await signConfirmToken(rotated, 1235, inAnHour)).split(".")[1]!;
-    for (const bad of [`${kid}.${hidden}.${later}.${tag}`, `${kid}.${hidden}.0${expires}.${tag}`, `${kid}.${other}.${expires}.${tag}`, `k1.${hidden}.${expires}.${tag}`, `${kid}.${hidden}.${expires}`]) {
+    for (const bad of [
+      `${kid}.${hidden}.${later}.${tag}`,
+      `${kid}.${hidden}.0${expires}.${tag}`,
+      `${kid}.${other}.${expires}.${tag}`,
+      `k1.${hidden}.${expires}.${tag}`,
+      `${kid}.${hidden}.${expires}`,
+    ]) {
       expect(await verifyConfirmToken(rotated, bad), bad).toEqual({ ok: false, reason: "invalid" });
     }
   });
 
   it("accept the format mailed before key ids (SIGNING_SECRET), expiry included", async () => {
-    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({ ok: true, consentId: 77 });
-    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, Date.now() - 1))).toEqual({ ok: false, reason: "expired" });
-    expect(await verifyConfirmToken(ring(K2), await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({ ok: false, reason: "invalid" });
+    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({
+      ok: true,
+      consentId: 77,
+    });
+    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, Date.now() - 1))).toEqual({
+      ok: false,
+      reason: "expired",
+    });
+    expect(await verifyConfirmToken(ring(K2), await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
   });
 });
 
@@ -194,7 +220,9 @@ describe("unsubscribe tokens mailed before per-email tokens", () => {
     expect(await verifyToken(rotated, old, "confirm")).toEqual({ ok: false, reason: "invalid" });
     expect(await verifyToken(ring(K2), old, "unsubscribe")).toEqual({ ok: false, reason: "invalid" });
     // The same format under a ring key was never mailed: refused.
-    expect(await verifyToken(rotated, await legacyToken(rotated.keys[0].secret, "unsubscribe", 12, "s"), "unsubscribe")).toEqual({ ok: false, reason: "invalid" });
+    expect(
+      await verifyToken(rotated, await legacyToken(rotated.keys[0].secret, "unsubscribe", 12, "s"), "unsubscribe"),
+    ).toEqual({ ok: false, reason: "invalid" });
   });
 });
 
@@ -205,17 +233,31 @@ describe("keyed hashes", () => {
     expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(await keyedHash(hashSecret, "ip", "203.0.113.9"));
     expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).not.toBe(await keyedHash(LEGACY, "ip", "203.0.113.9"));
     // The formula: HMAC-SHA-256(HASH_SECRET, label + "\n" + value), unpadded base64url.
-    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(base64url(await hmacSign(hashSecret, "nextpart:ip:v1\n203.0.113.9")));
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(
+      base64url(await hmacSign(hashSecret, "nextpart:ip:v1\n203.0.113.9")),
+    );
   });
 
   it("each purpose has its own label: a user agent spelling an address never hashes to that address's suppression", async () => {
-    expect(Object.values(HASH_PURPOSES)).toEqual(["nextpart:suppression:v1", "nextpart:ip:v1", "nextpart:user-agent:v1"]);
+    expect(Object.values(HASH_PURPOSES)).toEqual([
+      "nextpart:suppression:v1",
+      "nextpart:ip:v1",
+      "nextpart:user-agent:v1",
+    ]);
     const value = "ann@example.com";
-    const hashes = await Promise.all((Object.keys(HASH_PURPOSES) as (keyof typeof HASH_PURPOSES)[]).map((purpose) => keyedHash(hashSecret, purpose, value)));
+    const hashes = await Promise.all(
+      (Object.keys(HASH_PURPOSES) as (keyof typeof HASH_PURPOSES)[]).map((purpose) =>
+        keyedHash(hashSecret, purpose, value),
+      ),
+    );
     expect(new Set(hashes).size).toBe(3);
     // Before labels, the suppression of X was the plain hash of "suppression:X": a value anyone can send.
-    expect(await keyedHash(hashSecret, "userAgent", `suppression:${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
-    expect(await keyedHash(hashSecret, "userAgent", `nextpart:suppression:v1\n${value}`)).not.toBe(await keyedHash(hashSecret, "suppression", value));
+    expect(await keyedHash(hashSecret, "userAgent", `suppression:${value}`)).not.toBe(
+      await keyedHash(hashSecret, "suppression", value),
+    );
+    expect(await keyedHash(hashSecret, "userAgent", `nextpart:suppression:v1\n${value}`)).not.toBe(
+      await keyedHash(hashSecret, "suppression", value),
+    );
   });
 });
 
@@ -237,7 +279,13 @@ describe("signing on the send path", () => {
 
   it("gives the bytes WebCrypto's HMAC-SHA256 gave: links mailed before stay valid, retries stay identical", async () => {
     const webCryptoTag = async (secret: string, message: string) => {
-      const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      const key = await crypto.subtle.importKey(
+        "raw",
+        new TextEncoder().encode(secret),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      );
       return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
     };
     for (const id of [1, 42, 2 ** 31, MAX_HIDDEN_ID]) {
@@ -248,8 +296,14 @@ describe("signing on the send path", () => {
     }
     expect(await keyedHash(LEGACY, "ip", "x")).toBe(base64url(await webCryptoTag(LEGACY, "nextpart:ip:v1\nx")));
     // Made by the WebCrypto implementation (2cb10ca), byte for byte.
-    expect(signDeliveryTokens(rotated, 42)).toEqual({ reader: "k2.xE1olDHA.N8cQzWiieyQQ7O9yk30_lw", referral: "k2.xE1olDHA.lDYb6ZZKUyE" });
-    expect(signDeliveryTokens(rotated, MAX_HIDDEN_ID)).toEqual({ reader: "k2.t9MMqegN.jjPPHb9zX1NcaZDJQ2Nh2A", referral: "k2.t9MMqegN.B4vSOy9oRTE" });
+    expect(signDeliveryTokens(rotated, 42)).toEqual({
+      reader: "k2.xE1olDHA.N8cQzWiieyQQ7O9yk30_lw",
+      referral: "k2.xE1olDHA.lDYb6ZZKUyE",
+    });
+    expect(signDeliveryTokens(rotated, MAX_HIDDEN_ID)).toEqual({
+      reader: "k2.t9MMqegN.jjPPHb9zX1NcaZDJQ2Nh2A",
+      referral: "k2.t9MMqegN.B4vSOy9oRTE",
+    });
     expect(signConfirmToken(rotated, 1234, 1767225600000)).toBe("k2.J1k9cnS7.mjuohs00.SNxCljjhifpZM7WFevwXaA");
   });
 

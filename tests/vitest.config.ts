@@ -36,7 +36,9 @@ export default defineConfig(async () => {
     ],
     resolve: {
       // Tests see the sample series plus fixture series (tests/fixtures/series), built by `npm test`'s pretest.
-      alias: [{ find: /^.*\/emails\/dist\/catalog\.json$/, replacement: path.join(root, "tests/.generated/catalog.json") }],
+      alias: [
+        { find: /^.*\/emails\/dist\/catalog\.json$/, replacement: path.join(root, "tests/.generated/catalog.json") },
+      ],
     },
     test: {
       include: ["tests/**/*.test.{ts,tsx}"],

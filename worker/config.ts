@@ -36,10 +36,22 @@ const configSchema = z
      * webhook is recognized for longer than Resend retries (~32 h); a delivery keeps its provider id and recipient
      * past the idempotency window (24 h) and those retries; a signup is not purged while its link (7 days) works.
      */
-    retainWebhookEventsHours: z.coerce.number().int().min(36, "RETAIN_WEBHOOK_EVENTS_HOURS must be at least 36 (Resend retries a webhook for ~32 h)").max(24 * 3650),
-    retainDeliveriesDays: z.coerce.number().int().min(3, "RETAIN_DELIVERIES_DAYS must be at least 3 (24 h of idempotency, then ~32 h of webhook retries)").max(3650),
+    retainWebhookEventsHours: z.coerce
+      .number()
+      .int()
+      .min(36, "RETAIN_WEBHOOK_EVENTS_HOURS must be at least 36 (Resend retries a webhook for ~32 h)")
+      .max(24 * 3650),
+    retainDeliveriesDays: z.coerce
+      .number()
+      .int()
+      .min(3, "RETAIN_DELIVERIES_DAYS must be at least 3 (24 h of idempotency, then ~32 h of webhook retries)")
+      .max(3650),
     retainClicksDays: z.coerce.number().int().min(1, "RETAIN_CLICKS_DAYS must be at least 1").max(3650),
-    retainPendingSignupsDays: z.coerce.number().int().min(8, "RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 (a confirm link works for 7 days)").max(3650),
+    retainPendingSignupsDays: z.coerce
+      .number()
+      .int()
+      .min(8, "RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 (a confirm link works for 7 days)")
+      .max(3650),
     retainImportsDays: z.coerce.number().int().min(1, "RETAIN_IMPORTS_DAYS must be at least 1").max(3650),
     retainOutboxDays: z.coerce.number().int().min(1, "RETAIN_OUTBOX_DAYS must be at least 1").max(3650),
     /** Chunks per table one cron tick may delete (0: retention off). */
@@ -51,7 +63,10 @@ const configSchema = z
     const problem = (message: string) => ctx.addIssue({ code: "custom", message });
     const ring = parseKeyring(config.signingKeys, config.signingSecret);
     if (!ring.ok) ring.problems.forEach(problem);
-    if (!config.hashSecret) problem("HASH_SECRET is not set (the key of every stored hash: erased addresses, IP, user agent; set it once, never change it)");
+    if (!config.hashSecret)
+      problem(
+        "HASH_SECRET is not set (the key of every stored hash: erased addresses, IP, user agent; set it once, never change it)",
+      );
     if (config.hashSecret && ring.ok && ring.keyring.keys.some((key) => key.secret === config.hashSecret)) {
       problem("HASH_SECRET must differ from every signing key");
     }
@@ -61,7 +76,8 @@ const configSchema = z
     }
     if (config.localOutbox) return;
     // A deployed Worker: no silent outbox, no guessable admin token, no plain-http links, no half-set Turnstile.
-    if (!config.resendApiKey) problem("RESEND_API_KEY is not set (the local outbox is only for runs with LOCAL_OUTBOX=1)");
+    if (!config.resendApiKey)
+      problem("RESEND_API_KEY is not set (the local outbox is only for runs with LOCAL_OUTBOX=1)");
     if (config.adminToken && config.adminToken.length < 32) problem("ADMIN_TOKEN must be at least 32 characters");
     const keys = ring.ok ? ring.keyring.keys : [];
     for (const key of keys) {
@@ -73,7 +89,8 @@ const configSchema = z
           : `SIGNING_KEYS key "${key.kid}" must be at least ${MIN_PRODUCTION_SECRET} characters`,
       );
     }
-    if (config.hashSecret && config.hashSecret.length < MIN_PRODUCTION_SECRET) problem(`HASH_SECRET must be at least ${MIN_PRODUCTION_SECRET} characters`);
+    if (config.hashSecret && config.hashSecret.length < MIN_PRODUCTION_SECRET)
+      problem(`HASH_SECRET must be at least ${MIN_PRODUCTION_SECRET} characters`);
     if (!config.publicUrl.startsWith("https://")) problem("PUBLIC_URL must start with https://");
     if (Boolean(config.turnstileSecret) !== Boolean(config.turnstileSiteKey)) {
       problem("TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together");
@@ -138,7 +155,11 @@ export function readConfig(env: Env): Config {
     localOutbox: env.LOCAL_OUTBOX === "1",
   });
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) =>
+        issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+      ),
+    );
   }
   cache.set(env, parsed.data);
   return parsed.data;

@@ -3,7 +3,10 @@
  * (worker/worker-configuration.d.ts, checked by `npm run check`). Only the queues' message types are ours; the
  * import, feedback and click queues are optional (without them, small imports, provider events and clicks run inline).
  */
-export type Env = Omit<CloudflareBindings, "DELIVERY_QUEUE" | "IMPORT_QUEUE" | "FEEDBACK_QUEUE" | "CLICK_QUEUE" | "CLICK_LIMITER"> & {
+export type Env = Omit<
+  CloudflareBindings,
+  "DELIVERY_QUEUE" | "IMPORT_QUEUE" | "FEEDBACK_QUEUE" | "CLICK_QUEUE" | "CLICK_LIMITER"
+> & {
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
   IMPORT_QUEUE?: Queue<ImportChunkMessage>;
   FEEDBACK_QUEUE?: Queue<FeedbackMessage>;
@@ -25,7 +28,16 @@ export interface ImportChunkMessage {
   rows: ImportRowTuple[];
 }
 
-export type ImportRowTuple = [row: number, email: string, name: string, timezone: string, series: string, consentedAt: string, consentSource: string, flag: 0 | 1 | 2 | 3];
+export type ImportRowTuple = [
+  row: number,
+  email: string,
+  name: string,
+  timezone: string,
+  series: string,
+  consentedAt: string,
+  consentSource: string,
+  flag: 0 | 1 | 2 | 3,
+];
 
 /**
  * One queue message = one verified provider event, reduced to what recording it needs (worker/feedback/): ids,

@@ -12,7 +12,11 @@ import { rejectMalformedBodies } from "./lib/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
 import { runReadingChecks } from "./reengage";
 import { runRetention } from "./retention/run-retention";
-import { consumeImportChunks, IMPORT_DEAD_LETTER_QUEUE, IMPORT_QUEUE } from "./subscribers/import/consume-import-chunks";
+import {
+  consumeImportChunks,
+  IMPORT_DEAD_LETTER_QUEUE,
+  IMPORT_QUEUE,
+} from "./subscribers/import/consume-import-chunks";
 import { handleError, notFound } from "./routes/error-response";
 import { requireConfig } from "./routes/require-config";
 import { actionRoutes } from "./routes/actions";
@@ -82,7 +86,8 @@ export default {
   async queue(batch, env, _ctx) {
     // Recording provider events and clicks needs only D1: a configuration problem must not hold them until they
     // dead-letter.
-    if (batch.queue === FEEDBACK_QUEUE || batch.queue === FEEDBACK_DEAD_LETTER_QUEUE) return consumeFeedback(batch, env);
+    if (batch.queue === FEEDBACK_QUEUE || batch.queue === FEEDBACK_DEAD_LETTER_QUEUE)
+      return consumeFeedback(batch, env);
     if (batch.queue === CLICK_QUEUE || batch.queue === CLICK_DEAD_LETTER_QUEUE) return consumeClickMessages(batch, env);
     const problem = configProblem(env);
     if (problem) {

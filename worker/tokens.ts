@@ -59,7 +59,8 @@ export function verifyToken(keyring: Keyring, token: string, purpose: TokenPurpo
   const [tokenPurpose, id, series, expires] = decodeText(match[1]!)?.split("|") ?? [];
   const subscriberId = Number(id);
   const expiresAt = Number(expires);
-  if (tokenPurpose !== purpose || !Number.isSafeInteger(subscriberId) || !series || !Number.isFinite(expiresAt)) return invalid;
+  if (tokenPurpose !== purpose || !Number.isSafeInteger(subscriberId) || !series || !Number.isFinite(expiresAt))
+    return invalid;
   if (expiresAt !== 0 && expiresAt < now) return { ok: false, reason: "expired" };
   return { ok: true, claims: { purpose, subscriberId, series } };
 }
@@ -96,7 +97,12 @@ export function verifyConfirmToken(keyring: Keyring, token: string, now = Date.n
     const key = findKey(keyring, current[1]!);
     consentId = key ? idUnder(key, current[2]!) : null;
     expiresAt = parseInt(current[3]!, 36);
-    if (!key || consentId === null || !tagMatches(key, `consent|${consentId}|${expiresAt}`, current[4]!, [0, TAG_BYTES])) return invalid;
+    if (
+      !key ||
+      consentId === null ||
+      !tagMatches(key, `consent|${consentId}|${expiresAt}`, current[4]!, [0, TAG_BYTES])
+    )
+      return invalid;
   } else {
     const legacy = LEGACY_CONFIRM_TOKEN.exec(token);
     const key = legacyKey(keyring);
@@ -153,7 +159,8 @@ function verifyDeliveryToken(keyring: Keyring, token: string, range: readonly [n
 /** The delivery id a reader token was signed for, or null. */
 export const verifyReaderToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, READER_TAG);
 /** The delivery whose email carried this referral link, or null. */
-export const verifyReferralToken = (keyring: Keyring, token: string) => verifyDeliveryToken(keyring, token, REFERRAL_TAG);
+export const verifyReferralToken = (keyring: Keyring, token: string) =>
+  verifyDeliveryToken(keyring, token, REFERRAL_TAG);
 
 /**
  * The "Still reading?" page of one check, `<kid>.<hidden check id>.<tag>`: no expiry (the check's own state says

@@ -44,13 +44,31 @@ export function Prose({ html }: { html: string }) {
 const text: CSSProperties = { margin: "0 0 16px", fontFamily: serif, fontSize: "18px", lineHeight: "1.6", color: ink };
 export const styles = {
   text,
-  kicker: { margin: "0 0 4px", fontFamily: sans, fontSize: "13px", letterSpacing: "0.06em", textTransform: "uppercase", color: muted },
+  kicker: {
+    margin: "0 0 4px",
+    fontFamily: sans,
+    fontSize: "13px",
+    letterSpacing: "0.06em",
+    textTransform: "uppercase",
+    color: muted,
+  },
   title: { margin: "0 0 24px", fontFamily: sans, fontSize: "28px", lineHeight: "1.25", color: ink },
 } satisfies Record<string, CSSProperties>;
 
-const footerText: CSSProperties = { margin: "0 0 8px", fontFamily: sans, fontSize: "13px", lineHeight: "1.5", color: muted };
+const footerText: CSSProperties = {
+  margin: "0 0 8px",
+  fontFamily: sans,
+  fontSize: "13px",
+  lineHeight: "1.5",
+  color: muted,
+};
 // Big enough to tap on a phone: padding widens the target without changing the look.
-const footerLink: CSSProperties = { color: muted, textDecoration: "underline", display: "inline-block", padding: "6px 0" };
+const footerLink: CSSProperties = {
+  color: muted,
+  textDecoration: "underline",
+  display: "inline-block",
+  padding: "6px 0",
+};
 
 export interface LayoutProps {
   seriesTitle: string;
@@ -83,7 +101,17 @@ export function Layout(props: LayoutProps) {
       <Preview>{props.preview}</Preview>
       <Body style={{ margin: 0, padding: "24px 8px", backgroundColor: "#f3f0ea" }}>
         <Container style={{ maxWidth: "600px", backgroundColor: "#ffffff", borderRadius: "6px", padding: "28px 24px" }}>
-          <Text style={{ margin: "0 0 24px", paddingBottom: "12px", borderBottom: "1px solid #e5e0d5", fontFamily: serif, fontSize: "16px", fontWeight: "bold", color: accent }}>
+          <Text
+            style={{
+              margin: "0 0 24px",
+              paddingBottom: "12px",
+              borderBottom: "1px solid #e5e0d5",
+              fontFamily: serif,
+              fontSize: "16px",
+              fontWeight: "bold",
+              color: accent,
+            }}
+          >
             {props.seriesTitle}
           </Text>
           {props.children}
@@ -91,7 +119,16 @@ export function Layout(props: LayoutProps) {
             <Button
               href={props.cta.href}
               data-text="labeled"
-              style={{ backgroundColor: accent, color: "#ffffff", fontFamily: sans, fontSize: "16px", fontWeight: "bold", borderRadius: "6px", padding: "14px 20px", lineHeight: "1.4" }}
+              style={{
+                backgroundColor: accent,
+                color: "#ffffff",
+                fontFamily: sans,
+                fontSize: "16px",
+                fontWeight: "bold",
+                borderRadius: "6px",
+                padding: "14px 20px",
+                lineHeight: "1.4",
+              }}
             >
               {props.cta.label}
             </Button>
@@ -117,9 +154,19 @@ export function Layout(props: LayoutProps) {
             )}
             {(props.unsubscribeUrl || props.webUrl) && (
               <Text style={footerText}>
-                {props.unsubscribeUrl && <Link href={props.unsubscribeUrl} style={footerLink} data-text="labeled">Unsubscribe</Link>}
-                {props.unsubscribeUrl && props.webUrl && <span data-skip-in-text="true">{"\u00a0\u00a0·\u00a0\u00a0"}</span>}
-                {props.webUrl && <Link href={props.webUrl} style={footerLink} data-text="labeled">View in browser</Link>}
+                {props.unsubscribeUrl && (
+                  <Link href={props.unsubscribeUrl} style={footerLink} data-text="labeled">
+                    Unsubscribe
+                  </Link>
+                )}
+                {props.unsubscribeUrl && props.webUrl && (
+                  <span data-skip-in-text="true">{"\u00a0\u00a0·\u00a0\u00a0"}</span>
+                )}
+                {props.webUrl && (
+                  <Link href={props.webUrl} style={footerLink} data-text="labeled">
+                    View in browser
+                  </Link>
+                )}
               </Text>
             )}
             <Text style={{ ...footerText, margin: 0 }}>{props.postalAddress}</Text>

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { readAdminToken } from "./token";
 
 /** The API's one error shape, `{ error: { code, message, requestId } }`. */
-const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional() }) });
+const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional() }),
+});
 
 /** A failure the CLI reports and exits non-zero on; `requestId` lets the admin find the request in the logs. */
 export class CliError extends Error {
@@ -73,7 +75,11 @@ export class AdminClient {
   }
 
   /** As `json`, and whether the API replayed an earlier answer to the same Idempotency-Key. */
-  async jsonWithReplay<T extends z.ZodType>(schema: T, path: string, options: RequestOptions = {}): Promise<{ body: z.output<T>; replayed: boolean }> {
+  async jsonWithReplay<T extends z.ZodType>(
+    schema: T,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<{ body: z.output<T>; replayed: boolean }> {
     const response = await this.fetch(path, options);
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) {
@@ -108,14 +114,18 @@ async function errorOf(response: Response): Promise<CliError> {
     const { code, message, requestId } = parsed.data.error;
     return new CliError(message, { status: response.status, code, requestId });
   }
-  return new CliError(`HTTP ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ""}`, { status: response.status });
+  return new CliError(`HTTP ${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ""}`, {
+    status: response.status,
+  });
 }
 
 /** The client for the global options, or a CliError that says where the token comes from. */
 export function clientFor(options: { url: string }): AdminClient {
   const token = readAdminToken();
   if (!token) {
-    throw new CliError("no admin token: set NEXTPART_ADMIN_TOKEN, or run `npm start` once (it writes ADMIN_TOKEN to .dev.vars)");
+    throw new CliError(
+      "no admin token: set NEXTPART_ADMIN_TOKEN, or run `npm start` once (it writes ADMIN_TOKEN to .dev.vars)",
+    );
   }
   return new AdminClient(options.url, token);
 }

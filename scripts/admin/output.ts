@@ -5,7 +5,10 @@ export type Cell = string | number | boolean | null | undefined;
 
 /** Control characters from the data (a name holding ESC sequences) shown, never obeyed by the terminal. */
 const visible = (text: string) =>
-  text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  text.replace(
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 
 /** A plain table (no colours: the output is often piped or read by a test). */
 export function table(head: string[], rows: Cell[][]): string {

@@ -18,7 +18,8 @@ interface GlobalOptions {
 /** Commander turns these errors into "error: option ... argument ... is invalid" and exit code 1. */
 function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return Number(value);
   };
 }
@@ -50,34 +51,46 @@ export function createProgram(): Command {
     .option("--series <slug>", "only this series")
     .option("--subscriber <id-or-email>", "only this reader")
     .option("--idempotency-key <key>", "reuse a key to repeat a request safely (default: a new one)")
-    .action(async (options, command: Command) => sendCommand(clientFor(globals(command)), options, globals(command).json));
+    .action(async (options, command: Command) =>
+      sendCommand(clientFor(globals(command)), options, globals(command).json),
+    );
 
   program
     .command("stats")
     .description("readers and per-part counters, per series")
     .option("--series <slug>", "only this series")
-    .action(async (options, command: Command) => statsCommand(clientFor(globals(command)), options, globals(command).json));
+    .action(async (options, command: Command) =>
+      statsCommand(clientFor(globals(command)), options, globals(command).json),
+    );
 
   program
     .command("growth")
     .description("signups, confirmations and unsubscribes per UTC day, per series")
     .option("--series <slug>", "only this series")
     .addOption(new Option("--days <days>", "the window, in days up to today").choices(["30", "90"]).default("30"))
-    .action(async (options, command: Command) => growthCommand(clientFor(globals(command)), options, globals(command).json));
+    .action(async (options, command: Command) =>
+      growthCommand(clientFor(globals(command)), options, globals(command).json),
+    );
 
   program
     .command("import")
-    .description("import subscribers from a CSV (email,name,timezone,series,consented_at,consent_source) and wait for the report")
+    .description(
+      "import subscribers from a CSV (email,name,timezone,series,consented_at,consent_source) and wait for the report",
+    )
     .argument("<file>", "the CSV file")
     .option("--poll-interval <ms>", "how often to ask for the job's progress", integer(50, 60_000), 1000)
     .option("--timeout <seconds>", "give up waiting after this long (the import goes on)", integer(1), 600)
-    .action(async (file: string, options, command: Command) => importCommand(clientFor(globals(command)), file, options, globals(command).json));
+    .action(async (file: string, options, command: Command) =>
+      importCommand(clientFor(globals(command)), file, options, globals(command).json),
+    );
 
   program
     .command("export")
     .description("stream every subscriber as CSV to FILE, or to stdout")
     .argument("[file]", "where to write (default: stdout)")
-    .action(async (file: string | undefined, _options, command: Command) => exportCommand(clientFor(globals(command)), file));
+    .action(async (file: string | undefined, _options, command: Command) =>
+      exportCommand(clientFor(globals(command)), file),
+    );
 
   program
     .command("preview")
@@ -86,7 +99,9 @@ export function createProgram(): Command {
     .argument("<part>", "part number (1 = first)", integer(1, 9999))
     .addOption(new Option("--format <format>", "which body").choices(["html", "text"]).default("html"))
     .option("--open", "write it to a temp file and open it in the browser")
-    .action(async (series: string, part: number, options, command: Command) => previewCommand(clientFor(globals(command)), series, part, options));
+    .action(async (series: string, part: number, options, command: Command) =>
+      previewCommand(clientFor(globals(command)), series, part, options),
+    );
 
   program
     .command("test-send")
@@ -108,7 +123,9 @@ export function createProgram(): Command {
     .option("--limit <n>", "per page (1-200)", integer(1, 200))
     .option("--cursor <cursor>", "start from a previous page's next_cursor")
     .option("--all", "follow next_cursor to the last page")
-    .action(async (options, command: Command) => subscribersCommand(clientFor(globals(command)), options, globals(command).json));
+    .action(async (options, command: Command) =>
+      subscribersCommand(clientFor(globals(command)), options, globals(command).json),
+    );
 
   return program;
 }

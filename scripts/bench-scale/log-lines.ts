@@ -27,9 +27,17 @@ export function parseLogLine(line: string): LogLine | null {
   const num = (key: string) => (typeof data[key] === "number" ? (data[key] as number) : 0);
   const kind = match[1]!.split(" ")[0] as LogLine["kind"];
   // A retention run counts rows per table and D1 statements (each chunk's statements go in one batch).
-  const rows = typeof data.rows === "object" && data.rows ? Object.values(data.rows as Record<string, number>).reduce((a, b) => a + b, 0) : num("rows");
+  const rows =
+    typeof data.rows === "object" && data.rows
+      ? Object.values(data.rows as Record<string, number>).reduce((a, b) => a + b, 0)
+      : num("rows");
   const d1 = data.d1 as { statements?: number } | undefined;
-  return { kind, count: num(kind === "clicks" ? "clicks" : "events"), rows, roundTrips: num("d1RoundTrips") || (d1?.statements ?? 0) };
+  return {
+    kind,
+    count: num(kind === "clicks" ? "clicks" : "events"),
+    rows,
+    roundTrips: num("d1RoundTrips") || (d1?.statements ?? 0),
+  };
 }
 
 export function consumerTotals(lines: LogLine[], kind: LogLine["kind"]) {

@@ -15,7 +15,10 @@ const DAY = 86_400_000;
 
 /** The value of a front matter line (`publish: "2027-01-15" # note` → 2027-01-15). */
 export function frontMatterValue(line: string): string {
-  const value = line.slice(line.indexOf(":") + 1).replace(/\s+#.*$/, "").trim();
+  const value = line
+    .slice(line.indexOf(":") + 1)
+    .replace(/\s+#.*$/, "")
+    .trim();
   return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
 }
 
@@ -26,11 +29,14 @@ export function parsePublishDate(text: string, zone: string): PublishDate {
     message: `publish "${text}": expected YYYY-MM-DD or YYYY-MM-DDTHH:MM (in the series' time zone, ${zone}) or an instant with its offset (YYYY-MM-DDTHH:MM+01:00, …Z)`,
   } as const;
   if (!m) return wrong;
-  const [year, month, day, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((v) => (v === undefined ? undefined : Number(v)));
+  const [year, month, day, hour = 0, minute = 0, second = 0] = m
+    .slice(1, 7)
+    .map((v) => (v === undefined ? undefined : Number(v)));
   const wall = Date.UTC(year!, month! - 1, day!, hour, minute, second);
   const back = new Date(wall);
   // Date.UTC rolls 2027-02-30 over to March: a value that does not come back as written is no date.
-  if (back.getUTCMonth() !== month! - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return wrong;
+  if (back.getUTCMonth() !== month! - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59)
+    return wrong;
   const offset = m[7];
   if (offset) {
     if (offset === "Z") return { ok: true, at: wall };
@@ -40,10 +46,16 @@ export function parsePublishDate(text: string, zone: string): PublishDate {
   }
   const instants = instantsOfWallTime(wall, zone);
   if (instants.length === 0) {
-    return { ok: false, message: `publish "${text}": that time does not exist in ${zone} (the clocks skip it); choose another, or write the instant with its offset` };
+    return {
+      ok: false,
+      message: `publish "${text}": that time does not exist in ${zone} (the clocks skip it); choose another, or write the instant with its offset`,
+    };
   }
   if (instants.length > 1) {
-    return { ok: false, message: `publish "${text}": that time happens twice in ${zone} (the clocks go back); write the instant with its offset` };
+    return {
+      ok: false,
+      message: `publish "${text}": that time happens twice in ${zone} (the clocks go back); write the instant with its offset`,
+    };
   }
   return { ok: true, at: instants[0]! };
 }
@@ -56,7 +68,9 @@ function instantsOfWallTime(wall: number, zone: string): number[] {
   };
   // The zone's offsets a day either side: a transition between them is where a wall time is skipped or repeated.
   const offsets = new Set([wall - DAY, wall + DAY].map((ms) => wallOf(ms) - ms));
-  return [...new Set([...offsets].map((offset) => wall - offset))].filter((ms) => wallOf(ms) === wall).sort((a, b) => a - b);
+  return [...new Set([...offsets].map((offset) => wall - offset))]
+    .filter((ms) => wallOf(ms) === wall)
+    .sort((a, b) => a - b);
 }
 
 /** An instant as the series' readers' clocks show it, for the build's "scheduled" lines: "2027-01-15 09:00 Europe/Paris". */

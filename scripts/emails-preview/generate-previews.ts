@@ -26,7 +26,11 @@ export interface GeneratedPreviews {
  * Writes only what changed and removes what is gone: the preview server watches this folder, and a file
  * rewritten as it was would reload every open preview.
  */
-export function generatePreviews(options: { seriesRoots: string[]; outDir: string; templatesDir: string }): GeneratedPreviews {
+export function generatePreviews(options: {
+  seriesRoots: string[];
+  outDir: string;
+  templatesDir: string;
+}): GeneratedPreviews {
   const { outDir } = options;
   mkdirSync(outDir, { recursive: true });
   const result: GeneratedPreviews = { files: [], problems: [] };
@@ -45,7 +49,12 @@ export function generatePreviews(options: { seriesRoots: string[]; outDir: strin
 }
 
 function generateSeries(dir: string, slug: string, templatesDir: string, outDir: string, result: GeneratedPreviews) {
-  let meta: { title?: string; description?: string; cadence?: string; reengage?: { afterParts?: number; graceDays?: number } };
+  let meta: {
+    title?: string;
+    description?: string;
+    cadence?: string;
+    reengage?: { afterParts?: number; graceDays?: number };
+  };
   try {
     meta = JSON.parse(readFileSync(path.join(dir, "series.json"), "utf8")) as typeof meta;
   } catch (error) {
@@ -61,24 +70,36 @@ function generateSeries(dir: string, slug: string, templatesDir: string, outDir:
     result.files.push(path.relative(outDir, file));
   };
 
-  write("confirmation", "confirmation", {
-    ...confirmationSample,
-    seriesTitle,
-    description: meta.description ?? confirmationSample.description,
-    cadence: meta.cadence ?? confirmationSample.cadence,
-  }, path.join(dir, "series.json"));
+  write(
+    "confirmation",
+    "confirmation",
+    {
+      ...confirmationSample,
+      seriesTitle,
+      description: meta.description ?? confirmationSample.description,
+      cadence: meta.cadence ?? confirmationSample.cadence,
+    },
+    path.join(dir, "series.json"),
+  );
   // The "Still reading?" email of a series that has the rule (docs/reengagement.md).
   if (meta.reengage) {
-    write("still-reading", "still-reading", {
-      ...stillReadingSample,
-      seriesTitle,
-      afterParts: meta.reengage.afterParts ?? stillReadingSample.afterParts,
-      graceDays: meta.reengage.graceDays ?? stillReadingSample.graceDays,
-    }, path.join(dir, "series.json"));
+    write(
+      "still-reading",
+      "still-reading",
+      {
+        ...stillReadingSample,
+        seriesTitle,
+        afterParts: meta.reengage.afterParts ?? stillReadingSample.afterParts,
+        graceDays: meta.reengage.graceDays ?? stillReadingSample.graceDays,
+      },
+      path.join(dir, "series.json"),
+    );
   }
 
   // Byte order, as the build numbers them.
-  const files = readdirSync(dir).filter((f) => f.endsWith(".md")).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".md"))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   files.forEach((fileName, index) => {
     const file = path.join(dir, fileName);
     const match = PART_FILE.exec(fileName);
@@ -87,7 +108,9 @@ function generateSeries(dir: string, slug: string, templatesDir: string, outDir:
     try {
       parsed = matter(readFileSync(file, "utf8"));
     } catch (error) {
-      return result.problems.push(`${file}: front matter: ${(error as { reason?: string }).reason ?? (error as Error).message}`);
+      return result.problems.push(
+        `${file}: front matter: ${(error as { reason?: string }).reason ?? (error as Error).message}`,
+      );
     }
     const fm = parsed.data as { title?: unknown; preview?: unknown; cta?: { label?: unknown } };
     const number = index + 1;

@@ -22,7 +22,9 @@ async function hammer(reader: DeliveredReader, count: number, options: { ip?: st
   const statuses: number[] = [];
   for (let i = 0; i < count; i++) {
     const ctx = createExecutionContext();
-    const request = new Request(url(actionPath(reader, i % 2)), { headers: { "user-agent": SCANNER_UA, "cf-connecting-ip": options.ip ?? uniqueIp() } });
+    const request = new Request(url(actionPath(reader, i % 2)), {
+      headers: { "user-agent": SCANNER_UA, "cf-connecting-ip": options.ip ?? uniqueIp() },
+    });
     statuses.push((await worker.fetch(request, { ...env, ...options.bindings }, ctx)).status);
     await waitOnExecutionContext(ctx);
   }
@@ -51,7 +53,9 @@ describe("an action link hammered by a stranger", () => {
     const { queue, sent } = collectingClickQueue();
     const counting = countingD1(env.DB);
     const refusing = { limit: async () => ({ success: false }) } as RateLimit;
-    const statuses = await hammer(reader, 5, { bindings: { CLICK_QUEUE: queue, CLICK_LIMITER: refusing, DB: counting.db } });
+    const statuses = await hammer(reader, 5, {
+      bindings: { CLICK_QUEUE: queue, CLICK_LIMITER: refusing, DB: counting.db },
+    });
     expect(statuses).toEqual([302, 302, 302, 302, 302]);
     expect(sent).toEqual([]);
     expect(counting.counts.calls).toBe(0);
@@ -61,14 +65,20 @@ describe("an action link hammered by a stranger", () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
     const before = await partStat("fixture-four", 3);
     const { queue, sent } = collectingClickQueue();
-    expect((await hammer(reader, 300, { bindings: { CLICK_QUEUE: queue } })).every((status) => status === 302)).toBe(true);
+    expect((await hammer(reader, 300, { bindings: { CLICK_QUEUE: queue } })).every((status) => status === 302)).toBe(
+      true,
+    );
     expect(sent).toHaveLength(300);
 
     const perBatch: { calls: number; rowsWritten: number; rowsRead: number }[] = [];
     for (let i = 0; i < sent.length; i += 100) {
       const counting = countingD1(env.DB);
       await consumeClicks(sent.slice(i, i + 100), { bindings: { DB: counting.db } });
-      perBatch.push({ calls: counting.counts.calls, rowsWritten: counting.writes.rowsWritten, rowsRead: counting.writes.rowsRead });
+      perBatch.push({
+        calls: counting.counts.calls,
+        rowsWritten: counting.writes.rowsWritten,
+        rowsRead: counting.writes.rowsRead,
+      });
     }
     // Two links, each keeps its first MAX_CLICKS_PER_LINK clicks: the first batch writes them, the rest nothing.
     expect(await clicksOf(reader.deliveryId)).toHaveLength(2 * MAX_CLICKS_PER_LINK);
@@ -79,7 +89,10 @@ describe("an action link hammered by a stranger", () => {
     expect(perBatch[1]!.rowsRead).toBeLessThanOrEqual(3);
     expect(perBatch[2]).toEqual(perBatch[1]);
     const after = await partStat("fixture-four", 3);
-    expect({ human: after.humanClicks - before.humanClicks, scanner: after.scannerClicks - before.scannerClicks }).toEqual({ human: 0, scanner: 1 });
+    expect({
+      human: after.humanClicks - before.humanClicks,
+      scanner: after.scannerClicks - before.scannerClicks,
+    }).toEqual({ human: 0, scanner: 1 });
   });
 
   it("a person behind a hammered link is still counted: the cap is per link, and the scanner agent never counts as one", async () => {
@@ -90,6 +103,9 @@ describe("an action link hammered by a stranger", () => {
     // The reader, a few minutes later (not part of the scanner's burst), on another link.
     await consumeClicks([...sent, clickOf(reader, 3, Date.now() + 300_000)]);
     const after = await partStat("fixture-four", 2);
-    expect({ human: after.humanClicks - before.humanClicks, scanner: after.scannerClicks - before.scannerClicks }).toEqual({ human: 1, scanner: 1 });
+    expect({
+      human: after.humanClicks - before.humanClicks,
+      scanner: after.scannerClicks - before.scannerClicks,
+    }).toEqual({ human: 1, scanner: 1 });
   });
 });

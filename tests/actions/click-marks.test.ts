@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { decideClicks, MAX_CLICKS_PER_DELIVERY, MAX_CLICKS_PER_LINK, type DeliveryClicks } from "../../worker/actions/click-marks";
+import {
+  decideClicks,
+  MAX_CLICKS_PER_DELIVERY,
+  MAX_CLICKS_PER_LINK,
+  type DeliveryClicks,
+} from "../../worker/actions/click-marks";
 import type { ScannerReason } from "../../worker/actions/scanner-rules";
 import type { ClickMessage } from "../../worker/env";
 import { expectedCounts, expectedReasons, seeded, shuffled } from "../helpers/click-spec";
@@ -29,15 +34,23 @@ function run(batches: ClickMessage[][]) {
   for (const batch of batches) {
     const decision = decideClicks(delivery, batch);
     // The rows are the new marks' clicks, in time order (as decideClicks adds them).
-    const added = decision.marks.filter((mark) => !delivery.marks.some((old) => old[3] === mark[3])).map((mark) => ({ id: mark[3] }));
+    const added = decision.marks
+      .filter((mark) => !delivery.marks.some((old) => old[3] === mark[3]))
+      .map((mark) => ({ id: mark[3] }));
     for (const flag of decision.flagged) {
-      for (const row of rows.values()) if (row.at === flag.at && row.link === flag.link && row.reason === null) row.reason = "burst";
+      for (const row of rows.values())
+        if (row.at === flag.at && row.link === flag.link && row.reason === null) row.reason = "burst";
     }
     for (const [i, row] of decision.rows.entries()) rows.set(added[i]!.id, row);
     counters.human += decision.humanDelta;
     counters.scanner += decision.scannerDelta;
     counters.duplicates += decision.duplicates;
-    delivery = { ...delivery, humanClickedAt: decision.humanClickedAt, scannerClickedAt: decision.scannerClickedAt, marks: decision.marks };
+    delivery = {
+      ...delivery,
+      humanClickedAt: decision.humanClickedAt,
+      scannerClickedAt: decision.scannerClickedAt,
+      marks: decision.marks,
+    };
   }
   return { reasons: new Map([...rows].map(([id, row]) => [id, row.reason])), counters, delivery };
 }
@@ -106,12 +119,16 @@ describe("decideClicks: the scanner rules from the delivery's marks", () => {
       Array.from({ length: MAX_CLICKS_PER_DELIVERY + 10 }, (_, i) => clickAt(i, T + i * 2_000)),
     );
     expect(full.marks).toHaveLength(MAX_CLICKS_PER_DELIVERY);
-    const after = decideClicks({ sentAt: SENT, humanClickedAt: null, scannerClickedAt: null, marks: full.marks }, [clickAt(999, T + 10_000_000)]);
+    const after = decideClicks({ sentAt: SENT, humanClickedAt: null, scannerClickedAt: null, marks: full.marks }, [
+      clickAt(999, T + 10_000_000),
+    ]);
     expect(after).toMatchObject({ rows: [], flagged: [], capped: 1 });
   });
 
   it("an email not yet recorded as sent: its clicks are too soon", () => {
-    const decision = decideClicks({ sentAt: null, humanClickedAt: null, scannerClickedAt: null, marks: [] }, [clickAt(0, T)]);
+    const decision = decideClicks({ sentAt: null, humanClickedAt: null, scannerClickedAt: null, marks: [] }, [
+      clickAt(0, T),
+    ]);
     expect(decision.rows).toEqual([{ link: 0, at: T, reason: "too-soon" }]);
     expect(decision).toMatchObject({ humanDelta: 0, scannerDelta: 1 });
   });
@@ -119,5 +136,7 @@ describe("decideClicks: the scanner rules from the delivery's marks", () => {
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }

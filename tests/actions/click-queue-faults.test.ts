@@ -52,15 +52,19 @@ function planClicks(reader: DeliveredReader, sentAt: number, random: () => numbe
   const people = random() < 0.6 ? 1 + Math.floor(random() * 3) : 0;
   for (let j = 0; j < people; j++) add(link(), 120_000 + j * 60_000);
   // A person clicking two links 0.4 s apart is a burst too: the rule cannot tell them from a scanner.
-  if (random() < 0.15) (add(0, 600_000), add(1, 600_400));
+  if (random() < 0.15) add(0, 600_000), add(1, 600_400);
   const hammered = reader.part === 2 && random() < 0.3;
-  const hammer = hammered ? Array.from({ length: 12 }, (_, j) => clickOf(reader, 4, sentAt + 3_600_000 + j * 5_000, "user-agent")) : [];
+  const hammer = hammered
+    ? Array.from({ length: 12 }, (_, j) => clickOf(reader, 4, sentAt + 3_600_000 + j * 5_000, "user-agent"))
+    : [];
   return { reader, sentAt, clicks, hammer };
 }
 
 const rowsOf = async (deliveryId: number) =>
   (
-    await env.DB.prepare("SELECT link, created_at AS at, scanner_reason AS reason FROM clicks WHERE delivery_id = ?1 ORDER BY created_at")
+    await env.DB.prepare(
+      "SELECT link, created_at AS at, scanner_reason AS reason FROM clicks WHERE delivery_id = ?1 ORDER BY created_at",
+    )
       .bind(deliveryId)
       .all<{ link: number; at: number; reason: string | null }>()
   ).results;
@@ -107,7 +111,10 @@ describe("clicks through the queue, under faults", () => {
       const size = 20 + Math.floor(random() * 80);
       const batch = pending.splice(0, size);
       // At-least-once: the same batch to two consumers at the same time, one of them on the faulty D1.
-      const [first, second] = await Promise.all([consumeClicks(batch, { bindings: { DB: faulty } }), consumeClicks(batch)]);
+      const [first, second] = await Promise.all([
+        consumeClicks(batch, { bindings: { DB: faulty } }),
+        consumeClicks(batch),
+      ]);
       const retried = new Set([...first.retried, ...second.retried]);
       for (const [i, body] of batch.entries()) {
         if (poison.includes(body)) {
@@ -139,14 +146,19 @@ describe("clicks through the queue, under faults", () => {
     for (const { reader, sentAt, clicks, hammer } of planned) {
       const reasons = expectedReasons(clicks, sentAt);
       const expected = [
-        ...clicks.map((click) => ({ link: click.link, at: click.at, reason: reasons.get(click.id) ?? null })).sort((a, b) => a.at - b.at),
+        ...clicks
+          .map((click) => ({ link: click.link, at: click.at, reason: reasons.get(click.id) ?? null }))
+          .sort((a, b) => a.at - b.at),
         // A hammered link keeps its first few clicks (whichever arrived first), all flagged by their agent.
         ...hammer.slice(0, MAX_CLICKS_PER_LINK).map(() => ({ link: hammer[0]!.link, reason: "user-agent" })),
       ];
       const rows = await rowsOf(reader.deliveryId);
       const hammered = rows.filter((row) => hammer.some((click) => click.at === row.at));
       expect(hammered).toHaveLength(Math.min(hammer.length, MAX_CLICKS_PER_LINK));
-      expect([...rows.filter((row) => !hammered.includes(row)), ...hammered.map(({ link, reason }) => ({ link, reason }))]).toEqual(expected);
+      expect([
+        ...rows.filter((row) => !hammered.includes(row)),
+        ...hammered.map(({ link, reason }) => ({ link, reason })),
+      ]).toEqual(expected);
     }
   });
 
@@ -163,7 +175,10 @@ describe("clicks through the queue, under faults", () => {
         expect(row.scannerClickedAt !== null, `delivery ${reader.deliveryId}`).toBe(counts.scanner === 1);
       }
       const after = await partStat(SERIES, part);
-      expect({ human: after.humanClicks - before.get(part)!.humanClicks, scanner: after.scannerClicks - before.get(part)!.scannerClicks }).toEqual(expected);
+      expect({
+        human: after.humanClicks - before.get(part)!.humanClicks,
+        scanner: after.scannerClicks - before.get(part)!.scannerClicks,
+      }).toEqual(expected);
       expect(expected.human).toBeGreaterThan(0);
       expect(expected.scanner).toBeGreaterThan(0);
     }
@@ -176,7 +191,9 @@ describe("the click consumer's cost", () => {
     for (let i = 0; i < 100; i++) readers.push(await deliveredReader({ series: SERIES, part: 2 }));
     const t0 = Date.now();
     // Ten clicks an email, two a link, 2 s apart: each one a new row.
-    const clicks = readers.flatMap((reader) => Array.from({ length: 10 }, (_, j) => clickOf(reader, j % 5, t0 + j * 2_000)));
+    const clicks = readers.flatMap((reader) =>
+      Array.from({ length: 10 }, (_, j) => clickOf(reader, j % 5, t0 + j * 2_000)),
+    );
     const counting = countingD1(env.DB);
     for (const batch of chunks(shuffled(clicks, seeded(3)), 100)) {
       expect((await consumeClicks(batch, { bindings: { DB: counting.db } })).acked).toHaveLength(batch.length);
@@ -190,14 +207,19 @@ describe("the click consumer's cost", () => {
     // Per batch, whatever its size: a read, and one transaction (insert, counters, the readers' "Still reading?"
     // streaks, marks; no burst to flag here).
     expect(counting.counts).toEqual({ calls: 20, statements: 50 });
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM clicks WHERE delivery_id IN (SELECT value FROM json_each(?1))")
+    const rows = await env.DB.prepare(
+      "SELECT count(*) AS n FROM clicks WHERE delivery_id IN (SELECT value FROM json_each(?1))",
+    )
       .bind(JSON.stringify(readers.map((reader) => reader.deliveryId)))
       .first<{ n: number }>();
     expect(rows!.n).toBe(clicks.length);
   });
 
   it("two writers on the same clicks at once: one applies them, the other sees duplicates or a conflict; nothing twice", async () => {
-    const readers = [await deliveredReader({ series: SERIES, part: 3 }), await deliveredReader({ series: SERIES, part: 3 })];
+    const readers = [
+      await deliveredReader({ series: SERIES, part: 3 }),
+      await deliveredReader({ series: SERIES, part: 3 }),
+    ];
     const before = await partStat(SERIES, 3);
     const t0 = Date.now();
     const clicks = readers.flatMap((reader) => [clickOf(reader, 0, t0), clickOf(reader, 0, t0 + 30_000)]);

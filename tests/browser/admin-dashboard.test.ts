@@ -5,7 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, executeLocalSql, freePort, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import {
+  applyLocalMigrations,
+  executeLocalSql,
+  freePort,
+  startLocalWorker,
+  type LocalWorker,
+} from "../../scripts/local-worker";
 
 /**
  * The admin dashboard in a real browser, against `wrangler dev` with a fresh local D1 holding a little history:
@@ -42,7 +48,8 @@ INSERT INTO subscriptions (subscriber_id, series, status, next_part, created_at,
   SELECT id, '${SERIES}', 'pending', 1, 0, 0 FROM subscribers WHERE email_key = 'pending@example.com';
 `;
 
-if (!hasChromium) console.warn(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (skipping the dashboard browser test)`);
+if (!hasChromium)
+  console.warn(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (skipping the dashboard browser test)`);
 
 const describeBrowser = hasChromium ? describe : describe.skip;
 const title = hasChromium
@@ -61,14 +68,22 @@ describeBrowser(title, () => {
 
   async function expectNoHorizontalScroll(page: Page, width: number) {
     const scrollWidth = await page.evaluate<number>("document.documentElement.scrollWidth");
-    expect(scrollWidth, `page ${page.url()} is ${scrollWidth}px wide on a ${width}px screen`).toBeLessThanOrEqual(width);
+    expect(scrollWidth, `page ${page.url()} is ${scrollWidth}px wide on a ${width}px screen`).toBeLessThanOrEqual(
+      width,
+    );
   }
 
   async function newContext(viewport: { width: number; height: number }, phone: boolean): Promise<BrowserContext> {
-    const context = await browser!.newContext({ viewport, deviceScaleFactor: phone ? 2 : 1, isMobile: phone, hasTouch: phone });
+    const context = await browser!.newContext({
+      viewport,
+      deviceScaleFactor: phone ? 2 : 1,
+      isMobile: phone,
+      hasTouch: phone,
+    });
     await context.route("**/*", (route) => {
       const url = new URL(route.request().url());
-      if (url.hostname === "127.0.0.1" || url.protocol === "about:" || url.protocol === "data:") return route.continue();
+      if (url.hostname === "127.0.0.1" || url.protocol === "about:" || url.protocol === "data:")
+        return route.continue();
       problems.push(`request to the outside: ${url}`);
       return route.abort();
     });
@@ -106,11 +121,29 @@ describeBrowser(title, () => {
       port,
       persistTo,
       verbose: process.env.BROWSER_TEST_VERBOSE === "1",
-      vars: { ADMIN_TOKEN, SIGNING_KEYS, HASH_SECRET, RESEND_API_KEY: "", TURNSTILE_SECRET: "", TURNSTILE_SITE_KEY: "", PUBLIC_URL: baseUrl, PROVIDER_RPS: "0" },
+      vars: {
+        ADMIN_TOKEN,
+        SIGNING_KEYS,
+        HASH_SECRET,
+        RESEND_API_KEY: "",
+        TURNSTILE_SECRET: "",
+        TURNSTILE_SITE_KEY: "",
+        PUBLIC_URL: baseUrl,
+        PROVIDER_RPS: "0",
+      },
     });
     const launching = chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     });
     const [startedWorker, startedBrowser] = await Promise.allSettled([starting, launching]);
     if (startedWorker.status === "fulfilled") worker = startedWorker.value;
@@ -139,7 +172,13 @@ describeBrowser(title, () => {
     await signIn(page);
     expect(new URL(page.url()).pathname).toBe("/admin");
     const [cookie] = await context.cookies();
-    expect(cookie).toMatchObject({ name: "__Secure-nextpart_admin", path: "/admin", httpOnly: true, secure: true, sameSite: "Strict" });
+    expect(cookie).toMatchObject({
+      name: "__Secure-nextpart_admin",
+      path: "/admin",
+      httpOnly: true,
+      secure: true,
+      sameSite: "Strict",
+    });
 
     // 2. The overview: the series' funnel, drawn on the server, with its text alternative.
     await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
@@ -157,7 +196,9 @@ describeBrowser(title, () => {
     // 3. Dry run: what would go now, nothing sent; then send now.
     await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Dry run" }).click()]);
     await page.getByRole("heading", { level: 1, name: "Dry run: every series" }).waitFor();
-    expect(await page.getByRole("status").textContent()).toBe(`${DUE} emails would go now (mailer: outbox). Nothing was sent.`);
+    expect(await page.getByRole("status").textContent()).toBe(
+      `${DUE} emails would go now (mailer: outbox). Nothing was sent.`,
+    );
     await shot(page, "admin-dry-run-desktop.png");
     await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Send now" }).click()]);
     await page.getByRole("heading", { level: 1, name: "Sent: every series" }).waitFor();
@@ -171,12 +212,20 @@ describeBrowser(title, () => {
     expect(await page.locator("#recent-deliveries ~ div tbody tr").count()).toBe(DUE);
 
     // 4. Pause and resume the series.
-    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: `Pause ${SERIES_TITLE}` }).click()]);
+    await Promise.all([
+      page.waitForLoadState("load"),
+      page.getByRole("button", { name: `Pause ${SERIES_TITLE}` }).click(),
+    ]);
     const notice = page.locator("p.notice[role=status]");
-    expect(await notice.textContent()).toBe(`${SERIES_TITLE} is paused: paused from the dashboard. Resume it below once the cause is dealt with.`);
+    expect(await notice.textContent()).toBe(
+      `${SERIES_TITLE} is paused: paused from the dashboard. Resume it below once the cause is dealt with.`,
+    );
     expect(await page.locator(`#series-${SERIES} .badge`).textContent()).toBe("Paused");
     await shot(page, "admin-paused-desktop.png");
-    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: `Resume ${SERIES_TITLE}` }).click()]);
+    await Promise.all([
+      page.waitForLoadState("load"),
+      page.getByRole("button", { name: `Resume ${SERIES_TITLE}` }).click(),
+    ]);
     expect(await notice.count()).toBe(0);
     expect(await page.locator(`#series-${SERIES} .badge`).textContent()).toBe("Sending");
 
@@ -220,7 +269,10 @@ describeBrowser(title, () => {
   async function importCsv(page: Page, name: string) {
     await page.goto(`${baseUrl}/admin/import`);
     await page.setInputFiles("#file", { name, mimeType: "text/csv", buffer: Buffer.from(IMPORT_CSV) });
-    await Promise.all([page.waitForURL(/\/admin\/imports\/[0-9a-f-]{36}$/), page.getByRole("button", { name: "Import" }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/admin\/imports\/[0-9a-f-]{36}$/),
+      page.getByRole("button", { name: "Import" }).click(),
+    ]);
     // The job page reloads itself (meta refresh) until the queue has processed every row.
     await page.getByRole("heading", { level: 1, name: "Import report" }).waitFor({ timeout: 60_000 });
   }
@@ -238,13 +290,18 @@ describeBrowser(title, () => {
     expect(await reportRows.count()).toBe(3);
     const outcomes = await Promise.all([0, 1, 2].map((i) => reportRows.nth(i).getAttribute("class")));
     expect(outcomes).toEqual(["outcome-active", "outcome-pending", "outcome-invalid"]);
-    expect(await page.locator("tr.outcome-invalid").textContent()).toContain("email: Please enter a valid email address");
+    expect(await page.locator("tr.outcome-invalid").textContent()).toContain(
+      "email: Please enter a valid email address",
+    );
     await expectNoHorizontalScroll(page, DESKTOP.width);
     await shot(page, "admin-import-report-desktop.png");
 
     // 2. The reader page, from the readers list.
     await page.goto(`${baseUrl}/admin/readers?q=imported-consented`);
-    await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "imported-consented@example.com" }).click()]);
+    await Promise.all([
+      page.waitForLoadState("load"),
+      page.getByRole("link", { name: "imported-consented@example.com" }).click(),
+    ]);
     await page.getByRole("heading", { level: 1, name: "imported-consented@example.com" }).waitFor();
     expect(await page.locator("#consents-h").textContent()).toBe("Consent records (1)");
     expect(await page.locator(".position-card p.muted").first().textContent()).toContain("active, next part 1 of 1");
@@ -259,7 +316,9 @@ describeBrowser(title, () => {
     await page.getByLabel("Type their address to confirm").fill("imported-consented@example.com");
     await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Erase this reader" }).click()]);
     await page.getByRole("heading", { level: 1, name: "Reader erased" }).waitFor();
-    expect(await page.getByRole("status").textContent()).toMatch(/^Reader \d+ was erased: \d+ rows deleted or unlinked\./);
+    expect(await page.getByRole("status").textContent()).toMatch(
+      /^Reader \d+ was erased: \d+ rows deleted or unlinked\./,
+    );
     await shot(page, "admin-erased-desktop.png");
     await page.goto(`${baseUrl}/admin/readers?q=imported-`);
     const listed = await page.locator("tbody tr td.wrap a").allTextContents();
@@ -268,7 +327,10 @@ describeBrowser(title, () => {
     // 4. Preview a part, then send it as a test.
     await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Preview" }).click();
     await page.getByLabel("Series").selectOption(SERIES);
-    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Preview", exact: true }).click()]);
+    await Promise.all([
+      page.waitForLoadState("load"),
+      page.getByRole("button", { name: "Preview", exact: true }).click(),
+    ]);
     const frame = page.frameLocator('iframe[title="Email preview"]');
     await frame.getByRole("heading", { name: "The Opportunity" }).waitFor();
     await expectNoHorizontalScroll(page, DESKTOP.width);
@@ -317,13 +379,19 @@ describeBrowser(title, () => {
     await shot(page, "admin-import-report-phone.png");
 
     await page.goto(`${baseUrl}/admin/readers?q=imported-pending`);
-    await Promise.all([page.waitForLoadState("load"), page.getByRole("link", { name: "imported-pending@example.com" }).click()]);
+    await Promise.all([
+      page.waitForLoadState("load"),
+      page.getByRole("link", { name: "imported-pending@example.com" }).click(),
+    ]);
     await page.getByRole("heading", { level: 1, name: "imported-pending@example.com" }).waitFor();
     await expectNoHorizontalScroll(page, PHONE.width);
     await shot(page, "admin-reader-phone.png");
 
     await page.goto(`${baseUrl}/admin/preview?series=${SERIES}&part=1`);
-    await page.frameLocator('iframe[title="Email preview"]').getByRole("heading", { name: "The Opportunity" }).waitFor();
+    await page
+      .frameLocator('iframe[title="Email preview"]')
+      .getByRole("heading", { name: "The Opportunity" })
+      .waitFor();
     await expectNoHorizontalScroll(page, PHONE.width);
     await shot(page, "admin-preview-phone.png");
 

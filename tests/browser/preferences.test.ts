@@ -27,7 +27,11 @@ const DESKTOP = { width: 1280, height: 900 };
 
 /** The Worker's catalog with the test series, built where wrangler reads it; the default one is put back after. */
 function buildCatalog(withFixtures: boolean) {
-  const args = ["tsx", "scripts/build-emails.tsx", ...(withFixtures ? ["--series-dir", "emails/series", "--series-dir", "tests/fixtures/series"] : [])];
+  const args = [
+    "tsx",
+    "scripts/build-emails.tsx",
+    ...(withFixtures ? ["--series-dir", "emails/series", "--series-dir", "tests/fixtures/series"] : []),
+  ];
   const build = spawnSync("npx", args, { cwd: root, encoding: "utf8" });
   if (build.status !== 0) throw new Error(`building emails failed:\n${build.stdout}\n${build.stderr}`);
 }
@@ -46,7 +50,10 @@ describeBrowser(title, () => {
   const problems: string[] = [];
 
   const admin = (pathname: string, init: RequestInit = {}) =>
-    fetch(`${baseUrl}${pathname}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: "application/json", ...(init.headers ?? {}) } });
+    fetch(`${baseUrl}${pathname}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: "application/json", ...(init.headers ?? {}) },
+    });
 
   async function outbox(): Promise<OutboxMessage[]> {
     const res = await admin(`/admin/api/outbox?${new URLSearchParams({ to: READER.email, limit: "200" })}`);
@@ -66,7 +73,11 @@ describeBrowser(title, () => {
 
   /** What the cron does every minute: one delivery cycle, now. */
   async function cycle(): Promise<{ sent: number }> {
-    const res = await admin("/admin/api/send", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await admin("/admin/api/send", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(res.status).toBe(200);
     return (await res.json()) as { sent: number };
   }
@@ -91,7 +102,8 @@ describeBrowser(title, () => {
   function watch(page: Page) {
     page.on("pageerror", (error) => problems.push(`pageerror on ${page.url()}: ${error.message}`));
     page.on("console", (message) => {
-      if (message.type() === "error" && !/favicon/.test(message.location().url)) problems.push(`console error on ${page.url()}: ${message.text()}`);
+      if (message.type() === "error" && !/favicon/.test(message.location().url))
+        problems.push(`console error on ${page.url()}: ${message.text()}`);
     });
   }
 
@@ -102,8 +114,26 @@ describeBrowser(title, () => {
     applyLocalMigrations(persistTo);
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    const vars = { ADMIN_TOKEN, SIGNING_KEYS, HASH_SECRET, RESEND_API_KEY: "", TURNSTILE_SECRET: "", TURNSTILE_SITE_KEY: "", PUBLIC_URL: baseUrl, PROVIDER_RPS: "0" };
-    const args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+    const vars = {
+      ADMIN_TOKEN,
+      SIGNING_KEYS,
+      HASH_SECRET,
+      RESEND_API_KEY: "",
+      TURNSTILE_SECRET: "",
+      TURNSTILE_SITE_KEY: "",
+      PUBLIC_URL: baseUrl,
+      PROVIDER_RPS: "0",
+    };
+    const args = [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ];
     const [started, launched] = await Promise.allSettled([
       startLocalWorker({ port, persistTo, verbose: process.env.BROWSER_TEST_VERBOSE === "1", vars }),
       chromium.launch({ executablePath: CHROMIUM, args }),
@@ -114,7 +144,9 @@ describeBrowser(title, () => {
     if (launched.status === "rejected") throw launched.reason;
     phone = await browser!.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     // Hermetic: only the Worker may be reached.
-    await phone.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
+    await phone.route("**/*", (route) =>
+      new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort(),
+    );
     phone.on("page", watch);
   });
 
@@ -132,12 +164,20 @@ describeBrowser(title, () => {
     await page.goto(`${baseUrl}/s/fixture-four`);
     await page.getByLabel("Email address").fill(READER.email);
     await page.getByLabel("First name").fill(READER.name);
-    await Promise.all([page.waitForResponse((r) => r.url() === `${baseUrl}/subscribe`), page.getByRole("button", { name: "Subscribe" }).click()]);
+    await Promise.all([
+      page.waitForResponse((r) => r.url() === `${baseUrl}/subscribe`),
+      page.getByRole("button", { name: "Subscribe" }).click(),
+    ]);
     const confirmation = await waitForEmail("Confirm your subscription");
     await page.goto(/href="([^"]+\/confirm\/[^"]+)"/.exec(confirmation.html)![1]!.replace(/&amp;/g, "&"));
-    await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.getByRole("button", { name: "Confirm my subscription" }).click()]);
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST"),
+      page.getByRole("button", { name: "Confirm my subscription" }).click(),
+    ]);
     await page.getByRole("heading", { name: "You are subscribed" }).waitFor();
-    expect(await page.getByRole("link", { name: "your preferences" }).getAttribute("href")).toMatch(/^\/prefs\/s\.b1\./);
+    expect(await page.getByRole("link", { name: "your preferences" }).getAttribute("href")).toMatch(
+      /^\/prefs\/s\.b1\./,
+    );
 
     // Part 1, and its footer's link.
     expect((await cycle()).sent).toBe(1);
@@ -159,7 +199,9 @@ describeBrowser(title, () => {
     expect(await page.getByRole("status").textContent()).toContain("Done: part 2 is on its way.");
     // …but the reader pauses before the next tick: it sends nothing.
     expect((await pressButton(page, "A week")).status()).toBe(200);
-    expect(await page.getByRole("status").textContent()).toMatch(/^Paused until .+: then delivery picks up where you left off\./);
+    expect(await page.getByRole("status").textContent()).toMatch(
+      /^Paused until .+: then delivery picks up where you left off\./,
+    );
     expect(await page.getByRole("button", { name: "Resume now" }).count()).toBe(1);
     await expectNoHorizontalScroll(page, PHONE.width);
     await shot(page, "prefs-02-paused-phone.png");
@@ -168,7 +210,9 @@ describeBrowser(title, () => {
 
     // Resume: the part that was due goes with the next cycle.
     expect((await pressButton(page, "Resume now")).status()).toBe(200);
-    expect(await page.getByRole("status").textContent()).toContain("Welcome back: delivery picks up where you left off.");
+    expect(await page.getByRole("status").textContent()).toContain(
+      "Welcome back: delivery picks up where you left off.",
+    );
     expect((await cycle()).sent).toBe(1);
     await waitForEmail("Fixture Four, part 2");
     await page.goto(href);
@@ -178,7 +222,9 @@ describeBrowser(title, () => {
 
     // The same page at desktop width.
     const desktop = await browser!.newContext({ viewport: DESKTOP });
-    await desktop.route("**/*", (route) => (new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort()));
+    await desktop.route("**/*", (route) =>
+      new URL(route.request().url()).hostname === "127.0.0.1" ? route.continue() : route.abort(),
+    );
     const wide = await desktop.newPage();
     watch(wide);
     await wide.goto(href);

@@ -29,7 +29,6 @@ if (!hasChromium) {
   console.warn(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (skipping the browser tests)`);
 }
 
-
 /** A port nobody listens on right now (the OS picks it; we close it again for wrangler to take). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,12 +81,15 @@ describeBrowser(title, () => {
     }
   }
 
-  const shot = (target: Page, name: string) => target.screenshot({ path: path.join(screenshots, name), fullPage: true });
+  const shot = (target: Page, name: string) =>
+    target.screenshot({ path: path.join(screenshots, name), fullPage: true });
 
   /** Nothing wider than the phone: no sideways scrolling. */
   async function expectNoHorizontalScroll(target: Page) {
     const width = await target.evaluate<number>("document.documentElement.scrollWidth");
-    expect(width, `page ${target.url()} is ${width}px wide on a ${PHONE.width}px screen`).toBeLessThanOrEqual(PHONE.width);
+    expect(width, `page ${target.url()} is ${width}px wide on a ${PHONE.width}px screen`).toBeLessThanOrEqual(
+      PHONE.width,
+    );
   }
 
   /** Follow a link as a reader would; email links open in a new tab (target=_blank), site links in place. */
@@ -273,7 +275,11 @@ describeBrowser(title, () => {
     await shot(confirmed, "05-subscribed.png");
 
     // 3. Deliver now (what the cron does every minute) and read part 1 from the outbox.
-    const send = await admin("/admin/api/send", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const send = await admin("/admin/api/send", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(send.status).toBe(200);
     const summary = (await send.json()) as { sent: number; mailer: string };
     expect(summary.mailer).toBe("outbox");
@@ -289,7 +295,9 @@ describeBrowser(title, () => {
     // Every link is an action link on this site (counted, then redirected); unsubscribe uses the same token.
     const ctaHref = (await cta.getAttribute("href")) ?? "";
     // `<kid>.<hidden delivery id>.<tag>`: signed by the one key, no sequential id in sight.
-    expect(ctaHref).toMatch(new RegExp(`^${baseUrl}/a/b1\\.[A-Za-z0-9_-]{8}\\.[A-Za-z0-9_-]{22}/origins-of-lead-change/the-opportunity/0$`));
+    expect(ctaHref).toMatch(
+      new RegExp(`^${baseUrl}/a/b1\\.[A-Za-z0-9_-]{8}\\.[A-Za-z0-9_-]{22}/origins-of-lead-change/the-opportunity/0$`),
+    );
     const readerToken = ctaHref.split("/").at(-4)!;
     const unsubscribeLink = mail.getByRole("link", { name: "Unsubscribe", exact: true });
     expect(await unsubscribeLink.count()).toBe(1);
@@ -313,14 +321,18 @@ describeBrowser(title, () => {
     await expectNoHorizontalScroll(respond);
     await shot(respond, "07-response.png");
     const [saved] = await Promise.all([
-      respond.waitForResponse((r) => r.url() === `${baseUrl}/respond/${readerToken}` && r.request().method() === "POST"),
+      respond.waitForResponse(
+        (r) => r.url() === `${baseUrl}/respond/${readerToken}` && r.request().method() === "POST",
+      ),
       respond.getByRole("button", { name: "Send my response" }).click(),
     ]);
     expect(saved.status()).toBe(200);
     await respond.getByRole("heading", { name: "Thank you" }).waitFor();
     expect(await respond.locator("blockquote.response").textContent()).toBe(typed);
     expect(await respond.locator("blockquote b").count()).toBe(0);
-    expect(await respond.getByLabel("Or copy the link").inputValue()).toBe(`${baseUrl}/p/origins-of-lead-change/the-opportunity`);
+    expect(await respond.getByLabel("Or copy the link").inputValue()).toBe(
+      `${baseUrl}/p/origins-of-lead-change/the-opportunity`,
+    );
     expect(await respond.getByRole("link", { name: "LinkedIn" }).count()).toBe(1);
     await expectNoHorizontalScroll(respond);
     await shot(respond, "08-response-thanks.png");

@@ -21,7 +21,15 @@ function build(edit: (seriesDir: string) => void) {
   edit(seriesDir);
   const run = spawnSync(
     process.execPath,
-    ["--import", "tsx", "scripts/build-emails.tsx", "--series-dir", path.join(dir, "series"), "--out", path.join(dir, "catalog.json")],
+    [
+      "--import",
+      "tsx",
+      "scripts/build-emails.tsx",
+      "--series-dir",
+      path.join(dir, "series"),
+      "--out",
+      path.join(dir, "catalog.json"),
+    ],
     { cwd: root, encoding: "utf8" },
   );
   return { status: run.status, stderr: run.stderr, seriesDir };
@@ -35,7 +43,9 @@ describe("the email build's slots", () => {
   });
 
   it("fails on a confirmation slot in a part, naming the file", () => {
-    const { status, stderr, seriesDir } = build((dir) => appendTo(path.join(dir, "02-fixture-part-2.md"), "Confirm here: {{{confirm_url}}}"));
+    const { status, stderr, seriesDir } = build((dir) =>
+      appendTo(path.join(dir, "02-fixture-part-2.md"), "Confirm here: {{{confirm_url}}}"),
+    );
     expect(status).toBe(1);
     // Appended as the file's last line, after a blank one: the message points at the slot there.
     const lines = readFileSync(path.join(seriesDir, "02-fixture-part-2.md"), "utf8").split("\n");
@@ -46,7 +56,9 @@ describe("the email build's slots", () => {
   });
 
   it("accepts a part slot in a part's body", () => {
-    expect(build((dir) => appendTo(path.join(dir, "03-fixture-part-3.md"), "Read it on the web: {{{web_url}}}")).status).toBe(0);
+    expect(
+      build((dir) => appendTo(path.join(dir, "03-fixture-part-3.md"), "Read it on the web: {{{web_url}}}")).status,
+    ).toBe(0);
   });
 });
 
@@ -61,7 +73,17 @@ function buildTwice(edit: (seriesDir: string, seriesRoot: string) => void) {
   const run = () =>
     spawnSync(
       process.execPath,
-      ["--import", "tsx", "scripts/build-emails.tsx", "--series-dir", seriesRoot, "--out", path.join(dir, "catalog.json"), "--manifest", manifest],
+      [
+        "--import",
+        "tsx",
+        "scripts/build-emails.tsx",
+        "--series-dir",
+        seriesRoot,
+        "--out",
+        path.join(dir, "catalog.json"),
+        "--manifest",
+        manifest,
+      ],
       { cwd: root, encoding: "utf8" },
     );
   const first = run();
@@ -69,15 +91,31 @@ function buildTwice(edit: (seriesDir: string, seriesRoot: string) => void) {
   const before = readFileSync(manifest, "utf8");
   edit(seriesDir, seriesRoot);
   const second = run();
-  return { status: second.status, stdout: second.stdout, stderr: second.stderr, before, after: readFileSync(manifest, "utf8"), seriesDir };
+  return {
+    status: second.status,
+    stdout: second.stdout,
+    stderr: second.stderr,
+    before,
+    after: readFileSync(manifest, "utf8"),
+    seriesDir,
+  };
 }
-const changes = (stdout: string) => stdout.split("\n").filter((line) => line.startsWith("catalog change: ")).map((line) => line.slice(16));
+const changes = (stdout: string) =>
+  stdout
+    .split("\n")
+    .filter((line) => line.startsWith("catalog change: "))
+    .map((line) => line.slice(16));
 
 describe("the build against the committed catalog manifest", () => {
   it("records each series' slug, aliases and part ids (defaulting to the file name without its NN- prefix)", () => {
     const { after, stdout } = buildTwice(() => {});
     expect(JSON.parse(after)).toEqual({
-      series: { "fixture-four": { aliases: [], parts: ["fixture-part-1", "fixture-part-2", "fixture-part-3", "fixture-part-4"] } },
+      series: {
+        "fixture-four": {
+          aliases: [],
+          parts: ["fixture-part-1", "fixture-part-2", "fixture-part-3", "fixture-part-4"],
+        },
+      },
     });
     expect(changes(stdout)).toEqual([]);
   });
@@ -86,23 +124,39 @@ describe("the build against the committed catalog manifest", () => {
     const { status, stdout, after } = buildTwice((dir) => {
       const part2 = readFileSync(path.join(dir, "02-fixture-part-2.md"), "utf8");
       // Renumbered files keep their ids (the file name without its NN- prefix): only the new part is new.
-      for (const [from, to] of [["04-fixture-part-4", "05-fixture-part-4"], ["03-fixture-part-3", "04-fixture-part-3"], ["02-fixture-part-2", "03-fixture-part-2"]]) {
+      for (const [from, to] of [
+        ["04-fixture-part-4", "05-fixture-part-4"],
+        ["03-fixture-part-3", "04-fixture-part-3"],
+        ["02-fixture-part-2", "03-fixture-part-2"],
+      ]) {
         renameSync(path.join(dir, `${from}.md`), path.join(dir, `${to}.md`));
       }
-      writeFileSync(path.join(dir, "02-an-inserted-part.md"), part2.replace("title: Fixture part 2", "title: Inserted"));
+      writeFileSync(
+        path.join(dir, "02-an-inserted-part.md"),
+        part2.replace("title: Fixture part 2", "title: Inserted"),
+      );
     });
     expect(status).toBe(0);
     expect(changes(stdout)).toEqual([
       'fixture-four: inserted part "an-inserted-part" before "fixture-part-2": readers already past "fixture-part-2" get "an-inserted-part" next, then go on where they were',
     ]);
-    expect(JSON.parse(after).series["fixture-four"].parts).toEqual(["fixture-part-1", "an-inserted-part", "fixture-part-2", "fixture-part-3", "fixture-part-4"]);
+    expect(JSON.parse(after).series["fixture-four"].parts).toEqual([
+      "fixture-part-1",
+      "an-inserted-part",
+      "fixture-part-2",
+      "fixture-part-3",
+      "fixture-part-4",
+    ]);
   });
 
   it("says a removed part is skipped, and a reorder", () => {
     const { status, stdout } = buildTwice((dir) => {
       rmSync(path.join(dir, "04-fixture-part-4.md"));
       // Part 3 moves first: renamed file, same id.
-      const text = readFileSync(path.join(dir, "03-fixture-part-3.md"), "utf8").replace("---\n", "---\nid: fixture-part-3\n");
+      const text = readFileSync(path.join(dir, "03-fixture-part-3.md"), "utf8").replace(
+        "---\n",
+        "---\nid: fixture-part-3\n",
+      );
       rmSync(path.join(dir, "03-fixture-part-3.md"));
       writeFileSync(path.join(dir, "00-moved-first.md"), text);
     });
@@ -133,12 +187,23 @@ describe("the build against the committed catalog manifest", () => {
       cpSync(dir, renamed, { recursive: true });
       rmSync(dir, { recursive: true });
       const meta = path.join(renamed, "series.json");
-      writeFileSync(meta, readFileSync(meta, "utf8").replace('"slug": "fixture-four"', '"slug": "fixture-renamed",\n  "aliases": ["fixture-four"]'));
+      writeFileSync(
+        meta,
+        readFileSync(meta, "utf8").replace(
+          '"slug": "fixture-four"',
+          '"slug": "fixture-renamed",\n  "aliases": ["fixture-four"]',
+        ),
+      );
     });
     expect(status).toBe(0);
-    expect(changes(stdout)).toEqual(['series "fixture-four" renamed to "fixture-renamed": its readers keep their place; old links redirect']);
+    expect(changes(stdout)).toEqual([
+      'series "fixture-four" renamed to "fixture-renamed": its readers keep their place; old links redirect',
+    ]);
     expect(JSON.parse(after).series).toEqual({
-      "fixture-renamed": { aliases: ["fixture-four"], parts: ["fixture-part-1", "fixture-part-2", "fixture-part-3", "fixture-part-4"] },
+      "fixture-renamed": {
+        aliases: ["fixture-four"],
+        parts: ["fixture-part-1", "fixture-part-2", "fixture-part-3", "fixture-part-4"],
+      },
     });
   });
 
@@ -148,7 +213,11 @@ describe("the build against the committed catalog manifest", () => {
       writeFileSync(meta, readFileSync(meta, "utf8").replace("---\n", "---\nid: fixture-part-1\n"));
     });
     expect(status).toBe(1);
-    expect(stderr).toContain(`${path.join(seriesDir, "02-fixture-part-2.md")}:2:1: part id "fixture-part-1" is also the id of 01-fixture-part-1.md`);
-    expect(stderr).toContain(`${path.join(seriesDir, "01-fixture-part-1.md")}:1:1: the other part with id "fixture-part-1"`);
+    expect(stderr).toContain(
+      `${path.join(seriesDir, "02-fixture-part-2.md")}:2:1: part id "fixture-part-1" is also the id of 01-fixture-part-1.md`,
+    );
+    expect(stderr).toContain(
+      `${path.join(seriesDir, "01-fixture-part-1.md")}:1:1: the other part with id "fixture-part-1"`,
+    );
   });
 });

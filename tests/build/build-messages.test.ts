@@ -23,7 +23,11 @@ async function build(edit: (seriesDir: string) => void) {
   cpSync(path.join(root, "tests/fixtures/series/fixture-four"), seriesDir, { recursive: true });
   edit(seriesDir);
   const out = path.join(dir, "catalog.json");
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/build-emails.tsx", "--series-dir", path.join(dir, "series"), "--out", out], { cwd: root });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "scripts/build-emails.tsx", "--series-dir", path.join(dir, "series"), "--out", out],
+    { cwd: root },
+  );
   let stderr = "";
   let stdout = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -32,7 +36,12 @@ async function build(edit: (seriesDir: string) => void) {
   return { status, stderr, stdout, seriesDir, wrote: existsSync(out), out };
 }
 const withPart = (fixture: string) =>
-  build((dir) => writeFileSync(path.join(dir, "02-fixture-part-2.md"), readFileSync(path.join(root, "tests/fixtures/bad-parts", fixture))));
+  build((dir) =>
+    writeFileSync(
+      path.join(dir, "02-fixture-part-2.md"),
+      readFileSync(path.join(root, "tests/fixtures/bad-parts", fixture)),
+    ),
+  );
 const diagnostics = (stderr: string) => stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line));
 
 describe.concurrent("the email build's messages name the file and line", () => {
@@ -41,7 +50,12 @@ describe.concurrent("the email build's messages name the file and line", () => {
     ["unknown-key.md", 7, 1, "number: unknown key"],
     ["bad-cta.md", 8, 1, "cta.url: absolute http(s) URL or a path starting with /"],
     ["bad-yaml.md", 5, 1, "front matter: missed comma between flow collection entries"],
-    ["unknown-slot.md", 14, 6, "unknown slot {{{nickname}}} in the html (slots: name, base_url, unsubscribe_url, preferences_url, action_url, referral_url, web_url, postal_address)"],
+    [
+      "unknown-slot.md",
+      14,
+      6,
+      "unknown slot {{{nickname}}} in the html (slots: name, base_url, unsubscribe_url, preferences_url, action_url, referral_url, web_url, postal_address)",
+    ],
     ["two-braces.md", 12, 14, "{{ name }} is not a slot: slots take three braces, {{{name}}}"],
     ["bad-link.md", 14, 17, 'link "javascript:alert(1)": use an http(s) URL, a mailto: or a path starting with /'],
   ] as const)("%s → line %i, column %i", async ([fixture, line, col, message], { expect }) => {
@@ -65,10 +79,15 @@ describe.concurrent("the email build's messages name the file and line", () => {
     expect(stderr).toContain("build-emails: 2 problem(s)");
   });
 
-  it("names both files of a duplicate part id, each at its id line (line 1 for an id from the file name)", async ({ expect }) => {
+  it("names both files of a duplicate part id, each at its id line (line 1 for an id from the file name)", async ({
+    expect,
+  }) => {
     const { status, stderr, seriesDir } = await build((dir) => {
       const file = path.join(dir, "03-fixture-part-3.md");
-      writeFileSync(file, readFileSync(file, "utf8").replace("title: Fixture part 3\n", "title: Fixture part 3\nid: fixture-part-1\n"));
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8").replace("title: Fixture part 3\n", "title: Fixture part 3\nid: fixture-part-1\n"),
+      );
     });
     expect(status).toBe(1);
     expect(diagnostics(stderr)).toEqual([
@@ -91,9 +110,14 @@ describe.concurrent("the email build's messages name the file and line", () => {
   it("points a series.json problem at its key, and a JSON syntax error at its line and column", async ({ expect }) => {
     const bad = await build((dir) => {
       const meta = path.join(dir, "series.json");
-      writeFileSync(meta, readFileSync(meta, "utf8").replace('"timezone": "America/New_York"', '"timezone": "Mars/Olympus"'));
+      writeFileSync(
+        meta,
+        readFileSync(meta, "utf8").replace('"timezone": "America/New_York"', '"timezone": "Mars/Olympus"'),
+      );
     });
-    expect(diagnostics(bad.stderr)).toEqual([`${path.join(bad.seriesDir, "series.json")}:7:3: timezone: not an IANA timezone`]);
+    expect(diagnostics(bad.stderr)).toEqual([
+      `${path.join(bad.seriesDir, "series.json")}:7:3: timezone: not an IANA timezone`,
+    ]);
     const broken = await build((dir) => {
       const meta = path.join(dir, "series.json");
       writeFileSync(meta, readFileSync(meta, "utf8").replace('"title": "Fixture Four",', '"title": "Fixture Four"'));
@@ -108,11 +132,20 @@ describe.concurrent("the email build's messages name the file and line", () => {
   const withRule = (rule: string) =>
     build((dir) => {
       const meta = path.join(dir, "series.json");
-      writeFileSync(meta, readFileSync(meta, "utf8").replace('"timezone": "America/New_York"', `"timezone": "America/New_York",\n  "reengage": ${rule}`));
+      writeFileSync(
+        meta,
+        readFileSync(meta, "utf8").replace(
+          '"timezone": "America/New_York"',
+          `"timezone": "America/New_York",\n  "reengage": ${rule}`,
+        ),
+      );
     });
 
   it.for([
-    ['{ "afterParts": 1, "graceDays": 7 }', "reengage.afterParts: at least 2: asking after every part would mail the question as often as the story"],
+    [
+      '{ "afterParts": 1, "graceDays": 7 }',
+      "reengage.afterParts: at least 2: asking after every part would mail the question as often as the story",
+    ],
     ['{ "afterParts": 4, "graceDays": "7" }', "reengage.graceDays: a whole number of days, e.g. 7"],
     ['{ "afterParts": 4.5, "graceDays": 7 }', "reengage.afterParts: a whole number of parts, e.g. 4"],
     ['{ "afterParts": 4, "graceDays": 0 }', "reengage.graceDays: at least 1 day to answer"],
@@ -129,18 +162,36 @@ describe.concurrent("the email build's messages name the file and line", () => {
     expect(diagnostics(stderr)).toEqual([`${path.join(seriesDir, "series.json")}:8:3: reengage.after: unknown key`]);
   });
 
-  it("compiles a good rule with its email (countOpens off unless said), and a series without one as before", async ({ expect }) => {
+  it("compiles a good rule with its email (countOpens off unless said), and a series without one as before", async ({
+    expect,
+  }) => {
     const { status, stderr, wrote, seriesDir } = await withRule('{ "afterParts": 4, "graceDays": 7 }');
     expect(status, stderr).toBe(0);
     expect(wrote).toBe(true);
-    const catalog = JSON.parse(readFileSync(path.join(seriesDir, "../../catalog.json"), "utf8")) as { series: { reengage?: { afterParts: number; graceDays: number; countOpens: boolean; email: { subject: string; text: string } } }[] };
+    const catalog = JSON.parse(readFileSync(path.join(seriesDir, "../../catalog.json"), "utf8")) as {
+      series: {
+        reengage?: {
+          afterParts: number;
+          graceDays: number;
+          countOpens: boolean;
+          email: { subject: string; text: string };
+        };
+      }[];
+    };
     const rule = catalog.series[0]!.reengage!;
-    expect(rule).toMatchObject({ afterParts: 4, graceDays: 7, countOpens: false, email: { subject: "Still reading Fixture Four?" } });
+    expect(rule).toMatchObject({
+      afterParts: 4,
+      graceDays: 7,
+      countOpens: false,
+      email: { subject: "Still reading Fixture Four?" },
+    });
     expect(rule.email.text).toContain("Yes, keep sending: {{{keep_url}}}");
     expect(rule.email.text).toContain("within 7 days");
 
     const plain = await build(() => {});
-    expect(JSON.parse(readFileSync(path.join(plain.seriesDir, "../../catalog.json"), "utf8")).series[0]).not.toHaveProperty("reengage");
+    expect(
+      JSON.parse(readFileSync(path.join(plain.seriesDir, "../../catalog.json"), "utf8")).series[0],
+    ).not.toHaveProperty("reengage");
   });
 });
 
@@ -159,8 +210,14 @@ describe.concurrent("parts written ahead: the build checks `publish` and says wh
     ["next tuesday", format("next tuesday")],
     ['"2027-01-15T25:00"', format("2027-01-15T25:00")],
     ["2027-01-15T09:00+15:00", format("2027-01-15T09:00+15:00")],
-    ["2027-03-14T02:30", `publish "2027-03-14T02:30": that time does not exist in ${zone} (the clocks skip it); choose another, or write the instant with its offset`],
-    ["2027-11-07T01:30", `publish "2027-11-07T01:30": that time happens twice in ${zone} (the clocks go back); write the instant with its offset`],
+    [
+      "2027-03-14T02:30",
+      `publish "2027-03-14T02:30": that time does not exist in ${zone} (the clocks skip it); choose another, or write the instant with its offset`,
+    ],
+    [
+      "2027-11-07T01:30",
+      `publish "2027-11-07T01:30": that time happens twice in ${zone} (the clocks go back); write the instant with its offset`,
+    ],
   ] as const)("publish: %s is refused at its line", async ([value, message], { expect }) => {
     const { status, stderr, seriesDir, wrote } = await build((dir) => publishIn(dir, "02-fixture-part-2.md", value));
     expect(status).toBe(1);
@@ -185,17 +242,22 @@ describe.concurrent("parts written ahead: the build checks `publish` and says wh
       writeFileSync(meta, readFileSync(meta, "utf8").replace('"author"', '"archive": "members",\n  "author"'));
     });
     expect(status).toBe(1);
-    expect(diagnostics(stderr)).toEqual([`${path.join(seriesDir, "series.json")}:6:3: archive: Invalid option: expected one of "public"|"subscribers"`]);
+    expect(diagnostics(stderr)).toEqual([
+      `${path.join(seriesDir, "series.json")}:6:3: archive: Invalid option: expected one of "public"|"subscribers"`,
+    ]);
   });
 
-  it("reads each form in the series' time zone unless it names its offset, and lists the parts still ahead", async ({ expect }) => {
+  it("reads each form in the series' time zone unless it names its offset, and lists the parts still ahead", async ({
+    expect,
+  }) => {
     const { status, stdout, seriesDir, out } = await build((dir) => {
       publishIn(dir, "01-fixture-part-1.md", "2026-01-05T09:00:00Z"); // long past: out, not listed
       publishIn(dir, "02-fixture-part-2.md", '"2099-01-15" # midnight in New York');
       publishIn(dir, "03-fixture-part-3.md", "2099-07-01T09:30");
     });
     expect(status).toBe(0);
-    const parts = (JSON.parse(readFileSync(out, "utf8")) as { series: { parts: { publishAt?: string }[] }[] }).series[0]!.parts;
+    const parts = (JSON.parse(readFileSync(out, "utf8")) as { series: { parts: { publishAt?: string }[] }[] })
+      .series[0]!.parts;
     expect(parts.map((part) => part.publishAt)).toEqual([
       "2026-01-05T09:00:00.000Z",
       "2099-01-15T05:00:00.000Z", // EST, UTC-5
@@ -209,13 +271,19 @@ describe.concurrent("parts written ahead: the build checks `publish` and says wh
     ]);
   });
 
-  it("an instant with an offset is that instant, and the same wall time twice in a fall-back night is fine with one", async ({ expect }) => {
+  it("an instant with an offset is that instant, and the same wall time twice in a fall-back night is fine with one", async ({
+    expect,
+  }) => {
     const { status, out } = await build((dir) => {
       publishIn(dir, "02-fixture-part-2.md", "2027-11-07T01:30-04:00");
       publishIn(dir, "03-fixture-part-3.md", "2027-11-07T01:30-05:00");
     });
     expect(status).toBe(0);
-    const parts = (JSON.parse(readFileSync(out, "utf8")) as { series: { parts: { publishAt?: string }[] }[] }).series[0]!.parts;
-    expect(parts.slice(1, 3).map((part) => part.publishAt)).toEqual(["2027-11-07T05:30:00.000Z", "2027-11-07T06:30:00.000Z"]);
+    const parts = (JSON.parse(readFileSync(out, "utf8")) as { series: { parts: { publishAt?: string }[] }[] })
+      .series[0]!.parts;
+    expect(parts.slice(1, 3).map((part) => part.publishAt)).toEqual([
+      "2027-11-07T05:30:00.000Z",
+      "2027-11-07T06:30:00.000Z",
+    ]);
   });
 });

@@ -31,7 +31,10 @@ name = "PREFERENCES_LIMITER"
 function checkConfig(toml: string) {
   const file = path.join(dir, `wrangler-${Math.random().toString(36).slice(2)}.toml`);
   writeFileSync(file, toml);
-  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/check-config.ts", file], { cwd: root, encoding: "utf8" });
+  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/check-config.ts", file], {
+    cwd: root,
+    encoding: "utf8",
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

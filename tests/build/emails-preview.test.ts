@@ -29,8 +29,12 @@ function expectedFiles() {
   return seriesRoots.flatMap((dir) =>
     readdirSync(dir).flatMap((slug) => [
       `${slug}/confirmation.tsx`,
-      ...("reengage" in JSON.parse(readFileSync(path.join(dir, slug, "series.json"), "utf8")) ? [`${slug}/still-reading.tsx`] : []),
-      ...readdirSync(path.join(dir, slug)).filter((f) => f.endsWith(".md")).map((f) => `${slug}/${f.replace(/\.md$/, ".tsx")}`),
+      ...("reengage" in JSON.parse(readFileSync(path.join(dir, slug, "series.json"), "utf8"))
+        ? [`${slug}/still-reading.tsx`]
+        : []),
+      ...readdirSync(path.join(dir, slug))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `${slug}/${f.replace(/\.md$/, ".tsx")}`),
     ]),
   );
 }
@@ -43,8 +47,16 @@ describe("the generated previews", () => {
     expect(files.sort()).toEqual(expectedFiles().sort());
     const part = readFileSync(path.join(out, "fixture-four/03-fixture-part-3.tsx"), "utf8");
     expect(part).toContain('import Email from "../../../../emails/series-part";');
-    const props = JSON.parse(/export const PreviewProps = (\{[\s\S]*?\n\});/.exec(part)![1]!) as Record<string, unknown>;
-    expect(props).toMatchObject({ seriesTitle: "Fixture Four", number: 3, title: "Fixture part 3", webUrl: "https://example.com/p/fixture-four/3" });
+    const props = JSON.parse(/export const PreviewProps = (\{[\s\S]*?\n\});/.exec(part)![1]!) as Record<
+      string,
+      unknown
+    >;
+    expect(props).toMatchObject({
+      seriesTitle: "Fixture Four",
+      number: 3,
+      title: "Fixture part 3",
+      webUrl: "https://example.com/p/fixture-four/3",
+    });
     expect(props.bodyHtml).toContain("Fixture part 3 body");
     // Site-relative links lead to the sample site, not to a {{{base_url}}} placeholder.
     expect(props.bodyHtml).not.toContain("{{{");
@@ -54,7 +66,9 @@ describe("the generated previews", () => {
     const out = outDir();
     const content = mkdtempSync(path.join(os.tmpdir(), "nextpart-preview-src-"));
     cleanup.push(() => rmSync(content, { recursive: true, force: true }));
-    cpSync(path.join(root, "tests/fixtures/series/fixture-four"), path.join(content, "fixture-four"), { recursive: true });
+    cpSync(path.join(root, "tests/fixtures/series/fixture-four"), path.join(content, "fixture-four"), {
+      recursive: true,
+    });
     const options = { seriesRoots: [content], outDir: out, templatesDir: path.join(root, "emails") };
     expect(generatePreviews(options).files).toHaveLength(5);
 
@@ -62,8 +76,18 @@ describe("the generated previews", () => {
     const { files, problems } = generatePreviews(options);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`${path.join(content, "fixture-four/02-fixture-part-2.md")}: front matter:`);
-    expect(files.sort()).toEqual(["fixture-four/01-fixture-part-1.tsx", "fixture-four/03-fixture-part-3.tsx", "fixture-four/04-fixture-part-4.tsx", "fixture-four/confirmation.tsx"]);
-    expect(readdirSync(path.join(out, "fixture-four")).sort()).toEqual(["01-fixture-part-1.tsx", "03-fixture-part-3.tsx", "04-fixture-part-4.tsx", "confirmation.tsx"]);
+    expect(files.sort()).toEqual([
+      "fixture-four/01-fixture-part-1.tsx",
+      "fixture-four/03-fixture-part-3.tsx",
+      "fixture-four/04-fixture-part-4.tsx",
+      "fixture-four/confirmation.tsx",
+    ]);
+    expect(readdirSync(path.join(out, "fixture-four")).sort()).toEqual([
+      "01-fixture-part-1.tsx",
+      "03-fixture-part-3.tsx",
+      "04-fixture-part-4.tsx",
+      "confirmation.tsx",
+    ]);
   });
 });
 
@@ -82,7 +106,16 @@ describe("npm run emails:preview", () => {
   it("starts react-email's preview server, which lists every part of every series and renders one; SIGTERM stops it", async () => {
     const port = await freePort();
     const out = outDir();
-    const args = ["--import", "tsx", "scripts/emails-preview.ts", "--port", String(port), "--out", out, ...seriesRoots.flatMap((dir) => ["--series-dir", dir])];
+    const args = [
+      "--import",
+      "tsx",
+      "scripts/emails-preview.ts",
+      "--port",
+      String(port),
+      "--out",
+      out,
+      ...seriesRoots.flatMap((dir) => ["--series-dir", dir]),
+    ];
     const child: ChildProcess = spawn(process.execPath, args, { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     cleanup.push(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"));
@@ -94,14 +127,18 @@ describe("npm run emails:preview", () => {
     const base = `http://localhost:${port}`;
     const index = await fetch(base).then((r) => r.text());
     // The sidebar's data: per folder (series), its emails.
-    const listed = [...index.matchAll(/\\"directoryName\\":\\"([^"\\]+)\\",\\"emailFilenames\\":\[([^\]]*)\]/g)].map(([, dir, names]) => [
-      dir,
-      [...names!.matchAll(/\\"([^"\\]+)\\"/g)].map((m) => m[1]).sort(),
-    ]);
-    const expected = seriesRoots.flatMap((dir) => readdirSync(dir)).map((slug) => [
-      slug,
-      expectedFiles().filter((f) => f.startsWith(`${slug}/`)).map((f) => f.slice(slug.length + 1).replace(/\.tsx$/, "")).sort(),
-    ]);
+    const listed = [...index.matchAll(/\\"directoryName\\":\\"([^"\\]+)\\",\\"emailFilenames\\":\[([^\]]*)\]/g)].map(
+      ([, dir, names]) => [dir, [...names!.matchAll(/\\"([^"\\]+)\\"/g)].map((m) => m[1]).sort()],
+    );
+    const expected = seriesRoots
+      .flatMap((dir) => readdirSync(dir))
+      .map((slug) => [
+        slug,
+        expectedFiles()
+          .filter((f) => f.startsWith(`${slug}/`))
+          .map((f) => f.slice(slug.length + 1).replace(/\.tsx$/, ""))
+          .sort(),
+      ]);
     expect(listed.filter(([dir]) => dir !== path.basename(out)).sort()).toEqual(expected.sort());
 
     const part = await fetch(`${base}/preview/fixture-four/02-fixture-part-2`);

@@ -10,7 +10,9 @@ import { mailboxKey } from "../../worker/subscribers/mailbox-key";
  * never sent it again (the unique index is on the part id now). SQLite in Node, the migration files as they are.
  */
 const root = path.resolve(import.meta.dirname, "../..");
-const migrations = readdirSync(path.join(root, "db/migrations")).filter((f) => f.endsWith(".sql")).sort();
+const migrations = readdirSync(path.join(root, "db/migrations"))
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 const apply = (db: DatabaseSync, file: string) => db.exec(readFileSync(path.join(root, "db/migrations", file), "utf8"));
 
 describe("migration 0004_catalog_identity", () => {
@@ -37,7 +39,9 @@ describe("migration 0004_catalog_identity", () => {
       { id: 1, last: "the-opportunity" },
       { id: 2, last: null },
     ]);
-    expect(db.prepare("SELECT referral_part_id AS id FROM subscribers WHERE id = 2").get()).toEqual({ id: "the-opportunity" });
+    expect(db.prepare("SELECT referral_part_id AS id FROM subscribers WHERE id = 2").get()).toEqual({
+      id: "the-opportunity",
+    });
     expect(() =>
       db.exec(`INSERT INTO deliveries (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, created_at)
         VALUES (1, 1, 'origins-of-lead-change', 'the-opportunity', 1, 'b2', 'claimed', 'a@example.com', 1)`),
@@ -50,10 +54,18 @@ describe("migration 0010_mailbox_key", () => {
     const db = new DatabaseSync(":memory:");
     for (const file of migrations.filter((f) => f < "0010")) apply(db, file);
     const addresses = [
-      "Victim@Gmail.com", "v.i.c.t.i.m@gmail.com", "victim+n1@gmail.com", "V.ictim+a.b@googlemail.com", "ann.lee+news@Example.org",
-      "ann.lee@example.org", "+only-tag@example.org", "o'brien@xn--bcher-kva.de",
+      "Victim@Gmail.com",
+      "v.i.c.t.i.m@gmail.com",
+      "victim+n1@gmail.com",
+      "V.ictim+a.b@googlemail.com",
+      "ann.lee+news@Example.org",
+      "ann.lee@example.org",
+      "+only-tag@example.org",
+      "o'brien@xn--bcher-kva.de",
     ];
-    const insert = db.prepare("INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (?, ?, lower(?), 'pending', 0, 0)");
+    const insert = db.prepare(
+      "INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (?, ?, lower(?), 'pending', 0, 0)",
+    );
     addresses.forEach((address, i) => insert.run(i + 1, address, address));
     const consent = db.prepare(
       "INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, email_status) VALUES (?, 's', 'api', 'v', 0, ?)",
@@ -62,9 +74,15 @@ describe("migration 0010_mailbox_key", () => {
     consent.run(1, null); // an imported consent with stated consent mailed nothing: no key
     for (const file of migrations.filter((f) => f >= "0010")) apply(db, file);
 
-    const rows = db.prepare("SELECT subscriber_id AS id, mailbox_key AS key FROM consents WHERE email_status IS NOT NULL ORDER BY id").all();
+    const rows = db
+      .prepare(
+        "SELECT subscriber_id AS id, mailbox_key AS key FROM consents WHERE email_status IS NOT NULL ORDER BY id",
+      )
+      .all();
     expect(rows).toEqual(addresses.map((address, i) => ({ id: i + 1, key: mailboxKey(address) })));
     expect(new Set(rows.slice(0, 4).map((row) => row.key))).toEqual(new Set(["victim@gmail.com"]));
-    expect(db.prepare("SELECT mailbox_key AS key FROM consents WHERE email_status IS NULL").all()).toEqual([{ key: null }]);
+    expect(db.prepare("SELECT mailbox_key AS key FROM consents WHERE email_status IS NULL").all()).toEqual([
+      { key: null },
+    ]);
   });
 });

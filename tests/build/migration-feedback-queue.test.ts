@@ -9,7 +9,9 @@ import { describe, expect, it } from "vitest";
  * deliveries (a delayed event arriving again counts nothing) and no payload is left.
  */
 const root = path.resolve(import.meta.dirname, "../..");
-const migrations = readdirSync(path.join(root, "db/migrations")).filter((f) => f.endsWith(".sql")).sort();
+const migrations = readdirSync(path.join(root, "db/migrations"))
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 const apply = (db: DatabaseSync, file: string) => db.exec(readFileSync(path.join(root, "db/migrations", file), "utf8"));
 
 describe("migration 0012_feedback_queue", () => {
@@ -29,14 +31,21 @@ describe("migration 0012_feedback_queue", () => {
     `);
     for (const file of migrations.filter((f) => f >= "0012")) apply(db, file);
 
-    expect(db.prepare("SELECT id, delayed_at AS delayed, failed_at AS failed FROM deliveries ORDER BY id").all()).toEqual([
+    expect(
+      db.prepare("SELECT id, delayed_at AS delayed, failed_at AS failed FROM deliveries ORDER BY id").all(),
+    ).toEqual([
       { id: 1, delayed: 40, failed: null },
       { id: 2, delayed: null, failed: 70 },
     ]);
-    expect(db.prepare("SELECT name FROM pragma_table_info('webhook_events') ORDER BY cid").all().map((c) => c.name)).toEqual([
-      "id", "type", "provider_message_id", "delivery_id", "received_at",
-    ]);
+    expect(
+      db
+        .prepare("SELECT name FROM pragma_table_info('webhook_events') ORDER BY cid")
+        .all()
+        .map((c) => c.name),
+    ).toEqual(["id", "type", "provider_message_id", "delivery_id", "received_at"]);
     expect(db.prepare("SELECT count(*) AS n FROM webhook_events").get()).toEqual({ n: 4 });
-    expect(db.prepare("SELECT name FROM pragma_table_info('consents') WHERE name = 'provider_message_id'").all()).toHaveLength(1);
+    expect(
+      db.prepare("SELECT name FROM pragma_table_info('consents') WHERE name = 'provider_message_id'").all(),
+    ).toHaveLength(1);
   });
 });

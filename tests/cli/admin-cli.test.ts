@@ -25,8 +25,16 @@ async function mockApi(onTestFinished: (fn: () => Promise<void>) => void): Promi
   return api;
 }
 
-function admin(api: MockApi, args: string[], options: { token?: string | null; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return runAdmin(api.url, args, { token: options.token === undefined ? MOCK_TOKEN : options.token, cwd: options.cwd ?? work, env: options.env });
+function admin(
+  api: MockApi,
+  args: string[],
+  options: { token?: string | null; cwd?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
+  return runAdmin(api.url, args, {
+    token: options.token === undefined ? MOCK_TOKEN : options.token,
+    cwd: options.cwd ?? work,
+    env: options.env,
+  });
 }
 const paths = (api: MockApi) => api.requests.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query}` : ""}`);
 
@@ -36,7 +44,8 @@ describe.concurrent("arguments and usage", () => {
     const run = await admin(api, []);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("Usage: admin [options] [command]");
-    for (const command of ["send", "stats", "growth", "import", "export", "preview", "test-send", "subscribers"]) expect(run.stderr).toContain(`  ${command} `);
+    for (const command of ["send", "stats", "growth", "import", "export", "preview", "test-send", "subscribers"])
+      expect(run.stderr).toContain(`  ${command} `);
     expect(api.requests).toHaveLength(0);
   });
 
@@ -67,7 +76,10 @@ describe.concurrent("the token and HTTP errors", () => {
   it("reads ADMIN_TOKEN= from .dev.vars, not the comment lines that mention it", async ({ expect, onTestFinished }) => {
     const api = await mockApi(onTestFinished);
     const dir = mkdtempSync(path.join(work, "devvars-"));
-    writeFileSync(path.join(dir, ".dev.vars"), `# ADMIN_TOKEN= protects /admin; npm start fills it\n#ADMIN_TOKEN=commented-out\nADMIN_TOKEN=${MOCK_TOKEN}\n`);
+    writeFileSync(
+      path.join(dir, ".dev.vars"),
+      `# ADMIN_TOKEN= protects /admin; npm start fills it\n#ADMIN_TOKEN=commented-out\nADMIN_TOKEN=${MOCK_TOKEN}\n`,
+    );
     const run = await admin(api, ["stats"], { token: null, cwd: dir });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
@@ -94,8 +106,14 @@ describe.concurrent("the token and HTTP errors", () => {
     const api = await mockApi(onTestFinished);
     const run = await admin(api, ["--json", "send", "--series", "nope"]);
     expect(run.code).toBe(1);
-    const error = JSON.parse(run.stderr) as { error: { code: string; message: string; requestId: string; status: number } };
-    expect(error.error).toMatchObject({ code: "NOT_FOUND", message: 'series: no series "nope" in the catalog.', status: 404 });
+    const error = JSON.parse(run.stderr) as {
+      error: { code: string; message: string; requestId: string; status: number };
+    };
+    expect(error.error).toMatchObject({
+      code: "NOT_FOUND",
+      message: 'series: no series "nope" in the catalog.',
+      status: 404,
+    });
     expect(error.error.requestId).toMatch(/^req-\d+$/);
   });
 
@@ -109,7 +127,10 @@ describe.concurrent("the token and HTTP errors", () => {
 });
 
 describe.concurrent("commands", () => {
-  it("send posts the options as JSON with an Idempotency-Key, and prints the counts", async ({ expect, onTestFinished }) => {
+  it("send posts the options as JSON with an Idempotency-Key, and prints the counts", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const api = await mockApi(onTestFinished);
     const run = await admin(api, ["send", "--dry-run", "--series", "fixture-four", "--subscriber", "12"]);
     expect(run.code, run.stderr).toBe(0);
@@ -142,7 +163,10 @@ describe.concurrent("commands", () => {
     expect(out).toMatch(/│ fixture-four\/1\s+│ 3\s+│/);
   });
 
-  it("test-send posts to, series and part with an Idempotency-Key and prints the subject", async ({ expect, onTestFinished }) => {
+  it("test-send posts to, series and part with an Idempotency-Key and prints the subject", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const api = await mockApi(onTestFinished);
     const run = await admin(api, ["test-send", "--to", "me@example.com", "fixture-four", "2"]);
     expect(run.code, run.stderr).toBe(0);
@@ -151,10 +175,15 @@ describe.concurrent("commands", () => {
     expect(JSON.parse(request!.body.toString())).toEqual({ to: "me@example.com", series: "fixture-four", part: 2 });
     expect(request!.headers["content-type"]).toBe("application/json");
     expect(request!.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(run.stdout.toString()).toBe('Sent "[Test] Fixture Four, Part 2: Fixture part 2" to me@example.com (message 0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9).\n');
+    expect(run.stdout.toString()).toBe(
+      'Sent "[Test] Fixture Four, Part 2: Fixture part 2" to me@example.com (message 0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9).\n',
+    );
   });
 
-  it("test-send needs --to (no request), and exits 1 with the API's message on a bad address", async ({ expect, onTestFinished }) => {
+  it("test-send needs --to (no request), and exits 1 with the API's message on a bad address", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const api = await mockApi(onTestFinished);
     const missing = await admin(api, ["test-send", "fixture-four", "2"]);
     expect(missing.code).toBe(1);
@@ -162,7 +191,9 @@ describe.concurrent("commands", () => {
     expect(api.requests).toHaveLength(0);
     const bad = await admin(api, ["test-send", "--to", "nobody", "fixture-four", "2"]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^error: to: Please enter a valid email address, like name@example.com. \(HTTP 400, BAD_REQUEST, requestId req-\d+\)\n$/);
+    expect(bad.stderr).toMatch(
+      /^error: to: Please enter a valid email address, like name@example.com. \(HTTP 400, BAD_REQUEST, requestId req-\d+\)\n$/,
+    );
     expect(api.requests).toHaveLength(1);
   });
 
@@ -179,7 +210,10 @@ describe.concurrent("commands", () => {
     expect(out).toContain('"Still reading?" (after 4 quiet parts, 7 days to answer): asked 3, kept 1, paused 1');
   });
 
-  it("growth prints each series' totals and the days that had any, parsed with the API's own schema", async ({ expect, onTestFinished }) => {
+  it("growth prints each series' totals and the days that had any, parsed with the API's own schema", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const api = await mockApi(onTestFinished);
     const run = await admin(api, ["growth", "--series", "fixture-four", "--days", "90"]);
     expect(run.code, run.stderr).toBe(0);
@@ -187,14 +221,26 @@ describe.concurrent("commands", () => {
     const out = run.stdout.toString();
     expect(out).toContain("The last 90 days, 2026-09-03 to 2026-12-01 (UTC days)");
     expect(out).toContain("fixture-four — Fixture Four: signups 7, confirmations 3, unsubscribes 1");
-    const rows = out.split("\n").filter((line) => /│ 2026-/.test(line)).map((line) => line.split("│").slice(1, -1).map((cell) => cell.trim()));
+    const rows = out
+      .split("\n")
+      .filter((line) => /│ 2026-/.test(line))
+      .map((line) =>
+        line
+          .split("│")
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
     expect(rows).toEqual([
       ["2026-11-29", "2", "0", "1"],
       ["2026-12-01", "5", "3", "0"],
     ]);
     const json = await admin(api, ["--json", "growth"]);
     expect(json.code, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout.toString())).toMatchObject({ days: 30, to: "2026-12-01", series: [{ series: "fixture-four" }] });
+    expect(JSON.parse(json.stdout.toString())).toMatchObject({
+      days: 30,
+      to: "2026-12-01",
+      series: [{ series: "fixture-four" }],
+    });
     // A window the API does not keep is refused before any request.
     const bad = await admin(api, ["growth", "--days", "7"]);
     expect(bad.code).toBe(1);
@@ -214,7 +260,10 @@ describe.concurrent("commands", () => {
     expect(run.stderr).toContain("--cursor 4");
   });
 
-  it("subscribers --all follows next_cursor to the last page; control characters are shown, not sent to the terminal", async ({ expect, onTestFinished }) => {
+  it("subscribers --all follows next_cursor to the last page; control characters are shown, not sent to the terminal", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const api = await mockApi(onTestFinished);
     const run = await admin(api, ["subscribers", "--all", "--limit", "2"]);
     expect(run.code, run.stderr).toBe(0);
@@ -235,14 +284,22 @@ describe.concurrent("commands", () => {
     const api = await mockApi(onTestFinished);
     const run = await admin(api, ["--json", "subscribers", "--all", "--limit", "2"]);
     expect(run.code, run.stderr).toBe(0);
-    const page = JSON.parse(run.stdout.toString()) as { data: { id: number }[]; has_more: boolean; next_cursor: string | null };
+    const page = JSON.parse(run.stdout.toString()) as {
+      data: { id: number }[];
+      has_more: boolean;
+      next_cursor: string | null;
+    };
     expect(page.data.map((s) => s.id)).toEqual([5, 4, 3, 2, 1]);
     expect(page).toMatchObject({ has_more: false, next_cursor: null });
   });
 
-  it("import posts the CSV with a key from its hash, follows the job, prints the counts and the skipped rows; a re-run sends the same key", async ({ expect, onTestFinished }) => {
+  it("import posts the CSV with a key from its hash, follows the job, prints the counts and the skipped rows; a re-run sends the same key", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const api = await mockApi(onTestFinished);
-    const csv = "email,name,timezone,series,consented_at,consent_source\nnew@example.com,New,UTC,fixture-four,2026-11-01,form\n";
+    const csv =
+      "email,name,timezone,series,consented_at,consent_source\nnew@example.com,New,UTC,fixture-four,2026-11-01,form\n";
     const file = path.join(work, "readers.csv");
     writeFileSync(file, csv);
     const first = await admin(api, ["import", file, "--poll-interval", "50"]);
@@ -290,7 +347,10 @@ describe.concurrent("commands", () => {
     expect(api.requests).toHaveLength(0);
   });
 
-  it("export writes the CSV byte for byte to FILE and reports the size on stderr", async ({ expect, onTestFinished }) => {
+  it("export writes the CSV byte for byte to FILE and reports the size on stderr", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const api = await mockApi(onTestFinished);
     const file = path.join(work, "export.csv");
     const run = await admin(api, ["export", file]);
@@ -336,6 +396,8 @@ describe.concurrent("commands", () => {
     const api = await mockApi(onTestFinished);
     const run = await admin(api, ["preview", "no-such-series", "1"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('error: series: no series "no-such-series" in the catalog. (HTTP 404, NOT_FOUND, requestId req-');
+    expect(run.stderr).toContain(
+      'error: series: no series "no-such-series" in the catalog. (HTTP 404, NOT_FOUND, requestId req-',
+    );
   });
 });

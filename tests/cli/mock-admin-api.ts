@@ -36,7 +36,12 @@ export const EXPORT_CHUNKS = [
       'reader2@example.com,"Zo',
   ),
   Buffer.from([0xc3]),
-  Buffer.from([0xab, ...Buffer.from(', ""quoted""",paused,,2026-11-02T00:00:00.000Z,,fixture-four,paused,2,\r\nreader3@example.com,,pending,,2026-11-03T00:00:00.000Z,,,,,\r\n')]),
+  Buffer.from([
+    0xab,
+    ...Buffer.from(
+      ', ""quoted""",paused,,2026-11-02T00:00:00.000Z,,fixture-four,paused,2,\r\nreader3@example.com,,pending,,2026-11-03T00:00:00.000Z,,,,,\r\n',
+    ),
+  ]),
 ];
 
 const IMPORT_ROWS = [
@@ -53,11 +58,15 @@ export const importJobId = (n: number) => `00000000-0000-4000-8000-${String(n).p
 
 /** What the API sends with a preview besides its type: no script may run, nothing is cached. */
 const PREVIEW_HEADERS = {
-  "content-security-policy": "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https: data:; sandbox",
+  "content-security-policy":
+    "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https: data:; sandbox",
   "cache-control": "private, no-store",
 };
 
-export const PREVIEW = { html: "<!doctype html><p>Part 2 of fixture-four, for Ada</p>", text: "Part 2 of fixture-four, for Ada\n" };
+export const PREVIEW = {
+  html: "<!doctype html><p>Part 2 of fixture-four, for Ada</p>",
+  text: "Part 2 of fixture-four, for Ada\n",
+};
 
 export async function startMockAdminApi() {
   const requests: RecordedRequest[] = [];
@@ -69,7 +78,13 @@ export async function startMockAdminApi() {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url!, "http://127.0.0.1");
-    const request = { method: req.method!, path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
+    const request = {
+      method: req.method!,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks),
+    };
     requests.push(request);
     const requestId = `req-${++requestCount}`;
     res.setHeader("x-request-id", requestId);
@@ -82,7 +97,9 @@ export async function startMockAdminApi() {
 
     // Hono's bearerAuth, with our error shape.
     if (!req.headers.authorization) {
-      return fail(401, "UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN>.", { "www-authenticate": 'Bearer realm=""' });
+      return fail(401, "UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN>.", {
+        "www-authenticate": 'Bearer realm=""',
+      });
     }
     if (req.headers.authorization !== `Bearer ${MOCK_TOKEN}`) {
       return fail(401, "UNAUTHORIZED", "Wrong admin token.", { "www-authenticate": 'Bearer error="invalid_token"' });
@@ -91,7 +108,9 @@ export async function startMockAdminApi() {
     let m: RegExpExecArray | null;
 
     if (route === "GET /subscribers") {
-      const start = url.searchParams.has("cursor") ? SUBSCRIBERS.findIndex((s) => String(s.id) === url.searchParams.get("cursor")) + 1 : 0;
+      const start = url.searchParams.has("cursor")
+        ? SUBSCRIBERS.findIndex((s) => String(s.id) === url.searchParams.get("cursor")) + 1
+        : 0;
       const limit = Number(url.searchParams.get("limit") ?? 2);
       const data = SUBSCRIBERS.slice(start, start + limit);
       const hasMore = start + limit < SUBSCRIBERS.length;
@@ -103,51 +122,133 @@ export async function startMockAdminApi() {
       // A dry run's perPart counts who is due; a real run's, who was sent.
       const dryRun = body.dryRun ?? false;
       return json(200, {
-        dryRun, mailer: "outbox", due: 3, sent: dryRun ? 0 : 3, deferred: 0, failed: 0, retrying: 0, refused: 0, setAside: 0, errors: [],
-        queued: 0, recovered: 0, rateLimited: false, retryAfterMs: null, perPart: { "fixture-four/1": 3 }, providerRequests: dryRun ? 0 : 1,
+        dryRun,
+        mailer: "outbox",
+        due: 3,
+        sent: dryRun ? 0 : 3,
+        deferred: 0,
+        failed: 0,
+        retrying: 0,
+        refused: 0,
+        setAside: 0,
+        errors: [],
+        queued: 0,
+        recovered: 0,
+        rateLimited: false,
+        retryAfterMs: null,
+        perPart: { "fixture-four/1": 3 },
+        providerRequests: dryRun ? 0 : 1,
         d1: { statements: 4, rowsRead: 12, rowsWritten: dryRun ? 0 : 9 },
       });
     }
     if (route === "POST /test-send") {
       const body = JSON.parse(request.body.toString() || "{}") as { to?: string; series?: string; part?: number };
-      if (!body.to?.includes("@")) return fail(400, "BAD_REQUEST", "to: Please enter a valid email address, like name@example.com.");
-      if (body.series !== "fixture-four") return fail(404, "NOT_FOUND", `series: no series "${body.series}" in the catalog.`);
-      return json(200, { sent: true, subject: `[Test] Fixture Four, Part ${body.part}: Fixture part ${body.part}`, providerMessageId: "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9" });
+      if (!body.to?.includes("@"))
+        return fail(400, "BAD_REQUEST", "to: Please enter a valid email address, like name@example.com.");
+      if (body.series !== "fixture-four")
+        return fail(404, "NOT_FOUND", `series: no series "${body.series}" in the catalog.`);
+      return json(200, {
+        sent: true,
+        subject: `[Test] Fixture Four, Part ${body.part}: Fixture part ${body.part}`,
+        providerMessageId: "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
+      });
     }
     if (route === "GET /stats") {
       return json(200, {
         series: [
           {
-            series: "fixture-four", title: "Fixture Four", subscribers: { active: 4, pending: 0, paused: 1, stopped: 0 }, caughtUp: 1, paused: false, pauseReason: null,
+            series: "fixture-four",
+            title: "Fixture Four",
+            subscribers: { active: 4, pending: 0, paused: 1, stopped: 0 },
+            caughtUp: 1,
+            paused: false,
+            pauseReason: null,
             parts: [
-              { part: 1, id: "fixture-part-1", title: "Fixture part 1", publishAt: null, sent: 17, delivered: 16, opened: 9, humanClicks: 4, responses: 2, unsubscribes: 1, bounces: 0, complaints: 0, waiting: 0, delayed: 0, scannerClicks: 1, failed: 0, referrals: 0 },
-              { part: 2, id: "fixture-part-2", title: "Fixture part 2", publishAt: null, sent: 11, delivered: 11, opened: 5, humanClicks: 3, responses: 0, unsubscribes: 0, bounces: 1, complaints: 0, waiting: 3, delayed: 0, scannerClicks: 0, failed: 0, referrals: 0 },
+              {
+                part: 1,
+                id: "fixture-part-1",
+                title: "Fixture part 1",
+                publishAt: null,
+                sent: 17,
+                delivered: 16,
+                opened: 9,
+                humanClicks: 4,
+                responses: 2,
+                unsubscribes: 1,
+                bounces: 0,
+                complaints: 0,
+                waiting: 0,
+                delayed: 0,
+                scannerClicks: 1,
+                failed: 0,
+                referrals: 0,
+              },
+              {
+                part: 2,
+                id: "fixture-part-2",
+                title: "Fixture part 2",
+                publishAt: null,
+                sent: 11,
+                delivered: 11,
+                opened: 5,
+                humanClicks: 3,
+                responses: 0,
+                unsubscribes: 0,
+                bounces: 1,
+                complaints: 0,
+                waiting: 3,
+                delayed: 0,
+                scannerClicks: 0,
+                failed: 0,
+                referrals: 0,
+              },
             ],
             pausedAt: null,
             complaintGuard: { threshold: 2, window: 1000, complaintsInWindow: null, checkedAt: null },
             stillReading: { rule: { afterParts: 4, graceDays: 7, countOpens: false }, asked: 3, kept: 1, paused: 1 },
           },
         ],
-        notes: { opened: "Unreliable: mail privacy proxies (Apple Mail, Gmail's image cache) open every email they fetch." },
+        notes: {
+          opened: "Unreliable: mail privacy proxies (Apple Mail, Gmail's image cache) open every email they fetch.",
+        },
         openedUnreliable: true,
         d1: { statements: 4, rowsRead: 20, rowsWritten: 0 },
       });
     }
     if (route === "GET /growth") {
       const days = Number(url.searchParams.get("days") ?? 30);
-      if (days !== 30 && days !== 90) return fail(400, "BAD_REQUEST", 'days: Invalid option: expected one of "30"|"90"');
-      if (url.searchParams.get("series") && url.searchParams.get("series") !== "fixture-four") return fail(404, "NOT_FOUND", "series: no such series in the catalog.");
+      if (days !== 30 && days !== 90)
+        return fail(400, "BAD_REQUEST", 'days: Invalid option: expected one of "30"|"90"');
+      if (url.searchParams.get("series") && url.searchParams.get("series") !== "fixture-four")
+        return fail(404, "NOT_FOUND", "series: no such series in the catalog.");
       // Up to 2026-12-01: a busy day, a quiet one, and one reader who left.
-      const counts = (i: number) => ({ signups: i === days - 1 ? 5 : i === days - 3 ? 2 : 0, confirmations: i === days - 1 ? 3 : 0, unsubscribes: i === days - 3 ? 1 : 0 });
-      const list = Array.from({ length: days }, (_, i) => ({ day: new Date(Date.UTC(2026, 11, 1) - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10), ...counts(i) }));
+      const counts = (i: number) => ({
+        signups: i === days - 1 ? 5 : i === days - 3 ? 2 : 0,
+        confirmations: i === days - 1 ? 3 : 0,
+        unsubscribes: i === days - 3 ? 1 : 0,
+      });
+      const list = Array.from({ length: days }, (_, i) => ({
+        day: new Date(Date.UTC(2026, 11, 1) - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+        ...counts(i),
+      }));
       return json(200, {
-        days, from: list[0]!.day, to: "2026-12-01",
-        series: [{ series: "fixture-four", title: "Fixture Four", totals: { signups: 7, confirmations: 3, unsubscribes: 1 }, days: list }],
+        days,
+        from: list[0]!.day,
+        to: "2026-12-01",
+        series: [
+          {
+            series: "fixture-four",
+            title: "Fixture Four",
+            totals: { signups: 7, confirmations: 3, unsubscribes: 1 },
+            days: list,
+          },
+        ],
         d1: { statements: 1, rowsRead: 5, rowsWritten: 0 },
       });
     }
     if (route === "POST /subscribers/import") {
-      if (req.headers["content-type"] !== "text/csv") return fail(415, "UNSUPPORTED_MEDIA_TYPE", "Send the CSV as text/csv.");
+      if (req.headers["content-type"] !== "text/csv")
+        return fail(415, "UNSUPPORTED_MEDIA_TYPE", "Send the CSV as text/csv.");
       const key = String(req.headers["idempotency-key"] ?? "");
       const replayed = jobs.get(key);
       const job = replayed ?? { id: importJobId(jobs.size + 1), polls: 0 };
@@ -162,10 +263,16 @@ export async function startMockAdminApi() {
     }
     if ((m = /^GET \/imports\/([^/]+)\/rows$/.exec(route))) {
       // One row a page, so the CLI has to follow next_cursor.
-      const rows = IMPORT_ROWS.filter((r) => !url.searchParams.get("outcome") || r.outcome === url.searchParams.get("outcome"));
+      const rows = IMPORT_ROWS.filter(
+        (r) => !url.searchParams.get("outcome") || r.outcome === url.searchParams.get("outcome"),
+      );
       const start = Number(url.searchParams.get("cursor") ?? 0);
       const hasMore = start + 1 < rows.length;
-      return json(200, { data: rows.slice(start, start + 1), has_more: hasMore, next_cursor: hasMore ? String(start + 1) : null });
+      return json(200, {
+        data: rows.slice(start, start + 1),
+        has_more: hasMore,
+        next_cursor: hasMore ? String(start + 1) : null,
+      });
     }
     if (route === "GET /subscribers/export.csv") {
       res.writeHead(200, {
@@ -183,7 +290,10 @@ export async function startMockAdminApi() {
       if (m[1] !== "fixture-four") return fail(404, "NOT_FOUND", `series: no series "${m[1]}" in the catalog.`);
       if (Number(m[2]) > 2) return fail(404, "NOT_FOUND", `part: series "${m[1]}" has 2 part(s).`);
       const format = url.searchParams.get("format") === "text" ? "text" : "html";
-      res.writeHead(200, { "content-type": format === "text" ? "text/plain; charset=UTF-8" : "text/html; charset=UTF-8", ...PREVIEW_HEADERS });
+      res.writeHead(200, {
+        "content-type": format === "text" ? "text/plain; charset=UTF-8" : "text/html; charset=UTF-8",
+        ...PREVIEW_HEADERS,
+      });
       return res.end(PREVIEW[format]);
     }
     return fail(404, "NOT_FOUND", `No route ${route}.`);
@@ -210,7 +320,14 @@ function jobView(job: { id: string; polls: number }) {
   const status = job.polls === 0 ? "queued" : processed < 6 ? "running" : "done";
   const done = status === "done";
   return {
-    id: job.id, status, total: 6, processed, active: done ? 1 : 0, pending: done ? 1 : 0, skipped: done ? 4 : 0,
-    createdAt: "2026-11-30T00:00:00.000Z", finishedAt: done ? "2026-11-30T00:00:01.000Z" : null,
+    id: job.id,
+    status,
+    total: 6,
+    processed,
+    active: done ? 1 : 0,
+    pending: done ? 1 : 0,
+    skipped: done ? 4 : 0,
+    createdAt: "2026-11-30T00:00:00.000Z",
+    finishedAt: done ? "2026-11-30T00:00:01.000Z" : null,
   };
 }

@@ -21,18 +21,26 @@ type Json = Record<string, unknown>;
 function closeObjects(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closeObjects);
   if (node === null || typeof node !== "object") return node;
-  const copy: Json = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, key === "allOf" ? value : closeObjects(value)]));
+  const copy: Json = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, key === "allOf" ? value : closeObjects(value)]),
+  );
   if (copy.type === "object" && copy.properties && !("additionalProperties" in copy)) copy.additionalProperties = false;
   return copy;
 }
 
 /** `/imports/{id}` → a regex matching `/imports/<anything but a slash>`. */
-const templateRegex = (template: string) => new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
+const templateRegex = (template: string) =>
+  new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
 
 export function openApiChecker(document: Json) {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
-  const closed = closeObjects(document) as Json & { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> };
+  const closed = closeObjects(document) as Json & {
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
+    >;
+  };
   ajv.addSchema({ ...closed, $id: "openapi" });
   const templates = Object.keys(closed.paths);
 
@@ -42,14 +50,25 @@ export function openApiChecker(document: Json) {
     const method = answer.method.toLowerCase();
     // An exact path first: /subscribers/export.csv, not /subscribers/{id}.
     const template =
-      templates.find((t) => t === answer.path && closed.paths[t]![method]) ?? templates.find((t) => templateRegex(t).test(answer.path) && closed.paths[t]![method]);
+      templates.find((t) => t === answer.path && closed.paths[t]![method]) ??
+      templates.find((t) => templateRegex(t).test(answer.path) && closed.paths[t]![method]);
     if (!template) return [`${where}: no such operation in the document`];
     const response = closed.paths[template]![answer.method.toLowerCase()]!.responses[String(answer.status)];
     if (!response) return [`${where}: status not declared`];
     const mediaType = (answer.contentType ?? "").split(";")[0]!.trim().toLowerCase();
-    if (!response.content?.[mediaType]) return [`${where}: content type "${mediaType}" not declared (${Object.keys(response.content ?? {}).join(", ")})`];
+    if (!response.content?.[mediaType])
+      return [`${where}: content type "${mediaType}" not declared (${Object.keys(response.content ?? {}).join(", ")})`];
     if (mediaType !== "application/json") return [];
-    const pointer = ["paths", template, answer.method.toLowerCase(), "responses", String(answer.status), "content", mediaType, "schema"]
+    const pointer = [
+      "paths",
+      template,
+      answer.method.toLowerCase(),
+      "responses",
+      String(answer.status),
+      "content",
+      mediaType,
+      "schema",
+    ]
       .map((part) => part.replace(/~/g, "~0").replace(/\//g, "~1"))
       .join("/");
     const validate = ajv.getSchema(`openapi#/${pointer}`)!;
@@ -60,6 +79,9 @@ export function openApiChecker(document: Json) {
       return [`${where}: body is not JSON`];
     }
     if (validate(body)) return [];
-    return (validate.errors ?? []).map((error) => `${where}: ${error.instancePath || "body"} ${error.message}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`);
+    return (validate.errors ?? []).map(
+      (error) =>
+        `${where}: ${error.instancePath || "body"} ${error.message}${error.params && "additionalProperty" in error.params ? ` (${String(error.params.additionalProperty)})` : ""}`,
+    );
   };
 }

@@ -21,7 +21,12 @@ export interface ProbeTarget {
 
 export async function probeAdminApi(target: ProbeTarget): Promise<ProbedAnswer[]> {
   const answers: ProbedAnswer[] = [];
-  const ask = async (name: string, method: string, pathAndQuery: string, init: { body?: string; headers?: Record<string, string>; token?: string | null } = {}) => {
+  const ask = async (
+    name: string,
+    method: string,
+    pathAndQuery: string,
+    init: { body?: string; headers?: Record<string, string>; token?: string | null } = {},
+  ) => {
     const headers: Record<string, string> = { ...init.headers };
     const token = init.token === undefined ? target.token : init.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -49,11 +54,23 @@ export async function probeAdminApi(target: ProbeTarget): Promise<ProbedAnswer[]
   await ask("stats", "GET", `/stats?series=${target.series}`);
   await ask("growth", "GET", `/growth?series=${target.series}&days=90`);
   await ask("growth over a window the API does not keep", "GET", "/growth?days=7");
-  await ask("send dry run", "POST", "/send", { body: JSON.stringify({ dryRun: true }), headers: { ...json, "idempotency-key": crypto.randomUUID() } });
-  await ask("send to an unknown series", "POST", "/send", { body: JSON.stringify({ dryRun: true, series: "nope" }), headers: json });
+  await ask("send dry run", "POST", "/send", {
+    body: JSON.stringify({ dryRun: true }),
+    headers: { ...json, "idempotency-key": crypto.randomUUID() },
+  });
+  await ask("send to an unknown series", "POST", "/send", {
+    body: JSON.stringify({ dryRun: true, series: "nope" }),
+    headers: json,
+  });
   const key = `probe-${crypto.randomUUID()}`;
-  const imported = await ask("import", "POST", "/subscribers/import", { body: target.csv, headers: { ...csv, "idempotency-key": key } });
-  await ask("import again, same key", "POST", "/subscribers/import", { body: target.csv, headers: { ...csv, "idempotency-key": key } });
+  const imported = await ask("import", "POST", "/subscribers/import", {
+    body: target.csv,
+    headers: { ...csv, "idempotency-key": key },
+  });
+  await ask("import again, same key", "POST", "/subscribers/import", {
+    body: target.csv,
+    headers: { ...csv, "idempotency-key": key },
+  });
   const jobId = (JSON.parse(imported.body) as { job: { id: string } }).job.id;
   await ask("import job", "GET", `/imports/${jobId}`);
   await ask("import rows", "GET", `/imports/${jobId}/rows?outcome=invalid`);
@@ -66,7 +83,10 @@ export async function probeAdminApi(target: ProbeTarget): Promise<ProbedAnswer[]
     body: JSON.stringify({ to: "probe@example.com", series: target.series, part: target.part }),
     headers: { ...json, "idempotency-key": crypto.randomUUID() },
   });
-  await ask("test send to a bad address", "POST", "/test-send", { body: JSON.stringify({ to: "nobody", series: target.series, part: target.part }), headers: json });
+  await ask("test send to a bad address", "POST", "/test-send", {
+    body: JSON.stringify({ to: "nobody", series: target.series, part: target.part }),
+    headers: json,
+  });
   await ask("no token", "GET", "/stats", { token: null });
   await ask("wrong token", "GET", "/stats", { token: "wrong-token" });
   return answers;

@@ -11,11 +11,21 @@ const seriesState = () =>
   env.DB.prepare("SELECT paused_at AS pausedAt, pause_reason AS reason FROM series_state WHERE series = ?1")
     .bind(SERIES)
     .first<{ pausedAt: number | null; reason: string | null }>();
-const deliveryCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM deliveries").first<{ n: number }>())!.n;
+const deliveryCount = async () =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM deliveries").first<{ n: number }>())!.n;
 
 /** Row counts of every table a dashboard action could write, and the series' pause state. */
 async function snapshot() {
-  const tables = ["subscribers", "subscriptions", "deliveries", "batches", "events", "outbox", "series_state", "part_stats"];
+  const tables = [
+    "subscribers",
+    "subscriptions",
+    "deliveries",
+    "batches",
+    "events",
+    "outbox",
+    "series_state",
+    "part_stats",
+  ];
   const counts = await env.DB.batch(tables.map((table) => env.DB.prepare(`SELECT count(*) AS n FROM ${table}`)));
   return { counts: counts.map((result) => (result.results[0] as { n: number }).n), state: await seriesState() };
 }
@@ -90,8 +100,14 @@ describe("every state change is a POST with the session's form token, from this 
   const attempts: [string, (s: DashboardSession) => Promise<Response>][] = [
     ["no token", (s) => dashboardPost(`/admin/series/${SERIES}/pause`, s, {}, { csrf: null })],
     ["an empty token", (s) => dashboardPost(`/admin/series/${SERIES}/pause`, s, {}, { csrf: "" })],
-    ["a wrong token", (s) => dashboardPost(`/admin/series/${SERIES}/pause`, s, {}, { csrf: `${s.csrf.slice(0, -2)}xx` })],
-    ["another site's origin", (s) => dashboardPost(`/admin/series/${SERIES}/pause`, s, {}, { origin: "https://evil.example" })],
+    [
+      "a wrong token",
+      (s) => dashboardPost(`/admin/series/${SERIES}/pause`, s, {}, { csrf: `${s.csrf.slice(0, -2)}xx` }),
+    ],
+    [
+      "another site's origin",
+      (s) => dashboardPost(`/admin/series/${SERIES}/pause`, s, {}, { origin: "https://evil.example" }),
+    ],
     ["no origin at all", (s) => dashboardPost(`/admin/series/${SERIES}/pause`, s, {}, { origin: null })],
     ["a dry run without its token", (s) => dashboardPost("/admin/send", s, { series: SERIES }, { csrf: null })],
   ];
@@ -112,7 +128,9 @@ describe("every state change is a POST with the session's form token, from this 
     expect(html).toContain('<p class="error" role="alert">This form has expired or did not come from the dashboard.');
     expect(html).toContain('<a href="/admin">Back to the overview</a>');
     expect(html).not.toContain("signup page");
-    const crossSite = await (await dashboardPost(`/admin/series/${SERIES}/pause`, session, {}, { origin: "https://evil.example" })).text();
+    const crossSite = await (
+      await dashboardPost(`/admin/series/${SERIES}/pause`, session, {}, { origin: "https://evil.example" })
+    ).text();
     expect(crossSite).toContain("This form was sent from another site, or without its origin.");
     const missing = await dashboardGet("/admin/no-such-page", session);
     expect(missing.status).toBe(404);

@@ -15,11 +15,22 @@ export interface DashboardSession {
   ip: string;
 }
 
-export function postSignIn(fields: Record<string, string>, options: { ip?: string; origin?: string | null; cookie?: string } = {}) {
-  const headers = new Headers({ "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": options.ip ?? uniqueIp() });
+export function postSignIn(
+  fields: Record<string, string>,
+  options: { ip?: string; origin?: string | null; cookie?: string } = {},
+) {
+  const headers = new Headers({
+    "content-type": "application/x-www-form-urlencoded",
+    "cf-connecting-ip": options.ip ?? uniqueIp(),
+  });
   if (options.origin !== null) headers.set("origin", options.origin ?? ORIGIN);
   if (options.cookie) headers.set("cookie", options.cookie);
-  return SELF.fetch(`${BASE}/admin/sign-in`, { method: "POST", headers, body: new URLSearchParams(fields).toString(), redirect: "manual" });
+  return SELF.fetch(`${BASE}/admin/sign-in`, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams(fields).toString(),
+    redirect: "manual",
+  });
 }
 
 /** The session cookie a response sets (its `name=value` part), or null. */
@@ -53,12 +64,20 @@ export async function dashboardPost(
   fields: Record<string, string> = {},
   options: { csrf?: string | null; origin?: string | null } = {},
 ): Promise<Response> {
-  const headers = new Headers({ "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": session?.ip ?? uniqueIp() });
+  const headers = new Headers({
+    "content-type": "application/x-www-form-urlencoded",
+    "cf-connecting-ip": session?.ip ?? uniqueIp(),
+  });
   if (options.origin !== null) headers.set("origin", options.origin ?? ORIGIN);
   if (session) headers.set("cookie", session.cookie);
   const csrf = options.csrf === undefined ? session?.csrf : options.csrf;
   const body = new URLSearchParams({ ...(csrf === null || csrf === undefined ? {} : { csrf }), ...fields });
-  const res = await SELF.fetch(`${BASE}${path}`, { method: "POST", headers, body: body.toString(), redirect: "manual" });
+  const res = await SELF.fetch(`${BASE}${path}`, {
+    method: "POST",
+    headers,
+    body: body.toString(),
+    redirect: "manual",
+  });
   await settled();
   return res;
 }

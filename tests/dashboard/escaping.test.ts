@@ -43,7 +43,8 @@ describe("every dashboard page escapes what readers typed", () => {
       expect(html, label).not.toMatch(/<script/i);
       expect(html, label).not.toContain("<img src=x");
       expect(html, label).not.toContain("<b>bold</b>");
-      for (const typed of [NAME, RESPONSE, REASON]) if (html.includes(escapeHtml(typed))) seen.add(`${label}: ${typed}`);
+      for (const typed of [NAME, RESPONSE, REASON])
+        if (html.includes(escapeHtml(typed))) seen.add(`${label}: ${typed}`);
     }
     expect([...seen].sort()).toEqual(
       [

@@ -19,10 +19,11 @@ function figureOf(page: string, series: string): string {
 
 /** Each bar: [its day and what it counts (its title), its height]. */
 const barsOf = (figure: string) =>
-  [...figure.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#[0-9a-f]+"><title>([^<]+)<\/title><\/rect>/g)].map((m) => [
-    m[2],
-    Number(m[1]),
-  ]);
+  [
+    ...figure.matchAll(
+      /<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#[0-9a-f]+"><title>([^<]+)<\/title><\/rect>/g,
+    ),
+  ].map((m) => [m[2], Number(m[1])]);
 
 beforeAll(async () => {
   session = await signIn();
@@ -33,13 +34,9 @@ beforeAll(async () => {
       [10, 6, 0, 0],
       [60, 4, 4, 0], // inside 90 days only
     ].map(([ago, signups, confirmations, unsubscribes]) =>
-      env.DB.prepare("INSERT INTO series_days (series, day, signups, confirmations, unsubscribes) VALUES (?1, ?2, ?3, ?4, ?5)").bind(
-        SERIES,
-        dayAgo(ago!),
-        signups,
-        confirmations,
-        unsubscribes,
-      ),
+      env.DB.prepare(
+        "INSERT INTO series_days (series, day, signups, confirmations, unsubscribes) VALUES (?1, ?2, ?3, ?4, ?5)",
+      ).bind(SERIES, dayAgo(ago!), signups, confirmations, unsubscribes),
     ),
   );
 });
@@ -51,11 +48,15 @@ describe("the overview's growth chart", () => {
     const page = await res.text();
     expect(page).not.toMatch(/<script/i);
     const figure = figureOf(page, SERIES);
-    expect(figure).toContain("<figcaption id=\"growth-fixture-four-caption\">The list&#39;s growth, last 30 days (UTC)</figcaption>");
+    expect(figure).toContain(
+      '<figcaption id="growth-fixture-four-caption">The list&#39;s growth, last 30 days (UTC)</figcaption>',
+    );
     expect(figure).toContain(`role="img" aria-labelledby="growth-${SERIES}-title growth-${SERIES}-desc"`);
     expect(figure).toContain(`<title id="growth-${SERIES}-title">Growth of Fixture Four</title>`);
     const desc = decodeEntities(/<desc id="growth-fixture-four-desc">([^<]*)<\/desc>/.exec(figure)![1]!);
-    expect(desc).toBe(`From ${dayAgo(29)} to ${dayAgo(0)} (UTC): 9 signups, 2 confirmations, 1 unsubscribe. The tallest bar is 6 a day.`);
+    expect(desc).toBe(
+      `From ${dayAgo(29)} to ${dayAgo(0)} (UTC): 9 signups, 2 confirmations, 1 unsubscribe. The tallest bar is 6 a day.`,
+    );
     // Heights follow the numbers on one scale: 6 (the tallest) is the full 24 units.
     expect(barsOf(figure)).toEqual([
       [`${dayAgo(10)}: 6 signups`, 24],
@@ -67,13 +68,20 @@ describe("the overview's growth chart", () => {
     expect(figure).toContain(`<a href="/admin?days=30#growth-${SERIES}" aria-current="page">30 days</a>`);
     expect(figure).toContain(`<a href="/admin?days=90#growth-${SERIES}">90 days</a>`);
     // Every series of the catalog has its chart, with or without anything to count.
-    for (const series of ["fixture-windowed", "origins-of-lead-change"]) expect(barsOf(figureOf(page, series))).toEqual([]);
+    for (const series of ["fixture-windowed", "origins-of-lead-change"])
+      expect(barsOf(figureOf(page, series))).toEqual([]);
   });
 
   it("has the same numbers as a table: the days with any, newest first, and the totals", async () => {
     const figure = figureOf(await (await dashboardGet("/admin", session)).text(), SERIES);
-    expect(figure).toContain("<caption>Growth of Fixture Four, last 30 days (UTC); days without any are left out</caption>");
-    const rows = [...figure.matchAll(/<tr><th scope="row">([^<]+)<\/th><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td><\/tr>/g)];
+    expect(figure).toContain(
+      "<caption>Growth of Fixture Four, last 30 days (UTC); days without any are left out</caption>",
+    );
+    const rows = [
+      ...figure.matchAll(
+        /<tr><th scope="row">([^<]+)<\/th><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td><\/tr>/g,
+      ),
+    ];
     expect(rows.map((m) => m.slice(1).join(" "))).toEqual([`${dayAgo(0)} 3 2 1`, `${dayAgo(10)} 6 0 0`, "Total 9 2 1"]);
   });
 

@@ -38,7 +38,9 @@ describe("import a CSV from the dashboard", () => {
     const { path, html } = await importThroughForm(CSV);
     expect(html).toContain("Done: 3 rows, 1 active, 1 pending, 1 skipped.");
     expect(html).not.toContain('http-equiv="refresh"');
-    const rows = [...html.matchAll(/<tr class="outcome-(\w+)"><td class="num">(\d+)<\/td><td class="wrap">([^<]*)<\/td>/g)].map((m) => [m[1], Number(m[2]), m[3]]);
+    const rows = [
+      ...html.matchAll(/<tr class="outcome-(\w+)"><td class="num">(\d+)<\/td><td class="wrap">([^<]*)<\/td>/g),
+    ].map((m) => [m[1], Number(m[2]), m[3]]);
     expect(rows).toEqual([
       ["active", 1, "consented@example.com"],
       ["pending", 2, "pending@example.com"],
@@ -60,14 +62,18 @@ describe("import a CSV from the dashboard", () => {
     const next = /<a href="([^"]+)">Next rows<\/a>/.exec(html)![1]!;
     expect(next).toBe(`${path}?cursor=50`);
     const second = await (await dashboardGet(next, session)).text();
-    expect([...second.matchAll(/<tr class="outcome-invalid"><td class="num">(\d+)/g)].map((m) => Number(m[1]))).toEqual(Array.from({ length: 10 }, (_, i) => 51 + i));
+    expect([...second.matchAll(/<tr class="outcome-invalid"><td class="num">(\d+)/g)].map((m) => Number(m[1]))).toEqual(
+      Array.from({ length: 10 }, (_, i) => 51 + i),
+    );
     expect(second).not.toContain("Next rows");
   });
 
   it("a job still running refreshes itself every 2 seconds, without JavaScript", async () => {
     const { env } = await import("cloudflare:workers");
     const id = crypto.randomUUID();
-    await env.DB.prepare(`INSERT INTO import_jobs (id, status, total, chunks, processed, active, pending, skipped, created_at) VALUES (?1, 'running', 10, 1, 4, 3, 1, 0, ?2)`)
+    await env.DB.prepare(
+      `INSERT INTO import_jobs (id, status, total, chunks, processed, active, pending, skipped, created_at) VALUES (?1, 'running', 10, 1, 4, 3, 1, 0, ?2)`,
+    )
       .bind(id, Date.now())
       .run();
     const html = await (await dashboardGet(`/admin/imports/${id}`, session)).text();
@@ -94,7 +100,10 @@ describe("import a CSV from the dashboard", () => {
     const none = await dashboardUpload("/admin/import", session, null);
     expect(none.status).toBe(400);
     expect(await none.text()).toContain("Choose a CSV file to upload");
-    const latin1 = await dashboardUpload("/admin/import", session, { name: "latin1.csv", content: new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xe9, 0x40, 0x78, 0x2e, 0x66, 0x72]) });
+    const latin1 = await dashboardUpload("/admin/import", session, {
+      name: "latin1.csv",
+      content: new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xe9, 0x40, 0x78, 0x2e, 0x66, 0x72]),
+    });
     expect(latin1.status).toBe(400);
     expect(await latin1.text()).toContain("The file is not valid UTF-8.");
     expect(await count("import_jobs")).toBe(0);
@@ -115,9 +124,18 @@ describe("export every reader", () => {
     const res = await dashboardGet("/admin/export.csv", session);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="subscribers-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(res.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="subscribers-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
     const lines = (await res.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("email,name,status,timezone,created_at,confirmed_at,series,subscription_status,next_part,due_at");
-    expect(lines.slice(1).map((line) => line.split(",")[0]).sort()).toEqual(["consented@example.com", "pending@example.com"]);
+    expect(lines[0]).toBe(
+      "email,name,status,timezone,created_at,confirmed_at,series,subscription_status,next_part,due_at",
+    );
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(",")[0])
+        .sort(),
+    ).toEqual(["consented@example.com", "pending@example.com"]);
   });
 });

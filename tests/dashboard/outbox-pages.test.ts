@@ -11,7 +11,11 @@ describe("the outbox in the dashboard (/admin/outbox)", () => {
     const basic = `Basic ${btoa("admin:test-admin-token")}`;
     const res = await dashboardGet("/admin/outbox");
     expect(res.status).toBe(303);
-    const withBasic = await worker.fetch(new Request(`${BASE}/admin/outbox`, { headers: { authorization: basic }, redirect: "manual" }), env, createExecutionContext());
+    const withBasic = await worker.fetch(
+      new Request(`${BASE}/admin/outbox`, { headers: { authorization: basic }, redirect: "manual" }),
+      env,
+      createExecutionContext(),
+    );
     expect(withBasic.status).toBe(303);
     expect(withBasic.headers.get("location")).toBe(`/admin/sign-in?${new URLSearchParams({ next: "/admin/outbox" })}`);
   });
@@ -46,7 +50,16 @@ describe("the outbox in the dashboard (/admin/outbox)", () => {
     await env.DB.prepare(
       `INSERT INTO outbox (id, "from", "to", subject, html, text, headers, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
     )
-      .bind(id, "<b>x</b>@example.com", "evil@example.com", "<script>alert(1)</script>", `"><script>alert(2)</script>`, "<img src=x>", "{}", Date.now())
+      .bind(
+        id,
+        "<b>x</b>@example.com",
+        "evil@example.com",
+        "<script>alert(1)</script>",
+        `"><script>alert(2)</script>`,
+        "<img src=x>",
+        "{}",
+        Date.now(),
+      )
       .run();
     for (const path of ["/admin/outbox", `/admin/outbox/${id}`]) {
       const body = await (await dashboardGet(path, session)).text();
@@ -70,7 +83,10 @@ describe("the outbox in the dashboard (/admin/outbox)", () => {
     const fetchWith = async (path: string) => {
       const ctx = createExecutionContext();
       const res = await worker.fetch(
-        new Request(`${BASE}${path}`, { headers: { cookie: session.cookie, "cf-connecting-ip": session.ip }, redirect: "manual" }),
+        new Request(`${BASE}${path}`, {
+          headers: { cookie: session.cookie, "cf-connecting-ip": session.ip },
+          redirect: "manual",
+        }),
         resendEnv,
         ctx,
       );

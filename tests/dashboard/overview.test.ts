@@ -28,14 +28,21 @@ beforeAll(async () => {
   )
     .bind(SERIES, partOne)
     .run();
-  const first = (await env.DB.prepare("SELECT id, subscriber_id AS subscriberId FROM deliveries ORDER BY id LIMIT 1").first<{ id: number; subscriberId: number }>())!;
+  const first = (await env.DB.prepare(
+    "SELECT id, subscriber_id AS subscriberId FROM deliveries ORDER BY id LIMIT 1",
+  ).first<{ id: number; subscriberId: number }>())!;
   await env.DB.batch([
     env.DB.prepare(
       `INSERT INTO events (subscriber_id, delivery_id, type, data, created_at) VALUES (?1, ?2, 'bounced', json_object('reason', 'bounced'), ?3)`,
     ).bind(first.subscriberId, first.id, Date.now()),
     env.DB.prepare(
       `INSERT INTO events (subscriber_id, delivery_id, type, data, created_at) VALUES (?1, ?2, 'complaint_guard', json(?3), ?4)`,
-    ).bind(null, null, JSON.stringify({ series: SERIES, complaintsInWindow: 1, threshold: 2, window: 1000 }), Date.now()),
+    ).bind(
+      null,
+      null,
+      JSON.stringify({ series: SERIES, complaintsInWindow: 1, threshold: 2, window: 1000 }),
+      Date.now(),
+    ),
   ]);
   html = await (await dashboardGet("/admin", session)).text();
 });
@@ -57,11 +64,19 @@ describe("the overview", () => {
     expect(html).toContain(`role="img" aria-labelledby="funnel-${SERIES}-title funnel-${SERIES}-desc"`);
     expect(html).toContain(`<title id="funnel-${SERIES}-title">Funnel of Fixture Four</title>`);
     const desc = svgDesc(html, SERIES);
-    expect(desc).toContain("Part 1 · Fixture part 1: sent 5, delivered 4, human clicks 2, responses 1, unsubscribes 1; 0 waiting.");
+    expect(desc).toContain(
+      "Part 1 · Fixture part 1: sent 5, delivered 4, human clicks 2, responses 1, unsubscribes 1; 0 waiting.",
+    );
     // The readers have part 1: all five wait for part 2.
-    expect(desc).toContain("Part 2 · Fixture part 2: sent 0, delivered 0, human clicks 0, responses 0, unsubscribes 0; 5 waiting.");
+    expect(desc).toContain(
+      "Part 2 · Fixture part 2: sent 0, delivered 0, human clicks 0, responses 0, unsubscribes 0; 5 waiting.",
+    );
     // Bar lengths follow the numbers: sent (the largest) is the full 136 units, delivered 4/5 of it.
-    const bars = [...html.matchAll(/<rect x="82" y="\d+" width="(\d+)"[^>]*><title>Part 1 · Fixture part 1: ([a-z ]+) (\d+)<\/title>/g)];
+    const bars = [
+      ...html.matchAll(
+        /<rect x="82" y="\d+" width="(\d+)"[^>]*><title>Part 1 · Fixture part 1: ([a-z ]+) (\d+)<\/title>/g,
+      ),
+    ];
     expect(bars.map((bar) => [bar[2], Number(bar[1])])).toEqual([
       ["sent", 136],
       ["delivered", 109],
@@ -77,7 +92,9 @@ describe("the overview", () => {
       /<th scope="row">Part 1 · Fixture part 1<\/th><td class="num">5<\/td><td class="num">4<\/td><td class="num">2<\/td><td class="num">1<\/td><td class="num">1<\/td><td class="num">0<\/td>/,
     );
     const section = html.slice(html.indexOf(`id="series-${SERIES}"`));
-    const counts = [...section.slice(0, section.indexOf("</dl>")).matchAll(/<div><dt>([a-z ]+)<\/dt><dd>(\d+)<\/dd><\/div>/g)];
+    const counts = [
+      ...section.slice(0, section.indexOf("</dl>")).matchAll(/<div><dt>([a-z ]+)<\/dt><dd>(\d+)<\/dd><\/div>/g),
+    ];
     expect(counts.map((m) => [m[1], Number(m[2])])).toEqual([
       ["active", 5],
       ["pending", 2],
@@ -89,18 +106,27 @@ describe("the overview", () => {
 
   it("shows the complaint guard's last check and every series, sending or paused", async () => {
     expect(html).toContain("Complaint guard: 1 of 2 complaints in the last 1,000 deliveries, checked");
-    for (const title of ["Fixture Four", "Fixture Windowed", "Origins of Lead Change"]) expect(html).toContain(`Pause ${title}</button>`);
+    for (const title of ["Fixture Four", "Fixture Windowed", "Origins of Lead Change"])
+      expect(html).toContain(`Pause ${title}</button>`);
   });
 
   it("lists recent deliveries and bounces, newest first and bounded", async () => {
     const deliveries = html.slice(html.indexOf('id="recent-deliveries"'), html.indexOf('id="recent-responses"'));
     // Each address links to its reader's page.
-    const linked = [...deliveries.matchAll(/<td class="wrap"><a href="\/admin\/readers\/(\d+)">(dash-over-\d+@example\.com)<\/a><br\/>/g)];
+    const linked = [
+      ...deliveries.matchAll(
+        /<td class="wrap"><a href="\/admin\/readers\/(\d+)">(dash-over-\d+@example\.com)<\/a><br\/>/g,
+      ),
+    ];
     expect(linked).toHaveLength(5);
-    const { results } = await env.DB.prepare("SELECT to_email AS email, subscriber_id AS id FROM deliveries ORDER BY id DESC").all<{ email: string; id: number }>();
+    const { results } = await env.DB.prepare(
+      "SELECT to_email AS email, subscriber_id AS id FROM deliveries ORDER BY id DESC",
+    ).all<{ email: string; id: number }>();
     expect(linked.map((m) => [Number(m[1]), m[2]])).toEqual(results.map((row) => [row.id, row.email]));
     const bounces = html.slice(html.indexOf('id="recent-bounces"'), html.indexOf('id="recent-complaints"'));
-    expect(bounces).toContain(`<td class="wrap"><a href="/admin/readers/${results.at(-1)!.id}">${results.at(-1)!.email}</a><br/><span class="muted">fixture-four #1</span></td><td class="wrap">bounced</td>`);
+    expect(bounces).toContain(
+      `<td class="wrap"><a href="/admin/readers/${results.at(-1)!.id}">${results.at(-1)!.email}</a><br/><span class="muted">fixture-four #1</span></td><td class="wrap">bounced</td>`,
+    );
     expect(html.slice(html.indexOf('id="recent-complaints"'))).toContain("No complaints yet.");
   });
 
@@ -125,7 +151,9 @@ describe("the overview", () => {
 
 describe("find a reader", () => {
   it("by address or name, with their status and position in each series", async () => {
-    await env.DB.prepare("UPDATE subscribers SET name = 'Ada Lovelace' WHERE email_key = 'dash-over-3@example.com'").run();
+    await env.DB.prepare(
+      "UPDATE subscribers SET name = 'Ada Lovelace' WHERE email_key = 'dash-over-3@example.com'",
+    ).run();
     for (const q of ["lovelace", "DASH-OVER-3@"]) {
       const res = await dashboardGet(`/admin/readers?${new URLSearchParams({ q })}`, session);
       expect(res.status).toBe(200);
@@ -140,10 +168,11 @@ describe("find a reader", () => {
 
   it("filters by status, pages with a cursor, and refuses bad input with a 400", async () => {
     const pending = await (await dashboardGet("/admin/readers?status=pending", session)).text();
-    expect([...pending.matchAll(/<tr><td class="wrap"><a href="\/admin\/readers\/\d+">(dash-pend-\d@example\.com)/g)].map((m) => m[1]).sort()).toEqual([
-      "dash-pend-1@example.com",
-      "dash-pend-2@example.com",
-    ]);
+    expect(
+      [...pending.matchAll(/<tr><td class="wrap"><a href="\/admin\/readers\/\d+">(dash-pend-\d@example\.com)/g)]
+        .map((m) => m[1])
+        .sort(),
+    ).toEqual(["dash-pend-1@example.com", "dash-pend-2@example.com"]);
     await seedReaders({ series: "origins-of-lead-change", count: 60, prefix: "dash-page-" });
     const first = await (await dashboardGet("/admin/readers", session)).text();
     expect([...first.matchAll(/<tr><td class="wrap">/g)]).toHaveLength(50);

@@ -24,7 +24,9 @@ describe("preview a part", () => {
     const res = await dashboardGet("/admin/preview?series=fixture-four&part=2", session);
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toMatch(/<iframe class="email" title="Email preview" sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="/);
+    expect(html).toMatch(
+      /<iframe class="email" title="Email preview" sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc="/,
+    );
     // Byte for byte the email the API's preview serves (the same verb), links opening in a new tab.
     const series = findSeries("fixture-four")!;
     const email = await composeSampleEmail(readConfig(env), series, series.parts[1]!);
@@ -50,7 +52,9 @@ describe("preview a part", () => {
     const html = await res.text();
     expect(srcdocOf(html)).toContain("Scheduled part 2 body.");
     expect(html).toContain("Scheduled: released 2099-01-15 08:00 UTC. Until then nobody is sent it");
-    const marked = [...html.matchAll(/part=(\d)"[^>]*>\d · [^<]*(<span class="badge scheduled">scheduled ([^<]*)<\/span>)?<\/a>/g)].map((m) => [m[1], m[3] ?? null]);
+    const marked = [
+      ...html.matchAll(/part=(\d)"[^>]*>\d · [^<]*(<span class="badge scheduled">scheduled ([^<]*)<\/span>)?<\/a>/g),
+    ].map((m) => [m[1], m[3] ?? null]);
     expect(marked).toEqual([
       ["1", null],
       ["2", "2099-01-15 08:00 UTC"],
@@ -90,11 +94,23 @@ describe("send a test", () => {
   });
 
   it("a bad address is a 400 with the message, and nothing is sent", async () => {
-    const res = await dashboardPost("/admin/preview/test-send", session, { series: "fixture-four", part: "1", to: "not an address" });
+    const res = await dashboardPost("/admin/preview/test-send", session, {
+      series: "fixture-four",
+      part: "1",
+      to: "not an address",
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("Address: Please enter a valid email address");
     expect(await env.DB.prepare("SELECT count(*) AS n FROM rate_counters").first<{ n: number }>()).toEqual({ n: 0 });
-    expect((await dashboardPost("/admin/preview/test-send", session, { series: "fixture-four", part: "9", to: uniqueEmail() })).status).toBe(404);
+    expect(
+      (
+        await dashboardPost("/admin/preview/test-send", session, {
+          series: "fixture-four",
+          part: "9",
+          to: uniqueEmail(),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it(`respects the team-wide limit of ${TEST_SENDS_PER_MINUTE} a minute (429 page, nothing sent)`, async () => {
@@ -110,14 +126,21 @@ describe("send a test", () => {
   });
 
   it("books a slot of the team's rate: when it is booked far ahead, a 429 page that says when to retry, nothing sent", async () => {
-    await env.DB.prepare("INSERT INTO provider_slots (provider, next_slot_at) VALUES ('outbox', ?1) ON CONFLICT (provider) DO UPDATE SET next_slot_at = ?1")
+    await env.DB.prepare(
+      "INSERT INTO provider_slots (provider, next_slot_at) VALUES ('outbox', ?1) ON CONFLICT (provider) DO UPDATE SET next_slot_at = ?1",
+    )
       .bind(Date.now() + 60_000)
       .run();
     const to = uniqueEmail("dash-busy");
     const ctx = createExecutionContext();
     const request = new Request("https://news.example.com/admin/preview/test-send", {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, cookie: session.cookie, "cf-connecting-ip": session.ip },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: ORIGIN,
+        cookie: session.cookie,
+        "cf-connecting-ip": session.ip,
+      },
       body: new URLSearchParams({ csrf: session.csrf, series: "fixture-four", part: "1", to }).toString(),
     });
     const res = await worker.fetch(request, { ...env, PROVIDER_RPS: "5" }, ctx);
@@ -125,7 +148,9 @@ describe("send a test", () => {
     expect(res.status).toBe(429);
     const retryAfter = Number(res.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(50);
-    expect(decodeEntities(await res.text())).toContain(`The team's mail provider rate is booked by other sends right now: try again in ${retryAfter} seconds.`);
+    expect(decodeEntities(await res.text())).toContain(
+      `The team's mail provider rate is booked by other sends right now: try again in ${retryAfter} seconds.`,
+    );
     expect(await outboxFor(to)).toHaveLength(0);
     await env.DB.prepare("DELETE FROM provider_slots WHERE provider = 'outbox'").run();
   });

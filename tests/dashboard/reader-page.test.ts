@@ -18,26 +18,35 @@ beforeEach(async () => {
 async function twoSeriesReader(prefix: string) {
   await seedReaders({ series: SERIES, count: 1, prefix, nextPart: 2 });
   const reader = (await findSubscriber(`${prefix}1@example.com`))!;
-  await env.DB.prepare(`INSERT INTO subscriptions (subscriber_id, series, status, next_part, due_at, created_at, updated_at) VALUES (?1, 'fixture-windowed', 'active', 1, 0, 0, 0)`)
+  await env.DB.prepare(
+    `INSERT INTO subscriptions (subscriber_id, series, status, next_part, due_at, created_at, updated_at) VALUES (?1, 'fixture-windowed', 'active', 1, 0, 0, 0)`,
+  )
     .bind(reader.id)
     .run();
   return reader;
 }
 
-const statuses = async (id: number) => Object.fromEntries((await subscriptionsOf(id)).map((s) => [s.series, `${s.status}:${s.nextPart}`]));
-const readerStatus = async (id: number) => (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(id).first<{ status: string }>())?.status;
+const statuses = async (id: number) =>
+  Object.fromEntries((await subscriptionsOf(id)).map((s) => [s.series, `${s.status}:${s.nextPart}`]));
+const readerStatus = async (id: number) =>
+  (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(id).first<{ status: string }>())?.status;
 
 describe("the reader page", () => {
   it("shows status, name, time zone, positions, deliveries, clicks, responses and consents", async () => {
     const delivered = await deliveredReader({ series: "origins-of-lead-change" });
     await env.DB.batch([
-      env.DB.prepare("UPDATE subscribers SET timezone = 'Europe/Paris', name = 'Ada' WHERE id = ?1").bind(delivered.subscriberId),
-      env.DB.prepare(`INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, part_id, link, created_at) VALUES (?1, ?2, ?3, 1, ?4, 'https://example.org/read', ?5)`)
-        .bind(delivered.deliveryId, delivered.subscriberId, delivered.series, delivered.partId, Date.now()),
-      env.DB.prepare(`INSERT INTO responses (delivery_id, subscriber_id, series, part_number, part_id, body, created_at, updated_at) VALUES (?1, ?2, ?3, 1, ?4, 'Loved it', ?5, ?5)`)
-        .bind(delivered.deliveryId, delivered.subscriberId, delivered.series, delivered.partId, Date.now()),
-      env.DB.prepare(`INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at) VALUES (?1, ?2, 'signup', 3, ?3)`)
-        .bind(delivered.subscriberId, delivered.series, Date.now()),
+      env.DB.prepare("UPDATE subscribers SET timezone = 'Europe/Paris', name = 'Ada' WHERE id = ?1").bind(
+        delivered.subscriberId,
+      ),
+      env.DB.prepare(
+        `INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, part_id, link, created_at) VALUES (?1, ?2, ?3, 1, ?4, 'https://example.org/read', ?5)`,
+      ).bind(delivered.deliveryId, delivered.subscriberId, delivered.series, delivered.partId, Date.now()),
+      env.DB.prepare(
+        `INSERT INTO responses (delivery_id, subscriber_id, series, part_number, part_id, body, created_at, updated_at) VALUES (?1, ?2, ?3, 1, ?4, 'Loved it', ?5, ?5)`,
+      ).bind(delivered.deliveryId, delivered.subscriberId, delivered.series, delivered.partId, Date.now()),
+      env.DB.prepare(
+        `INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at) VALUES (?1, ?2, 'signup', 3, ?3)`,
+      ).bind(delivered.subscriberId, delivered.series, Date.now()),
     ]);
     const res = await dashboardGet(`/admin/readers/${delivered.subscriberId}`, session);
     expect(res.status).toBe(200);
@@ -59,18 +68,30 @@ describe("the reader page", () => {
   });
 
   it("an unknown reader, or an id that is not one, is the dashboard's 404 page", async () => {
-    for (const path of ["/admin/readers/999999", "/admin/readers/0", "/admin/readers/abc", "/admin/readers/1e3", "/admin/readers/999999/erase", "/admin/readers/999999/export.json"]) {
+    for (const path of [
+      "/admin/readers/999999",
+      "/admin/readers/0",
+      "/admin/readers/abc",
+      "/admin/readers/1e3",
+      "/admin/readers/999999/erase",
+      "/admin/readers/999999/export.json",
+    ]) {
       const res = await dashboardGet(path, session);
       expect(res.status, path).toBe(404);
       expect(await res.text(), path).toContain("There is no reader with that id");
     }
     expect((await dashboardPost("/admin/readers/999999/pause", session)).status).toBe(404);
-    expect((await dashboardPost("/admin/readers/999999/erase", session, { confirm: "x@example.com" })).status).toBe(404);
+    expect((await dashboardPost("/admin/readers/999999/erase", session, { confirm: "x@example.com" })).status).toBe(
+      404,
+    );
   });
 
   it("links a response's author by address, or 404s", async () => {
     const reader = await twoSeriesReader("dash-by-");
-    const found = await dashboardGet(`/admin/readers/by-address?email=${encodeURIComponent("DASH-BY-1@example.com")}`, session);
+    const found = await dashboardGet(
+      `/admin/readers/by-address?email=${encodeURIComponent("DASH-BY-1@example.com")}`,
+      session,
+    );
     expect(found.status).toBe(303);
     expect(found.headers.get("location")).toBe(`/admin/readers/${reader.id}`);
     expect((await dashboardGet("/admin/readers/by-address?email=nobody@example.com", session)).status).toBe(404);
@@ -87,12 +108,16 @@ describe("pause, resume and move", () => {
     expect(await statuses(reader.id)).toEqual({ [SERIES]: "active:2", "fixture-windowed": "paused:1" });
     expect(await readerStatus(reader.id)).toBe("active");
     const page = await (await dashboardGet(`/admin/readers/${reader.id}?done=paused`, session)).text();
-    expect(page).toContain('<p class="ok" role="status">Paused. Nothing more goes to this reader until it is resumed.</p>');
+    expect(page).toContain(
+      '<p class="ok" role="status">Paused. Nothing more goes to this reader until it is resumed.</p>',
+    );
 
     expect((await dashboardPost(`/admin/readers/${reader.id}/pause`, session)).status).toBe(303);
     expect(await statuses(reader.id)).toEqual({ [SERIES]: "paused:2", "fixture-windowed": "paused:1" });
     expect(await readerStatus(reader.id)).toBe("paused");
-    expect(await (await dashboardGet(`/admin/readers/${reader.id}`, session)).text()).toContain("Resume every series</button>");
+    expect(await (await dashboardGet(`/admin/readers/${reader.id}`, session)).text()).toContain(
+      "Resume every series</button>",
+    );
 
     expect((await dashboardPost(`/admin/readers/${reader.id}/resume`, session, { series: SERIES })).status).toBe(303);
     expect(await statuses(reader.id)).toEqual({ [SERIES]: "active:2", "fixture-windowed": "paused:1" });
@@ -110,14 +135,26 @@ describe("pause, resume and move", () => {
       expect(res.status, part).toBe(400);
       expect(await res.text()).toContain("part: choose a part from 1 to 4.");
     }
-    expect((await dashboardPost(`/admin/readers/${reader.id}/move`, session, { series: "no-such", part: "1" })).status).toBe(404);
-    expect((await dashboardPost(`/admin/readers/${reader.id}/move`, session, { series: "origins-of-lead-change", part: "1" })).status).toBe(404);
+    expect(
+      (await dashboardPost(`/admin/readers/${reader.id}/move`, session, { series: "no-such", part: "1" })).status,
+    ).toBe(404);
+    expect(
+      (
+        await dashboardPost(`/admin/readers/${reader.id}/move`, session, {
+          series: "origins-of-lead-change",
+          part: "1",
+        })
+      ).status,
+    ).toBe(404);
     expect(await statuses(reader.id)).toEqual({ [SERIES]: "active:4", "fixture-windowed": "active:1" });
   });
 
   it("a part they already received is a 409 page that says why", async () => {
     const delivered = await deliveredReader({ series: "origins-of-lead-change" });
-    const res = await dashboardPost(`/admin/readers/${delivered.subscriberId}/move`, session, { series: "origins-of-lead-change", part: "1" });
+    const res = await dashboardPost(`/admin/readers/${delivered.subscriberId}/move`, session, {
+      series: "origins-of-lead-change",
+      part: "1",
+    });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain("this reader already received part 1; each part is sent once.");
   });
@@ -128,8 +165,15 @@ describe("their data, then erasure", () => {
     const delivered = await deliveredReader({ series: "origins-of-lead-change" });
     const res = await dashboardGet(`/admin/readers/${delivered.subscriberId}/export.json`, session);
     expect(res.status).toBe(200);
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="subscriber-${delivered.subscriberId}.json"`);
-    const body = (await res.json()) as { subscriber: { email: string }; deliveries: unknown[]; outbox: unknown[]; exportedAt: string };
+    expect(res.headers.get("content-disposition")).toBe(
+      `attachment; filename="subscriber-${delivered.subscriberId}.json"`,
+    );
+    const body = (await res.json()) as {
+      subscriber: { email: string };
+      deliveries: unknown[];
+      outbox: unknown[];
+      exportedAt: string;
+    };
     expect(body.subscriber.email).toBe(delivered.email);
     expect(body.deliveries).toHaveLength(1);
     expect(Date.parse(body.exportedAt)).toBeGreaterThan(Date.now() - 60_000);
@@ -141,12 +185,16 @@ describe("their data, then erasure", () => {
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain("Type their address to confirm");
 
-    const wrong = await dashboardPost(`/admin/readers/${delivered.subscriberId}/erase`, session, { confirm: "someone@example.com" });
+    const wrong = await dashboardPost(`/admin/readers/${delivered.subscriberId}/erase`, session, {
+      confirm: "someone@example.com",
+    });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain("That is not this reader&#39;s address: nothing was erased.");
     expect(await findSubscriber(delivered.email)).not.toBeNull();
 
-    const erased = await dashboardPost(`/admin/readers/${delivered.subscriberId}/erase`, session, { confirm: ` ${delivered.email.toUpperCase()} ` });
+    const erased = await dashboardPost(`/admin/readers/${delivered.subscriberId}/erase`, session, {
+      confirm: ` ${delivered.email.toUpperCase()} `,
+    });
     expect(erased.status).toBe(200);
     const html = decodeEntities(await erased.text());
     expect(html).toContain(`Reader ${delivered.subscriberId} was erased: 3 rows deleted or unlinked.`);
@@ -163,7 +211,9 @@ describe("their data, then erasure", () => {
   it("a reader whose part is being sent is not erased (409)", async () => {
     await seedReaders({ series: SERIES, count: 1, prefix: "dash-flight-" });
     const reader = (await findSubscriber("dash-flight-1@example.com"))!;
-    await env.DB.prepare("UPDATE subscriptions SET batch_id = 'b-in-flight' WHERE subscriber_id = ?1").bind(reader.id).run();
+    await env.DB.prepare("UPDATE subscriptions SET batch_id = 'b-in-flight' WHERE subscriber_id = ?1")
+      .bind(reader.id)
+      .run();
     const res = await dashboardPost(`/admin/readers/${reader.id}/erase`, session, { confirm: reader.email });
     expect(res.status).toBe(409);
     expect(await findSubscriber(reader.email)).not.toBeNull();

@@ -24,7 +24,11 @@ const sessionValue = async (expiresAt: number) => `${expiresAt}.${await readSess
 /** The Worker with other bindings (a rotated or missing ADMIN_TOKEN): its config is read per env object. */
 async function fetchWithEnv(overrides: Partial<typeof env>, path: string, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${BASE}${path}`, { redirect: "manual", ...init }), { ...env, ...overrides }, ctx);
+  const res = await worker.fetch(
+    new Request(`${BASE}${path}`, { redirect: "manual", ...init }),
+    { ...env, ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -50,7 +54,13 @@ describe("dashboard sign-in", () => {
     expect(cookies).toHaveLength(1);
     const attributes = cookies[0]!.split(";").map((part) => part.trim());
     expect(attributes[0]).toMatch(new RegExp(`^${COOKIE_NAME}=\\d{13}\\.\\d+\\.[A-Za-z0-9_-]{24}\\.[^;]+$`));
-    expect(attributes.slice(1).sort()).toEqual(["HttpOnly", "Max-Age=43200", "Path=/admin", "SameSite=Strict", "Secure"]);
+    expect(attributes.slice(1).sort()).toEqual([
+      "HttpOnly",
+      "Max-Age=43200",
+      "Path=/admin",
+      "SameSite=Strict",
+      "Secure",
+    ]);
     // The value carries its expiry: 12 h from now.
     const expiresAt = Number(/=(\d{13})\./.exec(attributes[0]!)![1]);
     expect(Math.abs(expiresAt - (Date.now() + 12 * 3600_000))).toBeLessThan(60_000);
@@ -102,7 +112,13 @@ describe("dashboard sign-in", () => {
       const right = await postSignIn({ token: ADMIN_TOKEN }, { ip });
       const after = await postSignIn({ token: "wrong-after" }, { ip });
       await after.body?.cancel();
-      return { statuses, last: pages.at(-1)!, right: right.status, cookie: sessionCookieOf(right), after: after.status };
+      return {
+        statuses,
+        last: pages.at(-1)!,
+        right: right.status,
+        cookie: sessionCookieOf(right),
+        after: after.status,
+      };
     });
     expect(run.statuses).toEqual([...Array<number>(LIMIT).fill(401), 429, 429, 429]);
     expect(run.last).toContain("Too many wrong admin tokens");
@@ -186,7 +202,10 @@ describe("dashboard session", () => {
   it("the API keeps its Bearer token: the dashboard's session middleware never answers under /admin/api", async () => {
     const res = await SELF.fetch(`${BASE}/admin/api/subscribers`, { redirect: "manual" });
     expect(res.status).toBe(401);
-    const unknown = await SELF.fetch(`${BASE}/admin/api/nothing-here`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, redirect: "manual" });
+    const unknown = await SELF.fetch(`${BASE}/admin/api/nothing-here`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      redirect: "manual",
+    });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
   });
@@ -232,8 +251,12 @@ describe("sign out everywhere", () => {
     const before = await epochNow();
     expect((await dashboardPost("/admin/sign-out-everywhere", session, {}, { csrf: null })).status).toBe(403);
     expect((await dashboardPost("/admin/sign-out-everywhere", session, {}, { csrf: "forged" })).status).toBe(403);
-    expect((await dashboardPost("/admin/sign-out-everywhere", session, {}, { origin: "https://evil.example" })).status).toBe(403);
-    expect((await dashboardPost("/admin/sign-out-everywhere", null, {}, { csrf: session.csrf })).headers.get("location")).toBe("/admin/sign-in");
+    expect(
+      (await dashboardPost("/admin/sign-out-everywhere", session, {}, { origin: "https://evil.example" })).status,
+    ).toBe(403);
+    expect(
+      (await dashboardPost("/admin/sign-out-everywhere", null, {}, { csrf: session.csrf })).headers.get("location"),
+    ).toBe("/admin/sign-in");
     expect((await dashboardGet("/admin/sign-out-everywhere", session)).status).toBe(404);
     expect(await epochNow()).toBe(before);
     expect((await dashboardGet("/admin", session)).status).toBe(200);
@@ -252,7 +275,13 @@ describe("sign out everywhere", () => {
     expect(await reads({ cookie: foreign })).toEqual({ status: 303, statements: 0 });
     expect(await reads({})).toEqual({ status: 303, statements: 0 });
 
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sessionEpochSql.read}`).bind("dashboard").all<{ detail: string }>();
-    expect(plan.results.map((row) => row.detail)).toEqual([expect.stringMatching(/^SEARCH session_epochs USING (COVERING )?INDEX sqlite_autoindex_session_epochs_1 \(name=\?\)$/)]);
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sessionEpochSql.read}`)
+      .bind("dashboard")
+      .all<{ detail: string }>();
+    expect(plan.results.map((row) => row.detail)).toEqual([
+      expect.stringMatching(
+        /^SEARCH session_epochs USING (COVERING )?INDEX sqlite_autoindex_session_epochs_1 \(name=\?\)$/,
+      ),
+    ]);
   });
 });

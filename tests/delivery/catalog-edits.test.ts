@@ -5,7 +5,15 @@ import type { CompiledPart, CompiledSeries } from "../../worker/content/types";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { sendBatch } from "../../worker/delivery/send-batch";
-import { DAY, deliveryContextAt, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import {
+  DAY,
+  deliveryContextAt,
+  editCatalog,
+  mockResend,
+  resetDatabase,
+  runCycleAt,
+  seedReaders,
+} from "../helpers/delivery-helpers";
 import { compiledCatalog } from "../../worker/content/catalog";
 import { subscriptionsOf } from "../helpers/rows";
 
@@ -38,14 +46,15 @@ const idBySubject = new Map([...byId.values()].map((part) => [part.email.subject
 
 /** fixture-four with these parts in this order (numbers follow the order, as the build gives them). */
 function withParts(ids: string[], rename?: string): CatalogIndex {
-  return editCatalog((series): CompiledSeries =>
-    series.slug !== SERIES
-      ? series
-      : {
-          ...series,
-          ...(rename && { slug: rename, aliases: [SERIES] }),
-          parts: ids.map((id, i) => ({ ...byId.get(id)!, number: i + 1 })),
-        },
+  return editCatalog(
+    (series): CompiledSeries =>
+      series.slug !== SERIES
+        ? series
+        : {
+            ...series,
+            ...(rename && { slug: rename, aliases: [SERIES] }),
+            parts: ids.map((id, i) => ({ ...byId.get(id)!, number: i + 1 })),
+          },
   );
 }
 
@@ -72,7 +81,12 @@ async function scenario(name: string, after: CatalogIndex, order: "consumer firs
 
   for (let now = T0 - 8 * DAY; now < EDIT_AT; now += DAY) await cycle(now, before);
   // In flight: claimed and queued under the old catalog, not yet sent.
-  const queued = await claimBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: before }), 100, QUEUED_LEASE_MS, false);
+  const queued = await claimBatch(
+    deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: before }),
+    100,
+    QUEUED_LEASE_MS,
+    false,
+  );
   expect(queued!.members.length).toBeGreaterThan(0);
   const inFlight = new Map(queued!.members.map((member) => [member.subscriptionId, member.partId]));
   const emailOf = new Map((await subscriptionsOf("")).map((row) => [row.id, row.email]));
@@ -86,7 +100,11 @@ async function scenario(name: string, after: CatalogIndex, order: "consumer firs
   const beforeEdit = await received();
 
   // The deploy: the consumer and the cron now run the new catalog, in either order.
-  const consume = async () => expect(["sent", "skipped"]).toContain((await sendBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: after }), queued!.batchId)).kind);
+  const consume = async () =>
+    expect(["sent", "skipped"]).toContain(
+      (await sendBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: after }), queued!.batchId))
+        .kind,
+    );
   if (order === "consumer first") await consume();
   else {
     await cycle(EDIT_AT, after);
@@ -103,7 +121,9 @@ async function scenario(name: string, after: CatalogIndex, order: "consumer firs
     const carried = inFlight.get(subscriptionId);
     const first = carried && order_.includes(carried) ? [carried] : [];
     const expected = [...had, ...first, ...order_.filter((id) => !had.includes(id) && !first.includes(id))];
-    expect(afterEdit.get(email) ?? [], `${email} (had ${had.join(",")}; in flight ${carried ?? "-"})`).toEqual(expected);
+    expect(afterEdit.get(email) ?? [], `${email} (had ${had.join(",")}; in flight ${carried ?? "-"})`).toEqual(
+      expected,
+    );
   }
   expect(errors).toEqual([]); // a removed part is skipped, never an error
   return { afterEdit, inFlight };
@@ -154,8 +174,11 @@ describe("stats follow the part, not its position", () => {
     await seedReaders({ series: SERIES, count: 4, prefix: "stats", dueAt: T0 });
     await runCycleAt(T0, {}, { mailer: provider.mailer() });
     const reordered = withParts([P2, P1, P3, P4]);
-    for (let now = T0 + DAY; now <= T0 + 10 * DAY; now += DAY) await runCycleAt(now, {}, { mailer: provider.mailer(), catalog: reordered });
-    const { results } = await env.DB.prepare("SELECT part_id AS id, sent FROM part_stats WHERE series = ?1 ORDER BY part_id")
+    for (let now = T0 + DAY; now <= T0 + 10 * DAY; now += DAY)
+      await runCycleAt(now, {}, { mailer: provider.mailer(), catalog: reordered });
+    const { results } = await env.DB.prepare(
+      "SELECT part_id AS id, sent FROM part_stats WHERE series = ?1 ORDER BY part_id",
+    )
       .bind(SERIES)
       .all<{ id: string; sent: number }>();
     expect(results).toEqual([P1, P2, P3, P4].map((id) => ({ id, sent: 4 })));

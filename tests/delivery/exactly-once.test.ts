@@ -3,7 +3,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Mailer } from "../../worker/mail";
 import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { crashingOnRecord } from "../helpers/failing-d1";
-import { batchesInFlight, tallyDeliveries, unsubscribeReaders, type AcceptedMail, type FaultStats } from "../helpers/fault-run";
+import {
+  batchesInFlight,
+  tallyDeliveries,
+  unsubscribeReaders,
+  type AcceptedMail,
+  type FaultStats,
+} from "../helpers/fault-run";
 
 /**
  * The promise of the product, under faults: 500+ readers of a four-part series, a provider failing about 20%
@@ -74,7 +80,9 @@ describe("exactly once, in order, under faults", () => {
 
   /** 20 readers leave on day 2; the parts already committed to the provider (frozen batches) are theirs. */
   async function firstReaders(count: number) {
-    const { results } = await env.DB.prepare(`SELECT id, email FROM subscribers WHERE email_key LIKE 'fault%' ORDER BY id LIMIT ?1`)
+    const { results } = await env.DB.prepare(
+      `SELECT id, email FROM subscribers WHERE email_key LIKE 'fault%' ORDER BY id LIMIT ?1`,
+    )
       .bind(count)
       .all<{ id: number; email: string }>();
     return results;
@@ -96,7 +104,12 @@ describe("exactly once, in order, under faults", () => {
   });
 
   it("sent every part exactly once to every reader who stayed, in order", () => {
-    expect(tallyDeliveries(accepted, leavers, PARTS)).toMatchObject({ readers: READERS, duplicates: 0, gaps: 0, outOfOrder: 0 });
+    expect(tallyDeliveries(accepted, leavers, PARTS)).toMatchObject({
+      readers: READERS,
+      duplicates: 0,
+      gaps: 0,
+      outOfOrder: 0,
+    });
     const committed = [...leavers.values()].reduce((n, parts) => n + parts.size, 0);
     expect(accepted.length).toBe((READERS - leavers.size) * PARTS + committed);
   });

@@ -52,8 +52,15 @@ async function composeNaughty(names: string[], slug = "fixture-four"): Promise<O
   return Promise.all(
     names.map((toName, i) => {
       const member: BatchMember = {
-        id: 1000 + i, subscriptionId: 2000 + i, subscriberId: 3000 + i, series: series.slug, partId: part.id,
-        partNumber: 1, toEmail: `naughty${i}@example.com`, toName, timezone: null,
+        id: 1000 + i,
+        subscriptionId: 2000 + i,
+        subscriberId: 3000 + i,
+        series: series.slug,
+        partId: part.id,
+        partNumber: 1,
+        toEmail: `naughty${i}@example.com`,
+        toName,
+        timezone: null,
       };
       return composePartEmail(config, series, part, member);
     }),
@@ -102,10 +109,16 @@ describe("the lean send path (pre-encoded batch body)", () => {
     await env.DB.batch(NAUGHTY.map((name, i) => names.bind(name, `naughty${i + 1}@example.com`)));
     const captured = captureFetch();
     await provider.faults({ acceptThenHang: 1 });
-    expect(await runCycleAt(T0, {}, { mailer: provider.mailer(100) })).toMatchObject({ sent: 0, retrying: NAUGHTY.length });
+    expect(await runCycleAt(T0, {}, { mailer: provider.mailer(100) })).toMatchObject({
+      sent: 0,
+      retrying: NAUGHTY.length,
+    });
 
     await provider.faults({});
-    expect(await runCycleAt(T0 + HOUR, {}, { mailer: provider.mailer() })).toMatchObject({ sent: NAUGHTY.length, recovered: 1 });
+    expect(await runCycleAt(T0 + HOUR, {}, { mailer: provider.mailer() })).toMatchObject({
+      sent: NAUGHTY.length,
+      recovered: 1,
+    });
 
     const [first, retry] = batchRequests(captured);
     expect(batchRequests(captured)).toHaveLength(2);
@@ -144,7 +157,13 @@ describe("the lean send path (pre-encoded batch body)", () => {
     const [email] = await composeNaughty([NAUGHTY[0]!]);
     const tokens = signDeliveryTokens(config.keyring, 1000);
     const strings = email!.json!.filter((piece) => typeof piece === "string");
-    const own = new Set([tokens.reader, tokens.referral, jsonInner(NAUGHTY[0]!), jsonInner(`Ada &quot;the&quot; O&#39;Brien \\ back\\slash`), JSON.stringify(email!.to)]);
+    const own = new Set([
+      tokens.reader,
+      tokens.referral,
+      jsonInner(NAUGHTY[0]!),
+      jsonInner(`Ada &quot;the&quot; O&#39;Brien \\ back\\slash`),
+      JSON.stringify(email!.to),
+    ]);
     expect(strings.filter((piece) => !own.has(piece))).toEqual([]);
     // The token in the headers, 7 holes in the html and 6 in the text of this part, the recipient: 15 strings.
     expect(strings).toHaveLength(15);
@@ -158,11 +177,23 @@ describe("the lean send path (pre-encoded batch body)", () => {
     expect((partly as { ids: (string | null)[] }).ids.map((id) => id === null)).toEqual([false, true, false]);
 
     await provider.faults({ rateLimit: 1 });
-    expect(await provider.mailer().sendBatch(emails, "k-429")).toEqual({ kind: "rate_limited", retryAfterMs: 1000, message: "Injected 429" });
+    expect(await provider.mailer().sendBatch(emails, "k-429")).toEqual({
+      kind: "rate_limited",
+      retryAfterMs: 1000,
+      message: "Injected 429",
+    });
     await provider.faults({ error422: 1 });
-    expect(await provider.mailer().sendBatch(emails, "k-422")).toEqual({ kind: "rejected", status: 422, message: "Injected 422" });
+    expect(await provider.mailer().sendBatch(emails, "k-422")).toEqual({
+      kind: "rejected",
+      status: 422,
+      message: "Injected 422",
+    });
     await provider.faults({ error500: 1 });
-    expect(await provider.mailer().sendBatch(emails, "k-500")).toEqual({ kind: "unknown", status: 500, message: "Injected 500" });
+    expect(await provider.mailer().sendBatch(emails, "k-500")).toEqual({
+      kind: "unknown",
+      status: 500,
+      message: "Injected 500",
+    });
     await provider.faults({ acceptThenHang: 1 });
     expect(await provider.mailer(50).sendBatch(emails, "k-hang")).toMatchObject({ kind: "unknown", status: null });
   });

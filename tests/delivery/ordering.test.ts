@@ -37,7 +37,12 @@ describe("every part in order, each after its delay", () => {
     const subjects = await subjectsByReader("walk");
     expect(subjects.size).toBe(3);
     for (const list of subjects.values()) {
-      expect(list).toEqual(["Fixture Four, part 1", "Fixture Four, part 2", "Fixture Four, part 3", "Fixture Four, part 4"]);
+      expect(list).toEqual([
+        "Fixture Four, part 1",
+        "Fixture Four, part 2",
+        "Fixture Four, part 3",
+        "Fixture Four, part 4",
+      ]);
     }
     for (const row of await subscriptionsOf("walk")) {
       expect(row).toMatchObject({ nextPart: 5, dueAt: null, batchId: null });
@@ -56,7 +61,9 @@ describe("every part in order, each after its delay", () => {
 
   it("gives a part added later to readers who had read every part", async () => {
     // Readers read every part while the series had 3; then the deploy that adds part 4 (the catalog is a dependency).
-    const threeParts = editCatalog((series) => (series.slug === "fixture-four" ? { ...series, parts: series.parts.slice(0, 3) } : series));
+    const threeParts = editCatalog((series) =>
+      series.slug === "fixture-four" ? { ...series, parts: series.parts.slice(0, 3) } : series,
+    );
     await seedReaders({ series: "fixture-four", count: 4, prefix: "caught", dueAt: T0 });
     for (let day = 0; day <= 5; day++) await runCycleAt(T0 + day * DAY, {}, { catalog: threeParts });
     expect((await outboxOf("caught")).length).toBe(12);
@@ -80,7 +87,9 @@ describe("every part in order, each after its delay", () => {
     await seedReaders({ series: "fixture-four", count: 2, prefix: "leaver", dueAt: T0 });
     await runCycleAt(T0);
     const [first] = await subscriptionsOf("leaver");
-    const subscriberId = (await env.DB.prepare("SELECT subscriber_id AS id FROM subscriptions WHERE id = ?").bind(first!.id).first<{ id: number }>())!.id;
+    const subscriberId = (await env.DB.prepare("SELECT subscriber_id AS id FROM subscriptions WHERE id = ?")
+      .bind(first!.id)
+      .first<{ id: number }>())!.id;
     await unsubscribe(getDb(env.DB), env.DB, subscriberId, "one-click", T0 + HOUR);
     for (let day = 1; day <= 6; day++) await runCycleAt(T0 + day * DAY);
     const subjects = await subjectsByReader("leaver");
@@ -113,7 +122,11 @@ describe("every part in order, each after its delay", () => {
   it("without options, runCycle takes its budget and batch size from the configuration", async () => {
     await seedReaders({ series: "fixture-four", count: 250, prefix: "configured", dueAt: T0 });
     const oneCallPerRun = { ...env, SEND_BATCHES_PER_RUN: "1", SEND_CONCURRENCY: "1" };
-    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({ sent: 100, providerRequests: 1, mailer: "outbox" });
+    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({
+      sent: 100,
+      providerRequests: 1,
+      mailer: "outbox",
+    });
     expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({ sent: 100, providerRequests: 1 });
   });
 });

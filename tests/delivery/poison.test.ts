@@ -4,7 +4,16 @@ import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { nextSendableTime } from "../../worker/delivery/schedule";
 import type { Mailer } from "../../worker/mail";
-import { DAY, HOUR, deliveryContextAt, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import {
+  DAY,
+  HOUR,
+  deliveryContextAt,
+  editCatalog,
+  mockResend,
+  resetDatabase,
+  runCycleAt,
+  seedReaders,
+} from "../helpers/delivery-helpers";
 import { crashingOnRecord } from "../helpers/failing-d1";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
@@ -36,7 +45,9 @@ function throwingMailer(inner: Mailer, throwOn: (call: number) => boolean, after
 }
 
 async function batchRow(id: string) {
-  return env.DB.prepare(`SELECT status, attempts, last_error AS lastError, set_aside_at AS setAsideAt FROM batches WHERE id = ?1`)
+  return env.DB.prepare(
+    `SELECT status, attempts, last_error AS lastError, set_aside_at AS setAsideAt FROM batches WHERE id = ?1`,
+  )
     .bind(id)
     .first<{ status: string; attempts: number; lastError: string | null; setAsideAt: number | null }>();
 }
@@ -50,21 +61,36 @@ describe("one bad batch never stops the cycle", () => {
     // A deploy whose part 2 holds a slot no reader has a value for (the build refuses that; a hand edit did not).
     const broken = editCatalog((series) =>
       series.slug === "fixture-four"
-        ? { ...series, parts: series.parts.map((part) => (part.number === 2 ? { ...part, email: { ...part.email, text: `${part.email.text}{{{nope}}}` } } : part)) }
+        ? {
+            ...series,
+            parts: series.parts.map((part) =>
+              part.number === 2 ? { ...part, email: { ...part.email, text: `${part.email.text}{{{nope}}}` } } : part,
+            ),
+          }
         : series,
     );
 
     // Both queued batches expired (their consumer died): the cycle recovers the poisoned one first.
     const summary = await runCycleAt(T0 + QUEUED_LEASE_MS + 1, {}, { catalog: broken });
     expect(summary).toMatchObject({ sent: 10, setAside: 5, recovered: 2 });
-    expect(summary.errors).toEqual([{ batchId: poisoned!.batchId, message: expect.stringMatching(/^compose: fillTemplate: no value for slot "nope"/) }]);
+    expect(summary.errors).toEqual([
+      {
+        batchId: poisoned!.batchId,
+        message: expect.stringMatching(/^compose: fillTemplate: no value for slot "nope"/),
+      },
+    ]);
     expect(await outboxOf("healthy")).toHaveLength(10);
     expect(await outboxOf("poisoned")).toHaveLength(0);
 
     // Nothing reached the provider: the readers are back in line (an hour later), the reason is on the batch.
-    expect(await batchRow(poisoned!.batchId)).toMatchObject({ status: "failed", lastError: expect.stringMatching(/^compose:/) });
+    expect(await batchRow(poisoned!.batchId)).toMatchObject({
+      status: "failed",
+      lastError: expect.stringMatching(/^compose:/),
+    });
     const readers = await subscriptionsOf("poisoned");
-    expect(readers.every((s) => s.batchId === null && s.nextPart === 2 && s.dueAt === T0 + QUEUED_LEASE_MS + 1 + HOUR)).toBe(true);
+    expect(
+      readers.every((s) => s.batchId === null && s.nextPart === 2 && s.dueAt === T0 + QUEUED_LEASE_MS + 1 + HOUR),
+    ).toBe(true);
     await runCycleAt(T0 + 2 * HOUR);
     expect(await outboxOf("poisoned")).toHaveLength(5);
   });
@@ -95,7 +121,11 @@ describe("an error while recording one batch", () => {
         return resend.sendBatch(emails, key);
       },
     };
-    const summary = await runCycleAt(T0, { batchSize: 10, concurrency: 1 }, { mailer, db: crashingOnRecord(env.DB, crashOnRecord) });
+    const summary = await runCycleAt(
+      T0,
+      { batchSize: 10, concurrency: 1 },
+      { mailer, db: crashingOnRecord(env.DB, crashOnRecord) },
+    );
     expect(summary).toMatchObject({ sent: 20, providerRequests: 2 });
     expect(summary.errors).toEqual([{ batchId: first, message: `injected crash before recording ${first}` }]);
     expect((await subscriptionsOf("unrecorded")).filter((s) => s.batchId === first)).toHaveLength(10);
@@ -111,7 +141,13 @@ describe("an invalid stored timezone", () => {
   const MONDAY_0730Z = Date.UTC(2026, 10, 30, 7, 30); // 08:30 in Paris
 
   it("falls back to the series' timezone instead of throwing", async () => {
-    await seedReaders({ series: "fixture-windowed", count: 3, prefix: "martian", dueAt: 0, timezone: "Mars/Olympus_Mons" });
+    await seedReaders({
+      series: "fixture-windowed",
+      count: 3,
+      prefix: "martian",
+      dueAt: 0,
+      timezone: "Mars/Olympus_Mons",
+    });
     await seedReaders({ series: "fixture-windowed", count: 2, prefix: "parisian", dueAt: 0 });
     const summary = await runCycleAt(MONDAY_0730Z);
     expect(summary).toMatchObject({ sent: 5, deferred: 0, errors: [] });
@@ -139,7 +175,8 @@ describe("a refusal on a retry after an unknown outcome", () => {
     expect(refused.errors[0]).toMatchObject({ batchId, message: expect.stringMatching(/^422/) });
 
     await provider.faults({});
-    for (const later of [2 * HOUR, 3 * HOUR, DAY, 2 * DAY]) await runCycleAt(T0 + later, {}, { mailer: provider.mailer() });
+    for (const later of [2 * HOUR, 3 * HOUR, DAY, 2 * DAY])
+      await runCycleAt(T0 + later, {}, { mailer: provider.mailer() });
     expect(await provider.sent()).toHaveLength(0);
     expect((await provider.stats()).batchRequests).toBe(2);
     expect((await subscriptionsOf("after-unknown")).every((s) => s.batchId === batchId && s.nextPart === 1)).toBe(true);
@@ -165,9 +202,22 @@ describe("a recipient the provider refuses", () => {
     await provider.faults({ refuseTo: ["neighbour3@example.com"] });
 
     expect(await runCycleAt(T0, {}, { mailer: provider.mailer() })).toMatchObject({ sent: 5, refused: 1, setAside: 0 });
-    expect(await refusalsOf("neighbour3@example.com")).toMatchObject({ status: "active", refusals: 1, nextPart: 1, dueAt: T0 + HOUR });
-    expect(await runCycleAt(T0 + HOUR, {}, { mailer: provider.mailer() })).toMatchObject({ sent: 0, refused: 1, setAside: 0 });
-    expect(await runCycleAt(T0 + 2 * HOUR, {}, { mailer: provider.mailer() })).toMatchObject({ sent: 0, refused: 1, setAside: 1 });
+    expect(await refusalsOf("neighbour3@example.com")).toMatchObject({
+      status: "active",
+      refusals: 1,
+      nextPart: 1,
+      dueAt: T0 + HOUR,
+    });
+    expect(await runCycleAt(T0 + HOUR, {}, { mailer: provider.mailer() })).toMatchObject({
+      sent: 0,
+      refused: 1,
+      setAside: 0,
+    });
+    expect(await runCycleAt(T0 + 2 * HOUR, {}, { mailer: provider.mailer() })).toMatchObject({
+      sent: 0,
+      refused: 1,
+      setAside: 1,
+    });
     expect(await refusalsOf("neighbour3@example.com")).toMatchObject({
       status: "stopped",
       refusals: 3,
@@ -177,9 +227,7 @@ describe("a recipient the provider refuses", () => {
     await runCycleAt(T0 + 3 * HOUR, {}, { mailer: provider.mailer() });
 
     const sent = await provider.sent();
-    expect(sent.map((mail) => mail.to).sort()).toEqual(
-      [1, 2, 4, 5, 6].map((i) => `neighbour${i}@example.com`),
-    );
+    expect(sent.map((mail) => mail.to).sort()).toEqual([1, 2, 4, 5, 6].map((i) => `neighbour${i}@example.com`));
     expect((await provider.stats()).batchRequests).toBe(3);
     const others = (await subscriptionsOf("neighbour")).filter((s) => s.email !== "neighbour3@example.com");
     expect(others.every((s) => s.nextPart === 2 && s.batchId === null)).toBe(true);
@@ -209,7 +257,9 @@ describe("leases", () => {
     const slow: Mailer = {
       name: outbox.name,
       async sendBatch(emails, key) {
-        const expired = await env.DB.prepare(`SELECT count(*) AS n FROM batches WHERE status = 'claimed' AND lease_until <= ?1`)
+        const expired = await env.DB.prepare(
+          `SELECT count(*) AS n FROM batches WHERE status = 'claimed' AND lease_until <= ?1`,
+        )
           .bind(clock)
           .first<{ n: number }>();
         expiredSeen.push(expired!.n);

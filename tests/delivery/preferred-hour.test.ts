@@ -16,7 +16,9 @@ const MINUTE = 60_000;
 /** Readers of a series with their preferred hour (and zone), due at `dueAt`. */
 async function seedWithHour(prefix: string, series: string, sendHour: number, dueAt: number, extra = "") {
   await seedReaders({ series, count: 2, prefix, dueAt, timezone: "Europe/Paris" });
-  await env.DB.prepare(`UPDATE subscriptions SET send_hour = ?1 ${extra} WHERE subscriber_id IN (SELECT id FROM subscribers WHERE email_key LIKE ?2 || '%')`)
+  await env.DB.prepare(
+    `UPDATE subscriptions SET send_hour = ?1 ${extra} WHERE subscriber_id IN (SELECT id FROM subscribers WHERE email_key LIKE ?2 || '%')`,
+  )
     .bind(sendHour, prefix)
     .run();
 }
@@ -24,7 +26,9 @@ async function seedWithHour(prefix: string, series: string, sendHour: number, du
 describe("a preferred hour in the schedule", () => {
   it("moves a due time to the next start of the reader's hour, and keeps one inside it", () => {
     expect(nextSendableTime(TUESDAY_1000Z, undefined, "Europe/Paris", 7)).toBe(WEDNESDAY_0600Z);
-    expect(nextSendableTime(WEDNESDAY_0600Z + 30 * MINUTE, undefined, "Europe/Paris", 7)).toBe(WEDNESDAY_0600Z + 30 * MINUTE);
+    expect(nextSendableTime(WEDNESDAY_0600Z + 30 * MINUTE, undefined, "Europe/Paris", 7)).toBe(
+      WEDNESDAY_0600Z + 30 * MINUTE,
+    );
     expect(nextSendableTime(WEDNESDAY_0600Z - MINUTE, undefined, "Europe/Paris", 7)).toBe(WEDNESDAY_0600Z);
     // The reader's own zone: 07:00 in New York is 12:00Z in winter.
     expect(nextSendableTime(TUESDAY_1000Z, undefined, "America/New_York", 7)).toBe(Date.UTC(2026, 11, 1, 12, 0));
@@ -41,9 +45,13 @@ describe("a preferred hour in the schedule", () => {
   });
 
   it("follows daylight saving time: 07:00 in Paris is 05:00Z in summer", () => {
-    expect(nextSendableTime(Date.UTC(2026, 6, 1, 12, 0), undefined, "Europe/Paris", 7)).toBe(Date.UTC(2026, 6, 2, 5, 0));
+    expect(nextSendableTime(Date.UTC(2026, 6, 1, 12, 0), undefined, "Europe/Paris", 7)).toBe(
+      Date.UTC(2026, 6, 2, 5, 0),
+    );
     // The night the clocks go forward (2026-03-29): 07:00 that morning is 05:00Z.
-    expect(nextSendableTime(Date.UTC(2026, 2, 28, 23, 0), undefined, "Europe/Paris", 7)).toBe(Date.UTC(2026, 2, 29, 5, 0));
+    expect(nextSendableTime(Date.UTC(2026, 2, 28, 23, 0), undefined, "Europe/Paris", 7)).toBe(
+      Date.UTC(2026, 2, 29, 5, 0),
+    );
   });
 
   it("a part's due time: its delay, then the hour", () => {
@@ -53,8 +61,12 @@ describe("a preferred hour in the schedule", () => {
   });
 
   it("a claim sends during the hour and the hour after it, and holds anything else for the next one", () => {
-    expect(claimableAt(WEDNESDAY_0600Z + 59 * MINUTE, undefined, "Europe/Paris", 7)).toBe(WEDNESDAY_0600Z + 59 * MINUTE);
-    expect(claimableAt(WEDNESDAY_0600Z + 61 * MINUTE, undefined, "Europe/Paris", 7)).toBe(WEDNESDAY_0600Z + 61 * MINUTE);
+    expect(claimableAt(WEDNESDAY_0600Z + 59 * MINUTE, undefined, "Europe/Paris", 7)).toBe(
+      WEDNESDAY_0600Z + 59 * MINUTE,
+    );
+    expect(claimableAt(WEDNESDAY_0600Z + 61 * MINUTE, undefined, "Europe/Paris", 7)).toBe(
+      WEDNESDAY_0600Z + 61 * MINUTE,
+    );
     expect(claimableAt(WEDNESDAY_0600Z + 2 * HOUR, undefined, "Europe/Paris", 7)).toBe(WEDNESDAY_0600Z + DAY);
     expect(claimableAt(TUESDAY_1000Z, undefined, "Europe/Paris", 7)).toBe(WEDNESDAY_0600Z);
     expect(claimableAt(TUESDAY_1000Z, undefined, "Europe/Paris", null)).toBe(TUESDAY_1000Z);
@@ -66,7 +78,13 @@ describe("a preferred hour in the schedule", () => {
 describe("a preferred hour in the delivery cycle (simulated clock)", () => {
   it("a part woken outside the reader's hour is held for it, then sent; the next part is due in the hour too", async () => {
     await seedWithHour("hour", "fixture-four", 7, TUESDAY_1000Z);
-    await seedReaders({ series: "fixture-four", count: 1, prefix: "anytime", dueAt: TUESDAY_1000Z, timezone: "Europe/Paris" });
+    await seedReaders({
+      series: "fixture-four",
+      count: 1,
+      prefix: "anytime",
+      dueAt: TUESDAY_1000Z,
+      timezone: "Europe/Paris",
+    });
 
     const tuesday = await runCycleAt(TUESDAY_1000Z);
     expect(tuesday).toMatchObject({ sent: 1, deferred: 2 });

@@ -12,7 +12,18 @@ import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery
 beforeEach(resetDatabase);
 
 /** Tables that grow with the list. series_state has one row per series and may be read whole. */
-const LIST_TABLES = ["subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox", "webhook_events", "feedback_dead_letters", "reading_checks"];
+const LIST_TABLES = [
+  "subscribers",
+  "subscriptions",
+  "deliveries",
+  "batches",
+  "consents",
+  "events",
+  "outbox",
+  "webhook_events",
+  "feedback_dead_letters",
+  "reading_checks",
+];
 
 describe("the delivery cycle's queries", () => {
   for (const [name, text] of Object.entries(sql)) {
@@ -20,7 +31,9 @@ describe("the delivery cycle's queries", () => {
       const params = (text.match(/\?\d+/g) ?? []).map((p) => Number(p.slice(1)));
       const count = params.length ? Math.max(...params) : 0;
       const bindings = Array.from({ length: count }, (_, i) => (i === 0 && /json_each\(\?1\)/.test(text) ? "[]" : 1));
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...bindings).all<{ detail: string }>();
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .bind(...bindings)
+        .all<{ detail: string }>();
       const details = results.map((row) => row.detail);
       for (const detail of details) {
         const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
@@ -32,12 +45,20 @@ describe("the delivery cycle's queries", () => {
 
 describe("the catalog's statements", () => {
   const plan = async (text: string, ...bindings: unknown[]) =>
-    (await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...bindings).all<{ detail: string }>()).results.map((row) => row.detail).join(" | ");
+    (
+      await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .bind(...bindings)
+        .all<{ detail: string }>()
+    ).results
+      .map((row) => row.detail)
+      .join(" | ");
 
   it("reposition one series' readers through its index, each part a probe of the (subscription, part id) index", async () => {
     const details = await plan(sql.repositionSeries, "fixture-four", '["a","b"]', 1);
     expect(details).toMatch(/SEARCH subscriptions USING (COVERING )?INDEX subscriptions_series_idx \(series=\?\)/);
-    expect(details).toMatch(/SEARCH d USING COVERING INDEX deliveries_subscription_id_part_id_idx \(subscription_id=\? AND part_id=\?\)/);
+    expect(details).toMatch(
+      /SEARCH d USING COVERING INDEX deliveries_subscription_id_part_id_idx \(subscription_id=\? AND part_id=\?\)/,
+    );
   });
 
   it("advance readers through the batch index and probe only their own deliveries", async () => {
@@ -47,7 +68,9 @@ describe("the catalog's statements", () => {
   });
 
   it("move a renamed series' readers through the series index", async () => {
-    expect(await plan(sql.renameSubscriptions, "old", "new", 1)).toMatch(/SEARCH subscriptions USING (COVERING )?INDEX subscriptions_series_idx \(series=\?\)/);
+    expect(await plan(sql.renameSubscriptions, "old", "new", 1)).toMatch(
+      /SEARCH subscriptions USING (COVERING )?INDEX subscriptions_series_idx \(series=\?\)/,
+    );
   });
 });
 
@@ -70,7 +93,12 @@ describe("an idle tick", () => {
   it("reads rows in proportion to the work due, not to the list", async () => {
     const rowsPerEmail = async (idleReaders: number, prefix: string) => {
       await resetDatabase();
-      await seedReaders({ series: "fixture-four", count: idleReaders, prefix: `${prefix}-idle`, dueAt: Date.UTC(2030, 0, 1) });
+      await seedReaders({
+        series: "fixture-four",
+        count: idleReaders,
+        prefix: `${prefix}-idle`,
+        dueAt: Date.UTC(2030, 0, 1),
+      });
       await seedReaders({ series: "fixture-four", count: 200, prefix: `${prefix}-due`, dueAt: 0 });
       await runCycleAt(DAY, { maxBatches: 0 }); // records the series' part counts
       const summary = await runCycleAt(DAY);
@@ -88,12 +116,24 @@ describe("an idle tick", () => {
 
 describe("the feedback consumer's statements", () => {
   const plan = async (text: string, ...bindings: unknown[]) =>
-    (await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...bindings).all<{ detail: string }>()).results.map((row) => row.detail).join(" | ");
+    (
+      await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .bind(...bindings)
+        .all<{ detail: string }>()
+    ).results
+      .map((row) => row.detail)
+      .join(" | ");
 
   it("find a batch's deliveries and confirmation emails by provider id, one index probe each", async () => {
-    expect(await plan(feedbackSql.findDeliveries, '["a","b"]')).toMatch(/SEARCH deliveries USING INDEX deliveries_provider_message_id_idx \(provider_message_id=\?\)/);
-    expect(await plan(feedbackSql.findConfirmations, '["a"]')).toMatch(/SEARCH consents USING INDEX consents_provider_message_id_idx \(provider_message_id=\?\)/);
-    expect(await plan(feedbackSql.seenEvents, '["a"]')).toMatch(/SEARCH webhook_events USING (COVERING )?INDEX sqlite_autoindex_webhook_events_1 \(id=\?\)/);
+    expect(await plan(feedbackSql.findDeliveries, '["a","b"]')).toMatch(
+      /SEARCH deliveries USING INDEX deliveries_provider_message_id_idx \(provider_message_id=\?\)/,
+    );
+    expect(await plan(feedbackSql.findConfirmations, '["a"]')).toMatch(
+      /SEARCH consents USING INDEX consents_provider_message_id_idx \(provider_message_id=\?\)/,
+    );
+    expect(await plan(feedbackSql.seenEvents, '["a"]')).toMatch(
+      /SEARCH webhook_events USING (COVERING )?INDEX sqlite_autoindex_webhook_events_1 \(id=\?\)/,
+    );
   });
 
   it("mark and count deliveries by primary key", async () => {

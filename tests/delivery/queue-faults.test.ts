@@ -2,8 +2,21 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DeliveryMessage } from "../../worker/env";
 import { sendBatch } from "../../worker/delivery/send-batch";
-import { HOUR, deliveryContextAt, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
-import { batchesInFlight, tallyDeliveries, unsubscribeReaders, type AcceptedMail, type FaultStats } from "../helpers/fault-run";
+import {
+  HOUR,
+  deliveryContextAt,
+  mockResend,
+  resetDatabase,
+  runCycleAt,
+  seedReaders,
+} from "../helpers/delivery-helpers";
+import {
+  batchesInFlight,
+  tallyDeliveries,
+  unsubscribeReaders,
+  type AcceptedMail,
+  type FaultStats,
+} from "../helpers/fault-run";
 
 /**
  * The fan-out path under faults: the cron (the real cycle in queue mode) claims batches and enqueues them;
@@ -84,7 +97,13 @@ describe("exactly once through the delivery queue, under faults", () => {
   });
 
   it("delivered every part once, in order, and nothing after an unsubscribe", () => {
-    expect(tallyDeliveries(accepted, leavers, 4)).toEqual({ readers: READERS, duplicates: 0, gaps: 0, outOfOrder: 0, afterUnsubscribe: 0 });
+    expect(tallyDeliveries(accepted, leavers, 4)).toEqual({
+      readers: READERS,
+      duplicates: 0,
+      gaps: 0,
+      outOfOrder: 0,
+      afterUnsubscribe: 0,
+    });
   });
 
   it("left nothing in flight", async () => {

@@ -21,7 +21,11 @@ const provider = mockResend("rate-limit");
 /** The inline path as the admin endpoint runs it: real clock, PROVIDER_RPS = 5, the mock behind the resend SDK. */
 const pacedEnv = { ...env, PROVIDER_RPS: "5" };
 const runInline = (options: RunCycleOptions = {}) =>
-  runCycle(pacedEnv, { batchSize: 100, maxBatches: 1000, concurrency: 2, ...options }, { mailer: provider.mailer(5_000) });
+  runCycle(
+    pacedEnv,
+    { batchSize: 100, maxBatches: 1000, concurrency: 2, ...options },
+    { mailer: provider.mailer(5_000) },
+  );
 
 beforeEach(async () => {
   await resetDatabase();
@@ -58,7 +62,12 @@ describe("the provider's rate limit", () => {
       await Promise.all(
         groups.map(async (group) => {
           invocations += 1;
-          const messages = group.map((body, i) => ({ id: `${round}-${body.batchId}-${i}`, timestamp: new Date(), attempts: round + 1, body }));
+          const messages = group.map((body, i) => ({
+            id: `${round}-${body.batchId}-${i}`,
+            timestamp: new Date(),
+            attempts: round + 1,
+            body,
+          }));
           const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", messages);
           const ctx = createExecutionContext();
           await worker.queue(batch, limitedEnv, ctx);
@@ -84,10 +93,14 @@ describe("the provider's rate limit", () => {
   it("leaves a batch for later, without calling the provider, when no slot is free soon enough", async () => {
     await seedReaders({ series: "fixture-four", count: 5, prefix: "no-slot", dueAt: 0 });
     // Another invocation has booked the next minute of slots.
-    await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`).bind(Date.now() + 60_000).run();
+    await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`)
+      .bind(Date.now() + 60_000)
+      .run();
     expect(await runInline()).toMatchObject({ sent: 0, rateLimited: true, providerRequests: 0 });
     expect((await provider.stats()).batchRequests ?? 0).toBe(0);
-    expect((await subscriptionsOf("no-slot")).every((s) => s.batchId === null && s.nextPart === 1 && s.dueAt === 0)).toBe(true);
+    expect(
+      (await subscriptionsOf("no-slot")).every((s) => s.batchId === null && s.nextPart === 1 && s.dueAt === 0),
+    ).toBe(true);
 
     await env.DB.prepare(`UPDATE provider_slots SET next_slot_at = 0`).run();
     expect(await runInline()).toMatchObject({ sent: 5, providerRequests: 1 });
@@ -95,11 +108,23 @@ describe("the provider's rate limit", () => {
 });
 
 describe("every provider call books a slot of the team's rate: signup confirmations", () => {
-  const limitedEnv = () => ({ ...env, PROVIDER_RPS: "5", RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: provider.base });
-  const slotOf = async () => (await env.DB.prepare(`SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'resend'`).first<{ at: number }>())?.at ?? null;
+  const limitedEnv = () => ({
+    ...env,
+    PROVIDER_RPS: "5",
+    RESEND_API_KEY: "re_test_key",
+    RESEND_BASE_URL: provider.base,
+  });
+  const slotOf = async () =>
+    (
+      await env.DB.prepare(`SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'resend'`).first<{
+        at: number;
+      }>()
+    )?.at ?? null;
   const consentOf = async (email: string) =>
     (await env.DB.prepare(`SELECT c.email_status AS status, c.email_attempts AS attempts, c.email_next_at AS nextAt FROM consents c
-      JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?1`).bind(email).first<{ status: string; attempts: number; nextAt: number }>())!;
+      JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?1`)
+      .bind(email)
+      .first<{ status: string; attempts: number; nextAt: number }>())!;
 
   /** POST /subscribe through the Worker with these bindings, and its background work (the inline send) finished. */
   async function signUp(email: string) {
@@ -125,7 +150,9 @@ describe("every provider call books a slot of the team's rate: signup confirmati
 
   it("with the slots booked far ahead, a signup sends nothing inline; the cron sends it once a slot is free", async () => {
     // Deliveries have booked the next minute of the team's rate.
-    await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`).bind(Date.now() + 60_000).run();
+    await env.DB.prepare(`INSERT INTO provider_slots (provider, next_slot_at) VALUES ('resend', ?1)`)
+      .bind(Date.now() + 60_000)
+      .run();
     const email = uniqueEmail("slot-busy");
     await signUp(email);
     expect((await provider.stats()).requests ?? 0).toBe(0);

@@ -39,7 +39,10 @@ describe("a reader's pause, on a simulated clock", () => {
     await seedReaders({ series: "fixture-four", count: 1, prefix: "caught", nextPart: 4, dueAt: null });
     const [id] = await idsOf("caught");
     // Three parts of four are "out" while the reader is paused; the fourth comes out meanwhile.
-    const three = { ...compiledCatalog, orderJson: JSON.stringify({ "fixture-four": JSON.parse(compiledCatalog.orderJson)["fixture-four"].slice(0, 3) }) };
+    const three = {
+      ...compiledCatalog,
+      orderJson: JSON.stringify({ "fixture-four": JSON.parse(compiledCatalog.orderJson)["fixture-four"].slice(0, 3) }),
+    };
     await pauseSubscription(env.DB, id!, null, T0);
     expect(await resumeSubscription(env.DB, id!, three.orderJson, T0)).toBe(true);
     expect((await subscriptionsOf("caught"))[0]).toMatchObject({ status: "active", dueAt: null });
@@ -54,7 +57,11 @@ describe("a reader's pause, on a simulated clock", () => {
     const [id] = await idsOf("late");
     await pauseSubscription(env.DB, id!, null, T0 - DAY);
     await resumeSubscription(env.DB, id!, compiledCatalog.orderJson, T0 + 3 * DAY);
-    expect((await subscriptionsOf("late"))[0]).toMatchObject({ status: "active", dueAt: T0 + 3 * DAY, pausedUntil: null });
+    expect((await subscriptionsOf("late"))[0]).toMatchObject({
+      status: "active",
+      dueAt: T0 + 3 * DAY,
+      pausedUntil: null,
+    });
   });
 
   it("resumes at most MAX_RESUMES_PER_RUN a run, oldest first; rows that left their pause another way only lose the date", async () => {
@@ -75,7 +82,11 @@ describe("a reader's pause, on a simulated clock", () => {
   });
 
   it("the resume reads only pauses that ended, through their index", async () => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql.resumePaused}`).bind(T0, "{}", 10).all<{ detail: string }>();
-    expect(results.map((row) => row.detail).join(" | ")).toMatch(/SEARCH subscriptions USING (COVERING )?INDEX subscriptions_paused_until_idx \(paused_until<\?\)/);
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql.resumePaused}`)
+      .bind(T0, "{}", 10)
+      .all<{ detail: string }>();
+    expect(results.map((row) => row.detail).join(" | ")).toMatch(
+      /SEARCH subscriptions USING (COVERING )?INDEX subscriptions_paused_until_idx \(paused_until<\?\)/,
+    );
   });
 });

@@ -3,7 +3,15 @@ import { compiledCatalog } from "../../worker/content/catalog";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { sendBatch } from "../../worker/delivery/send-batch";
-import { DAY, HOUR, deliveryContextAt, editCatalog, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import {
+  DAY,
+  HOUR,
+  deliveryContextAt,
+  editCatalog,
+  resetDatabase,
+  runCycleAt,
+  seedReaders,
+} from "../helpers/delivery-helpers";
 import { confirmVia, signUp, uniqueEmail } from "../helpers/route-helpers";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
@@ -29,7 +37,12 @@ const subjectsByReader = async (prefix: string) => {
 
 /** Every 12 hours from `from` to `to`, plus the given instants, in order. */
 const ticks = (from: number, to: number, ...instants: number[]) =>
-  [...new Set([...Array.from({ length: Math.floor((to - from) / (12 * HOUR)) + 1 }, (_, i) => from + i * 12 * HOUR), ...instants])]
+  [
+    ...new Set([
+      ...Array.from({ length: Math.floor((to - from) / (12 * HOUR)) + 1 }, (_, i) => from + i * 12 * HOUR),
+      ...instants,
+    ]),
+  ]
     .filter((t) => t >= from && t <= to)
     .sort((a, b) => a - b);
 
@@ -54,7 +67,10 @@ describe("parts written ahead, on a simulated clock", () => {
     for (const now of ticks(T0, R2 - 1, R2 - 60_000, R2 - 1)) {
       const summary = await runCycleAt(now);
       expect(summary.errors).toEqual([]);
-      expect(Object.keys(summary.perPart).filter((key) => key !== `${SERIES}/1`), new Date(now).toISOString()).toEqual([]);
+      expect(
+        Object.keys(summary.perPart).filter((key) => key !== `${SERIES}/1`),
+        new Date(now).toISOString(),
+      ).toEqual([]);
     }
     const before = await subjectsByReader("");
     expect([...before.values()].flat().sort()).toEqual(Array(6).fill(subject(1))); // early and edge readers: part 1 only
@@ -74,13 +90,18 @@ describe("parts written ahead, on a simulated clock", () => {
     for (const now of ticks(R2 + 1, R3 + 6 * DAY, R3 - 1, R3)) {
       const summary = await runCycleAt(now);
       expect(summary.errors).toEqual([]);
-      if (now < R3) expect(Object.keys(summary.perPart).filter((key) => /\/[34]$/.test(key)), new Date(now).toISOString()).toEqual([]);
+      if (now < R3)
+        expect(
+          Object.keys(summary.perPart).filter((key) => /\/[34]$/.test(key)),
+          new Date(now).toISOString(),
+        ).toEqual([]);
     }
 
     const all = [1, 2, 3, 4].map(subject);
     const received = await subjectsByReader("");
     expect(received.size).toBe(12);
-    for (const [reader, list] of received) expect(list, reader).toEqual(reader.startsWith("moved") ? all.slice(1) : all);
+    for (const [reader, list] of received)
+      expect(list, reader).toEqual(reader.startsWith("moved") ? all.slice(1) : all);
     for (const row of await subscriptionsOf("")) expect(row).toMatchObject({ nextPart: 5, dueAt: null, batchId: null });
   }, 30_000); // about 70 cycles: slow when the machine is shared
 
@@ -118,11 +139,19 @@ describe("parts written ahead, on a simulated clock", () => {
 
     const later = new Date(R2 + 2 * DAY).toISOString();
     const postponed = editCatalog((series) =>
-      series.slug !== SERIES ? series : { ...series, parts: series.parts.map((part, i) => (i === 1 ? { ...part, publishAt: later } : part)) },
+      series.slug !== SERIES
+        ? series
+        : { ...series, parts: series.parts.map((part, i) => (i === 1 ? { ...part, publishAt: later } : part)) },
     );
-    expect((await sendBatch(deliveryContextAt(R2 + HOUR, { catalog: postponed }), queued!.batchId)).kind).toBe("skipped");
-    for (let now = R2 + HOUR; now < R2 + 2 * DAY; now += 6 * HOUR) expect(await runCycleAt(now, {}, { catalog: postponed })).toMatchObject({ sent: 0 });
-    expect(await runCycleAt(R2 + 2 * DAY, {}, { catalog: postponed })).toMatchObject({ sent: 2, perPart: { [`${SERIES}/2`]: 2 } });
+    expect((await sendBatch(deliveryContextAt(R2 + HOUR, { catalog: postponed }), queued!.batchId)).kind).toBe(
+      "skipped",
+    );
+    for (let now = R2 + HOUR; now < R2 + 2 * DAY; now += 6 * HOUR)
+      expect(await runCycleAt(now, {}, { catalog: postponed })).toMatchObject({ sent: 0 });
+    expect(await runCycleAt(R2 + 2 * DAY, {}, { catalog: postponed })).toMatchObject({
+      sent: 2,
+      perPart: { [`${SERIES}/2`]: 2 },
+    });
     for (const list of (await subjectsByReader("moved-date")).values()) expect(list).toEqual([subject(1), subject(2)]);
   });
 });

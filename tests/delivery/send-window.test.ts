@@ -36,12 +36,21 @@ describe("nextSendableTime", () => {
 describe("send windows in the delivery cycle", () => {
   it("defers readers outside their window and sends when it opens", async () => {
     await seedReaders({ series: "fixture-windowed", count: 3, prefix: "paris", dueAt: SATURDAY_0800Z });
-    await seedReaders({ series: "fixture-windowed", count: 2, prefix: "newyork", dueAt: SATURDAY_0800Z, timezone: "America/New_York" });
+    await seedReaders({
+      series: "fixture-windowed",
+      count: 2,
+      prefix: "newyork",
+      dueAt: SATURDAY_0800Z,
+      timezone: "America/New_York",
+    });
 
     const saturday = await runCycleAt(SATURDAY_0800Z);
     expect(saturday).toMatchObject({ sent: 0, deferred: 5 });
     expect((await subscriptionsOf("paris")).map((s) => s.dueAt)).toEqual([MONDAY_0700Z, MONDAY_0700Z, MONDAY_0700Z]);
-    expect((await subscriptionsOf("newyork")).map((s) => s.dueAt)).toEqual([Date.UTC(2026, 10, 30, 13, 0), Date.UTC(2026, 10, 30, 13, 0)]);
+    expect((await subscriptionsOf("newyork")).map((s) => s.dueAt)).toEqual([
+      Date.UTC(2026, 10, 30, 13, 0),
+      Date.UTC(2026, 10, 30, 13, 0),
+    ]);
 
     expect(await runCycleAt(MONDAY_0700Z)).toMatchObject({ sent: 3, deferred: 0 });
     expect(await outboxOf("newyork")).toHaveLength(0);

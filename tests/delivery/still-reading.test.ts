@@ -12,7 +12,15 @@ import { pauseReason } from "../../worker/reengage/rules";
 import { saveResponse } from "../../worker/responses/responses";
 import { consumeClicks } from "../helpers/click-helpers";
 import { dashboardGet, signIn } from "../dashboard/dashboard-helpers";
-import { DAY, HOUR, deliveryContextAt, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import {
+  DAY,
+  HOUR,
+  deliveryContextAt,
+  mockResend,
+  resetDatabase,
+  runCycleAt,
+  seedReaders,
+} from "../helpers/delivery-helpers";
 import { faultyBatches, type BoundStatement } from "../helpers/failing-d1";
 import type { FaultStats } from "../helpers/fault-run";
 import type { Mailer } from "../../worker/mail";
@@ -52,8 +60,8 @@ async function readers(prefix: string, count: number) {
   return Array.from({ length: count }, (_, i) => `${prefix}${i + 1}@example.com`);
 }
 
-describe('a reader who shows no sign of reading', () => {
-  it("gets one \"Still reading?\" after 3 parts, is paused 3 days after it, and gets nothing more", async () => {
+describe("a reader who shows no sign of reading", () => {
+  it('gets one "Still reading?" after 3 parts, is paused 3 days after it, and gets nothing more', async () => {
     const emails = await readers("quiet", 3);
     await tickThrough(T0, T0 + 6 * DAY, STEP);
     const mail = await mailOf("quiet");
@@ -77,7 +85,9 @@ describe('a reader who shows no sign of reading', () => {
     const reader = (await findSubscriber(email!))!;
     const session = await signIn();
     const overview = await (await dashboardGet("/admin", session)).text();
-    expect(overview).toContain(escapeHtml(`"Still reading?" after 3 quiet parts, 3 days to answer: 1 asked, 0 kept, 1 paused unanswered`));
+    expect(overview).toContain(
+      escapeHtml(`"Still reading?" after 3 quiet parts, 3 days to answer: 1 asked, 0 kept, 1 paused unanswered`),
+    );
     const page = await (await dashboardGet(`/admin/readers/${reader.id}`, session)).text();
     expect(page).toContain(escapeHtml(`paused, next part 7 of 8`));
     expect(page).toContain(escapeHtml(`paused: ${pauseReason(RULE)}`));
@@ -85,7 +95,12 @@ describe('a reader who shows no sign of reading', () => {
 
     const res = await adminFetch(`/admin/api/stats?series=${REENGAGE_SERIES}`);
     const body = (await res.json()) as { series: { subscribers: Record<string, number>; stillReading: unknown }[] };
-    expect(body.series[0]!.stillReading).toEqual({ rule: { afterParts: 3, graceDays: 3, countOpens: false }, asked: 1, kept: 0, paused: 1 });
+    expect(body.series[0]!.stillReading).toEqual({
+      rule: { afterParts: 3, graceDays: 3, countOpens: false },
+      asked: 1,
+      kept: 0,
+      paused: 1,
+    });
     expect(body.series[0]!.subscribers.paused).toBe(1);
   });
 
@@ -100,7 +115,13 @@ describe('a reader who shows no sign of reading', () => {
 
     await tickThrough(T0 + 3 * DAY + STEP, T0 + 11 * DAY, STEP);
     // Parts 5, 6 and 7 went unread: asked again a day after part 7, paused 3 days later.
-    expect((await mailOf("keep")).get(email!)).toEqual([...parts(1, 2, 3), "check", ...parts(4, 5, 6, 7), "check", "p8"]);
+    expect((await mailOf("keep")).get(email!)).toEqual([
+      ...parts(1, 2, 3),
+      "check",
+      ...parts(4, 5, 6, 7),
+      "check",
+      "p8",
+    ]);
     expect((await checksOf(reader.id)).map((c) => c.status)).toEqual(["kept", "paused"]);
     expect(await reengageCounters()).toEqual({ asked: 2, kept: 1, paused: 1 });
   });
@@ -144,7 +165,10 @@ describe("a sign of reading resets the streak", () => {
     const [email] = await readers("scan", 1);
     await tickThrough(T0, T0 + DAY, STEP);
     const delivery = await deliveryOf("scan", email!, partId(2));
-    await consumeClicks([{ ...personClick(delivery), reason: "user-agent" }, { ...personClick(delivery, 2_000), reason: "head" }]);
+    await consumeClicks([
+      { ...personClick(delivery), reason: "user-agent" },
+      { ...personClick(delivery, 2_000), reason: "head" },
+    ]);
     expect((await subscriptionsOf("scan"))[0]!.quietParts).toBe(2);
   });
 
@@ -167,7 +191,11 @@ describe("a sign of reading resets the streak", () => {
       body: JSON.stringify({ status: "active", series: REENGAGE_SERIES }),
     });
     expect(res.status).toBe(200);
-    expect((await subscriptionsOf(reader.id))[0]).toMatchObject({ status: "active", setAsideReason: null, quietParts: 0 });
+    expect((await subscriptionsOf(reader.id))[0]).toMatchObject({
+      status: "active",
+      setAsideReason: null,
+      quietParts: 0,
+    });
     await tickThrough(T0 + 6 * DAY + STEP, T0 + 8 * DAY, STEP);
     expect((await mailOf("resume")).get(email!)).toEqual([...parts(1, 2, 3), "check", ...parts(4, 5, 6, 7, 8)]);
   });
@@ -217,7 +245,11 @@ describe("what the rule costs", () => {
     const idle = (await runCycleAt(T0 - DAY)).d1;
     const run = await runCycleAt(T0);
     expect(run.sent).toBe(100);
-    return { statements: run.d1.statements - idle.statements, rowsRead: run.d1.rowsRead - idle.rowsRead, rowsWritten: run.d1.rowsWritten - idle.rowsWritten };
+    return {
+      statements: run.d1.statements - idle.statements,
+      rowsRead: run.d1.rowsRead - idle.rowsRead,
+      rowsWritten: run.d1.rowsWritten - idle.rowsWritten,
+    };
   }
 
   it("at record time: one statement a batch, a row written per reader asked, nothing for a series without it", async () => {
@@ -226,7 +258,10 @@ describe("what the rule costs", () => {
     const on = await recordCost(REENGAGE_SERIES, "cost-on", 2, 0); // no streak completes: nobody is asked
     await resetDatabase();
     const asking = await recordCost(REENGAGE_SERIES, "cost-ask", 3, 2); // every streak completes: 100 asked
-    console.log("record cost of 100 emails (statements, rows read, rows written):", JSON.stringify({ off, on, asking }));
+    console.log(
+      "record cost of 100 emails (statements, rows read, rows written):",
+      JSON.stringify({ off, on, asking }),
+    );
     expect(on.statements).toBe(off.statements + 1);
     expect(asking.statements).toBe(on.statements);
     // Asking writes the check and its index entries (about 5 rows a reader), never a scan.
@@ -241,9 +276,15 @@ describe("what the rule costs", () => {
     const send = await runReadingChecks(env, { clock: () => T0 + DAY });
     expect(send.checks.sent).toBe(CHECKS_PER_RUN);
     let sent = send.checks.sent;
-    for (let minute = 1; sent < 100; minute++) sent += (await runReadingChecks(env, { clock: () => T0 + DAY + minute * 60_000 })).checks.sent;
+    for (let minute = 1; sent < 100; minute++)
+      sent += (await runReadingChecks(env, { clock: () => T0 + DAY + minute * 60_000 })).checks.sent;
     const end = await runReadingChecks(env, { clock: () => T0 + 5 * DAY });
-    console.log("cron cost (statements, rows read, rows written): 10 sent", JSON.stringify(send.d1), "100 graces ended", JSON.stringify(end.d1));
+    console.log(
+      "cron cost (statements, rows read, rows written): 10 sent",
+      JSON.stringify(send.d1),
+      "100 graces ended",
+      JSON.stringify(end.d1),
+    );
     // Per email: its lease, its record (a counter and the mark); the outbox mailer's own statements aside.
     expect(end.graces).toEqual({ paused: 100, read: 0, closed: 0 });
     expect(end.d1.statements).toBe(2 + 3); // the two probes, then count, close and pause in one transaction
@@ -264,10 +305,16 @@ describe("exactly once", () => {
       .bind(partId(3))
       .all<BatchMember & { batchId: string; providerId: string }>();
     const ctx = deliveryContextAt(T0 + 2 * DAY + HOUR);
-    await recordSentBatch(ctx, members.results[0]!.batchId, members.results, members.results.map((m) => m.providerId));
+    await recordSentBatch(
+      ctx,
+      members.results[0]!.batchId,
+      members.results,
+      members.results.map((m) => m.providerId),
+    );
     expect((await env.DB.prepare("SELECT count(*) AS n FROM reading_checks").first<{ n: number }>())!.n).toBe(4);
     await Promise.all([tick(T0 + 3 * DAY), tick(T0 + 3 * DAY)]);
-    for (const email of emails) expect((await outboxFor(email)).filter((mail) => mail.subject === CHECK_SUBJECT)).toHaveLength(1);
+    for (const email of emails)
+      expect((await outboxFor(email)).filter((mail) => mail.subject === CHECK_SUBJECT)).toHaveLength(1);
     expect(await reengageCounters()).toMatchObject({ asked: 4 });
   });
 
@@ -300,14 +347,17 @@ describe("the Worker's cron", () => {
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
     expect((await outboxFor(asked!)).map((mail) => mail.subject)).toEqual([CHECK_SUBJECT]);
-    expect((await subscriptionsOf((await findSubscriber(waiting!))!.id))[0]).toMatchObject({ status: "paused", setAsideReason: pauseReason(RULE) });
+    expect((await subscriptionsOf((await findSubscriber(waiting!))!.id))[0]).toMatchObject({
+      status: "paused",
+      setAsideReason: pauseReason(RULE),
+    });
   });
 });
 
 describe("under provider faults and crashes", () => {
   const provider = mockResend("still-reading");
 
-  it("every quiet reader gets exactly one \"Still reading?\", however the sends fail, retry and overlap", async () => {
+  it('every quiet reader gets exactly one "Still reading?", however the sends fail, retry and overlap', async () => {
     await provider.reset();
     await provider.faults({ error500: 0.15, rateLimit: 0.05, acceptThenHang: 0.15, seed: 11 });
     const emails = await readers("fault", 12);
@@ -331,7 +381,10 @@ describe("under provider faults and crashes", () => {
     const deps = { db, mailer: resend };
     for (let now = T0; now <= T0 + 9 * DAY; now += STEP) {
       // Two overlapping cron ticks at once: each check is leased by one of them.
-      const ticks = await Promise.allSettled([runReadingChecks(env, { clock: () => now, ...deps }), runReadingChecks(env, { clock: () => now, ...deps })]);
+      const ticks = await Promise.allSettled([
+        runReadingChecks(env, { clock: () => now, ...deps }),
+        runReadingChecks(env, { clock: () => now, ...deps }),
+      ]);
       for (const result of ticks) if (result.status === "rejected") throw result.reason;
       await runCycleAt(now, {}, deps);
     }
@@ -347,7 +400,11 @@ describe("under provider faults and crashes", () => {
     expect(stats.replays).toBeGreaterThan(0); // a lost record was retried, answered from the key
     expect(stats.conflicts).toBe(0); // a retried check email was byte-identical
     expect(stats.faults500 + stats.hangs).toBeGreaterThan(0);
-    for (const email of emails) expect(accepted.filter((mail) => mail.to === email), email).toHaveLength(1);
+    for (const email of emails)
+      expect(
+        accepted.filter((mail) => mail.to === email),
+        email,
+      ).toHaveLength(1);
     expect(await reengageCounters()).toEqual({ asked: 12, kept: 0, paused: 12 });
   }, 120_000);
 });

@@ -31,7 +31,12 @@ describe("the web view link of a part email", () => {
   it("carries the reader's token in a series kept for its readers, in the html and the text; a public part's does not", async () => {
     const config = readConfig(env);
     const members = findSeries("fixture-members")!;
-    const email = await composePartEmail(config, members, members.parts[0]!, member(members.slug, "members-part-1", 41));
+    const email = await composePartEmail(
+      config,
+      members,
+      members.parts[0]!,
+      member(members.slug, "members-part-1", 41),
+    );
     const web = `${BASE}/p/fixture-members/members-part-1?t=${(await signDeliveryTokens(testKeyring(), 41)).reader}`;
     expect(extractLinks(email.html)).toContain(web);
     expect(email.text).toContain(web);

@@ -76,7 +76,9 @@ describe("catalog", () => {
       expect(body).not.toContain("Twitter feed");
       expect(body).not.toContain("onpage");
     }
-    expect(part1.email.text).toContain("Don't let the cement of this moment set without making a handprint! Do it now!");
+    expect(part1.email.text).toContain(
+      "Don't let the cement of this moment set without making a handprint! Do it now!",
+    );
     expect(part1.bodyHtml).toMatch(/<blockquote>\s*<p>&quot;The question isn&#39;t/);
   });
 

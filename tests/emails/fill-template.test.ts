@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { catalog } from "../../worker/content/catalog";
-import { fillPrepared, fillTemplate, jsonInner, prepareTemplate, templateStats } from "../../worker/content/fill-template";
+import {
+  fillPrepared,
+  fillTemplate,
+  jsonInner,
+  prepareTemplate,
+  templateStats,
+} from "../../worker/content/fill-template";
 import type { CompiledTemplate, Slots } from "../../worker/content/types";
 import { joinUtf8 } from "../../worker/lib/utf8-join";
 
@@ -45,7 +51,16 @@ describe("fillTemplate", () => {
     const shared = unique("shared");
     const twin: CompiledTemplate = { ...unique("twin"), subject: shared.subject }; // same string, other object
     const before = templateStats.compiles;
-    const distinct = new Set([part.subject, part.html, part.text, shared.subject, shared.html, shared.text, twin.html, twin.text]);
+    const distinct = new Set([
+      part.subject,
+      part.html,
+      part.text,
+      shared.subject,
+      shared.html,
+      shared.text,
+      twin.html,
+      twin.text,
+    ]);
     for (let reader = 0; reader < 1000; reader++) {
       const slots: Slots = {
         name: `Reader ${reader}`,
@@ -70,7 +85,11 @@ describe("fillTemplate", () => {
 describe("prepareTemplate and fillPrepared", () => {
   // One pass over the whole template, written apart from the code under test: the reference.
   const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-  const ENCODE = { subject: (v: string) => v.replace(/[\r\n]+/g, " "), html: (v: string) => v.replace(/[&<>"']/g, (c) => ESCAPES[c]!), text: (v: string) => v };
+  const ENCODE = {
+    subject: (v: string) => v.replace(/[\r\n]+/g, " "),
+    html: (v: string) => v.replace(/[&<>"']/g, (c) => ESCAPES[c]!),
+    text: (v: string) => v,
+  };
   const onePass = (template: string, slots: Slots, encode: (v: string) => string) =>
     template.replace(/\{\{\{([a-z_]+)\}\}\}/g, (_, name: keyof Slots) => encode(slots[name]!));
 
@@ -81,18 +100,29 @@ describe("prepareTemplate and fillPrepared", () => {
       html: `<p data-n="${nonce}">Hi {{{name}}}</p><a href="{{{unsubscribe_url}}}">x</a>{{{unsubscribe_url}}}<b>{{{base_url}}}</b>{{{postal_address}}}<script>"\\</script>\u2028 🦊`,
       text: `{{{name}}}{{{unsubscribe_url}}}\n{{{postal_address}}} {{{base_url}}}`,
     };
-    const shared = { base_url: `https://x.test/<&>"'`, postal_address: "1 \"Main\" St\r\n<b>\u2028 é🦊" };
-    const before = "https://x.test/u?a=1&b=\r\n\"";
+    const shared = { base_url: `https://x.test/<&>"'`, postal_address: '1 "Main" St\r\n<b>\u2028 é🦊' };
+    const before = 'https://x.test/u?a=1&b=\r\n"';
     const after = `"/<x> 🦊\\ \r\n`;
     const prepared = prepareTemplate(t, shared, { unsubscribe_url: [before, after] });
-    for (const name of [`"quoted" \\ back`, "</script>", "\u2028\u2029", "🦊👩‍👩‍👧", "\u0000\u001f\b\t\n\r\u007f", "{{{name}}}", "\nstarts a line", "Ada"]) {
+    for (const name of [
+      `"quoted" \\ back`,
+      "</script>",
+      "\u2028\u2029",
+      "🦊👩‍👩‍👧",
+      "\u0000\u001f\b\t\n\r\u007f",
+      "{{{name}}}",
+      "\nstarts a line",
+      "Ada",
+    ]) {
       const own = `${name}&"${name}"`;
       for (const field of ["subject", "html", "text"] as const) {
         const expected = onePass(t[field], { ...shared, name, unsubscribe_url: before + own + after }, ENCODE[field]);
         const { filled, json } = fillPrepared(prepared, field, { name, unsubscribe_url: own });
         expect(filled, `${field} for ${name}`).toBe(expected);
         const { literals } = prepared[field];
-        const pieces = literals.flatMap((literal, i) => (i < json.length ? [jsonInner(literal), json[i]!] : [jsonInner(literal)]));
+        const pieces = literals.flatMap((literal, i) =>
+          i < json.length ? [jsonInner(literal), json[i]!] : [jsonInner(literal)],
+        );
         expect(`"${pieces.join("")}"`).toBe(JSON.stringify(expected));
       }
     }
@@ -102,8 +132,12 @@ describe("prepareTemplate and fillPrepared", () => {
   });
 
   it("refuse fixed text that breaks a line at the hole (the subject's rule joins a run of line breaks)", () => {
-    expect(() => prepareTemplate(unique("before"), {}, { unsubscribe_url: ["https://x.test/\n", ""] })).toThrow(/unsubscribe_url/);
-    expect(() => prepareTemplate(unique("after"), {}, { unsubscribe_url: ["https://x.test/", "\r/x"] })).toThrow(/unsubscribe_url/);
+    expect(() => prepareTemplate(unique("before"), {}, { unsubscribe_url: ["https://x.test/\n", ""] })).toThrow(
+      /unsubscribe_url/,
+    );
+    expect(() => prepareTemplate(unique("after"), {}, { unsubscribe_url: ["https://x.test/", "\r/x"] })).toThrow(
+      /unsubscribe_url/,
+    );
   });
 });
 

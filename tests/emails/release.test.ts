@@ -13,13 +13,19 @@ describe("the released view of the catalog", () => {
   it("holds the parts before the first unreleased one: a scheduled part ends the visible series", () => {
     expect([R2 - 1, R2, R3 - 1, R3].map((now) => releasedCount(scheduled, now))).toEqual([1, 2, 2, 4]);
     // A released part after an unreleased one (the build refuses it; a hand-edited catalog may hold it) stays out too.
-    const hole = { ...scheduled, parts: scheduled.parts.map((part, i) => (i === 2 ? { ...part, publishAt: undefined } : part)) };
+    const hole = {
+      ...scheduled,
+      parts: scheduled.parts.map((part, i) => (i === 2 ? { ...part, publishAt: undefined } : part)),
+    };
     expect(releasedCount(hole, R2 - 1)).toBe(1);
     expect(releasedSeries(hole, R2 - 1).parts.map((part) => part.id)).toEqual(["scheduled-part-1"]);
   });
 
   it("is the catalog itself when every part is out, and one cached view per set of releases otherwise", () => {
-    const allOut = editCatalog((series) => ({ ...series, parts: series.parts.map((part) => ({ ...part, publishAt: undefined })) }));
+    const allOut = editCatalog((series) => ({
+      ...series,
+      parts: series.parts.map((part) => ({ ...part, publishAt: undefined })),
+    }));
     expect(releasedCatalog(allOut, 0)).toBe(allOut);
     expect(releasedCatalog(compiledCatalog, R3)).toBe(compiledCatalog);
     const early = releasedCatalog(compiledCatalog, R2 - 1);

@@ -2,7 +2,14 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { adminFetch } from "../helpers/route-helpers";
-import { adminStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
+import {
+  adminStats,
+  resendEvent,
+  sendEvent,
+  sentReaders,
+  WEBHOOK_SERIES,
+  WEBHOOK_T0,
+} from "../helpers/webhook-helpers";
 import { outboxOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
@@ -14,13 +21,25 @@ const SERIES = WEBHOOK_SERIES;
 async function complain(reader: { messageId: string; email: string }) {
   const before = await lastCheckId();
   expect((await sendEvent(resendEvent("email.complained", reader.messageId, reader.email))).res.status).toBe(200);
-  const check = await env.DB.prepare("SELECT id, data FROM events WHERE type = 'complaint_guard' ORDER BY id DESC LIMIT 1").first<{ id: number; data: string }>();
-  const state = await env.DB.prepare("SELECT paused_at AS pausedAt FROM series_state WHERE series = ?1").bind(SERIES).first<{ pausedAt: number | null }>();
-  const guard = check && check.id !== before ? { ...(JSON.parse(check.data) as { complaintsInWindow: number; threshold: number }), paused: state?.pausedAt != null } : null;
+  const check = await env.DB.prepare(
+    "SELECT id, data FROM events WHERE type = 'complaint_guard' ORDER BY id DESC LIMIT 1",
+  ).first<{ id: number; data: string }>();
+  const state = await env.DB.prepare("SELECT paused_at AS pausedAt FROM series_state WHERE series = ?1")
+    .bind(SERIES)
+    .first<{ pausedAt: number | null }>();
+  const guard =
+    check && check.id !== before
+      ? {
+          ...(JSON.parse(check.data) as { complaintsInWindow: number; threshold: number }),
+          paused: state?.pausedAt != null,
+        }
+      : null;
   return { guard };
 }
 const lastCheckId = async () =>
-  (await env.DB.prepare("SELECT max(id) AS id FROM events WHERE type = 'complaint_guard'").first<{ id: number | null }>())!.id;
+  (await env.DB.prepare("SELECT max(id) AS id FROM events WHERE type = 'complaint_guard'").first<{
+    id: number | null;
+  }>())!.id;
 
 const post = (path: string, token?: string | null) => adminFetch(path, { method: "POST", token });
 
@@ -30,7 +49,9 @@ describe("the complaint guard", () => {
     expect((await complain(readers[0]!)).guard).toMatchObject({ complaintsInWindow: 1, threshold: 2, paused: false });
     expect((await complain(readers[1]!)).guard).toMatchObject({ complaintsInWindow: 2, threshold: 2, paused: true });
 
-    const state = await env.DB.prepare("SELECT paused_at AS pausedAt, pause_reason AS reason FROM series_state WHERE series = ?1")
+    const state = await env.DB.prepare(
+      "SELECT paused_at AS pausedAt, pause_reason AS reason FROM series_state WHERE series = ?1",
+    )
       .bind(SERIES)
       .first<{ pausedAt: number | null; reason: string }>();
     expect(state!.pausedAt).not.toBeNull();
@@ -74,11 +95,17 @@ describe("POST /admin/api/series/:series/pause and /resume", () => {
     const paused = await post(`/admin/api/series/${SERIES}/pause`);
     expect(paused.status).toBe(200);
     expect(await paused.json()).toMatchObject({ paused: true, changed: true, reason: "paused by the admin" });
-    expect(await (await post(`/admin/api/series/${SERIES}/pause`)).json()).toMatchObject({ paused: true, changed: false });
+    expect(await (await post(`/admin/api/series/${SERIES}/pause`)).json()).toMatchObject({
+      paused: true,
+      changed: false,
+    });
     expect((await runCycleAt(T0)).sent).toBe(0);
     await post(`/admin/api/series/${SERIES}/resume`);
     expect((await runCycleAt(T0)).sent).toBe(3);
-    expect(await (await post(`/admin/api/series/${SERIES}/resume`)).json()).toMatchObject({ paused: false, changed: false });
+    expect(await (await post(`/admin/api/series/${SERIES}/resume`)).json()).toMatchObject({
+      paused: false,
+      changed: false,
+    });
   });
 
   it("refuses unknown series, bad slugs and missing tokens", async () => {

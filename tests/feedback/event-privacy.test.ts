@@ -20,7 +20,11 @@ describe("provider events keep no address", () => {
       expect((await sendEvent(resendEvent(type, reader!.messageId, reader!.email))).res.status).toBe(200);
     }
     expect(await rowsNaming(reader!.email)).toEqual([]);
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE delivery_id IS NULL").first<{ n: number }>())!.n).toBe(5);
+    expect(
+      (await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE delivery_id IS NULL").first<{
+        n: number;
+      }>())!.n,
+    ).toBe(5);
   });
 
   it("an event that matches no delivery (a test send, another app on the account)", async () => {
@@ -41,7 +45,11 @@ describe("provider events keep no address", () => {
     const body = JSON.stringify(resendEvent("email.bounced", reader!.messageId, reader!.email));
     const ctx = createExecutionContext();
     const res = await worker.fetch(
-      new Request(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...signWebhook(body) }, body }),
+      new Request(`${BASE}/webhooks/resend`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...signWebhook(body) },
+        body,
+      }),
       { ...env, FEEDBACK_QUEUE: queue },
       ctx,
     );

@@ -58,8 +58,8 @@ describe("every provider event counted exactly, under faults", () => {
       expected.delivered++;
       if (i % 7 === 0) [1, 2].forEach(() => add("email.delivery_delayed", reader.messageId));
       if (i % 7 === 0) expected.delayed++;
-      if (i % 11 === 0) (add("email.failed", reader.messageId), expected.failed++);
-      if (i % 3 === 0) (add("email.opened", reader.messageId), add("email.opened", reader.messageId), expected.opened++);
+      if (i % 11 === 0) add("email.failed", reader.messageId), expected.failed++;
+      if (i % 3 === 0) add("email.opened", reader.messageId), add("email.opened", reader.messageId), expected.opened++;
       if (i % 5 === 0) add("email.clicked", reader.messageId);
       if (i % 60 === 1) {
         add("email.complained", reader.messageId);
@@ -102,7 +102,8 @@ describe("every provider event counted exactly, under faults", () => {
         consumers.forEach(({ done }) => done());
         faults.twins++;
         for (const message of batch) {
-          if (results.some((result) => !result.explicitAcks.includes(message.id))) retry.push({ ...message, attempts: (message.attempts ?? 1) + 1 });
+          if (results.some((result) => !result.explicitAcks.includes(message.id)))
+            retry.push({ ...message, attempts: (message.attempts ?? 1) + 1 });
         }
       }
       faults.retried += retry.length;
@@ -131,17 +132,26 @@ describe("every provider event counted exactly, under faults", () => {
   });
 
   it("recorded each svix id once and suppressed each bounced or complaining reader once", async () => {
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM webhook_events").first<{ n: number }>())!.n).toBe(svixIds.size);
-    const { results } = await env.DB.prepare("SELECT id, status FROM subscribers WHERE status IN ('bounced', 'complained') ORDER BY id").all<{ id: number; status: string }>();
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM webhook_events").first<{ n: number }>())!.n).toBe(
+      svixIds.size,
+    );
+    const { results } = await env.DB.prepare(
+      "SELECT id, status FROM subscribers WHERE status IN ('bounced', 'complained') ORDER BY id",
+    ).all<{ id: number; status: string }>();
     expect(results).toEqual([...suppressed].sort(([a], [b]) => a - b).map(([id, status]) => ({ id, status })));
-    const events = await env.DB.prepare("SELECT subscriber_id AS id, count(*) AS n FROM events WHERE type IN ('bounced', 'complained') GROUP BY subscriber_id").all<{ n: number }>();
+    const events = await env.DB.prepare(
+      "SELECT subscriber_id AS id, count(*) AS n FROM events WHERE type IN ('bounced', 'complained') GROUP BY subscriber_id",
+    ).all<{ n: number }>();
     expect(events.results).toHaveLength(suppressed.size);
     expect(events.results.every((row) => row.n === 1)).toBe(true);
   });
 
   it("cost a few D1 round trips per batch even so", () => {
     // Two consumers per batch and the halving after each fault: still far below one round trip per event.
-    console.log("feedback fault run", JSON.stringify({ ...counts, ...faults, roundTripsPerEvent: counts.calls / counts.events }));
+    console.log(
+      "feedback fault run",
+      JSON.stringify({ ...counts, ...faults, roundTripsPerEvent: counts.calls / counts.events }),
+    );
     expect(counts.calls / counts.events).toBeLessThan(0.5);
   });
 });

@@ -16,13 +16,18 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 const SERIES = WEBHOOK_SERIES;
-const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+const count = async (table: string) =>
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 const statusOf = async (subscriberId: number) =>
-  (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(subscriberId).first<{ status: string }>())!.status;
+  (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(subscriberId).first<{ status: string }>())!
+    .status;
 /** The consumer's "feedback batch" log lines, parsed. */
 function batchLines() {
   const log = vi.spyOn(console, "log");
-  return () => log.mock.calls.filter(([first]) => first === "feedback batch").map(([, json]) => JSON.parse(String(json)) as Record<string, unknown>);
+  return () =>
+    log.mock.calls
+      .filter(([first]) => first === "feedback batch")
+      .map(([, json]) => JSON.parse(String(json)) as Record<string, unknown>);
 }
 
 describe("the feedback consumer's D1 round trips", () => {
@@ -30,18 +35,38 @@ describe("the feedback consumer's D1 round trips", () => {
     const readers = await sentReaders("trips", 100);
     const lines = batchLines();
     const counting = countingD1(env.DB);
-    const result = await deliverFeedback(asMessages(readers.map((r) => feedbackEvent("email.delivered", r.messageId))), { db: counting.db });
+    const result = await deliverFeedback(
+      asMessages(readers.map((r) => feedbackEvent("email.delivered", r.messageId))),
+      { db: counting.db },
+    );
     expect(result.explicitAcks).toHaveLength(100);
     expect(counting.counts.calls).toBe(2);
     expect(await partStats(SERIES, 1)).toMatchObject({ sent: 100, delivered: 100 });
     expect(lines()).toEqual([
-      { events: 100, duplicates: 0, matched: 100, marked: 100, suppressed: 0, retried: 0, unreadable: 0, paused: [], d1RoundTrips: 2 },
+      {
+        events: 100,
+        duplicates: 0,
+        matched: 100,
+        marked: 100,
+        suppressed: 0,
+        retried: 0,
+        unreadable: 0,
+        paused: [],
+        d1RoundTrips: 2,
+      },
     ]);
   });
 
   it("takes 5 round trips for 100 mixed events with bounces and a complaint (the complaint guard runs once)", async () => {
     const readers = await sentReaders("mixed", 100);
-    const types = ["email.delivered", "email.opened", "email.delivery_delayed", "email.failed", "email.clicked", "email.sent"];
+    const types = [
+      "email.delivered",
+      "email.opened",
+      "email.delivery_delayed",
+      "email.failed",
+      "email.clicked",
+      "email.sent",
+    ];
     const events = readers.map((r, i) =>
       feedbackEvent(i < 4 ? "email.bounced" : i === 4 ? "email.complained" : types[i % types.length]!, r.messageId),
     );
@@ -49,8 +74,22 @@ describe("the feedback consumer's D1 round trips", () => {
     expect((await deliverFeedback(asMessages(events), { db: counting.db })).explicitAcks).toHaveLength(100);
     // Reads, writes, then the guard: its newest complaints, the window's start, its recorded check.
     expect(counting.counts.calls).toBe(5);
-    expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 4, complaints: 1, delivered: 16, opened: 16, delayed: 16, failed: 16 });
-    expect(await Promise.all(readers.slice(0, 6).map((r) => statusOf(r.subscriberId)))).toEqual(["bounced", "bounced", "bounced", "bounced", "complained", "active"]);
+    expect(await partStats(SERIES, 1)).toMatchObject({
+      bounces: 4,
+      complaints: 1,
+      delivered: 16,
+      opened: 16,
+      delayed: 16,
+      failed: 16,
+    });
+    expect(await Promise.all(readers.slice(0, 6).map((r) => statusOf(r.subscriberId)))).toEqual([
+      "bounced",
+      "bounced",
+      "bounced",
+      "bounced",
+      "complained",
+      "active",
+    ]);
     expect(await count("webhook_events")).toBe(100);
   });
 });
@@ -58,7 +97,10 @@ describe("the feedback consumer's D1 round trips", () => {
 describe("redelivered events change nothing the second time", () => {
   it("the same svix id twice in one batch, then the whole batch again", async () => {
     const readers = await sentReaders("again", 10);
-    const events = [feedbackEvent("email.bounced", readers[0]!.messageId), ...readers.slice(1).map((r) => feedbackEvent("email.delivered", r.messageId))];
+    const events = [
+      feedbackEvent("email.bounced", readers[0]!.messageId),
+      ...readers.slice(1).map((r) => feedbackEvent("email.delivered", r.messageId)),
+    ];
     const lines = batchLines();
     await deliverFeedback(asMessages([...events, ...events.slice(0, 3)]));
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 9, bounces: 1 });
@@ -75,20 +117,29 @@ describe("redelivered events change nothing the second time", () => {
 
   it("every message delivered to two consumers at once: counted once", async () => {
     const readers = await sentReaders("twin", 20);
-    const events = readers.map((r, i) => feedbackEvent(i % 5 === 0 ? "email.complained" : "email.delivered", r.messageId));
+    const events = readers.map((r, i) =>
+      feedbackEvent(i % 5 === 0 ? "email.complained" : "email.delivered", r.messageId),
+    );
     const results = await Promise.all([deliverFeedback(asMessages(events)), deliverFeedback(asMessages(events))]);
     expect(results.map((r) => r.explicitAcks.length)).toEqual([20, 20]);
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 16, complaints: 4 });
     expect(await count("webhook_events")).toBe(20);
     // One suppression event per reader, whichever consumer wrote it.
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM events WHERE type = 'complained'").first<{ n: number }>())!.n).toBe(4);
+    expect(
+      (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE type = 'complained'").first<{ n: number }>())!.n,
+    ).toBe(4);
   });
 
   it("a crash between the D1 batch and the ack: the redelivery finds everything recorded", async () => {
     const readers = await sentReaders("crash", 21);
-    const events = [...readers.slice(0, 20).map((r) => feedbackEvent("email.opened", r.messageId)), feedbackEvent("email.bounced", readers[20]!.messageId)];
+    const events = [
+      ...readers.slice(0, 20).map((r) => feedbackEvent("email.opened", r.messageId)),
+      feedbackEvent("email.bounced", readers[20]!.messageId),
+    ];
     let crashes = 0;
-    const crashing = faultyBatches(env.DB, (statements) => (statements[0]?.query === feedbackSql.keepEvents && crashes++ === 0 ? "crash" : null));
+    const crashing = faultyBatches(env.DB, (statements) =>
+      statements[0]?.query === feedbackSql.keepEvents && crashes++ === 0 ? "crash" : null,
+    );
     const messages = asMessages(events);
     const first = await deliverFeedback(messages, { db: crashing });
     expect(crashes).toBe(1);
@@ -105,12 +156,25 @@ describe("redelivered events change nothing the second time", () => {
     const [reader] = await sentReaders("order", 1);
     const id = reader!.messageId;
     const t = Date.now();
-    await deliverFeedback(asMessages([feedbackEvent("email.opened", id, undefined, t + 2), feedbackEvent("email.delivered", id, undefined, t + 1)]));
-    await deliverFeedback(asMessages([feedbackEvent("email.delivery_delayed", id, undefined, t), feedbackEvent("email.delivered", id, undefined, t + 9)]));
+    await deliverFeedback(
+      asMessages([
+        feedbackEvent("email.opened", id, undefined, t + 2),
+        feedbackEvent("email.delivered", id, undefined, t + 1),
+      ]),
+    );
+    await deliverFeedback(
+      asMessages([
+        feedbackEvent("email.delivery_delayed", id, undefined, t),
+        feedbackEvent("email.delivered", id, undefined, t + 9),
+      ]),
+    );
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 1, opened: 1, delayed: 1 });
     // Each mark keeps the time of the first event recorded for it (the provider's created_at).
-    expect(await env.DB.prepare("SELECT delivered_at AS d, opened_at AS o, delayed_at AS w FROM deliveries WHERE id = ?1").bind(reader!.id).first())
-      .toEqual({ d: t + 1, o: t + 2, w: t });
+    expect(
+      await env.DB.prepare("SELECT delivered_at AS d, opened_at AS o, delayed_at AS w FROM deliveries WHERE id = ?1")
+        .bind(reader!.id)
+        .first(),
+    ).toEqual({ d: t + 1, o: t + 2, w: t });
   });
 });
 
@@ -120,13 +184,20 @@ describe("poison and dead letters", () => {
     const poison = feedbackEvent("email.delivered", "poison-email", "msg_poison");
     const good = readers.map((r) => feedbackEvent("email.delivered", r.messageId));
     const refusing = faultyBatches(env.DB, (statements) =>
-      statements.some((s) => s.query === feedbackSql.keepEvents && String(s.args[0]).includes("msg_poison")) ? "refuse" : null,
+      statements.some((s) => s.query === feedbackSql.keepEvents && String(s.args[0]).includes("msg_poison"))
+        ? "refuse"
+        : null,
     );
     const messages = asMessages([...good.slice(0, 13), poison, ...good.slice(13)]);
     const counting = countingD1(refusing);
     const result = await deliverFeedback(messages, { db: counting.db });
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([messages[13]!.id]);
-    expect(result.explicitAcks.sort()).toEqual(messages.filter((_, i) => i !== 13).map((m) => m.id).sort());
+    expect(result.explicitAcks.sort()).toEqual(
+      messages
+        .filter((_, i) => i !== 13)
+        .map((m) => m.id)
+        .sort(),
+    );
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 30 });
     expect(await count("webhook_events")).toBe(30);
     // Halving 31 events down to the poison stays well inside the free plan's 50 queries per invocation.
@@ -142,36 +213,65 @@ describe("poison and dead letters", () => {
   });
 
   it("records what the dead-letter queue hands over, once, and lists it newest first", async () => {
-    const dead = asMessages<unknown>([feedbackEvent("email.bounced", "bounced-email", "msg_dead_1", 1_000), { garbage: true }]);
+    const dead = asMessages<unknown>([
+      feedbackEvent("email.bounced", "bounced-email", "msg_dead_1", 1_000),
+      { garbage: true },
+    ]);
     for (const attempt of [1, 2]) {
-      const result = await deliverFeedback(dead.map((m) => ({ ...m, attempts: attempt })), { dead: true });
+      const result = await deliverFeedback(
+        dead.map((m) => ({ ...m, attempts: attempt })),
+        { dead: true },
+      );
       expect(result.ackAll).toBe(true);
     }
     expect(await count("feedback_dead_letters")).toBe(2);
-    const page = await expectDeclared<{ data: Record<string, unknown>[] }>(await adminFetch("/admin/api/feedback/dead"), "get", "/feedback/dead");
+    const page = await expectDeclared<{ data: Record<string, unknown>[] }>(
+      await adminFetch("/admin/api/feedback/dead"),
+      "get",
+      "/feedback/dead",
+    );
     expect(page.data).toHaveLength(2);
     expect(page.data).toContainEqual({
-      svixId: "msg_dead_1", type: "email.bounced", providerMessageId: "bounced-email", receivedAt: new Date(1_000).toISOString(),
-      deadAt: expect.any(String), recorded: false,
+      svixId: "msg_dead_1",
+      type: "email.bounced",
+      providerMessageId: "bounced-email",
+      receivedAt: new Date(1_000).toISOString(),
+      deadAt: expect.any(String),
+      recorded: false,
     });
     expect(page.data).toContainEqual(expect.objectContaining({ svixId: null, type: null, recorded: false }));
 
     // The same event recorded later after all (Resend's own retry): the list says so.
     await deliverFeedback(asMessages([feedbackEvent("email.bounced", "bounced-email", "msg_dead_1")]));
-    const after = await expectDeclared<{ data: { svixId: string | null; recorded: boolean }[] }>(await adminFetch("/admin/api/feedback/dead"), "get", "/feedback/dead");
+    const after = await expectDeclared<{ data: { svixId: string | null; recorded: boolean }[] }>(
+      await adminFetch("/admin/api/feedback/dead"),
+      "get",
+      "/feedback/dead",
+    );
     expect(after.data.find((row) => row.svixId === "msg_dead_1")!.recorded).toBe(true);
   });
 
   it("pages the dead letters with a cursor and refuses a bad one", async () => {
-    await deliverFeedback(asMessages(Array.from({ length: 3 }, (_, i) => feedbackEvent("email.delivered", `e${i}`, `msg_page_${i}`))), { dead: true });
+    await deliverFeedback(
+      asMessages(Array.from({ length: 3 }, (_, i) => feedbackEvent("email.delivered", `e${i}`, `msg_page_${i}`))),
+      { dead: true },
+    );
     const first = await expectDeclared<{ data: { svixId: string }[]; next_cursor: string | null; has_more: boolean }>(
-      await adminFetch("/admin/api/feedback/dead?limit=2"), "get", "/feedback/dead",
+      await adminFetch("/admin/api/feedback/dead?limit=2"),
+      "get",
+      "/feedback/dead",
     );
     expect(first).toMatchObject({ has_more: true });
     const second = await expectDeclared<{ data: { svixId: string }[]; has_more: boolean }>(
-      await adminFetch(`/admin/api/feedback/dead?limit=2&cursor=${first.next_cursor}`), "get", "/feedback/dead",
+      await adminFetch(`/admin/api/feedback/dead?limit=2&cursor=${first.next_cursor}`),
+      "get",
+      "/feedback/dead",
     );
-    expect([...first.data, ...second.data].map((row) => row.svixId).sort()).toEqual(["msg_page_0", "msg_page_1", "msg_page_2"]);
+    expect([...first.data, ...second.data].map((row) => row.svixId).sort()).toEqual([
+      "msg_page_0",
+      "msg_page_1",
+      "msg_page_2",
+    ]);
     expect(second.has_more).toBe(false);
     expect((await adminFetch("/admin/api/feedback/dead?cursor=<script>")).status).toBe(400);
     expect((await adminFetch("/admin/api/feedback/dead", { token: null })).status).toBe(401);
@@ -182,13 +282,21 @@ describe("through the real queue (miniflare)", () => {
   it("answers at once, queued; the consumer records every event once", async () => {
     const readers = await sentReaders("real", 30);
     const lines = batchLines();
-    const answers = await Promise.all(readers.map((r) => sendEvent(resendEvent("email.delivered", r.messageId, r.email), { queued: true })));
+    const answers = await Promise.all(
+      readers.map((r) => sendEvent(resendEvent("email.delivered", r.messageId, r.email), { queued: true })),
+    );
     expect(answers.map((a) => a.res.status)).toEqual(readers.map(() => 200));
     expect(answers[0]!.body).toEqual({ received: true, queued: true });
     // Resend retrying one (same svix id): still counted once.
-    await sendEvent(resendEvent("email.delivered", readers[0]!.messageId, readers[0]!.email), { id: answers[0]!.id, queued: true });
+    await sendEvent(resendEvent("email.delivered", readers[0]!.messageId, readers[0]!.email), {
+      id: answers[0]!.id,
+      queued: true,
+    });
     // Every message consumed (the log's batches add up to 31), in batches of up to 100.
-    await vi.waitFor(() => expect(lines().reduce((sum, line) => sum + Number(line.events), 0)).toBe(31), { timeout: 20_000, interval: 250 });
+    await vi.waitFor(() => expect(lines().reduce((sum, line) => sum + Number(line.events), 0)).toBe(31), {
+      timeout: 20_000,
+      interval: 250,
+    });
     expect(lines().reduce((sum, line) => sum + Number(line.duplicates), 0)).toBe(1);
     expect(await count("webhook_events")).toBe(30);
     expect(await partStats(SERIES, 1)).toMatchObject({ sent: 30, delivered: 30 });

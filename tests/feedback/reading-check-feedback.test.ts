@@ -24,29 +24,52 @@ async function quietReader(prefix: string) {
   const reader = (await findSubscriber(`${prefix}1@example.com`))!;
   await env.DB.prepare("UPDATE subscriptions SET quiet_parts = 2 WHERE subscriber_id = ?1").bind(reader.id).run();
   await runCycleAt(T0);
-  const delivery = (await env.DB.prepare("SELECT id, provider_message_id AS messageId FROM deliveries WHERE subscriber_id = ?1").bind(reader.id).first<{ id: number; messageId: string }>())!;
+  const delivery = (await env.DB.prepare(
+    "SELECT id, provider_message_id AS messageId FROM deliveries WHERE subscriber_id = ?1",
+  )
+    .bind(reader.id)
+    .first<{ id: number; messageId: string }>())!;
   return { reader, delivery };
 }
 
 let events = 0;
-const event = (type: string, emailId: string, at: number): FeedbackMessage => ({ svixId: `msg_reading_${++events}`, type, emailId, createdAt: at, receivedAt: at });
+const event = (type: string, emailId: string, at: number): FeedbackMessage => ({
+  svixId: `msg_reading_${++events}`,
+  type,
+  emailId,
+  createdAt: at,
+  receivedAt: at,
+});
 
-describe("a bounce or complaint about the \"Still reading?\" email", () => {
-  it.for(["email.complained", "email.bounced"])("%s stops its reader, and their check closes without a pause", async (type) => {
-    const { reader } = await quietReader(type.slice(6));
-    await runReadingChecks(env, { clock: () => T0 + DAY });
-    const [check] = await checksOf(reader.id);
-    expect(check).toMatchObject({ status: "sent" });
-    expect(check!.providerMessageId).toBeTruthy();
+describe('a bounce or complaint about the "Still reading?" email', () => {
+  it.for(["email.complained", "email.bounced"])(
+    "%s stops its reader, and their check closes without a pause",
+    async (type) => {
+      const { reader } = await quietReader(type.slice(6));
+      await runReadingChecks(env, { clock: () => T0 + DAY });
+      const [check] = await checksOf(reader.id);
+      expect(check).toMatchObject({ status: "sent" });
+      expect(check!.providerMessageId).toBeTruthy();
 
-    const summary = await recordProviderEvents(env.DB, [event(type, check!.providerMessageId!, T0 + DAY + 60_000)], T0 + DAY + 60_000);
-    expect(summary.suppressed).toBe(1);
-    expect((await findSubscriber(`${type.slice(6)}1@example.com`))!.status).toBe(type === "email.complained" ? "complained" : "bounced");
-    expect((await subscriptionsOf(reader.id))[0]!.status).toBe("stopped");
+      const summary = await recordProviderEvents(
+        env.DB,
+        [event(type, check!.providerMessageId!, T0 + DAY + 60_000)],
+        T0 + DAY + 60_000,
+      );
+      expect(summary.suppressed).toBe(1);
+      expect((await findSubscriber(`${type.slice(6)}1@example.com`))!.status).toBe(
+        type === "email.complained" ? "complained" : "bounced",
+      );
+      expect((await subscriptionsOf(reader.id))[0]!.status).toBe("stopped");
 
-    expect((await runReadingChecks(env, { clock: () => T0 + 5 * DAY })).graces).toEqual({ paused: 0, read: 0, closed: 1 });
-    expect(await reengageCounters()).toEqual({ asked: 1, kept: 0, paused: 0 });
-  });
+      expect((await runReadingChecks(env, { clock: () => T0 + 5 * DAY })).graces).toEqual({
+        paused: 0,
+        read: 0,
+        closed: 1,
+      });
+      expect(await reengageCounters()).toEqual({ asked: 1, kept: 0, paused: 0 });
+    },
+  );
 });
 
 describe("an open", () => {
@@ -58,13 +81,20 @@ describe("an open", () => {
   });
 
   it("is one where the series counts opens: the streak starts again and the queued check never goes", async () => {
-    const catalog = editCatalog((series) => (series.reengage ? { ...series, reengage: { ...series.reengage, countOpens: true } } : series));
+    const catalog = editCatalog((series) =>
+      series.reengage ? { ...series, reengage: { ...series.reengage, countOpens: true } } : series,
+    );
     const { reader, delivery } = await quietReader("opens");
     await recordProviderEvents(env.DB, [event("email.opened", delivery.messageId, T0 + 60_000)], T0 + 60_000, catalog);
     expect((await subscriptionsOf(reader.id))[0]).toMatchObject({ quietParts: 0, signalAt: T0 + 60_000 });
     // Only the first open of an email counts: a second one writes nothing more.
     await env.DB.prepare("UPDATE subscriptions SET quiet_parts = 5 WHERE subscriber_id = ?1").bind(reader.id).run();
-    await recordProviderEvents(env.DB, [event("email.opened", delivery.messageId, T0 + 120_000)], T0 + 120_000, catalog);
+    await recordProviderEvents(
+      env.DB,
+      [event("email.opened", delivery.messageId, T0 + 120_000)],
+      T0 + 120_000,
+      catalog,
+    );
     expect((await subscriptionsOf(reader.id))[0]!.quietParts).toBe(5);
 
     const run = await runReadingChecks(env, { clock: () => T0 + DAY, catalog });

@@ -9,7 +9,17 @@ import worker from "../../worker/index";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { DAY, deliveryContextAt, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { BASE, subscribeJson } from "../helpers/route-helpers";
-import { adminStats, partStats, postWebhook, resendEvent, sendEvent, signWebhook, sentReaders, WEBHOOK_SERIES, WEBHOOK_T0 } from "../helpers/webhook-helpers";
+import {
+  adminStats,
+  partStats,
+  postWebhook,
+  resendEvent,
+  sendEvent,
+  signWebhook,
+  sentReaders,
+  WEBHOOK_SERIES,
+  WEBHOOK_T0,
+} from "../helpers/webhook-helpers";
 import { outboxFor, outboxOf } from "../helpers/rows";
 import { countingD1 } from "../helpers/counting-bindings";
 
@@ -18,8 +28,10 @@ beforeEach(resetDatabase);
 const T0 = WEBHOOK_T0;
 const SERIES = WEBHOOK_SERIES;
 
-const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
-const delivery = (id: number) => env.DB.prepare("SELECT * FROM deliveries WHERE id = ?1").bind(id).first<Record<string, number | null>>();
+const count = async (table: string) =>
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+const delivery = (id: number) =>
+  env.DB.prepare("SELECT * FROM deliveries WHERE id = ?1").bind(id).first<Record<string, number | null>>();
 
 describe("POST /webhooks/resend: verification", () => {
   it("accepts a correctly signed event and records it", async () => {
@@ -27,10 +39,16 @@ describe("POST /webhooks/resend: verification", () => {
     const { res, id, body } = await sendEvent(resendEvent("email.delivered", reader!.messageId, reader!.email));
     expect(res.status).toBe(200);
     expect(body).toEqual({ received: true, queued: false });
-    const kept = await env.DB.prepare("SELECT * FROM webhook_events WHERE id = ?1").bind(id).first<Record<string, unknown>>();
+    const kept = await env.DB.prepare("SELECT * FROM webhook_events WHERE id = ?1")
+      .bind(id)
+      .first<Record<string, unknown>>();
     // Ids, type and time: nothing of the payload, so no address.
     expect(Object.keys(kept!).sort()).toEqual(["delivery_id", "id", "provider_message_id", "received_at", "type"]);
-    expect(kept).toMatchObject({ type: "email.delivered", provider_message_id: reader!.messageId, delivery_id: reader!.id });
+    expect(kept).toMatchObject({
+      type: "email.delivered",
+      provider_message_id: reader!.messageId,
+      delivery_id: reader!.id,
+    });
     expect((await delivery(reader!.id))!.delivered_at).not.toBeNull();
     expect((await partStats(SERIES, 1))!.delivered).toBe(1);
   });
@@ -80,7 +98,12 @@ describe("POST /webhooks/resend: verification", () => {
     ],
     [
       "a garbage signature",
-      async () => postWebhook("{}", { "svix-id": "msg_1", "svix-timestamp": String(Math.floor(Date.now() / 1000)), "svix-signature": "v1,%%%" }),
+      async () =>
+        postWebhook("{}", {
+          "svix-id": "msg_1",
+          "svix-timestamp": String(Math.floor(Date.now() / 1000)),
+          "svix-signature": "v1,%%%",
+        }),
       401,
     ],
     [
@@ -110,7 +133,10 @@ describe("POST /webhooks/resend: verification", () => {
       expect(body.error.message.length).toBeGreaterThan(0);
       expect(await count("webhook_events")).toBe(before);
       expect(await partStats(SERIES, 1)).toMatchObject({ sent: 1, delivered: 0, bounces: 0, complaints: 0 });
-      expect((await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status).toBe("active");
+      expect(
+        (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!
+          .status,
+      ).toBe("active");
     });
   }
 
@@ -119,7 +145,11 @@ describe("POST /webhooks/resend: verification", () => {
     for (const secret of ["", "not-a-whsec-secret"]) {
       const ctx = createExecutionContext();
       const res = await worker.fetch(
-        new Request(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...signWebhook(body) }, body }),
+        new Request(`${BASE}/webhooks/resend`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...signWebhook(body) },
+          body,
+        }),
         { ...env, RESEND_WEBHOOK_SECRET: secret },
         ctx,
       );
@@ -135,12 +165,19 @@ describe("POST /webhooks/resend: verification", () => {
   it("without the feedback queue, or when it refuses the event, records it within the request in 2 D1 round trips", async () => {
     const readers = await sentReaders("inline", 2);
     const refusing = { send: async () => Promise.reject(new Error("queue over its limit")) } as unknown as Queue;
-    for (const [reader, queue] of [[readers[0]!, undefined], [readers[1]!, refusing]] as const) {
+    for (const [reader, queue] of [
+      [readers[0]!, undefined],
+      [readers[1]!, refusing],
+    ] as const) {
       const body = JSON.stringify(resendEvent("email.delivered", reader.messageId, reader.email));
       const counting = countingD1(env.DB);
       const ctx = createExecutionContext();
       const res = await worker.fetch(
-        new Request(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...signWebhook(body) }, body }),
+        new Request(`${BASE}/webhooks/resend`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...signWebhook(body) },
+          body,
+        }),
         { ...env, DB: counting.db, FEEDBACK_QUEUE: queue },
         ctx,
       );
@@ -163,16 +200,26 @@ describe("POST /webhooks/resend: verification", () => {
     expect(await again.json()).toEqual({ received: true, queued: false });
     expect(await count("webhook_events")).toBe(1);
     expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 1 });
-    const events = await env.DB.prepare("SELECT type FROM events WHERE subscriber_id = ?1").bind(reader!.subscriberId).all();
+    const events = await env.DB.prepare("SELECT type FROM events WHERE subscriber_id = ?1")
+      .bind(reader!.subscriberId)
+      .all();
     expect(events.results).toEqual([{ type: "bounced" }]);
   });
 
   it("keeps and acknowledges an event type it does not know, and does nothing else", async () => {
     const [reader] = await sentReaders("unknown", 1);
     for (const type of ["contact.created", "constructor", "__proto__"]) {
-      const { res, id } = await sendEvent({ type, created_at: "now", data: { id: "c_1", email_id: reader!.messageId } });
+      const { res, id } = await sendEvent({
+        type,
+        created_at: "now",
+        data: { id: "c_1", email_id: reader!.messageId },
+      });
       expect(res.status).toBe(200);
-      expect(await env.DB.prepare("SELECT type, delivery_id AS deliveryId FROM webhook_events WHERE id = ?1").bind(id).first()).toEqual({ type, deliveryId: reader!.id });
+      expect(
+        await env.DB.prepare("SELECT type, delivery_id AS deliveryId FROM webhook_events WHERE id = ?1")
+          .bind(id)
+          .first(),
+      ).toEqual({ type, deliveryId: reader!.id });
     }
     expect(await partStats(SERIES, 1)).toMatchObject({ sent: 1, delivered: 0 });
     expect(await delivery(reader!.id)).toMatchObject({ delivered_at: null, bounced_at: null });
@@ -181,8 +228,13 @@ describe("POST /webhooks/resend: verification", () => {
   it("keeps an event for an email it never sent (no delivery) without failing", async () => {
     const { res, id } = await sendEvent(resendEvent("email.delivered", "not-ours"));
     expect(res.status).toBe(200);
-    expect(await env.DB.prepare("SELECT provider_message_id AS messageId, delivery_id AS deliveryId FROM webhook_events WHERE id = ?1").bind(id).first())
-      .toEqual({ messageId: "not-ours", deliveryId: null });
+    expect(
+      await env.DB.prepare(
+        "SELECT provider_message_id AS messageId, delivery_id AS deliveryId FROM webhook_events WHERE id = ?1",
+      )
+        .bind(id)
+        .first(),
+    ).toEqual({ messageId: "not-ours", deliveryId: null });
   });
 });
 
@@ -222,14 +274,27 @@ describe("the funnel, counted once per delivery", () => {
     expect((await delivery(readers[8]!.id))!.delayed_at).not.toBeNull();
     expect((await delivery(readers[9]!.id))!.failed_at).not.toBeNull();
     await env.DB.prepare("DELETE FROM webhook_events").run();
-    for (const [type, i] of [["email.delivery_delayed", 8], ["email.failed", 9], ["email.delivered", 0]] as const) {
+    for (const [type, i] of [
+      ["email.delivery_delayed", 8],
+      ["email.failed", 9],
+      ["email.delivered", 0],
+    ] as const) {
       await sendEvent(resendEvent(type, readers[i]!.messageId, readers[i]!.email));
     }
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 8, delayed: 1, failed: 1 });
 
     const stats = await adminStats(SERIES);
     const part1 = stats.series[0]!.parts[0]!;
-    expect(part1).toMatchObject({ part: 1, sent: 10, delivered: 8, opened: 5, delayed: 1, bounces: 1, failed: 1, waiting: 0 });
+    expect(part1).toMatchObject({
+      part: 1,
+      sent: 10,
+      delivered: 8,
+      opened: 5,
+      delayed: 1,
+      bounces: 1,
+      failed: 1,
+      waiting: 0,
+    });
     // Everyone but the bounced reader waits for part 2.
     expect(stats.series[0]!.parts[1]).toMatchObject({ part: 2, sent: 0, waiting: 9 });
     expect(stats.series[0]!.subscribers).toMatchObject({ active: 9, stopped: 1 });
@@ -244,7 +309,12 @@ describe("the funnel, counted once per delivery", () => {
          to_email AS toEmail, to_name AS toName, timezone, batch_id AS batchId, provider_message_id AS messageId
        FROM deliveries WHERE to_email LIKE 'twice%' ORDER BY id`,
     ).all<{ batchId: string; messageId: string } & BatchMember>();
-    await recordSentBatch(deliveryContextAt(T0 + 1000), results[0]!.batchId, results, results.map((r) => r.messageId));
+    await recordSentBatch(
+      deliveryContextAt(T0 + 1000),
+      results[0]!.batchId,
+      results,
+      results.map((r) => r.messageId),
+    );
     expect((await partStats(SERIES, 1))!.sent).toBe(3);
   });
 });
@@ -263,9 +333,13 @@ describe("suppression", () => {
     const { res } = await sendEvent(resendEvent("email.bounced", bounced.messageId, bounced.email));
     expect(res.status).toBe(200);
 
-    const reader = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE id = ?1").bind(bounced.subscriberId).first();
+    const reader = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE id = ?1")
+      .bind(bounced.subscriberId)
+      .first();
     expect(reader).toEqual({ status: "bounced", reason: "bounced" });
-    const subs = await env.DB.prepare("SELECT series, status, due_at AS dueAt FROM subscriptions WHERE subscriber_id = ?1 ORDER BY series")
+    const subs = await env.DB.prepare(
+      "SELECT series, status, due_at AS dueAt FROM subscriptions WHERE subscriber_id = ?1 ORDER BY series",
+    )
       .bind(bounced.subscriberId)
       .all();
     expect(subs.results).toEqual([
@@ -291,14 +365,18 @@ describe("suppression", () => {
     const claimed = await claimBatch(deliveryContextAt(T0 + DAY), 100, 60_000, false);
     expect(claimed!.members).toHaveLength(2);
     await sendEvent(resendEvent("email.complained", readers[0]!.messageId, readers[0]!.email));
-    const left = await env.DB.prepare("SELECT to_email AS email FROM deliveries WHERE batch_id = ?1").bind(claimed!.batchId).all();
+    const left = await env.DB.prepare("SELECT to_email AS email FROM deliveries WHERE batch_id = ?1")
+      .bind(claimed!.batchId)
+      .all();
     expect(left.results).toEqual([{ email: readers[1]!.email }]);
   });
 
   it("a complaint marks the reader complained, and a new signup of that address sends nothing", async () => {
     const [reader] = await sentReaders("complainer", 1);
     await sendEvent(resendEvent("email.complained", reader!.messageId, reader!.email));
-    expect((await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status).toBe("complained");
+    expect(
+      (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status,
+    ).toBe("complained");
     const before = (await outboxFor(reader!.email)).length;
     const res = await subscribeJson({ email: reader!.email.toUpperCase(), series: "origins-of-lead-change" });
     expect(res.status).toBe(200);
@@ -310,20 +388,28 @@ describe("suppression", () => {
     expect((await subscribeJson({ email: address, series: SERIES })).status).toBe(200);
     const consent = (await env.DB.prepare(
       "SELECT c.provider_message_id AS messageId, s.id AS subscriberId FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email_key = lower(?1)",
-    ).bind(address).first<{ messageId: string | null; subscriberId: number }>())!;
+    )
+      .bind(address)
+      .first<{ messageId: string | null; subscriberId: number }>())!;
     expect(consent.messageId).toBe((await outboxFor(address))[0]!.id);
     // The event names another address: the id decides, never the payload's `to`.
     await sendEvent(resendEvent("email.suppressed", consent.messageId!, "someone-else@example.com"));
-    const row = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE id = ?1").bind(consent.subscriberId).first();
+    const row = await env.DB.prepare("SELECT status, suppressed_reason AS reason FROM subscribers WHERE id = ?1")
+      .bind(consent.subscriberId)
+      .first();
     expect(row).toEqual({ status: "bounced", reason: "provider suppression list" });
   });
 
   it("suppresses nobody for mail we did not send (a test send, another app on the account), whatever address it names", async () => {
     const [reader] = await sentReaders("notours", 1);
     for (const type of ["email.bounced", "email.complained", "email.suppressed"]) {
-      expect((await sendEvent(resendEvent(type, `test-send-${crypto.randomUUID()}`, reader!.email))).res.status).toBe(200);
+      expect((await sendEvent(resendEvent(type, `test-send-${crypto.randomUUID()}`, reader!.email))).res.status).toBe(
+        200,
+      );
     }
-    expect((await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status).toBe("active");
+    expect(
+      (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status,
+    ).toBe("active");
     expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 0, complaints: 0 });
     expect((await runCycleAt(T0 + DAY)).sent).toBe(1);
   });
@@ -332,9 +418,15 @@ describe("suppression", () => {
 describe("unsubscribe attribution", () => {
   it("counts an unsubscribe against the last part received, within 7 days, once", async () => {
     const readers = await sentReaders("leave", 2);
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe("unsubscribed");
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe("already_unsubscribed");
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[1]!.subscriberId, "link", T0 + 8 * DAY)).toBe("unsubscribed");
+    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe(
+      "unsubscribed",
+    );
+    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe(
+      "already_unsubscribed",
+    );
+    expect(await unsubscribe(getDb(env.DB), env.DB, readers[1]!.subscriberId, "link", T0 + 8 * DAY)).toBe(
+      "unsubscribed",
+    );
     expect((await partStats(SERIES, 1))!.unsubscribes).toBe(1);
   });
 });

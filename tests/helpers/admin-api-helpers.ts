@@ -25,14 +25,22 @@ export function declaredRoutes(): DeclaredRoute[] {
 /** The zod schema a route declares for a status and content type; fails the test when there is none. */
 export function declaredSchema(method: Method, path: string, status: number, type = "application/json"): z.ZodType {
   const routes = declaredRoutes();
-  expect(routes.map((r) => `${r.method} ${r.path}`), "declared operations").toContain(`${method} ${path}`);
+  expect(
+    routes.map((r) => `${r.method} ${r.path}`),
+    "declared operations",
+  ).toContain(`${method} ${path}`);
   const content = routes.find((r) => r.method === method && r.path === path)!.responses[String(status)]?.content ?? {};
   expect(Object.keys(content), `${method.toUpperCase()} ${path} ${status}: declared content types`).toContain(type);
   return content[type]!.schema as z.ZodType;
 }
 
 /** The body of an answer, parsed with the schema its route declares for that status (which must be `status`). */
-export async function expectDeclared<T = unknown>(res: Response, method: Method, path: string, status = 200): Promise<T> {
+export async function expectDeclared<T = unknown>(
+  res: Response,
+  method: Method,
+  path: string,
+  status = 200,
+): Promise<T> {
   const text = await res.text();
   expect(res.status, text.slice(0, 500)).toBe(status);
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);

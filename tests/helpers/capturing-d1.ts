@@ -39,11 +39,15 @@ export function capturingD1(): { d1: D1Database; statements: { sql: string; para
 export async function expectNoScans(statements: { sql: string; params: unknown[] }[], small: string[] = []) {
   expect(statements.length).toBeGreaterThan(0);
   for (const { sql, params } of statements) {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
     const details = results.map((row) => row.detail);
     for (const detail of details) {
       if (small.some((table) => detail === `SCAN ${table}`)) continue;
-      expect(detail, `${sql.replace(/\s+/g, " ").slice(0, 120)}: ${details.join(" | ")}`).not.toMatch(/^SCAN (?!CONSTANT ROW)\S+(?! USING (COVERING )?INDEX| VIRTUAL TABLE)( |$)/);
+      expect(detail, `${sql.replace(/\s+/g, " ").slice(0, 120)}: ${details.join(" | ")}`).not.toMatch(
+        /^SCAN (?!CONSTANT ROW)\S+(?! USING (COVERING )?INDEX| VIRTUAL TABLE)( |$)/,
+      );
     }
   }
 }

@@ -11,15 +11,36 @@ import type { ClickMessage, Env } from "../../worker/env";
 import type { DeliveredReader } from "./reader-helpers";
 
 /** A click on link n of the reader's email at `at` (a minute after it was sent unless told). */
-export function clickOf(reader: DeliveredReader, link: number, at: number, reason: ClickMessage["reason"] = null): ClickMessage {
-  return { id: newClickId(), deliveryId: reader.deliveryId, series: reader.series, partId: reader.partId, link, at, reason };
+export function clickOf(
+  reader: DeliveredReader,
+  link: number,
+  at: number,
+  reason: ClickMessage["reason"] = null,
+): ClickMessage {
+  return {
+    id: newClickId(),
+    deliveryId: reader.deliveryId,
+    series: reader.series,
+    partId: reader.partId,
+    link,
+    at,
+    reason,
+  };
 }
 
 let sequence = 0;
 
 /** Delivers these bodies to the Worker's queue handler as one batch; returns what it acked and retried. */
-export async function consumeClicks(bodies: unknown[], options: { bindings?: Partial<Env>; queue?: string; attempts?: number } = {}) {
-  const messages = bodies.map((body) => ({ id: `click-${++sequence}`, timestamp: new Date(), attempts: options.attempts ?? 1, body }));
+export async function consumeClicks(
+  bodies: unknown[],
+  options: { bindings?: Partial<Env>; queue?: string; attempts?: number } = {},
+) {
+  const messages = bodies.map((body) => ({
+    id: `click-${++sequence}`,
+    timestamp: new Date(),
+    attempts: options.attempts ?? 1,
+    body,
+  }));
   const batch = createMessageBatch<unknown>(options.queue ?? CLICK_QUEUE, messages);
   const ctx = createExecutionContext();
   await worker.queue(batch as MessageBatch<ClickMessage>, { ...env, ...options.bindings }, ctx);
@@ -32,7 +53,8 @@ export async function consumeClicks(bodies: unknown[], options: { bindings?: Par
   };
 }
 
-export const consumeDeadClicks = (bodies: unknown[], bindings?: Partial<Env>) => consumeClicks(bodies, { queue: CLICK_DEAD_LETTER_QUEUE, bindings });
+export const consumeDeadClicks = (bodies: unknown[], bindings?: Partial<Env>) =>
+  consumeClicks(bodies, { queue: CLICK_DEAD_LETTER_QUEUE, bindings });
 
 /** A stand-in for the click queue that keeps what the route sent: the test delivers it itself. */
 export function collectingClickQueue() {

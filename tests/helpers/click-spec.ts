@@ -18,7 +18,10 @@ export function expectedReasons(clicks: ClickMessage[], sentAt: number): Map<str
 /** Whether the email counts as a human click, and as a scanner click. */
 export function expectedCounts(reasons: Map<string, ScannerReason | null>) {
   const all = [...reasons.values()];
-  return { human: all.some((reason) => reason === null) ? 1 : 0, scanner: all.some((reason) => reason !== null) ? 1 : 0 };
+  return {
+    human: all.some((reason) => reason === null) ? 1 : 0,
+    scanner: all.some((reason) => reason !== null) ? 1 : 0,
+  };
 }
 
 /** A small seeded generator (mulberry32): the same run every time. */

@@ -19,7 +19,10 @@ export function countingD1(db: D1Database): { db: D1Database; counts: D1Counts; 
     const value = Reflect.get(target, prop) as unknown;
     return typeof value === "function" ? value.bind(target) : value;
   };
-  const wrapStatement = (statement: D1PreparedStatement, real: WeakMap<object, D1PreparedStatement>): D1PreparedStatement => {
+  const wrapStatement = (
+    statement: D1PreparedStatement,
+    real: WeakMap<object, D1PreparedStatement>,
+  ): D1PreparedStatement => {
     const proxy = new Proxy(statement, {
       get(inner, key) {
         if (key === "bind") return (...args: unknown[]) => wrapStatement(inner.bind(...args), real);
@@ -68,7 +71,13 @@ export function countingQueue<T>(queue: Queue<T>) {
     send: (body: T, options?: QueueSendOptions) => queue.send(body, options),
     sendBatch: (messages: Iterable<MessageSendRequest<T>>, options?: QueueSendBatchOptions) => {
       const list = [...messages];
-      sends.push({ messages: list.length, bytes: list.reduce((sum, message) => sum + new TextEncoder().encode(JSON.stringify(message.body)).byteLength, 0) });
+      sends.push({
+        messages: list.length,
+        bytes: list.reduce(
+          (sum, message) => sum + new TextEncoder().encode(JSON.stringify(message.body)).byteLength,
+          0,
+        ),
+      });
       return queue.sendBatch(list, options);
     },
   } as Queue<T>;

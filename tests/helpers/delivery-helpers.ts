@@ -20,7 +20,20 @@ export function mockResend(namespace: string) {
     mailer: (timeoutMs = 2_000): Mailer => createResendMailer("re_test_key", base, timeoutMs),
     reset: () => call("/__reset", { method: "POST" }),
     faults: (faults: Faults) => call("/__control", { method: "POST", body: JSON.stringify(faults) }),
-    sent: () => call("/__sent") as Promise<{ id: string; to: string; subject: string; key: string | null; headers: Record<string, string>; html: string; text: string; seq: number; acceptedAt: number }[]>,
+    sent: () =>
+      call("/__sent") as Promise<
+        {
+          id: string;
+          to: string;
+          subject: string;
+          key: string | null;
+          headers: Record<string, string>;
+          html: string;
+          text: string;
+          seq: number;
+          acceptedAt: number;
+        }[]
+      >,
     stats: () => call("/__stats") as Promise<Record<string, number>>,
   };
 }
@@ -71,8 +84,22 @@ export async function seedReaders(options: SeedOptions): Promise<void> {
 /** Tests in one file share D1: start each delivery test from empty tables. */
 export async function resetDatabase() {
   const tables = [
-    "events", "webhook_events", "part_stats", "clicks", "deliveries", "batches", "received_parts", "delivery_archive", "part_refs",
-    "consents", "reading_checks", "subscriptions", "subscribers", "series_state", "outbox", "provider_slots",
+    "events",
+    "webhook_events",
+    "part_stats",
+    "clicks",
+    "deliveries",
+    "batches",
+    "received_parts",
+    "delivery_archive",
+    "part_refs",
+    "consents",
+    "reading_checks",
+    "subscriptions",
+    "subscribers",
+    "series_state",
+    "outbox",
+    "provider_slots",
   ];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }

@@ -37,9 +37,11 @@ export function failingOn(db: D1Database, fails: (query: string) => boolean): D1
   };
   return new Proxy(db, {
     get(target, prop) {
-      if (prop === "prepare") return (query: string) => (fails(query) ? doom(target.prepare(query)) : target.prepare(query));
+      if (prop === "prepare")
+        return (query: string) => (fails(query) ? doom(target.prepare(query)) : target.prepare(query));
       if (prop === "batch") {
-        return (statements: D1PreparedStatement[]) => (statements.some((s) => doomed.has(s)) ? crash() : target.batch(statements));
+        return (statements: D1PreparedStatement[]) =>
+          statements.some((s) => doomed.has(s)) ? crash() : target.batch(statements);
       }
       const value = Reflect.get(target, prop) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
@@ -55,7 +57,10 @@ export type BoundStatement = { query: string; args: unknown[] };
  * (nothing written, as a poison statement would), "crash" lets it commit and then fails the caller (a consumer
  * dying between its D1 batch and its ack). Nothing in the Worker knows.
  */
-export function faultyBatches(db: D1Database, fault: (statements: BoundStatement[]) => "refuse" | "crash" | null): D1Database {
+export function faultyBatches(
+  db: D1Database,
+  fault: (statements: BoundStatement[]) => "refuse" | "crash" | null,
+): D1Database {
   return interceptBatches(db, async (statements, run) => {
     const what = fault(statements);
     if (what === "refuse") throw new Error("injected: the transaction was refused");
@@ -92,7 +97,10 @@ function interceptBatches(
       }
       if (prop === "batch") {
         return (statements: D1PreparedStatement[]) =>
-          onBatch(statements.map((statement) => bound.get(statement) ?? { query: "", args: [] }), () => target.batch(statements));
+          onBatch(
+            statements.map((statement) => bound.get(statement) ?? { query: "", args: [] }),
+            () => target.batch(statements),
+          );
       }
       return forward(target, prop);
     },

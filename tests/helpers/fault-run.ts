@@ -29,7 +29,10 @@ export const partOf = (subject: string) => Number(/part (\d+)$/.exec(subject)![1
  * These readers unsubscribe at `now`. What was already committed to the provider stays theirs: parts sent, or
  * claimed in a batch already attempted (frozen). Returns email → those parts.
  */
-export async function unsubscribeReaders(readers: { id: number; email: string }[], now: number): Promise<Map<string, Set<number>>> {
+export async function unsubscribeReaders(
+  readers: { id: number; email: string }[],
+  now: number,
+): Promise<Map<string, Set<number>>> {
   const leavers = new Map<string, Set<number>>();
   for (const reader of readers) {
     await unsubscribe(getDb(env.DB), env.DB, reader.id, "one-click", now);

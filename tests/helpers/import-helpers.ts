@@ -8,7 +8,11 @@ const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 /** POST /admin/api/subscribers/import with a CSV body. */
 export function postCsv(csv: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
-  return SELF.fetch(`${BASE}/admin/api/subscribers/import`, { method: "POST", headers: { ...auth, "content-type": "text/csv", ...headers }, body: csv });
+  return SELF.fetch(`${BASE}/admin/api/subscribers/import`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "text/csv", ...headers },
+    body: csv,
+  });
 }
 
 export function adminGet(path: string): Promise<Response> {
@@ -48,7 +52,11 @@ export async function reportOf(id: string, query = ""): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
   let cursor = "";
   for (;;) {
-    const page = (await (await adminGet(`/imports/${id}/rows?limit=200${query}${cursor}`)).json()) as { data: ReportRow[]; has_more: boolean; next_cursor: string | null };
+    const page = (await (await adminGet(`/imports/${id}/rows?limit=200${query}${cursor}`)).json()) as {
+      data: ReportRow[];
+      has_more: boolean;
+      next_cursor: string | null;
+    };
     rows.push(...page.data);
     if (!page.has_more) return rows;
     cursor = `&cursor=${page.next_cursor}`;
@@ -57,7 +65,18 @@ export async function reportOf(id: string, query = ""): Promise<ReportRow[]> {
 
 /** Tests in one file share D1: start each from empty tables. */
 export async function resetImportTables() {
-  const tables = ["import_rows", "import_chunks", "import_jobs", "events", "consents", "subscriptions", "subscribers", "suppressions", "outbox", "provider_slots"];
+  const tables = [
+    "import_rows",
+    "import_chunks",
+    "import_jobs",
+    "events",
+    "consents",
+    "subscriptions",
+    "subscribers",
+    "suppressions",
+    "outbox",
+    "provider_slots",
+  ];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }
 

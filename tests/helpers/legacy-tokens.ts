@@ -22,5 +22,8 @@ export const legacyConfirmToken = (secret: string, consentId: number, expiresAt:
 /** `<deliveryId>.<tag>`: one HMAC of "delivery|id", bytes 0–15 the reader tag, 16–23 the referral tag. */
 export async function legacyDeliveryTokens(secret: string, deliveryId: number) {
   const mac = await hmacSign(secret, `delivery|${deliveryId}`);
-  return { reader: `${deliveryId}.${base64url(mac.subarray(0, 16))}`, referral: `${deliveryId}.${base64url(mac.subarray(16, 24))}` };
+  return {
+    reader: `${deliveryId}.${base64url(mac.subarray(0, 16))}`,
+    referral: `${deliveryId}.${base64url(mac.subarray(16, 24))}`,
+  };
 }

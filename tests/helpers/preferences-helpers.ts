@@ -4,7 +4,16 @@
  */
 import { env } from "cloudflare:workers";
 import { runCycle } from "../../worker/delivery";
-import { BASE, decodeEntities, extractLinks, get, postForm, signUpAndConfirm, uniqueEmail, type PostOptions } from "./route-helpers";
+import {
+  BASE,
+  decodeEntities,
+  extractLinks,
+  get,
+  postForm,
+  signUpAndConfirm,
+  uniqueEmail,
+  type PostOptions,
+} from "./route-helpers";
 import { outboxFor, subscriptionsOf, type OutboxRow, type SubscriptionRow } from "./rows";
 
 export interface PageReader {
@@ -20,7 +29,8 @@ export interface PageReader {
 export function preferencesLinkOf(email: OutboxRow): string {
   const links = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/prefs/`));
   if (links.length !== 1) throw new Error(`expected one preference link in "${email.subject}", found ${links.length}`);
-  if (!email.text.includes(`Your preferences: ${links[0]}`)) throw new Error(`the text part of "${email.subject}" lacks the preference link`);
+  if (!email.text.includes(`Your preferences: ${links[0]}`))
+    throw new Error(`the text part of "${email.subject}" lacks the preference link`);
   return links[0]!;
 }
 
@@ -32,9 +42,14 @@ export const cycleFor = (subscriberId: number, at = Date.now()) =>
  * A reader of `series` who confirmed and received part 1, sent by a cycle for them alone at `at` (by default when
  * it is due: now, or when the series' window opens).
  */
-export async function readerWithPart1(options: { series?: string; name?: string; email?: string; at?: number } = {}): Promise<PageReader> {
+export async function readerWithPart1(
+  options: { series?: string; name?: string; email?: string; at?: number } = {},
+): Promise<PageReader> {
   const series = options.series ?? "fixture-four";
-  const signed = await signUpAndConfirm(options.email ?? uniqueEmail("prefs"), { series, ...(options.name ? { name: options.name } : {}) });
+  const signed = await signUpAndConfirm(options.email ?? uniqueEmail("prefs"), {
+    series,
+    ...(options.name ? { name: options.name } : {}),
+  });
   const id = signed.subscriber.id;
   const due = (await subscriptionOf(id, series)).dueAt!;
   await cycleFor(id, options.at ?? Math.max(Date.now(), due));
@@ -61,14 +76,31 @@ export const press = (action: string, token: string, fields: Record<string, stri
 export function formsOf(html: string): { action: string; fields: Record<string, string>; buttons: string[] }[] {
   return [...html.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)].map((m) => ({
     action: decodeEntities(m[1]!),
-    fields: Object.fromEntries([...m[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((f) => [f[1]!, decodeEntities(f[2]!)])),
-    buttons: [...m[2]!.matchAll(/<button[^>]*>([\s\S]*?)<\/button>/g)].map((b) => decodeEntities(b[1]!.replace(/<[^>]+>/g, ""))),
+    fields: Object.fromEntries(
+      [...m[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((f) => [
+        f[1]!,
+        decodeEntities(f[2]!),
+      ]),
+    ),
+    buttons: [...m[2]!.matchAll(/<button[^>]*>([\s\S]*?)<\/button>/g)].map((b) =>
+      decodeEntities(b[1]!.replace(/<[^>]+>/g, "")),
+    ),
   }));
 }
 
 /** Every row of the tables a press may change, for "a GET changes nothing". */
 export async function snapshot(): Promise<string> {
-  const tables = ["subscribers", "subscriptions", "deliveries", "consents", "events", "series_days", "part_stats", "batches", "suppressions"];
+  const tables = [
+    "subscribers",
+    "subscriptions",
+    "deliveries",
+    "consents",
+    "events",
+    "series_days",
+    "part_stats",
+    "batches",
+    "suppressions",
+  ];
   const rows = await Promise.all(tables.map((table) => env.DB.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()));
   return JSON.stringify(rows.map((result) => result.results));
 }

@@ -9,7 +9,8 @@ import { signDeliveryTokens, type DeliveryTokens } from "../../worker/tokens";
 import { testKeyring, uniqueEmail, uniqueIp, url } from "./route-helpers";
 import { clicksOf, partIdOf } from "./rows";
 
-export const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+export const BROWSER_UA =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 
 export interface DeliveredReader {
   email: string;
@@ -22,7 +23,9 @@ export interface DeliveredReader {
 }
 
 /** A reader whose email of `part` left `sentAgoMs` ago (a minute by default: clicks are not "too soon"). */
-export async function deliveredReader(options: { series?: string; part?: number; sentAgoMs?: number; email?: string } = {}): Promise<DeliveredReader> {
+export async function deliveredReader(
+  options: { series?: string; part?: number; sentAgoMs?: number; email?: string } = {},
+): Promise<DeliveredReader> {
   const series = options.series ?? "origins-of-lead-change";
   const part = options.part ?? 1;
   const email = options.email ?? uniqueEmail("delivered");

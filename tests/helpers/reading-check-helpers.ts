@@ -16,7 +16,8 @@ import { deliveriesOf, outboxOf, type DeliveryRow } from "./rows";
 export const REENGAGE_SERIES = "fixture-reengage";
 export const CHECK_SUBJECT = "Still reading Fixture Reengage?";
 /** Fixture subjects end with the part's number; the check is "check". */
-export const subjectLabel = (subject: string) => (subject === CHECK_SUBJECT ? "check" : `p${/part (\d+)$/.exec(subject)?.[1] ?? subject}`);
+export const subjectLabel = (subject: string) =>
+  subject === CHECK_SUBJECT ? "check" : `p${/part (\d+)$/.exec(subject)?.[1] ?? subject}`;
 
 /** One cron tick at `now`: the rule's deadlines and emails first, then the delivery cycle. */
 export async function tick(now: number, deps: DeliveryDeps = {}) {
@@ -26,7 +27,13 @@ export async function tick(now: number, deps: DeliveryDeps = {}) {
 }
 
 /** Ticks every `step` ms from `from` to `to` (inclusive), calling `before(now)` first at each. */
-export async function tickThrough(from: number, to: number, step: number, before?: (now: number) => Promise<void>, deps: DeliveryDeps = {}) {
+export async function tickThrough(
+  from: number,
+  to: number,
+  step: number,
+  before?: (now: number) => Promise<void>,
+  deps: DeliveryDeps = {},
+) {
   for (let now = from; now <= to; now += step) {
     await before?.(now);
     await tick(now, deps);
@@ -36,22 +43,36 @@ export async function tickThrough(from: number, to: number, step: number, before
 /** What each reader of a prefix received, in order ("p1", "p2", "check", …), by address. */
 export async function mailOf(prefix: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (const mail of await outboxOf(prefix)) out.set(mail.to, [...(out.get(mail.to) ?? []), subjectLabel(mail.subject)]);
+  for (const mail of await outboxOf(prefix))
+    out.set(mail.to, [...(out.get(mail.to) ?? []), subjectLabel(mail.subject)]);
   return out;
 }
 
 export function checksOf(subscriberId: number) {
-  return getDb(env.DB).query.readingChecks.findMany({ where: eq(readingChecks.subscriberId, subscriberId), orderBy: readingChecks.id });
+  return getDb(env.DB).query.readingChecks.findMany({
+    where: eq(readingChecks.subscriberId, subscriberId),
+    orderBy: readingChecks.id,
+  });
 }
 
 /** A person's click on the call to action of one of their emails, `afterMs` after it was sent. */
 export function personClick(delivery: DeliveryRow, afterMs = 60 * 60 * 1000): ClickMessage {
-  return { id: newClickId(), deliveryId: delivery.id, series: delivery.series, partId: delivery.partId, link: 0, at: delivery.sentAt! + afterMs, reason: null };
+  return {
+    id: newClickId(),
+    deliveryId: delivery.id,
+    series: delivery.series,
+    partId: delivery.partId,
+    link: 0,
+    at: delivery.sentAt! + afterMs,
+    reason: null,
+  };
 }
 
 /** The delivery of the part with this id to the reader with this address. */
 export async function deliveryOf(prefix: string, email: string, partId: string): Promise<DeliveryRow> {
-  const found = (await deliveriesOf(prefix)).find((delivery) => delivery.toEmail === email && delivery.partId === partId);
+  const found = (await deliveriesOf(prefix)).find(
+    (delivery) => delivery.toEmail === email && delivery.partId === partId,
+  );
   if (!found) throw new Error(`no delivery of ${partId} to ${email}`);
   return found;
 }

@@ -149,22 +149,27 @@ export function escapeHtml(text: string): string {
 }
 
 /** How the "Check your inbox" page (form signups) names the address the reader typed: normalized, escaped. */
-export const sentLinkTo = (address: string) => `We sent a link to <strong>${escapeHtml(address)}</strong>. Click it to confirm`;
+export const sentLinkTo = (address: string) =>
+  `We sent a link to <strong>${escapeHtml(address)}</strong>. Click it to confirm`;
 
-const linkIn = (kind: "confirm" | "unsubscribe") => new RegExp(`${BASE.replace(/\./g, "\\.")}/${kind}/[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)+`, "g");
+const linkIn = (kind: "confirm" | "unsubscribe") =>
+  new RegExp(`${BASE.replace(/\./g, "\\.")}/${kind}/[A-Za-z0-9_-]+(?:\\.[A-Za-z0-9_-]+)+`, "g");
 
 /** The confirm link of an email, checked to be the same in the html and the text part. */
 export function confirmLinkOf(email: OutboxRow): string {
   const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/confirm/`));
   const inText: string[] = email.text.match(linkIn("confirm")) ?? [];
   if (inHtml.length === 0) throw new Error(`no confirm link in the html of "${email.subject}"`);
-  if (!inText.includes(inHtml[0]!)) throw new Error(`the text part of "${email.subject}" lacks the html's confirm link`);
+  if (!inText.includes(inHtml[0]!))
+    throw new Error(`the text part of "${email.subject}" lacks the html's confirm link`);
   return inHtml[0]!;
 }
 
 /** The footer's unsubscribe link: `/u/<reader token>` in part emails (older emails: `/unsubscribe/<token>`). */
 export function unsubscribeLinkOf(email: OutboxRow): string {
-  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/u/`) || href.startsWith(`${BASE}/unsubscribe/`));
+  const inHtml = extractLinks(email.html).filter(
+    (href) => href.startsWith(`${BASE}/u/`) || href.startsWith(`${BASE}/unsubscribe/`),
+  );
   if (inHtml.length === 0) throw new Error(`no unsubscribe link in the html of "${email.subject}"`);
   return inHtml[0]!;
 }
@@ -213,7 +218,8 @@ export async function signUp(
   if (res.status !== 200) throw new Error(`signup of ${email} answered ${res.status}: ${await res.text()}`);
   await res.body?.cancel();
   const mails = await outboxFor(email);
-  if (mails.length !== before + 1) throw new Error(`expected one new confirmation email for ${email}, found ${mails.length - before}`);
+  if (mails.length !== before + 1)
+    throw new Error(`expected one new confirmation email for ${email}, found ${mails.length - before}`);
   const confirmEmail = mails[mails.length - 1]!;
   const subscriber = await findSubscriber(email);
   if (!subscriber) throw new Error(`no subscriber row for ${email}`);

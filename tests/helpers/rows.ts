@@ -4,7 +4,17 @@
  */
 import { env } from "cloudflare:workers";
 import { and, asc, eq, getTableColumns, like, sql } from "drizzle-orm";
-import { clicks, consents, deliveries, events, outbox, partStats, responses, subscribers, subscriptions } from "../../db/schema";
+import {
+  clicks,
+  consents,
+  deliveries,
+  events,
+  outbox,
+  partStats,
+  responses,
+  subscribers,
+  subscriptions,
+} from "../../db/schema";
 import { findSeries } from "../../worker/content/catalog";
 import { getDb } from "../../worker/db";
 
@@ -25,7 +35,9 @@ export async function findSubscriber(address: string): Promise<SubscriberRow | n
 }
 
 export function subscribersMatching(address: string): Promise<SubscriberRow[]> {
-  return db().query.subscribers.findMany({ where: sql`lower(${subscribers.email}) = lower(${address}) OR ${subscribers.emailKey} = lower(${address})` });
+  return db().query.subscribers.findMany({
+    where: sql`lower(${subscribers.email}) = lower(${address}) OR ${subscribers.emailKey} = lower(${address})`,
+  });
 }
 
 /** A reader's subscriptions (by subscriber id), or every seeded reader's (by address prefix), with the address. */
@@ -44,7 +56,11 @@ export function consentsOf(subscriberId: number): Promise<ConsentRow[]> {
 
 /** The types of a reader's events, oldest first. */
 export async function eventsOf(subscriberId: number): Promise<string[]> {
-  const rows = await db().select({ type: events.type }).from(events).where(eq(events.subscriberId, subscriberId)).orderBy(asc(events.id));
+  const rows = await db()
+    .select({ type: events.type })
+    .from(events)
+    .where(eq(events.subscriberId, subscriberId))
+    .orderBy(asc(events.id));
   return rows.map((row) => row.type);
 }
 
@@ -66,14 +82,19 @@ export function outboxFor(address: string): Promise<OutboxRow[]> {
 
 /** Emails in the local outbox for readers of a prefix, oldest first. */
 export function outboxOf(prefix: string): Promise<OutboxRow[]> {
-  return db().query.outbox.findMany({ where: like(outbox.to, `${prefix}%`), orderBy: [asc(outbox.createdAt), sql`rowid`] });
+  return db().query.outbox.findMany({
+    where: like(outbox.to, `${prefix}%`),
+    orderBy: [asc(outbox.createdAt), sql`rowid`],
+  });
 }
 
 export async function outboxCount(): Promise<number> {
   return db().$count(outbox);
 }
 
-export async function countRows(table: "subscribers" | "subscriptions" | "consents" | "outbox" | "deliveries" | "events") {
+export async function countRows(
+  table: "subscribers" | "subscriptions" | "consents" | "outbox" | "deliveries" | "events",
+) {
   return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 }
 
@@ -90,9 +111,17 @@ export function clicksOf(deliveryId: number) {
 }
 
 /** A part's reader counters (zeros when the row does not exist yet). */
-export async function partStat(series: string, part: number): Promise<Pick<PartStatsRow, "humanClicks" | "scannerClicks" | "responses" | "referrals">> {
+export async function partStat(
+  series: string,
+  part: number,
+): Promise<Pick<PartStatsRow, "humanClicks" | "scannerClicks" | "responses" | "referrals">> {
   const [row] = await db()
-    .select({ humanClicks: partStats.humanClicks, scannerClicks: partStats.scannerClicks, responses: partStats.responses, referrals: partStats.referrals })
+    .select({
+      humanClicks: partStats.humanClicks,
+      scannerClicks: partStats.scannerClicks,
+      responses: partStats.responses,
+      referrals: partStats.referrals,
+    })
     .from(partStats)
     .where(and(eq(partStats.series, series), eq(partStats.partId, partIdOf(series, part))));
   return row ?? { humanClicks: 0, scannerClicks: 0, responses: 0, referrals: 0 };
@@ -112,7 +141,9 @@ const OUT_OF_SCOPE = /^(_cf_|d1_|sqlite_)/;
 
 /** Every user table and its columns, read from the schema: a table added later is checked too. */
 export async function userTables(): Promise<{ name: string; columns: string[] }[]> {
-  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>();
+  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{
+    name: string;
+  }>();
   const out = [];
   for (const { name } of results.filter((t) => !OUT_OF_SCOPE.test(t.name))) {
     const columns = await env.DB.prepare(`SELECT name FROM pragma_table_info(?1)`).bind(name).all<{ name: string }>();
@@ -126,7 +157,9 @@ export async function rowsNaming(address: string): Promise<string[]> {
   const found: string[] = [];
   for (const { name, columns } of await userTables()) {
     const where = columns.map((c) => `instr(lower(CAST("${c}" AS TEXT)), lower(?1)) > 0`).join(" OR ");
-    const row = await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE ${where}`).bind(address).first<{ n: number }>();
+    const row = await env.DB.prepare(`SELECT count(*) AS n FROM "${name}" WHERE ${where}`)
+      .bind(address)
+      .first<{ n: number }>();
     if (row!.n > 0) found.push(`${name}: ${row!.n}`);
   }
   return found;

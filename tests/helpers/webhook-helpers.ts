@@ -12,7 +12,13 @@ export function resendEvent(type: string, emailId: string, to = "reader@example.
   return {
     type,
     created_at: new Date().toISOString(),
-    data: { email_id: emailId, to: [to], from: "series@example.com", subject: "Part 1", created_at: new Date().toISOString() },
+    data: {
+      email_id: emailId,
+      to: [to],
+      from: "series@example.com",
+      subject: "Part 1",
+      created_at: new Date().toISOString(),
+    },
   };
 }
 
@@ -27,7 +33,11 @@ export interface SignOptions {
 export function signWebhook(body: string, options: SignOptions = {}) {
   const id = options.id ?? `msg_${crypto.randomUUID()}`;
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = new Webhook(options.secret ?? env.RESEND_WEBHOOK_SECRET!).sign(id, new Date(timestamp * 1000), body);
+  const signature = new Webhook(options.secret ?? env.RESEND_WEBHOOK_SECRET!).sign(
+    id,
+    new Date(timestamp * 1000),
+    body,
+  );
   return { "svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signature };
 }
 
@@ -35,8 +45,16 @@ export function signWebhook(body: string, options: SignOptions = {}) {
  * Posts to the webhook route. By default to the Worker without its feedback queue, so the event is recorded
  * within the request and a test reads the result at once; `queued` goes through the real queue and consumer.
  */
-export async function postWebhook(body: string, headers: Record<string, string>, options: { queued?: boolean } = {}): Promise<Response> {
-  const request = new Request(`${BASE}/webhooks/resend`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+export async function postWebhook(
+  body: string,
+  headers: Record<string, string>,
+  options: { queued?: boolean } = {},
+): Promise<Response> {
+  const request = new Request(`${BASE}/webhooks/resend`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   if (options.queued) return SELF.fetch(request);
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, { ...env, FEEDBACK_QUEUE: undefined }, ctx);
@@ -55,12 +73,21 @@ export async function sendEvent(event: unknown, options: SignOptions & { queued?
 /** The counters of part `part` (its position today) of a series: they are kept under the part's id. */
 export async function partStats(series: string, part: number) {
   const id = findSeries(series)!.parts[part - 1]!.id;
-  return env.DB.prepare("SELECT * FROM part_stats WHERE series = ?1 AND part_id = ?2").bind(series, id).first<Record<string, number>>();
+  return env.DB.prepare("SELECT * FROM part_stats WHERE series = ?1 AND part_id = ?2")
+    .bind(series, id)
+    .first<Record<string, number>>();
 }
 
 /** The stats endpoint's answer, as the tests read it. */
 export interface StatsBody {
-  series: { series: string; paused: boolean; pauseReason: string | null; subscribers: Record<string, number>; complaintGuard: Record<string, unknown>; parts: Record<string, number>[] }[];
+  series: {
+    series: string;
+    paused: boolean;
+    pauseReason: string | null;
+    subscribers: Record<string, number>;
+    complaintGuard: Record<string, unknown>;
+    parts: Record<string, number>[];
+  }[];
   notes: Record<string, string>;
   openedUnreliable: boolean;
   d1: { rowsRead: number; statements: number };

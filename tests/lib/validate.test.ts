@@ -17,7 +17,11 @@ describe("invalidInput", () => {
     ];
     const error = invalidInput(issues);
     expect(error).toBeInstanceOf(AppError);
-    expect([error.code, error.status, error.message]).toEqual(["BAD_REQUEST", 400, "series.0.slug: must be a series slug"]);
+    expect([error.code, error.status, error.message]).toEqual([
+      "BAD_REQUEST",
+      400,
+      "series.0.slug: must be a series slug",
+    ]);
     expect(error.details).toEqual(issues);
   });
 
@@ -30,7 +34,9 @@ describe("zValidator and the admin OpenAPI apps", () => {
   // The same rule written twice, once per validator: both must answer the same 400.
   const plain = new Hono<AppEnv>()
     .use(requestId())
-    .get("/items", validate("query", z.object({ limit: z.coerce.number().int().max(200) })), (c) => c.json(c.req.valid("query")));
+    .get("/items", validate("query", z.object({ limit: z.coerce.number().int().max(200) })), (c) =>
+      c.json(c.req.valid("query")),
+    );
   plain.onError(handleError);
   const openapi = createAdminApi().openapi(
     createRoute({

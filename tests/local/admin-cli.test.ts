@@ -36,7 +36,9 @@ describe("the admin CLI against the real local Worker", () => {
   let url = "";
   const admin = (args: string[], token: string | null = ADMIN_TOKEN) => runAdmin(url, args, { token, cwd: work });
   const api = async (pathAndQuery: string) => {
-    const response = await fetch(`${url}/admin/api${pathAndQuery}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${url}/admin/api${pathAndQuery}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(response.status, pathAndQuery).toBe(200);
     return response.json();
   };
@@ -89,12 +91,27 @@ describe("the admin CLI against the real local Worker", () => {
 
     const found = await admin(["subscribers", "--q", "ada.e2e"]);
     expect(found.code, found.stderr).toBe(0);
-    expect(found.stdout.toString()).toMatch(/│ \d+\s+│ ada\.e2e@example\.com\s+│ Ada E2E\s+│ active\s+│ origins-of-lead-change \(active, next part 1\)/);
+    expect(found.stdout.toString()).toMatch(
+      /│ \d+\s+│ ada\.e2e@example\.com\s+│ Ada E2E\s+│ active\s+│ origins-of-lead-change \(active, next part 1\)/,
+    );
     expect(found.stdout.toString()).not.toContain("pat.e2e");
 
-    const pending = await admin(["--json", "subscribers", "--status", "pending", "--series", SERIES, "--all", "--limit", "1"]);
+    const pending = await admin([
+      "--json",
+      "subscribers",
+      "--status",
+      "pending",
+      "--series",
+      SERIES,
+      "--all",
+      "--limit",
+      "1",
+    ]);
     expect(pending.code, pending.stderr).toBe(0);
-    const page = JSON.parse(pending.stdout.toString()) as { data: { email: string; status: string }[]; has_more: boolean };
+    const page = JSON.parse(pending.stdout.toString()) as {
+      data: { email: string; status: string }[];
+      has_more: boolean;
+    };
     expect(page.data.map((s) => [s.email, s.status])).toEqual([["pat.e2e@example.com", "pending"]]);
     expect(page.has_more).toBe(false);
   });
@@ -107,8 +124,15 @@ describe("the admin CLI against the real local Worker", () => {
     // RFC 4180 line ends.
     expect(csv.endsWith("\r\n")).toBe(true);
     const lines = csv.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("email,name,status,timezone,created_at,confirmed_at,series,subscription_status,next_part,due_at");
-    expect(lines.slice(1).map((line) => line.split(",").slice(0, 3).join(",")).sort()).toEqual([
+    expect(lines[0]).toBe(
+      "email,name,status,timezone,created_at,confirmed_at,series,subscription_status,next_part,due_at",
+    );
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(",").slice(0, 3).join(","))
+        .sort(),
+    ).toEqual([
       "ada.e2e@example.com,Ada E2E,active",
       // A pending reader's name is kept with the confirmation, not on the reader, until they confirm.
       "pat.e2e@example.com,,pending",
@@ -128,7 +152,11 @@ describe("the admin CLI against the real local Worker", () => {
     expect(html.stdout.toString()).toMatch(/^<!DOCTYPE html/);
     const missing = await admin(["preview", SERIES, "99"]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(new RegExp(`^error: part: series "${SERIES}" has \\d+ part\\(s\\)\\. \\(HTTP 404, NOT_FOUND, requestId [0-9a-f-]{36}\\)\\n$`));
+    expect(missing.stderr).toMatch(
+      new RegExp(
+        `^error: part: series "${SERIES}" has \\d+ part\\(s\\)\\. \\(HTTP 404, NOT_FOUND, requestId [0-9a-f-]{36}\\)\\n$`,
+      ),
+    );
   });
 
   it("send --dry-run exits 0 and prints who is due, sending nothing", async () => {
@@ -161,7 +189,9 @@ describe("the admin CLI against the real local Worker", () => {
     const run = await admin(["test-send", "--to", "editor.e2e@example.com", SERIES, "1"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.toString()).toMatch(/^Sent "\[Test\] .+" to editor\.e2e@example\.com \(message [\w-]+\)\.\n$/);
-    const outbox = (await api("/outbox?to=editor.e2e@example.com")) as { data: { subject: string; headers: Record<string, string> }[] };
+    const outbox = (await api("/outbox?to=editor.e2e@example.com")) as {
+      data: { subject: string; headers: Record<string, string> }[];
+    };
     expect(outbox.data).toHaveLength(1);
     expect(outbox.data[0]!.subject).toMatch(/^\[Test\] /);
   });
@@ -174,7 +204,9 @@ describe("the admin CLI against the real local Worker", () => {
   });
 
   it("the CLI tests' mock answers what the real API answers", async () => {
-    const documentResponse = await fetch(`${url}/admin/api/openapi.json`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const documentResponse = await fetch(`${url}/admin/api/openapi.json`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(documentResponse.status).toBe(200);
     const check = openApiChecker((await documentResponse.json()) as Record<string, unknown>);
     mock = await startMockAdminApi();

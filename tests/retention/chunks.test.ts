@@ -21,12 +21,15 @@ async function backlog() {
   await env.DB.prepare(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1300)
      INSERT INTO webhook_events (id, type, received_at) SELECT 'msg_' || i, 'email.delivered', ?1 FROM n`,
-  ).bind(T).run();
+  )
+    .bind(T)
+    .run();
   await seedReaders({ series: "fixture-four", count: 1100, prefix: "chunk", dueAt: T });
   expect((await runCycleAt(T)).sent).toBe(1100);
 }
 
-const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+const count = async (table: string) =>
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 
 describe("bounded chunks", () => {
   it("a run deletes at most RETENTION_CHUNKS_PER_RUN chunks per table, no statement touching more than 500 rows; the next run goes on", async () => {
@@ -66,14 +69,18 @@ describe("bounded chunks", () => {
 
   it("two runs at once remove every row once: the compact form holds each email once", async () => {
     await backlog();
-    const runs = await Promise.all([0, 1].map(() => runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW)));
+    const runs = await Promise.all(
+      [0, 1].map(() => runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW)),
+    );
     expect(runs.flatMap((run) => run.errors)).toEqual([]);
     expect(runs[0]!.rows.webhook_events + runs[1]!.rows.webhook_events).toBe(1300);
     expect(runs[0]!.rows.deliveries + runs[1]!.rows.deliveries).toBe(1100);
     const { results } = await env.DB.prepare("SELECT parts FROM received_parts").all<{ parts: string }>();
     expect(results).toHaveLength(1100);
     expect(results.every((row) => /^,\d+[a-z]\d+$/.test(row.parts))).toBe(true); // one entry each
-    const archived = await env.DB.prepare("SELECT sum(length(subscription_ids)) / 4 AS n FROM delivery_archive").first<{ n: number }>();
+    const archived = await env.DB.prepare("SELECT sum(length(subscription_ids)) / 4 AS n FROM delivery_archive").first<{
+      n: number;
+    }>();
     expect(archived!.n).toBe(1100);
   });
 
@@ -82,7 +89,11 @@ describe("bounded chunks", () => {
     // The slimming's insert of runs fails (as if its table were gone): every batch holding it fails with it.
     const failing = new Proxy(env.DB, {
       get(target, prop) {
-        if (prop === "prepare") return (query: string) => target.prepare(query.includes("INSERT INTO delivery_archive") ? "INSERT INTO gone (a, b) VALUES (?1, ?2)" : query);
+        if (prop === "prepare")
+          return (query: string) =>
+            target.prepare(
+              query.includes("INSERT INTO delivery_archive") ? "INSERT INTO gone (a, b) VALUES (?1, ?2)" : query,
+            );
         const value = Reflect.get(target, prop) as unknown;
         return typeof value === "function" ? value.bind(target) : value;
       },

@@ -7,7 +7,17 @@ import { signDeliveryTokens } from "../../worker/tokens";
 import { expectApiError, expectDeclared, type Page } from "../helpers/admin-api-helpers";
 import { dashboardGet, signIn } from "../dashboard/dashboard-helpers";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
-import { adminFetch, DEFAULT_SERIES, get, ONE_CLICK, postForm, settled, subscribeForm, testKeyring, uniqueEmail } from "../helpers/route-helpers";
+import {
+  adminFetch,
+  DEFAULT_SERIES,
+  get,
+  ONE_CLICK,
+  postForm,
+  settled,
+  subscribeForm,
+  testKeyring,
+  uniqueEmail,
+} from "../helpers/route-helpers";
 import { click } from "../helpers/reader-helpers";
 import { deliveriesOf, findSubscriber } from "../helpers/rows";
 
@@ -59,7 +69,9 @@ describe("links in emails whose delivery was slimmed", () => {
     const saved = await postForm(`/respond/${reader!.tokens.reader}`, { response: "I tried it." });
     expect(saved.status).toBe(200);
     const detail = await expectDeclared<{ responses: { deliveryId: number; body: string }[] }>(
-      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}`), "get", "/subscribers/{id}",
+      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}`),
+      "get",
+      "/subscribers/{id}",
     );
     expect(detail.responses).toMatchObject([{ deliveryId: reader!.id, body: "I tried it." }]);
   });
@@ -69,8 +81,13 @@ describe("links in emails whose delivery was slimmed", () => {
     const email = uniqueEmail("referred");
     expect((await subscribeForm({ email, series: DEFAULT_SERIES, ref: referrer!.tokens.referral })).status).toBe(200);
     await settled();
-    expect(await env.DB.prepare("SELECT referrer_id AS referrerId, referral_part AS part FROM subscribers WHERE email_key = lower(?1)").bind(email).first())
-      .toEqual({ referrerId: referrer!.subscriberId, part: 1 });
+    expect(
+      await env.DB.prepare(
+        "SELECT referrer_id AS referrerId, referral_part AS part FROM subscribers WHERE email_key = lower(?1)",
+      )
+        .bind(email)
+        .first(),
+    ).toEqual({ referrerId: referrer!.subscriberId, part: 1 });
   });
 
   it("a token for an id no email had, or a forged one, is still refused", async () => {
@@ -85,7 +102,15 @@ describe("links in emails whose delivery was slimmed", () => {
 });
 
 describe("the admin's views of slimmed deliveries", () => {
-  interface Delivery { id: number; subscriberId: number; partNumber: number | null; status: string; toEmail: string | null; slimmed: boolean; sentAt: string | null }
+  interface Delivery {
+    id: number;
+    subscriberId: number;
+    partNumber: number | null;
+    status: string;
+    toEmail: string | null;
+    slimmed: boolean;
+    sentAt: string | null;
+  }
 
   it("the deliveries list merges live and slimmed ones in one id order, page by page, and says which is which", async () => {
     const slimmed = await slimmedReaders(FOUR, "listed", 3);
@@ -95,29 +120,61 @@ describe("the admin's views of slimmed deliveries", () => {
     const pages: Delivery[][] = [];
     let cursor = "";
     do {
-      const page = await expectDeclared<Page<Delivery>>(await adminFetch(`/admin/api/deliveries?series=${FOUR}&part=1&limit=2${cursor}`), "get", "/deliveries");
+      const page = await expectDeclared<Page<Delivery>>(
+        await adminFetch(`/admin/api/deliveries?series=${FOUR}&part=1&limit=2${cursor}`),
+        "get",
+        "/deliveries",
+      );
       pages.push(page.data);
       cursor = page.next_cursor ? `&cursor=${page.next_cursor}` : "";
     } while (cursor);
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
-    expect(pages.flat().map((d) => [d.id, d.slimmed])).toEqual([...live.map((d) => [d.id, false]).reverse(), ...slimmed.map((d) => [d.id, true]).reverse()]);
-    expect(pages.flat().find((d) => d.slimmed)).toMatchObject({ status: "sent", toEmail: null, partNumber: 1, sentAt: new Date(T0).toISOString() });
+    expect(pages.flat().map((d) => [d.id, d.slimmed])).toEqual([
+      ...live.map((d) => [d.id, false]).reverse(),
+      ...slimmed.map((d) => [d.id, true]).reverse(),
+    ]);
+    expect(pages.flat().find((d) => d.slimmed)).toMatchObject({
+      status: "sent",
+      toEmail: null,
+      partNumber: 1,
+      sentAt: new Date(T0).toISOString(),
+    });
     // Unfiltered: the slimmed readers' part 2 (due a day after part 1) went in the same cycle.
-    const all = await expectDeclared<Page<Delivery>>(await adminFetch(`/admin/api/deliveries?limit=100`), "get", "/deliveries");
+    const all = await expectDeclared<Page<Delivery>>(
+      await adminFetch(`/admin/api/deliveries?limit=100`),
+      "get",
+      "/deliveries",
+    );
     expect(all.data.map((d) => d.slimmed)).toEqual([false, false, false, false, false, true, true, true]);
-    const claimed = await expectDeclared<Page<Delivery>>(await adminFetch(`/admin/api/deliveries?status=claimed`), "get", "/deliveries");
+    const claimed = await expectDeclared<Page<Delivery>>(
+      await adminFetch(`/admin/api/deliveries?status=claimed`),
+      "get",
+      "/deliveries",
+    );
     expect(claimed.data).toEqual([]);
   });
 
   it("the reader's detail, export and page show which part went when, with its outcome; erasure removes it", async () => {
     const [reader] = await slimmedReaders(FOUR, "history");
     const detail = await expectDeclared<{ deliveries: Record<string, unknown>[] }>(
-      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}`), "get", "/subscribers/{id}",
+      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}`),
+      "get",
+      "/subscribers/{id}",
     );
-    const kept = { slimmed: true, series: FOUR, partId: "fixture-part-1", partNumber: 1, status: "sent", outcome: "sent", sentOn: "2026-01-05" };
+    const kept = {
+      slimmed: true,
+      series: FOUR,
+      partId: "fixture-part-1",
+      partNumber: 1,
+      status: "sent",
+      outcome: "sent",
+      sentOn: "2026-01-05",
+    };
     expect(detail.deliveries).toEqual([kept]);
     const exported = await expectDeclared<{ deliveries: unknown[] }>(
-      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}/export`), "get", "/subscribers/{id}/export",
+      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}/export`),
+      "get",
+      "/subscribers/{id}/export",
     );
     expect(exported.deliveries).toEqual([kept]);
     const html = await (await dashboardGet(`/admin/readers/${reader!.subscriberId}`, await signIn())).text();
@@ -125,15 +182,23 @@ describe("the admin's views of slimmed deliveries", () => {
 
     // A slimmed part cannot be sent again by moving the reader back to it.
     const move = await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}`, {
-      method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ series: FOUR, part: 1 }),
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ series: FOUR, part: 1 }),
     });
     await expectApiError(move, 409, "CONFLICT", /already received part 1/);
 
     const erased = await expectDeclared<{ deleted: Record<string, number> }>(
-      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}`, { method: "DELETE" }), "delete", "/subscribers/{id}",
+      await adminFetch(`/admin/api/subscribers/${reader!.subscriberId}`, { method: "DELETE" }),
+      "delete",
+      "/subscribers/{id}",
     );
     expect(erased.deleted).toMatchObject({ receivedParts: 1, deliveries: 0, subscriptions: 1, subscriber: 1 });
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM received_parts WHERE subscription_id = ?1").bind(reader!.subscriptionId).first()).toEqual({ n: 0 });
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM received_parts WHERE subscription_id = ?1")
+        .bind(reader!.subscriptionId)
+        .first(),
+    ).toEqual({ n: 0 });
     // Their old links name no one now: the archive keeps only an id of a subscription that is gone.
     expect(await findDelivery(env.DB, reader!.id)).toBeNull();
     expect((await get(`/u/${reader!.tokens.reader}`)).status).toBe(400);

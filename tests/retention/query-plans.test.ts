@@ -9,8 +9,21 @@ import { sql as cycleSql } from "../../worker/delivery/queries";
 
 /** Tables that grow with the list or with time: none may be read whole (part_refs is one row per part). */
 const LIST_TABLES = [
-  "subscribers", "subscriptions", "deliveries", "batches", "consents", "events", "outbox", "webhook_events", "clicks",
-  "import_jobs", "import_rows", "import_chunks", "received_parts", "delivery_archive", "responses",
+  "subscribers",
+  "subscriptions",
+  "deliveries",
+  "batches",
+  "consents",
+  "events",
+  "outbox",
+  "webhook_events",
+  "clicks",
+  "import_jobs",
+  "import_rows",
+  "import_chunks",
+  "received_parts",
+  "delivery_archive",
+  "responses",
 ];
 const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
 
@@ -23,7 +36,10 @@ async function plan(text: string, bindings?: unknown[]) {
 }
 
 describe("retention's statements", () => {
-  for (const [name, text] of [...Object.entries(retentionSql), ...Object.entries(retentionProbeSql).map(([n, t]) => [`probe ${n}`, t] as const)]) {
+  for (const [name, text] of [
+    ...Object.entries(retentionSql),
+    ...Object.entries(retentionProbeSql).map(([n, t]) => [`probe ${n}`, t] as const),
+  ]) {
     it(`${name} picks its rows through an index, oldest first, and scans no whole table`, async () => {
       const details = await plan(text);
       for (const detail of details) expect(detail, `${name}: ${details.join(" | ")}`).not.toMatch(fullScan);
@@ -32,14 +48,26 @@ describe("retention's statements", () => {
 
   it("each chunk starts from the index that orders its table by age", async () => {
     const uses = async (text: string, index: RegExp) => expect((await plan(text)).join(" | ")).toMatch(index);
-    await uses(retentionSql.webhookEvents, /webhook_events USING (COVERING )?INDEX webhook_events_received_at_idx \(received_at<\?\)/);
+    await uses(
+      retentionSql.webhookEvents,
+      /webhook_events USING (COVERING )?INDEX webhook_events_received_at_idx \(received_at<\?\)/,
+    );
     await uses(retentionSql.deleteDeliveries, /batches USING (COVERING )?INDEX batches_sent_at_idx \(sent_at<\?\)/);
     await uses(retentionSql.deleteDeliveries, /deliveries USING INDEX deliveries_batch_id_idx \(batch_id=\?\)/);
     await uses(retentionSql.clicks, /SEARCH c USING INDEX clicks_created_at_idx \(created_at<\?\)/);
-    await uses(retentionSql.purgeSubscribers, /SEARCH p USING INDEX subscribers_pending_created_at_idx \(created_at<\?\)/);
+    await uses(
+      retentionSql.purgeSubscribers,
+      /SEARCH p USING INDEX subscribers_pending_created_at_idx \(created_at<\?\)/,
+    );
     // Deleting a reader checks the foreign key from deliveries through deliveries_subscriber_id_idx, not a scan.
-    await uses(retentionSql.purgeSubscribers, /SEARCH deliveries USING COVERING INDEX deliveries_subscriber_id_idx \(subscriber_id=\?\)/);
-    await uses(retentionSql.importRows, /import_jobs USING (COVERING )?INDEX import_jobs_finished_at_idx \(finished_at>\? AND finished_at<\?\)/);
+    await uses(
+      retentionSql.purgeSubscribers,
+      /SEARCH deliveries USING COVERING INDEX deliveries_subscriber_id_idx \(subscriber_id=\?\)/,
+    );
+    await uses(
+      retentionSql.importRows,
+      /import_jobs USING (COVERING )?INDEX import_jobs_finished_at_idx \(finished_at>\? AND finished_at<\?\)/,
+    );
     await uses(retentionSql.outbox, /outbox USING (COVERING )?INDEX outbox_created_at_idx \(created_at<\?\)/);
   });
 });
@@ -65,7 +93,9 @@ describe("reading the compact form", () => {
   it("the admin list walks runs by part, or by id backwards, never sorting", async () => {
     const base = { limit: 50 };
     const byPart = listArchivedRunsQuery({ ...base, series: "fixture-four", part: 2 }, 5000, 51)!;
-    expect((await plan(byPart.text, byPart.params)).join(" | ")).toMatch(/SEARCH a USING INDEX delivery_archive_part_ref_idx \(part_ref=\? AND rowid<\?\)/);
+    expect((await plan(byPart.text, byPart.params)).join(" | ")).toMatch(
+      /SEARCH a USING INDEX delivery_archive_part_ref_idx \(part_ref=\? AND rowid<\?\)/,
+    );
     for (const input of [{ ...base, series: "fixture-four" }, base, { ...base, status: "sent" as const }]) {
       const query = listArchivedRunsQuery(input, 5000, 51)!;
       const details = (await plan(query.text, query.params)).join(" | ");
@@ -73,11 +103,18 @@ describe("reading the compact form", () => {
       expect(details).not.toMatch(/TEMP B-TREE/);
     }
     expect(listArchivedRunsQuery({ ...base, status: "claimed" }, undefined, 51)).toBeNull();
-    expect((await plan(readersOfSql, ["[]"])).join(" | ")).toMatch(/SEARCH subscriptions USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect((await plan(readersOfSql, ["[]"])).join(" | ")).toMatch(
+      /SEARCH subscriptions USING INTEGER PRIMARY KEY \(rowid=\?\)/,
+    );
   });
 
   it("a reader's page and erasure reach their slimmed parts and responses through indexes", async () => {
-    for (const text of [subscriberDataSql.receivedParts, subscriberDataSql.partRefs, subscriberDataSql.responses, eraseSql.receivedParts]) {
+    for (const text of [
+      subscriberDataSql.receivedParts,
+      subscriberDataSql.partRefs,
+      subscriberDataSql.responses,
+      eraseSql.receivedParts,
+    ]) {
       const details = await plan(text);
       for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(fullScan);
     }

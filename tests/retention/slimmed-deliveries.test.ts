@@ -25,31 +25,46 @@ const WINDOW = readConfig(env).retainDeliveriesDays * DAY;
 
 const original = compiledCatalog.findSeries(SERIES)!;
 const byId = new Map(original.parts.map((part) => [part.id, part]));
-byId.set(EXTRA, { ...byId.get(P2)!, id: EXTRA, subject: "Fixture Four, extra", email: { ...byId.get(P2)!.email, subject: "Fixture Four, extra" } });
+byId.set(EXTRA, {
+  ...byId.get(P2)!,
+  id: EXTRA,
+  subject: "Fixture Four, extra",
+  email: { ...byId.get(P2)!.email, subject: "Fixture Four, extra" },
+});
 const idBySubject = new Map([...byId.values()].map((part) => [part.email.subject, part.id]));
 
 /** fixture-four with these parts in this order, as a deploy would give it. */
 const withParts = (ids: string[]): CatalogIndex =>
-  editCatalog((series): CompiledSeries => (series.slug !== SERIES ? series : { ...series, parts: ids.map((id, i) => ({ ...byId.get(id)!, number: i + 1 })) }));
+  editCatalog(
+    (series): CompiledSeries =>
+      series.slug !== SERIES ? series : { ...series, parts: ids.map((id, i) => ({ ...byId.get(id)!, number: i + 1 })) },
+  );
 
 /** Retention as the cron runs it, but slimming deliveries one day after they were sent (the walk below is short). */
-const slimAfterADay = (now: number) => runRetentionChunks(new D1Meter(env.DB), { ...retentionPolicy(readConfig(env)), deliveriesMs: DAY }, now);
+const slimAfterADay = (now: number) =>
+  runRetentionChunks(new D1Meter(env.DB), { ...retentionPolicy(readConfig(env)), deliveriesMs: DAY }, now);
 
 /** The parts each reader's emails carried, in the order the provider accepted them. */
 async function receivedByReader(provider: ReturnType<typeof mockResend>) {
   const byReader = new Map<string, string[]>();
-  for (const mail of (await provider.sent()).sort((a, b) => a.seq - b.seq)) byReader.set(mail.to, [...(byReader.get(mail.to) ?? []), idBySubject.get(mail.subject)!]);
+  for (const mail of (await provider.sent()).sort((a, b) => a.seq - b.seq))
+    byReader.set(mail.to, [...(byReader.get(mail.to) ?? []), idBySubject.get(mail.subject)!]);
   return byReader;
 }
 
-const partStatsRows = async () => (await env.DB.prepare("SELECT * FROM part_stats ORDER BY series, part_id").all()).results;
+const partStatsRows = async () =>
+  (await env.DB.prepare("SELECT * FROM part_stats ORDER BY series, part_id").all()).results;
 
 describe("slimming", () => {
   it("moves a sent batch into the compact form exactly RETAIN_DELIVERIES_DAYS after it was sent, not a millisecond before", async () => {
     await seedReaders({ series: SERIES, count: 3, prefix: "edge", dueAt: T0 });
     await runCycleAt(T0);
     const sent = await deliveriesOf("edge");
-    expect(sent.map((d) => [d.status, d.sentAt])).toEqual([["sent", T0], ["sent", T0], ["sent", T0]]);
+    expect(sent.map((d) => [d.status, d.sentAt])).toEqual([
+      ["sent", T0],
+      ["sent", T0],
+      ["sent", T0],
+    ]);
     const counters = await partStatsRows();
 
     expect((await runRetention(env, { now: T0 + WINDOW - 1 })).rows).toMatchObject({ deliveries: 0, batches: 0 });
@@ -59,11 +74,17 @@ describe("slimming", () => {
     expect(await deliveriesOf("edge")).toEqual([]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM batches").first()).toEqual({ n: 0 });
     // One run of consecutive ids: delivery first_id + k went to the k-th subscription id (4 bytes each).
-    const { results: runs } = await env.DB.prepare("SELECT first_id AS firstId, sent_at AS sentAt, hex(subscription_ids) AS ids FROM delivery_archive").all();
+    const { results: runs } = await env.DB.prepare(
+      "SELECT first_id AS firstId, sent_at AS sentAt, hex(subscription_ids) AS ids FROM delivery_archive",
+    ).all();
     const hex = sent.map((d) => d.subscriptionId.toString(16).toUpperCase().padStart(8, "0")).join("");
     expect(runs).toEqual([{ firstId: sent[0]!.id, sentAt: T0, ids: hex }]);
-    const ref = (await env.DB.prepare("SELECT id FROM part_refs WHERE series = ?1 AND part_id = ?2").bind(SERIES, P1).first<{ id: number }>())!.id;
-    const { results: received } = await env.DB.prepare("SELECT parts FROM received_parts ORDER BY subscription_id").all();
+    const ref = (await env.DB.prepare("SELECT id FROM part_refs WHERE series = ?1 AND part_id = ?2")
+      .bind(SERIES, P1)
+      .first<{ id: number }>())!.id;
+    const { results: received } = await env.DB.prepare(
+      "SELECT parts FROM received_parts ORDER BY subscription_id",
+    ).all();
     expect(received).toEqual(sent.map(() => ({ parts: `,${ref}s${Math.floor(T0 / DAY)}` })));
     // Counters are the funnel's record: retention never touches them. A second run finds nothing left to do.
     expect(await partStatsRows()).toEqual(counters);
@@ -76,9 +97,17 @@ describe("slimming", () => {
     const ids = (await deliveriesOf("outcome")).map((d) => d.id);
     const marks = ["delivered_at", "opened_at", "human_clicked_at", "bounced_at", "complained_at"];
     // Delivery k has the first 5 - k marks (the last one none): each outcome letter once, highest first.
-    await env.DB.batch(marks.flatMap((mark, m) => ids.slice(0, 5 - m).map((id) => env.DB.prepare(`UPDATE deliveries SET ${mark} = ?2 WHERE id = ?1`).bind(id, T0 + 1))));
+    await env.DB.batch(
+      marks.flatMap((mark, m) =>
+        ids
+          .slice(0, 5 - m)
+          .map((id) => env.DB.prepare(`UPDATE deliveries SET ${mark} = ?2 WHERE id = ?1`).bind(id, T0 + 1)),
+      ),
+    );
     await runRetention(env, { now: T0 + WINDOW });
-    const { results } = await env.DB.prepare("SELECT parts FROM received_parts ORDER BY subscription_id").all<{ parts: string }>();
+    const { results } = await env.DB.prepare("SELECT parts FROM received_parts ORDER BY subscription_id").all<{
+      parts: string;
+    }>();
     expect(results.map((row) => row.parts.match(/^,\d+([a-z])\d+$/)![1])).toEqual(["x", "b", "c", "o", "d", "s"]);
   });
 });
@@ -91,7 +120,11 @@ describe("exactly once and in order, with older deliveries slimmed", () => {
     const after = withParts([P1, EXTRA, P3, P2, P4]);
     const EDIT_AT = T0 + 3 * DAY + DAY / 2;
     // Started at different times: when the edit lands some have every part, some are mid-way, some not started.
-    for (const [prefix, start] of [["early", T0], ["mid", T0 + 2 * DAY], ["late", T0 + 5 * DAY]] as const) {
+    for (const [prefix, start] of [
+      ["early", T0],
+      ["mid", T0 + 2 * DAY],
+      ["late", T0 + 5 * DAY],
+    ] as const) {
       await seedReaders({ series: SERIES, count: 3, prefix, dueAt: start });
     }
     const errors: unknown[] = [];
@@ -140,7 +173,9 @@ describe("exactly once and in order, with older deliveries slimmed", () => {
     // A position pointing back at a slimmed part (a bug, say) makes the claim fail, never send it twice.
     const provider = mockResend("slimmed-twice");
     await provider.reset();
-    await env.DB.prepare("UPDATE subscriptions SET next_part = 1, due_at = ?1 WHERE id = ?2").bind(T0 + WINDOW, first!.id).run();
+    await env.DB.prepare("UPDATE subscriptions SET next_part = 1, due_at = ?1 WHERE id = ?2")
+      .bind(T0 + WINDOW, first!.id)
+      .run();
     const summary = await runCycleAt(T0 + WINDOW, {}, { mailer: provider.mailer() });
     expect(summary.sent).toBe(0);
     expect(summary.errors.map((e) => e.message).join()).toMatch(/received_parts/);
@@ -156,7 +191,13 @@ describe("old links", () => {
     await runRetention(env, { now: T0 + WINDOW });
     for (const delivery of sent) {
       expect(await findDelivery(env.DB, delivery.id)).toEqual({
-        id: delivery.id, subscriptionId: delivery.subscriptionId, subscriberId: delivery.subscriberId, series: SERIES, partId: P1, partNumber: 1, sentAt: T0,
+        id: delivery.id,
+        subscriptionId: delivery.subscriptionId,
+        subscriberId: delivery.subscriberId,
+        series: SERIES,
+        partId: P1,
+        partNumber: 1,
+        sentAt: T0,
       });
     }
     const last = sent[sent.length - 1]!.id;

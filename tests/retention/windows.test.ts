@@ -12,13 +12,16 @@ import { DAY, resetDatabase } from "../helpers/delivery-helpers";
  * passed, and goes at that instant; the newer row beside it stays until its own turn.
  */
 beforeEach(async () => {
-  await env.DB.batch(["import_rows", "import_chunks", "import_jobs"].map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+  await env.DB.batch(
+    ["import_rows", "import_chunks", "import_jobs"].map((table) => env.DB.prepare(`DELETE FROM ${table}`)),
+  );
   await resetDatabase();
 });
 
 const T = Date.UTC(2026, 2, 2, 9, 30);
 const policy = retentionPolicy(readConfig(env));
-const count = async (table: string, where = "1") => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).first<{ n: number }>())!.n;
+const count = async (table: string, where = "1") =>
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).first<{ n: number }>())!.n;
 const retainAt = (now: number) => runRetention(env, { now });
 
 /** Rows made at T and T + 1 ms: at T + window - 1 both stay, at T + window the first goes, then the second. */
@@ -34,14 +37,18 @@ async function expectWindow(table: string, windowMs: number, where = "1") {
 
 describe("each window is kept to the millisecond", () => {
   it("webhook events: RETAIN_WEBHOOK_EVENTS_HOURS (72), longer than Resend's ~32 h of retries", async () => {
-    const insert = env.DB.prepare(`INSERT INTO webhook_events (id, type, received_at) VALUES (?1, 'email.delivered', ?2)`);
+    const insert = env.DB.prepare(
+      `INSERT INTO webhook_events (id, type, received_at) VALUES (?1, 'email.delivered', ?2)`,
+    );
     await env.DB.batch([insert.bind("msg_a", T), insert.bind("msg_b", T + 1)]);
     expect(policy.webhookEventsMs).toBe(72 * 60 * 60 * 1000);
     await expectWindow("webhook_events", policy.webhookEventsMs);
   });
 
   it("the local outbox: RETAIN_OUTBOX_DAYS", async () => {
-    const insert = env.DB.prepare(`INSERT INTO outbox (id, "from", "to", subject, html, text, headers, created_at) VALUES (?1, 'f', 't', 's', 'h', 'x', '{}', ?2)`);
+    const insert = env.DB.prepare(
+      `INSERT INTO outbox (id, "from", "to", subject, html, text, headers, created_at) VALUES (?1, 'f', 't', 's', 'h', 'x', '{}', ?2)`,
+    );
     await env.DB.batch([insert.bind("o1", T), insert.bind("o2", T + 1)]);
     await expectWindow("outbox", policy.outboxMs);
   });
@@ -51,8 +58,12 @@ describe("each window is kept to the millisecond", () => {
       `INSERT INTO clicks (delivery_id, subscriber_id, series, part_number, part_id, link, created_at) VALUES (?1, 1, 's', 1, 'p', 0, ?2)`,
     );
     await env.DB.batch([
-      env.DB.prepare(`INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (1, 'c@example.com', 'c@example.com', 'active', 0, 0)`),
-      env.DB.prepare(`INSERT INTO subscriptions (id, subscriber_id, series, status, created_at, updated_at) VALUES (1, 1, 's', 'active', 0, 0)`),
+      env.DB.prepare(
+        `INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (1, 'c@example.com', 'c@example.com', 'active', 0, 0)`,
+      ),
+      env.DB.prepare(
+        `INSERT INTO subscriptions (id, subscriber_id, series, status, created_at, updated_at) VALUES (1, 1, 's', 'active', 0, 0)`,
+      ),
       env.DB.prepare(
         `INSERT INTO deliveries (id, subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, created_at, sent_at)
          VALUES (7, 1, 1, 's', 'p', 1, 'b', 'sent', 'c@example.com', 0, 0)`,
@@ -67,7 +78,9 @@ describe("each window is kept to the millisecond", () => {
   });
 
   it("import reports: RETAIN_IMPORTS_DAYS after the import finished, a chunk of rows at a time, then the job", async () => {
-    const job = env.DB.prepare(`INSERT INTO import_jobs (id, status, total, chunks, created_at, finished_at) VALUES (?1, ?2, 1200, 2, 0, ?3)`);
+    const job = env.DB.prepare(
+      `INSERT INTO import_jobs (id, status, total, chunks, created_at, finished_at) VALUES (?1, ?2, 1200, 2, 0, ?3)`,
+    );
     await env.DB.batch([
       job.bind("old", "done", T),
       job.bind("newer", "failed", T + 1),
@@ -78,7 +91,14 @@ describe("each window is kept to the millisecond", () => {
            INSERT INTO import_rows (job_id, row, email, outcome) SELECT ?1, i, 'r' || i || '@example.com', 'active' FROM n`,
         ).bind(id),
       ),
-      ...["old", "newer"].flatMap((id) => [0, 1].map((chunk) => env.DB.prepare(`INSERT INTO import_chunks (job_id, chunk, token, done_at) VALUES (?1, ?2, 't', 0)`).bind(id, chunk))),
+      ...["old", "newer"].flatMap((id) =>
+        [0, 1].map((chunk) =>
+          env.DB.prepare(`INSERT INTO import_chunks (job_id, chunk, token, done_at) VALUES (?1, ?2, 't', 0)`).bind(
+            id,
+            chunk,
+          ),
+        ),
+      ),
     ]);
     await retainAt(T + policy.importsMs - 1);
     expect(await count("import_rows")).toBe(3600);
@@ -99,8 +119,12 @@ describe("never-confirmed signups", () => {
   /** A reader who signed up at `at` and never confirmed: pending, with a pending subscription and its consent. */
   async function pendingReader(id: number, at: number, consents: number[] = [at]) {
     await env.DB.batch([
-      env.DB.prepare(`INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (?1, ?2, ?2, 'pending', ?3, ?3)`).bind(id, `p${id}@example.com`, at),
-      env.DB.prepare(`INSERT INTO subscriptions (subscriber_id, series, status, created_at, updated_at) VALUES (?1, 'fixture-four', 'pending', ?2, ?2)`).bind(id, at),
+      env.DB.prepare(
+        `INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (?1, ?2, ?2, 'pending', ?3, ?3)`,
+      ).bind(id, `p${id}@example.com`, at),
+      env.DB.prepare(
+        `INSERT INTO subscriptions (subscriber_id, series, status, created_at, updated_at) VALUES (?1, 'fixture-four', 'pending', ?2, ?2)`,
+      ).bind(id, at),
       ...consents.map((given) =>
         env.DB.prepare(
           `INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, expires_at, email_status) VALUES (?1, 'fixture-four', 'signup-form', 'v', ?2, ?3, 'sent')`,
@@ -134,9 +158,13 @@ describe("never-confirmed signups", () => {
       reader.bind(12, "bounced@example.com", "bounced", T, null),
       // Pending but confirmed once (a consent confirmed), or with a subscription that received a part.
       reader.bind(13, "consented@example.com", "pending", T, null),
-      env.DB.prepare(`INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, confirmed_at) VALUES (13, 's', 'api', 'v', ?1, ?1)`).bind(T),
+      env.DB.prepare(
+        `INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, confirmed_at) VALUES (13, 's', 'api', 'v', ?1, ?1)`,
+      ).bind(T),
       reader.bind(14, "sent@example.com", "pending", T, null),
-      env.DB.prepare(`INSERT INTO subscriptions (subscriber_id, series, status, last_part_id, created_at, updated_at) VALUES (14, 's', 'pending', 'p1', 0, 0)`),
+      env.DB.prepare(
+        `INSERT INTO subscriptions (subscriber_id, series, status, last_part_id, created_at, updated_at) VALUES (14, 's', 'pending', 'p1', 0, 0)`,
+      ),
     ]);
     await retainAt(T + 10 * policy.pendingSignupsMs);
     expect(await count("subscribers")).toBe(5);
@@ -150,14 +178,26 @@ describe("the cron", () => {
     const log = vi.spyOn(console, "log");
     try {
       const ctx = createExecutionContext();
-      await worker.scheduled(createScheduledController({ scheduledTime: T + policy.webhookEventsMs, cron: "* * * * *" }), env, ctx);
+      await worker.scheduled(
+        createScheduledController({ scheduledTime: T + policy.webhookEventsMs, cron: "* * * * *" }),
+        env,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       const lines = log.mock.calls.filter(([tag]) => tag === "retention");
       expect(lines).toHaveLength(1);
       const summary = JSON.parse(lines[0]![1] as string) as RetentionSummary;
       expect(summary).toMatchObject({ at: new Date(T + policy.webhookEventsMs).toISOString(), errors: [] });
       expect(summary.rows).toEqual({
-        webhook_events: 1, deliveries: 0, batches: 0, clicks: 0, subscribers: 0, consents: 0, import_rows: 0, import_jobs: 0, outbox: 0,
+        webhook_events: 1,
+        deliveries: 0,
+        batches: 0,
+        clicks: 0,
+        subscribers: 0,
+        consents: 0,
+        import_rows: 0,
+        import_jobs: 0,
+        outbox: 0,
       });
       expect(summary.d1.statements).toBeGreaterThan(0);
     } finally {

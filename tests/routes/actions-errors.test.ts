@@ -66,7 +66,9 @@ describe("GET /a/:token/:series/:part/:n: errors", () => {
     // Answered from the token and the catalog (public targets); the consumer finds no such delivery, or another part.
     expect((await click(actionPath(erased, 0))).headers.get("location")).toBe("https://example.com/fixture-four/cta-2");
     const otherPart = { ...reader, partId: "fixture-part-3" };
-    expect((await click(actionPath(otherPart, 0))).headers.get("location")).toBe("https://example.com/fixture-four/cta-3");
+    expect((await click(actionPath(otherPart, 0))).headers.get("location")).toBe(
+      "https://example.com/fixture-four/cta-3",
+    );
 
     const before = await partStat("fixture-four", 3);
     const at = Date.now();

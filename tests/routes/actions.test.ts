@@ -11,8 +11,24 @@ import { composePartEmail } from "../../worker/delivery/compose";
 import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
 import { clickOf, collectingClickQueue } from "../helpers/click-helpers";
 import { countingD1 } from "../helpers/counting-bindings";
-import { actionPath, BROWSER_UA, deliveredReader, click, clicksSettle, type DeliveredReader } from "../helpers/reader-helpers";
-import { adminSend, BASE, DEFAULT_SERIES, extractLinks, signUpAndConfirm, testKeyring, uniqueIp, url } from "../helpers/route-helpers";
+import {
+  actionPath,
+  BROWSER_UA,
+  deliveredReader,
+  click,
+  clicksSettle,
+  type DeliveredReader,
+} from "../helpers/reader-helpers";
+import {
+  adminSend,
+  BASE,
+  DEFAULT_SERIES,
+  extractLinks,
+  signUpAndConfirm,
+  testKeyring,
+  uniqueIp,
+  url,
+} from "../helpers/route-helpers";
 import { clicksOf, deliveryRow, outboxFor, partStat } from "../helpers/rows";
 
 describe("action links in a part email", () => {
@@ -20,7 +36,11 @@ describe("action links in a part email", () => {
     const reader = await signUpAndConfirm();
     expect((await adminSend({ subscriber: reader.email })).status).toBe(200);
     const part = (await outboxFor(reader.email)).find((mail) => mail.subject.includes("Part 1"))!;
-    const [delivery] = (await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1").bind(reader.subscriber.id).all<{ id: number }>()).results;
+    const [delivery] = (
+      await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1")
+        .bind(reader.subscriber.id)
+        .all<{ id: number }>()
+    ).results;
     const tokens = await signDeliveryTokens(testKeyring(), delivery!.id);
 
     const links = extractLinks(part.html);
@@ -48,7 +68,8 @@ describe("action links in a part email", () => {
     for (const series of listSeries()) {
       for (const part of series.parts) {
         const hrefs = [...part.email.html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!);
-        for (const href of hrefs) expect(href).toMatch(/^\{\{\{(action_url|unsubscribe_url|preferences_url|web_url|referral_url)\}\}\}/);
+        for (const href of hrefs)
+          expect(href).toMatch(/^\{\{\{(action_url|unsubscribe_url|preferences_url|web_url|referral_url)\}\}\}/);
         expect(hrefs).toContain("{{{action_url}}}/0");
         expect(part.links.length).toBeGreaterThanOrEqual(1);
         for (let n = 1; n < part.links.length; n++) expect(hrefs).toContain(`{{{action_url}}}/${n}`);
@@ -65,7 +86,17 @@ describe("action links in a part email", () => {
 
   it("a retried batch is byte-identical: composing the same delivery twice gives the same email", async () => {
     const series = findSeries("fixture-four")!;
-    const member = { id: 42, subscriptionId: 7, subscriberId: 9, series: series.slug, partId: series.parts[1]!.id, partNumber: 2, toEmail: "a@example.com", toName: "Ann", timezone: null };
+    const member = {
+      id: 42,
+      subscriptionId: 7,
+      subscriberId: 9,
+      series: series.slug,
+      partId: series.parts[1]!.id,
+      partNumber: 2,
+      toEmail: "a@example.com",
+      toName: "Ann",
+      timezone: null,
+    };
     const config = readConfig(env);
     const first = await composePartEmail(config, series, findPart(series, 2)!, member);
     const again = await composePartEmail(config, series, findPart(series, 2)!, member);
@@ -102,7 +133,9 @@ describe("GET /a/:token/:series/:part/:n", () => {
     expect(res.headers.get("location")).toBe("https://example.com/fixture-four/cta-3");
     await clicksSettle(reader.deliveryId, 1);
     expect((await partStat("fixture-four", 3)).humanClicks - before.humanClicks).toBe(1);
-    const { results } = await env.DB.prepare("SELECT part_id AS id FROM clicks WHERE delivery_id = ?1").bind(reader.deliveryId).all();
+    const { results } = await env.DB.prepare("SELECT part_id AS id FROM clicks WHERE delivery_id = ?1")
+      .bind(reader.deliveryId)
+      .all();
     expect(results).toEqual([{ id: "fixture-part-3" }]);
   });
 
@@ -128,7 +161,8 @@ describe("GET /a/:token/:series/:part/:n", () => {
     expect(head.status).toBe(302);
     expect(head.headers.get("location")).toBe("https://example.com/fixture-four/cta-1");
     // Across the email's links: at most MAX_CLICKS_PER_LINK clicks of one link are kept.
-    for (const [i, agent] of scanners.entries()) expect((await click(actionPath(reader, i % 2), { "user-agent": agent })).status).toBe(302);
+    for (const [i, agent] of scanners.entries())
+      expect((await click(actionPath(reader, i % 2), { "user-agent": agent })).status).toBe(302);
     expect((await click(actionPath(reader, 0), {})).status).toBe(302);
     await clicksSettle(reader.deliveryId, scanners.length + 2);
     const reasons = (await clicksOf(reader.deliveryId)).map((row) => row.scannerReason);
@@ -165,7 +199,15 @@ describe("GET /a/:token/:series/:part/:n", () => {
     await waitOnExecutionContext(ctx);
     expect(counting.counts).toEqual({ calls: 0, statements: 0 });
     expect(sent).toEqual([
-      { id: expect.stringMatching(/^[\w-]{8}$/), deliveryId: reader.deliveryId, series: "fixture-windowed", partId: reader.partId, link: 0, at: expect.any(Number), reason: null },
+      {
+        id: expect.stringMatching(/^[\w-]{8}$/),
+        deliveryId: reader.deliveryId,
+        series: "fixture-windowed",
+        partId: reader.partId,
+        link: 0,
+        at: expect.any(Number),
+        reason: null,
+      },
     ]);
     expect(await clicksOf(reader.deliveryId)).toEqual([]);
   });
@@ -184,7 +226,9 @@ describe("GET /a/:token/:series/:part/:n", () => {
 
   it("a click whose queue send fails is written inline instead: answered means recorded", async () => {
     const reader = await deliveredReader({ series: "fixture-windowed", part: 2 });
-    const broken = { send: async () => Promise.reject(new Error("queue unavailable")) } as unknown as Queue<ClickMessage>;
+    const broken = {
+      send: async () => Promise.reject(new Error("queue unavailable")),
+    } as unknown as Queue<ClickMessage>;
     const ctx = createExecutionContext();
     expect((await worker.fetch(clickRequest(reader), { ...env, CLICK_QUEUE: broken }, ctx)).status).toBe(302);
     await waitOnExecutionContext(ctx);
@@ -228,7 +272,12 @@ describe("recordClicks (the verb): bursts and the funnel", () => {
     await recordClicks(env.DB, [clickOf(reader, 3, t0 + 200)]);
     await recordClicks(env.DB, [clickOf(reader, 3, t0 + 5_000, "user-agent")]);
     await recordClicks(env.DB, [clickOf(reader, 3, t0 + 9_000, "head")]);
-    expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([null, null, "user-agent", "head"]);
+    expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([
+      null,
+      null,
+      "user-agent",
+      "head",
+    ]);
     const after = await partStat("fixture-four", 2);
     expect(after.humanClicks - before.humanClicks).toBe(1);
     expect(after.scannerClicks - before.scannerClicks).toBe(1);
@@ -238,7 +287,9 @@ describe("recordClicks (the verb): bursts and the funnel", () => {
     const t0 = Date.now();
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
     // As an older version left it: a human click on record, counted, no marks.
-    await env.DB.prepare("UPDATE deliveries SET human_clicked_at = ?2 WHERE id = ?1").bind(reader.deliveryId, t0 - 30_000).run();
+    await env.DB.prepare("UPDATE deliveries SET human_clicked_at = ?2 WHERE id = ?1")
+      .bind(reader.deliveryId, t0 - 30_000)
+      .run();
     const before = await partStat("fixture-four", 3);
     await recordClicks(env.DB, [clickOf(reader, 0, t0), clickOf(reader, 1, t0 + 100)]);
     const after = await partStat("fixture-four", 3);
@@ -264,5 +315,7 @@ describe("recordClicks (the verb): bursts and the funnel", () => {
 
 /** The request a mail app's browser makes for link 0 of the reader's email. */
 function clickRequest(reader: DeliveredReader) {
-  return new Request(url(actionPath(reader, 0)), { headers: { "user-agent": BROWSER_UA, "cf-connecting-ip": uniqueIp() } });
+  return new Request(url(actionPath(reader, 0)), {
+    headers: { "user-agent": BROWSER_UA, "cf-connecting-ip": uniqueIp() },
+  });
 }

@@ -6,9 +6,13 @@ const LIMIT = 5;
 
 /** The three doors that take ADMIN_TOKEN, each from the given client: its status. */
 const doors = {
-  bearer: (token: string, ip: string) => adminFetch("/admin/api/subscribers?limit=1", { token, headers: { "cf-connecting-ip": ip } }),
+  bearer: (token: string, ip: string) =>
+    adminFetch("/admin/api/subscribers?limit=1", { token, headers: { "cf-connecting-ip": ip } }),
   basic: (token: string, ip: string) =>
-    adminFetch("/admin/api/docs", { token: null, headers: { authorization: `Basic ${btoa(`admin:${token}`)}`, "cf-connecting-ip": ip } }),
+    adminFetch("/admin/api/docs", {
+      token: null,
+      headers: { authorization: `Basic ${btoa(`admin:${token}`)}`, "cf-connecting-ip": ip },
+    }),
   signIn: (token: string, ip: string) =>
     adminFetch("/admin/sign-in", {
       token: null,
@@ -64,7 +68,8 @@ describe("admin authentication failures are rate-limited per client", () => {
   it("the API, the docs page and the dashboard's sign-in form share one budget; other clients are not affected", async () => {
     const run = await inOneRateWindow(60, async (ip) => {
       const seen: number[] = [];
-      for (let i = 0; i < LIMIT; i++) seen.push(await statusOf([doors.bearer, doors.basic, doors.signIn][i % 3]!(`wrong-${i}`, ip)));
+      for (let i = 0; i < LIMIT; i++)
+        seen.push(await statusOf([doors.bearer, doors.basic, doors.signIn][i % 3]!(`wrong-${i}`, ip)));
       for (const door of [doors.bearer, doors.basic, doors.signIn]) seen.push(await statusOf(door("wrong-over", ip)));
       return seen;
     });

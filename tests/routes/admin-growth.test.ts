@@ -32,16 +32,32 @@ describe("GET /admin/api/growth", () => {
   });
 
   it("?series= and ?days=90 narrow and widen it", async () => {
-    const body = await expectDeclared<GrowthBody>(await adminFetch(`/admin/api/growth?series=${DEFAULT_SERIES}&days=90`), "get", "/growth");
+    const body = await expectDeclared<GrowthBody>(
+      await adminFetch(`/admin/api/growth?series=${DEFAULT_SERIES}&days=90`),
+      "get",
+      "/growth",
+    );
     expect(body.days).toBe(90);
     expect(body.series.map((s) => [s.series, s.days.length])).toEqual([[DEFAULT_SERIES, 90]]);
     expect(body.series[0]!.title).toBe("Origins of Lead Change");
   });
 
   it("refuses a window other than 30 or 90 days, and a malformed series, with a 400; an unknown series is a 404", async () => {
-    for (const query of ["days=7", "days=abc", "days=", "days=30&days=90", "series=Not%20A%20Slug", `series=${"a".repeat(101)}`]) {
+    for (const query of [
+      "days=7",
+      "days=abc",
+      "days=",
+      "days=30&days=90",
+      "series=Not%20A%20Slug",
+      `series=${"a".repeat(101)}`,
+    ]) {
       await expectApiError(await adminFetch(`/admin/api/growth?${query}`), 400, "BAD_REQUEST");
     }
-    await expectApiError(await adminFetch("/admin/api/growth?series=no-such-series"), 404, "NOT_FOUND", /no-such-series/);
+    await expectApiError(
+      await adminFetch("/admin/api/growth?series=no-such-series"),
+      404,
+      "NOT_FOUND",
+      /no-such-series/,
+    );
   });
 });

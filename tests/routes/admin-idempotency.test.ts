@@ -4,7 +4,15 @@ import { describe, expect, it } from "vitest";
 import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
 import worker from "../../worker/index";
 import { failingOn } from "../helpers/failing-d1";
-import { ADMIN_TOKEN, adminFetch, adminSend, BASE, signUpAndConfirm, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import {
+  ADMIN_TOKEN,
+  adminFetch,
+  adminSend,
+  BASE,
+  signUpAndConfirm,
+  uniqueEmail,
+  uniqueIp,
+} from "../helpers/route-helpers";
 import { outboxFor } from "../helpers/rows";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
@@ -17,7 +25,8 @@ const post = (path: string, body: unknown, key?: string) =>
 
 const newKey = () => `test-${crypto.randomUUID()}`;
 const keyRows = async (key: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE key = ?1").bind(key).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE key = ?1").bind(key).first<{ n: number }>())!
+    .n;
 
 describe("Idempotency-Key on POST /admin/api/send", () => {
   it("the same key and body replays the answer: one cycle, one email", async () => {
@@ -44,8 +53,17 @@ describe("Idempotency-Key on POST /admin/api/send", () => {
     const reader = await signUpAndConfirm(uniqueEmail("idem-reuse"));
     const key = newKey();
     expect((await post("/send", { dryRun: true, subscriber: reader.email }, key)).status).toBe(200);
-    await expectApiError(await post("/send", { subscriber: reader.email }, key), 422, "IDEMPOTENCY_KEY_REUSED", /another request/);
-    await expectApiError(await post("/test-send", { to: reader.email, series: "origins-of-lead-change", part: 1 }, key), 422, "IDEMPOTENCY_KEY_REUSED");
+    await expectApiError(
+      await post("/send", { subscriber: reader.email }, key),
+      422,
+      "IDEMPOTENCY_KEY_REUSED",
+      /another request/,
+    );
+    await expectApiError(
+      await post("/test-send", { to: reader.email, series: "origins-of-lead-change", part: 1 }, key),
+      422,
+      "IDEMPOTENCY_KEY_REUSED",
+    );
     expect(await outboxFor(reader.email)).toHaveLength(1); // the confirmation only
   });
 
@@ -53,18 +71,26 @@ describe("Idempotency-Key on POST /admin/api/send", () => {
     const reader = await signUpAndConfirm(uniqueEmail("idem-busy"));
     const key = newKey();
     const now = Date.now();
-    await env.DB.prepare("INSERT INTO idempotency_keys (key, request_hash, created_at, lease_until) VALUES (?1, 'x', ?2, ?3)")
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (key, request_hash, created_at, lease_until) VALUES (?1, 'x', ?2, ?3)",
+    )
       .bind(key, now, now + 60_000)
       .run();
     await expectApiError(await post("/send", { subscriber: reader.email }, key), 409, "CONFLICT", /still running/);
     expect(await outboxFor(reader.email)).toHaveLength(1);
 
-    await env.DB.prepare("UPDATE idempotency_keys SET lease_until = ?2 WHERE key = ?1").bind(key, now - 1).run();
-    expect(await expectDeclared(await post("/send", { subscriber: reader.email }, key), "post", "/send")).toMatchObject({ sent: 1 });
+    await env.DB.prepare("UPDATE idempotency_keys SET lease_until = ?2 WHERE key = ?1")
+      .bind(key, now - 1)
+      .run();
+    expect(await expectDeclared(await post("/send", { subscriber: reader.email }, key), "post", "/send")).toMatchObject(
+      { sent: 1 },
+    );
     expect(await outboxFor(reader.email)).toHaveLength(2);
 
     // A day later the key is forgotten: the same request runs again (and finds nothing more to send).
-    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ?2 WHERE key = ?1").bind(key, now - 25 * 60 * 60 * 1000).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ?2 WHERE key = ?1")
+      .bind(key, now - 25 * 60 * 60 * 1000)
+      .run();
     const later = await post("/send", { subscriber: reader.email }, key);
     expect(later.headers.get("idempotent-replayed")).toBeNull();
     expect(await expectDeclared(later, "post", "/send")).toMatchObject({ sent: 0 });
@@ -74,7 +100,12 @@ describe("Idempotency-Key on POST /admin/api/send", () => {
     const reader = await signUpAndConfirm(uniqueEmail("idem-none"));
     expect((await adminSend({ subscriber: reader.email })).status).toBe(200);
     for (const key of ["", "x".repeat(256), "tab\there"]) {
-      await expectApiError(await post("/send", { subscriber: reader.email }, key), 400, "BAD_REQUEST", /^idempotency-key: must be 1–255 printable ASCII characters/);
+      await expectApiError(
+        await post("/send", { subscriber: reader.email }, key),
+        400,
+        "BAD_REQUEST",
+        /^idempotency-key: must be 1–255 printable ASCII characters/,
+      );
     }
     expect(await keyRows("x".repeat(256))).toBe(0);
     expect((await post("/send", {}, "x".repeat(255))).status).toBe(200);
@@ -87,12 +118,18 @@ describe("Idempotency-Key on POST /admin/api/test-send", () => {
     const to = uniqueEmail("idem-test-send");
     const key = newKey();
     const body = { to, series: "fixture-four", part: 2 };
-    const first = await expectDeclared<{ providerMessageId: string }>(await post("/test-send", body, key), "post", "/test-send");
+    const first = await expectDeclared<{ providerMessageId: string }>(
+      await post("/test-send", body, key),
+      "post",
+      "/test-send",
+    );
     const again = await post("/test-send", body, key);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(await expectDeclared(again, "post", "/test-send")).toEqual(first);
     expect((await outboxFor(to)).map((m) => m.subject)).toEqual(["[Test] Fixture Four, part 2"]);
-    expect(await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'test-send'").first()).toEqual({ count: 1 });
+    expect(await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'test-send'").first()).toEqual({
+      count: 1,
+    });
   });
 
   it("a 400 the body alone decides is replayed too (the request is the same, so is the answer)", async () => {
@@ -134,7 +171,9 @@ describe("Idempotency-Key keeps only answers a retry cannot change", () => {
     expect(await keyRows(key)).toBe(0);
 
     await signUpAndConfirm(email);
-    expect(await expectDeclared(await post("/send", { subscriber: email }, key), "post", "/send")).toMatchObject({ sent: 1 });
+    expect(await expectDeclared(await post("/send", { subscriber: email }, key), "post", "/send")).toMatchObject({
+      sent: 1,
+    });
     expect(await keyRows(key)).toBe(1);
   });
 
@@ -143,7 +182,12 @@ describe("Idempotency-Key keeps only answers a retry cannot change", () => {
     const to = uniqueEmail("idem-crash");
     const key = newKey();
     const body = JSON.stringify({ to, series: "fixture-four", part: 2 });
-    const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "idempotency-key": key, "cf-connecting-ip": uniqueIp() };
+    const headers = {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      "content-type": "application/json",
+      "idempotency-key": key,
+      "cf-connecting-ip": uniqueIp(),
+    };
     const ctx = createExecutionContext();
     const crashed = await worker.fetch(
       new Request(`${BASE}/admin/api/test-send`, { method: "POST", headers, body }),

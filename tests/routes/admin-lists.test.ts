@@ -24,14 +24,24 @@ interface DeliveryItem {
 }
 
 const plan = async (text: string, params: unknown[]) =>
-  (await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...params).all<{ detail: string }>()).results.map((r) => r.detail).join(" | ");
+  (
+    await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+      .bind(...params)
+      .all<{ detail: string }>()
+  ).results
+    .map((r) => r.detail)
+    .join(" | ");
 
 /** Follows next_cursor to the end; every page checked against the declared schema. */
 async function allPages<T>(path: string, template: string): Promise<T[][]> {
   const pages: T[][] = [];
   let cursor: string | null = null;
   do {
-    const page: Page<T> = await expectDeclared<Page<T>>(await adminFetch(`${path}${cursor ? `&cursor=${cursor}` : ""}`), "get", template);
+    const page: Page<T> = await expectDeclared<Page<T>>(
+      await adminFetch(`${path}${cursor ? `&cursor=${cursor}` : ""}`),
+      "get",
+      template,
+    );
     expect(page.has_more).toBe(page.next_cursor !== null);
     pages.push(page.data);
     cursor = page.next_cursor;
@@ -46,7 +56,9 @@ describe("GET /admin/api/series", () => {
     await subscribeForm({ email: uniqueEmail("series-p"), series: "fixture-windowed" });
     const before = await expectDeclared<Page<SeriesItem>>(await adminFetch("/admin/api/series"), "get", "/series");
     expect(before).toMatchObject({ has_more: false, next_cursor: null });
-    expect(before.data.map((s) => s.slug)).toEqual(expect.arrayContaining(["origins-of-lead-change", "fixture-four", "fixture-windowed"]));
+    expect(before.data.map((s) => s.slug)).toEqual(
+      expect.arrayContaining(["origins-of-lead-change", "fixture-four", "fixture-windowed"]),
+    );
     const windowed = before.data.find((s) => s.slug === "fixture-windowed")!;
     expect(windowed.parts.map((p) => p.number)).toEqual([1, 2]);
     expect(windowed.counts).toMatchObject({ active: 1, pending: 1 });
@@ -54,7 +66,10 @@ describe("GET /admin/api/series", () => {
 
     expect((await adminFetch("/admin/api/series/fixture-windowed/pause", { method: "POST" })).status).toBe(200);
     const after = await expectDeclared<Page<SeriesItem>>(await adminFetch("/admin/api/series"), "get", "/series");
-    expect(after.data.find((s) => s.slug === "fixture-windowed")).toMatchObject({ paused: true, pausedReason: "paused by the admin" });
+    expect(after.data.find((s) => s.slug === "fixture-windowed")).toMatchObject({
+      paused: true,
+      pausedReason: "paused by the admin",
+    });
     await adminFetch("/admin/api/series/fixture-windowed/resume", { method: "POST" });
   });
 });
@@ -64,24 +79,43 @@ describe("GET /admin/api/deliveries", () => {
     const readers = [];
     for (let i = 0; i < 7; i++) readers.push(await deliveredReader({ series: "fixture-four", part: 2 }));
     await deliveredReader({ series: "fixture-four", part: 3 });
-    const pages = await allPages<DeliveryItem>("/admin/api/deliveries?series=fixture-four&part=2&limit=3", "/deliveries");
+    const pages = await allPages<DeliveryItem>(
+      "/admin/api/deliveries?series=fixture-four&part=2&limit=3",
+      "/deliveries",
+    );
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
     expect(pages.flat().map((d) => d.id)).toEqual(readers.map((r) => r.deliveryId).reverse());
-    expect(pages.flat().every((d) => d.series === "fixture-four" && d.partNumber === 2 && d.status === "sent")).toBe(true);
+    expect(pages.flat().every((d) => d.series === "fixture-four" && d.partNumber === 2 && d.status === "sent")).toBe(
+      true,
+    );
 
     const bySeries = await allPages<DeliveryItem>("/admin/api/deliveries?series=fixture-four&limit=200", "/deliveries");
     expect(bySeries.flat()).toHaveLength(8);
-    const claimed = await allPages<DeliveryItem>("/admin/api/deliveries?series=fixture-four&status=claimed&limit=200", "/deliveries");
+    const claimed = await allPages<DeliveryItem>(
+      "/admin/api/deliveries?series=fixture-four&status=claimed&limit=200",
+      "/deliveries",
+    );
     expect(claimed.flat()).toEqual([]);
   });
 
   it("bad filters are a 400 naming the parameter; an unknown series a 404", async () => {
-    for (const [query, reason] of [["part=2", /^part: needs series/], ["status=lost", /^status: /], ["cursor=x", /^cursor: /], ["limit=0", /^limit: /], ["series=Bad!", /^series: /]] as const) {
+    for (const [query, reason] of [
+      ["part=2", /^part: needs series/],
+      ["status=lost", /^status: /],
+      ["cursor=x", /^cursor: /],
+      ["limit=0", /^limit: /],
+      ["series=Bad!", /^series: /],
+    ] as const) {
       await expectApiError(await adminFetch(`/admin/api/deliveries?${query}`), 400, "BAD_REQUEST", reason);
     }
     // An unknown series is a 404 on every list that filters by one.
     for (const list of ["deliveries", "subscribers", "responses", "stats"]) {
-      await expectApiError(await adminFetch(`/admin/api/${list}?series=no-such-series`), 404, "NOT_FOUND", /no-such-series/);
+      await expectApiError(
+        await adminFetch(`/admin/api/${list}?series=no-such-series`),
+        404,
+        "NOT_FOUND",
+        /no-such-series/,
+      );
     }
   });
 
@@ -90,7 +124,9 @@ describe("GET /admin/api/deliveries", () => {
     expect(await plan(...q({ ...base, series: "fixture-four", part: 2, status: "sent" }))).toMatch(
       /^SEARCH deliveries USING INDEX deliveries_series_part_id_idx \(series=\? AND part_id=\? AND rowid<\?\)$/,
     );
-    expect(await plan(...q({ ...base, series: "fixture-four" }))).toMatch(/SEARCH deliveries USING INDEX deliveries_series_part_id_idx \(series=\?\)/);
+    expect(await plan(...q({ ...base, series: "fixture-four" }))).toMatch(
+      /SEARCH deliveries USING INDEX deliveries_series_part_id_idx \(series=\?\)/,
+    );
     expect(await plan(...q(base))).toMatch(/^SEARCH deliveries USING INTEGER PRIMARY KEY \(rowid<\?\)$/);
     // No series: the primary key's own order, stopped by LIMIT after a page of matches (no temp b-tree, no sort).
     expect(await plan(...q({ limit: 50 }))).toBe("SCAN deliveries");
@@ -127,7 +163,11 @@ describe("GET /admin/api/subscribers?series=", () => {
     const tag = crypto.randomUUID().slice(0, 8);
     const four = await signUpAndConfirm(uniqueEmail(`by-series-${tag}`), { series: "fixture-four" });
     await signUpAndConfirm(uniqueEmail(`by-series-${tag}`));
-    const page = await expectDeclared<Page<{ email: string }>>(await adminFetch(`/admin/api/subscribers?q=${tag}&series=fixture-four`), "get", "/subscribers");
+    const page = await expectDeclared<Page<{ email: string }>>(
+      await adminFetch(`/admin/api/subscribers?q=${tag}&series=fixture-four`),
+      "get",
+      "/subscribers",
+    );
     expect(page.data.map((s) => s.email)).toEqual([four.email]);
   });
 });

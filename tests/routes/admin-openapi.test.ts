@@ -3,7 +3,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordDeadLetters } from "../../worker/feedback/dead-letters";
 import { adminApi } from "../../worker/routes/admin/index";
-import { ADMIN_TOKEN, adminFetch, adminSend, BASE, postForm, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import {
+  ADMIN_TOKEN,
+  adminFetch,
+  adminSend,
+  BASE,
+  postForm,
+  signUpAndConfirm,
+  uniqueEmail,
+} from "../helpers/route-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { declaredRoutes, expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
@@ -26,7 +34,9 @@ async function fetchDoc(): Promise<Doc> {
 
 /** Every operation of the document as "METHOD /path/{param}". */
 const operationsOf = (doc: Doc) =>
-  Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+  Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+  );
 
 /** A concrete URL for a documented path: every {param} filled with a plausible value. */
 const concrete = (path: string) =>
@@ -44,7 +54,10 @@ describe("GET /admin/api/openapi.json", () => {
         expect(op.tags, `${method} ${path}`).toHaveLength(1);
         // Every operation documents its own answer and the errors every admin call may give.
         expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(["400", "401", "429"]));
-        expect(Object.keys(op.responses).some((status) => /^2\d\d$/.test(status)), `${method} ${path}`).toBe(true);
+        expect(
+          Object.keys(op.responses).some((status) => /^2\d\d$/.test(status)),
+          `${method} ${path}`,
+        ).toBe(true);
       }
     }
   });
@@ -62,10 +75,23 @@ describe("GET /admin/api/openapi.json", () => {
     // The contract's routes, by name: a route dropped from the app fails here too.
     expect(operationsOf(doc)).toEqual(
       expect.arrayContaining([
-        "GET /subscribers", "GET /subscribers/{id}", "PATCH /subscribers/{id}", "DELETE /subscribers/{id}",
-        "GET /subscribers/{id}/export", "GET /series", "POST /series/{series}/pause", "POST /series/{series}/resume",
-        "GET /preview/{series}/{part}", "POST /test-send", "POST /send", "GET /deliveries", "GET /stats",
-        "GET /responses", "GET /feedback/dead", "GET /batches", "GET /outbox",
+        "GET /subscribers",
+        "GET /subscribers/{id}",
+        "PATCH /subscribers/{id}",
+        "DELETE /subscribers/{id}",
+        "GET /subscribers/{id}/export",
+        "GET /series",
+        "POST /series/{series}/pause",
+        "POST /series/{series}/resume",
+        "GET /preview/{series}/{part}",
+        "POST /test-send",
+        "POST /send",
+        "GET /deliveries",
+        "GET /stats",
+        "GET /responses",
+        "GET /feedback/dead",
+        "GET /batches",
+        "GET /outbox",
       ]),
     );
     expect(declaredRoutes()).toHaveLength(operationsOf(doc).length);
@@ -77,7 +103,11 @@ describe("GET /admin/api/openapi.json", () => {
     expect(operations.length).toBeGreaterThanOrEqual(16);
     for (const operation of [...operations, ...NOT_OPERATIONS.filter((op) => op !== "GET /docs")]) {
       const [method, path] = operation.split(" ") as [string, string];
-      const init = { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" };
+      const init = {
+        method,
+        headers: { "content-type": "application/json" },
+        body: method === "GET" ? undefined : "{}",
+      };
       await expectApiError(await adminFetch(concrete(path), { ...init, token: null }), 401, "UNAUTHORIZED");
       await expectApiError(await adminFetch(concrete(path), { ...init, token: "wrong-token" }), 401, "UNAUTHORIZED");
     }
@@ -111,11 +141,15 @@ describe("every operation's answer matches its declared schema", () => {
 
   it("series pause and resume answer their declared state", async () => {
     const paused = await expectDeclared<{ paused: boolean; changed: boolean }>(
-      await adminFetch("/admin/api/series/fixture-four/pause", { method: "POST" }), "post", "/series/{series}/pause",
+      await adminFetch("/admin/api/series/fixture-four/pause", { method: "POST" }),
+      "post",
+      "/series/{series}/pause",
     );
     expect(paused).toMatchObject({ paused: true, changed: true });
     const resumed = await expectDeclared<{ paused: boolean; changed: boolean }>(
-      await adminFetch("/admin/api/series/fixture-four/resume", { method: "POST" }), "post", "/series/{series}/resume",
+      await adminFetch("/admin/api/series/fixture-four/resume", { method: "POST" }),
+      "post",
+      "/series/{series}/resume",
     );
     expect(resumed).toMatchObject({ paused: false, changed: true });
   });
@@ -126,7 +160,9 @@ describe("GET /admin/api/docs", () => {
     const res = await SELF.fetch(`${BASE}/admin/api/docs`, { headers: { accept: "text/html" } });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Basic realm=/);
-    const wrong = await SELF.fetch(`${BASE}/admin/api/docs`, { headers: { authorization: `Basic ${btoa("admin:nope")}` } });
+    const wrong = await SELF.fetch(`${BASE}/admin/api/docs`, {
+      headers: { authorization: `Basic ${btoa("admin:nope")}` },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -138,7 +174,8 @@ describe("GET /admin/api/docs", () => {
       expect(res.headers.get("content-type")).toMatch(/^text\/html/);
       const html = await res.text();
       expect(html).not.toMatch(/<script/i);
-      for (const tag of ["Subscribers", "Series", "Sending", "Previews", "Feedback"]) expect(html).toContain(`<h2>${tag}</h2>`);
+      for (const tag of ["Subscribers", "Series", "Sending", "Previews", "Feedback"])
+        expect(html).toContain(`<h2>${tag}</h2>`);
       for (const operation of operationsOf(doc)) expect(html).toContain(`<code>${operation}</code>`);
       expect(html).toContain('id="schema-Error"');
     }

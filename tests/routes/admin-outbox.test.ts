@@ -10,7 +10,11 @@ describe("GET /admin/api/outbox", () => {
     const second = uniqueEmail("outbox-second");
     await subscribeForm({ email: first });
     await subscribeForm({ email: second });
-    const page = await expectDeclared<Page<OutboxMessage>>(await adminFetch("/admin/api/outbox?limit=200"), "get", "/outbox");
+    const page = await expectDeclared<Page<OutboxMessage>>(
+      await adminFetch("/admin/api/outbox?limit=200"),
+      "get",
+      "/outbox",
+    );
     const times = page.data.map((m) => Date.parse(m.createdAt));
     expect(times.every((t) => Number.isFinite(t))).toBe(true);
     expect([...times].sort((a, b) => b - a)).toEqual(times);
@@ -70,19 +74,28 @@ describe("GET /admin/api/outbox", () => {
     for (const query of ["limit=0", "limit=201", "limit=abc", "limit=-1", "limit=1.5"]) {
       await expectApiError(await adminFetch(`/admin/api/outbox?${query}`), 400, "BAD_REQUEST", /^limit: /);
     }
-    for (const query of ["cursor=abc", "cursor=-1", "cursor=1e5", "cursor=", "cursor=123", "cursor=1-2-3", `cursor=${"9".repeat(16)}-1`]) {
+    for (const query of [
+      "cursor=abc",
+      "cursor=-1",
+      "cursor=1e5",
+      "cursor=",
+      "cursor=123",
+      "cursor=1-2-3",
+      `cursor=${"9".repeat(16)}-1`,
+    ]) {
       await expectApiError(await adminFetch(`/admin/api/outbox?${query}`), 400, "BAD_REQUEST", /^cursor: /);
     }
     await expectApiError(await adminFetch(`/admin/api/outbox?to=${"a".repeat(321)}`), 400, "BAD_REQUEST", /^to: /);
   });
 });
 
-
 describe("GET /admin/api/outbox after a send", () => {
   it("the outbox API shows the part email the cycle just sent", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("part-in-api"));
     await adminSend({ subscriber: reader.email });
-    const page = await json<Page<OutboxMessage>>(await adminFetch(`/admin/api/outbox?to=${encodeURIComponent(reader.email)}&limit=200`));
+    const page = await json<Page<OutboxMessage>>(
+      await adminFetch(`/admin/api/outbox?to=${encodeURIComponent(reader.email)}&limit=200`),
+    );
     expect(page.data.map((m) => m.subject)).toEqual([
       "Origins of Lead Change, Part 1: The Opportunity",
       "Confirm your subscription to Origins of Lead Change",

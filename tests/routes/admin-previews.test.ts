@@ -3,7 +3,17 @@ import { env } from "cloudflare:workers";
 import worker from "../../worker/index";
 import { describe, expect, it } from "vitest";
 import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
-import { ADMIN_TOKEN, adminFetch, adminSend, extractLinks, get, settled, signUpAndConfirm, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import {
+  ADMIN_TOKEN,
+  adminFetch,
+  adminSend,
+  extractLinks,
+  get,
+  settled,
+  signUpAndConfirm,
+  uniqueEmail,
+  uniqueIp,
+} from "../helpers/route-helpers";
 import { countRows, outboxFor } from "../helpers/rows";
 import { declaredSchema, expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
@@ -13,7 +23,11 @@ const SERIES = "origins-of-lead-change";
 const withoutTokens = (text: string) => text.replace(/t2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{11,22}/g, "<token>");
 
 const testSend = (body: unknown, headers: Record<string, string> = {}) =>
-  adminFetch("/admin/api/test-send", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  adminFetch("/admin/api/test-send", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe("GET /admin/api/preview/:series/:part", () => {
   it("is the email the engine sends, byte for byte but the tokens, to the sample reader", async () => {
@@ -79,15 +93,26 @@ describe("parts written ahead in the admin API (tests/fixtures/series/fixture-sc
     expect(preview.status).toBe(200);
     expect(await preview.text()).toContain("Scheduled part 2 body.");
 
-    const releases = ["2026-01-05T08:00:00.000Z", "2099-01-15T08:00:00.000Z", "2099-01-31T23:00:00.000Z", "2099-01-31T23:00:00.000Z"];
+    const releases = [
+      "2026-01-05T08:00:00.000Z",
+      "2099-01-15T08:00:00.000Z",
+      "2099-01-31T23:00:00.000Z",
+      "2099-01-31T23:00:00.000Z",
+    ];
     const stats = await expectDeclared<{ series: { parts: { publishAt: string | null }[] }[] }>(
       await adminFetch("/admin/api/stats?series=fixture-scheduled"),
       "get",
       "/stats",
     );
     expect(stats.series[0]!.parts.map((part) => part.publishAt)).toEqual(releases);
-    const list = await expectDeclared<{ data: { slug: string; parts: { publishAt: string | null }[] }[] }>(await adminFetch("/admin/api/series"), "get", "/series");
-    expect(list.data.find((s) => s.slug === "fixture-scheduled")!.parts.map((part) => part.publishAt)).toEqual(releases);
+    const list = await expectDeclared<{ data: { slug: string; parts: { publishAt: string | null }[] }[] }>(
+      await adminFetch("/admin/api/series"),
+      "get",
+      "/series",
+    );
+    expect(list.data.find((s) => s.slug === "fixture-scheduled")!.parts.map((part) => part.publishAt)).toEqual(
+      releases,
+    );
     expect(list.data.find((s) => s.slug === "fixture-four")!.parts.every((part) => part.publishAt === null)).toBe(true);
   });
 });
@@ -97,7 +122,11 @@ describe("POST /admin/api/test-send", () => {
     await env.DB.prepare("DELETE FROM rate_counters").run();
     const to = uniqueEmail("test-send");
     const before = { deliveries: await countRows("deliveries"), subscribers: await countRows("subscribers") };
-    const sent = await expectDeclared<{ subject: string }>(await testSend({ to, series: "fixture-four", part: 3 }), "post", "/test-send");
+    const sent = await expectDeclared<{ subject: string }>(
+      await testSend({ to, series: "fixture-four", part: 3 }),
+      "post",
+      "/test-send",
+    );
     expect(sent.subject).toBe("[Test] Fixture Four, part 3");
     const mails = await outboxFor(to);
     expect(mails).toHaveLength(1);
@@ -114,7 +143,8 @@ describe("POST /admin/api/test-send", () => {
       await env.DB.prepare("DELETE FROM rate_counters").run();
       const minute = Math.floor(Date.now() / 60_000);
       const statuses: number[] = [];
-      for (let i = 0; i < TEST_SENDS_PER_MINUTE + 2; i++) statuses.push((await testSend({ to, series: SERIES, part: 1 })).status);
+      for (let i = 0; i < TEST_SENDS_PER_MINUTE + 2; i++)
+        statuses.push((await testSend({ to, series: SERIES, part: 1 })).status);
       if (Math.floor(Date.now() / 60_000) !== minute && run < 3) continue; // straddled a window: says nothing
       expect(statuses).toEqual([...Array<number>(TEST_SENDS_PER_MINUTE).fill(200), 429, 429]);
       break;
@@ -130,7 +160,11 @@ describe("POST /admin/api/test-send", () => {
       const ctx = createExecutionContext();
       const request = new Request("https://news.example.com/admin/api/test-send", {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}`, "cf-connecting-ip": uniqueIp() },
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          "cf-connecting-ip": uniqueIp(),
+        },
         body: JSON.stringify({ to, series: SERIES, part: 1 }),
       });
       const res = await worker.fetch(request, paced, ctx);
@@ -138,7 +172,11 @@ describe("POST /admin/api/test-send", () => {
       return res;
     };
     const booked = Date.now() + 60_000;
-    await env.DB.prepare("INSERT INTO provider_slots (provider, next_slot_at) VALUES ('outbox', ?1) ON CONFLICT (provider) DO UPDATE SET next_slot_at = ?1").bind(booked).run();
+    await env.DB.prepare(
+      "INSERT INTO provider_slots (provider, next_slot_at) VALUES ('outbox', ?1) ON CONFLICT (provider) DO UPDATE SET next_slot_at = ?1",
+    )
+      .bind(booked)
+      .run();
     const to = uniqueEmail("test-send-busy");
     const res = await testSendPaced(to);
     await expectApiError(res, 429, "RATE_LIMITED", /provider rate is booked/);
@@ -147,13 +185,21 @@ describe("POST /admin/api/test-send", () => {
     expect(retryAfter).toBeGreaterThanOrEqual(50);
     expect(retryAfter).toBeLessThanOrEqual(55);
     expect(await outboxFor(to)).toEqual([]);
-    expect((await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{ at: number }>())!.at).toBe(booked);
+    expect(
+      (await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{
+        at: number;
+      }>())!.at,
+    ).toBe(booked);
 
     // With the slots free, the send books the next one.
     await env.DB.prepare("UPDATE provider_slots SET next_slot_at = 0 WHERE provider = 'outbox'").run();
     expect((await testSendPaced(to)).status).toBe(200);
     expect(await outboxFor(to)).toHaveLength(1);
-    expect((await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{ at: number }>())!.at).toBeGreaterThan(0);
+    expect(
+      (await env.DB.prepare("SELECT next_slot_at AS at FROM provider_slots WHERE provider = 'outbox'").first<{
+        at: number;
+      }>())!.at,
+    ).toBeGreaterThan(0);
   });
 
   it("bad bodies are a 400 naming the field, an unknown series or part a 404; nothing is sent", async () => {
@@ -170,7 +216,10 @@ describe("POST /admin/api/test-send", () => {
     for (const [body, reason] of cases) await expectApiError(await testSend(body), 400, "BAD_REQUEST", reason);
     await expectApiError(await testSend({ to, series: "no-such-series", part: 1 }), 404, "NOT_FOUND");
     await expectApiError(await testSend({ to, series: SERIES, part: 2 }), 404, "NOT_FOUND", /^part: /);
-    const noType = await adminFetch("/admin/api/test-send", { method: "POST", body: JSON.stringify({ to, series: SERIES, part: 1 }) });
+    const noType = await adminFetch("/admin/api/test-send", {
+      method: "POST",
+      body: JSON.stringify({ to, series: SERIES, part: 1 }),
+    });
     await expectApiError(noType, 415, "UNSUPPORTED_MEDIA_TYPE");
     expect(await outboxFor(to)).toEqual([]);
   });

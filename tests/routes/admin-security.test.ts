@@ -15,7 +15,13 @@ describe("admin authentication", () => {
     });
 
     it(`${path}: 401 JSON with a wrong token, of the same or another length`, async () => {
-      for (const token of ["test-admin-tokeX", "wrong", "test-admin-token-but-longer", "TEST-ADMIN-TOKEN", "test-admin-toke"]) {
+      for (const token of [
+        "test-admin-tokeX",
+        "wrong",
+        "test-admin-token-but-longer",
+        "TEST-ADMIN-TOKEN",
+        "test-admin-toke",
+      ]) {
         const res = await adminFetch(path, { token });
         await expectApiError(res, 401, "UNAUTHORIZED", /Wrong admin token/);
       }
@@ -52,4 +58,3 @@ describe("admin authentication", () => {
     expect(cookie.status).toBe(401);
   });
 });
-

@@ -1,7 +1,19 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CycleSummary } from "../../worker/delivery/cycle";
-import { adminFetch, adminSend, BASE, DEFAULT_SERIES, postForm, signTestToken, signUp, signUpAndConfirm, tokenOf, uniqueEmail, unsubscribeLinkOf } from "../helpers/route-helpers";
+import {
+  adminFetch,
+  adminSend,
+  BASE,
+  DEFAULT_SERIES,
+  postForm,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  tokenOf,
+  uniqueEmail,
+  unsubscribeLinkOf,
+} from "../helpers/route-helpers";
 import { findSubscriber, outboxCount, outboxFor, subscriptionsOf } from "../helpers/rows";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
 import type { SubscriberItem } from "../../worker/routes/admin/subscribers";
@@ -15,10 +27,22 @@ describe("POST /admin/api/send", () => {
     const summary = await expectDeclared<Summary>(await adminSend({}), "post", "/send");
     expect(summary).toMatchObject({ dryRun: false, mailer: "outbox", failed: 0, retrying: 0, rateLimited: false });
     // The only reader due: one email, in one provider request, nothing deferred, queued or recovered.
-    expect(summary).toMatchObject({ due: 1, sent: 1, deferred: 0, refused: 0, setAside: 0, errors: [], queued: 0, recovered: 0, providerRequests: 1 });
+    expect(summary).toMatchObject({
+      due: 1,
+      sent: 1,
+      deferred: 0,
+      refused: 0,
+      setAside: 0,
+      errors: [],
+      queued: 0,
+      recovered: 0,
+      providerRequests: 1,
+    });
     expect(summary.perPart).toEqual({ [`${DEFAULT_SERIES}/1`]: 1 });
     expect(summary.d1.statements).toBeGreaterThan(0);
-    expect((await outboxFor(reader.email)).map((m) => m.subject)).toContain("Origins of Lead Change, Part 1: The Opportunity");
+    expect((await outboxFor(reader.email)).map((m) => m.subject)).toContain(
+      "Origins of Lead Change, Part 1: The Opportunity",
+    );
 
     // Exactly once: another cycle sends this reader nothing more.
     const again = await json<Summary>(await adminSend({}));
@@ -81,7 +105,15 @@ describe("POST /admin/api/send", () => {
   it("does not send to pending or unsubscribed readers", async () => {
     const pending = await signUp(uniqueEmail("send-pending"));
     const gone = await signUpAndConfirm(uniqueEmail("send-gone"));
-    expect((await postForm(`/unsubscribe/${await signTestToken("unsubscribe", gone.subscriber.id)}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
+    expect(
+      (
+        await postForm(
+          `/unsubscribe/${await signTestToken("unsubscribe", gone.subscriber.id)}`,
+          { "List-Unsubscribe": "One-Click" },
+          { origin: null },
+        )
+      ).status,
+    ).toBe(200);
     await adminSend({});
     expect(await outboxFor(pending.email)).toHaveLength(1);
     expect(await outboxFor(gone.email)).toHaveLength(1);
@@ -117,9 +149,24 @@ describe("POST /admin/api/send", () => {
   });
 
   it("an unknown subscriber is a 404", async () => {
-    await expectApiError(await adminSend({ subscriber: uniqueEmail("nobody") }), 404, "NOT_FOUND", /^subscriber: no subscriber with that email address\.$/);
-    await expectApiError(await adminSend({ subscriber: 987_654_321 }), 404, "NOT_FOUND", /no subscriber with id 987654321/);
-    await expectApiError(await adminSend({ subscriber: "987654321" }), 404, "NOT_FOUND", /^subscriber: no subscriber with id 987654321\.$/);
+    await expectApiError(
+      await adminSend({ subscriber: uniqueEmail("nobody") }),
+      404,
+      "NOT_FOUND",
+      /^subscriber: no subscriber with that email address\.$/,
+    );
+    await expectApiError(
+      await adminSend({ subscriber: 987_654_321 }),
+      404,
+      "NOT_FOUND",
+      /no subscriber with id 987654321/,
+    );
+    await expectApiError(
+      await adminSend({ subscriber: "987654321" }),
+      404,
+      "NOT_FOUND",
+      /^subscriber: no subscriber with id 987654321\.$/,
+    );
   });
 
   it("a body over 4 KB is a 413", async () => {
@@ -161,7 +208,9 @@ describe("POST /admin/api/send", () => {
     // The position moved on: part 1 is read, and the one-part series has nothing more due.
     const [subscription] = await subscriptionsOf(reader.subscriber.id);
     expect(subscription).toMatchObject({ status: "active", nextPart: 2, dueAt: null, batchId: null });
-    const listed = await json<Page<SubscriberItem>>(await adminFetch(`/admin/api/subscribers?q=${encodeURIComponent(reader.email)}`));
+    const listed = await json<Page<SubscriberItem>>(
+      await adminFetch(`/admin/api/subscribers?q=${encodeURIComponent(reader.email)}`),
+    );
     expect(listed.data[0]!.series[0]).toMatchObject({ series: DEFAULT_SERIES, nextPart: 2, dueAt: null });
 
     // The header's link is the one a mailbox provider POSTs to, in one click.
@@ -174,5 +223,4 @@ describe("POST /admin/api/send", () => {
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect(tokenOf(visible)).not.toBe(tokenOf(reader.confirmLink));
   });
-
 });

@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { adminFetch, DEFAULT_SERIES, postForm, signTestToken, signUpAndConfirm, subscribeForm, uniqueEmail } from "../helpers/route-helpers";
+import {
+  adminFetch,
+  DEFAULT_SERIES,
+  postForm,
+  signTestToken,
+  signUpAndConfirm,
+  subscribeForm,
+  uniqueEmail,
+} from "../helpers/route-helpers";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
 import type { SubscriberItem } from "../../worker/routes/admin/subscribers";
-
 
 describe("GET /admin/api/subscribers", () => {
   it("lists readers with their status and their position in every series", async () => {
@@ -12,12 +19,20 @@ describe("GET /admin/api/subscribers", () => {
     const pending = uniqueEmail(`list-${tag}-pending`);
     await subscribeForm({ email: pending });
 
-    const page = await expectDeclared<Page<SubscriberItem>>(await adminFetch(`/admin/api/subscribers?q=${tag}`), "get", "/subscribers");
+    const page = await expectDeclared<Page<SubscriberItem>>(
+      await adminFetch(`/admin/api/subscribers?q=${tag}`),
+      "get",
+      "/subscribers",
+    );
     expect(page.next_cursor).toBeNull();
     expect(page.has_more).toBe(false);
     expect(page.data.map((s) => s.email)).toEqual([pending, active.email]); // newest first
     const [p, a] = page.data;
-    expect(p).toMatchObject({ status: "pending", confirmedAt: null, series: [{ series: DEFAULT_SERIES, status: "pending", nextPart: 1, dueAt: null }] });
+    expect(p).toMatchObject({
+      status: "pending",
+      confirmedAt: null,
+      series: [{ series: DEFAULT_SERIES, status: "pending", nextPart: 1, dueAt: null }],
+    });
     expect(a).toMatchObject({ name: "Active Ann", status: "active" });
     expect(Date.parse(a!.confirmedAt!)).not.toBeNaN();
     expect(Date.parse(a!.createdAt)).not.toBeNaN();
@@ -58,7 +73,9 @@ describe("GET /admin/api/subscribers", () => {
     expect((await postForm(unsubscribe, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
 
     const list = async (status: string) =>
-      (await json<Page<SubscriberItem>>(await adminFetch(`/admin/api/subscribers?q=${tag}&status=${status}`))).data.map((s) => s.email);
+      (await json<Page<SubscriberItem>>(await adminFetch(`/admin/api/subscribers?q=${tag}&status=${status}`))).data.map(
+        (s) => s.email,
+      );
     expect(await list("active")).toEqual([active.email]);
     expect(await list("pending")).toEqual([pending]);
     expect(await list("unsubscribed")).toEqual([gone.email]);
@@ -92,7 +109,9 @@ describe("GET /admin/api/subscribers", () => {
     for (let i = 0; i < 4; i++) await subscribeForm({ email: uniqueEmail(`exact-${tag}-${i}`) });
     const first = await json<Page<SubscriberItem>>(await adminFetch(`/admin/api/subscribers?q=${tag}&limit=2`));
     expect(first.data).toHaveLength(2);
-    const second = await json<Page<SubscriberItem>>(await adminFetch(`/admin/api/subscribers?q=${tag}&limit=2&cursor=${first.next_cursor}`));
+    const second = await json<Page<SubscriberItem>>(
+      await adminFetch(`/admin/api/subscribers?q=${tag}&limit=2&cursor=${first.next_cursor}`),
+    );
     expect(second.data).toHaveLength(2);
     expect(second.next_cursor).toBeNull();
   });
@@ -110,4 +129,3 @@ describe("GET /admin/api/subscribers", () => {
     await expectApiError(await adminFetch(`/admin/api/subscribers?q=${"x".repeat(201)}`), 400, "BAD_REQUEST", /^q: /);
   });
 });
-

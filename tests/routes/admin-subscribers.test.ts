@@ -25,19 +25,35 @@ const patch = (id: number | string, body: unknown) =>
 /** A reader of fixture-four who received part 1. */
 async function readerWithPartOne(label: string) {
   const reader = await signUpAndConfirm(uniqueEmail(label), { series: SERIES, name: "Dana" });
-  expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 1 });
+  expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({
+    sent: 1,
+  });
   return reader;
 }
 
 describe("GET /admin/api/subscribers/:id", () => {
   it("shows the reader, their subscription, deliveries and consent", async () => {
     const reader = await readerWithPartOne("detail");
-    const detail = await expectDeclared<Detail>(await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}`), "get", "/subscribers/{id}");
-    expect(detail.subscriber).toMatchObject({ id: reader.subscriber.id, email: reader.email, name: "Dana", status: "active" });
+    const detail = await expectDeclared<Detail>(
+      await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}`),
+      "get",
+      "/subscribers/{id}",
+    );
+    expect(detail.subscriber).toMatchObject({
+      id: reader.subscriber.id,
+      email: reader.email,
+      name: "Dana",
+      status: "active",
+    });
     expect(detail.subscriptions).toHaveLength(1);
     expect(detail.subscriptions[0]).toMatchObject({ series: SERIES, status: "active", nextPart: 2 });
     expect(detail.deliveries).toHaveLength(1);
-    expect(detail.deliveries[0]).toMatchObject({ series: SERIES, partNumber: 1, status: "sent", toEmail: reader.email });
+    expect(detail.deliveries[0]).toMatchObject({
+      series: SERIES,
+      partNumber: 1,
+      status: "sent",
+      toEmail: reader.email,
+    });
     expect(detail.consents).toHaveLength(1);
     expect(detail.consents[0]).toMatchObject({ series: SERIES, form: "signup-form" });
     expect(detail.clicks).toEqual([]);
@@ -56,16 +72,28 @@ describe("PATCH /admin/api/subscribers/:id", () => {
   it("pauses every subscription (nothing is sent), then resumes", async () => {
     const reader = await readerWithPartOne("pause");
     await patch(reader.subscriber.id, { series: SERIES, part: 2 }); // due now
-    const paused = await expectDeclared<Detail>(await patch(reader.subscriber.id, { status: "paused" }), "patch", "/subscribers/{id}");
+    const paused = await expectDeclared<Detail>(
+      await patch(reader.subscriber.id, { status: "paused" }),
+      "patch",
+      "/subscribers/{id}",
+    );
     expect(paused.subscriber.status).toBe("paused");
     expect(paused.subscriptions.map((s) => s.status)).toEqual(["paused"]);
-    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 0 });
+    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({
+      sent: 0,
+    });
     expect(await outboxFor(reader.email)).toHaveLength(2);
 
-    const resumed = await expectDeclared<Detail>(await patch(reader.subscriber.id, { status: "active" }), "patch", "/subscribers/{id}");
+    const resumed = await expectDeclared<Detail>(
+      await patch(reader.subscriber.id, { status: "active" }),
+      "patch",
+      "/subscribers/{id}",
+    );
     expect(resumed.subscriber.status).toBe("active");
     expect(resumed.subscriptions.map((s) => s.status)).toEqual(["active"]);
-    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 1 });
+    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({
+      sent: 1,
+    });
     expect((await outboxFor(reader.email)).map((m) => m.subject)).toContain("Fixture Four, part 2");
   });
 
@@ -73,27 +101,45 @@ describe("PATCH /admin/api/subscribers/:id", () => {
     const reader = await readerWithPartOne("resume-wake");
     await patch(reader.subscriber.id, { status: "paused" });
     // Caught up at pause time (nothing scheduled), and part 2 is out: only a resume can make it due again.
-    await env.DB.prepare("UPDATE subscriptions SET due_at = NULL WHERE subscriber_id = ?1").bind(reader.subscriber.id).run();
-    const resumed = await expectDeclared<Detail>(await patch(reader.subscriber.id, { status: "active" }), "patch", "/subscribers/{id}");
+    await env.DB.prepare("UPDATE subscriptions SET due_at = NULL WHERE subscriber_id = ?1")
+      .bind(reader.subscriber.id)
+      .run();
+    const resumed = await expectDeclared<Detail>(
+      await patch(reader.subscriber.id, { status: "active" }),
+      "patch",
+      "/subscribers/{id}",
+    );
     expect(resumed.subscriptions.map((s) => [s.status, s.nextPart, s.dueAt !== null])).toEqual([["active", 2, true]]);
-    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 1 });
+    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({
+      sent: 1,
+    });
     expect((await outboxFor(reader.email)).map((m) => m.subject)).toContain("Fixture Four, part 2");
   });
 
   it("pauses one series only, the reader staying active", async () => {
     const reader = await readerWithPartOne("pause-one");
     await expectDeclared(await adminSend({}), "post", "/send");
-    const detail = await expectDeclared<Detail>(await patch(reader.subscriber.id, { status: "paused", series: SERIES }), "patch", "/subscribers/{id}");
+    const detail = await expectDeclared<Detail>(
+      await patch(reader.subscriber.id, { status: "paused", series: SERIES }),
+      "patch",
+      "/subscribers/{id}",
+    );
     expect(detail.subscriber.status).toBe("active");
     expect(detail.subscriptions.map((s) => [s.series, s.status])).toEqual([[SERIES, "paused"]]);
   });
 
   it("moves a subscription to a later part, due now: the next send carries that part", async () => {
     const reader = await readerWithPartOne("move");
-    const moved = await expectDeclared<Detail>(await patch(reader.subscriber.id, { series: SERIES, part: 3 }), "patch", "/subscribers/{id}");
+    const moved = await expectDeclared<Detail>(
+      await patch(reader.subscriber.id, { series: SERIES, part: 3 }),
+      "patch",
+      "/subscribers/{id}",
+    );
     expect(moved.subscriptions[0]).toMatchObject({ nextPart: 3 });
     expect(Date.parse(moved.subscriptions[0]!.dueAt!)).toBeLessThanOrEqual(Date.now());
-    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({ sent: 1 });
+    expect(await expectDeclared(await adminSend({ subscriber: reader.email }), "post", "/send")).toMatchObject({
+      sent: 1,
+    });
     expect((await outboxFor(reader.email)).map((m) => m.subject)).toEqual([
       "Confirm your subscription to Fixture Four",
       "Fixture Four, part 1",
@@ -109,15 +155,28 @@ describe("PATCH /admin/api/subscribers/:id", () => {
     await expectApiError(await patch(id, { series: SERIES, part: 5 }), 400, "BAD_REQUEST", /^part: .*4 part/);
     await expectApiError(await patch(id, { part: 2 }), 400, "BAD_REQUEST", /^part: needs series/);
     await expectApiError(await patch(id, { series: "no-such-series", part: 2 }), 404, "NOT_FOUND", /no-such-series/);
-    await expectApiError(await patch(id, { series: "origins-of-lead-change", part: 1 }), 404, "NOT_FOUND", /no subscription/);
+    await expectApiError(
+      await patch(id, { series: "origins-of-lead-change", part: 1 }),
+      404,
+      "NOT_FOUND",
+      /no subscription/,
+    );
     expect((await subscriptionsOf(id))[0]).toMatchObject({ nextPart: 2 });
   });
 
   it("sets the name and an IANA time zone; null clears them", async () => {
     const reader = await readerWithPartOne("profile");
-    const set = await expectDeclared<Detail>(await patch(reader.subscriber.id, { name: "  Dana Q  ", timezone: "Europe/Paris" }), "patch", "/subscribers/{id}");
+    const set = await expectDeclared<Detail>(
+      await patch(reader.subscriber.id, { name: "  Dana Q  ", timezone: "Europe/Paris" }),
+      "patch",
+      "/subscribers/{id}",
+    );
     expect(set.subscriber).toMatchObject({ name: "Dana Q", timezone: "Europe/Paris" });
-    const cleared = await expectDeclared<Detail>(await patch(reader.subscriber.id, { name: null, timezone: null }), "patch", "/subscribers/{id}");
+    const cleared = await expectDeclared<Detail>(
+      await patch(reader.subscriber.id, { name: null, timezone: null }),
+      "patch",
+      "/subscribers/{id}",
+    );
     expect(cleared.subscriber).toMatchObject({ name: null, timezone: null });
   });
 
@@ -146,18 +205,26 @@ describe("GET /admin/api/subscribers/:id/export", () => {
   it("hands over everything held, as a JSON attachment", async () => {
     const reader = await readerWithPartOne("export");
     const res = await adminFetch(`/admin/api/subscribers/${reader.subscriber.id}/export`);
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="subscriber-${reader.subscriber.id}.json"`);
-    expect(res.headers.get("cache-control")).toBe("private, no-store");
-    const data = await expectDeclared<Detail & { events: { type: string }[]; outbox: { subject: string }[]; webhookEvents: unknown[]; exportedAt: string }>(
-      res,
-      "get",
-      "/subscribers/{id}/export",
+    expect(res.headers.get("content-disposition")).toBe(
+      `attachment; filename="subscriber-${reader.subscriber.id}.json"`,
     );
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    const data = await expectDeclared<
+      Detail & {
+        events: { type: string }[];
+        outbox: { subject: string }[];
+        webhookEvents: unknown[];
+        exportedAt: string;
+      }
+    >(res, "get", "/subscribers/{id}/export");
     expect(data.subscriber.email).toBe(reader.email);
     expect(data.deliveries).toHaveLength(1);
     expect(data.consents).toHaveLength(1);
     expect(data.events.map((e) => e.type)).toContain("confirmed");
-    expect(data.outbox.map((m) => m.subject)).toEqual(["Confirm your subscription to Fixture Four", "Fixture Four, part 1"]);
+    expect(data.outbox.map((m) => m.subject)).toEqual([
+      "Confirm your subscription to Fixture Four",
+      "Fixture Four, part 1",
+    ]);
     expect(data.webhookEvents).toEqual([]);
     expect(Date.parse(data.exportedAt)).not.toBeNaN();
     await expectApiError(await adminFetch("/admin/api/subscribers/987654321/export"), 404, "NOT_FOUND");

@@ -3,7 +3,16 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signConfirmToken } from "../../worker/tokens";
 import { signIn } from "../dashboard/dashboard-helpers";
-import { ADMIN_TOKEN, BASE, signTestToken, signUp, signUpAndConfirm, testKeyring, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import {
+  ADMIN_TOKEN,
+  BASE,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  testKeyring,
+  uniqueEmail,
+  uniqueIp,
+} from "../helpers/route-helpers";
 import { countRows } from "../helpers/rows";
 
 /** One malformed request body: a content type (null = none) and the bytes sent. */
@@ -18,40 +27,88 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 const join = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const part of parts) (out.set(part, at), (at += part.length));
+  for (const part of parts) out.set(part, at), (at += part.length);
   return out;
 };
 
 const CORPUS: BadBody[] = [
   { label: "multipart without a boundary", type: "multipart/form-data", body: "email=a%40example.com" },
   { label: "multipart with an empty boundary", type: "multipart/form-data; boundary=", body: "--\r\n\r\n" },
-  { label: "multipart whose body has no parts", type: "multipart/form-data; boundary=XYZ", body: "not multipart at all" },
-  { label: "multipart cut off mid-part", type: "multipart/form-data; boundary=XYZ", body: '--XYZ\r\nContent-Disposition: form-data; name="email"\r\n\r\na@exa' },
-  { label: "multipart with a part that has no name", type: "multipart/form-data; boundary=XYZ", body: "--XYZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XYZ--\r\n" },
+  {
+    label: "multipart whose body has no parts",
+    type: "multipart/form-data; boundary=XYZ",
+    body: "not multipart at all",
+  },
+  {
+    label: "multipart cut off mid-part",
+    type: "multipart/form-data; boundary=XYZ",
+    body: '--XYZ\r\nContent-Disposition: form-data; name="email"\r\n\r\na@exa',
+  },
+  {
+    label: "multipart with a part that has no name",
+    type: "multipart/form-data; boundary=XYZ",
+    body: "--XYZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XYZ--\r\n",
+  },
   {
     label: "multipart with invalid UTF-8 in a field",
     type: "multipart/form-data; boundary=XYZ",
-    body: join(utf8('--XYZ\r\nContent-Disposition: form-data; name="email"\r\n\r\n'), bytes(0xff, 0xfe, 0x41), utf8("\r\n--XYZ--\r\n")),
+    body: join(
+      utf8('--XYZ\r\nContent-Disposition: form-data; name="email"\r\n\r\n'),
+      bytes(0xff, 0xfe, 0x41),
+      utf8("\r\n--XYZ--\r\n"),
+    ),
   },
-  { label: "urlencoded with raw invalid UTF-8", type: "application/x-www-form-urlencoded", body: join(utf8("email="), bytes(0xc3, 0x28, 0xff)) },
-  { label: "urlencoded with a %-escape of invalid UTF-8", type: "application/x-www-form-urlencoded", body: "email=%FF%FE&name=%C0%AF" },
-  { label: "urlencoded with a broken %-escape", type: "application/x-www-form-urlencoded", body: "email=%E0%A4%A&name=%" },
-  { label: "urlencoded in another charset", type: "application/x-www-form-urlencoded; charset=iso-8859-1", body: "name=Zo%EB" },
-  { label: "JSON with invalid UTF-8", type: "application/json", body: join(utf8('{"email":"'), bytes(0xed, 0xa0, 0x80), utf8('"}')) },
+  {
+    label: "urlencoded with raw invalid UTF-8",
+    type: "application/x-www-form-urlencoded",
+    body: join(utf8("email="), bytes(0xc3, 0x28, 0xff)),
+  },
+  {
+    label: "urlencoded with a %-escape of invalid UTF-8",
+    type: "application/x-www-form-urlencoded",
+    body: "email=%FF%FE&name=%C0%AF",
+  },
+  {
+    label: "urlencoded with a broken %-escape",
+    type: "application/x-www-form-urlencoded",
+    body: "email=%E0%A4%A&name=%",
+  },
+  {
+    label: "urlencoded in another charset",
+    type: "application/x-www-form-urlencoded; charset=iso-8859-1",
+    body: "name=Zo%EB",
+  },
+  {
+    label: "JSON with invalid UTF-8",
+    type: "application/json",
+    body: join(utf8('{"email":"'), bytes(0xed, 0xa0, 0x80), utf8('"}')),
+  },
   { label: "JSON cut off", type: "application/json", body: '{"email": "a@example.com"' },
   { label: "JSON: a bare string", type: "application/json", body: '"a@example.com"' },
   { label: "JSON: null", type: "application/json", body: "null" },
   { label: "JSON: an array", type: "application/json", body: '[{"email":"a@example.com"}]' },
   { label: "JSON nested 100,000 deep", type: "application/json", body: "[".repeat(100_000) + "]".repeat(100_000) },
   { label: "JSON with a 1e999 number", type: "application/json", body: '{"email": 1e999, "dryRun": 1e999}' },
-  { label: "JSON in UTF-16", type: "application/json; charset=utf-16", body: bytes(0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00) },
+  {
+    label: "JSON in UTF-16",
+    type: "application/json; charset=utf-16",
+    body: bytes(0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00),
+  },
   { label: "no content type", type: null, body: "email=a%40example.com" },
   { label: "text/plain", type: "text/plain", body: "email=a@example.com" },
   { label: "application/xml", type: "application/xml", body: "<email>a@example.com</email>" },
   { label: "application/octet-stream", type: "application/octet-stream", body: bytes(0, 1, 2, 255) },
   { label: "a content type that is not one", type: "%%%; ;;; =", body: "x" },
-  { label: "a body over every limit (300 KB)", type: "application/x-www-form-urlencoded", body: `email=${"a".repeat(300 * 1024)}` },
-  { label: "a body over the route limits (20 KB of JSON)", type: "application/json", body: JSON.stringify({ email: "a@example.com", name: "x".repeat(20 * 1024) }) },
+  {
+    label: "a body over every limit (300 KB)",
+    type: "application/x-www-form-urlencoded",
+    body: `email=${"a".repeat(300 * 1024)}`,
+  },
+  {
+    label: "a body over the route limits (20 KB of JSON)",
+    type: "application/json",
+    body: JSON.stringify({ email: "a@example.com", name: "x".repeat(20 * 1024) }),
+  },
   { label: "a NUL-filled body", type: "application/x-www-form-urlencoded", body: new Uint8Array(2048) },
 ];
 
@@ -60,7 +117,9 @@ async function postRoutes(): Promise<{ path: string; headers: Record<string, str
   const reader = await signUpAndConfirm(uniqueEmail("bad-bodies"));
   const pending = await signUp(uniqueEmail("bad-bodies-pending"));
   const unsubscribe = await signTestToken("unsubscribe", reader.subscriber.id);
-  const consent = await env.DB.prepare("SELECT id FROM consents WHERE subscriber_id = ?1").bind(pending.subscriber.id).first<{ id: number }>();
+  const consent = await env.DB.prepare("SELECT id FROM consents WHERE subscriber_id = ?1")
+    .bind(pending.subscriber.id)
+    .first<{ id: number }>();
   const confirm = await signConfirmToken(testKeyring(), consent!.id, Date.now() + 3600_000);
   const site = { origin: BASE };
   return [
@@ -74,7 +133,14 @@ async function postRoutes(): Promise<{ path: string; headers: Record<string, str
     { path: "/admin/api/send", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     { path: "/admin/api/series/fixture-four/pause", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     { path: "/admin/api/series/fixture-four/resume", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
-    { path: "/webhooks/resend", headers: { "svix-id": "msg_bad", "svix-timestamp": String(Math.floor(Date.now() / 1000)), "svix-signature": "v1,AAAA" } },
+    {
+      path: "/webhooks/resend",
+      headers: {
+        "svix-id": "msg_bad",
+        "svix-timestamp": String(Math.floor(Date.now() / 1000)),
+        "svix-signature": "v1,AAAA",
+      },
+    },
     // Routes that take no POST, and unknown ones, must not break either.
     { path: "/", headers: site },
     // The dashboard: its sign-in form, and an action with a signed-in session (cookie, same origin).
@@ -101,7 +167,8 @@ describe("malformed request bodies are a 4xx on every route, never a 5xx", () =>
         for (const accept of [undefined, "application/json"]) {
           const res = await send(route.path, route.headers, bad, accept);
           await res.body?.cancel();
-          if (res.status >= 500) failures.push(`${res.status} POST ${route.path.slice(0, 40)} ${bad.label} (${accept ?? "html"})`);
+          if (res.status >= 500)
+            failures.push(`${res.status} POST ${route.path.slice(0, 40)} ${bad.label} (${accept ?? "html"})`);
         }
       }
     }

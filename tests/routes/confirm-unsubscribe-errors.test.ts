@@ -1,7 +1,19 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signConfirmToken } from "../../worker/tokens";
-import { DEFAULT_SERIES, get, postForm, signTestToken, signUp, signUpAndConfirm, testKeyring, tokenOf, uniqueEmail, ONE_CLICK, flipMiddle } from "../helpers/route-helpers";
+import {
+  DEFAULT_SERIES,
+  get,
+  postForm,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  testKeyring,
+  tokenOf,
+  uniqueEmail,
+  ONE_CLICK,
+  flipMiddle,
+} from "../helpers/route-helpers";
 import { consentsOf, findSubscriber, subscriptionsOf } from "../helpers/rows";
 
 /** Confirm and unsubscribe links that do not work: each a friendly 4xx that changes nothing. */
@@ -35,7 +47,11 @@ describe("GET /confirm/:token: errors", () => {
 
   it("an expired confirm token is a 400 that says it expired", async () => {
     const signed = await signUp(uniqueEmail("expired"));
-    const expired = await signConfirmToken(testKeyring(), (await consentsOf(signed.subscriber.id))[0]!.id, Date.now() - 1000);
+    const expired = await signConfirmToken(
+      testKeyring(),
+      (await consentsOf(signed.subscriber.id))[0]!.id,
+      Date.now() - 1000,
+    );
     const res = await get(`/confirm/${expired}`);
     expect(res.status).toBe(400);
     const html = await res.text();
@@ -89,13 +105,19 @@ describe("GET /confirm/:token: errors", () => {
 describe("unsubscribe: errors", () => {
   it("a tampered unsubscribe token is a 400 and unsubscribes nobody", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("unsub-tamper"));
-    const [payload, signature] = (await signTestToken("unsubscribe", reader.subscriber.id)).split(".") as [string, string];
+    const [payload, signature] = (await signTestToken("unsubscribe", reader.subscriber.id)).split(".") as [
+      string,
+      string,
+    ];
     for (const token of [`${flipMiddle(payload)}.${signature}`, `${payload}.${flipMiddle(signature)}`, payload]) {
       expect((await get(`/unsubscribe/${token}`)).status).toBe(400);
       expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(400);
     }
     // Another reader's id in an unsigned payload: still refused.
-    const other = btoa(`unsubscribe|${reader.subscriber.id + 1}|${DEFAULT_SERIES}|0`).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const other = btoa(`unsubscribe|${reader.subscriber.id + 1}|${DEFAULT_SERIES}|0`)
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
     expect((await postForm(`/unsubscribe/${other}.${signature}`, ONE_CLICK, { origin: null })).status).toBe(400);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
   });

@@ -3,7 +3,15 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import { confirmVia, postForm, signTestToken, signUp, signUpAndConfirm, uniqueEmail, ONE_CLICK } from "../helpers/route-helpers";
+import {
+  confirmVia,
+  postForm,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  uniqueEmail,
+  ONE_CLICK,
+} from "../helpers/route-helpers";
 import { consentsOf, eventsOf, findSubscriber, subscriptionsOf } from "../helpers/rows";
 
 /** A confirm and an unsubscribe of the same reader interleaved: the unsubscribe always wins. */
@@ -75,7 +83,9 @@ describe("confirm and unsubscribe racing", () => {
         },
       });
     }
-    expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe("already_unsubscribed");
+    expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe(
+      "already_unsubscribed",
+    );
     expect(confirmed).toBe(true);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });

@@ -5,7 +5,23 @@ import type { Keyring } from "../../worker/lib/keyring";
 import { signConfirmToken, signDeliveryTokens } from "../../worker/tokens";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { legacyConfirmToken, legacyDeliveryTokens, legacyToken } from "../helpers/legacy-tokens";
-import { BASE, confirmLinkOf, confirmVia, DEFAULT_SERIES, foreignKeyring, get, postForm, signTestToken, signUp, signUpAndConfirm, subscribeForm, testKeyring, tokenOf, uniqueEmail, ONE_CLICK } from "../helpers/route-helpers";
+import {
+  BASE,
+  confirmLinkOf,
+  confirmVia,
+  DEFAULT_SERIES,
+  foreignKeyring,
+  get,
+  postForm,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  subscribeForm,
+  testKeyring,
+  tokenOf,
+  uniqueEmail,
+  ONE_CLICK,
+} from "../helpers/route-helpers";
 import { consentsOf, findSubscriber, outboxFor, subscriptionsOf } from "../helpers/rows";
 
 /** Links under attack: CSRF, forged and cross-purpose tokens, stale links, key rotation, secure headers. */
@@ -77,7 +93,8 @@ describe("unsubscribe: security", () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("already used");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    for (const sub of await subscriptionsOf(reader.subscriber.id)) expect(sub).toMatchObject({ status: "stopped", dueAt: null });
+    for (const sub of await subscriptionsOf(reader.subscriber.id))
+      expect(sub).toMatchObject({ status: "stopped", dueAt: null });
   });
 
   it("tokens cannot cross purposes: a confirm token on /unsubscribe and /resubscribe is a 400", async () => {
@@ -182,7 +199,18 @@ describe("links across key rotations", () => {
 
   it("hostile tokens on every link route are a 4xx, never a 5xx", async () => {
     const tag = "A".repeat(22);
-    const tokens = [`t2.AAAAAAAA.${tag}`, `0.AAAAAAAA.${tag}`, `zz.AAAAAAAA.${tag}`, `7.${tag}`, "t2.AAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA", "t2.%00%00.x.y", "0.________.zzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA", "t2..1.x", "a".repeat(600), "t2.AAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAA"];
+    const tokens = [
+      `t2.AAAAAAAA.${tag}`,
+      `0.AAAAAAAA.${tag}`,
+      `zz.AAAAAAAA.${tag}`,
+      `7.${tag}`,
+      "t2.AAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+      "t2.%00%00.x.y",
+      "0.________.zzzzzzzzzzzz.AAAAAAAAAAAAAAAAAAAAAA",
+      "t2..1.x",
+      "a".repeat(600),
+      "t2.AAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAA",
+    ];
     for (const token of tokens) {
       for (const res of [
         await get(`/confirm/${token}`),

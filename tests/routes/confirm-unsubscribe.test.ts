@@ -2,7 +2,20 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { verifyConfirmToken } from "../../worker/tokens";
-import { BASE, confirmVia, DEFAULT_SERIES, get, postForm, signTestToken, signUp, signUpAndConfirm, testKeyring, tokenOf, uniqueEmail, ONE_CLICK } from "../helpers/route-helpers";
+import {
+  BASE,
+  confirmVia,
+  DEFAULT_SERIES,
+  get,
+  postForm,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  testKeyring,
+  tokenOf,
+  uniqueEmail,
+  ONE_CLICK,
+} from "../helpers/route-helpers";
 import { consentsOf, eventsOf, findSubscriber, outboxFor, subscriptionsOf } from "../helpers/rows";
 
 describe("GET /confirm/:token", () => {
@@ -17,7 +30,9 @@ describe("GET /confirm/:token", () => {
       expect(html).toContain(`<strong>${signed.email}</strong>`);
       // One form, posting to the very same URL, with one button; no script that could submit it.
       expect(html.match(/<form/g)).toHaveLength(1);
-      expect(html).toContain(`<form method="post" action="${path}"><button type="submit">Confirm my subscription</button></form>`);
+      expect(html).toContain(
+        `<form method="post" action="${path}"><button type="submit">Confirm my subscription</button></form>`,
+      );
       expect(html.match(/<button/g)).toHaveLength(1);
       expect(html).not.toMatch(/<script|onload|http-equiv="refresh"/i);
     }
@@ -104,7 +119,9 @@ describe("unsubscribe", () => {
       expect(html).toContain("“Origins of Lead Change”");
       expect(html.match(/<button/g)).toHaveLength(1);
       expect(html.match(/<form/g)).toHaveLength(1);
-      expect(html).toContain(`<form method="post" action="/unsubscribe/${token}"><button type="submit">Unsubscribe</button></form>`);
+      expect(html).toContain(
+        `<form method="post" action="/unsubscribe/${token}"><button type="submit">Unsubscribe</button></form>`,
+      );
     }
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     expect((await subscriptionsOf(reader.subscriber.id))[0]!.status).toBe("active");
@@ -130,7 +147,9 @@ describe("unsubscribe", () => {
     expect(subs).toHaveLength(2);
     for (const sub of subs) expect(sub).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
-    const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
+    const { results } = await env.DB.prepare(
+      "SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'",
+    )
       .bind(reader.subscriber.id)
       .all<{ data: string }>();
     expect(JSON.parse(results[0]!.data)).toEqual({ source: "one-click" });
@@ -166,7 +185,9 @@ describe("unsubscribe", () => {
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
-    const { results } = await env.DB.prepare("SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'")
+    const { results } = await env.DB.prepare(
+      "SELECT data FROM events WHERE subscriber_id = ?1 AND type = 'unsubscribed'",
+    )
       .bind(reader.subscriber.id)
       .all<{ data: string }>();
     expect(JSON.parse(results[0]!.data)).toEqual({ source: "link" });

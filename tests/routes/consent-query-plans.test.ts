@@ -10,7 +10,9 @@ import { CONFIRMATIONS_PER_DAY, insertConsentSql } from "../../worker/subscriber
 const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|events)\b(?! USING (COVERING )?INDEX)/;
 
 async function planOf(text: string, params: unknown[]): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...params).all<{ detail: string }>();
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return results.map((row) => row.detail);
 }
 
@@ -18,7 +20,10 @@ describe("consent queries scan no whole table", () => {
   for (const [name, text] of Object.entries(confirmSql)) {
     it(`confirm: ${name}`, async () => {
       const count = Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1))));
-      const details = await planOf(text, Array.from({ length: count }, () => 1));
+      const details = await planOf(
+        text,
+        Array.from({ length: count }, () => 1),
+      );
       for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
     });
   }
@@ -32,17 +37,37 @@ describe("consent queries scan no whole table", () => {
 
   it("the daily cap counts one mailbox's consents of the last day through consents_mailbox_key_idx", async () => {
     const now = Date.now();
-    const params = [1, "s", "api", "v", null, null, now, now, null, null, now, "victim@gmail.com", now - 86_400_000, CONFIRMATIONS_PER_DAY];
+    const params = [
+      1,
+      "s",
+      "api",
+      "v",
+      null,
+      null,
+      now,
+      now,
+      null,
+      null,
+      now,
+      "victim@gmail.com",
+      now - 86_400_000,
+      CONFIRMATIONS_PER_DAY,
+    ];
     const details = await planOf(insertConsentSql, params);
-    expect(details.join(" | ")).toContain("SEARCH consents USING INDEX consents_mailbox_key_idx (mailbox_key=? AND created_at>?)");
+    expect(details.join(" | ")).toContain(
+      "SEARCH consents USING INDEX consents_mailbox_key_idx (mailbox_key=? AND created_at>?)",
+    );
     for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
   });
 
   it("an hourly cap is one primary-key upsert: its rows read do not grow with the domains counted", async () => {
-    const rowsRead = async () => (await env.DB.prepare(takeSharedSlotSql).bind("confirm-domain:cost.example.org", 0).all()).meta.rows_read;
+    const rowsRead = async () =>
+      (await env.DB.prepare(takeSharedSlotSql).bind("confirm-domain:cost.example.org", 0).all()).meta.rows_read;
     await rowsRead();
     const few = await rowsRead();
-    const many = Array.from({ length: 300 }, (_, i) => env.DB.prepare(takeSharedSlotSql).bind(`confirm-domain:d${i}.example.org`, 0));
+    const many = Array.from({ length: 300 }, (_, i) =>
+      env.DB.prepare(takeSharedSlotSql).bind(`confirm-domain:d${i}.example.org`, 0),
+    );
     await env.DB.batch(many);
     expect(await rowsRead()).toBe(few);
     expect(few).toBeLessThanOrEqual(2);

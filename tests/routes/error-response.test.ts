@@ -15,7 +15,11 @@ describe("error responses", () => {
   it("Hono's CSRF refusal is wrapped: FORBIDDEN in our shape, not its bare text", async () => {
     const res = await SELF.fetch(`${BASE}/subscribe`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example", accept: "application/json" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: "https://evil.example",
+        accept: "application/json",
+      },
       body: "email=a%40example.com",
     });
     expect(res.status).toBe(403);

@@ -1,6 +1,18 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { adminSend, BASE, DEFAULT_SERIES, escapeHtml, get, postForm, signTestToken, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail } from "../helpers/route-helpers";
+import {
+  adminSend,
+  BASE,
+  DEFAULT_SERIES,
+  escapeHtml,
+  get,
+  postForm,
+  signTestToken,
+  signUpAndConfirm,
+  subscribeForm,
+  subscribeJson,
+  uniqueEmail,
+} from "../helpers/route-helpers";
 import { countRows, findSubscriber, outboxFor } from "../helpers/rows";
 
 /** Hostile input, by family. Each must come back without a 5xx and without live markup. */
@@ -51,7 +63,11 @@ describe("naughty strings in every /subscribe field", () => {
 
     it(`field "${field}", as JSON`, async () => {
       for (const [label, value] of Object.entries(NAUGHTY)) {
-        const body: Record<string, string> = { email: uniqueEmail(`naughty-json-${field}`), name: "Ann", [field]: value };
+        const body: Record<string, string> = {
+          email: uniqueEmail(`naughty-json-${field}`),
+          name: "Ann",
+          [field]: value,
+        };
         const res = await subscribeJson(body);
         const text = await expectSafe(res, `json ${field}=${label}`);
         expect(res.headers.get("content-type"), `json ${field}=${label}`).toMatch(/^application\/json/);
@@ -114,7 +130,9 @@ describe("naughty strings in every /subscribe field", () => {
         const json = await subscribeJson({ email, name });
         await expectSafe(json.clone(), `json name=${label}`);
         expect(json.status, `json name=${label}`).toBe(400);
-        expect(((await json.json()) as { error: { message: string } }).error.message).toBe("Your name contains invisible characters.");
+        expect(((await json.json()) as { error: { message: string } }).error.message).toBe(
+          "Your name contains invisible characters.",
+        );
         expect(await findSubscriber(email)).toBeNull();
         expect(await outboxFor(email)).toHaveLength(0);
       }
@@ -122,7 +140,13 @@ describe("naughty strings in every /subscribe field", () => {
   });
 
   it("accepted names with markup are stored as typed on confirmation, never in the confirmation, escaped in parts", async () => {
-    for (const name of [NAUGHTY.script!, NAUGHTY.attribute!, NAUGHTY.singleQuoteAttribute!, "Zoë 😀 evil", "Tom & Jerry"]) {
+    for (const name of [
+      NAUGHTY.script!,
+      NAUGHTY.attribute!,
+      NAUGHTY.singleQuoteAttribute!,
+      "Zoë 😀 evil",
+      "Tom & Jerry",
+    ]) {
       const reader = await signUpAndConfirm(uniqueEmail("markup-name"), { name });
       expect(reader.subscriber.name).toBe(name);
       const confirmation = reader.confirmEmail;

@@ -29,9 +29,19 @@ describe("the preference page's statements scan no whole table", () => {
     await pauseSubscription(d1, id, now + 1000, now);
     await resumeSubscription(d1, id, compiledCatalog.orderJson, now);
     await setDeliveryTime(d1, state, four, { timezone: "Europe/Paris", sendHour: 7 }, now);
-    const joined = await joinSeries(d1, "test-hash-secret-0123456789abcdefgh", { subscriberId: reader.subscriberId, timezone: null, series: findSeries("fixture-members")!, existing: null }, now);
+    const joined = await joinSeries(
+      d1,
+      "test-hash-secret-0123456789abcdefgh",
+      { subscriberId: reader.subscriberId, timezone: null, series: findSeries("fixture-members")!, existing: null },
+      now,
+    );
     expect(joined.kind).toBe("joined");
-    await unsubscribeFromSeries(getDb(env.DB), d1, { subscriberId: reader.subscriberId, subscriptionId: id, series: "fixture-four", others: 1 }, now);
+    await unsubscribeFromSeries(
+      getDb(env.DB),
+      d1,
+      { subscriberId: reader.subscriberId, subscriptionId: id, series: "fixture-four", others: 1 },
+      now,
+    );
     await expectNoScans(statements, ["part_refs"]);
   });
 });
@@ -50,7 +60,10 @@ describe("what a page costs", () => {
     const small = await cost();
     await seedReaders({ series: "fixture-four", count: 5000, prefix: "crowd", dueAt: Date.now() + 86_400_000 });
     const large = await cost();
-    expect({ calls: large.calls, statements: large.statements }).toEqual({ calls: small.calls, statements: small.statements });
+    expect({ calls: large.calls, statements: large.statements }).toEqual({
+      calls: small.calls,
+      statements: small.statements,
+    });
     expect(large.rowsRead - small.rowsRead).toBeLessThanOrEqual(2); // a B-tree one level deeper may cost a read or two
     // The link (a delivery by its key), then the page's six reads in one batch.
     expect(small).toMatchObject({ calls: 2, statements: 7 });

@@ -3,7 +3,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signConfirmToken, signDeliveryTokens, signPreferencesToken } from "../../worker/tokens";
 import { openPage, press, readerWithPart1, snapshot, subscriptionOf } from "../helpers/preferences-helpers";
-import { escapeHtml, flipMiddle, foreignKeyring, get, inOneRateWindow, postForm, signTestToken, testKeyring, uniqueIp, url } from "../helpers/route-helpers";
+import {
+  escapeHtml,
+  flipMiddle,
+  foreignKeyring,
+  get,
+  inOneRateWindow,
+  postForm,
+  signTestToken,
+  testKeyring,
+  uniqueIp,
+  url,
+} from "../helpers/route-helpers";
 import { findSubscriber } from "../helpers/rows";
 
 describe("a GET changes nothing (mail scanners follow every link)", () => {
@@ -32,7 +43,9 @@ describe("only the reader's own token opens their page", () => {
   it("a forged token, another key's, a referral or confirm token, an older unsubscribe token: refused, nothing changed", async () => {
     const reader = await readerWithPart1();
     const subscription = await subscriptionOf(reader.subscriberId, "fixture-four");
-    const delivery = await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1").bind(reader.subscriberId).first<{ id: number }>();
+    const delivery = await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1")
+      .bind(reader.subscriberId)
+      .first<{ id: number }>();
     const ownPrefs = signPreferencesToken(testKeyring(), subscription.id);
     const forged = [
       flipMiddle(reader.token),
@@ -60,7 +73,10 @@ describe("only the reader's own token opens their page", () => {
     const ann = await readerWithPart1();
     const bob = await readerWithPart1();
     const bobBefore = await subscriptionOf(bob.subscriberId, "fixture-four");
-    expect((await press("pause", ann.token, { for: "back", subscriber: String(bob.subscriberId), series: "fixture-four" })).status).toBe(200);
+    expect(
+      (await press("pause", ann.token, { for: "back", subscriber: String(bob.subscriberId), series: "fixture-four" }))
+        .status,
+    ).toBe(200);
     expect((await subscriptionOf(ann.subscriberId, "fixture-four")).status).toBe("paused");
     expect(await subscriptionOf(bob.subscriberId, "fixture-four")).toEqual(bobBefore);
   });
@@ -82,7 +98,11 @@ describe("every change is a same-origin form of this site", () => {
     const reader = await readerWithPart1();
     const before = await snapshot();
     for (const origin of ["https://evil.example", null, "null"]) {
-      for (const [action, fields] of [["unsubscribe", { from: "all" }], ["erase/confirm", { confirm: "erase" }], ["pause", { for: "7" }]] as const) {
+      for (const [action, fields] of [
+        ["unsubscribe", { from: "all" }],
+        ["erase/confirm", { confirm: "erase" }],
+        ["pause", { for: "7" }],
+      ] as const) {
         const res = await press(action, reader.token, fields, { origin });
         expect(res.status, `${action} from ${origin}`).toBe(403);
         await res.body?.cancel();
@@ -116,7 +136,12 @@ describe("markup is escaped, never reflected", () => {
 describe("never cached, never indexed", () => {
   it("the page, a press's answer, the export and an error all say private, no-store and noindex", async () => {
     const reader = await readerWithPart1();
-    for (const res of [await openPage(reader.token), await press("pause", reader.token, { for: "7" }), await press("export", reader.token), await openPage("nope")]) {
+    for (const res of [
+      await openPage(reader.token),
+      await press("pause", reader.token, { for: "7" }),
+      await press("export", reader.token),
+      await openPage("nope"),
+    ]) {
       expect(res.headers.get("cache-control")).toBe("private, no-store");
       expect(res.headers.get("x-robots-tag")).toBe("noindex");
       await res.body?.cancel();

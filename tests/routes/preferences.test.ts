@@ -10,13 +10,35 @@ import { readPreferences } from "../../worker/preferences/read-preferences";
 import { runRetention } from "../../worker/retention/run-retention";
 import { verifyPreferencesToken } from "../../worker/tokens";
 import { DAY } from "../helpers/delivery-helpers";
-import { cycleFor, formsOf, openPage, preferencesLinkOf, press, readerWithPart1, subscriptionOf } from "../helpers/preferences-helpers";
-import { adminFetch, BASE, confirmVia, decodeEntities, get, signUp, testKeyring, uniqueEmail } from "../helpers/route-helpers";
+import {
+  cycleFor,
+  formsOf,
+  openPage,
+  preferencesLinkOf,
+  press,
+  readerWithPart1,
+  subscriptionOf,
+} from "../helpers/preferences-helpers";
+import {
+  adminFetch,
+  BASE,
+  confirmVia,
+  decodeEntities,
+  get,
+  signUp,
+  testKeyring,
+  uniqueEmail,
+} from "../helpers/route-helpers";
 import { consentsOf, eventsOf, findSubscriber, outboxFor, rowsNaming, subscriptionsOf } from "../helpers/rows";
 
 /** The notice at the top of the page: what the last press changed. */
-const noticeOf = (html: string) => decodeEntities(/<p class="notice (?:ok|error)" role="(?:status|alert)">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, "") ?? "").trim();
-const statusOf = (html: string) => decodeEntities(/<p class="status">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, "") ?? "");
+const noticeOf = (html: string) =>
+  decodeEntities(
+    /<p class="notice (?:ok|error)" role="(?:status|alert)">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, "") ??
+      "",
+  ).trim();
+const statusOf = (html: string) =>
+  decodeEntities(/<p class="status">([\s\S]*?)<\/p>/.exec(html)?.[1]?.replace(/<[^>]+>/g, "") ?? "");
 const NY = "America/New_York"; // fixture-four's zone, for readers who never chose one
 
 describe("the preference page, from a part's footer", () => {
@@ -37,7 +59,17 @@ describe("the preference page, from a part's footer", () => {
     expect(statusOf(html)).toBe(`Next: part 2, “Fixture part 2”, on ${formatLocal(due, NY)}.`);
     const buttons = formsOf(html).flatMap((form) => form.buttons);
     expect(buttons).toEqual(
-      expect.arrayContaining(["Send me part 2 now", "A week", "Two weeks", "A month", "Until I come back", "Save", "Join “Fixture Members”", "Download my data", "Erase my data…"]),
+      expect.arrayContaining([
+        "Send me part 2 now",
+        "A week",
+        "Two weeks",
+        "A month",
+        "Until I come back",
+        "Save",
+        "Join “Fixture Members”",
+        "Download my data",
+        "Erase my data…",
+      ]),
     );
     // Every form posts to the page's own actions with the token in its body.
     for (const form of formsOf(html)) {
@@ -51,12 +83,18 @@ describe("the preference page, from a part's footer", () => {
     const sentAt = (await subscriptionOf(reader.subscriberId, "fixture-four")).lastSentAt!;
     const later = sentAt + readConfig(env).retainDeliveriesDays * DAY;
     expect((await runRetention(env, { now: later })).rows).toMatchObject({ deliveries: expect.any(Number) });
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE subscriber_id = ?1").bind(reader.subscriberId).first()).toEqual({ n: 0 });
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE subscriber_id = ?1")
+        .bind(reader.subscriberId)
+        .first(),
+    ).toEqual({ n: 0 });
     const res = await openPage(reader.token);
     expect(res.status).toBe(200);
     const html = await res.text();
     const day = new Date(sentAt).toISOString().slice(0, 10);
-    expect(html).toContain(`<a href="${BASE}/p/fixture-four/fixture-part-1">Fixture part 1</a> <span class="date">${day}</span>`);
+    expect(html).toContain(
+      `<a href="${BASE}/p/fixture-four/fixture-part-1">Fixture part 1</a> <span class="date">${day}</span>`,
+    );
     expect(html).toContain("Send me part 2 now");
     expect((await press("next", reader.token, { part: "2" })).status).toBe(200);
   });
@@ -72,7 +110,9 @@ describe("the preference page, from a part's footer", () => {
     expect(verifyPreferencesToken(testKeyring(), token)).toBe(subscription.id);
     const page = await openPage(token);
     expect(page.status).toBe(200);
-    expect(statusOf(await page.text())).toBe("Part 1, “Fixture part 1”, is on its way: it arrives within a few minutes.");
+    expect(statusOf(await page.text())).toBe(
+      "Part 1, “Fixture part 1”, is on its way: it arrives within a few minutes.",
+    );
     // Confirming again (the GET of a used link) shows the same link.
     expect(await (await get(signed.confirmLink)).text()).toContain(`href="${href}"`);
   });
@@ -120,34 +160,47 @@ describe("next part now", () => {
     // Another series of the same reader: the cap is theirs, not the series'.
     const joined = await press("join", reader.token, { series: "fixture-windowed" });
     const other = decodeEntities(/<a href="\/prefs\/([^"]+)">Its preferences<\/a>/.exec(await joined.text())![1]!);
-    await env.DB.prepare("UPDATE subscriptions SET next_part = 2, due_at = ?2 WHERE subscriber_id = ?1 AND series = 'fixture-windowed'")
+    await env.DB.prepare(
+      "UPDATE subscriptions SET next_part = 2, due_at = ?2 WHERE subscriber_id = ?1 AND series = 'fixture-windowed'",
+    )
       .bind(reader.subscriberId, Date.now() + DAY)
       .run();
     const offered = await (await openPage(other)).text();
-    expect(offered).toContain(`You asked for ${NEXT_PART_NOW_PER_DAY} parts ahead in the last day: you can ask again from`);
+    expect(offered).toContain(
+      `You asked for ${NEXT_PART_NOW_PER_DAY} parts ahead in the last day: you can ask again from`,
+    );
     expect(offered).not.toContain("Send me part 2 now");
     const before = await subscriptionOf(reader.subscriberId, "fixture-windowed");
     const refused = await press("next", other, { part: "2" });
     expect(refused.status).toBe(429);
-    expect(noticeOf(await refused.text())).toMatch(/^You asked for 3 parts ahead in the last day: you can ask again from /);
+    expect(noticeOf(await refused.text())).toMatch(
+      /^You asked for 3 parts ahead in the last day: you can ask again from /,
+    );
     expect(await subscriptionOf(reader.subscriberId, "fixture-windowed")).toEqual(before);
     expect((await eventsOf(reader.subscriberId)).filter((type) => type === "next_part_now")).toHaveLength(3);
 
     // The verb on a simulated clock: a day after the first press, one press is free again.
-    const firstAsk = await env.DB.prepare("SELECT min(created_at) AS at FROM events WHERE subscriber_id = ?1 AND type = 'next_part_now'")
+    const firstAsk = await env.DB.prepare(
+      "SELECT min(created_at) AS at FROM events WHERE subscriber_id = ?1 AND type = 'next_part_now'",
+    )
       .bind(reader.subscriberId)
       .first<{ at: number }>();
     const later = firstAsk!.at + DAY + 1;
     const state = (await readPreferences(env.DB, before.id, later))!;
     expect(state.asksToday).toBe(NEXT_PART_NOW_PER_DAY - 1);
-    expect(await askNextPartNow(env.DB, state, findSeries("fixture-windowed")!, later)).toEqual({ kind: "asked", part: 2 });
+    expect(await askNextPartNow(env.DB, state, findSeries("fixture-windowed")!, later)).toEqual({
+      kind: "asked",
+      part: 2,
+    });
   });
 
   it("when caught up, the page says when the next part is planned, if the catalog knows", async () => {
     const reader = await readerWithPart1({ series: "fixture-scheduled" });
     const html = await (await openPage(reader.token)).text();
     const planned = Date.parse(findSeries("fixture-scheduled")!.parts[1]!.publishAt!);
-    expect(statusOf(html)).toBe(`You have every part published so far. The next one is planned for ${formatLocal(planned, "Europe/Paris")}.`);
+    expect(statusOf(html)).toBe(
+      `You have every part published so far. The next one is planned for ${formatLocal(planned, "Europe/Paris")}.`,
+    );
     expect(html).not.toContain("Next part now");
   });
 });
@@ -163,15 +216,22 @@ describe("pause and resume", () => {
     expect(paused.pausedUntil! - now).toBeGreaterThanOrEqual(7 * DAY);
     expect(paused.pausedUntil! - now).toBeLessThan(7 * DAY + 60_000);
     const html = await res.text();
-    expect(noticeOf(html)).toBe(`Paused until ${formatLocal(paused.pausedUntil!, NY)}: then delivery picks up where you left off.`);
+    expect(noticeOf(html)).toBe(
+      `Paused until ${formatLocal(paused.pausedUntil!, NY)}: then delivery picks up where you left off.`,
+    );
     expect(statusOf(html)).toContain(`Paused until ${formatLocal(paused.pausedUntil!, NY)}.`);
     expect(formsOf(html).flatMap((form) => form.buttons)).toContain("Resume now");
     expect(html).not.toContain("Next part now");
 
     // Part 2 was due a day later: the ticks of the week send nothing.
-    for (const day of [1, 3, 6]) expect(await cycleFor(reader.subscriberId, now + day * DAY)).toMatchObject({ sent: 0 });
+    for (const day of [1, 3, 6])
+      expect(await cycleFor(reader.subscriberId, now + day * DAY)).toMatchObject({ sent: 0 });
     expect(await cycleFor(reader.subscriberId, paused.pausedUntil!)).toMatchObject({ sent: 1 });
-    expect(await subscriptionOf(reader.subscriberId, "fixture-four")).toMatchObject({ status: "active", pausedUntil: null, nextPart: 3 });
+    expect(await subscriptionOf(reader.subscriberId, "fixture-four")).toMatchObject({
+      status: "active",
+      pausedUntil: null,
+      nextPart: 3,
+    });
     expect(await eventsOf(reader.subscriberId)).toEqual(["confirmed", "paused"]);
   });
 
@@ -180,13 +240,19 @@ describe("pause and resume", () => {
     await press("pause", reader.token, { for: "back" });
     const held = await subscriptionOf(reader.subscriberId, "fixture-four");
     expect(held).toMatchObject({ status: "paused", pausedUntil: null });
-    expect(statusOf(await (await openPage(reader.token)).text())).toBe("Paused until you come back. Your place is kept.");
+    expect(statusOf(await (await openPage(reader.token)).text())).toBe(
+      "Paused until you come back. Your place is kept.",
+    );
     expect(await cycleFor(reader.subscriberId, Date.now() + 30 * DAY)).toMatchObject({ sent: 0 });
 
     const res = await press("resume", reader.token);
     expect(res.status).toBe(200);
     expect(noticeOf(await res.text())).toBe("Welcome back: delivery picks up where you left off.");
-    expect(await subscriptionOf(reader.subscriberId, "fixture-four")).toMatchObject({ status: "active", nextPart: 2, dueAt: held.dueAt });
+    expect(await subscriptionOf(reader.subscriberId, "fixture-four")).toMatchObject({
+      status: "active",
+      nextPart: 2,
+      dueAt: held.dueAt,
+    });
     expect(await cycleFor(reader.subscriberId, held.dueAt!)).toMatchObject({ sent: 1 });
     expect(await eventsOf(reader.subscriberId)).toEqual(["confirmed", "paused", "resumed"]);
   });
@@ -215,7 +281,9 @@ describe("when parts arrive", () => {
 
     // Back to "as soon as due", in the series' own zone.
     const reset = await press("when", reader.token, { timezone: "", hour: "" });
-    expect(noticeOf(await reset.text())).toBe("Saved: parts come as soon as they are due (America/New_York, the series' own zone).");
+    expect(noticeOf(await reset.text())).toBe(
+      "Saved: parts come as soon as they are due (America/New_York, the series' own zone).",
+    );
     expect(await subscriptionOf(reader.subscriberId, "fixture-four")).toMatchObject({ sendHour: null });
     expect((await findSubscriber(reader.email))!.timezone).toBeNull();
   });
@@ -239,7 +307,11 @@ describe("the writer's other series", () => {
     expect(noticeOf(html)).toBe("You joined “Fixture Members”: its next part is on its way. Its preferences");
     expect(formsOf(html).flatMap((form) => form.buttons)).not.toContain("Join “Fixture Members”");
     const consent = (await consentsOf(reader.subscriberId)).find((row) => row.series === "fixture-members")!;
-    expect(consent).toMatchObject({ form: "preferences", consentTextVersion: "preferences-2026-12-01", emailStatus: null });
+    expect(consent).toMatchObject({
+      form: "preferences",
+      consentTextVersion: "preferences-2026-12-01",
+      emailStatus: null,
+    });
     expect(consent.confirmedAt).toBe(consent.createdAt);
     expect(consent.ipHash).not.toBeNull();
     const joined = await subscriptionOf(reader.subscriberId, "fixture-members");
@@ -247,7 +319,11 @@ describe("the writer's other series", () => {
     expect(joined.dueAt).toBeGreaterThanOrEqual(before);
     expect(await eventsOf(reader.subscriberId)).toEqual(["confirmed", "joined"]);
     const day = new Date(consent.createdAt).toISOString().slice(0, 10);
-    const counted = await env.DB.prepare("SELECT confirmations FROM series_days WHERE series = 'fixture-members' AND day = ?1").bind(day).first<{ confirmations: number }>();
+    const counted = await env.DB.prepare(
+      "SELECT confirmations FROM series_days WHERE series = 'fixture-members' AND day = ?1",
+    )
+      .bind(day)
+      .first<{ confirmations: number }>();
     expect(counted!.confirmations).toBeGreaterThanOrEqual(1);
 
     expect(await cycleFor(reader.subscriberId)).toMatchObject({ sent: 1, perPart: { "fixture-members/1": 1 } });
@@ -256,7 +332,9 @@ describe("the writer's other series", () => {
     // Its own footer leads to its own page; the page's readers-only archive links carry the part's token.
     const page = await (await get(preferencesLinkOf(members))).text();
     expect(page).toContain("This is your page for “Fixture Members”");
-    expect(page).toMatch(/href="https:\/\/news\.example\.com\/p\/fixture-members\/[a-z0-9-]+\?t=t2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{22}"/);
+    expect(page).toMatch(
+      /href="https:\/\/news\.example\.com\/p\/fixture-members\/[a-z0-9-]+\?t=t2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{22}"/,
+    );
   });
 });
 
@@ -276,7 +354,9 @@ describe("leaving", () => {
     ]);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     expect(await eventsOf(reader.subscriberId)).toEqual(["confirmed", "joined", "unsubscribed"]);
-    expect(await cycleFor(reader.subscriberId, Date.now() + 3 * DAY)).toMatchObject({ perPart: { "fixture-members/1": 1 } });
+    expect(await cycleFor(reader.subscriberId, Date.now() + 3 * DAY)).toMatchObject({
+      perPart: { "fixture-members/1": 1 },
+    });
 
     const again = await press("join", reader.token, { series: "fixture-four" });
     expect(again.status).toBe(200);
@@ -306,8 +386,14 @@ describe("the reader's own data", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toBe('attachment; filename="my-data.json"');
     expect(res.headers.get("cache-control")).toBe("private, no-store");
-    const mine = (await res.json()) as Record<string, unknown> & { subscriber: { email: string }; deliveries: unknown[] };
-    const admin = (await (await adminFetch(`/admin/api/subscribers/${reader.subscriberId}/export`)).json()) as Record<string, unknown>;
+    const mine = (await res.json()) as Record<string, unknown> & {
+      subscriber: { email: string };
+      deliveries: unknown[];
+    };
+    const admin = (await (await adminFetch(`/admin/api/subscribers/${reader.subscriberId}/export`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(mine).sort()).toEqual(Object.keys(admin).sort());
     expect(mine.subscriber.email).toBe(reader.email);
     expect(mine.deliveries).toHaveLength(1);
@@ -319,7 +405,13 @@ describe("the reader's own data", () => {
     expect(ask.status).toBe(200);
     const html = await ask.text();
     expect(html).toContain("<h1>Erase your data?</h1>");
-    expect(formsOf(html)).toEqual([{ action: "/prefs/erase/confirm", fields: { token: reader.token, confirm: "erase" }, buttons: ["Erase everything"] }]);
+    expect(formsOf(html)).toEqual([
+      {
+        action: "/prefs/erase/confirm",
+        fields: { token: reader.token, confirm: "erase" },
+        buttons: ["Erase everything"],
+      },
+    ]);
     expect(await findSubscriber(reader.email)).not.toBeNull();
 
     const erased = await press("erase/confirm", reader.token, { confirm: "erase" });

@@ -4,7 +4,18 @@ import { describe, expect, it } from "vitest";
 import { findSeries } from "../../worker/content/catalog";
 import { signDeliveryTokens } from "../../worker/tokens";
 import { deliveredReader } from "../helpers/reader-helpers";
-import { BASE, confirmLinkOf, confirmVia, DEFAULT_SERIES, get, settled, signUp, subscribeForm, uniqueEmail, testKeyring } from "../helpers/route-helpers";
+import {
+  BASE,
+  confirmLinkOf,
+  confirmVia,
+  DEFAULT_SERIES,
+  get,
+  settled,
+  signUp,
+  subscribeForm,
+  uniqueEmail,
+  testKeyring,
+} from "../helpers/route-helpers";
 import { findSubscriber, outboxFor, partStat } from "../helpers/rows";
 
 const referralOf = (email: string) =>
@@ -17,14 +28,18 @@ describe("referral links", () => {
     const referrer = await deliveredReader();
     const html = await (await get(`/s/${DEFAULT_SERIES}?ref=${referrer.tokens.referral}`)).text();
     expect(html).toContain(`<input type="hidden" name="ref" value="${referrer.tokens.referral}"/>`);
-    const bad = await (await get(`/s/${DEFAULT_SERIES}?ref=${encodeURIComponent('"><script>alert(1)</script>')}`)).text();
+    const bad = await (
+      await get(`/s/${DEFAULT_SERIES}?ref=${encodeURIComponent('"><script>alert(1)</script>')}`)
+    ).text();
     expect(bad).not.toContain('name="ref"');
     expect(bad).not.toContain("<script>alert(1)");
   });
 
   it("a new reader who signs up through it is attributed to the referrer's part, counted when they confirm, once", async () => {
     const referrer = await deliveredReader();
-    const referrerBefore = await env.DB.prepare("SELECT * FROM subscribers WHERE id = ?1").bind(referrer.subscriberId).first();
+    const referrerBefore = await env.DB.prepare("SELECT * FROM subscribers WHERE id = ?1")
+      .bind(referrer.subscriberId)
+      .first();
     const before = await partStat(DEFAULT_SERIES, 1);
 
     const email = uniqueEmail("referred");
@@ -43,7 +58,9 @@ describe("referral links", () => {
     expect((await partStat(DEFAULT_SERIES, 1)).referrals - before.referrals).toBe(1);
 
     // Nothing about the referrer changed.
-    expect(await env.DB.prepare("SELECT * FROM subscribers WHERE id = ?1").bind(referrer.subscriberId).first()).toEqual(referrerBefore);
+    expect(await env.DB.prepare("SELECT * FROM subscribers WHERE id = ?1").bind(referrer.subscriberId).first()).toEqual(
+      referrerBefore,
+    );
   });
 
   it("a referred reader who confirms another series first counts nowhere there", async () => {
@@ -90,7 +107,11 @@ describe("referral links", () => {
 });
 
 describe("GET /p/:series/feed.xml", () => {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => name === "entry" || name === "link" });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@",
+    isArray: (name) => name === "entry" || name === "link",
+  });
 
   it("is an Atom feed of the published parts, newest first, linking to their web views", async () => {
     const res = await get("/p/fixture-four/feed.xml");
@@ -101,14 +122,30 @@ describe("GET /p/:series/feed.xml", () => {
     expect(feed["@xml:base"]).toBe(`${BASE}/`);
     expect(feed.title).toBe(findSeries("fixture-four")!.title);
     expect(feed.id).toBe(`${BASE}/p/fixture-four`);
-    expect(feed.link).toContainEqual({ "@rel": "self", "@type": "application/atom+xml", "@href": `${BASE}/p/fixture-four/feed.xml` });
-    expect(feed.entry.map((entry: { title: string }) => entry.title)).toEqual(["Fixture part 4", "Fixture part 3", "Fixture part 2", "Fixture part 1"]);
+    expect(feed.link).toContainEqual({
+      "@rel": "self",
+      "@type": "application/atom+xml",
+      "@href": `${BASE}/p/fixture-four/feed.xml`,
+    });
+    expect(feed.entry.map((entry: { title: string }) => entry.title)).toEqual([
+      "Fixture part 4",
+      "Fixture part 3",
+      "Fixture part 2",
+      "Fixture part 1",
+    ]);
     const last = feed.entry[0];
-    expect(last.link).toEqual([{ "@rel": "alternate", "@type": "text/html", "@href": `${BASE}/p/fixture-four/fixture-part-4` }]); // by id: stable when parts move
+    expect(last.link).toEqual([
+      { "@rel": "alternate", "@type": "text/html", "@href": `${BASE}/p/fixture-four/fixture-part-4` },
+    ]); // by id: stable when parts move
     expect(last.id).toBe(`${BASE}/p/fixture-four/fixture-part-4`);
     expect(last.updated).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00Z$/);
     expect(last.summary).toBe("Test preview for fixture part 4.");
-    expect(feed.updated).toBe(feed.entry.map((entry: { updated: string }) => entry.updated).sort().at(-1));
+    expect(feed.updated).toBe(
+      feed.entry
+        .map((entry: { updated: string }) => entry.updated)
+        .sort()
+        .at(-1),
+    );
   });
 
   it("escapes markup and ampersands: the parser reads back exactly the author's text", async () => {
@@ -124,7 +161,9 @@ describe("GET /p/:series/feed.xml", () => {
 
   it("is linked from the series index; an unknown series is a 404", async () => {
     const index = await (await get(`/p/${DEFAULT_SERIES}`)).text();
-    expect(index).toContain(`<link rel="alternate" type="application/atom+xml" title="Origins of Lead Change (Atom feed)" href="/p/${DEFAULT_SERIES}/feed.xml"/>`);
+    expect(index).toContain(
+      `<link rel="alternate" type="application/atom+xml" title="Origins of Lead Change (Atom feed)" href="/p/${DEFAULT_SERIES}/feed.xml"/>`,
+    );
     expect((await get("/p/no-such-series/feed.xml")).status).toBe(404);
   });
 });

@@ -1,14 +1,23 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { deliveredReader } from "../helpers/reader-helpers";
-import { adminFetch, BASE, DEFAULT_SERIES, escapeHtml, get, inOneRateWindow, postForm, uniqueIp, type ApiError } from "../helpers/route-helpers";
+import {
+  adminFetch,
+  BASE,
+  DEFAULT_SERIES,
+  escapeHtml,
+  get,
+  inOneRateWindow,
+  postForm,
+  uniqueIp,
+  type ApiError,
+} from "../helpers/route-helpers";
 import { partStat, storedResponse } from "../helpers/rows";
 
 const PROMPT = "What action did you take? Share your ideas — what will you do differently today?";
 
 const respond = (token: string, response: string, options: Parameters<typeof postForm>[2] = {}) =>
   postForm(`/respond/${token}`, { response }, options);
-
 
 /** The textarea's content as the browser will show it (hono/jsx escapes it). */
 const textareaOf = (html: string) => /<textarea[^>]*>([\s\S]*?)<\/textarea>/.exec(html)?.[1];
@@ -56,7 +65,9 @@ describe("the response page", () => {
     expect(edited!.body).toBe("Changed my mind: a lunch group.");
     expect(edited!.createdAt).toBe(stored!.createdAt);
     expect(edited!.updatedAt).toBeGreaterThanOrEqual(stored!.updatedAt);
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM responses WHERE delivery_id = ?1").bind(reader.deliveryId).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM responses WHERE delivery_id = ?1")
+      .bind(reader.deliveryId)
+      .first<{ n: number }>();
     expect(rows!.n).toBe(1);
     expect((await partStat(DEFAULT_SERIES, 1)).responses - before.responses).toBe(1);
   });
@@ -149,7 +160,15 @@ describe("the response page", () => {
 });
 
 interface ResponsesPage {
-  data: { id: number; series: string; part: number; email: string; body: string; createdAt: string; updatedAt: string }[];
+  data: {
+    id: number;
+    series: string;
+    part: number;
+    email: string;
+    body: string;
+    createdAt: string;
+    updatedAt: string;
+  }[];
   has_more: boolean;
   next_cursor: string | null;
 }
@@ -167,7 +186,9 @@ describe("GET /admin/api/responses", () => {
     expect(page1.data.map((r) => r.body)).toEqual(["admin list 2", "admin list 1"]);
     expect(page1.data[0]).toMatchObject({ series: DEFAULT_SERIES, part: 1, email: readers[2]!.email });
     expect(page1.next_cursor).toMatch(/^\d+-\d+$/);
-    const page2 = (await (await adminFetch(`/admin/api/responses?series=${DEFAULT_SERIES}&part=1&limit=2&cursor=${page1.next_cursor}`)).json()) as ResponsesPage;
+    const page2 = (await (
+      await adminFetch(`/admin/api/responses?series=${DEFAULT_SERIES}&part=1&limit=2&cursor=${page1.next_cursor}`)
+    ).json()) as ResponsesPage;
     expect(page2.data[0]!.body).toBe("admin list 0");
 
     const none = (await (await adminFetch("/admin/api/responses?series=fixture-four")).json()) as ResponsesPage;
@@ -176,7 +197,15 @@ describe("GET /admin/api/responses", () => {
 
   it("needs the admin token, and answers bad parameters with a 400", async () => {
     expect((await adminFetch("/admin/api/responses", { token: null })).status).toBe(401);
-    for (const query of ["limit=0", "limit=1000", "part=0", "part=x", "cursor=abc", "cursor=1-2-3", `series=${"x".repeat(101)}`]) {
+    for (const query of [
+      "limit=0",
+      "limit=1000",
+      "part=0",
+      "part=x",
+      "cursor=abc",
+      "cursor=1-2-3",
+      `series=${"x".repeat(101)}`,
+    ]) {
       const res = await adminFetch(`/admin/api/responses?${query}`);
       expect(res.status, query).toBe(400);
       expect(((await res.json()) as ApiError).error.code).toBe("BAD_REQUEST");

@@ -10,10 +10,18 @@ import { BASE, DEFAULT_SERIES, foreignKeyring, get, testKeyring } from "../helpe
 import { partIdOf } from "../helpers/rows";
 
 /** The public series as readers see them today (parts written ahead left out); readers-only ones are tested below. */
-const publicSeries = () => listSeries().filter((s) => s.archive !== "subscribers").map((s) => releasedSeries(s, Date.now()));
+const publicSeries = () =>
+  listSeries()
+    .filter((s) => s.archive !== "subscribers")
+    .map((s) => releasedSeries(s, Date.now()));
 
 const longDate = (iso: string) =>
-  new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+  new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-US", {
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    timeZone: "UTC",
+  });
 
 describe("GET /p/:series (the series index)", () => {
   it("/p/origins-of-lead-change lists its part with its date and links to the signup", async () => {
@@ -31,7 +39,9 @@ describe("GET /p/:series (the series index)", () => {
   for (const series of publicSeries()) {
     it(`/p/${series.slug} lists every released part, in order, each with its date`, async () => {
       const html = await (await get(`/p/${series.slug}`)).text();
-      const items = [...html.matchAll(/<li><a href="([^"]+)">([^<]+)<\/a> <span class="date">— ([^<]+)<\/span><\/li>/g)];
+      const items = [
+        ...html.matchAll(/<li><a href="([^"]+)">([^<]+)<\/a> <span class="date">— ([^<]+)<\/span><\/li>/g),
+      ];
       expect(items.map((m) => [m[1], m[2], m[3]])).toEqual(
         series.parts.map((part) => [`/p/${series.slug}/${part.id}`, part.title, longDate(part.date)]),
       );
@@ -155,7 +165,9 @@ describe("a renamed series (an alias in series.json) and parts by id", () => {
   ])("%s redirects (301) to %s", async (from, to) => {
     const res = await SELF.fetch(`${BASE}${from}`, { redirect: "manual" });
     expect(res.status).toBe(301);
-    expect(new URL(res.headers.get("location")!, BASE).pathname + new URL(res.headers.get("location")!, BASE).search).toBe(to);
+    expect(
+      new URL(res.headers.get("location")!, BASE).pathname + new URL(res.headers.get("location")!, BASE).search,
+    ).toBe(to);
   });
 
   it("serves a part's web view by its id, and by its position today", async () => {
@@ -169,9 +181,19 @@ describe("a renamed series (an alias in series.json) and parts by id", () => {
 describe("parts written ahead (tests/fixtures/series/fixture-scheduled): not on the web before their release", () => {
   const R2 = Date.UTC(2099, 0, 15, 8, 0); // 2099-01-15 09:00 Paris
   const R3 = Date.UTC(2099, 0, 31, 23, 0); // 2099-02-01 00:00 Paris: parts 3 and 4
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", isArray: (name) => name === "entry" || name === "link" });
-  const feedTitles = async () => (parser.parse(await (await get("/p/fixture-scheduled/feed.xml")).text()).feed.entry ?? []).map((e: { title: string }) => e.title);
-  const indexTitles = async () => [...(await (await get("/p/fixture-scheduled")).text()).matchAll(/<li><a href="[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@",
+    isArray: (name) => name === "entry" || name === "link",
+  });
+  const feedTitles = async () =>
+    (parser.parse(await (await get("/p/fixture-scheduled/feed.xml")).text()).feed.entry ?? []).map(
+      (e: { title: string }) => e.title,
+    );
+  const indexTitles = async () =>
+    [...(await (await get("/p/fixture-scheduled")).text()).matchAll(/<li><a href="[^"]+">([^<]+)<\/a>/g)].map(
+      (m) => m[1],
+    );
   /** The Worker reads Date.now(): the test moves it (tests and Worker share the isolate). */
   const at = (now: number) => {
     vi.useFakeTimers({ toFake: ["Date"] });
@@ -190,10 +212,16 @@ describe("parts written ahead (tests/fixtures/series/fixture-scheduled): not on 
     expect(first).not.toContain("scheduled-part-2");
     // Not found, exactly as a part that does not exist: by id and by position.
     const unknown = await (await get("/p/fixture-scheduled/no-such-part", { accept: "application/json" })).json();
-    for (const path of ["/p/fixture-scheduled/scheduled-part-2", "/p/fixture-scheduled/2", "/p/fixture-scheduled/scheduled-part-4"]) {
+    for (const path of [
+      "/p/fixture-scheduled/scheduled-part-2",
+      "/p/fixture-scheduled/2",
+      "/p/fixture-scheduled/scheduled-part-4",
+    ]) {
       const res = await get(path, { accept: "application/json" });
       expect(res.status, path).toBe(404);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toBe((unknown as { error: { message: string } }).error.message);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        (unknown as { error: { message: string } }).error.message,
+      );
     }
     const signup = await (await get("/s/fixture-scheduled")).text();
     expect(signup).toContain("1 part so far");
@@ -220,10 +248,17 @@ describe("parts written ahead (tests/fixtures/series/fixture-scheduled): not on 
     const part2 = await get("/p/fixture-scheduled/scheduled-part-2");
     expect(part2.status).toBe(200);
     expect(await part2.text()).toContain("Scheduled part 2 body.");
-    expect(await (await get("/p/fixture-scheduled/1")).text()).toContain('<a href="/p/fixture-scheduled/scheduled-part-2">Scheduled part 2 →</a>');
+    expect(await (await get("/p/fixture-scheduled/1")).text()).toContain(
+      '<a href="/p/fixture-scheduled/scheduled-part-2">Scheduled part 2 →</a>',
+    );
     expect((await get("/p/fixture-scheduled/3")).status).toBe(404);
     at(R3);
-    expect(await indexTitles()).toEqual(["Scheduled part 1", "Scheduled part 2", "Scheduled part 3", "Scheduled part 4"]); // 4 goes out with 3
+    expect(await indexTitles()).toEqual([
+      "Scheduled part 1",
+      "Scheduled part 2",
+      "Scheduled part 3",
+      "Scheduled part 4",
+    ]); // 4 goes out with 3
     expect(await (await get("/s/fixture-scheduled")).text()).toContain("4 parts so far");
   });
 });
@@ -268,7 +303,10 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
   });
 
   it("without a token a part is a page that explains and offers the signup form, never the content", async () => {
-    const html = await expectClosed(await view(`/p/${MEMBERS}/members-part-1`), "are for its readers: each email has a link to read it here.");
+    const html = await expectClosed(
+      await view(`/p/${MEMBERS}/members-part-1`),
+      "are for its readers: each email has a link to read it here.",
+    );
     expect(html).toContain("<h1>Members part 1</h1>");
     expect(html).toContain('<form class="card" method="post" action="/subscribe">');
     expect(html).toContain(`<input type="hidden" name="series" value="${MEMBERS}"/>`);
@@ -279,7 +317,13 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
     const other = await deliveredReader({ series: "fixture-four", part: 1 });
     const forged = (await signDeliveryTokens(foreignKeyring(), reader.deliveryId)).reader;
     const referral = reader.tokens.referral; // the shareable half of the email's tokens opens nothing either
-    for (const token of [encodeURIComponent('"><script>alert(1)</script>'), forged, other.tokens.reader, referral, ""]) {
+    for (const token of [
+      encodeURIComponent('"><script>alert(1)</script>'),
+      forged,
+      other.tokens.reader,
+      referral,
+      "",
+    ]) {
       const html = await expectClosed(await view(`/p/${MEMBERS}/1`, token), "This link does not open this part");
       expect(html).not.toContain("<script>alert(1)");
       if (token) expect(html).not.toContain(token);
@@ -298,7 +342,9 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
     expect(html).toContain(BODY(1));
     expect(html).toContain(`<a href="/p/${MEMBERS}/members-part-2?t=${t}">Members part 2 →</a>`);
     // Shared links are the part's public address, never the reader's.
-    expect(html).toContain(`<input id="share-url" class="share-url" type="text" readonly="" value="${BASE}/p/${MEMBERS}/members-part-1"/>`);
+    expect(html).toContain(
+      `<input id="share-url" class="share-url" type="text" readonly="" value="${BASE}/p/${MEMBERS}/members-part-1"/>`,
+    );
     expect(html.split(t).length - 1).toBe(1);
 
     const second = await (await view(`/p/${MEMBERS}/2`, t)).text();
@@ -309,7 +355,10 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
 
     // Another reader's token, who received part 1 only, never opens part 2.
     const newcomer = await memberWith(1);
-    await expectClosed(await view(`/p/${MEMBERS}/members-part-2`, newcomer.tokens.reader), "This part has not reached you yet");
+    await expectClosed(
+      await view(`/p/${MEMBERS}/members-part-2`, newcomer.tokens.reader),
+      "This part has not reached you yet",
+    );
   });
 
   it("a response call to action leads a reader to their own response page for that part", async () => {
@@ -317,7 +366,9 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
     const html = await (await view(`/p/${MEMBERS}/members-part-2`, reader.tokens.reader)).text();
     const respond = /<a class="cta" href="(\/respond\/[^"]+)">Write your response<\/a>/.exec(html)?.[1];
     expect(respond).toBeDefined();
-    const part2Delivery = await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1 AND part_number = 2").bind(reader.subscriberId).first<{ id: number }>();
+    const part2Delivery = await env.DB.prepare("SELECT id FROM deliveries WHERE subscriber_id = ?1 AND part_number = 2")
+      .bind(reader.subscriberId)
+      .first<{ id: number }>();
     expect(respond).toBe(`/respond/${(await signDeliveryTokens(testKeyring(), part2Delivery!.id)).reader}`);
     const page = await get(respond!);
     expect(page.status).toBe(200);
@@ -328,10 +379,15 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
   it("GET and HEAD change nothing", async () => {
     const reader = await memberWith(2);
     const tables = ["deliveries", "subscriptions", "subscribers", "events", "clicks", "responses", "part_stats"];
-    const snapshot = async () => Promise.all(tables.map(async (table) => (await env.DB.prepare(`SELECT * FROM ${table}`).all()).results));
+    const snapshot = async () =>
+      Promise.all(tables.map(async (table) => (await env.DB.prepare(`SELECT * FROM ${table}`).all()).results));
     const before = await snapshot();
     for (const method of ["GET", "HEAD"]) {
-      for (const path of [`/p/${MEMBERS}/1?t=${reader.tokens.reader}`, `/p/${MEMBERS}/3?t=${reader.tokens.reader}`, `/p/${MEMBERS}/1`]) {
+      for (const path of [
+        `/p/${MEMBERS}/1?t=${reader.tokens.reader}`,
+        `/p/${MEMBERS}/3?t=${reader.tokens.reader}`,
+        `/p/${MEMBERS}/1`,
+      ]) {
         await (await SELF.fetch(`${BASE}${path}`, { method })).arrayBuffer();
       }
     }

@@ -11,7 +11,19 @@ import type { BatchResult, Mailer } from "../../worker/mail";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
 import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";
-import { confirmLinkOf, confirmVia, DEFAULT_SERIES, inOneRateWindow, postForm, signTestToken, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail, uniqueIp } from "../helpers/route-helpers";
+import {
+  confirmLinkOf,
+  confirmVia,
+  DEFAULT_SERIES,
+  inOneRateWindow,
+  postForm,
+  signTestToken,
+  signUpAndConfirm,
+  subscribeForm,
+  subscribeJson,
+  uniqueEmail,
+  uniqueIp,
+} from "../helpers/route-helpers";
 import { consentsOf, findSubscriber, outboxFor } from "../helpers/rows";
 
 describe("per recipient: at most 3 confirmation emails per address per day, whoever asks", () => {
@@ -29,7 +41,10 @@ describe("per recipient: at most 3 confirmation emails per address per day, whoe
 
     // The JSON API says the same, and sends nothing more either.
     const json = await subscribeJson({ email: victim });
-    expect(await json.json()).toEqual({ ok: true, message: "Almost there: check your inbox for a link to confirm your subscription." });
+    expect(await json.json()).toEqual({
+      ok: true,
+      message: "Almost there: check your inbox for a link to confirm your subscription.",
+    });
     expect(await outboxFor(victim)).toHaveLength(CONFIRMATIONS_PER_DAY);
   });
 
@@ -41,7 +56,10 @@ describe("per recipient: at most 3 confirmation emails per address per day, whoe
     const series = findSeries(DEFAULT_SERIES)!;
     const day = 24 * 3600_000;
     const start = Date.now() - day - 60_000;
-    for (let i = 0; i < 4; i++) expect(await subscribe(db, config, mailer, { email, series, form: "api" }, start + i)).toBe(i < 3 ? "confirmation_sent" : "throttled");
+    for (let i = 0; i < 4; i++)
+      expect(await subscribe(db, config, mailer, { email, series, form: "api" }, start + i)).toBe(
+        i < 3 ? "confirmation_sent" : "throttled",
+      );
     expect(await subscribe(db, config, mailer, { email, series, form: "api" })).toBe("confirmation_sent");
     expect(await outboxFor(email)).toHaveLength(4);
   });
@@ -49,7 +67,9 @@ describe("per recipient: at most 3 confirmation emails per address per day, whoe
   it("the Resubscribe button pressed 10 times sends at most the day's remaining links", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("resub-10"));
     const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
+    expect(
+      (await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status,
+    ).toBe(200);
     for (let i = 0; i < 10; i++) expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(200);
     // The signup's own link plus two more: three in the day.
     expect(await outboxFor(reader.email)).toHaveLength(CONFIRMATIONS_PER_DAY);
@@ -59,7 +79,9 @@ describe("per recipient: at most 3 confirmation emails per address per day, whoe
   it("resubscribe from another site is refused (CSRF origin check) and sends nothing", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("resub-csrf"));
     const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
+    expect(
+      (await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status,
+    ).toBe(200);
     expect((await postForm(`/resubscribe/${token}`, "", { origin: "https://evil.example" })).status).toBe(403);
     expect((await postForm(`/resubscribe/${token}`, "", { origin: null })).status).toBe(403);
     expect(await outboxFor(reader.email)).toHaveLength(1);
@@ -88,7 +110,16 @@ describe("per client: IPv6 clients are keyed by their /64", () => {
     expect(clientKey("::FFFF:cb00:7107")).toBe("203.0.113.7");
     expect(clientKey("203.0.113.7")).toBe("203.0.113.7");
     expect(clientKey("::1")).toBe("0000:0000:0000:0000::/64");
-    for (const junk of [undefined, "", "garbage", "1.2.3", "256.1.1.1", "2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "2001:db8::g"]) {
+    for (const junk of [
+      undefined,
+      "",
+      "garbage",
+      "1.2.3",
+      "256.1.1.1",
+      "2001:db8::1::2",
+      "1:2:3:4:5:6:7:8:9",
+      "2001:db8::g",
+    ]) {
       expect(clientKey(junk), String(junk)).toBe("unknown");
     }
   });
@@ -99,7 +130,10 @@ describe("per client: IPv6 clients are keyed by their /64", () => {
       const prefix = seed.split(":").slice(0, 4).join(":");
       const seen: number[] = [];
       for (let host = 1; host <= 10; host++) {
-        seen.push((await subscribeJson({ email: uniqueEmail("v6") }, { ip: `${prefix}:${host.toString(16)}:0:0:${host}` })).status);
+        seen.push(
+          (await subscribeJson({ email: uniqueEmail("v6") }, { ip: `${prefix}:${host.toString(16)}:0:0:${host}` }))
+            .status,
+        );
       }
       return seen;
     });
@@ -110,7 +144,8 @@ describe("per client: IPv6 clients are keyed by their /64", () => {
     const statuses = await inOneRateWindow(60, async () => {
       const v4 = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
       const seen: number[] = [];
-      for (let i = 0; i < 6; i++) seen.push((await subscribeJson({ email: uniqueEmail("v4") }, { ip: i % 2 ? `::ffff:${v4}` : v4 })).status);
+      for (let i = 0; i < 6; i++)
+        seen.push((await subscribeJson({ email: uniqueEmail("v4") }, { ip: i % 2 ? `::ffff:${v4}` : v4 })).status);
       return seen;
     });
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
@@ -137,7 +172,9 @@ describe("uniform work: the answer does the same work whatever the address's sta
     const active = (await signUpAndConfirm(uniqueEmail("uniform-active"))).email;
     const suppressed = uniqueEmail("uniform-bounced");
     await subscribeForm({ email: suppressed });
-    await env.DB.prepare("UPDATE subscribers SET status = 'bounced' WHERE email_key = lower(?1)").bind(suppressed).run();
+    await env.DB.prepare("UPDATE subscribers SET status = 'bounced' WHERE email_key = lower(?1)")
+      .bind(suppressed)
+      .run();
 
     const before: number[] = [];
     const total: number[] = [];
@@ -151,7 +188,12 @@ describe("uniform work: the answer does the same work whatever the address's sta
       });
       const res = await worker.fetch(request, counting.env, ctx);
       before.push(counting.prepared());
-      expect(await res.text()).toBe(JSON.stringify({ ok: true, message: "Almost there: check your inbox for a link to confirm your subscription." }));
+      expect(await res.text()).toBe(
+        JSON.stringify({
+          ok: true,
+          message: "Almost there: check your inbox for a link to confirm your subscription.",
+        }),
+      );
       await waitOnExecutionContext(ctx);
       total.push(counting.prepared());
     }
@@ -183,9 +225,9 @@ describe("a confirmation email the provider refuses or times out on is retried, 
     const config = readConfig(env);
     const provider = failingFirst(1);
     const now = Date.now();
-    expect(await subscribe(db, config, provider.mailer, { email, series: findSeries(DEFAULT_SERIES)!, form: "api" }, now)).toBe(
-      "confirmation_queued",
-    );
+    expect(
+      await subscribe(db, config, provider.mailer, { email, series: findSeries(DEFAULT_SERIES)!, form: "api" }, now),
+    ).toBe("confirmation_queued");
     expect(await outboxFor(email)).toHaveLength(0);
     const [consent] = await consentsOf((await findSubscriber(email))!.id);
     const row = await env.DB.prepare("SELECT email_status, email_attempts, email_next_at FROM consents WHERE id = ?1")
@@ -215,7 +257,9 @@ describe("a confirmation email the provider refuses or times out on is retried, 
       },
     };
     const now = Date.now();
-    expect(await subscribe(db, config, throwing, { email, series: findSeries(DEFAULT_SERIES)!, form: "api" }, now)).toBe("confirmation_queued");
+    expect(
+      await subscribe(db, config, throwing, { email, series: findSeries(DEFAULT_SERIES)!, form: "api" }, now),
+    ).toBe("confirmation_queued");
     expect(await resendQueuedConfirmations(db, config, createOutboxMailer(env.DB), now + 3600_000)).toBe(1);
     expect(await outboxFor(email)).toHaveLength(1);
   });
@@ -233,7 +277,9 @@ describe("a confirmation email the provider refuses or times out on is retried, 
     }
     expect(refusing.calls()).toBe(5);
     const [consent] = await consentsOf((await findSubscriber(email))!.id);
-    const row = await env.DB.prepare("SELECT email_status, email_error FROM consents WHERE id = ?1").bind(consent!.id).first();
+    const row = await env.DB.prepare("SELECT email_status, email_error FROM consents WHERE id = ?1")
+      .bind(consent!.id)
+      .first();
     expect(row).toEqual({ email_status: "failed", email_error: "invalid recipient" });
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type ApiError, escapeHtml, postForm, subscribeForm, subscribeJson, uniqueEmail, INVALID_EMAIL } from "../helpers/route-helpers";
+import {
+  type ApiError,
+  escapeHtml,
+  postForm,
+  subscribeForm,
+  subscribeJson,
+  uniqueEmail,
+  INVALID_EMAIL,
+} from "../helpers/route-helpers";
 import { countRows, findSubscriber, outboxFor } from "../helpers/rows";
 
 /** POST /subscribe refusing what it cannot take: each a clear 4xx, nothing stored. */
@@ -13,7 +21,10 @@ describe("POST /subscribe: errors", () => {
     expect(await form.text()).toContain("There is no such series.");
     const json = await subscribeJson({ email, series: "nope" });
     expect(json.status).toBe(400);
-    expect(((await json.json()) as ApiError).error).toMatchObject({ code: "BAD_REQUEST", message: "There is no such series." });
+    expect(((await json.json()) as ApiError).error).toMatchObject({
+      code: "BAD_REQUEST",
+      message: "There is no such series.",
+    });
     expect(await findSubscriber(email)).toBeNull();
     expect(await outboxFor(email)).toHaveLength(0);
   });
@@ -40,7 +51,11 @@ describe("POST /subscribe: errors", () => {
       ["empty", "", MISSING_EMAIL],
       ["only spaces", "   ", MISSING_EMAIL],
       ["a 400-character address", `${"a".repeat(388)}@example.com`, "That email address is too long."],
-      ["a 300-character address (over 254)", `${"a".repeat(60)}@${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.${"e".repeat(60)}.com`, INVALID_EMAIL],
+      [
+        "a 300-character address (over 254)",
+        `${"a".repeat(60)}@${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.${"e".repeat(60)}.com`,
+        INVALID_EMAIL,
+      ],
     ];
     for (const [label, email, message] of rejected) {
       it(`${label} (form)`, async () => {
@@ -53,7 +68,9 @@ describe("POST /subscribe: errors", () => {
         expect(html).toContain(message);
         // The error is the first thing a screen reader announces, and the field is marked and focused.
         expect(html).toContain(`<title>Error: ${escapeHtml(message)} — Origins of Lead Change</title>`);
-        expect(html).toMatch(/<input id="email"[^>]* aria-describedby="form-error" aria-invalid="true" autofocus=""\/>/);
+        expect(html).toMatch(
+          /<input id="email"[^>]* aria-describedby="form-error" aria-invalid="true" autofocus=""\/>/,
+        );
         // The form comes back with the reader's input, so they can correct it.
         expect(html).toMatch(/<form[^>]*action="\/subscribe"/);
         expect(html).toContain('value="Ann"');
@@ -110,7 +127,9 @@ describe("POST /subscribe: errors", () => {
         const email = uniqueEmail("ctrlname");
         const res = await subscribeJson({ email, name });
         expect(res.status).toBe(400);
-        expect(((await res.json()) as ApiError).error.message).toBe("Your name cannot contain line breaks or control characters.");
+        expect(((await res.json()) as ApiError).error.message).toBe(
+          "Your name cannot contain line breaks or control characters.",
+        );
         expect(await findSubscriber(email)).toBeNull();
       }
     });
@@ -119,9 +138,35 @@ describe("POST /subscribe: errors", () => {
   describe("names", () => {
     it("rejects a name with bidi overrides or zero-width characters", async () => {
       const invisible = [
-        ...["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202c", "\u202e", "\u2066", "\u2069", "\ufeff"],
+        ...[
+          "\u200b",
+          "\u200c",
+          "\u200d",
+          "\u200e",
+          "\u200f",
+          "\u202a",
+          "\u202c",
+          "\u202e",
+          "\u2066",
+          "\u2069",
+          "\ufeff",
+        ],
         // Separators other than the space, soft hyphen, word joiner, Arabic letter mark, tag and private-use characters.
-        ...["\u2028", "\u2029", "\u00a0", "\u200a", "\u202f", "\u3000", "\u00ad", "\u2060", "\u061c", "\u{e0041}", "\u{e007f}", "\ue000", "\u{f0000}"],
+        ...[
+          "\u2028",
+          "\u2029",
+          "\u00a0",
+          "\u200a",
+          "\u202f",
+          "\u3000",
+          "\u00ad",
+          "\u2060",
+          "\u061c",
+          "\u{e0041}",
+          "\u{e007f}",
+          "\ue000",
+          "\u{f0000}",
+        ],
       ];
       for (const char of invisible) {
         const label = `U+${char.codePointAt(0)!.toString(16).toUpperCase()}`;
@@ -136,7 +181,15 @@ describe("POST /subscribe: errors", () => {
         expect(await outboxFor(email), label).toHaveLength(0);
       }
       // Visible non-ASCII is fine: the neighbours of the refused ranges, accents and emoji.
-      for (const name of ["Zoë 😀", "Ann\u2010Marie", "Ann\u2070", "Jean-Luc O'Brien", "J. R. R. Tolkien", "李小龍", "محمد"]) {
+      for (const name of [
+        "Zoë 😀",
+        "Ann\u2010Marie",
+        "Ann\u2070",
+        "Jean-Luc O'Brien",
+        "J. R. R. Tolkien",
+        "李小龍",
+        "محمد",
+      ]) {
         expect((await subscribeJson({ email: uniqueEmail("visible"), name })).status, name).toBe(200);
       }
     });
@@ -146,7 +199,9 @@ describe("POST /subscribe: errors", () => {
     it("rejects a name with a C1 control character (U+0085, NEL) like any control character", async () => {
       const res = await subscribeJson({ email: uniqueEmail("nel"), name: "Ann\u0085Smith" });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as ApiError).error.message).toBe("Your name cannot contain line breaks or control characters.");
+      expect(((await res.json()) as ApiError).error.message).toBe(
+        "Your name cannot contain line breaks or control characters.",
+      );
     });
   });
 
@@ -168,7 +223,9 @@ describe("POST /subscribe: errors", () => {
         const email = uniqueEmail("linkname");
         const json = await subscribeJson({ email, name });
         expect(json.status, name).toBe(400);
-        expect(((await json.json()) as ApiError).error.message, name).toBe("Your name cannot contain a web address or link.");
+        expect(((await json.json()) as ApiError).error.message, name).toBe(
+          "Your name cannot contain a web address or link.",
+        );
         const form = await subscribeForm({ email, name });
         expect(form.status, name).toBe(400);
         expect(await form.text(), name).toContain("Your name cannot contain a web address or link.");
@@ -214,11 +271,15 @@ describe("POST /subscribe: errors", () => {
   describe("request shape", () => {
     it("an unsupported content type is a 415", async () => {
       for (const type of ["application/xml", "text/csv"]) {
-        const res = await postForm("/subscribe", `<email>${uniqueEmail()}</email>`, { headers: { "content-type": type } });
+        const res = await postForm("/subscribe", `<email>${uniqueEmail()}</email>`, {
+          headers: { "content-type": type },
+        });
         expect(res.status).toBe(415);
         expect(await res.text()).toContain("Send the form as application/x-www-form-urlencoded or JSON.");
       }
-      const api = await postForm("/subscribe", "x", { headers: { "content-type": "application/xml", accept: "application/json" } });
+      const api = await postForm("/subscribe", "x", {
+        headers: { "content-type": "application/xml", accept: "application/json" },
+      });
       expect(api.status).toBe(415);
       expect(((await api.json()) as ApiError).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
     });

@@ -15,9 +15,16 @@ const hex = () => crypto.randomUUID().replaceAll("-", "").slice(0, 8);
 
 /** One Gmail inbox written `count` ways: dots anywhere, +tags, upper case, googlemail.com. */
 function gmailSpellings(base: string, count: number): string[] {
-  const dotted = Array.from({ length: base.length - 1 }, (_, i) => `${base.slice(0, i + 1)}.${base.slice(i + 1)}@gmail.com`);
+  const dotted = Array.from(
+    { length: base.length - 1 },
+    (_, i) => `${base.slice(0, i + 1)}.${base.slice(i + 1)}@gmail.com`,
+  );
   const tagged = Array.from({ length: 4 }, (_, i) => `${base}+n${i + 1}@gmail.com`);
-  const other = [`${base.toUpperCase()}@googlemail.com`, `${base.slice(0, 2)}.${base.slice(2)}+x@GoogleMail.com`, `${base}@gmail.com`];
+  const other = [
+    `${base.toUpperCase()}@googlemail.com`,
+    `${base.slice(0, 2)}.${base.slice(2)}+x@GoogleMail.com`,
+    `${base}@gmail.com`,
+  ];
   const all = [...other, ...tagged, ...dotted];
   expect(all.length).toBeGreaterThanOrEqual(count);
   return all.slice(0, count);
@@ -25,7 +32,9 @@ function gmailSpellings(base: string, count: number): string[] {
 
 /** Confirmation emails that reached any of these spellings (the outbox keeps the address each went to). */
 async function mailsTo(spellings: string[]) {
-  const { results } = await env.DB.prepare(`SELECT "to" FROM outbox WHERE lower("to") IN (SELECT lower(value) FROM json_each(?1)) ORDER BY rowid`)
+  const { results } = await env.DB.prepare(
+    `SELECT "to" FROM outbox WHERE lower("to") IN (SELECT lower(value) FROM json_each(?1)) ORDER BY rowid`,
+  )
     .bind(JSON.stringify(spellings))
     .all<{ to: string }>();
   return results.map((row) => row.to);
@@ -33,7 +42,8 @@ async function mailsTo(spellings: string[]) {
 
 const series = () => findSeries(DEFAULT_SERIES)!;
 const db = () => getDb(env.DB);
-const signUp = (config: Config, email: string, now = Date.now()) => subscribe(db(), config, createOutboxMailer(env.DB), { email, series: series(), form: "api" }, now);
+const signUp = (config: Config, email: string, now = Date.now()) =>
+  subscribe(db(), config, createOutboxMailer(env.DB), { email, series: series(), form: "api" }, now);
 
 describe("the mailbox key", () => {
   it("is lower-cased, drops +tags on every domain and dots where Gmail ignores them", () => {
@@ -62,7 +72,9 @@ describe("one mailbox, many spellings: at most 3 confirmation emails a day in on
     const mails = await mailsTo(spellings);
     expect(mails).toHaveLength(CONFIRMATIONS_PER_DAY);
     // Mail goes to the spelling each reader typed, and each spelling stays a reader of its own.
-    expect(mails).toEqual(spellings.slice(0, CONFIRMATIONS_PER_DAY).map((email) => email.replace(/@.*/, (domain) => domain.toLowerCase())));
+    expect(mails).toEqual(
+      spellings.slice(0, CONFIRMATIONS_PER_DAY).map((email) => email.replace(/@.*/, (domain) => domain.toLowerCase())),
+    );
     for (const email of spellings) expect(await findSubscriber(email), email).not.toBeNull();
   });
 
@@ -76,7 +88,9 @@ describe("one mailbox, many spellings: at most 3 confirmation emails a day in on
 
   it("where dots matter they are separate mailboxes: 3 emails each", async () => {
     const base = `ann${hex()}`;
-    const spellings = [`${base.slice(0, 3)}.${base.slice(3)}`, base].flatMap((local) => [0, 1, 2, 3].map((i) => `${local}+t${i}@example.org`));
+    const spellings = [`${base.slice(0, 3)}.${base.slice(3)}`, base].flatMap((local) =>
+      [0, 1, 2, 3].map((i) => `${local}+t${i}@example.org`),
+    );
     for (const email of spellings) await signUp(readConfig(env), email);
     expect(await mailsTo(spellings)).toHaveLength(2 * CONFIRMATIONS_PER_DAY);
   });
@@ -88,7 +102,22 @@ describe("one mailbox, many spellings: at most 3 confirmation emails a day in on
       const now = Date.now();
       const reader = (await findSubscriber(spellings[0]!))!;
       const run = await env.DB.prepare(insertConsentSql)
-        .bind(reader.id, DEFAULT_SERIES, "api", "v", null, null, now, now + HOUR, null, null, now, key, now - 24 * HOUR, CONFIRMATIONS_PER_DAY)
+        .bind(
+          reader.id,
+          DEFAULT_SERIES,
+          "api",
+          "v",
+          null,
+          null,
+          now,
+          now + HOUR,
+          null,
+          null,
+          now,
+          key,
+          now - 24 * HOUR,
+          CONFIRMATIONS_PER_DAY,
+        )
         .all();
       expect(run.results).toEqual([]); // over the cap: nothing inserted
       return run.meta.rows_read;
@@ -106,11 +135,20 @@ describe("one mailbox, many spellings: at most 3 confirmation emails a day in on
 describe("hourly caps on confirmation emails: per domain and in all", () => {
   /** A domain no other test mails, so its counter starts at zero. */
   const freshDomain = () => `d${hex()}.example.org`;
-  const capped = (perDomain: number, all: number): Config => ({ ...readConfig(env), confirmationsPerDomainPerHour: perDomain, confirmationsPerHour: all });
+  const capped = (perDomain: number, all: number): Config => ({
+    ...readConfig(env),
+    confirmationsPerDomainPerHour: perDomain,
+    confirmationsPerHour: all,
+  });
   /** Confirmations other tests left queued would take this test's slots in the cron: none are left. */
-  const emptyQueue = () => env.DB.prepare("UPDATE consents SET email_status = 'failed', email_next_at = NULL WHERE email_status = 'queued'").run();
+  const emptyQueue = () =>
+    env.DB.prepare(
+      "UPDATE consents SET email_status = 'failed', email_next_at = NULL WHERE email_status = 'queued'",
+    ).run();
   const consentOf = async (email: string) =>
-    (await env.DB.prepare("SELECT email_status AS status, email_next_at AS nextAt, email_attempts AS attempts FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?1")
+    (await env.DB.prepare(
+      "SELECT email_status AS status, email_next_at AS nextAt, email_attempts AS attempts FROM consents c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = ?1",
+    )
       .bind(email)
       .first<{ status: string; nextAt: number | null; attempts: number }>())!;
 
@@ -123,7 +161,13 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
     const readers = Array.from({ length: 5 }, (_, i) => `reader${i}@${domain}`);
     const results: string[] = [];
     for (const email of readers) results.push(await signUp(config, email, now));
-    expect(results).toEqual(["confirmation_sent", "confirmation_sent", "confirmation_sent", "confirmation_queued", "confirmation_queued"]);
+    expect(results).toEqual([
+      "confirmation_sent",
+      "confirmation_sent",
+      "confirmation_sent",
+      "confirmation_queued",
+      "confirmation_queued",
+    ]);
     expect(await mailsTo(readers)).toHaveLength(3);
 
     // Held, not tried: no attempt counted, due again within the next hour, each at its own time.
@@ -152,7 +196,8 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
     const config = capped(2, 1000);
     const now = Math.floor(Date.now() / HOUR) * HOUR + 60_000;
     const results = [];
-    for (const email of [`a${hex()}@gmail.com`, `b${hex()}@googlemail.com`, `c${hex()}@googlemail.com`]) results.push(await signUp(config, email, now));
+    for (const email of [`a${hex()}@gmail.com`, `b${hex()}@googlemail.com`, `c${hex()}@googlemail.com`])
+      results.push(await signUp(config, email, now));
     expect(results).toEqual(["confirmation_sent", "confirmation_sent", "confirmation_queued"]);
   });
 
@@ -170,9 +215,13 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
 
     // Made due again within this hour, the cron tries the first, is held, and stops: the second is not tried.
     const held = readers.slice(2);
-    const setDue = env.DB.prepare("UPDATE consents SET email_next_at = ?2 WHERE subscriber_id = (SELECT id FROM subscribers WHERE email = ?1)");
+    const setDue = env.DB.prepare(
+      "UPDATE consents SET email_next_at = ?2 WHERE subscriber_id = (SELECT id FROM subscribers WHERE email = ?1)",
+    );
     await env.DB.batch(held.map((email) => setDue.bind(email, now)));
-    const counted = async () => (await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{ count: number }>())!.count;
+    const counted = async () =>
+      (await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{ count: number }>())!
+        .count;
     const before = await counted();
     expect(await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), now + 60_000)).toBe(0);
     expect((await counted()) - before).toBe(1);
@@ -181,9 +230,13 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
 
     // Late in the next hour, both go (its counter took exactly those two).
     await env.DB.batch(held.map((email) => setDue.bind(email, hourStart + HOUR + 30 * 60_000)));
-    expect(await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), hourStart + HOUR + 45 * 60_000)).toBe(2);
+    expect(
+      await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), hourStart + HOUR + 45 * 60_000),
+    ).toBe(2);
     expect(await mailsTo(readers)).toHaveLength(4);
-    const counter = await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{ count: number }>();
+    const counter = await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{
+      count: number;
+    }>();
     expect(counter!.count).toBe(2);
   });
 

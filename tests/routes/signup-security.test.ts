@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { type ApiError, confirmLinkOf, confirmVia, DEFAULT_SERIES, escapeHtml, inOneRateWindow, postForm, sentLinkTo, signUpAndConfirm, subscribeForm, subscribeJson, uniqueEmail, uniqueIp, CHECK_INBOX } from "../helpers/route-helpers";
+import {
+  type ApiError,
+  confirmLinkOf,
+  confirmVia,
+  DEFAULT_SERIES,
+  escapeHtml,
+  inOneRateWindow,
+  postForm,
+  sentLinkTo,
+  signUpAndConfirm,
+  subscribeForm,
+  subscribeJson,
+  uniqueEmail,
+  uniqueIp,
+  CHECK_INBOX,
+} from "../helpers/route-helpers";
 import { findSubscriber, outboxFor } from "../helpers/rows";
 
 /** POST /subscribe against abuse: no enumeration, escaping, CSRF, the honeypot, the rate limit. */
@@ -40,7 +55,11 @@ describe("POST /subscribe: security", () => {
       const res = await subscribeForm({ email: address, series: DEFAULT_SERIES });
       const body = await res.text();
       expect(body, address).toContain(sentLinkTo(address));
-      answers.push({ status: res.status, type: res.headers.get("content-type"), body: body.replaceAll(escapeHtml(address), "{address}") });
+      answers.push({
+        status: res.status,
+        type: res.headers.get("content-type"),
+        body: body.replaceAll(escapeHtml(address), "{address}"),
+      });
     }
     expect(answers[0]!.status).toBe(200);
     expect(answers[0]!.body).toContain("<strong>{address}</strong>");
@@ -94,10 +113,16 @@ describe("POST /subscribe: security", () => {
     expect(await evil.text()).toContain("This form was sent from another site.");
     const noOrigin = await subscribeForm({ email }, { origin: null });
     expect(noOrigin.status).toBe(403);
-    const crossSite = await subscribeForm({ email }, { origin: "https://evil.example", headers: { "sec-fetch-site": "cross-site" } });
+    const crossSite = await subscribeForm(
+      { email },
+      { origin: "https://evil.example", headers: { "sec-fetch-site": "cross-site" } },
+    );
     expect(crossSite.status).toBe(403);
     // A text/plain "form" (the other content type a cross-site form can send) is checked as well.
-    const plain = await postForm("/subscribe", `email=${email}`, { origin: "https://evil.example", headers: { "content-type": "text/plain" } });
+    const plain = await postForm("/subscribe", `email=${email}`, {
+      origin: "https://evil.example",
+      headers: { "content-type": "text/plain" },
+    });
     expect(plain.status).toBe(403);
     expect(await findSubscriber(email)).toBeNull();
     expect(await outboxFor(email)).toHaveLength(0);

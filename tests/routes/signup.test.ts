@@ -2,7 +2,25 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyedHash } from "../../worker/lib/crypto";
-import { type ApiError, BASE, confirmLinkOf, confirmVia, DEFAULT_SERIES, postForm, sentLinkTo, settled, signUpAndConfirm, signTestToken, subscribeForm, subscribeJson, testKeyring, uniqueEmail, uniqueIp, CHECK_INBOX, INVALID_EMAIL } from "../helpers/route-helpers";
+import {
+  type ApiError,
+  BASE,
+  confirmLinkOf,
+  confirmVia,
+  DEFAULT_SERIES,
+  postForm,
+  sentLinkTo,
+  settled,
+  signUpAndConfirm,
+  signTestToken,
+  subscribeForm,
+  subscribeJson,
+  testKeyring,
+  uniqueEmail,
+  uniqueIp,
+  CHECK_INBOX,
+  INVALID_EMAIL,
+} from "../helpers/route-helpers";
 import { consentsOf, findSubscriber, outboxFor, subscribersMatching, subscriptionsOf } from "../helpers/rows";
 
 describe("POST /subscribe", () => {
@@ -23,7 +41,9 @@ describe("POST /subscribe", () => {
     const [mail] = mails;
     expect(mail!.subject).toBe("Confirm your subscription to Origins of Lead Change");
     // Signed by the newest key ("t2"), the consent id hidden: `<kid>.<hidden id>.<expiry>.<tag>`.
-    expect(mail!.html).toMatch(new RegExp(`href="${BASE}/confirm/t2\\.[A-Za-z0-9_-]{8}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}"`));
+    expect(mail!.html).toMatch(
+      new RegExp(`href="${BASE}/confirm/t2\\.[A-Za-z0-9_-]{8}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}"`),
+    );
     expect(mail!.text).toMatch(new RegExp(`${BASE}/confirm/t2\\.[A-Za-z0-9_-]{8}\\.[0-9a-z]+\\.[A-Za-z0-9_-]{22}`));
     // The address is not proven yet: the name typed with it stays out of the email, and off the reader.
     expect(mail!.html).toContain("Hi there,");
@@ -153,11 +173,21 @@ describe("POST /subscribe", () => {
   });
 
   it("a signup for an address that already reads another series never renames them, even once they confirm it", async () => {
-    const reader = await signUpAndConfirm(uniqueEmail("rename-other-series"), { name: "Bea", timezone: "Europe/Paris" });
+    const reader = await signUpAndConfirm(uniqueEmail("rename-other-series"), {
+      name: "Bea",
+      timezone: "Europe/Paris",
+    });
     // A stranger signs the reader up for a second series, choosing what we would call them and when we mail them.
-    expect((await subscribeForm({ email: reader.email, name: "Mallory", timezone: "Asia/Tokyo", series: "fixture-four" })).status).toBe(200);
+    expect(
+      (await subscribeForm({ email: reader.email, name: "Mallory", timezone: "Asia/Tokyo", series: "fixture-four" }))
+        .status,
+    ).toBe(200);
     expect((await confirmVia(confirmLinkOf((await outboxFor(reader.email)).at(-1)!))).status).toBe(200);
-    expect(await findSubscriber(reader.email)).toMatchObject({ name: "Bea", timezone: "Europe/Paris", status: "active" });
+    expect(await findSubscriber(reader.email)).toMatchObject({
+      name: "Bea",
+      timezone: "Europe/Paris",
+      status: "active",
+    });
     expect((await subscriptionsOf(reader.subscriber.id)).map((s) => [s.series, s.status])).toEqual([
       [DEFAULT_SERIES, "active"],
       ["fixture-four", "active"],
@@ -173,9 +203,15 @@ describe("POST /subscribe", () => {
   it("an unconfirmed signup never overwrites what an unsubscribed reader had", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("keep-unsub"), { name: "Bea", timezone: "Europe/Paris" });
     const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
+    expect(
+      (await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status,
+    ).toBe(200);
     expect((await subscribeForm({ email: reader.email, name: "Mallory", timezone: "Asia/Tokyo" })).status).toBe(200);
-    expect(await findSubscriber(reader.email)).toMatchObject({ name: "Bea", timezone: "Europe/Paris", status: "unsubscribed" });
+    expect(await findSubscriber(reader.email)).toMatchObject({
+      name: "Bea",
+      timezone: "Europe/Paris",
+      status: "unsubscribed",
+    });
   });
 
   it("a reader can add a second series; each gets its own subscription", async () => {
@@ -225,7 +261,9 @@ describe("POST /subscribe", () => {
 
     const mails = await outboxFor(reader.email);
     expect(mails).toHaveLength(2);
-    const confirm = await confirmVia(mails[1]!.html.match(/href="(https:\/\/news\.example\.com\/confirm\/[^"]+)"/)![1]!);
+    const confirm = await confirmVia(
+      mails[1]!.html.match(/href="(https:\/\/news\.example\.com\/confirm\/[^"]+)"/)![1]!,
+    );
     expect(confirm.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
     expect((await subscriptionsOf(id))[0]!.status).toBe("active");

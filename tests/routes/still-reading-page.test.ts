@@ -3,7 +3,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { runReadingChecks } from "../../worker/reengage";
 import { signDeliveryTokens, signReadingCheckToken } from "../../worker/tokens";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
-import { CHECK_SUBJECT, REENGAGE_SERIES, checksOf, keepLinkOf, reengageCounters } from "../helpers/reading-check-helpers";
+import {
+  CHECK_SUBJECT,
+  REENGAGE_SERIES,
+  checksOf,
+  keepLinkOf,
+  reengageCounters,
+} from "../helpers/reading-check-helpers";
 import { foreignKeyring, get, postForm, testKeyring, unsubscribeLinkOf } from "../helpers/route-helpers";
 import { findSubscriber, outboxFor, subscriptionsOf, type OutboxRow } from "../helpers/rows";
 
@@ -107,7 +113,12 @@ describe("the keep page", () => {
     expect(await (await get(keep)).text()).toContain("Resume my subscription");
     const res = await postForm(keep, {});
     expect(await res.text()).toContain("Welcome back");
-    expect((await subscriptionsOf(reader.id))[0]).toMatchObject({ status: "active", nextPart: 4, setAsideReason: null, quietParts: 0 });
+    expect((await subscriptionsOf(reader.id))[0]).toMatchObject({
+      status: "active",
+      nextPart: 4,
+      setAsideReason: null,
+      quietParts: 0,
+    });
     expect(await reengageCounters()).toEqual({ asked: 1, kept: 1, paused: 1 });
   });
 
@@ -132,7 +143,14 @@ describe("the keep page", () => {
     // A character inside the tag (the last one's low bits are base64 padding).
     const at = token.length - 5;
     const flipped = token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
-    for (const bad of [foreign, borrowed, flipped, token.slice(0, -3), "x".repeat(600), "t2.AAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA"]) {
+    for (const bad of [
+      foreign,
+      borrowed,
+      flipped,
+      token.slice(0, -3),
+      "x".repeat(600),
+      "t2.AAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA",
+    ]) {
       for (const res of [await get(`/still-reading/${bad}`), await postForm(`/still-reading/${bad}`, {})]) {
         expect(res.status, bad).toBe(400);
         expect(await pageText(res)).toContain("This link does not work. Please copy the whole link from the email.");

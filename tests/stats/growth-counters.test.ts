@@ -15,7 +15,16 @@ import { subscribe } from "../../worker/subscribers/subscribe";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { CONFIRM_TOKEN_TTL_MS } from "../../worker/tokens";
 import { importCsv } from "../helpers/import-helpers";
-import { confirmVia, DEFAULT_SERIES, ONE_CLICK, postForm, signTestToken, signUp, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
+import {
+  confirmVia,
+  DEFAULT_SERIES,
+  ONE_CLICK,
+  postForm,
+  signTestToken,
+  signUp,
+  signUpAndConfirm,
+  uniqueEmail,
+} from "../helpers/route-helpers";
 import { consentsOf, findSubscriber } from "../helpers/rows";
 import { resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
 
@@ -56,7 +65,14 @@ describe("signups and confirmations", () => {
   it("asking again once the link has expired (7 days) is a new signup", async () => {
     const db = getDb(env.DB);
     const email = uniqueEmail("grow-expired");
-    const signup = (at: number) => subscribe(db, readConfig(env), createOutboxMailer(env.DB), { email, series: findSeries(OTHER)!, form: "api" }, at);
+    const signup = (at: number) =>
+      subscribe(
+        db,
+        readConfig(env),
+        createOutboxMailer(env.DB),
+        { email, series: findSeries(OTHER)!, form: "api" },
+        at,
+      );
     const t0 = Date.UTC(2026, 2, 1, 12);
     const hour = 60 * 60 * 1000;
     expect(await signup(t0)).toBe("confirmation_sent");
@@ -136,13 +152,18 @@ describe("unsubscribes", () => {
 
   it("a paused reader who unsubscribes counts; a bounce or a complaint does not (the funnel counts those)", async () => {
     const paused = await signUpAndConfirm(uniqueEmail("grow-paused"));
-    await env.DB.prepare("UPDATE subscriptions SET status = 'paused' WHERE subscriber_id = ?1").bind(paused.subscriber.id).run();
+    await env.DB.prepare("UPDATE subscriptions SET status = 'paused' WHERE subscriber_id = ?1")
+      .bind(paused.subscriber.id)
+      .run();
     await unsubscribe(getDb(env.DB), env.DB, paused.subscriber.id, "link");
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/1/1`]);
 
     await env.DB.prepare("DELETE FROM series_days").run();
     const [bounced, complained] = await sentReaders("grow-suppressed", 2);
-    for (const [type, reader] of [["email.bounced", bounced!], ["email.complained", complained!]] as const) {
+    for (const [type, reader] of [
+      ["email.bounced", bounced!],
+      ["email.complained", complained!],
+    ] as const) {
       const { res, body } = await sendEvent(resendEvent(type, reader.messageId, reader.email));
       expect(res.status).toBe(200);
       expect(body).toMatchObject({ received: true });
@@ -180,15 +201,22 @@ describe("an import", () => {
   });
 
   it("a chunk delivered more than once counts once", async () => {
-    const parsed = parseImportCsv("email,consented_at,consent_source\ngrow-re-1@example.com,2026-01-01,form\ngrow-re-2@example.com,,\n", DEFAULT_SERIES);
+    const parsed = parseImportCsv(
+      "email,consented_at,consent_source\ngrow-re-1@example.com,2026-01-01,form\ngrow-re-2@example.com,,\n",
+      DEFAULT_SERIES,
+    );
     if (!parsed.ok) throw new Error(parsed.message);
     const messages: ImportChunkMessage[] = [];
-    const holding = { sendBatch: async (batch: { body: ImportChunkMessage }[]) => void messages.push(...batch.map((m) => m.body)) } as unknown as Queue<ImportChunkMessage>;
+    const holding = {
+      sendBatch: async (batch: { body: ImportChunkMessage }[]) => void messages.push(...batch.map((m) => m.body)),
+    } as unknown as Queue<ImportChunkMessage>;
     const started = await startImport(env.DB, holding, { rows: parsed.rows, hashSecret: readConfig(env).hashSecret });
     expect(started.kind).toBe("started");
     // Two deliveries at once, on the same clock (the claim decides), then a late one.
     const now = Date.now();
-    const results = await Promise.all([1, 2].map(() => processImportChunk(env.DB, readConfig(env).hashSecret, messages[0]!, now)));
+    const results = await Promise.all(
+      [1, 2].map(() => processImportChunk(env.DB, readConfig(env).hashSecret, messages[0]!, now)),
+    );
     expect(results.map((result) => result.kind).sort()).toEqual(["already_done", "written"]);
     expect((await processImportChunk(env.DB, readConfig(env).hashSecret, messages[0]!)).kind).toBe("already_done");
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/1/0`]);
@@ -203,7 +231,9 @@ describe("the day boundary is midnight UTC", () => {
   it("a signup at 23:59:59.999 UTC and its confirm at 00:00 count on two days; the window ends today", async () => {
     const db = getDb(env.DB);
     const email = uniqueEmail("grow-midnight");
-    expect(await subscribe(db, readConfig(env), createOutboxMailer(env.DB), { email, series, form: "api" }, lastMs)).toBe("confirmation_sent");
+    expect(
+      await subscribe(db, readConfig(env), createOutboxMailer(env.DB), { email, series, form: "api" }, lastMs),
+    ).toBe("confirmation_sent");
     const [consent] = await consentsOf((await findSubscriber(email))!.id);
     expect((await confirmConsent(db, consent!.id, midnight)).kind).toBe("confirmed_now");
     await unsubscribe(db, env.DB, consent!.subscriberId, "link", midnight + 24 * 60 * 60 * 1000 - 1);
@@ -229,7 +259,11 @@ describe("the day boundary is midnight UTC", () => {
         ["2025-10-09", 5], // the 90-day window's first day
         ["2025-12-07", 3], // the day before the 30-day window
         ["2025-12-08", 2], // the 30-day window's first day
-      ].map(([day, n]) => env.DB.prepare("INSERT INTO series_days (series, day, signups) VALUES (?1, ?2, ?3), ('fixture-windowed', ?2, 100)").bind(OTHER, day, n)),
+      ].map(([day, n]) =>
+        env.DB.prepare(
+          "INSERT INTO series_days (series, day, signups) VALUES (?1, ?2, ?3), ('fixture-windowed', ?2, 100)",
+        ).bind(OTHER, day, n),
+      ),
     );
     const month = await readGrowth(new D1Meter(env.DB), 30, OTHER, midnight);
     expect(month.series.map((s) => [s.series, s.totals.signups])).toEqual([[OTHER, 2]]);

@@ -10,11 +10,14 @@ import { importSql } from "../../worker/subscribers/import/import-queries";
 const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|events|series_days)\b(?! USING (COVERING )?INDEX)/;
 
 async function planOf(text: string, params: unknown[]): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...params).all<{ detail: string }>();
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return results.map((row) => row.detail);
 }
 
-const paramsOf = (text: string) => Array.from({ length: Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1)))) }, () => "[]");
+const paramsOf = (text: string) =>
+  Array.from({ length: Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1)))) }, () => "[]");
 
 describe("the growth counters scan no table that grows with the list", () => {
   for (const [name, text] of Object.entries({ ...growthSql, importGrowth: importSql.countGrowth })) {
@@ -38,16 +41,21 @@ describe("what a counter writes", () => {
       .bind(reader!.id)
       .first<{ id: number }>();
     const written = [];
-    for (let i = 0; i < 3; i++) written.push((await countConfirmation(env.DB, "cost-series", consent!.id, 5).run()).meta.rows_written);
+    for (let i = 0; i < 3; i++)
+      written.push((await countConfirmation(env.DB, "cost-series", consent!.id, 5).run()).meta.rows_written);
     expect(written).toEqual([2, 1, 1]);
-    expect(await env.DB.prepare("SELECT confirmations FROM series_days WHERE series = 'cost-series'").first()).toEqual({ confirmations: 3 });
+    expect(await env.DB.prepare("SELECT confirmations FROM series_days WHERE series = 'cost-series'").first()).toEqual({
+      confirmations: 3,
+    });
   });
 });
 
 describe("the growth read", () => {
   it("is a range of series_days' primary key per series", async () => {
     const details = await planOf(growthReadSql, ['["a","b"]', "2026-09-03", "2026-12-01"]);
-    expect(details.join(" | ")).toMatch(/SEARCH series_days USING INDEX sqlite_autoindex_series_days_1 \(series=\? AND day>\? AND day<\?\)/);
+    expect(details.join(" | ")).toMatch(
+      /SEARCH series_days USING INDEX sqlite_autoindex_series_days_1 \(series=\? AND day>\? AND day<\?\)/,
+    );
     for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
   });
 
@@ -63,7 +71,9 @@ describe("the growth read", () => {
       .run();
     const meter = new D1Meter(env.DB);
     const growth = await readGrowth(meter, 90, undefined, Date.UTC(2026, 11, 1, 12));
-    expect(growth.series.map((s) => [s.series, s.totals])).toEqual(slugs.map((slug) => [slug, { signups: 270, confirmations: 180, unsubscribes: 90 }]));
+    expect(growth.series.map((s) => [s.series, s.totals])).toEqual(
+      slugs.map((slug) => [slug, { signups: 270, confirmations: 180, unsubscribes: 90 }]),
+    );
     expect(meter.totals().statements).toBe(1);
     console.log(`growth read, ${slugs.length} series × 90 days of 730 kept: ${meter.totals().rowsRead} rows read`);
     // Each series' 90 rows, and 3 reads of its own: its value in the JSON list, the key probe, the range's end.

@@ -27,7 +27,9 @@ describe("GET /admin/api/subscribers/export.csv", () => {
     const { res, text } = await exportCsv();
     expect(text).toBe(HEADER);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="subscribers-${new Date().toISOString().slice(0, 10)}.csv"`);
+    expect(res.headers.get("content-disposition")).toBe(
+      `attachment; filename="subscribers-${new Date().toISOString().slice(0, 10)}.csv"`,
+    );
   });
 
   it("gives back what was imported, one row per subscription", async () => {
@@ -41,7 +43,17 @@ describe("GET /admin/api/subscribers/export.csv", () => {
     );
     expect(job).toMatchObject({ active: 2, pending: 1 });
     const rows = rowsOf((await exportCsv()).text);
-    expect(rows.map((row) => [row.email, row.name, row.status, row.timezone, row.series, row.subscription_status, row.next_part])).toEqual([
+    expect(
+      rows.map((row) => [
+        row.email,
+        row.name,
+        row.status,
+        row.timezone,
+        row.series,
+        row.subscription_status,
+        row.next_part,
+      ]),
+    ).toEqual([
       ["ann@example.com", 'Ann, of "the list"', "active", "Europe/Paris", "fixture-four", "active", "1"],
       ["ann@example.com", 'Ann, of "the list"', "active", "Europe/Paris", DEFAULT_SERIES, "active", "1"],
       // A pending reader's name and zone wait for their confirmation (as for a signup).
@@ -54,7 +66,13 @@ describe("GET /admin/api/subscribers/export.csv", () => {
   });
 
   it("neutralises cells a spreadsheet would run as formulas", async () => {
-    await importCsv(["email,name,consented_at,consent_source", "=1+2@example.com,=HYPERLINK(1),2026-01-01,f", "plain@example.com,+Plus -minus,2026-01-01,f"].join("\n"));
+    await importCsv(
+      [
+        "email,name,consented_at,consent_source",
+        "=1+2@example.com,=HYPERLINK(1),2026-01-01,f",
+        "plain@example.com,+Plus -minus,2026-01-01,f",
+      ].join("\n"),
+    );
     // Names the signup form refuses but an older row may hold: tab, carriage return, @ first.
     await env.DB.prepare(
       `INSERT INTO subscribers (email, email_key, name, status, created_at, updated_at) VALUES

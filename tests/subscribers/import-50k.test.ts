@@ -16,7 +16,9 @@ function bigCsv(): string {
   const lines = ["email,name,timezone,series,consented_at,consent_source"];
   for (let i = 1; i <= ROWS; i++) {
     const consent = i % 2 === 0 ? "2026-03-01T10:00:00Z,old list export" : ",";
-    lines.push(`reader${i}@list.example.com,Reader ${i},${i % 3 ? "Europe/Berlin" : ""},${i % 5 ? "fixture-four" : ""},${consent}`);
+    lines.push(
+      `reader${i}@list.example.com,Reader ${i},${i % 3 ? "Europe/Berlin" : ""},${i % 5 ? "fixture-four" : ""},${consent}`,
+    );
   }
   return lines.join("\r\n");
 }
@@ -41,12 +43,21 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
   expect(queue.sends.every((send) => send.messages <= 100 && send.bytes <= 256 * 1024)).toBe(true);
   // ~60 KB a chunk: 4 chunks a call, well within the free plan's 50 subrequests per invocation.
   expect(queue.sends.length).toBeLessThanOrEqual(30);
-  console.log(`50,000 rows: ${csv.length} bytes, parsed in ${parseMs.toFixed(0)} ms, ${messages} chunks in ${queue.sends.length} sendBatch calls`);
+  console.log(
+    `50,000 rows: ${csv.length} bytes, parsed in ${parseMs.toFixed(0)} ms, ${messages} chunks in ${queue.sends.length} sendBatch calls`,
+  );
 
   const consumeStart = Date.now();
   const job = await waitForJob(started.job.id, 120_000);
   console.log(`consumed in ${Date.now() - consumeStart} ms (miniflare, 2 cores shared)`);
-  expect(job).toMatchObject({ status: "done", total: ROWS, processed: ROWS, active: ROWS / 2, pending: ROWS / 2, skipped: 0 });
+  expect(job).toMatchObject({
+    status: "done",
+    total: ROWS,
+    processed: ROWS,
+    active: ROWS / 2,
+    pending: ROWS / 2,
+    skipped: 0,
+  });
   expect(await count("subscribers")).toBe(ROWS);
   expect(await count("subscriptions", "status = 'active'")).toBe(ROWS / 2);
   expect(await count("consents", "email_status = 'queued'")).toBe(ROWS / 2);
@@ -57,8 +68,14 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
   const freshRows = parseImportCsv(bigCsv().replaceAll("@list.example.com", "@fresh.example.com"), DEFAULT_SERIES);
   if (!freshRows.ok) throw new Error(freshRows.message);
   await env.DB.prepare(`UPDATE import_jobs SET chunks = 102 WHERE id = ?1`).bind(job.id).run();
-  await processImportChunk(fresh.db, readConfig(env).hashSecret, { jobId: job.id, chunk: 101, rows: freshRows.rows.slice(0, 500) });
-  console.log(`a chunk of 500 new readers: ${fresh.writes.rowsWritten} D1 rows written (${(fresh.writes.rowsWritten / 500).toFixed(1)} per reader)`);
+  await processImportChunk(fresh.db, readConfig(env).hashSecret, {
+    jobId: job.id,
+    chunk: 101,
+    rows: freshRows.rows.slice(0, 500),
+  });
+  console.log(
+    `a chunk of 500 new readers: ${fresh.writes.rowsWritten} D1 rows written (${(fresh.writes.rowsWritten / 500).toFixed(1)} per reader)`,
+  );
   expect(fresh.writes.rowsWritten / 500).toBeLessThan(20);
 
   // One more chunk of the same rows, counted: 1 read of the job, 2 reads (suppressions, known readers), 1 batch.

@@ -16,28 +16,54 @@ describe("POST /admin/api/subscribers/import refuses", () => {
     expect(await errorOf(await postCsv("email,phone,Shoe Size\nann@example.com,1,42\n"))).toEqual({
       status: 400,
       code: "BAD_REQUEST",
-      message: 'Unknown column(s): "phone", "shoe size". The columns are email,name,timezone,series,consented_at,consent_source.',
+      message:
+        'Unknown column(s): "phone", "shoe size". The columns are email,name,timezone,series,consented_at,consent_source.',
     });
   });
 
   it("a header without email, a column twice, a header without rows, an unclosed quote", async () => {
-    expect(await errorOf(await postCsv("name,timezone\nAnn,Europe/Paris\n"))).toMatchObject({ status: 400, message: "The header has no email column." });
-    expect(await errorOf(await postCsv("email,name,email\na@example.com,A,b@example.com\n"))).toMatchObject({ status: 400, message: 'Column "email" appears twice in the header.' });
-    expect(await errorOf(await postCsv("email,name\n"))).toMatchObject({ status: 400, message: "The CSV has a header but no rows." });
-    expect(await errorOf(await postCsv('email,name\nann@example.com,"Ann\n'))).toMatchObject({ status: 400, code: "BAD_REQUEST" });
+    expect(await errorOf(await postCsv("name,timezone\nAnn,Europe/Paris\n"))).toMatchObject({
+      status: 400,
+      message: "The header has no email column.",
+    });
+    expect(await errorOf(await postCsv("email,name,email\na@example.com,A,b@example.com\n"))).toMatchObject({
+      status: 400,
+      message: 'Column "email" appears twice in the header.',
+    });
+    expect(await errorOf(await postCsv("email,name\n"))).toMatchObject({
+      status: 400,
+      message: "The CSV has a header but no rows.",
+    });
+    expect(await errorOf(await postCsv('email,name\nann@example.com,"Ann\n'))).toMatchObject({
+      status: 400,
+      code: "BAD_REQUEST",
+    });
   });
 
   it("a body that is not text/csv (415), empty (400), or not UTF-8 (400)", async () => {
-    expect(await errorOf(await postCsv("email\nann@example.com\n", { "content-type": "application/json" }))).toMatchObject({ status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
-    expect(await errorOf(await postCsv("email\nann@example.com\n", { "content-type": "text/plain" }))).toMatchObject({ status: 415 });
-    expect(await errorOf(await postCsv(""))).toMatchObject({ status: 400, message: "The body is empty: send the CSV, header row first." });
+    expect(
+      await errorOf(await postCsv("email\nann@example.com\n", { "content-type": "application/json" })),
+    ).toMatchObject({ status: 415, code: "UNSUPPORTED_MEDIA_TYPE" });
+    expect(await errorOf(await postCsv("email\nann@example.com\n", { "content-type": "text/plain" }))).toMatchObject({
+      status: 415,
+    });
+    expect(await errorOf(await postCsv(""))).toMatchObject({
+      status: 400,
+      message: "The body is empty: send the CSV, header row first.",
+    });
     expect(await errorOf(await postCsv("  \r\n "))).toMatchObject({ status: 400 });
-    expect(await errorOf(await postCsv(new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xff, 0xfe])))).toMatchObject({ status: 400, message: "The request body is not valid UTF-8." });
+    expect(
+      await errorOf(await postCsv(new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xff, 0xfe]))),
+    ).toMatchObject({ status: 400, message: "The request body is not valid UTF-8." });
   });
 
   it("a file over 8 MB (413), whether or not it says its length", async () => {
     const big = "email\n" + "x".repeat(8 * 1024 * 1024);
-    expect(await errorOf(await postCsv(big))).toMatchObject({ status: 413, code: "PAYLOAD_TOO_LARGE", message: "The CSV is larger than 8 MB: split it into smaller files." });
+    expect(await errorOf(await postCsv(big))).toMatchObject({
+      status: 413,
+      code: "PAYLOAD_TOO_LARGE",
+      message: "The CSV is larger than 8 MB: split it into smaller files.",
+    });
     const stream = new Blob([big]).stream();
     const res = await SELF.fetch(`${BASE}/admin/api/subscribers/import`, {
       method: "POST",
@@ -49,8 +75,14 @@ describe("POST /admin/api/subscribers/import refuses", () => {
   });
 
   it("a bad Idempotency-Key, without the admin token, and imports nothing for any of these", async () => {
-    expect(await errorOf(await postCsv("email\nann@example.com\n", { "idempotency-key": "x".repeat(257) }))).toMatchObject({ status: 400 });
-    const res = await SELF.fetch(`${BASE}/admin/api/subscribers/import`, { method: "POST", headers: { "content-type": "text/csv" }, body: "email\nann@example.com\n" });
+    expect(
+      await errorOf(await postCsv("email\nann@example.com\n", { "idempotency-key": "x".repeat(257) })),
+    ).toMatchObject({ status: 400 });
+    const res = await SELF.fetch(`${BASE}/admin/api/subscribers/import`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "email\nann@example.com\n",
+    });
     expect(await errorOf(res)).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
     expect(await count("import_jobs")).toBe(0);
   });
@@ -94,7 +126,11 @@ describe("the row cap", () => {
     for (const rows of [1_000_000, 4_000_000]) {
       let answer: Awaited<ReturnType<typeof errorOf>> | undefined;
       works.push(await parseWork(async () => (answer = await errorOf(await postCsv(`email\n${"a\n".repeat(rows)}`)))));
-      expect(answer).toEqual({ status: 400, code: "BAD_REQUEST", message: `The CSV has more than ${MAX_IMPORT_ROWS} rows; split it into files of at most ${MAX_IMPORT_ROWS}.` });
+      expect(answer).toEqual({
+        status: 400,
+        code: "BAD_REQUEST",
+        message: `The CSV has more than ${MAX_IMPORT_ROWS} rows; split it into files of at most ${MAX_IMPORT_ROWS}.`,
+      });
     }
     // The header and one row past the cap: enough to answer. Four times the file is no more work (papaparse's
     // line-ending guess splits at most the first megabyte, whatever the size).
@@ -105,7 +141,9 @@ describe("the row cap", () => {
 
   it("a file at the cap is parsed whole, its blank lines not counted as rows", async () => {
     let parsed: ReturnType<typeof parseImportCsv> | undefined;
-    const work = await parseWork(async () => (parsed = parseImportCsv(`email\n${"x@example.com\n\n".repeat(MAX_IMPORT_ROWS)}`, DEFAULT_SERIES)));
+    const work = await parseWork(
+      async () => (parsed = parseImportCsv(`email\n${"x@example.com\n\n".repeat(MAX_IMPORT_ROWS)}`, DEFAULT_SERIES)),
+    );
     expect(parsed!.ok && parsed!.rows.length).toBe(MAX_IMPORT_ROWS);
     expect(work.rows).toBe(MAX_IMPORT_ROWS + 1);
   });
@@ -113,12 +151,21 @@ describe("the row cap", () => {
 
 describe("GET /admin/api/imports/:id", () => {
   it("answers 404 for an unknown job and 400 for an id that is not one", async () => {
-    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}`))).toMatchObject({ status: 404, code: "NOT_FOUND" });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}`))).toMatchObject({
+      status: 404,
+      code: "NOT_FOUND",
+    });
     expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows`))).toMatchObject({ status: 404 });
     expect(await errorOf(await adminGet("/imports/not-a-job"))).toMatchObject({ status: 400 });
-    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?outcome=great`))).toMatchObject({ status: 400 });
-    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?limit=201`))).toMatchObject({ status: 400 });
-    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?cursor=abc`))).toMatchObject({ status: 400 });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?outcome=great`))).toMatchObject({
+      status: 400,
+    });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?limit=201`))).toMatchObject({
+      status: 400,
+    });
+    expect(await errorOf(await adminGet(`/imports/${crypto.randomUUID()}/rows?cursor=abc`))).toMatchObject({
+      status: 400,
+    });
   });
 });
 
@@ -128,6 +175,10 @@ describe("a hostile row", () => {
     const job = await importCsv(`email,name\nok-row@example.com,Ann\nlong-row@example.com,"${huge}"\n`);
     expect(job).toMatchObject({ status: "done", total: 2, active: 0, pending: 1, skipped: 1 });
     const [invalid] = await reportOf(job.id, "&outcome=invalid");
-    expect(invalid).toMatchObject({ row: 2, email: "long-row@example.com", message: "A field of this row is longer than 1000 characters." });
+    expect(invalid).toMatchObject({
+      row: 2,
+      email: "long-row@example.com",
+      message: "A field of this row is longer than 1000 characters.",
+    });
   });
 });

@@ -7,16 +7,20 @@ import { eraseSql } from "../../worker/subscribers/erase-subscriber";
 import { subscriberExportSql } from "../../worker/subscribers/subscriber-data";
 
 /** Tables that grow with the list or the imports: no statement of an import or an export may scan one whole. */
-const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|suppressions|import_rows|import_jobs|import_chunks)\b(?! USING (COVERING )?INDEX)/;
+const FULL_SCAN =
+  /^SCAN (subscribers|subscriptions|consents|suppressions|import_rows|import_jobs|import_chunks)\b(?! USING (COVERING )?INDEX)/;
 /** A walk of a whole index, or of every reader of a status, is a scan too. */
 const INDEX_WALK = /^SCAN (subscribers|subscriptions|consents|suppressions|import_rows) USING|subscribers_status_idx/;
 
 async function planOf(text: string, params: unknown[]): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`).bind(...params).all<{ detail: string }>();
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+    .bind(...params)
+    .all<{ detail: string }>();
   return results.map((row) => row.detail);
 }
 
-const paramsOf = (text: string) => Array.from({ length: Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1)))) }, () => "[]");
+const paramsOf = (text: string) =>
+  Array.from({ length: Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1)))) }, () => "[]");
 
 describe("import statements scan no whole table", () => {
   for (const [name, text] of Object.entries(importSql)) {
@@ -37,7 +41,9 @@ describe("the report and the export read only their page", () => {
       [reportPageSql.byOutcome, ["job", "invalid", 0, 50]],
     ] as const) {
       const details = await planOf(text, [...params]);
-      expect(details.join(" | ")).toMatch(/^SEARCH import_rows USING (INDEX import_rows_job_id_outcome_idx \(job_id=\? AND outcome=\? AND row>\?\)|INDEX sqlite_autoindex_import_rows_1 \(job_id=\? AND row>\?\))$/);
+      expect(details.join(" | ")).toMatch(
+        /^SEARCH import_rows USING (INDEX import_rows_job_id_outcome_idx \(job_id=\? AND outcome=\? AND row>\?\)|INDEX sqlite_autoindex_import_rows_1 \(job_id=\? AND row>\?\))$/,
+      );
     }
   });
 

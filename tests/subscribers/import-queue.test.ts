@@ -21,18 +21,27 @@ describe("a chunk delivered more than once", () => {
     if (!parsed.ok) throw new Error(parsed.message);
     const messages: ImportChunkMessage[] = [];
     // A queue that keeps the messages: the test delivers them itself.
-    const holding = { sendBatch: async (batch: { body: ImportChunkMessage }[]) => void messages.push(...batch.map((m) => m.body)) } as unknown as Queue<ImportChunkMessage>;
+    const holding = {
+      sendBatch: async (batch: { body: ImportChunkMessage }[]) => void messages.push(...batch.map((m) => m.body)),
+    } as unknown as Queue<ImportChunkMessage>;
     const started = await startImport(env.DB, holding, { rows: parsed.rows, hashSecret: config().hashSecret });
     if (started.kind !== "started") throw new Error(started.kind);
     return { job: started.job, messages };
   }
-  const jobRow = (id: string) => env.DB.prepare(`SELECT processed, active, pending, skipped, status FROM import_jobs WHERE id = ?1`).bind(id).first();
+  const jobRow = (id: string) =>
+    env.DB.prepare(`SELECT processed, active, pending, skipped, status FROM import_jobs WHERE id = ?1`)
+      .bind(id)
+      .first();
 
   it("is counted once when the queue redelivers it to the consumer", async () => {
-    const { job, messages } = await queuedJob("email,consented_at,consent_source\nre1@example.com,2026-01-01,form\nre2@example.com,,\nnope,,\n");
+    const { job, messages } = await queuedJob(
+      "email,consented_at,consent_source\nre1@example.com,2026-01-01,form\nre2@example.com,,\nnope,,\n",
+    );
     expect(messages).toHaveLength(1);
     for (const attempt of [1, 2]) {
-      const batch = createMessageBatch<ImportChunkMessage>("nextpart-import", [{ id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body: messages[0]! }]);
+      const batch = createMessageBatch<ImportChunkMessage>("nextpart-import", [
+        { id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body: messages[0]! },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env, ctx);
       expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([`m${attempt}`]);
@@ -53,7 +62,9 @@ describe("a chunk delivered more than once", () => {
 
   it("marks its job failed when the queue gives up on it (dead letter)", async () => {
     const { job, messages } = await queuedJob("email\ndead@example.com\n");
-    const batch = createMessageBatch<ImportChunkMessage>("nextpart-import-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body: messages[0]! }]);
+    const batch = createMessageBatch<ImportChunkMessage>("nextpart-import-dlq", [
+      { id: "d1", timestamp: new Date(), attempts: 1, body: messages[0]! },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["d1"]);
@@ -66,19 +77,28 @@ describe("a chunk delivered more than once", () => {
 
 describe("without an import queue bound", () => {
   const rowsOf = (count: number) => {
-    const parsed = parseImportCsv(["email", ...Array.from({ length: count }, (_, i) => `inline${i}@example.com`)].join("\n"), DEFAULT_SERIES);
+    const parsed = parseImportCsv(
+      ["email", ...Array.from({ length: count }, (_, i) => `inline${i}@example.com`)].join("\n"),
+      DEFAULT_SERIES,
+    );
     if (!parsed.ok) throw new Error(parsed.message);
     return parsed.rows;
   };
 
   it("imports a file of up to 4 chunks inline, within the request", async () => {
     const started = await startImport(env.DB, undefined, { rows: rowsOf(2000), hashSecret: config().hashSecret });
-    expect(started).toMatchObject({ kind: "started", job: { status: "done", total: 2000, processed: 2000, pending: 2000 } });
+    expect(started).toMatchObject({
+      kind: "started",
+      job: { status: "done", total: 2000, processed: 2000, pending: 2000 },
+    });
     expect(await count("import_chunks")).toBe(4);
   });
 
   it("refuses a larger file before creating a job", async () => {
-    expect(await startImport(env.DB, undefined, { rows: rowsOf(2001), hashSecret: config().hashSecret })).toEqual({ kind: "needs_queue", chunks: 5 });
+    expect(await startImport(env.DB, undefined, { rows: rowsOf(2001), hashSecret: config().hashSecret })).toEqual({
+      kind: "needs_queue",
+      chunks: 5,
+    });
     expect(await count("import_jobs")).toBe(0);
   });
 });

@@ -8,7 +8,15 @@ import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email"
 import { CONFIRMATION_SPACING_MS } from "../../worker/subscribers/import/process-import-chunk";
 import { subscribe } from "../../worker/subscribers/subscribe";
 import { suppressionHash } from "../../worker/subscribers/suppression";
-import { adminGet, count, importCsv, postCsv, reportOf, resetImportTables, waitForJob } from "../helpers/import-helpers";
+import {
+  adminGet,
+  count,
+  importCsv,
+  postCsv,
+  reportOf,
+  resetImportTables,
+  waitForJob,
+} from "../helpers/import-helpers";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
 
 beforeEach(resetImportTables);
@@ -22,7 +30,9 @@ async function seedReader(email: string, status: string, series = DEFAULT_SERIES
   )
     .bind(email, status)
     .first<{ id: number }>();
-  await env.DB.prepare(`INSERT INTO subscriptions (subscriber_id, series, status, created_at, updated_at) VALUES (?1, ?2, 'active', 0, 0)`)
+  await env.DB.prepare(
+    `INSERT INTO subscriptions (subscriber_id, series, status, created_at, updated_at) VALUES (?1, ?2, 'active', 0, 0)`,
+  )
     .bind(reader!.id, series)
     .run();
 }
@@ -55,7 +65,9 @@ describe("POST /admin/api/subscribers/import", () => {
 
     const res = await postCsv(EVERY_OUTCOME);
     expect(res.status).toBe(202);
-    const { job: queued } = (await res.json()) as { job: { id: string; status: string; total: number; processed: number } };
+    const { job: queued } = (await res.json()) as {
+      job: { id: string; status: string; total: number; processed: number };
+    };
     expect(queued).toMatchObject({ status: "queued", total: 14, processed: 0 });
 
     const job = await waitForJob(queued.id);
@@ -95,7 +107,11 @@ describe("POST /admin/api/subscribers/import", () => {
     // The report filtered by outcome, one small page at a time.
     const invalid = await reportOf(job.id, "&outcome=invalid");
     expect(invalid.map((row) => row.row)).toEqual([7, 8, 9, 10, 11, 12, 13]);
-    const firstPage = (await (await adminGet(`/imports/${job.id}/rows?outcome=invalid&limit=3`)).json()) as { data: { row: number }[]; has_more: boolean; next_cursor: string };
+    const firstPage = (await (await adminGet(`/imports/${job.id}/rows?outcome=invalid&limit=3`)).json()) as {
+      data: { row: number }[];
+      has_more: boolean;
+      next_cursor: string;
+    };
     expect(firstPage).toMatchObject({ has_more: true, next_cursor: "9" });
     expect(firstPage.data.map((row) => row.row)).toEqual([7, 8, 9]);
 
@@ -142,12 +158,33 @@ describe("POST /admin/api/subscribers/import", () => {
        WHERE s.email_key IN ('bob@example.com', 'carol@example.com') ORDER BY s.email`,
     ).all<{ email: string; emailAt: number; expiresAt: number }>();
     expect(pending.results).toMatchObject([
-      { email: "bob@example.com", status: "pending", name: null, subscription: "pending", dueAt: null, pendingName: "Bob", emailStatus: "queued", consentConfirmedAt: null },
-      { email: "carol@example.com", status: "pending", name: null, subscription: "pending", dueAt: null, pendingName: "Carol", emailStatus: "queued", consentConfirmedAt: null },
+      {
+        email: "bob@example.com",
+        status: "pending",
+        name: null,
+        subscription: "pending",
+        dueAt: null,
+        pendingName: "Bob",
+        emailStatus: "queued",
+        consentConfirmedAt: null,
+      },
+      {
+        email: "carol@example.com",
+        status: "pending",
+        name: null,
+        subscription: "pending",
+        dueAt: null,
+        pendingName: "Carol",
+        emailStatus: "queued",
+        consentConfirmedAt: null,
+      },
     ]);
     // Spaced by row at the cron's pace (row 2 and row 14), each link good for a week from its email.
     const created = Date.parse(job.createdAt);
-    expect(pending.results.map((row) => row.emailAt)).toEqual([created + 1 * CONFIRMATION_SPACING_MS, created + 13 * CONFIRMATION_SPACING_MS]);
+    expect(pending.results.map((row) => row.emailAt)).toEqual([
+      created + 1 * CONFIRMATION_SPACING_MS,
+      created + 13 * CONFIRMATION_SPACING_MS,
+    ]);
     expect(pending.results[0]!.expiresAt - pending.results[0]!.emailAt).toBe(7 * 24 * 3600 * 1000);
     // Nothing was mailed by the import itself.
     expect(await count("outbox")).toBe(0);
@@ -166,39 +203,67 @@ describe("POST /admin/api/subscribers/import", () => {
     expect(await resendQueuedConfirmations(db, config(), mailer, created + 60_000)).toBe(20);
     expect(await resendQueuedConfirmations(db, config(), mailer, created + 60_000)).toBe(0);
     expect(await count("outbox")).toBe(21);
-    const sent = await env.DB.prepare(`SELECT "to", subject, text FROM outbox ORDER BY rowid`).all<{ to: string; subject: string; text: string }>();
-    expect(sent.results.map((mail) => mail.to)).toEqual(Array.from({ length: 21 }, (_, i) => `paced${i + 1}@example.com`));
+    const sent = await env.DB.prepare(`SELECT "to", subject, text FROM outbox ORDER BY rowid`).all<{
+      to: string;
+      subject: string;
+      text: string;
+    }>();
+    expect(sent.results.map((mail) => mail.to)).toEqual(
+      Array.from({ length: 21 }, (_, i) => `paced${i + 1}@example.com`),
+    );
     expect(sent.results[0]!.text).toContain("https://news.example.com/confirm/");
 
     // With the team's limit on (5/s), each email books the next slot of the shared provider_slots row.
     const paced = { ...config(), providerRps: 5 };
     const start = Date.now();
     expect(await resendQueuedConfirmations(db, paced, mailer, created + 75_000)).toBe(5); // rows 22–26 are due by then
-    const slot = await env.DB.prepare(`SELECT next_slot_at AS nextSlotAt FROM provider_slots WHERE provider = 'outbox'`).first<{ nextSlotAt: number }>();
+    const slot = await env.DB.prepare(
+      `SELECT next_slot_at AS nextSlotAt FROM provider_slots WHERE provider = 'outbox'`,
+    ).first<{ nextSlotAt: number }>();
     expect(slot!.nextSlotAt - start).toBeGreaterThanOrEqual(5 * 200);
     expect(Date.now() - start).toBeGreaterThanOrEqual(4 * 200);
   }, 20_000);
 
   it("imported confirmations count in their mailbox's daily cap, and are not held by the hourly caps on strangers' signups", async () => {
-    const job = await importCsv(["email,name", "V.Ictim+list@GoogleMail.com,", "two@example.com,", "three@example.com,"].join("\n"));
+    const job = await importCsv(
+      ["email,name", "V.Ictim+list@GoogleMail.com,", "two@example.com,", "three@example.com,"].join("\n"),
+    );
     const keys = await env.DB.prepare("SELECT mailbox_key AS key FROM consents ORDER BY id").all<{ key: string }>();
     expect(keys.results.map((row) => row.key)).toEqual(["victim@gmail.com", "two@example.com", "three@example.com"]);
     // Hourly caps of one: an import's confirmations still all go, at the import's own pace.
     const capped = { ...config(), confirmationsPerDomainPerHour: 1, confirmationsPerHour: 1 };
-    expect(await resendQueuedConfirmations(getDb(env.DB), capped, createOutboxMailer(env.DB), Date.parse(job.createdAt) + 60_000)).toBe(3);
+    expect(
+      await resendQueuedConfirmations(
+        getDb(env.DB),
+        capped,
+        createOutboxMailer(env.DB),
+        Date.parse(job.createdAt) + 60_000,
+      ),
+    ).toBe(3);
     expect(await count("outbox")).toBe(3);
     // The import's email was that inbox's first of the day: strangers' signups of it get two more, not three.
-    const signUp = (email: string) => subscribe(getDb(env.DB), config(), createOutboxMailer(env.DB), { email, series: findSeries(DEFAULT_SERIES)!, form: "api" });
-    expect([await signUp("victim@gmail.com"), await signUp("vic.tim@gmail.com"), await signUp("victim+x@gmail.com")]).toEqual([
-      "confirmation_sent", "confirmation_sent", "throttled",
-    ]);
+    const signUp = (email: string) =>
+      subscribe(getDb(env.DB), config(), createOutboxMailer(env.DB), {
+        email,
+        series: findSeries(DEFAULT_SERIES)!,
+        form: "api",
+      });
+    expect([
+      await signUp("victim@gmail.com"),
+      await signUp("vic.tim@gmail.com"),
+      await signUp("victim+x@gmail.com"),
+    ]).toEqual(["confirmation_sent", "confirmation_sent", "throttled"]);
   });
 
   it("adds a series to a known reader, and activates one who never confirmed when the file states consent", async () => {
     await seedReader("known@example.com", "active", DEFAULT_SERIES);
     await seedReader("unconfirmed@example.com", "pending", DEFAULT_SERIES);
     const job = await importCsv(
-      ["email,name,series,consented_at,consent_source", "known@example.com,New Name,fixture-four,2026-02-01,fair", "unconfirmed@example.com,,fixture-four,2026-02-01,fair"].join("\n"),
+      [
+        "email,name,series,consented_at,consent_source",
+        "known@example.com,New Name,fixture-four,2026-02-01,fair",
+        "unconfirmed@example.com,,fixture-four,2026-02-01,fair",
+      ].join("\n"),
     );
     expect(job).toMatchObject({ active: 2, pending: 0, skipped: 0 });
     const readers = await env.DB.prepare(
@@ -209,17 +274,34 @@ describe("POST /admin/api/subscribers/import", () => {
     expect(readers.results).toEqual([
       { email: "known@example.com", status: "active", name: null, series: "fixture-four", subscription: "active" },
       { email: "known@example.com", status: "active", name: null, series: DEFAULT_SERIES, subscription: "active" },
-      { email: "unconfirmed@example.com", status: "active", name: null, series: "fixture-four", subscription: "active" },
-      { email: "unconfirmed@example.com", status: "active", name: null, series: DEFAULT_SERIES, subscription: "active" },
+      {
+        email: "unconfirmed@example.com",
+        status: "active",
+        name: null,
+        series: "fixture-four",
+        subscription: "active",
+      },
+      {
+        email: "unconfirmed@example.com",
+        status: "active",
+        name: null,
+        series: DEFAULT_SERIES,
+        subscription: "active",
+      },
     ]);
   });
 
   it("reads a spreadsheet's export: byte order mark, CRLF, header in any case, quoted cells, columns in any order", async () => {
-    const job = await importCsv('\uFEFF Consent_Source ,EMAIL, Name\r\n"form, page 2",ann@example.com,"O\'Brien, Ann"\r\n,bob@example.com,Bob\r\n\r\n');
+    const job = await importCsv(
+      '\uFEFF Consent_Source ,EMAIL, Name\r\n"form, page 2",ann@example.com,"O\'Brien, Ann"\r\n,bob@example.com,Bob\r\n\r\n',
+    );
     expect(job).toMatchObject({ total: 2, active: 0, pending: 1, skipped: 1 });
     const report = await reportOf(job.id);
     // consent_source without consented_at: refused, not guessed.
-    expect(report.map((row) => [row.email, row.outcome])).toEqual([["ann@example.com", "invalid"], ["bob@example.com", "pending"]]);
+    expect(report.map((row) => [row.email, row.outcome])).toEqual([
+      ["ann@example.com", "invalid"],
+      ["bob@example.com", "pending"],
+    ]);
     expect(await count("consents", "pending_name = 'Bob'")).toBe(1);
   });
 

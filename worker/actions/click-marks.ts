@@ -88,7 +88,11 @@ export function decideClicks(delivery: DeliveryClicks, clicks: NewClick[]): Clic
       if (other[1] !== mark[1] && Math.abs(other[0] - mark[0]) < BURST_MS) burst.add(mark).add(other);
     }
   }
-  const rows = added.map(({ mark, reason }) => ({ link: mark[1], at: mark[0], reason: reason ?? (burst.has(mark) ? "burst" : null) }));
+  const rows = added.map(({ mark, reason }) => ({
+    link: mark[1],
+    at: mark[0],
+    reason: reason ?? (burst.has(mark) ? "burst" : null),
+  }));
   const flagged = new Map<string, { at: number; link: number }>();
   for (const mark of burst) {
     if (mark[2] === 1 && earlier.has(mark)) flagged.set(`${mark[0]}:${mark[1]}`, { at: mark[0], link: mark[1] });
@@ -116,7 +120,8 @@ export function decideClicks(delivery: DeliveryClicks, clicks: NewClick[]): Clic
  * before marks existed, or its marks were cleared by retention): such a click is long settled and stays.
  */
 function humanSince(delivery: DeliveryClicks, marks: ClickMark[]): number | null {
-  const settled = delivery.humanClickedAt !== null && !delivery.marks.some((mark) => mark[0] === delivery.humanClickedAt);
+  const settled =
+    delivery.humanClickedAt !== null && !delivery.marks.some((mark) => mark[0] === delivery.humanClickedAt);
   if (settled) return delivery.humanClickedAt;
   return minAt(marks.filter((mark) => mark[2] === 1));
 }

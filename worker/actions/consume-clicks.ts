@@ -5,12 +5,19 @@ import { recordClicks, type ClicksRecorded } from "./record-clicks";
 export const CLICK_QUEUE = "nextpart-clicks";
 export const CLICK_DEAD_LETTER_QUEUE = "nextpart-clicks-dlq";
 
-const slug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(200);
+const slug = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+  .max(200);
 /** Only our route writes these, but a message that is not one (an old format, a hand-sent test) must not stall the rest. */
 const clickMessage = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-    deliveryId: z.number().int().positive().max(2 ** 48),
+    deliveryId: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 48),
     series: slug,
     partId: slug,
     link: z.number().int().min(0).max(9999),
@@ -37,13 +44,25 @@ export async function consumeClickMessages(batch: MessageBatch<unknown>, env: En
       message.ack();
     }
   }
-  const results = batch.queue === CLICK_DEAD_LETTER_QUEUE ? await recordOneByOne(env.DB, clicks) : [await recordTogether(env.DB, clicks)];
-  console.log("clicks batch", JSON.stringify({ queue: batch.queue, messages: batch.messages.length, invalid, ...sum(results) }));
+  const results =
+    batch.queue === CLICK_DEAD_LETTER_QUEUE
+      ? await recordOneByOne(env.DB, clicks)
+      : [await recordTogether(env.DB, clicks)];
+  console.log(
+    "clicks batch",
+    JSON.stringify({ queue: batch.queue, messages: batch.messages.length, invalid, ...sum(results) }),
+  );
 }
 
-async function recordTogether(db: D1Database, messages: Message<ClickMessage>[]): Promise<Omit<ClicksRecorded, "retry">> {
+async function recordTogether(
+  db: D1Database,
+  messages: Message<ClickMessage>[],
+): Promise<Omit<ClicksRecorded, "retry">> {
   try {
-    const { retry, ...counts } = await recordClicks(db, messages.map((message) => message.body));
+    const { retry, ...counts } = await recordClicks(
+      db,
+      messages.map((message) => message.body),
+    );
     const again = new Set(retry);
     for (const message of messages) {
       if (again.has(message.body.id)) message.retry({ delaySeconds: 5 });
@@ -74,7 +93,17 @@ async function recordOneByOne(db: D1Database, messages: Message<ClickMessage>[])
 }
 
 function sum(results: Omit<ClicksRecorded, "retry">[]) {
-  const total = { clicks: 0, recorded: 0, duplicates: 0, capped: 0, dropped: 0, flagged: 0, conflicts: 0, d1RoundTrips: 0 };
-  for (const result of results) for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += result[key];
+  const total = {
+    clicks: 0,
+    recorded: 0,
+    duplicates: 0,
+    capped: 0,
+    dropped: 0,
+    flagged: 0,
+    conflicts: 0,
+    d1RoundTrips: 0,
+  };
+  for (const result of results)
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += result[key];
   return total;
 }

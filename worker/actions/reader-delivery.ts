@@ -15,7 +15,11 @@ export interface ReaderDelivery {
 }
 
 /** Verifies a reader token and reads its delivery (live or slimmed); null for a bad token or an unknown delivery. */
-export async function findReaderDelivery(d1: D1Database, keyring: Keyring, token: string): Promise<ReaderDelivery | null> {
+export async function findReaderDelivery(
+  d1: D1Database,
+  keyring: Keyring,
+  token: string,
+): Promise<ReaderDelivery | null> {
   const deliveryId = await verifyReaderToken(keyring, token);
   return deliveryId === null ? null : findDelivery(d1, deliveryId);
 }

@@ -94,7 +94,17 @@ const canonical = (slug: string) => findSeries(slug)?.slug ?? slug;
  * Safe to run twice with the same clicks, and alongside another call with the same deliveries.
  */
 export async function recordClicks(d1: D1Database, clicks: ClickMessage[]): Promise<ClicksRecorded> {
-  const summary: ClicksRecorded = { clicks: clicks.length, recorded: 0, duplicates: 0, capped: 0, dropped: 0, flagged: 0, conflicts: 0, d1RoundTrips: 0, retry: [] };
+  const summary: ClicksRecorded = {
+    clicks: clicks.length,
+    recorded: 0,
+    duplicates: 0,
+    capped: 0,
+    dropped: 0,
+    flagged: 0,
+    conflicts: 0,
+    d1RoundTrips: 0,
+    retry: [],
+  };
   let pending = clicks;
   for (let attempt = 0; attempt < ATTEMPTS && pending.length > 0; attempt++) {
     const byDelivery = new Map<number, ClickMessage[]>();
@@ -104,12 +114,17 @@ export async function recordClicks(d1: D1Database, clicks: ClickMessage[]): Prom
       else byDelivery.set(click.deliveryId, [click]);
     }
     summary.d1RoundTrips++;
-    const { results } = await d1.prepare(clickSql.readDeliveries).bind(JSON.stringify([...byDelivery.keys()])).all<DeliveryRow>();
+    const { results } = await d1
+      .prepare(clickSql.readDeliveries)
+      .bind(JSON.stringify([...byDelivery.keys()]))
+      .all<DeliveryRow>();
     const found = new Map(results.map((row) => [row.id, row]));
     const decided: { row: DeliveryRow; clicks: ClickMessage[]; decision: ClickDecision }[] = [];
     for (const [deliveryId, its] of byDelivery) {
       const row = found.get(deliveryId);
-      const theirs = row ? its.filter((click) => click.partId === row.partId && canonical(click.series) === canonical(row.series)) : [];
+      const theirs = row
+        ? its.filter((click) => click.partId === row.partId && canonical(click.series) === canonical(row.series))
+        : [];
       summary.dropped += its.length - theirs.length;
       if (!row || theirs.length === 0) continue;
       const decision = decideClicks({ ...row, marks: parseMarks(row.clickMarks) }, theirs);
@@ -141,7 +156,10 @@ function tally(summary: ClicksRecorded, decision: ClickDecision) {
 }
 
 /** One transaction for every decided delivery; returns the ids whose marks were still as read. */
-async function writeDecisions(d1: D1Database, decided: { row: DeliveryRow; decision: ClickDecision }[]): Promise<Set<number>> {
+async function writeDecisions(
+  d1: D1Database,
+  decided: { row: DeliveryRow; decision: ClickDecision }[],
+): Promise<Set<number>> {
   const changes: Record<number, unknown> = {};
   const rows: unknown[] = [];
   const flags: unknown[] = [];
@@ -169,7 +187,9 @@ async function writeDecisions(d1: D1Database, decided: { row: DeliveryRow; decis
   if (flags.length > 0) statements.push(d1.prepare(clickSql.flagBursts).bind(changesJson, JSON.stringify(flags)));
   statements.push(
     d1.prepare(clickSql.countParts).bind(changesJson),
-    ...(Object.keys(signals).length > 0 ? [d1.prepare(clickSql.signalReaders).bind(changesJson, JSON.stringify(signals))] : []),
+    ...(Object.keys(signals).length > 0
+      ? [d1.prepare(clickSql.signalReaders).bind(changesJson, JSON.stringify(signals))]
+      : []),
     d1.prepare(clickSql.markDeliveries).bind(changesJson, JSON.stringify(decided.map(({ row }) => row.id))),
   );
   const results = await d1.batch<{ id: number }>(statements);

@@ -19,7 +19,11 @@ export function requestReason(method: string, userAgent: string | undefined): Re
 }
 
 /** The request's reason, else too soon after sending (not yet recorded as sent means it only just left). */
-export function clickReason(reason: RequestReason | null, at: number, sentAt: number | null): Exclude<ScannerReason, "burst"> | null {
+export function clickReason(
+  reason: RequestReason | null,
+  at: number,
+  sentAt: number | null,
+): Exclude<ScannerReason, "burst"> | null {
   if (reason) return reason;
   if (sentAt === null || at - sentAt < TOO_SOON_MS) return "too-soon";
   return null;

@@ -20,10 +20,18 @@ export const readerArchiveSql = {
 } as const;
 
 /** The archive a reader token opens in `series`; null for a bad token or a token of another series. */
-export async function readerArchive(d1: D1Database, keyring: Keyring, token: string, series: CompiledSeries): Promise<ReaderArchive | null> {
+export async function readerArchive(
+  d1: D1Database,
+  keyring: Keyring,
+  token: string,
+  series: CompiledSeries,
+): Promise<ReaderArchive | null> {
   const deliveryId = await verifyReaderToken(keyring, token);
   if (deliveryId === null) return null;
-  const { results } = await d1.prepare(readerArchiveSql.received).bind(deliveryId).all<{ series: string; partId: string; deliveryId: number }>();
+  const { results } = await d1
+    .prepare(readerArchiveSql.received)
+    .bind(deliveryId)
+    .all<{ series: string; partId: string; deliveryId: number }>();
   // A delivery keeps the slug it was sent under: a renamed series' old token still opens it.
   if (results.length === 0 || findSeries(results[0]!.series)?.slug !== series.slug) return null;
   return { received: new Map(results.map((row) => [row.partId, row.deliveryId])) };

@@ -24,16 +24,19 @@ export interface ListBatchesInput {
 /** Set-aside batches of one status, newest first, with why and how many readers they hold. */
 export async function listSetAsideBatchesPage(d1: D1Database, input: ListBatchesInput) {
   const [at, rowid] = input.cursor ?? [null, null];
-  const { results } = await d1.prepare(setAsideBatchesSql).bind(input.status, input.limit + 1, at, rowid).all<{
-    rowid: number;
-    id: string;
-    status: SetAsideStatus;
-    attempts: number;
-    lastError: string | null;
-    createdAt: number;
-    setAsideAt: number;
-    readers: number;
-  }>();
+  const { results } = await d1
+    .prepare(setAsideBatchesSql)
+    .bind(input.status, input.limit + 1, at, rowid)
+    .all<{
+      rowid: number;
+      id: string;
+      status: SetAsideStatus;
+      attempts: number;
+      lastError: string | null;
+      createdAt: number;
+      setAsideAt: number;
+      readers: number;
+    }>();
   return toPage(
     results,
     input.limit,

@@ -3,7 +3,9 @@ import type { CompiledSeries } from "./types";
 const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
 /** Text and attribute values; characters XML 1.0 forbids (most C0 controls) are dropped, not escaped. */
 const x = (value: string) =>
-  value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "").replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  value
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
+    .replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
 
 const isoDate = (day: string) => `${day}T00:00:00Z`;
 

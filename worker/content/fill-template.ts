@@ -68,7 +68,11 @@ export type Around = readonly [before: string, after: string];
  * slot's hole taking what the reader brings. The escapes work character by character, so text escaped apart from
  * its neighbour gives the same result; the subject's line-break rule works on runs, hence the check.
  */
-export function prepareTemplate(template: CompiledTemplate, shared: Slots, around: Partial<Record<SlotName, Around>>): PreparedTemplate {
+export function prepareTemplate(
+  template: CompiledTemplate,
+  shared: Slots,
+  around: Partial<Record<SlotName, Around>>,
+): PreparedTemplate {
   const prepare = (field: Field): PreparedField => {
     const encode = ENCODERS[field];
     const { literals, names } = split(template[field]);
@@ -80,7 +84,8 @@ export function prepareTemplate(template: CompiledTemplate, shared: Slots, aroun
       if (whole !== undefined) {
         out[out.length - 1] += encode(whole);
       } else {
-        if (/[\r\n]$/.test(before) || /^[\r\n]/.test(after)) throw new Error(`prepareTemplate: the text around "${name}" breaks a line at its hole`);
+        if (/[\r\n]$/.test(before) || /^[\r\n]/.test(after))
+          throw new Error(`prepareTemplate: the text around "${name}" breaks a line at its hole`);
         out[out.length - 1] += encode(before);
         holes.push(name);
         out.push(encode(after));
@@ -96,7 +101,11 @@ export function prepareTemplate(template: CompiledTemplate, shared: Slots, aroun
  * One field of a prepared template for one reader: the filled string, and each hole's value as JSON string
  * content (escaped for the field, then for JSON, without quotes). Each slot is escaped once, however often it occurs.
  */
-export function fillPrepared(prepared: PreparedTemplate, field: Field, slots: Slots): { filled: string; json: string[] } {
+export function fillPrepared(
+  prepared: PreparedTemplate,
+  field: Field,
+  slots: Slots,
+): { filled: string; json: string[] } {
   const { literals, holes } = prepared[field];
   const encode = ENCODERS[field];
   const encoded: Slots = {};

@@ -6,7 +6,8 @@ import type { CompiledPart, CompiledSeries } from "./types";
  * reader can reach (delivery, the web archive, the feed, the signup page) works on the released view built here.
  */
 
-export const isReleased = (part: CompiledPart, now: number) => part.publishAt === undefined || Date.parse(part.publishAt) <= now;
+export const isReleased = (part: CompiledPart, now: number) =>
+  part.publishAt === undefined || Date.parse(part.publishAt) <= now;
 
 /** The parts out at `now`: those before the first unreleased one (a scheduled part ends the visible series). */
 export function releasedCount(series: CompiledSeries, now: number): number {
@@ -34,7 +35,9 @@ export function releasedCatalog(index: CatalogIndex, now: number): CatalogIndex 
   const key = counts.join(",");
   const cached = views.get(index);
   if (cached?.key === key) return cached.view;
-  const series = index.catalog.series.map((s, i) => (counts[i] === s.parts.length ? s : { ...s, parts: s.parts.slice(0, counts[i]) }));
+  const series = index.catalog.series.map((s, i) =>
+    counts[i] === s.parts.length ? s : { ...s, parts: s.parts.slice(0, counts[i]) },
+  );
   const view = indexCatalog({ version: `${index.catalog.version}@${key}`, series });
   views.set(index, { key, view });
   return view;

@@ -12,6 +12,10 @@ export interface Overview {
 
 /** Everything the overview page shows: the series' counters (as GET /stats and /growth) and the newest rows of each kind. */
 export async function readOverview(d1: D1Database, window: GrowthWindow): Promise<Overview> {
-  const [stats, growth, recent] = await Promise.all([readSeriesStats(new D1Meter(d1)), readGrowth(new D1Meter(d1), window), readRecentActivity(d1)]);
+  const [stats, growth, recent] = await Promise.all([
+    readSeriesStats(new D1Meter(d1)),
+    readGrowth(new D1Meter(d1), window),
+    readRecentActivity(d1),
+  ]);
   return { series: stats.series, growth, recent };
 }

@@ -4,7 +4,14 @@
  */
 
 /** The furthest a delivery got, one letter per archived email (the reader page's "outcome"). */
-export const OUTCOMES = { s: "sent", d: "delivered", o: "opened", c: "clicked", b: "bounced", x: "complained" } as const;
+export const OUTCOMES = {
+  s: "sent",
+  d: "delivered",
+  o: "opened",
+  c: "clicked",
+  b: "bounced",
+  x: "complained",
+} as const;
 export type ArchivedOutcome = (typeof OUTCOMES)[keyof typeof OUTCOMES];
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -39,5 +39,10 @@ export async function findDelivery(d1: D1Database, id: number): Promise<ReaderDe
   if (subscriptionId === undefined) return null;
   const reader = await d1.prepare(subscriberOfSql).bind(subscriptionId).first<{ subscriberId: number }>();
   if (!reader) return null;
-  return { ...delivery, subscriptionId, subscriberId: reader.subscriberId, partNumber: positionToday(delivery.series, delivery.partId) ?? 0 };
+  return {
+    ...delivery,
+    subscriptionId,
+    subscriberId: reader.subscriberId,
+    partNumber: positionToday(delivery.series, delivery.partId) ?? 0,
+  };
 }

@@ -9,14 +9,20 @@ import type { ListDeliveriesInput } from "./list-deliveries";
  * or nothing: the primary key's order backwards (`+` keeps the part index out: it would need a sort), stopped by
  * the LIMIT. Null when the filter excludes slimmed deliveries (they are all sent).
  */
-export function listArchivedRunsQuery(input: ListDeliveriesInput, before: number | undefined, runs: number): { text: string; params: unknown[] } | null {
+export function listArchivedRunsQuery(
+  input: ListDeliveriesInput,
+  before: number | undefined,
+  runs: number,
+): { text: string; params: unknown[] } | null {
   if (input.status !== undefined && input.status !== "sent") return null;
   const filters: string[] = [];
   const params: unknown[] = [];
   const param = (value: unknown) => `?${params.push(value)}`;
   if (input.series !== undefined && input.part !== undefined) {
     const partId = findSeries(input.series)?.parts[input.part - 1]?.id ?? "";
-    filters.push(`a.part_ref = (SELECT id FROM part_refs WHERE part_id = ${param(partId)} AND series = ${param(input.series)})`);
+    filters.push(
+      `a.part_ref = (SELECT id FROM part_refs WHERE part_id = ${param(partId)} AND series = ${param(input.series)})`,
+    );
   } else if (input.series !== undefined) {
     filters.push(`+a.part_ref IN (SELECT id FROM part_refs WHERE series = ${param(input.series)})`);
   }
@@ -41,7 +47,11 @@ export interface ArchivedDelivery {
 }
 
 /** Up to `want` slimmed deliveries matching `input`, newest first, with ids below its cursor. */
-export async function listArchivedDeliveries(d1: D1Database, input: ListDeliveriesInput, want: number): Promise<ArchivedDelivery[]> {
+export async function listArchivedDeliveries(
+  d1: D1Database,
+  input: ListDeliveriesInput,
+  want: number,
+): Promise<ArchivedDelivery[]> {
   const out: ArchivedDelivery[] = [];
   let before = input.cursor;
   while (out.length < want) {
@@ -50,19 +60,35 @@ export async function listArchivedDeliveries(d1: D1Database, input: ListDeliveri
     const { results: runs } = await d1
       .prepare(query.text)
       .bind(...query.params)
-      .all<{ firstId: number; sentAt: number; subscriptionIds: ArrayBuffer | number[]; series: string; partId: string }>();
+      .all<{
+        firstId: number;
+        sentAt: number;
+        subscriptionIds: ArrayBuffer | number[];
+        series: string;
+        partId: string;
+      }>();
     const members = runs.flatMap((run) =>
       subscriptionIdsOf(run.subscriptionIds)
         .map((subscriptionId, k) => ({ id: run.firstId + k, subscriptionId, run }))
         .filter((m) => input.cursor === undefined || m.id < input.cursor)
         .reverse(),
     );
-    const { results: readers } = await d1.prepare(readersOfSql).bind(JSON.stringify([...new Set(members.map((m) => m.subscriptionId))])).all<{ id: number; subscriberId: number }>();
+    const { results: readers } = await d1
+      .prepare(readersOfSql)
+      .bind(JSON.stringify([...new Set(members.map((m) => m.subscriptionId))]))
+      .all<{ id: number; subscriberId: number }>();
     const readerOf = new Map(readers.map((r) => [r.id, r.subscriberId]));
     for (const { id, subscriptionId, run } of members) {
       const subscriberId = readerOf.get(subscriptionId);
       if (subscriberId === undefined) continue;
-      out.push({ id, subscriberId, series: run.series, partId: run.partId, partNumber: positionToday(run.series, run.partId), sentAt: run.sentAt });
+      out.push({
+        id,
+        subscriberId,
+        series: run.series,
+        partId: run.partId,
+        partNumber: positionToday(run.series, run.partId),
+        sentAt: run.sentAt,
+      });
     }
     // Fewer runs than asked: there are no more. Otherwise erased readers left gaps: read on.
     if (runs.length < want) break;

@@ -68,14 +68,28 @@ interface DeliveryRow {
  */
 export async function listDeliveries(d1: D1Database, input: ListDeliveriesInput) {
   const { text, params } = listDeliveriesQuery(input);
-  const { results: live } = await d1.prepare(text).bind(...params).all<DeliveryRow>();
+  const { results: live } = await d1
+    .prepare(text)
+    .bind(...params)
+    .all<DeliveryRow>();
   const slimmed = (await listArchivedDeliveries(d1, input, input.limit + 1)).map(
     (row): SlimmedRow => ({
-      ...row, status: "sent", toEmail: null, batchId: null, providerMessageId: null, createdAt: row.sentAt,
-      deliveredAt: null, openedAt: null, bouncedAt: null, complainedAt: null, slimmed: true,
+      ...row,
+      status: "sent",
+      toEmail: null,
+      batchId: null,
+      providerMessageId: null,
+      createdAt: row.sentAt,
+      deliveredAt: null,
+      openedAt: null,
+      bouncedAt: null,
+      complainedAt: null,
+      slimmed: true,
     }),
   );
-  const rows = [...live.map((row) => ({ ...row, slimmed: false })), ...slimmed].sort((a, b) => b.id - a.id).slice(0, input.limit + 1);
+  const rows = [...live.map((row) => ({ ...row, slimmed: false })), ...slimmed]
+    .sort((a, b) => b.id - a.id)
+    .slice(0, input.limit + 1);
   return toPage(
     rows,
     input.limit,

@@ -31,7 +31,12 @@ function readerLinks(config: Config, series: CompiledSeries, part: CompiledPart,
  * signature per email: the delivery's reader token carries the action links and unsubscribe, its referral token
  * the referral link. Deterministic for retries.
  */
-export function composePartEmail(config: Config, series: CompiledSeries, part: CompiledPart, member: BatchMember): OutgoingEmail {
+export function composePartEmail(
+  config: Config,
+  series: CompiledSeries,
+  part: CompiledPart,
+  member: BatchMember,
+): OutgoingEmail {
   const { template, tokenSlots, chunks } = mailingOf(config, series, part);
   const tokens = signDeliveryTokens(config.keyring, member.id);
   // The links' fixed text is in the template: each link's hole takes its token.
@@ -46,7 +51,15 @@ export function composePartEmail(config: Config, series: CompiledSeries, part: C
   const json: Utf8Piece[] = [chunks[0]!];
   for (let i = 0; i < holes.length; i++) json.push(holes[i]!, chunks[i + 1]!);
   // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened.
-  return { from: config.mailFrom, to: member.toEmail, subject: subject.filled, html: html.filled, text: text.filled, headers, json };
+  return {
+    from: config.mailFrom,
+    to: member.toEmail,
+    subject: subject.filled,
+    html: html.filled,
+    text: text.filled,
+    headers,
+    json,
+  };
 }
 
 /**
@@ -84,14 +97,18 @@ function prepareMailing(config: Config, series: CompiledSeries, part: CompiledPa
       continue;
     }
     const [before, after, ...more] = link.split(MARKS[token]);
-    if (more.length > 0 || /[\u0000\u0001]/.test(before! + after)) throw new Error(`compose: no single place for the token in ${slot}`);
+    if (more.length > 0 || /[\u0000\u0001]/.test(before! + after))
+      throw new Error(`compose: no single place for the token in ${slot}`);
     around[slot] = [before!, after!];
     tokenSlots.push([slot, token]);
   }
   const template = prepareTemplate(part.email, shared, around);
-  const headersJson = JSON.stringify(listUnsubscribeHeaders(config, readerLinks(config, series, part, MARKS).unsubscribe_url));
+  const headersJson = JSON.stringify(
+    listUnsubscribeHeaders(config, readerLinks(config, series, part, MARKS).unsubscribe_url),
+  );
   const [before, after, ...more] = headersJson.split(jsonInner(MARKS.reader));
-  if (after === undefined || more.length > 0) throw new Error("compose: no single place for the token in List-Unsubscribe");
+  if (after === undefined || more.length > 0)
+    throw new Error("compose: no single place for the token in List-Unsubscribe");
   // Keys in the resend SDK's order (apiEmailJson): a batch first sent by the SDK is re-sent with the same bytes.
   const texts = [`{"from":${JSON.stringify(config.mailFrom)},"headers":${before}`, after];
   for (const field of ["html", "subject", "text"] as const) {

@@ -1,6 +1,12 @@
 import type { DeliveryMessage } from "../env";
 import { claimBatch, type ClaimFilter } from "./claim-batch";
-import { MAX_QUEUED_BATCHES_PER_RUN, MAX_RESUMES_PER_RUN, QUEUED_LEASE_MS, SENDING_LEASE_MS, type DeliveryContext } from "./context";
+import {
+  MAX_QUEUED_BATCHES_PER_RUN,
+  MAX_RESUMES_PER_RUN,
+  QUEUED_LEASE_MS,
+  SENDING_LEASE_MS,
+  type DeliveryContext,
+} from "./context";
 import { sql } from "./queries";
 import { sendBatch, type SendOutcome } from "./send-batch";
 
@@ -112,9 +118,7 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
     };
 
     // Batches an earlier run left behind (crash, unknown outcome, dead consumer): same members, same key.
-    const expired = await ctx.meter.all<{ id: string }>(
-      ctx.meter.db.prepare(sql.expiredBatches).bind(ctx.now, budget),
-    );
+    const expired = await ctx.meter.all<{ id: string }>(ctx.meter.db.prepare(sql.expiredBatches).bind(ctx.now, budget));
     for (const { id } of expired) {
       if (stop) break;
       budget -= 1;
@@ -128,7 +132,9 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
     }
 
     // Most ticks find nothing due: one index probe instead of a claim transaction.
-    const anyDue = !stop && (await ctx.meter.all(ctx.meter.db.prepare(sql.anyDue).bind(filter.seriesPaused ? 1 : 0, ctx.now))).length > 0;
+    const anyDue =
+      !stop &&
+      (await ctx.meter.all(ctx.meter.db.prepare(sql.anyDue).bind(filter.seriesPaused ? 1 : 0, ctx.now))).length > 0;
     if (anyDue && options.queue) {
       await queueDueBatches(ctx, options, filter, summary);
     } else if (anyDue) {
@@ -161,7 +167,12 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
   return summary;
 }
 
-async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, filter: ClaimFilter, summary: CycleSummary) {
+async function queueDueBatches(
+  ctx: DeliveryContext,
+  options: CycleOptions,
+  filter: ClaimFilter,
+  summary: CycleSummary,
+) {
   const ids: DeliveryMessage[] = [];
   for (let claims = 0; claims < MAX_QUEUED_BATCHES_PER_RUN; claims++) {
     const claimed = await claimBatch(ctx, options.batchSize, QUEUED_LEASE_MS, false, filter);
@@ -185,7 +196,9 @@ async function queueDueBatches(ctx: DeliveryContext, options: CycleOptions, filt
  */
 async function syncCatalog(ctx: DeliveryContext): Promise<boolean> {
   const { meter, now } = ctx;
-  const rows = await meter.all<{ series: string; partCount: number; partIds: string | null; paused: number }>(meter.db.prepare(sql.seriesState));
+  const rows = await meter.all<{ series: string; partCount: number; partIds: string | null; paused: number }>(
+    meter.db.prepare(sql.seriesState),
+  );
   const seen = new Map(rows.map((row) => [row.series, row]));
   const statements: D1PreparedStatement[] = [];
   for (const series of ctx.catalog.catalog.series) {

@@ -17,7 +17,8 @@ const due = (paused: string) => `status = 'active' AND batch_id IS NULL AND due_
   AND (${paused} = 0 OR series NOT IN (SELECT series FROM series_state WHERE paused_at IS NOT NULL))`;
 
 /** The part id at 0-based `index` of `series` in the order JSON `order` (null past the end). */
-const partAt = (order: string, series: string, index: string) => `json_extract(${order}, '$."' || ${series} || '"[' || (${index}) || ']')`;
+const partAt = (order: string, series: string, index: string) =>
+  `json_extract(${order}, '$."' || ${series} || '"[' || (${index}) || ']')`;
 /** A field of this subscription's entry in advanceSubscriptions' ?5. */
 const sent = (field: string) => `json_extract(?5, '$."' || subscriptions.id || '".${field}')`;
 /**
@@ -197,7 +198,6 @@ export const sql = {
   markBatchDead: `UPDATE batches SET status = 'dead', set_aside_at = ?2,
       last_error = ?3 || coalesce(' (last error: ' || last_error || ')', '')
     WHERE id = ?1 AND status = 'claimed' RETURNING attempts`,
-
 
   /**
    * ?1 provider, ?2 the current time, ?3 ms between calls, ?4 how far ahead a slot may be booked. The team-wide

@@ -29,7 +29,11 @@ export async function consumeDeliveryMessages(batch: MessageBatch<DeliveryMessag
 async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     try {
-      const recorded = await recordDeadBatch(deliveryContext(env), message.body.batchId, "dead-lettered by the delivery queue");
+      const recorded = await recordDeadBatch(
+        deliveryContext(env),
+        message.body.batchId,
+        "dead-lettered by the delivery queue",
+      );
       if (recorded) console.error("delivery batch dead-lettered", message.body.batchId);
       message.ack();
     } catch (error) {

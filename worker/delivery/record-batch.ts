@@ -29,21 +29,31 @@ export async function recordSentBatch(
     members.map((member) => {
       const series = ctx.catalog.findSeries(member.series);
       const index = series ? series.parts.findIndex((part) => part.id === member.partId) : -1;
-      return [member.subscriptionId, series && index >= 0 ? dueAtForPart(series, index + 2, now, member.timezone, member.sendHour ?? null) : null];
+      return [
+        member.subscriptionId,
+        series && index >= 0 ? dueAtForPart(series, index + 2, now, member.timezone, member.sendHour ?? null) : null,
+      ];
     }),
   );
   const sentParts = Object.fromEntries(
     members.map((member) => {
       const parts = ctx.catalog.findSeries(member.series)?.parts ?? [];
       const index = parts.findIndex((part) => part.id === member.partId);
-      return [member.subscriptionId, { part: member.partId, at: index + 1, next: index >= 0 ? (parts[index + 1]?.id ?? null) : null }];
+      return [
+        member.subscriptionId,
+        { part: member.partId, at: index + 1, next: index >= 0 ? (parts[index + 1]?.id ?? null) : null },
+      ];
     }),
   );
   const refusals: D1PreparedStatement[] = [];
   if (refused.length > 0) {
-    const reasons = Object.fromEntries(refused.map(({ member, reason }) => [member.subscriptionId, `refused by the provider: ${reason}`]));
+    const reasons = Object.fromEntries(
+      refused.map(({ member, reason }) => [member.subscriptionId, `refused by the provider: ${reason}`]),
+    );
     refusals.push(
-      meter.db.prepare(sql.refuseSubscriptions).bind(JSON.stringify(reasons), now, batchId, now + REJECTED_RETRY_MS, MAX_REFUSALS),
+      meter.db
+        .prepare(sql.refuseSubscriptions)
+        .bind(JSON.stringify(reasons), now, batchId, now + REJECTED_RETRY_MS, MAX_REFUSALS),
       meter.db.prepare(sql.deleteDeliveries).bind(JSON.stringify(refused.map(({ member }) => member.id))),
     );
   }
@@ -65,7 +75,9 @@ export async function recordSentBatch(
     meter.db.prepare(sql.markDeliveriesSent).bind(JSON.stringify(sent), now, batchId),
     // Before the readers advance (and their streaks grow): it finds them by the batch.
     ...(ask ? [ask] : []),
-    meter.db.prepare(sql.advanceSubscriptions).bind(JSON.stringify(next), now, batchId, ctx.catalog.orderJson, sentPartsJson),
+    meter.db
+      .prepare(sql.advanceSubscriptions)
+      .bind(JSON.stringify(next), now, batchId, ctx.catalog.orderJson, sentPartsJson),
     meter.db.prepare(sql.markBatchSent).bind(batchId, now),
   ]);
   return refused.length === 0 ? 0 : refusedRows!.results.filter((row) => row.setAside).length;

@@ -12,7 +12,9 @@ const clockMinutes = (clock: string) => {
 
 /** The window's minutes of the day (the whole day without one). */
 function windowMinutes(window: SendWindow | undefined): { start: number; end: number } {
-  return window && window.days.length > 0 ? { start: clockMinutes(window.start), end: clockMinutes(window.end) } : { start: 0, end: DAY_MINUTES };
+  return window && window.days.length > 0
+    ? { start: clockMinutes(window.start), end: clockMinutes(window.end) }
+    : { start: 0, end: DAY_MINUTES };
 }
 
 /** The part of `hour` inside the window, in minutes of the day; null when they do not meet. */
@@ -33,7 +35,12 @@ export function sendableHours(window: SendWindow | undefined): number[] {
  * both on the reader's wall clock. An hour outside the window (the writer moved the window since) is ignored.
  * No window and no hour: `ms` itself.
  */
-export function nextSendableTime(ms: number, window: SendWindow | undefined, zone: string, hour: number | null = null): number {
+export function nextSendableTime(
+  ms: number,
+  window: SendWindow | undefined,
+  zone: string,
+  hour: number | null = null,
+): number {
   const windowed = window !== undefined && window.days.length > 0;
   const span = (hour === null ? null : hourInWindow(window, hour)) ?? (windowed ? windowMinutes(window) : null);
   if (!span) return ms;
@@ -58,7 +65,12 @@ export function nextSendableTime(ms: number, window: SendWindow | undefined, zon
  * or the hour after it (a part due late in its hour and claimed a little later still goes that day); otherwise at
  * the window's and the hour's next opening.
  */
-export function claimableAt(ms: number, window: SendWindow | undefined, zone: string, hour: number | null = null): number {
+export function claimableAt(
+  ms: number,
+  window: SendWindow | undefined,
+  zone: string,
+  hour: number | null = null,
+): number {
   const inWindow = nextSendableTime(ms, window, zone) === ms;
   if (inWindow && (hour === null || hourInWindow(window, hour) === null)) return ms;
   const sinceHour = (localTime(ms, zone).minutes - hour! * 60 + DAY_MINUTES) % DAY_MINUTES;

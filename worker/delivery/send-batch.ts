@@ -53,7 +53,12 @@ export async function sendBatch(
     members = frozen!.results as BatchMember[];
     if (attempts > 1 && takenAt - row.createdAt > IDEMPOTENCY_WINDOW_MS) {
       console.error("batch outcome unknown past the idempotency window; recorded as sent", batchId);
-      await recordSentBatch(ctx, batchId, members, members.map(() => null));
+      await recordSentBatch(
+        ctx,
+        batchId,
+        members,
+        members.map(() => null),
+      );
       return { kind: "skipped" };
     }
   }
@@ -63,7 +68,12 @@ export async function sendBatch(
     const gone = members.filter((member) => !partOf(ctx, member).part);
     if (gone.length > 0) {
       members = members.filter((member) => !gone.includes(member));
-      await putBackMembers(ctx, batchId, gone.map((member) => ({ member, dueAt: now })), false);
+      await putBackMembers(
+        ctx,
+        batchId,
+        gone.map((member) => ({ member, dueAt: now })),
+        false,
+      );
     }
   }
   if (members.length === 0) {
@@ -82,7 +92,11 @@ export async function sendBatch(
   let result: BatchResult;
   const slot = await waitForProviderSlot(ctx.meter, ctx.mailer.name, ctx.config.providerRps, ctx.clock);
   if (!slot) {
-    result = { kind: "rate_limited", retryAfterMs: PROVIDER_SLOT_MAX_WAIT_MS, message: "no free slot of the team's rate limit" };
+    result = {
+      kind: "rate_limited",
+      retryAfterMs: PROVIDER_SLOT_MAX_WAIT_MS,
+      message: "no free slot of the team's rate limit",
+    };
   } else {
     try {
       result = await ctx.mailer.sendBatch(emails, batchId);
@@ -144,7 +158,13 @@ function composeMemberEmail(ctx: DeliveryContext, member: BatchMember): Outgoing
  * readers are tried again later, the reason stays on the batch). After an earlier attempt whose outcome is
  * unknown, it may have been delivered: the batch keeps its key and its readers, marked failed_after_unknown.
  */
-async function setAside(ctx: DeliveryContext, batchId: string, attempts: number, members: BatchMember[], reason: string): Promise<SendOutcome> {
+async function setAside(
+  ctx: DeliveryContext,
+  batchId: string,
+  attempts: number,
+  members: BatchMember[],
+  reason: string,
+): Promise<SendOutcome> {
   const { meter } = ctx;
   const message = reason.slice(0, 500);
   console.error("delivery batch set aside", batchId, message);
@@ -181,7 +201,9 @@ async function releaseBatch(ctx: DeliveryContext, batchId: string, attempts: num
 }
 
 async function postponeBatch(ctx: DeliveryContext, batchId: string, delayMs: number, error: string) {
-  await ctx.meter.batch([ctx.meter.db.prepare(sql.postponeBatch).bind(batchId, ctx.clock() + delayMs, error.slice(0, 500))]);
+  await ctx.meter.batch([
+    ctx.meter.db.prepare(sql.postponeBatch).bind(batchId, ctx.clock() + delayMs, error.slice(0, 500)),
+  ]);
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -32,16 +32,40 @@ export interface GuardCheck {
  * complaints or more, the series is paused with the numbers in its reason. Only an admin resumes it.
  */
 export async function checkComplaintGuard(d1: D1Database, series: string, now = Date.now()): Promise<GuardCheck> {
-  const { results: recent } = await d1.prepare(guardSql.recentComplaints).bind(series, RECENT_COMPLAINTS).all<{ id: number }>();
+  const { results: recent } = await d1
+    .prepare(guardSql.recentComplaints)
+    .bind(series, RECENT_COMPLAINTS)
+    .all<{ id: number }>();
   let inWindow = 0;
   if (recent.length > 0) {
     const oldest = recent[recent.length - 1]!.id;
-    const start = await d1.prepare(guardSql.windowStart).bind(series, oldest, COMPLAINT_WINDOW - 1).first<{ id: number }>();
+    const start = await d1
+      .prepare(guardSql.windowStart)
+      .bind(series, oldest, COMPLAINT_WINDOW - 1)
+      .first<{ id: number }>();
     // No row: fewer than a window's worth of deliveries since the oldest complaint, so all of them are in it.
     inWindow = start ? recent.filter((row) => row.id >= start.id).length : recent.length;
   }
-  const check: GuardCheck = { series, complaintsInWindow: inWindow, threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW, paused: false };
-  await d1.prepare(guardSql.recordCheck).bind(series, JSON.stringify({ series, complaintsInWindow: inWindow, threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW }), now).run();
+  const check: GuardCheck = {
+    series,
+    complaintsInWindow: inWindow,
+    threshold: COMPLAINT_THRESHOLD,
+    window: COMPLAINT_WINDOW,
+    paused: false,
+  };
+  await d1
+    .prepare(guardSql.recordCheck)
+    .bind(
+      series,
+      JSON.stringify({
+        series,
+        complaintsInWindow: inWindow,
+        threshold: COMPLAINT_THRESHOLD,
+        window: COMPLAINT_WINDOW,
+      }),
+      now,
+    )
+    .run();
   if (inWindow >= COMPLAINT_THRESHOLD) {
     const reason =
       `complaint guard: ${inWindow} spam complaints among the last ${COMPLAINT_WINDOW} deliveries ` +

@@ -40,10 +40,19 @@ export async function consumeFeedback(batch: MessageBatch<unknown>, env: Env): P
       return;
     }
     try {
-      summaries.push(await recordProviderEvents(db, items.map(({ body }) => body)));
+      summaries.push(
+        await recordProviderEvents(
+          db,
+          items.map(({ body }) => body),
+        ),
+      );
       for (const { message } of items) message.ack();
     } catch (error) {
-      console.error("feedback events failed", items.length === 1 ? items[0]!.body.svixId : `${items.length} events, halving`, error);
+      console.error(
+        "feedback events failed",
+        items.length === 1 ? items[0]!.body.svixId : `${items.length} events, halving`,
+        error,
+      );
       if (items.length === 1) {
         retried++;
         items[0]!.message.retry({ delaySeconds: retryDelay(items[0]!.message.attempts) });
@@ -55,19 +64,25 @@ export async function consumeFeedback(batch: MessageBatch<unknown>, env: Env): P
     }
   };
   if (readable.length > 0) await record(readable);
-  const sum = (key: "duplicates" | "matched" | "marked" | "suppressed") => summaries.reduce((total, summary) => total + summary[key], 0);
+  const sum = (key: "duplicates" | "matched" | "marked" | "suppressed") =>
+    summaries.reduce((total, summary) => total + summary[key], 0);
   // The operator's line (and the scale bench's, read from `wrangler dev`): what one batch did and cost.
-  console.log("feedback batch", JSON.stringify({
-    events: batch.messages.length,
-    duplicates: sum("duplicates"),
-    matched: sum("matched"),
-    marked: sum("marked"),
-    suppressed: sum("suppressed"),
-    retried,
-    unreadable: batch.messages.length - readable.length,
-    paused: summaries.flatMap((summary) => summary.guards.filter((guard) => guard.paused).map((guard) => guard.series)),
-    d1RoundTrips: calls(),
-  }));
+  console.log(
+    "feedback batch",
+    JSON.stringify({
+      events: batch.messages.length,
+      duplicates: sum("duplicates"),
+      matched: sum("matched"),
+      marked: sum("marked"),
+      suppressed: sum("suppressed"),
+      retried,
+      unreadable: batch.messages.length - readable.length,
+      paused: summaries.flatMap((summary) =>
+        summary.guards.filter((guard) => guard.paused).map((guard) => guard.series),
+      ),
+      d1RoundTrips: calls(),
+    }),
+  );
 }
 
 /** Events the queue gave up on: kept in feedback_dead_letters (GET /admin/api/feedback/dead), never dropped. */

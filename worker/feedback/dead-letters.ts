@@ -16,7 +16,13 @@ export const deadLetterSql = {
     ORDER BY f.dead_at DESC, f.rowid DESC LIMIT ?1`,
 } as const;
 
-export type DeadLetterRow = [messageId: string, svixId: string | null, type: string | null, emailId: string | null, receivedAt: number | null];
+export type DeadLetterRow = [
+  messageId: string,
+  svixId: string | null,
+  type: string | null,
+  emailId: string | null,
+  receivedAt: number | null,
+];
 
 /** Records the events the feedback queue gave up on, in one statement; a dead letter delivered twice is kept once. */
 export async function recordDeadLetters(d1: D1Database, rows: DeadLetterRow[], now = Date.now()): Promise<number> {
@@ -32,15 +38,18 @@ export interface ListDeadLettersInput {
 /** Dead-lettered provider events, newest first. */
 export async function listDeadLettersPage(d1: D1Database, input: ListDeadLettersInput) {
   const [at, rowid] = input.cursor ?? [null, null];
-  const { results } = await d1.prepare(deadLetterSql.list).bind(input.limit + 1, at, rowid).all<{
-    rowid: number;
-    svixId: string | null;
-    type: string | null;
-    providerMessageId: string | null;
-    receivedAt: number | null;
-    deadAt: number;
-    recorded: number;
-  }>();
+  const { results } = await d1
+    .prepare(deadLetterSql.list)
+    .bind(input.limit + 1, at, rowid)
+    .all<{
+      rowid: number;
+      svixId: string | null;
+      type: string | null;
+      providerMessageId: string | null;
+      receivedAt: number | null;
+      deadAt: number;
+      recorded: number;
+    }>();
   return toPage(
     results,
     input.limit,

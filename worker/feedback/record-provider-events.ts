@@ -51,10 +51,19 @@ export async function recordProviderEvents(
   now = Date.now(),
   catalog: CatalogIndex = compiledCatalog,
 ): Promise<FeedbackSummary> {
-  const summary: FeedbackSummary = { events: messages.length, duplicates: 0, matched: 0, marked: 0, suppressed: 0, guards: [] };
+  const summary: FeedbackSummary = {
+    events: messages.length,
+    duplicates: 0,
+    matched: 0,
+    marked: 0,
+    suppressed: 0,
+    guards: [],
+  };
   const unique = [...new Map(messages.map((message) => [message.svixId, message])).values()];
   const emailIds = [...new Set(unique.flatMap((message) => (message.emailId ? [message.emailId] : [])))];
-  const suppressIds = unique.flatMap((message) => (message.emailId && handlerOf(message.type)?.suppress ? [message.emailId] : []));
+  const suppressIds = unique.flatMap((message) =>
+    message.emailId && handlerOf(message.type)?.suppress ? [message.emailId] : [],
+  );
 
   const [seen, deliveries, confirmations, checks] = await db.batch([
     db.prepare(feedbackSql.seenEvents).bind(JSON.stringify(unique.map((message) => message.svixId))),
@@ -64,8 +73,16 @@ export async function recordProviderEvents(
     db.prepare(feedbackSql.findReadingChecks).bind(JSON.stringify(suppressIds)),
   ]);
   const seenIds = new Set((seen!.results as { id: string }[]).map((row) => row.id));
-  const deliveryOf = new Map((deliveries!.results as { id: number; messageId: string; subscriberId: number }[]).map((row) => [row.messageId, row]));
-  const ownMail = [...(confirmations!.results as { messageId: string; subscriberId: number }[]), ...(checks!.results as { messageId: string; subscriberId: number }[])];
+  const deliveryOf = new Map(
+    (deliveries!.results as { id: number; messageId: string; subscriberId: number }[]).map((row) => [
+      row.messageId,
+      row,
+    ]),
+  );
+  const ownMail = [
+    ...(confirmations!.results as { messageId: string; subscriberId: number }[]),
+    ...(checks!.results as { messageId: string; subscriberId: number }[]),
+  ];
   const readerOfOwnMail = new Map(ownMail.map((row) => [row.messageId, row.subscriberId]));
 
   const fresh = unique.filter((message) => !seenIds.has(message.svixId));
@@ -84,7 +101,11 @@ export async function recordProviderEvents(
     const subscriberId = delivery?.subscriberId ?? (message.emailId ? readerOfOwnMail.get(message.emailId) : undefined);
     // One suppression per reader: the first of their events in the batch says which.
     if (handler?.suppress && subscriberId !== undefined && !suppressions.has(subscriberId)) {
-      suppressions.set(subscriberId, { ...handler.suppress, at: occurredAt(message), deliveryId: delivery?.id ?? null });
+      suppressions.set(subscriberId, {
+        ...handler.suppress,
+        at: occurredAt(message),
+        deliveryId: delivery?.id ?? null,
+      });
     }
   }
 
@@ -95,7 +116,9 @@ export async function recordProviderEvents(
     for (const [column, times] of marks) {
       const { count, mark } = feedbackSql.markDeliveries(column);
       if (column === "opened_at" && countOpens.length > 0) {
-        statements.push(db.prepare(feedbackSql.signalOpens).bind(JSON.stringify(times), now, JSON.stringify(countOpens)));
+        statements.push(
+          db.prepare(feedbackSql.signalOpens).bind(JSON.stringify(times), now, JSON.stringify(countOpens)),
+        );
       }
       statements.push(db.prepare(count).bind(JSON.stringify(times)));
       markAt.push({ column, index: statements.push(db.prepare(mark).bind(JSON.stringify(times))) - 1 });
@@ -108,7 +131,9 @@ export async function recordProviderEvents(
         db.prepare(unsubscribeSql.cancelQueued).bind(subscriberId),
         db.prepare(unsubscribeSql.stopSubscriptions).bind(subscriberId, at),
       );
-      suppressAt.push(statements.push(db.prepare(feedbackSql.markSuppressed).bind(subscriberId, status, reason, at)) - 1);
+      suppressAt.push(
+        statements.push(db.prepare(feedbackSql.markSuppressed).bind(subscriberId, status, reason, at)) - 1,
+      );
     }
     const results = await db.batch(statements);
     // Not returned: a consumer racing this one kept the event first (its transaction did the rest).
@@ -118,7 +143,9 @@ export async function recordProviderEvents(
     summary.marked = markAt.reduce((sum, { index }) => sum + results[index]!.meta.changes, 0);
     summary.suppressed = suppressAt.reduce((sum, index) => sum + (results[index]!.meta.changes > 0 ? 1 : 0), 0);
     const complained = markAt.find(({ column }) => column === "complained_at");
-    const series = new Set(complained ? (results[complained.index]!.results as { series: string }[]).map((row) => row.series) : []);
+    const series = new Set(
+      complained ? (results[complained.index]!.results as { series: string }[]).map((row) => row.series) : [],
+    );
     for (const name of series) {
       // The events are recorded: a failed check must not send them round again (the next complaint checks anew).
       try {

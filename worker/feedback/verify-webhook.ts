@@ -21,31 +21,57 @@ export interface WebhookHeaders {
 
 export type VerifyResult =
   | { ok: true; svixId: string; event: ProviderEvent }
-  | { ok: false; reason: "not_configured" | "bad_secret" | "missing_headers" | "bad_signature" | "malformed"; message: string };
+  | {
+      ok: false;
+      reason: "not_configured" | "bad_secret" | "missing_headers" | "bad_signature" | "malformed";
+      message: string;
+    };
 
 /**
  * Checks a Resend webhook on its raw body with the resend SDK (Svix scheme: HMAC over id, timestamp and body;
  * timestamps more than 5 minutes off are refused), then parses the event.
  */
-export function verifyResendWebhook(secret: string | undefined, payload: string, headers: WebhookHeaders): VerifyResult {
-  if (!secret) return { ok: false, reason: "not_configured", message: "RESEND_WEBHOOK_SECRET is not set: webhooks are off." };
+export function verifyResendWebhook(
+  secret: string | undefined,
+  payload: string,
+  headers: WebhookHeaders,
+): VerifyResult {
+  if (!secret)
+    return { ok: false, reason: "not_configured", message: "RESEND_WEBHOOK_SECRET is not set: webhooks are off." };
   if (!SECRET_FORMAT.test(secret)) {
-    return { ok: false, reason: "bad_secret", message: "RESEND_WEBHOOK_SECRET is not a whsec_… signing secret from Resend." };
+    return {
+      ok: false,
+      reason: "bad_secret",
+      message: "RESEND_WEBHOOK_SECRET is not a whsec_… signing secret from Resend.",
+    };
   }
   const { id, timestamp, signature } = headers;
   if (!id || !timestamp || !signature || id.length > 200 || timestamp.length > 20 || signature.length > 2000) {
-    return { ok: false, reason: "missing_headers", message: "Send the svix-id, svix-timestamp and svix-signature headers." };
+    return {
+      ok: false,
+      reason: "missing_headers",
+      message: "Send the svix-id, svix-timestamp and svix-signature headers.",
+    };
   }
   let parsed: unknown;
   try {
     // The SDK needs some API key to construct, though verifying uses none.
-    parsed = new Resend("re_webhook_verification_only").webhooks.verify({ payload, headers: { id, timestamp, signature }, webhookSecret: secret });
+    parsed = new Resend("re_webhook_verification_only").webhooks.verify({
+      payload,
+      headers: { id, timestamp, signature },
+      webhookSecret: secret,
+    });
   } catch (error) {
     // Only a body whose signature matched reaches JSON.parse: a SyntaxError means Resend sent something odd.
     if (error instanceof SyntaxError) return { ok: false, reason: "malformed", message: "The body is not JSON." };
-    return { ok: false, reason: "bad_signature", message: "The signature does not match, or the timestamp is more than 5 minutes off." };
+    return {
+      ok: false,
+      reason: "bad_signature",
+      message: "The signature does not match, or the timestamp is more than 5 minutes off.",
+    };
   }
   const event = eventSchema.safeParse(parsed);
-  if (!event.success) return { ok: false, reason: "malformed", message: "The body is not a Resend event ({ type, data })." };
+  if (!event.success)
+    return { ok: false, reason: "malformed", message: "The body is not a Resend event ({ type, data })." };
   return { ok: true, svixId: id, event: event.data };
 }

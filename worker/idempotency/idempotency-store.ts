@@ -27,7 +27,12 @@ export type IdempotencyBegin =
   | { kind: "in_progress" };
 
 /** Takes the key for this request, or says what an earlier request with it became. One D1 batch. */
-export async function beginIdempotent(d1: D1Database, key: string, requestHash: string, now = Date.now()): Promise<IdempotencyBegin> {
+export async function beginIdempotent(
+  d1: D1Database,
+  key: string,
+  requestHash: string,
+  now = Date.now(),
+): Promise<IdempotencyBegin> {
   const [, , claimed, read] = await d1.batch([
     d1.prepare(idempotencySql.sweep).bind(now, IDEMPOTENCY_TTL_MS),
     d1.prepare(idempotencySql.release).bind(key, now, IDEMPOTENCY_TTL_MS),
@@ -35,14 +40,20 @@ export async function beginIdempotent(d1: D1Database, key: string, requestHash: 
     d1.prepare(idempotencySql.read).bind(key),
   ]);
   if (claimed!.meta.changes > 0) return { kind: "new" };
-  const row = (read!.results as { requestHash: string; status: number | null; body: string | null; contentType: string | null }[])[0]!;
+  const row = (
+    read!.results as { requestHash: string; status: number | null; body: string | null; contentType: string | null }[]
+  )[0]!;
   // A run still going answers 409 whatever its body: the client retries once it is done.
   if (row.status === null) return { kind: "in_progress" };
   if (row.requestHash !== requestHash) return { kind: "mismatch" };
   return { kind: "replay", status: row.status, body: row.body ?? "", contentType: row.contentType };
 }
 
-export async function finishIdempotent(d1: D1Database, key: string, answer: { status: number; body: string; contentType: string | null }) {
+export async function finishIdempotent(
+  d1: D1Database,
+  key: string,
+  answer: { status: number; body: string; contentType: string | null },
+) {
   await d1.prepare(idempotencySql.finish).bind(key, answer.status, answer.body, answer.contentType).run();
 }
 

@@ -11,7 +11,10 @@ export function clientKey(ip: string | undefined): string {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join(".");
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16).padStart(4, "0")).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16).padStart(4, "0"))
+    .join(":")}::/64`;
 }
 
 function isIPv4(address: string): boolean {

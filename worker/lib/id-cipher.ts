@@ -59,8 +59,14 @@ function cipherOf(k: Uint32Array): IdCipher {
       const [x, y] = speckEncrypt(k, Math.floor(id / 2 ** 24), id % 2 ** 24);
       // The 48-bit block is exactly 8 base64url characters of 6 bits: no byte array, no padding.
       return (
-        ALPHABET[x >>> 18]! + ALPHABET[(x >>> 12) & 63]! + ALPHABET[(x >>> 6) & 63]! + ALPHABET[x & 63]! +
-        ALPHABET[y >>> 18]! + ALPHABET[(y >>> 12) & 63]! + ALPHABET[(y >>> 6) & 63]! + ALPHABET[y & 63]!
+        ALPHABET[x >>> 18]! +
+        ALPHABET[(x >>> 12) & 63]! +
+        ALPHABET[(x >>> 6) & 63]! +
+        ALPHABET[x & 63]! +
+        ALPHABET[y >>> 18]! +
+        ALPHABET[(y >>> 12) & 63]! +
+        ALPHABET[(y >>> 6) & 63]! +
+        ALPHABET[y & 63]!
       );
     },
     reveal(text) {

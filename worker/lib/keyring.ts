@@ -44,4 +44,5 @@ export function parseKeyring(signingKeys: string | undefined, legacySecret: stri
   return { ok: true, keyring: { keys: [newest, ...older] } };
 }
 
-export const findKey = (keyring: Keyring, kid: string): SigningKey | undefined => keyring.keys.find((key) => key.kid === kid);
+export const findKey = (keyring: Keyring, kid: string): SigningKey | undefined =>
+  keyring.keys.find((key) => key.kid === kid);

@@ -5,7 +5,8 @@ import type { CompiledSeries } from "../content/types";
 export const resolveUrl = (config: Config, url: string) => (url.startsWith("/") ? `${config.publicUrl}${url}` : url);
 
 /** A part's web view, by id: wherever the part moves later, the link still finds it. */
-export const partWebUrl = (config: Config, seriesSlug: string, partId: string) => `${config.publicUrl}/p/${seriesSlug}/${partId}`;
+export const partWebUrl = (config: Config, seriesSlug: string, partId: string) =>
+  `${config.publicUrl}/p/${seriesSlug}/${partId}`;
 
 /** The "view in browser" link of one reader's email: a series kept for its readers opens only with their token. */
 export const emailWebUrl = (config: Config, series: CompiledSeries, partId: string, readerToken: string) =>

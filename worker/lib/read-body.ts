@@ -29,7 +29,14 @@ function contentType(c: Context): { type: string; params: Map<string, string> } 
   const params = new Map<string, string>();
   for (const part of rest) {
     const eq = part.indexOf("=");
-    if (eq > 0) params.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1"));
+    if (eq > 0)
+      params.set(
+        part.slice(0, eq).trim().toLowerCase(),
+        part
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, "$1"),
+      );
   }
   return { type: type.trim().toLowerCase(), params };
 }
@@ -115,7 +122,8 @@ export async function readBody(c: Context, accept: readonly BodyKind[] = ["form"
       for (const [key, value] of form) {
         if (typeof value !== "string") continue;
         // The multipart parser turns bytes that are not UTF-8 into U+FFFD: refuse rather than store them.
-        if (value.includes("\ufffd") || key.includes("\ufffd")) throw new AppError("BAD_REQUEST", "The request body is not valid UTF-8.");
+        if (value.includes("\ufffd") || key.includes("\ufffd"))
+          throw new AppError("BAD_REQUEST", "The request body is not valid UTF-8.");
         fields[key] = value;
       }
       return fields;
@@ -123,6 +131,8 @@ export async function readBody(c: Context, accept: readonly BodyKind[] = ["form"
   }
   throw new AppError(
     "UNSUPPORTED_MEDIA_TYPE",
-    accept.includes("json") ? "Send the form as application/x-www-form-urlencoded or JSON." : "Send the form as application/x-www-form-urlencoded.",
+    accept.includes("json")
+      ? "Send the form as application/x-www-form-urlencoded or JSON."
+      : "Send the form as application/x-www-form-urlencoded.",
   );
 }

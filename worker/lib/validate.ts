@@ -12,10 +12,14 @@ export function invalidInput(issues: readonly ZodIssueLike[]): AppError {
 }
 
 /** The one validation hook, for `validate` below and for every admin OpenAPI sub-app (its `defaultHook`). */
-export function rejectInvalid(result: { success: true } | { success: false; error: { issues: readonly ZodIssueLike[] } }) {
+export function rejectInvalid(
+  result: { success: true } | { success: false; error: { issues: readonly ZodIssueLike[] } },
+) {
   if (!result.success) throw invalidInput(result.error.issues);
 }
 
 /** `zValidator` with the shared hook: routes read `c.req.valid(target)`, typed from the schema. */
-export const validate = <Target extends keyof ValidationTargets, Schema extends ZodType>(target: Target, schema: Schema) =>
-  zValidator(target, schema, rejectInvalid);
+export const validate = <Target extends keyof ValidationTargets, Schema extends ZodType>(
+  target: Target,
+  schema: Schema,
+) => zValidator(target, schema, rejectInvalid);

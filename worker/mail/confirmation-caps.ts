@@ -13,7 +13,12 @@ export type CapCheck = { ok: true } | { ok: false; cap: "domain" | "all"; retryA
  * rate_counters (a primary-key upsert, shared by every isolate), in clock-hour windows: up to twice a cap can go
  * across an hour's boundary. The domain is counted first, so a flood at one domain never uses up the global cap.
  */
-export async function takeConfirmationCaps(d1: D1Database, config: Config, consent: { id: number; email: string }, now: number): Promise<CapCheck> {
+export async function takeConfirmationCaps(
+  d1: D1Database,
+  config: Config,
+  consent: { id: number; email: string },
+  now: number,
+): Promise<CapCheck> {
   const domain = mailboxDomain(mailboxKey(consent.email));
   const caps = [
     ["domain", `confirm-domain:${domain}`, config.confirmationsPerDomainPerHour],

@@ -55,7 +55,10 @@ export async function sendConfirmationEmail(
 ): Promise<ConfirmationOutcome> {
   const series = findSeries(consent.series);
   if (!series) {
-    await db.update(consents).set({ emailStatus: "failed", emailError: "series not in the catalog", emailNextAt: null }).where(eq(consents.id, consent.id));
+    await db
+      .update(consents)
+      .set({ emailStatus: "failed", emailError: "series not in the catalog", emailNextAt: null })
+      .where(eq(consents.id, consent.id));
     return "not_sent";
   }
   if (consent.form !== "import") {
@@ -75,7 +78,16 @@ export async function sendConfirmationEmail(
   let result: BatchResult;
   try {
     result = await mailer.sendBatch(
-      [{ from: config.mailFrom, to: consent.email, subject: filled.subject, html: filled.html, text: filled.text, headers: {} }],
+      [
+        {
+          from: config.mailFrom,
+          to: consent.email,
+          subject: filled.subject,
+          html: filled.html,
+          text: filled.text,
+          headers: {},
+        },
+      ],
       `confirm/${consent.id}`,
     );
   } catch (error) {
@@ -86,41 +98,79 @@ export async function sendConfirmationEmail(
     // The provider's id: a bounce or complaint about this email finds its reader by it (feedback/queries.ts).
     await db
       .update(consents)
-      .set({ emailStatus: "sent", emailAttempts: attempts, emailNextAt: null, emailError: null, providerMessageId: result.ids[0] ?? null })
+      .set({
+        emailStatus: "sent",
+        emailAttempts: attempts,
+        emailNextAt: null,
+        emailError: null,
+        providerMessageId: result.ids[0] ?? null,
+      })
       .where(eq(consents.id, consent.id));
     return "sent";
   }
   const nextAt = now + (result.kind === "rate_limited" ? result.retryAfterMs : backoffMs(attempts));
   // Past the link's expiry, or refused again and again: nothing left to retry.
   const giveUp = nextAt > consent.expiresAt || (result.kind === "rejected" && attempts >= MAX_REFUSALS);
-  console.error("confirmation email not sent", consent.id, result.kind, result.message, giveUp ? "(given up)" : "(queued for retry)");
+  console.error(
+    "confirmation email not sent",
+    consent.id,
+    result.kind,
+    result.message,
+    giveUp ? "(given up)" : "(queued for retry)",
+  );
   await db
     .update(consents)
-    .set({ emailStatus: giveUp ? "failed" : "queued", emailAttempts: attempts, emailNextAt: giveUp ? null : nextAt, emailError: result.message.slice(0, 500) })
+    .set({
+      emailStatus: giveUp ? "failed" : "queued",
+      emailAttempts: attempts,
+      emailNextAt: giveUp ? null : nextAt,
+      emailError: result.message.slice(0, 500),
+    })
     .where(eq(consents.id, consent.id));
   return "not_sent";
 }
 
 /** Not tried: due again at `retryAt` (no attempt counted), or given up if its link would have expired by then. */
-async function holdUntil<T extends ConfirmationOutcome>(db: Database, consent: QueuedConfirmation, retryAt: number, outcome: T): Promise<T> {
+async function holdUntil<T extends ConfirmationOutcome>(
+  db: Database,
+  consent: QueuedConfirmation,
+  retryAt: number,
+  outcome: T,
+): Promise<T> {
   const expired = retryAt > consent.expiresAt;
   await db
     .update(consents)
-    .set(expired ? { emailStatus: "failed", emailNextAt: null, emailError: "held past its link's expiry" } : { emailNextAt: retryAt })
+    .set(
+      expired
+        ? { emailStatus: "failed", emailNextAt: null, emailError: "held past its link's expiry" }
+        : { emailNextAt: retryAt },
+    )
     .where(eq(consents.id, consent.id));
   return outcome;
 }
 
 /** Consents whose confirmation email is due for another try, oldest due first (exported for the query-plan test). */
 export function dueConfirmations(db: Database, now: number) {
-  return db
-    .select({ id: consents.id, series: consents.series, expiresAt: consents.expiresAt, attempts: consents.emailAttempts, form: consents.form, email: subscribers.email, status: subscribers.status })
-    .from(consents)
-    .innerJoin(subscribers, eq(subscribers.id, consents.subscriberId))
-    // The literal 'queued' (not a bound value) lets SQLite use the partial index consents_email_next_at_idx.
-    .where(and(sql`${consents.emailStatus} = 'queued'`, isNotNull(consents.emailNextAt), lte(consents.emailNextAt, now)))
-    .orderBy(consents.emailNextAt)
-    .limit(RETRIES_PER_RUN);
+  return (
+    db
+      .select({
+        id: consents.id,
+        series: consents.series,
+        expiresAt: consents.expiresAt,
+        attempts: consents.emailAttempts,
+        form: consents.form,
+        email: subscribers.email,
+        status: subscribers.status,
+      })
+      .from(consents)
+      .innerJoin(subscribers, eq(subscribers.id, consents.subscriberId))
+      // The literal 'queued' (not a bound value) lets SQLite use the partial index consents_email_next_at_idx.
+      .where(
+        and(sql`${consents.emailStatus} = 'queued'`, isNotNull(consents.emailNextAt), lte(consents.emailNextAt, now)),
+      )
+      .orderBy(consents.emailNextAt)
+      .limit(RETRIES_PER_RUN)
+  );
 }
 
 /**
@@ -128,7 +178,12 @@ export function dueConfirmations(db: Database, now: number) {
  * the team's rate, and those of imported readers (queued with spaced due times). Stops at the first one that
  * nothing else could follow this tick (the global cap, no provider slot).
  */
-export async function resendQueuedConfirmations(db: Database, config: Config, mailer: Mailer, now = Date.now()): Promise<number> {
+export async function resendQueuedConfirmations(
+  db: Database,
+  config: Config,
+  mailer: Mailer,
+  now = Date.now(),
+): Promise<number> {
   const due = await dueConfirmations(db, now);
   let sent = 0;
   for (const row of due) {
@@ -140,7 +195,14 @@ export async function resendQueuedConfirmations(db: Database, config: Config, ma
       .returning({ id: consents.id });
     if (!leased) continue;
     if (row.status === "bounced" || row.status === "complained" || row.expiresAt === null) {
-      await db.update(consents).set({ emailStatus: "failed", emailNextAt: null, emailError: sql`coalesce(${consents.emailError}, 'suppressed')` }).where(eq(consents.id, row.id));
+      await db
+        .update(consents)
+        .set({
+          emailStatus: "failed",
+          emailNextAt: null,
+          emailError: sql`coalesce(${consents.emailError}, 'suppressed')`,
+        })
+        .where(eq(consents.id, row.id));
       continue;
     }
     const outcome = await sendConfirmationEmail(db, config, mailer, { ...row, expiresAt: row.expiresAt }, now);

@@ -23,7 +23,9 @@ export async function listOutbox(db: Database, input: ListOutboxInput) {
     .from(outbox)
     .where(
       and(
-        cursor ? or(lt(outbox.createdAt, cursor[0]), and(eq(outbox.createdAt, cursor[0]), lt(rowid, cursor[1]))) : undefined,
+        cursor
+          ? or(lt(outbox.createdAt, cursor[0]), and(eq(outbox.createdAt, cursor[0]), lt(rowid, cursor[1])))
+          : undefined,
         // Filtered in the query, not after the page is cut: a page holds `limit` messages to that address.
         to ? sql`lower(${outbox.to}) = ${to.toLowerCase()}` : undefined,
       ),

@@ -17,7 +17,14 @@ export interface OutgoingEmail {
 
 /** An email's JSON object as the resend SDK writes it (same keys, same order), so either way gives the same bytes. */
 export const apiEmailJson = (email: OutgoingEmail): Utf8Piece[] => [
-  JSON.stringify({ from: email.from, headers: email.headers, html: email.html, subject: email.subject, text: email.text, to: email.to }),
+  JSON.stringify({
+    from: email.from,
+    headers: email.headers,
+    html: email.html,
+    subject: email.subject,
+    text: email.text,
+    to: email.to,
+  }),
 ];
 
 /**

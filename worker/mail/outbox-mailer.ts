@@ -19,8 +19,17 @@ export function createOutboxMailer(db: D1Database): Mailer {
       );
       await db.batch(
         emails.map((email, i) =>
-          insert.bind(ids[i]!, idempotencyKey, email.from, email.to, email.subject, email.html, email.text,
-            JSON.stringify(email.headers), now + i),
+          insert.bind(
+            ids[i]!,
+            idempotencyKey,
+            email.from,
+            email.to,
+            email.subject,
+            email.html,
+            email.text,
+            JSON.stringify(email.headers),
+            now + i,
+          ),
         ),
       );
       return { kind: "sent", ids };

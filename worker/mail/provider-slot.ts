@@ -26,8 +26,15 @@ export async function waitForProviderSlot(
 }
 
 /** Seconds until a booking refused now would be accepted: the Retry-After of a caller that cannot wait (a test send). */
-export async function providerSlotRetryAfter(d1: D1Database, provider: string, clock: () => number = Date.now): Promise<number> {
-  const row = await d1.prepare(`SELECT next_slot_at AS nextSlotAt FROM provider_slots WHERE provider = ?1`).bind(provider).first<{ nextSlotAt: number }>();
+export async function providerSlotRetryAfter(
+  d1: D1Database,
+  provider: string,
+  clock: () => number = Date.now,
+): Promise<number> {
+  const row = await d1
+    .prepare(`SELECT next_slot_at AS nextSlotAt FROM provider_slots WHERE provider = ?1`)
+    .bind(provider)
+    .first<{ nextSlotAt: number }>();
   const now = clock();
   return Math.max(1, Math.ceil(((row?.nextSlotAt ?? now) - PROVIDER_SLOT_MAX_WAIT_MS - now) / 1000));
 }

@@ -46,7 +46,8 @@ export function createResendMailer(apiKey: string, baseUrl = DEFAULT_BASE_URL, t
       if (response.ok) return readAccepted(answer, emails.length);
       const message = (answer as { message?: unknown } | null)?.message;
       const reason = typeof message === "string" ? message : response.statusText || `HTTP ${status}`;
-      if (status === 429) return { kind: "rate_limited", retryAfterMs: retryAfterMs(response.headers), message: reason };
+      if (status === 429)
+        return { kind: "rate_limited", retryAfterMs: retryAfterMs(response.headers), message: reason };
       // 409 = the same key is still being processed (or was used with another payload): not ours to resend now.
       if (status >= 400 && status < 500 && status !== 409) return { kind: "rejected", status, message: reason };
       return { kind: "unknown", status, message: reason };
@@ -71,8 +72,9 @@ function readAccepted(answer: unknown, count: number): BatchResult {
   if (!data || !Array.isArray(data.data) || data.data.some((item) => typeof item?.id !== "string")) {
     return { kind: "unknown", status: 200, message: "provider answered 200 without ids" };
   }
-  const refused = (Array.isArray(data.errors) ? data.errors : [])
-    .filter((e) => Number.isInteger(e.index) && e.index >= 0 && e.index < count);
+  const refused = (Array.isArray(data.errors) ? data.errors : []).filter(
+    (e) => Number.isInteger(e.index) && e.index >= 0 && e.index < count,
+  );
   const accepted = data.data.map((item) => item.id as string);
   if (accepted.length + refused.length !== count) {
     const answered = `${accepted.length} ids and ${refused.length} errors`;

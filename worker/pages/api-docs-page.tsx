@@ -112,7 +112,11 @@ export function ApiDocsPage({ doc }: { doc: ApiDocument }) {
   }
   const base = doc.servers?.[0]?.url ?? "";
   return (
-    <Layout title={doc.info.title} siteName="nextpart admin" head={<style dangerouslySetInnerHTML={{ __html: docStyles }} />}>
+    <Layout
+      title={doc.info.title}
+      siteName="nextpart admin"
+      head={<style dangerouslySetInnerHTML={{ __html: docStyles }} />}
+    >
       <h1>{doc.info.title}</h1>
       <p class="lede">{doc.info.description}</p>
       <p class="hint">

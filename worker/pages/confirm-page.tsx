@@ -19,7 +19,12 @@ export function ConfirmPage(props: { token: string; series: CompiledSeries; emai
 }
 
 /** After the confirm: when the next part comes, and the reader's preference page (pause, time of day, and so on). */
-export function SubscribedPage(props: { series: CompiledSeries; firstPartAt: number | null; fresh: boolean; preferencesUrl: string }) {
+export function SubscribedPage(props: {
+  series: CompiledSeries;
+  firstPartAt: number | null;
+  fresh: boolean;
+  preferencesUrl: string;
+}) {
   const { series, firstPartAt } = props;
   const when =
     firstPartAt === null
@@ -30,15 +35,15 @@ export function SubscribedPage(props: { series: CompiledSeries; firstPartAt: num
   return (
     <MessagePage title="You are subscribed" siteName={series.title}>
       <p>
-        {props.fresh ? "Thank you for confirming." : "You had already confirmed."} The next part of “{series.title}” will
-        arrive in your inbox {when}.
+        {props.fresh ? "Thank you for confirming." : "You had already confirmed."} The next part of “{series.title}”
+        will arrive in your inbox {when}.
       </p>
       <p>
         <a href={`/p/${series.slug}`}>See every part of the series</a>
       </p>
       <p>
-        Choose the time of day parts arrive, take a break or read ahead: <a href={props.preferencesUrl}>your preferences</a>. Every
-        email links to them too.
+        Choose the time of day parts arrive, take a break or read ahead:{" "}
+        <a href={props.preferencesUrl}>your preferences</a>. Every email links to them too.
       </p>
     </MessagePage>
   );

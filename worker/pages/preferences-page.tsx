@@ -37,13 +37,23 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 export function formatLocal(ms: number, zone: string): string {
   let format = formats.get(zone);
   if (!format) {
-    format = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    format = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
     formats.set(zone, format);
   }
   return format.format(ms);
 }
 
-const hourLabel = (hour: number) => `${String(hour).padStart(2, "0")}:00–${String((hour + 1) % 24).padStart(2, "0")}:00`;
+const hourLabel = (hour: number) =>
+  `${String(hour).padStart(2, "0")}:00–${String((hour + 1) % 24).padStart(2, "0")}:00`;
 const DAY_NAMES = ["", "Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"];
 
 function describeWindow(window: SendWindow): string {
@@ -88,12 +98,26 @@ function Action(props: { action: string; token: string; children: Child; class?:
 }
 
 function NextLine({ next, zone }: { next: NextPart; zone: string }) {
-  if (next.kind === "on_its_way") return <>Part {next.number}, “{next.title}”, is on its way: it arrives within a few minutes.</>;
-  if (next.kind === "due") return <>Next: part {next.number}, “{next.title}”, on {formatLocal(next.at, zone)}.</>;
+  if (next.kind === "on_its_way")
+    return (
+      <>
+        Part {next.number}, “{next.title}”, is on its way: it arrives within a few minutes.
+      </>
+    );
+  if (next.kind === "due")
+    return (
+      <>
+        Next: part {next.number}, “{next.title}”, on {formatLocal(next.at, zone)}.
+      </>
+    );
   return (
     <>
       You have every part published so far.{" "}
-      {next.plannedAt !== null ? <>The next one is planned for {formatLocal(next.plannedAt, zone)}.</> : <>The writer's pace: {next.cadence}.</>}
+      {next.plannedAt !== null ? (
+        <>The next one is planned for {formatLocal(next.plannedAt, zone)}.</>
+      ) : (
+        <>The writer's pace: {next.cadence}.</>
+      )}
     </>
   );
 }
@@ -133,7 +157,8 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
     <PrefsLayout title={`Your preferences — ${series.title}`} seriesTitle={series.title}>
       <h1>Your preferences</h1>
       <p class="lede">
-        {view.name ? <>Hi {view.name}. </> : null}This is your page for “{series.title}”, sent to <strong>{view.email}</strong>.
+        {view.name ? <>Hi {view.name}. </> : null}This is your page for “{series.title}”, sent to{" "}
+        <strong>{view.email}</strong>.
       </p>
       {notice ? (
         <p class={`notice ${notice.tone === "ok" ? "ok" : "error"}`} role={notice.tone === "ok" ? "status" : "alert"}>
@@ -146,7 +171,9 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
         <p class="status">
           <StandingLine view={view} />
         </p>
-        <p class="fine">Times on this page are {view.timezone ? "your time" : "the series' time"}, {zone.replace(/_/g, " ")}.</p>
+        <p class="fine">
+          Times on this page are {view.timezone ? "your time" : "the series' time"}, {zone.replace(/_/g, " ")}.
+        </p>
         {view.received.length > 0 ? (
           <>
             <p>
@@ -156,7 +183,13 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
               {view.received.map((part) => (
                 <li>
                   {part.url ? <a href={part.url}>{part.title}</a> : part.title}{" "}
-                  <span class="date">{part.onItsWay ? "on its way" : part.sentAt !== null ? formatLocal(part.sentAt, zone) : (part.sentOn ?? "")}</span>
+                  <span class="date">
+                    {part.onItsWay
+                      ? "on its way"
+                      : part.sentAt !== null
+                        ? formatLocal(part.sentAt, zone)
+                        : (part.sentOn ?? "")}
+                  </span>
                 </li>
               ))}
             </ol>
@@ -177,12 +210,14 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
               <input type="hidden" name="part" value={String(view.nextNow.number)} />
               <button type="submit">Send me part {view.nextNow.number} now</button>
               <p class="fine">
-                Up to {NEXT_PART_NOW_PER_DAY} a day: {view.nextNow.left} left today. The parts after it keep their pace from then on.
+                Up to {NEXT_PART_NOW_PER_DAY} a day: {view.nextNow.left} left today. The parts after it keep their pace
+                from then on.
               </p>
             </Action>
           ) : (
             <p>
-              You asked for {NEXT_PART_NOW_PER_DAY} parts ahead in the last day: you can ask again from {formatLocal(view.nextNow.againAt, zone)}.
+              You asked for {NEXT_PART_NOW_PER_DAY} parts ahead in the last day: you can ask again from{" "}
+              {formatLocal(view.nextNow.againAt, zone)}.
             </p>
           )}
         </section>
@@ -199,10 +234,18 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
           <Action action="pause" token={token}>
             <p>{paused ? "Or change how long:" : "Pause this series and keep your place:"}</p>
             <div class="row">
-              <button type="submit" class="secondary" name="for" value="7">A week</button>
-              <button type="submit" class="secondary" name="for" value="14">Two weeks</button>
-              <button type="submit" class="secondary" name="for" value="30">A month</button>
-              <button type="submit" class="secondary" name="for" value="back">Until I come back</button>
+              <button type="submit" class="secondary" name="for" value="7">
+                A week
+              </button>
+              <button type="submit" class="secondary" name="for" value="14">
+                Two weeks
+              </button>
+              <button type="submit" class="secondary" name="for" value="30">
+                A month
+              </button>
+              <button type="submit" class="secondary" name="for" value="back">
+                Until I come back
+              </button>
             </div>
           </Action>
         </section>
@@ -212,7 +255,9 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
         <section aria-labelledby="when-h">
           <h2 id="when-h">When parts arrive</h2>
           <Action action="when" token={token}>
-            {series.sendWindow ? <p class="fine">This series sends on {describeWindow(series.sendWindow)}, your time.</p> : null}
+            {series.sendWindow ? (
+              <p class="fine">This series sends on {describeWindow(series.sendWindow)}, your time.</p>
+            ) : null}
             <label for="timezone">Your time zone (for all your series)</label>
             <select id="timezone" name="timezone">
               <option value="" selected={view.timezone === null}>
@@ -250,7 +295,9 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
                 <strong>{other.title}</strong>: {other.description} <span class="fine">({other.cadence})</span>
               </p>
               <input type="hidden" name="series" value={other.slug} />
-              <button type="submit" class="secondary">Join “{other.title}”</button>
+              <button type="submit" class="secondary">
+                Join “{other.title}”
+              </button>
             </Action>
           ))}
         </section>
@@ -273,9 +320,13 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
           <Action action="unsubscribe" token={token}>
             <div class="row">
               {standing.kind !== "left" ? (
-                <button type="submit" class="secondary" name="from" value="series">Unsubscribe from “{series.title}”</button>
+                <button type="submit" class="secondary" name="from" value="series">
+                  Unsubscribe from “{series.title}”
+                </button>
               ) : null}
-              <button type="submit" class="secondary" name="from" value="all">Unsubscribe from everything</button>
+              <button type="submit" class="secondary" name="from" value="all">
+                Unsubscribe from everything
+              </button>
             </div>
           </Action>
         </section>
@@ -283,13 +334,20 @@ export function PreferencesPage({ view, notice }: { view: PreferencesView; notic
 
       <section aria-labelledby="data-h">
         <h2 id="data-h">Your data</h2>
-        <p>Everything we keep about you: your address, subscriptions, the parts sent, your clicks and responses, and your consents.</p>
+        <p>
+          Everything we keep about you: your address, subscriptions, the parts sent, your clicks and responses, and your
+          consents.
+        </p>
         <div class="row">
           <Action action="export" token={token}>
-            <button type="submit" class="secondary">Download my data</button>
+            <button type="submit" class="secondary">
+              Download my data
+            </button>
           </Action>
           <Action action="erase" token={token}>
-            <button type="submit" class="danger">Erase my data…</button>
+            <button type="submit" class="danger">
+              Erase my data…
+            </button>
           </Action>
         </div>
       </section>
@@ -303,8 +361,9 @@ export function EraseConfirmPage(props: { token: string; seriesTitle: string; em
     <PrefsLayout title="Erase your data?" seriesTitle={props.seriesTitle}>
       <h1>Erase your data?</h1>
       <p>
-        Everything we keep about <strong>{props.email}</strong> goes, for every series: subscriptions, the parts sent, clicks, responses and consent
-        records. Only a keyed hash of the address stays, so no import adds you again. This cannot be undone.
+        Everything we keep about <strong>{props.email}</strong> goes, for every series: subscriptions, the parts sent,
+        clicks, responses and consent records. Only a keyed hash of the address stays, so no import adds you again. This
+        cannot be undone.
       </p>
       <form method="post" action="/prefs/erase/confirm">
         <input type="hidden" name="token" value={props.token} />
@@ -324,7 +383,10 @@ export function ErasedPage(props: { seriesTitle: string }) {
   return (
     <PrefsLayout title="Your data is erased" seriesTitle={props.seriesTitle}>
       <h1>Your data is erased</h1>
-      <p>We hold nothing about you any more, and send you nothing. The links in our earlier emails no longer lead anywhere.</p>
+      <p>
+        We hold nothing about you any more, and send you nothing. The links in our earlier emails no longer lead
+        anywhere.
+      </p>
     </PrefsLayout>
   );
 }

@@ -16,7 +16,10 @@ interface ResponsePageProps {
 /** Where a part's call to action leads: the reader (known from their link) answers the prompt. */
 export function ResponsePage({ series, part, token, body, error, editing }: ResponsePageProps) {
   return (
-    <Layout title={error ? `Error: ${error} — ${part.title}` : `${part.cta.label} — ${part.title}`} siteName={series.title}>
+    <Layout
+      title={error ? `Error: ${error} — ${part.title}` : `${part.cta.label} — ${part.title}`}
+      siteName={series.title}
+    >
       <p class="date">
         Part {part.number} of <a href={`/p/${series.slug}`}>{series.title}</a>
       </p>
@@ -50,7 +53,13 @@ export function ResponsePage({ series, part, token, body, error, editing }: Resp
 }
 
 /** After a response: thanks, what they wrote, and a way to pass the part on. */
-export function ResponseThanksPage(props: { series: CompiledSeries; part: CompiledPart; token: string; body: string; webUrl: string }) {
+export function ResponseThanksPage(props: {
+  series: CompiledSeries;
+  part: CompiledPart;
+  token: string;
+  body: string;
+  webUrl: string;
+}) {
   return (
     <Layout title={`Thank you — ${props.part.title}`} siteName={props.series.title}>
       <h1>Thank you</h1>

@@ -5,7 +5,12 @@ import { Layout } from "./layout";
 import { ShareLinks } from "./share-links";
 
 const formatDate = (iso: string) =>
-  new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+  new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-US", {
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+    timeZone: "UTC",
+  });
 
 /**
  * The index of a series: every released part and its date. A series kept for its readers lists titles only
@@ -18,7 +23,11 @@ export function SeriesIndexPage({ series }: { series: CompiledSeries }) {
     <Layout
       title={series.title}
       siteName={series.title}
-      head={forReaders ? undefined : <link rel="alternate" type="application/atom+xml" title={`${series.title} (Atom feed)`} href={feed} />}
+      head={
+        forReaders ? undefined : (
+          <link rel="alternate" type="application/atom+xml" title={`${series.title} (Atom feed)`} href={feed} />
+        )
+      }
     >
       <h1>{series.title}</h1>
       <p class="lede">{series.description}</p>
@@ -46,7 +55,17 @@ export function SeriesIndexPage({ series }: { series: CompiledSeries }) {
 }
 
 /** The signup form of a page about a series (a response to give, a part kept for readers). */
-function SubscribeForm({ series, heading, button, children }: { series: CompiledSeries; heading: string; button: string; children: Child }) {
+function SubscribeForm({
+  series,
+  heading,
+  button,
+  children,
+}: {
+  series: CompiledSeries;
+  heading: string;
+  button: string;
+  children: Child;
+}) {
   return (
     <form class="card" method="post" action="/subscribe">
       <h2>{heading}</h2>
@@ -60,8 +79,8 @@ function SubscribeForm({ series, heading, button, children }: { series: Compiled
       </div>
       <button type="submit">{button}</button>
       <p class="consent">
-        By subscribing you agree to receive the parts of “{series.title}” by email, and an email to confirm your
-        address first. Every email has a one-click unsubscribe link.
+        By subscribing you agree to receive the parts of “{series.title}” by email, and an email to confirm your address
+        first. Every email has a one-click unsubscribe link.
       </p>
     </form>
   );
@@ -133,7 +152,15 @@ export function PartPage({ series, part, ctaUrl, webUrl, href, respondUrl }: Par
 export type ReadersOnlyReason = "no_token" | "bad_token" | "not_received";
 
 /** A part of a series kept for its readers, asked without a token that opens it: why, and never its content. */
-export function ReadersOnlyPage({ series, part, reason }: { series: CompiledSeries; part: CompiledPart; reason: ReadersOnlyReason }) {
+export function ReadersOnlyPage({
+  series,
+  part,
+  reason,
+}: {
+  series: CompiledSeries;
+  part: CompiledPart;
+  reason: ReadersOnlyReason;
+}) {
   return (
     <Layout title={`${part.title} — ${series.title}`} siteName={series.title}>
       <p class="date">

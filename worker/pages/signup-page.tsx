@@ -16,13 +16,21 @@ export function SignupPage({ series, action, error, values, turnstileSiteKey }: 
     <Layout
       title={error ? `Error: ${error} — ${series.title}` : `${series.title} — subscribe`}
       siteName={series.title}
-      head={turnstileSiteKey ? <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer /> : undefined}
+      head={
+        turnstileSiteKey ? (
+          <script src="https://challenges.cloudflare.com/turnstile/v0/api.js" async defer />
+        ) : undefined
+      }
     >
       <h1>{series.title}</h1>
       <p class="lede">{series.description}</p>
       <p>
-        {series.parts.length === 0 ? "The first part is on its way" : series.parts.length === 1 ? "1 part so far" : `${series.parts.length} parts so far`}, by {series.author}:{" "}
-        {series.cadence}. {first ? <>It starts with “{first.title}”.</> : null}{" "}
+        {series.parts.length === 0
+          ? "The first part is on its way"
+          : series.parts.length === 1
+            ? "1 part so far"
+            : `${series.parts.length} parts so far`}
+        , by {series.author}: {series.cadence}. {first ? <>It starts with “{first.title}”.</> : null}{" "}
         <a href={`/p/${series.slug}`}>See every part</a>.
       </p>
       <form class="card" method="post" action={action} novalidate>

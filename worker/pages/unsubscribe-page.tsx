@@ -22,7 +22,9 @@ export function UnsubscribedPage(props: { token: string; seriesTitle: string }) 
       <h1>You are unsubscribed</h1>
       <p>You will get no more emails from “{props.seriesTitle}”.</p>
       <form class="card" method="post" action={`/resubscribe/${props.token}`}>
-        <p class="hint">Changed your mind? We will send you a link to confirm, and you will pick up where you left off.</p>
+        <p class="hint">
+          Changed your mind? We will send you a link to confirm, and you will pick up where you left off.
+        </p>
         <button type="submit" class="secondary">
           Resubscribe
         </button>

@@ -32,10 +32,19 @@ export function deliveryTimeProblem(series: CompiledSeries, input: DeliveryTimeI
  * The reader's time zone (all their series) and preferred hour for this one; the next part's due time moves with
  * them: its delay after the last part, then the first moment in the series' window and the chosen hour.
  */
-export async function setDeliveryTime(d1: D1Database, state: PreferenceState, series: CompiledSeries, input: DeliveryTimeInput, now: number) {
+export async function setDeliveryTime(
+  d1: D1Database,
+  state: PreferenceState,
+  series: CompiledSeries,
+  input: DeliveryTimeInput,
+  now: number,
+) {
   const part = releasedSeries(series, now).parts[state.nextPart - 1];
   const earliest = part ? Math.max(now, (state.lastSentAt ?? now) + part.delayMs) : null;
-  const dueAt = earliest === null ? null : nextSendableTime(earliest, series.sendWindow, readerZone(series, input.timezone), input.sendHour);
+  const dueAt =
+    earliest === null
+      ? null
+      : nextSendableTime(earliest, series.sendWindow, readerZone(series, input.timezone), input.sendHour);
   await d1.batch([
     d1.prepare(deliveryTimeSql.timezone).bind(state.subscriberId, now, input.timezone),
     d1.prepare(deliveryTimeSql.hour).bind(state.subscriptionId, now, input.sendHour, dueAt),

@@ -5,11 +5,13 @@ import { keyedHash } from "../lib/crypto";
 import { growthSql } from "../stats/growth-counters";
 
 /** What the page says above the join buttons: the consent each gives (bump the version when the words change). */
-export const JOIN_CONSENT_TEXT = "Joining sends you its parts by email, in order, starting with part 1; you can pause or leave at any time.";
+export const JOIN_CONSENT_TEXT =
+  "Joining sends you its parts by email, in order, starting with part 1; you can pause or leave at any time.";
 export const JOIN_CONSENT_TEXT_VERSION = "preferences-2026-12-01";
 
 /** ?1 reader, ?2 series, ?3 now. Every write after the consent's is guarded by it (this request recorded it). */
-const joined = "EXISTS (SELECT 1 FROM consents WHERE subscriber_id = ?1 AND series = ?2 AND confirmed_at = ?3 AND form = 'preferences')";
+const joined =
+  "EXISTS (SELECT 1 FROM consents WHERE subscriber_id = ?1 AND series = ?2 AND confirmed_at = ?3 AND form = 'preferences')";
 
 export const joinSql = {
   /**
@@ -49,18 +51,33 @@ export type JoinResult = { kind: "joined"; subscriptionId: number } | { kind: "n
  * sent to it), so the consent is recorded with its source ("preferences") and confirmed at once, and the next
  * part is due as after a confirmation.
  */
-export async function joinSeries(d1: D1Database, hashSecret: string, input: JoinInput, now: number): Promise<JoinResult> {
+export async function joinSeries(
+  d1: D1Database,
+  hashSecret: string,
+  input: JoinInput,
+  now: number,
+): Promise<JoinResult> {
   const { subscriberId, series } = input;
   const nextPart = input.existing?.nextPart ?? 1;
-  const dueAt = dueAtForPart(releasedSeries(series, now), nextPart, now, input.timezone, input.existing?.sendHour ?? null);
+  const dueAt = dueAtForPart(
+    releasedSeries(series, now),
+    nextPart,
+    now,
+    input.timezone,
+    input.existing?.sendHour ?? null,
+  );
   const [ipHash, userAgentHash] = await Promise.all([
     input.ip ? keyedHash(hashSecret, "ip", input.ip) : null,
     input.userAgent ? keyedHash(hashSecret, "userAgent", input.userAgent) : null,
   ]);
   const results = await d1.batch<{ id: number }>([
-    d1.prepare(joinSql.recordConsent).bind(subscriberId, series.slug, now, JOIN_CONSENT_TEXT_VERSION, ipHash, userAgentHash),
+    d1
+      .prepare(joinSql.recordConsent)
+      .bind(subscriberId, series.slug, now, JOIN_CONSENT_TEXT_VERSION, ipHash, userAgentHash),
     d1.prepare(joinSql.activate).bind(subscriberId, series.slug, now, dueAt),
-    d1.prepare(joinSql.recordEvent).bind(subscriberId, series.slug, now, JSON.stringify({ series: series.slug, source: "preferences" })),
+    d1
+      .prepare(joinSql.recordEvent)
+      .bind(subscriberId, series.slug, now, JSON.stringify({ series: series.slug, source: "preferences" })),
     d1.prepare(growthSql.countJoin).bind(series.slug, subscriberId, now),
   ]);
   const id = results[1]!.results[0]?.id;

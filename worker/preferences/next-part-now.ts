@@ -38,15 +38,29 @@ export type NextPartNowResult =
  * "Next part now": the subscription's next released part becomes due at once, and the cycle's claim sends it
  * through the same exactly-once path as any other (nothing is sent from the request).
  */
-export async function askNextPartNow(d1: D1Database, state: PreferenceState, series: CompiledSeries, now: number): Promise<NextPartNowResult> {
+export async function askNextPartNow(
+  d1: D1Database,
+  state: PreferenceState,
+  series: CompiledSeries,
+  now: number,
+): Promise<NextPartNowResult> {
   const waiting = state.nextPart <= releasedSeries(series, now).parts.length;
   if (!waiting) return { kind: "nothing_waiting" };
   const [recorded] = await d1.batch([
-    d1.prepare(nextPartNowSql.recordAsk)
-      .bind(state.subscriptionId, now, now - DAY_MS, NEXT_PART_NOW_PER_DAY, state.nextPart, JSON.stringify({ series: series.slug, part: state.nextPart })),
+    d1
+      .prepare(nextPartNowSql.recordAsk)
+      .bind(
+        state.subscriptionId,
+        now,
+        now - DAY_MS,
+        NEXT_PART_NOW_PER_DAY,
+        state.nextPart,
+        JSON.stringify({ series: series.slug, part: state.nextPart }),
+      ),
     d1.prepare(nextPartNowSql.makeDue).bind(state.subscriptionId, now),
   ]);
   if (recorded!.meta.changes === 1) return { kind: "asked", part: state.nextPart };
-  if (state.asksToday >= NEXT_PART_NOW_PER_DAY && state.oldestAskAt !== null) return { kind: "capped", nextAt: state.oldestAskAt + DAY_MS };
+  if (state.asksToday >= NEXT_PART_NOW_PER_DAY && state.oldestAskAt !== null)
+    return { kind: "capped", nextAt: state.oldestAskAt + DAY_MS };
   return { kind: "nothing_waiting" };
 }

@@ -39,7 +39,12 @@ export const pauseEnd = (choice: PauseChoice, now: number) => {
 };
 
 /** Pauses one series for the reader; true when it is paused now (false: stopped or pending, nothing to pause). */
-export async function pauseSubscription(d1: D1Database, subscriptionId: number, until: number | null, now: number): Promise<boolean> {
+export async function pauseSubscription(
+  d1: D1Database,
+  subscriptionId: number,
+  until: number | null,
+  now: number,
+): Promise<boolean> {
   const [paused] = await d1.batch([
     d1.prepare(readerPauseSql.pause).bind(subscriptionId, now, until),
     d1.prepare(readerPauseSql.recordPause).bind(subscriptionId, now, JSON.stringify({ until, source: "preferences" })),
@@ -51,7 +56,12 @@ export async function pauseSubscription(d1: D1Database, subscriptionId: number, 
  * Resumes one series where the reader left it: a part that fell due meanwhile goes now (within their window and
  * hour), and a reader who was caught up gets a part that came out meanwhile. `orderJson`: the released catalog's.
  */
-export async function resumeSubscription(d1: D1Database, subscriptionId: number, orderJson: string, now: number): Promise<boolean> {
+export async function resumeSubscription(
+  d1: D1Database,
+  subscriptionId: number,
+  orderJson: string,
+  now: number,
+): Promise<boolean> {
   const [recorded] = await d1.batch([
     d1.prepare(readerPauseSql.recordResume).bind(subscriptionId, now, JSON.stringify({ source: "preferences" })),
     d1.prepare(readerPauseSql.resume).bind(subscriptionId, now, orderJson),

@@ -25,7 +25,9 @@ export type NextPart =
   /** Every released part received: when the next is planned, if the catalog says. */
   | { kind: "caught_up"; plannedAt: number | null; cadence: string };
 
-export type NextNow = { kind: "offer"; number: number; left: number; leavesAt: number | null } | { kind: "capped"; againAt: number };
+export type NextNow =
+  | { kind: "offer"; number: number; left: number; leavesAt: number | null }
+  | { kind: "capped"; againAt: number };
 
 export interface PreferencesView {
   token: string;
@@ -39,7 +41,14 @@ export interface PreferencesView {
   sendHour: number | null;
   hours: number[];
   /** When each left: an instant, or (kept by retention) its UTC day. */
-  received: { number: number | null; title: string; url: string; sentAt: number | null; sentOn: string | null; onItsWay: boolean }[];
+  received: {
+    number: number | null;
+    title: string;
+    url: string;
+    sentAt: number | null;
+    sentOn: string | null;
+    onItsWay: boolean;
+  }[];
   next: NextPart | null;
   nextNow: NextNow | null;
   /** The writer's other series this reader may join in one press (none unless their address is proven and reading). */
@@ -50,11 +59,13 @@ export interface PreferencesView {
 }
 
 function standingOf(state: PreferenceState): Standing {
-  if (state.readerStatus === "bounced" || state.readerStatus === "complained") return { kind: "suppressed", reason: state.readerStatus };
+  if (state.readerStatus === "bounced" || state.readerStatus === "complained")
+    return { kind: "suppressed", reason: state.readerStatus };
   if (state.readerStatus === "unsubscribed") return { kind: "unsubscribed" };
   if (state.status === "stopped") return { kind: "left" };
   if (state.status === "pending" || state.readerStatus === "pending") return { kind: "pending" };
-  if (state.status === "paused" || state.readerStatus === "paused") return { kind: "paused", until: state.status === "paused" ? state.pausedUntil : null };
+  if (state.status === "paused" || state.readerStatus === "paused")
+    return { kind: "paused", until: state.status === "paused" ? state.pausedUntil : null };
   return { kind: "reading" };
 }
 
@@ -78,22 +89,43 @@ function nextPartOf(state: PreferenceState, series: CompiledSeries, zone: string
   }
   if (standingOf(state).kind !== "reading") return null;
   const at = expectedAt(state, series, zone, now);
-  if (state.batchId !== null || (state.dueAt !== null && at <= now)) return { kind: "on_its_way", number: part.number, title: part.title };
+  if (state.batchId !== null || (state.dueAt !== null && at <= now))
+    return { kind: "on_its_way", number: part.number, title: part.title };
   // Due null with a part out: the next cycle wakes the reader (a release, or a resume).
-  return state.dueAt === null ? { kind: "on_its_way", number: part.number, title: part.title } : { kind: "due", number: part.number, title: part.title, at };
+  return state.dueAt === null
+    ? { kind: "on_its_way", number: part.number, title: part.title }
+    : { kind: "due", number: part.number, title: part.title, at };
 }
 
-function nextNowOf(state: PreferenceState, next: NextPart | null, series: CompiledSeries, zone: string, now: number): NextNow | null {
+function nextNowOf(
+  state: PreferenceState,
+  next: NextPart | null,
+  series: CompiledSeries,
+  zone: string,
+  now: number,
+): NextNow | null {
   // Asked for already (held only by the series' window): the page says when it leaves.
   const asked = state.askedAt !== null && state.askedAt === state.dueAt;
   if (next?.kind !== "due" || state.readerStatus !== "active" || asked) return null;
-  if (state.asksToday >= NEXT_PART_NOW_PER_DAY && state.oldestAskAt !== null) return { kind: "capped", againAt: state.oldestAskAt + DAY_MS };
+  if (state.asksToday >= NEXT_PART_NOW_PER_DAY && state.oldestAskAt !== null)
+    return { kind: "capped", againAt: state.oldestAskAt + DAY_MS };
   const leaves = nextSendableTime(now, series.sendWindow, zone);
-  return { kind: "offer", number: next.number, left: NEXT_PART_NOW_PER_DAY - state.asksToday, leavesAt: leaves > now ? leaves : null };
+  return {
+    kind: "offer",
+    number: next.number,
+    left: NEXT_PART_NOW_PER_DAY - state.asksToday,
+    leavesAt: leaves > now ? leaves : null,
+  };
 }
 
 /** Everything the preference page shows, from one read of the subscription (and one signature per part link in a readers-only archive). */
-export function preferencesView(config: Config, state: PreferenceState, series: CompiledSeries, token: string, now: number): PreferencesView {
+export function preferencesView(
+  config: Config,
+  state: PreferenceState,
+  series: CompiledSeries,
+  token: string,
+  now: number,
+): PreferencesView {
   const zone = readerZone(series, state.timezone);
   const standing = standingOf(state);
   const received = state.received
@@ -115,7 +147,9 @@ export function preferencesView(config: Config, state: PreferenceState, series: 
     });
   const next = nextPartOf(state, series, zone, now);
   const reading = state.readerStatus === "active" || state.readerStatus === "paused";
-  const joined = new Set(state.subscriptions.filter((s) => s.status === "active" || s.status === "paused").map((s) => s.series));
+  const joined = new Set(
+    state.subscriptions.filter((s) => s.status === "active" || s.status === "paused").map((s) => s.series),
+  );
   return {
     token,
     series,

@@ -28,7 +28,13 @@ export interface PreferenceState {
    */
   received: ReceivedPart[];
   /** Every subscription of the reader (this one too): which series they read, and where they are in each. */
-  subscriptions: { id: number; series: string; status: SubscriptionStatus; nextPart: number; sendHour: number | null }[];
+  subscriptions: {
+    id: number;
+    series: string;
+    status: SubscriptionStatus;
+    nextPart: number;
+    sendHour: number | null;
+  }[];
   /** Their "next part now" presses in the last day, and when the oldest of them was. */
   asksToday: number;
   oldestAskAt: number | null;
@@ -60,7 +66,11 @@ export const readPreferencesSql = {
 } as const;
 
 /** The subscription's page data; null when it no longer exists (erased). */
-export async function readPreferences(d1: D1Database, subscriptionId: number, now: number): Promise<PreferenceState | null> {
+export async function readPreferences(
+  d1: D1Database,
+  subscriptionId: number,
+  now: number,
+): Promise<PreferenceState | null> {
   const [subscription, received, receivedBefore, partRefs, subscriptions, asks] = await d1.batch([
     d1.prepare(readPreferencesSql.subscription).bind(subscriptionId),
     d1.prepare(readPreferencesSql.received).bind(subscriptionId),
@@ -69,12 +79,16 @@ export async function readPreferences(d1: D1Database, subscriptionId: number, no
     d1.prepare(readPreferencesSql.subscriptions).bind(subscriptionId),
     d1.prepare(readPreferencesSql.asks).bind(subscriptionId, now - DAY_MS),
   ]);
-  const row = subscription!.results[0] as Omit<PreferenceState, "received" | "subscriptions" | "asksToday" | "oldestAskAt"> | undefined;
+  const row = subscription!.results[0] as
+    | Omit<PreferenceState, "received" | "subscriptions" | "asksToday" | "oldestAskAt">
+    | undefined;
   if (!row) return null;
   const count = asks!.results[0] as { n: number; oldest: number | null };
   const refs = new Map((partRefs!.results as { id: number; partId: string }[]).map((ref) => [ref.id, ref.partId]));
-  const slimmed = parseReceivedParts((receivedBefore!.results[0] as { parts: string } | undefined)?.parts ?? "").flatMap(
-    ({ ref, sentOn }): ReceivedPart[] => (refs.has(ref) ? [{ deliveryId: null, partId: refs.get(ref)!, sentOn, status: "sent" }] : []),
+  const slimmed = parseReceivedParts(
+    (receivedBefore!.results[0] as { parts: string } | undefined)?.parts ?? "",
+  ).flatMap(({ ref, sentOn }): ReceivedPart[] =>
+    refs.has(ref) ? [{ deliveryId: null, partId: refs.get(ref)!, sentOn, status: "sent" }] : [],
   );
   return {
     ...row,

@@ -30,8 +30,20 @@ export function composeSampleEmail(config: Config, series: CompiledSeries, part:
 }
 
 /** A test send: the sample email to `to`, marked in its subject and a header so nobody takes it for a delivery. */
-export function composeTestEmail(config: Config, series: CompiledSeries, part: CompiledPart, to: string): OutgoingEmail {
+export function composeTestEmail(
+  config: Config,
+  series: CompiledSeries,
+  part: CompiledPart,
+  to: string,
+): OutgoingEmail {
   const sample = composeSampleEmail(config, series, part);
   // No pre-encoded json: the subject and recipient changed, so the provider body is written from the fields.
-  return { from: sample.from, to, subject: `[Test] ${sample.subject}`, html: sample.html, text: sample.text, headers: { ...sample.headers, "X-Nextpart-Test": "1" } };
+  return {
+    from: sample.from,
+    to,
+    subject: `[Test] ${sample.subject}`,
+    html: sample.html,
+    text: sample.text,
+    headers: { ...sample.headers, "X-Nextpart-Test": "1" },
+  };
 }

@@ -9,8 +9,16 @@ import { ASK_AFTER_MS, ruleIndex } from "./rules";
  * the streak is the subscription's own counter. Null when no member's series has the rule: then the record is
  * exactly what it was without it.
  */
-export function askReadersStatement(ctx: DeliveryContext, batchId: string, members: BatchMember[], sentPartsJson: string): D1PreparedStatement | null {
+export function askReadersStatement(
+  ctx: DeliveryContext,
+  batchId: string,
+  members: BatchMember[],
+  sentPartsJson: string,
+): D1PreparedStatement | null {
   const { afterPartsJson } = ruleIndex(ctx.catalog);
-  if (afterPartsJson === null || !members.some((member) => ctx.catalog.findSeries(member.series)?.reengage)) return null;
-  return ctx.meter.db.prepare(reengageSql.askReaders).bind(batchId, ctx.now, afterPartsJson, sentPartsJson, ctx.now + ASK_AFTER_MS);
+  if (afterPartsJson === null || !members.some((member) => ctx.catalog.findSeries(member.series)?.reengage))
+    return null;
+  return ctx.meter.db
+    .prepare(reengageSql.askReaders)
+    .bind(batchId, ctx.now, afterPartsJson, sentPartsJson, ctx.now + ASK_AFTER_MS);
 }

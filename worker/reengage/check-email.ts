@@ -27,5 +27,12 @@ export function composeCheckEmail(
     unsubscribe_url: unsubscribe,
     postal_address: config.postalAddress,
   });
-  return { from: config.mailFrom, to: check.email, subject: filled.subject, html: filled.html, text: filled.text, headers: listUnsubscribeHeaders(config, unsubscribe) };
+  return {
+    from: config.mailFrom,
+    to: check.email,
+    subject: filled.subject,
+    html: filled.html,
+    text: filled.text,
+    headers: listUnsubscribeHeaders(config, unsubscribe),
+  };
 }

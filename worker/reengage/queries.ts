@@ -94,7 +94,11 @@ export const reengageSql = {
    * or its pause standing, the subscription not ended), then a subscription it paused resumes, the streak starts
    * again (signalReading), and the check closes as kept.
    */
-  countKept: countDay("reengage_kept", "c.id = ?1", `c.status IN ('queued', 'sent', 'paused') AND s.status IN ('active', 'paused')`),
+  countKept: countDay(
+    "reengage_kept",
+    "c.id = ?1",
+    `c.status IN ('queued', 'sent', 'paused') AND s.status IN ('active', 'paused')`,
+  ),
   resumeKept: `UPDATE subscriptions SET status = 'active', set_aside_reason = NULL, updated_at = ?2
     WHERE id = (SELECT subscription_id FROM reading_checks WHERE id = ?1 AND status = 'paused') AND status = 'paused'`,
   markKept: `UPDATE reading_checks SET status = 'kept', answered_at = ?2, next_at = NULL

@@ -40,7 +40,8 @@ export interface DueCheck {
 export type CheckOutcome = "sent" | "dropped" | "held" | "busy" | "retrying" | "failed" | "skipped" | "error";
 
 /** A sign of reading since the check was queued answers it before it is even sent. */
-export const readSince = (check: Pick<DueCheck, "signalAt" | "createdAt">) => check.signalAt !== null && check.signalAt >= check.createdAt;
+export const readSince = (check: Pick<DueCheck, "signalAt" | "createdAt">) =>
+  check.signalAt !== null && check.signalAt >= check.createdAt;
 
 /**
  * Emails the queued checks due now, oldest first, one provider call each under the key `still-reading/<id>` (the
@@ -50,7 +51,16 @@ export const readSince = (check: Pick<DueCheck, "signalAt" | "createdAt">) => ch
  */
 export async function sendReadingChecks(ctx: DeliveryContext): Promise<Record<CheckOutcome, number>> {
   const { meter, now } = ctx;
-  const tally: Record<CheckOutcome, number> = { sent: 0, dropped: 0, held: 0, busy: 0, retrying: 0, failed: 0, skipped: 0, error: 0 };
+  const tally: Record<CheckOutcome, number> = {
+    sent: 0,
+    dropped: 0,
+    held: 0,
+    busy: 0,
+    retrying: 0,
+    failed: 0,
+    skipped: 0,
+    error: 0,
+  };
   const due = await meter.all<DueCheck>(meter.db.prepare(reengageSql.dueChecks).bind(now, CHECKS_PER_RUN));
   if (due.length === 0) return tally;
   const paused = await meter.all<{ series: string }>(meter.db.prepare(reengageSql.pausedSeries));
@@ -72,7 +82,9 @@ export async function sendReadingChecks(ctx: DeliveryContext): Promise<Record<Ch
 async function sendCheck(ctx: DeliveryContext, check: DueCheck, pausedSeries: Set<string>): Promise<CheckOutcome> {
   const { meter, now } = ctx;
   const run = (text: string, ...values: unknown[]) => meter.batch([meter.db.prepare(text).bind(...values)]);
-  const leased = await meter.all(meter.db.prepare(reengageSql.leaseCheck).bind(check.id, ctx.clock() + SEND_LEASE_MS, now));
+  const leased = await meter.all(
+    meter.db.prepare(reengageSql.leaseCheck).bind(check.id, ctx.clock() + SEND_LEASE_MS, now),
+  );
   if (leased.length === 0) return "skipped";
 
   const series = ctx.catalog.findSeries(check.series);
@@ -96,7 +108,12 @@ async function sendCheck(ctx: DeliveryContext, check: DueCheck, pausedSeries: Se
   return deliver(ctx, check, series, rule);
 }
 
-async function deliver(ctx: DeliveryContext, check: DueCheck, series: CompiledSeries, rule: ReengageRule): Promise<CheckOutcome> {
+async function deliver(
+  ctx: DeliveryContext,
+  check: DueCheck,
+  series: CompiledSeries,
+  rule: ReengageRule,
+): Promise<CheckOutcome> {
   const { meter, now } = ctx;
   let result: BatchResult;
   try {
@@ -114,8 +131,18 @@ async function deliver(ctx: DeliveryContext, check: DueCheck, series: CompiledSe
   const refusal = result.kind === "sent" ? (result.refused?.[0]?.message ?? "refused by the provider") : null;
   const message = refusal ?? (result.kind === "sent" ? "" : result.message);
   const refused = refusal !== null || result.kind === "rejected";
-  const retryAt = refused && attempts >= MAX_REFUSALS ? null : now + (result.kind === "rate_limited" ? result.retryAfterMs : backoffMs(attempts));
-  console.error("reading check not sent", check.id, series.slug, result.kind, message, retryAt === null ? "(given up)" : "(queued for retry)");
+  const retryAt =
+    refused && attempts >= MAX_REFUSALS
+      ? null
+      : now + (result.kind === "rate_limited" ? result.retryAfterMs : backoffMs(attempts));
+  console.error(
+    "reading check not sent",
+    check.id,
+    series.slug,
+    result.kind,
+    message,
+    retryAt === null ? "(given up)" : "(queued for retry)",
+  );
   await meter.batch([meter.db.prepare(reengageSql.markNotSent).bind(check.id, now, retryAt, message.slice(0, 500))]);
   return retryAt === null ? "failed" : "retrying";
 }

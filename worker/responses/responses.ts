@@ -9,7 +9,10 @@ export const MAX_RESPONSE_LENGTH = 2_000;
 
 /** The reader's earlier response to this email, to prefill the form (they may come back and edit it). */
 export async function findResponse(d1: D1Database, deliveryId: number): Promise<string | null> {
-  const row = await d1.prepare("SELECT body FROM responses WHERE delivery_id = ?1").bind(deliveryId).first<{ body: string }>();
+  const row = await d1
+    .prepare("SELECT body FROM responses WHERE delivery_id = ?1")
+    .bind(deliveryId)
+    .first<{ body: string }>();
   return row?.body ?? null;
 }
 
@@ -24,8 +27,13 @@ export async function saveResponse(
   const { delivery, body, now } = input;
   const [bump] = await d1.batch([
     bumpPartStatWhere(
-      d1, delivery.series, delivery.partId, "responses", 1,
-      "NOT EXISTS (SELECT 1 FROM responses WHERE delivery_id = ?4)", delivery.id,
+      d1,
+      delivery.series,
+      delivery.partId,
+      "responses",
+      1,
+      "NOT EXISTS (SELECT 1 FROM responses WHERE delivery_id = ?4)",
+      delivery.id,
     ),
     d1
       .prepare(
@@ -72,7 +80,9 @@ export async function listResponses(d1: D1Database, input: ListResponsesInput) {
   } else if (input.part !== undefined) filters.push(`r.part_number = ${param(input.part)}`);
   if (input.cursor) {
     const [updatedAt, id] = input.cursor;
-    filters.push(`(r.updated_at < ${param(updatedAt)} OR (r.updated_at = ${param(updatedAt)} AND r.id < ${param(id)}))`);
+    filters.push(
+      `(r.updated_at < ${param(updatedAt)} OR (r.updated_at = ${param(updatedAt)} AND r.id < ${param(id)}))`,
+    );
   }
   const { results } = await d1
     .prepare(

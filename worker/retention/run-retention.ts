@@ -58,7 +58,14 @@ const TASKS: Task[] = [
   {
     name: "deliveries",
     probe: probes.deliveries,
-    statements: [sql.refParts, sql.archiveRuns, sql.receiveParts, sql.detachEvents, sql.deleteDeliveries, sql.deleteBatches].map(batches),
+    statements: [
+      sql.refParts,
+      sql.archiveRuns,
+      sql.receiveParts,
+      sql.detachEvents,
+      sql.deleteDeliveries,
+      sql.deleteBatches,
+    ].map(batches),
     windowMs: (p) => p.deliveriesMs,
     count: (n) => ({ deliveries: n[4], batches: n[5] }),
     full: (n) => n[5] === BATCHES_PER_CHUNK,
@@ -110,7 +117,11 @@ function prepare(meter: D1Meter, text: string, cutoff: number, limit: number) {
  * Every statement is conditional on the state it changes: a run racing another, or the cycle, the webhooks or an
  * erasure, removes nothing twice and nothing early.
  */
-export async function runRetentionChunks(meter: D1Meter, policy: RetentionPolicy, now: number): Promise<RetentionSummary> {
+export async function runRetentionChunks(
+  meter: D1Meter,
+  policy: RetentionPolicy,
+  now: number,
+): Promise<RetentionSummary> {
   const summary: RetentionSummary = {
     at: new Date(now).toISOString(),
     rows: Object.fromEntries(RETAINED_TABLES.map((table) => [table, 0])) as RetentionCounts,
@@ -119,10 +130,12 @@ export async function runRetentionChunks(meter: D1Meter, policy: RetentionPolicy
     d1: meter.totals(),
   };
   const cutoff = (task: Task) => now - task.windowMs(policy);
-  const statementsOf = (task: Task) => task.statements.map(({ text, limit }) => prepare(meter, text, cutoff(task), limit));
+  const statementsOf = (task: Task) =>
+    task.statements.map(({ text, limit }) => prepare(meter, text, cutoff(task), limit));
   const record = (task: Task, results: D1Result[]) => {
     const changes = results.map((result) => result.meta.changes);
-    for (const [table, n] of Object.entries(task.count(changes))) summary.rows[table as keyof RetentionCounts] += n ?? 0;
+    for (const [table, n] of Object.entries(task.count(changes)))
+      summary.rows[table as keyof RetentionCounts] += n ?? 0;
     return task.full(changes);
   };
 
@@ -146,7 +159,10 @@ export async function runRetentionChunks(meter: D1Meter, policy: RetentionPolicy
           if (record(task, await meter.batch(statementsOf(task)))) stillBusy.push(task);
         } catch (error) {
           console.error("retention chunk failed", task.name, error);
-          summary.errors.push({ task: task.name, message: (error instanceof Error ? error.message : String(error)).slice(0, 300) });
+          summary.errors.push({
+            task: task.name,
+            message: (error instanceof Error ? error.message : String(error)).slice(0, 300),
+          });
         }
       }
     }
@@ -157,6 +173,10 @@ export async function runRetentionChunks(meter: D1Meter, policy: RetentionPolicy
 }
 
 /** The cron's retention run (worker/index.ts), `now` being its scheduled time; `db` lets tests wrap D1. */
-export function runRetention(env: Env, options: { now: number }, deps: { db?: D1Database } = {}): Promise<RetentionSummary> {
+export function runRetention(
+  env: Env,
+  options: { now: number },
+  deps: { db?: D1Database } = {},
+): Promise<RetentionSummary> {
   return runRetentionChunks(new D1Meter(deps.db ?? env.DB), retentionPolicy(readConfig(env)), options.now);
 }

@@ -24,7 +24,10 @@ export const actionRoutes = new Hono<AppEnv>();
 const BAD_LINK = "This link does not work. Please copy the whole link from the email.";
 
 /** The delivery and part a reader token was signed for, or a friendly 4xx. */
-async function readerPart(c: Context<AppEnv>, token: string): Promise<{ delivery: ReaderDelivery; series: CompiledSeries; part: CompiledPart }> {
+async function readerPart(
+  c: Context<AppEnv>,
+  token: string,
+): Promise<{ delivery: ReaderDelivery; series: CompiledSeries; part: CompiledPart }> {
   const delivery = await findReaderDelivery(c.env.DB, readConfig(c.env).keyring, token);
   if (!delivery) throw new AppError("INVALID_TOKEN", BAD_LINK);
   const series = findSeries(delivery.series);
@@ -65,7 +68,9 @@ actionRoutes.get("/a/:token/:series/:part/:n", async (c) => {
   // links lead where the reader's would, and record nothing.
   if (deliveryId !== SAMPLE_DELIVERY_ID) {
     c.executionCtx.waitUntil(
-      takeClick(deps, click, clientKey(c.req.header("cf-connecting-ip"))).catch((error: unknown) => console.error("click not recorded", deliveryId, error)),
+      takeClick(deps, click, clientKey(c.req.header("cf-connecting-ip"))).catch((error: unknown) =>
+        console.error("click not recorded", deliveryId, error),
+      ),
     );
   }
   // Never cached: every click must reach us to be counted.
@@ -87,7 +92,9 @@ actionRoutes.get("/respond/:token", async (c) => {
   const { delivery, series, part, token } = await respondContext(c);
   const earlier = await findResponse(c.env.DB, delivery.id);
   c.header("cache-control", "private, no-store");
-  return c.html(<ResponsePage series={series} part={part} token={token} body={earlier ?? ""} editing={earlier !== null} />);
+  return c.html(
+    <ResponsePage series={series} part={part} token={token} body={earlier ?? ""} editing={earlier !== null} />,
+  );
 });
 
 const responseSchema = z
@@ -101,31 +108,44 @@ const responseSchema = z
       .refine((value) => [...value].length <= MAX_RESPONSE_LENGTH, {
         message: `Please keep your response under ${MAX_RESPONSE_LENGTH.toLocaleString("en-US")} characters.`,
       })
-      .refine((value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value), "Your response contains control characters."),
+      .refine(
+        (value) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value),
+        "Your response contains control characters.",
+      ),
   );
 
-actionRoutes.post(
-  "/respond/:token",
-  limitBody(32 * 1024),
-  sameOrigin,
-  async (c) => {
-    if (c.env.SIGNUP_LIMITER) {
-      const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `respond:${clientKey(c.req.header("cf-connecting-ip"))}` });
-      if (!success) throw new AppError("RATE_LIMITED", "Too many responses from your network. Please try again in a minute.", undefined, RETRY_IN_A_MINUTE);
-    }
-    const { delivery, series, part, token } = await respondContext(c);
-    const form = (await readBody(c)) as Record<string, string>;
-    const parsed = responseSchema.safeParse(form.response);
-    if (!parsed.success) {
-      const typed = typeof form.response === "string" ? form.response.slice(0, MAX_RESPONSE_LENGTH * 2) : "";
-      const editing = (await findResponse(c.env.DB, delivery.id)) !== null;
-      c.status(400);
-      return c.html(
-        <ResponsePage series={series} part={part} token={token} body={typed} error={parsed.error.issues[0]!.message} editing={editing} />,
+actionRoutes.post("/respond/:token", limitBody(32 * 1024), sameOrigin, async (c) => {
+  if (c.env.SIGNUP_LIMITER) {
+    const { success } = await c.env.SIGNUP_LIMITER.limit({
+      key: `respond:${clientKey(c.req.header("cf-connecting-ip"))}`,
+    });
+    if (!success)
+      throw new AppError(
+        "RATE_LIMITED",
+        "Too many responses from your network. Please try again in a minute.",
+        undefined,
+        RETRY_IN_A_MINUTE,
       );
-    }
-    await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
-    const webUrl = partWebUrl(readConfig(c.env), series.slug, part.id);
-    return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
-  },
-);
+  }
+  const { delivery, series, part, token } = await respondContext(c);
+  const form = (await readBody(c)) as Record<string, string>;
+  const parsed = responseSchema.safeParse(form.response);
+  if (!parsed.success) {
+    const typed = typeof form.response === "string" ? form.response.slice(0, MAX_RESPONSE_LENGTH * 2) : "";
+    const editing = (await findResponse(c.env.DB, delivery.id)) !== null;
+    c.status(400);
+    return c.html(
+      <ResponsePage
+        series={series}
+        part={part}
+        token={token}
+        body={typed}
+        error={parsed.error.issues[0]!.message}
+        editing={editing}
+      />,
+    );
+  }
+  await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
+  const webUrl = partWebUrl(readConfig(c.env), series.slug, part.id);
+  return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
+});

@@ -9,7 +9,8 @@ import { timingSafeEqualStrings } from "../lib/crypto";
 const lockedUntil = new Map<string, number>();
 const LOCK_MS = 60_000;
 
-const tooMany = () => new AppError("RATE_LIMITED", "Too many wrong admin tokens from your network. Please wait a minute.");
+const tooMany = () =>
+  new AppError("RATE_LIMITED", "Too many wrong admin tokens from your network. Please wait a minute.");
 
 /**
  * The admin token check of the API (Bearer, Basic on the docs page) and the dashboard's sign-in form. The token

@@ -28,7 +28,8 @@ async function consentOf(c: Context<AppEnv>): Promise<number> {
 }
 
 function notWaiting(state: ConsentState | ConfirmResult): never {
-  if (state.kind === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
+  if (state.kind === "not_found")
+    throw new AppError("NOT_FOUND", "We could not find this subscription. Please sign up again.");
   throw new AppError(
     "INVALID_TOKEN",
     "This confirmation link was already used or replaced by a newer one. Use the newest email we sent, or the signup form.",
@@ -36,9 +37,20 @@ function notWaiting(state: ConsentState | ConfirmResult): never {
 }
 
 /** The thanks page, with the reader's preference page signed for this subscription (there is no delivery yet). */
-async function subscribedPage(c: Context<AppEnv>, state: { series: CompiledSeries; firstPartAt: number | null; subscriptionId: number }, fresh: boolean) {
+async function subscribedPage(
+  c: Context<AppEnv>,
+  state: { series: CompiledSeries; firstPartAt: number | null; subscriptionId: number },
+  fresh: boolean,
+) {
   const token = signPreferencesToken(readConfig(c.env).keyring, state.subscriptionId);
-  return c.html(<SubscribedPage series={state.series} firstPartAt={state.firstPartAt} fresh={fresh} preferencesUrl={`/prefs/${token}`} />);
+  return c.html(
+    <SubscribedPage
+      series={state.series}
+      firstPartAt={state.firstPartAt}
+      fresh={fresh}
+      preferencesUrl={`/prefs/${token}`}
+    />,
+  );
 }
 
 /** Mail scanners follow links: GET (and HEAD) only show the button; the POST it sends confirms. */

@@ -17,15 +17,23 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   }
   // Hono's validators refuse a body they cannot parse with a bare 400 and a message that says why, and
   // @hono/zod-openapi a content type the route does not declare with a bare 415.
-  if (error instanceof HTTPException && error.status === 400) return errorResponse(c, new AppError("BAD_REQUEST", error.message));
+  if (error instanceof HTTPException && error.status === 400)
+    return errorResponse(c, new AppError("BAD_REQUEST", error.message));
   if (error instanceof HTTPException && error.status === 415) {
-    return errorResponse(c, new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as the Content-Type this route declares (see /admin/api/docs)."));
+    return errorResponse(
+      c,
+      new AppError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Send the body as the Content-Type this route declares (see /admin/api/docs).",
+      ),
+    );
   }
   console.error("unhandled error", error);
   return errorResponse(c, new AppError("INTERNAL", "Something went wrong on our side. Please try again."));
 };
 
-export const notFound: NotFoundHandler<AppEnv> = (c) => errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address."));
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  errorResponse(c, new AppError("NOT_FOUND", "There is nothing at this address."));
 
 /** `{ error: { code, message, requestId } }` for API clients, a page for browsers. */
 function errorResponse(c: Context<AppEnv>, error: AppError) {

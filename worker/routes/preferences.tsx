@@ -15,7 +15,13 @@ import { EraseConfirmPage, ErasedPage, formatLocal, PreferencesPage, type Notice
 import { deliveryTimeProblem, setDeliveryTime, type DeliveryTimeInput } from "../preferences/delivery-time";
 import { joinSeries } from "../preferences/join-series";
 import { askNextPartNow, NEXT_PART_NOW_PER_DAY } from "../preferences/next-part-now";
-import { pauseEnd, PAUSE_CHOICES, pauseSubscription, resumeSubscription, type PauseChoice } from "../preferences/pause-subscription";
+import {
+  pauseEnd,
+  PAUSE_CHOICES,
+  pauseSubscription,
+  resumeSubscription,
+  type PauseChoice,
+} from "../preferences/pause-subscription";
 import { readPreferenceLink } from "../preferences/preference-link";
 import { preferencesView } from "../preferences/preference-view";
 import { readPreferences, type PreferenceState } from "../preferences/read-preferences";
@@ -52,7 +58,10 @@ interface Opened {
 
 /** The subscription a token stands for, read whole; a bad token is a 400, an erased one a 404. */
 async function openSubscription(c: Context<AppEnv>, token: string, now: number): Promise<Opened> {
-  const link = token.length > MAX_TOKEN ? { kind: "invalid" as const } : await readPreferenceLink(c.env.DB, readConfig(c.env).keyring, token);
+  const link =
+    token.length > MAX_TOKEN
+      ? { kind: "invalid" as const }
+      : await readPreferenceLink(c.env.DB, readConfig(c.env).keyring, token);
   if (link.kind === "invalid") throw new AppError("INVALID_TOKEN", BAD_LINK);
   const state = link.kind === "ok" ? await readPreferences(c.env.DB, link.subscriptionId, now) : null;
   const series = state ? findSeries(state.series) : undefined;
@@ -74,7 +83,13 @@ async function limit(c: Context<AppEnv>, key: string) {
   const limiter = c.env.PREFERENCES_LIMITER;
   if (!limiter) return;
   const { success } = await limiter.limit({ key });
-  if (!success) throw new AppError("RATE_LIMITED", "Too many changes at once. Please try again in a minute.", undefined, RETRY_IN_A_MINUTE);
+  if (!success)
+    throw new AppError(
+      "RATE_LIMITED",
+      "Too many changes at once. Please try again in a minute.",
+      undefined,
+      RETRY_IN_A_MINUTE,
+    );
 }
 
 type Press = Opened & { form: Record<string, string>; now: number };
@@ -100,9 +115,11 @@ function press(path: string, handler: (c: Context<AppEnv>, press: Press) => Prom
 const zoneOf = (p: Press) => readerZone(p.series, p.state.timezone);
 
 press("next", async (c, p) => {
-  if (field(p, "part") !== String(p.state.nextPart)) return answer(c, p.token, { tone: "error", text: "This page was out of date: here it is again." }, 409);
+  if (field(p, "part") !== String(p.state.nextPart))
+    return answer(c, p.token, { tone: "error", text: "This page was out of date: here it is again." }, 409);
   const result = await askNextPartNow(c.env.DB, p.state, p.series, p.now);
-  if (result.kind === "asked") return answer(c, p.token, { tone: "ok", text: `Done: part ${result.part} is on its way.` });
+  if (result.kind === "asked")
+    return answer(c, p.token, { tone: "ok", text: `Done: part ${result.part} is on its way.` });
   if (result.kind === "capped") {
     const text = `You asked for ${NEXT_PART_NOW_PER_DAY} parts ahead in the last day: you can ask again from ${formatLocal(result.nextAt, zoneOf(p))}.`;
     return answer(c, p.token, { tone: "error", text }, 429);
@@ -112,12 +129,21 @@ press("next", async (c, p) => {
 
 press("pause", async (c, p) => {
   const choice = field(p, "for");
-  if (!Object.hasOwn(PAUSE_CHOICES, choice)) throw new AppError("BAD_REQUEST", "Please choose how long to pause from the page's buttons.");
+  if (!Object.hasOwn(PAUSE_CHOICES, choice))
+    throw new AppError("BAD_REQUEST", "Please choose how long to pause from the page's buttons.");
   const until = pauseEnd(choice as PauseChoice, p.now);
   if (!(await pauseSubscription(c.env.DB, p.state.subscriptionId, until, p.now))) {
-    return answer(c, p.token, { tone: "error", text: "This series is not running for you, so there is nothing to pause." }, 409);
+    return answer(
+      c,
+      p.token,
+      { tone: "error", text: "This series is not running for you, so there is nothing to pause." },
+      409,
+    );
   }
-  const text = until === null ? "Paused until you come back: resume here at any time." : `Paused until ${formatLocal(until, zoneOf(p))}: then delivery picks up where you left off.`;
+  const text =
+    until === null
+      ? "Paused until you come back: resume here at any time."
+      : `Paused until ${formatLocal(until, zoneOf(p))}: then delivery picks up where you left off.`;
   return answer(c, p.token, { tone: "ok", text });
 });
 
@@ -132,8 +158,12 @@ press("resume", async (c, p) => {
 press("when", async (c, p) => {
   const zone = field(p, "timezone");
   const hour = field(p, "hour");
-  const input: DeliveryTimeInput = { timezone: zone === "" ? null : zone, sendHour: /^\d{1,2}$/.test(hour) ? Number(hour) : null };
-  if (hour !== "" && input.sendHour === null) throw new AppError("BAD_REQUEST", "Please choose a time of day from the list.");
+  const input: DeliveryTimeInput = {
+    timezone: zone === "" ? null : zone,
+    sendHour: /^\d{1,2}$/.test(hour) ? Number(hour) : null,
+  };
+  if (hour !== "" && input.sendHour === null)
+    throw new AppError("BAD_REQUEST", "Please choose a time of day from the list.");
   const problem = deliveryTimeProblem(p.series, input);
   if (problem) return answer(c, p.token, { tone: "error", text: problem }, 400);
   await setDeliveryTime(c.env.DB, p.state, p.series, input, p.now);
@@ -163,22 +193,38 @@ press("join", async (c, p) => {
     },
     p.now,
   );
-  if (result.kind === "not_joined") return answer(c, p.token, { tone: "error", text: `You cannot join “${target.title}” from here right now.` }, 409);
-  const link = { href: `/prefs/${signPreferencesToken(config.keyring, result.subscriptionId)}`, label: `Its preferences` };
+  if (result.kind === "not_joined")
+    return answer(c, p.token, { tone: "error", text: `You cannot join “${target.title}” from here right now.` }, 409);
+  const link = {
+    href: `/prefs/${signPreferencesToken(config.keyring, result.subscriptionId)}`,
+    label: `Its preferences`,
+  };
   return answer(c, p.token, { tone: "ok", text: `You joined “${target.title}”: its next part is on its way.`, link });
 });
 
 press("unsubscribe", async (c, p) => {
   const from = field(p, "from");
-  if (from !== "series" && from !== "all") throw new AppError("BAD_REQUEST", "Please use the page's buttons to unsubscribe.");
+  if (from !== "series" && from !== "all")
+    throw new AppError("BAD_REQUEST", "Please use the page's buttons to unsubscribe.");
   const db = getDb(c.env.DB);
   if (from === "all") {
     await unsubscribe(db, c.env.DB, p.state.subscriberId, "preferences", p.now);
-    return answer(c, p.token, { tone: "ok", text: "You are unsubscribed from everything: we will send you nothing more." });
+    return answer(c, p.token, {
+      tone: "ok",
+      text: "You are unsubscribed from everything: we will send you nothing more.",
+    });
   }
   const others = p.state.subscriptions.filter((s) => s.id !== p.state.subscriptionId && s.status !== "stopped").length;
-  await unsubscribeFromSeries(db, c.env.DB, { subscriberId: p.state.subscriberId, subscriptionId: p.state.subscriptionId, series: p.state.series, others }, p.now);
-  return answer(c, p.token, { tone: "ok", text: `You left “${p.series.title}”: no more of its parts will be sent to you.` });
+  await unsubscribeFromSeries(
+    db,
+    c.env.DB,
+    { subscriberId: p.state.subscriberId, subscriptionId: p.state.subscriptionId, series: p.state.series, others },
+    p.now,
+  );
+  return answer(c, p.token, {
+    tone: "ok",
+    text: `You left “${p.series.title}”: no more of its parts will be sent to you.`,
+  });
 });
 
 press("export", async (c, p) => {
@@ -188,12 +234,16 @@ press("export", async (c, p) => {
   return c.json({ ...data, exportedAt: new Date(p.now).toISOString() });
 });
 
-press("erase", async (c, p) => c.html(<EraseConfirmPage token={p.token} seriesTitle={p.series.title} email={p.state.email} />));
+press("erase", async (c, p) =>
+  c.html(<EraseConfirmPage token={p.token} seriesTitle={p.series.title} email={p.state.email} />),
+);
 
 press("erase/confirm", async (c, p) => {
-  if (field(p, "confirm") !== "erase") throw new AppError("BAD_REQUEST", "Please confirm on the page that asks before erasing.");
+  if (field(p, "confirm") !== "erase")
+    throw new AppError("BAD_REQUEST", "Please confirm on the page that asks before erasing.");
   const result = await eraseSubscriber(c.env.DB, readConfig(c.env).hashSecret, p.state.subscriberId, p.now);
-  if (result.kind === "in_flight") throw new AppError("CONFLICT", "A part is being sent to you right now: please try again in a minute.");
+  if (result.kind === "in_flight")
+    throw new AppError("CONFLICT", "A part is being sent to you right now: please try again in a minute.");
   if (result.kind === "not_found") throw new AppError("NOT_FOUND", GONE);
   return c.html(<ErasedPage seriesTitle={p.series.title} />);
 });

@@ -35,8 +35,11 @@ seriesPageRoutes.get("/p/:series", (c) => {
 // Before /p/:series/:part, which would read "feed.xml" as a part number.
 seriesPageRoutes.get("/p/:series/feed.xml", (c) => {
   const series = publishedSeries(c.req.param("series"));
-  if (series.archive === "subscribers") throw new AppError("NOT_FOUND", "This series has no public feed: its parts are for its readers.");
-  return c.body(atomFeed(series, readConfig(c.env).publicUrl), 200, { "content-type": "application/atom+xml; charset=utf-8" });
+  if (series.archive === "subscribers")
+    throw new AppError("NOT_FOUND", "This series has no public feed: its parts are for its readers.");
+  return c.body(atomFeed(series, readConfig(c.env).publicUrl), 200, {
+    "content-type": "application/atom+xml; charset=utf-8",
+  });
 });
 
 seriesPageRoutes.get("/p/:series/:part", async (c) => {
@@ -45,12 +48,21 @@ seriesPageRoutes.get("/p/:series/:part", async (c) => {
   const part = findPart(series, c.req.param("part"));
   if (!part) throw new AppError("NOT_FOUND", "There is no such part.");
   const token = readerToken(c);
-  if (series.slug !== c.req.param("series")) return c.redirect(`/p/${series.slug}/${part.id}${token ? `?t=${token}` : ""}`, 301); // a former slug
+  if (series.slug !== c.req.param("series"))
+    return c.redirect(`/p/${series.slug}/${part.id}${token ? `?t=${token}` : ""}`, 301); // a former slug
   const config = readConfig(c.env);
   const ctaUrl = part.cta.url === undefined ? undefined : resolveUrl(config, part.cta.url);
   const webUrl = partWebUrl(config, series.slug, part.id);
   if (series.archive !== "subscribers") {
-    return c.html(<PartPage series={series} part={part} ctaUrl={ctaUrl} webUrl={webUrl} href={(p) => `/p/${series.slug}/${p.id}`} />);
+    return c.html(
+      <PartPage
+        series={series}
+        part={part}
+        ctaUrl={ctaUrl}
+        webUrl={webUrl}
+        href={(p) => `/p/${series.slug}/${p.id}`}
+      />,
+    );
   }
 
   // Kept for its readers: a page that depends on who asks is never stored by a cache, and never indexed.
@@ -63,7 +75,11 @@ seriesPageRoutes.get("/p/:series/:part", async (c) => {
     return c.html(<ReadersOnlyPage series={series} part={part} reason={reason} />, 403);
   }
   // The response page of the delivery that carried this part (the same reader: the token's subscription).
-  const respondUrl = part.cta.respond ? `/respond/${(await signDeliveryTokens(config.keyring, deliveryId)).reader}` : undefined;
+  const respondUrl = part.cta.respond
+    ? `/respond/${(await signDeliveryTokens(config.keyring, deliveryId)).reader}`
+    : undefined;
   const href = (p: { id: string }) => (archive!.received.has(p.id) ? `/p/${series.slug}/${p.id}?t=${token}` : null);
-  return c.html(<PartPage series={series} part={part} ctaUrl={ctaUrl} webUrl={webUrl} href={href} respondUrl={respondUrl} />);
+  return c.html(
+    <PartPage series={series} part={part} ctaUrl={ctaUrl} webUrl={webUrl} href={href} respondUrl={respondUrl} />,
+  );
 });

@@ -45,7 +45,12 @@ function defaultSeries(c: Context<AppEnv>): CompiledSeries {
   return series;
 }
 
-function signupPage(c: Context<AppEnv>, series: CompiledSeries, error?: string, values?: { email?: string; name?: string; ref?: string }) {
+function signupPage(
+  c: Context<AppEnv>,
+  series: CompiledSeries,
+  error?: string,
+  values?: { email?: string; name?: string; ref?: string },
+) {
   return (
     <SignupPage
       // Parts written ahead are not counted or named before their release.
@@ -72,70 +77,71 @@ signupRoutes.get("/s/:series", validate("query", referralQuery), (c) => {
   return c.html(signupPage(c, series, undefined, ref ? { ref } : undefined));
 });
 
-signupRoutes.post(
-  "/subscribe",
-  limitBody(16 * 1024),
-  sameOrigin,
-  async (c) => {
-    const json = wantsJson(c);
-    const ip = c.req.header("cf-connecting-ip");
-    if (c.env.SIGNUP_LIMITER) {
-      const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `subscribe:${clientKey(ip)}` });
-      if (!success) throw new AppError("RATE_LIMITED", "Too many signups from your network. Please try again in a minute.", undefined, RETRY_IN_A_MINUTE);
-    }
-
-    const body = await readBody(c, ["form", "json"]);
-    const parsed = subscribeSchema.safeParse(body);
-    const series = parsed.success && parsed.data.series ? findSeries(parsed.data.series) : defaultSeries(c);
-    if (!parsed.success || !series) {
-      const message = parsed.success ? "There is no such series." : parsed.error.issues[0]!.message;
-      if (json) throw new AppError("BAD_REQUEST", message, parsed.success ? undefined : parsed.error.issues);
-      const values = typeof body === "object" && body ? (body as Record<string, unknown>) : {};
-      c.status(400);
-      return c.html(
-        signupPage(c, series ?? defaultSeries(c), message, {
-          email: typeof values.email === "string" ? values.email.slice(0, 320) : undefined,
-          name: typeof values.name === "string" ? values.name.slice(0, 100) : undefined,
-          ref: typeof values.ref === "string" && REFERRAL_PARAM.test(values.ref) ? values.ref : undefined,
-        }),
+signupRoutes.post("/subscribe", limitBody(16 * 1024), sameOrigin, async (c) => {
+  const json = wantsJson(c);
+  const ip = c.req.header("cf-connecting-ip");
+  if (c.env.SIGNUP_LIMITER) {
+    const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `subscribe:${clientKey(ip)}` });
+    if (!success)
+      throw new AppError(
+        "RATE_LIMITED",
+        "Too many signups from your network. Please try again in a minute.",
+        undefined,
+        RETRY_IN_A_MINUTE,
       );
-    }
+  }
 
-    const input = parsed.data;
-    const config = readConfig(c.env);
-    if (config.turnstileSecret && !(await verifyTurnstile(config.turnstileSecret, input["cf-turnstile-response"], ip))) {
-      throw new AppError("FORBIDDEN", "We could not verify that you are human. Please try again.");
-    }
-    // Everything that depends on the address (new, pending, active, suppressed, over its daily limit) happens
-    // after the answer: the answer and the work before it are the same for every address.
-    if (!input.website) {
-      const cfZone = (c.req.raw as { cf?: { timezone?: string } }).cf?.timezone;
-      const timezone = [input.timezone, cfZone].find((zone) => zone && isValidTimezone(zone));
-      const signup = subscribe(getDb(c.env.DB), config, createMailer(c.env, config), {
-        email: input.email,
-        name: input.name,
-        series,
-        timezone,
-        ip,
-        userAgent: c.req.header("user-agent")?.slice(0, 512),
-        form: json ? "api" : "signup-form",
-        ref: input.ref,
-      });
-      c.executionCtx.waitUntil(signup.catch((error) => console.error("signup failed", error)));
-    }
-    if (json) return c.json({ ok: true, message: CHECK_INBOX });
+  const body = await readBody(c, ["form", "json"]);
+  const parsed = subscribeSchema.safeParse(body);
+  const series = parsed.success && parsed.data.series ? findSeries(parsed.data.series) : defaultSeries(c);
+  if (!parsed.success || !series) {
+    const message = parsed.success ? "There is no such series." : parsed.error.issues[0]!.message;
+    if (json) throw new AppError("BAD_REQUEST", message, parsed.success ? undefined : parsed.error.issues);
+    const values = typeof body === "object" && body ? (body as Record<string, unknown>) : {};
+    c.status(400);
     return c.html(
-      <MessagePage title="Check your inbox" siteName={series.title}>
-        <p>
-          We sent a link to <strong>{input.email}</strong>. Click it to confirm, and the first part of “{series.title}”
-          is on its way.
-        </p>
-        <p class="hint">
-          The link is good for 7 days. Nothing there after a few minutes? Look in your spam folder, or{" "}
-          <a href={series.slug === config.defaultSeries ? "/" : `/s/${series.slug}`}>sign up again</a> (check the
-          address for typos).
-        </p>
-      </MessagePage>,
+      signupPage(c, series ?? defaultSeries(c), message, {
+        email: typeof values.email === "string" ? values.email.slice(0, 320) : undefined,
+        name: typeof values.name === "string" ? values.name.slice(0, 100) : undefined,
+        ref: typeof values.ref === "string" && REFERRAL_PARAM.test(values.ref) ? values.ref : undefined,
+      }),
     );
-  },
-);
+  }
+
+  const input = parsed.data;
+  const config = readConfig(c.env);
+  if (config.turnstileSecret && !(await verifyTurnstile(config.turnstileSecret, input["cf-turnstile-response"], ip))) {
+    throw new AppError("FORBIDDEN", "We could not verify that you are human. Please try again.");
+  }
+  // Everything that depends on the address (new, pending, active, suppressed, over its daily limit) happens
+  // after the answer: the answer and the work before it are the same for every address.
+  if (!input.website) {
+    const cfZone = (c.req.raw as { cf?: { timezone?: string } }).cf?.timezone;
+    const timezone = [input.timezone, cfZone].find((zone) => zone && isValidTimezone(zone));
+    const signup = subscribe(getDb(c.env.DB), config, createMailer(c.env, config), {
+      email: input.email,
+      name: input.name,
+      series,
+      timezone,
+      ip,
+      userAgent: c.req.header("user-agent")?.slice(0, 512),
+      form: json ? "api" : "signup-form",
+      ref: input.ref,
+    });
+    c.executionCtx.waitUntil(signup.catch((error) => console.error("signup failed", error)));
+  }
+  if (json) return c.json({ ok: true, message: CHECK_INBOX });
+  return c.html(
+    <MessagePage title="Check your inbox" siteName={series.title}>
+      <p>
+        We sent a link to <strong>{input.email}</strong>. Click it to confirm, and the first part of “{series.title}” is
+        on its way.
+      </p>
+      <p class="hint">
+        The link is good for 7 days. Nothing there after a few minutes? Look in your spam folder, or{" "}
+        <a href={series.slug === config.defaultSeries ? "/" : `/s/${series.slug}`}>sign up again</a> (check the address
+        for typos).
+      </p>
+    </MessagePage>,
+  );
+});

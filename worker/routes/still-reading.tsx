@@ -30,7 +30,9 @@ stillReadingRoutes.get("/still-reading/:token", async (c) => {
   c.header("cache-control", "private, no-store");
   const action = keepPath(c.req.param("token"));
   const paused = check.status === "paused" && check.subscriptionStatus === "paused";
-  return c.html(<StillReadingPage action={action} seriesTitle={titleOf(check.series)} state={checkState(check)} paused={paused} />);
+  return c.html(
+    <StillReadingPage action={action} seriesTitle={titleOf(check.series)} state={checkState(check)} paused={paused} />,
+  );
 });
 
 // A form of our own pages: the origin check refuses another site's post; the signed token names the check.

@@ -24,7 +24,8 @@ async function claimsFrom(c: Context<AppEnv>): Promise<UnsubscribeClaims> {
 }
 
 /** Where this page's own form posts: the path it was reached by (`/u/…` or `/unsubscribe/…`). */
-const selfPath = (c: Context<AppEnv>) => `${c.req.path.startsWith("/u/") ? "/u" : "/unsubscribe"}/${c.req.param("token")}`;
+const selfPath = (c: Context<AppEnv>) =>
+  `${c.req.path.startsWith("/u/") ? "/u" : "/unsubscribe"}/${c.req.param("token")}`;
 
 const seriesTitle = (slug: string) => findSeries(slug)?.title ?? "this newsletter";
 
@@ -33,7 +34,8 @@ async function showUnsubscribe(c: Context<AppEnv>) {
   const reader = await findSubscriber(getDb(c.env.DB), claims.subscriberId);
   if (!reader) throw new AppError("NOT_FOUND", "We could not find this subscription.");
   const token = c.req.param("token") ?? "";
-  if (reader.status === "unsubscribed") return c.html(<UnsubscribedPage token={token} seriesTitle={seriesTitle(claims.series)} />);
+  if (reader.status === "unsubscribed")
+    return c.html(<UnsubscribedPage token={token} seriesTitle={seriesTitle(claims.series)} />);
   return c.html(<UnsubscribePage action={selfPath(c)} seriesTitle={seriesTitle(claims.series)} email={reader.email} />);
 }
 

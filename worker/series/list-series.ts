@@ -14,13 +14,19 @@ export async function listSeriesOverview(d1: D1Database) {
   return listSeries().map((series) => {
     const state = stateRows.find((row) => row.series === series.slug);
     const readers: Record<string, number> = { active: 0, pending: 0, paused: 0, stopped: 0 };
-    for (const row of countRows) if (row.series === series.slug) readers[row.status] = (readers[row.status] ?? 0) + row.n;
+    for (const row of countRows)
+      if (row.series === series.slug) readers[row.status] = (readers[row.status] ?? 0) + row.n;
     return {
       slug: series.slug,
       title: series.title,
       paused: state?.pausedAt != null,
       pausedReason: state?.pauseReason ?? null,
-      parts: series.parts.map((part) => ({ number: part.number, id: part.id, title: part.title, publishAt: part.publishAt ?? null })),
+      parts: series.parts.map((part) => ({
+        number: part.number,
+        id: part.id,
+        title: part.title,
+        publishAt: part.publishAt ?? null,
+      })),
       counts: readers,
     };
   });

@@ -25,7 +25,12 @@ export interface SeriesPauseState {
  * Stops all mail of a series at once: the claim skips paused series (see delivery/queries.ts). Readers keep
  * their place and their due time, so a resume sends what became due meanwhile on the next tick.
  */
-export async function pauseSeries(d1: D1Database, series: string, reason: string, now = Date.now()): Promise<SeriesPauseState> {
+export async function pauseSeries(
+  d1: D1Database,
+  series: string,
+  reason: string,
+  now = Date.now(),
+): Promise<SeriesPauseState> {
   const [paused] = await d1.batch([
     d1.prepare(pauseSql.pause).bind(series, now, reason),
     d1.prepare(pauseSql.recordEvent).bind(series, "series_paused", reason, now),
@@ -33,7 +38,12 @@ export async function pauseSeries(d1: D1Database, series: string, reason: string
   return readState(d1, series, paused!.meta.changes > 0);
 }
 
-export async function resumeSeries(d1: D1Database, series: string, by: string, now = Date.now()): Promise<SeriesPauseState> {
+export async function resumeSeries(
+  d1: D1Database,
+  series: string,
+  by: string,
+  now = Date.now(),
+): Promise<SeriesPauseState> {
   const [resumed] = await d1.batch([
     d1.prepare(pauseSql.resume).bind(series),
     d1.prepare(pauseSql.recordEvent).bind(series, "series_resumed", by, now),
@@ -42,6 +52,15 @@ export async function resumeSeries(d1: D1Database, series: string, by: string, n
 }
 
 async function readState(d1: D1Database, series: string, changed: boolean): Promise<SeriesPauseState> {
-  const row = await d1.prepare(pauseSql.state).bind(series).first<{ pausedAt: number | null; pauseReason: string | null }>();
-  return { series, paused: row?.pausedAt != null, pausedAt: row?.pausedAt ?? null, reason: row?.pauseReason ?? null, changed };
+  const row = await d1
+    .prepare(pauseSql.state)
+    .bind(series)
+    .first<{ pausedAt: number | null; pauseReason: string | null }>();
+  return {
+    series,
+    paused: row?.pausedAt != null,
+    pausedAt: row?.pausedAt ?? null,
+    reason: row?.pauseReason ?? null,
+    changed,
+  };
 }

@@ -1,4 +1,3 @@
-
 /**
  * The day counters of series_days, each a statement for the same D1 batch as the change it counts. The day is
  * the UTC day of the change (?N is epoch milliseconds), written "2026-12-01" as utcDay() writes it.

@@ -38,12 +38,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const zeros = (): GrowthCounts => ({ signups: 0, confirmations: 0, unsubscribes: 0 });
 
 /** Signups, confirmations and unsubscribes per UTC day of the last `days` days: one statement, ≤ `days` rows a series. */
-export async function readGrowth(meter: D1Meter, days: GrowthWindow, series?: string, now = Date.now()): Promise<Growth> {
+export async function readGrowth(
+  meter: D1Meter,
+  days: GrowthWindow,
+  series?: string,
+  now = Date.now(),
+): Promise<Growth> {
   const slugs = series ? [series] : listSeries().map((s) => s.slug);
   const dayList = Array.from({ length: days }, (_, i) => utcDay(now - (days - 1 - i) * DAY_MS));
   const from = dayList[0]!;
   const to = dayList.at(-1)!;
-  const rows = await meter.all<GrowthDay & { series: string }>(meter.db.prepare(growthReadSql).bind(JSON.stringify(slugs), from, to));
+  const rows = await meter.all<GrowthDay & { series: string }>(
+    meter.db.prepare(growthReadSql).bind(JSON.stringify(slugs), from, to),
+  );
 
   const found = new Map(rows.map((row) => [`${row.series} ${row.day}`, row]));
   return {

@@ -98,7 +98,10 @@ export const STATS_NOTES = {
   bounces: "Permanent bounces, including addresses on Resend's suppression list.",
 };
 
-export async function readSeriesStats(meter: D1Meter, series?: string): Promise<{ series: SeriesStats[]; notes: typeof STATS_NOTES; openedUnreliable: true }> {
+export async function readSeriesStats(
+  meter: D1Meter,
+  series?: string,
+): Promise<{ series: SeriesStats[]; notes: typeof STATS_NOTES; openedUnreliable: true }> {
   const filter = series ?? null;
   const [readers, counters, states, checks, stillReading] = await meter.batch<unknown>([
     meter.db.prepare(statsSql.readers).bind(filter),
@@ -109,7 +112,9 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
   ]);
 
   const slugs = new Set<string>(series ? [series] : listSeries().map((s) => s.slug));
-  if (!series) for (const row of [...(readers!.results as { series: string }[]), ...(counters!.results as { series: string }[])]) slugs.add(row.series);
+  if (!series)
+    for (const row of [...(readers!.results as { series: string }[]), ...(counters!.results as { series: string }[])])
+      slugs.add(row.series);
 
   const out = new Map<string, SeriesStats>();
   const seriesOf = (slug: string) => {
@@ -124,9 +129,16 @@ export async function readSeriesStats(meter: D1Meter, series?: string): Promise<
         paused: false,
         pausedAt: null,
         pauseReason: null,
-        complaintGuard: { threshold: COMPLAINT_THRESHOLD, window: COMPLAINT_WINDOW, complaintsInWindow: null, checkedAt: null },
+        complaintGuard: {
+          threshold: COMPLAINT_THRESHOLD,
+          window: COMPLAINT_WINDOW,
+          complaintsInWindow: null,
+          checkedAt: null,
+        },
         stillReading: { rule: ruleOf(compiled), asked: 0, kept: 0, paused: 0 },
-        parts: (compiled?.parts ?? []).map((part) => emptyPart(part.number, part.id, part.title, part.publishAt ?? null)),
+        parts: (compiled?.parts ?? []).map((part) =>
+          emptyPart(part.number, part.id, part.title, part.publishAt ?? null),
+        ),
       };
       out.set(slug, entry);
     }

@@ -14,7 +14,13 @@ import { countConfirmation } from "../stats/growth-counters";
  *   expired, or the reader unsubscribed (or bounced) after asking for it.
  */
 export type ConsentState =
-  | { kind: "waiting" | "confirmed" | "used"; series: CompiledSeries; email: string; firstPartAt: number | null; subscriptionId: number }
+  | {
+      kind: "waiting" | "confirmed" | "used";
+      series: CompiledSeries;
+      email: string;
+      firstPartAt: number | null;
+      subscriptionId: number;
+    }
   | { kind: "not_found" };
 
 /** Guard of the later statements: this request's claim of the consent (?1) at ?2 went through. */
@@ -75,12 +81,30 @@ async function readConsent(db: Database, consentId: number, now: number) {
     reader.status !== "complained" &&
     (reader.unsubscribedAt === null || reader.unsubscribedAt < consent.createdAt);
   const kind = waiting ? "waiting" : consent.confirmedAt !== null && active ? "confirmed" : "used";
-  return { consent, series, reader, subscription, state: { kind, series, email: reader.email, firstPartAt: subscription.dueAt, subscriptionId: subscription.id } as const };
+  return {
+    consent,
+    series,
+    reader,
+    subscription,
+    state: {
+      kind,
+      series,
+      email: reader.email,
+      firstPartAt: subscription.dueAt,
+      subscriptionId: subscription.id,
+    } as const,
+  };
 }
 
 export type ConfirmResult =
   | ConsentState
-  | { kind: "confirmed_now"; series: CompiledSeries; email: string; firstPartAt: number | null; subscriptionId: number };
+  | {
+      kind: "confirmed_now";
+      series: CompiledSeries;
+      email: string;
+      firstPartAt: number | null;
+      subscriptionId: number;
+    };
 
 /** What a confirm link would do, without doing it (GET and HEAD never change anything). */
 export async function consentState(db: Database, consentId: number, now = Date.now()): Promise<ConsentState> {
@@ -105,7 +129,9 @@ export async function confirmConsent(db: Database, consentId: number, now = Date
   const name = firstConfirmation ? consent.pendingName : null;
   const timezone = firstConfirmation ? (consent.pendingTimezone ?? reader.timezone) : reader.timezone;
   // A part written ahead is not due before its release: the cycle wakes the reader then.
-  const dueAt = subscription.batchId ? subscription.dueAt : dueAtForPart(releasedSeries(series, now), subscription.nextPart, now, timezone, subscription.sendHour);
+  const dueAt = subscription.batchId
+    ? subscription.dueAt
+    : dueAtForPart(releasedSeries(series, now), subscription.nextPart, now, timezone, subscription.sendHour);
 
   const d1 = db.$client;
   await d1.batch([
@@ -114,10 +140,15 @@ export async function confirmConsent(db: Database, consentId: number, now = Date
     d1.prepare(confirmSql.countReferral).bind(consent.id, now, reader.id, series.slug),
     d1.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, name, timezone),
     d1.prepare(confirmSql.activateSubscription).bind(consent.id, now, subscription.id, dueAt),
-    d1.prepare(confirmSql.recordEvent).bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),
+    d1
+      .prepare(confirmSql.recordEvent)
+      .bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),
     countConfirmation(d1, series.slug, consent.id, now),
   ]);
-  const after = await db.query.consents.findFirst({ columns: { confirmedAt: true }, where: eq(consents.id, consent.id) });
+  const after = await db.query.consents.findFirst({
+    columns: { confirmedAt: true },
+    where: eq(consents.id, consent.id),
+  });
   if (after?.confirmedAt !== now) return { ...read.state, kind: "used" };
   return { kind: "confirmed_now", series, email: reader.email, firstPartAt: dueAt, subscriptionId: subscription.id };
 }

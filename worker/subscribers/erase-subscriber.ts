@@ -47,7 +47,12 @@ export type EraseResult =
  * one D1 batch (one transaction: all or nothing), and only a keyed hash of the address stays in suppressions so
  * an import never re-adds them.
  */
-export async function eraseSubscriber(d1: D1Database, hashSecret: string, id: number, now = Date.now()): Promise<EraseResult> {
+export async function eraseSubscriber(
+  d1: D1Database,
+  hashSecret: string,
+  id: number,
+  now = Date.now(),
+): Promise<EraseResult> {
   const found = await d1
     .prepare(`SELECT email, (SELECT count(*) FROM subscriptions s WHERE s.subscriber_id = ?1 AND s.batch_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = s.batch_id AND b.status IN ('failed_after_unknown', 'dead'))) AS inFlight
@@ -62,7 +67,10 @@ export async function eraseSubscriber(d1: D1Database, hashSecret: string, id: nu
   // A claim landing between the check above and this batch only loses this member: its batch sends without them.
   const results = await d1.batch([
     ...names.map((name) => bind(eraseSql[name])),
-    d1.prepare(`INSERT INTO suppressions (email_hash, reason, created_at) VALUES (?1, 'erased', ?2) ON CONFLICT (email_hash) DO NOTHING`)
+    d1
+      .prepare(
+        `INSERT INTO suppressions (email_hash, reason, created_at) VALUES (?1, 'erased', ?2) ON CONFLICT (email_hash) DO NOTHING`,
+      )
       .bind(hash, now),
   ]);
   const counts = Object.fromEntries(names.map((name, i) => [name, results[i]!.meta.changes])) as ErasedCounts;

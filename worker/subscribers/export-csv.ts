@@ -1,6 +1,17 @@
 import Papa from "papaparse";
 
-export const EXPORT_COLUMNS = ["email", "name", "status", "timezone", "created_at", "confirmed_at", "series", "subscription_status", "next_part", "due_at"] as const;
+export const EXPORT_COLUMNS = [
+  "email",
+  "name",
+  "status",
+  "timezone",
+  "created_at",
+  "confirmed_at",
+  "series",
+  "subscription_status",
+  "next_part",
+  "due_at",
+] as const;
 /** Readers per D1 query: each page is one keyset read, so the export's cost grows with the list, never its memory. */
 export const EXPORT_PAGE_SIZE = 500;
 /**
@@ -32,7 +43,8 @@ export const exportPageSql = `SELECT s.id, s.email, s.name, s.status, s.timezone
 
 const iso = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString());
 const encoder = new TextEncoder();
-const toCsv = (rows: (string | number)[][]) => Papa.unparse(rows, { newline: "\r\n", escapeFormulae: FORMULA_START }) + "\r\n";
+const toCsv = (rows: (string | number)[][]) =>
+  Papa.unparse(rows, { newline: "\r\n", escapeFormulae: FORMULA_START }) + "\r\n";
 
 /**
  * Every reader with their status and position in each series, as CSV (RFC 4180, CRLF), streamed: the header at

@@ -20,7 +20,9 @@ export async function listSubscribers(db: Database, input: ListSubscribersInput)
   if (input.cursor !== undefined) filters.push(lt(subscribers.id, input.cursor));
   if (input.series !== undefined) {
     // A probe of subscriptions_subscriber_id_series_idx per reader walked, never a scan of subscriptions.
-    filters.push(sql`EXISTS (SELECT 1 FROM ${subscriptions} WHERE ${subscriptions.subscriberId} = ${subscribers.id} AND ${subscriptions.series} = ${input.series})`);
+    filters.push(
+      sql`EXISTS (SELECT 1 FROM ${subscriptions} WHERE ${subscriptions.subscriberId} = ${subscribers.id} AND ${subscriptions.series} = ${input.series})`,
+    );
   }
   if (input.q) {
     const pattern = `%${input.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -39,7 +41,15 @@ export async function listSubscribers(db: Database, input: ListSubscribersInput)
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   const positions = page.length
-    ? await db.select().from(subscriptions).where(inArray(subscriptions.subscriberId, page.map((row) => row.id)))
+    ? await db
+        .select()
+        .from(subscriptions)
+        .where(
+          inArray(
+            subscriptions.subscriberId,
+            page.map((row) => row.id),
+          ),
+        )
     : [];
   return toPage(
     rows,

@@ -6,7 +6,8 @@ export const MAX_NAME_CHARS = 100;
  * "://", a known scheme, "www.", or a dot between letters (evil.example, also with the ideographic and full-width
  * dots). No unbounded quantifier: each position costs a fixed number of steps, so the test is linear.
  */
-export const LINK_LIKE = /:\/\/|\b(?:https?|ftp|mailto|javascript|data|file|tel|sms):|www[.。．｡]|[\p{L}\p{N}-][.。．｡]\p{L}{2}|@/iu;
+export const LINK_LIKE =
+  /:\/\/|\b(?:https?|ftp|mailto|javascript|data|file|tel|sms):|www[.。．｡]|[\p{L}\p{N}-][.。．｡]\p{L}{2}|@/iu;
 const CONTROL = /\p{Cc}/u;
 /**
  * Format, separator (other than the space), private-use and unassigned characters let a name disguise itself

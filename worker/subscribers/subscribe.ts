@@ -48,7 +48,12 @@ export interface SubscribeInput {
 }
 
 /** What happened, for logs and tests only: every caller answers the reader the same way (no enumeration). */
-export type SubscribeResult = "confirmation_sent" | "confirmation_queued" | "already_subscribed" | "suppressed" | "throttled";
+export type SubscribeResult =
+  | "confirmation_sent"
+  | "confirmation_queued"
+  | "already_subscribed"
+  | "suppressed"
+  | "throttled";
 
 /**
  * Double opt-in: creates (or reuses) the reader and their subscription to the series as pending, records the
@@ -95,10 +100,24 @@ export async function subscribe(
   // The signup's day counter commits with the consent (it counts nothing when the insert was throttled).
   const d1 = db.$client;
   const [inserted] = await d1.batch<{ id: number }>([
-    d1.prepare(insertConsentSql).bind(
-      reader.id, input.series.slug, input.form, CONSENT_TEXT_VERSION, ipHash, userAgentHash, now, expiresAt, input.name?.trim() || null,
-      input.timezone ?? null, now + INLINE_SEND_LEASE_MS, mailboxKey(reader.email), now - DAY_MS, CONFIRMATIONS_PER_DAY,
-    ),
+    d1
+      .prepare(insertConsentSql)
+      .bind(
+        reader.id,
+        input.series.slug,
+        input.form,
+        CONSENT_TEXT_VERSION,
+        ipHash,
+        userAgentHash,
+        now,
+        expiresAt,
+        input.name?.trim() || null,
+        input.timezone ?? null,
+        now + INLINE_SEND_LEASE_MS,
+        mailboxKey(reader.email),
+        now - DAY_MS,
+        CONFIRMATIONS_PER_DAY,
+      ),
     countSignup(d1, input.series.slug, reader.id, now),
   ]);
   const consentId = inserted!.results[0]?.id;

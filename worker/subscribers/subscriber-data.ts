@@ -61,15 +61,31 @@ export const subscriberExportSql = {
 type Row = Record<string, unknown>;
 
 const TIME_FIELDS = new Set([
-  "receivedAt", "importedAt", "pausedUntil",
-  "createdAt", "updatedAt", "confirmedAt", "unsubscribedAt", "dueAt", "lastSentAt", "sentAt", "deliveredAt",
-  "openedAt", "humanClickedAt", "bouncedAt", "complainedAt", "signalAt", "nextAt", "answeredAt",
+  "receivedAt",
+  "importedAt",
+  "pausedUntil",
+  "createdAt",
+  "updatedAt",
+  "confirmedAt",
+  "unsubscribedAt",
+  "dueAt",
+  "lastSentAt",
+  "sentAt",
+  "deliveredAt",
+  "openedAt",
+  "humanClickedAt",
+  "bouncedAt",
+  "complainedAt",
+  "signalAt",
+  "nextAt",
+  "answeredAt",
 ]);
 
 /** Epoch-ms columns as ISO strings, the way every admin answer writes times. */
 function withIsoTimes(row: Row): Row {
   const out: Row = {};
-  for (const [key, value] of Object.entries(row)) out[key] = TIME_FIELDS.has(key) ? isoOrNull(value as number | null) : value;
+  for (const [key, value] of Object.entries(row))
+    out[key] = TIME_FIELDS.has(key) ? isoOrNull(value as number | null) : value;
   return out;
 }
 
@@ -91,10 +107,14 @@ export async function readSubscriberData(d1: D1Database, id: number): Promise<Su
   const [subscriber] = rows.subscriber!;
   if (!subscriber) return null;
   const events = rows.events!.map((event) => ({ ...event, data: parseJson(event.data) }));
-  const checksOf = (subscription: Row) => rows.readingChecks!.filter((check) => check.subscriptionId === subscription.id);
+  const checksOf = (subscription: Row) =>
+    rows.readingChecks!.filter((check) => check.subscriptionId === subscription.id);
   return {
     subscriber,
-    subscriptions: rows.subscriptions!.map((subscription) => ({ ...subscription, readingChecks: checksOf(subscription) })),
+    subscriptions: rows.subscriptions!.map((subscription) => ({
+      ...subscription,
+      readingChecks: checksOf(subscription),
+    })),
     deliveries: [...slimmedDeliveries(rows.receivedParts!, rows.partRefs!), ...rows.deliveries!],
     clicks: rows.clicks!,
     responses: rows.responses!,
@@ -111,7 +131,17 @@ function slimmedDeliveries(received: Row[], refs: Row[]): Row[] {
     .flatMap(({ ref, outcome, sentOn }) => {
       const part = partOf.get(ref);
       if (!part) return [];
-      return [{ slimmed: true, series: part.series, partId: part.partId, partNumber: positionToday(part.series, part.partId), status: "sent", outcome, sentOn }];
+      return [
+        {
+          slimmed: true,
+          series: part.series,
+          partId: part.partId,
+          partNumber: positionToday(part.series, part.partId),
+          status: "sent",
+          outcome,
+          sentOn,
+        },
+      ];
     })
     .sort((a, b) => a.sentOn.localeCompare(b.sentOn));
 }

@@ -16,6 +16,10 @@ export function suppressionHash(hashSecret: string, email: string): Promise<stri
 
 export async function isSuppressed(db: Database, hashSecret: string, email: string): Promise<boolean> {
   const hash = await suppressionHash(hashSecret, email);
-  const row = await db.select({ hash: suppressions.emailHash }).from(suppressions).where(eq(suppressions.emailHash, hash)).get();
+  const row = await db
+    .select({ hash: suppressions.emailHash })
+    .from(suppressions)
+    .where(eq(suppressions.emailHash, hash))
+    .get();
   return row !== undefined;
 }

@@ -1,5 +1,9 @@
 /** Server-side Turnstile check (there is no binding: POST to siteverify). */
-export async function verifyTurnstile(secret: string, token: string | undefined, ip: string | undefined): Promise<boolean> {
+export async function verifyTurnstile(
+  secret: string,
+  token: string | undefined,
+  ip: string | undefined,
+): Promise<boolean> {
   if (!token) return false;
   const body = new FormData();
   body.set("secret", secret);

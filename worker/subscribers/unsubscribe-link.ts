@@ -15,7 +15,11 @@ export interface UnsubscribeClaims {
  * delivery's reader token (`/u/<kid>.<hidden id>.<tag>`, the signature of their action links); older emails
  * carry a signed unsubscribe token, still honoured.
  */
-export async function readUnsubscribeLink(d1: D1Database, keyring: Keyring, token: string): Promise<UnsubscribeClaims | null> {
+export async function readUnsubscribeLink(
+  d1: D1Database,
+  keyring: Keyring,
+  token: string,
+): Promise<UnsubscribeClaims | null> {
   if (DELIVERY_TOKEN.test(token)) {
     const delivery = await findReaderDelivery(d1, keyring, token);
     return delivery && { subscriberId: delivery.subscriberId, series: delivery.series };

@@ -104,7 +104,9 @@ export async function unsubscribeFromSeries(
     d1.prepare(sql.cancelQueued).bind(reader.subscriptionId),
     d1.prepare(sql.countUnsubscribe).bind(reader.subscriptionId, now, now - UNSUBSCRIBE_ATTRIBUTION_MS),
     d1.prepare(growthSql.countSeriesUnsubscribe).bind(reader.subscriberId, now, reader.series),
-    d1.prepare(sql.recordEvent).bind(reader.subscriptionId, now, JSON.stringify({ source: "preferences", series: reader.series })),
+    d1
+      .prepare(sql.recordEvent)
+      .bind(reader.subscriptionId, now, JSON.stringify({ source: "preferences", series: reader.series })),
     d1.prepare(sql.stop).bind(reader.subscriptionId, now),
   ]);
   return recorded!.meta.changes === 1 ? "unsubscribed" : "already_unsubscribed";

@@ -68,12 +68,21 @@ export async function updateSubscriber(
              + ${receivedBefore("subscriptions.id", "?3")} AS received
          FROM subscriptions WHERE subscriber_id = ?1 AND series = ?2`,
       )
-      .bind(id, patch.series, patch.part === undefined ? "" : (findSeries(patch.series)?.parts[patch.part - 1]?.id ?? ""))
+      .bind(
+        id,
+        patch.series,
+        patch.part === undefined ? "" : (findSeries(patch.series)?.parts[patch.part - 1]?.id ?? ""),
+      )
       .first<{ id: number; batchId: string | null; received: number }>();
     if (!subscription) return { kind: "no_subscription", series: patch.series };
     if (patch.part !== undefined) {
-      if (subscription.batchId !== null) return { kind: "conflict", message: "A part is being sent to this reader; try again in a minute." };
-      if (subscription.received > 0) return { kind: "conflict", message: `part: this reader already received part ${patch.part}; each part is sent once.` };
+      if (subscription.batchId !== null)
+        return { kind: "conflict", message: "A part is being sent to this reader; try again in a minute." };
+      if (subscription.received > 0)
+        return {
+          kind: "conflict",
+          message: `part: this reader already received part ${patch.part}; each part is sent once.`,
+        };
       statements.push(d1.prepare(updateSql.move).bind(subscription.id, now, patch.part));
     }
   }
@@ -92,7 +101,16 @@ export async function updateSubscriber(
   }
   if (patch.name !== undefined || patch.timezone !== undefined) {
     statements.push(
-      d1.prepare(updateSql.profile).bind(id, now, patch.name?.trim() || null, patch.timezone ?? null, patch.name !== undefined ? 1 : 0, patch.timezone !== undefined ? 1 : 0),
+      d1
+        .prepare(updateSql.profile)
+        .bind(
+          id,
+          now,
+          patch.name?.trim() || null,
+          patch.timezone ?? null,
+          patch.name !== undefined ? 1 : 0,
+          patch.timezone !== undefined ? 1 : 0,
+        ),
     );
   }
   if (statements.length) await d1.batch(statements);

@@ -14,6 +14,12 @@ export async function growthCommand(client: AdminClient, options: { series?: str
     printLine(`${s.series}${s.title ? ` — ${s.title}` : ""}: ${COLUMNS.map((c) => `${c} ${s.totals[c]}`).join(", ")}`);
     const busy = s.days.filter((day) => COLUMNS.some((c) => day[c] > 0));
     if (busy.length === 0) printLine("nothing to count in this window");
-    else printLine(table(["day", ...COLUMNS], busy.map((day) => [day.day, ...COLUMNS.map((c) => day[c])])));
+    else
+      printLine(
+        table(
+          ["day", ...COLUMNS],
+          busy.map((day) => [day.day, ...COLUMNS.map((c) => day[c])]),
+        ),
+      );
   }
 }

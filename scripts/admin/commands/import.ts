@@ -43,27 +43,45 @@ export async function importCommand(client: AdminClient, file: string, options: 
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const idempotencyKey = `import-${createHash("sha256").update(csv).digest("hex")}`;
-  const { body: accepted, replayed } = await client.jsonWithReplay(z.object({ job: jobSchema }), "/subscribers/import", {
-    method: "POST",
-    body: csv,
-    contentType: "text/csv",
-    idempotencyKey,
-  });
-  if (replayed) note(`This file was sent before: import ${accepted.job.id} is that first import (nothing is imported twice).`);
+  const { body: accepted, replayed } = await client.jsonWithReplay(
+    z.object({ job: jobSchema }),
+    "/subscribers/import",
+    {
+      method: "POST",
+      body: csv,
+      contentType: "text/csv",
+      idempotencyKey,
+    },
+  );
+  if (replayed)
+    note(`This file was sent before: import ${accepted.job.id} is that first import (nothing is imported twice).`);
   const job = await followJob(client, accepted.job, options);
   const rows: z.infer<typeof rowSchema>[] = [];
   for (const outcome of REPORTED_OUTCOMES) {
-    for await (const page of client.pages(rowSchema, `/imports/${encodeURIComponent(job.id)}/rows`, { outcome }, true)) rows.push(...page.data);
+    for await (const page of client.pages(rowSchema, `/imports/${encodeURIComponent(job.id)}/rows`, { outcome }, true))
+      rows.push(...page.data);
   }
   rows.sort((a, b) => a.row - b.row);
 
   if (json) printJson({ job, rows });
   else {
     printLine(`Import ${job.id}: ${job.status}`);
-    printLine(table(["total", "processed", "active", "pending", "skipped"], [[job.total, job.processed, job.active, job.pending, job.skipped]]));
-    if (rows.length > 0) printLine(table(["row", "email", "outcome", "message"], rows.map((r) => [r.row, r.email, r.outcome, r.message])));
+    printLine(
+      table(
+        ["total", "processed", "active", "pending", "skipped"],
+        [[job.total, job.processed, job.active, job.pending, job.skipped]],
+      ),
+    );
+    if (rows.length > 0)
+      printLine(
+        table(
+          ["row", "email", "outcome", "message"],
+          rows.map((r) => [r.row, r.email, r.outcome, r.message]),
+        ),
+      );
   }
-  if (job.status === "failed") throw new CliError(`import ${job.id} failed after ${job.processed} of ${job.total} rows`);
+  if (job.status === "failed")
+    throw new CliError(`import ${job.id} failed after ${job.processed} of ${job.total} rows`);
 }
 
 async function followJob(client: AdminClient, first: z.infer<typeof jobSchema>, options: ImportOptions) {
@@ -74,7 +92,9 @@ async function followJob(client: AdminClient, first: z.infer<typeof jobSchema>, 
   try {
     while (job.status === "queued" || job.status === "running") {
       if (Date.now() > deadline) {
-        throw new CliError(`import ${job.id} is still ${job.status} after ${options.timeout}s: look again with GET /admin/api/imports/${job.id}`);
+        throw new CliError(
+          `import ${job.id} is still ${job.status} after ${options.timeout}s: look again with GET /admin/api/imports/${job.id}`,
+        );
       }
       await sleep(options.pollInterval);
       job = await client.json(jobSchema, `/imports/${encodeURIComponent(job.id)}`);

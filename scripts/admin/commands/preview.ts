@@ -12,13 +12,18 @@ export interface PreviewOptions {
 
 /** GET /preview/:series/:part: the email as sent, to a sample reader. To stdout, or a temp file opened in the browser. */
 export async function previewCommand(client: AdminClient, series: string, part: number, options: PreviewOptions) {
-  const response = await client.fetch(`/preview/${encodeURIComponent(series)}/${part}`, { query: { format: options.format } });
+  const response = await client.fetch(`/preview/${encodeURIComponent(series)}/${part}`, {
+    query: { format: options.format },
+  });
   const body = Buffer.from(await response.arrayBuffer());
   if (!options.open) {
     process.stdout.write(body);
     return;
   }
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "nextpart-preview-")), `${series}-${part}.${options.format === "html" ? "html" : "txt"}`);
+  const file = path.join(
+    mkdtempSync(path.join(os.tmpdir(), "nextpart-preview-")),
+    `${series}-${part}.${options.format === "html" ? "html" : "txt"}`,
+  );
   writeFileSync(file, body);
   note(`preview written to ${file}`);
   openInBrowser(file);

@@ -37,7 +37,12 @@ const COUNTS = ["due", "sent", "queued", "recovered", "deferred", "refused", "fa
 
 /** POST /send: one delivery cycle now (or its dry run). The key lets an operator re-run the same request safely. */
 export async function sendCommand(client: AdminClient, options: SendOptions, json: boolean) {
-  const subscriber = options.subscriber === undefined ? undefined : /^\d+$/.test(options.subscriber) ? Number(options.subscriber) : options.subscriber;
+  const subscriber =
+    options.subscriber === undefined
+      ? undefined
+      : /^\d+$/.test(options.subscriber)
+        ? Number(options.subscriber)
+        : options.subscriber;
   const { body: summary, replayed } = await client.jsonWithReplay(summarySchema, "/send", {
     method: "POST",
     json: { dryRun: options.dryRun ?? false, series: options.series, subscriber },
@@ -45,11 +50,16 @@ export async function sendCommand(client: AdminClient, options: SendOptions, jso
   });
   if (replayed) note("Idempotent-Replayed: this is the answer to the first request with this key; nothing ran again.");
   if (json) return printJson(summary);
-  printLine(summary.dryRun ? `Dry run (mailer: ${summary.mailer}): nothing was sent.` : `Delivery cycle done (mailer: ${summary.mailer}).`);
+  printLine(
+    summary.dryRun
+      ? `Dry run (mailer: ${summary.mailer}): nothing was sent.`
+      : `Delivery cycle done (mailer: ${summary.mailer}).`,
+  );
   const counts = COUNTS.filter((key) => summary[key] !== undefined).map((key) => [key, summary[key]]);
   printLine(table(["", "emails"], [...counts, ["rateLimited", summary.rateLimited ?? false]]));
   // In a dry run perPart counts who is due, not who was sent.
   const perPart = Object.entries(summary.perPart);
   if (perPart.length > 0) printLine(table(["part", summary.dryRun ? "due" : "sent"], perPart));
-  for (const error of summary.errors ?? []) printLine(`error${error.batchId ? ` (batch ${error.batchId})` : ""}: ${error.message}`);
+  for (const error of summary.errors ?? [])
+    printLine(`error${error.batchId ? ` (batch ${error.batchId})` : ""}: ${error.message}`);
 }

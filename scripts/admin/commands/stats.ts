@@ -2,7 +2,17 @@ import { z } from "zod";
 import type { AdminClient } from "../client";
 import { printJson, printLine, table } from "../output";
 
-const COLUMNS = ["sent", "delivered", "opened", "humanClicks", "responses", "unsubscribes", "bounces", "complaints", "waiting"] as const;
+const COLUMNS = [
+  "sent",
+  "delivered",
+  "opened",
+  "humanClicks",
+  "responses",
+  "unsubscribes",
+  "bounces",
+  "complaints",
+  "waiting",
+] as const;
 
 /**
  * Stats of the API's document: what it declares is required. The other counters are answered but not declared
@@ -59,14 +69,26 @@ export async function statsCommand(client: AdminClient, options: { series?: stri
   if (json) return printJson(stats);
   if (stats.series.length === 0) return printLine("No series with readers yet.");
   for (const s of stats.series) {
-    const readers = Object.entries(s.subscribers).map(([status, n]) => `${status} ${n}`).join(", ") || "none";
-    printLine(`${s.series}${s.title ? ` — ${s.title}` : ""}${s.paused ? ` (PAUSED: ${s.pauseReason ?? "no reason given"})` : ""}`);
+    const readers =
+      Object.entries(s.subscribers)
+        .map(([status, n]) => `${status} ${n}`)
+        .join(", ") || "none";
+    printLine(
+      `${s.series}${s.title ? ` — ${s.title}` : ""}${s.paused ? ` (PAUSED: ${s.pauseReason ?? "no reason given"})` : ""}`,
+    );
     printLine(`readers: ${readers}; caught up: ${s.caughtUp}`);
     const still = s.stillReading;
     if (still?.rule) {
-      printLine(`"Still reading?" (after ${still.rule.afterParts} quiet parts, ${still.rule.graceDays} days to answer): asked ${still.asked}, kept ${still.kept}, paused ${still.paused}`);
+      printLine(
+        `"Still reading?" (after ${still.rule.afterParts} quiet parts, ${still.rule.graceDays} days to answer): asked ${still.asked}, kept ${still.kept}, paused ${still.paused}`,
+      );
     }
-    printLine(table(["part", "id", ...COLUMNS], s.parts.map((p) => [p.part ?? "removed", p.id, ...COLUMNS.map((c) => p[c])])));
+    printLine(
+      table(
+        ["part", "id", ...COLUMNS],
+        s.parts.map((p) => [p.part ?? "removed", p.id, ...COLUMNS.map((c) => p[c])]),
+      ),
+    );
   }
   if (stats.notes.opened) printLine(`opened: ${stats.notes.opened}`);
 }

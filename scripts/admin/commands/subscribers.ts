@@ -13,7 +13,11 @@ const subscriberSchema = z
     timezone: z.string().nullable(),
     createdAt: z.string(),
     confirmedAt: z.string().nullable(),
-    series: z.array(z.object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: z.string().nullable() }).loose()),
+    series: z.array(
+      z
+        .object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: z.string().nullable() })
+        .loose(),
+    ),
   })
   .loose();
 
@@ -28,7 +32,13 @@ export interface SubscribersOptions {
 
 /** GET /subscribers: one page, or every page with --all (following next_cursor). */
 export async function subscribersCommand(client: AdminClient, options: SubscribersOptions, json: boolean) {
-  const query = { q: options.q, status: options.status, series: options.series, limit: options.limit, cursor: options.cursor };
+  const query = {
+    q: options.q,
+    status: options.status,
+    series: options.series,
+    limit: options.limit,
+    cursor: options.cursor,
+  };
   const items: z.infer<typeof subscriberSchema>[] = [];
   let nextCursor: string | null = null;
   for await (const page of client.pages(subscriberSchema, "/subscribers", query, options.all ?? false)) {
@@ -40,7 +50,12 @@ export async function subscribersCommand(client: AdminClient, options: Subscribe
   else {
     const where = (s: z.infer<typeof subscriberSchema>) =>
       s.series.map((p) => `${p.series} (${p.status}, next part ${p.nextPart})`).join("\n");
-    printLine(table(["id", "email", "name", "status", "series", "created"], items.map((s) => [s.id, s.email, s.name, s.status, where(s), s.createdAt])));
+    printLine(
+      table(
+        ["id", "email", "name", "status", "series", "created"],
+        items.map((s) => [s.id, s.email, s.name, s.status, where(s), s.createdAt]),
+      ),
+    );
   }
   if (nextCursor !== null) note(`More subscribers: --cursor ${nextCursor}, or --all for every page.`);
 }

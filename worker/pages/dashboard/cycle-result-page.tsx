@@ -2,7 +2,6 @@ import type { CycleSummary } from "../../delivery";
 import { AdminLayout, type SignedInLayoutProps as LayoutProps } from "./admin-layout";
 import { SendForm, type SeriesChoice } from "./send-form";
 
-
 const rows: { key: keyof CycleSummary; label: string }[] = [
   { key: "due", label: "Due now" },
   { key: "sent", label: "Sent" },
@@ -16,7 +15,9 @@ const rows: { key: keyof CycleSummary; label: string }[] = [
 ];
 
 /** What a dry run found (then "Send now") or what a real run did: the cycle summary, readable. */
-export function CycleResultPage(props: LayoutProps & { summary: CycleSummary; choices: SeriesChoice[]; series?: string }) {
+export function CycleResultPage(
+  props: LayoutProps & { summary: CycleSummary; choices: SeriesChoice[]; series?: string },
+) {
   const { summary, choices, series, ...layout } = props;
   const perPart = Object.entries(summary.perPart);
   const scope = series ? (choices.find((choice) => choice.slug === series)?.title ?? series) : "every series";

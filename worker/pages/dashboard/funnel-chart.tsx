@@ -21,7 +21,8 @@ const GAP = 12;
 const PART_HEIGHT = TITLE_ROW + funnelSteps.length * ROW + GAP;
 
 const short = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-const partName = (part: PartStats) => (part.part === null ? `Removed part (${part.id})` : `Part ${part.part}${part.title ? ` · ${part.title}` : ""}`);
+const partName = (part: PartStats) =>
+  part.part === null ? `Removed part (${part.id})` : `Part ${part.part}${part.title ? ` · ${part.title}` : ""}`;
 /** The part's name, with its release when it is written ahead: "Part 2 · Title (scheduled 2099-01-15 08:00 UTC)". */
 const fullName = (part: PartStats, now: number) => {
   const at = scheduledFor(part.publishAt, now);
@@ -63,7 +64,10 @@ export function FunnelChart({ series, now }: { series: SeriesStats; now: number 
             <g>
               <text x="0" y={top + 12} font-weight="600" font-size="12" fill="#1d232b">
                 {short(partName(part), 28)}
-                <tspan fill="#5b6672" font-weight="400">{`  ${scheduledFor(part.publishAt, now) ? "scheduled · " : ""}${part.waiting} waiting`}</tspan>
+                <tspan
+                  fill="#5b6672"
+                  font-weight="400"
+                >{`  ${scheduledFor(part.publishAt, now) ? "scheduled · " : ""}${part.waiting} waiting`}</tspan>
               </text>
               {funnelSteps.map((step, row) => {
                 const y = top + TITLE_ROW + row * ROW;

@@ -1,4 +1,10 @@
-import { GROWTH_WINDOWS, type GrowthCounter, type GrowthDay, type GrowthWindow, type SeriesGrowth } from "../../stats/read-growth";
+import {
+  GROWTH_WINDOWS,
+  type GrowthCounter,
+  type GrowthDay,
+  type GrowthWindow,
+  type SeriesGrowth,
+} from "../../stats/read-growth";
 import { count } from "./format";
 
 /** One strip of bars per counter, on one scale: joins in blues, losses in red (as the funnel draws them). */
@@ -16,9 +22,11 @@ const BAR_MAX = 24;
 const STRIP = 34;
 const AXIS = 14;
 
-const dayLabel = (day: string) => new Date(`${day}T00:00:00Z`).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+const dayLabel = (day: string) =>
+  new Date(`${day}T00:00:00Z`).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
 const plural = (n: number, word: string) => `${count(n)} ${n === 1 ? word.replace(/s$/, "") : word}`;
-const summary = (counts: Record<GrowthCounter, number>) => growthStrips.map((strip) => plural(counts[strip.key], strip.label.toLowerCase())).join(", ");
+const summary = (counts: Record<GrowthCounter, number>) =>
+  growthStrips.map((strip) => plural(counts[strip.key], strip.label.toLowerCase())).join(", ");
 
 /** A series' signups, confirmations and unsubscribes per UTC day, drawn on the server; the table follows it. */
 export function GrowthChart({ growth, window }: { growth: SeriesGrowth; window: GrowthWindow }) {
@@ -41,9 +49,17 @@ export function GrowthChart({ growth, window }: { growth: SeriesGrowth; window: 
           </a>
         ))}
       </nav>
-      <svg viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} font-family="system-ui, sans-serif" font-size="11">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${height}`}
+        role="img"
+        aria-labelledby={`${id}-title ${id}-desc`}
+        font-family="system-ui, sans-serif"
+        font-size="11"
+      >
         <title id={`${id}-title`}>{`Growth of ${name}`}</title>
-        <desc id={`${id}-desc`}>{`From ${first} to ${last} (UTC): ${summary(growth.totals)}. The tallest bar is ${count(max)} a day.`}</desc>
+        <desc
+          id={`${id}-desc`}
+        >{`From ${first} to ${last} (UTC): ${summary(growth.totals)}. The tallest bar is ${count(max)} a day.`}</desc>
         {growthStrips.map((strip, row) => {
           const base = row * STRIP + BAR_MAX + 4;
           return (
@@ -55,7 +71,9 @@ export function GrowthChart({ growth, window }: { growth: SeriesGrowth; window: 
                 {count(growth.totals[strip.key])}
               </text>
               <line x1={LABEL_WIDTH} y1={base + 0.5} x2={WIDTH} y2={base + 0.5} stroke="#d5dbe2" stroke-width="1" />
-              {days.map((day, i) => <Bar day={day} strip={strip} x={LABEL_WIDTH + i * step} base={base} width={barWidth} max={max} />)}
+              {days.map((day, i) => (
+                <Bar day={day} strip={strip} x={LABEL_WIDTH + i * step} base={base} width={barWidth} max={max} />
+              ))}
             </g>
           );
         })}
@@ -74,7 +92,21 @@ export function GrowthChart({ growth, window }: { growth: SeriesGrowth; window: 
   );
 }
 
-function Bar({ day, strip, x, base, width, max }: { day: GrowthDay; strip: (typeof growthStrips)[number]; x: number; base: number; width: number; max: number }) {
+function Bar({
+  day,
+  strip,
+  x,
+  base,
+  width,
+  max,
+}: {
+  day: GrowthDay;
+  strip: (typeof growthStrips)[number];
+  x: number;
+  base: number;
+  width: number;
+  max: number;
+}) {
   const value = day[strip.key];
   if (value === 0) return null;
   const h = Math.max(1, Math.round((value / max) * BAR_MAX * 10) / 10);

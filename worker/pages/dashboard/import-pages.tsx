@@ -25,7 +25,14 @@ export function ImportPage(props: LayoutProps & { error?: string }) {
           <form method="post" action="/admin/import" enctype="multipart/form-data">
             <CsrfField token={layout.csrfToken} />
             <label for="file">CSV file</label>
-            <input id="file" name="file" type="file" accept=".csv,text/csv" required aria-describedby={error ? "import-error" : undefined} />
+            <input
+              id="file"
+              name="file"
+              type="file"
+              accept=".csv,text/csv"
+              required
+              aria-describedby={error ? "import-error" : undefined}
+            />
             <p class="actions" style="margin-top:.75rem">
               <button type="submit">Import</button>
             </p>

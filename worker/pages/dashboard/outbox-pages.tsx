@@ -2,7 +2,6 @@ import type { OutboxMessage } from "../../mail/list-outbox";
 import { AdminLayout, type SignedInLayoutProps as LayoutProps } from "./admin-layout";
 import { when } from "./format";
 
-
 /** The local mailbox: every email the outbox mailer "sent", newest first. */
 export function OutboxListPage(props: LayoutProps & { messages: OutboxMessage[]; to?: string }) {
   const { messages, to, ...layout } = props;
@@ -23,7 +22,9 @@ export function OutboxListPage(props: LayoutProps & { messages: OutboxMessage[];
         </button>
       </form>
       <section class="card">
-        {messages.length === 0 ? <p class="muted">No email yet: subscribe on the signup page, then come back.</p> : null}
+        {messages.length === 0 ? (
+          <p class="muted">No email yet: subscribe on the signup page, then come back.</p>
+        ) : null}
         <ol class="mail">
           {messages.map((message) => (
             <li>

@@ -5,7 +5,6 @@ import { SendForm, type SeriesChoice } from "./send-form";
 import { SeriesCard } from "./series-card";
 import { SessionsCard } from "./sessions-card";
 
-
 /** /admin: the state of every series, what to do next, and what just happened. */
 export function OverviewPage(props: LayoutProps & { overview: Overview; choices: SeriesChoice[]; now: number }) {
   const { overview, choices, now, ...layout } = props;

@@ -43,7 +43,16 @@ export function PreviewPage(props: LayoutProps & PreviewProps) {
         </div>
         <div>
           <label for="preview-part">Part</label>
-          <input id="preview-part" name="part" type="text" inputmode="numeric" pattern="[1-9][0-9]{0,3}" value={String(chosen?.part ?? 1)} maxlength={4} size={4} />
+          <input
+            id="preview-part"
+            name="part"
+            type="text"
+            inputmode="numeric"
+            pattern="[1-9][0-9]{0,3}"
+            value={String(chosen?.part ?? 1)}
+            maxlength={4}
+            size={4}
+          />
         </div>
         <button type="submit" class="secondary">
           Preview
@@ -54,7 +63,10 @@ export function PreviewPage(props: LayoutProps & PreviewProps) {
           {series.parts.map((part) => {
             const at = scheduledFor(part.publishAt, now);
             return (
-              <a href={`/admin/preview?${new URLSearchParams({ series: series.slug, part: String(part.number) })}`} aria-current={part.number === chosen?.part ? "page" : undefined}>
+              <a
+                href={`/admin/preview?${new URLSearchParams({ series: series.slug, part: String(part.number) })}`}
+                aria-current={part.number === chosen?.part ? "page" : undefined}
+              >
                 {`${part.number} · ${part.title}`}
                 {at ? <span class="badge scheduled">{`scheduled ${at}`}</span> : null}
               </a>
@@ -65,7 +77,9 @@ export function PreviewPage(props: LayoutProps & PreviewProps) {
       {email && chosen ? (
         <div class="split">
           <section aria-labelledby="email-h">
-            <h2 id="email-h" class="wrap">{email.subject}</h2>
+            <h2 id="email-h" class="wrap">
+              {email.subject}
+            </h2>
             {scheduled ? (
               <p class="notice" role="status">
                 {`Scheduled: released ${scheduled}. Until then nobody is sent it and it is not on the web archive or in the feed.`}
@@ -74,7 +88,12 @@ export function PreviewPage(props: LayoutProps & PreviewProps) {
             <p class="muted">
               {`From ${email.from} · to the sample reader ${sampleReader.name} <${sampleReader.email}>. Its links are signed but belong to no delivery: they record nothing.`}
             </p>
-            <iframe class="email" title="Email preview" sandbox="allow-popups allow-popups-to-escape-sandbox" srcdoc={`<base target="_blank">${email.html}`} />
+            <iframe
+              class="email"
+              title="Email preview"
+              sandbox="allow-popups allow-popups-to-escape-sandbox"
+              srcdoc={`<base target="_blank">${email.html}`}
+            />
             <details>
               <summary>Plain text</summary>
               <pre class="text">{email.text}</pre>
@@ -82,7 +101,9 @@ export function PreviewPage(props: LayoutProps & PreviewProps) {
           </section>
           <section class="card" aria-labelledby="test-h">
             <h2 id="test-h">Send a test</h2>
-            <p class="muted">The same email to one address, with “[Test]” in its subject. Nothing about any reader changes.</p>
+            <p class="muted">
+              The same email to one address, with “[Test]” in its subject. Nothing about any reader changes.
+            </p>
             {outcome ? (
               <p class={outcome.ok ? "ok" : "error"} role={outcome.ok ? "status" : "alert"}>
                 {outcome.message}
@@ -93,7 +114,15 @@ export function PreviewPage(props: LayoutProps & PreviewProps) {
               <input type="hidden" name="series" value={chosen.series} />
               <input type="hidden" name="part" value={String(chosen.part)} />
               <label for="test-to">Address</label>
-              <input id="test-to" name="to" type="email" required maxlength={320} autocomplete="email" value={to ?? ""} />
+              <input
+                id="test-to"
+                name="to"
+                type="email"
+                required
+                maxlength={320}
+                autocomplete="email"
+                value={to ?? ""}
+              />
               <p class="actions" style="margin-top:.75rem">
                 <button type="submit">Send a test</button>
               </p>

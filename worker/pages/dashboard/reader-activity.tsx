@@ -43,8 +43,19 @@ function RowsCard(props: { id: string; title: string; rows: Row[]; head: string[
 export function ReaderActivity({ data }: { data: SubscriberData }) {
   // A slimmed delivery (older than the retention window) keeps its outcome and the day it was sent.
   const outcome = (row: Row) =>
-    row.outcome ? text(row.outcome)
-    : row.complainedAt ? "complained" : row.bouncedAt ? "bounced" : row.humanClickedAt ? "clicked" : row.openedAt ? "opened" : row.deliveredAt ? "delivered" : text(row.status);
+    row.outcome
+      ? text(row.outcome)
+      : row.complainedAt
+        ? "complained"
+        : row.bouncedAt
+          ? "bounced"
+          : row.humanClickedAt
+            ? "clicked"
+            : row.openedAt
+              ? "opened"
+              : row.deliveredAt
+                ? "delivered"
+                : text(row.status);
   return (
     <div class="grid two" style="margin-top:1rem">
       <RowsCard
@@ -52,21 +63,33 @@ export function ReaderActivity({ data }: { data: SubscriberData }) {
         title="Deliveries"
         rows={data.deliveries}
         head={["Part", "Outcome", "Sent"]}
-        cells={(row) => [`${text(row.series)} #${text(row.partNumber)}`, outcome(row), row.sentOn ? text(row.sentOn) : at(row.sentAt ?? row.createdAt)]}
+        cells={(row) => [
+          `${text(row.series)} #${text(row.partNumber)}`,
+          outcome(row),
+          row.sentOn ? text(row.sentOn) : at(row.sentAt ?? row.createdAt),
+        ]}
       />
       <RowsCard
         id="clicks-h"
         title="Clicks"
         rows={data.clicks}
         head={["Link", "Who", "When"]}
-        cells={(row) => [text(row.link), row.scannerReason ? `scanner (${text(row.scannerReason)})` : "the reader", at(row.createdAt)]}
+        cells={(row) => [
+          text(row.link),
+          row.scannerReason ? `scanner (${text(row.scannerReason)})` : "the reader",
+          at(row.createdAt),
+        ]}
       />
       <RowsCard
         id="responses-h"
         title="Responses"
         rows={data.responses}
         head={["Part", "Response", "When"]}
-        cells={(row) => [`${text(row.series)} · ${text(row.partId)}`, text(row.body), at(row.updatedAt ?? row.createdAt)]}
+        cells={(row) => [
+          `${text(row.series)} · ${text(row.partId)}`,
+          text(row.body),
+          at(row.updatedAt ?? row.createdAt),
+        ]}
       />
       <RowsCard
         id="consents-h"

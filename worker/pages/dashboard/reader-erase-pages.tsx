@@ -29,11 +29,14 @@ export function EraseConfirmPage(props: LayoutProps & { reader: { id: number; em
       </p>
       <h1>Erase a reader</h1>
       <section class="card" aria-labelledby="erase-h">
-        <h2 id="erase-h" class="wrap">{reader.email}</h2>
+        <h2 id="erase-h" class="wrap">
+          {reader.email}
+        </h2>
         <p>
           Every row about this reader goes: subscriptions, deliveries, clicks, responses, consent records, events and
           their emails in the outbox. Only a keyed hash of the address stays, so no import adds them again. This cannot
-          be undone: <a href={`/admin/readers/${reader.id}/export.json`}>download their data</a> first if they asked for it.
+          be undone: <a href={`/admin/readers/${reader.id}/export.json`}>download their data</a> first if they asked for
+          it.
         </p>
         {error ? (
           <p class="error" role="alert" id="erase-error">
@@ -43,7 +46,16 @@ export function EraseConfirmPage(props: LayoutProps & { reader: { id: number; em
         <form method="post" action={`/admin/readers/${reader.id}/erase`}>
           <CsrfField token={layout.csrfToken} />
           <label for="confirm">Type their address to confirm</label>
-          <input id="confirm" name="confirm" type="text" autocomplete="off" spellcheck={false} required maxlength={400} aria-describedby={error ? "erase-error" : undefined} />
+          <input
+            id="confirm"
+            name="confirm"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            required
+            maxlength={400}
+            aria-describedby={error ? "erase-error" : undefined}
+          />
           <p class="actions" style="margin-top:.75rem">
             <button type="submit" class="danger">
               Erase this reader
@@ -58,7 +70,9 @@ export function EraseConfirmPage(props: LayoutProps & { reader: { id: number; em
 /** After the erasure: what went, table by table. The address itself is not shown again. */
 export function ErasedPage(props: LayoutProps & { id: number; counts: ErasedCounts }) {
   const { id, counts, ...layout } = props;
-  const rows = (Object.keys(erasedLabels) as (keyof ErasedCounts)[]).map((key) => [erasedLabels[key], counts[key]] as const);
+  const rows = (Object.keys(erasedLabels) as (keyof ErasedCounts)[]).map(
+    (key) => [erasedLabels[key], counts[key]] as const,
+  );
   const total = rows.reduce((sum, [, n]) => sum + n, 0);
   return (
     <AdminLayout title="Reader erased" {...layout}>

@@ -22,7 +22,9 @@ type Row = Record<string, unknown>;
 const text = (value: unknown) => (value === null || value === undefined || value === "" ? "—" : String(value));
 
 /** One reader: who they are, where they are in each series, what they received and did, and the admin's actions. */
-export function ReaderPage(props: LayoutProps & { data: SubscriberData; notice?: keyof typeof readerNotices; catalog: SeriesParts[] }) {
+export function ReaderPage(
+  props: LayoutProps & { data: SubscriberData; notice?: keyof typeof readerNotices; catalog: SeriesParts[] },
+) {
   const { data, notice, catalog, ...layout } = props;
   const reader = data.subscriber;
   const id = Number(reader.id);
@@ -89,7 +91,12 @@ export function ReaderPage(props: LayoutProps & { data: SubscriberData; notice?:
           <h2 id="series-h">Series</h2>
           {data.subscriptions.length === 0 ? <p class="muted">No subscription.</p> : null}
           {data.subscriptions.map((subscription) => (
-            <Position subscription={subscription} series={catalog.find((s) => s.slug === subscription.series)} base={base} csrfToken={layout.csrfToken} />
+            <Position
+              subscription={subscription}
+              series={catalog.find((s) => s.slug === subscription.series)}
+              base={base}
+              csrfToken={layout.csrfToken}
+            />
           ))}
         </section>
       </div>
@@ -113,7 +120,9 @@ function Position(props: { subscription: Row; series?: SeriesParts; base: string
           : `${status}, next part ${text(subscription.nextPart)}${series ? ` of ${series.parts.length}` : ""}`}
         {subscription.dueAt ? `, due ${when(subscription.dueAt as string)}` : ""}
         {subscription.lastSentAt ? `; last sent ${when(subscription.lastSentAt as string)}` : ""}
-        {subscription.setAsideReason ? `; ${status === "paused" ? "paused" : "set aside"}: ${String(subscription.setAsideReason)}` : ""}
+        {subscription.setAsideReason
+          ? `; ${status === "paused" ? "paused" : "set aside"}: ${String(subscription.setAsideReason)}`
+          : ""}
       </p>
       <ReadingChecks subscription={subscription} rule={series?.reengage} />
       {live ? (

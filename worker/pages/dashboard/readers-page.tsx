@@ -6,7 +6,9 @@ import { when } from "./format";
 type Found = Awaited<ReturnType<typeof listSubscribers>>;
 
 /** Find a reader by address or name: their status and where they are in each series. */
-export function ReadersPage(props: LayoutProps & { q?: string; status?: string; found: Found; nextHref: string | null }) {
+export function ReadersPage(
+  props: LayoutProps & { q?: string; status?: string; found: Found; nextHref: string | null },
+) {
   const { q, status, found, nextHref, ...layout } = props;
   return (
     <AdminLayout title="Readers" {...layout}>

@@ -2,7 +2,8 @@ import type { RecentActivity, RecentSuppression } from "../../dashboard/recent-a
 import { when } from "./format";
 
 /** A reader's address, linked to their page when the row still knows who they are. */
-const ReaderLink = ({ id, email }: { id: number | null; email: string }) => (id ? <a href={`/admin/readers/${id}`}>{email}</a> : <>{email}</>);
+const ReaderLink = ({ id, email }: { id: number | null; email: string }) =>
+  id ? <a href={`/admin/readers/${id}`}>{email}</a> : <>{email}</>;
 
 const Empty = ({ what }: { what: string }) => <p class="muted">{`No ${what} yet.`}</p>;
 
@@ -32,7 +33,15 @@ export function RecentTables({ recent }: { recent: RecentActivity }) {
                       <br />
                       <span class="muted">{`${row.series} #${row.part}`}</span>
                     </td>
-                    <td>{row.complainedAt ? "complained" : row.bouncedAt ? "bounced" : row.deliveredAt ? "delivered" : row.status}</td>
+                    <td>
+                      {row.complainedAt
+                        ? "complained"
+                        : row.bouncedAt
+                          ? "bounced"
+                          : row.deliveredAt
+                            ? "delivered"
+                            : row.status}
+                    </td>
                     <td class="when">{when(row.sentAt ?? row.createdAt)}</td>
                   </tr>
                 ))}

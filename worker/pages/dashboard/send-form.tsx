@@ -6,7 +6,12 @@ export interface SeriesChoice {
 }
 
 /** "Dry run" (shows what would go now) or, after one, "Send now"; both for every series or one. */
-export function SendForm(props: { csrfToken: string; series: SeriesChoice[]; mode: "dry-run" | "send"; selected?: string }) {
+export function SendForm(props: {
+  csrfToken: string;
+  series: SeriesChoice[];
+  mode: "dry-run" | "send";
+  selected?: string;
+}) {
   const dry = props.mode === "dry-run";
   return (
     <form method="post" action={dry ? "/admin/send/dry-run" : "/admin/send"} class="actions">

@@ -11,7 +11,13 @@ const statuses = ["active", "pending", "paused", "stopped"] as const;
  * One series: its state (with pause or resume), readers by status, parts written ahead, the complaint guard, the
  * "Still reading?" rule, its growth, the funnel.
  */
-export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; window: GrowthWindow; csrfToken: string; now: number }) {
+export function SeriesCard(props: {
+  series: SeriesStats;
+  growth?: SeriesGrowth;
+  window: GrowthWindow;
+  csrfToken: string;
+  now: number;
+}) {
   const { series, growth, window, csrfToken, now } = props;
   const name = series.title ?? series.series;
   const guard = series.complaintGuard;
@@ -20,12 +26,14 @@ export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; 
     const at = scheduledFor(part.publishAt, now);
     return at ? [{ part, at }] : [];
   });
-  const counts: [string, number][] = [...statuses.map((status) => [status, series.subscribers[status] ?? 0] as [string, number]), ["caught up", series.caughtUp]];
+  const counts: [string, number][] = [
+    ...statuses.map((status) => [status, series.subscribers[status] ?? 0] as [string, number]),
+    ["caught up", series.caughtUp],
+  ];
   return (
     <section class="card" id={`series-${series.series}`} aria-labelledby={`series-${series.series}-h`}>
       <h2 id={`series-${series.series}-h`}>
-        {name}{" "}
-        {series.paused ? <span class="badge paused">Paused</span> : <span class="badge running">Sending</span>}
+        {name} {series.paused ? <span class="badge paused">Paused</span> : <span class="badge running">Sending</span>}
       </h2>
       <div class="split">
         <div>
@@ -67,7 +75,11 @@ export function SeriesCard(props: { series: SeriesStats; growth?: SeriesGrowth; 
               {`"Still reading?" after ${still.rule.afterParts} quiet parts, ${still.rule.graceDays} days to answer: ${count(still.asked)} asked, ${count(still.kept)} kept, ${count(still.paused)} paused unanswered`}
             </p>
           ) : null}
-          <form method="post" action={`/admin/series/${encodeURIComponent(series.series)}/${series.paused ? "resume" : "pause"}`} class="actions">
+          <form
+            method="post"
+            action={`/admin/series/${encodeURIComponent(series.series)}/${series.paused ? "resume" : "pause"}`}
+            class="actions"
+          >
             <CsrfField token={csrfToken} />
             <button type="submit" class={series.paused ? "" : "secondary"}>
               {series.paused ? `Resume ${name}` : `Pause ${name}`}

@@ -6,8 +6,8 @@ export function SessionsCard(props: { csrfToken: string }) {
     <section class="card" aria-labelledby="sessions-h">
       <h2 id="sessions-h">Sessions</h2>
       <p class="muted">
-        Signed in on a browser you no longer trust? Every browser signed in to the dashboard, this one included, goes back
-        to sign-in. ADMIN_TOKEN, and so the admin CLI, keeps working.
+        Signed in on a browser you no longer trust? Every browser signed in to the dashboard, this one included, goes
+        back to sign-in. ADMIN_TOKEN, and so the admin CLI, keeps working.
       </p>
       <form method="post" action="/admin/sign-out-everywhere">
         <CsrfField token={props.csrfToken} />

@@ -6,11 +6,18 @@ import { z } from "@hono/zod-openapi";
  */
 const count = z.number().int().min(0);
 const countsShape = {
-  signups: count.openapi({ description: "Readers who asked for the series (a confirmation email), a repeat while one still waits not counted." }),
-  confirmations: count.openapi({ description: "Readers who joined: a confirm click, or an import with stated consent." }),
+  signups: count.openapi({
+    description: "Readers who asked for the series (a confirmation email), a repeat while one still waits not counted.",
+  }),
+  confirmations: count.openapi({
+    description: "Readers who joined: a confirm click, or an import with stated consent.",
+  }),
   unsubscribes: count.openapi({ description: "Readers of the series (active or paused) who unsubscribed." }),
 };
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).openapi({ format: "date", example: "2026-12-01" });
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .openapi({ format: "date", example: "2026-12-01" });
 
 export const growthSchema = z
   .object({
@@ -23,10 +30,14 @@ export const growthSchema = z
           series: z.string(),
           title: z.string().nullable(),
           totals: z.object(countsShape).openapi("GrowthCounts"),
-          days: z.array(z.object({ day, ...countsShape }).openapi("GrowthDay")).openapi({ description: "Every day of the window, oldest first." }),
+          days: z
+            .array(z.object({ day, ...countsShape }).openapi("GrowthDay"))
+            .openapi({ description: "Every day of the window, oldest first." }),
         })
         .openapi("SeriesGrowth"),
     ),
-    d1: z.object({ statements: count, rowsRead: count, rowsWritten: count }).openapi({ description: "What the read cost in D1." }),
+    d1: z
+      .object({ statements: count, rowsRead: count, rowsWritten: count })
+      .openapi({ description: "What the read cost in D1." }),
   })
   .openapi("Growth");

@@ -5,8 +5,13 @@ import { growthSchema } from "./growth-schema";
 import { createAdminApi, errorResponses, json, notFoundResponse, requireSeries, seriesSlugSchema } from "./openapi-app";
 
 const growthQuerySchema = z.object({
-  series: seriesSlugSchema.optional().openapi({ description: "Only this series (default: every series of the catalog)." }),
-  days: z.enum(["30", "90"]).default("30").openapi({ description: "The window: the last 30 or 90 UTC days, today included." }),
+  series: seriesSlugSchema
+    .optional()
+    .openapi({ description: "Only this series (default: every series of the catalog)." }),
+  days: z
+    .enum(["30", "90"])
+    .default("30")
+    .openapi({ description: "The window: the last 30 or 90 UTC days, today included." }),
 });
 
 // The document must describe what the verb answers: a field added to Growth fails the typecheck here.
@@ -21,7 +26,11 @@ export const growthApi = createAdminApi().openapi(
     tags: ["Series"],
     summary: "Signups, confirmations and unsubscribes per UTC day, per series, over the last 30 or 90 days",
     request: { query: growthQuerySchema },
-    responses: { 200: { description: "Day counters by series.", content: json(growthSchema) }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: { description: "Day counters by series.", content: json(growthSchema) },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
   }),
   async (c) => {
     const query = c.req.valid("query");

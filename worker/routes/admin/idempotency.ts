@@ -37,7 +37,8 @@ async function requestHash(method: string, path: string, body: ArrayBuffer): Pro
  */
 const KEPT_ERRORS = new Set([400, 415, 422]);
 const isKept = (status: number, error: unknown) =>
-  (error === undefined || error instanceof HTTPException) && ((status >= 200 && status < 300) || KEPT_ERRORS.has(status));
+  (error === undefined || error instanceof HTTPException) &&
+  ((status >= 200 && status < 300) || KEPT_ERRORS.has(status));
 
 /**
  * `Idempotency-Key` for POSTs that send mail: the first request with a key runs and its answer is kept 24 h
@@ -53,7 +54,10 @@ export function idempotency() {
     const begun = await beginIdempotent(c.env.DB, key, hash);
     switch (begun.kind) {
       case "mismatch":
-        throw new AppError("IDEMPOTENCY_KEY_REUSED", "Idempotency-Key: already used with another request; use a new key.");
+        throw new AppError(
+          "IDEMPOTENCY_KEY_REUSED",
+          "Idempotency-Key: already used with another request; use a new key.",
+        );
       case "in_progress":
         throw new AppError("CONFLICT", "Idempotency-Key: a request with this key is still running; retry later.");
       case "replay":

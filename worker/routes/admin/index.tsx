@@ -30,14 +30,19 @@ const bearer = bearerAuth({
 });
 
 /** A browser cannot send a Bearer token: the reference page also takes Basic auth (any user, ADMIN_TOKEN). */
-const basic = basicAuth({ realm: "nextpart admin (password: ADMIN_TOKEN)", verifyUser: (_user, password, c) => checkAdminToken(c, password) });
+const basic = basicAuth({
+  realm: "nextpart admin (password: ADMIN_TOKEN)",
+  verifyUser: (_user, password, c) => checkAdminToken(c, password),
+});
 
 /**
  * Everything under /admin/api needs the admin token, the document and its reference page included: a spec
  * holds no secret, but the safe default is to show the API's surface to the admin only.
  */
 const requireAdmin: MiddlewareHandler = (c, next) =>
-  c.req.path === `${ADMIN_API_BASE}/docs` && !c.req.header("authorization")?.startsWith("Bearer ") ? basic(c, next) : bearer(c, next);
+  c.req.path === `${ADMIN_API_BASE}/docs` && !c.req.header("authorization")?.startsWith("Bearer ")
+    ? basic(c, next)
+    : bearer(c, next);
 
 export const adminApi = createAdminApi();
 adminApi.use("*", requireAdmin);

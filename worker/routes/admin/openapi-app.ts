@@ -26,16 +26,20 @@ export const errorBodySchema = z
 
 /** The responses every admin operation may give besides its own: declared once, spread into each route. */
 export const errorResponses = {
-  400: { description: "The request is malformed; the message says what to fix.", content: { "application/json": { schema: errorBodySchema } } },
+  400: {
+    description: "The request is malformed; the message says what to fix.",
+    content: { "application/json": { schema: errorBodySchema } },
+  },
   401: { description: "No admin token, or a wrong one.", content: { "application/json": { schema: errorBodySchema } } },
-  429: { description: "Too many wrong tokens from this network.", content: { "application/json": { schema: errorBodySchema } } },
+  429: {
+    description: "Too many wrong tokens from this network.",
+    content: { "application/json": { schema: errorBodySchema } },
+  },
 } as const;
 
 /** One page of a list, newest first: pass `next_cursor` back as `cursor` while `has_more` is true. */
 export function pageSchema<T extends z.ZodTypeAny>(item: T, name: string) {
-  return z
-    .object({ data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() })
-    .openapi(name);
+  return z.object({ data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() }).openapi(name);
 }
 
 export const limitQuerySchema = z.coerce
@@ -52,7 +56,10 @@ export const json = <T extends z.ZodTypeAny>(schema: T) => ({ "application/json"
 /** What an operation with a request body may answer besides: too large, or not JSON. */
 export const bodyErrorResponses = {
   413: { description: "The body is too large.", content: { "application/json": { schema: errorBodySchema } } },
-  415: { description: "The body is not sent as application/json.", content: { "application/json": { schema: errorBodySchema } } },
+  415: {
+    description: "The body is not sent as application/json.",
+    content: { "application/json": { schema: errorBodySchema } },
+  },
 } as const;
 
 export const notFoundResponse = {

@@ -8,10 +8,20 @@ import { composeSampleEmail, SAMPLE_READER } from "../../previews/sample-email";
 import { sendTestEmail, TEST_SENDS_PER_MINUTE } from "../../previews/test-send";
 import { emailAddressSchema } from "../../subscribers/email-address";
 import { idempotency, idempotencyHeaderSchema } from "./idempotency";
-import { bodyErrorResponses, createAdminApi, errorBodySchema, errorResponses, json, notFoundResponse, requireSeries, seriesSlugSchema } from "./openapi-app";
+import {
+  bodyErrorResponses,
+  createAdminApi,
+  errorBodySchema,
+  errorResponses,
+  json,
+  notFoundResponse,
+  requireSeries,
+  seriesSlugSchema,
+} from "./openapi-app";
 
 /** A preview is the email's own markup: no script may run in the admin's origin, whatever a template holds. */
-const PREVIEW_CSP = "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https: data:; sandbox";
+const PREVIEW_CSP =
+  "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; font-src https: data:; sandbox";
 
 const partNumberSchema = z
   .string()
@@ -48,7 +58,10 @@ export const previewsApi = createAdminApi()
       summary: `A part exactly as the engine sends it, to the sample reader "${SAMPLE_READER.name} <${SAMPLE_READER.email}>"`,
       description: "Links are signed like a real email's but belong to no delivery: they record nothing.",
       request: {
-        params: z.object({ series: seriesSlugSchema.openapi({ param: { name: "series", in: "path" } }), part: partNumberSchema }),
+        params: z.object({
+          series: seriesSlugSchema.openapi({ param: { name: "series", in: "path" } }),
+          part: partNumberSchema,
+        }),
         query: z.object({ format: z.enum(["html", "text"]).default("html") }),
       },
       responses: {
@@ -67,7 +80,9 @@ export const previewsApi = createAdminApi()
       c.header("content-security-policy", PREVIEW_CSP);
       c.header("cache-control", "private, no-store");
       const text = c.req.valid("query").format === "text";
-      return c.body(text ? email.text : email.html, 200, { "content-type": text ? "text/plain; charset=UTF-8" : "text/html; charset=UTF-8" });
+      return c.body(text ? email.text : email.html, 200, {
+        "content-type": text ? "text/plain; charset=UTF-8" : "text/html; charset=UTF-8",
+      });
     },
   )
   .openapi(
@@ -93,7 +108,10 @@ export const previewsApi = createAdminApi()
         ...bodyErrorResponses,
         409: { description: "A request with this Idempotency-Key is still running.", content: json(errorBodySchema) },
         422: { description: "This Idempotency-Key was used with another request.", content: json(errorBodySchema) },
-        502: { description: "The mail provider failed; nothing was sent, or it is unknown.", content: json(errorBodySchema) },
+        502: {
+          description: "The mail provider failed; nothing was sent, or it is unknown.",
+          content: json(errorBodySchema),
+        },
       },
     }),
     async (c) => {
@@ -103,13 +121,21 @@ export const previewsApi = createAdminApi()
       const result = await sendTestEmail(c.env.DB, createMailer(c.env, config), config, { to: input.to, series, part });
       switch (result.kind) {
         case "sent":
-          return c.json({ sent: true as const, subject: result.subject, providerMessageId: result.providerMessageId }, 200);
+          return c.json(
+            { sent: true as const, subject: result.subject, providerMessageId: result.providerMessageId },
+            200,
+          );
         case "rate_limited":
           throw new AppError("RATE_LIMITED", `At most ${TEST_SENDS_PER_MINUTE} test sends a minute; please wait.`);
         case "provider_busy":
-          throw new AppError("RATE_LIMITED", `The team's provider rate is booked by other sends: try again in ${result.retryAfterSeconds} s.`, undefined, {
-            "Retry-After": String(result.retryAfterSeconds),
-          });
+          throw new AppError(
+            "RATE_LIMITED",
+            `The team's provider rate is booked by other sends: try again in ${result.retryAfterSeconds} s.`,
+            undefined,
+            {
+              "Retry-After": String(result.retryAfterSeconds),
+            },
+          );
         case "refused":
           throw new AppError("BAD_REQUEST", `The mail provider refused the email: ${result.message}`);
         case "failed":

@@ -48,7 +48,7 @@ const count = z.number().int();
 const cycleSummarySchema = z
   .object({
     dryRun: z.boolean(),
-    mailer: z.string().openapi({ description: "\"resend\" or \"outbox\" (local runs)." }),
+    mailer: z.string().openapi({ description: '"resend" or "outbox" (local runs).' }),
     due: count.openapi({ description: "Readers whose part was due and taken this run (in a dry run: who would be)." }),
     sent: count,
     deferred: count.openapi({ description: "Put back until their send window opens." }),
@@ -61,7 +61,7 @@ const cycleSummarySchema = z
     recovered: count.openapi({ description: "Stale batches from earlier runs picked up again." }),
     rateLimited: z.boolean(),
     retryAfterMs: z.number().int().nullable(),
-    perPart: z.record(z.string(), count).openapi({ description: "Sent (or due, in a dry run) per \"series/part\"." }),
+    perPart: z.record(z.string(), count).openapi({ description: 'Sent (or due, in a dry run) per "series/part".' }),
     providerRequests: count,
     d1: z.object({ statements: count, rowsRead: count, rowsWritten: count }),
   })
@@ -78,7 +78,11 @@ const deliverySchema = z
     subscriberId: z.number().int(),
     series: z.string(),
     partId: z.string(),
-    partNumber: z.number().int().nullable().openapi({ description: "Its position when sent; a slimmed one: today's, null once removed." }),
+    partNumber: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Its position when sent; a slimmed one: today's, null once removed." }),
     status: z.enum(deliveryStatuses),
     toEmail: z.string().nullable(),
     batchId: z.string().nullable(),
@@ -90,7 +94,8 @@ const deliverySchema = z
     bouncedAt: iso.nullable(),
     complainedAt: iso.nullable(),
     slimmed: z.boolean().openapi({
-      description: "Older than RETAIN_DELIVERIES_DAYS: only its reader, part and send time are kept (docs/retention.md).",
+      description:
+        "Older than RETAIN_DELIVERIES_DAYS: only its reader, part and send time are kept (docs/retention.md).",
     }),
   })
   .openapi("Delivery");
@@ -121,10 +126,12 @@ const outboxMessageSchema = z
   })
   .openapi("OutboxMessage");
 
-
 const idempotencyResponses = {
   409: { description: "A request with this Idempotency-Key is still running.", content: json(errorBodySchema) },
-  422: { description: "This Idempotency-Key was used with another request (IDEMPOTENCY_KEY_REUSED).", content: json(errorBodySchema) },
+  422: {
+    description: "This Idempotency-Key was used with another request (IDEMPOTENCY_KEY_REUSED).",
+    content: json(errorBodySchema),
+  },
 } as const;
 
 /** A reader's id in a body, as a number or digits, or their address (normalized for the lookup). */
@@ -164,7 +171,12 @@ export const sendsApi = createAdminApi()
         const ref = input.subscriber;
         const found = await findSubscriberId(c.env.DB, ref);
         if (found === null) {
-          throw new AppError("NOT_FOUND", "id" in ref ? `subscriber: no subscriber with id ${ref.id}.` : "subscriber: no subscriber with that email address.");
+          throw new AppError(
+            "NOT_FOUND",
+            "id" in ref
+              ? `subscriber: no subscriber with id ${ref.id}.`
+              : "subscriber: no subscriber with that email address.",
+          );
         }
         subscriberId = found;
       }
@@ -182,14 +194,27 @@ export const sendsApi = createAdminApi()
         query: z
           .object({
             series: seriesSlugSchema.optional(),
-            part: z.coerce.number().int().min(1).max(9999).optional().openapi({ description: "The part at this position today (needs series)." }),
+            part: z.coerce
+              .number()
+              .int()
+              .min(1)
+              .max(9999)
+              .optional()
+              .openapi({ description: "The part at this position today (needs series)." }),
             status: z.enum(deliveryStatuses).optional(),
             cursor: idCursorSchema.optional(),
             limit: limitQuerySchema,
           })
-          .refine((query) => query.part === undefined || query.series !== undefined, { message: "needs series", path: ["part"] }),
+          .refine((query) => query.part === undefined || query.series !== undefined, {
+            message: "needs series",
+            path: ["part"],
+          }),
       },
-      responses: { 200: { description: "A page of deliveries.", content: json(pageSchema(deliverySchema, "DeliveryPage")) }, ...errorResponses, ...notFoundResponse },
+      responses: {
+        200: { description: "A page of deliveries.", content: json(pageSchema(deliverySchema, "DeliveryPage")) },
+        ...errorResponses,
+        ...notFoundResponse,
+      },
     }),
     async (c) => {
       const query = c.req.valid("query");
@@ -203,8 +228,17 @@ export const sendsApi = createAdminApi()
       path: "/batches",
       tags: ["Sending"],
       summary: "Batches the engine set aside (failed, refused after an unknown outcome, dead-lettered)",
-      request: { query: z.object({ status: z.enum(setAsideStatuses).default("dead"), cursor: pairCursorSchema.optional(), limit: limitQuerySchema }) },
-      responses: { 200: { description: "A page of batches.", content: json(pageSchema(batchSchema, "BatchPage")) }, ...errorResponses },
+      request: {
+        query: z.object({
+          status: z.enum(setAsideStatuses).default("dead"),
+          cursor: pairCursorSchema.optional(),
+          limit: limitQuerySchema,
+        }),
+      },
+      responses: {
+        200: { description: "A page of batches.", content: json(pageSchema(batchSchema, "BatchPage")) },
+        ...errorResponses,
+      },
     }),
     async (c) => c.json(await listSetAsideBatchesPage(c.env.DB, c.req.valid("query")), 200),
   )
@@ -221,7 +255,10 @@ export const sendsApi = createAdminApi()
           limit: limitQuerySchema,
         }),
       },
-      responses: { 200: { description: "A page of messages.", content: json(pageSchema(outboxMessageSchema, "OutboxPage")) }, ...errorResponses },
+      responses: {
+        200: { description: "A page of messages.", content: json(pageSchema(outboxMessageSchema, "OutboxPage")) },
+        ...errorResponses,
+      },
     }),
     async (c) => c.json(await listOutbox(getDb(c.env.DB), c.req.valid("query")), 200),
   );

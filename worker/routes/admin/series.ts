@@ -3,12 +3,23 @@ import { D1Meter } from "../../delivery/d1-meter";
 import { listSeriesOverview } from "../../series/list-series";
 import { pauseSeries, resumeSeries } from "../../series/pause-series";
 import { readSeriesStats, type SeriesStats } from "../../stats/series-stats";
-import { createAdminApi, errorResponses, json, notFoundResponse, pageSchema, requireSeries, seriesSlugSchema } from "./openapi-app";
+import {
+  createAdminApi,
+  errorResponses,
+  json,
+  notFoundResponse,
+  pageSchema,
+  requireSeries,
+  seriesSlugSchema,
+} from "./openapi-app";
 
 const publishAtSchema = z
   .string()
   .nullable()
-  .openapi({ description: "When the part is released (ISO 8601, from its `publish` front matter); null = with the deploy. Later than now: scheduled, sent to nobody yet." });
+  .openapi({
+    description:
+      "When the part is released (ISO 8601, from its `publish` front matter); null = with the deploy. Later than now: scheduled, sent to nobody yet.",
+  });
 
 const seriesItemSchema = z
   .object({
@@ -16,7 +27,9 @@ const seriesItemSchema = z
     title: z.string(),
     paused: z.boolean(),
     pausedReason: z.string().nullable(),
-    parts: z.array(z.object({ number: z.number().int(), id: z.string(), title: z.string(), publishAt: publishAtSchema })),
+    parts: z.array(
+      z.object({ number: z.number().int(), id: z.string(), title: z.string(), publishAt: publishAtSchema }),
+    ),
     counts: z.record(z.string(), z.number().int()).openapi({ description: "Subscriptions by status." }),
   })
   .openapi("Series");
@@ -35,7 +48,11 @@ const count = z.number().int();
 
 const partStatsSchema = z
   .object({
-    part: z.number().int().nullable().openapi({ description: "Position in the series today; null for a part since removed." }),
+    part: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Position in the series today; null for a part since removed." }),
     id: z.string().openapi({ description: "The part's id: its counters follow it wherever it moves." }),
     title: z.string().nullable(),
     publishAt: publishAtSchema,
@@ -108,7 +125,11 @@ const pauseRoute = (action: "pause" | "resume") =>
     tags: ["Series"],
     summary: action === "pause" ? "Stop all mail of a series" : "Resume a paused series",
     request: { params: seriesParam },
-    responses: { 200: { description: "The series' state.", content: json(pauseStateSchema) }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: { description: "The series' state.", content: json(pauseStateSchema) },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
   });
 
 export const seriesApi = createAdminApi()
@@ -118,7 +139,10 @@ export const seriesApi = createAdminApi()
       path: "/series",
       tags: ["Series"],
       summary: "Every series with its parts, pause state and readers",
-      responses: { 200: { description: "All series (one page).", content: json(pageSchema(seriesItemSchema, "SeriesPage")) }, ...errorResponses },
+      responses: {
+        200: { description: "All series (one page).", content: json(pageSchema(seriesItemSchema, "SeriesPage")) },
+        ...errorResponses,
+      },
     }),
     async (c) => c.json({ data: await listSeriesOverview(c.env.DB), has_more: false, next_cursor: null }, 200),
   )
@@ -139,7 +163,11 @@ export const seriesApi = createAdminApi()
       tags: ["Series"],
       summary: "Funnel of every part: sent, delivered, clicks, responses, unsubscribes…",
       request: { query: z.object({ series: seriesSlugSchema.optional() }) },
-      responses: { 200: { description: "Stats by series and part.", content: json(statsSchema) }, ...errorResponses, ...notFoundResponse },
+      responses: {
+        200: { description: "Stats by series and part.", content: json(statsSchema) },
+        ...errorResponses,
+        ...notFoundResponse,
+      },
     }),
     async (c) => {
       const { series } = c.req.valid("query");

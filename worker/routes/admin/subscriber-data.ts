@@ -38,7 +38,10 @@ const importRowSchema = z
   })
   .openapi("ImportRow");
 
-const notFound = { description: "No import with that id.", content: { "application/json": { schema: errorBodySchema } } } as const;
+const notFound = {
+  description: "No import with that id.",
+  content: { "application/json": { schema: errorBodySchema } },
+} as const;
 const jobIdParams = z.object({ id: z.uuid("must be an import id").openapi({ param: { name: "id", in: "path" } }) });
 
 const importRoute = createRoute({
@@ -54,15 +57,27 @@ const importRoute = createRoute({
   middleware: [limitBody(IMPORT_BODY_BYTES, "The CSV is larger than 8 MB: split it into smaller files.")] as const,
   request: {
     headers: idempotencyHeaderSchema,
-    body: { required: true, content: { "text/csv": { schema: z.string().openapi({ example: "email,name\nann@example.com,Ann\n" }) } } },
+    body: {
+      required: true,
+      content: { "text/csv": { schema: z.string().openapi({ example: "email,name\nann@example.com,Ann\n" }) } },
+    },
   },
   responses: {
-    202: { description: "The import job, queued.", content: { "application/json": { schema: z.object({ job: importJobSchema }) } } },
+    202: {
+      description: "The import job, queued.",
+      content: { "application/json": { schema: z.object({ job: importJobSchema }) } },
+    },
     ...errorResponses,
-    422: { description: "The Idempotency-Key was used for another file (IDEMPOTENCY_KEY_REUSED).", content: { "application/json": { schema: errorBodySchema } } },
+    422: {
+      description: "The Idempotency-Key was used for another file (IDEMPOTENCY_KEY_REUSED).",
+      content: { "application/json": { schema: errorBodySchema } },
+    },
     413: { description: "Over 8 MB.", content: { "application/json": { schema: errorBodySchema } } },
     415: { description: "Not text/csv.", content: { "application/json": { schema: errorBodySchema } } },
-    503: { description: "No import queue bound and the file is too large to import inline.", content: { "application/json": { schema: errorBodySchema } } },
+    503: {
+      description: "No import queue bound and the file is too large to import inline.",
+      content: { "application/json": { schema: errorBodySchema } },
+    },
   },
 });
 
@@ -98,7 +113,10 @@ const rowsRoute = createRoute({
     }),
   },
   responses: {
-    200: { description: "One page of rows.", content: { "application/json": { schema: pageSchema(importRowSchema, "ImportRowPage") } } },
+    200: {
+      description: "One page of rows.",
+      content: { "application/json": { schema: pageSchema(importRowSchema, "ImportRowPage") } },
+    },
     ...errorResponses,
     404: notFound,
   },
@@ -122,7 +140,8 @@ const exportRoute = createRoute({
 export const subscriberDataRoutes = createAdminApi()
   .openapi(importRoute, async (c) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (type !== "text/csv") throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the file as text/csv (Content-Type: text/csv).");
+    if (type !== "text/csv")
+      throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the file as text/csv (Content-Type: text/csv).");
     const text = await readUtf8(c);
     if (text.trim() === "") throw new AppError("BAD_REQUEST", "The body is empty: send the CSV, header row first.");
     const config = readConfig(c.env);
@@ -134,7 +153,11 @@ export const subscriberDataRoutes = createAdminApi()
       idempotency: key === undefined ? undefined : { key, requestHash: await sha256Hex(text) },
       hashSecret: config.hashSecret,
     });
-    if (result.kind === "key_reused") throw new AppError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another file: use a new key for a new import.");
+    if (result.kind === "key_reused")
+      throw new AppError(
+        "IDEMPOTENCY_KEY_REUSED",
+        "This Idempotency-Key was used for another file: use a new key for a new import.",
+      );
     if (result.kind === "needs_queue") {
       throw new AppError(
         "NOT_CONFIGURED",

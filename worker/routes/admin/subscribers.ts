@@ -37,7 +37,9 @@ const subscriberItemSchema = z
     timezone: z.string().nullable(),
     createdAt: iso,
     confirmedAt: iso.nullable(),
-    series: z.array(z.object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: iso.nullable() })),
+    series: z.array(
+      z.object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: iso.nullable() }),
+    ),
   })
   .openapi("SubscriberItem");
 /** One reader as GET /subscribers lists them. */
@@ -45,8 +47,26 @@ export type SubscriberItem = z.infer<typeof subscriberItemSchema>;
 
 const detailSchema = z
   .object({
-    subscriber: z.object({ id: z.number().int(), email: z.string(), name: z.string().nullable(), status: z.enum(subscriberStatuses), timezone: z.string().nullable() }).loose(),
-    subscriptions: z.array(z.object({ id: z.number().int(), series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: iso.nullable() }).loose()),
+    subscriber: z
+      .object({
+        id: z.number().int(),
+        email: z.string(),
+        name: z.string().nullable(),
+        status: z.enum(subscriberStatuses),
+        timezone: z.string().nullable(),
+      })
+      .loose(),
+    subscriptions: z.array(
+      z
+        .object({
+          id: z.number().int(),
+          series: z.string(),
+          status: z.string(),
+          nextPart: z.number().int(),
+          dueAt: iso.nullable(),
+        })
+        .loose(),
+    ),
     deliveries: z.array(row),
     clicks: z.array(row),
     responses: z.array(row),
@@ -55,25 +75,58 @@ const detailSchema = z
   .openapi("SubscriberDetail");
 
 const exportSchema = detailSchema
-  .extend({ events: z.array(row), webhookEvents: z.array(row), outbox: z.array(row), importRows: z.array(row), exportedAt: iso })
+  .extend({
+    events: z.array(row),
+    webhookEvents: z.array(row),
+    outbox: z.array(row),
+    importRows: z.array(row),
+    exportedAt: iso,
+  })
   .openapi("SubscriberExport");
 
 const erasedSchema = z
-  .object({ erased: z.literal(true), id: z.number().int(), deleted: z.record(z.string(), z.number().int()), suppressed: z.literal(true) })
+  .object({
+    erased: z.literal(true),
+    id: z.number().int(),
+    deleted: z.record(z.string(), z.number().int()),
+    suppressed: z.literal(true),
+  })
   .openapi("Erasure");
 
 const patchSchema = z
   .object({
-    status: z.enum(["paused", "active"]).optional().openapi({ description: "Pause or resume delivery (all series, or `series` only)." }),
-    series: seriesSlugSchema.optional().openapi({ description: "Limits `status` to this series; required with `part`." }),
-    part: z.number().int().min(1).max(9999).optional().openapi({ description: "Move `series`'s subscription to this part (today's numbering), due now." }),
+    status: z
+      .enum(["paused", "active"])
+      .optional()
+      .openapi({ description: "Pause or resume delivery (all series, or `series` only)." }),
+    series: seriesSlugSchema
+      .optional()
+      .openapi({ description: "Limits `status` to this series; required with `part`." }),
+    part: z
+      .number()
+      .int()
+      .min(1)
+      .max(9999)
+      .optional()
+      .openapi({ description: "Move `series`'s subscription to this part (today's numbering), due now." }),
     name: z.string().max(100).nullable().optional(),
-    timezone: z.string().max(64).nullable().optional().openapi({ description: "IANA zone, e.g. Europe/Paris; null = the series' zone." }),
+    timezone: z
+      .string()
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({ description: "IANA zone, e.g. Europe/Paris; null = the series' zone." }),
   })
   .strict()
   .refine((patch) => Object.keys(patch).length > 0, "send at least one field")
-  .refine((patch) => patch.part === undefined || patch.series !== undefined, { message: "needs series", path: ["part"] })
-  .refine((patch) => patch.timezone == null || isValidTimezone(patch.timezone), { message: "must be an IANA time zone", path: ["timezone"] })
+  .refine((patch) => patch.part === undefined || patch.series !== undefined, {
+    message: "needs series",
+    path: ["part"],
+  })
+  .refine((patch) => patch.timezone == null || isValidTimezone(patch.timezone), {
+    message: "must be an IANA time zone",
+    path: ["timezone"],
+  })
   .openapi("SubscriberPatch");
 
 export const subscribersApi = createAdminApi()
@@ -111,7 +164,11 @@ export const subscribersApi = createAdminApi()
       tags: ["Subscribers"],
       summary: "One reader: subscriptions, deliveries, clicks, responses, consents",
       request: { params: idParamSchema },
-      responses: { 200: { description: "The reader.", content: json(detailSchema) }, ...errorResponses, ...notFoundResponse },
+      responses: {
+        200: { description: "The reader.", content: json(detailSchema) },
+        ...errorResponses,
+        ...notFoundResponse,
+      },
     }),
     async (c) => {
       const data = await readSubscriberData(c.env.DB, c.req.valid("param").id);
@@ -133,7 +190,10 @@ export const subscribersApi = createAdminApi()
         ...errorResponses,
         ...notFoundResponse,
         ...bodyErrorResponses,
-        409: { description: "The change conflicts with the reader's state (a part in flight, already received…).", content: json(errorBodySchema) },
+        409: {
+          description: "The change conflicts with the reader's state (a part in flight, already received…).",
+          content: json(errorBodySchema),
+        },
       },
     }),
     async (c) => {
@@ -145,7 +205,8 @@ export const subscribersApi = createAdminApi()
       }
       const result = await updateSubscriber(c.env.DB, id, patch, findSeries);
       if (result.kind === "not_found") throw new AppError("NOT_FOUND", "No subscriber with that id.");
-      if (result.kind === "no_subscription") throw new AppError("NOT_FOUND", `series: this reader has no subscription to "${result.series}".`);
+      if (result.kind === "no_subscription")
+        throw new AppError("NOT_FOUND", `series: this reader has no subscription to "${result.series}".`);
       if (result.kind === "conflict") throw new AppError("CONFLICT", result.message);
       const { events: _events, ...detail } = (await readSubscriberData(c.env.DB, id))!;
       return c.json(detail as z.infer<typeof detailSchema>, 200);
@@ -169,7 +230,8 @@ export const subscribersApi = createAdminApi()
       const { id } = c.req.valid("param");
       const result = await eraseSubscriber(c.env.DB, readConfig(c.env).hashSecret, id);
       if (result.kind === "not_found") throw new AppError("NOT_FOUND", "No subscriber with that id.");
-      if (result.kind === "in_flight") throw new AppError("CONFLICT", "A part is being sent to this reader; try again in a minute.");
+      if (result.kind === "in_flight")
+        throw new AppError("CONFLICT", "A part is being sent to this reader; try again in a minute.");
       return c.json({ erased: true as const, id, deleted: result.counts, suppressed: true as const }, 200);
     },
   )
@@ -180,7 +242,11 @@ export const subscribersApi = createAdminApi()
       tags: ["Subscribers"],
       summary: "Everything held about a reader, as a JSON download",
       request: { params: idParamSchema },
-      responses: { 200: { description: "The reader's data (attachment).", content: json(exportSchema) }, ...errorResponses, ...notFoundResponse },
+      responses: {
+        200: { description: "The reader's data (attachment).", content: json(exportSchema) },
+        ...errorResponses,
+        ...notFoundResponse,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -10,12 +10,17 @@ import { catalogSeries, formSeries, seriesChoices } from "./series-choice";
 /** The dashboard's POSTs (session, origin and form token are checked before these run: see index.ts). */
 export const actionRoutes = new Hono<DashboardEnv>();
 
-for (const [path, dryRun] of [["/send/dry-run", true], ["/send", false]] as const) {
+for (const [path, dryRun] of [
+  ["/send/dry-run", true],
+  ["/send", false],
+] as const) {
   actionRoutes.post(path, async (c) => {
     const body = (await readBody(c, ["form"])) as Record<string, string>;
     const series = formSeries(body.series);
     const summary = await runCycle(c.env, { dryRun, filter: { series } });
-    return c.html(<CycleResultPage {...pageProps(c, "overview")} summary={summary} choices={seriesChoices()} series={series} />);
+    return c.html(
+      <CycleResultPage {...pageProps(c, "overview")} summary={summary} choices={seriesChoices()} series={series} />,
+    );
   });
 }
 

@@ -19,7 +19,10 @@ const REPORT_PAGE = 50;
 const jobIdSchema = z.uuid();
 const reportQuerySchema = z.object({
   outcome: z.union([z.enum(importOutcomes), z.literal("")]).optional(),
-  cursor: z.string().regex(/^\d{1,9}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .optional(),
 });
 
 importRoutes.get("/import", (c) => c.html(<ImportPage {...pageProps(c, "import")} />));
@@ -28,7 +31,8 @@ importRoutes.post("/import", async (c) => {
   // Already parsed (and cached) by the form-token check; the file is the one field it left out.
   const file = (await c.req.formData()).get("file");
   const fail = (message: string) => c.html(<ImportPage {...pageProps(c, "import")} error={message} />, 400);
-  if (!file || typeof file === "string" || file.size === 0) return fail("Choose a CSV file to upload (it was empty or missing).");
+  if (!file || typeof file === "string" || file.size === 0)
+    return fail("Choose a CSV file to upload (it was empty or missing).");
   const text = decodeUtf8(await file.arrayBuffer(), "The file");
   if (text.trim() === "") return fail("The file is empty: the CSV needs a header row first, then rows.");
   const config = readConfig(c.env);
@@ -49,14 +53,29 @@ importRoutes.get("/imports/:id", async (c) => {
   const job = jobIdSchema.safeParse(id).success ? await readImportJob(c.env.DB, id) : null;
   if (!job) throw new AppError("NOT_FOUND", "There is no import with that id.");
   const query = reportQuerySchema.safeParse(c.req.query());
-  if (!query.success) throw new AppError("BAD_REQUEST", "outcome: must be one of the report's outcomes; cursor: a page link's own.");
+  if (!query.success)
+    throw new AppError("BAD_REQUEST", "outcome: must be one of the report's outcomes; cursor: a page link's own.");
   const outcome = query.data.outcome || undefined;
   const finished = job.status === "done" || job.status === "failed";
-  const report = finished ? await listImportRows(c.env.DB, id, { outcome, cursor: query.data.cursor ? Number(query.data.cursor) : undefined, limit: REPORT_PAGE }) : null;
+  const report = finished
+    ? await listImportRows(c.env.DB, id, {
+        outcome,
+        cursor: query.data.cursor ? Number(query.data.cursor) : undefined,
+        limit: REPORT_PAGE,
+      })
+    : null;
   const nextHref = report?.next_cursor
     ? `/admin/imports/${id}?${new URLSearchParams({ ...(outcome ? { outcome } : {}), cursor: report.next_cursor })}`
     : null;
-  return c.html(<ImportJobPage {...pageProps(c, "import")} job={job} outcome={outcome} rows={report?.data ?? null} nextHref={nextHref} />);
+  return c.html(
+    <ImportJobPage
+      {...pageProps(c, "import")}
+      job={job}
+      outcome={outcome}
+      rows={report?.data ?? null}
+      nextHref={nextHref}
+    />,
+  );
 });
 
 /** A GET (it changes nothing), behind the session like every page: the same stream as the API's export. */

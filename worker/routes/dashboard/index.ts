@@ -26,7 +26,8 @@ const pagesOnly =
 /** Forms are small; the CSV upload alone may carry a file (the API's import limit). */
 const formLimit = limitBody(8 * 1024);
 const importLimit = limitBody(IMPORT_BODY_BYTES, IMPORT_TOO_LARGE);
-const bodyLimit: MiddlewareHandler<DashboardEnv> = (c, next) => (IMPORT_PATHS.includes(c.req.path) ? importLimit : formLimit)(c, next);
+const bodyLimit: MiddlewareHandler<DashboardEnv> = (c, next) =>
+  (IMPORT_PATHS.includes(c.req.path) ? importLimit : formLimit)(c, next);
 
 /** No script at all, styles inline only; forms post to this site only; never framed. */
 const strictCsp = secureHeaders({

@@ -14,7 +14,8 @@ import { pageProps } from "./page-props";
 export const outboxPages = new Hono<DashboardEnv>();
 
 outboxPages.use("*", async (c, next) => {
-  if (!sendsToOutbox(readConfig(c.env))) throw new AppError("NOT_FOUND", "There is no outbox: mail goes through Resend.");
+  if (!sendsToOutbox(readConfig(c.env)))
+    throw new AppError("NOT_FOUND", "There is no outbox: mail goes through Resend.");
   await next();
 });
 

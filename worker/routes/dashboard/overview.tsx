@@ -17,10 +17,18 @@ export const overviewRoutes = new Hono<DashboardEnv>();
 overviewRoutes.get(
   "/",
   zValidator("query", querySchema, (result) => {
-    if (!result.success) throw new AppError("BAD_REQUEST", "The growth chart shows the last 30 or 90 days: ?days=30 or ?days=90.");
+    if (!result.success)
+      throw new AppError("BAD_REQUEST", "The growth chart shows the last 30 or 90 days: ?days=30 or ?days=90.");
   }),
   async (c) => {
     const window = Number(c.req.valid("query").days) as GrowthWindow;
-    return c.html(<OverviewPage {...pageProps(c, "overview")} overview={await readOverview(c.env.DB, window)} choices={seriesChoices()} now={Date.now()} />);
+    return c.html(
+      <OverviewPage
+        {...pageProps(c, "overview")}
+        overview={await readOverview(c.env.DB, window)}
+        choices={seriesChoices()}
+        now={Date.now()}
+      />,
+    );
   },
 );

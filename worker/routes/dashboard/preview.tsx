@@ -25,18 +25,36 @@ function selection(rawSeries: unknown, rawPart: unknown) {
   if (!slug) return null;
   const series = findSeries(slug)!;
   const number = rawPart === undefined || rawPart === "" ? "1" : rawPart;
-  if (!partSchema.safeParse(number).success) throw new AppError("BAD_REQUEST", "part: must be a part number (1, 2, …).");
+  if (!partSchema.safeParse(number).success)
+    throw new AppError("BAD_REQUEST", "part: must be a part number (1, 2, …).");
   const part = findPart(series, Number(number));
-  if (!part) throw new AppError("NOT_FOUND", `"${series.title}" has ${series.parts.length} part(s): there is no part ${Number(number)}.`);
+  if (!part)
+    throw new AppError(
+      "NOT_FOUND",
+      `"${series.title}" has ${series.parts.length} part(s): there is no part ${Number(number)}.`,
+    );
   return { series, part };
 }
 
-async function renderPreview(c: Context<DashboardEnv>, picked: ReturnType<typeof selection>, extra: { to?: string; outcome?: TestSendOutcome } = {}, status: ContentfulStatusCode = 200) {
+async function renderPreview(
+  c: Context<DashboardEnv>,
+  picked: ReturnType<typeof selection>,
+  extra: { to?: string; outcome?: TestSendOutcome } = {},
+  status: ContentfulStatusCode = 200,
+) {
   const email = picked ? await composeSampleEmail(readConfig(c.env), picked.series, picked.part) : null;
   const chosen = picked ? { series: picked.series.slug, part: picked.part.number } : null;
   c.header("cache-control", "private, no-store");
   return c.html(
-    <PreviewPage {...pageProps(c, "preview")} catalog={seriesParts()} chosen={chosen} email={email} sampleReader={SAMPLE_READER} now={Date.now()} {...extra} />,
+    <PreviewPage
+      {...pageProps(c, "preview")}
+      catalog={seriesParts()}
+      chosen={chosen}
+      email={email}
+      sampleReader={SAMPLE_READER}
+      now={Date.now()}
+      {...extra}
+    />,
     status,
   );
 }
@@ -52,20 +70,65 @@ previewRoutes.post("/preview/test-send", async (c) => {
   if (!picked) throw new AppError("BAD_REQUEST", "series: choose the series of the part to send.");
   const typed = (body.to ?? "").slice(0, 400);
   const to = emailAddressSchema.safeParse(typed);
-  if (!to.success) return renderPreview(c, picked, { to: typed, outcome: { ok: false, message: `Address: ${to.error.issues[0]!.message}` } }, 400);
+  if (!to.success)
+    return renderPreview(
+      c,
+      picked,
+      { to: typed, outcome: { ok: false, message: `Address: ${to.error.issues[0]!.message}` } },
+      400,
+    );
   const config = readConfig(c.env);
-  const result = await sendTestEmail(c.env.DB, createMailer(c.env, config), config, { to: to.data, series: picked.series, part: picked.part });
+  const result = await sendTestEmail(c.env.DB, createMailer(c.env, config), config, {
+    to: to.data,
+    series: picked.series,
+    part: picked.part,
+  });
   switch (result.kind) {
     case "sent":
-      return renderPreview(c, picked, { to: to.data, outcome: { ok: true, message: `Sent “${result.subject}” to ${to.data}.` } });
+      return renderPreview(c, picked, {
+        to: to.data,
+        outcome: { ok: true, message: `Sent “${result.subject}” to ${to.data}.` },
+      });
     case "rate_limited":
-      return renderPreview(c, picked, { to: to.data, outcome: { ok: false, message: `At most ${TEST_SENDS_PER_MINUTE} test sends a minute for the whole team: wait a minute and try again.` } }, 429);
+      return renderPreview(
+        c,
+        picked,
+        {
+          to: to.data,
+          outcome: {
+            ok: false,
+            message: `At most ${TEST_SENDS_PER_MINUTE} test sends a minute for the whole team: wait a minute and try again.`,
+          },
+        },
+        429,
+      );
     case "provider_busy":
       c.header("retry-after", String(result.retryAfterSeconds));
-      return renderPreview(c, picked, { to: to.data, outcome: { ok: false, message: `The team's mail provider rate is booked by other sends right now: try again in ${result.retryAfterSeconds} seconds.` } }, 429);
+      return renderPreview(
+        c,
+        picked,
+        {
+          to: to.data,
+          outcome: {
+            ok: false,
+            message: `The team's mail provider rate is booked by other sends right now: try again in ${result.retryAfterSeconds} seconds.`,
+          },
+        },
+        429,
+      );
     case "refused":
-      return renderPreview(c, picked, { to: to.data, outcome: { ok: false, message: `The mail provider refused the email: ${result.message}` } }, 400);
+      return renderPreview(
+        c,
+        picked,
+        { to: to.data, outcome: { ok: false, message: `The mail provider refused the email: ${result.message}` } },
+        400,
+      );
     case "failed":
-      return renderPreview(c, picked, { to: to.data, outcome: { ok: false, message: `The mail provider failed: ${result.message}` } }, 502);
+      return renderPreview(
+        c,
+        picked,
+        { to: to.data, outcome: { ok: false, message: `The mail provider failed: ${result.message}` } },
+        502,
+      );
   }
 });

@@ -34,12 +34,16 @@ async function applyPatch(c: Context<DashboardEnv>, patch: SubscriberPatch, done
   const id = readerIdOf(c);
   const result = await updateSubscriber(c.env.DB, id, patch, findSeries);
   if (result.kind === "not_found") throw noReader();
-  if (result.kind === "no_subscription") throw new AppError("NOT_FOUND", `This reader has no subscription to "${result.series}".`);
+  if (result.kind === "no_subscription")
+    throw new AppError("NOT_FOUND", `This reader has no subscription to "${result.series}".`);
   if (result.kind === "conflict") throw new AppError("CONFLICT", result.message);
   return c.redirect(`/admin/readers/${id}?done=${done}`, 303);
 }
 
-for (const [action, status] of [["pause", "paused"], ["resume", "active"]] as const) {
+for (const [action, status] of [
+  ["pause", "paused"],
+  ["resume", "active"],
+] as const) {
   readerDetailRoutes.post(`/readers/:id/${action}`, async (c) => {
     const series = scopeSeries(await readForm(c));
     return applyPatch(c, { status, ...(series ? { series } : {}) }, action === "pause" ? "paused" : "resumed");

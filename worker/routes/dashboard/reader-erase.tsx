@@ -28,11 +28,19 @@ readerEraseRoutes.post("/readers/:id/erase", async (c) => {
   const typed = (await readForm(c)).confirm ?? "";
   // The address typed back, as a person would type it: spaces around it and its case do not matter.
   if (typed.length > 400 || emailKey(typed.trim()) !== emailKey(reader.email)) {
-    return c.html(<EraseConfirmPage {...pageProps(c, "readers")} reader={reader} error="That is not this reader's address: nothing was erased." />, 400);
+    return c.html(
+      <EraseConfirmPage
+        {...pageProps(c, "readers")}
+        reader={reader}
+        error="That is not this reader's address: nothing was erased."
+      />,
+      400,
+    );
   }
   const result = await eraseSubscriber(c.env.DB, readConfig(c.env).hashSecret, reader.id);
   if (result.kind === "not_found") throw noReader();
-  if (result.kind === "in_flight") throw new AppError("CONFLICT", "A part is being sent to this reader right now; try again in a minute.");
+  if (result.kind === "in_flight")
+    throw new AppError("CONFLICT", "A part is being sent to this reader right now; try again in a minute.");
   return c.html(<ErasedPage {...pageProps(c, "readers")} id={reader.id} counts={result.counts} />);
 });
 

@@ -29,7 +29,8 @@ export function movePatch(body: Record<string, string>): { series: string; part:
   const series = catalogSeries(body.series);
   const part = partSchema.safeParse(body.part);
   const count = findSeries(series)!.parts.length;
-  if (!part.success || Number(part.data) > count) throw new AppError("BAD_REQUEST", `part: choose a part from 1 to ${count}.`);
+  if (!part.success || Number(part.data) > count)
+    throw new AppError("BAD_REQUEST", `part: choose a part from 1 to ${count}.`);
   return { series, part: Number(part.data) };
 }
 

@@ -15,7 +15,10 @@ const querySchema = z.object({
   q: z.string().max(200).optional(),
   // An empty <select> sends "": any status.
   status: z.union([z.enum(subscriberStatuses), z.literal("")]).optional(),
-  cursor: z.string().regex(/^\d{1,15}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional(),
 });
 
 export const readerRoutes = new Hono<DashboardEnv>();
@@ -23,13 +26,19 @@ export const readerRoutes = new Hono<DashboardEnv>();
 readerRoutes.get(
   "/readers",
   zValidator("query", querySchema, (result) => {
-    if (!result.success) throw new AppError("BAD_REQUEST", "Search by address or name (up to 200 characters) and a known status.");
+    if (!result.success)
+      throw new AppError("BAD_REQUEST", "Search by address or name (up to 200 characters) and a known status.");
   }),
   async (c) => {
     const query = c.req.valid("query");
     const q = query.q?.trim() || undefined;
     const status = query.status || undefined;
-    const found = await listSubscribers(getDb(c.env.DB), { q, status, cursor: query.cursor ? Number(query.cursor) : undefined, limit: PAGE_SIZE });
+    const found = await listSubscribers(getDb(c.env.DB), {
+      q,
+      status,
+      cursor: query.cursor ? Number(query.cursor) : undefined,
+      limit: PAGE_SIZE,
+    });
     const next = found.next_cursor
       ? `/admin/readers?${new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), cursor: found.next_cursor })}`
       : null;

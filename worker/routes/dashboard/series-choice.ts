@@ -14,10 +14,15 @@ export const seriesParts = () =>
     slug: series.slug,
     title: series.title,
     parts: series.parts.map((part) => ({ number: part.number, title: part.title, publishAt: part.publishAt })),
-    ...(series.reengage && { reengage: { afterParts: series.reengage.afterParts, graceDays: series.reengage.graceDays } }),
+    ...(series.reengage && {
+      reengage: { afterParts: series.reengage.afterParts, graceDays: series.reengage.graceDays },
+    }),
   }));
 
-const slugSchema = z.string().max(100).regex(/^[a-z0-9][a-z0-9-]*$/);
+const slugSchema = z
+  .string()
+  .max(100)
+  .regex(/^[a-z0-9][a-z0-9-]*$/);
 
 /** A form's series: empty means every series; anything else must be in the catalog (else 400 / 404). */
 export function formSeries(value: unknown): string | undefined {

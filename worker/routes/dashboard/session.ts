@@ -72,7 +72,10 @@ export const requireCsrfToken = createMiddleware<DashboardEnv>(async (c, next) =
   if (c.req.method !== "POST") return next();
   const body = (await readBody(c, ["form"])) as Record<string, string>;
   if (!(await sameCsrfToken(body.csrf, c.get("csrfToken")))) {
-    throw new AppError("FORBIDDEN", "This form has expired or did not come from the dashboard. Reload the page and try again.");
+    throw new AppError(
+      "FORBIDDEN",
+      "This form has expired or did not come from the dashboard. Reload the page and try again.",
+    );
   }
   await next();
 });

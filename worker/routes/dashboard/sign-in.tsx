@@ -29,14 +29,18 @@ signInRoutes.post("/sign-in", limitBody(4 * 1024), csrf(), async (c) => {
   const parsed = signInSchema.safeParse(await readBody(c, ["form"]));
   const next = safeNext(parsed.success ? parsed.data.next : undefined);
   if (!readConfig(c.env).adminToken) {
-    return c.html(<SignInPage next={next} error="ADMIN_TOKEN is not set for this Worker: set it as a secret first." />, 503);
+    return c.html(
+      <SignInPage next={next} error="ADMIN_TOKEN is not set for this Worker: set it as a secret first." />,
+      503,
+    );
   }
   const given = parsed.success ? parsed.data.token : "";
   let ok: boolean;
   try {
     ok = given !== "" && (await checkAdminToken(c, given));
   } catch (error) {
-    if (error instanceof AppError && error.code === "RATE_LIMITED") return c.html(<SignInPage next={next} error={error.message} />, 429);
+    if (error instanceof AppError && error.code === "RATE_LIMITED")
+      return c.html(<SignInPage next={next} error={error.message} />, 429);
     throw error;
   }
   if (!ok) return c.html(<SignInPage next={next} error="That is not the admin token." />, 401);

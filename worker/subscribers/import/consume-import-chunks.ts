@@ -14,7 +14,8 @@ export async function consumeImportChunks(batch: MessageBatch<ImportChunkMessage
     try {
       const result = await processImportChunk(env.DB, hashSecret, message.body);
       // The job row is written before its chunks are queued: not there means it never will be.
-      if (result.kind === "no_job") console.error("import chunk for an unknown job", message.body.jobId, message.body.chunk);
+      if (result.kind === "no_job")
+        console.error("import chunk for an unknown job", message.body.jobId, message.body.chunk);
       message.ack();
     } catch (error) {
       console.error("import chunk failed", message.body.jobId, message.body.chunk, error);
@@ -29,7 +30,9 @@ async function consumeDeadChunks(batch: MessageBatch<ImportChunkMessage>, env: E
     const { jobId, chunk } = message.body;
     console.error("import chunk dead-lettered", jobId, chunk);
     try {
-      await env.DB.prepare(importSql.failJob).bind(jobId, `chunk ${chunk} (rows ${message.body.rows[0]?.[0] ?? "?"}…) failed after retries`, Date.now()).run();
+      await env.DB.prepare(importSql.failJob)
+        .bind(jobId, `chunk ${chunk} (rows ${message.body.rows[0]?.[0] ?? "?"}…) failed after retries`, Date.now())
+        .run();
       message.ack();
     } catch (error) {
       console.error("recording a dead import chunk failed", jobId, chunk, error);

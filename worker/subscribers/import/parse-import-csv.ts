@@ -30,18 +30,29 @@ export function parseImportCsv(text: string, defaultSeries: string): ParsedImpor
   const parsed = readCsvRows(text);
   if (!parsed.ok) return parsed;
   const [header, ...data] = parsed.rows;
-  if (!header) return { ok: false, message: "The CSV is empty: send a header row (email,name,timezone,series,consented_at,consent_source) and rows." };
+  if (!header)
+    return {
+      ok: false,
+      message: "The CSV is empty: send a header row (email,name,timezone,series,consented_at,consent_source) and rows.",
+    };
 
   const names = header.map((name) => name.trim().toLowerCase());
   const unknown = names.filter((name) => !(IMPORT_COLUMNS as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    return { ok: false, message: `Unknown column(s): ${unknown.map((name) => JSON.stringify(name)).join(", ")}. The columns are ${IMPORT_COLUMNS.join(",")}.` };
+    return {
+      ok: false,
+      message: `Unknown column(s): ${unknown.map((name) => JSON.stringify(name)).join(", ")}. The columns are ${IMPORT_COLUMNS.join(",")}.`,
+    };
   }
   const repeatedColumn = names.find((name, i) => names.indexOf(name) !== i);
   if (repeatedColumn) return { ok: false, message: `Column "${repeatedColumn}" appears twice in the header.` };
   if (!names.includes("email")) return { ok: false, message: "The header has no email column." };
   if (data.length === 0) return { ok: false, message: "The CSV has a header but no rows." };
-  if (data.length > MAX_IMPORT_ROWS) return { ok: false, message: `The CSV has more than ${MAX_IMPORT_ROWS} rows; split it into files of at most ${MAX_IMPORT_ROWS}.` };
+  if (data.length > MAX_IMPORT_ROWS)
+    return {
+      ok: false,
+      message: `The CSV has more than ${MAX_IMPORT_ROWS} rows; split it into files of at most ${MAX_IMPORT_ROWS}.`,
+    };
 
   const at = (name: (typeof IMPORT_COLUMNS)[number]) => names.indexOf(name);
   const columns = IMPORT_COLUMNS.map(at);
@@ -49,7 +60,9 @@ export function parseImportCsv(text: string, defaultSeries: string): ParsedImpor
   const rows = data.map((fields, i): ImportRowTuple => {
     const cells = columns.map((index) => (index < 0 ? "" : (fields[index] ?? "").trim()));
     const tooLong = fields.some((field) => field.length > MAX_CELL_CHARS);
-    const [email, name, timezone, series, consentedAt, consentSource] = cells.map((cell) => cell.slice(0, MAX_CELL_CHARS));
+    const [email, name, timezone, series, consentedAt, consentSource] = cells.map((cell) =>
+      cell.slice(0, MAX_CELL_CHARS),
+    );
     const slug = findSeries(series || defaultSeries)?.slug ?? series;
     const key = `${emailKey(normalizeEmailAddress(email!) ?? email!)}\n${slug}`;
     let flag: ImportRowTuple[7] = ROW_OK;

@@ -33,7 +33,12 @@ const UNAVAILABLE: Record<string, string> = {
  * subscriptions, consents, the per-row report and the job's counters in one transaction guarded by the chunk's
  * claim: a redelivered chunk changes nothing.
  */
-export async function processImportChunk(d1: D1Database, hashSecret: string, message: ImportChunkMessage, now = Date.now()): Promise<ChunkResult> {
+export async function processImportChunk(
+  d1: D1Database,
+  hashSecret: string,
+  message: ImportChunkMessage,
+  now = Date.now(),
+): Promise<ChunkResult> {
   const { jobId, chunk } = message;
   const job = await d1
     .prepare(`SELECT created_at AS createdAt, EXISTS (${importSql.chunkDone}) AS done FROM import_jobs WHERE id = ?1`)
@@ -54,12 +59,29 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
   const keys = [...new Set(valid.map((row) => row.key))];
   const [suppressed, known] = await Promise.all([
     valid.length ? d1.prepare(importSql.suppressedHashes).bind(JSON.stringify(hashes)).all<{ hash: string }>() : null,
-    keys.length ? d1.prepare(importSql.knownReaders).bind(JSON.stringify(keys)).all<{ key: string; status: string; series: string }>() : null,
+    keys.length
+      ? d1
+          .prepare(importSql.knownReaders)
+          .bind(JSON.stringify(keys))
+          .all<{ key: string; status: string; series: string }>()
+      : null,
   ]);
   const suppressedHashes = new Set(suppressed?.results.map((row) => row.hash));
-  const readers = new Map(known?.results.map((row) => [row.key, { status: row.status, series: JSON.parse(row.series) as string[] }]));
+  const readers = new Map(
+    known?.results.map((row) => [row.key, { status: row.status, series: JSON.parse(row.series) as string[] }]),
+  );
 
-  const newReaders = new Map<string, { email: string; key: string; name: string | null; timezone: string | null; status: string; confirmedAt: number | null }>();
+  const newReaders = new Map<
+    string,
+    {
+      email: string;
+      key: string;
+      name: string | null;
+      timezone: string | null;
+      status: string;
+      confirmedAt: number | null;
+    }
+  >();
   const activated = new Set<string>();
   const subscriptionRows: { key: string; series: string; status: string; dueAt: number | null }[] = [];
   const consentRows: Record<string, string | number | null>[] = [];
@@ -68,9 +90,12 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
   valid.forEach((row, i) => {
     const reader = readers.get(row.key);
     // The report does not write an erased address back: the row number tells the admin which one it was.
-    if (suppressedHashes.has(hashes[i]!)) return report.push([row.row, "", "suppressed", "This address was erased: it is never imported again."]);
-    if (reader && UNAVAILABLE[reader.status]) return report.push([row.row, row.email, "suppressed", UNAVAILABLE[reader.status]!]);
-    if (reader?.series.includes(row.series.slug)) return report.push([row.row, row.email, "duplicate", `Already a reader of ${row.series.slug}.`]);
+    if (suppressedHashes.has(hashes[i]!))
+      return report.push([row.row, "", "suppressed", "This address was erased: it is never imported again."]);
+    if (reader && UNAVAILABLE[reader.status])
+      return report.push([row.row, row.email, "suppressed", UNAVAILABLE[reader.status]!]);
+    if (reader?.series.includes(row.series.slug))
+      return report.push([row.row, row.email, "duplicate", `Already a reader of ${row.series.slug}.`]);
 
     const consented = row.consentedAt !== null;
     if (!reader) {
@@ -110,7 +135,12 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
     });
     if (consented) active++;
     else pending++;
-    report.push([row.row, row.email, consented ? "active" : "pending", consented ? null : "A confirmation email is queued."]);
+    report.push([
+      row.row,
+      row.email,
+      consented ? "active" : "pending",
+      consented ? null : "A confirmation email is queued.",
+    ]);
   });
 
   const token = crypto.randomUUID();
@@ -124,7 +154,9 @@ export async function processImportChunk(d1: D1Database, hashSecret: string, mes
     d1.prepare(importSql.insertConsents).bind(...guard, json(consentRows)),
     d1.prepare(importSql.countGrowth).bind(...guard, json(subscriptionRows)),
     d1.prepare(importSql.insertReport).bind(...guard, json(report)),
-    d1.prepare(importSql.countChunk).bind(...guard, message.rows.length, active, pending, message.rows.length - active - pending),
+    d1
+      .prepare(importSql.countChunk)
+      .bind(...guard, message.rows.length, active, pending, message.rows.length - active - pending),
   ]);
   // Another delivery of this chunk committed first: its writes and counts stand, this one's did nothing.
   if (results[0]!.meta.changes === 0) return { kind: "already_done" };

@@ -63,24 +63,41 @@ export async function startImport(
   const id = crypto.randomUUID();
   const inserted = await d1
     .prepare(importSql.insertJob)
-    .bind(id, input.rows.length, chunks.length, input.idempotency?.key ?? null, input.idempotency?.requestHash ?? null, now)
+    .bind(
+      id,
+      input.rows.length,
+      chunks.length,
+      input.idempotency?.key ?? null,
+      input.idempotency?.requestHash ?? null,
+      now,
+    )
     .first<{ id: string }>();
   if (!inserted) {
-    const earlier = (await d1.prepare(importSql.jobByIdempotencyKey).bind(input.idempotency!.key).first<{ id: string; requestHash: string }>())!;
+    const earlier = (await d1
+      .prepare(importSql.jobByIdempotencyKey)
+      .bind(input.idempotency!.key)
+      .first<{ id: string; requestHash: string }>())!;
     if (earlier.requestHash !== input.idempotency!.requestHash) return { kind: "key_reused" };
     return { kind: "replayed", job: (await readImportJob(d1, earlier.id))! };
   }
 
-  const messages = chunks.map((chunk, i) => ({ body: { jobId: id, chunk: i, rows: chunk.rows } satisfies ImportChunkMessage, bytes: chunk.bytes }));
+  const messages = chunks.map((chunk, i) => ({
+    body: { jobId: id, chunk: i, rows: chunk.rows } satisfies ImportChunkMessage,
+    bytes: chunk.bytes,
+  }));
   try {
     if (queue) {
-      for (const group of groupForSendBatch(messages)) await queue.sendBatch(group.map(({ body }) => ({ body, contentType: "json" })));
+      for (const group of groupForSendBatch(messages))
+        await queue.sendBatch(group.map(({ body }) => ({ body, contentType: "json" })));
     } else {
       for (const { body } of messages) await processImportChunk(d1, input.hashSecret, body, now);
     }
   } catch (error) {
     // Chunks already sent still run, but the job says it did not import the whole file.
-    await d1.prepare(importSql.failJob).bind(id, `could not queue every chunk: ${String(error).slice(0, 300)}`, Date.now()).run();
+    await d1
+      .prepare(importSql.failJob)
+      .bind(id, `could not queue every chunk: ${String(error).slice(0, 300)}`, Date.now())
+      .run();
     throw error;
   }
   return { kind: "started", job: (await readImportJob(d1, id))! };

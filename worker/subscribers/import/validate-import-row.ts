@@ -8,7 +8,9 @@ import { readerNameSchema } from "../reader-name";
 import { MAX_CELL_CHARS, ROW_REPEATED, ROW_TOO_LONG, ROW_WRONG_FIELD_COUNT } from "./parse-import-csv";
 
 /** consented_at: a date (2026-01-31) or a date-time with its offset (2026-01-31T09:00:00Z). */
-const consentedAtSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: "consented_at must be an ISO date, like 2026-01-31 or 2026-01-31T09:00:00Z" });
+const consentedAtSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: "consented_at must be an ISO date, like 2026-01-31 or 2026-01-31T09:00:00Z",
+});
 const consentSourceSchema = z
   .string()
   .max(200, "consent_source must be under 200 characters")
@@ -35,18 +37,29 @@ export function validateImportRow(tuple: ImportRowTuple, now: number): CheckedRo
   const [row, rawEmail, rawName, rawTimezone, rawSeries, rawConsentedAt, rawSource, flag] = tuple;
   // Reported as a reader's address is stored (normalized) when it is one: an erasure finds every row naming them.
   const reported = normalizeEmailAddress(rawEmail) ?? rawEmail.slice(0, 320);
-  const fail = (message: string, outcome: "invalid" | "duplicate" = "invalid"): CheckedRow => ({ ok: false, row, email: reported, outcome, message });
+  const fail = (message: string, outcome: "invalid" | "duplicate" = "invalid"): CheckedRow => ({
+    ok: false,
+    row,
+    email: reported,
+    outcome,
+    message,
+  });
   if (flag === ROW_TOO_LONG) return fail(`A field of this row is longer than ${MAX_CELL_CHARS} characters.`);
   if (flag === ROW_WRONG_FIELD_COUNT) return fail("This row does not have as many fields as the header.");
   const email = emailAddressSchema.safeParse(rawEmail);
   if (!email.success) return fail(`email: ${email.error.issues[0]!.message}`);
-  if (flag === ROW_REPEATED) return fail("The same address and series appear on an earlier row of this file.", "duplicate");
+  if (flag === ROW_REPEATED)
+    return fail("The same address and series appear on an earlier row of this file.", "duplicate");
   const name = readerNameSchema.safeParse(rawName);
   if (!name.success) return fail(`name: ${name.error.issues[0]!.message}`);
-  if (rawTimezone && !isValidTimezone(rawTimezone)) return fail(`timezone: "${rawTimezone.slice(0, 64)}" is not an IANA time zone (like Europe/Paris).`);
+  if (rawTimezone && !isValidTimezone(rawTimezone))
+    return fail(`timezone: "${rawTimezone.slice(0, 64)}" is not an IANA time zone (like Europe/Paris).`);
   const series = findSeries(rawSeries);
   if (!series) return fail(`series: no series "${rawSeries.slice(0, 100)}" in the catalog.`);
-  if (Boolean(rawConsentedAt) !== Boolean(rawSource)) return fail("consented_at and consent_source go together: give both (consent stated) or neither (a confirmation email is sent).");
+  if (Boolean(rawConsentedAt) !== Boolean(rawSource))
+    return fail(
+      "consented_at and consent_source go together: give both (consent stated) or neither (a confirmation email is sent).",
+    );
   let consentedAt: number | null = null;
   if (rawConsentedAt) {
     const date = consentedAtSchema.safeParse(rawConsentedAt);
