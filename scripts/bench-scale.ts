@@ -15,7 +15,6 @@
  * `npm run bench:scale -- --readers 200000`. Always stops what it started (wrangler dev, the mock).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { Webhook } from "standardwebhooks";
 import type { CycleSummary } from "../worker/delivery";

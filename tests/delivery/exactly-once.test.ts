@@ -28,7 +28,7 @@ describe("exactly once, in order, under faults", () => {
   let leavers = new Map<string, Set<number>>(); // email → parts committed before they left
   let accepted: AcceptedMail[] = [];
   let stats: FaultStats;
-  let summaries: Awaited<ReturnType<typeof runCycleAt>>[] = [];
+  const summaries: Awaited<ReturnType<typeof runCycleAt>>[] = [];
   let crashes = 0;
 
   beforeAll(async () => {

@@ -25,7 +25,7 @@ describe("GET /a/:token/:series/:part/:n: errors", () => {
       `${reader.tokens.reader}.extra`,
       "%3Cscript%3E",
       "0.AAAAAAAAAAAAAAAAAAAAAA",
-      "9".repeat(40) + ".AAAAAAAAAAAAAAAAAAAAAA",
+      `${"9".repeat(40)}.AAAAAAAAAAAAAAAAAAAAAA`,
     ]) {
       const res = await click(actionPath({ ...reader, tokens: { ...reader.tokens, reader: token } }, 0));
       expect(res.status, token).toBe(400);

@@ -217,7 +217,7 @@ async function syncCatalog(ctx: DeliveryContext): Promise<boolean> {
     const renamed = series.aliases.some((alias) => seen.has(alias));
     // Parts only added at the end, or a series never seen (no order to change under its readers): positions
     // hold, only caught-up readers move (through their partial index). Anything else: every reader is repositioned.
-    const appended = !renamed && (state === undefined || (before !== null && before.every((id, i) => ids[i] === id)));
+    const appended = !renamed && (state === undefined || before?.every((id, i) => ids[i] === id));
     if (!appended) statements.push(meter.db.prepare(sql.repositionSeries).bind(series.slug, idsJson, now));
     statements.push(
       meter.db.prepare(sql.wakeCaughtUp).bind(series.slug, ids.length, now),

@@ -44,7 +44,7 @@ export const exportPageSql = `SELECT s.id, s.email, s.name, s.status, s.timezone
 const iso = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString());
 const encoder = new TextEncoder();
 const toCsv = (rows: (string | number)[][]) =>
-  Papa.unparse(rows, { newline: "\r\n", escapeFormulae: FORMULA_START }) + "\r\n";
+  `${Papa.unparse(rows, { newline: "\r\n", escapeFormulae: FORMULA_START })}\r\n`;
 
 /**
  * Every reader with their status and position in each series, as CSV (RFC 4180, CRLF), streamed: the header at

@@ -3,7 +3,7 @@ import { when } from "./format";
 
 /** A reader's address, linked to their page when the row still knows who they are. */
 const ReaderLink = ({ id, email }: { id: number | null; email: string }) =>
-  id ? <a href={`/admin/readers/${id}`}>{email}</a> : <>{email}</>;
+  id ? <a href={`/admin/readers/${id}`}>{email}</a> : email;
 
 const Empty = ({ what }: { what: string }) => <p class="muted">{`No ${what} yet.`}</p>;
 

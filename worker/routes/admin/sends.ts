@@ -4,7 +4,6 @@ import { batchStatuses, deliveryStatuses } from "../../../db/schema";
 import { runCycle } from "../../delivery";
 import { listSetAsideBatchesPage, setAsideStatuses } from "../../batches/list-set-aside-batches";
 import { listDeliveries } from "../../deliveries/list-deliveries";
-import { findSeries } from "../../content/catalog";
 import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { limitBody } from "../../lib/read-body";

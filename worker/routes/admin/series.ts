@@ -13,13 +13,10 @@ import {
   seriesSlugSchema,
 } from "./openapi-app";
 
-const publishAtSchema = z
-  .string()
-  .nullable()
-  .openapi({
-    description:
-      "When the part is released (ISO 8601, from its `publish` front matter); null = with the deploy. Later than now: scheduled, sent to nobody yet.",
-  });
+const publishAtSchema = z.string().nullable().openapi({
+  description:
+    "When the part is released (ISO 8601, from its `publish` front matter); null = with the deploy. Later than now: scheduled, sent to nobody yet.",
+});
 
 const seriesItemSchema = z
   .object({
