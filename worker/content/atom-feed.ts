@@ -16,7 +16,7 @@ const isoDate = (day: string) => `${day}T00:00:00Z`;
 export function atomFeed(series: CompiledSeries, publicUrl: string): string {
   const index = `${publicUrl}/p/${series.slug}`;
   const parts = [...series.parts].reverse();
-  // ISO dates compare as strings (Math.max would not).
+  // biome-ignore lint/complexity/useMathMinMax: ISO dates compare as strings; Math.max would make them NaN.
   const updated = parts.reduce((latest, part) => (part.date > latest ? part.date : latest), "1970-01-01");
   const entries = parts.map((part) => {
     const url = `${index}/${part.id}`; // by id: an entry keeps its id and link when parts are inserted or moved
