@@ -17,7 +17,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { Webhook } from "standardwebhooks";
-import type { CycleSummary } from "../worker/delivery";
+import type { CycleSummary } from "../worker/delivery/run-cycle";
 import { parseKeyring } from "../worker/lib/keyring";
 import { signDeliveryTokens } from "../worker/tokens";
 import { BENCH_SERIES, benchPartIds, buildBenchCatalog, restoreCatalog } from "./bench-scale/bench-series";

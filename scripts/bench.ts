@@ -19,7 +19,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { CycleSummary } from "../worker/delivery";
+import type { CycleSummary } from "../worker/delivery/run-cycle";
 import {
   applyLocalMigrations,
   executeLocalSql,

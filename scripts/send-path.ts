@@ -1,7 +1,7 @@
 import { readConfig } from "../worker/config";
 import { compiledCatalog } from "../worker/content/catalog";
 import { composePartEmail } from "../worker/delivery/compose";
-import type { BatchMember } from "../worker/delivery/queries";
+import type { BatchMember } from "../worker/delivery/delivery-queries";
 import type { Env } from "../worker/env";
 import { apiEmailJson, type OutgoingEmail } from "../worker/mail/mailer";
 import { batchRequestBody } from "../worker/mail/resend-mailer";

@@ -11,7 +11,7 @@ import { checkProductionConfig } from "../scripts/production-config";
 import { ConfigError, configProblem, readConfig } from "../worker/config";
 import type { DeliveryMessage, Env } from "../worker/env";
 import worker from "../worker/index";
-import { createMailer } from "../worker/mail";
+import { createMailer } from "../worker/mail/create-mailer";
 import { signUpAndConfirm, uniqueEmail } from "./helpers/route-helpers";
 import { outboxFor, subscriptionsOf } from "./helpers/rows";
 

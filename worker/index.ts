@@ -4,13 +4,13 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./app-env";
 import { CLICK_DEAD_LETTER_QUEUE, CLICK_QUEUE, consumeClickMessages } from "./actions/consume-clicks";
 import { configProblem } from "./config";
-import { runCycle } from "./delivery";
+import { runCycle } from "./delivery/run-cycle";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { ClickMessage, DeliveryMessage, Env, FeedbackMessage, ImportChunkMessage } from "./env";
 import { consumeFeedback, FEEDBACK_DEAD_LETTER_QUEUE, FEEDBACK_QUEUE } from "./feedback/consume-feedback";
-import { rejectMalformedBodies } from "./lib/read-body";
+import { rejectMalformedBodies } from "./middleware/read-body";
 import { retryConfirmationEmails } from "./mail/confirmation-email";
-import { runReadingChecks } from "./reengage";
+import { runReadingChecks } from "./reengage/run-reading-checks";
 import { runRetention } from "./retention/run-retention";
 import {
   consumeImportChunks,
@@ -18,11 +18,11 @@ import {
   IMPORT_QUEUE,
 } from "./subscribers/import/consume-import-chunks";
 import { handleError, notFound } from "./routes/error-response";
-import { requireConfig } from "./routes/require-config";
+import { requireConfig } from "./middleware/require-config";
 import { actionRoutes } from "./routes/actions";
 import { confirmRoutes } from "./routes/confirm";
-import { ADMIN_API_BASE, adminApi } from "./routes/admin/index";
-import { dashboardRoutes } from "./routes/dashboard";
+import { ADMIN_API_BASE, adminApi } from "./routes/admin-api/admin-api";
+import { dashboardRoutes } from "./routes/dashboard/dashboard-routes";
 import { preferenceRoutes } from "./routes/preferences";
 import { seriesPageRoutes } from "./routes/series-pages";
 import { signupRoutes } from "./routes/signup";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GrowthChart } from "../../worker/pages/dashboard/growth-chart";
+import { GrowthChart } from "../../worker/pages/dashboard-pages/growth-chart";
 import type { SeriesGrowth } from "../../worker/stats/read-growth";
 import { decodeEntities } from "../helpers/route-helpers";
 import { dashboardGet, signIn, type DashboardSession } from "./dashboard-helpers";

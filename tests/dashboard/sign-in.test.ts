@@ -2,8 +2,8 @@ import { createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare
 import { env } from "cloudflare:workers";
 import { generateSignedCookie } from "hono/cookie";
 import { describe, expect, it } from "vitest";
-import { sessionCookieKey } from "../../worker/dashboard/session";
-import { readSessionEpoch, sessionEpochSql } from "../../worker/dashboard/session-epoch";
+import { sessionCookieKey } from "../../worker/sessions/admin-session";
+import { readSessionEpoch, sessionEpochSql } from "../../worker/sessions/session-epoch";
 import worker from "../../worker/index";
 import { countingD1 } from "../helpers/counting-bindings";
 import { ADMIN_TOKEN, adminFetch, BASE, inOneRateWindow } from "../helpers/route-helpers";

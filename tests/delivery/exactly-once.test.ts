@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Mailer } from "../../worker/mail";
+import type { Mailer } from "../../worker/mail/create-mailer";
 import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { crashingOnRecord } from "../helpers/failing-d1";
 import {

@@ -7,8 +7,8 @@ import { fillTemplate, jsonInner } from "../../worker/content/fill-template";
 import { composePartEmail } from "../../worker/delivery/compose";
 import { emailWebUrl } from "../../worker/lib/public-url";
 import { signDeliveryTokens } from "../../worker/tokens";
-import type { BatchMember } from "../../worker/delivery/queries";
-import type { OutgoingEmail } from "../../worker/mail";
+import type { BatchMember } from "../../worker/delivery/delivery-queries";
+import type { OutgoingEmail } from "../../worker/mail/create-mailer";
 import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0);

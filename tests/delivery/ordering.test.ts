@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
-import { runCycle } from "../../worker/delivery";
+import { runCycle } from "../../worker/delivery/run-cycle";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { resetDatabase, DAY, HOUR, editCatalog, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { deliveriesOf, outboxOf, subscriptionsOf } from "../helpers/rows";

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { nextSendableTime } from "../../worker/delivery/schedule";
-import type { Mailer } from "../../worker/mail";
+import type { Mailer } from "../../worker/mail/create-mailer";
 import {
   DAY,
   HOUR,

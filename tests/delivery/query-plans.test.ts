@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { sql } from "../../worker/delivery/queries";
+import { sql } from "../../worker/delivery/delivery-queries";
 import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
 import { guardSql } from "../../worker/feedback/complaint-guard";
 import { deadLetterSql } from "../../worker/feedback/dead-letters";
-import { allFeedbackStatements, feedbackSql } from "../../worker/feedback/queries";
+import { allFeedbackStatements, feedbackSql } from "../../worker/feedback/feedback-queries";
 import { pauseSql } from "../../worker/series/pause-series";
-import { reengageSql } from "../../worker/reengage/queries";
+import { reengageSql } from "../../worker/reengage/reengage-queries";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 
 beforeEach(resetDatabase);

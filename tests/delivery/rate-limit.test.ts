@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
-import { runCycle, type RunCycleOptions } from "../../worker/delivery";
+import { runCycle, type RunCycleOptions } from "../../worker/delivery/run-cycle";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
 import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { deliveryContextAt, mockResend, resetDatabase, seedReaders } from "../helpers/delivery-helpers";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { compiledCatalog } from "../../worker/content/catalog";
 import { MAX_RESUMES_PER_RUN } from "../../worker/delivery/context";
-import { sql } from "../../worker/delivery/queries";
+import { sql } from "../../worker/delivery/delivery-queries";
 import { pauseSubscription, resumeSubscription } from "../../worker/preferences/pause-subscription";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";

@@ -3,13 +3,13 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { findSeries } from "../../worker/content/catalog";
-import { sql, type BatchMember } from "../../worker/delivery/queries";
+import { sql, type BatchMember } from "../../worker/delivery/delivery-queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
-import { runReadingChecks } from "../../worker/reengage";
+import { runReadingChecks } from "../../worker/reengage/run-reading-checks";
 import { CHECKS_PER_RUN } from "../../worker/reengage/send-reading-checks";
-import { reengageSql } from "../../worker/reengage/queries";
+import { reengageSql } from "../../worker/reengage/reengage-queries";
 import { pauseReason } from "../../worker/reengage/rules";
-import { saveResponse } from "../../worker/responses/responses";
+import { saveResponse } from "../../worker/actions/action-responses";
 import { consumeClicks } from "../helpers/click-helpers";
 import { dashboardGet, signIn } from "../dashboard/dashboard-helpers";
 import {
@@ -23,7 +23,7 @@ import {
 } from "../helpers/delivery-helpers";
 import { faultyBatches, type BoundStatement } from "../helpers/failing-d1";
 import type { FaultStats } from "../helpers/fault-run";
-import type { Mailer } from "../../worker/mail";
+import type { Mailer } from "../../worker/mail/create-mailer";
 import {
   CHECK_SUBJECT,
   REENGAGE_SERIES,

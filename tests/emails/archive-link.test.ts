@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
-import type { BatchMember } from "../../worker/delivery/queries";
+import type { BatchMember } from "../../worker/delivery/delivery-queries";
 import { signDeliveryTokens } from "../../worker/tokens";
 import { resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { BASE, extractLinks, get, testKeyring } from "../helpers/route-helpers";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { FeedbackMessage } from "../../worker/env";
-import { feedbackSql } from "../../worker/feedback/queries";
+import { feedbackSql } from "../../worker/feedback/feedback-queries";
 import { countingD1 } from "../helpers/counting-bindings";
 import { resetDatabase } from "../helpers/delivery-helpers";
 import { faultyBatches } from "../helpers/failing-d1";

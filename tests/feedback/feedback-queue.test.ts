@@ -7,7 +7,7 @@ import { asMessages, deliverFeedback, feedbackEvent, feedbackState } from "../he
 import { expectDeclared } from "../helpers/admin-api-helpers";
 import { adminFetch } from "../helpers/route-helpers";
 import { partStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
-import { feedbackSql } from "../../worker/feedback/queries";
+import { feedbackSql } from "../../worker/feedback/feedback-queries";
 
 beforeEach(async () => {
   await resetDatabase();

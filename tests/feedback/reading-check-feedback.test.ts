@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { FeedbackMessage } from "../../worker/env";
 import { recordProviderEvents } from "../../worker/feedback/record-provider-events";
-import { runReadingChecks } from "../../worker/reengage";
+import { runReadingChecks } from "../../worker/reengage/run-reading-checks";
 import { DAY, editCatalog, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { REENGAGE_SERIES, checksOf, reengageCounters } from "../helpers/reading-check-helpers";
 import { findSubscriber, subscriptionsOf } from "../helpers/rows";

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { claimBatch } from "../../worker/delivery/claim-batch";
-import type { BatchMember } from "../../worker/delivery/queries";
+import type { BatchMember } from "../../worker/delivery/delivery-queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
 import worker from "../../worker/index";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";

@@ -4,7 +4,7 @@
  */
 import { expect } from "vitest";
 import type { z } from "zod";
-import { adminApi } from "../../worker/routes/admin/index";
+import { adminApi } from "../../worker/routes/admin-api/admin-api";
 import type { ApiError } from "./route-helpers";
 
 export type Method = "get" | "post" | "patch" | "delete";

@@ -2,10 +2,10 @@ import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import { catalog, indexCatalog, type CatalogIndex } from "../../worker/content/catalog";
 import type { CompiledSeries } from "../../worker/content/types";
-import { deliveryContext, runCycle, type DeliveryDeps, type RunCycleOptions } from "../../worker/delivery";
+import { deliveryContext, runCycle, type DeliveryDeps, type RunCycleOptions } from "../../worker/delivery/run-cycle";
 import type { DeliveryContext } from "../../worker/delivery/context";
 import { createResendMailer } from "../../worker/mail/resend-mailer";
-import type { Mailer } from "../../worker/mail";
+import type { Mailer } from "../../worker/mail/create-mailer";
 import type { Faults } from "../../scripts/mock-resend-server";
 
 export const HOUR = 60 * 60 * 1000;

@@ -1,4 +1,4 @@
-import { sql } from "../../worker/delivery/queries";
+import { sql } from "../../worker/delivery/delivery-queries";
 
 /**
  * A D1 binding that fails the transaction recording a batch (the one that marks it sent) for the batch ids in

@@ -3,7 +3,7 @@
  * routes, part 1 sent by the real cycle into the outbox, the page reached from that email's footer link.
  */
 import { env } from "cloudflare:workers";
-import { runCycle } from "../../worker/delivery";
+import { runCycle } from "../../worker/delivery/run-cycle";
 import {
   BASE,
   decodeEntities,

@@ -6,10 +6,10 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { readingChecks } from "../../db/schema";
 import { newClickId } from "../../worker/actions/take-click";
-import type { DeliveryDeps } from "../../worker/delivery";
+import type { DeliveryDeps } from "../../worker/delivery/run-cycle";
 import { getDb } from "../../worker/db";
 import type { ClickMessage } from "../../worker/env";
-import { runReadingChecks } from "../../worker/reengage";
+import { runReadingChecks } from "../../worker/reengage/run-reading-checks";
 import { runCycleAt } from "./delivery-helpers";
 import { deliveriesOf, outboxOf, type DeliveryRow } from "./rows";
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { AppEnv } from "../../worker/app-env";
 import { AppError } from "../../worker/errors";
-import { invalidInput, validate } from "../../worker/lib/validate";
-import { createAdminApi } from "../../worker/routes/admin/openapi-app";
+import { invalidInput, validate } from "../../worker/middleware/validate";
+import { createAdminApi } from "../../worker/routes/admin-api/openapi-app";
 import { handleError } from "../../worker/routes/error-response";
 
 describe("invalidInput", () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { D1Meter } from "../../worker/delivery/d1-meter";
-import { CHUNK_ROWS, retentionPolicy } from "../../worker/retention/policy";
+import { RETENTION_CHUNK_ROWS, retentionPolicy } from "../../worker/retention/policy";
 import { runRetentionChunks } from "../../worker/retention/run-retention";
 import { countingD1 } from "../helpers/counting-bindings";
 import { resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
@@ -39,8 +39,8 @@ describe("bounded chunks", () => {
     // The probes find two tables with work; each round runs their chunks in one batch, again while they fill them.
     expect(first.counts).toEqual({ calls: 3, statements: PROBES + 2 * (1 + 6) });
     expect(run1).toMatchObject({ chunks: 2, errors: [] });
-    expect(run1.rows).toMatchObject({ webhook_events: 2 * CHUNK_ROWS, deliveries: 2 * CHUNK_ROWS, batches: 10 });
-    expect(Math.max(...first.writes.statements.map((s) => s.changes))).toBeLessThanOrEqual(CHUNK_ROWS);
+    expect(run1.rows).toMatchObject({ webhook_events: 2 * RETENTION_CHUNK_ROWS, deliveries: 2 * RETENTION_CHUNK_ROWS, batches: 10 });
+    expect(Math.max(...first.writes.statements.map((s) => s.changes))).toBeLessThanOrEqual(RETENTION_CHUNK_ROWS);
     expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([300, 100, 1]);
 
     const second = countingD1(env.DB);
@@ -100,7 +100,7 @@ describe("bounded chunks", () => {
     });
     const run = await runRetentionChunks(new D1Meter(failing), policy, NOW);
     expect(run.errors).toEqual([{ task: "deliveries", message: expect.stringMatching(/no such table: gone/) }]);
-    expect(run.rows).toMatchObject({ webhook_events: 2 * CHUNK_ROWS, deliveries: 0 });
+    expect(run.rows).toMatchObject({ webhook_events: 2 * RETENTION_CHUNK_ROWS, deliveries: 0 });
     expect(await count("deliveries")).toBe(1100);
     const next = await runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW);
     expect(next.rows).toMatchObject({ webhook_events: 300, deliveries: 1100 });

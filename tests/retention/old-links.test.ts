@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { findDelivery } from "../../worker/deliveries/find-delivery";
+import { findDelivery } from "../../worker/delivery/find-delivery";
 import { readConfig } from "../../worker/config";
 import { runRetention } from "../../worker/retention/run-retention";
 import { signDeliveryTokens } from "../../worker/tokens";

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { findDeliverySql, subscriberOfSql } from "../../worker/deliveries/find-delivery";
-import { listArchivedRunsQuery, readersOfSql } from "../../worker/deliveries/list-archived-deliveries";
-import { retentionProbeSql, retentionSql } from "../../worker/retention/queries";
+import { findDeliverySql, subscriberOfSql } from "../../worker/delivery/find-delivery";
+import { listArchivedRunsQuery, readersOfSql } from "../../worker/delivery/list-archived-deliveries";
+import { retentionProbeSql, retentionSql } from "../../worker/retention/retention-queries";
 import { subscriberDataSql } from "../../worker/subscribers/subscriber-data";
 import { eraseSql } from "../../worker/subscribers/erase-subscriber";
-import { sql as cycleSql } from "../../worker/delivery/queries";
+import { sql as cycleSql } from "../../worker/delivery/delivery-queries";
 
 /** Tables that grow with the list or with time: none may be read whole (part_refs is one row per part). */
 const LIST_TABLES = [

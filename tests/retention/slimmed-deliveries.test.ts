@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CatalogIndex } from "../../worker/content/catalog";
 import { compiledCatalog } from "../../worker/content/catalog";
 import type { CompiledSeries } from "../../worker/content/types";
-import { findDelivery } from "../../worker/deliveries/find-delivery";
+import { findDelivery } from "../../worker/delivery/find-delivery";
 import { D1Meter } from "../../worker/delivery/d1-meter";
 import { readConfig } from "../../worker/config";
 import { retentionPolicy } from "../../worker/retention/policy";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { listSeries } from "../../worker/content/catalog";
 import type { Growth } from "../../worker/stats/read-growth";
-import { growthSchema } from "../../worker/routes/admin/growth-schema";
+import { growthSchema } from "../../worker/routes/admin-api/growth-schema";
 import { declaredSchema, expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 import { adminFetch, DEFAULT_SERIES, signUp, signUpAndConfirm, uniqueEmail } from "../helpers/route-helpers";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listDeliveriesQuery } from "../../worker/deliveries/list-deliveries";
-import { setAsideBatchesSql } from "../../worker/batches/list-set-aside-batches";
+import { listDeliveriesQuery } from "../../worker/delivery/list-deliveries";
+import { setAsideBatchesSql } from "../../worker/delivery/list-set-aside-batches";
 import { adminFetch, signUpAndConfirm, subscribeForm, uniqueEmail } from "../helpers/route-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { expectApiError, expectDeclared, type Page } from "../helpers/admin-api-helpers";

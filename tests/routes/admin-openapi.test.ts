@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordDeadLetters } from "../../worker/feedback/dead-letters";
-import { adminApi } from "../../worker/routes/admin/index";
+import { adminApi } from "../../worker/routes/admin-api/admin-api";
 import {
   ADMIN_TOKEN,
   adminFetch,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { findReaderDelivery } from "../../worker/actions/reader-delivery";
 import { recordClicks } from "../../worker/actions/record-clicks";
-import { readerArchive } from "../../worker/archive/reader-archive";
+import { readerArchive } from "../../worker/content/reader-archive";
 import { findSeries } from "../../worker/content/catalog";
-import { findResponse, listResponses, saveResponse } from "../../worker/responses/responses";
+import { findResponse, listResponses, saveResponse } from "../../worker/actions/action-responses";
 import { capturingD1, expectNoScans } from "../helpers/capturing-d1";
 import { clickOf } from "../helpers/click-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";

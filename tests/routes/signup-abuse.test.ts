@@ -7,7 +7,7 @@ import { getDb } from "../../worker/db";
 import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
 import { clientKey } from "../../worker/lib/client-key";
-import type { BatchResult, Mailer } from "../../worker/mail";
+import type { BatchResult, Mailer } from "../../worker/mail/create-mailer";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
 import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";

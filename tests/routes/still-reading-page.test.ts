@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { runReadingChecks } from "../../worker/reengage";
+import { runReadingChecks } from "../../worker/reengage/run-reading-checks";
 import { signDeliveryTokens, signReadingCheckToken } from "../../worker/tokens";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import {

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { subscriberDataRoutes } from "../../worker/routes/admin/subscriber-data";
+import { subscriberDataRoutes } from "../../worker/routes/admin-api/subscriber-data-routes";
 
 it("declares its four operations in the OpenAPI document, with the one error shape", () => {
   const document = subscriberDataRoutes.getOpenAPI31Document({

@@ -1,4 +1,4 @@
-import { findDelivery } from "../deliveries/find-delivery";
+import { findDelivery } from "../delivery/find-delivery";
 import type { Keyring } from "../lib/keyring";
 import { verifyReaderToken } from "../tokens";
 

@@ -1,6 +1,6 @@
 import { findSeries } from "../content/catalog";
 import type { ClickMessage } from "../env";
-import { signalReading } from "../reengage/queries";
+import { signalReading } from "../reengage/reengage-queries";
 import { decideClicks, parseMarks, type ClickDecision } from "./click-marks";
 
 /** The write of a delivery whose marks are still the ones read (?1 JSON {"<delivery id>": {"old": …}, …}). */

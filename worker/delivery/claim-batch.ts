@@ -1,6 +1,6 @@
 import type { DeliveryContext } from "./context";
 import { claimableAt, readerZone } from "./schedule";
-import { sql, type BatchMember } from "./queries";
+import { sql, type BatchMember } from "./delivery-queries";
 
 export interface ClaimFilter {
   series?: string;

@@ -3,9 +3,9 @@ import { fillPrepared, jsonInner, prepareTemplate, type Around, type PreparedTem
 import type { CompiledPart, CompiledSeries, SlotName, Slots } from "../content/types";
 import { emailWebUrl } from "../lib/public-url";
 import type { Utf8Piece } from "../lib/utf8-join";
-import type { OutgoingEmail } from "../mail";
+import type { OutgoingEmail } from "../mail/create-mailer";
 import { signDeliveryTokens, type DeliveryTokens } from "../tokens";
-import type { BatchMember } from "./queries";
+import type { BatchMember } from "./delivery-queries";
 
 /** RFC 2369 + RFC 8058 headers: mailbox providers show an unsubscribe button and POST to it in one click. */
 export function listUnsubscribeHeaders(config: Config, url: string): Record<string, string> {

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import type { CatalogIndex } from "../content/catalog";
-import type { Mailer } from "../mail";
+import type { Mailer } from "../mail/create-mailer";
 import type { D1Meter } from "./d1-meter";
 
 /** What every step of the delivery cycle works with; assembled only by deliveryContext() (delivery/index.ts). */

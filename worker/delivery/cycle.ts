@@ -7,7 +7,7 @@ import {
   SENDING_LEASE_MS,
   type DeliveryContext,
 } from "./context";
-import { sql } from "./queries";
+import { sql } from "./delivery-queries";
 import { sendBatch, type SendOutcome } from "./send-batch";
 
 export interface CycleOptions {

@@ -1,5 +1,5 @@
 import type { DeliveryContext } from "./context";
-import { sql } from "./queries";
+import { sql } from "./delivery-queries";
 
 /** The queue gave up on a batch (every retry failed): where its messages land (wrangler.toml). */
 export const DEAD_LETTER_QUEUE = "nextpart-delivery-dlq";

@@ -1,7 +1,7 @@
 import type { DeliveryMessage, Env } from "../env";
 import { retryBackoffMs } from "./context";
 import { DEAD_LETTER_QUEUE, recordDeadBatch } from "./dead-letter";
-import { deliveryContext } from "./index";
+import { deliveryContext } from "./run-cycle";
 import { sendBatch } from "./send-batch";
 
 /** Each message names one claimed batch; the consumer sends it. Queue retries + DLQ cover crashes. */

@@ -1,7 +1,7 @@
 import { askReadersStatement } from "../reengage/ask-readers";
 import { MAX_REFUSALS, REJECTED_RETRY_MS, type DeliveryContext } from "./context";
 import { dueAtForPart } from "./schedule";
-import { sql, type BatchMember } from "./queries";
+import { sql, type BatchMember } from "./delivery-queries";
 
 /** A reader the provider refused inside an accepted (permissive) batch, with its reason. */
 export interface RefusedMember {

@@ -1,7 +1,7 @@
 import type { CompiledSeries, SendWindow } from "../content/types";
 import { instantOfLocal, isValidTimezone, localTime } from "../lib/timezone";
+import { DAY_MS } from "../lib/durations";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const DAY_MINUTES = 24 * 60;
 const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7];
 

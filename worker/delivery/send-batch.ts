@@ -1,4 +1,4 @@
-import type { BatchResult, OutgoingEmail } from "../mail";
+import type { BatchResult, OutgoingEmail } from "../mail/create-mailer";
 import { composePartEmail } from "./compose";
 import {
   IDEMPOTENCY_WINDOW_MS,
@@ -10,7 +10,7 @@ import {
 } from "./context";
 import { putBackMembers } from "./claim-batch";
 import { recordSentBatch, type RefusedMember } from "./record-batch";
-import { sql, type BatchMember } from "./queries";
+import { sql, type BatchMember } from "./delivery-queries";
 import { waitForProviderSlot } from "../mail/provider-slot";
 
 export type SendOutcome =

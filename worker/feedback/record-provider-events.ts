@@ -4,7 +4,7 @@ import { ruleIndex } from "../reengage/rules";
 import { unsubscribeSql } from "../subscribers/unsubscribe";
 import { checkComplaintGuard, type GuardCheck } from "./complaint-guard";
 import { occurredAt } from "./feedback-message";
-import { feedbackSql, type DeliveryMark } from "./queries";
+import { feedbackSql, type DeliveryMark } from "./feedback-queries";
 
 type Suppress = { status: "bounced" | "complained"; reason: string };
 

@@ -1,8 +1,7 @@
 import type { Config } from "../config";
 import { takeSharedSlot } from "../lib/shared-rate-limit";
 import { mailboxDomain, mailboxKey } from "../subscribers/mailbox-key";
-
-const HOUR_MS = 60 * 60 * 1000;
+import { HOUR_MS } from "../lib/durations";
 
 /** Whether a confirmation email may go now; if not, which cap holds it and when it is due again. */
 export type CapCheck = { ok: true } | { ok: false; cap: "domain" | "all"; retryAt: number };

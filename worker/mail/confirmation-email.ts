@@ -5,7 +5,7 @@ import { findSeries } from "../content/catalog";
 import { fillTemplate } from "../content/fill-template";
 import { getDb, type Database } from "../db";
 import type { Env } from "../env";
-import { createMailer } from "./index";
+import { createMailer } from "./create-mailer";
 import type { BatchResult, Mailer } from "./mailer";
 import { D1Meter } from "../delivery/d1-meter";
 import { takeConfirmationCaps } from "./confirmation-caps";

@@ -1,6 +1,6 @@
 import { PROVIDER_SLOT_MAX_WAIT_MS } from "../delivery/context";
 import type { D1Meter } from "../delivery/d1-meter";
-import { sql } from "../delivery/queries";
+import { sql } from "../delivery/delivery-queries";
 
 /**
  * The provider's limit is per team, shared by every invocation (cron, consumers, admin, confirmations): each call

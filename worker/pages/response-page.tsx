@@ -1,5 +1,5 @@
 import type { CompiledPart, CompiledSeries } from "../content/types";
-import { MAX_RESPONSE_LENGTH } from "../responses/responses";
+import { MAX_RESPONSE_LENGTH } from "../actions/action-responses";
 import { Layout } from "./layout";
 import { ShareLinks } from "./share-links";
 

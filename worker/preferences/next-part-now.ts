@@ -1,6 +1,7 @@
 import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
-import { DAY_MS, NEXT_PART_NOW_EVENT, type PreferenceState } from "./read-preferences";
+import { DAY_MS } from "../lib/durations";
+import { NEXT_PART_NOW_EVENT, type PreferenceState } from "./read-preferences";
 
 /**
  * Parts a reader may ask for ahead of time per rolling day, across all their series: enough to catch up on a

@@ -1,5 +1,5 @@
-import { resumedDueAt } from "../delivery/queries";
-import { DAY_MS } from "./read-preferences";
+import { resumedDueAt } from "../delivery/delivery-queries";
+import { DAY_MS } from "../lib/durations";
 
 /** What the pause buttons offer, in days; "back" pauses until the reader resumes. */
 export const PAUSE_CHOICES = { "7": 7, "14": 14, "30": 30, back: null } as const;

@@ -2,12 +2,13 @@ import type { Config } from "../config";
 import { findPartById, listSeries } from "../content/catalog";
 import { releasedCount, releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
-import { HOLD_FOR_HOUR_MS } from "../delivery/queries";
+import { HOLD_FOR_HOUR_MS } from "../delivery/delivery-queries";
 import { claimableAt, nextSendableTime, readerZone, sendableHours } from "../delivery/schedule";
 import { emailWebUrl } from "../lib/public-url";
 import { signDeliveryTokens } from "../tokens";
 import { NEXT_PART_NOW_PER_DAY } from "./next-part-now";
-import { DAY_MS, type PreferenceState } from "./read-preferences";
+import { DAY_MS } from "../lib/durations";
+import type { PreferenceState } from "./read-preferences";
 
 /** Where the reader stands in this series, in the words the page uses. */
 export type Standing =

@@ -1,9 +1,9 @@
 import type { SubscriberStatus, SubscriptionStatus } from "../../db/schema";
-import { hasPart, parseReceivedParts } from "../deliveries/delivery-archive";
+import { hasPart, parseReceivedParts } from "../delivery/delivery-archive";
+import { DAY_MS } from "../lib/durations";
 
 /** The type of the events a "next part now" press records: the daily cap counts them. */
 export const NEXT_PART_NOW_EVENT = "next_part_now";
-export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One subscription as its preference page shows it, with its reader. */
 export interface PreferenceState {
@@ -26,7 +26,7 @@ export interface PreferenceState {
    * The parts this subscription received (or has on its way: status "claimed"), in the order they were sent: those
    * retention slimmed first (no delivery row left, sent on a UTC day), then the live ones.
    */
-  received: ReceivedPart[];
+  received: ReceivedPartLine[];
   /** Every subscription of the reader (this one too): which series they read, and where they are in each. */
   subscriptions: {
     id: number;
@@ -40,7 +40,7 @@ export interface PreferenceState {
   oldestAskAt: number | null;
 }
 
-export type ReceivedPart =
+export type ReceivedPartLine =
   | { deliveryId: number; partId: string; sentAt: number | null; status: "claimed" | "sent" | "failed" }
   | { deliveryId: null; partId: string; sentOn: string; status: "sent" };
 
@@ -87,12 +87,12 @@ export async function readPreferences(
   const refs = new Map((partRefs!.results as { id: number; partId: string }[]).map((ref) => [ref.id, ref.partId]));
   const slimmed = parseReceivedParts(
     (receivedBefore!.results[0] as { parts: string } | undefined)?.parts ?? "",
-  ).flatMap(({ ref, sentOn }): ReceivedPart[] =>
+  ).flatMap(({ ref, sentOn }): ReceivedPartLine[] =>
     refs.has(ref) ? [{ deliveryId: null, partId: refs.get(ref)!, sentOn, status: "sent" }] : [],
   );
   return {
     ...row,
-    received: [...slimmed, ...(received!.results as ReceivedPart[])],
+    received: [...slimmed, ...(received!.results as ReceivedPartLine[])],
     subscriptions: subscriptions!.results as PreferenceState["subscriptions"],
     asksToday: count.n,
     oldestAskAt: count.oldest,

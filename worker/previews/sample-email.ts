@@ -2,7 +2,7 @@ import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { composePartEmail } from "../delivery/compose";
 import { MAX_HIDDEN_ID } from "../lib/id-cipher";
-import type { OutgoingEmail } from "../mail";
+import type { OutgoingEmail } from "../mail/create-mailer";
 
 /** Who previews and test sends are addressed to. */
 export const SAMPLE_READER = { name: "Sample Reader", email: "reader@example.com" } as const;

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import type { CompiledPart, CompiledSeries } from "../content/types";
-import type { Mailer } from "../mail";
+import type { Mailer } from "../mail/create-mailer";
 import { D1Meter } from "../delivery/d1-meter";
 import { takeSharedSlot } from "../lib/shared-rate-limit";
 import { providerSlotRetryAfter, waitForProviderSlot } from "../mail/provider-slot";

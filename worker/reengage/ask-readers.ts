@@ -1,6 +1,6 @@
 import type { DeliveryContext } from "../delivery/context";
-import type { BatchMember } from "../delivery/queries";
-import { reengageSql } from "./queries";
+import type { BatchMember } from "../delivery/delivery-queries";
+import { reengageSql } from "./reengage-queries";
 import { ASK_AFTER_MS, ruleIndex } from "./rules";
 
 /**

@@ -2,7 +2,7 @@ import type { Config } from "../config";
 import { fillTemplate } from "../content/fill-template";
 import type { ReengageRule } from "../content/types";
 import { listUnsubscribeHeaders } from "../delivery/compose";
-import type { OutgoingEmail } from "../mail";
+import type { OutgoingEmail } from "../mail/create-mailer";
 import { signDeliveryTokens, signReadingCheckToken } from "../tokens";
 
 /** Where a check's email leads: the page with the keep button (GET shows it, only its POST keeps). */

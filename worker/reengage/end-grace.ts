@@ -1,5 +1,5 @@
 import type { DeliveryContext } from "../delivery/context";
-import { reengageSql } from "./queries";
+import { reengageSql } from "./reengage-queries";
 import { ruleIndex } from "./rules";
 
 /** Deadlines handled per tick, all in one transaction (more wait for the next tick). */

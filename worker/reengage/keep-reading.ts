@@ -1,5 +1,5 @@
 import type { ReadingCheckStatus } from "../../db/schema";
-import { reengageSql, signalReading } from "./queries";
+import { reengageSql, signalReading } from "./reengage-queries";
 
 export interface ReadingCheck {
   id: number;

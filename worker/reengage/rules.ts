@@ -1,7 +1,6 @@
 import type { CatalogIndex } from "../content/catalog";
 import type { ReengageRule } from "../content/types";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from "../lib/durations";
 
 /** The part that completed a streak gets this long to be read before its reader is asked "Still reading?". */
 export const ASK_AFTER_MS = DAY_MS;

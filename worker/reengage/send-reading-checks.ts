@@ -1,10 +1,10 @@
 import type { CompiledSeries, ReengageRule } from "../content/types";
 import { IDEMPOTENCY_WINDOW_MS, type DeliveryContext } from "../delivery/context";
 import { nextSendableTime, readerZone } from "../delivery/schedule";
-import type { BatchResult } from "../mail";
+import type { BatchResult } from "../mail/create-mailer";
 import { waitForProviderSlot } from "../mail/provider-slot";
 import { composeCheckEmail } from "./check-email";
-import { reengageSql } from "./queries";
+import { reengageSql } from "./reengage-queries";
 import { graceMs } from "./rules";
 
 /** Checks the cron emails per tick: each is one provider call (a cohort of 10,000 is asked in ~17 hours). */

@@ -1,11 +1,9 @@
 import type { Config } from "../config";
-
-const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
+import { DAY_MS, HOUR_MS } from "../lib/durations";
 
 /** Rows one statement deletes at most: D1 runs one query at a time, and a huge DELETE can reset it. */
-export const CHUNK_ROWS = 500;
-/** Sent batches slimmed per chunk: at most 100 deliveries each, so a chunk stays within CHUNK_ROWS. */
+export const RETENTION_CHUNK_ROWS = 500;
+/** Sent batches slimmed per chunk: at most 100 deliveries each, so a chunk stays within RETENTION_CHUNK_ROWS. */
 export const BATCHES_PER_CHUNK = 5;
 
 /** How long each kind of row is kept (ms), from the configuration (RETAIN_*; docs/retention.md says why). */

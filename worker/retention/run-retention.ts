@@ -1,8 +1,8 @@
 import { readConfig } from "../config";
 import { D1Meter } from "../delivery/d1-meter";
 import type { Env } from "../env";
-import { BATCHES_PER_CHUNK, CHUNK_ROWS, retentionPolicy, type RetentionPolicy } from "./policy";
-import { retentionProbeSql as probes, retentionSql as sql } from "./queries";
+import { BATCHES_PER_CHUNK, RETENTION_CHUNK_ROWS, retentionPolicy, type RetentionPolicy } from "./policy";
+import { retentionProbeSql as probes, retentionSql as sql } from "./retention-queries";
 
 /** What one run removed, per table (deliveries: slimmed into the compact form). */
 export const RETAINED_TABLES = [
@@ -42,7 +42,7 @@ interface Task {
   full: (changes: number[]) => boolean;
 }
 
-const rows = (text: string) => ({ text, limit: CHUNK_ROWS });
+const rows = (text: string) => ({ text, limit: RETENTION_CHUNK_ROWS });
 const batches = (text: string) => ({ text, limit: BATCHES_PER_CHUNK });
 
 /** In this order: clicks after deliveries, so a chunk's slimmed deliveries free their clicks in the same round. */
@@ -53,7 +53,7 @@ const TASKS: Task[] = [
     statements: [rows(sql.webhookEvents)],
     windowMs: (p) => p.webhookEventsMs,
     count: ([n]) => ({ webhook_events: n }),
-    full: ([n]) => n === CHUNK_ROWS,
+    full: ([n]) => n === RETENTION_CHUNK_ROWS,
   },
   {
     name: "deliveries",
@@ -76,7 +76,7 @@ const TASKS: Task[] = [
     statements: [rows(sql.clicks)],
     windowMs: (p) => p.clicksMs,
     count: ([n]) => ({ clicks: n }),
-    full: ([n]) => n === CHUNK_ROWS,
+    full: ([n]) => n === RETENTION_CHUNK_ROWS,
   },
   {
     name: "pending_signups",
@@ -84,7 +84,7 @@ const TASKS: Task[] = [
     statements: [sql.purgeEvents, sql.purgeConsents, sql.purgeSubscriptions, sql.purgeSubscribers].map(rows),
     windowMs: (p) => p.pendingSignupsMs,
     count: (n) => ({ consents: n[1], subscribers: n[3] }),
-    full: (n) => n[3] === CHUNK_ROWS,
+    full: (n) => n[3] === RETENTION_CHUNK_ROWS,
   },
   {
     name: "imports",
@@ -93,7 +93,7 @@ const TASKS: Task[] = [
     windowMs: (p) => p.importsMs,
     count: (n) => ({ import_rows: n[0], import_jobs: n[2] }),
     // A job finished: the next one may be waiting.
-    full: (n) => n[0] === CHUNK_ROWS || n[2]! > 0,
+    full: (n) => n[0] === RETENTION_CHUNK_ROWS || n[2]! > 0,
   },
   {
     name: "outbox",
@@ -101,7 +101,7 @@ const TASKS: Task[] = [
     statements: [rows(sql.outbox)],
     windowMs: (p) => p.outboxMs,
     count: ([n]) => ({ outbox: n }),
-    full: ([n]) => n === CHUNK_ROWS,
+    full: ([n]) => n === RETENTION_CHUNK_ROWS,
   },
 ];
 

@@ -12,11 +12,11 @@ import type { ClickMessage } from "../env";
 import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
 import { partWebUrl } from "../lib/public-url";
-import { sameOrigin } from "../lib/same-origin";
-import { limitBody, readBody } from "../lib/read-body";
+import { sameOrigin } from "../middleware/same-origin";
+import { limitBody, readBody } from "../middleware/read-body";
 import { ResponsePage, ResponseThanksPage } from "../pages/response-page";
 import { SAMPLE_DELIVERY_ID } from "../previews/sample-email";
-import { findResponse, MAX_RESPONSE_LENGTH, saveResponse } from "../responses/responses";
+import { findResponse, MAX_RESPONSE_LENGTH, saveResponse } from "../actions/action-responses";
 import { verifyReaderToken } from "../tokens";
 
 export const actionRoutes = new Hono<AppEnv>();

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { readerArchive } from "../archive/reader-archive";
+import { readerArchive } from "../content/reader-archive";
 import { readConfig } from "../config";
 import { atomFeed } from "../content/atom-feed";
 import { findPart, findSeries } from "../content/catalog";
@@ -8,7 +8,7 @@ import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import { AppError } from "../errors";
 import { partWebUrl, resolveUrl } from "../lib/public-url";
-import { PartPage, ReadersOnlyPage, SeriesIndexPage } from "../pages/series-pages";
+import { PartPage, ReadersOnlyPage, SeriesIndexPage } from "../pages/part-pages";
 import { DELIVERY_TOKEN, signDeliveryTokens } from "../tokens";
 
 export const seriesPageRoutes = new Hono<AppEnv>();

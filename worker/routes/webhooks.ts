@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { readConfig } from "../config";
-import { limitBody } from "../lib/read-body";
+import { limitBody } from "../middleware/read-body";
 import { AppError, type ErrorCode } from "../errors";
 import { feedbackMessage } from "../feedback/feedback-message";
 import { recordProviderEvents } from "../feedback/record-provider-events";

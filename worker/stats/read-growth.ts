@@ -1,6 +1,7 @@
 import { findSeries, listSeries } from "../content/catalog";
 import type { D1Meter } from "../delivery/d1-meter";
 import { utcDay } from "./growth-counters";
+import { DAY_MS } from "../lib/durations";
 
 export const GROWTH_WINDOWS = [30, 90] as const;
 export type GrowthWindow = (typeof GROWTH_WINDOWS)[number];
@@ -34,7 +35,6 @@ export interface Growth {
 export const growthReadSql = `SELECT series, day, signups, confirmations, unsubscribes FROM series_days
   WHERE series IN (SELECT value FROM json_each(?1)) AND day >= ?2 AND day <= ?3`;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const zeros = (): GrowthCounts => ({ signups: 0, confirmations: 0, unsubscribes: 0 });
 
 /** Signups, confirmations and unsubscribes per UTC day of the last `days` days: one statement, ≤ `days` rows a series. */

@@ -1,5 +1,5 @@
 import type { Database } from "../db";
-import { findDelivery } from "../deliveries/find-delivery";
+import { findDelivery } from "../delivery/find-delivery";
 import type { Keyring } from "../lib/keyring";
 import { DELIVERY_TOKEN, verifyReferralToken } from "../tokens";
 

@@ -3,7 +3,7 @@ import { subscribers, subscriptions } from "../../db/schema";
 import type { Config } from "../config";
 import type { CompiledSeries } from "../content/types";
 import type { Database } from "../db";
-import type { Mailer } from "../mail";
+import type { Mailer } from "../mail/create-mailer";
 import { keyedHash } from "../lib/crypto";
 import { CONFIRM_TOKEN_TTL_MS } from "../tokens";
 import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "../mail/confirmation-email";
@@ -11,6 +11,7 @@ import { emailKey } from "./email-address";
 import { mailboxKey } from "./mailbox-key";
 import { referrerOf } from "./referral";
 import { countSignup } from "../stats/growth-counters";
+import { DAY_MS } from "../lib/durations";
 
 /** Bump when the consent line on the signup page changes: each consent records the version the reader saw. */
 export const CONSENT_TEXT_VERSION = "2026-11-25";
@@ -20,7 +21,6 @@ export const CONSENT_TEXT_VERSION = "2026-11-25";
  * (mailbox-key.ts): the form cannot be used to mail-bomb an inbox.
  */
 export const CONFIRMATIONS_PER_DAY = 3;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The consent, inserted only while its mailbox had fewer than CONFIRMATIONS_PER_DAY confirmation emails in the

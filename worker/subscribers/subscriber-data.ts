@@ -1,7 +1,7 @@
-import { hasPart, parseReceivedParts } from "../deliveries/delivery-archive";
-import { positionToday } from "../deliveries/find-delivery";
+import { hasPart, parseReceivedParts } from "../delivery/delivery-archive";
+import { positionToday } from "../delivery/find-delivery";
 import { isoOrNull } from "../lib/page";
-import { reengageSql } from "../reengage/queries";
+import { reengageSql } from "../reengage/reengage-queries";
 import { THEIR_CONFIRMATIONS } from "./erase-subscriber";
 
 /** Everything held about one reader, by table: what the detail shows and the export hands over. */

@@ -1,8 +1,8 @@
 import { compiledCatalog } from "../content/catalog";
 import { releasedCatalog } from "../content/release";
 import type { CompiledSeries } from "../content/types";
-import { receivedBefore } from "../deliveries/delivery-archive";
-import { resumedDueAt } from "../delivery/queries";
+import { receivedBefore } from "../delivery/delivery-archive";
+import { resumedDueAt } from "../delivery/delivery-queries";
 
 export interface SubscriberPatch {
   /** Pause or resume delivery: every subscription, or only `series`'s. */

@@ -1,4 +1,4 @@
-import { growthSchema } from "../../../worker/routes/admin/growth-schema";
+import { growthSchema } from "../../../worker/routes/admin-api/growth-schema";
 import type { AdminClient } from "../client";
 import { printJson, printLine, table } from "../output";
 

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { readConfig } from "../../config";
-import { sendsToOutbox } from "../../mail";
+import { sendsToOutbox } from "../../mail/create-mailer";
 import { AppError } from "../../errors";
-import { DashboardErrorPage } from "../../pages/dashboard/error-page";
+import { DashboardErrorPage } from "../../pages/dashboard-pages/error-page";
 import type { DashboardEnv } from "./dashboard-env";
 
 const titles: Record<number, string> = {

@@ -3,12 +3,12 @@ import { z } from "zod";
 import { importOutcomes } from "../../../db/schema";
 import { readConfig } from "../../config";
 import { AppError } from "../../errors";
-import { decodeUtf8 } from "../../lib/read-body";
-import { ImportJobPage, ImportPage } from "../../pages/dashboard/import-pages";
+import { decodeUtf8 } from "../../middleware/read-body";
+import { ImportJobPage, ImportPage } from "../../pages/dashboard-pages/import-pages";
 import { exportSubscribersCsv } from "../../subscribers/export-csv";
 import { parseImportCsv } from "../../subscribers/import/parse-import-csv";
 import { listImportRows, readImportJob } from "../../subscribers/import/read-import";
-import { CHUNK_ROWS, INLINE_MAX_CHUNKS, startImport } from "../../subscribers/import/start-import";
+import { IMPORT_CHUNK_ROWS, INLINE_MAX_CHUNKS, startImport } from "../../subscribers/import/start-import";
 import type { DashboardEnv } from "./dashboard-env";
 import { pageProps } from "./page-props";
 
@@ -42,7 +42,7 @@ importRoutes.post("/import", async (c) => {
   if (result.kind === "needs_queue" || result.kind === "key_reused") {
     throw new AppError(
       "NOT_CONFIGURED",
-      `IMPORT_QUEUE is not bound: without it only files of up to ${INLINE_MAX_CHUNKS * CHUNK_ROWS} rows are imported (inline); this one has ${parsed.rows.length}.`,
+      `IMPORT_QUEUE is not bound: without it only files of up to ${INLINE_MAX_CHUNKS * IMPORT_CHUNK_ROWS} rows are imported (inline); this one has ${parsed.rows.length}.`,
     );
   }
   return c.redirect(`/admin/imports/${result.job.id}`, 303);

@@ -2,11 +2,11 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { readConfig } from "../../config";
-import { sendsToOutbox } from "../../mail";
+import { sendsToOutbox } from "../../mail/create-mailer";
 import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { findOutboxMessage, listOutbox } from "../../mail/list-outbox";
-import { OutboxListPage, OutboxMessagePage } from "../../pages/dashboard/outbox-pages";
+import { OutboxListPage, OutboxMessagePage } from "../../pages/dashboard-pages/outbox-pages";
 import type { DashboardEnv } from "./dashboard-env";
 import { pageProps } from "./page-props";
 

@@ -1,9 +1,9 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
-import { readOverview } from "../../dashboard/read-overview";
+import { readOverview } from "../../stats/read-overview";
 import { AppError } from "../../errors";
-import { OverviewPage } from "../../pages/dashboard/overview-page";
+import { OverviewPage } from "../../pages/dashboard-pages/overview-page";
 import type { GrowthWindow } from "../../stats/read-growth";
 import type { DashboardEnv } from "./dashboard-env";
 import { pageProps } from "./page-props";

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { readConfig } from "../../config";
-import { sendsToOutbox } from "../../mail";
-import type { DashboardSection } from "../../pages/dashboard/admin-layout";
+import { sendsToOutbox } from "../../mail/create-mailer";
+import type { DashboardSection } from "../../pages/dashboard-pages/admin-layout";
 import type { DashboardEnv } from "./dashboard-env";
 
 /** What every signed-in page's layout needs: the session's form token and which sections to show. */

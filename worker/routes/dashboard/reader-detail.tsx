@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { findSeries } from "../../content/catalog";
 import { AppError } from "../../errors";
-import { ReaderPage, readerNotices } from "../../pages/dashboard/reader-page";
+import { ReaderPage, readerNotices } from "../../pages/dashboard-pages/reader-page";
 import { findSubscriberId } from "../../subscribers/find-subscriber";
 import { readSubscriberData } from "../../subscribers/subscriber-data";
 import { updateSubscriber, type SubscriberPatch } from "../../subscribers/update-subscriber";

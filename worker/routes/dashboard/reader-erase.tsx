@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { readConfig } from "../../config";
 import { AppError } from "../../errors";
-import { ErasedPage, EraseConfirmPage } from "../../pages/dashboard/reader-erase-pages";
+import { ReaderErasedPage, ReaderEraseConfirmPage } from "../../pages/dashboard-pages/reader-erase-pages";
 import { emailKey } from "../../subscribers/email-address";
 import { eraseSubscriber } from "../../subscribers/erase-subscriber";
 import { readSubscriberData, readSubscriberExport } from "../../subscribers/subscriber-data";
@@ -20,7 +20,7 @@ async function readerOf(d1: D1Database, id: number) {
 
 readerEraseRoutes.get("/readers/:id/erase", async (c) => {
   const reader = await readerOf(c.env.DB, readerIdOf(c));
-  return c.html(<EraseConfirmPage {...pageProps(c, "readers")} reader={reader} />);
+  return c.html(<ReaderEraseConfirmPage {...pageProps(c, "readers")} reader={reader} />);
 });
 
 readerEraseRoutes.post("/readers/:id/erase", async (c) => {
@@ -29,7 +29,7 @@ readerEraseRoutes.post("/readers/:id/erase", async (c) => {
   // The address typed back, as a person would type it: spaces around it and its case do not matter.
   if (typed.length > 400 || emailKey(typed.trim()) !== emailKey(reader.email)) {
     return c.html(
-      <EraseConfirmPage
+      <ReaderEraseConfirmPage
         {...pageProps(c, "readers")}
         reader={reader}
         error="That is not this reader's address: nothing was erased."
@@ -41,7 +41,7 @@ readerEraseRoutes.post("/readers/:id/erase", async (c) => {
   if (result.kind === "not_found") throw noReader();
   if (result.kind === "in_flight")
     throw new AppError("CONFLICT", "A part is being sent to this reader right now; try again in a minute.");
-  return c.html(<ErasedPage {...pageProps(c, "readers")} id={reader.id} counts={result.counts} />);
+  return c.html(<ReaderErasedPage {...pageProps(c, "readers")} id={reader.id} counts={result.counts} />);
 });
 
 readerEraseRoutes.get("/readers/:id/export.json", async (c) => {

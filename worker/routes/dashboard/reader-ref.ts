@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { findSeries } from "../../content/catalog";
 import { AppError } from "../../errors";
-import { readBody } from "../../lib/read-body";
+import { readBody } from "../../middleware/read-body";
 import type { DashboardEnv } from "./dashboard-env";
 import { catalogSeries, formSeries } from "./series-choice";
 

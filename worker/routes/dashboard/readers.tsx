@@ -4,7 +4,7 @@ import { z } from "zod";
 import { subscriberStatuses } from "../../../db/schema";
 import { getDb } from "../../db";
 import { AppError } from "../../errors";
-import { ReadersPage } from "../../pages/dashboard/readers-page";
+import { ReadersPage } from "../../pages/dashboard-pages/readers-page";
 import { listSubscribers } from "../../subscribers/list-subscribers";
 import type { DashboardEnv } from "./dashboard-env";
 import { pageProps } from "./page-props";

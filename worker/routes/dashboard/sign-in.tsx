@@ -2,14 +2,20 @@ import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { z } from "zod";
 import { readConfig } from "../../config";
-import { safeNext } from "../../dashboard/session";
-import { bumpSessionEpoch } from "../../dashboard/session-epoch";
+import { safeNext } from "../../sessions/admin-session";
+import { bumpSessionEpoch } from "../../sessions/session-epoch";
 import { AppError } from "../../errors";
-import { limitBody, readBody } from "../../lib/read-body";
-import { SignInPage } from "../../pages/dashboard/sign-in-page";
-import { checkAdminToken } from "../admin-auth";
+import { limitBody, readBody } from "../../middleware/read-body";
+import { SignInPage } from "../../pages/dashboard-pages/sign-in-page";
+import { checkAdminToken } from "../../middleware/admin-auth";
 import type { DashboardEnv } from "./dashboard-env";
-import { currentCsrfToken, endSession, requireCsrfToken, requireSession, startSession } from "./session";
+import {
+  currentCsrfToken,
+  endSession,
+  requireCsrfToken,
+  requireSession,
+  startSession,
+} from "../../middleware/dashboard-session";
 
 const signInSchema = z.object({ token: z.string().max(1000).default(""), next: z.string().max(500).optional() });
 

@@ -4,7 +4,7 @@ import { readImportJob, type ImportJob } from "./read-import";
 import { processImportChunk } from "./process-import-chunk";
 
 /** Rows per queue message, and bytes: a message may hold 128 KB, and a chunk's rows are one bound JSON value. */
-export const CHUNK_ROWS = 500;
+export const IMPORT_CHUNK_ROWS = 500;
 const CHUNK_MAX_BYTES = 96 * 1024;
 /** sendBatch takes at most 100 messages and 256 KB in all. */
 const SEND_BATCH_MESSAGES = 100;
@@ -29,13 +29,16 @@ export type StartImportResult =
 
 const encoder = new TextEncoder();
 
-/** Rows cut into chunks of at most CHUNK_ROWS rows and CHUNK_MAX_BYTES of JSON. */
+/** Rows cut into chunks of at most IMPORT_CHUNK_ROWS rows and CHUNK_MAX_BYTES of JSON. */
 export function chunkRows(rows: ImportRowTuple[]): { rows: ImportRowTuple[]; bytes: number }[] {
   const chunks: { rows: ImportRowTuple[]; bytes: number }[] = [];
   let current: { rows: ImportRowTuple[]; bytes: number } = { rows: [], bytes: 0 };
   for (const row of rows) {
     const bytes = encoder.encode(JSON.stringify(row)).byteLength + 1;
-    if (current.rows.length > 0 && (current.rows.length >= CHUNK_ROWS || current.bytes + bytes > CHUNK_MAX_BYTES)) {
+    if (
+      current.rows.length > 0 &&
+      (current.rows.length >= IMPORT_CHUNK_ROWS || current.bytes + bytes > CHUNK_MAX_BYTES)
+    ) {
       chunks.push(current);
       current = { rows: [], bytes: 0 };
     }
