@@ -18,7 +18,7 @@ import {
   IMPORT_QUEUE,
 } from "./subscribers/import/consume-import-chunks";
 import { handleError, notFound } from "./routes/error-response";
-import { requireConfig } from "./middleware/require-config";
+import { provideDeps } from "./middleware/provide-deps";
 import { actionRoutes } from "./routes/actions";
 import { confirmRoutes } from "./routes/confirm";
 import { ADMIN_API_BASE, adminApi } from "./routes/admin-api/admin-api";
@@ -33,7 +33,7 @@ import { webhookRoutes } from "./routes/webhooks";
 const app = new Hono<AppEnv>()
   .use(requestId())
   .use(secureHeaders())
-  .use(requireConfig)
+  .use(provideDeps)
   .use(rejectMalformedBodies)
   // For uptime monitors (and the HTTP bench's baseline): touches nothing.
   .get("/healthz", (c) => c.text("ok"))

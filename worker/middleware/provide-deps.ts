@@ -1,12 +1,16 @@
 import { createMiddleware } from "hono/factory";
+import { appDeps } from "../app-deps";
 import type { AppEnv } from "../app-env";
-import { ConfigError, readConfig } from "../config";
+import { ConfigError } from "../config";
 import { AppError } from "../errors";
 
-/** A misconfigured deployment answers 503 (the details go to the log, not to visitors) instead of 500s. */
-export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
+/**
+ * Builds the request's deps once (`c.var.deps`). A misconfigured deployment answers 503 (the details go to the
+ * log, not to visitors) instead of 500s.
+ */
+export const provideDeps = createMiddleware<AppEnv>(async (c, next) => {
   try {
-    readConfig(c.env);
+    c.set("deps", appDeps(c.env));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error("misconfigured Worker:", error.message);
