@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { appDeps } from "./app-deps";
 import type { AppEnv } from "./app-env";
 import { CLICK_DEAD_LETTER_QUEUE, CLICK_QUEUE, consumeClickMessages } from "./actions/consume-clicks";
 import { configProblem } from "./config";
+import { compiledCatalog } from "./content/catalog";
 import { runCycle } from "./delivery/run-cycle";
 import { consumeDeliveryMessages } from "./delivery/queue-consumer";
 import type { ClickMessage, DeliveryMessage, Env, FeedbackMessage, ImportChunkMessage } from "./env";
@@ -61,34 +63,38 @@ export default {
       console.error("cron: refusing to send,", problem);
       return;
     }
+    // One set of deps for every job of this tick (Date.now as the clock; retention cuts off at the scheduled time).
+    const deps = appDeps(env);
     ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
     ctx.waitUntil(
-      runReadingChecks(env).then(
+      runReadingChecks(deps).then(
         (summary) => console.log("reading checks", JSON.stringify(summary)),
         (error) => console.error("reading checks failed", error),
       ),
     );
     ctx.waitUntil(
       // Fan out through the queue when it is bound; otherwise send inline within the budget.
-      runCycle(env, { queue: env.DELIVERY_QUEUE }).then(
+      runCycle(deps, { queue: env.DELIVERY_QUEUE }).then(
         (summary) => console.log("delivery cycle", JSON.stringify(summary)),
         (error) => console.error("delivery cycle failed", error),
       ),
     );
     // Bounded chunks of what the policy no longer keeps; one line per run says what went (docs/retention.md).
     ctx.waitUntil(
-      runRetention(env, { now: controller.scheduledTime }).then(
+      runRetention(deps, { now: controller.scheduledTime }).then(
         (summary) => console.log("retention", JSON.stringify(summary)),
         (error) => console.error("retention failed", error),
       ),
     );
   },
   async queue(batch, env, _ctx) {
-    // Recording provider events and clicks needs only D1: a configuration problem must not hold them until they
-    // dead-letter.
+    // Recording provider events and clicks needs only D1, the time and the catalog: a configuration problem must
+    // not hold them until they dead-letter, so they get these narrow deps instead of appDeps (which reads the config).
+    const recorders = { db: env.DB, clock: Date.now, catalog: compiledCatalog, env };
     if (batch.queue === FEEDBACK_QUEUE || batch.queue === FEEDBACK_DEAD_LETTER_QUEUE)
-      return consumeFeedback(batch, env);
-    if (batch.queue === CLICK_QUEUE || batch.queue === CLICK_DEAD_LETTER_QUEUE) return consumeClickMessages(batch, env);
+      return consumeFeedback(recorders, batch);
+    if (batch.queue === CLICK_QUEUE || batch.queue === CLICK_DEAD_LETTER_QUEUE)
+      return consumeClickMessages(recorders, batch);
     const problem = configProblem(env);
     if (problem) {
       // Kept on the queue (neither sent nor acked) until the configuration is fixed.
@@ -99,6 +105,6 @@ export default {
     if (batch.queue === IMPORT_QUEUE || batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
       return consumeImportChunks(batch as MessageBatch<ImportChunkMessage>, env);
     }
-    await consumeDeliveryMessages(batch as MessageBatch<DeliveryMessage>, env);
+    await consumeDeliveryMessages(appDeps(env), batch as MessageBatch<DeliveryMessage>);
   },
 } satisfies ExportedHandler<Env, DeliveryMessage | ImportChunkMessage | FeedbackMessage | ClickMessage>;

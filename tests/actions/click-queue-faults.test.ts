@@ -223,7 +223,7 @@ describe("the click consumer's cost", () => {
     const before = await partStat(SERIES, 3);
     const t0 = Date.now();
     const clicks = readers.flatMap((reader) => [clickOf(reader, 0, t0), clickOf(reader, 0, t0 + 30_000)]);
-    const [a, b] = await Promise.all([recordClicks(env.DB, clicks), recordClicks(env.DB, clicks)]);
+    const [a, b] = await Promise.all([recordClicks({ db: env.DB }, clicks), recordClicks({ db: env.DB }, clicks)]);
     expect(a.recorded + b.recorded).toBe(clicks.length);
     expect(a.duplicates + b.duplicates).toBe(clicks.length);
     expect(a.retry.concat(b.retry)).toEqual([]);

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { appDeps } from "../../worker/app-deps";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { runCycle } from "../../worker/delivery/run-cycle";
@@ -122,11 +123,14 @@ describe("every part in order, each after its delay", () => {
   it("without options, runCycle takes its budget and batch size from the configuration", async () => {
     await seedReaders({ series: "fixture-four", count: 250, prefix: "configured", dueAt: T0 });
     const oneCallPerRun = { ...env, SEND_BATCHES_PER_RUN: "1", SEND_CONCURRENCY: "1" };
-    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({
+    expect(await runCycle(appDeps(oneCallPerRun, { clock: () => T0 }))).toMatchObject({
       sent: 100,
       providerRequests: 1,
       mailer: "outbox",
     });
-    expect(await runCycle(oneCallPerRun, {}, { clock: () => T0 })).toMatchObject({ sent: 100, providerRequests: 1 });
+    expect(await runCycle(appDeps(oneCallPerRun, { clock: () => T0 }))).toMatchObject({
+      sent: 100,
+      providerRequests: 1,
+    });
   });
 });

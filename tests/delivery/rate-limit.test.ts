@@ -1,4 +1,5 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { appDeps } from "../../worker/app-deps";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
@@ -21,11 +22,12 @@ const provider = mockResend("rate-limit");
 /** The inline path as the admin endpoint runs it: real clock, PROVIDER_RPS = 5, the mock behind the resend SDK. */
 const pacedEnv = { ...env, PROVIDER_RPS: "5" };
 const runInline = (options: RunCycleOptions = {}) =>
-  runCycle(
-    pacedEnv,
-    { batchSize: 100, maxBatches: 1000, concurrency: 2, ...options },
-    { mailer: provider.mailer(5_000) },
-  );
+  runCycle(appDeps(pacedEnv, { mailer: provider.mailer(5_000) }), {
+    batchSize: 100,
+    maxBatches: 1000,
+    concurrency: 2,
+    ...options,
+  });
 
 beforeEach(async () => {
   await resetDatabase();

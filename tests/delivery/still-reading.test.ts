@@ -38,6 +38,7 @@ import {
 } from "../helpers/reading-check-helpers";
 import { adminFetch, escapeHtml, postForm } from "../helpers/route-helpers";
 import { findSubscriber, outboxFor, subscriptionsOf } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 /**
  * The "Still reading?" rule on the simulated clock, through the cron's own steps. fixture-reengage sends a part a
@@ -219,7 +220,7 @@ describe("the rule off (the default)", () => {
   });
 
   it("an idle tick of the rule is two index probes, whatever the list's size", async () => {
-    const idle = async () => (await runReadingChecks(env, { clock: () => T0 })).d1;
+    const idle = async () => (await runReadingChecks(testDeps({ clock: () => T0 }))).d1;
     const small = await idle();
     await seedReaders({ series: REENGAGE_SERIES, count: 3000, prefix: "idle", dueAt: T0 + 30 * DAY });
     await env.DB.prepare(
@@ -273,12 +274,12 @@ describe("what the rule costs", () => {
 
   it("in the cron: a few statements per email sent, ten a tick; the grace's end one read and one transaction per 100", async () => {
     await recordCost(REENGAGE_SERIES, "cron", 3, 2); // 100 readers asked, their checks due a day later
-    const send = await runReadingChecks(env, { clock: () => T0 + DAY });
+    const send = await runReadingChecks(testDeps({ clock: () => T0 + DAY }));
     expect(send.checks.sent).toBe(CHECKS_PER_RUN);
     let sent = send.checks.sent;
     for (let minute = 1; sent < 100; minute++)
-      sent += (await runReadingChecks(env, { clock: () => T0 + DAY + minute * 60_000 })).checks.sent;
-    const end = await runReadingChecks(env, { clock: () => T0 + 5 * DAY });
+      sent += (await runReadingChecks(testDeps({ clock: () => T0 + DAY + minute * 60_000 }))).checks.sent;
+    const end = await runReadingChecks(testDeps({ clock: () => T0 + 5 * DAY }));
     console.log(
       "cron cost (statements, rows read, rows written): 10 sent",
       JSON.stringify(send.d1),
@@ -382,8 +383,8 @@ describe("under provider faults and crashes", () => {
     for (let now = T0; now <= T0 + 9 * DAY; now += STEP) {
       // Two overlapping cron ticks at once: each check is leased by one of them.
       const ticks = await Promise.allSettled([
-        runReadingChecks(env, { clock: () => now, ...deps }),
-        runReadingChecks(env, { clock: () => now, ...deps }),
+        runReadingChecks(testDeps({ clock: () => now, ...deps })),
+        runReadingChecks(testDeps({ clock: () => now, ...deps })),
       ]);
       for (const result of ticks) if (result.status === "rejected") throw result.reason;
       await runCycleAt(now, {}, deps);

@@ -6,6 +6,7 @@ import { runReadingChecks } from "../../worker/reengage/run-reading-checks";
 import { DAY, editCatalog, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { REENGAGE_SERIES, checksOf, reengageCounters } from "../helpers/reading-check-helpers";
 import { findSubscriber, subscriptionsOf } from "../helpers/rows";
+import { testDeps, testDepsAt } from "../helpers/test-deps";
 
 /**
  * Provider events and the "Still reading?" rule: a bounce or complaint about its email stops the reader as one
@@ -46,23 +47,21 @@ describe('a bounce or complaint about the "Still reading?" email', () => {
     "%s stops its reader, and their check closes without a pause",
     async (type) => {
       const { reader } = await quietReader(type.slice(6));
-      await runReadingChecks(env, { clock: () => T0 + DAY });
+      await runReadingChecks(testDeps({ clock: () => T0 + DAY }));
       const [check] = await checksOf(reader.id);
       expect(check).toMatchObject({ status: "sent" });
       expect(check!.providerMessageId).toBeTruthy();
 
-      const summary = await recordProviderEvents(
-        env.DB,
-        [event(type, check!.providerMessageId!, T0 + DAY + 60_000)],
-        T0 + DAY + 60_000,
-      );
+      const summary = await recordProviderEvents(testDepsAt(T0 + DAY + 60_000), [
+        event(type, check!.providerMessageId!, T0 + DAY + 60_000),
+      ]);
       expect(summary.suppressed).toBe(1);
       expect((await findSubscriber(`${type.slice(6)}1@example.com`))!.status).toBe(
         type === "email.complained" ? "complained" : "bounced",
       );
       expect((await subscriptionsOf(reader.id))[0]!.status).toBe("stopped");
 
-      expect((await runReadingChecks(env, { clock: () => T0 + 5 * DAY })).graces).toEqual({
+      expect((await runReadingChecks(testDeps({ clock: () => T0 + 5 * DAY }))).graces).toEqual({
         paused: 0,
         read: 0,
         closed: 1,
@@ -75,9 +74,9 @@ describe('a bounce or complaint about the "Still reading?" email', () => {
 describe("an open", () => {
   it("is no sign of reading by default (privacy proxies open every email): the check goes", async () => {
     const { reader, delivery } = await quietReader("proxy");
-    await recordProviderEvents(env.DB, [event("email.opened", delivery.messageId, T0 + 60_000)], T0 + 60_000);
+    await recordProviderEvents(testDepsAt(T0 + 60_000), [event("email.opened", delivery.messageId, T0 + 60_000)]);
     expect((await subscriptionsOf(reader.id))[0]!.quietParts).toBe(3);
-    expect((await runReadingChecks(env, { clock: () => T0 + DAY })).checks.sent).toBe(1);
+    expect((await runReadingChecks(testDeps({ clock: () => T0 + DAY }))).checks.sent).toBe(1);
   });
 
   it("is one where the series counts opens: the streak starts again and the queued check never goes", async () => {
@@ -85,19 +84,18 @@ describe("an open", () => {
       series.reengage ? { ...series, reengage: { ...series.reengage, countOpens: true } } : series,
     );
     const { reader, delivery } = await quietReader("opens");
-    await recordProviderEvents(env.DB, [event("email.opened", delivery.messageId, T0 + 60_000)], T0 + 60_000, catalog);
+    await recordProviderEvents(testDepsAt(T0 + 60_000, { catalog }), [
+      event("email.opened", delivery.messageId, T0 + 60_000),
+    ]);
     expect((await subscriptionsOf(reader.id))[0]).toMatchObject({ quietParts: 0, signalAt: T0 + 60_000 });
     // Only the first open of an email counts: a second one writes nothing more.
     await env.DB.prepare("UPDATE subscriptions SET quiet_parts = 5 WHERE subscriber_id = ?1").bind(reader.id).run();
-    await recordProviderEvents(
-      env.DB,
-      [event("email.opened", delivery.messageId, T0 + 120_000)],
-      T0 + 120_000,
-      catalog,
-    );
+    await recordProviderEvents(testDepsAt(T0 + 120_000, { catalog }), [
+      event("email.opened", delivery.messageId, T0 + 120_000),
+    ]);
     expect((await subscriptionsOf(reader.id))[0]!.quietParts).toBe(5);
 
-    const run = await runReadingChecks(env, { clock: () => T0 + DAY, catalog });
+    const run = await runReadingChecks(testDeps({ clock: () => T0 + DAY, catalog }));
     expect(run.checks).toMatchObject({ sent: 0, dropped: 1 });
     expect((await checksOf(reader.id)).map((check) => check.status)).toEqual(["read"]);
   });

@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import { catalog, indexCatalog, type CatalogIndex } from "../../worker/content/catalog";
 import type { CompiledSeries } from "../../worker/content/types";
-import { deliveryContext, runCycle, type DeliveryDeps, type RunCycleOptions } from "../../worker/delivery/run-cycle";
+import type { DepsOverrides } from "../../worker/app-deps";
+import { deliveryContext, runCycle, type RunCycleOptions } from "../../worker/delivery/run-cycle";
 import type { DeliveryContext } from "../../worker/delivery/context";
 import { createResendMailer } from "../../worker/mail/resend-mailer";
 import type { Mailer } from "../../worker/mail/create-mailer";
 import type { Faults } from "../../scripts/mock-resend-server";
+import { testDeps, testDepsAt } from "./test-deps";
 
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
@@ -39,8 +41,8 @@ export function mockResend(namespace: string) {
 }
 
 /** The cycle's steps (claimBatch, sendBatch) at a fixed instant, built as runCycle builds its own. */
-export const deliveryContextAt = (now: number, deps: Omit<DeliveryDeps, "clock"> = {}): DeliveryContext =>
-  deliveryContext(env, { clock: () => now, ...deps });
+export const deliveryContextAt = (now: number, overrides: Omit<DepsOverrides, "clock"> = {}): DeliveryContext =>
+  deliveryContext(testDepsAt(now, overrides));
 
 /** The test catalog with series edited as a deploy would (insert, remove, reorder, rename): a cycle dependency. */
 export function editCatalog(edit: (series: CompiledSeries) => CompiledSeries | null): CatalogIndex {
@@ -48,9 +50,14 @@ export function editCatalog(edit: (series: CompiledSeries) => CompiledSeries | n
   return indexCatalog({ version: `${catalog.version}-edited`, series });
 }
 
-/** Tests send inline with a budget no test reaches; the clock stands still at `now` unless deps brings one. */
-export function runCycleAt(now: number, options: RunCycleOptions = {}, deps: DeliveryDeps = {}) {
-  return runCycle(env, { batchSize: 100, maxBatches: 1000, concurrency: 2, ...options }, { clock: () => now, ...deps });
+/** Tests send inline with a budget no test reaches; the clock stands still at `now` unless the overrides bring one. */
+export function runCycleAt(now: number, options: RunCycleOptions = {}, overrides: DepsOverrides = {}) {
+  return runCycle(testDeps({ clock: () => now, ...overrides }), {
+    batchSize: 100,
+    maxBatches: 1000,
+    concurrency: 2,
+    ...options,
+  });
 }
 
 export interface SeedOptions {

@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { runCycle } from "../../worker/delivery/run-cycle";
+import { testDepsAt } from "./test-deps";
 import {
   BASE,
   decodeEntities,
@@ -36,7 +37,7 @@ export function preferencesLinkOf(email: OutboxRow): string {
 
 /** What the cron does every minute, for one reader only, at `at`: the summary of that cycle. */
 export const cycleFor = (subscriberId: number, at = Date.now()) =>
-  runCycle(env, { batchSize: 100, maxBatches: 10, concurrency: 1, filter: { subscriberId } }, { clock: () => at });
+  runCycle(testDepsAt(at), { batchSize: 100, maxBatches: 10, concurrency: 1, filter: { subscriberId } });
 
 /**
  * A reader of `series` who confirmed and received part 1, sent by a cycle for them alone at `at` (by default when

@@ -6,11 +6,12 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { readingChecks } from "../../db/schema";
 import { newClickId } from "../../worker/actions/take-click";
-import type { DeliveryDeps } from "../../worker/delivery/run-cycle";
+import type { DepsOverrides } from "../../worker/app-deps";
 import { getDb } from "../../worker/db";
 import type { ClickMessage } from "../../worker/env";
 import { runReadingChecks } from "../../worker/reengage/run-reading-checks";
 import { runCycleAt } from "./delivery-helpers";
+import { testDeps } from "./test-deps";
 import { deliveriesOf, outboxOf, type DeliveryRow } from "./rows";
 
 export const REENGAGE_SERIES = "fixture-reengage";
@@ -20,8 +21,8 @@ export const subjectLabel = (subject: string) =>
   subject === CHECK_SUBJECT ? "check" : `p${/part (\d+)$/.exec(subject)?.[1] ?? subject}`;
 
 /** One cron tick at `now`: the rule's deadlines and emails first, then the delivery cycle. */
-export async function tick(now: number, deps: DeliveryDeps = {}) {
-  const checks = await runReadingChecks(env, { clock: () => now, ...deps });
+export async function tick(now: number, deps: DepsOverrides = {}) {
+  const checks = await runReadingChecks(testDeps({ clock: () => now, ...deps }));
   const cycle = await runCycleAt(now, {}, deps);
   return { checks, cycle };
 }
@@ -32,7 +33,7 @@ export async function tickThrough(
   to: number,
   step: number,
   before?: (now: number) => Promise<void>,
-  deps: DeliveryDeps = {},
+  deps: DepsOverrides = {},
 ) {
   for (let now = from; now <= to; now += step) {
     await before?.(now);

@@ -20,6 +20,7 @@ import {
 } from "../helpers/route-helpers";
 import { click } from "../helpers/reader-helpers";
 import { deliveriesOf, findSubscriber } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 /**
  * Emails sent long ago: their delivery was slimmed, yet every link they carry works for years (unsubscribe
@@ -37,7 +38,7 @@ async function slimmedReaders(series: string, prefix: string, count = 2) {
   await runCycleAt(T0);
   const sent = await deliveriesOf(prefix);
   expect(sent).toHaveLength(count);
-  expect((await runRetention(env, { now: SLIMMED_AT })).rows.deliveries).toBeGreaterThanOrEqual(count);
+  expect((await runRetention(testDeps(), { now: SLIMMED_AT })).rows.deliveries).toBeGreaterThanOrEqual(count);
   expect(await deliveriesOf(prefix)).toEqual([]);
   return Promise.all(sent.map(async (d) => ({ ...d, tokens: await signDeliveryTokens(testKeyring(), d.id) })));
 }

@@ -10,6 +10,7 @@ import { retentionPolicy } from "../../worker/retention/policy";
 import { runRetention, runRetentionChunks } from "../../worker/retention/run-retention";
 import { DAY, editCatalog, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { countRows, deliveriesOf, subscriptionsOf } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 /**
  * Deliveries slimmed into the compact form (received_parts, delivery_archive): what each reader received stays
@@ -67,10 +68,13 @@ describe("slimming", () => {
     ]);
     const counters = await partStatsRows();
 
-    expect((await runRetention(env, { now: T0 + WINDOW - 1 })).rows).toMatchObject({ deliveries: 0, batches: 0 });
+    expect((await runRetention(testDeps(), { now: T0 + WINDOW - 1 })).rows).toMatchObject({
+      deliveries: 0,
+      batches: 0,
+    });
     expect(await deliveriesOf("edge")).toHaveLength(3);
 
-    expect((await runRetention(env, { now: T0 + WINDOW })).rows).toMatchObject({ deliveries: 3, batches: 1 });
+    expect((await runRetention(testDeps(), { now: T0 + WINDOW })).rows).toMatchObject({ deliveries: 3, batches: 1 });
     expect(await deliveriesOf("edge")).toEqual([]);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM batches").first()).toEqual({ n: 0 });
     // One run of consecutive ids: delivery first_id + k went to the k-th subscription id (4 bytes each).
@@ -88,7 +92,7 @@ describe("slimming", () => {
     expect(received).toEqual(sent.map(() => ({ parts: `,${ref}s${Math.floor(T0 / DAY)}` })));
     // Counters are the funnel's record: retention never touches them. A second run finds nothing left to do.
     expect(await partStatsRows()).toEqual(counters);
-    expect((await runRetention(env, { now: T0 + WINDOW })).rows.deliveries).toBe(0);
+    expect((await runRetention(testDeps(), { now: T0 + WINDOW })).rows.deliveries).toBe(0);
   });
 
   it("keeps each email's outcome (the furthest it got) and the day it left", async () => {
@@ -104,7 +108,7 @@ describe("slimming", () => {
           .map((id) => env.DB.prepare(`UPDATE deliveries SET ${mark} = ?2 WHERE id = ?1`).bind(id, T0 + 1)),
       ),
     );
-    await runRetention(env, { now: T0 + WINDOW });
+    await runRetention(testDeps(), { now: T0 + WINDOW });
     const { results } = await env.DB.prepare("SELECT parts FROM received_parts ORDER BY subscription_id").all<{
       parts: string;
     }>();
@@ -159,7 +163,7 @@ describe("exactly once and in order, with older deliveries slimmed", () => {
   it("the database itself refuses a second delivery of a part that was slimmed", async () => {
     await seedReaders({ series: SERIES, count: 2, prefix: "twice", dueAt: T0 });
     await runCycleAt(T0);
-    await runRetention(env, { now: T0 + WINDOW });
+    await runRetention(testDeps(), { now: T0 + WINDOW });
     const [first] = await subscriptionsOf("twice");
     const insert = env.DB.prepare(
       `INSERT INTO deliveries (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, created_at)
@@ -188,7 +192,7 @@ describe("old links", () => {
     await seedReaders({ series: SERIES, count: 3, prefix: "ids", dueAt: T0 });
     await runCycleAt(T0);
     const sent = await deliveriesOf("ids");
-    await runRetention(env, { now: T0 + WINDOW });
+    await runRetention(testDeps(), { now: T0 + WINDOW });
     for (const delivery of sent) {
       expect(await findDelivery(env.DB, delivery.id)).toEqual({
         id: delivery.id,

@@ -6,6 +6,7 @@ import { readConfig } from "../../worker/config";
 import { retentionPolicy } from "../../worker/retention/policy";
 import { runRetention, type RetentionSummary } from "../../worker/retention/run-retention";
 import { DAY, resetDatabase } from "../helpers/delivery-helpers";
+import { testDeps } from "../helpers/test-deps";
 
 /**
  * Each window (RETAIN_*, worker/config.ts) on the simulated clock: a row is kept until exactly its window has
@@ -22,7 +23,7 @@ const T = Date.UTC(2026, 2, 2, 9, 30);
 const policy = retentionPolicy(readConfig(env));
 const count = async (table: string, where = "1") =>
   (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).first<{ n: number }>())!.n;
-const retainAt = (now: number) => runRetention(env, { now });
+const retainAt = (now: number) => runRetention(testDeps(), { now });
 
 /** Rows made at T and T + 1 ms: at T + window - 1 both stay, at T + window the first goes, then the second. */
 async function expectWindow(table: string, windowMs: number, where = "1") {

@@ -241,10 +241,10 @@ describe("recordClicks (the verb): bursts and the funnel", () => {
     const t0 = Date.now();
     const reader = await deliveredReader({ series: "fixture-windowed", part: 2 });
     const before = await partStat("fixture-windowed", 2);
-    await recordClicks(env.DB, [clickOf(reader, 0, t0)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 0, t0)]);
     expect((await partStat("fixture-windowed", 2)).humanClicks - before.humanClicks).toBe(1);
-    await recordClicks(env.DB, [clickOf(reader, 1, t0 + 300)]);
-    await recordClicks(env.DB, [clickOf(reader, 2, t0 + 600)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 1, t0 + 300)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 2, t0 + 600)]);
     expect(await clicksOf(reader.deliveryId)).toEqual([
       { link: 0, scannerReason: "burst" },
       { link: 1, scannerReason: "burst" },
@@ -256,8 +256,8 @@ describe("recordClicks (the verb): bursts and the funnel", () => {
     expect(await deliveryRow(reader.deliveryId)).toMatchObject({ humanClickedAt: null, scannerClickedAt: t0 });
 
     // The reader comes back a minute later: now a person, counted once.
-    await recordClicks(env.DB, [clickOf(reader, 0, t0 + 60_000)]);
-    await recordClicks(env.DB, [clickOf(reader, 0, t0 + 70_000)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 0, t0 + 60_000)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 0, t0 + 70_000)]);
     after = await partStat("fixture-windowed", 2);
     expect(after.humanClicks - before.humanClicks).toBe(1);
     expect(after.scannerClicks - before.scannerClicks).toBe(1);
@@ -268,10 +268,10 @@ describe("recordClicks (the verb): bursts and the funnel", () => {
     const t0 = Date.now();
     const reader = await deliveredReader({ series: "fixture-four", part: 2 });
     const before = await partStat("fixture-four", 2);
-    await recordClicks(env.DB, [clickOf(reader, 3, t0)]);
-    await recordClicks(env.DB, [clickOf(reader, 3, t0 + 200)]);
-    await recordClicks(env.DB, [clickOf(reader, 3, t0 + 5_000, "user-agent")]);
-    await recordClicks(env.DB, [clickOf(reader, 3, t0 + 9_000, "head")]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 3, t0)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 3, t0 + 200)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 3, t0 + 5_000, "user-agent")]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 3, t0 + 9_000, "head")]);
     expect((await clicksOf(reader.deliveryId)).map((row) => row.scannerReason)).toEqual([
       null,
       null,
@@ -291,7 +291,7 @@ describe("recordClicks (the verb): bursts and the funnel", () => {
       .bind(reader.deliveryId, t0 - 30_000)
       .run();
     const before = await partStat("fixture-four", 3);
-    await recordClicks(env.DB, [clickOf(reader, 0, t0), clickOf(reader, 1, t0 + 100)]);
+    await recordClicks({ db: env.DB }, [clickOf(reader, 0, t0), clickOf(reader, 1, t0 + 100)]);
     const after = await partStat("fixture-four", 3);
     expect(after.humanClicks - before.humanClicks).toBe(0);
     expect(after.scannerClicks - before.scannerClicks).toBe(1);

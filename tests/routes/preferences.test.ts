@@ -30,6 +30,7 @@ import {
   uniqueEmail,
 } from "../helpers/route-helpers";
 import { consentsOf, eventsOf, findSubscriber, outboxFor, rowsNaming, subscriptionsOf } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 /** The notice at the top of the page: what the last press changed. */
 const noticeOf = (html: string) =>
@@ -82,7 +83,7 @@ describe("the preference page, from a part's footer", () => {
     const reader = await readerWithPart1();
     const sentAt = (await subscriptionOf(reader.subscriberId, "fixture-four")).lastSentAt!;
     const later = sentAt + readConfig(env).retainDeliveriesDays * DAY;
-    expect((await runRetention(env, { now: later })).rows).toMatchObject({ deliveries: expect.any(Number) });
+    expect((await runRetention(testDeps(), { now: later })).rows).toMatchObject({ deliveries: expect.any(Number) });
     expect(
       await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE subscriber_id = ?1")
         .bind(reader.subscriberId)

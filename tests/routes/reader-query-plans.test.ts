@@ -18,10 +18,10 @@ describe("the reader's queries scan no whole table", () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
     const other = await deliveredReader({ series: "fixture-four", part: 2 });
     const { d1, statements } = capturingD1();
-    const delivery = (await findReaderDelivery(d1, testKeyring(), reader.tokens.reader))!;
+    const delivery = (await findReaderDelivery({ db: d1, config: { keyring: testKeyring() } }, reader.tokens.reader))!;
     const now = Date.now();
-    await recordClicks(d1, [clickOf(reader, 0, now), clickOf(other, 0, now)]);
-    await recordClicks(d1, [clickOf(reader, 1, now + 10), clickOf(other, 1, now + 10)]);
+    await recordClicks({ db: d1 }, [clickOf(reader, 0, now), clickOf(other, 0, now)]);
+    await recordClicks({ db: d1 }, [clickOf(reader, 1, now + 10), clickOf(other, 1, now + 10)]);
     expect(statements.filter((s) => /UPDATE clicks SET scanner_reason = 'burst'/.test(s.sql))).toHaveLength(1);
     await saveResponse(d1, { delivery, body: "hello", now: Date.now() });
     await findResponse(d1, delivery.id);

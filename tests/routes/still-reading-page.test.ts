@@ -12,6 +12,7 @@ import {
 } from "../helpers/reading-check-helpers";
 import { foreignKeyring, get, postForm, testKeyring, unsubscribeLinkOf } from "../helpers/route-helpers";
 import { findSubscriber, outboxFor, subscriptionsOf, type OutboxRow } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 /**
  * The "Still reading?" email and its keep page, as a reader, a mail scanner and an attacker meet them. A reader
@@ -33,7 +34,7 @@ async function askedReader(prefix: string, name = "Reader 1") {
     env.DB.prepare("UPDATE subscribers SET name = ?2 WHERE id = ?1").bind(reader.id, name),
   ]);
   await runCycleAt(T0);
-  expect((await runReadingChecks(env, { clock: () => T0 + DAY })).checks.sent).toBe(1);
+  expect((await runReadingChecks(testDeps({ clock: () => T0 + DAY }))).checks.sent).toBe(1);
   const mail = (await outboxFor(email)).find((row) => row.subject === CHECK_SUBJECT)!;
   const keep = new URL(keepLinkOf(mail)).pathname;
   return { email, reader, mail, keep, token: keep.split("/").pop()! };
@@ -108,7 +109,7 @@ describe("the keep page", () => {
 
   it("after the pause, the same button resumes the reader where they were, and clears the reason", async () => {
     const { reader, keep } = await askedReader("late");
-    await runReadingChecks(env, { clock: () => T0 + 4 * DAY + 1 });
+    await runReadingChecks(testDeps({ clock: () => T0 + 4 * DAY + 1 }));
     expect((await subscriptionsOf(reader.id))[0]).toMatchObject({ status: "paused", nextPart: 4 });
     expect(await (await get(keep)).text()).toContain("Resume my subscription");
     const res = await postForm(keep, {});

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { ClickMessage, Env } from "../env";
+import type { AppDeps } from "../app-deps";
+import type { ClickMessage } from "../env";
 import { recordClicks, type ClicksRecorded } from "./record-clicks";
 
 export const CLICK_QUEUE = "nextpart-clicks";
@@ -32,7 +33,7 @@ const clickMessage = z
  * dead-letter queue records its messages one by one and logs any it still cannot, so none is dropped silently.
  * One log line per batch with its counts: operators and `bench:scale` read it.
  */
-export async function consumeClickMessages(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeClickMessages(deps: Pick<AppDeps, "db">, batch: MessageBatch<unknown>): Promise<void> {
   const clicks: Message<ClickMessage>[] = [];
   let invalid = 0;
   for (const message of batch.messages) {
@@ -45,9 +46,7 @@ export async function consumeClickMessages(batch: MessageBatch<unknown>, env: En
     }
   }
   const results =
-    batch.queue === CLICK_DEAD_LETTER_QUEUE
-      ? await recordOneByOne(env.DB, clicks)
-      : [await recordTogether(env.DB, clicks)];
+    batch.queue === CLICK_DEAD_LETTER_QUEUE ? await recordOneByOne(deps, clicks) : [await recordTogether(deps, clicks)];
   console.log(
     "clicks batch",
     JSON.stringify({ queue: batch.queue, messages: batch.messages.length, invalid, ...sum(results) }),
@@ -55,12 +54,12 @@ export async function consumeClickMessages(batch: MessageBatch<unknown>, env: En
 }
 
 async function recordTogether(
-  db: D1Database,
+  deps: Pick<AppDeps, "db">,
   messages: Message<ClickMessage>[],
 ): Promise<Omit<ClicksRecorded, "retry">> {
   try {
     const { retry, ...counts } = await recordClicks(
-      db,
+      deps,
       messages.map((message) => message.body),
     );
     const again = new Set(retry);
@@ -77,11 +76,11 @@ async function recordTogether(
 }
 
 /** What the queue gave up on: each alone, so one that still fails cannot hold back the others. */
-async function recordOneByOne(db: D1Database, messages: Message<ClickMessage>[]) {
+async function recordOneByOne(deps: Pick<AppDeps, "db">, messages: Message<ClickMessage>[]) {
   const results: Omit<ClicksRecorded, "retry">[] = [];
   for (const message of messages) {
     try {
-      const { retry, ...counts } = await recordClicks(db, [message.body]);
+      const { retry, ...counts } = await recordClicks(deps, [message.body]);
       if (retry.length > 0) console.error("click lost: its delivery kept changing", JSON.stringify(message.body));
       results.push(counts);
     } catch (error) {

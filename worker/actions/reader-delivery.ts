@@ -1,5 +1,5 @@
 import { findDelivery } from "../delivery/find-delivery";
-import type { Keyring } from "../lib/keyring";
+import type { Config } from "../config";
 import { verifyReaderToken } from "../tokens";
 
 /** The email a reader token was signed for: who got which part, and when it left. */
@@ -16,10 +16,9 @@ export interface ReaderDelivery {
 
 /** Verifies a reader token and reads its delivery (live or slimmed); null for a bad token or an unknown delivery. */
 export async function findReaderDelivery(
-  d1: D1Database,
-  keyring: Keyring,
+  deps: { db: D1Database; config: Pick<Config, "keyring"> },
   token: string,
 ): Promise<ReaderDelivery | null> {
-  const deliveryId = await verifyReaderToken(keyring, token);
-  return deliveryId === null ? null : findDelivery(d1, deliveryId);
+  const deliveryId = await verifyReaderToken(deps.config.keyring, token);
+  return deliveryId === null ? null : findDelivery(deps.db, deliveryId);
 }

@@ -1,3 +1,4 @@
+import type { AppDeps } from "../app-deps";
 import type { ClickMessage } from "../env";
 import { base64url } from "../lib/crypto";
 import { recordClicks } from "./record-clicks";
@@ -13,19 +14,20 @@ export type ClickTaken = "queued" | "recorded" | "limited";
  * rate limit the click is not recorded at all: that is the whole cost of hammering a link.
  */
 export async function takeClick(
-  deps: { db: D1Database; queue?: Queue<ClickMessage>; limiter?: RateLimit },
-  click: ClickMessage,
-  client: string,
+  deps: Pick<AppDeps, "db" | "env">,
+  input: { click: ClickMessage; client: string },
 ): Promise<ClickTaken> {
-  if (deps.limiter && !(await deps.limiter.limit({ key: `click:${client}` })).success) return "limited";
-  if (deps.queue) {
+  const { click, client } = input;
+  const { CLICK_QUEUE: queue, CLICK_LIMITER: limiter } = deps.env;
+  if (limiter && !(await limiter.limit({ key: `click:${client}` })).success) return "limited";
+  if (queue) {
     try {
-      await deps.queue.send(click);
+      await queue.send(click);
       return "queued";
     } catch (error) {
       console.error("click queue failed, recording inline", error);
     }
   }
-  await recordClicks(deps.db, [click]);
+  await recordClicks(deps, [click]);
   return "recorded";
 }

@@ -1,22 +1,15 @@
-import type { Config } from "../config";
-import type { CatalogIndex } from "../content/catalog";
-import type { Mailer } from "../mail/create-mailer";
+import type { AppDeps } from "../app-deps";
 import type { D1Meter } from "./d1-meter";
 
-/** What every step of the delivery cycle works with; assembled only by deliveryContext() (delivery/index.ts). */
-export interface DeliveryContext {
+/**
+ * What every step of the delivery cycle works with: the invocation's deps (its catalog: the series and parts
+ * released, in the order they are sent) plus a meter over `db` and the cycle's instant. Assembled only by
+ * deliveryContext() (run-cycle.ts).
+ */
+export interface DeliveryContext extends AppDeps {
   meter: D1Meter;
-  config: Config;
-  mailer: Mailer;
-  /** The series and their parts released by `now`, as deployed: what is sent, in which order (tests pass an edited one). */
-  catalog: CatalogIndex;
-  /** When the cycle started (ms): what is due is decided against this one value. */
+  /** When the cycle started (ms): what is due is decided against this one value. `clock` is read for leases and slots. */
   now: number;
-  /**
-   * The current time (ms), read when a lease or a provider slot is taken: a long cycle must not hand out leases
-   * that are already expired. Date.now in production; tests pass a simulated clock.
-   */
-  clock: () => number;
 }
 
 /**

@@ -1,14 +1,16 @@
-import type { DeliveryMessage, Env } from "../env";
+import type { AppDeps } from "../app-deps";
+import type { DeliveryMessage } from "../env";
 import { retryBackoffMs } from "./context";
 import { DEAD_LETTER_QUEUE, recordDeadBatch } from "./dead-letter";
 import { deliveryContext } from "./run-cycle";
 import { sendBatch } from "./send-batch";
 
 /** Each message names one claimed batch; the consumer sends it. Queue retries + DLQ cover crashes. */
-export async function consumeDeliveryMessages(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
-  if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch, env);
+export async function consumeDeliveryMessages(deps: AppDeps, batch: MessageBatch<DeliveryMessage>): Promise<void> {
+  if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(deps, batch);
   for (const message of batch.messages) {
-    const ctx = deliveryContext(env);
+    // A context per message: each send is metered and timed on its own.
+    const ctx = deliveryContext(deps);
     try {
       const outcome = await sendBatch(ctx, message.body.batchId);
       if (outcome.kind === "rate_limited") {
@@ -26,11 +28,11 @@ export async function consumeDeliveryMessages(batch: MessageBatch<DeliveryMessag
 }
 
 /** Batches the delivery queue gave up on: recorded as dead, never dropped silently. */
-async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+async function consumeDeadLetters(deps: AppDeps, batch: MessageBatch<DeliveryMessage>): Promise<void> {
   for (const message of batch.messages) {
     try {
       const recorded = await recordDeadBatch(
-        deliveryContext(env),
+        deliveryContext(deps),
         message.body.batchId,
         "dead-lettered by the delivery queue",
       );

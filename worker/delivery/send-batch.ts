@@ -90,7 +90,7 @@ export async function sendBatch(
   }
 
   let result: BatchResult;
-  const slot = await waitForProviderSlot(ctx.meter, ctx.mailer.name, ctx.config.providerRps, ctx.clock);
+  const slot = await waitForProviderSlot(ctx, { provider: ctx.mailer.name, perSecond: ctx.config.providerRps });
   if (!slot) {
     result = {
       kind: "rate_limited",

@@ -1,4 +1,6 @@
+import type { AppDeps } from "../app-deps";
 import { pauseSeries } from "../series/pause-series";
+import { guardSql } from "./feedback-queries";
 
 /** The last this many deliveries of a series are the guard's window. */
 export const COMPLAINT_WINDOW = 1000;
@@ -6,18 +8,6 @@ export const COMPLAINT_WINDOW = 1000;
 export const COMPLAINT_THRESHOLD = Math.max(2, Math.ceil(0.001 * COMPLAINT_WINDOW));
 /** Complaints looked at per check: more than the threshold, so the reason can say how many. */
 const RECENT_COMPLAINTS = 50;
-
-export const guardSql = {
-  /** ?1 series, ?2 limit: the newest complaints, from the tiny partial index deliveries_series_complained_idx. */
-  recentComplaints: `SELECT id FROM deliveries WHERE series = ?1 AND complained_at IS NOT NULL ORDER BY id DESC LIMIT ?2`,
-  /**
-   * ?1 series, ?2 oldest complaint looked at, ?3 window - 1: the first delivery of the window, walking back by
-   * primary key and never below ?2 (rows read ≤ deliveries since that complaint). Only run on a complaint.
-   */
-  windowStart: `SELECT id FROM deliveries WHERE id >= ?2 AND series = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?3`,
-  /** ?1 series, ?2 data, ?3 now: the last check, which the stats show. */
-  recordCheck: `INSERT INTO events (subscriber_id, type, data, created_at) VALUES (NULL, 'complaint_guard', json(?2), ?3)`,
-} as const;
 
 export interface GuardCheck {
   series: string;
@@ -31,7 +21,9 @@ export interface GuardCheck {
  * Run after a new complaint: when the series' last COMPLAINT_WINDOW deliveries carry COMPLAINT_THRESHOLD
  * complaints or more, the series is paused with the numbers in its reason. Only an admin resumes it.
  */
-export async function checkComplaintGuard(d1: D1Database, series: string, now = Date.now()): Promise<GuardCheck> {
+export async function checkComplaintGuard(deps: Pick<AppDeps, "db" | "clock">, series: string): Promise<GuardCheck> {
+  const { db: d1 } = deps;
+  const now = deps.clock();
   const { results: recent } = await d1
     .prepare(guardSql.recentComplaints)
     .bind(series, RECENT_COMPLAINTS)

@@ -1,4 +1,5 @@
-import type { Env, FeedbackMessage } from "../env";
+import type { AppDeps } from "../app-deps";
+import type { FeedbackMessage } from "../env";
 import { countD1Calls } from "../lib/d1-calls";
 import { recordDeadLetters, type DeadLetterRow } from "./dead-letters";
 import { feedbackMessageSchema } from "./feedback-message";
@@ -15,14 +16,17 @@ const TRIES_PER_BATCH = 16;
 
 type Item = { message: Message<unknown>; body: FeedbackMessage };
 
+/** Only D1, the time and the catalog: the consumer runs even when the configuration is broken (worker/index.ts). */
+export type FeedbackDeps = Pick<AppDeps, "db" | "clock" | "catalog">;
+
 /**
  * The feedback queue's consumer: a whole batch of events in one go (two D1 round trips). When that fails, the
  * batch is halved until the poison events are alone, so they never hold back the good ones: those are acked, the
  * poison retried (after max_retries it lands in the dead-letter queue). One log line per batch with its counts.
  */
-export async function consumeFeedback(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  if (batch.queue === FEEDBACK_DEAD_LETTER_QUEUE) return consumeDeadFeedback(batch, env);
-  const { db, calls } = countD1Calls(env.DB);
+export async function consumeFeedback(deps: FeedbackDeps, batch: MessageBatch<unknown>): Promise<void> {
+  if (batch.queue === FEEDBACK_DEAD_LETTER_QUEUE) return consumeDeadFeedback(deps, batch);
+  const { db, calls } = countD1Calls(deps.db);
   const readable: Item[] = [];
   for (const message of batch.messages) {
     const parsed = feedbackMessageSchema.safeParse(message.body);
@@ -42,7 +46,7 @@ export async function consumeFeedback(batch: MessageBatch<unknown>, env: Env): P
     try {
       summaries.push(
         await recordProviderEvents(
-          db,
+          { ...deps, db },
           items.map(({ body }) => body),
         ),
       );
@@ -86,14 +90,14 @@ export async function consumeFeedback(batch: MessageBatch<unknown>, env: Env): P
 }
 
 /** Events the queue gave up on: kept in feedback_dead_letters (GET /admin/api/feedback/dead), never dropped. */
-async function consumeDeadFeedback(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+async function consumeDeadFeedback(deps: FeedbackDeps, batch: MessageBatch<unknown>): Promise<void> {
   const rows = batch.messages.map((message): DeadLetterRow => {
     const parsed = feedbackMessageSchema.safeParse(message.body);
     const body = parsed.success ? parsed.data : null;
     return [message.id, body?.svixId ?? null, body?.type ?? null, body?.emailId ?? null, body?.receivedAt ?? null];
   });
   try {
-    await recordDeadLetters(env.DB, rows);
+    await recordDeadLetters(deps, rows);
     console.error("feedback events dead-lettered", JSON.stringify(rows.map(([, svixId, type]) => ({ svixId, type }))));
     batch.ackAll();
   } catch (error) {

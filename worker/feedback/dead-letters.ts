@@ -1,20 +1,6 @@
+import type { AppDeps } from "../app-deps";
 import { isoOrNull, toPage } from "../lib/page";
-
-export const deadLetterSql = {
-  /** ?1 JSON array of [queue message id, svix id, type, provider message id, received at], ?2 now. */
-  record: `INSERT INTO feedback_dead_letters (id, svix_id, type, provider_message_id, received_at, dead_at)
-    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-      json_extract(value, '$[4]'), ?2
-    FROM json_each(?1) WHERE true ON CONFLICT (id) DO NOTHING`,
-  /**
-   * ?1 limit + 1, ?2/?3 the cursor (dead_at, rowid; null on the first page): newest first through
-   * feedback_dead_letters_dead_at_idx. `recorded`: a later delivery of the same event got through after all.
-   */
-  list: `SELECT f.rowid AS rowid, f.svix_id AS svixId, f.type, f.provider_message_id AS providerMessageId,
-      f.received_at AS receivedAt, f.dead_at AS deadAt, EXISTS (SELECT 1 FROM webhook_events w WHERE w.id = f.svix_id) AS recorded
-    FROM feedback_dead_letters f WHERE ?2 IS NULL OR f.dead_at < ?2 OR (f.dead_at = ?2 AND f.rowid < ?3)
-    ORDER BY f.dead_at DESC, f.rowid DESC LIMIT ?1`,
-} as const;
+import { deadLetterSql } from "./feedback-queries";
 
 export type DeadLetterRow = [
   messageId: string,
@@ -25,8 +11,8 @@ export type DeadLetterRow = [
 ];
 
 /** Records the events the feedback queue gave up on, in one statement; a dead letter delivered twice is kept once. */
-export async function recordDeadLetters(d1: D1Database, rows: DeadLetterRow[], now = Date.now()): Promise<number> {
-  const result = await d1.prepare(deadLetterSql.record).bind(JSON.stringify(rows), now).run();
+export async function recordDeadLetters(deps: Pick<AppDeps, "db" | "clock">, rows: DeadLetterRow[]): Promise<number> {
+  const result = await deps.db.prepare(deadLetterSql.record).bind(JSON.stringify(rows), deps.clock()).run();
   return result.meta.changes;
 }
 
@@ -36,9 +22,9 @@ export interface ListDeadLettersInput {
 }
 
 /** Dead-lettered provider events, newest first. */
-export async function listDeadLettersPage(d1: D1Database, input: ListDeadLettersInput) {
+export async function listDeadLettersPage(deps: Pick<AppDeps, "db">, input: ListDeadLettersInput) {
   const [at, rowid] = input.cursor ?? [null, null];
-  const { results } = await d1
+  const { results } = await deps.db
     .prepare(deadLetterSql.list)
     .bind(input.limit + 1, at, rowid)
     .all<{

@@ -1,5 +1,5 @@
 /**
- * Every SQL statement that records provider events, in one place so tests/delivery/query-plans.test.ts can prove
+ * Every SQL statement of provider events (recording them, the complaint guard, the dead letters), in one place so tests/delivery/query-plans.test.ts can prove
  * none scans a list table. A batch of events costs one read and one write round trip whatever its size: lists
  * travel as one JSON parameter (D1 allows 100 bound parameters per statement). Counters are bumped BEFORE the
  * change they count, in the same transaction, and only while that change is still to be made: a replayed or
@@ -83,3 +83,33 @@ export function allFeedbackStatements(): Record<string, string> {
   }
   return out;
 }
+
+/** The complaint guard (complaint-guard.ts). */
+export const guardSql = {
+  /** ?1 series, ?2 limit: the newest complaints, from the tiny partial index deliveries_series_complained_idx. */
+  recentComplaints: `SELECT id FROM deliveries WHERE series = ?1 AND complained_at IS NOT NULL ORDER BY id DESC LIMIT ?2`,
+  /**
+   * ?1 series, ?2 oldest complaint looked at, ?3 window - 1: the first delivery of the window, walking back by
+   * primary key and never below ?2 (rows read ≤ deliveries since that complaint). Only run on a complaint.
+   */
+  windowStart: `SELECT id FROM deliveries WHERE id >= ?2 AND series = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?3`,
+  /** ?1 series, ?2 data, ?3 now: the last check, which the stats show. */
+  recordCheck: `INSERT INTO events (subscriber_id, type, data, created_at) VALUES (NULL, 'complaint_guard', json(?2), ?3)`,
+} as const;
+
+/** Events the feedback queue gave up on (dead-letters.ts). */
+export const deadLetterSql = {
+  /** ?1 JSON array of [queue message id, svix id, type, provider message id, received at], ?2 now. */
+  record: `INSERT INTO feedback_dead_letters (id, svix_id, type, provider_message_id, received_at, dead_at)
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+      json_extract(value, '$[4]'), ?2
+    FROM json_each(?1) WHERE true ON CONFLICT (id) DO NOTHING`,
+  /**
+   * ?1 limit + 1, ?2/?3 the cursor (dead_at, rowid; null on the first page): newest first through
+   * feedback_dead_letters_dead_at_idx. `recorded`: a later delivery of the same event got through after all.
+   */
+  list: `SELECT f.rowid AS rowid, f.svix_id AS svixId, f.type, f.provider_message_id AS providerMessageId,
+      f.received_at AS receivedAt, f.dead_at AS deadAt, EXISTS (SELECT 1 FROM webhook_events w WHERE w.id = f.svix_id) AS recorded
+    FROM feedback_dead_letters f WHERE ?2 IS NULL OR f.dead_at < ?2 OR (f.dead_at = ?2 AND f.rowid < ?3)
+    ORDER BY f.dead_at DESC, f.rowid DESC LIMIT ?1`,
+} as const;

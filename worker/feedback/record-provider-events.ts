@@ -1,4 +1,4 @@
-import { compiledCatalog, type CatalogIndex } from "../content/catalog";
+import type { AppDeps } from "../app-deps";
 import type { FeedbackMessage } from "../env";
 import { ruleIndex } from "../reengage/rules";
 import { unsubscribeSql } from "../subscribers/unsubscribe";
@@ -43,14 +43,14 @@ export interface FeedbackSummary {
  * bounced or complained (every subscription stopped, queued mail taken out). Every write is conditional on the
  * state it changes, so a redelivery, even racing the original in another consumer, changes nothing, and events of
  * one email may come in any order. A first complaint then runs the complaint guard of its series. A first open
- * is a sign of reading only in a series whose "Still reading?" rule counts opens (`catalog` says which).
+ * is a sign of reading only in a series whose "Still reading?" rule counts opens (the catalog says which).
  */
 export async function recordProviderEvents(
-  db: D1Database,
+  deps: Pick<AppDeps, "db" | "clock" | "catalog">,
   messages: FeedbackMessage[],
-  now = Date.now(),
-  catalog: CatalogIndex = compiledCatalog,
 ): Promise<FeedbackSummary> {
+  const { db, catalog } = deps;
+  const now = deps.clock();
   const summary: FeedbackSummary = {
     events: messages.length,
     duplicates: 0,
@@ -149,7 +149,7 @@ export async function recordProviderEvents(
     for (const name of series) {
       // The events are recorded: a failed check must not send them round again (the next complaint checks anew).
       try {
-        summary.guards.push(await checkComplaintGuard(db, name, now));
+        summary.guards.push(await checkComplaintGuard({ db, clock: () => now }, name));
       } catch (error) {
         console.error("complaint guard failed", name, error);
       }

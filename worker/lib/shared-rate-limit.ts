@@ -1,16 +1,17 @@
+import type { AppDeps } from "../app-deps";
+
 /**
  * A fixed-window counter in D1, shared by every isolate and location (the rate-limiting binding counts per
  * location): one upsert per use. True when this use is within `limit` for the current window.
  */
 export async function takeSharedSlot(
-  d1: D1Database,
-  name: string,
-  limit: number,
-  windowMs: number,
-  now = Date.now(),
+  deps: Pick<AppDeps, "db" | "clock">,
+  input: { name: string; limit: number; windowMs: number },
 ): Promise<boolean> {
+  const { name, limit, windowMs } = input;
+  const now = deps.clock();
   const windowStart = now - (now % windowMs);
-  const row = await d1.prepare(takeSharedSlotSql).bind(name, windowStart).first<{ count: number }>();
+  const row = await deps.db.prepare(takeSharedSlotSql).bind(name, windowStart).first<{ count: number }>();
   return row!.count <= limit;
 }
 

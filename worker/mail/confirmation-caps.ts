@@ -24,7 +24,7 @@ export async function takeConfirmationCaps(
     ["all", "confirm-all", config.confirmationsPerHour],
   ] as const;
   for (const [cap, counter, limit] of caps) {
-    if (await takeSharedSlot(d1, counter, limit, HOUR_MS, now)) continue;
+    if (await takeSharedSlot({ db: d1, clock: () => now }, { name: counter, limit, windowMs: HOUR_MS })) continue;
     // Held ones are spread over the next hour at the cap's own pace (by id), not all due at its first minute.
     const nextHour = now - (now % HOUR_MS) + HOUR_MS;
     return { ok: false, cap, retryAt: nextHour + (consent.id % limit) * Math.floor(HOUR_MS / limit) };

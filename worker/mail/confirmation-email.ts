@@ -65,7 +65,12 @@ export async function sendConfirmationEmail(
     const caps = await takeConfirmationCaps(db.$client, config, consent, now);
     if (!caps.ok) return holdUntil(db, consent, caps.retryAt, caps.cap === "domain" ? "held_for_domain" : "held");
   }
-  if (!(await waitForProviderSlot(new D1Meter(db.$client), mailer.name, config.providerRps))) {
+  if (
+    !(await waitForProviderSlot(
+      { meter: new D1Meter(db.$client), clock: Date.now },
+      { provider: mailer.name, perSecond: config.providerRps },
+    ))
+  ) {
     return holdUntil(db, consent, now + PROVIDER_BUSY_RETRY_MS, "held");
   }
   const token = await signConfirmToken(config.keyring, consent.id, consent.expiresAt);

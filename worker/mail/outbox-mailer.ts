@@ -1,3 +1,4 @@
+import { mailSql } from "./mail-queries";
 import type { BatchResult, Mailer, OutgoingEmail } from "./mailer";
 
 /** Local stand-in for Resend: stores every message in D1 (table outbox), honouring idempotency keys. */
@@ -5,18 +6,12 @@ export function createOutboxMailer(db: D1Database): Mailer {
   return {
     name: "outbox",
     async sendBatch(emails: OutgoingEmail[], idempotencyKey: string): Promise<BatchResult> {
-      const earlier = await db
-        .prepare("SELECT id FROM outbox WHERE idempotency_key = ?1 ORDER BY rowid")
-        .bind(idempotencyKey)
-        .all<{ id: string }>();
+      const earlier = await db.prepare(mailSql.outboxSent).bind(idempotencyKey).all<{ id: string }>();
       if (earlier.results.length > 0) return { kind: "sent", ids: earlier.results.map((row) => row.id) };
 
       const now = Date.now();
       const ids = emails.map(() => crypto.randomUUID());
-      const insert = db.prepare(
-        `INSERT INTO outbox (id, idempotency_key, "from", "to", subject, html, text, headers, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
-      );
+      const insert = db.prepare(mailSql.outboxInsert);
       await db.batch(
         emails.map((email, i) =>
           insert.bind(

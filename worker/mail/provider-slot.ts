@@ -1,6 +1,8 @@
+import type { AppDeps } from "../app-deps";
 import { PROVIDER_SLOT_MAX_WAIT_MS } from "../delivery/context";
 import type { D1Meter } from "../delivery/d1-meter";
 import { sql } from "../delivery/delivery-queries";
+import { mailSql } from "./mail-queries";
 
 /**
  * The provider's limit is per team, shared by every invocation (cron, consumers, admin, confirmations): each call
@@ -8,11 +10,11 @@ import { sql } from "../delivery/delivery-queries";
  * leave the email for a later run. The delivery engine passes its meter, so the booking is counted in its totals.
  */
 export async function waitForProviderSlot(
-  meter: Pick<D1Meter, "db" | "all">,
-  provider: string,
-  perSecond: number,
-  clock: () => number = Date.now,
+  deps: { meter: Pick<D1Meter, "db" | "all">; clock: () => number },
+  input: { provider: string; perSecond: number },
 ): Promise<boolean> {
+  const { meter, clock } = deps;
+  const { provider, perSecond } = input;
   if (perSecond <= 0) return true;
   const interval = Math.ceil(1000 / perSecond);
   const takenAt = clock();
@@ -26,15 +28,8 @@ export async function waitForProviderSlot(
 }
 
 /** Seconds until a booking refused now would be accepted: the Retry-After of a caller that cannot wait (a test send). */
-export async function providerSlotRetryAfter(
-  d1: D1Database,
-  provider: string,
-  clock: () => number = Date.now,
-): Promise<number> {
-  const row = await d1
-    .prepare(`SELECT next_slot_at AS nextSlotAt FROM provider_slots WHERE provider = ?1`)
-    .bind(provider)
-    .first<{ nextSlotAt: number }>();
-  const now = clock();
+export async function providerSlotRetryAfter(deps: Pick<AppDeps, "db" | "clock">, provider: string): Promise<number> {
+  const row = await deps.db.prepare(mailSql.nextProviderSlot).bind(provider).first<{ nextSlotAt: number }>();
+  const now = deps.clock();
   return Math.max(1, Math.ceil(((row?.nextSlotAt ?? now) - PROVIDER_SLOT_MAX_WAIT_MS - now) / 1000));
 }

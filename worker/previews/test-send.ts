@@ -27,9 +27,11 @@ export async function sendTestEmail(
   config: Config,
   input: { to: string; series: CompiledSeries; part: CompiledPart },
 ): Promise<TestSendResult> {
-  if (!(await takeSharedSlot(d1, "test-send", TEST_SENDS_PER_MINUTE, 60_000))) return { kind: "rate_limited" };
-  if (!(await waitForProviderSlot(new D1Meter(d1), mailer.name, config.providerRps))) {
-    return { kind: "provider_busy", retryAfterSeconds: await providerSlotRetryAfter(d1, mailer.name) };
+  const slotDeps = { db: d1, meter: new D1Meter(d1), clock: Date.now };
+  if (!(await takeSharedSlot(slotDeps, { name: "test-send", limit: TEST_SENDS_PER_MINUTE, windowMs: 60_000 })))
+    return { kind: "rate_limited" };
+  if (!(await waitForProviderSlot(slotDeps, { provider: mailer.name, perSecond: config.providerRps }))) {
+    return { kind: "provider_busy", retryAfterSeconds: await providerSlotRetryAfter(slotDeps, mailer.name) };
   }
   const email = await composeTestEmail(config, input.series, input.part, input.to);
   const result = await mailer.sendBatch([email], `test-send-${crypto.randomUUID()}`);

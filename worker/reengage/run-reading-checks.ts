@@ -1,5 +1,5 @@
-import { deliveryContext, type DeliveryDeps } from "../delivery/run-cycle";
-import type { Env } from "../env";
+import type { AppDeps } from "../app-deps";
+import { deliveryContext } from "../delivery/run-cycle";
 import { endGraces, type GraceEnds } from "./end-grace";
 import { sendReadingChecks, type CheckOutcome } from "./send-reading-checks";
 
@@ -14,8 +14,8 @@ export interface ReadingChecksSummary {
  * the queued emails. An idle tick is two probes of the open-checks index. Tests pass a clock, a mailer, a
  * wrapped D1 or an edited catalog, as they do to the delivery cycle.
  */
-export async function runReadingChecks(env: Env, deps: DeliveryDeps = {}): Promise<ReadingChecksSummary> {
-  const ctx = deliveryContext(env, deps);
+export async function runReadingChecks(deps: AppDeps): Promise<ReadingChecksSummary> {
+  const ctx = deliveryContext(deps);
   const graces = await endGraces(ctx);
   const checks = await sendReadingChecks(ctx);
   return { checks, graces, d1: ctx.meter.totals() };

@@ -102,7 +102,7 @@ async function sendCheck(ctx: DeliveryContext, check: DueCheck, pausedSeries: Se
     console.error("reading check outcome unknown past the idempotency window; recorded as sent", check.id);
     return (await recordSent(ctx, check.id, rule, null), "sent");
   }
-  if (!(await waitForProviderSlot(meter, ctx.mailer.name, ctx.config.providerRps, ctx.clock))) {
+  if (!(await waitForProviderSlot(ctx, { provider: ctx.mailer.name, perSecond: ctx.config.providerRps }))) {
     return (await run(reengageSql.holdCheck, check.id, now + HOLD_MS), "busy");
   }
   return deliver(ctx, check, series, rule);

@@ -1,6 +1,5 @@
-import { readConfig } from "../config";
+import type { AppDeps } from "../app-deps";
 import { D1Meter } from "../delivery/d1-meter";
-import type { Env } from "../env";
 import { BATCHES_PER_CHUNK, RETENTION_CHUNK_ROWS, retentionPolicy, type RetentionPolicy } from "./policy";
 import { retentionProbeSql as probes, retentionSql as sql } from "./retention-queries";
 
@@ -172,11 +171,7 @@ export async function runRetentionChunks(
   return summary;
 }
 
-/** The cron's retention run (worker/index.ts), `now` being its scheduled time; `db` lets tests wrap D1. */
-export function runRetention(
-  env: Env,
-  options: { now: number },
-  deps: { db?: D1Database } = {},
-): Promise<RetentionSummary> {
-  return runRetentionChunks(new D1Meter(deps.db ?? env.DB), retentionPolicy(readConfig(env)), options.now);
+/** The cron's retention run (worker/index.ts), `now` being its scheduled time (not the clock: cutoffs are per tick). */
+export function runRetention(deps: Pick<AppDeps, "db" | "config">, input: { now: number }): Promise<RetentionSummary> {
+  return runRetentionChunks(new D1Meter(deps.db), retentionPolicy(deps.config), input.now);
 }

@@ -5,7 +5,6 @@ import { actionTarget, parseLinkNumber } from "../actions/action-target";
 import { findReaderDelivery, type ReaderDelivery } from "../actions/reader-delivery";
 import { requestReason } from "../actions/scanner-rules";
 import { newClickId, takeClick } from "../actions/take-click";
-import { readConfig } from "../config";
 import { findPartById, findSeries } from "../content/catalog";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import type { ClickMessage } from "../env";
@@ -28,7 +27,7 @@ async function readerPart(
   c: Context<AppEnv>,
   token: string,
 ): Promise<{ delivery: ReaderDelivery; series: CompiledSeries; part: CompiledPart }> {
-  const delivery = await findReaderDelivery(c.env.DB, readConfig(c.env).keyring, token);
+  const delivery = await findReaderDelivery(c.var.deps, token);
   if (!delivery) throw new AppError("INVALID_TOKEN", BAD_LINK);
   const series = findSeries(delivery.series);
   const part = series && findPartById(series, delivery.partId);
@@ -44,7 +43,8 @@ async function readerPart(
  * GET changes no subscription.
  */
 actionRoutes.get("/a/:token/:series/:part/:n", async (c) => {
-  const config = readConfig(c.env);
+  const { deps } = c.var;
+  const { config } = deps;
   const token = c.req.param("token");
   const deliveryId = await verifyReaderToken(config.keyring, token);
   if (deliveryId === null) throw new AppError("INVALID_TOKEN", BAD_LINK);
@@ -60,15 +60,14 @@ actionRoutes.get("/a/:token/:series/:part/:n", async (c) => {
     series: series.slug,
     partId: part.id,
     link,
-    at: Date.now(),
+    at: deps.clock(),
     reason: requestReason(c.req.method, c.req.header("user-agent")),
   };
-  const deps = { db: c.env.DB, queue: c.env.CLICK_QUEUE, limiter: c.env.CLICK_LIMITER };
   // Over the client's limit the reader still gets their redirect; only the click goes unrecorded. A preview's
   // links lead where the reader's would, and record nothing.
   if (deliveryId !== SAMPLE_DELIVERY_ID) {
     c.executionCtx.waitUntil(
-      takeClick(deps, click, clientKey(c.req.header("cf-connecting-ip"))).catch((error: unknown) =>
+      takeClick(deps, { click, client: clientKey(c.req.header("cf-connecting-ip")) }).catch((error: unknown) =>
         console.error("click not recorded", deliveryId, error),
       ),
     );
@@ -90,7 +89,7 @@ async function respondContext(c: Context<AppEnv>) {
 
 actionRoutes.get("/respond/:token", async (c) => {
   const { delivery, series, part, token } = await respondContext(c);
-  const earlier = await findResponse(c.env.DB, delivery.id);
+  const earlier = await findResponse(c.var.deps.db, delivery.id);
   c.header("cache-control", "private, no-store");
   return c.html(
     <ResponsePage series={series} part={part} token={token} body={earlier ?? ""} editing={earlier !== null} />,
@@ -115,8 +114,9 @@ const responseSchema = z
   );
 
 actionRoutes.post("/respond/:token", limitBody(32 * 1024), sameOrigin, async (c) => {
-  if (c.env.SIGNUP_LIMITER) {
-    const { success } = await c.env.SIGNUP_LIMITER.limit({
+  const { deps } = c.var;
+  if (deps.env.SIGNUP_LIMITER) {
+    const { success } = await deps.env.SIGNUP_LIMITER.limit({
       key: `respond:${clientKey(c.req.header("cf-connecting-ip"))}`,
     });
     if (!success)
@@ -132,7 +132,7 @@ actionRoutes.post("/respond/:token", limitBody(32 * 1024), sameOrigin, async (c)
   const parsed = responseSchema.safeParse(form.response);
   if (!parsed.success) {
     const typed = typeof form.response === "string" ? form.response.slice(0, MAX_RESPONSE_LENGTH * 2) : "";
-    const editing = (await findResponse(c.env.DB, delivery.id)) !== null;
+    const editing = (await findResponse(deps.db, delivery.id)) !== null;
     c.status(400);
     return c.html(
       <ResponsePage
@@ -145,7 +145,7 @@ actionRoutes.post("/respond/:token", limitBody(32 * 1024), sameOrigin, async (c)
       />,
     );
   }
-  await saveResponse(c.env.DB, { delivery, body: parsed.data, now: Date.now() });
-  const webUrl = partWebUrl(readConfig(c.env), series.slug, part.id);
+  await saveResponse(deps.db, { delivery, body: parsed.data, now: deps.clock() });
+  const webUrl = partWebUrl(deps.config, series.slug, part.id);
   return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
 });

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
 import { limitBody } from "../middleware/read-body";
 import { AppError, type ErrorCode } from "../errors";
 import { feedbackMessage } from "../feedback/feedback-message";
@@ -27,23 +26,24 @@ webhookRoutes.post(
   // Resend's events are a few KB; the limit keeps a hostile body from costing an HMAC over megabytes.
   limitBody(256 * 1024, "A webhook body is at most 256 KB."),
   async (c) => {
-    const verified = verifyResendWebhook(readConfig(c.env).resendWebhookSecret, await c.req.text(), {
+    const { deps } = c.var;
+    const verified = verifyResendWebhook(deps.config.resendWebhookSecret, await c.req.text(), {
       id: c.req.header("svix-id"),
       timestamp: c.req.header("svix-timestamp"),
       signature: c.req.header("svix-signature"),
     });
     if (!verified.ok) throw new AppError(refusal[verified.reason], verified.message);
-    const message = feedbackMessage(verified.svixId, verified.event, Date.now());
-    if (c.env.FEEDBACK_QUEUE) {
+    const message = feedbackMessage(verified.svixId, verified.event, deps.clock());
+    if (deps.env.FEEDBACK_QUEUE) {
       try {
-        await c.env.FEEDBACK_QUEUE.send(message, { contentType: "json" });
+        await deps.env.FEEDBACK_QUEUE.send(message, { contentType: "json" });
         return c.json({ received: true, queued: true });
       } catch (error) {
         // Recorded inline instead; should the queue have taken it after all, the consumer finds it recorded.
         console.error("feedback queue refused an event, recording it inline", error);
       }
     }
-    await recordProviderEvents(c.env.DB, [message]);
+    await recordProviderEvents(deps, [message]);
     return c.json({ received: true, queued: false });
   },
 );

@@ -21,7 +21,7 @@ export async function readUnsubscribeLink(
   token: string,
 ): Promise<UnsubscribeClaims | null> {
   if (DELIVERY_TOKEN.test(token)) {
-    const delivery = await findReaderDelivery(d1, keyring, token);
+    const delivery = await findReaderDelivery({ db: d1, config: { keyring } }, token);
     return delivery && { subscriberId: delivery.subscriberId, series: delivery.series };
   }
   const check = await verifyToken(keyring, token, "unsubscribe");

@@ -89,5 +89,5 @@ export const feedbackApi = createAdminApi()
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await listDeadLettersPage(c.env.DB, c.req.valid("query")), 200),
+    async (c) => c.json(await listDeadLettersPage(c.var.deps, c.req.valid("query")), 200),
   );

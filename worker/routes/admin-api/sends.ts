@@ -179,7 +179,7 @@ export const sendsApi = createAdminApi()
         }
         subscriberId = found;
       }
-      const summary = await runCycle(c.env, { dryRun, filter: { series: input.series, subscriberId } });
+      const summary = await runCycle(c.var.deps, { dryRun, filter: { series: input.series, subscriberId } });
       return c.json(summary, 200);
     },
   )

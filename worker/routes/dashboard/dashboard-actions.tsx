@@ -17,7 +17,7 @@ for (const [path, dryRun] of [
   dashboardActionRoutes.post(path, async (c) => {
     const body = (await readBody(c, ["form"])) as Record<string, string>;
     const series = formSeries(body.series);
-    const summary = await runCycle(c.env, { dryRun, filter: { series } });
+    const summary = await runCycle(c.var.deps, { dryRun, filter: { series } });
     return c.html(
       <CycleResultPage {...pageProps(c, "overview")} summary={summary} choices={seriesChoices()} series={series} />,
     );
