@@ -81,12 +81,11 @@ async function scenario(name: string, after: CatalogIndex, order: "consumer firs
 
   for (let now = T0 - 8 * DAY; now < EDIT_AT; now += DAY) await cycle(now, before);
   // In flight: claimed and queued under the old catalog, not yet sent.
-  const queued = await claimBatch(
-    deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: before }),
-    100,
-    QUEUED_LEASE_MS,
-    false,
-  );
+  const queued = await claimBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: before }), {
+    size: 100,
+    leaseMs: QUEUED_LEASE_MS,
+    frozen: false,
+  });
   expect(queued!.members.length).toBeGreaterThan(0);
   const inFlight = new Map(queued!.members.map((member) => [member.subscriptionId, member.partId]));
   const emailOf = new Map((await subscriptionsOf("")).map((row) => [row.id, row.email]));
@@ -102,8 +101,11 @@ async function scenario(name: string, after: CatalogIndex, order: "consumer firs
   // The deploy: the consumer and the cron now run the new catalog, in either order.
   const consume = async () =>
     expect(["sent", "skipped"]).toContain(
-      (await sendBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: after }), queued!.batchId))
-        .kind,
+      (
+        await sendBatch(deliveryContextAt(EDIT_AT, { mailer: provider.mailer(), catalog: after }), {
+          batchId: queued!.batchId,
+        })
+      ).kind,
     );
   if (order === "consumer first") await consume();
   else {

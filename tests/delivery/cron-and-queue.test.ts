@@ -40,7 +40,11 @@ describe("the cron trigger", () => {
 describe("the queue consumer", () => {
   it("sends a claimed batch once, however often the message is delivered", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "queued", dueAt: 0 });
-    const claimed = await claimBatch(deliveryContextAt(Date.now()), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(Date.now()), {
+      size: 100,
+      leaseMs: QUEUED_LEASE_MS,
+      frozen: false,
+    });
     const message = { id: "m1", timestamp: new Date(), attempts: 1, body: { batchId: claimed!.batchId } };
 
     for (let delivery = 0; delivery < 2; delivery++) {
@@ -55,7 +59,11 @@ describe("the queue consumer", () => {
 
   it("leaves out a reader who unsubscribed while the batch waited in the queue", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "waiting", dueAt: 0 });
-    const claimed = await claimBatch(deliveryContextAt(Date.now()), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(Date.now()), {
+      size: 100,
+      leaseMs: QUEUED_LEASE_MS,
+      frozen: false,
+    });
     await unsubscribe(getDb(env.DB), env.DB, claimed!.members[0]!.subscriberId, "one-click");
 
     const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", [

@@ -39,7 +39,7 @@ async function deadLetter(batchId: string) {
 describe("a dead-lettered batch", () => {
   it("that was never attempted is recorded as dead and its readers go back in line", async () => {
     await seedReaders({ series: "fixture-four", count: 4, prefix: "never-tried", dueAt: T0 });
-    const claimed = await claimBatch(deliveryContextAt(T0), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(T0), { size: 100, leaseMs: QUEUED_LEASE_MS, frozen: false });
     expect((await deadLetter(claimed!.batchId)).explicitAcks).toHaveLength(1);
 
     expect(
@@ -60,9 +60,11 @@ describe("a dead-lettered batch", () => {
 
   it("that was attempted keeps its readers (it may have been delivered), marked failed and listed", async () => {
     await seedReaders({ series: "fixture-four", count: 3, prefix: "tried", dueAt: T0 });
-    const claimed = await claimBatch(deliveryContextAt(T0), 100, QUEUED_LEASE_MS, false);
+    const claimed = await claimBatch(deliveryContextAt(T0), { size: 100, leaseMs: QUEUED_LEASE_MS, frozen: false });
     await provider.faults({ error500: 1 });
-    expect(await sendBatch(deliveryContextAt(T0, { mailer: provider.mailer() }), claimed!.batchId)).toMatchObject({
+    expect(
+      await sendBatch(deliveryContextAt(T0, { mailer: provider.mailer() }), { batchId: claimed!.batchId }),
+    ).toMatchObject({
       kind: "unknown",
     });
     await deadLetter(claimed!.batchId);

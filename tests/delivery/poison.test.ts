@@ -55,9 +55,9 @@ async function batchRow(id: string) {
 describe("one bad batch never stops the cycle", () => {
   it("sets aside a batch that cannot be composed and sends the others", async () => {
     await seedReaders({ series: "fixture-four", count: 5, prefix: "poisoned", dueAt: T0, nextPart: 2 });
-    const poisoned = await claimBatch(deliveryContextAt(T0), 100, QUEUED_LEASE_MS, false);
+    const poisoned = await claimBatch(deliveryContextAt(T0), { size: 100, leaseMs: QUEUED_LEASE_MS, frozen: false });
     await seedReaders({ series: "fixture-four", count: 10, prefix: "healthy", dueAt: T0 });
-    await claimBatch(deliveryContextAt(T0 + 1), 100, QUEUED_LEASE_MS, false);
+    await claimBatch(deliveryContextAt(T0 + 1), { size: 100, leaseMs: QUEUED_LEASE_MS, frozen: false });
     // A deploy whose part 2 holds a slot no reader has a value for (the build refuses that; a hand edit did not).
     const broken = editCatalog((series) =>
       series.slug === "fixture-four"

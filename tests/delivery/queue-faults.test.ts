@@ -61,7 +61,7 @@ describe("exactly once through the delivery queue, under faults", () => {
       // The consumers: every message twice at once (at-least-once delivery); failures go back on the queue.
       const messages = pending.splice(0);
       for (const batchId of messages) {
-        const consume = () => sendBatch(deliveryContextAt(now, { mailer }), batchId);
+        const consume = () => sendBatch(deliveryContextAt(now, { mailer }), { batchId });
         const outcomes = await Promise.all([consume(), consume()]);
         if (outcomes.some((o) => o.kind === "unknown" || o.kind === "rate_limited")) pending.push(batchId);
       }
@@ -70,7 +70,7 @@ describe("exactly once through the delivery queue, under faults", () => {
     for (let step = 1; step <= 24; step++) {
       const now = T0 + (8 * 24 + step) * HOUR;
       await runCycleAt(now, { queue, batchSize: 25 }, { mailer });
-      for (const batchId of pending.splice(0)) await sendBatch(deliveryContextAt(now, { mailer }), batchId);
+      for (const batchId of pending.splice(0)) await sendBatch(deliveryContextAt(now, { mailer }), { batchId });
     }
     accepted = await provider.sent();
     stats = (await provider.stats()) as unknown as FaultStats;

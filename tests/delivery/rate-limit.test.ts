@@ -41,7 +41,11 @@ describe("the provider's rate limit", () => {
     await seedReaders({ series: "fixture-four", count: 100, prefix: "paced", dueAt: 0 });
     let pending: DeliveryMessage[] = [];
     for (let i = 0; i < 20; i++) {
-      const claimed = await claimBatch(deliveryContextAt(Date.now()), 5, QUEUED_LEASE_MS, false);
+      const claimed = await claimBatch(deliveryContextAt(Date.now()), {
+        size: 5,
+        leaseMs: QUEUED_LEASE_MS,
+        frozen: false,
+      });
       pending.push({ batchId: claimed!.batchId });
     }
     await seedReaders({ series: "fixture-four", count: 25, prefix: "inline", dueAt: 0 });

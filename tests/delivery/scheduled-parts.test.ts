@@ -134,7 +134,7 @@ describe("parts written ahead, on a simulated clock", () => {
     await seedReaders({ series: SERIES, count: 2, prefix: "moved-date", dueAt: T0 });
     await runCycleAt(T0);
     await runCycleAt(R2, { maxBatches: 0 }); // the release wakes them; the batch is claimed for the queue below
-    const queued = await claimBatch(deliveryContextAt(R2), 100, QUEUED_LEASE_MS, false);
+    const queued = await claimBatch(deliveryContextAt(R2), { size: 100, leaseMs: QUEUED_LEASE_MS, frozen: false });
     expect(queued!.members.map((member) => member.partId)).toEqual([parts[1]!.id, parts[1]!.id]);
 
     const later = new Date(R2 + 2 * DAY).toISOString();
@@ -143,9 +143,9 @@ describe("parts written ahead, on a simulated clock", () => {
         ? series
         : { ...series, parts: series.parts.map((part, i) => (i === 1 ? { ...part, publishAt: later } : part)) },
     );
-    expect((await sendBatch(deliveryContextAt(R2 + HOUR, { catalog: postponed }), queued!.batchId)).kind).toBe(
-      "skipped",
-    );
+    expect(
+      (await sendBatch(deliveryContextAt(R2 + HOUR, { catalog: postponed }), { batchId: queued!.batchId })).kind,
+    ).toBe("skipped");
     for (let now = R2 + HOUR; now < R2 + 2 * DAY; now += 6 * HOUR)
       expect(await runCycleAt(now, {}, { catalog: postponed })).toMatchObject({ sent: 0 });
     expect(await runCycleAt(R2 + 2 * DAY, {}, { catalog: postponed })).toMatchObject({

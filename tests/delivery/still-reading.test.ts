@@ -306,12 +306,11 @@ describe("exactly once", () => {
       .bind(partId(3))
       .all<BatchMember & { batchId: string; providerId: string }>();
     const ctx = deliveryContextAt(T0 + 2 * DAY + HOUR);
-    await recordSentBatch(
-      ctx,
-      members.results[0]!.batchId,
-      members.results,
-      members.results.map((m) => m.providerId),
-    );
+    await recordSentBatch(ctx, {
+      batchId: members.results[0]!.batchId,
+      members: members.results,
+      ids: members.results.map((m) => m.providerId),
+    });
     expect((await env.DB.prepare("SELECT count(*) AS n FROM reading_checks").first<{ n: number }>())!.n).toBe(4);
     await Promise.all([tick(T0 + 3 * DAY), tick(T0 + 3 * DAY)]);
     for (const email of emails)

@@ -309,12 +309,11 @@ describe("the funnel, counted once per delivery", () => {
          to_email AS toEmail, to_name AS toName, timezone, batch_id AS batchId, provider_message_id AS messageId
        FROM deliveries WHERE to_email LIKE 'twice%' ORDER BY id`,
     ).all<{ batchId: string; messageId: string } & BatchMember>();
-    await recordSentBatch(
-      deliveryContextAt(T0 + 1000),
-      results[0]!.batchId,
-      results,
-      results.map((r) => r.messageId),
-    );
+    await recordSentBatch(deliveryContextAt(T0 + 1000), {
+      batchId: results[0]!.batchId,
+      members: results,
+      ids: results.map((r) => r.messageId),
+    });
     expect((await partStats(SERIES, 1))!.sent).toBe(3);
   });
 });
@@ -362,7 +361,7 @@ describe("suppression", () => {
 
   it("takes the reader out of a queued batch no consumer has attempted yet", async () => {
     const readers = await sentReaders("queued", 2);
-    const claimed = await claimBatch(deliveryContextAt(T0 + DAY), 100, 60_000, false);
+    const claimed = await claimBatch(deliveryContextAt(T0 + DAY), { size: 100, leaseMs: 60_000, frozen: false });
     expect(claimed!.members).toHaveLength(2);
     await sendEvent(resendEvent("email.complained", readers[0]!.messageId, readers[0]!.email));
     const left = await env.DB.prepare("SELECT to_email AS email FROM deliveries WHERE batch_id = ?1")

@@ -35,16 +35,20 @@ describe("bounded chunks", () => {
   it("a run deletes at most RETENTION_CHUNKS_PER_RUN chunks per table, no statement touching more than 500 rows; the next run goes on", async () => {
     await backlog();
     const first = countingD1(env.DB);
-    const run1 = await runRetentionChunks(new D1Meter(first.db), policy, NOW);
+    const run1 = await runRetentionChunks(new D1Meter(first.db), { policy, now: NOW });
     // The probes find two tables with work; each round runs their chunks in one batch, again while they fill them.
     expect(first.counts).toEqual({ calls: 3, statements: PROBES + 2 * (1 + 6) });
     expect(run1).toMatchObject({ chunks: 2, errors: [] });
-    expect(run1.rows).toMatchObject({ webhook_events: 2 * RETENTION_CHUNK_ROWS, deliveries: 2 * RETENTION_CHUNK_ROWS, batches: 10 });
+    expect(run1.rows).toMatchObject({
+      webhook_events: 2 * RETENTION_CHUNK_ROWS,
+      deliveries: 2 * RETENTION_CHUNK_ROWS,
+      batches: 10,
+    });
     expect(Math.max(...first.writes.statements.map((s) => s.changes))).toBeLessThanOrEqual(RETENTION_CHUNK_ROWS);
     expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([300, 100, 1]);
 
     const second = countingD1(env.DB);
-    const run2 = await runRetentionChunks(new D1Meter(second.db), policy, NOW);
+    const run2 = await runRetentionChunks(new D1Meter(second.db), { policy, now: NOW });
     expect(second.counts).toEqual({ calls: 2, statements: PROBES + 1 + 6 });
     expect(run2.rows).toMatchObject({ webhook_events: 300, deliveries: 100, batches: 1 });
     expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([0, 0, 0]);
@@ -53,7 +57,7 @@ describe("bounded chunks", () => {
 
     // Nothing left: one round trip, six index probes that find nothing.
     const idle = countingD1(env.DB);
-    const run3 = await runRetentionChunks(new D1Meter(idle.db), policy, NOW);
+    const run3 = await runRetentionChunks(new D1Meter(idle.db), { policy, now: NOW });
     expect(idle.counts).toEqual({ calls: 1, statements: PROBES });
     expect(run3).toMatchObject({ chunks: 0, errors: [] });
     expect(Object.values(run3.rows).every((n) => n === 0)).toBe(true);
@@ -63,14 +67,16 @@ describe("bounded chunks", () => {
   it("RETENTION_CHUNKS_PER_RUN = 0 turns it off: not one statement", async () => {
     await backlog();
     const off = countingD1(env.DB);
-    expect((await runRetentionChunks(new D1Meter(off.db), { ...policy, chunksPerRun: 0 }, NOW)).chunks).toBe(0);
+    expect(
+      (await runRetentionChunks(new D1Meter(off.db), { policy: { ...policy, chunksPerRun: 0 }, now: NOW })).chunks,
+    ).toBe(0);
     expect(off.counts).toEqual({ calls: 0, statements: 0 });
   });
 
   it("two runs at once remove every row once: the compact form holds each email once", async () => {
     await backlog();
     const runs = await Promise.all(
-      [0, 1].map(() => runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW)),
+      [0, 1].map(() => runRetentionChunks(new D1Meter(env.DB), { policy: { ...policy, chunksPerRun: 10 }, now: NOW })),
     );
     expect(runs.flatMap((run) => run.errors)).toEqual([]);
     expect(runs[0]!.rows.webhook_events + runs[1]!.rows.webhook_events).toBe(1300);
@@ -98,11 +104,11 @@ describe("bounded chunks", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const run = await runRetentionChunks(new D1Meter(failing), policy, NOW);
+    const run = await runRetentionChunks(new D1Meter(failing), { policy, now: NOW });
     expect(run.errors).toEqual([{ task: "deliveries", message: expect.stringMatching(/no such table: gone/) }]);
     expect(run.rows).toMatchObject({ webhook_events: 2 * RETENTION_CHUNK_ROWS, deliveries: 0 });
     expect(await count("deliveries")).toBe(1100);
-    const next = await runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW);
+    const next = await runRetentionChunks(new D1Meter(env.DB), { policy: { ...policy, chunksPerRun: 10 }, now: NOW });
     expect(next.rows).toMatchObject({ webhook_events: 300, deliveries: 1100 });
   });
 });

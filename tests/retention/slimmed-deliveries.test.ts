@@ -43,7 +43,10 @@ const withParts = (ids: string[]): CatalogIndex =>
 
 /** Retention as the cron runs it, but slimming deliveries one day after they were sent (the walk below is short). */
 const slimAfterADay = (now: number) =>
-  runRetentionChunks(new D1Meter(env.DB), { ...retentionPolicy(readConfig(env)), deliveriesMs: DAY }, now);
+  runRetentionChunks(new D1Meter(env.DB), {
+    policy: { ...retentionPolicy(readConfig(env)), deliveriesMs: DAY },
+    now: now,
+  });
 
 /** The parts each reader's emails carried, in the order the provider accepted them. */
 async function receivedByReader(provider: ReturnType<typeof mockResend>) {

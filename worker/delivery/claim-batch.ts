@@ -9,6 +9,14 @@ export interface ClaimFilter {
   seriesPaused?: boolean;
 }
 
+export interface ClaimInput {
+  size: number;
+  leaseMs: number;
+  /** Marked as attempted at once (sent inline right after) rather than left open in the queue. */
+  frozen: boolean;
+  filter?: ClaimFilter;
+}
+
 export interface ClaimedBatch {
   batchId: string;
   members: BatchMember[];
@@ -21,14 +29,9 @@ export interface ClaimedBatch {
  * `frozen` marks the batch as attempted at once (sent inline right after); a queued batch stays open so an
  * unsubscribe can still take its reader out until a consumer picks it up.
  */
-export async function claimBatch(
-  ctx: DeliveryContext,
-  size: number,
-  leaseMs: number,
-  frozen: boolean,
-  filter: ClaimFilter = {},
-): Promise<ClaimedBatch | null> {
+export async function claimBatch(ctx: DeliveryContext, input: ClaimInput): Promise<ClaimedBatch | null> {
   const { meter, now } = ctx;
+  const { size, leaseMs, frozen, filter = {} } = input;
   const batchId = crypto.randomUUID();
   const paused = filter.seriesPaused ? 1 : 0;
   const claim =
@@ -60,17 +63,17 @@ export async function claimBatch(
     if (sendable > now) putBack.push({ member, dueAt: sendable });
     else members.push(member);
   }
-  if (putBack.length > 0) await putBackMembers(ctx, batchId, putBack, members.length === 0);
+  if (putBack.length > 0) await putBackMembers(ctx, { batchId, putBack, batchIsEmpty: members.length === 0 });
   return { batchId, members, deferred: putBack.filter((p) => p.dueAt !== null).length };
 }
 
+/** Members leave a claimed batch, due again at `dueAt` (null: when the series changes); an emptied batch goes too. */
 export async function putBackMembers(
   ctx: DeliveryContext,
-  batchId: string,
-  putBack: { member: BatchMember; dueAt: number | null }[],
-  batchIsEmpty: boolean,
+  input: { batchId: string; putBack: { member: BatchMember; dueAt: number | null }[]; batchIsEmpty: boolean },
 ) {
   const { meter, now } = ctx;
+  const { batchId, putBack, batchIsEmpty } = input;
   const statements = [
     meter.db.prepare(sql.deleteDeliveries).bind(JSON.stringify(putBack.map((p) => p.member.id))),
     meter.db

@@ -123,7 +123,7 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
       if (stop) break;
       budget -= 1;
       try {
-        const outcome = await sendBatch(ctx, id, { onlyIfLeaseExpired: true });
+        const outcome = await sendBatch(ctx, { batchId: id, onlyIfLeaseExpired: true });
         if (outcome.kind !== "skipped") summary.recovered += 1;
         tally(outcome, id);
       } catch (error) {
@@ -143,7 +143,12 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
           budget -= 1;
           let claimed: Awaited<ReturnType<typeof claimBatch>>;
           try {
-            claimed = await claimBatch(ctx, options.batchSize, SENDING_LEASE_MS, true, filter);
+            claimed = await claimBatch(ctx, {
+              size: options.batchSize,
+              leaseMs: SENDING_LEASE_MS,
+              frozen: true,
+              filter,
+            });
           } catch (error) {
             noteError(null, error); // not one batch's fault (D1?): this worker stops, the others go on
             break;
@@ -153,7 +158,7 @@ export async function runDeliveryCycle(ctx: DeliveryContext, options: CycleOptio
           summary.deferred += claimed.deferred;
           if (claimed.members.length === 0) continue;
           try {
-            tally(await sendBatch(ctx, claimed.batchId, { members: claimed.members }), claimed.batchId);
+            tally(await sendBatch(ctx, { batchId: claimed.batchId, members: claimed.members }), claimed.batchId);
           } catch (error) {
             // An error while recording: the batch keeps its lease and is retried under its key; others go on.
             noteError(claimed.batchId, error);
@@ -175,7 +180,12 @@ async function queueDueBatches(
 ) {
   const ids: DeliveryMessage[] = [];
   for (let claims = 0; claims < MAX_QUEUED_BATCHES_PER_RUN; claims++) {
-    const claimed = await claimBatch(ctx, options.batchSize, QUEUED_LEASE_MS, false, filter);
+    const claimed = await claimBatch(ctx, {
+      size: options.batchSize,
+      leaseMs: QUEUED_LEASE_MS,
+      frozen: false,
+      filter,
+    });
     if (!claimed) break;
     summary.due += claimed.members.length + claimed.deferred;
     summary.deferred += claimed.deferred;

@@ -9,8 +9,12 @@ export const DEAD_LETTER_QUEUE = "nextpart-delivery-dlq";
  * readers go back in line. Attempted: it may have been delivered, so its readers stay held by it (marked failed)
  * for an admin to look at (GET /admin/api/batches?status=dead). False when the batch was no longer in flight.
  */
-export async function recordDeadBatch(ctx: DeliveryContext, batchId: string, reason: string): Promise<boolean> {
+export async function recordDeadBatch(
+  ctx: DeliveryContext,
+  input: { batchId: string; reason: string },
+): Promise<boolean> {
   const { meter } = ctx;
+  const { batchId, reason } = input;
   const at = ctx.clock();
   const results = await meter.batch([
     meter.db.prepare(sql.releaseDeadDeliveries).bind(batchId),

@@ -12,7 +12,7 @@ export async function consumeDeliveryMessages(deps: AppDeps, batch: MessageBatch
     // A context per message: each send is metered and timed on its own.
     const ctx = deliveryContext(deps);
     try {
-      const outcome = await sendBatch(ctx, message.body.batchId);
+      const outcome = await sendBatch(ctx, { batchId: message.body.batchId });
       if (outcome.kind === "rate_limited") {
         message.retry({ delaySeconds: Math.ceil(outcome.retryAfterMs / 1000) });
       } else if (outcome.kind === "unknown") {
@@ -31,11 +31,10 @@ export async function consumeDeliveryMessages(deps: AppDeps, batch: MessageBatch
 async function consumeDeadLetters(deps: AppDeps, batch: MessageBatch<DeliveryMessage>): Promise<void> {
   for (const message of batch.messages) {
     try {
-      const recorded = await recordDeadBatch(
-        deliveryContext(deps),
-        message.body.batchId,
-        "dead-lettered by the delivery queue",
-      );
+      const recorded = await recordDeadBatch(deliveryContext(deps), {
+        batchId: message.body.batchId,
+        reason: "dead-lettered by the delivery queue",
+      });
       if (recorded) console.error("delivery batch dead-lettered", message.body.batchId);
       message.ack();
     } catch (error) {

@@ -17,12 +17,10 @@ export interface RefusedMember {
  */
 export async function recordSentBatch(
   ctx: DeliveryContext,
-  batchId: string,
-  members: BatchMember[],
-  ids: (string | null)[],
-  refused: RefusedMember[] = [],
+  input: { batchId: string; members: BatchMember[]; ids: (string | null)[]; refused?: RefusedMember[] },
 ): Promise<number> {
   const { meter, now } = ctx;
+  const { batchId, members, ids, refused = [] } = input;
   const sent = Object.fromEntries(members.map((member, i) => [member.id, ids[i]]));
   // Due after the delay of the part that follows the sent one in the current order (null: it was the last).
   const next = Object.fromEntries(
@@ -67,7 +65,7 @@ export async function recordSentBatch(
     perPart.set(key, entry);
   }
   const sentPartsJson = JSON.stringify(sentParts);
-  const ask = askReadersStatement(ctx, batchId, members, sentPartsJson);
+  const ask = askReadersStatement(ctx, { batchId, members, sentPartsJson });
   const [refusedRows] = await meter.batch<{ setAside: number }>([
     ...refusals,
     // One upsert per part (a batch is usually one part): counting per email would cost a write each.

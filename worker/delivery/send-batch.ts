@@ -33,14 +33,14 @@ export type SendOutcome =
  */
 export async function sendBatch(
   ctx: DeliveryContext,
-  batchId: string,
-  options: { members?: BatchMember[]; onlyIfLeaseExpired?: boolean } = {},
+  input: { batchId: string; members?: BatchMember[]; onlyIfLeaseExpired?: boolean },
 ): Promise<SendOutcome> {
   const { meter, now } = ctx;
-  let members = options.members;
+  const { batchId } = input;
+  let members = input.members;
   let attempts = 1;
   if (!members) {
-    const take = options.onlyIfLeaseExpired ? sql.takeExpiredBatch : sql.takeBatch;
+    const take = input.onlyIfLeaseExpired ? sql.takeExpiredBatch : sql.takeBatch;
     const takenAt = ctx.clock();
     // One transaction: take the lease (freezing the members), then read them.
     const [taken, frozen] = await meter.batch<unknown>([
@@ -53,12 +53,7 @@ export async function sendBatch(
     members = frozen!.results as BatchMember[];
     if (attempts > 1 && takenAt - row.createdAt > IDEMPOTENCY_WINDOW_MS) {
       console.error("batch outcome unknown past the idempotency window; recorded as sent", batchId);
-      await recordSentBatch(
-        ctx,
-        batchId,
-        members,
-        members.map(() => null),
-      );
+      await recordSentBatch(ctx, { batchId, members, ids: members.map(() => null) });
       return { kind: "skipped" };
     }
   }
@@ -68,12 +63,11 @@ export async function sendBatch(
     const gone = members.filter((member) => !partOf(ctx, member).part);
     if (gone.length > 0) {
       members = members.filter((member) => !gone.includes(member));
-      await putBackMembers(
-        ctx,
+      await putBackMembers(ctx, {
         batchId,
-        gone.map((member) => ({ member, dueAt: now })),
-        false,
-      );
+        putBack: gone.map((member) => ({ member, dueAt: now })),
+        batchIsEmpty: false,
+      });
     }
   }
   if (members.length === 0) {
@@ -121,7 +115,7 @@ export async function sendBatch(
           refused.push({ member, reason: reason.slice(0, 300) });
         }
       });
-      const setAsideCount = await recordSentBatch(ctx, batchId, accepted, ids, refused);
+      const setAsideCount = await recordSentBatch(ctx, { batchId, members: accepted, ids, refused });
       return { kind: "sent", members: accepted, refused: refused.length, setAside: setAsideCount };
     }
     case "rate_limited":

@@ -11,10 +11,9 @@ import { ASK_AFTER_MS, ruleIndex } from "./rules";
  */
 export function askReadersStatement(
   ctx: DeliveryContext,
-  batchId: string,
-  members: BatchMember[],
-  sentPartsJson: string,
+  input: { batchId: string; members: BatchMember[]; sentPartsJson: string },
 ): D1PreparedStatement | null {
+  const { batchId, members, sentPartsJson } = input;
   const { afterPartsJson } = ruleIndex(ctx.catalog);
   if (afterPartsJson === null || !members.some((member) => ctx.catalog.findSeries(member.series)?.reengage))
     return null;

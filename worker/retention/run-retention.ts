@@ -118,9 +118,9 @@ function prepare(meter: D1Meter, text: string, cutoff: number, limit: number) {
  */
 export async function runRetentionChunks(
   meter: D1Meter,
-  policy: RetentionPolicy,
-  now: number,
+  input: { policy: RetentionPolicy; now: number },
 ): Promise<RetentionSummary> {
+  const { policy, now } = input;
   const summary: RetentionSummary = {
     at: new Date(now).toISOString(),
     rows: Object.fromEntries(RETAINED_TABLES.map((table) => [table, 0])) as RetentionCounts,
@@ -173,5 +173,5 @@ export async function runRetentionChunks(
 
 /** The cron's retention run (worker/index.ts), `now` being its scheduled time (not the clock: cutoffs are per tick). */
 export function runRetention(deps: Pick<AppDeps, "db" | "config">, input: { now: number }): Promise<RetentionSummary> {
-  return runRetentionChunks(new D1Meter(deps.db), retentionPolicy(deps.config), input.now);
+  return runRetentionChunks(new D1Meter(deps.db), { policy: retentionPolicy(deps.config), now: input.now });
 }
