@@ -295,7 +295,7 @@ try {
   // 5. Action links: people (after the too-soon window) and scanners, each click from its own client address.
   const lastSent = Math.max(...sentRows.map((r) => r.sentAt));
   await sleep(Math.max(0, lastSent + TOO_SOON_MS + 1_000 - Date.now()));
-  const keyring = parseKeyring(SIGNING_KEYS, undefined);
+  const keyring = parseKeyring(SIGNING_KEYS);
   check(keyring.ok, "bench keyring");
   type Click = { path: string; method: string; agent: string; ip: string };
   const clicks: Click[] = [];

@@ -150,7 +150,7 @@ async function withWorker<T>(label: string, seed: string, budget: number, body: 
       SEND_BATCHES_PER_RUN: String(budget),
       SEND_CONCURRENCY: String(CONCURRENCY),
       ADMIN_TOKEN,
-      SIGNING_SECRET: randomBytes(24).toString("base64url"),
+      SIGNING_KEYS: `k1:${randomBytes(24).toString("base64url")}`,
       HASH_SECRET: randomBytes(24).toString("base64url"),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       TURNSTILE_SECRET: "",

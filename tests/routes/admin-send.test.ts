@@ -1,13 +1,13 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CycleSummary } from "../../worker/delivery/cycle";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   adminFetch,
   adminSend,
   BASE,
   DEFAULT_SERIES,
   postForm,
-  signTestToken,
   signUp,
   signUpAndConfirm,
   tokenOf,
@@ -108,7 +108,7 @@ describe("POST /admin/api/send", () => {
     expect(
       (
         await postForm(
-          `/unsubscribe/${await signTestToken("unsubscribe", gone.subscriber.id)}`,
+          `/u/${await readerTokenOf(gone.subscriber.id)}`,
           { "List-Unsubscribe": "One-Click" },
           { origin: null },
         )
