@@ -18,6 +18,7 @@ import {
   requireSeries,
   seriesSlugSchema,
 } from "./openapi-app";
+import { testSentSchema } from "./test-send-schema";
 
 /** A preview is the email's own markup: no script may run in the admin's origin, whatever a template holds. */
 const PREVIEW_CSP =
@@ -44,10 +45,6 @@ const testSendBodySchema = z
   })
   .strict()
   .openapi("TestSendRequest");
-
-const testSentSchema = z
-  .object({ sent: z.literal(true), subject: z.string(), providerMessageId: z.string().nullable() })
-  .openapi("TestSent");
 
 export const previewsApi = createAdminApi()
   .openapi(
