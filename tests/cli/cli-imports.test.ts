@@ -44,10 +44,10 @@ describe("the admin CLI's imports", () => {
         "common-schema.ts",
         "growth-schema.ts",
         "import-schema.ts",
+        "previews-schema.ts",
         "send-schema.ts",
         "stats-schema.ts",
         "subscribers-schema.ts",
-        "test-send-schema.ts",
       ].map((name) => path.join("worker", "routes", "admin-api", name)),
     );
   });

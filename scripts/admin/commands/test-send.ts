@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { testSentSchema } from "../../../worker/routes/admin-api/test-send-schema";
+import { testSentSchema } from "../../../worker/routes/admin-api/previews-schema";
 import type { AdminClient } from "../client";
 import { note, printJson, printLine } from "../output";
 

@@ -18,7 +18,7 @@ import {
   requireSeries,
   seriesSlugSchema,
 } from "./openapi-app";
-import { testSentSchema } from "./test-send-schema";
+import { previewFormatSchema, testSentSchema } from "./previews-schema";
 
 /** A preview is the email's own markup: no script may run in the admin's origin, whatever a template holds. */
 const PREVIEW_CSP =
@@ -59,7 +59,7 @@ export const previewsApi = createAdminApi()
           series: seriesSlugSchema.openapi({ param: { name: "series", in: "path" } }),
           part: partNumberSchema,
         }),
-        query: z.object({ format: z.enum(["html", "text"]).default("html") }),
+        query: z.object({ format: previewFormatSchema.default("html") }),
       },
       responses: {
         200: {
