@@ -16,7 +16,7 @@ import {
 } from "../helpers/route-helpers";
 import { findSubscriber, outboxCount, outboxFor, subscriptionsOf } from "../helpers/rows";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
-import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers";
+import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers-schema";
 
 /** The JSON the endpoint answers is the cycle's own summary type. */
 type Summary = CycleSummary;

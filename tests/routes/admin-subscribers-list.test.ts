@@ -9,7 +9,7 @@ import {
   uniqueEmail,
 } from "../helpers/route-helpers";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
-import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers";
+import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers-schema";
 
 describe("GET /admin/api/subscribers", () => {
   it("lists readers with their status and their position in every series", async () => {
