@@ -1,30 +1,11 @@
-import { getTableColumns } from "drizzle-orm";
-import { partStats } from "../../db/schema";
 import { findSeries, listSeries } from "../content/catalog";
 import type { CompiledSeries } from "../content/types";
 import type { D1Meter } from "../delivery/d1-meter";
 import { COMPLAINT_THRESHOLD, COMPLAINT_WINDOW } from "../feedback/complaint-guard";
-
-/** The funnel counters of a part, as `part_stats` keeps them. */
-export const PART_COUNTERS = [
-  "sent",
-  "delivered",
-  "delayed",
-  "opened",
-  "humanClicks",
-  "scannerClicks",
-  "responses",
-  "unsubscribes",
-  "bounces",
-  "complaints",
-  "failed",
-  "referrals",
-] as const;
-export type PartCounter = (typeof PART_COUNTERS)[number];
+import { PART_COUNTERS, type PartCounter, partStatColumn } from "./part-stats";
 
 function counterColumns(): string {
-  const columns = getTableColumns(partStats);
-  return PART_COUNTERS.map((key) => `${columns[key].name} AS ${key}`).join(", ");
+  return PART_COUNTERS.map((key) => `${partStatColumn(key)} AS ${key}`).join(", ");
 }
 
 /**
@@ -35,7 +16,7 @@ export const statsSql = {
   /** ?1 series or null. One pass over subscriptions: readers by status, and where the active ones wait. */
   readers: `SELECT series, status, next_part AS part, count(*) AS n FROM subscriptions
     WHERE ?1 IS NULL OR series = ?1 GROUP BY series, status, next_part`,
-  /** ?1 series or null. Each counter under its camelCase name (the drizzle schema's key). */
+  /** ?1 series or null. Each counter under its camelCase name (the stats' key). */
   counters: `SELECT series, part_id AS partId, ${counterColumns()} FROM part_stats WHERE ?1 IS NULL OR series = ?1`,
   seriesState: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
   /**
