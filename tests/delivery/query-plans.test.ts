@@ -5,7 +5,7 @@ import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
 import { guardSql } from "../../worker/feedback/complaint-guard";
 import { deadLetterSql } from "../../worker/feedback/dead-letters";
 import { allFeedbackStatements, feedbackSql } from "../../worker/feedback/feedback-queries";
-import { pauseSql } from "../../worker/series/pause-series";
+import { pauseSql } from "../../worker/series/series-queries";
 import { reengageSql } from "../../worker/reengage/reengage-queries";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 

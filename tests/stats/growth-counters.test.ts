@@ -240,10 +240,10 @@ describe("the day boundary is midnight UTC", () => {
     expect(await counters()).toEqual([`${OTHER} 2026-01-05: 1/0/0`, `${OTHER} 2026-01-06: 0/1/1`]);
 
     // Read at the last millisecond of the 5th, the window ends on the 5th; a millisecond later, on the 6th.
-    const before = await readGrowth(new D1Meter(env.DB), 30, OTHER, lastMs);
+    const before = await readGrowth({ meter: new D1Meter(env.DB), clock: () => lastMs }, { days: 30, series: OTHER });
     expect(before).toMatchObject({ days: 30, from: "2025-12-07", to: "2026-01-05" });
     expect(before.series[0]!.totals).toEqual({ signups: 1, confirmations: 0, unsubscribes: 0 });
-    const after = await readGrowth(new D1Meter(env.DB), 30, OTHER, midnight);
+    const after = await readGrowth({ meter: new D1Meter(env.DB), clock: () => midnight }, { days: 30, series: OTHER });
     expect(after).toMatchObject({ from: "2025-12-08", to: "2026-01-06" });
     expect(after.series[0]!.days).toHaveLength(30);
     expect(after.series[0]!.days.slice(-2)).toEqual([
@@ -265,10 +265,13 @@ describe("the day boundary is midnight UTC", () => {
         ).bind(OTHER, day, n),
       ),
     );
-    const month = await readGrowth(new D1Meter(env.DB), 30, OTHER, midnight);
+    const month = await readGrowth({ meter: new D1Meter(env.DB), clock: () => midnight }, { days: 30, series: OTHER });
     expect(month.series.map((s) => [s.series, s.totals.signups])).toEqual([[OTHER, 2]]);
     expect(month.series[0]!.days[0]).toEqual({ day: "2025-12-08", signups: 2, confirmations: 0, unsubscribes: 0 });
-    const quarter = await readGrowth(new D1Meter(env.DB), 90, OTHER, midnight);
+    const quarter = await readGrowth(
+      { meter: new D1Meter(env.DB), clock: () => midnight },
+      { days: 90, series: OTHER },
+    );
     expect(quarter).toMatchObject({ from: "2025-10-09", to: "2026-01-06" });
     expect(quarter.series[0]!.days).toHaveLength(90);
     expect(quarter.series[0]!.totals.signups).toBe(10);

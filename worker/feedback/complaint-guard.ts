@@ -70,7 +70,7 @@ export async function checkComplaintGuard(d1: D1Database, series: string, now = 
     const reason =
       `complaint guard: ${inWindow} spam complaints among the last ${COMPLAINT_WINDOW} deliveries ` +
       `(threshold ${COMPLAINT_THRESHOLD} = 0.1%, at least 2; Gmail's limit is 0.3%)`;
-    await pauseSeries(d1, series, reason, now);
+    await pauseSeries({ db: d1, clock: () => now }, { series, reason });
     check.paused = true;
   }
   return check;

@@ -71,7 +71,7 @@ export const feedbackApi = createAdminApi()
     async (c) => {
       const query = c.req.valid("query");
       if (query.series !== undefined) requireSeries(query.series);
-      return c.json(await listResponses(c.env.DB, query), 200);
+      return c.json(await listResponses(c.var.deps, query), 200);
     },
   )
   .openapi(
@@ -89,5 +89,5 @@ export const feedbackApi = createAdminApi()
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await listDeadLettersPage(c.env.DB, c.req.valid("query")), 200),
+    async (c) => c.json(await listDeadLettersPage(c.var.deps.db, c.req.valid("query")), 200),
   );

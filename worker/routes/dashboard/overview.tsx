@@ -25,7 +25,7 @@ overviewRoutes.get(
     return c.html(
       <OverviewPage
         {...pageProps(c, "overview")}
-        overview={await readOverview(c.env.DB, window)}
+        overview={await readOverview(c.var.deps, { window })}
         choices={seriesChoices()}
         now={Date.now()}
       />,
