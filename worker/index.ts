@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { appDeps } from "./app-deps";
 import type { AppEnv } from "./app-env";
 import { CLICK_DEAD_LETTER_QUEUE, CLICK_QUEUE, consumeClickMessages } from "./actions/consume-clicks";
 import { configProblem } from "./config";
@@ -97,7 +98,7 @@ export default {
       return;
     }
     if (batch.queue === IMPORT_QUEUE || batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
-      return consumeImportChunks(batch as MessageBatch<ImportChunkMessage>, env);
+      return consumeImportChunks(appDeps(env), batch as MessageBatch<ImportChunkMessage>);
     }
     await consumeDeliveryMessages(batch as MessageBatch<DeliveryMessage>, env);
   },

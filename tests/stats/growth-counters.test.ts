@@ -26,6 +26,7 @@ import {
   uniqueEmail,
 } from "../helpers/route-helpers";
 import { consentsOf, findSubscriber } from "../helpers/rows";
+import { testDeps, testDepsAt } from "../helpers/test-deps";
 import { resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
 
 /** Every counter row by series and day, as "series day: signups/confirmations/unsubscribes" (each test starts from none). */
@@ -210,15 +211,13 @@ describe("an import", () => {
     const holding = {
       sendBatch: async (batch: { body: ImportChunkMessage }[]) => void messages.push(...batch.map((m) => m.body)),
     } as unknown as Queue<ImportChunkMessage>;
-    const started = await startImport(env.DB, holding, { rows: parsed.rows, hashSecret: readConfig(env).hashSecret });
+    const started = await startImport({ ...testDeps(), env: { IMPORT_QUEUE: holding } }, { rows: parsed.rows });
     expect(started.kind).toBe("started");
     // Two deliveries at once, on the same clock (the claim decides), then a late one.
     const now = Date.now();
-    const results = await Promise.all(
-      [1, 2].map(() => processImportChunk(env.DB, readConfig(env).hashSecret, messages[0]!, now)),
-    );
+    const results = await Promise.all([1, 2].map(() => processImportChunk(testDepsAt(now), messages[0]!)));
     expect(results.map((result) => result.kind).sort()).toEqual(["already_done", "written"]);
-    expect((await processImportChunk(env.DB, readConfig(env).hashSecret, messages[0]!)).kind).toBe("already_done");
+    expect((await processImportChunk(testDeps(), messages[0]!)).kind).toBe("already_done");
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/1/0`]);
   });
 });
