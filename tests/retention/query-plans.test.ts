@@ -1,7 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { findDeliverySql, subscriberOfSql } from "../../worker/delivery/find-delivery";
-import { listArchivedRunsQuery, readersOfSql } from "../../worker/delivery/list-archived-deliveries";
+import {
+  findDeliverySql,
+  listArchivedRunsQuery,
+  readersOfSql,
+  subscriberOfSql,
+} from "../../worker/delivery/delivery-list-queries";
 import { retentionProbeSql, retentionSql } from "../../worker/retention/retention-queries";
 import { eraseSql, subscriberDataSql } from "../../worker/subscribers/subscriber-admin-queries";
 import { sql as cycleSql } from "../../worker/delivery/delivery-queries";

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listDeliveriesQuery } from "../../worker/delivery/list-deliveries";
-import { setAsideBatchesSql } from "../../worker/delivery/list-set-aside-batches";
+import { listDeliveriesQuery, setAsideBatchesSql } from "../../worker/delivery/delivery-list-queries";
 import { adminFetch, signUpAndConfirm, subscribeForm, uniqueEmail } from "../helpers/route-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { expectApiError, expectDeclared, type Page } from "../helpers/admin-api-helpers";

@@ -21,5 +21,5 @@ export async function findReaderDelivery(
   token: string,
 ): Promise<ReaderDelivery | null> {
   const deliveryId = await verifyReaderToken(keyring, token);
-  return deliveryId === null ? null : findDelivery(d1, deliveryId);
+  return deliveryId === null ? null : findDelivery({ db: d1 }, deliveryId);
 }

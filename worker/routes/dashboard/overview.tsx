@@ -27,7 +27,7 @@ overviewRoutes.get(
         {...pageProps(c, "overview")}
         overview={await readOverview(c.var.deps, { window })}
         choices={seriesChoices()}
-        now={Date.now()}
+        now={c.var.deps.clock()}
       />,
     );
   },
