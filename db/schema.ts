@@ -27,10 +27,9 @@ export const subscribers = sqliteTable(
     updatedAt: timestamp("updated_at").notNull(),
     confirmedAt: timestamp("confirmed_at"),
     unsubscribedAt: timestamp("unsubscribed_at"),
-    /** Who brought this reader (their referral link in an email), and which part's email carried it. */
+    /** Who brought this reader (their referral link in an email). */
     referrerId: integer("referrer_id"),
-    referralPart: integer("referral_part"),
-    /** The id of that part: its referral counter follows the part wherever it moves. */
+    /** The id of the part whose email carried it: its referral counter follows the part wherever it moves. */
     referralPartId: text("referral_part_id"),
     /** Why mail stopped for good: a permanent bounce, a complaint, or the provider's suppression list. */
     suppressedReason: text("suppressed_reason"),

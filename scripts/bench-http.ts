@@ -16,7 +16,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { LEGACY_KID, type Keyring } from "../worker/lib/keyring";
+import type { Keyring } from "../worker/lib/keyring";
 import { signDeliveryTokens } from "../worker/tokens";
 import { applyLocalMigrations, executeLocalSql, freePort, scratchWorker } from "./local-worker";
 
@@ -33,7 +33,7 @@ const CONNECTIONS = Number(opts.connections);
 const READERS = Number(opts.readers);
 const ACTION_REQUESTS = Number(opts.clicks);
 const SERIES = "origins-of-lead-change";
-const SIGNING_SECRET = "bench-http-signing-secret-0123456789";
+const SIGNING_KEY = { kid: "k1", secret: "bench-http-signing-secret-0123456789" };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Readers who received part 1 a day ago (so no click is "too soon" after delivery). */
@@ -87,8 +87,8 @@ const tmp = scratch.dir;
 try {
   applyLocalMigrations(tmp);
   executeLocalSql(seedDeliveredSql(READERS, Date.now()), tmp);
-  // The Worker below has only SIGNING_SECRET: its ring is that one key, id "0".
-  const keyring: Keyring = { keys: [{ kid: LEGACY_KID, secret: SIGNING_SECRET }] };
+  // The Worker below has one signing key: its ring is that key.
+  const keyring: Keyring = { keys: [SIGNING_KEY] };
   const tokens = await Promise.all(
     Array.from({ length: READERS }, async (_, i) => (await signDeliveryTokens(keyring, i + 1)).reader),
   );
@@ -96,7 +96,7 @@ try {
   const worker = await scratch.start({
     port,
     vars: {
-      SIGNING_SECRET,
+      SIGNING_KEYS: `${SIGNING_KEY.kid}:${SIGNING_KEY.secret}`,
       HASH_SECRET: "bench-http-hash-secret-0123456789",
       ADMIN_TOKEN: "bench-http-admin-token-0123456789abcdef",
       PUBLIC_URL: `http://127.0.0.1:${port}`,

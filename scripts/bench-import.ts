@@ -44,7 +44,7 @@ try {
   const worker = await scratch.start({
     port,
     vars: {
-      SIGNING_SECRET: "bench-import-signing-secret-0123456789",
+      SIGNING_KEYS: "k1:bench-import-signing-secret-0123456789",
       HASH_SECRET: "bench-import-hash-secret-0123456789",
       ADMIN_TOKEN,
       PUBLIC_URL: `http://127.0.0.1:${port}`,

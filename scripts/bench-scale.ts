@@ -18,6 +18,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { Webhook } from "standardwebhooks";
 import type { CycleSummary } from "../worker/delivery/run-cycle";
+import { benchAdmin, CheckFailed, check, fmt } from "./bench-shared";
 import { parseKeyring } from "../worker/lib/keyring";
 import { signDeliveryTokens } from "../worker/tokens";
 import { BENCH_SERIES, benchPartIds, buildBenchCatalog, restoreCatalog } from "./bench-scale/bench-series";
@@ -51,12 +52,6 @@ const PROJECTED_READERS = 1_000_000;
 const PROJECTED_PARTS = 156;
 const PER_READER_TABLES = new Set(["subscribers", "subscriptions", "consents"]);
 
-class CheckFailed extends Error {}
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new CheckFailed(`CHECK FAILED: ${message}`);
-}
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `tasks` with at most `limit` in flight. */
@@ -130,17 +125,7 @@ try {
       if (parsed) logLines.push(parsed);
     },
   });
-  const admin = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${worker.url}/admin/api${route}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(5 * 60_000),
-    });
-    const text = await res.text();
-    check(res.ok, `${method} /admin/api${route} answered ${res.status}: ${text.slice(0, 300)}`);
-    return JSON.parse(text) as unknown;
-  };
+  const admin = benchAdmin(worker.url, ADMIN_TOKEN);
 
   // 2. Retention over the history, the series paused so the cron's cycle sends nothing meanwhile.
   await admin("POST", `/series/${BENCH_SERIES}/pause`);
@@ -295,7 +280,7 @@ try {
   // 5. Action links: people (after the too-soon window) and scanners, each click from its own client address.
   const lastSent = Math.max(...sentRows.map((r) => r.sentAt));
   await sleep(Math.max(0, lastSent + TOO_SOON_MS + 1_000 - Date.now()));
-  const keyring = parseKeyring(SIGNING_KEYS, undefined);
+  const keyring = parseKeyring(SIGNING_KEYS);
   check(keyring.ok, "bench keyring");
   type Click = { path: string; method: string; agent: string; ip: string };
   const clicks: Click[] = [];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { checkProductionConfig, SECRETS } from "./production-config";
+import { checkProductionConfig, RETIRED_SECRETS, SECRETS } from "./production-config";
 
 /**
  * `npm run check:config [path/to/wrangler.toml]` (before a deploy): is wrangler.toml ready? Secrets are checked too
@@ -9,7 +9,9 @@ import { checkProductionConfig, SECRETS } from "./production-config";
 const root = path.resolve(import.meta.dirname, "..");
 const toml = readFileSync(process.argv[2] ?? path.join(root, "wrangler.toml"), "utf8");
 const secrets = Object.fromEntries(
-  SECRETS.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]!]),
+  [...SECRETS, ...RETIRED_SECRETS]
+    .filter((name) => process.env[name] !== undefined)
+    .map((name) => [name, process.env[name]!]),
 );
 const { problems, warnings, unchecked } = checkProductionConfig(toml, secrets);
 if (problems.length === 0) console.log("wrangler.toml: ready for production.");

@@ -155,7 +155,7 @@ try {
     persistTo: dir,
     vars: {
       RETENTION_CHUNKS_PER_RUN: "100",
-      SIGNING_SECRET: secret(),
+      SIGNING_KEYS: `k1:${secret()}`,
       HASH_SECRET: secret(),
       PUBLIC_URL: `http://127.0.0.1:${PORT}`,
     },

@@ -16,14 +16,13 @@ export interface ConfigReport {
 export const SECRETS = [
   "SIGNING_KEYS",
   "HASH_SECRET",
-  "SIGNING_SECRET",
   "ADMIN_TOKEN",
   "RESEND_API_KEY",
   "RESEND_WEBHOOK_SECRET",
   "TURNSTILE_SECRET",
 ] as const;
-/** Only for deployments from before key ids (it verifies their links): never asked for. */
-const OPTIONAL_SECRETS = new Set<string>(["SIGNING_SECRET"]);
+/** No longer read by the Worker: given (CI) without SIGNING_KEYS, the Worker's own check says what to set instead. */
+export const RETIRED_SECRETS = ["SIGNING_SECRET"] as const;
 const REQUIRED_LIMITERS = ["SIGNUP_LIMITER", "ADMIN_AUTH_LIMITER", "CLICK_LIMITER", "PREFERENCES_LIMITER"];
 
 /** The few shapes our wrangler.toml uses: `[vars]` string keys, and name/binding/database_id of array tables. */
@@ -51,21 +50,21 @@ export function parseWranglerToml(text: string) {
 
 export function checkProductionConfig(
   toml: string,
-  secrets: Partial<Record<(typeof SECRETS)[number], string>>,
+  secrets: Partial<Record<(typeof SECRETS)[number] | (typeof RETIRED_SECRETS)[number], string>>,
 ): ConfigReport {
   const { vars, tables } = parseWranglerToml(toml);
   const problems: string[] = [];
   const unchecked = SECRETS.filter(
-    (name) =>
-      secrets[name] === undefined &&
-      !OPTIONAL_SECRETS.has(name) &&
-      (name !== "TURNSTILE_SECRET" || vars.TURNSTILE_SITE_KEY),
+    (name) => secrets[name] === undefined && (name !== "TURNSTILE_SECRET" || vars.TURNSTILE_SITE_KEY),
   );
   if (vars.LOCAL_OUTBOX) problems.push("[vars] LOCAL_OUTBOX is for local runs only: remove it from wrangler.toml");
   for (const name of SECRETS) {
     if (vars[name])
       problems.push(`[vars] ${name} is a secret: remove it from wrangler.toml and use \`wrangler secret put ${name}\``);
   }
+  for (const name of RETIRED_SECRETS)
+    if (vars[name])
+      problems.push(`[vars] ${name} is no longer read: remove it from wrangler.toml (SIGNING_KEYS signs)`);
   // The Worker's own checks, on the vars as deployed; secrets not given here stand in as valid placeholders.
   const env = {
     ...vars,

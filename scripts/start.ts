@@ -51,8 +51,7 @@ function ensureDevVar(name: string, value: string, why: string) {
 }
 // `npm run webhook` signs with this secret.
 ensureDevVar("RESEND_WEBHOOK_SECRET", `whsec_${randomBytes(24).toString("base64")}`, "npm run webhook signs with it");
-// A .dev.vars from before key ids keeps its SIGNING_SECRET: it goes on verifying the links it signed.
-ensureDevVar("SIGNING_KEYS", `k1:${secret()}`, "signing keys with ids; SIGNING_SECRET, if any, still verifies");
+ensureDevVar("SIGNING_KEYS", `k1:${secret()}`, "the keys that sign links, with ids: kid:secret, newest first");
 ensureDevVar("HASH_SECRET", secret(), "the key of every stored hash: erased addresses, IP, user agent");
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1] ?? "";
 

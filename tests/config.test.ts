@@ -97,7 +97,7 @@ describe("configuration", () => {
   });
 
   it("refuses a short signing secret", () => {
-    expect(() => readConfig(withVars({ SIGNING_SECRET: "short" }))).toThrow();
+    expect(() => readConfig(withVars({ ...production, SIGNING_KEYS: "k1:short" }))).toThrow();
   });
 
   it("a production configuration passes", () => {
@@ -137,31 +137,25 @@ describe("configuration", () => {
 describe("signing keys and the hash key", () => {
   const kidsOf = (vars: Partial<Env>) => readConfig(withVars(vars)).keyring.keys.map((key) => key.kid);
 
-  it("read SIGNING_KEYS newest first, then SIGNING_SECRET as id 0; HASH_SECRET apart", () => {
-    expect(kidsOf({})).toEqual(["t2", "t1", "0"]);
-    expect(kidsOf({ SIGNING_KEYS: "" })).toEqual(["0"]);
-    expect(kidsOf({ SIGNING_SECRET: "", HASH_SECRET: "h".repeat(32) })).toEqual(["t2", "t1"]);
+  it("read SIGNING_KEYS newest first; HASH_SECRET apart", () => {
+    expect(kidsOf({})).toEqual(["t2", "t1"]);
+    expect(kidsOf({ HASH_SECRET: "h".repeat(32) })).toEqual(["t2", "t1"]);
     expect(readConfig(env).hashSecret).toBe(env.HASH_SECRET);
   });
 
-  it("the hash key is HASH_SECRET alone: never a rotation's key, never SIGNING_SECRET in its place", () => {
-    const rotated = readConfig(
-      withVars({ SIGNING_KEYS: `t3:${"n".repeat(32)},${env.SIGNING_KEYS}`, SIGNING_SECRET: "" }),
-    );
+  it("the hash key is HASH_SECRET alone: never a rotation's key in its place", () => {
+    const rotated = readConfig(withVars({ SIGNING_KEYS: `t3:${"n".repeat(32)},${env.SIGNING_KEYS}` }));
     expect(rotated.keyring.keys[0].kid).toBe("t3");
     expect(rotated.hashSecret).toBe(env.HASH_SECRET);
     expect(problemsOf({ HASH_SECRET: "" })).toEqual([expect.stringMatching(/^HASH_SECRET is not set/)]);
   });
 
-  it("name a malformed ring, a duplicate or reserved id, a missing hash key, a hash key reused for signing", () => {
+  it("name a malformed ring, a duplicate id, a missing hash key, a hash key reused for signing", () => {
     expect(problemsOf({ SIGNING_KEYS: "t2 secret-0123456789abcdef" })).toEqual([
       'SIGNING_KEYS entry 1 is not "kid:secret"',
     ]);
     expect(problemsOf({ SIGNING_KEYS: `a:${"x".repeat(32)},a:${"y".repeat(32)}` })).toEqual([
       'SIGNING_KEYS entry 2: key id "a" appears twice',
-    ]);
-    expect(problemsOf({ SIGNING_KEYS: `0:${"x".repeat(32)}` })).toEqual([
-      'SIGNING_KEYS entry 1: key id "0" is reserved for SIGNING_SECRET',
     ]);
     expect(problemsOf({ SIGNING_KEYS: `Key-1:${"x".repeat(32)}` })).toEqual([
       'SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9',
@@ -169,23 +163,28 @@ describe("signing keys and the hash key", () => {
     expect(problemsOf({ SIGNING_KEYS: `toolongkid:${"x".repeat(32)}` })).toEqual([
       'SIGNING_KEYS entry 1: the key id (before the ":") must be 1–8 of a-z, 0-9',
     ]);
-    expect(problemsOf({ SIGNING_KEYS: "", SIGNING_SECRET: "" })).toEqual([expect.stringContaining("no signing key")]);
-    expect(problemsOf({ SIGNING_SECRET: "", HASH_SECRET: "" })).toEqual([
-      expect.stringContaining("HASH_SECRET is not set"),
-    ]);
-    expect(problemsOf({ HASH_SECRET: env.SIGNING_SECRET })).toEqual(["HASH_SECRET must differ from every signing key"]);
+    expect(problemsOf({ SIGNING_KEYS: "" })).toEqual([expect.stringContaining("no signing key: set SIGNING_KEYS")]);
+    expect(problemsOf({ HASH_SECRET: "" })).toEqual([expect.stringContaining("HASH_SECRET is not set")]);
+    const t1 = readConfig(env).keyring.keys[1]!.secret;
+    expect(problemsOf({ HASH_SECRET: t1 })).toEqual(["HASH_SECRET must differ from every signing key"]);
   });
 
-  it("outside local runs every signing and hash key has 32 characters; SIGNING_SECRET may stay shorter once it only verifies", () => {
+  it("a deployment that still sets only SIGNING_SECRET is refused, and told to set SIGNING_KEYS", () => {
+    // No longer a binding (never released: no link it signed is in an inbox); a deployment may still carry it.
+    const retired = { SIGNING_KEYS: "", SIGNING_SECRET: "s".repeat(32) } as Partial<Env>;
+    const told = /^SIGNING_SECRET is no longer read: set SIGNING_KEYS \("kid:secret"/;
+    expect(problemsOf(retired)).toEqual([expect.stringMatching(told)]);
+    expect(problemsOf({ ...production, ...retired })).toEqual([expect.stringMatching(told)]);
+    // Beside SIGNING_KEYS it is ignored: it neither signs nor verifies.
+    expect(kidsOf({ SIGNING_SECRET: "s".repeat(32) } as Partial<Env>)).toEqual(["t2", "t1"]);
+  });
+
+  it("outside local runs every signing and hash key has 32 characters", () => {
     const short = "s".repeat(20);
     expect(problemsOf({ ...production, SIGNING_KEYS: `k2:${short},k1:${"x".repeat(32)}` })).toEqual([
       'SIGNING_KEYS key "k2" must be at least 32 characters',
     ]);
     expect(problemsOf({ ...production, HASH_SECRET: short })).toEqual(["HASH_SECRET must be at least 32 characters"]);
-    expect(problemsOf({ ...production, SIGNING_KEYS: "", SIGNING_SECRET: short })).toEqual([
-      expect.stringMatching(/^SIGNING_SECRET must be at least 32 characters to sign/),
-    ]);
-    expect(problemsOf({ ...production, SIGNING_SECRET: short })).toEqual([]);
     // Local runs keep the old 16-character floor.
     expect(problemsOf({ SIGNING_KEYS: `k2:${short}`, HASH_SECRET: "h".repeat(20) })).toEqual([]);
   });
@@ -194,7 +193,7 @@ describe("signing keys and the hash key", () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       const vars = withVars({ SIGNING_KEYS: "t2:leaked-looking-secret-0123456789,t2:another-secret-0123456789abc" });
-      for (const path of ["/", "/unsubscribe/t2.AAAAAAAA.x", "/confirm/t2.AAAAAAAA.1.x"]) {
+      for (const path of ["/", "/u/t2.AAAAAAAA.x", "/confirm/t2.AAAAAAAA.1.x"]) {
         const res = await worker.fetch(new Request(`https://news.example.com${path}`), vars, createExecutionContext());
         expect(res.status, path).toBe(503);
       }
@@ -345,18 +344,21 @@ name = "PREFERENCES_LIMITER"
     expect(report.unchecked).not.toContain("TURNSTILE_SECRET");
   });
 
-  it("checks signing keys given in the environment (CI), and never asks for the older SIGNING_SECRET", () => {
+  it("checks signing keys given in the environment (CI); SIGNING_SECRET alone is refused, never asked for", () => {
     expect(
       checkProductionConfig(ready, { SIGNING_KEYS: `k2:${"s".repeat(20)},k2:${"t".repeat(32)}` }).problems,
     ).toEqual(['SIGNING_KEYS entry 2: key id "k2" appears twice']);
     expect(
       checkProductionConfig(ready, { SIGNING_KEYS: `k1:${"s".repeat(20)}`, HASH_SECRET: "h".repeat(32) }).problems,
     ).toEqual(['SIGNING_KEYS key "k1" must be at least 32 characters']);
-    // A deployment from before key ids: SIGNING_SECRET signs (HASH_SECRET is asked for, as for every deployment).
+    // A deployment that still sets the single key from before key ids: told to set SIGNING_KEYS, which it lacks.
     expect(checkProductionConfig(ready, { SIGNING_SECRET: "s".repeat(32) })).toMatchObject({
-      problems: [],
-      unchecked: expect.arrayContaining(["HASH_SECRET"]),
+      problems: [expect.stringMatching(/^SIGNING_SECRET is no longer read: set SIGNING_KEYS/)],
+      unchecked: expect.arrayContaining(["SIGNING_KEYS", "HASH_SECRET"]),
     });
+    expect(checkProductionConfig(ready.replace("[vars]", '[vars]\nSIGNING_SECRET = "x"'), {}).problems).toEqual([
+      "[vars] SIGNING_SECRET is no longer read: remove it from wrangler.toml (SIGNING_KEYS signs)",
+    ]);
     expect(checkProductionConfig(ready, {}).unchecked).not.toContain("SIGNING_SECRET");
   });
 

@@ -7,40 +7,44 @@ import {
   signConfirmToken,
   signDeliveryTokens,
   verifyConfirmToken,
+  verifyPreferencesToken,
   verifyReaderToken,
+  verifyReadingCheckToken,
   verifyReferralToken,
-  verifyToken,
 } from "../worker/tokens";
-import { legacyConfirmToken, legacyDeliveryTokens, legacyToken } from "./helpers/legacy-tokens";
 
-const LEGACY = "legacy-signing-secret-0123456789abcdef";
+const OTHER_SECRET = "another-secret-0123456789abcdef0123";
 const K1 = "k1:first-key-0123456789abcdef0123456789";
 const K2 = "k2:second-key-0123456789abcdef012345678";
 
-function ring(signingKeys: string | undefined, legacySecret?: string): Keyring {
-  const parsed = parseKeyring(signingKeys, legacySecret);
+function ring(signingKeys: string): Keyring {
+  const parsed = parseKeyring(signingKeys);
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   return parsed.keyring;
 }
 
-const before = ring(K1, LEGACY); // k1 signs
-const rotated = ring(`${K2},${K1}`, LEGACY); // k2 signs, k1 still verifies
-const k1Removed = ring(K2, LEGACY); // k1 leaked: removed at once
-const legacyOnly = ring(undefined, LEGACY); // a deployment from before key ids
+const before = ring(K1); // k1 signs
+const rotated = ring(`${K2},${K1}`); // k2 signs, k1 still verifies
+const k1Removed = ring(K2); // k1 leaked: removed at once
+
+/** `base64url(text).<full HMAC>`: how links were signed before key ids. Never mailed (never released): refused. */
+function oldFormat(secret: string, text: string) {
+  const payload = base64url(new TextEncoder().encode(text));
+  return `${payload}.${base64url(hmacSign(secret, payload))}`;
+}
 
 describe("the keyring", () => {
-  it("is newest first, with SIGNING_SECRET last under the reserved id 0", () => {
-    expect(rotated.keys.map((key) => key.kid)).toEqual(["k2", "k1", "0"]);
+  it("is newest first", () => {
+    expect(rotated.keys.map((key) => key.kid)).toEqual(["k2", "k1"]);
     expect(ring(" k2 : s2-0123456789abcdef , k1:s1-0123456789abcdef").keys).toEqual([
       { kid: "k2", secret: "s2-0123456789abcdef" },
       { kid: "k1", secret: "s1-0123456789abcdef" },
     ]);
   });
 
-  it("names every malformed entry, duplicate or reserved id, without echoing a secret", () => {
+  it("names every malformed entry or duplicate id, without echoing a secret", () => {
     const parsed = parseKeyring(
       "k2:s3cret-a,nocolon-s3cret,K1:s3cret-b,k2:s3cret-c,0:s3cret-d,:s3cret-e,s3cret-g-the-wrong-way-round:k4,k3:",
-      undefined,
     );
     expect(parsed.ok).toBe(false);
     const problems = parsed.ok ? [] : parsed.problems;
@@ -48,13 +52,12 @@ describe("the keyring", () => {
       'SIGNING_KEYS entry 2 is not "kid:secret"',
       'SIGNING_KEYS entry 3: the key id (before the ":") must be 1–8 of a-z, 0-9',
       'SIGNING_KEYS entry 4: key id "k2" appears twice',
-      'SIGNING_KEYS entry 5: key id "0" is reserved for SIGNING_SECRET',
       'SIGNING_KEYS entry 6: the key id (before the ":") must be 1–8 of a-z, 0-9',
       'SIGNING_KEYS entry 7: the key id (before the ":") must be 1–8 of a-z, 0-9',
       'SIGNING_KEYS entry 8 is not "kid:secret"',
     ]);
     expect(problems.join(" ")).not.toContain("s3cret");
-    expect(parseKeyring("", undefined)).toEqual({ ok: false, problems: [expect.stringContaining("no signing key")] });
+    expect(parseKeyring("")).toEqual({ ok: false, problems: [expect.stringContaining("no signing key")] });
   });
 });
 
@@ -142,23 +145,12 @@ describe("per-email delivery tokens", () => {
     expect(await verifyReaderToken(k1Removed, fresh.reader)).toBe(99);
   });
 
-  it("a ring of only SIGNING_SECRET signs the new format under id 0", async () => {
-    const { reader } = await signDeliveryTokens(legacyOnly, 5);
-    expect(reader).toMatch(/^0\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{22}$/);
-    expect(await verifyReaderToken(rotated, reader)).toBe(5);
-    expect(await verifyReaderToken(ring(K2), reader)).toBeNull();
-  });
-
-  it("accept the format mailed before key ids, as long as SIGNING_SECRET is in the ring", async () => {
-    const old = await legacyDeliveryTokens(LEGACY, 42);
-    expect(await verifyReaderToken(rotated, old.reader)).toBe(42);
-    expect(await verifyReferralToken(rotated, old.referral)).toBe(42);
-    expect(await verifyReaderToken(rotated, old.referral)).toBeNull();
-    expect(await verifyReaderToken(ring(`${K2},${K1}`), old.reader)).toBeNull();
-    // Signed with a ring key instead of SIGNING_SECRET: a legacy-format token only ever meant SIGNING_SECRET.
-    expect(
-      await verifyReaderToken(rotated, (await legacyDeliveryTokens(rotated.keys[0].secret, 42)).reader),
-    ).toBeNull();
+  it("refuse the format from before key ids (`<deliveryId>.<tag>`), even signed with a key of the ring", () => {
+    for (const key of rotated.keys) {
+      const mac = hmacSign(key.secret, "delivery|42");
+      expect(verifyReaderToken(rotated, `42.${base64url(mac.subarray(0, 16))}`)).toBeNull();
+      expect(verifyReferralToken(rotated, `42.${base64url(mac.subarray(16, 24))}`)).toBeNull();
+    }
   });
 });
 
@@ -194,35 +186,28 @@ describe("confirm tokens", () => {
     }
   });
 
-  it("accept the format mailed before key ids (SIGNING_SECRET), expiry included", async () => {
-    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({
-      ok: true,
-      consentId: 77,
-    });
-    expect(await verifyConfirmToken(rotated, await legacyConfirmToken(LEGACY, 77, Date.now() - 1))).toEqual({
-      ok: false,
-      reason: "expired",
-    });
-    expect(await verifyConfirmToken(ring(K2), await legacyConfirmToken(LEGACY, 77, inAnHour))).toEqual({
-      ok: false,
-      reason: "invalid",
-    });
+  it("refuse the format from before key ids (plain consent id), even signed with a key of the ring", () => {
+    for (const key of rotated.keys) {
+      expect(verifyConfirmToken(rotated, oldFormat(key.secret, `consent|77|${inAnHour}`))).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
+    }
   });
 });
 
-describe("unsubscribe tokens mailed before per-email tokens", () => {
-  it("still verify with SIGNING_SECRET, for their purpose only, and stop when SIGNING_SECRET leaves the ring", async () => {
-    const old = await legacyToken(LEGACY, "unsubscribe", 12, "origins-of-lead-change");
-    expect(await verifyToken(rotated, old, "unsubscribe")).toEqual({
-      ok: true,
-      claims: { purpose: "unsubscribe", subscriberId: 12, series: "origins-of-lead-change" },
-    });
-    expect(await verifyToken(rotated, old, "confirm")).toEqual({ ok: false, reason: "invalid" });
-    expect(await verifyToken(ring(K2), old, "unsubscribe")).toEqual({ ok: false, reason: "invalid" });
-    // The same format under a ring key was never mailed: refused.
-    expect(
-      await verifyToken(rotated, await legacyToken(rotated.keys[0].secret, "unsubscribe", 12, "s"), "unsubscribe"),
-    ).toEqual({ ok: false, reason: "invalid" });
+describe("purpose tokens from before per-email tokens", () => {
+  it("are no token at all: every verifier refuses them, even signed with a key of the ring", () => {
+    for (const key of rotated.keys) {
+      for (const purpose of ["unsubscribe", "confirm"]) {
+        const old = oldFormat(key.secret, `${purpose}|12|origins-of-lead-change|0`);
+        expect(verifyReaderToken(rotated, old)).toBeNull();
+        expect(verifyReferralToken(rotated, old)).toBeNull();
+        expect(verifyConfirmToken(rotated, old)).toEqual({ ok: false, reason: "invalid" });
+        expect(verifyPreferencesToken(rotated, old)).toBeNull();
+        expect(verifyReadingCheckToken(rotated, old)).toBeNull();
+      }
+    }
   });
 });
 
@@ -231,7 +216,9 @@ describe("keyed hashes", () => {
 
   it("use their own key: the same value, key and purpose always hash alike, under another key never", async () => {
     expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(await keyedHash(hashSecret, "ip", "203.0.113.9"));
-    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).not.toBe(await keyedHash(LEGACY, "ip", "203.0.113.9"));
+    expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).not.toBe(
+      await keyedHash(OTHER_SECRET, "ip", "203.0.113.9"),
+    );
     // The formula: HMAC-SHA-256(HASH_SECRET, label + "\n" + value), unpadded base64url.
     expect(await keyedHash(hashSecret, "ip", "203.0.113.9")).toBe(
       base64url(await hmacSign(hashSecret, "nextpart:ip:v1\n203.0.113.9")),
@@ -294,7 +281,9 @@ describe("signing on the send path", () => {
       expect(reader.split(".")[2]).toBe(base64url(expected.subarray(0, 16)));
       expect(referral.split(".")[2]).toBe(base64url(expected.subarray(16, 24)));
     }
-    expect(await keyedHash(LEGACY, "ip", "x")).toBe(base64url(await webCryptoTag(LEGACY, "nextpart:ip:v1\nx")));
+    expect(await keyedHash(OTHER_SECRET, "ip", "x")).toBe(
+      base64url(await webCryptoTag(OTHER_SECRET, "nextpart:ip:v1\nx")),
+    );
     // Made by the WebCrypto implementation (2cb10ca), byte for byte.
     expect(signDeliveryTokens(rotated, 42)).toEqual({
       reader: "k2.xE1olDHA.N8cQzWiieyQQ7O9yk30_lw",

@@ -7,9 +7,8 @@ const root = path.resolve(import.meta.dirname, "..");
 /** Values every test sees; they override .dev.vars, which must never leak into tests. */
 export const testBindings = {
   ADMIN_TOKEN: "test-admin-token",
-  // A ring as after one rotation: "t2" signs, "t1" and the pre-keyring SIGNING_SECRET (id "0") still verify.
+  // A ring as after one rotation: "t2" signs, "t1" still verifies.
   SIGNING_KEYS: "t2:test-signing-key-t2-0123456789abcdef,t1:test-signing-key-t1-0123456789abcdef",
-  SIGNING_SECRET: "test-signing-secret-0123456789abcdef",
   HASH_SECRET: "test-hash-secret-0123456789abcdefgh",
   RESEND_API_KEY: "",
   PUBLIC_URL: "https://news.example.com",

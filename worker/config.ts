@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Env } from "./env";
-import { LEGACY_KID, parseKeyring } from "./lib/keyring";
+import { parseKeyring } from "./lib/keyring";
 
 /** Outside local runs every key is at least this long (a guessable key forges every link). */
 const MIN_PRODUCTION_SECRET = 32;
@@ -15,8 +15,8 @@ const configSchema = z
     adminToken: z.string().min(1).optional(),
     /** "kid2:secret2,kid1:secret1", newest first (lib/keyring.ts). */
     signingKeys: z.string().optional(),
-    /** The key from before key ids: verifies links already mailed; signs only when SIGNING_KEYS is not set. */
-    signingSecret: z.string().min(16).optional(),
+    /** Read only to refuse it: the single key from before key ids, no longer a key (SIGNING_KEYS is). */
+    retiredSigningSecret: z.boolean(),
     /** The key of every stored hash (erased addresses, IP, user agent): required, set once, never changed. */
     hashSecret: z.string().min(16).optional(),
     resendApiKey: z.string().min(1).optional(),
@@ -61,8 +61,10 @@ const configSchema = z
   })
   .superRefine((config, ctx) => {
     const problem = (message: string) => ctx.addIssue({ code: "custom", message });
-    const ring = parseKeyring(config.signingKeys, config.signingSecret);
-    if (!ring.ok) ring.problems.forEach(problem);
+    const ring = parseKeyring(config.signingKeys);
+    if (!config.signingKeys && config.retiredSigningSecret)
+      problem('SIGNING_SECRET is no longer read: set SIGNING_KEYS ("kid:secret", e.g. k1:<a new secret>) instead');
+    else if (!ring.ok) ring.problems.forEach(problem);
     if (!config.hashSecret)
       problem(
         "HASH_SECRET is not set (the key of every stored hash: erased addresses, IP, user agent; set it once, never change it)",
@@ -79,15 +81,9 @@ const configSchema = z
     if (!config.resendApiKey)
       problem("RESEND_API_KEY is not set (the local outbox is only for runs with LOCAL_OUTBOX=1)");
     if (config.adminToken && config.adminToken.length < 32) problem("ADMIN_TOKEN must be at least 32 characters");
-    const keys = ring.ok ? ring.keyring.keys : [];
-    for (const key of keys) {
-      // SIGNING_SECRET only verifies once SIGNING_KEYS is set: its old 16-character minimum still holds then.
-      if (key.secret.length >= MIN_PRODUCTION_SECRET || (key.kid === LEGACY_KID && key !== keys[0])) continue;
-      problem(
-        key.kid === LEGACY_KID
-          ? `SIGNING_SECRET must be at least ${MIN_PRODUCTION_SECRET} characters to sign: add a longer key in SIGNING_KEYS (keep SIGNING_SECRET to verify links already mailed)`
-          : `SIGNING_KEYS key "${key.kid}" must be at least ${MIN_PRODUCTION_SECRET} characters`,
-      );
+    for (const key of ring.ok ? ring.keyring.keys : []) {
+      if (key.secret.length < MIN_PRODUCTION_SECRET)
+        problem(`SIGNING_KEYS key "${key.kid}" must be at least ${MIN_PRODUCTION_SECRET} characters`);
     }
     if (config.hashSecret && config.hashSecret.length < MIN_PRODUCTION_SECRET)
       problem(`HASH_SECRET must be at least ${MIN_PRODUCTION_SECRET} characters`);
@@ -96,10 +92,10 @@ const configSchema = z
       problem("TURNSTILE_SECRET and TURNSTILE_SITE_KEY must be set together");
     }
   })
-  .transform(({ signingKeys, signingSecret, hashSecret, ...config }) => {
-    const ring = parseKeyring(signingKeys, signingSecret);
+  .transform(({ signingKeys, retiredSigningSecret, hashSecret, ...config }) => {
+    const ring = parseKeyring(signingKeys);
     if (!ring.ok) throw new Error("unreachable: the keyring was validated above");
-    // Never SIGNING_SECRET in its place: a fallback that a later HASH_SECRET replaces voids every suppression.
+    // Never a signing key in its place: a fallback that a later HASH_SECRET replaces voids every suppression.
     return { ...config, keyring: ring.keyring, hashSecret: hashSecret! };
   });
 
@@ -133,7 +129,8 @@ export function readConfig(env: Env): Config {
     defaultSeries: emptyToUndefined(env.DEFAULT_SERIES) ?? "origins-of-lead-change",
     adminToken: emptyToUndefined(env.ADMIN_TOKEN),
     signingKeys: emptyToUndefined(env.SIGNING_KEYS),
-    signingSecret: emptyToUndefined(env.SIGNING_SECRET),
+    // No longer a binding: read only so that a deployment still setting it alone is told what to set instead.
+    retiredSigningSecret: Boolean((env as { SIGNING_SECRET?: string }).SIGNING_SECRET),
     hashSecret: emptyToUndefined(env.HASH_SECRET),
     resendApiKey: emptyToUndefined(env.RESEND_API_KEY),
     resendBaseUrl: emptyToUndefined(env.RESEND_BASE_URL),

@@ -1,25 +1,15 @@
-import { base64url, fromBase64url, hmacSign, hmacVerify, sameBytes } from "./lib/crypto";
+import { base64url, fromBase64url, hmacSign, sameBytes } from "./lib/crypto";
 import { idCipher } from "./lib/id-cipher";
-import { findKey, LEGACY_KID, type Keyring, type SigningKey } from "./lib/keyring";
+import { findKey, type Keyring, type SigningKey } from "./lib/keyring";
 
 /**
  * Every link token starts with the id of the key that signed it (`<kid>.…`): the newest key of the ring signs,
- * any key still in the ring verifies. Ids (deliveries, consents, subscriptions) travel hidden (lib/id-cipher), so a link never
- * tells the list's size. Formats mailed before key ids existed carry no kid and a plain id: they are
- * still accepted, checked against the key they were signed with (SIGNING_SECRET, kid "0"), and never produced.
- * All tokens are deterministic, so a retried batch is byte-identical; signing and checking are synchronous.
+ * any key still in the ring verifies. Ids (deliveries, consents, subscriptions) travel hidden (lib/id-cipher), so a
+ * link never tells the list's size. One format per purpose. All tokens are deterministic, so a retried batch is
+ * byte-identical; signing and checking are synchronous.
  */
-export type TokenPurpose = "confirm" | "unsubscribe";
-
-export interface TokenClaims {
-  purpose: TokenPurpose;
-  subscriberId: number;
-  series: string;
-}
-
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-const decoder = new TextDecoder();
 const MAX_TOKEN_LENGTH = 512;
 const B64 = "[A-Za-z0-9_-]";
 const KID = "([a-z0-9]{1,8})";
@@ -27,7 +17,6 @@ const KID = "([a-z0-9]{1,8})";
 const TAG_BYTES = 16;
 
 const newestKey = (keyring: Keyring) => keyring.keys[0];
-const legacyKey = (keyring: Keyring) => findKey(keyring, LEGACY_KID);
 
 function tagMatches(key: SigningKey, message: string, tagText: string, range: readonly [number, number]) {
   const given = fromBase64url(tagText);
@@ -38,36 +27,6 @@ function tagMatches(key: SigningKey, message: string, tagText: string, range: re
 function idUnder(key: SigningKey, text: string): number | null {
   const id = idCipher(key.secret).reveal(text);
   return id !== null && id > 0 ? id : null;
-}
-
-export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: "invalid" | "expired" };
-
-const LEGACY_PURPOSE_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
-
-/**
- * Purpose-bound tokens, `base64url("purpose|subscriberId|series|expiresAt").<HMAC>`: the unsubscribe links of
- * emails sent before per-email tokens. No longer produced (emails carry a delivery's reader token, `/u/…`);
- * still accepted, signed with SIGNING_SECRET. The purpose is inside the signed text, so a confirm token of that
- * time can never unsubscribe (and vice versa).
- */
-export function verifyToken(keyring: Keyring, token: string, purpose: TokenPurpose, now = Date.now()): TokenCheck {
-  const invalid = { ok: false, reason: "invalid" } as const;
-  const match = token.length > MAX_TOKEN_LENGTH ? null : LEGACY_PURPOSE_TOKEN.exec(token);
-  const key = legacyKey(keyring);
-  const signature = match ? fromBase64url(match[2]!) : null;
-  if (!match || !key || !signature || !hmacVerify(key.secret, match[1]!, signature)) return invalid;
-  const [tokenPurpose, id, series, expires] = decodeText(match[1]!)?.split("|") ?? [];
-  const subscriberId = Number(id);
-  const expiresAt = Number(expires);
-  if (tokenPurpose !== purpose || !Number.isSafeInteger(subscriberId) || !series || !Number.isFinite(expiresAt))
-    return invalid;
-  if (expiresAt !== 0 && expiresAt < now) return { ok: false, reason: "expired" };
-  return { ok: true, claims: { purpose, subscriberId, series } };
-}
-
-function decodeText(payload: string): string | null {
-  const bytes = fromBase64url(payload);
-  return bytes ? decoder.decode(bytes) : null;
 }
 
 /**
@@ -84,38 +43,18 @@ export type ConfirmTokenCheck = { ok: true; consentId: number } | { ok: false; r
 
 /** The expiry in canonical base 36 (no leading zero), so each consent and expiry has exactly one token. */
 const CONFIRM_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.([1-9a-z][0-9a-z]{0,10})\\.(${B64}{22})$`);
-/** Before key ids: base64url("consent|consentId|expiresAt").<full HMAC>, signed with SIGNING_SECRET. */
-const LEGACY_CONFIRM_TOKEN = new RegExp(`^(${B64}+)\\.(${B64}{43})$`);
 
 export function verifyConfirmToken(keyring: Keyring, token: string, now = Date.now()): ConfirmTokenCheck {
   const invalid = { ok: false, reason: "invalid" } as const;
-  if (token.length > MAX_TOKEN_LENGTH) return invalid;
-  let consentId: number | null = null;
-  let expiresAt = Number.NaN;
-  const current = CONFIRM_TOKEN.exec(token);
-  if (current) {
-    const key = findKey(keyring, current[1]!);
-    consentId = key ? idUnder(key, current[2]!) : null;
-    expiresAt = parseInt(current[3]!, 36);
-    if (
-      !key ||
-      consentId === null ||
-      !tagMatches(key, `consent|${consentId}|${expiresAt}`, current[4]!, [0, TAG_BYTES])
-    )
-      return invalid;
-  } else {
-    const legacy = LEGACY_CONFIRM_TOKEN.exec(token);
-    const key = legacyKey(keyring);
-    const signature = legacy ? fromBase64url(legacy[2]!) : null;
-    if (!legacy || !key || !signature || !hmacVerify(key.secret, legacy[1]!, signature)) return invalid;
-    const [kind, id, expires, rest] = decodeText(legacy[1]!)?.split("|") ?? [];
-    if (kind !== "consent" || rest !== undefined) return invalid;
-    consentId = Number(id);
-    expiresAt = Number(expires);
-  }
-  if (!Number.isSafeInteger(consentId) || !Number.isSafeInteger(expiresAt) || expiresAt <= 0) return invalid;
+  const match = token.length > MAX_TOKEN_LENGTH ? null : CONFIRM_TOKEN.exec(token);
+  const key = match ? findKey(keyring, match[1]!) : undefined;
+  const consentId = key ? idUnder(key, match![2]!) : null;
+  const expiresAt = match ? parseInt(match[3]!, 36) : Number.NaN;
+  if (!key || consentId === null || !tagMatches(key, `consent|${consentId}|${expiresAt}`, match![4]!, [0, TAG_BYTES]))
+    return invalid;
+  if (!Number.isSafeInteger(expiresAt)) return invalid;
   if (expiresAt < now) return { ok: false, reason: "expired" };
-  return { ok: true, consentId: consentId! };
+  return { ok: true, consentId };
 }
 
 /**
@@ -143,17 +82,15 @@ export function signDeliveryTokens(keyring: Keyring, deliveryId: number): Delive
   };
 }
 
-/** Either format of a delivery token (the legacy one: `<deliveryId>.<tag>`); checked before anything reads it. */
-export const DELIVERY_TOKEN = new RegExp(`^(?:${KID}\\.(${B64}{8})|([1-9]\\d{0,14}))\\.(${B64}{11,22})$`);
+/** A delivery token's shape (reader or referral tag); checked before anything reads it. */
+export const DELIVERY_TOKEN = new RegExp(`^${KID}\\.(${B64}{8})\\.(${B64}{11,22})$`);
 
 function verifyDeliveryToken(keyring: Keyring, token: string, range: readonly [number, number]): number | null {
   const match = DELIVERY_TOKEN.exec(token);
-  if (!match) return null;
-  const [, kid, hidden, legacyId, tag] = match;
-  const key = kid ? findKey(keyring, kid) : legacyKey(keyring);
-  const deliveryId = !key ? null : hidden ? idUnder(key, hidden) : Number(legacyId);
+  const key = match ? findKey(keyring, match[1]!) : undefined;
+  const deliveryId = key ? idUnder(key, match![2]!) : null;
   if (!key || deliveryId === null) return null;
-  return tagMatches(key, deliveryMessage(deliveryId), tag!, range) ? deliveryId : null;
+  return tagMatches(key, deliveryMessage(deliveryId), match![3]!, range) ? deliveryId : null;
 }
 
 /** The delivery id a reader token was signed for, or null. */

@@ -1,10 +1,6 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { errorBodySchema } from "../../worker/routes/admin-api/common-schema";
 import { readAdminToken } from "./token";
-
-/** The API's one error shape, `{ error: { code, message, requestId } }`. */
-const errorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional() }),
-});
 
 /** A failure the CLI reports and exits non-zero on; `requestId` lets the admin find the request in the logs. */
 export class CliError extends Error {
@@ -16,9 +12,8 @@ export class CliError extends Error {
   }
 }
 
-/** One page of an admin list, as the contract defines it. */
-export const pageSchema = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() });
+/** One page of an admin list: the API's `pageSchema(item, name)` (worker/routes/admin-api/common-schema.ts). */
+type PageSchema = z.ZodType<{ data: unknown[]; has_more: boolean; next_cursor: string | null }>;
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -89,11 +84,11 @@ export class AdminClient {
     return { body: parsed.data, replayed: response.headers.get("idempotent-replayed") === "true" };
   }
 
-  /** Every item of a list, page after page while `has_more` (or only the first page when `all` is false). */
-  async *pages<T extends z.ZodType>(item: T, path: string, query: Query, all: boolean) {
+  /** Every page of a list while `has_more` (or only the first page when `all` is false). */
+  async *pages<T extends PageSchema>(pageSchema: T, path: string, query: Query, all: boolean) {
     let cursor = query.cursor;
     for (;;) {
-      const page = await this.json(pageSchema(item), path, { query: { ...query, cursor } });
+      const page = await this.json(pageSchema, path, { query: { ...query, cursor } });
       yield page;
       if (!all || !page.has_more || page.next_cursor === null) return;
       cursor = page.next_cursor;

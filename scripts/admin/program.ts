@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { subscriberStatuses } from "../../db/schema";
+import { growthDaysSchema } from "../../worker/routes/admin-api/growth-schema";
+import { previewFormatSchema } from "../../worker/routes/admin-api/previews-schema";
 import { clientFor } from "./client";
 import { exportCommand } from "./commands/export";
 import { growthCommand } from "./commands/growth";
@@ -67,7 +69,9 @@ export function createProgram(): Command {
     .command("growth")
     .description("signups, confirmations and unsubscribes per UTC day, per series")
     .option("--series <slug>", "only this series")
-    .addOption(new Option("--days <days>", "the window, in days up to today").choices(["30", "90"]).default("30"))
+    .addOption(
+      new Option("--days <days>", "the window, in days up to today").choices(growthDaysSchema.options).default("30"),
+    )
     .action(async (options, command: Command) =>
       growthCommand(clientFor(globals(command)), options, globals(command).json),
     );
@@ -97,7 +101,7 @@ export function createProgram(): Command {
     .description("the email of a part exactly as sent, to a sample reader")
     .argument("<series>", "series slug")
     .argument("<part>", "part number (1 = first)", integer(1, 9999))
-    .addOption(new Option("--format <format>", "which body").choices(["html", "text"]).default("html"))
+    .addOption(new Option("--format <format>", "which body").choices(previewFormatSchema.options).default("html"))
     .option("--open", "write it to a temp file and open it in the browser")
     .action(async (series: string, part: number, options, command: Command) =>
       previewCommand(clientFor(globals(command)), series, part, options),

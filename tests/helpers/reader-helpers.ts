@@ -74,3 +74,20 @@ export const click = (path: string, headers: Record<string, string> = { "user-ag
 /** Clicks reach D1 through the click queue after the answer: wait for the expected number of rows. */
 export const clicksSettle = (deliveryId: number, count: number) =>
   vi.waitFor(async () => expect(await clicksOf(deliveryId)).toHaveLength(count), { timeout: 10_000, interval: 50 });
+
+/**
+ * The reader token of an email of part 1 of `series` to this reader (a signed-up one), its delivery recorded as
+ * sent and nothing else changed: what the email's unsubscribe link `/u/<token>` carries.
+ */
+export async function readerTokenOf(subscriberId: number, series = "origins-of-lead-change"): Promise<string> {
+  const delivery = await env.DB.prepare(
+    `INSERT INTO deliveries (subscription_id, subscriber_id, series, part_id, part_number, batch_id, status, to_email, created_at, sent_at)
+     SELECT s.id, s.subscriber_id, s.series, ?3, 1, 'test-batch', 'sent', r.email, ?4, ?4
+     FROM subscriptions s JOIN subscribers r ON r.id = s.subscriber_id WHERE s.subscriber_id = ?1 AND s.series = ?2
+     ON CONFLICT (subscription_id, part_id) DO UPDATE SET sent_at = sent_at RETURNING id`,
+  )
+    .bind(subscriberId, series, partIdOf(series, 1), Date.now() - 60_000)
+    .first<{ id: number }>();
+  if (!delivery) throw new Error(`reader ${subscriberId} has no subscription to ${series}`);
+  return signDeliveryTokens(testKeyring(), delivery.id).reader;
+}

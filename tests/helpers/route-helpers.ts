@@ -11,9 +11,8 @@ import { SELF } from "cloudflare:test";
 import { waitForGlobalWaitUntil } from "cloudflare:test-internal";
 import { env } from "cloudflare:workers";
 import { readConfig } from "../../worker/config";
+import { base64url, hmacSign } from "../../worker/lib/crypto";
 import type { Keyring } from "../../worker/lib/keyring";
-import type { TokenPurpose } from "../../worker/tokens";
-import { legacyToken } from "./legacy-tokens";
 import { findSubscriber, outboxFor, type OutboxRow, type SubscriberRow } from "./rows";
 
 export const BASE = "https://news.example.com";
@@ -165,11 +164,9 @@ export function confirmLinkOf(email: OutboxRow): string {
   return inHtml[0]!;
 }
 
-/** The footer's unsubscribe link: `/u/<reader token>` in part emails (older emails: `/unsubscribe/<token>`). */
+/** The footer's unsubscribe link: `/u/<reader token>`. */
 export function unsubscribeLinkOf(email: OutboxRow): string {
-  const inHtml = extractLinks(email.html).filter(
-    (href) => href.startsWith(`${BASE}/u/`) || href.startsWith(`${BASE}/unsubscribe/`),
-  );
+  const inHtml = extractLinks(email.html).filter((href) => href.startsWith(`${BASE}/u/`));
   if (inHtml.length === 0) throw new Error(`no unsubscribe link in the html of "${email.subject}"`);
   return inHtml[0]!;
 }
@@ -177,15 +174,19 @@ export function unsubscribeLinkOf(email: OutboxRow): string {
 /** "https://news.example.com/confirm/<token>" → "<token>". */
 export const tokenOf = (link: string) => link.slice(link.lastIndexOf("/") + 1);
 
-/** The Worker's own keyring (the test bindings' SIGNING_KEYS and SIGNING_SECRET). */
+/** The Worker's own keyring (the test bindings' SIGNING_KEYS). */
 export const testKeyring = (): Keyring => readConfig(env).keyring;
 
 /** A ring the Worker does not know: what a forger would sign with. */
 export const foreignKeyring = (kid = "t2"): Keyring => ({ keys: [{ kid, secret: "another-secret-0123456789abcdef" }] });
 
-/** A purpose-bound token as emails sent before per-email tokens carried it (SIGNING_SECRET): still honoured. */
-export function signTestToken(purpose: TokenPurpose, subscriberId: number, series = DEFAULT_SERIES, expiresAt = 0) {
-  return legacyToken(env.SIGNING_SECRET!, purpose, subscriberId, series, expiresAt);
+/**
+ * `base64url(text).<HMAC>`, signed with the ring's newest key: the token format of links from before key ids and
+ * per-email tokens, which no route accepts any more.
+ */
+export function oldFormatToken(text: string): string {
+  const payload = base64url(new TextEncoder().encode(text));
+  return `${payload}.${base64url(hmacSign(testKeyring().keys[0].secret, payload))}`;
 }
 
 /** The RFC 8058 one-click body a mailbox provider POSTs to List-Unsubscribe. */

@@ -1,13 +1,13 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CycleSummary } from "../../worker/delivery/cycle";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   adminFetch,
   adminSend,
   BASE,
   DEFAULT_SERIES,
   postForm,
-  signTestToken,
   signUp,
   signUpAndConfirm,
   tokenOf,
@@ -16,7 +16,7 @@ import {
 } from "../helpers/route-helpers";
 import { findSubscriber, outboxCount, outboxFor, subscriptionsOf } from "../helpers/rows";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
-import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers";
+import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers-schema";
 
 /** The JSON the endpoint answers is the cycle's own summary type. */
 type Summary = CycleSummary;
@@ -108,7 +108,7 @@ describe("POST /admin/api/send", () => {
     expect(
       (
         await postForm(
-          `/unsubscribe/${await signTestToken("unsubscribe", gone.subscriber.id)}`,
+          `/u/${await readerTokenOf(gone.subscriber.id)}`,
           { "List-Unsubscribe": "One-Click" },
           { origin: null },
         )

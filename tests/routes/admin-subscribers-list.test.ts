@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   adminFetch,
   DEFAULT_SERIES,
   postForm,
-  signTestToken,
   signUpAndConfirm,
   subscribeForm,
   uniqueEmail,
 } from "../helpers/route-helpers";
 import { expectApiError, expectDeclared, json, type Page } from "../helpers/admin-api-helpers";
-import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers";
+import type { SubscriberItem } from "../../worker/routes/admin-api/subscribers-schema";
 
 describe("GET /admin/api/subscribers", () => {
   it("lists readers with their status and their position in every series", async () => {
@@ -69,7 +69,7 @@ describe("GET /admin/api/subscribers", () => {
     const pending = uniqueEmail(`st-${tag}-p`);
     await subscribeForm({ email: pending });
     const gone = await signUpAndConfirm(uniqueEmail(`st-${tag}-u`));
-    const unsubscribe = `/unsubscribe/${await signTestToken("unsubscribe", gone.subscriber.id)}`;
+    const unsubscribe = `/u/${await readerTokenOf(gone.subscriber.id)}`;
     expect((await postForm(unsubscribe, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
 
     const list = async (status: string) =>

@@ -3,10 +3,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signConfirmToken } from "../../worker/tokens";
 import { signIn } from "../dashboard/dashboard-helpers";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   ADMIN_TOKEN,
   BASE,
-  signTestToken,
   signUp,
   signUpAndConfirm,
   testKeyring,
@@ -116,7 +116,7 @@ const CORPUS: BadBody[] = [
 async function postRoutes(): Promise<{ path: string; headers: Record<string, string> }[]> {
   const reader = await signUpAndConfirm(uniqueEmail("bad-bodies"));
   const pending = await signUp(uniqueEmail("bad-bodies-pending"));
-  const unsubscribe = await signTestToken("unsubscribe", reader.subscriber.id);
+  const unsubscribe = await readerTokenOf(reader.subscriber.id);
   const consent = await env.DB.prepare("SELECT id FROM consents WHERE subscriber_id = ?1")
     .bind(pending.subscriber.id)
     .first<{ id: number }>();
@@ -125,7 +125,7 @@ async function postRoutes(): Promise<{ path: string; headers: Record<string, str
   return [
     { path: "/subscribe", headers: site },
     { path: `/confirm/${confirm}`, headers: site },
-    { path: `/unsubscribe/${unsubscribe}`, headers: {} },
+    { path: `/u/${unsubscribe}`, headers: {} },
     { path: `/resubscribe/${unsubscribe}`, headers: site },
     // The preference page's buttons (the token would ride in the body).
     { path: "/prefs/pause", headers: site },

@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { signConfirmToken } from "../../worker/tokens";
+import { signConfirmToken, signDeliveryTokens, verifyReaderToken } from "../../worker/tokens";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   DEFAULT_SERIES,
   get,
   postForm,
-  signTestToken,
+  oldFormatToken,
   signUp,
   signUpAndConfirm,
   testKeyring,
@@ -90,7 +91,7 @@ describe("GET /confirm/:token: errors", () => {
 
   it("a link in the old format (reader and series, no consent) confirms nothing", async () => {
     const signed = await signUp(uniqueEmail("old-format"));
-    const token = await signTestToken("confirm", signed.subscriber.id, DEFAULT_SERIES, Date.now() + 60_000);
+    const token = oldFormatToken(`confirm|${signed.subscriber.id}|${DEFAULT_SERIES}|${Date.now() + 60_000}`);
     expect((await get(`/confirm/${token}`)).status).toBe(400);
     expect((await postForm(`/confirm/${token}`, {})).status).toBe(400);
     expect((await findSubscriber(signed.email))!.status).toBe("pending");
@@ -105,35 +106,43 @@ describe("GET /confirm/:token: errors", () => {
 describe("unsubscribe: errors", () => {
   it("a tampered unsubscribe token is a 400 and unsubscribes nobody", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("unsub-tamper"));
-    const [payload, signature] = (await signTestToken("unsubscribe", reader.subscriber.id)).split(".") as [
-      string,
-      string,
-    ];
-    for (const token of [`${flipMiddle(payload)}.${signature}`, `${payload}.${flipMiddle(signature)}`, payload]) {
-      expect((await get(`/unsubscribe/${token}`)).status).toBe(400);
-      expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(400);
+    const token = await readerTokenOf(reader.subscriber.id);
+    const [kid, hidden, tag] = token.split(".") as [string, string, string];
+    for (const bad of [
+      `${kid}.${flipMiddle(hidden)}.${tag}`,
+      `${kid}.${hidden}.${flipMiddle(tag)}`,
+      `${kid}.${hidden}`,
+    ]) {
+      expect((await get(`/u/${bad}`)).status).toBe(400);
+      expect((await postForm(`/u/${bad}`, ONE_CLICK, { origin: null })).status).toBe(400);
     }
-    // Another reader's id in an unsigned payload: still refused.
-    const other = btoa(`unsubscribe|${reader.subscriber.id + 1}|${DEFAULT_SERIES}|0`)
-      .replace(/=+$/, "")
-      .replace(/\+/g, "-")
-      .replace(/\//g, "_");
-    expect((await postForm(`/unsubscribe/${other}.${signature}`, ONE_CLICK, { origin: null })).status).toBe(400);
+    // Another email's id under this signature: still refused.
+    const other = signDeliveryTokens(testKeyring(), verifyReaderToken(testKeyring(), token)! + 1).reader.split(".")[1];
+    expect((await postForm(`/u/${kid}.${other}.${tag}`, ONE_CLICK, { origin: null })).status).toBe(400);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
   });
 
-  it("a token for a reader that does not exist is a 404 on every route", async () => {
-    const token = await signTestToken("unsubscribe", 987_654_321);
+  // A token names an email, never a reader directly: an email no one had is an invalid link, not a missing reader.
+  it("a signed token for an email no reader had is a 400 on every route", async () => {
+    const token = signDeliveryTokens(testKeyring(), 987_654_321).reader;
+    expect((await get(`/u/${token}`)).status).toBe(400);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(400);
+    expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(400);
+  });
+
+  it("the path of links mailed before per-email tokens, /unsubscribe/…, is gone: a 404 that changes nothing", async () => {
+    const reader = await signUpAndConfirm(uniqueEmail("unsub-old-path"));
+    const token = await readerTokenOf(reader.subscriber.id);
     expect((await get(`/unsubscribe/${token}`)).status).toBe(404);
     expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(404);
-    expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(404);
+    expect((await findSubscriber(reader.email))!.status).toBe("active");
   });
 
   it("a body over 4 KB on the unsubscribe routes is a 413 and changes nothing", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("unsub-big"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const token = await readerTokenOf(reader.subscriber.id);
     const big = `List-Unsubscribe=One-Click&pad=${"x".repeat(5 * 1024)}`;
-    expect((await postForm(`/unsubscribe/${token}`, big, { origin: null })).status).toBe(413);
+    expect((await postForm(`/u/${token}`, big, { origin: null })).status).toBe(413);
     expect((await postForm(`/resubscribe/${token}`, big)).status).toBe(413);
     expect((await findSubscriber(reader.email))!.status).toBe("active");
   });

@@ -3,15 +3,8 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
-import {
-  confirmVia,
-  postForm,
-  signTestToken,
-  signUp,
-  signUpAndConfirm,
-  uniqueEmail,
-  ONE_CLICK,
-} from "../helpers/route-helpers";
+import { readerTokenOf } from "../helpers/reader-helpers";
+import { confirmVia, postForm, signUp, signUpAndConfirm, uniqueEmail, ONE_CLICK } from "../helpers/route-helpers";
 import { consentsOf, eventsOf, findSubscriber, subscriptionsOf } from "../helpers/rows";
 
 /** A confirm and an unsubscribe of the same reader interleaved: the unsubscribe always wins. */
@@ -43,8 +36,8 @@ describe("confirm and unsubscribe racing", () => {
   it("an unsubscribe that read 'unsubscribed' before a confirm re-activated the reader still wins after it", async () => {
     // Unsubscribed, then asked to come back: a confirm link (consent B) is waiting.
     const reader = await signUpAndConfirm(uniqueEmail("race-unsub-read"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(200);
     const consentB = (await consentsOf(reader.subscriber.id)).at(-1)!;
     // An unsubscribe click reads "unsubscribed"; the confirm of B commits right after that read (wrapped D1).
@@ -94,8 +87,8 @@ describe("confirm and unsubscribe racing", () => {
 
   it("an unsubscribe that lands after a confirm wins: the reader ends unsubscribed", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("race-unsub"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     // The confirm link pressed again afterwards (a second tab) changes nothing.
     expect((await confirmVia(reader.confirmLink)).status).toBe(400);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");

@@ -2,13 +2,13 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { verifyConfirmToken } from "../../worker/tokens";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   BASE,
   confirmVia,
   DEFAULT_SERIES,
   get,
   postForm,
-  signTestToken,
   signUp,
   signUpAndConfirm,
   testKeyring,
@@ -109,9 +109,9 @@ describe("GET /confirm/:token", () => {
 describe("unsubscribe", () => {
   it("GET shows one button and changes nothing (mail scanners follow links)", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("unsub-get"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const token = await readerTokenOf(reader.subscriber.id);
     for (let i = 0; i < 2; i++) {
-      const res = await get(`/unsubscribe/${token}`);
+      const res = await get(`/u/${token}`);
       expect(res.status).toBe(200);
       const html = await res.text();
       expect(html).toContain("<h1>Unsubscribe?</h1>");
@@ -120,7 +120,7 @@ describe("unsubscribe", () => {
       expect(html.match(/<button/g)).toHaveLength(1);
       expect(html.match(/<form/g)).toHaveLength(1);
       expect(html).toContain(
-        `<form method="post" action="/unsubscribe/${token}"><button type="submit">Unsubscribe</button></form>`,
+        `<form method="post" action="/u/${token}"><button type="submit">Unsubscribe</button></form>`,
       );
     }
     expect((await findSubscriber(reader.email))!.status).toBe("active");
@@ -130,9 +130,9 @@ describe("unsubscribe", () => {
   it("RFC 8058 one-click POST (no Origin, no cookies) unsubscribes and stops every subscription", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("one-click"));
     expect((await postForm("/subscribe", { email: reader.email, series: "fixture-four" })).status).toBe(200);
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const token = await readerTokenOf(reader.subscriber.id);
 
-    const res = await SELF.fetch(`${BASE}/unsubscribe/${token}`, {
+    const res = await SELF.fetch(`${BASE}/u/${token}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "List-Unsubscribe=One-Click",
@@ -157,17 +157,17 @@ describe("unsubscribe", () => {
 
   it("one-click works even when the sender is cross-site (the signed token is the authorization)", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("one-click-cross"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    const res = await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: "https://mail.provider.example" });
+    const token = await readerTokenOf(reader.subscriber.id);
+    const res = await postForm(`/u/${token}`, ONE_CLICK, { origin: "https://mail.provider.example" });
     expect(res.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
   });
 
   it("a repeated one-click POST is idempotent", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("one-click-twice"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const token = await readerTokenOf(reader.subscriber.id);
     for (let i = 0; i < 3; i++) {
-      const res = await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null });
+      const res = await postForm(`/u/${token}`, ONE_CLICK, { origin: null });
       expect(res.status).toBe(200);
       expect(await res.text()).toBe("Unsubscribed");
     }
@@ -176,11 +176,11 @@ describe("unsubscribe", () => {
 
   it("the page's button unsubscribes and offers to resubscribe", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("button"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
+    const token = await readerTokenOf(reader.subscriber.id);
     // Post/redirect/get: the POST does the work and sends the browser back to the link's page.
-    const res = await postForm(`/unsubscribe/${token}`, "");
+    const res = await postForm(`/u/${token}`, "");
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe(`/unsubscribe/${token}`);
+    expect(res.headers.get("location")).toBe(`/u/${token}`);
     expect(await res.text()).toBe("");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
@@ -203,7 +203,7 @@ describe("unsubscribe", () => {
       expect(html).toContain("You will get no more emails from “Origins of Lead Change”.");
       expect(html).toContain(`<form class="card" method="post" action="/resubscribe/${token}">`);
       expect(html).toMatch(/<button type="submit" class="secondary">\s*Resubscribe\s*<\/button>/);
-      expect(html).not.toContain(`action="/unsubscribe/${token}"`);
+      expect(html).not.toContain(`action="/u/${token}"`);
     }
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect(await eventsOf(reader.subscriber.id)).toEqual(["confirmed", "unsubscribed"]);
@@ -211,8 +211,8 @@ describe("unsubscribe", () => {
 
   it("resubscribe mails a new confirmation; the reader stays unsubscribed until it is clicked", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("resub"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     expect(await outboxFor(reader.email)).toHaveLength(1);
 
     const res = await postForm(`/resubscribe/${token}`, "");
@@ -242,24 +242,24 @@ describe("unsubscribe", () => {
 
   it("unsubscribe tokens do not expire: an old email's link still works", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("old-link"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id, DEFAULT_SERIES, 0);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
   });
 
   it("a POST with a non-form body still unsubscribes via the page flow (no one-click answer)", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("unsub-json"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    const res = await SELF.fetch(`${BASE}/unsubscribe/${token}`, {
+    const token = await readerTokenOf(reader.subscriber.id);
+    const res = await SELF.fetch(`${BASE}/u/${token}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ "List-Unsubscribe": "One-Click" }),
       redirect: "manual",
     });
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe(`/unsubscribe/${token}`);
+    expect(res.headers.get("location")).toBe(`/u/${token}`);
     expect(await res.text()).not.toBe("Unsubscribed");
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
-    expect(await (await get(`/unsubscribe/${token}`)).text()).toContain("You are unsubscribed");
+    expect(await (await get(`/u/${token}`)).text()).toContain("You are unsubscribed");
   });
 });

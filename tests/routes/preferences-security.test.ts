@@ -10,7 +10,7 @@ import {
   get,
   inOneRateWindow,
   postForm,
-  signTestToken,
+  oldFormatToken,
   testKeyring,
   uniqueIp,
   url,
@@ -53,7 +53,7 @@ describe("only the reader's own token opens their page", () => {
       // The referral tag is meant to be shared: it must never act as the reader.
       signDeliveryTokens(testKeyring(), delivery!.id).referral,
       signConfirmToken(testKeyring(), 1, Date.now() + 60_000),
-      await signTestToken("unsubscribe", reader.subscriberId, "fixture-four"),
+      oldFormatToken(`unsubscribe|${reader.subscriberId}|fixture-four|0`),
       flipMiddle(ownPrefs),
       signPreferencesToken(foreignKeyring(), subscription.id),
       // A preferences token is not a delivery token without its prefix, nor the other way round.

@@ -19,9 +19,9 @@ import {
 import { findSubscriber, outboxFor, partStat } from "../helpers/rows";
 
 const referralOf = (email: string) =>
-  env.DB.prepare("SELECT referrer_id, referral_part FROM subscribers WHERE email_key = lower(?1)")
+  env.DB.prepare("SELECT referrer_id, referral_part_id FROM subscribers WHERE email_key = lower(?1)")
     .bind(email)
-    .first<{ referrer_id: number | null; referral_part: number | null }>();
+    .first<{ referrer_id: number | null; referral_part_id: string | null }>();
 
 describe("referral links", () => {
   it("the signup page carries a well-formed ref through the form; a malformed one is left out", async () => {
@@ -47,7 +47,7 @@ describe("referral links", () => {
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).not.toContain(referrer.email); // the referrer is never revealed
-    expect(await referralOf(email)).toEqual({ referrer_id: referrer.subscriberId, referral_part: 1 });
+    expect(await referralOf(email)).toEqual({ referrer_id: referrer.subscriberId, referral_part_id: referrer.partId });
     expect((await partStat(DEFAULT_SERIES, 1)).referrals).toBe(before.referrals); // not yet: unconfirmed
 
     await settled();
@@ -79,7 +79,7 @@ describe("referral links", () => {
     const referrer = await deliveredReader();
     const known = await signUp(uniqueEmail("known"));
     expect((await subscribeForm({ email: known.email, ref: referrer.tokens.referral })).status).toBe(200);
-    expect(await referralOf(known.email)).toEqual({ referrer_id: null, referral_part: null });
+    expect(await referralOf(known.email)).toEqual({ referrer_id: null, referral_part_id: null });
   });
 
   it("a bad ref is silently ignored: the signup works as usual", async () => {
@@ -101,7 +101,7 @@ describe("referral links", () => {
       const res = await subscribeForm({ email, series: DEFAULT_SERIES, ref });
       expect(res.status, ref.slice(0, 40)).toBe(200);
       expect(await findSubscriber(email)).not.toBeNull();
-      expect(await referralOf(email)).toEqual({ referrer_id: null, referral_part: null });
+      expect(await referralOf(email)).toEqual({ referrer_id: null, referral_part_id: null });
     }
   });
 });

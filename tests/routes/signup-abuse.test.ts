@@ -11,13 +11,13 @@ import type { BatchResult, Mailer } from "../../worker/mail/create-mailer";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
 import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   confirmLinkOf,
   confirmVia,
   DEFAULT_SERIES,
   inOneRateWindow,
   postForm,
-  signTestToken,
   signUpAndConfirm,
   subscribeForm,
   subscribeJson,
@@ -66,10 +66,8 @@ describe("per recipient: at most 3 confirmation emails per address per day, whoe
 
   it("the Resubscribe button pressed 10 times sends at most the day's remaining links", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("resub-10"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect(
-      (await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status,
-    ).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
     for (let i = 0; i < 10; i++) expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(200);
     // The signup's own link plus two more: three in the day.
     expect(await outboxFor(reader.email)).toHaveLength(CONFIRMATIONS_PER_DAY);
@@ -78,10 +76,8 @@ describe("per recipient: at most 3 confirmation emails per address per day, whoe
 
   it("resubscribe from another site is refused (CSRF origin check) and sends nothing", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("resub-csrf"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect(
-      (await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status,
-    ).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
     expect((await postForm(`/resubscribe/${token}`, "", { origin: "https://evil.example" })).status).toBe(403);
     expect((await postForm(`/resubscribe/${token}`, "", { origin: null })).status).toBe(403);
     expect(await outboxFor(reader.email)).toHaveLength(1);

@@ -2,6 +2,7 @@ import { SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keyedHash } from "../../worker/lib/crypto";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   type ApiError,
   BASE,
@@ -12,7 +13,6 @@ import {
   sentLinkTo,
   settled,
   signUpAndConfirm,
-  signTestToken,
   subscribeForm,
   subscribeJson,
   testKeyring,
@@ -202,10 +202,8 @@ describe("POST /subscribe", () => {
 
   it("an unconfirmed signup never overwrites what an unsubscribed reader had", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("keep-unsub"), { name: "Bea", timezone: "Europe/Paris" });
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect(
-      (await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status,
-    ).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null })).status).toBe(200);
     expect((await subscribeForm({ email: reader.email, name: "Mallory", timezone: "Asia/Tokyo" })).status).toBe(200);
     expect(await findSubscriber(reader.email)).toMatchObject({
       name: "Bea",
@@ -238,8 +236,8 @@ describe("POST /subscribe", () => {
     const ip = uniqueIp();
     const reader = await signUpAndConfirm(uniqueEmail("returning"));
     const id = reader.subscriber.id;
-    const token = await signTestToken("unsubscribe", id);
-    const out = await postForm(`/unsubscribe/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null });
+    const token = await readerTokenOf(id);
+    const out = await postForm(`/u/${token}`, { "List-Unsubscribe": "One-Click" }, { origin: null });
     expect(out.status).toBe(200);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
 

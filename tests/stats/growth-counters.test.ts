@@ -15,12 +15,12 @@ import { subscribe } from "../../worker/subscribers/subscribe";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { CONFIRM_TOKEN_TTL_MS } from "../../worker/tokens";
 import { importCsv } from "../helpers/import-helpers";
+import { readerTokenOf } from "../helpers/reader-helpers";
 import {
   confirmVia,
   DEFAULT_SERIES,
   ONE_CLICK,
   postForm,
-  signTestToken,
   signUp,
   signUpAndConfirm,
   uniqueEmail,
@@ -121,20 +121,20 @@ describe("unsubscribes", () => {
     await signUp(reader.email, { series: "fixture-windowed" });
     await env.DB.prepare("DELETE FROM series_days").run();
 
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     const counted = [`${OTHER} ${today()}: 0/0/1`, `${DEFAULT_SERIES} ${today()}: 0/0/1`];
     expect(await counters()).toEqual(counted);
     // Replayed: the one-click again, then the page's button.
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
-    expect((await postForm(`/unsubscribe/${token}`, "")).status).toBe(303);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    expect((await postForm(`/u/${token}`, "")).status).toBe(303);
     expect(await counters()).toEqual(counted);
   });
 
   it("a returning reader counts again: a signup, a confirmation, and a later unsubscribe", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("grow-back"));
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(200);
     const consent = (await consentsOf(reader.subscriber.id)).at(-1)!;
     expect((await confirmConsent(getDb(env.DB), consent.id)).kind).toBe("confirmed_now");
@@ -144,8 +144,8 @@ describe("unsubscribes", () => {
   it("an unsubscribe voids a waiting link: asking for the series again afterwards is a new signup", async () => {
     const reader = await signUpAndConfirm(uniqueEmail("grow-void"));
     await signUp(reader.email, { series: OTHER }); // waits for its click…
-    const token = await signTestToken("unsubscribe", reader.subscriber.id);
-    expect((await postForm(`/unsubscribe/${token}`, ONE_CLICK, { origin: null })).status).toBe(200); // …which can no longer confirm it
+    const token = await readerTokenOf(reader.subscriber.id);
+    expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200); // …which can no longer confirm it
     await env.DB.prepare("DELETE FROM series_days").run();
     await signUp(reader.email, { series: OTHER });
     expect(await counters()).toEqual([`${OTHER} ${today()}: 1/0/0`]);

@@ -35,10 +35,6 @@ export function hmacSign(secret: string, message: string): Uint8Array {
 /** Constant-time equality; a length differs only between a tag and junk (lengths are public). */
 export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
-export function hmacVerify(secret: string, message: string, signature: Uint8Array): boolean {
-  return sameBytes(signature, hmacSign(secret, message));
-}
-
 /** Each keyed hash's purpose, in what it hashes: a value hashed for one purpose never matches another's hash. */
 export const HASH_PURPOSES = {
   suppression: "nextpart:suppression:v1",

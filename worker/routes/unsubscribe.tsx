@@ -23,9 +23,8 @@ async function claimsFrom(c: Context<AppEnv>): Promise<UnsubscribeClaims> {
   return claims;
 }
 
-/** Where this page's own form posts: the path it was reached by (`/u/…` or `/unsubscribe/…`). */
-const selfPath = (c: Context<AppEnv>) =>
-  `${c.req.path.startsWith("/u/") ? "/u" : "/unsubscribe"}/${c.req.param("token")}`;
+/** Where this page's own form posts: the link it was reached by. */
+const selfPath = (c: Context<AppEnv>) => `/u/${c.req.param("token")}`;
 
 const seriesTitle = (slug: string) => findSeries(slug)?.title ?? "this newsletter";
 
@@ -51,11 +50,9 @@ async function doUnsubscribe(c: Context<AppEnv>) {
   return c.redirect(selfPath(c), 303);
 }
 
-unsubscribeRoutes.get("/unsubscribe/:token", showUnsubscribe);
 unsubscribeRoutes.get("/u/:token", showUnsubscribe);
 // No CSRF origin check: mailbox providers POST the RFC 8058 one-click body with no Origin and no cookies; the
 // signed token in the URL is what authorizes the request.
-unsubscribeRoutes.post("/unsubscribe/:token", limitBody(4 * 1024), doUnsubscribe);
 unsubscribeRoutes.post("/u/:token", limitBody(4 * 1024), doUnsubscribe);
 
 /**

@@ -3,23 +3,7 @@ import type { CompiledSeries } from "../content/types";
 import type { D1Meter } from "../delivery/d1-meter";
 import { statsSql } from "./stats-queries";
 import { COMPLAINT_THRESHOLD, COMPLAINT_WINDOW } from "../feedback/complaint-guard";
-
-/** The funnel counters of a part, as `part_stats` keeps them. */
-export const PART_COUNTERS = [
-  "sent",
-  "delivered",
-  "delayed",
-  "opened",
-  "humanClicks",
-  "scannerClicks",
-  "responses",
-  "unsubscribes",
-  "bounces",
-  "complaints",
-  "failed",
-  "referrals",
-] as const;
-export type PartCounter = (typeof PART_COUNTERS)[number];
+import { PART_COUNTERS, type PartCounter } from "./part-stats";
 
 export type PartStats = Record<PartCounter, number> & {
   /** Position in the series today; null for a part since removed (its counters are kept). */

@@ -3,18 +3,16 @@
  * prove none walks the deliveries or the events: their cost follows the number of readers, parts and days, not
  * the number of emails ever sent (tests/feedback/complaint-guard.test.ts, tests/stats/, tests/dashboard/).
  */
-import { partStatColumns } from "./part-stats";
+import { PART_COUNTERS, partStatColumn } from "./part-stats";
 
-/** Each part_stats column under the camelCase name the stats answer (human_clicks AS humanClicks). */
-const counterColumns = partStatColumns
-  .map((column) => `${column} AS ${column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())}`)
-  .join(", ");
+/** Each counter's part_stats column under its camelCase name (human_clicks AS humanClicks). */
+const counterColumns = PART_COUNTERS.map((key) => `${partStatColumn(key)} AS ${key}`).join(", ");
 
 export const statsSql = {
   /** ?1 series or null. One pass over subscriptions: readers by status, and where the active ones wait. */
   readers: `SELECT series, status, next_part AS part, count(*) AS n FROM subscriptions
     WHERE ?1 IS NULL OR series = ?1 GROUP BY series, status, next_part`,
-  /** ?1 series or null. Each counter under its camelCase name (the drizzle schema's key). */
+  /** ?1 series or null. Each counter under its camelCase name (the stats' key). */
   counters: `SELECT series, part_id AS partId, ${counterColumns} FROM part_stats WHERE ?1 IS NULL OR series = ?1`,
   seriesState: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
   /**

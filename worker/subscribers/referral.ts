@@ -3,7 +3,7 @@ import { findDelivery } from "../delivery/find-delivery";
 import type { Keyring } from "../lib/keyring";
 import { DELIVERY_TOKEN, verifyReferralToken } from "../tokens";
 
-/** A referral token as it may appear in a link or form (either delivery-token format): checked before anything else looks at it. */
+/** A referral token as it may appear in a link or form: checked before anything else looks at it. */
 export const REFERRAL_PARAM = DELIVERY_TOKEN;
 
 /**
@@ -15,13 +15,11 @@ export async function referrerOf(
   keyring: Keyring,
   ref: string | undefined,
   series: string,
-): Promise<{ referrerId: number; referralPart: number; referralPartId: string } | null> {
+): Promise<{ referrerId: number; referralPartId: string } | null> {
   if (!ref || !REFERRAL_PARAM.test(ref)) return null;
   const deliveryId = await verifyReferralToken(keyring, ref);
   if (deliveryId === null) return null;
   // Live or slimmed: a referral link in an old email still credits its reader.
   const row = await findDelivery({ db: db.$client }, deliveryId);
-  return row && row.series === series
-    ? { referrerId: row.subscriberId, referralPart: row.partNumber, referralPartId: row.partId }
-    : null;
+  return row && row.series === series ? { referrerId: row.subscriberId, referralPartId: row.partId } : null;
 }

@@ -3,7 +3,6 @@ import { subscribers } from "../../db/schema";
 import { findReaderDelivery } from "../actions/reader-delivery";
 import type { Database } from "../db";
 import type { Keyring } from "../lib/keyring";
-import { DELIVERY_TOKEN, verifyToken } from "../tokens";
 
 export interface UnsubscribeClaims {
   subscriberId: number;
@@ -12,20 +11,15 @@ export interface UnsubscribeClaims {
 
 /**
  * The reader and series an unsubscribe link stands for; null for a link that does not verify. Emails carry the
- * delivery's reader token (`/u/<kid>.<hidden id>.<tag>`, the signature of their action links); older emails
- * carry a signed unsubscribe token, still honoured.
+ * delivery's reader token (`/u/<kid>.<hidden id>.<tag>`, the signature of their action links).
  */
 export async function readUnsubscribeLink(
   d1: D1Database,
   keyring: Keyring,
   token: string,
 ): Promise<UnsubscribeClaims | null> {
-  if (DELIVERY_TOKEN.test(token)) {
-    const delivery = await findReaderDelivery(d1, keyring, token);
-    return delivery && { subscriberId: delivery.subscriberId, series: delivery.series };
-  }
-  const check = await verifyToken(keyring, token, "unsubscribe");
-  return check.ok ? check.claims : null;
+  const delivery = await findReaderDelivery(d1, keyring, token);
+  return delivery && { subscriberId: delivery.subscriberId, series: delivery.series };
 }
 
 /** The reader a link names, for its page and the resubscribe form. */

@@ -1,28 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import type { z } from "zod";
+import {
+  importAcceptedSchema,
+  importJobSchema,
+  importRowPageSchema,
+} from "../../../worker/routes/admin-api/import-schema";
 import { CliError, type AdminClient } from "../client";
 import { note, printJson, printLine, progressBar, table } from "../output";
 
-/** ImportJob and ImportRow of the API's document. */
-const jobSchema = z.object({
-  id: z.string(),
-  status: z.enum(["queued", "running", "done", "failed"]),
-  total: z.number(),
-  processed: z.number(),
-  active: z.number(),
-  pending: z.number(),
-  skipped: z.number(),
-  createdAt: z.string(),
-  finishedAt: z.string().nullable(),
-});
-const rowSchema = z.object({
-  row: z.number(),
-  email: z.string(),
-  outcome: z.enum(["active", "pending", "duplicate", "suppressed", "invalid"]),
-  message: z.string().nullable(),
-});
 /** The rows the admin has to look at: the others became readers. */
 const REPORTED_OUTCOMES = ["invalid", "duplicate", "suppressed"] as const;
 
@@ -43,22 +30,23 @@ export async function importCommand(client: AdminClient, file: string, options: 
     throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const idempotencyKey = `import-${createHash("sha256").update(csv).digest("hex")}`;
-  const { body: accepted, replayed } = await client.jsonWithReplay(
-    z.object({ job: jobSchema }),
-    "/subscribers/import",
-    {
-      method: "POST",
-      body: csv,
-      contentType: "text/csv",
-      idempotencyKey,
-    },
-  );
+  const { body: accepted, replayed } = await client.jsonWithReplay(importAcceptedSchema, "/subscribers/import", {
+    method: "POST",
+    body: csv,
+    contentType: "text/csv",
+    idempotencyKey,
+  });
   if (replayed)
     note(`This file was sent before: import ${accepted.job.id} is that first import (nothing is imported twice).`);
   const job = await followJob(client, accepted.job, options);
-  const rows: z.infer<typeof rowSchema>[] = [];
+  const rows: z.infer<typeof importRowPageSchema>["data"] = [];
   for (const outcome of REPORTED_OUTCOMES) {
-    for await (const page of client.pages(rowSchema, `/imports/${encodeURIComponent(job.id)}/rows`, { outcome }, true))
+    for await (const page of client.pages(
+      importRowPageSchema,
+      `/imports/${encodeURIComponent(job.id)}/rows`,
+      { outcome },
+      true,
+    ))
       rows.push(...page.data);
   }
   rows.sort((a, b) => a.row - b.row);
@@ -84,7 +72,7 @@ export async function importCommand(client: AdminClient, file: string, options: 
     throw new CliError(`import ${job.id} failed after ${job.processed} of ${job.total} rows`);
 }
 
-async function followJob(client: AdminClient, first: z.infer<typeof jobSchema>, options: ImportOptions) {
+async function followJob(client: AdminClient, first: z.infer<typeof importJobSchema>, options: ImportOptions) {
   const bar = progressBar("importing [{bar}] {value}/{total} rows | {status}");
   bar.start(Math.max(first.total, 1), first.processed, { status: first.status });
   const deadline = Date.now() + options.timeout * 1000;
@@ -97,7 +85,7 @@ async function followJob(client: AdminClient, first: z.infer<typeof jobSchema>, 
         );
       }
       await sleep(options.pollInterval);
-      job = await client.json(jobSchema, `/imports/${encodeURIComponent(job.id)}`);
+      job = await client.json(importJobSchema, `/imports/${encodeURIComponent(job.id)}`);
       bar.setTotal(Math.max(job.total, 1));
       bar.update(job.processed, { status: job.status });
     }

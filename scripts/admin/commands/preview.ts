@@ -2,11 +2,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { z } from "zod";
+import type { previewFormatSchema } from "../../../worker/routes/admin-api/previews-schema";
 import type { AdminClient } from "../client";
 import { note } from "../output";
 
 export interface PreviewOptions {
-  format: "html" | "text";
+  format: z.infer<typeof previewFormatSchema>;
   open?: boolean;
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import { cycleSummarySchema } from "../../../worker/routes/admin-api/send-schema";
 import type { AdminClient } from "../client";
 import { note, printJson, printLine, table } from "../output";
 
@@ -9,29 +9,6 @@ export interface SendOptions {
   subscriber?: string;
   idempotencyKey?: string;
 }
-
-/**
- * CycleSummary of the API's document: dryRun, mailer, due, sent and perPart are declared; the other counters
- * belong to the delivery engine (the schema is `.loose()`), so they are optional here and kept for --json.
- */
-const summarySchema = z
-  .object({
-    dryRun: z.boolean(),
-    mailer: z.string(),
-    due: z.number(),
-    sent: z.number(),
-    perPart: z.record(z.string(), z.number()),
-    queued: z.number().optional(),
-    recovered: z.number().optional(),
-    deferred: z.number().optional(),
-    refused: z.number().optional(),
-    failed: z.number().optional(),
-    setAside: z.number().optional(),
-    retrying: z.number().optional(),
-    rateLimited: z.boolean().optional(),
-    errors: z.array(z.object({ batchId: z.string().nullish(), message: z.string() })).optional(),
-  })
-  .loose();
 
 const COUNTS = ["due", "sent", "queued", "recovered", "deferred", "refused", "failed", "setAside", "retrying"] as const;
 
@@ -43,7 +20,7 @@ export async function sendCommand(client: AdminClient, options: SendOptions, jso
       : /^\d+$/.test(options.subscriber)
         ? Number(options.subscriber)
         : options.subscriber;
-  const { body: summary, replayed } = await client.jsonWithReplay(summarySchema, "/send", {
+  const { body: summary, replayed } = await client.jsonWithReplay(cycleSummarySchema, "/send", {
     method: "POST",
     json: { dryRun: options.dryRun ?? false, series: options.series, subscriber },
     idempotencyKey: options.idempotencyKey ?? randomUUID(),
@@ -55,11 +32,11 @@ export async function sendCommand(client: AdminClient, options: SendOptions, jso
       ? `Dry run (mailer: ${summary.mailer}): nothing was sent.`
       : `Delivery cycle done (mailer: ${summary.mailer}).`,
   );
-  const counts = COUNTS.filter((key) => summary[key] !== undefined).map((key) => [key, summary[key]]);
-  printLine(table(["", "emails"], [...counts, ["rateLimited", summary.rateLimited ?? false]]));
+  const counts = COUNTS.map((key) => [key, summary[key]]);
+  printLine(table(["", "emails"], [...counts, ["rateLimited", summary.rateLimited]]));
   // In a dry run perPart counts who is due, not who was sent.
   const perPart = Object.entries(summary.perPart);
   if (perPart.length > 0) printLine(table(["part", summary.dryRun ? "due" : "sent"], perPart));
-  for (const error of summary.errors ?? [])
+  for (const error of summary.errors)
     printLine(`error${error.batchId ? ` (batch ${error.batchId})` : ""}: ${error.message}`);
 }

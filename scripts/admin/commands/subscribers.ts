@@ -1,25 +1,6 @@
-import { z } from "zod";
-import { subscriberStatuses } from "../../../db/schema";
+import { type SubscriberItem, subscriberPageSchema } from "../../../worker/routes/admin-api/subscribers-schema";
 import type { AdminClient } from "../client";
 import { note, printJson, printLine, table } from "../output";
-
-/** SubscriberItem of the API's document; `.loose()` keeps fields it may add, for --json. */
-const subscriberSchema = z
-  .object({
-    id: z.number().int(),
-    email: z.string(),
-    name: z.string().nullable(),
-    status: z.enum(subscriberStatuses),
-    timezone: z.string().nullable(),
-    createdAt: z.string(),
-    confirmedAt: z.string().nullable(),
-    series: z.array(
-      z
-        .object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: z.string().nullable() })
-        .loose(),
-    ),
-  })
-  .loose();
 
 export interface SubscribersOptions {
   q?: string;
@@ -30,7 +11,7 @@ export interface SubscribersOptions {
   all?: boolean;
 }
 
-/** GET /subscribers: one page, or every page with --all (following next_cursor). */
+/** GET /subscribers, parsed with the API's schema: one page, or every page with --all (following next_cursor). */
 export async function subscribersCommand(client: AdminClient, options: SubscribersOptions, json: boolean) {
   const query = {
     q: options.q,
@@ -39,16 +20,16 @@ export async function subscribersCommand(client: AdminClient, options: Subscribe
     limit: options.limit,
     cursor: options.cursor,
   };
-  const items: z.infer<typeof subscriberSchema>[] = [];
+  const items: SubscriberItem[] = [];
   let nextCursor: string | null = null;
-  for await (const page of client.pages(subscriberSchema, "/subscribers", query, options.all ?? false)) {
+  for await (const page of client.pages(subscriberPageSchema, "/subscribers", query, options.all ?? false)) {
     items.push(...page.data);
     nextCursor = page.has_more ? page.next_cursor : null;
   }
   if (json) return printJson({ data: items, has_more: nextCursor !== null, next_cursor: nextCursor });
   if (items.length === 0) printLine("No subscribers match.");
   else {
-    const where = (s: z.infer<typeof subscriberSchema>) =>
+    const where = (s: SubscriberItem) =>
       s.series.map((p) => `${p.series} (${p.status}, next part ${p.nextPart})`).join("\n");
     printLine(
       table(

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import { testSentSchema } from "../../../worker/routes/admin-api/previews-schema";
 import type { AdminClient } from "../client";
 import { note, printJson, printLine } from "../output";
 
@@ -7,11 +7,6 @@ export interface TestSendOptions {
   to: string;
   idempotencyKey?: string;
 }
-
-/** TestSent of the API's document. */
-const testSentSchema = z
-  .object({ sent: z.literal(true), subject: z.string(), providerMessageId: z.string().nullable() })
-  .loose();
 
 /**
  * POST /test-send: one part to one address, marked as a test. A key per run (or the one given) means a retried

@@ -4,6 +4,10 @@ import { z } from "@hono/zod-openapi";
  * GET /growth's answer, declared for the document. Its own module that imports only zod (not the catalog), so
  * the admin CLI parses the answer with this very schema instead of a hand-written copy.
  */
+
+/** GET /growth's `days`: the last 30 or 90 UTC days (a query string, so text). */
+export const growthDaysSchema = z.enum(["30", "90"]);
+
 const count = z.number().int().min(0);
 const countsShape = {
   signups: count.openapi({

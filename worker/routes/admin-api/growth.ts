@@ -1,15 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { D1Meter } from "../../delivery/d1-meter";
 import { readGrowth, type Growth, type GrowthWindow } from "../../stats/read-growth";
-import { growthSchema } from "./growth-schema";
+import { growthDaysSchema, growthSchema } from "./growth-schema";
 import { createAdminApi, errorResponses, json, notFoundResponse, requireSeries, seriesSlugSchema } from "./openapi-app";
 
 const growthQuerySchema = z.object({
   series: seriesSlugSchema
     .optional()
     .openapi({ description: "Only this series (default: every series of the catalog)." }),
-  days: z
-    .enum(["30", "90"])
+  days: growthDaysSchema
     .default("30")
     .openapi({ description: "The window: the last 30 or 90 UTC days, today included." }),
 });

@@ -4,6 +4,10 @@ import { findSeries } from "../../content/catalog";
 import type { CompiledSeries } from "../../content/types";
 import { AppError } from "../../errors";
 import { rejectInvalid } from "../../middleware/validate";
+import { errorBodySchema } from "./common-schema";
+
+// Declared in common-schema.ts (the CLI imports them from there); every route file takes them from here.
+export { errorBodySchema, pageSchema } from "./common-schema";
 
 /**
  * Every admin API sub-app is made here, so that all of them validate the same way: the first problem of a
@@ -12,17 +16,6 @@ import { rejectInvalid } from "../../middleware/validate";
 export function createAdminApi() {
   return new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid });
 }
-
-/** `{ error: { code, message, requestId } }`: the one error shape, as the document declares it. */
-export const errorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: "BAD_REQUEST" }),
-      message: z.string(),
-      requestId: z.string(),
-    }),
-  })
-  .openapi("Error");
 
 /** The responses every admin operation may give besides its own: declared once, spread into each route. */
 export const errorResponses = {
@@ -36,11 +29,6 @@ export const errorResponses = {
     content: { "application/json": { schema: errorBodySchema } },
   },
 } as const;
-
-/** One page of a list, newest first: pass `next_cursor` back as `cursor` while `has_more` is true. */
-export function pageSchema<T extends z.ZodTypeAny>(item: T, name: string) {
-  return z.object({ data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() }).openapi(name);
-}
 
 export const limitQuerySchema = z.coerce
   .number()

@@ -16,6 +16,7 @@ import {
   requireSeries,
   seriesSlugSchema,
 } from "./openapi-app";
+import { previewFormatSchema, testSentSchema } from "./previews-schema";
 
 /** A preview is the email's own markup: no script may run in the admin's origin, whatever a template holds. */
 const PREVIEW_CSP =
@@ -43,10 +44,6 @@ const testSendBodySchema = z
   .strict()
   .openapi("TestSendRequest");
 
-const testSentSchema = z
-  .object({ sent: z.literal(true), subject: z.string(), providerMessageId: z.string().nullable() })
-  .openapi("TestSent");
-
 export const previewsApi = createAdminApi()
   .openapi(
     createRoute({
@@ -60,7 +57,7 @@ export const previewsApi = createAdminApi()
           series: seriesSlugSchema.openapi({ param: { name: "series", in: "path" } }),
           part: partNumberSchema,
         }),
-        query: z.object({ format: z.enum(["html", "text"]).default("html") }),
+        query: z.object({ format: previewFormatSchema.default("html") }),
       },
       responses: {
         200: {

@@ -7,35 +7,13 @@ import { IMPORT_COLUMNS, parseImportCsv } from "../../subscribers/import/parse-i
 import { listImportRows, readImportJob } from "../../subscribers/import/read-import";
 import { IMPORT_CHUNK_ROWS, INLINE_MAX_CHUNKS, startImport } from "../../subscribers/import/start-import";
 import { idempotencyHeaderSchema } from "../../middleware/idempotency";
-import { createAdminApi, errorBodySchema, errorResponses, limitQuerySchema, pageSchema } from "./openapi-app";
+import { importAcceptedSchema, importJobSchema, importRowPageSchema } from "./import-schema";
+import { createAdminApi, errorBodySchema, errorResponses, limitQuerySchema } from "./openapi-app";
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
-
-const importJobSchema = z
-  .object({
-    id: z.string(),
-    status: z.enum(["queued", "running", "done", "failed"]),
-    total: z.number().int().openapi({ description: "Data rows in the file." }),
-    processed: z.number().int(),
-    active: z.number().int(),
-    pending: z.number().int(),
-    skipped: z.number().int().openapi({ description: "Duplicates, suppressed and invalid rows." }),
-    createdAt: z.string(),
-    finishedAt: z.string().nullable(),
-  })
-  .openapi("ImportJob");
-
-const importRowSchema = z
-  .object({
-    row: z.number().int().openapi({ description: "1-based data row (the header is not counted)." }),
-    email: z.string(),
-    outcome: z.enum(importOutcomes),
-    message: z.string().nullable(),
-  })
-  .openapi("ImportRow");
 
 const notFound = {
   description: "No import with that id.",
@@ -64,7 +42,7 @@ const importRoute = createRoute({
   responses: {
     202: {
       description: "The import job, queued.",
-      content: { "application/json": { schema: z.object({ job: importJobSchema }) } },
+      content: { "application/json": { schema: importAcceptedSchema } },
     },
     ...errorResponses,
     422: {
@@ -114,7 +92,7 @@ const rowsRoute = createRoute({
   responses: {
     200: {
       description: "One page of rows.",
-      content: { "application/json": { schema: pageSchema(importRowSchema, "ImportRowPage") } },
+      content: { "application/json": { schema: importRowPageSchema } },
     },
     ...errorResponses,
     404: notFound,

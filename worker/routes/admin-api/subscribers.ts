@@ -17,78 +17,10 @@ import {
   json,
   limitQuerySchema,
   notFoundResponse,
-  pageSchema,
   requireSeries,
   seriesSlugSchema,
 } from "./openapi-app";
-
-const iso = z.string().openapi({ format: "date-time" });
-const row = z.record(z.string(), z.unknown());
-
-const subscriberItemSchema = z
-  .object({
-    id: z.number().int(),
-    email: z.string(),
-    name: z.string().nullable(),
-    status: z.enum(subscriberStatuses),
-    timezone: z.string().nullable(),
-    createdAt: iso,
-    confirmedAt: iso.nullable(),
-    series: z.array(
-      z.object({ series: z.string(), status: z.string(), nextPart: z.number().int(), dueAt: iso.nullable() }),
-    ),
-  })
-  .openapi("SubscriberItem");
-/** One reader as GET /subscribers lists them. */
-export type SubscriberItem = z.infer<typeof subscriberItemSchema>;
-
-const detailSchema = z
-  .object({
-    subscriber: z
-      .object({
-        id: z.number().int(),
-        email: z.string(),
-        name: z.string().nullable(),
-        status: z.enum(subscriberStatuses),
-        timezone: z.string().nullable(),
-      })
-      .loose(),
-    subscriptions: z.array(
-      z
-        .object({
-          id: z.number().int(),
-          series: z.string(),
-          status: z.string(),
-          nextPart: z.number().int(),
-          dueAt: iso.nullable(),
-        })
-        .loose(),
-    ),
-    deliveries: z.array(row),
-    clicks: z.array(row),
-    responses: z.array(row),
-    consents: z.array(row),
-  })
-  .openapi("SubscriberDetail");
-
-const exportSchema = detailSchema
-  .extend({
-    events: z.array(row),
-    webhookEvents: z.array(row),
-    outbox: z.array(row),
-    importRows: z.array(row),
-    exportedAt: iso,
-  })
-  .openapi("SubscriberExport");
-
-const erasedSchema = z
-  .object({
-    erased: z.literal(true),
-    id: z.number().int(),
-    deleted: z.record(z.string(), z.number().int()),
-    suppressed: z.literal(true),
-  })
-  .openapi("Erasure");
+import { detailSchema, erasedSchema, exportSchema, subscriberPageSchema } from "./subscribers-schema";
 
 const patchSchema = z
   .object({
@@ -143,7 +75,7 @@ export const subscribersApi = createAdminApi()
         }),
       },
       responses: {
-        200: { description: "A page of readers.", content: json(pageSchema(subscriberItemSchema, "SubscriberPage")) },
+        200: { description: "A page of readers.", content: json(subscriberPageSchema) },
         ...errorResponses,
         ...notFoundResponse,
       },
