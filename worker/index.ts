@@ -103,7 +103,7 @@ export default {
       return;
     }
     if (batch.queue === IMPORT_QUEUE || batch.queue === IMPORT_DEAD_LETTER_QUEUE) {
-      return consumeImportChunks(batch as MessageBatch<ImportChunkMessage>, env);
+      return consumeImportChunks(appDeps(env), batch as MessageBatch<ImportChunkMessage>);
     }
     await consumeDeliveryMessages(appDeps(env), batch as MessageBatch<DeliveryMessage>);
   },

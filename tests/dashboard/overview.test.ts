@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RECENT_LIMIT, recentSql } from "../../worker/stats/recent-activity";
+import { RECENT_LIMIT } from "../../worker/stats/recent-activity";
+import { recentSql } from "../../worker/stats/stats-queries";
 import { resetDatabase, seedReaders } from "../helpers/delivery-helpers";
 import { decodeEntities } from "../helpers/route-helpers";
 import { dashboardGet, dashboardPost, signIn, type DashboardSession } from "./dashboard-helpers";

@@ -29,7 +29,7 @@ describe("preview a part", () => {
     );
     // Byte for byte the email the API's preview serves (the same verb), links opening in a new tab.
     const series = findSeries("fixture-four")!;
-    const email = await composeSampleEmail(readConfig(env), series, series.parts[1]!);
+    const email = await composeSampleEmail({ config: readConfig(env) }, { series, part: series.parts[1]! });
     expect(srcdocOf(html)).toBe(`<base target="_blank">${email.html}`);
     expect(decodeEntities(/<pre class="text">([^<]*)<\/pre>/.exec(html)![1]!)).toBe(email.text);
     expect(html).toMatch(/<a href="\/admin\/preview\?series=fixture-four&amp;part=2" aria-current="page">2 · /);

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { generateSignedCookie } from "hono/cookie";
 import { describe, expect, it } from "vitest";
 import { sessionCookieKey } from "../../worker/sessions/admin-session";
-import { readSessionEpoch, sessionEpochSql } from "../../worker/sessions/session-epoch";
+import { readSessionEpoch } from "../../worker/sessions/session-epoch";
+import { sessionEpochSql } from "../../worker/sessions/session-queries";
 import worker from "../../worker/index";
 import { countingD1 } from "../helpers/counting-bindings";
 import { ADMIN_TOKEN, adminFetch, BASE, inOneRateWindow } from "../helpers/route-helpers";
@@ -19,7 +20,8 @@ async function forgedCookie(value: string, adminToken = ADMIN_TOKEN): Promise<st
 }
 const sessionId = () => "A".repeat(24);
 /** `<expiresAt>.<epoch>.<id>` in the epoch sessions are issued in now (a sign-out everywhere moves it on). */
-const sessionValue = async (expiresAt: number) => `${expiresAt}.${await readSessionEpoch(env.DB)}.${sessionId()}`;
+const sessionValue = async (expiresAt: number) =>
+  `${expiresAt}.${await readSessionEpoch({ db: env.DB })}.${sessionId()}`;
 
 /** The Worker with other bindings (a rotated or missing ADMIN_TOKEN): its config is read per env object. */
 async function fetchWithEnv(overrides: Partial<typeof env>, path: string, init: RequestInit = {}): Promise<Response> {
@@ -212,7 +214,7 @@ describe("dashboard session", () => {
 });
 
 describe("sign out everywhere", () => {
-  const epochNow = () => readSessionEpoch(env.DB);
+  const epochNow = () => readSessionEpoch({ db: env.DB });
 
   it("refuses every session issued before at its next request; a new sign-in and the API token still work", async () => {
     const [here, elsewhere] = [await signIn(), await signIn()];

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "../../worker/delivery/delivery-queries";
 import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
 import { allFeedbackStatements, deadLetterSql, feedbackSql, guardSql } from "../../worker/feedback/feedback-queries";
-import { pauseSql } from "../../worker/series/pause-series";
+import { pauseSql } from "../../worker/series/series-queries";
 import { reengageSql } from "../../worker/reengage/reengage-queries";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 

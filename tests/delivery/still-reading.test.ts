@@ -177,7 +177,7 @@ describe("a sign of reading resets the streak", () => {
     const [email] = await readers("answer", 1);
     await tickThrough(T0, T0 + DAY, STEP);
     const delivery = await deliveryOf("answer", email!, partId(2));
-    await saveResponse(env.DB, { delivery, body: "Part 2 was good.", now: T0 + DAY + HOUR });
+    await saveResponse({ db: env.DB }, { delivery, body: "Part 2 was good.", now: T0 + DAY + HOUR });
     await tickThrough(T0 + DAY + STEP, T0 + 5 * DAY, STEP);
     expect((await mailOf("answer")).get(email!)).toEqual([...parts(1, 2, 3, 4, 5), "check", "p6"]);
   });

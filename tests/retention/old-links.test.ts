@@ -201,7 +201,7 @@ describe("the admin's views of slimmed deliveries", () => {
         .first(),
     ).toEqual({ n: 0 });
     // Their old links name no one now: the archive keeps only an id of a subscription that is gone.
-    expect(await findDelivery(env.DB, reader!.id)).toBeNull();
+    expect(await findDelivery({ db: env.DB }, reader!.id)).toBeNull();
     expect((await get(`/u/${reader!.tokens.reader}`)).status).toBe(400);
   });
 });

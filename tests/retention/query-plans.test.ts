@@ -1,10 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { findDeliverySql, subscriberOfSql } from "../../worker/delivery/find-delivery";
-import { listArchivedRunsQuery, readersOfSql } from "../../worker/delivery/list-archived-deliveries";
+import {
+  findDeliverySql,
+  listArchivedRunsQuery,
+  readersOfSql,
+  subscriberOfSql,
+} from "../../worker/delivery/delivery-list-queries";
 import { retentionProbeSql, retentionSql } from "../../worker/retention/retention-queries";
-import { subscriberDataSql } from "../../worker/subscribers/subscriber-data";
-import { eraseSql } from "../../worker/subscribers/erase-subscriber";
+import { eraseSql, subscriberDataSql } from "../../worker/subscribers/subscriber-admin-queries";
 import { sql as cycleSql } from "../../worker/delivery/delivery-queries";
 
 /** Tables that grow with the list or with time: none may be read whole (part_refs is one row per part). */

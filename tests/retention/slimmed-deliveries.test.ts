@@ -197,7 +197,7 @@ describe("old links", () => {
     const sent = await deliveriesOf("ids");
     await runRetention(testDeps(), { now: T0 + WINDOW });
     for (const delivery of sent) {
-      expect(await findDelivery(env.DB, delivery.id)).toEqual({
+      expect(await findDelivery({ db: env.DB }, delivery.id)).toEqual({
         id: delivery.id,
         subscriptionId: delivery.subscriptionId,
         subscriberId: delivery.subscriberId,
@@ -208,6 +208,7 @@ describe("old links", () => {
       });
     }
     const last = sent[sent.length - 1]!.id;
-    for (const id of [sent[0]!.id - 1, last + 1, last + 100, 0]) expect(await findDelivery(env.DB, id)).toBeNull();
+    for (const id of [sent[0]!.id - 1, last + 1, last + 100, 0])
+      expect(await findDelivery({ db: env.DB }, id)).toBeNull();
   });
 });

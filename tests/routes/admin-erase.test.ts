@@ -285,12 +285,15 @@ describe("the suppression key never changes meaning", () => {
       `email,consented_at,consent_source\n${reader.email.toUpperCase()},2026-01-05,fair\n`,
       DEFAULT_SERIES,
     );
-    const started = await startImport(env.DB, undefined, {
-      rows: parsed.ok ? parsed.rows : [],
-      hashSecret: later.hashSecret,
-    });
+    const started = await startImport(
+      { db: env.DB, config: later, clock: Date.now, env: { IMPORT_QUEUE: undefined } },
+      { rows: parsed.ok ? parsed.rows : [] },
+    );
     expect(started).toMatchObject({ kind: "started", job: { status: "done", active: 0, skipped: 1 } });
-    const report = await listImportRows(env.DB, started.kind === "started" ? started.job.id : "", { limit: 10 });
+    const report = await listImportRows(
+      { db: env.DB },
+      { jobId: started.kind === "started" ? started.job.id : "", limit: 10 },
+    );
     expect(report!.data).toEqual([
       { row: 1, email: "", outcome: "suppressed", message: "This address was erased: it is never imported again." },
     ]);

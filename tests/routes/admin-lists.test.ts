@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listDeliveriesQuery } from "../../worker/delivery/list-deliveries";
-import { setAsideBatchesSql } from "../../worker/delivery/list-set-aside-batches";
+import { listDeliveriesQuery, setAsideBatchesSql } from "../../worker/delivery/delivery-list-queries";
+import { outboxListSql } from "../../worker/mail/outbox-list-queries";
+import { listSubscribersQuery, positionsSql } from "../../worker/subscribers/subscriber-admin-queries";
 import { adminFetch, signUpAndConfirm, subscribeForm, uniqueEmail } from "../helpers/route-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { expectApiError, expectDeclared, type Page } from "../helpers/admin-api-helpers";
@@ -169,5 +170,30 @@ describe("GET /admin/api/subscribers?series=", () => {
       "/subscribers",
     );
     expect(page.data.map((s) => s.email)).toEqual([four.email]);
+  });
+});
+
+describe("the reader and outbox lists (raw statements, once drizzle's builder)", () => {
+  it("read a page in index order, with no sort, and each reader's positions by its index", async () => {
+    const page = (input: Parameters<typeof listSubscribersQuery>[0]) => {
+      const { text, params } = listSubscribersQuery(input);
+      return plan(text, params);
+    };
+    expect(await page({ limit: 50, cursor: 10 })).toBe("SEARCH subscribers USING INTEGER PRIMARY KEY (rowid<?)");
+    expect(await page({ limit: 50, status: "active", cursor: 5, series: "fixture-four", q: "ann" })).toBe(
+      "SEARCH subscribers USING INDEX subscribers_status_idx (status=? AND id<?) | " +
+        "SEARCH t EXISTS USING COVERING INDEX subscriptions_subscriber_id_series_idx (subscriber_id=? AND series=?)",
+    );
+    const positions = await plan(positionsSql, ["[1, 2, 3]"]);
+    expect(positions).toMatch(
+      /^SEARCH subscriptions USING INDEX subscriptions_subscriber_id_series_idx \(subscriber_id=\?\)/,
+    );
+    expect(positions).not.toMatch(/TEMP B-TREE/);
+    for (const params of [
+      [null, null, null, 51],
+      [5, 6, "ann@example.com", 51],
+    ])
+      expect(await plan(outboxListSql.page, params)).toBe("SCAN outbox USING INDEX outbox_created_at_idx");
+    expect(await plan(outboxListSql.message, ["x"])).toBe("SEARCH outbox USING INDEX sqlite_autoindex_outbox_1 (id=?)");
   });
 });

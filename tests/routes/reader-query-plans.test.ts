@@ -23,8 +23,8 @@ describe("the reader's queries scan no whole table", () => {
     await recordClicks({ db: d1 }, [clickOf(reader, 0, now), clickOf(other, 0, now)]);
     await recordClicks({ db: d1 }, [clickOf(reader, 1, now + 10), clickOf(other, 1, now + 10)]);
     expect(statements.filter((s) => /UPDATE clicks SET scanner_reason = 'burst'/.test(s.sql))).toHaveLength(1);
-    await saveResponse(d1, { delivery, body: "hello", now: Date.now() });
-    await findResponse(d1, delivery.id);
+    await saveResponse({ db: d1 }, { delivery, body: "hello", now: Date.now() });
+    await findResponse({ db: d1 }, delivery.id);
     await expectNoScans(statements);
   });
 
@@ -38,9 +38,9 @@ describe("the reader's queries scan no whole table", () => {
 
   it("listResponses, filtered or not, first page or next", async () => {
     const { d1, statements } = capturingD1();
-    await listResponses(d1, { limit: 10 });
-    await listResponses(d1, { series: "fixture-four", part: 3, limit: 10, cursor: [Date.now(), 5] });
-    await listResponses(d1, { series: "fixture-four", limit: 10 });
+    await listResponses({ db: d1 }, { limit: 10 });
+    await listResponses({ db: d1 }, { series: "fixture-four", part: 3, limit: 10, cursor: [Date.now(), 5] });
+    await listResponses({ db: d1 }, { series: "fixture-four", limit: 10 });
     await expectNoScans(statements);
   });
 });

@@ -26,6 +26,7 @@ import {
   uniqueEmail,
 } from "../helpers/route-helpers";
 import { consentsOf, findSubscriber } from "../helpers/rows";
+import { testDeps, testDepsAt } from "../helpers/test-deps";
 import { resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
 
 /** Every counter row by series and day, as "series day: signups/confirmations/unsubscribes" (each test starts from none). */
@@ -210,15 +211,13 @@ describe("an import", () => {
     const holding = {
       sendBatch: async (batch: { body: ImportChunkMessage }[]) => void messages.push(...batch.map((m) => m.body)),
     } as unknown as Queue<ImportChunkMessage>;
-    const started = await startImport(env.DB, holding, { rows: parsed.rows, hashSecret: readConfig(env).hashSecret });
+    const started = await startImport({ ...testDeps(), env: { IMPORT_QUEUE: holding } }, { rows: parsed.rows });
     expect(started.kind).toBe("started");
     // Two deliveries at once, on the same clock (the claim decides), then a late one.
     const now = Date.now();
-    const results = await Promise.all(
-      [1, 2].map(() => processImportChunk(env.DB, readConfig(env).hashSecret, messages[0]!, now)),
-    );
+    const results = await Promise.all([1, 2].map(() => processImportChunk(testDepsAt(now), messages[0]!)));
     expect(results.map((result) => result.kind).sort()).toEqual(["already_done", "written"]);
-    expect((await processImportChunk(env.DB, readConfig(env).hashSecret, messages[0]!)).kind).toBe("already_done");
+    expect((await processImportChunk(testDeps(), messages[0]!)).kind).toBe("already_done");
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/1/0`]);
   });
 });
@@ -240,10 +239,10 @@ describe("the day boundary is midnight UTC", () => {
     expect(await counters()).toEqual([`${OTHER} 2026-01-05: 1/0/0`, `${OTHER} 2026-01-06: 0/1/1`]);
 
     // Read at the last millisecond of the 5th, the window ends on the 5th; a millisecond later, on the 6th.
-    const before = await readGrowth(new D1Meter(env.DB), 30, OTHER, lastMs);
+    const before = await readGrowth({ meter: new D1Meter(env.DB), clock: () => lastMs }, { days: 30, series: OTHER });
     expect(before).toMatchObject({ days: 30, from: "2025-12-07", to: "2026-01-05" });
     expect(before.series[0]!.totals).toEqual({ signups: 1, confirmations: 0, unsubscribes: 0 });
-    const after = await readGrowth(new D1Meter(env.DB), 30, OTHER, midnight);
+    const after = await readGrowth({ meter: new D1Meter(env.DB), clock: () => midnight }, { days: 30, series: OTHER });
     expect(after).toMatchObject({ from: "2025-12-08", to: "2026-01-06" });
     expect(after.series[0]!.days).toHaveLength(30);
     expect(after.series[0]!.days.slice(-2)).toEqual([
@@ -265,10 +264,13 @@ describe("the day boundary is midnight UTC", () => {
         ).bind(OTHER, day, n),
       ),
     );
-    const month = await readGrowth(new D1Meter(env.DB), 30, OTHER, midnight);
+    const month = await readGrowth({ meter: new D1Meter(env.DB), clock: () => midnight }, { days: 30, series: OTHER });
     expect(month.series.map((s) => [s.series, s.totals.signups])).toEqual([[OTHER, 2]]);
     expect(month.series[0]!.days[0]).toEqual({ day: "2025-12-08", signups: 2, confirmations: 0, unsubscribes: 0 });
-    const quarter = await readGrowth(new D1Meter(env.DB), 90, OTHER, midnight);
+    const quarter = await readGrowth(
+      { meter: new D1Meter(env.DB), clock: () => midnight },
+      { days: 90, series: OTHER },
+    );
     expect(quarter).toMatchObject({ from: "2025-10-09", to: "2026-01-06" });
     expect(quarter.series[0]!.days).toHaveLength(90);
     expect(quarter.series[0]!.totals.signups).toBe(10);

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { listSeries } from "../../worker/content/catalog";
 import { D1Meter } from "../../worker/delivery/d1-meter";
 import { countConfirmation, growthSql } from "../../worker/stats/growth-counters";
-import { growthReadSql, readGrowth } from "../../worker/stats/read-growth";
+import { readGrowth } from "../../worker/stats/read-growth";
+import { growthReadSql } from "../../worker/stats/stats-queries";
 import { importSql } from "../../worker/subscribers/import/import-queries";
 
 /** Tables that grow with the list (series_days grows with days, and is searched by its key below). */
@@ -70,7 +71,7 @@ describe("the growth read", () => {
       .bind(JSON.stringify([...slugs, "removed-series"]))
       .run();
     const meter = new D1Meter(env.DB);
-    const growth = await readGrowth(meter, 90, undefined, Date.UTC(2026, 11, 1, 12));
+    const growth = await readGrowth({ meter, clock: () => Date.UTC(2026, 11, 1, 12) }, { days: 90 });
     expect(growth.series.map((s) => [s.series, s.totals])).toEqual(
       slugs.map((slug) => [slug, { signups: 270, confirmations: 180, unsubscribes: 90 }]),
     );
@@ -80,7 +81,7 @@ describe("the growth read", () => {
     expect(meter.totals().rowsRead).toBeLessThanOrEqual(slugs.length * (90 + 3));
 
     const one = new D1Meter(env.DB);
-    await readGrowth(one, 30, slugs[0], Date.UTC(2026, 11, 1, 12));
+    await readGrowth({ meter: one, clock: () => Date.UTC(2026, 11, 1, 12) }, { days: 30, series: slugs[0] });
     expect(one.totals().rowsRead).toBeLessThanOrEqual(30 + 3);
   });
 });

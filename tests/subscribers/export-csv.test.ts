@@ -99,7 +99,7 @@ describe("GET /admin/api/subscribers/export.csv", () => {
        INSERT INTO subscribers (email, email_key, status, created_at, updated_at) SELECT 'r' || i || '@example.com', 'r' || i || '@example.com', 'active', 0, 0 FROM n`,
     ).run();
     const d1 = countingD1(env.DB);
-    const text = await new Response(exportSubscribersCsv(d1.db)).text();
+    const text = await new Response(exportSubscribersCsv({ db: d1.db })).text();
     const rows = rowsOf(text);
     expect(rows).toHaveLength(1201);
     expect(new Set(rows.map((row) => row.email)).size).toBe(1201);

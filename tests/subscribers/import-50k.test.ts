@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { readConfig } from "../../worker/config";
 import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
 import { processImportChunk } from "../../worker/subscribers/import/process-import-chunk";
 import { startImport } from "../../worker/subscribers/import/start-import";
@@ -8,6 +7,7 @@ import type { ImportChunkMessage } from "../../worker/env";
 import { countingD1, countingQueue } from "../helpers/counting-bindings";
 import { count, waitForJob } from "../helpers/import-helpers";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
+import { testDeps } from "../helpers/test-deps";
 
 const ROWS = 50_000;
 
@@ -33,7 +33,10 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
 
   const d1 = countingD1(env.DB);
   const queue = countingQueue(env.IMPORT_QUEUE!);
-  const started = await startImport(d1.db, queue.queue, { rows: parsed.rows, hashSecret: readConfig(env).hashSecret });
+  const started = await startImport(
+    { ...testDeps({ db: d1.db }), env: { IMPORT_QUEUE: queue.queue } },
+    { rows: parsed.rows },
+  );
   if (started.kind !== "started") throw new Error(started.kind);
 
   // The request: insert the job, read it back; 100 chunks of 500 rows in as few sendBatch calls as fit the limits.
@@ -68,7 +71,7 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
   const freshRows = parseImportCsv(bigCsv().replaceAll("@list.example.com", "@fresh.example.com"), DEFAULT_SERIES);
   if (!freshRows.ok) throw new Error(freshRows.message);
   await env.DB.prepare(`UPDATE import_jobs SET chunks = 102 WHERE id = ?1`).bind(job.id).run();
-  await processImportChunk(fresh.db, readConfig(env).hashSecret, {
+  await processImportChunk(testDeps({ db: fresh.db }), {
     jobId: job.id,
     chunk: 101,
     rows: freshRows.rows.slice(0, 500),
@@ -82,7 +85,7 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
   const again = countingD1(env.DB);
   const message: ImportChunkMessage = { jobId: job.id, chunk: 100, rows: parsed.rows.slice(0, 500) };
   await env.DB.prepare(`UPDATE import_jobs SET chunks = 101 WHERE id = ?1`).bind(job.id).run();
-  const result = await processImportChunk(again.db, readConfig(env).hashSecret, message);
+  const result = await processImportChunk(testDeps({ db: again.db }), message);
   expect(result).toEqual({ kind: "written", active: 0, pending: 0, skipped: 500 });
   expect(again.counts).toEqual({ calls: 4, statements: 3 + 8 });
 }, 180_000);

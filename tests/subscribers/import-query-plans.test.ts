@@ -1,10 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { exportPageSql } from "../../worker/subscribers/export-csv";
-import { importSql } from "../../worker/subscribers/import/import-queries";
-import { reportPageSql } from "../../worker/subscribers/import/read-import";
-import { eraseSql } from "../../worker/subscribers/erase-subscriber";
-import { subscriberExportSql } from "../../worker/subscribers/subscriber-data";
+import { importSql, reportPageSql } from "../../worker/subscribers/import/import-queries";
+import { eraseSql, exportPageSql, subscriberExportSql } from "../../worker/subscribers/subscriber-admin-queries";
 
 /** Tables that grow with the list or the imports: no statement of an import or an export may scan one whole. */
 const FULL_SCAN =

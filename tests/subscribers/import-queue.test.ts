@@ -2,17 +2,15 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
-import { readConfig } from "../../worker/config";
 import type { ImportChunkMessage } from "../../worker/env";
 import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
 import { processImportChunk } from "../../worker/subscribers/import/process-import-chunk";
 import { startImport } from "../../worker/subscribers/import/start-import";
 import { adminGet, count, resetImportTables } from "../helpers/import-helpers";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
+import { testDeps } from "../helpers/test-deps";
 
 beforeEach(resetImportTables);
-
-const config = () => readConfig(env);
 
 /** How an import rides its queue: redelivered chunks, a dead letter, and no queue bound at all. */
 describe("a chunk delivered more than once", () => {
@@ -24,7 +22,7 @@ describe("a chunk delivered more than once", () => {
     const holding = {
       sendBatch: async (batch: { body: ImportChunkMessage }[]) => void messages.push(...batch.map((m) => m.body)),
     } as unknown as Queue<ImportChunkMessage>;
-    const started = await startImport(env.DB, holding, { rows: parsed.rows, hashSecret: config().hashSecret });
+    const started = await startImport({ ...testDeps(), env: { IMPORT_QUEUE: holding } }, { rows: parsed.rows });
     if (started.kind !== "started") throw new Error(started.kind);
     return { job: started.job, messages };
   }
@@ -53,7 +51,7 @@ describe("a chunk delivered more than once", () => {
 
   it("is written once when two deliveries run at the same time", async () => {
     const { job, messages } = await queuedJob("email\nrace1@example.com\nrace2@example.com\n");
-    const results = await Promise.all([1, 2].map(() => processImportChunk(env.DB, config().hashSecret, messages[0]!)));
+    const results = await Promise.all([1, 2].map(() => processImportChunk(testDeps(), messages[0]!)));
     expect(results.map((result) => result.kind).sort()).toEqual(["already_done", "written"]);
     expect(await jobRow(job.id)).toEqual({ processed: 2, active: 0, pending: 2, skipped: 0, status: "done" });
     expect(await count("consents")).toBe(2);
@@ -86,7 +84,7 @@ describe("without an import queue bound", () => {
   };
 
   it("imports a file of up to 4 chunks inline, within the request", async () => {
-    const started = await startImport(env.DB, undefined, { rows: rowsOf(2000), hashSecret: config().hashSecret });
+    const started = await startImport({ ...testDeps(), env: { IMPORT_QUEUE: undefined } }, { rows: rowsOf(2000) });
     expect(started).toMatchObject({
       kind: "started",
       job: { status: "done", total: 2000, processed: 2000, pending: 2000 },
@@ -95,7 +93,7 @@ describe("without an import queue bound", () => {
   });
 
   it("refuses a larger file before creating a job", async () => {
-    expect(await startImport(env.DB, undefined, { rows: rowsOf(2001), hashSecret: config().hashSecret })).toEqual({
+    expect(await startImport({ ...testDeps(), env: { IMPORT_QUEUE: undefined } }, { rows: rowsOf(2001) })).toEqual({
       kind: "needs_queue",
       chunks: 5,
     });

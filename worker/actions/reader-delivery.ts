@@ -20,5 +20,5 @@ export async function findReaderDelivery(
   token: string,
 ): Promise<ReaderDelivery | null> {
   const deliveryId = await verifyReaderToken(deps.config.keyring, token);
-  return deliveryId === null ? null : findDelivery(deps.db, deliveryId);
+  return deliveryId === null ? null : findDelivery(deps, deliveryId);
 }

@@ -1,40 +1,8 @@
-import { findSeries } from "../content/catalog";
+import type { AppDeps } from "../app-deps";
+import { listArchivedRunsQuery, readersOfSql } from "./delivery-list-queries";
 import { subscriptionIdsOf } from "./delivery-archive";
 import { positionToday } from "./find-delivery";
 import type { ListDeliveriesInput } from "./list-deliveries";
-
-/**
- * One page of delivery_archive runs, newest first (a run: consecutive delivery ids of one batch and part). With
- * a series and part: that part's runs through delivery_archive_part_ref_idx, in id order. With a series only,
- * or nothing: the primary key's order backwards (`+` keeps the part index out: it would need a sort), stopped by
- * the LIMIT. Null when the filter excludes slimmed deliveries (they are all sent).
- */
-export function listArchivedRunsQuery(
-  input: ListDeliveriesInput,
-  before: number | undefined,
-  runs: number,
-): { text: string; params: unknown[] } | null {
-  if (input.status !== undefined && input.status !== "sent") return null;
-  const filters: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown) => `?${params.push(value)}`;
-  if (input.series !== undefined && input.part !== undefined) {
-    const partId = findSeries(input.series)?.parts[input.part - 1]?.id ?? "";
-    filters.push(
-      `a.part_ref = (SELECT id FROM part_refs WHERE part_id = ${param(partId)} AND series = ${param(input.series)})`,
-    );
-  } else if (input.series !== undefined) {
-    filters.push(`+a.part_ref IN (SELECT id FROM part_refs WHERE series = ${param(input.series)})`);
-  }
-  if (before !== undefined) filters.push(`a.first_id < ${param(before)}`);
-  const text = `SELECT a.first_id AS firstId, a.sent_at AS sentAt, a.subscription_ids AS subscriptionIds, r.series, r.part_id AS partId
-    FROM delivery_archive a JOIN part_refs r ON r.id = a.part_ref ${filters.length ? `WHERE ${filters.join(" AND ")}` : ""}
-    ORDER BY a.first_id DESC LIMIT ${param(runs)}`;
-  return { text, params };
-}
-
-/** ?1 JSON array of subscription ids: their readers (an erased reader's subscription is gone, so are they). */
-export const readersOfSql = `SELECT id, subscriber_id AS subscriberId FROM subscriptions WHERE id IN (SELECT value FROM json_each(?1))`;
 
 /** A slimmed delivery as the admin list shows it: what is kept (no recipient snapshot, provider id or batch). */
 export interface ArchivedDelivery {
@@ -46,12 +14,13 @@ export interface ArchivedDelivery {
   sentAt: number;
 }
 
-/** Up to `want` slimmed deliveries matching `input`, newest first, with ids below its cursor. */
+/** Up to `input.want` slimmed deliveries matching `input`, newest first, with ids below its cursor. */
 export async function listArchivedDeliveries(
-  d1: D1Database,
-  input: ListDeliveriesInput,
-  want: number,
+  deps: Pick<AppDeps, "db">,
+  input: ListDeliveriesInput & { want: number },
 ): Promise<ArchivedDelivery[]> {
+  const { db: d1 } = deps;
+  const { want } = input;
   const out: ArchivedDelivery[] = [];
   let before = input.cursor;
   while (out.length < want) {

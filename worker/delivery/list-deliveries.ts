@@ -1,6 +1,7 @@
-import { findSeries } from "../content/catalog";
+import type { AppDeps } from "../app-deps";
 import type { DeliveryStatus } from "../../db/schema";
 import { isoOrNull, toPage } from "../lib/page";
+import { listDeliveriesQuery } from "./delivery-list-queries";
 import { listArchivedDeliveries } from "./list-archived-deliveries";
 
 export interface ListDeliveriesInput {
@@ -11,29 +12,6 @@ export interface ListDeliveriesInput {
   /** Id of the last delivery of the previous page (newest first). */
   cursor?: number;
   limit: number;
-}
-
-/**
- * The SQL of one page: keyset on id, newest first. With a series it is served by deliveries_series_part_id_idx
- * (series alone: that index's range, sorted; series and part: the index order itself); without, by the primary key.
- */
-export function listDeliveriesQuery(input: ListDeliveriesInput): { text: string; params: unknown[] } {
-  const filters: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown) => `?${params.push(value)}`;
-  if (input.series !== undefined) filters.push(`series = ${param(input.series)}`);
-  if (input.series !== undefined && input.part !== undefined) {
-    filters.push(`part_id = ${param(findSeries(input.series)?.parts[input.part - 1]?.id ?? "")}`);
-  }
-  if (input.status !== undefined) filters.push(`status = ${param(input.status)}`);
-  if (input.cursor !== undefined) filters.push(`id < ${param(input.cursor)}`);
-  const text = `SELECT id, subscriber_id AS subscriberId, series, part_id AS partId, part_number AS partNumber, status,
-      to_email AS toEmail, batch_id AS batchId, provider_message_id AS providerMessageId, created_at AS createdAt,
-      sent_at AS sentAt, delivered_at AS deliveredAt, opened_at AS openedAt, bounced_at AS bouncedAt,
-      complained_at AS complainedAt
-    FROM deliveries ${filters.length ? `WHERE ${filters.join(" AND ")}` : ""}
-    ORDER BY id DESC LIMIT ${param(input.limit + 1)}`;
-  return { text, params };
 }
 
 /** A slimmed delivery in the list's shape: what it no longer keeps is null. */
@@ -66,13 +44,13 @@ interface DeliveryRow {
  * Live deliveries and slimmed ones (older than the retention window: recipient, provider id and batch no longer
  * kept) in one id order, newest first.
  */
-export async function listDeliveries(d1: D1Database, input: ListDeliveriesInput) {
+export async function listDeliveries(deps: Pick<AppDeps, "db">, input: ListDeliveriesInput) {
   const { text, params } = listDeliveriesQuery(input);
-  const { results: live } = await d1
+  const { results: live } = await deps.db
     .prepare(text)
     .bind(...params)
     .all<DeliveryRow>();
-  const slimmed = (await listArchivedDeliveries(d1, input, input.limit + 1)).map(
+  const slimmed = (await listArchivedDeliveries(deps, { ...input, want: input.limit + 1 })).map(
     (row): SlimmedRow => ({
       ...row,
       status: "sent",

@@ -1,19 +1,10 @@
+import type { AppDeps } from "../app-deps";
 import { toPage } from "../lib/page";
+import { setAsideBatchesSql } from "./delivery-list-queries";
 
 /** Statuses of batches that were set aside: what an admin must look at. */
 export const setAsideStatuses = ["failed", "failed_after_unknown", "dead"] as const;
 export type SetAsideStatus = (typeof setAsideStatuses)[number];
-
-/**
- * ?1 status, ?2 limit + 1, ?3/?4 the cursor (set_aside_at, rowid; null on the first page). Served by the partial
- * index batches_set_aside_idx (status, set_aside_at, rowid): the order costs no sort.
- */
-export const setAsideBatchesSql = `SELECT b.rowid AS rowid, id, status, attempts, last_error AS lastError,
-    created_at AS createdAt, set_aside_at AS setAsideAt,
-    (SELECT count(*) FROM deliveries d WHERE d.batch_id = b.id) AS readers
-  FROM batches b WHERE status = ?1 AND set_aside_at IS NOT NULL
-    AND (?3 IS NULL OR set_aside_at < ?3 OR (set_aside_at = ?3 AND b.rowid < ?4))
-  ORDER BY set_aside_at DESC, b.rowid DESC LIMIT ?2`;
 
 export interface ListBatchesInput {
   status: SetAsideStatus;
@@ -22,9 +13,9 @@ export interface ListBatchesInput {
 }
 
 /** Set-aside batches of one status, newest first, with why and how many readers they hold. */
-export async function listSetAsideBatchesPage(d1: D1Database, input: ListBatchesInput) {
+export async function listSetAsideBatchesPage(deps: Pick<AppDeps, "db">, input: ListBatchesInput) {
   const [at, rowid] = input.cursor ?? [null, null];
-  const { results } = await d1
+  const { results } = await deps.db
     .prepare(setAsideBatchesSql)
     .bind(input.status, input.limit + 1, at, rowid)
     .all<{

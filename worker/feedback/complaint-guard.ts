@@ -62,7 +62,7 @@ export async function checkComplaintGuard(deps: Pick<AppDeps, "db" | "clock">, s
     const reason =
       `complaint guard: ${inWindow} spam complaints among the last ${COMPLAINT_WINDOW} deliveries ` +
       `(threshold ${COMPLAINT_THRESHOLD} = 0.1%, at least 2; Gmail's limit is 0.3%)`;
-    await pauseSeries(d1, series, reason, now);
+    await pauseSeries({ db: d1, clock: () => now }, { series, reason });
     check.paused = true;
   }
   return check;

@@ -1,7 +1,6 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
-import { outbox } from "../../db/schema";
-import type { Database } from "../db";
+import type { AppDeps } from "../app-deps";
 import { toPage } from "../lib/page";
+import { outboxListSql } from "./outbox-list-queries";
 
 export interface ListOutboxInput {
   limit: number;
@@ -11,38 +10,42 @@ export interface ListOutboxInput {
   to?: string;
 }
 
-/**
- * Newest first. Pages are keyed by (created_at, rowid): created_at alone repeats (batches are sent in the same
- * millisecond), and a cursor on it alone would skip the rest of a tie at a page boundary.
- */
-export async function listOutbox(db: Database, input: ListOutboxInput) {
-  const rowid = sql<number>`${outbox}.rowid`;
-  const { cursor, to, limit } = input;
-  const rows = await db
-    .select({ row: outbox, rowid })
-    .from(outbox)
-    .where(
-      and(
-        cursor
-          ? or(lt(outbox.createdAt, cursor[0]), and(eq(outbox.createdAt, cursor[0]), lt(rowid, cursor[1])))
-          : undefined,
-        // Filtered in the query, not after the page is cut: a page holds `limit` messages to that address.
-        to ? sql`lower(${outbox.to}) = ${to.toLowerCase()}` : undefined,
-      ),
-    )
-    .orderBy(desc(outbox.createdAt), desc(rowid))
-    .limit(limit + 1);
-  return toPage(
-    rows,
-    limit,
-    ({ row }) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }),
-    ({ row, rowid }) => `${row.createdAt}-${rowid}`,
-  );
+interface OutboxRow {
+  rowid: number;
+  id: string;
+  idempotencyKey: string | null;
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** JSON, as the outbox mailer stores it. */
+  headers: string;
+  createdAt: number;
 }
 
-export type OutboxMessage = Awaited<ReturnType<typeof listOutbox>>["data"][number];
+/** A stored message as the admin sees it: its headers parsed, its time in ISO 8601. */
+function outboxMessage({ rowid: _rowid, ...row }: OutboxRow) {
+  return {
+    ...row,
+    headers: JSON.parse(row.headers) as Record<string, string>,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
 
-export async function findOutboxMessage(db: Database, id: string): Promise<OutboxMessage | undefined> {
-  const row = await db.query.outbox.findFirst({ where: eq(outbox.id, id) });
-  return row && { ...row, createdAt: new Date(row.createdAt).toISOString() };
+export type OutboxMessage = ReturnType<typeof outboxMessage>;
+
+/** Newest first, keyset-paginated on (created_at, rowid). */
+export async function listOutbox(deps: Pick<AppDeps, "db">, input: ListOutboxInput) {
+  const { cursor, to, limit } = input;
+  const { results } = await deps.db
+    .prepare(outboxListSql.page)
+    .bind(cursor?.[0] ?? null, cursor?.[1] ?? null, to ? to.toLowerCase() : null, limit + 1)
+    .all<OutboxRow>();
+  return toPage(results, limit, outboxMessage, (row) => `${row.createdAt}-${row.rowid}`);
+}
+
+export async function findOutboxMessage(deps: Pick<AppDeps, "db">, id: string): Promise<OutboxMessage | undefined> {
+  const row = await deps.db.prepare(outboxListSql.message).bind(id).first<OutboxRow>();
+  return row ? outboxMessage(row) : undefined;
 }

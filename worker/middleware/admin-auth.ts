@@ -1,6 +1,4 @@
-import type { Context } from "hono";
-import { readConfig } from "../config";
-import type { Env } from "../env";
+import type { AppDeps } from "../app-deps";
 import { AppError } from "../errors";
 import { clientKey } from "../lib/client-key";
 import { timingSafeEqualStrings } from "../lib/crypto";
@@ -18,11 +16,16 @@ const tooMany = () =>
  * own network never locks the admin out. Only failures count against the client's ADMIN_AUTH_LIMITER budget,
  * and only failures are refused (429) past it.
  */
-export async function checkAdminToken(c: Context, given: string, now = Date.now()): Promise<boolean> {
-  const env = c.env as Env;
-  const expected = readConfig(env).adminToken;
+export async function checkAdminToken(
+  deps: Pick<AppDeps, "config" | "env" | "clock">,
+  input: { given: string; clientIp: string | undefined },
+): Promise<boolean> {
+  const { config, env } = deps;
+  const { given } = input;
+  const now = deps.clock();
+  const expected = config.adminToken;
   if (expected !== undefined && (await timingSafeEqualStrings(given, expected))) return true;
-  const client = clientKey(c.req.header("cf-connecting-ip"));
+  const client = clientKey(input.clientIp);
   if ((lockedUntil.get(client) ?? 0) > now) throw tooMany();
   const limiter = env.ADMIN_AUTH_LIMITER;
   if (limiter && !(await limiter.limit({ key: `admin-auth:${client}` })).success) {

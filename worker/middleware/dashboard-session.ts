@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { readConfig } from "../config";
 import {
   csrfTokenFor,
   newSession,
@@ -27,10 +26,10 @@ const cookieOptions = {
   prefix: "secure",
 } as const;
 
-const adminTokenOf = (c: Context<DashboardEnv>) => readConfig(c.env).adminToken;
+const adminTokenOf = (c: Context<DashboardEnv>) => c.var.deps.config.adminToken;
 
 export async function startSession(c: Context<DashboardEnv>, adminToken: string): Promise<void> {
-  const session = newSession(await readSessionEpoch(c.env.DB));
+  const session = newSession(await readSessionEpoch(c.var.deps), c.var.deps.clock());
   await setSignedCookie(c, COOKIE, serializeSession(session), await sessionCookieKey(adminToken), {
     ...cookieOptions,
     maxAge: SESSION_TTL_MS / 1000,
@@ -50,7 +49,7 @@ export async function currentCsrfToken(c: Context<DashboardEnv>): Promise<string
   if (!adminToken) return null;
   const value = await getSignedCookie(c, await sessionCookieKey(adminToken), COOKIE, "secure");
   const session = value ? parseSession(value) : null;
-  if (!session || session.epoch !== (await readSessionEpoch(c.env.DB))) return null;
+  if (!session || session.epoch !== (await readSessionEpoch(c.var.deps))) return null;
   return csrfTokenFor(adminToken, session);
 }
 

@@ -51,7 +51,8 @@ export function idempotency() {
     if (key === undefined) return next();
     if (!KEY.test(key)) throw new AppError("BAD_REQUEST", `idempotency-key: ${KEY_RULE}.`);
     const hash = await requestHash(c.req.method, c.req.path, await c.req.arrayBuffer());
-    const begun = await beginIdempotent(c.env.DB, key, hash);
+    const { deps } = c.var;
+    const begun = await beginIdempotent(deps, { key, requestHash: hash });
     switch (begun.kind) {
       case "mismatch":
         throw new AppError(
@@ -70,14 +71,17 @@ export function idempotency() {
       await next();
     } catch (error) {
       // Hono answers a handler's Error itself (onError) and leaves it in c.error: only other throws land here.
-      await abandonIdempotent(c.env.DB, key);
+      await abandonIdempotent(deps, key);
       throw error;
     }
-    if (!isKept(c.res.status, c.error)) return abandonIdempotent(c.env.DB, key);
-    await finishIdempotent(c.env.DB, key, {
-      status: c.res.status,
-      body: await c.res.clone().text(),
-      contentType: c.res.headers.get("content-type"),
+    if (!isKept(c.res.status, c.error)) return abandonIdempotent(deps, key);
+    await finishIdempotent(deps, {
+      key,
+      answer: {
+        status: c.res.status,
+        body: await c.res.clone().text(),
+        contentType: c.res.headers.get("content-type"),
+      },
     });
   });
 }

@@ -17,6 +17,6 @@ export async function readPreferenceLink(d1: D1Database, keyring: Keyring, token
   const deliveryId = verifyReaderToken(keyring, token);
   if (deliveryId === null) return { kind: "invalid" };
   // Live or slimmed by retention: a link in an old email still finds its subscription.
-  const delivery = await findDelivery(d1, deliveryId);
+  const delivery = await findDelivery({ db: d1 }, deliveryId);
   return delivery ? { kind: "ok", subscriptionId: delivery.subscriptionId } : { kind: "gone" };
 }

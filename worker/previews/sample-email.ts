@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import type { AppDeps } from "../app-deps";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { composePartEmail } from "../delivery/compose";
 import { MAX_HIDDEN_ID } from "../lib/id-cipher";
@@ -15,8 +15,12 @@ export const SAMPLE_READER = { name: "Sample Reader", email: "reader@example.com
 export const SAMPLE_DELIVERY_ID = MAX_HIDDEN_ID;
 
 /** The part exactly as the engine composes it for a reader: same template, same slots, signed links. */
-export function composeSampleEmail(config: Config, series: CompiledSeries, part: CompiledPart): OutgoingEmail {
-  return composePartEmail(config, series, part, {
+export function composeSampleEmail(
+  deps: Pick<AppDeps, "config">,
+  input: { series: CompiledSeries; part: CompiledPart },
+): OutgoingEmail {
+  const { series, part } = input;
+  return composePartEmail(deps.config, series, part, {
     id: SAMPLE_DELIVERY_ID,
     subscriptionId: 0,
     subscriberId: 0,
@@ -31,12 +35,11 @@ export function composeSampleEmail(config: Config, series: CompiledSeries, part:
 
 /** A test send: the sample email to `to`, marked in its subject and a header so nobody takes it for a delivery. */
 export function composeTestEmail(
-  config: Config,
-  series: CompiledSeries,
-  part: CompiledPart,
-  to: string,
+  deps: Pick<AppDeps, "config">,
+  input: { series: CompiledSeries; part: CompiledPart; to: string },
 ): OutgoingEmail {
-  const sample = composeSampleEmail(config, series, part);
+  const { to } = input;
+  const sample = composeSampleEmail(deps, input);
   // No pre-encoded json: the subject and recipient changed, so the provider body is written from the fields.
   return {
     from: sample.from,

@@ -1,6 +1,5 @@
-import type { Config } from "../config";
+import type { AppDeps } from "../app-deps";
 import type { CompiledPart, CompiledSeries } from "../content/types";
-import type { Mailer } from "../mail/create-mailer";
 import { D1Meter } from "../delivery/d1-meter";
 import { takeSharedSlot } from "../lib/shared-rate-limit";
 import { providerSlotRetryAfter, waitForProviderSlot } from "../mail/provider-slot";
@@ -22,18 +21,17 @@ export type TestSendResult =
  * on a slot of the team's provider rate like every other provider call.
  */
 export async function sendTestEmail(
-  d1: D1Database,
-  mailer: Mailer,
-  config: Config,
+  deps: Pick<AppDeps, "db" | "config" | "mailer">,
   input: { to: string; series: CompiledSeries; part: CompiledPart },
 ): Promise<TestSendResult> {
+  const { db: d1, config, mailer } = deps;
   const slotDeps = { db: d1, meter: new D1Meter(d1), clock: Date.now };
   if (!(await takeSharedSlot(slotDeps, { name: "test-send", limit: TEST_SENDS_PER_MINUTE, windowMs: 60_000 })))
     return { kind: "rate_limited" };
   if (!(await waitForProviderSlot(slotDeps, { provider: mailer.name, perSecond: config.providerRps }))) {
     return { kind: "provider_busy", retryAfterSeconds: await providerSlotRetryAfter(slotDeps, mailer.name) };
   }
-  const email = await composeTestEmail(config, input.series, input.part, input.to);
+  const email = composeTestEmail(deps, input);
   const result = await mailer.sendBatch([email], `test-send-${crypto.randomUUID()}`);
   switch (result.kind) {
     case "sent": {

@@ -89,7 +89,7 @@ async function respondContext(c: Context<AppEnv>) {
 
 actionRoutes.get("/respond/:token", async (c) => {
   const { delivery, series, part, token } = await respondContext(c);
-  const earlier = await findResponse(c.var.deps.db, delivery.id);
+  const earlier = await findResponse(c.var.deps, delivery.id);
   c.header("cache-control", "private, no-store");
   return c.html(
     <ResponsePage series={series} part={part} token={token} body={earlier ?? ""} editing={earlier !== null} />,
@@ -132,7 +132,7 @@ actionRoutes.post("/respond/:token", limitBody(32 * 1024), sameOrigin, async (c)
   const parsed = responseSchema.safeParse(form.response);
   if (!parsed.success) {
     const typed = typeof form.response === "string" ? form.response.slice(0, MAX_RESPONSE_LENGTH * 2) : "";
-    const editing = (await findResponse(deps.db, delivery.id)) !== null;
+    const editing = (await findResponse(deps, delivery.id)) !== null;
     c.status(400);
     return c.html(
       <ResponsePage
@@ -145,7 +145,7 @@ actionRoutes.post("/respond/:token", limitBody(32 * 1024), sameOrigin, async (c)
       />,
     );
   }
-  await saveResponse(deps.db, { delivery, body: parsed.data, now: deps.clock() });
+  await saveResponse(deps, { delivery, body: parsed.data, now: deps.clock() });
   const webUrl = partWebUrl(deps.config, series.slug, part.id);
   return c.html(<ResponseThanksPage series={series} part={part} token={token} body={parsed.data} webUrl={webUrl} />);
 });

@@ -228,7 +228,7 @@ press("unsubscribe", async (c, p) => {
 });
 
 press("export", async (c, p) => {
-  const data = await readSubscriberExport(c.env.DB, p.state.subscriberId);
+  const data = await readSubscriberExport(c.var.deps, p.state.subscriberId);
   if (!data) throw new AppError("NOT_FOUND", GONE);
   c.header("content-disposition", 'attachment; filename="my-data.json"');
   return c.json({ ...data, exportedAt: new Date(p.now).toISOString() });
@@ -241,7 +241,7 @@ press("erase", async (c, p) =>
 press("erase/confirm", async (c, p) => {
   if (field(p, "confirm") !== "erase")
     throw new AppError("BAD_REQUEST", "Please confirm on the page that asks before erasing.");
-  const result = await eraseSubscriber(c.env.DB, readConfig(c.env).hashSecret, p.state.subscriberId, p.now);
+  const result = await eraseSubscriber({ ...c.var.deps, clock: () => p.now }, p.state.subscriberId);
   if (result.kind === "in_flight")
     throw new AppError("CONFLICT", "A part is being sent to you right now: please try again in a minute.");
   if (result.kind === "not_found") throw new AppError("NOT_FOUND", GONE);

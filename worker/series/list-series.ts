@@ -1,13 +1,10 @@
+import type { AppDeps } from "../app-deps";
 import { listSeries } from "../content/catalog";
-
-/** ?1 none. One row per (series, status): a grouped pass over subscriptions, as the stats do. */
-export const listSeriesSql = {
-  counts: `SELECT series, status, count(*) AS n FROM subscriptions GROUP BY series, status`,
-  states: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
-} as const;
+import { listSeriesSql } from "./series-queries";
 
 /** Every series of the catalog with its parts, whether it is paused, and its readers by subscription status. */
-export async function listSeriesOverview(d1: D1Database) {
+export async function listSeriesOverview(deps: Pick<AppDeps, "db">) {
+  const { db: d1 } = deps;
   const [counts, states] = await d1.batch([d1.prepare(listSeriesSql.counts), d1.prepare(listSeriesSql.states)]);
   const countRows = counts!.results as { series: string; status: string; n: number }[];
   const stateRows = states!.results as { series: string; pausedAt: number | null; pauseReason: string | null }[];

@@ -1,16 +1,5 @@
-/** ?1 series, ?2 now, ?3 reason. The row may not exist yet (a series the cycle has not seen): part_count 0 lets
- * the cycle record it as usual. An already paused series keeps its first reason. */
-export const pauseSql = {
-  pause: `INSERT INTO series_state (series, part_count, updated_at, paused_at, pause_reason) VALUES (?1, 0, ?2, ?2, ?3)
-    ON CONFLICT (series) DO UPDATE SET paused_at = excluded.paused_at, pause_reason = excluded.pause_reason
-    WHERE paused_at IS NULL`,
-  /** ?1 series. */
-  resume: `UPDATE series_state SET paused_at = NULL, pause_reason = NULL WHERE series = ?1 AND paused_at IS NOT NULL`,
-  /** ?1 series. */
-  state: `SELECT paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state WHERE series = ?1`,
-  /** ?1 series, ?2 event type, ?3 data, ?4 now. */
-  recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) VALUES (NULL, ?2, json_object('series', ?1, 'reason', ?3), ?4)`,
-} as const;
+import type { AppDeps } from "../app-deps";
+import { pauseSql } from "./series-queries";
 
 export interface SeriesPauseState {
   series: string;
@@ -22,15 +11,16 @@ export interface SeriesPauseState {
 }
 
 /**
- * Stops all mail of a series at once: the claim skips paused series (see delivery/queries.ts). Readers keep
+ * Stops all mail of a series at once: the claim skips paused series (see delivery/delivery-queries.ts). Readers keep
  * their place and their due time, so a resume sends what became due meanwhile on the next tick.
  */
 export async function pauseSeries(
-  d1: D1Database,
-  series: string,
-  reason: string,
-  now = Date.now(),
+  deps: Pick<AppDeps, "db" | "clock">,
+  input: { series: string; reason: string },
 ): Promise<SeriesPauseState> {
+  const { db: d1 } = deps;
+  const { series, reason } = input;
+  const now = deps.clock();
   const [paused] = await d1.batch([
     d1.prepare(pauseSql.pause).bind(series, now, reason),
     d1.prepare(pauseSql.recordEvent).bind(series, "series_paused", reason, now),
@@ -38,12 +28,14 @@ export async function pauseSeries(
   return readState(d1, series, paused!.meta.changes > 0);
 }
 
+/** Lets the series' mail go again; `by` says who (recorded in its event). */
 export async function resumeSeries(
-  d1: D1Database,
-  series: string,
-  by: string,
-  now = Date.now(),
+  deps: Pick<AppDeps, "db" | "clock">,
+  input: { series: string; by: string },
 ): Promise<SeriesPauseState> {
+  const { db: d1 } = deps;
+  const { series, by } = input;
+  const now = deps.clock();
   const [resumed] = await d1.batch([
     d1.prepare(pauseSql.resume).bind(series),
     d1.prepare(pauseSql.recordEvent).bind(series, "series_resumed", by, now),

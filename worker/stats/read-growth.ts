@@ -2,6 +2,8 @@ import { findSeries, listSeries } from "../content/catalog";
 import type { D1Meter } from "../delivery/d1-meter";
 import { utcDay } from "./growth-counters";
 import { DAY_MS } from "../lib/durations";
+import type { AppDeps } from "../app-deps";
+import { growthReadSql } from "./stats-queries";
 
 export const GROWTH_WINDOWS = [30, 90] as const;
 export type GrowthWindow = (typeof GROWTH_WINDOWS)[number];
@@ -31,19 +33,19 @@ export interface Growth {
   series: SeriesGrowth[];
 }
 
-/** ?1 JSON array of series, ?2 and ?3 the first and last day: a range of the primary key per series. */
-export const growthReadSql = `SELECT series, day, signups, confirmations, unsubscribes FROM series_days
-  WHERE series IN (SELECT value FROM json_each(?1)) AND day >= ?2 AND day <= ?3`;
-
 const zeros = (): GrowthCounts => ({ signups: 0, confirmations: 0, unsubscribes: 0 });
 
-/** Signups, confirmations and unsubscribes per UTC day of the last `days` days: one statement, ≤ `days` rows a series. */
+/**
+ * Signups, confirmations and unsubscribes per UTC day of the last `days` days (today by `deps.clock`): one
+ * statement, ≤ `days` rows a series, counted by `deps.meter`. Every series of the catalog unless `series`.
+ */
 export async function readGrowth(
-  meter: D1Meter,
-  days: GrowthWindow,
-  series?: string,
-  now = Date.now(),
+  deps: Pick<AppDeps, "clock"> & { meter: D1Meter },
+  input: { days: GrowthWindow; series?: string },
 ): Promise<Growth> {
+  const { meter } = deps;
+  const { days, series } = input;
+  const now = deps.clock();
   const slugs = series ? [series] : listSeries().map((s) => s.slug);
   const dayList = Array.from({ length: days }, (_, i) => utcDay(now - (days - 1 - i) * DAY_MS));
   const from = dayList[0]!;

@@ -1,3 +1,4 @@
+import type { AppDeps } from "../app-deps";
 import { D1Meter } from "../delivery/d1-meter";
 import { readGrowth, type Growth, type GrowthWindow } from "./read-growth";
 import { readSeriesStats, type SeriesStats } from "./series-stats";
@@ -11,11 +12,14 @@ export interface Overview {
 }
 
 /** Everything the overview page shows: the series' counters (as GET /stats and /growth) and the newest rows of each kind. */
-export async function readOverview(d1: D1Database, window: GrowthWindow): Promise<Overview> {
+export async function readOverview(
+  deps: Pick<AppDeps, "db" | "clock">,
+  input: { window: GrowthWindow },
+): Promise<Overview> {
   const [stats, growth, recent] = await Promise.all([
-    readSeriesStats(new D1Meter(d1)),
-    readGrowth(new D1Meter(d1), window),
-    readRecentActivity(d1),
+    readSeriesStats({ meter: new D1Meter(deps.db) }),
+    readGrowth({ meter: new D1Meter(deps.db), clock: deps.clock }, { days: input.window }),
+    readRecentActivity(deps),
   ]);
   return { series: stats.series, growth, recent };
 }

@@ -1,33 +1,9 @@
 import { findSeries, listSeries } from "../content/catalog";
 import type { CompiledSeries } from "../content/types";
 import type { D1Meter } from "../delivery/d1-meter";
+import { statsSql } from "./stats-queries";
 import { COMPLAINT_THRESHOLD, COMPLAINT_WINDOW } from "../feedback/complaint-guard";
-import { PART_COUNTERS, type PartCounter, partStatColumn } from "./part-stats";
-
-function counterColumns(): string {
-  return PART_COUNTERS.map((key) => `${partStatColumn(key)} AS ${key}`).join(", ");
-}
-
-/**
- * The stats read counters and one grouped count of subscriptions: never the deliveries, so their cost follows
- * the number of readers and parts, not the number of emails ever sent (tests/feedback/complaint-guard.test.ts).
- */
-export const statsSql = {
-  /** ?1 series or null. One pass over subscriptions: readers by status, and where the active ones wait. */
-  readers: `SELECT series, status, next_part AS part, count(*) AS n FROM subscriptions
-    WHERE ?1 IS NULL OR series = ?1 GROUP BY series, status, next_part`,
-  /** ?1 series or null. Each counter under its camelCase name (the stats' key). */
-  counters: `SELECT series, part_id AS partId, ${counterColumns()} FROM part_stats WHERE ?1 IS NULL OR series = ?1`,
-  seriesState: `SELECT series, paused_at AS pausedAt, pause_reason AS pauseReason FROM series_state`,
-  /**
-   * ?1 series or null. The "Still reading?" rule's day counters summed (series_days: one row a series and day,
-   * so this grows with days, never with readers).
-   */
-  stillReading: `SELECT series, sum(reengage_asked) AS asked, sum(reengage_kept) AS kept, sum(reengage_paused) AS paused
-    FROM series_days WHERE ?1 IS NULL OR series = ?1 GROUP BY series`,
-  /** The complaint guard's latest checks (one per complaint; a paused series gets few). */
-  guardChecks: `SELECT data, created_at AS at FROM events WHERE type = 'complaint_guard' ORDER BY created_at DESC LIMIT 200`,
-} as const;
+import { PART_COUNTERS, type PartCounter } from "./part-stats";
 
 export type PartStats = Record<PartCounter, number> & {
   /** Position in the series today; null for a part since removed (its counters are kept). */
@@ -79,10 +55,13 @@ export const STATS_NOTES = {
   bounces: "Permanent bounces, including addresses on Resend's suppression list.",
 };
 
+/** The D1 meter counts what the read costs: the API answers it beside the stats. */
 export async function readSeriesStats(
-  meter: D1Meter,
-  series?: string,
+  deps: { meter: D1Meter },
+  input: { series?: string } = {},
 ): Promise<{ series: SeriesStats[]; notes: typeof STATS_NOTES; openedUnreliable: true }> {
+  const { meter } = deps;
+  const { series } = input;
   const filter = series ?? null;
   const [readers, counters, states, checks, stillReading] = await meter.batch<unknown>([
     meter.db.prepare(statsSql.readers).bind(filter),

@@ -1,4 +1,6 @@
 import Papa from "papaparse";
+import type { AppDeps } from "../app-deps";
+import { exportPageSql } from "./subscriber-admin-queries";
 
 export const EXPORT_COLUMNS = [
   "email",
@@ -34,13 +36,6 @@ interface ExportRow {
   dueAt: number | null;
 }
 
-/** ?1 the last reader id of the previous page, ?2 page size: one row per subscription (or one for a reader with none). */
-export const exportPageSql = `SELECT s.id, s.email, s.name, s.status, s.timezone, s.created_at AS createdAt, s.confirmed_at AS confirmedAt,
-    t.series, t.status AS subscriptionStatus, t.next_part AS nextPart, t.due_at AS dueAt
-  FROM (SELECT * FROM subscribers WHERE id > ?1 ORDER BY id LIMIT ?2) s
-  LEFT JOIN subscriptions t ON t.subscriber_id = s.id
-  ORDER BY s.id, t.series`;
-
 const iso = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString());
 const encoder = new TextEncoder();
 const toCsv = (rows: (string | number)[][]) =>
@@ -50,7 +45,12 @@ const toCsv = (rows: (string | number)[][]) =>
  * Every reader with their status and position in each series, as CSV (RFC 4180, CRLF), streamed: the header at
  * once, then one keyset page of readers per pull, so the first bytes leave before the last page is read.
  */
-export function exportSubscribersCsv(d1: D1Database, pageSize = EXPORT_PAGE_SIZE): ReadableStream<Uint8Array> {
+export function exportSubscribersCsv(
+  deps: Pick<AppDeps, "db">,
+  input: { pageSize?: number } = {},
+): ReadableStream<Uint8Array> {
+  const { db: d1 } = deps;
+  const pageSize = input.pageSize ?? EXPORT_PAGE_SIZE;
   let afterId = 0;
   return new ReadableStream<Uint8Array>(
     {

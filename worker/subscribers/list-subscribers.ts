@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
-import { subscribers, subscriptions, type SubscriberStatus } from "../../db/schema";
-import type { Database } from "../db";
-import { toPage, isoOrNull } from "../lib/page";
+import type { SubscriberStatus } from "../../db/schema";
+import type { AppDeps } from "../app-deps";
+import { isoOrNull, toPage } from "../lib/page";
+import { listSubscribersQuery, positionsSql } from "./subscriber-admin-queries";
 
 export interface ListSubscribersInput {
   q?: string;
@@ -13,43 +13,39 @@ export interface ListSubscribersInput {
   limit: number;
 }
 
-/** Newest first, keyset-paginated by id, with each reader's position in every series. */
-export async function listSubscribers(db: Database, input: ListSubscribersInput) {
-  const filters: SQL[] = [];
-  if (input.status) filters.push(eq(subscribers.status, input.status));
-  if (input.cursor !== undefined) filters.push(lt(subscribers.id, input.cursor));
-  if (input.series !== undefined) {
-    // A probe of subscriptions_subscriber_id_series_idx per reader walked, never a scan of subscriptions.
-    filters.push(
-      sql`EXISTS (SELECT 1 FROM ${subscriptions} WHERE ${subscriptions.subscriberId} = ${subscribers.id} AND ${subscriptions.series} = ${input.series})`,
-    );
-  }
-  if (input.q) {
-    const pattern = `%${input.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    filters.push(
-      or(
-        sql`${subscribers.emailKey} LIKE ${pattern} ESCAPE '\\'`,
-        sql`lower(${subscribers.name}) LIKE ${pattern} ESCAPE '\\'`,
-      )!,
-    );
-  }
-  const rows = await db
-    .select()
-    .from(subscribers)
-    .where(filters.length ? and(...filters) : undefined)
-    .orderBy(desc(subscribers.id))
-    .limit(input.limit + 1);
+interface ReaderRow {
+  id: number;
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  timezone: string | null;
+  createdAt: number;
+  confirmedAt: number | null;
+}
+
+interface PositionRow {
+  subscriberId: number;
+  series: string;
+  status: string;
+  nextPart: number;
+  dueAt: number | null;
+}
+
+/** Newest first, keyset-paginated by id, with each reader's position in every series: two statements. */
+export async function listSubscribers(deps: Pick<AppDeps, "db">, input: ListSubscribersInput) {
+  const { text, params } = listSubscribersQuery(input);
+  const { results: rows } = await deps.db
+    .prepare(text)
+    .bind(...params)
+    .all<ReaderRow>();
   const page = rows.slice(0, input.limit);
   const positions = page.length
-    ? await db
-        .select()
-        .from(subscriptions)
-        .where(
-          inArray(
-            subscriptions.subscriberId,
-            page.map((row) => row.id),
-          ),
-        )
+    ? (
+        await deps.db
+          .prepare(positionsSql)
+          .bind(JSON.stringify(page.map((row) => row.id)))
+          .all<PositionRow>()
+      ).results
     : [];
   return toPage(
     rows,

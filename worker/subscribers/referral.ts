@@ -20,6 +20,6 @@ export async function referrerOf(
   const deliveryId = await verifyReferralToken(keyring, ref);
   if (deliveryId === null) return null;
   // Live or slimmed: a referral link in an old email still credits its reader.
-  const row = await findDelivery(db.$client, deliveryId);
+  const row = await findDelivery({ db: db.$client }, deliveryId);
   return row && row.series === series ? { referrerId: row.subscriberId, referralPartId: row.partId } : null;
 }

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../app-env";
 import { basicAuth } from "hono/basic-auth";
 import { bearerAuth } from "hono/bearer-auth";
 import type { ErrorCode } from "../../errors";
@@ -19,8 +20,12 @@ const authError = (code: ErrorCode, message: string) => (c: { get(key: "requestI
   error: { code, message, requestId: c.get("requestId") },
 });
 
+/** hono's auth helpers hand their callbacks a context typed without our variables: the request's deps are there. */
+const checkToken = (c: Context, given: string) =>
+  checkAdminToken((c as unknown as Context<AppEnv>).var.deps, { given, clientIp: c.req.header("cf-connecting-ip") });
+
 const bearer = bearerAuth({
-  verifyToken: (token, c) => checkAdminToken(c, token),
+  verifyToken: (token, c) => checkToken(c, token),
   // Hono answers these itself: give them our one error shape, request id included.
   noAuthenticationHeader: { message: authError("UNAUTHORIZED", "Send Authorization: Bearer <ADMIN_TOKEN>.") },
   invalidAuthenticationHeader: {
@@ -32,7 +37,7 @@ const bearer = bearerAuth({
 /** A browser cannot send a Bearer token: the reference page also takes Basic auth (any user, ADMIN_TOKEN). */
 const basic = basicAuth({
   realm: "nextpart admin (password: ADMIN_TOKEN)",
-  verifyUser: (_user, password, c) => checkAdminToken(c, password),
+  verifyUser: (_user, password, c) => checkToken(c, password),
 });
 
 /**

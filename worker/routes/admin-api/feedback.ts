@@ -71,7 +71,7 @@ export const feedbackApi = createAdminApi()
     async (c) => {
       const query = c.req.valid("query");
       if (query.series !== undefined) requireSeries(query.series);
-      return c.json(await listResponses(c.env.DB, query), 200);
+      return c.json(await listResponses(c.var.deps, query), 200);
     },
   )
   .openapi(

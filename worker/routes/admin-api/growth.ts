@@ -35,8 +35,11 @@ export const growthApi = createAdminApi().openapi(
     const query = c.req.valid("query");
     // A former slug (alias) answers under the series' slug: the counters are kept under it.
     const series = query.series === undefined ? undefined : requireSeries(query.series).slug;
-    const meter = new D1Meter(c.env.DB);
-    const growth = await readGrowth(meter, Number(query.days) as GrowthWindow, series);
+    const meter = new D1Meter(c.var.deps.db);
+    const growth = await readGrowth(
+      { meter, clock: c.var.deps.clock },
+      { days: Number(query.days) as GrowthWindow, series },
+    );
     return c.json({ ...growth, d1: meter.totals() }, 200);
   },
 );

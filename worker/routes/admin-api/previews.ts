@@ -1,9 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { readConfig } from "../../config";
 import { findPart } from "../../content/catalog";
 import { AppError } from "../../errors";
 import { limitBody } from "../../middleware/read-body";
-import { createMailer } from "../../mail/create-mailer";
 import { composeSampleEmail, SAMPLE_READER } from "../../previews/sample-email";
 import { sendTestEmail, TEST_SENDS_PER_MINUTE } from "../../previews/test-send";
 import { emailAddressSchema } from "../../subscribers/email-address";
@@ -73,7 +71,7 @@ export const previewsApi = createAdminApi()
     async (c) => {
       const { series: slug, part: number } = c.req.valid("param");
       const { series, part } = requirePart(slug, number);
-      const email = await composeSampleEmail(readConfig(c.env), series, part);
+      const email = composeSampleEmail(c.var.deps, { series, part });
       c.header("content-security-policy", PREVIEW_CSP);
       c.header("cache-control", "private, no-store");
       const text = c.req.valid("query").format === "text";
@@ -114,8 +112,7 @@ export const previewsApi = createAdminApi()
     async (c) => {
       const input = c.req.valid("json");
       const { series, part } = requirePart(input.series, input.part);
-      const config = readConfig(c.env);
-      const result = await sendTestEmail(c.env.DB, createMailer(c.env, config), config, { to: input.to, series, part });
+      const result = await sendTestEmail(c.var.deps, { to: input.to, series, part });
       switch (result.kind) {
         case "sent":
           return c.json(

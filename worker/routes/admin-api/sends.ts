@@ -4,7 +4,6 @@ import { batchStatuses, deliveryStatuses } from "../../../db/schema";
 import { runCycle } from "../../delivery/run-cycle";
 import { listSetAsideBatchesPage, setAsideStatuses } from "../../delivery/list-set-aside-batches";
 import { listDeliveries } from "../../delivery/list-deliveries";
-import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { limitBody } from "../../middleware/read-body";
 import { listOutbox } from "../../mail/list-outbox";
@@ -144,7 +143,7 @@ export const sendsApi = createAdminApi()
       let subscriberId: number | undefined;
       if (input.subscriber) {
         const ref = input.subscriber;
-        const found = await findSubscriberId(c.env.DB, ref);
+        const found = await findSubscriberId(c.var.deps.db, ref);
         if (found === null) {
           throw new AppError(
             "NOT_FOUND",
@@ -194,7 +193,7 @@ export const sendsApi = createAdminApi()
     async (c) => {
       const query = c.req.valid("query");
       if (query.series !== undefined) requireSeries(query.series);
-      return c.json(await listDeliveries(c.env.DB, query), 200);
+      return c.json(await listDeliveries(c.var.deps, query), 200);
     },
   )
   .openapi(
@@ -215,7 +214,7 @@ export const sendsApi = createAdminApi()
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await listSetAsideBatchesPage(c.env.DB, c.req.valid("query")), 200),
+    async (c) => c.json(await listSetAsideBatchesPage(c.var.deps, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -235,5 +234,5 @@ export const sendsApi = createAdminApi()
         ...errorResponses,
       },
     }),
-    async (c) => c.json(await listOutbox(getDb(c.env.DB), c.req.valid("query")), 200),
+    async (c) => c.json(await listOutbox(c.var.deps, c.req.valid("query")), 200),
   );

@@ -70,17 +70,17 @@ export const seriesApi = createAdminApi()
         ...errorResponses,
       },
     }),
-    async (c) => c.json({ data: await listSeriesOverview(c.env.DB), has_more: false, next_cursor: null }, 200),
+    async (c) => c.json({ data: await listSeriesOverview(c.var.deps), has_more: false, next_cursor: null }, 200),
   )
   .openapi(pauseRoute("pause"), async (c) => {
     const { series } = c.req.valid("param");
     requireSeries(series);
-    return c.json(await pauseSeries(c.env.DB, series, "paused by the admin"), 200);
+    return c.json(await pauseSeries(c.var.deps, { series, reason: "paused by the admin" }), 200);
   })
   .openapi(pauseRoute("resume"), async (c) => {
     const { series } = c.req.valid("param");
     requireSeries(series);
-    return c.json(await resumeSeries(c.env.DB, series, "resumed by the admin"), 200);
+    return c.json(await resumeSeries(c.var.deps, { series, by: "resumed by the admin" }), 200);
   })
   .openapi(
     createRoute({
@@ -97,8 +97,9 @@ export const seriesApi = createAdminApi()
     }),
     async (c) => {
       const { series } = c.req.valid("query");
-      const meter = new D1Meter(c.env.DB);
-      const stats = await readSeriesStats(meter, series === undefined ? undefined : (requireSeries(series), series));
+      if (series !== undefined) requireSeries(series);
+      const meter = new D1Meter(c.var.deps.db);
+      const stats = await readSeriesStats({ meter }, { series });
       return c.json({ ...stats, d1: meter.totals() }, 200);
     },
   );

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { importOutcomes } from "../../../db/schema";
-import { readConfig } from "../../config";
 import { AppError } from "../../errors";
 import { IMPORT_BODY_BYTES, limitBody, readUtf8 } from "../../middleware/read-body";
 import { exportSubscribersCsv } from "../../subscribers/export-csv";
@@ -122,14 +121,13 @@ export const subscriberDataRoutes = createAdminApi()
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the file as text/csv (Content-Type: text/csv).");
     const text = await readUtf8(c);
     if (text.trim() === "") throw new AppError("BAD_REQUEST", "The body is empty: send the CSV, header row first.");
-    const config = readConfig(c.env);
-    const parsed = parseImportCsv(text, config.defaultSeries);
+    const { deps } = c.var;
+    const parsed = parseImportCsv(text, deps.config.defaultSeries);
     if (!parsed.ok) throw new AppError("BAD_REQUEST", parsed.message);
     const key = c.req.valid("header")["idempotency-key"];
-    const result = await startImport(c.env.DB, c.env.IMPORT_QUEUE, {
+    const result = await startImport(deps, {
       rows: parsed.rows,
       idempotency: key === undefined ? undefined : { key, requestHash: await sha256Hex(text) },
-      hashSecret: config.hashSecret,
     });
     if (result.kind === "key_reused")
       throw new AppError(
@@ -146,19 +144,19 @@ export const subscriberDataRoutes = createAdminApi()
     return c.json({ job: result.job }, 202);
   })
   .openapi(jobRoute, async (c) => {
-    const job = await readImportJob(c.env.DB, c.req.valid("param").id);
+    const job = await readImportJob(c.var.deps, c.req.valid("param").id);
     if (!job) throw new AppError("NOT_FOUND", "There is no import with that id.");
     return c.json(job, 200);
   })
   .openapi(rowsRoute, async (c) => {
     const { outcome, cursor, limit } = c.req.valid("query");
-    const page = await listImportRows(c.env.DB, c.req.valid("param").id, { outcome, cursor, limit });
+    const page = await listImportRows(c.var.deps, { jobId: c.req.valid("param").id, outcome, cursor, limit });
     if (!page) throw new AppError("NOT_FOUND", "There is no import with that id.");
     return c.json(page, 200);
   })
   .openapi(exportRoute, (c) => {
     const date = new Date().toISOString().slice(0, 10);
-    return c.body(exportSubscribersCsv(c.env.DB), 200, {
+    return c.body(exportSubscribersCsv(c.var.deps), 200, {
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="subscribers-${date}.csv"`,
       "Cache-Control": "no-store",

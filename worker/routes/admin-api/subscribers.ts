@@ -1,8 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { subscriberStatuses } from "../../../db/schema";
-import { readConfig } from "../../config";
-import { findSeries } from "../../content/catalog";
-import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { limitBody } from "../../middleware/read-body";
 import { isValidTimezone } from "../../lib/timezone";
@@ -86,7 +83,7 @@ export const subscribersApi = createAdminApi()
     async (c) => {
       const query = c.req.valid("query");
       if (query.series !== undefined) requireSeries(query.series);
-      return c.json(await listSubscribers(getDb(c.env.DB), query), 200);
+      return c.json(await listSubscribers(c.var.deps, query), 200);
     },
   )
   .openapi(
@@ -103,7 +100,7 @@ export const subscribersApi = createAdminApi()
       },
     }),
     async (c) => {
-      const data = await readSubscriberData(c.env.DB, c.req.valid("param").id);
+      const data = await readSubscriberData(c.var.deps, c.req.valid("param").id);
       if (!data) throw new AppError("NOT_FOUND", "No subscriber with that id.");
       const { events: _events, ...detail } = data;
       return c.json(detail as z.infer<typeof detailSchema>, 200);
@@ -135,12 +132,12 @@ export const subscribersApi = createAdminApi()
       if (series && patch.part !== undefined && patch.part > series.parts.length) {
         throw new AppError("BAD_REQUEST", `part: series "${patch.series}" has ${series.parts.length} part(s).`);
       }
-      const result = await updateSubscriber(c.env.DB, id, patch, findSeries);
+      const result = await updateSubscriber(c.var.deps, { id, patch });
       if (result.kind === "not_found") throw new AppError("NOT_FOUND", "No subscriber with that id.");
       if (result.kind === "no_subscription")
         throw new AppError("NOT_FOUND", `series: this reader has no subscription to "${result.series}".`);
       if (result.kind === "conflict") throw new AppError("CONFLICT", result.message);
-      const { events: _events, ...detail } = (await readSubscriberData(c.env.DB, id))!;
+      const { events: _events, ...detail } = (await readSubscriberData(c.var.deps, id))!;
       return c.json(detail as z.infer<typeof detailSchema>, 200);
     },
   )
@@ -160,7 +157,7 @@ export const subscribersApi = createAdminApi()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const result = await eraseSubscriber(c.env.DB, readConfig(c.env).hashSecret, id);
+      const result = await eraseSubscriber(c.var.deps, id);
       if (result.kind === "not_found") throw new AppError("NOT_FOUND", "No subscriber with that id.");
       if (result.kind === "in_flight")
         throw new AppError("CONFLICT", "A part is being sent to this reader; try again in a minute.");
@@ -182,7 +179,7 @@ export const subscribersApi = createAdminApi()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const data = await readSubscriberExport(c.env.DB, id);
+      const data = await readSubscriberExport(c.var.deps, id);
       if (!data) throw new AppError("NOT_FOUND", "No subscriber with that id.");
       c.header("content-disposition", `attachment; filename="subscriber-${id}.json"`);
       c.header("cache-control", "private, no-store");

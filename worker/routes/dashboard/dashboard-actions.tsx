@@ -26,12 +26,12 @@ for (const [path, dryRun] of [
 
 dashboardActionRoutes.post("/series/:series/pause", async (c) => {
   const series = catalogSeries(c.req.param("series"));
-  await pauseSeries(c.env.DB, series, "paused from the dashboard");
+  await pauseSeries(c.var.deps, { series, reason: "paused from the dashboard" });
   return c.redirect(`/admin#series-${series}`, 303);
 });
 
 dashboardActionRoutes.post("/series/:series/resume", async (c) => {
   const series = catalogSeries(c.req.param("series"));
-  await resumeSeries(c.env.DB, series, "resumed from the dashboard");
+  await resumeSeries(c.var.deps, { series, by: "resumed from the dashboard" });
   return c.redirect(`/admin#series-${series}`, 303);
 });

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { readConfig } from "../../config";
 import { sendsToOutbox } from "../../mail/create-mailer";
 import { AppError } from "../../errors";
 import { DashboardErrorPage } from "../../pages/dashboard-pages/error-page";
@@ -37,7 +36,7 @@ export function dashboardError(error: Error, c: Context<DashboardEnv>) {
       title={titles[status] ?? "Something went wrong"}
       message={message}
       csrfToken={csrfToken}
-      showOutbox={csrfToken ? sendsToOutbox(readConfig(c.env)) : false}
+      showOutbox={csrfToken ? sendsToOutbox(c.var.deps.config) : false}
     />,
     status,
   );

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { importOutcomes } from "../../../db/schema";
-import { readConfig } from "../../config";
 import { AppError } from "../../errors";
 import { decodeUtf8 } from "../../middleware/read-body";
 import { ImportJobPage, ImportPage } from "../../pages/dashboard-pages/import-pages";
@@ -35,10 +34,10 @@ importRoutes.post("/import", async (c) => {
     return fail("Choose a CSV file to upload (it was empty or missing).");
   const text = decodeUtf8(await file.arrayBuffer(), "The file");
   if (text.trim() === "") return fail("The file is empty: the CSV needs a header row first, then rows.");
-  const config = readConfig(c.env);
-  const parsed = parseImportCsv(text, config.defaultSeries);
+  const { deps } = c.var;
+  const parsed = parseImportCsv(text, deps.config.defaultSeries);
   if (!parsed.ok) return fail(parsed.message);
-  const result = await startImport(c.env.DB, c.env.IMPORT_QUEUE, { rows: parsed.rows, hashSecret: config.hashSecret });
+  const result = await startImport(deps, { rows: parsed.rows });
   if (result.kind === "needs_queue" || result.kind === "key_reused") {
     throw new AppError(
       "NOT_CONFIGURED",
@@ -50,7 +49,7 @@ importRoutes.post("/import", async (c) => {
 
 importRoutes.get("/imports/:id", async (c) => {
   const id = c.req.param("id");
-  const job = jobIdSchema.safeParse(id).success ? await readImportJob(c.env.DB, id) : null;
+  const job = jobIdSchema.safeParse(id).success ? await readImportJob(c.var.deps, id) : null;
   if (!job) throw new AppError("NOT_FOUND", "There is no import with that id.");
   const query = reportQuerySchema.safeParse(c.req.query());
   if (!query.success)
@@ -58,7 +57,8 @@ importRoutes.get("/imports/:id", async (c) => {
   const outcome = query.data.outcome || undefined;
   const finished = job.status === "done" || job.status === "failed";
   const report = finished
-    ? await listImportRows(c.env.DB, id, {
+    ? await listImportRows(c.var.deps, {
+        jobId: id,
         outcome,
         cursor: query.data.cursor ? Number(query.data.cursor) : undefined,
         limit: REPORT_PAGE,
@@ -81,7 +81,7 @@ importRoutes.get("/imports/:id", async (c) => {
 /** A GET (it changes nothing), behind the session like every page: the same stream as the API's export. */
 importRoutes.get("/export.csv", (c) => {
   const date = new Date().toISOString().slice(0, 10);
-  return c.body(exportSubscribersCsv(c.env.DB), 200, {
+  return c.body(exportSubscribersCsv(c.var.deps), 200, {
     "Content-Type": "text/csv; charset=utf-8",
     "Content-Disposition": `attachment; filename="subscribers-${date}.csv"`,
     "Cache-Control": "no-store",

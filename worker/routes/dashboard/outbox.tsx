@@ -1,9 +1,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
-import { readConfig } from "../../config";
 import { sendsToOutbox } from "../../mail/create-mailer";
-import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { findOutboxMessage, listOutbox } from "../../mail/list-outbox";
 import { OutboxListPage, OutboxMessagePage } from "../../pages/dashboard-pages/outbox-pages";
@@ -14,7 +12,7 @@ import { pageProps } from "./page-props";
 export const outboxPages = new Hono<DashboardEnv>();
 
 outboxPages.use("*", async (c, next) => {
-  if (!sendsToOutbox(readConfig(c.env)))
+  if (!sendsToOutbox(c.var.deps.config))
     throw new AppError("NOT_FOUND", "There is no outbox: mail goes through Resend.");
   await next();
 });
@@ -26,14 +24,14 @@ outboxPages.get(
   }),
   async (c) => {
     const to = c.req.valid("query").to?.trim() || undefined;
-    const { data: messages } = await listOutbox(getDb(c.env.DB), { limit: 100, to });
+    const { data: messages } = await listOutbox(c.var.deps, { limit: 100, to });
     return c.html(<OutboxListPage {...pageProps(c)} messages={messages} to={to} />);
   },
 );
 
 outboxPages.get("/:id", async (c) => {
   const id = c.req.param("id");
-  const message = id.length <= 64 ? await findOutboxMessage(getDb(c.env.DB), id) : undefined;
+  const message = id.length <= 64 ? await findOutboxMessage(c.var.deps, id) : undefined;
   if (!message) throw new AppError("NOT_FOUND", "There is no such email in the outbox.");
   return c.html(<OutboxMessagePage {...pageProps(c)} message={message} />);
 });

@@ -25,9 +25,9 @@ overviewRoutes.get(
     return c.html(
       <OverviewPage
         {...pageProps(c, "overview")}
-        overview={await readOverview(c.env.DB, window)}
+        overview={await readOverview(c.var.deps, { window })}
         choices={seriesChoices()}
-        now={Date.now()}
+        now={c.var.deps.clock()}
       />,
     );
   },

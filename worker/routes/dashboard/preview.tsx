@@ -1,10 +1,8 @@
 import { Hono, type Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { readConfig } from "../../config";
 import { findPart, findSeries } from "../../content/catalog";
 import { AppError } from "../../errors";
-import { createMailer } from "../../mail/create-mailer";
 import { PreviewPage, type TestSendOutcome } from "../../pages/dashboard-pages/preview-page";
 import { composeSampleEmail, SAMPLE_READER } from "../../previews/sample-email";
 import { sendTestEmail, TEST_SENDS_PER_MINUTE } from "../../previews/test-send";
@@ -42,7 +40,7 @@ async function renderPreview(
   extra: { to?: string; outcome?: TestSendOutcome } = {},
   status: ContentfulStatusCode = 200,
 ) {
-  const email = picked ? await composeSampleEmail(readConfig(c.env), picked.series, picked.part) : null;
+  const email = picked ? composeSampleEmail(c.var.deps, { series: picked.series, part: picked.part }) : null;
   const chosen = picked ? { series: picked.series.slug, part: picked.part.number } : null;
   c.header("cache-control", "private, no-store");
   return c.html(
@@ -52,7 +50,7 @@ async function renderPreview(
       chosen={chosen}
       email={email}
       sampleReader={SAMPLE_READER}
-      now={Date.now()}
+      now={c.var.deps.clock()}
       {...extra}
     />,
     status,
@@ -61,7 +59,7 @@ async function renderPreview(
 
 // Opened from the nav, it shows something at once: the default series' first part.
 previewRoutes.get("/preview", (c) =>
-  renderPreview(c, selection(c.req.query("series") ?? readConfig(c.env).defaultSeries, c.req.query("part"))),
+  renderPreview(c, selection(c.req.query("series") ?? c.var.deps.config.defaultSeries, c.req.query("part"))),
 );
 
 previewRoutes.post("/preview/test-send", async (c) => {
@@ -77,8 +75,7 @@ previewRoutes.post("/preview/test-send", async (c) => {
       { to: typed, outcome: { ok: false, message: `Address: ${to.error.issues[0]!.message}` } },
       400,
     );
-  const config = readConfig(c.env);
-  const result = await sendTestEmail(c.env.DB, createMailer(c.env, config), config, {
+  const result = await sendTestEmail(c.var.deps, {
     to: to.data,
     series: picked.series,
     part: picked.part,

@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { findSeries } from "../../content/catalog";
 import { AppError } from "../../errors";
 import { ReaderPage, readerNotices } from "../../pages/dashboard-pages/reader-page";
 import { findSubscriberId } from "../../subscribers/find-subscriber";
@@ -16,13 +15,13 @@ export const readerDetailRoutes = new Hono<DashboardEnv>();
 /** From a row that knows only the address (a response): to that reader's page. */
 readerDetailRoutes.get("/readers/by-address", async (c) => {
   const email = c.req.query("email") ?? "";
-  const id = email && email.length <= 320 ? await findSubscriberId(c.env.DB, { email }) : null;
+  const id = email && email.length <= 320 ? await findSubscriberId(c.var.deps.db, { email }) : null;
   if (!id) throw noReader();
   return c.redirect(`/admin/readers/${id}`, 303);
 });
 
 readerDetailRoutes.get("/readers/:id", async (c) => {
-  const data = await readSubscriberData(c.env.DB, readerIdOf(c));
+  const data = await readSubscriberData(c.var.deps, readerIdOf(c));
   if (!data) throw noReader();
   const done = c.req.query("done");
   // Only our own notices are shown: the query names one, it never carries text.
@@ -32,7 +31,7 @@ readerDetailRoutes.get("/readers/:id", async (c) => {
 
 async function applyPatch(c: Context<DashboardEnv>, patch: SubscriberPatch, done: keyof typeof readerNotices) {
   const id = readerIdOf(c);
-  const result = await updateSubscriber(c.env.DB, id, patch, findSeries);
+  const result = await updateSubscriber(c.var.deps, { id, patch });
   if (result.kind === "not_found") throw noReader();
   if (result.kind === "no_subscription")
     throw new AppError("NOT_FOUND", `This reader has no subscription to "${result.series}".`);

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { readConfig } from "../../config";
+import type { AppDeps } from "../../app-deps";
 import { AppError } from "../../errors";
 import { ReaderErasedPage, ReaderEraseConfirmPage } from "../../pages/dashboard-pages/reader-erase-pages";
 import { emailKey } from "../../subscribers/email-address";
@@ -12,19 +12,19 @@ import { noReader, readerIdOf, readForm } from "./reader-ref";
 /** Erasure (typed confirmation, then the one erase verb) and the reader's GDPR export. */
 export const readerEraseRoutes = new Hono<DashboardEnv>();
 
-async function readerOf(d1: D1Database, id: number) {
-  const data = await readSubscriberData(d1, id);
+async function readerOf(deps: Pick<AppDeps, "db">, id: number) {
+  const data = await readSubscriberData(deps, id);
   if (!data) throw noReader();
   return { id, email: String(data.subscriber.email) };
 }
 
 readerEraseRoutes.get("/readers/:id/erase", async (c) => {
-  const reader = await readerOf(c.env.DB, readerIdOf(c));
+  const reader = await readerOf(c.var.deps, readerIdOf(c));
   return c.html(<ReaderEraseConfirmPage {...pageProps(c, "readers")} reader={reader} />);
 });
 
 readerEraseRoutes.post("/readers/:id/erase", async (c) => {
-  const reader = await readerOf(c.env.DB, readerIdOf(c));
+  const reader = await readerOf(c.var.deps, readerIdOf(c));
   const typed = (await readForm(c)).confirm ?? "";
   // The address typed back, as a person would type it: spaces around it and its case do not matter.
   if (typed.length > 400 || emailKey(typed.trim()) !== emailKey(reader.email)) {
@@ -37,7 +37,7 @@ readerEraseRoutes.post("/readers/:id/erase", async (c) => {
       400,
     );
   }
-  const result = await eraseSubscriber(c.env.DB, readConfig(c.env).hashSecret, reader.id);
+  const result = await eraseSubscriber(c.var.deps, reader.id);
   if (result.kind === "not_found") throw noReader();
   if (result.kind === "in_flight")
     throw new AppError("CONFLICT", "A part is being sent to this reader right now; try again in a minute.");
@@ -46,7 +46,7 @@ readerEraseRoutes.post("/readers/:id/erase", async (c) => {
 
 readerEraseRoutes.get("/readers/:id/export.json", async (c) => {
   const id = readerIdOf(c);
-  const data = await readSubscriberExport(c.env.DB, id);
+  const data = await readSubscriberExport(c.var.deps, id);
   if (!data) throw noReader();
   c.header("content-disposition", `attachment; filename="subscriber-${id}.json"`);
   c.header("cache-control", "private, no-store");

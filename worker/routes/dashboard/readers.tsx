@@ -2,7 +2,6 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { subscriberStatuses } from "../../../db/schema";
-import { getDb } from "../../db";
 import { AppError } from "../../errors";
 import { ReadersPage } from "../../pages/dashboard-pages/readers-page";
 import { listSubscribers } from "../../subscribers/list-subscribers";
@@ -33,7 +32,7 @@ readerRoutes.get(
     const query = c.req.valid("query");
     const q = query.q?.trim() || undefined;
     const status = query.status || undefined;
-    const found = await listSubscribers(getDb(c.env.DB), {
+    const found = await listSubscribers(c.var.deps, {
       q,
       status,
       cursor: query.cursor ? Number(query.cursor) : undefined,

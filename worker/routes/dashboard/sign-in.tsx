@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { z } from "zod";
-import { readConfig } from "../../config";
 import { safeNext } from "../../sessions/admin-session";
 import { bumpSessionEpoch } from "../../sessions/session-epoch";
 import { AppError } from "../../errors";
@@ -34,7 +33,7 @@ signInRoutes.get("/sign-in", async (c) => {
 signInRoutes.post("/sign-in", limitBody(4 * 1024), csrf(), async (c) => {
   const parsed = signInSchema.safeParse(await readBody(c, ["form"]));
   const next = safeNext(parsed.success ? parsed.data.next : undefined);
-  if (!readConfig(c.env).adminToken) {
+  if (!c.var.deps.config.adminToken) {
     return c.html(
       <SignInPage next={next} error="ADMIN_TOKEN is not set for this Worker: set it as a secret first." />,
       503,
@@ -43,14 +42,14 @@ signInRoutes.post("/sign-in", limitBody(4 * 1024), csrf(), async (c) => {
   const given = parsed.success ? parsed.data.token : "";
   let ok: boolean;
   try {
-    ok = given !== "" && (await checkAdminToken(c, given));
+    ok = given !== "" && (await checkAdminToken(c.var.deps, { given, clientIp: c.req.header("cf-connecting-ip") }));
   } catch (error) {
     if (error instanceof AppError && error.code === "RATE_LIMITED")
       return c.html(<SignInPage next={next} error={error.message} />, 429);
     throw error;
   }
   if (!ok) return c.html(<SignInPage next={next} error="That is not the admin token." />, 401);
-  await startSession(c, readConfig(c.env).adminToken!);
+  await startSession(c, c.var.deps.config.adminToken!);
   return c.redirect(next, 303);
 });
 
@@ -61,7 +60,7 @@ signInRoutes.post("/sign-out", limitBody(4 * 1024), csrf(), requireSession, requ
 
 /** Every session issued so far, in every browser, is refused at its next request; ADMIN_TOKEN (the CLI) is untouched. */
 signInRoutes.post("/sign-out-everywhere", limitBody(4 * 1024), csrf(), requireSession, requireCsrfToken, async (c) => {
-  await bumpSessionEpoch(c.env.DB);
+  await bumpSessionEpoch(c.var.deps);
   endSession(c);
   return c.redirect("/admin/sign-in?signed-out=everywhere", 303);
 });

@@ -12,10 +12,18 @@ export const importSql = {
   insertJob: `INSERT INTO import_jobs (id, status, total, chunks, idempotency_key, request_hash, created_at)
     VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
   jobByIdempotencyKey: `SELECT id, request_hash AS requestHash FROM import_jobs WHERE idempotency_key = ?1`,
+  /** ?1 job id. */
+  readJob: `SELECT id, status, total, processed, active, pending, skipped, created_at AS createdAt, finished_at AS finishedAt
+    FROM import_jobs WHERE id = ?1`,
+  /** ?1 job id. */
+  jobExists: `SELECT 1 AS found FROM import_jobs WHERE id = ?1`,
   failJob: `UPDATE import_jobs SET status = 'failed', error = ?2, finished_at = ?3 WHERE id = ?1 AND status IN ('queued', 'running')`,
 
   /** Before the work: a chunk already written is acked without reading anything else. */
   chunkDone: `SELECT 1 AS done FROM import_chunks WHERE job_id = ?1 AND chunk = ?2`,
+  /** ?1 job id, ?2 chunk: the job's start (confirmation emails are spaced from it), and whether the chunk is done. */
+  chunkJob: `SELECT created_at AS createdAt, EXISTS (SELECT 1 FROM import_chunks WHERE job_id = ?1 AND chunk = ?2) AS done
+    FROM import_jobs WHERE id = ?1`,
   /** ?1 JSON array of suppression hashes. */
   suppressedHashes: `SELECT email_hash AS hash FROM suppressions WHERE email_hash IN (SELECT value FROM json_each(?1))`,
   /** ?1 JSON array of email keys: each known reader, with the series they already have a subscription to. */
@@ -65,4 +73,13 @@ export const importSql = {
       status = CASE WHEN status = 'failed' THEN status WHEN chunks_done + 1 >= chunks THEN 'done' ELSE 'running' END,
       finished_at = CASE WHEN status = 'failed' THEN finished_at WHEN chunks_done + 1 >= chunks THEN ?4 END
     WHERE id = ?1 AND ${claimed}`,
+} as const;
+
+const reportColumns = "SELECT row, email, outcome, message FROM import_rows";
+/** A job's report pages. Two statements, so each walks its own index: the primary key (job_id, row) or (job_id, outcome, row). */
+export const reportPageSql = {
+  /** ?1 job, ?2 after row, ?3 limit. */
+  all: `${reportColumns} WHERE job_id = ?1 AND row > ?2 ORDER BY row LIMIT ?3`,
+  /** ?1 job, ?2 outcome, ?3 after row, ?4 limit. */
+  byOutcome: `${reportColumns} WHERE job_id = ?1 AND outcome = ?2 AND row > ?3 ORDER BY row LIMIT ?4`,
 } as const;

@@ -1,4 +1,5 @@
 import type { ImportOutcome } from "../../../db/schema";
+import type { AppDeps } from "../../app-deps";
 import { dueAtForPart } from "../../delivery/schedule";
 import type { ImportChunkMessage } from "../../env";
 import { CONFIRM_TOKEN_TTL_MS } from "../../tokens";
@@ -34,16 +35,14 @@ const UNAVAILABLE: Record<string, string> = {
  * claim: a redelivered chunk changes nothing.
  */
 export async function processImportChunk(
-  d1: D1Database,
-  hashSecret: string,
+  deps: Pick<AppDeps, "db" | "config" | "clock">,
   message: ImportChunkMessage,
-  now = Date.now(),
 ): Promise<ChunkResult> {
+  const { db: d1 } = deps;
+  const { hashSecret } = deps.config;
+  const now = deps.clock();
   const { jobId, chunk } = message;
-  const job = await d1
-    .prepare(`SELECT created_at AS createdAt, EXISTS (${importSql.chunkDone}) AS done FROM import_jobs WHERE id = ?1`)
-    .bind(jobId, chunk)
-    .first<{ createdAt: number; done: number }>();
+  const job = await d1.prepare(importSql.chunkJob).bind(jobId, chunk).first<{ createdAt: number; done: number }>();
   if (!job) return { kind: "no_job" };
   if (job.done) return { kind: "already_done" };
 

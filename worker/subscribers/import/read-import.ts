@@ -1,4 +1,6 @@
 import { importOutcomes, type ImportJobStatus, type ImportOutcome } from "../../../db/schema";
+import type { AppDeps } from "../../app-deps";
+import { importSql, reportPageSql } from "./import-queries";
 
 export { importOutcomes };
 
@@ -16,10 +18,9 @@ export interface ImportJob {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export async function readImportJob(d1: D1Database, id: string): Promise<ImportJob | null> {
-  const row = await d1
-    .prepare(`SELECT id, status, total, processed, active, pending, skipped, created_at AS createdAt, finished_at AS finishedAt
-      FROM import_jobs WHERE id = ?1`)
+export async function readImportJob(deps: Pick<AppDeps, "db">, id: string): Promise<ImportJob | null> {
+  const row = await deps.db
+    .prepare(importSql.readJob)
     .bind(id)
     .first<Omit<ImportJob, "createdAt" | "finishedAt"> & { createdAt: number; finishedAt: number | null }>();
   return row && { ...row, createdAt: iso(row.createdAt)!, finishedAt: iso(row.finishedAt) };
@@ -33,24 +34,18 @@ export interface ImportRowReport {
 }
 
 export interface ListImportRowsInput {
+  jobId: string;
   outcome?: ImportOutcome;
   /** The last row number of the previous page (rows come in file order). */
   cursor?: number;
   limit: number;
 }
 
-const reportColumns = "SELECT row, email, outcome, message FROM import_rows";
-/** Two statements, so each walks its own index: the primary key (job_id, row) or (job_id, outcome, row). */
-export const reportPageSql = {
-  /** ?1 job, ?2 after row, ?3 limit. */
-  all: `${reportColumns} WHERE job_id = ?1 AND row > ?2 ORDER BY row LIMIT ?3`,
-  /** ?1 job, ?2 outcome, ?3 after row, ?4 limit. */
-  byOutcome: `${reportColumns} WHERE job_id = ?1 AND outcome = ?2 AND row > ?3 ORDER BY row LIMIT ?4`,
-} as const;
-
 /** The per-row report of a job, in file order, keyset-paginated by row number; null when there is no such job. */
-export async function listImportRows(d1: D1Database, jobId: string, input: ListImportRowsInput) {
-  const job = await d1.prepare(`SELECT 1 AS found FROM import_jobs WHERE id = ?1`).bind(jobId).first();
+export async function listImportRows(deps: Pick<AppDeps, "db">, input: ListImportRowsInput) {
+  const { db: d1 } = deps;
+  const { jobId } = input;
+  const job = await d1.prepare(importSql.jobExists).bind(jobId).first();
   if (!job) return null;
   const page = input.outcome
     ? d1.prepare(reportPageSql.byOutcome).bind(jobId, input.outcome, input.cursor ?? 0, input.limit + 1)

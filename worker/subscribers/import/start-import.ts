@@ -1,4 +1,5 @@
-import type { ImportChunkMessage, ImportRowTuple } from "../../env";
+import type { AppDeps } from "../../app-deps";
+import type { Env, ImportChunkMessage, ImportRowTuple } from "../../env";
 import { importSql } from "./import-queries";
 import { readImportJob, type ImportJob } from "./read-import";
 import { processImportChunk } from "./process-import-chunk";
@@ -16,7 +17,6 @@ export interface StartImportInput {
   rows: ImportRowTuple[];
   /** With the SHA-256 of the file: the same key and file answer the same job. */
   idempotency?: { key: string; requestHash: string };
-  hashSecret: string;
 }
 
 export type StartImportResult =
@@ -55,11 +55,12 @@ export function chunkRows(rows: ImportRowTuple[]): { rows: ImportRowTuple[]; byt
  * file is processed here, inline.
  */
 export async function startImport(
-  d1: D1Database,
-  queue: Queue<ImportChunkMessage> | undefined,
+  deps: Pick<AppDeps, "db" | "config" | "clock"> & { env: Pick<Env, "IMPORT_QUEUE"> },
   input: StartImportInput,
-  now = Date.now(),
 ): Promise<StartImportResult> {
+  const { db: d1 } = deps;
+  const queue = deps.env.IMPORT_QUEUE;
+  const now = deps.clock();
   const chunks = chunkRows(input.rows);
   if (!queue && chunks.length > INLINE_MAX_CHUNKS) return { kind: "needs_queue", chunks: chunks.length };
 
@@ -81,7 +82,7 @@ export async function startImport(
       .bind(input.idempotency!.key)
       .first<{ id: string; requestHash: string }>())!;
     if (earlier.requestHash !== input.idempotency!.requestHash) return { kind: "key_reused" };
-    return { kind: "replayed", job: (await readImportJob(d1, earlier.id))! };
+    return { kind: "replayed", job: (await readImportJob(deps, earlier.id))! };
   }
 
   const messages = chunks.map((chunk, i) => ({
@@ -93,17 +94,18 @@ export async function startImport(
       for (const group of groupForSendBatch(messages))
         await queue.sendBatch(group.map(({ body }) => ({ body, contentType: "json" })));
     } else {
-      for (const { body } of messages) await processImportChunk(d1, input.hashSecret, body, now);
+      // On the job's clock: the inline chunks are written at the time the job was created, as before.
+      for (const { body } of messages) await processImportChunk({ ...deps, clock: () => now }, body);
     }
   } catch (error) {
     // Chunks already sent still run, but the job says it did not import the whole file.
     await d1
       .prepare(importSql.failJob)
-      .bind(id, `could not queue every chunk: ${String(error).slice(0, 300)}`, Date.now())
+      .bind(id, `could not queue every chunk: ${String(error).slice(0, 300)}`, deps.clock())
       .run();
     throw error;
   }
-  return { kind: "started", job: (await readImportJob(d1, id))! };
+  return { kind: "started", job: (await readImportJob(deps, id))! };
 }
 
 function groupForSendBatch<T extends { bytes: number }>(messages: T[]): T[][] {
