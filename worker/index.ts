@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { appDeps } from "./app-deps";
 import type { AppEnv } from "./app-env";
 import { CLICK_DEAD_LETTER_QUEUE, CLICK_QUEUE, consumeClickMessages } from "./actions/consume-clicks";
 import { configProblem } from "./config";
@@ -61,7 +62,9 @@ export default {
       console.error("cron: refusing to send,", problem);
       return;
     }
-    ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
+    ctx.waitUntil(
+      retryConfirmationEmails(appDeps(env)).catch((error) => console.error("confirmation retries failed", error)),
+    );
     ctx.waitUntil(
       runReadingChecks(env).then(
         (summary) => console.log("reading checks", JSON.stringify(summary)),

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../worker/db";
 import { takeSharedSlotSql } from "../../worker/lib/shared-rate-limit";
-import { confirmSql } from "../../worker/subscribers/confirm";
-import { dueConfirmations } from "../../worker/mail/confirmation-email";
-import { CONFIRMATIONS_PER_DAY, insertConsentSql } from "../../worker/subscribers/subscribe";
+import { RETRIES_PER_RUN } from "../../worker/mail/confirmation-email";
+import { confirmationEmailSql } from "../../worker/mail/confirmation-queries";
+import { CONFIRMATIONS_PER_DAY } from "../../worker/subscribers/subscribe";
+import { confirmSql, insertConsentSql } from "../../worker/subscribers/subscriber-queries";
 
 /** Tables that grow with the list: a statement of the signup path or the cron must never scan one whole. */
 const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|events)\b(?! USING (COVERING )?INDEX)/;
@@ -29,8 +29,7 @@ describe("consent queries scan no whole table", () => {
   }
 
   it("the cron's retry scan reads only queued consents (partial index)", async () => {
-    const query = dueConfirmations(getDb(env.DB), Date.now()).toSQL();
-    const details = await planOf(query.sql, query.params);
+    const details = await planOf(confirmationEmailSql.due, [Date.now(), RETRIES_PER_RUN]);
     expect(details.join(" | ")).toContain("consents_email_next_at_idx");
     for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
   });

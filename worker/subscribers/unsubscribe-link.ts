@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
-import { subscribers } from "../../db/schema";
+import type { SubscriberStatus } from "../../db/schema";
 import { findReaderDelivery } from "../actions/reader-delivery";
-import type { Database } from "../db";
-import type { Keyring } from "../lib/keyring";
+import type { AppDeps } from "../app-deps";
 import { DELIVERY_TOKEN, verifyToken } from "../tokens";
+import { subscriberSql } from "./subscriber-queries";
 
 export interface UnsubscribeClaims {
   subscriberId: number;
@@ -16,12 +15,12 @@ export interface UnsubscribeClaims {
  * carry a signed unsubscribe token, still honoured.
  */
 export async function readUnsubscribeLink(
-  d1: D1Database,
-  keyring: Keyring,
+  deps: Pick<AppDeps, "db" | "config">,
   token: string,
 ): Promise<UnsubscribeClaims | null> {
+  const { keyring } = deps.config;
   if (DELIVERY_TOKEN.test(token)) {
-    const delivery = await findReaderDelivery(d1, keyring, token);
+    const delivery = await findReaderDelivery(deps.db, keyring, token);
     return delivery && { subscriberId: delivery.subscriberId, series: delivery.series };
   }
   const check = await verifyToken(keyring, token, "unsubscribe");
@@ -29,6 +28,9 @@ export async function readUnsubscribeLink(
 }
 
 /** The reader a link names, for its page and the resubscribe form. */
-export function findSubscriber(db: Database, subscriberId: number) {
-  return db.query.subscribers.findFirst({ where: eq(subscribers.id, subscriberId) });
+export function findSubscriber(
+  deps: Pick<AppDeps, "db">,
+  subscriberId: number,
+): Promise<{ id: number; email: string; status: SubscriberStatus } | null> {
+  return deps.db.prepare(subscriberSql.byId).bind(subscriberId).first();
 }
