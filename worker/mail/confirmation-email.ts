@@ -138,6 +138,8 @@ async function holdUntil<T extends ConfirmationOutcome>(
 export async function retryConfirmationEmails(deps: ConfirmationDeps): Promise<number> {
   const { db } = deps;
   const now = deps.clock();
+  // One tick, one instant: every send of it is judged at the time it was leased.
+  const tick = { ...deps, clock: () => now };
   const { results: due } = await db
     .prepare(sql.due)
     .bind(now, RETRIES_PER_RUN)
@@ -154,7 +156,7 @@ export async function retryConfirmationEmails(deps: ConfirmationDeps): Promise<n
       await db.prepare(sql.suppress).bind(row.id).run();
       continue;
     }
-    const outcome = await sendConfirmationEmail(deps, { ...row, expiresAt: row.expiresAt });
+    const outcome = await sendConfirmationEmail(tick, { ...row, expiresAt: row.expiresAt });
     if (outcome === "sent") sent++;
     if (outcome === "held") break;
   }

@@ -7,8 +7,8 @@ import { AppError } from "../errors";
 const stated = new WeakSet<Context>();
 
 /**
- * The body limit a route states (before anything reads the body), answering our one error shape (413). Every
- * route that reads a body states one; nothing else in the Worker reads a body.
+ * The body limit a route states, before anything reads the body, answering our one error shape (413). Every
+ * route that reads a body states one: nothing at the door limits it (rejectMalformedBodies knows no path).
  */
 export const limitBody = (maxSize: number, message = "That request is too large."): MiddlewareHandler => {
   const limit = bodyLimit({

@@ -112,13 +112,17 @@ export async function subscribe(
   const consentId = inserted!.results[0]?.id;
   if (consentId === undefined) return "throttled";
 
-  const outcome = await sendConfirmationEmail(deps, {
-    id: consentId,
-    series: input.series.slug,
-    expiresAt,
-    attempts: 0,
-    email: reader.email,
-    form: input.form,
-  });
+  // At the signup's instant: its lease (email_next_at) was set from it.
+  const outcome = await sendConfirmationEmail(
+    { ...deps, clock: () => now },
+    {
+      id: consentId,
+      series: input.series.slug,
+      expiresAt,
+      attempts: 0,
+      email: reader.email,
+      form: input.form,
+    },
+  );
   return outcome === "sent" ? "confirmation_sent" : "confirmation_queued";
 }
