@@ -108,7 +108,7 @@ signupRoutes.post("/subscribe", limitBody(16 * 1024), sameOrigin, async (c) => {
 
   const input = parsed.data;
   const { config } = deps;
-  if (config.turnstileSecret && !(await verifyTurnstile(config.turnstileSecret, input["cf-turnstile-response"], ip))) {
+  if (config.turnstileSecret && !(await verifyTurnstile(deps, { token: input["cf-turnstile-response"], ip }))) {
     throw new AppError("FORBIDDEN", "We could not verify that you are human. Please try again.");
   }
   // Everything that depends on the address (new, pending, active, suppressed, over its daily limit) happens
