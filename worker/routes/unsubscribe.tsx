@@ -8,7 +8,8 @@ import { MessagePage } from "../pages/message-page";
 import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
 import { subscribe } from "../subscribers/subscribe";
 import { unsubscribe } from "../subscribers/unsubscribe";
-import { findSubscriber, readUnsubscribeLink, type UnsubscribeClaims } from "../subscribers/unsubscribe-link";
+import { findSubscriber } from "../subscribers/find-subscriber";
+import { readUnsubscribeLink, type UnsubscribeClaims } from "../subscribers/unsubscribe-link";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
 

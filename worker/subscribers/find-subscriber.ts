@@ -1,3 +1,4 @@
+import type { SubscriberStatus } from "../../db/schema";
 import type { AppDeps } from "../app-deps";
 import { emailKey } from "./email-address";
 import { subscriberSql } from "./subscriber-queries";
@@ -12,4 +13,12 @@ export async function findSubscriberId(
       ? deps.db.prepare(subscriberSql.idById).bind(ref.id)
       : deps.db.prepare(subscriberSql.idByEmailKey).bind(emailKey(ref.email));
   return (await statement.first<{ id: number }>())?.id ?? null;
+}
+
+/** The reader an unsubscribe link names, for its page, the resubscribe form and the unsubscribe itself. */
+export function findSubscriber(
+  deps: Pick<AppDeps, "db">,
+  subscriberId: number,
+): Promise<{ id: number; email: string; status: SubscriberStatus } | null> {
+  return deps.db.prepare(subscriberSql.byId).bind(subscriberId).first();
 }

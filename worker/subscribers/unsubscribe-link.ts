@@ -1,8 +1,6 @@
-import type { SubscriberStatus } from "../../db/schema";
 import { findReaderDelivery } from "../actions/reader-delivery";
 import type { AppDeps } from "../app-deps";
 import { DELIVERY_TOKEN, verifyToken } from "../tokens";
-import { subscriberSql } from "./subscriber-queries";
 
 export interface UnsubscribeClaims {
   subscriberId: number;
@@ -25,12 +23,4 @@ export async function readUnsubscribeLink(
   }
   const check = await verifyToken(keyring, token, "unsubscribe");
   return check.ok ? check.claims : null;
-}
-
-/** The reader a link names, for its page and the resubscribe form. */
-export function findSubscriber(
-  deps: Pick<AppDeps, "db">,
-  subscriberId: number,
-): Promise<{ id: number; email: string; status: SubscriberStatus } | null> {
-  return deps.db.prepare(subscriberSql.byId).bind(subscriberId).first();
 }

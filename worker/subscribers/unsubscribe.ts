@@ -1,6 +1,6 @@
 import type { AppDeps } from "../app-deps";
 import { countUnsubscribes, growthSql } from "../stats/growth-counters";
-import { findSubscriber } from "./unsubscribe-link";
+import { findSubscriber } from "./find-subscriber";
 import { unsubscribeFromSeriesSql, unsubscribeSql } from "./subscriber-queries";
 
 /** An unsubscribe within this long of a part's arrival is put down to that part in the stats. */
