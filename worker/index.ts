@@ -62,7 +62,9 @@ export default {
       console.error("cron: refusing to send,", problem);
       return;
     }
-    ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
+    ctx.waitUntil(
+      retryConfirmationEmails(appDeps(env)).catch((error) => console.error("confirmation retries failed", error)),
+    );
     ctx.waitUntil(
       runReadingChecks(env).then(
         (summary) => console.log("reading checks", JSON.stringify(summary)),

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "../../worker/delivery/delivery-queries";
-import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
+import { unsubscribeSql } from "../../worker/subscribers/subscriber-queries";
 import { guardSql } from "../../worker/feedback/complaint-guard";
 import { deadLetterSql } from "../../worker/feedback/dead-letters";
 import { allFeedbackStatements, feedbackSql } from "../../worker/feedback/feedback-queries";

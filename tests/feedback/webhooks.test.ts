@@ -1,7 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "../../worker/db";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import type { BatchMember } from "../../worker/delivery/delivery-queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
@@ -22,6 +21,7 @@ import {
 } from "../helpers/webhook-helpers";
 import { outboxFor, outboxOf } from "../helpers/rows";
 import { countingD1 } from "../helpers/counting-bindings";
+import { testDepsAt } from "../helpers/test-deps";
 
 beforeEach(resetDatabase);
 
@@ -418,15 +418,15 @@ describe("suppression", () => {
 describe("unsubscribe attribution", () => {
   it("counts an unsubscribe against the last part received, within 7 days, once", async () => {
     const readers = await sentReaders("leave", 2);
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe(
-      "unsubscribed",
-    );
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe(
-      "already_unsubscribed",
-    );
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[1]!.subscriberId, "link", T0 + 8 * DAY)).toBe(
-      "unsubscribed",
-    );
+    expect(
+      await unsubscribe(testDepsAt(T0 + 3 * DAY), { subscriberId: readers[0]!.subscriberId, source: "link" }),
+    ).toBe("unsubscribed");
+    expect(
+      await unsubscribe(testDepsAt(T0 + 3 * DAY), { subscriberId: readers[0]!.subscriberId, source: "link" }),
+    ).toBe("already_unsubscribed");
+    expect(
+      await unsubscribe(testDepsAt(T0 + 8 * DAY), { subscriberId: readers[1]!.subscriberId, source: "link" }),
+    ).toBe("unsubscribed");
     expect((await partStats(SERIES, 1))!.unsubscribes).toBe(1);
   });
 });

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { readerTokenOf } from "../helpers/reader-helpers";
 import { confirmVia, postForm, signUp, signUpAndConfirm, uniqueEmail, ONE_CLICK } from "../helpers/route-helpers";
 import { consentsOf, eventsOf, findSubscriber, subscriptionsOf } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 /** A confirm and an unsubscribe of the same reader interleaved: the unsubscribe always wins. */
 describe("confirm and unsubscribe racing", () => {
@@ -17,7 +17,7 @@ describe("confirm and unsubscribe racing", () => {
       get(target, key) {
         if (key === "batch") {
           return async (statements: D1PreparedStatement[]) => {
-            await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "admin");
+            await unsubscribe(testDeps(), { subscriberId: signed.subscriber.id, source: "admin" });
             return target.batch(statements);
           };
         }
@@ -25,7 +25,7 @@ describe("confirm and unsubscribe racing", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const result = await confirmConsent(getDb(racing), consent!.id);
+    const result = await confirmConsent(testDeps({ db: racing }), consent!.id);
     expect(result.kind).toBe("used");
     expect(await findSubscriber(signed.email)).toMatchObject({ status: "unsubscribed", confirmedAt: null });
     expect((await subscriptionsOf(signed.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
@@ -69,16 +69,16 @@ describe("confirm and unsubscribe racing", () => {
             const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
             if (!confirmed) {
               confirmed = true;
-              expect((await confirmConsent(getDb(env.DB), consentB.id)).kind).toBe("confirmed_now");
+              expect((await confirmConsent(testDeps(), consentB.id)).kind).toBe("confirmed_now");
             }
             return result;
           };
         },
       });
     }
-    expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe(
-      "already_unsubscribed",
-    );
+    expect(
+      await unsubscribe(testDeps({ db: afterFirstRead }), { subscriberId: reader.subscriber.id, source: "link" }),
+    ).toBe("already_unsubscribed");
     expect(confirmed).toBe(true);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });

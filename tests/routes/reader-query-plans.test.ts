@@ -8,6 +8,7 @@ import { capturingD1, expectNoScans } from "../helpers/capturing-d1";
 import { clickOf } from "../helpers/click-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { testKeyring } from "../helpers/route-helpers";
+import { testDeps } from "../helpers/test-deps";
 
 /**
  * Every statement the reader's verbs run (clicks, responses, the delivery lookup), captured by wrapping D1 in
@@ -31,7 +32,10 @@ describe("the reader's queries scan no whole table", () => {
   it("the readers-only archive: the parts a reader token's subscription received", async () => {
     const reader = await deliveredReader({ series: "fixture-members", part: 1 });
     const { d1, statements } = capturingD1();
-    const archive = await readerArchive(d1, testKeyring(), reader.tokens.reader, findSeries("fixture-members")!);
+    const archive = await readerArchive(testDeps({ db: d1 }), {
+      token: reader.tokens.reader,
+      series: findSeries("fixture-members")!,
+    });
     expect([...archive!.received.keys()]).toEqual(["members-part-1"]);
     await expectNoScans(statements);
   });

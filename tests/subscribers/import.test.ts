@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
-import { getDb } from "../../worker/db";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
-import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
+import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { CONFIRMATION_SPACING_MS } from "../../worker/subscribers/import/process-import-chunk";
 import { subscribe } from "../../worker/subscribers/subscribe";
 import { suppressionHash } from "../../worker/subscribers/suppression";
@@ -195,13 +194,14 @@ describe("POST /admin/api/subscribers/import", () => {
     const job = await importCsv(["email,name", ...rows].join("\n"));
     expect(job).toMatchObject({ pending: 45, active: 0 });
     const created = Date.parse(job.createdAt);
-    const db = getDb(env.DB);
     const mailer = createOutboxMailer(env.DB);
+    const tickAt = (now: number, at = config()) =>
+      retryConfirmationEmails({ db: env.DB, config: at, mailer, clock: () => now });
 
     // At the import, only row 1 is due; a minute later rows up to 21, of which a tick sends its 20.
-    expect(await resendQueuedConfirmations(db, config(), mailer, created)).toBe(1);
-    expect(await resendQueuedConfirmations(db, config(), mailer, created + 60_000)).toBe(20);
-    expect(await resendQueuedConfirmations(db, config(), mailer, created + 60_000)).toBe(0);
+    expect(await tickAt(created)).toBe(1);
+    expect(await tickAt(created + 60_000)).toBe(20);
+    expect(await tickAt(created + 60_000)).toBe(0);
     expect(await count("outbox")).toBe(21);
     const sent = await env.DB.prepare(`SELECT "to", subject, text FROM outbox ORDER BY rowid`).all<{
       to: string;
@@ -216,7 +216,7 @@ describe("POST /admin/api/subscribers/import", () => {
     // With the team's limit on (5/s), each email books the next slot of the shared provider_slots row.
     const paced = { ...config(), providerRps: 5 };
     const start = Date.now();
-    expect(await resendQueuedConfirmations(db, paced, mailer, created + 75_000)).toBe(5); // rows 22–26 are due by then
+    expect(await tickAt(created + 75_000, paced)).toBe(5); // rows 22–26 are due by then
     const slot = await env.DB.prepare(
       `SELECT next_slot_at AS nextSlotAt FROM provider_slots WHERE provider = 'outbox'`,
     ).first<{ nextSlotAt: number }>();
@@ -233,21 +233,24 @@ describe("POST /admin/api/subscribers/import", () => {
     // Hourly caps of one: an import's confirmations still all go, at the import's own pace.
     const capped = { ...config(), confirmationsPerDomainPerHour: 1, confirmationsPerHour: 1 };
     expect(
-      await resendQueuedConfirmations(
-        getDb(env.DB),
-        capped,
-        createOutboxMailer(env.DB),
-        Date.parse(job.createdAt) + 60_000,
-      ),
+      await retryConfirmationEmails({
+        db: env.DB,
+        config: capped,
+        mailer: createOutboxMailer(env.DB),
+        clock: () => Date.parse(job.createdAt) + 60_000,
+      }),
     ).toBe(3);
     expect(await count("outbox")).toBe(3);
     // The import's email was that inbox's first of the day: strangers' signups of it get two more, not three.
     const signUp = (email: string) =>
-      subscribe(getDb(env.DB), config(), createOutboxMailer(env.DB), {
-        email,
-        series: findSeries(DEFAULT_SERIES)!,
-        form: "api",
-      });
+      subscribe(
+        { db: env.DB, config: config(), mailer: createOutboxMailer(env.DB), clock: Date.now },
+        {
+          email,
+          series: findSeries(DEFAULT_SERIES)!,
+          form: "api",
+        },
+      );
     expect([
       await signUp("victim@gmail.com"),
       await signUp("vic.tim@gmail.com"),

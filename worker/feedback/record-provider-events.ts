@@ -1,7 +1,7 @@
 import { compiledCatalog, type CatalogIndex } from "../content/catalog";
 import type { FeedbackMessage } from "../env";
 import { ruleIndex } from "../reengage/rules";
-import { unsubscribeSql } from "../subscribers/unsubscribe";
+import { unsubscribeSql } from "../subscribers/subscriber-queries";
 import { checkComplaintGuard, type GuardCheck } from "./complaint-guard";
 import { occurredAt } from "./feedback-message";
 import { feedbackSql, type DeliveryMark } from "./feedback-queries";
