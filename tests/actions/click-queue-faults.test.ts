@@ -5,8 +5,7 @@ import { recordClicks } from "../../worker/actions/record-clicks";
 import type { ClickMessage } from "../../worker/env";
 import { clickOf, consumeClicks } from "../helpers/click-helpers";
 import { expectedCounts, expectedReasons, seeded, shuffled } from "../helpers/click-spec";
-import { countingD1 } from "../helpers/counting-bindings";
-import { faultyBatches } from "../helpers/failing-d1";
+import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
 import { deliveredReader, type DeliveredReader } from "../helpers/reader-helpers";
 import { deliveryRow, partStat } from "../helpers/rows";
 
@@ -194,7 +193,7 @@ describe("the click consumer's cost", () => {
     const clicks = readers.flatMap((reader) =>
       Array.from({ length: 10 }, (_, j) => clickOf(reader, j % 5, t0 + j * 2_000)),
     );
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     for (const batch of chunks(shuffled(clicks, seeded(3)), 100)) {
       expect((await consumeClicks(batch, { bindings: { DB: counting.db } })).acked).toHaveLength(batch.length);
     }

@@ -21,7 +21,7 @@ import {
   runCycleAt,
   seedReaders,
 } from "../helpers/delivery-helpers";
-import { faultyBatches, type BoundStatement } from "../helpers/failing-d1";
+import { faultyBatches, type BoundStatement } from "../helpers/recording-d1";
 import type { FaultStats } from "../helpers/fault-run";
 import type { Mailer } from "../../worker/mail/create-mailer";
 import {

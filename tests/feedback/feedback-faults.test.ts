@@ -2,9 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { FeedbackMessage } from "../../worker/env";
 import { feedbackSql } from "../../worker/feedback/feedback-queries";
-import { countingD1 } from "../helpers/counting-bindings";
 import { resetDatabase } from "../helpers/delivery-helpers";
-import { faultyBatches } from "../helpers/failing-d1";
+import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
 import { asMessages, deliverFeedback, feedbackEvent, type Delivered } from "../helpers/feedback-helpers";
 import { partStats, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
 
@@ -78,7 +77,7 @@ describe("every provider event counted exactly, under faults", () => {
     const consumerDb = () => {
       const down = rand() < 0.15;
       if (down) faults.down++;
-      const counting = countingD1(
+      const counting = recordingD1(
         faultyBatches(env.DB, (statements) => {
           if (down) return "refuse";
           if (statements[0]?.query !== feedbackSql.keepEvents) return null;

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { countingD1 } from "../helpers/counting-bindings";
 import { resetDatabase } from "../helpers/delivery-helpers";
-import { faultyBatches } from "../helpers/failing-d1";
+import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
 import { asMessages, deliverFeedback, feedbackEvent, feedbackState } from "../helpers/feedback-helpers";
 import { expectDeclared } from "../helpers/admin-api-helpers";
 import { adminFetch } from "../helpers/route-helpers";
@@ -34,7 +33,7 @@ describe("the feedback consumer's D1 round trips", () => {
   it("records 100 delivered events in 2 round trips (0.02 per event) and logs the batch's counts", async () => {
     const readers = await sentReaders("trips", 100);
     const lines = batchLines();
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const result = await deliverFeedback(
       asMessages(readers.map((r) => feedbackEvent("email.delivered", r.messageId))),
       { db: counting.db },
@@ -70,7 +69,7 @@ describe("the feedback consumer's D1 round trips", () => {
     const events = readers.map((r, i) =>
       feedbackEvent(i < 4 ? "email.bounced" : i === 4 ? "email.complained" : types[i % types.length]!, r.messageId),
     );
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     expect((await deliverFeedback(asMessages(events), { db: counting.db })).explicitAcks).toHaveLength(100);
     // Reads, writes, then the guard: its newest complaints, the window's start, its recorded check.
     expect(counting.counts.calls).toBe(5);
@@ -107,7 +106,7 @@ describe("redelivered events change nothing the second time", () => {
     expect(lines()[0]).toMatchObject({ events: 13, duplicates: 3, marked: 10, suppressed: 1 });
     const before = await feedbackState();
 
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const again = await deliverFeedback(asMessages(events), { db: counting.db });
     expect(again.explicitAcks).toHaveLength(10);
     expect(counting.counts.calls).toBe(1); // all seen: nothing to write
@@ -189,7 +188,7 @@ describe("poison and dead letters", () => {
         : null,
     );
     const messages = asMessages([...good.slice(0, 13), poison, ...good.slice(13)]);
-    const counting = countingD1(refusing);
+    const counting = recordingD1(refusing);
     const result = await deliverFeedback(messages, { db: counting.db });
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([messages[13]!.id]);
     expect(result.explicitAcks.sort()).toEqual(

@@ -21,7 +21,7 @@ import {
   WEBHOOK_T0,
 } from "../helpers/webhook-helpers";
 import { outboxFor, outboxOf } from "../helpers/rows";
-import { countingD1 } from "../helpers/counting-bindings";
+import { recordingD1 } from "../helpers/recording-d1";
 
 beforeEach(resetDatabase);
 
@@ -170,7 +170,7 @@ describe("POST /webhooks/resend: verification", () => {
       [readers[1]!, refusing],
     ] as const) {
       const body = JSON.stringify(resendEvent("email.delivered", reader.messageId, reader.email));
-      const counting = countingD1(env.DB);
+      const counting = recordingD1(env.DB);
       const ctx = createExecutionContext();
       const res = await worker.fetch(
         new Request(`${BASE}/webhooks/resend`, {

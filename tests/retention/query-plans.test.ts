@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { findDeliverySql, subscriberOfSql } from "../../worker/delivery/find-delivery";
 import { listArchivedRunsQuery, readersOfSql } from "../../worker/delivery/list-archived-deliveries";
@@ -6,6 +5,7 @@ import { retentionProbeSql, retentionSql } from "../../worker/retention/retentio
 import { subscriberDataSql } from "../../worker/subscribers/subscriber-data";
 import { eraseSql } from "../../worker/subscribers/erase-subscriber";
 import { sql as cycleSql } from "../../worker/delivery/delivery-queries";
+import { argsFor, explain } from "../helpers/recording-d1";
 
 /** Tables that grow with the list or with time: none may be read whole (part_refs is one row per part). */
 const LIST_TABLES = [
@@ -27,13 +27,7 @@ const LIST_TABLES = [
 ];
 const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
 
-async function plan(text: string, bindings?: unknown[]) {
-  const count = Math.max(0, ...(text.match(/\?\d+/g) ?? []).map((p) => Number(p.slice(1))));
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-    .bind(...(bindings ?? Array.from({ length: count }, () => 1)))
-    .all<{ detail: string }>();
-  return results.map((row) => row.detail);
-}
+const plan = (text: string, bindings?: unknown[]) => explain(text, bindings ?? argsFor(text));
 
 describe("retention's statements", () => {
   for (const [name, text] of [

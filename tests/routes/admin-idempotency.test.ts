@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
 import worker from "../../worker/index";
-import { failingOn } from "../helpers/failing-d1";
+import { failingOn } from "../helpers/recording-d1";
 import {
   ADMIN_TOKEN,
   adminFetch,

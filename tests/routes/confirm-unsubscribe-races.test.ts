@@ -12,6 +12,7 @@ import {
   uniqueEmail,
   ONE_CLICK,
 } from "../helpers/route-helpers";
+import { recordingD1 } from "../helpers/recording-d1";
 import { consentsOf, eventsOf, findSubscriber, subscriptionsOf } from "../helpers/rows";
 
 /** A confirm and an unsubscribe of the same reader interleaved: the unsubscribe always wins. */
@@ -20,16 +21,10 @@ describe("confirm and unsubscribe racing", () => {
     const signed = await signUp(uniqueEmail("race-confirm"));
     const [consent] = await consentsOf(signed.subscriber.id);
     // The unsubscribe lands between the confirm's reads and its writes (wrapped D1: no hook in the Worker).
-    const racing = new Proxy(env.DB, {
-      get(target, key) {
-        if (key === "batch") {
-          return async (statements: D1PreparedStatement[]) => {
-            await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "admin");
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
+    const { db: racing } = recordingD1(env.DB, {
+      onBatch: async (_statements, run) => {
+        await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "admin");
+        return run();
       },
     });
     const result = await confirmConsent(getDb(racing), consent!.id);
@@ -49,40 +44,16 @@ describe("confirm and unsubscribe racing", () => {
     const consentB = (await consentsOf(reader.subscriber.id)).at(-1)!;
     // An unsubscribe click reads "unsubscribed"; the confirm of B commits right after that read (wrapped D1).
     let confirmed = false;
-    const afterFirstRead = new Proxy(env.DB, {
-      get(target, key) {
-        if (key === "prepare") {
-          return (query: string) => {
-            const statement = target.prepare(query);
-            return new Proxy(statement, {
-              get(stmt, k) {
-                if (k === "bind") return (...args: unknown[]) => wrap(stmt.bind(...args));
-                return Reflect.get(stmt, k);
-              },
-            });
-          };
+    const { db: afterFirstRead } = recordingD1(env.DB, {
+      onRun: async (_statement, method, run) => {
+        const result = await run();
+        if (method !== "run" && !confirmed) {
+          confirmed = true;
+          expect((await confirmConsent(getDb(env.DB), consentB.id)).kind).toBe("confirmed_now");
         }
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
+        return result;
       },
     });
-    function wrap(stmt: D1PreparedStatement): D1PreparedStatement {
-      return new Proxy(stmt, {
-        get(target, k) {
-          const value = Reflect.get(target, k);
-          if (typeof value !== "function") return value;
-          if (k !== "raw" && k !== "all" && k !== "first") return value.bind(target);
-          return async (...args: unknown[]) => {
-            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            if (!confirmed) {
-              confirmed = true;
-              expect((await confirmConsent(getDb(env.DB), consentB.id)).kind).toBe("confirmed_now");
-            }
-            return result;
-          };
-        },
-      });
-    }
     expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe(
       "already_unsubscribed",
     );
