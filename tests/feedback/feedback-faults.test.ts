@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { FeedbackMessage } from "../../worker/env";
+import { seeded } from "../../scripts/seeded-random";
 import { feedbackSql } from "../../worker/feedback/feedback-queries";
 import { resetDatabase } from "../helpers/delivery-helpers";
 import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
@@ -16,16 +17,6 @@ import { partStats, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpe
  */
 const READERS = 300;
 
-/** A small seeded generator (mulberry32): the same run every time. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("every provider event counted exactly, under faults", () => {
   const expected = { delivered: 0, opened: 0, delayed: 0, failed: 0, bounces: 0, complaints: 0 };
   const suppressed = new Map<number, "bounced" | "complained">();
@@ -36,7 +27,7 @@ describe("every provider event counted exactly, under faults", () => {
   beforeAll(async () => {
     await resetDatabase();
     const readers = await sentReaders("faults", READERS);
-    const rand = random(7);
+    const rand = seeded(7);
     const events: FeedbackMessage[] = [];
     const add = (type: string, emailId: string) => {
       const event = feedbackEvent(type, emailId);
