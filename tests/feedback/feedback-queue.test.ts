@@ -7,6 +7,7 @@ import { expectDeclared } from "../helpers/admin-api-helpers";
 import { adminFetch } from "../helpers/route-helpers";
 import { partStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
 import { feedbackSql } from "../../worker/feedback/feedback-queries";
+import { countRows } from "../helpers/rows";
 
 beforeEach(async () => {
   await resetDatabase();
@@ -15,8 +16,6 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 const SERIES = WEBHOOK_SERIES;
-const count = async (table: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 const statusOf = async (subscriberId: number) =>
   (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(subscriberId).first<{ status: string }>())!
     .status;
@@ -89,7 +88,7 @@ describe("the feedback consumer's D1 round trips", () => {
       "complained",
       "active",
     ]);
-    expect(await count("webhook_events")).toBe(100);
+    expect(await countRows("webhook_events")).toBe(100);
   });
 });
 
@@ -122,7 +121,7 @@ describe("redelivered events change nothing the second time", () => {
     const results = await Promise.all([deliverFeedback(asMessages(events)), deliverFeedback(asMessages(events))]);
     expect(results.map((r) => r.explicitAcks.length)).toEqual([20, 20]);
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 16, complaints: 4 });
-    expect(await count("webhook_events")).toBe(20);
+    expect(await countRows("webhook_events")).toBe(20);
     // One suppression event per reader, whichever consumer wrote it.
     expect(
       (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE type = 'complained'").first<{ n: number }>())!.n,
@@ -198,7 +197,7 @@ describe("poison and dead letters", () => {
         .sort(),
     );
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 30 });
-    expect(await count("webhook_events")).toBe(30);
+    expect(await countRows("webhook_events")).toBe(30);
     // Halving 31 events down to the poison stays well inside the free plan's 50 queries per invocation.
     expect(counting.counts.calls).toBeLessThanOrEqual(24);
   });
@@ -223,7 +222,7 @@ describe("poison and dead letters", () => {
       );
       expect(result.ackAll).toBe(true);
     }
-    expect(await count("feedback_dead_letters")).toBe(2);
+    expect(await countRows("feedback_dead_letters")).toBe(2);
     const page = await expectDeclared<{ data: Record<string, unknown>[] }>(
       await adminFetch("/admin/api/feedback/dead"),
       "get",
@@ -297,7 +296,7 @@ describe("through the real queue (miniflare)", () => {
       interval: 250,
     });
     expect(lines().reduce((sum, line) => sum + Number(line.duplicates), 0)).toBe(1);
-    expect(await count("webhook_events")).toBe(30);
+    expect(await countRows("webhook_events")).toBe(30);
     expect(await partStats(SERIES, 1)).toMatchObject({ sent: 30, delivered: 30 });
   }, 30_000);
 });

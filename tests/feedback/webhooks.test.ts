@@ -20,7 +20,7 @@ import {
   WEBHOOK_SERIES,
   WEBHOOK_T0,
 } from "../helpers/webhook-helpers";
-import { outboxFor, outboxOf } from "../helpers/rows";
+import { countRows, outboxFor, outboxOf } from "../helpers/rows";
 import { recordingD1 } from "../helpers/recording-d1";
 
 beforeEach(resetDatabase);
@@ -28,8 +28,6 @@ beforeEach(resetDatabase);
 const T0 = WEBHOOK_T0;
 const SERIES = WEBHOOK_SERIES;
 
-const count = async (table: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 const delivery = (id: number) =>
   env.DB.prepare("SELECT * FROM deliveries WHERE id = ?1").bind(id).first<Record<string, number | null>>();
 
@@ -126,12 +124,12 @@ describe("POST /webhooks/resend: verification", () => {
   for (const [name, send, status] of refused) {
     it(`refuses a request ${name} with ${status}, changing nothing`, async () => {
       const [reader] = await sentReaders("refused", 1);
-      const before = await count("webhook_events");
+      const before = await countRows("webhook_events");
       const res = await send();
       expect(res.status).toBe(status);
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.message.length).toBeGreaterThan(0);
-      expect(await count("webhook_events")).toBe(before);
+      expect(await countRows("webhook_events")).toBe(before);
       expect(await partStats(SERIES, 1)).toMatchObject({ sent: 1, delivered: 0, bounces: 0, complaints: 0 });
       expect(
         (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!
@@ -159,7 +157,7 @@ describe("POST /webhooks/resend: verification", () => {
       expect(json.error.code).toBe("NOT_CONFIGURED");
       expect(json.error.message).toContain("RESEND_WEBHOOK_SECRET");
     }
-    expect(await count("webhook_events")).toBe(0);
+    expect(await countRows("webhook_events")).toBe(0);
   });
 
   it("without the feedback queue, or when it refuses the event, records it within the request in 2 D1 round trips", async () => {
@@ -198,7 +196,7 @@ describe("POST /webhooks/resend: verification", () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ received: true, queued: false });
-    expect(await count("webhook_events")).toBe(1);
+    expect(await countRows("webhook_events")).toBe(1);
     expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 1 });
     const events = await env.DB.prepare("SELECT type FROM events WHERE subscriber_id = ?1")
       .bind(reader!.subscriberId)
@@ -269,7 +267,7 @@ describe("the funnel, counted once per delivery", () => {
       human_clicks: 0,
       scanner_clicks: 0,
     });
-    expect(await count("webhook_events")).toBe(events.length);
+    expect(await countRows("webhook_events")).toBe(events.length);
     // The first delayed and failed events are marked on the delivery: the counters never depend on webhook_events.
     expect((await delivery(readers[8]!.id))!.delayed_at).not.toBeNull();
     expect((await delivery(readers[9]!.id))!.failed_at).not.toBeNull();

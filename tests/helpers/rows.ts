@@ -92,10 +92,9 @@ export async function outboxCount(): Promise<number> {
   return db().$count(outbox);
 }
 
-export async function countRows(
-  table: "subscribers" | "subscriptions" | "consents" | "outbox" | "deliveries" | "events",
-) {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+/** How many rows a table holds (those matching `where`, SQL the test writes). */
+export async function countRows(table: string, where = "1"): Promise<number> {
+  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).first<{ n: number }>())!.n;
 }
 
 /** The id of the part at position `part` (1-based) of a series: what deliveries and counters are keyed by. */

@@ -6,6 +6,7 @@ import { RETENTION_CHUNK_ROWS, retentionPolicy } from "../../worker/retention/po
 import { runRetentionChunks } from "../../worker/retention/run-retention";
 import { recordingD1 } from "../helpers/recording-d1";
 import { resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { countRows } from "../helpers/rows";
 
 /** A run is a fixed number of bounded statements, whatever the backlog; runs racing each other remove each row once. */
 beforeEach(resetDatabase);
@@ -28,9 +29,6 @@ async function backlog() {
   expect((await runCycleAt(T)).sent).toBe(1100);
 }
 
-const count = async (table: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
-
 describe("bounded chunks", () => {
   it("a run deletes at most RETENTION_CHUNKS_PER_RUN chunks per table, no statement touching more than 500 rows; the next run goes on", async () => {
     await backlog();
@@ -45,15 +43,19 @@ describe("bounded chunks", () => {
       batches: 10,
     });
     expect(Math.max(...first.writes.statements.map((s) => s.changes))).toBeLessThanOrEqual(RETENTION_CHUNK_ROWS);
-    expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([300, 100, 1]);
+    expect([await countRows("webhook_events"), await countRows("deliveries"), await countRows("batches")]).toEqual([
+      300, 100, 1,
+    ]);
 
     const second = recordingD1(env.DB);
     const run2 = await runRetentionChunks(new D1Meter(second.db), policy, NOW);
     expect(second.counts).toEqual({ calls: 2, statements: PROBES + 1 + 6 });
     expect(run2.rows).toMatchObject({ webhook_events: 300, deliveries: 100, batches: 1 });
-    expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([0, 0, 0]);
-    expect(await count("received_parts")).toBe(1100);
-    expect(await count("delivery_archive")).toBe(11);
+    expect([await countRows("webhook_events"), await countRows("deliveries"), await countRows("batches")]).toEqual([
+      0, 0, 0,
+    ]);
+    expect(await countRows("received_parts")).toBe(1100);
+    expect(await countRows("delivery_archive")).toBe(11);
 
     // Nothing left: one round trip, six index probes that find nothing.
     const idle = recordingD1(env.DB);
@@ -98,7 +100,7 @@ describe("bounded chunks", () => {
     const run = await runRetentionChunks(new D1Meter(failing), policy, NOW);
     expect(run.errors).toEqual([{ task: "deliveries", message: expect.stringMatching(/no such table: gone/) }]);
     expect(run.rows).toMatchObject({ webhook_events: 2 * RETENTION_CHUNK_ROWS, deliveries: 0 });
-    expect(await count("deliveries")).toBe(1100);
+    expect(await countRows("deliveries")).toBe(1100);
     const next = await runRetentionChunks(new D1Meter(env.DB), { ...policy, chunksPerRun: 10 }, NOW);
     expect(next.rows).toMatchObject({ webhook_events: 300, deliveries: 1100 });
   });

@@ -7,7 +7,8 @@ import { startImport } from "../../worker/subscribers/import/start-import";
 import type { ImportChunkMessage } from "../../worker/env";
 import { countingQueue } from "../helpers/counting-queue";
 import { recordingD1 } from "../helpers/recording-d1";
-import { count, waitForJob } from "../helpers/import-helpers";
+import { waitForJob } from "../helpers/import-helpers";
+import { countRows } from "../helpers/rows";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
 
 const ROWS = 50_000;
@@ -59,10 +60,10 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
     pending: ROWS / 2,
     skipped: 0,
   });
-  expect(await count("subscribers")).toBe(ROWS);
-  expect(await count("subscriptions", "status = 'active'")).toBe(ROWS / 2);
-  expect(await count("consents", "email_status = 'queued'")).toBe(ROWS / 2);
-  expect(await count("import_rows", `job_id = '${job.id}'`)).toBe(ROWS);
+  expect(await countRows("subscribers")).toBe(ROWS);
+  expect(await countRows("subscriptions", "status = 'active'")).toBe(ROWS / 2);
+  expect(await countRows("consents", "email_status = 'queued'")).toBe(ROWS / 2);
+  expect(await countRows("import_rows", `job_id = '${job.id}'`)).toBe(ROWS);
 
   // A chunk of 500 new readers, counted: what D1 bills per imported reader.
   const fresh = recordingD1(env.DB);
