@@ -7,6 +7,7 @@ import { resetDatabase } from "../helpers/delivery-helpers";
 import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
 import { asMessages, deliverFeedback, feedbackEvent, type Delivered } from "../helpers/feedback-helpers";
 import { partStats, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
+import { countRows } from "../helpers/rows";
 
 /**
  * Every provider event of 300 emails through the consumer under faults: Resend's own redeliveries (same svix id)
@@ -122,9 +123,7 @@ describe("every provider event counted exactly, under faults", () => {
   });
 
   it("recorded each svix id once and suppressed each bounced or complaining reader once", async () => {
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM webhook_events").first<{ n: number }>())!.n).toBe(
-      svixIds.size,
-    );
+    expect(await countRows("webhook_events")).toBe(svixIds.size);
     const { results } = await env.DB.prepare(
       "SELECT id, status FROM subscribers WHERE status IN ('bounced', 'complained') ORDER BY id",
     ).all<{ id: number; status: string }>();

@@ -7,7 +7,7 @@ import { expectDeclared } from "../helpers/admin-api-helpers";
 import { adminFetch } from "../helpers/route-helpers";
 import { partStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
 import { feedbackSql } from "../../worker/feedback/feedback-queries";
-import { countRows } from "../helpers/rows";
+import { countRows, subscriberStatus } from "../helpers/rows";
 
 beforeEach(async () => {
   await resetDatabase();
@@ -16,9 +16,7 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 const SERIES = WEBHOOK_SERIES;
-const statusOf = async (subscriberId: number) =>
-  (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(subscriberId).first<{ status: string }>())!
-    .status;
+const statusOf = subscriberStatus;
 /** The consumer's "feedback batch" log lines, parsed. */
 function batchLines() {
   const log = vi.spyOn(console, "log");
@@ -123,9 +121,7 @@ describe("redelivered events change nothing the second time", () => {
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 16, complaints: 4 });
     expect(await countRows("webhook_events")).toBe(20);
     // One suppression event per reader, whichever consumer wrote it.
-    expect(
-      (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE type = 'complained'").first<{ n: number }>())!.n,
-    ).toBe(4);
+    expect(await countRows("events", "type = 'complained'")).toBe(4);
   });
 
   it("a crash between the D1 batch and the ack: the redelivery finds everything recorded", async () => {

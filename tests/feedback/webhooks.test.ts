@@ -20,7 +20,7 @@ import {
   WEBHOOK_SERIES,
   WEBHOOK_T0,
 } from "../helpers/webhook-helpers";
-import { countRows, outboxFor, outboxOf } from "../helpers/rows";
+import { countRows, outboxFor, outboxOf, subscriberStatus } from "../helpers/rows";
 import { recordingD1 } from "../helpers/recording-d1";
 
 beforeEach(resetDatabase);
@@ -131,10 +131,7 @@ describe("POST /webhooks/resend: verification", () => {
       expect(body.error.message.length).toBeGreaterThan(0);
       expect(await countRows("webhook_events")).toBe(before);
       expect(await partStats(SERIES, 1)).toMatchObject({ sent: 1, delivered: 0, bounces: 0, complaints: 0 });
-      expect(
-        (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!
-          .status,
-      ).toBe("active");
+      expect(await subscriberStatus(reader!.subscriberId)).toBe("active");
     });
   }
 
@@ -372,9 +369,7 @@ describe("suppression", () => {
   it("a complaint marks the reader complained, and a new signup of that address sends nothing", async () => {
     const [reader] = await sentReaders("complainer", 1);
     await sendEvent(resendEvent("email.complained", reader!.messageId, reader!.email));
-    expect(
-      (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status,
-    ).toBe("complained");
+    expect(await subscriberStatus(reader!.subscriberId)).toBe("complained");
     const before = (await outboxFor(reader!.email)).length;
     const res = await subscribeJson({ email: reader!.email.toUpperCase(), series: "origins-of-lead-change" });
     expect(res.status).toBe(200);
@@ -405,9 +400,7 @@ describe("suppression", () => {
         200,
       );
     }
-    expect(
-      (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status,
-    ).toBe("active");
+    expect(await subscriberStatus(reader!.subscriberId)).toBe("active");
     expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 0, complaints: 0 });
     expect((await runCycleAt(T0 + DAY)).sent).toBe(1);
   });

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
+import { countRows } from "./rows";
 
 /** The mock's counters (scripts/mock-resend-server.ts) that a fault run must see go up. */
 export interface FaultStats {
@@ -69,5 +70,5 @@ export function tallyDeliveries(accepted: AcceptedMail[], leavers: Map<string, S
 
 /** Batches still claimed (leased, not yet recorded): none once a run has settled. */
 export async function batchesInFlight(): Promise<number> {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM batches WHERE status = 'claimed'`).first<{ n: number }>())!.n;
+  return countRows("batches", "status = 'claimed'");
 }
