@@ -5,7 +5,7 @@ import { testBindings } from "./tests/setup/test-bindings";
 
 const root = import.meta.dirname;
 const at = (file: string) => path.join(root, file);
-/** Builds the emails catalogs when missing or older than their sources: no `pretest` step to remember. */
+/** Builds the emails catalogs when missing or stale: no `pretest` step to remember. */
 const catalogs = at("tests/setup/build-catalogs.ts");
 
 /**
