@@ -5,6 +5,7 @@ import { MAX_RESUMES_PER_RUN } from "../../worker/delivery/context";
 import { sql } from "../../worker/delivery/delivery-queries";
 import { pauseSubscription, resumeSubscription } from "../../worker/preferences/pause-subscription";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { explain } from "../helpers/recording-d1";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
@@ -85,10 +86,7 @@ describe("a reader's pause, on a simulated clock", () => {
   });
 
   it("the resume reads only pauses that ended, through their index", async () => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql.resumePaused}`)
-      .bind(T0, "{}", 10)
-      .all<{ detail: string }>();
-    expect(results.map((row) => row.detail).join(" | ")).toMatch(
+    expect((await explain(sql.resumePaused, [T0, "{}", 10])).join(" | ")).toMatch(
       /SEARCH subscriptions USING (COVERING )?INDEX subscriptions_paused_until_idx \(paused_until<\?\)/,
     );
   });

@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
+import { countRows } from "./rows";
 import { testDepsAt } from "./test-deps";
 
 /** The mock's counters (scripts/mock-resend-server.ts) that a fault run must see go up. */
@@ -69,5 +70,5 @@ export function tallyDeliveries(accepted: AcceptedMail[], leavers: Map<string, S
 
 /** Batches still claimed (leased, not yet recorded): none once a run has settled. */
 export async function batchesInFlight(): Promise<number> {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM batches WHERE status = 'claimed'`).first<{ n: number }>())!.n;
+  return countRows("batches", "status = 'claimed'");
 }

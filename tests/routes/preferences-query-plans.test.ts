@@ -8,8 +8,7 @@ import { pauseSubscription, resumeSubscription } from "../../worker/preferences/
 import { readPreferenceLink } from "../../worker/preferences/preference-link";
 import { readPreferences } from "../../worker/preferences/read-preferences";
 import { unsubscribeFromSeries } from "../../worker/subscribers/unsubscribe";
-import { capturingD1, expectNoScans } from "../helpers/capturing-d1";
-import { countingD1 } from "../helpers/counting-bindings";
+import { expectNoScans, recordingD1 } from "../helpers/recording-d1";
 import { seedReaders } from "../helpers/delivery-helpers";
 import { readerWithPart1, subscriptionOf } from "../helpers/preferences-helpers";
 import { testDeps, testDepsAt } from "../helpers/test-deps";
@@ -18,7 +17,7 @@ describe("the preference page's statements scan no whole table", () => {
   it("the link, the page's read, next part now, pause, resume, the delivery time, join and leaving one series", async () => {
     const reader = await readerWithPart1();
     const four = findSeries("fixture-four")!;
-    const { d1, statements } = capturingD1();
+    const { db: d1, statements } = recordingD1();
     const deps = testDepsAt(Date.now(), { db: d1 });
     const link = await readPreferenceLink(deps, reader.token);
     expect(link.kind).toBe("ok");
@@ -50,7 +49,7 @@ describe("what a page costs", () => {
     const reader = await readerWithPart1();
     const id = (await subscriptionOf(reader.subscriberId, "fixture-four")).id;
     const cost = async () => {
-      const { db, counts, writes } = countingD1(env.DB);
+      const { db, counts, writes } = recordingD1(env.DB);
       const link = await readPreferenceLink(testDeps({ db }), reader.token);
       expect(link.kind).toBe("ok");
       await readPreferences(testDeps({ db }), id);

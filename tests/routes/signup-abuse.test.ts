@@ -10,6 +10,7 @@ import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";
 import { readerTokenOf } from "../helpers/reader-helpers";
+import { recordingD1 } from "../helpers/recording-d1";
 import {
   confirmLinkOf,
   confirmVia,
@@ -147,15 +148,8 @@ describe("per client: IPv6 clients are keyed by their /64", () => {
 
 /** Counts the D1 statements a request prepares, and how many of them were prepared before its answer. */
 function countingEnv() {
-  let prepared = 0;
-  const db = new Proxy(env.DB, {
-    get(target, key) {
-      const value = Reflect.get(target, key);
-      if (key === "prepare") return (query: string) => (prepared++, target.prepare(query));
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { env: { ...env, DB: db } as Env, prepared: () => prepared };
+  const { db, statements } = recordingD1();
+  return { env: { ...env, DB: db } as Env, prepared: () => statements.length };
 }
 
 describe("uniform work: the answer does the same work whatever the address's state", () => {

@@ -24,6 +24,7 @@ import {
   signUpAndConfirm,
   uniqueEmail,
 } from "../helpers/route-helpers";
+import { recordingD1 } from "../helpers/recording-d1";
 import { consentsOf, findSubscriber } from "../helpers/rows";
 import { testDeps, testDepsAt } from "../helpers/test-deps";
 import { resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
@@ -91,16 +92,10 @@ describe("signups and confirmations", () => {
     const signed = await signUp(uniqueEmail("grow-race"));
     const [consent] = await consentsOf(signed.subscriber.id);
     // The unsubscribe lands between the confirm's reads and its batch (wrapped D1: no hook in the Worker).
-    const racing = new Proxy(env.DB, {
-      get(target, key) {
-        if (key === "batch") {
-          return async (statements: D1PreparedStatement[]) => {
-            await unsubscribe(testDeps(), { subscriberId: signed.subscriber.id, source: "link" });
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
+    const { db: racing } = recordingD1(env.DB, {
+      onBatch: async (_statements, run) => {
+        await unsubscribe(testDeps(), { subscriberId: signed.subscriber.id, source: "link" });
+        return run();
       },
     });
     expect((await confirmConsent(testDeps({ db: racing }), consent!.id)).kind).toBe("used");
