@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { seeded } from "./seeded-random";
 
 /**
  * A local stand-in for Resend's API, used by tests (globalSetup) and `npm run bench`. It honours
@@ -53,7 +54,7 @@ export interface MockResend {
 function createState() {
   return {
     faults: {} as Faults,
-    random: mulberry32(1),
+    random: seeded(1),
     accepted: [] as AcceptedEmail[],
     stats: {
       requests: 0,
@@ -92,7 +93,7 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
     if (url === "/__reset" && req.method === "POST") return (reset(), send(200, { ok: true }));
     if (url === "/__control" && req.method === "POST") {
       state.faults = JSON.parse(body || "{}") as Faults;
-      state.random = mulberry32(state.faults.seed ?? 1);
+      state.random = seeded(state.faults.seed ?? 1);
       state.bucket = { tokens: state.faults.rps ?? 0, at: Date.now() };
       return send(200, { ok: true });
     }
@@ -243,16 +244,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
-}
-
-/** Seeded PRNG: a fault run is reproducible. */
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -8,6 +8,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { checkProductionConfig } from "../scripts/production-config";
+import { productionToml } from "./fixtures/production-wrangler-toml";
 import { ConfigError, configProblem, readConfig } from "../worker/config";
 import type { DeliveryMessage, Env } from "../worker/env";
 import worker from "../worker/index";
@@ -288,25 +289,7 @@ describe("a misconfigured Worker", () => {
 });
 
 describe("npm run check: the production configuration in wrangler.toml", () => {
-  const ready = `
-name = "nextpart"
-[vars]
-PUBLIC_URL = "https://news.example.org"
-MAIL_FROM = "Series <series@news.example.org>"
-POSTAL_ADDRESS = "1 Main Street, Springfield"
-DEFAULT_SERIES = "origins-of-lead-change"
-[[d1_databases]]
-binding = "DB"
-database_id = "5f0c7a7e-1111-2222-3333-444455556666"
-[[ratelimits]]
-name = "SIGNUP_LIMITER"
-[[ratelimits]]
-name = "ADMIN_AUTH_LIMITER"
-[[ratelimits]]
-name = "CLICK_LIMITER"
-[[ratelimits]]
-name = "PREFERENCES_LIMITER"
-`;
+  const ready = productionToml;
   const withTurnstile = ready.replace("[vars]", '[vars]\nTURNSTILE_SITE_KEY = "0x4AAAAAAA-site-key"');
 
   it("a ready file passes; secrets not given are listed as what to set", () => {

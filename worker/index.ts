@@ -65,7 +65,7 @@ export default {
     }
     // One set of deps for every job of this tick (Date.now as the clock; retention cuts off at the scheduled time).
     const deps = appDeps(env);
-    ctx.waitUntil(retryConfirmationEmails(env).catch((error) => console.error("confirmation retries failed", error)));
+    ctx.waitUntil(retryConfirmationEmails(deps).catch((error) => console.error("confirmation retries failed", error)));
     ctx.waitUntil(
       runReadingChecks(deps).then(
         (summary) => console.log("reading checks", JSON.stringify(summary)),

@@ -5,7 +5,7 @@ import worker from "../../worker/index";
 import { MAX_CLICKS_PER_LINK } from "../../worker/actions/click-marks";
 import type { Env } from "../../worker/env";
 import { clickOf, collectingClickQueue, consumeClicks } from "../helpers/click-helpers";
-import { countingD1 } from "../helpers/counting-bindings";
+import { recordingD1 } from "../helpers/recording-d1";
 import { actionPath, deliveredReader, type DeliveredReader } from "../helpers/reader-helpers";
 import { uniqueIp, url } from "../helpers/route-helpers";
 import { clicksOf, partStat } from "../helpers/rows";
@@ -35,7 +35,7 @@ describe("an action link hammered by a stranger", () => {
   it("past the client's rate limit, every request is still redirected; its click is not queued, nothing touches D1", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
     const { queue, sent } = collectingClickQueue();
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const ip = uniqueIp();
     // CLICK_LIMITER allows 30 per client in 10 s (wall-clock windows: this run spans at most two of them).
     const statuses = await hammer(reader, 90, { ip, bindings: { CLICK_QUEUE: queue, DB: counting.db } });
@@ -51,7 +51,7 @@ describe("an action link hammered by a stranger", () => {
   it("a limiter that says no: the redirect, and no click (the branch without the wall clock)", async () => {
     const reader = await deliveredReader({ series: "fixture-four", part: 3 });
     const { queue, sent } = collectingClickQueue();
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const refusing = { limit: async () => ({ success: false }) } as RateLimit;
     const statuses = await hammer(reader, 5, {
       bindings: { CLICK_QUEUE: queue, CLICK_LIMITER: refusing, DB: counting.db },
@@ -72,7 +72,7 @@ describe("an action link hammered by a stranger", () => {
 
     const perBatch: { calls: number; rowsWritten: number; rowsRead: number }[] = [];
     for (let i = 0; i < sent.length; i += 100) {
-      const counting = countingD1(env.DB);
+      const counting = recordingD1(env.DB);
       await consumeClicks(sent.slice(i, i + 100), { bindings: { DB: counting.db } });
       perBatch.push({
         calls: counting.counts.calls,

@@ -7,7 +7,8 @@ import {
 } from "../../worker/actions/click-marks";
 import type { ScannerReason } from "../../worker/actions/scanner-rules";
 import type { ClickMessage } from "../../worker/env";
-import { expectedCounts, expectedReasons, seeded, shuffled } from "../helpers/click-spec";
+import { seeded, shuffled } from "../../scripts/seeded-random";
+import { expectedCounts, expectedReasons } from "../helpers/click-spec";
 
 /**
  * The consumer's decision, alone: whatever order the clicks of an email arrive in and however the queue splits

@@ -4,11 +4,11 @@ import { MAX_CLICKS_PER_LINK } from "../../worker/actions/click-marks";
 import { recordClicks } from "../../worker/actions/record-clicks";
 import type { ClickMessage } from "../../worker/env";
 import { clickOf, consumeClicks } from "../helpers/click-helpers";
-import { expectedCounts, expectedReasons, seeded, shuffled } from "../helpers/click-spec";
-import { countingD1 } from "../helpers/counting-bindings";
-import { faultyBatches } from "../helpers/failing-d1";
+import { seeded, shuffled } from "../../scripts/seeded-random";
+import { expectedCounts, expectedReasons } from "../helpers/click-spec";
+import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
 import { deliveredReader, type DeliveredReader } from "../helpers/reader-helpers";
-import { deliveryRow, partStat } from "../helpers/rows";
+import { countRows, deliveryRow, partStat } from "../helpers/rows";
 
 /**
  * Clicks through the click queue under faults, as the delivery queue's fault run does: the stream arrives
@@ -194,7 +194,7 @@ describe("the click consumer's cost", () => {
     const clicks = readers.flatMap((reader) =>
       Array.from({ length: 10 }, (_, j) => clickOf(reader, j % 5, t0 + j * 2_000)),
     );
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     for (const batch of chunks(shuffled(clicks, seeded(3)), 100)) {
       expect((await consumeClicks(batch, { bindings: { DB: counting.db } })).acked).toHaveLength(batch.length);
     }
@@ -207,12 +207,8 @@ describe("the click consumer's cost", () => {
     // Per batch, whatever its size: a read, and one transaction (insert, counters, the readers' "Still reading?"
     // streaks, marks; no burst to flag here).
     expect(counting.counts).toEqual({ calls: 20, statements: 50 });
-    const rows = await env.DB.prepare(
-      "SELECT count(*) AS n FROM clicks WHERE delivery_id IN (SELECT value FROM json_each(?1))",
-    )
-      .bind(JSON.stringify(readers.map((reader) => reader.deliveryId)))
-      .first<{ n: number }>();
-    expect(rows!.n).toBe(clicks.length);
+    const ids = JSON.stringify(readers.map((reader) => reader.deliveryId));
+    expect(await countRows("clicks", "delivery_id IN (SELECT value FROM json_each(?1))", ids)).toBe(clicks.length);
   });
 
   it("two writers on the same clicks at once: one applies them, the other sees duplicates or a conflict; nothing twice", async () => {

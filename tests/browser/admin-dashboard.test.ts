@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -108,10 +107,6 @@ describeBrowser(title, () => {
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
-    if (!existsSync(path.join(root, "emails/dist/catalog.json"))) {
-      const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { cwd: root, encoding: "utf8" });
-      if (build.status !== 0) throw new Error(`building emails failed:\n${build.stdout}\n${build.stderr}`);
-    }
     persistTo = mkdtempSync(path.join(os.tmpdir(), "nextpart-dashboard-"));
     applyLocalMigrations(persistTo);
     executeLocalSql(seedSql, persistTo);

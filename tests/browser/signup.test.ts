@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net, { type AddressInfo } from "node:net";
@@ -120,10 +119,6 @@ describeBrowser(title, () => {
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
-    if (!existsSync(path.join(root, "emails/dist/catalog.json"))) {
-      const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { cwd: root, encoding: "utf8" });
-      if (build.status !== 0) throw new Error(`building emails failed:\n${build.stdout}\n${build.stderr}`);
-    }
     persistTo = mkdtempSync(path.join(os.tmpdir(), "nextpart-browser-"));
     applyLocalMigrations(persistTo);
     const port = await freePort();

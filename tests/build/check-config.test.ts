@@ -3,30 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { productionToml } from "../fixtures/production-wrangler-toml";
 
 /** `npm run check:config` as an operator runs it before a deploy: the script, its output and its exit code. */
 const root = path.resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(path.join(os.tmpdir(), "nextpart-check-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ready = `
-name = "nextpart"
-[vars]
-PUBLIC_URL = "https://news.example.org"
-MAIL_FROM = "Series <series@news.example.org>"
-POSTAL_ADDRESS = "1 Main Street, Springfield"
-[[d1_databases]]
-binding = "DB"
-database_id = "5f0c7a7e-1111-2222-3333-444455556666"
-[[ratelimits]]
-name = "SIGNUP_LIMITER"
-[[ratelimits]]
-name = "ADMIN_AUTH_LIMITER"
-[[ratelimits]]
-name = "CLICK_LIMITER"
-[[ratelimits]]
-name = "PREFERENCES_LIMITER"
-`;
+const ready = productionToml;
 
 function checkConfig(toml: string) {
   const file = path.join(dir, `wrangler-${Math.random().toString(36).slice(2)}.toml`);

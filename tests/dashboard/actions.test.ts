@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { resetDatabase, seedReaders } from "../helpers/delivery-helpers";
 import { decodeEntities } from "../helpers/route-helpers";
-import { outboxCount } from "../helpers/rows";
+import { countRows, outboxCount } from "../helpers/rows";
 import { dashboardGet, dashboardPost, signIn, type DashboardSession } from "./dashboard-helpers";
 
 const SERIES = "fixture-four";
@@ -11,8 +11,7 @@ const seriesState = () =>
   env.DB.prepare("SELECT paused_at AS pausedAt, pause_reason AS reason FROM series_state WHERE series = ?1")
     .bind(SERIES)
     .first<{ pausedAt: number | null; reason: string | null }>();
-const deliveryCount = async () =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM deliveries").first<{ n: number }>())!.n;
+const deliveryCount = () => countRows("deliveries");
 
 /** Row counts of every table a dashboard action could write, and the series' pause state. */
 async function snapshot() {

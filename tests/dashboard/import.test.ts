@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { count, resetImportTables } from "../helpers/import-helpers";
+import { resetImportTables } from "../helpers/import-helpers";
+import { countRows } from "../helpers/rows";
 import { decodeEntities } from "../helpers/route-helpers";
 import { dashboardGet, dashboardUpload, signIn, type DashboardSession } from "./dashboard-helpers";
 
@@ -47,8 +48,8 @@ describe("import a CSV from the dashboard", () => {
       ["invalid", 3, "not-an-address"],
     ]);
     expect(html).toContain("email: Please enter a valid email address");
-    expect(await count("subscribers")).toBe(2);
-    expect(await count("subscriptions", "status = 'active'")).toBe(1);
+    expect(await countRows("subscribers")).toBe(2);
+    expect(await countRows("subscriptions", "status = 'active'")).toBe(1);
 
     const invalid = decodeEntities(await (await dashboardGet(`${path}?outcome=invalid`, session)).text());
     expect([...invalid.matchAll(/<tr class="outcome-(\w+)">/g)].map((m) => m[1])).toEqual(["invalid"]);
@@ -106,7 +107,7 @@ describe("import a CSV from the dashboard", () => {
     });
     expect(latin1.status).toBe(400);
     expect(await latin1.text()).toContain("The file is not valid UTF-8.");
-    expect(await count("import_jobs")).toBe(0);
+    expect(await countRows("import_jobs")).toBe(0);
   });
 
   it("an unknown or malformed job id is a 404 page", async () => {

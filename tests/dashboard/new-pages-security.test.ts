@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { count, resetImportTables } from "../helpers/import-helpers";
+import { resetImportTables } from "../helpers/import-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { escapeHtml, uniqueEmail } from "../helpers/route-helpers";
-import { findSubscriber } from "../helpers/rows";
+import { countRows, findSubscriber } from "../helpers/rows";
 import { dashboardGet, dashboardPost, dashboardUpload, signIn, type DashboardSession } from "./dashboard-helpers";
 
 let session: DashboardSession;
@@ -130,14 +130,14 @@ describe("the upload's size limit is the API's (8 MB), not the forms' 8 KB", () 
     ].join("\n");
     expect(big.length).toBeGreaterThan(290_000);
     expect((await dashboardUpload("/admin/import", session, { name: "big.csv", content: big })).status).toBe(303);
-    const jobs = await count("import_jobs");
+    const jobs = await countRows("import_jobs");
     const tooBig = await dashboardUpload("/admin/import", session, {
       name: "huge.csv",
       content: new Uint8Array(8 * 1024 * 1024 + 1).fill(0x61),
     });
     expect(tooBig.status).toBe(413);
     expect(await tooBig.text()).toContain("The CSV is larger than 8 MB");
-    expect(await count("import_jobs")).toBe(jobs);
+    expect(await countRows("import_jobs")).toBe(jobs);
     // Other forms keep their small limit.
     expect(
       (

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { resetDatabase, seedReaders } from "../helpers/delivery-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { decodeEntities } from "../helpers/route-helpers";
-import { findSubscriber, subscriptionsOf } from "../helpers/rows";
+import { findSubscriber, subscriberStatus, subscriptionsOf } from "../helpers/rows";
 import { dashboardGet, dashboardPost, signIn, type DashboardSession } from "./dashboard-helpers";
 
 const SERIES = "fixture-four";
@@ -28,8 +28,7 @@ async function twoSeriesReader(prefix: string) {
 
 const statuses = async (id: number) =>
   Object.fromEntries((await subscriptionsOf(id)).map((s) => [s.series, `${s.status}:${s.nextPart}`]));
-const readerStatus = async (id: number) =>
-  (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(id).first<{ status: string }>())?.status;
+const readerStatus = subscriberStatus;
 
 describe("the reader page", () => {
   it("shows status, name, time zone, positions, deliveries, clicks, responses and consents", async () => {

@@ -6,7 +6,7 @@ import { sessionCookieKey } from "../../worker/sessions/admin-session";
 import { readSessionEpoch } from "../../worker/sessions/session-epoch";
 import { sessionEpochSql } from "../../worker/sessions/session-queries";
 import worker from "../../worker/index";
-import { countingD1 } from "../helpers/counting-bindings";
+import { explain, recordingD1 } from "../helpers/recording-d1";
 import { ADMIN_TOKEN, adminFetch, BASE, inOneRateWindow } from "../helpers/route-helpers";
 import { COOKIE_NAME, dashboardGet, dashboardPost, postSignIn, sessionCookieOf, signIn } from "./dashboard-helpers";
 
@@ -267,7 +267,7 @@ describe("sign out everywhere", () => {
   it("a session costs one primary-key read per request; a cookie that is not ours costs none", async () => {
     const { cookie } = await signIn();
     const reads = async (headers: Record<string, string>) => {
-      const counted = countingD1(env.DB);
+      const counted = recordingD1(env.DB);
       const res = await fetchWithEnv({ DB: counted.db }, "/admin/nothing-here", { headers });
       await res.body?.cancel();
       return { status: res.status, statements: counted.counts.statements };
@@ -277,10 +277,7 @@ describe("sign out everywhere", () => {
     expect(await reads({ cookie: foreign })).toEqual({ status: 303, statements: 0 });
     expect(await reads({})).toEqual({ status: 303, statements: 0 });
 
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sessionEpochSql.read}`)
-      .bind("dashboard")
-      .all<{ detail: string }>();
-    expect(plan.results.map((row) => row.detail)).toEqual([
+    expect(await explain(sessionEpochSql.read, ["dashboard"])).toEqual([
       expect.stringMatching(
         /^SEARCH session_epochs USING (COVERING )?INDEX sqlite_autoindex_session_epochs_1 \(name=\?\)$/,
       ),

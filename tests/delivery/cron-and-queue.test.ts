@@ -11,10 +11,10 @@ import worker from "../../worker/index";
 import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
-import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { deliveryContextAt, resetDatabase, seedReaders } from "../helpers/delivery-helpers";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 beforeEach(resetDatabase);
 
@@ -64,7 +64,7 @@ describe("the queue consumer", () => {
       leaseMs: QUEUED_LEASE_MS,
       frozen: false,
     });
-    await unsubscribe(getDb(env.DB), env.DB, claimed!.members[0]!.subscriberId, "one-click");
+    await unsubscribe(testDeps(), { subscriberId: claimed!.members[0]!.subscriberId, source: "one-click" });
 
     const batch = createMessageBatch<DeliveryMessage>("nextpart-delivery", [
       { id: "m2", timestamp: new Date(), attempts: 1, body: { batchId: claimed!.batchId } },

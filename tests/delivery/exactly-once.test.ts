@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Mailer } from "../../worker/mail/create-mailer";
 import { HOUR, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
-import { crashingOnRecord } from "../helpers/failing-d1";
+import { crashingOnRecord } from "../helpers/recording-d1";
 import {
   batchesInFlight,
   tallyDeliveries,

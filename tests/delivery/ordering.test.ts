@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { appDeps } from "../../worker/app-deps";
 import { beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "../../worker/db";
 import { runCycle } from "../../worker/delivery/run-cycle";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { resetDatabase, DAY, HOUR, editCatalog, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { deliveriesOf, outboxOf, subscriptionsOf } from "../helpers/rows";
+import { testDepsAt } from "../helpers/test-deps";
 
 beforeEach(resetDatabase);
 
@@ -91,7 +91,7 @@ describe("every part in order, each after its delay", () => {
     const subscriberId = (await env.DB.prepare("SELECT subscriber_id AS id FROM subscriptions WHERE id = ?")
       .bind(first!.id)
       .first<{ id: number }>())!.id;
-    await unsubscribe(getDb(env.DB), env.DB, subscriberId, "one-click", T0 + HOUR);
+    await unsubscribe(testDepsAt(T0 + HOUR), { subscriberId, source: "one-click" });
     for (let day = 1; day <= 6; day++) await runCycleAt(T0 + day * DAY);
     const subjects = await subjectsByReader("leaver");
     expect(subjects.get(first!.email)).toEqual(["Fixture Four, part 1"]);

@@ -14,7 +14,7 @@ import {
   runCycleAt,
   seedReaders,
 } from "../helpers/delivery-helpers";
-import { crashingOnRecord } from "../helpers/failing-d1";
+import { crashingOnRecord } from "../helpers/recording-d1";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 /**

@@ -1,11 +1,11 @@
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sql } from "../../worker/delivery/delivery-queries";
-import { unsubscribeSql } from "../../worker/subscribers/unsubscribe";
+import { unsubscribeSql } from "../../worker/subscribers/subscriber-queries";
 import { allFeedbackStatements, deadLetterSql, feedbackSql, guardSql } from "../../worker/feedback/feedback-queries";
 import { pauseSql } from "../../worker/series/series-queries";
 import { reengageSql } from "../../worker/reengage/reengage-queries";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { argsFor, explain } from "../helpers/recording-d1";
 
 beforeEach(resetDatabase);
 
@@ -26,13 +26,10 @@ const LIST_TABLES = [
 describe("the delivery cycle's queries", () => {
   for (const [name, text] of Object.entries(sql)) {
     it(`${name} scans no whole table`, async () => {
-      const params = (text.match(/\?\d+/g) ?? []).map((p) => Number(p.slice(1)));
-      const count = params.length ? Math.max(...params) : 0;
-      const bindings = Array.from({ length: count }, (_, i) => (i === 0 && /json_each\(\?1\)/.test(text) ? "[]" : 1));
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-        .bind(...bindings)
-        .all<{ detail: string }>();
-      const details = results.map((row) => row.detail);
+      const details = await explain(
+        text,
+        argsFor(text, (i) => (i === 0 && /json_each\(\?1\)/.test(text) ? "[]" : 1)),
+      );
       for (const detail of details) {
         const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
         expect(detail, `${name}: ${details.join(" | ")}`).not.toMatch(fullScan);
@@ -42,14 +39,7 @@ describe("the delivery cycle's queries", () => {
 });
 
 describe("the catalog's statements", () => {
-  const plan = async (text: string, ...bindings: unknown[]) =>
-    (
-      await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-        .bind(...bindings)
-        .all<{ detail: string }>()
-    ).results
-      .map((row) => row.detail)
-      .join(" | ");
+  const plan = async (text: string, ...bindings: unknown[]) => (await explain(text, bindings)).join(" | ");
 
   it("reposition one series' readers through its index, each part a probe of the (subscription, part id) index", async () => {
     const details = await plan(sql.repositionSeries, "fixture-four", '["a","b"]', 1);
@@ -113,14 +103,7 @@ describe("an idle tick", () => {
 });
 
 describe("the feedback consumer's statements", () => {
-  const plan = async (text: string, ...bindings: unknown[]) =>
-    (
-      await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-        .bind(...bindings)
-        .all<{ detail: string }>()
-    ).results
-      .map((row) => row.detail)
-      .join(" | ");
+  const plan = async (text: string, ...bindings: unknown[]) => (await explain(text, bindings)).join(" | ");
 
   it("find a batch's deliveries and confirmation emails by provider id, one index probe each", async () => {
     expect(await plan(feedbackSql.findDeliveries, '["a","b"]')).toMatch(
@@ -144,11 +127,7 @@ describe("the feedback consumer's statements", () => {
 describe("unsubscribe's statements", () => {
   for (const [name, text] of Object.entries(unsubscribeSql)) {
     it(`${name} scans no whole table`, async () => {
-      const count = Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1))));
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-        .bind(...Array.from({ length: count }, () => 1))
-        .all<{ detail: string }>();
-      const details = results.map((row) => row.detail).join(" | ");
+      const details = (await explain(text, argsFor(text))).join(" | ");
       expect(details).not.toMatch(/SCAN (deliveries|subscriptions|batches|subscribers)\b(?! USING)/);
     });
   }
@@ -164,11 +143,7 @@ describe("the provider webhooks', dead letters', complaint guard's, series pause
   };
   for (const [name, text] of Object.entries(statements)) {
     it(`${name} scans no whole table`, async () => {
-      const count = Math.max(0, ...(text.match(/\?\d+/g) ?? []).map((p) => Number(p.slice(1))));
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-        .bind(...Array.from({ length: count }, () => 1))
-        .all<{ detail: string }>();
-      const details = results.map((row) => row.detail);
+      const details = await explain(text, argsFor(text));
       for (const detail of details) {
         const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
         expect(detail, `${name}: ${details.join(" | ")}`).not.toMatch(fullScan);

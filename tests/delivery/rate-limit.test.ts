@@ -1,5 +1,4 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
-import { appDeps } from "../../worker/app-deps";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
@@ -7,6 +6,7 @@ import type { DeliveryMessage } from "../../worker/env";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import { runCycle, type RunCycleOptions } from "../../worker/delivery/run-cycle";
 import { QUEUED_LEASE_MS } from "../../worker/delivery/context";
+import { appDeps } from "../../worker/app-deps";
 import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { deliveryContextAt, mockResend, resetDatabase, seedReaders } from "../helpers/delivery-helpers";
 import { uniqueEmail, uniqueIp } from "../helpers/route-helpers";
@@ -167,11 +167,11 @@ describe("every provider call books a slot of the team's rate: signup confirmati
     expect(held).toMatchObject({ status: "queued", attempts: 0 });
 
     // Still booked: the cron does not call the provider either.
-    expect(await retryConfirmationEmails(limitedEnv(), held.nextAt)).toBe(0);
+    expect(await retryConfirmationEmails(appDeps(limitedEnv(), { clock: () => held.nextAt }))).toBe(0);
     expect((await provider.stats()).requests ?? 0).toBe(0);
 
     await env.DB.prepare(`UPDATE provider_slots SET next_slot_at = 0`).run();
-    expect(await retryConfirmationEmails(limitedEnv(), held.nextAt + 60_000)).toBe(1);
+    expect(await retryConfirmationEmails(appDeps(limitedEnv(), { clock: () => held.nextAt + 60_000 }))).toBe(1);
     expect((await provider.stats()).requests).toBe(1);
     expect((await provider.sent()).map((mail) => mail.to)).toEqual([email]);
     expect(await slotOf()).toBeGreaterThan(0);

@@ -1,15 +1,19 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { compiledCatalog } from "../../worker/content/catalog";
+import { type CatalogIndex, compiledCatalog } from "../../worker/content/catalog";
 import { MAX_RESUMES_PER_RUN } from "../../worker/delivery/context";
 import { sql } from "../../worker/delivery/delivery-queries";
 import { pauseSubscription, resumeSubscription } from "../../worker/preferences/pause-subscription";
 import { DAY, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { explain } from "../helpers/recording-d1";
 import { outboxOf, subscriptionsOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0);
+
+/** The verbs' deps on the test's clock, with the catalog given as is (not the released view of it). */
+const at = (now: number, catalog: CatalogIndex = compiledCatalog) => ({ db: env.DB, catalog, clock: () => now });
 
 const idsOf = async (prefix: string) => (await subscriptionsOf(prefix)).map((s) => s.id);
 
@@ -17,7 +21,7 @@ describe("a reader's pause, on a simulated clock", () => {
   it("holds every part until its date, then the cycle resumes it by itself: the reader keeps their place", async () => {
     await seedReaders({ series: "fixture-four", count: 2, prefix: "pause", dueAt: T0 });
     const [paused, other] = await idsOf("pause");
-    expect(await pauseSubscription(env.DB, paused!, T0 + 7 * DAY, T0)).toBe(true);
+    expect(await pauseSubscription(at(T0), { subscriptionId: paused!, until: T0 + 7 * DAY })).toBe(true);
 
     expect(await runCycleAt(T0)).toMatchObject({ sent: 1 });
     expect((await outboxOf("pause")).map((mail) => mail.to)).toEqual(["pause2@example.com"]);
@@ -43,20 +47,20 @@ describe("a reader's pause, on a simulated clock", () => {
       ...compiledCatalog,
       orderJson: JSON.stringify({ "fixture-four": JSON.parse(compiledCatalog.orderJson)["fixture-four"].slice(0, 3) }),
     };
-    await pauseSubscription(env.DB, id!, null, T0);
-    expect(await resumeSubscription(env.DB, id!, three.orderJson, T0)).toBe(true);
+    await pauseSubscription(at(T0), { subscriptionId: id!, until: null });
+    expect(await resumeSubscription(at(T0, three), id!)).toBe(true);
     expect((await subscriptionsOf("caught"))[0]).toMatchObject({ status: "active", dueAt: null });
 
-    await pauseSubscription(env.DB, id!, null, T0);
-    expect(await resumeSubscription(env.DB, id!, compiledCatalog.orderJson, T0 + DAY)).toBe(true);
+    await pauseSubscription(at(T0), { subscriptionId: id!, until: null });
+    expect(await resumeSubscription(at(T0 + DAY), id!)).toBe(true);
     expect((await subscriptionsOf("caught"))[0]).toMatchObject({ status: "active", dueAt: T0 + DAY, nextPart: 4 });
   });
 
   it("a part that fell due during the pause goes no earlier than the resume", async () => {
     await seedReaders({ series: "fixture-four", count: 1, prefix: "late", dueAt: T0 });
     const [id] = await idsOf("late");
-    await pauseSubscription(env.DB, id!, null, T0 - DAY);
-    await resumeSubscription(env.DB, id!, compiledCatalog.orderJson, T0 + 3 * DAY);
+    await pauseSubscription(at(T0 - DAY), { subscriptionId: id!, until: null });
+    await resumeSubscription(at(T0 + 3 * DAY), id!);
     expect((await subscriptionsOf("late"))[0]).toMatchObject({
       status: "active",
       dueAt: T0 + 3 * DAY,
@@ -82,10 +86,7 @@ describe("a reader's pause, on a simulated clock", () => {
   });
 
   it("the resume reads only pauses that ended, through their index", async () => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql.resumePaused}`)
-      .bind(T0, "{}", 10)
-      .all<{ detail: string }>();
-    expect(results.map((row) => row.detail).join(" | ")).toMatch(
+    expect((await explain(sql.resumePaused, [T0, "{}", 10])).join(" | ")).toMatch(
       /SEARCH subscriptions USING (COVERING )?INDEX subscriptions_paused_until_idx \(paused_until<\?\)/,
     );
   });

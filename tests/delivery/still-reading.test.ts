@@ -21,7 +21,7 @@ import {
   runCycleAt,
   seedReaders,
 } from "../helpers/delivery-helpers";
-import { faultyBatches, type BoundStatement } from "../helpers/failing-d1";
+import { faultyBatches, type BoundStatement } from "../helpers/recording-d1";
 import type { FaultStats } from "../helpers/fault-run";
 import type { Mailer } from "../../worker/mail/create-mailer";
 import {
@@ -37,7 +37,7 @@ import {
   tickThrough,
 } from "../helpers/reading-check-helpers";
 import { adminFetch, escapeHtml, postForm } from "../helpers/route-helpers";
-import { findSubscriber, outboxFor, subscriptionsOf } from "../helpers/rows";
+import { countRows, findSubscriber, outboxFor, subscriptionsOf } from "../helpers/rows";
 import { testDeps } from "../helpers/test-deps";
 
 /**
@@ -214,7 +214,7 @@ describe("the rule off (the default)", () => {
     for (const received of (await mailOf("off")).values()) expect(received).toEqual(parts(1, 2, 3, 4));
     expect(recorded).toHaveLength(4);
     expect(recorded.flat().some((s) => s.query === reengageSql.askReaders)).toBe(false);
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM reading_checks").first<{ n: number }>())!.n).toBe(0);
+    expect(await countRows("reading_checks")).toBe(0);
     // The streak is still counted (O(1) on the row already written): turning the rule on later has history.
     expect((await subscriptionsOf("off")).map((s) => s.quietParts)).toEqual([4, 4, 4]);
   });
@@ -311,7 +311,7 @@ describe("exactly once", () => {
       members: members.results,
       ids: members.results.map((m) => m.providerId),
     });
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM reading_checks").first<{ n: number }>())!.n).toBe(4);
+    expect(await countRows("reading_checks")).toBe(4);
     await Promise.all([tick(T0 + 3 * DAY), tick(T0 + 3 * DAY)]);
     for (const email of emails)
       expect((await outboxFor(email)).filter((mail) => mail.subject === CHECK_SUBJECT)).toHaveLength(1);

@@ -10,7 +10,7 @@ import {
   WEBHOOK_SERIES,
   WEBHOOK_T0,
 } from "../helpers/webhook-helpers";
-import { outboxOf } from "../helpers/rows";
+import { countRows, outboxOf } from "../helpers/rows";
 
 beforeEach(resetDatabase);
 
@@ -130,7 +130,7 @@ describe("GET /admin/api/stats", () => {
 
     await env.DB.prepare("UPDATE subscriptions SET due_at = ?1 WHERE due_at = ?2").bind(T0, FAR).run();
     expect((await runCycleAt(T0)).sent).toBe(1950);
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM deliveries").first<{ n: number }>())!.n).toBe(2000);
+    expect(await countRows("deliveries")).toBe(2000);
     const many = await adminStats();
 
     expect(many.series.find((s) => s.series === SERIES)!.parts[0]).toMatchObject({ sent: 2000, waiting: 0 });

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index";
 import { resetDatabase } from "../helpers/delivery-helpers";
 import { adminFetch, BASE } from "../helpers/route-helpers";
-import { rowsNaming } from "../helpers/rows";
+import { countRows, rowsNaming } from "../helpers/rows";
 import { resendEvent, sendEvent, sentReaders, signWebhook } from "../helpers/webhook-helpers";
 
 beforeEach(resetDatabase);
@@ -20,11 +20,7 @@ describe("provider events keep no address", () => {
       expect((await sendEvent(resendEvent(type, reader!.messageId, reader!.email))).res.status).toBe(200);
     }
     expect(await rowsNaming(reader!.email)).toEqual([]);
-    expect(
-      (await env.DB.prepare("SELECT count(*) AS n FROM webhook_events WHERE delivery_id IS NULL").first<{
-        n: number;
-      }>())!.n,
-    ).toBe(5);
+    expect(await countRows("webhook_events", "delivery_id IS NULL")).toBe(5);
   });
 
   it("an event that matches no delivery (a test send, another app on the account)", async () => {

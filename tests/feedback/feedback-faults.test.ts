@@ -1,12 +1,13 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { FeedbackMessage } from "../../worker/env";
+import { seeded } from "../../scripts/seeded-random";
 import { feedbackSql } from "../../worker/feedback/feedback-queries";
-import { countingD1 } from "../helpers/counting-bindings";
 import { resetDatabase } from "../helpers/delivery-helpers";
-import { faultyBatches } from "../helpers/failing-d1";
+import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
 import { asMessages, deliverFeedback, feedbackEvent, type Delivered } from "../helpers/feedback-helpers";
 import { partStats, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
+import { countRows } from "../helpers/rows";
 
 /**
  * Every provider event of 300 emails through the consumer under faults: Resend's own redeliveries (same svix id)
@@ -16,16 +17,6 @@ import { partStats, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpe
  * counters and marks must come out exactly as the events say, each delivery counted once per column.
  */
 const READERS = 300;
-
-/** A small seeded generator (mulberry32): the same run every time. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("every provider event counted exactly, under faults", () => {
   const expected = { delivered: 0, opened: 0, delayed: 0, failed: 0, bounces: 0, complaints: 0 };
@@ -37,7 +28,7 @@ describe("every provider event counted exactly, under faults", () => {
   beforeAll(async () => {
     await resetDatabase();
     const readers = await sentReaders("faults", READERS);
-    const rand = random(7);
+    const rand = seeded(7);
     const events: FeedbackMessage[] = [];
     const add = (type: string, emailId: string) => {
       const event = feedbackEvent(type, emailId);
@@ -78,7 +69,7 @@ describe("every provider event counted exactly, under faults", () => {
     const consumerDb = () => {
       const down = rand() < 0.15;
       if (down) faults.down++;
-      const counting = countingD1(
+      const counting = recordingD1(
         faultyBatches(env.DB, (statements) => {
           if (down) return "refuse";
           if (statements[0]?.query !== feedbackSql.keepEvents) return null;
@@ -132,9 +123,7 @@ describe("every provider event counted exactly, under faults", () => {
   });
 
   it("recorded each svix id once and suppressed each bounced or complaining reader once", async () => {
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM webhook_events").first<{ n: number }>())!.n).toBe(
-      svixIds.size,
-    );
+    expect(await countRows("webhook_events")).toBe(svixIds.size);
     const { results } = await env.DB.prepare(
       "SELECT id, status FROM subscribers WHERE status IN ('bounced', 'complained') ORDER BY id",
     ).all<{ id: number; status: string }>();

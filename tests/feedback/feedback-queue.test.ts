@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { countingD1 } from "../helpers/counting-bindings";
 import { resetDatabase } from "../helpers/delivery-helpers";
-import { faultyBatches } from "../helpers/failing-d1";
+import { faultyBatches, recordingD1 } from "../helpers/recording-d1";
 import { asMessages, deliverFeedback, feedbackEvent, feedbackState } from "../helpers/feedback-helpers";
 import { expectDeclared } from "../helpers/admin-api-helpers";
 import { adminFetch } from "../helpers/route-helpers";
 import { partStats, resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
 import { feedbackSql } from "../../worker/feedback/feedback-queries";
+import { countRows, subscriberStatus } from "../helpers/rows";
 
 beforeEach(async () => {
   await resetDatabase();
@@ -16,11 +16,7 @@ beforeEach(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 const SERIES = WEBHOOK_SERIES;
-const count = async (table: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
-const statusOf = async (subscriberId: number) =>
-  (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(subscriberId).first<{ status: string }>())!
-    .status;
+const statusOf = subscriberStatus;
 /** The consumer's "feedback batch" log lines, parsed. */
 function batchLines() {
   const log = vi.spyOn(console, "log");
@@ -34,7 +30,7 @@ describe("the feedback consumer's D1 round trips", () => {
   it("records 100 delivered events in 2 round trips (0.02 per event) and logs the batch's counts", async () => {
     const readers = await sentReaders("trips", 100);
     const lines = batchLines();
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const result = await deliverFeedback(
       asMessages(readers.map((r) => feedbackEvent("email.delivered", r.messageId))),
       { db: counting.db },
@@ -70,7 +66,7 @@ describe("the feedback consumer's D1 round trips", () => {
     const events = readers.map((r, i) =>
       feedbackEvent(i < 4 ? "email.bounced" : i === 4 ? "email.complained" : types[i % types.length]!, r.messageId),
     );
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     expect((await deliverFeedback(asMessages(events), { db: counting.db })).explicitAcks).toHaveLength(100);
     // Reads, writes, then the guard: its newest complaints, the window's start, its recorded check.
     expect(counting.counts.calls).toBe(5);
@@ -90,7 +86,7 @@ describe("the feedback consumer's D1 round trips", () => {
       "complained",
       "active",
     ]);
-    expect(await count("webhook_events")).toBe(100);
+    expect(await countRows("webhook_events")).toBe(100);
   });
 });
 
@@ -107,7 +103,7 @@ describe("redelivered events change nothing the second time", () => {
     expect(lines()[0]).toMatchObject({ events: 13, duplicates: 3, marked: 10, suppressed: 1 });
     const before = await feedbackState();
 
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const again = await deliverFeedback(asMessages(events), { db: counting.db });
     expect(again.explicitAcks).toHaveLength(10);
     expect(counting.counts.calls).toBe(1); // all seen: nothing to write
@@ -123,11 +119,9 @@ describe("redelivered events change nothing the second time", () => {
     const results = await Promise.all([deliverFeedback(asMessages(events)), deliverFeedback(asMessages(events))]);
     expect(results.map((r) => r.explicitAcks.length)).toEqual([20, 20]);
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 16, complaints: 4 });
-    expect(await count("webhook_events")).toBe(20);
+    expect(await countRows("webhook_events")).toBe(20);
     // One suppression event per reader, whichever consumer wrote it.
-    expect(
-      (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE type = 'complained'").first<{ n: number }>())!.n,
-    ).toBe(4);
+    expect(await countRows("events", "type = 'complained'")).toBe(4);
   });
 
   it("a crash between the D1 batch and the ack: the redelivery finds everything recorded", async () => {
@@ -189,7 +183,7 @@ describe("poison and dead letters", () => {
         : null,
     );
     const messages = asMessages([...good.slice(0, 13), poison, ...good.slice(13)]);
-    const counting = countingD1(refusing);
+    const counting = recordingD1(refusing);
     const result = await deliverFeedback(messages, { db: counting.db });
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([messages[13]!.id]);
     expect(result.explicitAcks.sort()).toEqual(
@@ -199,7 +193,7 @@ describe("poison and dead letters", () => {
         .sort(),
     );
     expect(await partStats(SERIES, 1)).toMatchObject({ delivered: 30 });
-    expect(await count("webhook_events")).toBe(30);
+    expect(await countRows("webhook_events")).toBe(30);
     // Halving 31 events down to the poison stays well inside the free plan's 50 queries per invocation.
     expect(counting.counts.calls).toBeLessThanOrEqual(24);
   });
@@ -224,7 +218,7 @@ describe("poison and dead letters", () => {
       );
       expect(result.ackAll).toBe(true);
     }
-    expect(await count("feedback_dead_letters")).toBe(2);
+    expect(await countRows("feedback_dead_letters")).toBe(2);
     const page = await expectDeclared<{ data: Record<string, unknown>[] }>(
       await adminFetch("/admin/api/feedback/dead"),
       "get",
@@ -298,7 +292,7 @@ describe("through the real queue (miniflare)", () => {
       interval: 250,
     });
     expect(lines().reduce((sum, line) => sum + Number(line.duplicates), 0)).toBe(1);
-    expect(await count("webhook_events")).toBe(30);
+    expect(await countRows("webhook_events")).toBe(30);
     expect(await partStats(SERIES, 1)).toMatchObject({ sent: 30, delivered: 30 });
   }, 30_000);
 });

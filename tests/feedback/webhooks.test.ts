@@ -1,7 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "../../worker/db";
 import { claimBatch } from "../../worker/delivery/claim-batch";
 import type { BatchMember } from "../../worker/delivery/delivery-queries";
 import { recordSentBatch } from "../../worker/delivery/record-batch";
@@ -20,16 +19,15 @@ import {
   WEBHOOK_SERIES,
   WEBHOOK_T0,
 } from "../helpers/webhook-helpers";
-import { outboxFor, outboxOf } from "../helpers/rows";
-import { countingD1 } from "../helpers/counting-bindings";
+import { countRows, outboxFor, outboxOf, subscriberStatus } from "../helpers/rows";
+import { recordingD1 } from "../helpers/recording-d1";
+import { testDepsAt } from "../helpers/test-deps";
 
 beforeEach(resetDatabase);
 
 const T0 = WEBHOOK_T0;
 const SERIES = WEBHOOK_SERIES;
 
-const count = async (table: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
 const delivery = (id: number) =>
   env.DB.prepare("SELECT * FROM deliveries WHERE id = ?1").bind(id).first<Record<string, number | null>>();
 
@@ -126,17 +124,14 @@ describe("POST /webhooks/resend: verification", () => {
   for (const [name, send, status] of refused) {
     it(`refuses a request ${name} with ${status}, changing nothing`, async () => {
       const [reader] = await sentReaders("refused", 1);
-      const before = await count("webhook_events");
+      const before = await countRows("webhook_events");
       const res = await send();
       expect(res.status).toBe(status);
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.message.length).toBeGreaterThan(0);
-      expect(await count("webhook_events")).toBe(before);
+      expect(await countRows("webhook_events")).toBe(before);
       expect(await partStats(SERIES, 1)).toMatchObject({ sent: 1, delivered: 0, bounces: 0, complaints: 0 });
-      expect(
-        (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!
-          .status,
-      ).toBe("active");
+      expect(await subscriberStatus(reader!.subscriberId)).toBe("active");
     });
   }
 
@@ -159,7 +154,7 @@ describe("POST /webhooks/resend: verification", () => {
       expect(json.error.code).toBe("NOT_CONFIGURED");
       expect(json.error.message).toContain("RESEND_WEBHOOK_SECRET");
     }
-    expect(await count("webhook_events")).toBe(0);
+    expect(await countRows("webhook_events")).toBe(0);
   });
 
   it("without the feedback queue, or when it refuses the event, records it within the request in 2 D1 round trips", async () => {
@@ -170,7 +165,7 @@ describe("POST /webhooks/resend: verification", () => {
       [readers[1]!, refusing],
     ] as const) {
       const body = JSON.stringify(resendEvent("email.delivered", reader.messageId, reader.email));
-      const counting = countingD1(env.DB);
+      const counting = recordingD1(env.DB);
       const ctx = createExecutionContext();
       const res = await worker.fetch(
         new Request(`${BASE}/webhooks/resend`, {
@@ -198,7 +193,7 @@ describe("POST /webhooks/resend: verification", () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ received: true, queued: false });
-    expect(await count("webhook_events")).toBe(1);
+    expect(await countRows("webhook_events")).toBe(1);
     expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 1 });
     const events = await env.DB.prepare("SELECT type FROM events WHERE subscriber_id = ?1")
       .bind(reader!.subscriberId)
@@ -269,7 +264,7 @@ describe("the funnel, counted once per delivery", () => {
       human_clicks: 0,
       scanner_clicks: 0,
     });
-    expect(await count("webhook_events")).toBe(events.length);
+    expect(await countRows("webhook_events")).toBe(events.length);
     // The first delayed and failed events are marked on the delivery: the counters never depend on webhook_events.
     expect((await delivery(readers[8]!.id))!.delayed_at).not.toBeNull();
     expect((await delivery(readers[9]!.id))!.failed_at).not.toBeNull();
@@ -373,9 +368,7 @@ describe("suppression", () => {
   it("a complaint marks the reader complained, and a new signup of that address sends nothing", async () => {
     const [reader] = await sentReaders("complainer", 1);
     await sendEvent(resendEvent("email.complained", reader!.messageId, reader!.email));
-    expect(
-      (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status,
-    ).toBe("complained");
+    expect(await subscriberStatus(reader!.subscriberId)).toBe("complained");
     const before = (await outboxFor(reader!.email)).length;
     const res = await subscribeJson({ email: reader!.email.toUpperCase(), series: "origins-of-lead-change" });
     expect(res.status).toBe(200);
@@ -406,9 +399,7 @@ describe("suppression", () => {
         200,
       );
     }
-    expect(
-      (await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(reader!.subscriberId).first())!.status,
-    ).toBe("active");
+    expect(await subscriberStatus(reader!.subscriberId)).toBe("active");
     expect(await partStats(SERIES, 1)).toMatchObject({ bounces: 0, complaints: 0 });
     expect((await runCycleAt(T0 + DAY)).sent).toBe(1);
   });
@@ -417,15 +408,15 @@ describe("suppression", () => {
 describe("unsubscribe attribution", () => {
   it("counts an unsubscribe against the last part received, within 7 days, once", async () => {
     const readers = await sentReaders("leave", 2);
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe(
-      "unsubscribed",
-    );
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[0]!.subscriberId, "link", T0 + 3 * DAY)).toBe(
-      "already_unsubscribed",
-    );
-    expect(await unsubscribe(getDb(env.DB), env.DB, readers[1]!.subscriberId, "link", T0 + 8 * DAY)).toBe(
-      "unsubscribed",
-    );
+    expect(
+      await unsubscribe(testDepsAt(T0 + 3 * DAY), { subscriberId: readers[0]!.subscriberId, source: "link" }),
+    ).toBe("unsubscribed");
+    expect(
+      await unsubscribe(testDepsAt(T0 + 3 * DAY), { subscriberId: readers[0]!.subscriberId, source: "link" }),
+    ).toBe("already_unsubscribed");
+    expect(
+      await unsubscribe(testDepsAt(T0 + 8 * DAY), { subscriberId: readers[1]!.subscriberId, source: "link" }),
+    ).toBe("unsubscribed");
     expect((await partStats(SERIES, 1))!.unsubscribes).toBe(1);
   });
 });

@@ -3,8 +3,9 @@
  * leaving mid-run, and the tally over every reader of what the provider accepted.
  */
 import { env } from "cloudflare:workers";
-import { getDb } from "../../worker/db";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
+import { countRows } from "./rows";
+import { testDepsAt } from "./test-deps";
 
 /** The mock's counters (scripts/mock-resend-server.ts) that a fault run must see go up. */
 export interface FaultStats {
@@ -35,7 +36,7 @@ export async function unsubscribeReaders(
 ): Promise<Map<string, Set<number>>> {
   const leavers = new Map<string, Set<number>>();
   for (const reader of readers) {
-    await unsubscribe(getDb(env.DB), env.DB, reader.id, "one-click", now);
+    await unsubscribe(testDepsAt(now), { subscriberId: reader.id, source: "one-click" });
     const { results } = await env.DB.prepare(
       `SELECT d.part_number AS part FROM deliveries d JOIN batches b ON b.id = d.batch_id
        WHERE d.subscriber_id = ?1 AND (d.status = 'sent' OR (d.status = 'claimed' AND b.attempts > 0))`,
@@ -69,5 +70,5 @@ export function tallyDeliveries(accepted: AcceptedMail[], leavers: Map<string, S
 
 /** Batches still claimed (leased, not yet recorded): none once a run has settled. */
 export async function batchesInFlight(): Promise<number> {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM batches WHERE status = 'claimed'`).first<{ n: number }>())!.n;
+  return countRows("batches", "status = 'claimed'");
 }

@@ -79,6 +79,3 @@ export async function resetImportTables() {
   ];
   await env.DB.batch(tables.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }
-
-export const count = async (table: string, where = "1") =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).first<{ n: number }>())!.n;

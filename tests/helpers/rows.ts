@@ -92,10 +92,18 @@ export async function outboxCount(): Promise<number> {
   return db().$count(outbox);
 }
 
-export async function countRows(
-  table: "subscribers" | "subscriptions" | "consents" | "outbox" | "deliveries" | "events",
-) {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
+/** How many rows a table holds (those matching `where`, SQL the test writes, with `args` bound to its ?N). */
+export async function countRows(table: string, where = "1", ...args: unknown[]): Promise<number> {
+  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...args)
+    .first<{ n: number }>())!.n;
+}
+
+/** A reader's status by id (undefined once the row is gone). */
+export async function subscriberStatus(subscriberId: number): Promise<string | undefined> {
+  return (
+    await env.DB.prepare("SELECT status FROM subscribers WHERE id = ?1").bind(subscriberId).first<{ status: string }>()
+  )?.status;
 }
 
 /** The id of the part at position `part` (1-based) of a series: what deliveries and counters are keyed by. */

@@ -1,6 +1,5 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +14,6 @@ import { runAdmin } from "../cli/run-admin";
  * run, test send, a wrong token. Then the CLI tests' mock is held to the real API: the same requests to both
  * answer the same status codes and headers, and the mock's bodies validate against the Worker's OpenAPI document.
  */
-const root = path.resolve(import.meta.dirname, "../..");
 const ADMIN_TOKEN = `cli-admin-${randomBytes(12).toString("hex")}`;
 const SERIES = "origins-of-lead-change";
 
@@ -44,10 +42,6 @@ describe("the admin CLI against the real local Worker", () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(path.join(root, "emails/dist/catalog.json"))) {
-      const build = spawnSync("npx", ["tsx", "scripts/build-emails.tsx"], { cwd: root, encoding: "utf8" });
-      if (build.status !== 0) throw new Error(`building emails failed:\n${build.stdout}\n${build.stderr}`);
-    }
     work = mkdtempSync(path.join(os.tmpdir(), "nextpart-cli-e2e-"));
     persistTo = mkdtempSync(path.join(os.tmpdir(), "nextpart-cli-e2e-d1-"));
     applyLocalMigrations(persistTo);

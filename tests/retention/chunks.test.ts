@@ -4,8 +4,9 @@ import { readConfig } from "../../worker/config";
 import { D1Meter } from "../../worker/delivery/d1-meter";
 import { RETENTION_CHUNK_ROWS, retentionPolicy } from "../../worker/retention/policy";
 import { runRetentionChunks } from "../../worker/retention/run-retention";
-import { countingD1 } from "../helpers/counting-bindings";
+import { recordingD1 } from "../helpers/recording-d1";
 import { resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
+import { countRows } from "../helpers/rows";
 
 /** A run is a fixed number of bounded statements, whatever the backlog; runs racing each other remove each row once. */
 beforeEach(resetDatabase);
@@ -28,13 +29,10 @@ async function backlog() {
   expect((await runCycleAt(T)).sent).toBe(1100);
 }
 
-const count = async (table: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;
-
 describe("bounded chunks", () => {
   it("a run deletes at most RETENTION_CHUNKS_PER_RUN chunks per table, no statement touching more than 500 rows; the next run goes on", async () => {
     await backlog();
-    const first = countingD1(env.DB);
+    const first = recordingD1(env.DB);
     const run1 = await runRetentionChunks(new D1Meter(first.db), { policy, now: NOW });
     // The probes find two tables with work; each round runs their chunks in one batch, again while they fill them.
     expect(first.counts).toEqual({ calls: 3, statements: PROBES + 2 * (1 + 6) });
@@ -45,18 +43,22 @@ describe("bounded chunks", () => {
       batches: 10,
     });
     expect(Math.max(...first.writes.statements.map((s) => s.changes))).toBeLessThanOrEqual(RETENTION_CHUNK_ROWS);
-    expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([300, 100, 1]);
+    expect([await countRows("webhook_events"), await countRows("deliveries"), await countRows("batches")]).toEqual([
+      300, 100, 1,
+    ]);
 
-    const second = countingD1(env.DB);
+    const second = recordingD1(env.DB);
     const run2 = await runRetentionChunks(new D1Meter(second.db), { policy, now: NOW });
     expect(second.counts).toEqual({ calls: 2, statements: PROBES + 1 + 6 });
     expect(run2.rows).toMatchObject({ webhook_events: 300, deliveries: 100, batches: 1 });
-    expect([await count("webhook_events"), await count("deliveries"), await count("batches")]).toEqual([0, 0, 0]);
-    expect(await count("received_parts")).toBe(1100);
-    expect(await count("delivery_archive")).toBe(11);
+    expect([await countRows("webhook_events"), await countRows("deliveries"), await countRows("batches")]).toEqual([
+      0, 0, 0,
+    ]);
+    expect(await countRows("received_parts")).toBe(1100);
+    expect(await countRows("delivery_archive")).toBe(11);
 
     // Nothing left: one round trip, six index probes that find nothing.
-    const idle = countingD1(env.DB);
+    const idle = recordingD1(env.DB);
     const run3 = await runRetentionChunks(new D1Meter(idle.db), { policy, now: NOW });
     expect(idle.counts).toEqual({ calls: 1, statements: PROBES });
     expect(run3).toMatchObject({ chunks: 0, errors: [] });
@@ -66,7 +68,7 @@ describe("bounded chunks", () => {
 
   it("RETENTION_CHUNKS_PER_RUN = 0 turns it off: not one statement", async () => {
     await backlog();
-    const off = countingD1(env.DB);
+    const off = recordingD1(env.DB);
     expect(
       (await runRetentionChunks(new D1Meter(off.db), { policy: { ...policy, chunksPerRun: 0 }, now: NOW })).chunks,
     ).toBe(0);
@@ -93,21 +95,14 @@ describe("bounded chunks", () => {
   it("a table whose chunk fails is left for the next run; the others go on", async () => {
     await backlog();
     // The slimming's insert of runs fails (as if its table were gone): every batch holding it fails with it.
-    const failing = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "prepare")
-          return (query: string) =>
-            target.prepare(
-              query.includes("INSERT INTO delivery_archive") ? "INSERT INTO gone (a, b) VALUES (?1, ?2)" : query,
-            );
-        const value = Reflect.get(target, prop) as unknown;
-        return typeof value === "function" ? value.bind(target) : value;
-      },
+    const { db: failing } = recordingD1(env.DB, {
+      prepareAs: (query) =>
+        query.includes("INSERT INTO delivery_archive") ? "INSERT INTO gone (a, b) VALUES (?1, ?2)" : query,
     });
     const run = await runRetentionChunks(new D1Meter(failing), { policy, now: NOW });
     expect(run.errors).toEqual([{ task: "deliveries", message: expect.stringMatching(/no such table: gone/) }]);
     expect(run.rows).toMatchObject({ webhook_events: 2 * RETENTION_CHUNK_ROWS, deliveries: 0 });
-    expect(await count("deliveries")).toBe(1100);
+    expect(await countRows("deliveries")).toBe(1100);
     const next = await runRetentionChunks(new D1Meter(env.DB), { policy: { ...policy, chunksPerRun: 10 }, now: NOW });
     expect(next.rows).toMatchObject({ webhook_events: 300, deliveries: 1100 });
   });

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   findDeliverySql,
@@ -9,6 +8,7 @@ import {
 import { retentionProbeSql, retentionSql } from "../../worker/retention/retention-queries";
 import { eraseSql, subscriberDataSql } from "../../worker/subscribers/subscriber-admin-queries";
 import { sql as cycleSql } from "../../worker/delivery/delivery-queries";
+import { argsFor, explain } from "../helpers/recording-d1";
 
 /** Tables that grow with the list or with time: none may be read whole (part_refs is one row per part). */
 const LIST_TABLES = [
@@ -30,13 +30,7 @@ const LIST_TABLES = [
 ];
 const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
 
-async function plan(text: string, bindings?: unknown[]) {
-  const count = Math.max(0, ...(text.match(/\?\d+/g) ?? []).map((p) => Number(p.slice(1))));
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-    .bind(...(bindings ?? Array.from({ length: count }, () => 1)))
-    .all<{ detail: string }>();
-  return results.map((row) => row.detail);
-}
+const plan = (text: string, bindings?: unknown[]) => explain(text, bindings ?? argsFor(text));
 
 describe("retention's statements", () => {
   for (const [name, text] of [

@@ -6,6 +6,7 @@ import { readConfig } from "../../worker/config";
 import { retentionPolicy } from "../../worker/retention/policy";
 import { runRetention, type RetentionSummary } from "../../worker/retention/run-retention";
 import { DAY, resetDatabase } from "../helpers/delivery-helpers";
+import { countRows } from "../helpers/rows";
 import { testDeps } from "../helpers/test-deps";
 
 /**
@@ -21,19 +22,17 @@ beforeEach(async () => {
 
 const T = Date.UTC(2026, 2, 2, 9, 30);
 const policy = retentionPolicy(readConfig(env));
-const count = async (table: string, where = "1") =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).first<{ n: number }>())!.n;
 const retainAt = (now: number) => runRetention(testDeps(), { now });
 
 /** Rows made at T and T + 1 ms: at T + window - 1 both stay, at T + window the first goes, then the second. */
 async function expectWindow(table: string, windowMs: number, where = "1") {
-  expect(await count(table, where)).toBe(2);
+  expect(await countRows(table, where)).toBe(2);
   await retainAt(T + windowMs - 1);
-  expect(await count(table, where), `${table} a millisecond early`).toBe(2);
+  expect(await countRows(table, where), `${table} a millisecond early`).toBe(2);
   await retainAt(T + windowMs);
-  expect(await count(table, where), `${table} at its window`).toBe(1);
+  expect(await countRows(table, where), `${table} at its window`).toBe(1);
   await retainAt(T + windowMs + 1);
-  expect(await count(table, where), `${table} after`).toBe(0);
+  expect(await countRows(table, where), `${table} after`).toBe(0);
 }
 
 describe("each window is kept to the millisecond", () => {
@@ -75,7 +74,7 @@ describe("each window is kept to the millisecond", () => {
     ]);
     await expectWindow("clicks", policy.clicksMs, "delivery_id = 5");
     await retainAt(T + 10 * policy.clicksMs);
-    expect(await count("clicks", "delivery_id = 7")).toBe(1);
+    expect(await countRows("clicks", "delivery_id = 7")).toBe(1);
   });
 
   it("import reports: RETAIN_IMPORTS_DAYS after the import finished, a chunk of rows at a time, then the job", async () => {
@@ -102,17 +101,17 @@ describe("each window is kept to the millisecond", () => {
       ),
     ]);
     await retainAt(T + policy.importsMs - 1);
-    expect(await count("import_rows")).toBe(3600);
+    expect(await countRows("import_rows")).toBe(3600);
     const run = await retainAt(T + policy.importsMs);
     expect(run.rows).toMatchObject({ import_rows: 1200, import_jobs: 1 });
-    expect(await count("import_jobs", "id = 'old'")).toBe(0);
-    expect(await count("import_chunks", "job_id = 'old'")).toBe(0);
-    expect(await count("import_rows", "job_id = 'newer'")).toBe(1200);
+    expect(await countRows("import_jobs", "id = 'old'")).toBe(0);
+    expect(await countRows("import_chunks", "job_id = 'old'")).toBe(0);
+    expect(await countRows("import_rows", "job_id = 'newer'")).toBe(1200);
     await retainAt(T + policy.importsMs + 1);
     await retainAt(T + policy.importsMs + 1);
-    expect(await count("import_jobs")).toBe(1); // the running one: never finished, never trimmed
-    expect(await count("import_rows")).toBe(1200);
-    expect(await count("import_chunks")).toBe(0);
+    expect(await countRows("import_jobs")).toBe(1); // the running one: never finished, never trimmed
+    expect(await countRows("import_rows")).toBe(1200);
+    expect(await countRows("import_chunks")).toBe(0);
   });
 });
 
@@ -141,12 +140,12 @@ describe("never-confirmed signups", () => {
     await pendingReader(3, T, [T, T + 5 * DAY]);
     expect(policy.pendingSignupsMs).toBe(30 * DAY);
     await expectWindow("subscribers", policy.pendingSignupsMs, "id IN (1, 2)");
-    expect(await count("consents", "subscriber_id IN (1, 2)")).toBe(0);
-    expect(await count("subscriptions", "subscriber_id IN (1, 2)")).toBe(0);
-    expect(await count("subscribers", "id = 3")).toBe(1);
+    expect(await countRows("consents", "subscriber_id IN (1, 2)")).toBe(0);
+    expect(await countRows("subscriptions", "subscriber_id IN (1, 2)")).toBe(0);
+    expect(await countRows("subscribers", "id = 3")).toBe(1);
     await retainAt(T + 5 * DAY + policy.pendingSignupsMs);
-    expect(await count("subscribers")).toBe(0);
-    expect(await count("consents")).toBe(0);
+    expect(await countRows("subscribers")).toBe(0);
+    expect(await countRows("consents")).toBe(0);
   });
 
   it("keeps every reader who confirmed once, left, bounced, or got going in some series", async () => {
@@ -168,7 +167,7 @@ describe("never-confirmed signups", () => {
       ),
     ]);
     await retainAt(T + 10 * policy.pendingSignupsMs);
-    expect(await count("subscribers")).toBe(5);
+    expect(await countRows("subscribers")).toBe(5);
   });
 });
 
@@ -204,6 +203,6 @@ describe("the cron", () => {
     } finally {
       log.mockRestore();
     }
-    expect(await count("webhook_events")).toBe(1);
+    expect(await countRows("webhook_events")).toBe(1);
   });
 });

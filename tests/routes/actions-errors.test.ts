@@ -1,14 +1,13 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signDeliveryTokens } from "../../worker/tokens";
 import { clickOf, consumeClicks } from "../helpers/click-helpers";
 import { actionPath, deliveredReader, click } from "../helpers/reader-helpers";
 import { testKeyring } from "../helpers/route-helpers";
-import { clicksOf, partStat } from "../helpers/rows";
+import { clicksOf, countRows, partStat } from "../helpers/rows";
 
 /** Action links that do not work: a friendly 4xx page, nothing recorded. */
 
-const clickCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>())!.n;
+const clickCount = () => countRows("clicks");
 
 describe("GET /a/:token/:series/:part/:n: errors", () => {
   it("a tampered or wrong-kind token is a friendly 400 page, and records nothing", async () => {

@@ -10,7 +10,7 @@ import { findPart, findSeries, listSeries } from "../../worker/content/catalog";
 import { composePartEmail } from "../../worker/delivery/compose";
 import { signDeliveryTokens, verifyReaderToken, verifyReferralToken } from "../../worker/tokens";
 import { clickOf, collectingClickQueue } from "../helpers/click-helpers";
-import { countingD1 } from "../helpers/counting-bindings";
+import { recordingD1 } from "../helpers/recording-d1";
 import {
   actionPath,
   BROWSER_UA,
@@ -191,7 +191,7 @@ describe("GET /a/:token/:series/:part/:n", () => {
 
   it("answers from the token and the catalog: no D1 on the request path, one message on the click queue", async () => {
     const reader = await deliveredReader({ series: "fixture-windowed", part: 1 });
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const { queue, sent } = collectingClickQueue();
     const ctx = createExecutionContext();
     const res = await worker.fetch(clickRequest(reader), { ...env, DB: counting.db, CLICK_QUEUE: queue }, ctx);
@@ -215,7 +215,7 @@ describe("GET /a/:token/:series/:part/:n", () => {
   it("without the click queue, the click is written after the answer by the same verb, a batch of one", async () => {
     const reader = await deliveredReader({ series: "fixture-windowed", part: 1 });
     const { CLICK_QUEUE: _queue, ...withoutQueue } = env;
-    const counting = countingD1(env.DB);
+    const counting = recordingD1(env.DB);
     const ctx = createExecutionContext();
     expect((await worker.fetch(clickRequest(reader), { ...withoutQueue, DB: counting.db }, ctx)).status).toBe(302);
     await waitOnExecutionContext(ctx);

@@ -2,7 +2,6 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
-import { getDb } from "../../worker/db";
 import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
 import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
@@ -27,6 +26,7 @@ import {
 import { findSubscriber, outboxFor, rowsNaming, userTables } from "../helpers/rows";
 import { resendEvent, sendEvent } from "../helpers/webhook-helpers";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
+import { testDeps } from "../helpers/test-deps";
 
 /** Rows pointing at the subscriber or at their deliveries, in every column that names one. */
 async function rowsPointingAt(subscriberId: number, deliveryIds: number[]): Promise<string[]> {
@@ -134,7 +134,7 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     expect(await env.DB.prepare("SELECT reason FROM suppressions WHERE email_hash = ?1").bind(hash).first()).toEqual({
       reason: "erased",
     });
-    expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email.toUpperCase())).toBe(true);
+    expect(await isSuppressed(testDeps(), reader.email.toUpperCase())).toBe(true);
     // The reader they referred keeps their subscription.
     expect(
       await env.DB.prepare("SELECT status, referrer_id FROM subscribers WHERE id = ?1")
@@ -207,7 +207,7 @@ describe("DELETE /admin/api/subscribers/:id (erasure)", () => {
     );
     // The consent keeps the mailbox its confirmation went to (the daily cap's key), the outbox the email itself.
     expect((await rowsNaming(reader.email)).sort()).toEqual(["consents: 1", "outbox: 1", "subscribers: 1"]);
-    expect(await isSuppressed(getDb(env.DB), readConfig(env).hashSecret, reader.email)).toBe(false);
+    expect(await isSuppressed(testDeps(), reader.email)).toBe(false);
     await expectApiError(
       await adminFetch("/admin/api/subscribers/abc", { method: "DELETE" }),
       400,

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_SENDS_PER_MINUTE } from "../../worker/previews/test-send";
 import worker from "../../worker/index";
-import { failingOn } from "../helpers/failing-d1";
+import { failingOn } from "../helpers/recording-d1";
 import {
   ADMIN_TOKEN,
   adminFetch,
@@ -13,7 +13,7 @@ import {
   uniqueEmail,
   uniqueIp,
 } from "../helpers/route-helpers";
-import { outboxFor } from "../helpers/rows";
+import { countRows, outboxFor } from "../helpers/rows";
 import { expectApiError, expectDeclared } from "../helpers/admin-api-helpers";
 
 const post = (path: string, body: unknown, key?: string) =>
@@ -24,9 +24,7 @@ const post = (path: string, body: unknown, key?: string) =>
   });
 
 const newKey = () => `test-${crypto.randomUUID()}`;
-const keyRows = async (key: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM idempotency_keys WHERE key = ?1").bind(key).first<{ n: number }>())!
-    .n;
+const keyRows = (key: string) => countRows("idempotency_keys", "key = ?1", key);
 
 describe("Idempotency-Key on POST /admin/api/send", () => {
   it("the same key and body replays the answer: one cycle, one email", async () => {

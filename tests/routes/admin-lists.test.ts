@@ -6,6 +6,7 @@ import { listSubscribersQuery, positionsSql } from "../../worker/subscribers/sub
 import { adminFetch, signUpAndConfirm, subscribeForm, uniqueEmail } from "../helpers/route-helpers";
 import { deliveredReader } from "../helpers/reader-helpers";
 import { expectApiError, expectDeclared, type Page } from "../helpers/admin-api-helpers";
+import { explain } from "../helpers/recording-d1";
 
 interface SeriesItem {
   slug: string;
@@ -24,14 +25,7 @@ interface DeliveryItem {
   toEmail: string;
 }
 
-const plan = async (text: string, params: unknown[]) =>
-  (
-    await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-      .bind(...params)
-      .all<{ detail: string }>()
-  ).results
-    .map((r) => r.detail)
-    .join(" | ");
+const plan = async (text: string, params: unknown[]) => (await explain(text, params)).join(" | ");
 
 /** Follows next_cursor to the end; every page checked against the declared schema. */
 async function allPages<T>(path: string, template: string): Promise<T[][]> {

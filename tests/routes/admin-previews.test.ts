@@ -74,7 +74,7 @@ describe("GET /admin/api/preview/:series/:part", () => {
       expect(await res.text()).toContain("This link does not work");
     }
     await settled();
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM clicks").first<{ n: number }>())!.n).toBe(0);
+    expect(await countRows("clicks")).toBe(0);
     expect({ events: await countRows("events"), deliveries: await countRows("deliveries") }).toEqual(before);
   });
 

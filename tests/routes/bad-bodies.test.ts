@@ -237,3 +237,36 @@ describe("malformed request bodies are a 4xx on every route, never a 5xx", () =>
     expect(failures).toEqual([]);
   });
 });
+
+describe("each route states its own body limit (nothing at the door knows a path)", () => {
+  it("one byte over the route's limit is a 413; the CSV import's own 8 MB lets a larger body through", async () => {
+    const routes = await postRoutes();
+    const limits: Record<string, number> = {
+      "/subscribe": 16 * 1024,
+      "/confirm/": 4 * 1024,
+      "/unsubscribe/": 4 * 1024,
+      "/resubscribe/": 4 * 1024,
+      "/prefs/pause": 4 * 1024,
+      "/admin/api/send": 4 * 1024,
+      "/webhooks/resend": 256 * 1024,
+      "/admin/sign-in": 4 * 1024,
+      "/admin/series/fixture-four/pause": 8 * 1024, // the dashboard's forms
+    };
+    for (const [prefix, limit] of Object.entries(limits)) {
+      const route = routes.find((r) => r.path.startsWith(prefix))!;
+      const over = { label: "over", type: "application/x-www-form-urlencoded", body: `x=${"a".repeat(limit - 1)}` };
+      const res = await send(route.path, route.headers, over, "application/json");
+      expect(res.status, prefix).toBe(413);
+      await res.body?.cancel();
+    }
+    // Over the forms' limit and the 256 KB the door once applied to every route: the import reads it.
+    const csv = `email\n${"a".repeat(300 * 1024)}@example.com\n`;
+    const res = await SELF.fetch(`${BASE}/admin/api/subscribers/import`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "text/csv", "cf-connecting-ip": uniqueIp() },
+      body: csv,
+    });
+    expect(res.status).not.toBe(413);
+    await res.body?.cancel();
+  });
+});

@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../../worker/db";
 import { confirmConsent } from "../../worker/subscribers/confirm";
 import { unsubscribe } from "../../worker/subscribers/unsubscribe";
 import { readerTokenOf } from "../helpers/reader-helpers";
 import { confirmVia, postForm, signUp, signUpAndConfirm, uniqueEmail, ONE_CLICK } from "../helpers/route-helpers";
+import { recordingD1 } from "../helpers/recording-d1";
 import { consentsOf, eventsOf, findSubscriber, subscriptionsOf } from "../helpers/rows";
+import { testDeps } from "../helpers/test-deps";
 
 /** A confirm and an unsubscribe of the same reader interleaved: the unsubscribe always wins. */
 describe("confirm and unsubscribe racing", () => {
@@ -13,19 +14,13 @@ describe("confirm and unsubscribe racing", () => {
     const signed = await signUp(uniqueEmail("race-confirm"));
     const [consent] = await consentsOf(signed.subscriber.id);
     // The unsubscribe lands between the confirm's reads and its writes (wrapped D1: no hook in the Worker).
-    const racing = new Proxy(env.DB, {
-      get(target, key) {
-        if (key === "batch") {
-          return async (statements: D1PreparedStatement[]) => {
-            await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "admin");
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
+    const { db: racing } = recordingD1(env.DB, {
+      onBatch: async (_statements, run) => {
+        await unsubscribe(testDeps(), { subscriberId: signed.subscriber.id, source: "admin" });
+        return run();
       },
     });
-    const result = await confirmConsent(getDb(racing), consent!.id);
+    const result = await confirmConsent(testDeps({ db: racing }), consent!.id);
     expect(result.kind).toBe("used");
     expect(await findSubscriber(signed.email)).toMatchObject({ status: "unsubscribed", confirmedAt: null });
     expect((await subscriptionsOf(signed.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });
@@ -42,21 +37,14 @@ describe("confirm and unsubscribe racing", () => {
     const consentB = (await consentsOf(reader.subscriber.id)).at(-1)!;
     // An unsubscribe click reads "unsubscribed"; the confirm of B commits right after that read (wrapped D1).
     let confirmed = false;
-    const afterFirstRead = new Proxy(env.DB, {
-      get(target, key) {
-        if (key === "prepare") {
-          return (query: string) => {
-            const statement = target.prepare(query);
-            return new Proxy(statement, {
-              get(stmt, k) {
-                if (k === "bind") return (...args: unknown[]) => wrap(stmt.bind(...args));
-                return Reflect.get(stmt, k);
-              },
-            });
-          };
+    const { db: afterFirstRead } = recordingD1(env.DB, {
+      onRun: async (_statement, method, run) => {
+        const result = await run();
+        if (method !== "run" && !confirmed) {
+          confirmed = true;
+          expect((await confirmConsent(testDeps(), consentB.id)).kind).toBe("confirmed_now");
         }
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
+        return result;
       },
     });
     function wrap(stmt: D1PreparedStatement): D1PreparedStatement {
@@ -69,16 +57,16 @@ describe("confirm and unsubscribe racing", () => {
             const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
             if (!confirmed) {
               confirmed = true;
-              expect((await confirmConsent(getDb(env.DB), consentB.id)).kind).toBe("confirmed_now");
+              expect((await confirmConsent(testDeps(), consentB.id)).kind).toBe("confirmed_now");
             }
             return result;
           };
         },
       });
     }
-    expect(await unsubscribe(getDb(afterFirstRead), afterFirstRead, reader.subscriber.id, "link")).toBe(
-      "already_unsubscribed",
-    );
+    expect(
+      await unsubscribe(testDeps({ db: afterFirstRead }), { subscriberId: reader.subscriber.id, source: "link" }),
+    ).toBe("already_unsubscribed");
     expect(confirmed).toBe(true);
     expect((await findSubscriber(reader.email))!.status).toBe("unsubscribed");
     expect((await subscriptionsOf(reader.subscriber.id))[0]).toMatchObject({ status: "stopped", dueAt: null });

@@ -30,7 +30,7 @@ import {
   uniqueEmail,
 } from "../helpers/route-helpers";
 import { consentsOf, eventsOf, findSubscriber, outboxFor, rowsNaming, subscriptionsOf } from "../helpers/rows";
-import { testDeps } from "../helpers/test-deps";
+import { testDeps, testDepsAt } from "../helpers/test-deps";
 
 /** The notice at the top of the page: what the last press changed. */
 const noticeOf = (html: string) =>
@@ -187,9 +187,9 @@ describe("next part now", () => {
       .bind(reader.subscriberId)
       .first<{ at: number }>();
     const later = firstAsk!.at + DAY + 1;
-    const state = (await readPreferences(env.DB, before.id, later))!;
+    const state = (await readPreferences(testDepsAt(later), before.id))!;
     expect(state.asksToday).toBe(NEXT_PART_NOW_PER_DAY - 1);
-    expect(await askNextPartNow(env.DB, state, findSeries("fixture-windowed")!, later)).toEqual({
+    expect(await askNextPartNow(testDepsAt(later), { state, series: findSeries("fixture-windowed")! })).toEqual({
       kind: "asked",
       part: 2,
     });

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { deliveredReader } from "../helpers/reader-helpers";
 import {
@@ -12,7 +11,7 @@ import {
   uniqueIp,
   type ApiError,
 } from "../helpers/route-helpers";
-import { partStat, storedResponse } from "../helpers/rows";
+import { countRows, partStat, storedResponse } from "../helpers/rows";
 
 const PROMPT = "What action did you take? Share your ideas — what will you do differently today?";
 
@@ -65,10 +64,7 @@ describe("the response page", () => {
     expect(edited!.body).toBe("Changed my mind: a lunch group.");
     expect(edited!.createdAt).toBe(stored!.createdAt);
     expect(edited!.updatedAt).toBeGreaterThanOrEqual(stored!.updatedAt);
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM responses WHERE delivery_id = ?1")
-      .bind(reader.deliveryId)
-      .first<{ n: number }>();
-    expect(rows!.n).toBe(1);
+    expect(await countRows("responses", "delivery_id = ?1", reader.deliveryId)).toBe(1);
     expect((await partStat(DEFAULT_SERIES, 1)).responses - before.responses).toBe(1);
   });
 

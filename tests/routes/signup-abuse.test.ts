@@ -1,17 +1,16 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
-import { getDb } from "../../worker/db";
 import type { Env } from "../../worker/env";
 import worker from "../../worker/index";
 import { clientKey } from "../../worker/lib/client-key";
 import type { BatchResult, Mailer } from "../../worker/mail/create-mailer";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
-import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
+import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";
 import { readerTokenOf } from "../helpers/reader-helpers";
+import { recordingD1 } from "../helpers/recording-d1";
 import {
   confirmLinkOf,
   confirmVia,
@@ -25,6 +24,7 @@ import {
   uniqueIp,
 } from "../helpers/route-helpers";
 import { consentsOf, findSubscriber, outboxFor } from "../helpers/rows";
+import { testDeps, testDepsAt } from "../helpers/test-deps";
 
 describe("per recipient: at most 3 confirmation emails per address per day, whoever asks", () => {
   it("20 signups of one address from 20 clients: 20 identical answers, 3 emails", async () => {
@@ -50,17 +50,15 @@ describe("per recipient: at most 3 confirmation emails per address per day, whoe
 
   it("a day later the address may get a link again", async () => {
     const email = uniqueEmail("next-day");
-    const db = getDb(env.DB);
-    const config = readConfig(env);
     const mailer = createOutboxMailer(env.DB);
     const series = findSeries(DEFAULT_SERIES)!;
     const day = 24 * 3600_000;
     const start = Date.now() - day - 60_000;
     for (let i = 0; i < 4; i++)
-      expect(await subscribe(db, config, mailer, { email, series, form: "api" }, start + i)).toBe(
+      expect(await subscribe(testDepsAt(start + i, { mailer: mailer }), { email, series, form: "api" })).toBe(
         i < 3 ? "confirmation_sent" : "throttled",
       );
-    expect(await subscribe(db, config, mailer, { email, series, form: "api" })).toBe("confirmation_sent");
+    expect(await subscribe(testDeps({ mailer: mailer }), { email, series, form: "api" })).toBe("confirmation_sent");
     expect(await outboxFor(email)).toHaveLength(4);
   });
 
@@ -150,15 +148,8 @@ describe("per client: IPv6 clients are keyed by their /64", () => {
 
 /** Counts the D1 statements a request prepares, and how many of them were prepared before its answer. */
 function countingEnv() {
-  let prepared = 0;
-  const db = new Proxy(env.DB, {
-    get(target, key) {
-      const value = Reflect.get(target, key);
-      if (key === "prepare") return (query: string) => (prepared++, target.prepare(query));
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { env: { ...env, DB: db } as Env, prepared: () => prepared };
+  const { db, statements } = recordingD1();
+  return { env: { ...env, DB: db } as Env, prepared: () => statements.length };
 }
 
 describe("uniform work: the answer does the same work whatever the address's state", () => {
@@ -217,12 +208,14 @@ function failingFirst(failures: number, result: BatchResult = { kind: "unknown",
 describe("a confirmation email the provider refuses or times out on is retried, never lost", () => {
   it("an outage during signup: queued on the consent, sent by the cron's retry, and the link works", async () => {
     const email = uniqueEmail("outage");
-    const db = getDb(env.DB);
-    const config = readConfig(env);
     const provider = failingFirst(1);
     const now = Date.now();
     expect(
-      await subscribe(db, config, provider.mailer, { email, series: findSeries(DEFAULT_SERIES)!, form: "api" }, now),
+      await subscribe(testDepsAt(now, { mailer: provider.mailer }), {
+        email,
+        series: findSeries(DEFAULT_SERIES)!,
+        form: "api",
+      }),
     ).toBe("confirmation_queued");
     expect(await outboxFor(email)).toHaveLength(0);
     const [consent] = await consentsOf((await findSubscriber(email))!.id);
@@ -232,9 +225,11 @@ describe("a confirmation email the provider refuses or times out on is retried, 
     expect(row).toMatchObject({ email_status: "queued", email_attempts: 1 });
 
     // Not yet due: the cron leaves it alone; once due, it sends it (once, however often the cron runs).
-    expect(await resendQueuedConfirmations(db, config, provider.mailer, now + 1000)).toBe(0);
-    expect(await resendQueuedConfirmations(db, config, provider.mailer, row!.email_next_at)).toBe(1);
-    expect(await resendQueuedConfirmations(db, config, provider.mailer, row!.email_next_at + 3600_000)).toBe(0);
+    expect(await retryConfirmationEmails(testDepsAt(now + 1000, { mailer: provider.mailer }))).toBe(0);
+    expect(await retryConfirmationEmails(testDepsAt(row!.email_next_at, { mailer: provider.mailer }))).toBe(1);
+    expect(await retryConfirmationEmails(testDepsAt(row!.email_next_at + 3600_000, { mailer: provider.mailer }))).toBe(
+      0,
+    );
     const mails = await outboxFor(email);
     expect(mails).toHaveLength(1);
     expect(provider.calls()).toBe(2);
@@ -244,8 +239,6 @@ describe("a confirmation email the provider refuses or times out on is retried, 
 
   it("a mailer that throws (network error) is retried the same way", async () => {
     const email = uniqueEmail("throws");
-    const db = getDb(env.DB);
-    const config = readConfig(env);
     const throwing: Mailer = {
       name: "resend",
       sendBatch: async () => {
@@ -254,22 +247,28 @@ describe("a confirmation email the provider refuses or times out on is retried, 
     };
     const now = Date.now();
     expect(
-      await subscribe(db, config, throwing, { email, series: findSeries(DEFAULT_SERIES)!, form: "api" }, now),
+      await subscribe(testDepsAt(now, { mailer: throwing }), {
+        email,
+        series: findSeries(DEFAULT_SERIES)!,
+        form: "api",
+      }),
     ).toBe("confirmation_queued");
-    expect(await resendQueuedConfirmations(db, config, createOutboxMailer(env.DB), now + 3600_000)).toBe(1);
+    expect(await retryConfirmationEmails(testDepsAt(now + 3600_000, { mailer: createOutboxMailer(env.DB) }))).toBe(1);
     expect(await outboxFor(email)).toHaveLength(1);
   });
 
   it("a 4xx refusal is retried a few times, then given up with its reason", async () => {
     const email = uniqueEmail("refused");
-    const db = getDb(env.DB);
-    const config = readConfig(env);
     const refusing = failingFirst(100, { kind: "rejected", status: 422, message: "invalid recipient" });
     let now = Date.now();
-    await subscribe(db, config, refusing.mailer, { email, series: findSeries(DEFAULT_SERIES)!, form: "api" }, now);
+    await subscribe(testDepsAt(now, { mailer: refusing.mailer }), {
+      email,
+      series: findSeries(DEFAULT_SERIES)!,
+      form: "api",
+    });
     for (let i = 0; i < 10; i++) {
       now += 2 * 3600_000;
-      await resendQueuedConfirmations(db, config, refusing.mailer, now);
+      await retryConfirmationEmails(testDepsAt(now, { mailer: refusing.mailer }));
     }
     expect(refusing.calls()).toBe(5);
     const [consent] = await consentsOf((await findSubscriber(email))!.id);

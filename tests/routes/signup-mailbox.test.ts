@@ -2,11 +2,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConfig, type Config } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
-import { getDb } from "../../worker/db";
-import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
+import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
 import { mailboxKey } from "../../worker/subscribers/mailbox-key";
-import { CONFIRMATIONS_PER_DAY, insertConsentSql, subscribe } from "../../worker/subscribers/subscribe";
+import { insertConsentSql } from "../../worker/subscribers/subscriber-queries";
+import { CONFIRMATIONS_PER_DAY, subscribe } from "../../worker/subscribers/subscribe";
 import { DEFAULT_SERIES, subscribeForm, uniqueIp } from "../helpers/route-helpers";
 import { findSubscriber } from "../helpers/rows";
 
@@ -41,9 +41,11 @@ async function mailsTo(spellings: string[]) {
 }
 
 const series = () => findSeries(DEFAULT_SERIES)!;
-const db = () => getDb(env.DB);
 const signUp = (config: Config, email: string, now = Date.now()) =>
-  subscribe(db(), config, createOutboxMailer(env.DB), { email, series: series(), form: "api" }, now);
+  subscribe(
+    { db: env.DB, config, mailer: createOutboxMailer(env.DB), clock: () => now },
+    { email, series: series(), form: "api" },
+  );
 
 describe("the mailbox key", () => {
   it("is lower-cased, drops +tags on every domain and dots where Gmail ignores them", () => {
@@ -184,9 +186,11 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
 
     // The cron leaves them this hour, and sends them once they are due in the next.
     const mailer = createOutboxMailer(env.DB);
-    expect(await resendQueuedConfirmations(db(), config, mailer, now + 5 * 60_000)).toBe(0);
+    expect(await retryConfirmationEmails({ db: env.DB, config, mailer: mailer, clock: () => now + 5 * 60_000 })).toBe(
+      0,
+    );
     const due = Math.max(...held.map((consent) => consent.nextAt!));
-    await resendQueuedConfirmations(db(), config, mailer, due);
+    await retryConfirmationEmails({ db: env.DB, config, mailer: mailer, clock: () => due });
     expect(await mailsTo(readers)).toHaveLength(5);
     expect((await consentOf(readers[4]!)).status).toBe("sent");
   });
@@ -223,7 +227,14 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
       (await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{ count: number }>())!
         .count;
     const before = await counted();
-    expect(await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), now + 60_000)).toBe(0);
+    expect(
+      await retryConfirmationEmails({
+        db: env.DB,
+        config,
+        mailer: createOutboxMailer(env.DB),
+        clock: () => now + 60_000,
+      }),
+    ).toBe(0);
     expect((await counted()) - before).toBe(1);
     const nextAts = await Promise.all(held.map(async (email) => (await consentOf(email)).nextAt!));
     expect(nextAts.filter((at) => at >= hourStart + HOUR)).toHaveLength(1);
@@ -231,7 +242,12 @@ describe("hourly caps on confirmation emails: per domain and in all", () => {
     // Late in the next hour, both go (its counter took exactly those two).
     await env.DB.batch(held.map((email) => setDue.bind(email, hourStart + HOUR + 30 * 60_000)));
     expect(
-      await resendQueuedConfirmations(db(), config, createOutboxMailer(env.DB), hourStart + HOUR + 45 * 60_000),
+      await retryConfirmationEmails({
+        db: env.DB,
+        config,
+        mailer: createOutboxMailer(env.DB),
+        clock: () => hourStart + HOUR + 45 * 60_000,
+      }),
     ).toBe(2);
     expect(await mailsTo(readers)).toHaveLength(4);
     const counter = await env.DB.prepare("SELECT count FROM rate_counters WHERE name = 'confirm-all'").first<{

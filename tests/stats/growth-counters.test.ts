@@ -2,7 +2,6 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
-import { getDb } from "../../worker/db";
 import { D1Meter } from "../../worker/delivery/d1-meter";
 import type { ImportChunkMessage } from "../../worker/env";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
@@ -25,6 +24,7 @@ import {
   signUpAndConfirm,
   uniqueEmail,
 } from "../helpers/route-helpers";
+import { recordingD1 } from "../helpers/recording-d1";
 import { consentsOf, findSubscriber } from "../helpers/rows";
 import { testDeps, testDepsAt } from "../helpers/test-deps";
 import { resendEvent, sendEvent, sentReaders, WEBHOOK_SERIES } from "../helpers/webhook-helpers";
@@ -64,16 +64,13 @@ describe("signups and confirmations", () => {
   });
 
   it("asking again once the link has expired (7 days) is a new signup", async () => {
-    const db = getDb(env.DB);
     const email = uniqueEmail("grow-expired");
     const signup = (at: number) =>
-      subscribe(
-        db,
-        readConfig(env),
-        createOutboxMailer(env.DB),
-        { email, series: findSeries(OTHER)!, form: "api" },
-        at,
-      );
+      subscribe(testDepsAt(at, { mailer: createOutboxMailer(env.DB) }), {
+        email,
+        series: findSeries(OTHER)!,
+        form: "api",
+      });
     const t0 = Date.UTC(2026, 2, 1, 12);
     const hour = 60 * 60 * 1000;
     expect(await signup(t0)).toBe("confirmation_sent");
@@ -95,19 +92,13 @@ describe("signups and confirmations", () => {
     const signed = await signUp(uniqueEmail("grow-race"));
     const [consent] = await consentsOf(signed.subscriber.id);
     // The unsubscribe lands between the confirm's reads and its batch (wrapped D1: no hook in the Worker).
-    const racing = new Proxy(env.DB, {
-      get(target, key) {
-        if (key === "batch") {
-          return async (statements: D1PreparedStatement[]) => {
-            await unsubscribe(getDb(env.DB), env.DB, signed.subscriber.id, "link");
-            return target.batch(statements);
-          };
-        }
-        const value = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
+    const { db: racing } = recordingD1(env.DB, {
+      onBatch: async (_statements, run) => {
+        await unsubscribe(testDeps(), { subscriberId: signed.subscriber.id, source: "link" });
+        return run();
       },
     });
-    expect((await confirmConsent(getDb(racing), consent!.id)).kind).toBe("used");
+    expect((await confirmConsent(testDeps({ db: racing }), consent!.id)).kind).toBe("used");
     // The signup counted; its pending subscription was never on the list, so its stop is no unsubscribe.
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/0/0`]);
   });
@@ -137,7 +128,7 @@ describe("unsubscribes", () => {
     expect((await postForm(`/u/${token}`, ONE_CLICK, { origin: null })).status).toBe(200);
     expect((await postForm(`/resubscribe/${token}`, "")).status).toBe(200);
     const consent = (await consentsOf(reader.subscriber.id)).at(-1)!;
-    expect((await confirmConsent(getDb(env.DB), consent.id)).kind).toBe("confirmed_now");
+    expect((await confirmConsent(testDeps(), consent.id)).kind).toBe("confirmed_now");
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 2/2/1`]);
   });
 
@@ -156,7 +147,7 @@ describe("unsubscribes", () => {
     await env.DB.prepare("UPDATE subscriptions SET status = 'paused' WHERE subscriber_id = ?1")
       .bind(paused.subscriber.id)
       .run();
-    await unsubscribe(getDb(env.DB), env.DB, paused.subscriber.id, "link");
+    await unsubscribe(testDeps(), { subscriberId: paused.subscriber.id, source: "link" });
     expect(await counters()).toEqual([`${DEFAULT_SERIES} ${today()}: 1/1/1`]);
 
     await env.DB.prepare("DELETE FROM series_days").run();
@@ -197,7 +188,7 @@ describe("an import", () => {
 
     const pending = (await findSubscriber("grow-imp-3@example.com"))!;
     const [consent] = await consentsOf(pending.id);
-    expect((await confirmConsent(getDb(env.DB), consent!.id)).kind).toBe("confirmed_now");
+    expect((await confirmConsent(testDeps(), consent!.id)).kind).toBe("confirmed_now");
     expect(await counters()).toEqual([`${OTHER} ${today()}: 1/3/0`, `${DEFAULT_SERIES} ${today()}: 0/1/0`]);
   });
 
@@ -228,14 +219,16 @@ describe("the day boundary is midnight UTC", () => {
   const midnight = Date.UTC(2026, 0, 6);
 
   it("a signup at 23:59:59.999 UTC and its confirm at 00:00 count on two days; the window ends today", async () => {
-    const db = getDb(env.DB);
     const email = uniqueEmail("grow-midnight");
     expect(
-      await subscribe(db, readConfig(env), createOutboxMailer(env.DB), { email, series, form: "api" }, lastMs),
+      await subscribe(testDepsAt(lastMs, { mailer: createOutboxMailer(env.DB) }), { email, series, form: "api" }),
     ).toBe("confirmation_sent");
     const [consent] = await consentsOf((await findSubscriber(email))!.id);
-    expect((await confirmConsent(db, consent!.id, midnight)).kind).toBe("confirmed_now");
-    await unsubscribe(db, env.DB, consent!.subscriberId, "link", midnight + 24 * 60 * 60 * 1000 - 1);
+    expect((await confirmConsent(testDepsAt(midnight), consent!.id)).kind).toBe("confirmed_now");
+    await unsubscribe(testDepsAt(midnight + 24 * 60 * 60 * 1000 - 1), {
+      subscriberId: consent!.subscriberId,
+      source: "link",
+    });
     expect(await counters()).toEqual([`${OTHER} 2026-01-05: 1/0/0`, `${OTHER} 2026-01-06: 0/1/1`]);
 
     // Read at the last millisecond of the 5th, the window ends on the 5th; a millisecond later, on the 6th.

@@ -6,24 +6,18 @@ import { countConfirmation, growthSql } from "../../worker/stats/growth-counters
 import { readGrowth } from "../../worker/stats/read-growth";
 import { growthReadSql } from "../../worker/stats/stats-queries";
 import { importSql } from "../../worker/subscribers/import/import-queries";
+import { argsFor, explain } from "../helpers/recording-d1";
 
 /** Tables that grow with the list (series_days grows with days, and is searched by its key below). */
 const FULL_SCAN = /^SCAN (subscribers|subscriptions|consents|events|series_days)\b(?! USING (COVERING )?INDEX)/;
 
-async function planOf(text: string, params: unknown[]): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-    .bind(...params)
-    .all<{ detail: string }>();
-  return results.map((row) => row.detail);
-}
-
-const paramsOf = (text: string) =>
-  Array.from({ length: Math.max(...(text.match(/\?\d+/g) ?? ["?0"]).map((p) => Number(p.slice(1)))) }, () => "[]");
-
 describe("the growth counters scan no table that grows with the list", () => {
   for (const [name, text] of Object.entries({ ...growthSql, importGrowth: importSql.countGrowth })) {
     it(name, async () => {
-      const details = await planOf(text, paramsOf(text));
+      const details = await explain(
+        text,
+        argsFor(text, () => "[]"),
+      );
       for (const detail of details) expect(detail, details.join(" | ")).not.toMatch(FULL_SCAN);
       // A reader's own rows only: by their id or address, never a walk of every reader of a status.
       expect(details.join(" | ")).not.toMatch(/subscribers_status_idx|SCAN \w+ USING/);
@@ -53,7 +47,7 @@ describe("what a counter writes", () => {
 
 describe("the growth read", () => {
   it("is a range of series_days' primary key per series", async () => {
-    const details = await planOf(growthReadSql, ['["a","b"]', "2026-09-03", "2026-12-01"]);
+    const details = await explain(growthReadSql, ['["a","b"]', "2026-09-03", "2026-12-01"]);
     expect(details.join(" | ")).toMatch(
       /SEARCH series_days USING INDEX sqlite_autoindex_series_days_1 \(series=\? AND day>\? AND day<\?\)/,
     );

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import Papa from "papaparse";
 import { beforeEach, describe, expect, it } from "vitest";
 import { EXPORT_COLUMNS, exportSubscribersCsv } from "../../worker/subscribers/export-csv";
-import { countingD1 } from "../helpers/counting-bindings";
+import { recordingD1 } from "../helpers/recording-d1";
 import { adminGet, importCsv, resetImportTables } from "../helpers/import-helpers";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
 
@@ -98,7 +98,7 @@ describe("GET /admin/api/subscribers/export.csv", () => {
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1201)
        INSERT INTO subscribers (email, email_key, status, created_at, updated_at) SELECT 'r' || i || '@example.com', 'r' || i || '@example.com', 'active', 0, 0 FROM n`,
     ).run();
-    const d1 = countingD1(env.DB);
+    const d1 = recordingD1(env.DB);
     const text = await new Response(exportSubscribersCsv({ db: d1.db })).text();
     const rows = rowsOf(text);
     expect(rows).toHaveLength(1201);

@@ -4,8 +4,10 @@ import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv
 import { processImportChunk } from "../../worker/subscribers/import/process-import-chunk";
 import { startImport } from "../../worker/subscribers/import/start-import";
 import type { ImportChunkMessage } from "../../worker/env";
-import { countingD1, countingQueue } from "../helpers/counting-bindings";
-import { count, waitForJob } from "../helpers/import-helpers";
+import { countingQueue } from "../helpers/counting-queue";
+import { recordingD1 } from "../helpers/recording-d1";
+import { waitForJob } from "../helpers/import-helpers";
+import { countRows } from "../helpers/rows";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
 import { testDeps } from "../helpers/test-deps";
 
@@ -31,7 +33,7 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
   if (!parsed.ok) throw new Error(parsed.message);
   expect(parsed.rows).toHaveLength(ROWS);
 
-  const d1 = countingD1(env.DB);
+  const d1 = recordingD1(env.DB);
   const queue = countingQueue(env.IMPORT_QUEUE!);
   const started = await startImport(
     { ...testDeps({ db: d1.db }), env: { IMPORT_QUEUE: queue.queue } },
@@ -61,13 +63,13 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
     pending: ROWS / 2,
     skipped: 0,
   });
-  expect(await count("subscribers")).toBe(ROWS);
-  expect(await count("subscriptions", "status = 'active'")).toBe(ROWS / 2);
-  expect(await count("consents", "email_status = 'queued'")).toBe(ROWS / 2);
-  expect(await count("import_rows", `job_id = '${job.id}'`)).toBe(ROWS);
+  expect(await countRows("subscribers")).toBe(ROWS);
+  expect(await countRows("subscriptions", "status = 'active'")).toBe(ROWS / 2);
+  expect(await countRows("consents", "email_status = 'queued'")).toBe(ROWS / 2);
+  expect(await countRows("import_rows", `job_id = '${job.id}'`)).toBe(ROWS);
 
   // A chunk of 500 new readers, counted: what D1 bills per imported reader.
-  const fresh = countingD1(env.DB);
+  const fresh = recordingD1(env.DB);
   const freshRows = parseImportCsv(bigCsv().replaceAll("@list.example.com", "@fresh.example.com"), DEFAULT_SERIES);
   if (!freshRows.ok) throw new Error(freshRows.message);
   await env.DB.prepare(`UPDATE import_jobs SET chunks = 102 WHERE id = ?1`).bind(job.id).run();
@@ -82,7 +84,7 @@ it("imports 50,000 rows: the request makes 2 D1 calls and a few queue sends, eac
   expect(fresh.writes.rowsWritten / 500).toBeLessThan(20);
 
   // One more chunk of the same rows, counted: 1 read of the job, 2 reads (suppressions, known readers), 1 batch.
-  const again = countingD1(env.DB);
+  const again = recordingD1(env.DB);
   const message: ImportChunkMessage = { jobId: job.id, chunk: 100, rows: parsed.rows.slice(0, 500) };
   await env.DB.prepare(`UPDATE import_jobs SET chunks = 101 WHERE id = ?1`).bind(job.id).run();
   const result = await processImportChunk(testDeps({ db: again.db }), message);

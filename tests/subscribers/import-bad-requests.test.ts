@@ -2,7 +2,8 @@ import { SELF } from "cloudflare:test";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_IMPORT_ROWS, parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
-import { adminGet, count, importCsv, postCsv, reportOf } from "../helpers/import-helpers";
+import { adminGet, importCsv, postCsv, reportOf } from "../helpers/import-helpers";
+import { countRows } from "../helpers/rows";
 import { BASE, DEFAULT_SERIES } from "../helpers/route-helpers";
 
 async function errorOf(res: Response) {
@@ -84,7 +85,7 @@ describe("POST /admin/api/subscribers/import refuses", () => {
       body: "email\nann@example.com\n",
     });
     expect(await errorOf(res)).toMatchObject({ status: 401, code: "UNAUTHORIZED" });
-    expect(await count("import_jobs")).toBe(0);
+    expect(await countRows("import_jobs")).toBe(0);
   });
 });
 
@@ -136,7 +137,7 @@ describe("the row cap", () => {
     // line-ending guess splits at most the first megabyte, whatever the size).
     expect(works[0]!.rows).toBe(MAX_IMPORT_ROWS + 2);
     expect(works[1]).toEqual(works[0]);
-    expect(await count("import_jobs")).toBe(0);
+    expect(await countRows("import_jobs")).toBe(0);
   });
 
   it("a file at the cap is parsed whole, its blank lines not counted as rows", async () => {

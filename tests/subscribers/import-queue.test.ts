@@ -6,7 +6,8 @@ import type { ImportChunkMessage } from "../../worker/env";
 import { parseImportCsv } from "../../worker/subscribers/import/parse-import-csv";
 import { processImportChunk } from "../../worker/subscribers/import/process-import-chunk";
 import { startImport } from "../../worker/subscribers/import/start-import";
-import { adminGet, count, resetImportTables } from "../helpers/import-helpers";
+import { adminGet, resetImportTables } from "../helpers/import-helpers";
+import { countRows } from "../helpers/rows";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
 import { testDeps } from "../helpers/test-deps";
 
@@ -45,8 +46,8 @@ describe("a chunk delivered more than once", () => {
       expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([`m${attempt}`]);
     }
     expect(await jobRow(job.id)).toEqual({ processed: 3, active: 1, pending: 1, skipped: 1, status: "done" });
-    expect(await count("import_rows")).toBe(3);
-    expect(await count("consents")).toBe(2);
+    expect(await countRows("import_rows")).toBe(3);
+    expect(await countRows("consents")).toBe(2);
   });
 
   it("is written once when two deliveries run at the same time", async () => {
@@ -54,8 +55,8 @@ describe("a chunk delivered more than once", () => {
     const results = await Promise.all([1, 2].map(() => processImportChunk(testDeps(), messages[0]!)));
     expect(results.map((result) => result.kind).sort()).toEqual(["already_done", "written"]);
     expect(await jobRow(job.id)).toEqual({ processed: 2, active: 0, pending: 2, skipped: 0, status: "done" });
-    expect(await count("consents")).toBe(2);
-    expect(await count("import_chunks")).toBe(1);
+    expect(await countRows("consents")).toBe(2);
+    expect(await countRows("import_chunks")).toBe(1);
   });
 
   it("marks its job failed when the queue gives up on it (dead letter)", async () => {
@@ -89,7 +90,7 @@ describe("without an import queue bound", () => {
       kind: "started",
       job: { status: "done", total: 2000, processed: 2000, pending: 2000 },
     });
-    expect(await count("import_chunks")).toBe(4);
+    expect(await countRows("import_chunks")).toBe(4);
   });
 
   it("refuses a larger file before creating a job", async () => {
@@ -97,6 +98,6 @@ describe("without an import queue bound", () => {
       kind: "needs_queue",
       chunks: 5,
     });
-    expect(await count("import_jobs")).toBe(0);
+    expect(await countRows("import_jobs")).toBe(0);
   });
 });

@@ -2,21 +2,13 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
-import { getDb } from "../../worker/db";
 import { createOutboxMailer } from "../../worker/mail/outbox-mailer";
-import { resendQueuedConfirmations } from "../../worker/mail/confirmation-email";
+import { retryConfirmationEmails } from "../../worker/mail/confirmation-email";
 import { CONFIRMATION_SPACING_MS } from "../../worker/subscribers/import/process-import-chunk";
 import { subscribe } from "../../worker/subscribers/subscribe";
 import { suppressionHash } from "../../worker/subscribers/suppression";
-import {
-  adminGet,
-  count,
-  importCsv,
-  postCsv,
-  reportOf,
-  resetImportTables,
-  waitForJob,
-} from "../helpers/import-helpers";
+import { adminGet, importCsv, postCsv, reportOf, resetImportTables, waitForJob } from "../helpers/import-helpers";
+import { countRows } from "../helpers/rows";
 import { DEFAULT_SERIES } from "../helpers/route-helpers";
 
 beforeEach(resetImportTables);
@@ -116,8 +108,8 @@ describe("POST /admin/api/subscribers/import", () => {
     expect(firstPage.data.map((row) => row.row)).toEqual([7, 8, 9]);
 
     // Only the three new readers were written; the bounced and the erased addresses were not.
-    expect(await count("subscribers")).toBe(2 + 3);
-    expect(await count("subscribers", "email_key IN ('erased@example.com', 'not-an-address')")).toBe(0);
+    expect(await countRows("subscribers")).toBe(2 + 3);
+    expect(await countRows("subscribers", "email_key IN ('erased@example.com', 'not-an-address')")).toBe(0);
   });
 
   it("makes rows with stated consent active and due now, and the others pending with a queued confirmation", async () => {
@@ -187,7 +179,7 @@ describe("POST /admin/api/subscribers/import", () => {
     ]);
     expect(pending.results[0]!.expiresAt - pending.results[0]!.emailAt).toBe(7 * 24 * 3600 * 1000);
     // Nothing was mailed by the import itself.
-    expect(await count("outbox")).toBe(0);
+    expect(await countRows("outbox")).toBe(0);
   });
 
   it("sends imported confirmations only at the cron's pace, each on a slot of the team's rate limit", async () => {
@@ -195,14 +187,15 @@ describe("POST /admin/api/subscribers/import", () => {
     const job = await importCsv(["email,name", ...rows].join("\n"));
     expect(job).toMatchObject({ pending: 45, active: 0 });
     const created = Date.parse(job.createdAt);
-    const db = getDb(env.DB);
     const mailer = createOutboxMailer(env.DB);
+    const tickAt = (now: number, at = config()) =>
+      retryConfirmationEmails({ db: env.DB, config: at, mailer, clock: () => now });
 
     // At the import, only row 1 is due; a minute later rows up to 21, of which a tick sends its 20.
-    expect(await resendQueuedConfirmations(db, config(), mailer, created)).toBe(1);
-    expect(await resendQueuedConfirmations(db, config(), mailer, created + 60_000)).toBe(20);
-    expect(await resendQueuedConfirmations(db, config(), mailer, created + 60_000)).toBe(0);
-    expect(await count("outbox")).toBe(21);
+    expect(await tickAt(created)).toBe(1);
+    expect(await tickAt(created + 60_000)).toBe(20);
+    expect(await tickAt(created + 60_000)).toBe(0);
+    expect(await countRows("outbox")).toBe(21);
     const sent = await env.DB.prepare(`SELECT "to", subject, text FROM outbox ORDER BY rowid`).all<{
       to: string;
       subject: string;
@@ -216,7 +209,7 @@ describe("POST /admin/api/subscribers/import", () => {
     // With the team's limit on (5/s), each email books the next slot of the shared provider_slots row.
     const paced = { ...config(), providerRps: 5 };
     const start = Date.now();
-    expect(await resendQueuedConfirmations(db, paced, mailer, created + 75_000)).toBe(5); // rows 22–26 are due by then
+    expect(await tickAt(created + 75_000, paced)).toBe(5); // rows 22–26 are due by then
     const slot = await env.DB.prepare(
       `SELECT next_slot_at AS nextSlotAt FROM provider_slots WHERE provider = 'outbox'`,
     ).first<{ nextSlotAt: number }>();
@@ -233,21 +226,24 @@ describe("POST /admin/api/subscribers/import", () => {
     // Hourly caps of one: an import's confirmations still all go, at the import's own pace.
     const capped = { ...config(), confirmationsPerDomainPerHour: 1, confirmationsPerHour: 1 };
     expect(
-      await resendQueuedConfirmations(
-        getDb(env.DB),
-        capped,
-        createOutboxMailer(env.DB),
-        Date.parse(job.createdAt) + 60_000,
-      ),
+      await retryConfirmationEmails({
+        db: env.DB,
+        config: capped,
+        mailer: createOutboxMailer(env.DB),
+        clock: () => Date.parse(job.createdAt) + 60_000,
+      }),
     ).toBe(3);
-    expect(await count("outbox")).toBe(3);
+    expect(await countRows("outbox")).toBe(3);
     // The import's email was that inbox's first of the day: strangers' signups of it get two more, not three.
     const signUp = (email: string) =>
-      subscribe(getDb(env.DB), config(), createOutboxMailer(env.DB), {
-        email,
-        series: findSeries(DEFAULT_SERIES)!,
-        form: "api",
-      });
+      subscribe(
+        { db: env.DB, config: config(), mailer: createOutboxMailer(env.DB), clock: Date.now },
+        {
+          email,
+          series: findSeries(DEFAULT_SERIES)!,
+          form: "api",
+        },
+      );
     expect([
       await signUp("victim@gmail.com"),
       await signUp("vic.tim@gmail.com"),
@@ -302,17 +298,17 @@ describe("POST /admin/api/subscribers/import", () => {
       ["ann@example.com", "invalid"],
       ["bob@example.com", "pending"],
     ]);
-    expect(await count("consents", "pending_name = 'Bob'")).toBe(1);
+    expect(await countRows("consents", "pending_name = 'Bob'")).toBe(1);
   });
 
   it("adds nothing when the same file is imported again", async () => {
     const first = await importCsv(EVERY_OUTCOME);
     const tables = ["subscribers", "subscriptions", "consents"];
-    const before = await Promise.all(tables.map((table) => count(table)));
+    const before = await Promise.all(tables.map((table) => countRows(table)));
     const again = await importCsv(EVERY_OUTCOME);
     expect(again.id).not.toBe(first.id);
     expect(again).toMatchObject({ processed: 14, active: 0, pending: 0, skipped: 14 });
-    expect(await Promise.all(tables.map((table) => count(table)))).toEqual(before);
+    expect(await Promise.all(tables.map((table) => countRows(table)))).toEqual(before);
     const outcomes = (await reportOf(again.id)).map((row) => row.outcome);
     // The first import added rows 1–6 and 14 (nothing was seeded this time); the invalid rows stay invalid.
     expect(outcomes.filter((outcome) => outcome === "duplicate")).toHaveLength(7);
@@ -328,13 +324,13 @@ describe("POST /admin/api/subscribers/import", () => {
     expect(b!.job.id).toBe(a!.job.id);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     await waitForJob(a!.job.id);
-    expect(await count("import_jobs")).toBe(1);
-    expect(await count("subscribers")).toBe(1);
+    expect(await countRows("import_jobs")).toBe(1);
+    expect(await countRows("subscribers")).toBe(1);
 
     // Another file under the same key: refused, nothing queued.
     const other = await postCsv("email\nsomeone-else@example.com\n", { "idempotency-key": "import-2026-11-30" });
     expect(other.status).toBe(422);
     expect(((await other.json()) as { error: { code: string } }).error.code).toBe("IDEMPOTENCY_KEY_REUSED");
-    expect(await count("import_jobs")).toBe(1);
+    expect(await countRows("import_jobs")).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
-import { findSeries } from "./catalog";
-import type { CompiledSeries } from "./types";
-import type { Keyring } from "../lib/keyring";
+import type { AppDeps } from "../app-deps";
 import { verifyReaderToken } from "../tokens";
+import { findSeries } from "./catalog";
+import { readerArchiveSql } from "./content-queries";
+import type { CompiledSeries } from "./types";
 
 /** What a reader token opens in a series kept for its readers: the parts that reader received, and nothing else. */
 export interface ReaderArchive {
@@ -9,26 +10,14 @@ export interface ReaderArchive {
   received: Map<string, number>;
 }
 
-export const readerArchiveSql = {
-  /**
-   * ?1 the token's delivery id: every part its subscription received, by the primary key then the
-   * (subscription_id, part_id) index. Received as the cycle counts it (delivery/queries.ts: a delivery row).
-   */
-  received: `SELECT t.series AS series, r.part_id AS partId, r.id AS deliveryId
-    FROM deliveries t JOIN deliveries r ON r.subscription_id = t.subscription_id
-    WHERE t.id = ?1`,
-} as const;
-
 /** The archive a reader token opens in `series`; null for a bad token or a token of another series. */
 export async function readerArchive(
-  d1: D1Database,
-  keyring: Keyring,
-  token: string,
-  series: CompiledSeries,
+  deps: Pick<AppDeps, "db" | "config">,
+  { token, series }: { token: string; series: CompiledSeries },
 ): Promise<ReaderArchive | null> {
-  const deliveryId = await verifyReaderToken(keyring, token);
+  const deliveryId = await verifyReaderToken(deps.config.keyring, token);
   if (deliveryId === null) return null;
-  const { results } = await d1
+  const { results } = await deps.db
     .prepare(readerArchiveSql.received)
     .bind(deliveryId)
     .all<{ series: string; partId: string; deliveryId: number }>();

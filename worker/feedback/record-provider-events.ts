@@ -1,7 +1,7 @@
 import type { AppDeps } from "../app-deps";
 import type { FeedbackMessage } from "../env";
 import { ruleIndex } from "../reengage/rules";
-import { unsubscribeSql } from "../subscribers/unsubscribe";
+import { unsubscribeSql } from "../subscribers/subscriber-queries";
 import { checkComplaintGuard, type GuardCheck } from "./complaint-guard";
 import { occurredAt } from "./feedback-message";
 import { feedbackSql, type DeliveryMark } from "./feedback-queries";

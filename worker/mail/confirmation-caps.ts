@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import type { AppDeps } from "../app-deps";
 import { takeSharedSlot } from "../lib/shared-rate-limit";
 import { mailboxDomain, mailboxKey } from "../subscribers/mailbox-key";
 import { HOUR_MS } from "../lib/durations";
@@ -13,18 +13,18 @@ export type CapCheck = { ok: true } | { ok: false; cap: "domain" | "all"; retryA
  * across an hour's boundary. The domain is counted first, so a flood at one domain never uses up the global cap.
  */
 export async function takeConfirmationCaps(
-  d1: D1Database,
-  config: Config,
+  deps: Pick<AppDeps, "db" | "config" | "clock">,
   consent: { id: number; email: string },
-  now: number,
 ): Promise<CapCheck> {
+  const { config } = deps;
+  const now = deps.clock();
   const domain = mailboxDomain(mailboxKey(consent.email));
   const caps = [
     ["domain", `confirm-domain:${domain}`, config.confirmationsPerDomainPerHour],
     ["all", "confirm-all", config.confirmationsPerHour],
   ] as const;
   for (const [cap, counter, limit] of caps) {
-    if (await takeSharedSlot({ db: d1, clock: () => now }, { name: counter, limit, windowMs: HOUR_MS })) continue;
+    if (await takeSharedSlot({ db: deps.db, clock: () => now }, { name: counter, limit, windowMs: HOUR_MS })) continue;
     // Held ones are spread over the next hour at the cap's own pace (by id), not all due at its first minute.
     const nextHour = now - (now % HOUR_MS) + HOUR_MS;
     return { ok: false, cap, retryAt: nextHour + (consent.id % limit) * Math.floor(HOUR_MS / limit) };

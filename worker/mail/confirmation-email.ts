@@ -1,16 +1,16 @@
-import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
-import { consents, subscribers } from "../../db/schema";
-import { readConfig, type Config } from "../config";
+import type { SubscriberStatus } from "../../db/schema";
+import type { AppDeps } from "../app-deps";
 import { findSeries } from "../content/catalog";
 import { fillTemplate } from "../content/fill-template";
-import { getDb, type Database } from "../db";
-import type { Env } from "../env";
-import { createMailer } from "./create-mailer";
-import type { BatchResult, Mailer } from "./mailer";
+import type { BatchResult } from "./mailer";
 import { D1Meter } from "../delivery/d1-meter";
 import { takeConfirmationCaps } from "./confirmation-caps";
 import { waitForProviderSlot } from "./provider-slot";
 import { signConfirmToken } from "../tokens";
+import { confirmationEmailSql as sql } from "./confirmation-queries";
+
+/** What sending a confirmation email needs: D1, the config (caps, keys, sender), the mailer and the time. */
+type ConfirmationDeps = Pick<AppDeps, "db" | "config" | "mailer" | "clock">;
 
 /** The signup's own attempt owns a new consent's email this long before the cron may retry it. */
 export const INLINE_SEND_LEASE_MS = 2 * 60 * 1000;
@@ -47,27 +47,23 @@ const backoffMs = (attempts: number) => Math.min(60_000 * 2 ** attempts, 60 * 60
  * in it: the address is not proven yet.
  */
 export async function sendConfirmationEmail(
-  db: Database,
-  config: Config,
-  mailer: Mailer,
+  deps: ConfirmationDeps,
   consent: QueuedConfirmation,
-  now = Date.now(),
 ): Promise<ConfirmationOutcome> {
+  const { db, config, mailer } = deps;
+  const now = deps.clock();
   const series = findSeries(consent.series);
   if (!series) {
-    await db
-      .update(consents)
-      .set({ emailStatus: "failed", emailError: "series not in the catalog", emailNextAt: null })
-      .where(eq(consents.id, consent.id));
+    await db.prepare(sql.giveUp).bind(consent.id, "series not in the catalog").run();
     return "not_sent";
   }
   if (consent.form !== "import") {
-    const caps = await takeConfirmationCaps(db.$client, config, consent, now);
+    const caps = await takeConfirmationCaps(deps, consent);
     if (!caps.ok) return holdUntil(db, consent, caps.retryAt, caps.cap === "domain" ? "held_for_domain" : "held");
   }
   if (
     !(await waitForProviderSlot(
-      { meter: new D1Meter(db.$client), clock: Date.now },
+      { meter: new D1Meter(db), clock: Date.now },
       { provider: mailer.name, perSecond: config.providerRps },
     ))
   ) {
@@ -100,17 +96,11 @@ export async function sendConfirmationEmail(
   }
   const attempts = consent.attempts + 1;
   if (result.kind === "sent") {
-    // The provider's id: a bounce or complaint about this email finds its reader by it (feedback/queries.ts).
+    // The provider's id: a bounce or complaint about this email finds its reader by it (feedback/feedback-queries.ts).
     await db
-      .update(consents)
-      .set({
-        emailStatus: "sent",
-        emailAttempts: attempts,
-        emailNextAt: null,
-        emailError: null,
-        providerMessageId: result.ids[0] ?? null,
-      })
-      .where(eq(consents.id, consent.id));
+      .prepare(sql.markSent)
+      .bind(consent.id, attempts, result.ids[0] ?? null)
+      .run();
     return "sent";
   }
   const nextAt = now + (result.kind === "rate_limited" ? result.retryAfterMs : backoffMs(attempts));
@@ -124,58 +114,25 @@ export async function sendConfirmationEmail(
     giveUp ? "(given up)" : "(queued for retry)",
   );
   await db
-    .update(consents)
-    .set({
-      emailStatus: giveUp ? "failed" : "queued",
-      emailAttempts: attempts,
-      emailNextAt: giveUp ? null : nextAt,
-      emailError: result.message.slice(0, 500),
-    })
-    .where(eq(consents.id, consent.id));
+    .prepare(sql.markNotSent)
+    .bind(consent.id, giveUp ? "failed" : "queued", attempts, giveUp ? null : nextAt, result.message.slice(0, 500))
+    .run();
   return "not_sent";
 }
 
 /** Not tried: due again at `retryAt` (no attempt counted), or given up if its link would have expired by then. */
 async function holdUntil<T extends ConfirmationOutcome>(
-  db: Database,
+  db: D1Database,
   consent: QueuedConfirmation,
   retryAt: number,
   outcome: T,
 ): Promise<T> {
-  const expired = retryAt > consent.expiresAt;
-  await db
-    .update(consents)
-    .set(
-      expired
-        ? { emailStatus: "failed", emailNextAt: null, emailError: "held past its link's expiry" }
-        : { emailNextAt: retryAt },
-    )
-    .where(eq(consents.id, consent.id));
+  const hold =
+    retryAt > consent.expiresAt
+      ? db.prepare(sql.giveUp).bind(consent.id, "held past its link's expiry")
+      : db.prepare(sql.hold).bind(consent.id, retryAt);
+  await hold.run();
   return outcome;
-}
-
-/** Consents whose confirmation email is due for another try, oldest due first (exported for the query-plan test). */
-export function dueConfirmations(db: Database, now: number) {
-  return (
-    db
-      .select({
-        id: consents.id,
-        series: consents.series,
-        expiresAt: consents.expiresAt,
-        attempts: consents.emailAttempts,
-        form: consents.form,
-        email: subscribers.email,
-        status: subscribers.status,
-      })
-      .from(consents)
-      .innerJoin(subscribers, eq(subscribers.id, consents.subscriberId))
-      // The literal 'queued' (not a bound value) lets SQLite use the partial index consents_email_next_at_idx.
-      .where(
-        and(sql`${consents.emailStatus} = 'queued'`, isNotNull(consents.emailNextAt), lte(consents.emailNextAt, now)),
-      )
-      .orderBy(consents.emailNextAt)
-      .limit(RETRIES_PER_RUN)
-  );
 }
 
 /**
@@ -183,42 +140,30 @@ export function dueConfirmations(db: Database, now: number) {
  * the team's rate, and those of imported readers (queued with spaced due times). Stops at the first one that
  * nothing else could follow this tick (the global cap, no provider slot).
  */
-export async function resendQueuedConfirmations(
-  db: Database,
-  config: Config,
-  mailer: Mailer,
-  now = Date.now(),
-): Promise<number> {
-  const due = await dueConfirmations(db, now);
+export async function retryConfirmationEmails(deps: ConfirmationDeps): Promise<number> {
+  const { db } = deps;
+  const now = deps.clock();
+  // One tick, one instant: every send of it is judged at the time it was leased.
+  const tick = { ...deps, clock: () => now };
+  const { results: due } = await db
+    .prepare(sql.due)
+    .bind(now, RETRIES_PER_RUN)
+    .all<Omit<QueuedConfirmation, "expiresAt"> & { expiresAt: number | null; status: SubscriberStatus }>();
   let sent = 0;
   for (const row of due) {
     // Taken with a lease first, so two overlapping ticks never send the same consent at once.
-    const [leased] = await db
-      .update(consents)
-      .set({ emailNextAt: now + INLINE_SEND_LEASE_MS })
-      .where(and(eq(consents.id, row.id), eq(consents.emailStatus, "queued"), lte(consents.emailNextAt, now)))
-      .returning({ id: consents.id });
+    const leased = await db
+      .prepare(sql.lease)
+      .bind(row.id, now + INLINE_SEND_LEASE_MS, now)
+      .first();
     if (!leased) continue;
     if (row.status === "bounced" || row.status === "complained" || row.expiresAt === null) {
-      await db
-        .update(consents)
-        .set({
-          emailStatus: "failed",
-          emailNextAt: null,
-          emailError: sql`coalesce(${consents.emailError}, 'suppressed')`,
-        })
-        .where(eq(consents.id, row.id));
+      await db.prepare(sql.suppress).bind(row.id).run();
       continue;
     }
-    const outcome = await sendConfirmationEmail(db, config, mailer, { ...row, expiresAt: row.expiresAt }, now);
+    const outcome = await sendConfirmationEmail(tick, { ...row, expiresAt: row.expiresAt });
     if (outcome === "sent") sent++;
     if (outcome === "held") break;
   }
   return sent;
-}
-
-/** Entry point for the scheduled handler. */
-export function retryConfirmationEmails(env: Env, now = Date.now()): Promise<number> {
-  const config = readConfig(env);
-  return resendQueuedConfirmations(getDb(env.DB), config, createMailer(env, config), now);
 }

@@ -1,27 +1,37 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
 
-/** The most any route reads; each route sets its own, smaller limit. */
-const MAX_BODY_BYTES = 256 * 1024;
+/** Requests whose route stated its limit: a sub-app's default (defaultBodyLimit) then leaves them to it. */
+const stated = new WeakSet<Context>();
 
-/** A body limit answering our one error shape (413). */
-export const limitBody = (maxSize: number, message = "That request is too large.") =>
-  bodyLimit({
+/**
+ * The body limit a route states, before anything reads the body, answering our one error shape (413). Every
+ * route that reads a body states one: nothing at the door limits it (rejectMalformedBodies knows no path).
+ */
+export const limitBody = (maxSize: number, message = "That request is too large."): MiddlewareHandler => {
+  const limit = bodyLimit({
     maxSize,
     onError: () => {
       throw new AppError("PAYLOAD_TOO_LARGE", message);
     },
   });
+  return (c, next) => {
+    stated.add(c);
+    return limit(c, next);
+  };
+};
 
-const globalLimit = limitBody(MAX_BODY_BYTES);
+/** A sub-app's limit for its routes that stated none before it (the dashboard's forms, whose token check reads them). */
+export const defaultBodyLimit = (maxSize: number): MiddlewareHandler => {
+  const limit = limitBody(maxSize);
+  return (c, next) => (stated.has(c) ? next() : limit(c, next));
+};
 
 /** The CSV import (the API's, behind the admin token, and the dashboard's upload form) is the one allowed more. */
 export const IMPORT_BODY_BYTES = 8 * 1024 * 1024;
-export const IMPORT_PATHS: readonly string[] = ["/admin/api/subscribers/import", "/admin/import"];
 export const IMPORT_TOO_LARGE = "The CSV is larger than 8 MB: split it into smaller files.";
-const importLimit = limitBody(IMPORT_BODY_BYTES, IMPORT_TOO_LARGE);
 
 /** Media type and parameters of the request's Content-Type, lower-cased names. */
 function contentType(c: Context): { type: string; params: Map<string, string> } {
@@ -42,8 +52,8 @@ function contentType(c: Context): { type: string; params: Map<string, string> } 
 }
 
 /**
- * Every route, before its handler: bodies over the global limit, multipart without a boundary and text in a
- * charset other than UTF-8 are refused with a 4xx here, so no parser further down can fail with a 500.
+ * Every route, before its handler: multipart without a boundary and text in a charset other than UTF-8 are
+ * refused with a 4xx here, so no parser further down can fail with a 500. The size is each route's (limitBody).
  */
 export const rejectMalformedBodies = createMiddleware(async (c, next) => {
   if (!c.req.raw.body) return next();
@@ -55,7 +65,7 @@ export const rejectMalformedBodies = createMiddleware(async (c, next) => {
   if (charset && charset !== "utf-8" && charset !== "utf8") {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as UTF-8.");
   }
-  return (c.req.method === "POST" && IMPORT_PATHS.includes(c.req.path) ? importLimit : globalLimit)(c, next);
+  return next();
 });
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });

@@ -1,5 +1,5 @@
+import type { AppDeps } from "../app-deps";
 import { findDelivery } from "../delivery/find-delivery";
-import type { Keyring } from "../lib/keyring";
 import { PREFERENCES_TOKEN, verifyPreferencesToken, verifyReaderToken } from "../tokens";
 
 export type PreferenceLink = { kind: "ok"; subscriptionId: number } | { kind: "invalid" } | { kind: "gone" };
@@ -9,7 +9,8 @@ export type PreferenceLink = { kind: "ok"; subscriptionId: number } | { kind: "i
  * the signature of its other links: its delivery names the subscription) or a preferences token (`s.…`, from the
  * thanks page). "gone": it verifies, but its delivery was erased.
  */
-export async function readPreferenceLink(d1: D1Database, keyring: Keyring, token: string): Promise<PreferenceLink> {
+export async function readPreferenceLink(deps: Pick<AppDeps, "db" | "config">, token: string): Promise<PreferenceLink> {
+  const { keyring } = deps.config;
   if (PREFERENCES_TOKEN.test(token)) {
     const subscriptionId = verifyPreferencesToken(keyring, token);
     return subscriptionId === null ? { kind: "invalid" } : { kind: "ok", subscriptionId };
@@ -17,6 +18,6 @@ export async function readPreferenceLink(d1: D1Database, keyring: Keyring, token
   const deliveryId = verifyReaderToken(keyring, token);
   if (deliveryId === null) return { kind: "invalid" };
   // Live or slimmed by retention: a link in an old email still finds its subscription.
-  const delivery = await findDelivery({ db: d1 }, deliveryId);
+  const delivery = await findDelivery(deps, deliveryId);
   return delivery ? { kind: "ok", subscriptionId: delivery.subscriptionId } : { kind: "gone" };
 }

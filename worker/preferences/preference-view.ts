@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import type { AppDeps } from "../app-deps";
 import { findPartById, listSeries } from "../content/catalog";
 import { releasedCount, releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
@@ -121,12 +121,11 @@ function nextNowOf(
 
 /** Everything the preference page shows, from one read of the subscription (and one signature per part link in a readers-only archive). */
 export function preferencesView(
-  config: Config,
-  state: PreferenceState,
-  series: CompiledSeries,
-  token: string,
-  now: number,
+  deps: Pick<AppDeps, "config" | "clock">,
+  { state, series, token }: { state: PreferenceState; series: CompiledSeries; token: string },
 ): PreferencesView {
+  const { config } = deps;
+  const now = deps.clock();
   const zone = readerZone(series, state.timezone);
   const standing = standingOf(state);
   const received = state.received

@@ -1,9 +1,8 @@
 import type { SubscriberStatus, SubscriptionStatus } from "../../db/schema";
-import { hasPart, parseReceivedParts } from "../delivery/delivery-archive";
+import type { AppDeps } from "../app-deps";
+import { parseReceivedParts } from "../delivery/delivery-archive";
 import { DAY_MS } from "../lib/durations";
-
-/** The type of the events a "next part now" press records: the daily cap counts them. */
-export const NEXT_PART_NOW_EVENT = "next_part_now";
+import { readPreferencesSql } from "./preference-queries";
 
 /** One subscription as its preference page shows it, with its reader. */
 export interface PreferenceState {
@@ -44,40 +43,19 @@ export type ReceivedPartLine =
   | { deliveryId: number; partId: string; sentAt: number | null; status: "claimed" | "sent" | "failed" }
   | { deliveryId: null; partId: string; sentOn: string; status: "sent" };
 
-/**
- * ?1 subscription id, ?2 now minus a day. One round trip, each an index probe or a walk of this reader's own rows
- * (and part_refs, one row per part).
- */
-export const readPreferencesSql = {
-  subscription: `SELECT s.id AS subscriptionId, s.subscriber_id AS subscriberId, s.series, s.status, s.next_part AS nextPart,
-      s.due_at AS dueAt, s.batch_id AS batchId, s.paused_until AS pausedUntil, s.send_hour AS sendHour, s.asked_at AS askedAt,
-      s.last_sent_at AS lastSentAt, p.email, p.name, p.status AS readerStatus, p.timezone
-    FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE s.id = ?1`,
-  received: `SELECT id AS deliveryId, part_id AS partId, sent_at AS sentAt, status FROM deliveries WHERE subscription_id = ?1 ORDER BY id`,
-  /** What retention kept of its older deliveries (deliveries/delivery-archive.ts), by primary key. */
-  receivedBefore: `SELECT parts FROM received_parts WHERE subscription_id = ?1`,
-  /** The parts those name: part_refs has one row per part of the catalog, so this reads a small table whole. */
-  partRefs: `SELECT id, part_id AS partId FROM part_refs
-    WHERE EXISTS (SELECT 1 FROM received_parts rp WHERE rp.subscription_id = ?1 AND ${hasPart("rp.parts", "part_refs.id")})`,
-  subscriptions: `SELECT id, series, status, next_part AS nextPart, send_hour AS sendHour FROM subscriptions
-    WHERE subscriber_id = (SELECT subscriber_id FROM subscriptions WHERE id = ?1) ORDER BY id`,
-  asks: `SELECT count(*) AS n, min(created_at) AS oldest FROM events
-    WHERE subscriber_id = (SELECT subscriber_id FROM subscriptions WHERE id = ?1) AND created_at > ?2 AND type = '${NEXT_PART_NOW_EVENT}'`,
-} as const;
-
 /** The subscription's page data; null when it no longer exists (erased). */
 export async function readPreferences(
-  d1: D1Database,
+  deps: Pick<AppDeps, "db" | "clock">,
   subscriptionId: number,
-  now: number,
 ): Promise<PreferenceState | null> {
-  const [subscription, received, receivedBefore, partRefs, subscriptions, asks] = await d1.batch([
-    d1.prepare(readPreferencesSql.subscription).bind(subscriptionId),
-    d1.prepare(readPreferencesSql.received).bind(subscriptionId),
-    d1.prepare(readPreferencesSql.receivedBefore).bind(subscriptionId),
-    d1.prepare(readPreferencesSql.partRefs).bind(subscriptionId),
-    d1.prepare(readPreferencesSql.subscriptions).bind(subscriptionId),
-    d1.prepare(readPreferencesSql.asks).bind(subscriptionId, now - DAY_MS),
+  const { db } = deps;
+  const [subscription, received, receivedBefore, partRefs, subscriptions, asks] = await db.batch([
+    db.prepare(readPreferencesSql.subscription).bind(subscriptionId),
+    db.prepare(readPreferencesSql.received).bind(subscriptionId),
+    db.prepare(readPreferencesSql.receivedBefore).bind(subscriptionId),
+    db.prepare(readPreferencesSql.partRefs).bind(subscriptionId),
+    db.prepare(readPreferencesSql.subscriptions).bind(subscriptionId),
+    db.prepare(readPreferencesSql.asks).bind(subscriptionId, deps.clock() - DAY_MS),
   ]);
   const row = subscription!.results[0] as
     | Omit<PreferenceState, "received" | "subscriptions" | "asksToday" | "oldestAskAt">

@@ -1,5 +1,6 @@
 import type { ReadingCheckStatus } from "../../db/schema";
-import { reengageSql, signalReading } from "./reengage-queries";
+import type { AppDeps } from "../app-deps";
+import { reengageSql, signalKeptSql } from "./reengage-queries";
 
 export interface ReadingCheck {
   id: number;
@@ -19,8 +20,8 @@ export function checkState(check: ReadingCheck): CheckState {
   return check.status === "closed" ? "ended" : "done";
 }
 
-export function findReadingCheck(d1: D1Database, checkId: number): Promise<ReadingCheck | null> {
-  return d1.prepare(reengageSql.findCheck).bind(checkId).first<ReadingCheck>();
+export function findReadingCheck(deps: Pick<AppDeps, "db">, checkId: number): Promise<ReadingCheck | null> {
+  return deps.db.prepare(reengageSql.findCheck).bind(checkId).first<ReadingCheck>();
 }
 
 export type KeepOutcome = "kept" | "resumed" | "done" | "ended";
@@ -31,16 +32,18 @@ export type KeepResult = { kind: KeepOutcome; series: string } | { kind: "not_fo
  * the check closes as kept, counted once (one transaction; pressed twice, the second changes nothing but the
  * streak).
  */
-export async function keepReading(d1: D1Database, checkId: number, now: number): Promise<KeepResult> {
-  const check = await findReadingCheck(d1, checkId);
+export async function keepReading(deps: Pick<AppDeps, "db" | "clock">, checkId: number): Promise<KeepResult> {
+  const { db } = deps;
+  const now = deps.clock();
+  const check = await findReadingCheck(deps, checkId);
   if (!check) return { kind: "not_found" };
   const state = checkState(check);
   if (state === "ended") return { kind: "ended", series: check.series };
-  const [, resumed, , kept] = await d1.batch([
-    d1.prepare(reengageSql.countKept).bind(checkId, now),
-    d1.prepare(reengageSql.resumeKept).bind(checkId, now),
-    d1.prepare(signalReading("SELECT subscription_id FROM reading_checks WHERE id = ?1", "?2")).bind(checkId, now),
-    d1.prepare(reengageSql.markKept).bind(checkId, now),
+  const [, resumed, , kept] = await db.batch([
+    db.prepare(reengageSql.countKept).bind(checkId, now),
+    db.prepare(reengageSql.resumeKept).bind(checkId, now),
+    db.prepare(signalKeptSql).bind(checkId, now),
+    db.prepare(reengageSql.markKept).bind(checkId, now),
   ]);
   const kind = resumed!.meta.changes > 0 ? "resumed" : kept!.meta.changes > 0 ? "kept" : "done";
   return { kind, series: check.series };

@@ -118,3 +118,6 @@ export const reengageSql = {
  */
 export const signalReading = (subscriptionIds: string, at: string) =>
   `UPDATE subscriptions SET quiet_parts = 0, signal_at = max(coalesce(signal_at, 0), ${at}) WHERE id IN (${subscriptionIds}) AND quiet_parts > 0`;
+
+/** The keep button's sign of reading (keep-reading.ts), in its transaction: ?1 check id, ?2 now. */
+export const signalKeptSql = signalReading("SELECT subscription_id FROM reading_checks WHERE id = ?1", "?2");

@@ -1,8 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
 import type { CompiledSeries } from "../content/types";
-import { getDb } from "../db";
 import { AppError } from "../errors";
 import { limitBody } from "../middleware/read-body";
 import { sameOrigin } from "../middleware/same-origin";
@@ -15,7 +13,7 @@ export const confirmRoutes = new Hono<AppEnv>();
 
 /** The consent a confirm link names; a bad or expired link is a clear 400 page. */
 async function consentOf(c: Context<AppEnv>): Promise<number> {
-  const check = await verifyConfirmToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
+  const check = await verifyConfirmToken(c.var.deps.config.keyring, c.req.param("token") ?? "");
   if (!check.ok) {
     throw new AppError(
       "INVALID_TOKEN",
@@ -42,7 +40,7 @@ async function subscribedPage(
   state: { series: CompiledSeries; firstPartAt: number | null; subscriptionId: number },
   fresh: boolean,
 ) {
-  const token = signPreferencesToken(readConfig(c.env).keyring, state.subscriptionId);
+  const token = signPreferencesToken(c.var.deps.config.keyring, state.subscriptionId);
   return c.html(
     <SubscribedPage
       series={state.series}
@@ -55,14 +53,14 @@ async function subscribedPage(
 
 /** Mail scanners follow links: GET (and HEAD) only show the button; the POST it sends confirms. */
 confirmRoutes.get("/confirm/:token", async (c) => {
-  const state = await consentState(getDb(c.env.DB), await consentOf(c));
+  const state = await consentState(c.var.deps, await consentOf(c));
   if (state.kind === "confirmed") return subscribedPage(c, state, false);
   if (state.kind !== "waiting") notWaiting(state);
   return c.html(<ConfirmPage token={c.req.param("token")} series={state.series} email={state.email} />);
 });
 
 confirmRoutes.post("/confirm/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
-  const result = await confirmConsent(getDb(c.env.DB), await consentOf(c));
+  const result = await confirmConsent(c.var.deps, await consentOf(c));
   if (result.kind === "confirmed_now" || result.kind === "confirmed") {
     return subscribedPage(c, result, result.kind === "confirmed_now");
   }

@@ -1,11 +1,9 @@
 import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { AppDeps } from "../app-deps";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
-import { compiledCatalog, findSeries } from "../content/catalog";
-import { releasedCatalog } from "../content/release";
+import { findSeries } from "../content/catalog";
 import type { CompiledSeries } from "../content/types";
-import { getDb } from "../db";
 import { readerZone } from "../delivery/schedule";
 import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
@@ -56,14 +54,14 @@ interface Opened {
   series: CompiledSeries;
 }
 
+/** The request's deps with its clock stopped at `now`: one press reads, changes and shows at one instant. */
+const depsAt = (c: Context<AppEnv>, now: number): AppDeps => ({ ...c.var.deps, clock: () => now });
+
 /** The subscription a token stands for, read whole; a bad token is a 400, an erased one a 404. */
-async function openSubscription(c: Context<AppEnv>, token: string, now: number): Promise<Opened> {
-  const link =
-    token.length > MAX_TOKEN
-      ? { kind: "invalid" as const }
-      : await readPreferenceLink(c.env.DB, readConfig(c.env).keyring, token);
+async function openSubscription(deps: AppDeps, token: string): Promise<Opened> {
+  const link = token.length > MAX_TOKEN ? { kind: "invalid" as const } : await readPreferenceLink(deps, token);
   if (link.kind === "invalid") throw new AppError("INVALID_TOKEN", BAD_LINK);
-  const state = link.kind === "ok" ? await readPreferences(c.env.DB, link.subscriptionId, now) : null;
+  const state = link.kind === "ok" ? await readPreferences(deps, link.subscriptionId) : null;
   const series = state ? findSeries(state.series) : undefined;
   if (!state || !series) throw new AppError("NOT_FOUND", GONE);
   return { token, state, series };
@@ -71,16 +69,16 @@ async function openSubscription(c: Context<AppEnv>, token: string, now: number):
 
 /** The page as it is now, with what the press changed; `status` says whether it did. */
 async function answer(c: Context<AppEnv>, token: string, notice?: Notice, status: 200 | 400 | 409 | 429 = 200) {
-  const now = Date.now();
-  const { state, series } = await openSubscription(c, token, now);
-  const view = preferencesView(readConfig(c.env), state, series, token, now);
+  const deps = depsAt(c, c.var.deps.clock());
+  const { state, series } = await openSubscription(deps, token);
+  const view = preferencesView(deps, { state, series, token });
   return c.html(<PreferencesPage view={view} notice={notice} />, status);
 }
 
 preferenceRoutes.get("/prefs/:token", async (c) => answer(c, c.req.param("token")));
 
 async function limit(c: Context<AppEnv>, key: string) {
-  const limiter = c.env.PREFERENCES_LIMITER;
+  const limiter = c.var.deps.env.PREFERENCES_LIMITER;
   if (!limiter) return;
   const { success } = await limiter.limit({ key });
   if (!success)
@@ -92,7 +90,8 @@ async function limit(c: Context<AppEnv>, key: string) {
     );
 }
 
-type Press = Opened & { form: Record<string, string>; now: number };
+/** A press: its subscription, its form, and the deps at the press's instant (`deps.clock()` is `now`). */
+type Press = Opened & { form: Record<string, string>; now: number; deps: AppDeps };
 
 /** A form field as text ("" when absent). */
 const field = (p: Press, name: string) => (typeof p.form[name] === "string" ? p.form[name]! : "");
@@ -105,10 +104,11 @@ function press(path: string, handler: (c: Context<AppEnv>, press: Press) => Prom
   preferenceRoutes.post(`/prefs/${path}`, limitBody(4 * 1024), sameOrigin, async (c) => {
     await limit(c, `prefs:client:${clientKey(c.req.header("cf-connecting-ip"))}`);
     const form = (await readBody(c)) as Record<string, string>;
-    const now = Date.now();
-    const opened = await openSubscription(c, typeof form.token === "string" ? form.token : "", now);
+    const now = c.var.deps.clock();
+    const deps = depsAt(c, now);
+    const opened = await openSubscription(deps, typeof form.token === "string" ? form.token : "");
     await limit(c, `prefs:subscription:${opened.state.subscriptionId}`);
-    return handler(c, { ...opened, form, now });
+    return handler(c, { ...opened, form, now, deps });
   });
 }
 
@@ -117,7 +117,7 @@ const zoneOf = (p: Press) => readerZone(p.series, p.state.timezone);
 press("next", async (c, p) => {
   if (field(p, "part") !== String(p.state.nextPart))
     return answer(c, p.token, { tone: "error", text: "This page was out of date: here it is again." }, 409);
-  const result = await askNextPartNow(c.env.DB, p.state, p.series, p.now);
+  const result = await askNextPartNow(p.deps, { state: p.state, series: p.series });
   if (result.kind === "asked")
     return answer(c, p.token, { tone: "ok", text: `Done: part ${result.part} is on its way.` });
   if (result.kind === "capped") {
@@ -132,7 +132,7 @@ press("pause", async (c, p) => {
   if (!Object.hasOwn(PAUSE_CHOICES, choice))
     throw new AppError("BAD_REQUEST", "Please choose how long to pause from the page's buttons.");
   const until = pauseEnd(choice as PauseChoice, p.now);
-  if (!(await pauseSubscription(c.env.DB, p.state.subscriptionId, until, p.now))) {
+  if (!(await pauseSubscription(p.deps, { subscriptionId: p.state.subscriptionId, until }))) {
     return answer(
       c,
       p.token,
@@ -148,8 +148,7 @@ press("pause", async (c, p) => {
 });
 
 press("resume", async (c, p) => {
-  const orderJson = releasedCatalog(compiledCatalog, p.now).orderJson;
-  if (!(await resumeSubscription(c.env.DB, p.state.subscriptionId, orderJson, p.now))) {
+  if (!(await resumeSubscription(p.deps, p.state.subscriptionId))) {
     return answer(c, p.token, { tone: "error", text: "This series was not paused." }, 409);
   }
   return answer(c, p.token, { tone: "ok", text: "Welcome back: delivery picks up where you left off." });
@@ -166,7 +165,7 @@ press("when", async (c, p) => {
     throw new AppError("BAD_REQUEST", "Please choose a time of day from the list.");
   const problem = deliveryTimeProblem(p.series, input);
   if (problem) return answer(c, p.token, { tone: "error", text: problem }, 400);
-  await setDeliveryTime(c.env.DB, p.state, p.series, input, p.now);
+  await setDeliveryTime(p.deps, { state: p.state, series: p.series, ...input });
   const where = input.timezone ?? `${p.series.timezone}, the series' own zone`;
   const text =
     input.sendHour === null
@@ -179,24 +178,18 @@ press("join", async (c, p) => {
   const target = findSeries(field(p, "series"));
   if (!target) throw new AppError("BAD_REQUEST", "There is no such series.");
   const existing = p.state.subscriptions.find((s) => findSeries(s.series)?.slug === target.slug);
-  const config = readConfig(c.env);
-  const result = await joinSeries(
-    c.env.DB,
-    config.hashSecret,
-    {
-      subscriberId: p.state.subscriberId,
-      timezone: p.state.timezone,
-      series: target,
-      existing: existing ?? null,
-      ip: c.req.header("cf-connecting-ip"),
-      userAgent: c.req.header("user-agent")?.slice(0, 512),
-    },
-    p.now,
-  );
+  const result = await joinSeries(p.deps, {
+    subscriberId: p.state.subscriberId,
+    timezone: p.state.timezone,
+    series: target,
+    existing: existing ?? null,
+    ip: c.req.header("cf-connecting-ip"),
+    userAgent: c.req.header("user-agent")?.slice(0, 512),
+  });
   if (result.kind === "not_joined")
     return answer(c, p.token, { tone: "error", text: `You cannot join “${target.title}” from here right now.` }, 409);
   const link = {
-    href: `/prefs/${signPreferencesToken(config.keyring, result.subscriptionId)}`,
+    href: `/prefs/${signPreferencesToken(p.deps.config.keyring, result.subscriptionId)}`,
     label: `Its preferences`,
   };
   return answer(c, p.token, { tone: "ok", text: `You joined “${target.title}”: its next part is on its way.`, link });
@@ -206,21 +199,20 @@ press("unsubscribe", async (c, p) => {
   const from = field(p, "from");
   if (from !== "series" && from !== "all")
     throw new AppError("BAD_REQUEST", "Please use the page's buttons to unsubscribe.");
-  const db = getDb(c.env.DB);
   if (from === "all") {
-    await unsubscribe(db, c.env.DB, p.state.subscriberId, "preferences", p.now);
+    await unsubscribe(p.deps, { subscriberId: p.state.subscriberId, source: "preferences" });
     return answer(c, p.token, {
       tone: "ok",
       text: "You are unsubscribed from everything: we will send you nothing more.",
     });
   }
   const others = p.state.subscriptions.filter((s) => s.id !== p.state.subscriptionId && s.status !== "stopped").length;
-  await unsubscribeFromSeries(
-    db,
-    c.env.DB,
-    { subscriberId: p.state.subscriberId, subscriptionId: p.state.subscriptionId, series: p.state.series, others },
-    p.now,
-  );
+  await unsubscribeFromSeries(p.deps, {
+    subscriberId: p.state.subscriberId,
+    subscriptionId: p.state.subscriptionId,
+    series: p.state.series,
+    others,
+  });
   return answer(c, p.token, {
     tone: "ok",
     text: `You left “${p.series.title}”: no more of its parts will be sent to you.`,
@@ -228,7 +220,7 @@ press("unsubscribe", async (c, p) => {
 });
 
 press("export", async (c, p) => {
-  const data = await readSubscriberExport(c.var.deps, p.state.subscriberId);
+  const data = await readSubscriberExport(p.deps, p.state.subscriberId);
   if (!data) throw new AppError("NOT_FOUND", GONE);
   c.header("content-disposition", 'attachment; filename="my-data.json"');
   return c.json({ ...data, exportedAt: new Date(p.now).toISOString() });
@@ -241,7 +233,7 @@ press("erase", async (c, p) =>
 press("erase/confirm", async (c, p) => {
   if (field(p, "confirm") !== "erase")
     throw new AppError("BAD_REQUEST", "Please confirm on the page that asks before erasing.");
-  const result = await eraseSubscriber({ ...c.var.deps, clock: () => p.now }, p.state.subscriberId);
+  const result = await eraseSubscriber(p.deps, p.state.subscriberId);
   if (result.kind === "in_flight")
     throw new AppError("CONFLICT", "A part is being sent to you right now: please try again in a minute.");
   if (result.kind === "not_found") throw new AppError("NOT_FOUND", GONE);

@@ -1,11 +1,9 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
 import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
-import { getDb } from "../db";
 import { AppError, RETRY_IN_A_MINUTE } from "../errors";
 import { clientKey } from "../lib/client-key";
 import { sameOrigin } from "../middleware/same-origin";
@@ -13,7 +11,6 @@ import { limitBody, readBody } from "../middleware/read-body";
 import { validate } from "../middleware/validate";
 import { isValidTimezone } from "../lib/timezone";
 import { wantsJson } from "../lib/respond";
-import { createMailer } from "../mail/create-mailer";
 import { MessagePage } from "../pages/message-page";
 import { SignupPage } from "../pages/signup-page";
 import { emailAddressSchema } from "../subscribers/email-address";
@@ -40,7 +37,7 @@ const CHECK_INBOX = "Almost there: check your inbox for a link to confirm your s
 export const signupRoutes = new Hono<AppEnv>();
 
 function defaultSeries(c: Context<AppEnv>): CompiledSeries {
-  const series = findSeries(readConfig(c.env).defaultSeries);
+  const series = findSeries(c.var.deps.config.defaultSeries);
   if (!series) throw new AppError("NOT_FOUND", "The default series is not in the catalog.");
   return series;
 }
@@ -54,11 +51,11 @@ function signupPage(
   return (
     <SignupPage
       // Parts written ahead are not counted or named before their release.
-      series={releasedSeries(series, Date.now())}
+      series={releasedSeries(series, c.var.deps.clock())}
       action="/subscribe"
       error={error}
       values={values}
-      turnstileSiteKey={readConfig(c.env).turnstileSiteKey}
+      turnstileSiteKey={c.var.deps.config.turnstileSiteKey}
     />
   );
 }
@@ -79,9 +76,10 @@ signupRoutes.get("/s/:series", validate("query", referralQuery), (c) => {
 
 signupRoutes.post("/subscribe", limitBody(16 * 1024), sameOrigin, async (c) => {
   const json = wantsJson(c);
+  const { deps } = c.var;
   const ip = c.req.header("cf-connecting-ip");
-  if (c.env.SIGNUP_LIMITER) {
-    const { success } = await c.env.SIGNUP_LIMITER.limit({ key: `subscribe:${clientKey(ip)}` });
+  if (deps.env.SIGNUP_LIMITER) {
+    const { success } = await deps.env.SIGNUP_LIMITER.limit({ key: `subscribe:${clientKey(ip)}` });
     if (!success)
       throw new AppError(
         "RATE_LIMITED",
@@ -109,8 +107,8 @@ signupRoutes.post("/subscribe", limitBody(16 * 1024), sameOrigin, async (c) => {
   }
 
   const input = parsed.data;
-  const config = readConfig(c.env);
-  if (config.turnstileSecret && !(await verifyTurnstile(config.turnstileSecret, input["cf-turnstile-response"], ip))) {
+  const { config } = deps;
+  if (config.turnstileSecret && !(await verifyTurnstile(deps, { token: input["cf-turnstile-response"], ip }))) {
     throw new AppError("FORBIDDEN", "We could not verify that you are human. Please try again.");
   }
   // Everything that depends on the address (new, pending, active, suppressed, over its daily limit) happens
@@ -118,7 +116,7 @@ signupRoutes.post("/subscribe", limitBody(16 * 1024), sameOrigin, async (c) => {
   if (!input.website) {
     const cfZone = (c.req.raw as { cf?: { timezone?: string } }).cf?.timezone;
     const timezone = [input.timezone, cfZone].find((zone) => zone && isValidTimezone(zone));
-    const signup = subscribe(getDb(c.env.DB), config, createMailer(c.env, config), {
+    const signup = subscribe(deps, {
       email: input.email,
       name: input.name,
       series,

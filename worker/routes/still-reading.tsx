@@ -1,6 +1,5 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
 import { AppError } from "../errors";
 import { limitBody } from "../middleware/read-body";
@@ -17,7 +16,7 @@ const GONE = "We could not find this subscription.";
 
 /** The check a keep link names: its signature is checked before anything reads D1. */
 function checkIdOf(c: Context<AppEnv>): number {
-  const checkId = verifyReadingCheckToken(readConfig(c.env).keyring, c.req.param("token") ?? "");
+  const checkId = verifyReadingCheckToken(c.var.deps.config.keyring, c.req.param("token") ?? "");
   if (checkId === null) throw new AppError("INVALID_TOKEN", BAD_LINK);
   return checkId;
 }
@@ -25,7 +24,7 @@ function checkIdOf(c: Context<AppEnv>): number {
 const titleOf = (slug: string) => findSeries(slug)?.title ?? "this newsletter";
 
 stillReadingRoutes.get("/still-reading/:token", async (c) => {
-  const check = await findReadingCheck(c.env.DB, checkIdOf(c));
+  const check = await findReadingCheck(c.var.deps, checkIdOf(c));
   if (!check) throw new AppError("NOT_FOUND", GONE);
   c.header("cache-control", "private, no-store");
   const action = keepPath(c.req.param("token"));
@@ -38,7 +37,7 @@ stillReadingRoutes.get("/still-reading/:token", async (c) => {
 // A form of our own pages: the origin check refuses another site's post; the signed token names the check.
 stillReadingRoutes.post("/still-reading/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
   const checkId = checkIdOf(c);
-  const result = await keepReading(c.env.DB, checkId, Date.now());
+  const result = await keepReading(c.var.deps, checkId);
   if (result.kind === "not_found") throw new AppError("NOT_FOUND", GONE);
   c.header("cache-control", "private, no-store");
   return c.html(<KeptPage seriesTitle={titleOf(result.series)} result={result.kind} />);

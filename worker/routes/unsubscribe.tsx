@@ -1,24 +1,22 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { readConfig } from "../config";
 import { findSeries } from "../content/catalog";
-import { getDb } from "../db";
 import { AppError } from "../errors";
-import { createMailer } from "../mail/create-mailer";
 import { sameOrigin } from "../middleware/same-origin";
 import { limitBody, readBody } from "../middleware/read-body";
 import { MessagePage } from "../pages/message-page";
 import { UnsubscribePage, UnsubscribedPage } from "../pages/unsubscribe-page";
 import { subscribe } from "../subscribers/subscribe";
 import { unsubscribe } from "../subscribers/unsubscribe";
-import { findSubscriber, readUnsubscribeLink, type UnsubscribeClaims } from "../subscribers/unsubscribe-link";
+import { findSubscriber } from "../subscribers/find-subscriber";
+import { readUnsubscribeLink, type UnsubscribeClaims } from "../subscribers/unsubscribe-link";
 
 export const unsubscribeRoutes = new Hono<AppEnv>();
 
 const INVALID = "This unsubscribe link is not valid. Please copy the whole link from the email.";
 
 async function claimsFrom(c: Context<AppEnv>): Promise<UnsubscribeClaims> {
-  const claims = await readUnsubscribeLink(c.env.DB, readConfig(c.env).keyring, c.req.param("token") ?? "");
+  const claims = await readUnsubscribeLink(c.var.deps, c.req.param("token") ?? "");
   if (!claims) throw new AppError("INVALID_TOKEN", INVALID);
   return claims;
 }
@@ -30,7 +28,7 @@ const seriesTitle = (slug: string) => findSeries(slug)?.title ?? "this newslette
 
 async function showUnsubscribe(c: Context<AppEnv>) {
   const claims = await claimsFrom(c);
-  const reader = await findSubscriber(getDb(c.env.DB), claims.subscriberId);
+  const reader = await findSubscriber(c.var.deps, claims.subscriberId);
   if (!reader) throw new AppError("NOT_FOUND", "We could not find this subscription.");
   const token = c.req.param("token") ?? "";
   if (reader.status === "unsubscribed")
@@ -43,7 +41,10 @@ async function doUnsubscribe(c: Context<AppEnv>) {
   // Only a form can carry the one-click field; any other body is ignored (the page's button flow).
   const body = /form/i.test(c.req.header("content-type") ?? "") ? ((await readBody(c)) as Record<string, string>) : {};
   const oneClick = body["List-Unsubscribe"] === "One-Click";
-  const result = await unsubscribe(getDb(c.env.DB), c.env.DB, claims.subscriberId, oneClick ? "one-click" : "link");
+  const result = await unsubscribe(c.var.deps, {
+    subscriberId: claims.subscriberId,
+    source: oneClick ? "one-click" : "link",
+  });
   if (result === "not_found") throw new AppError("NOT_FOUND", "We could not find this subscription.");
   if (oneClick) return c.text("Unsubscribed", 200);
   // Post/redirect/get: a reload shows the page again instead of asking to resend the form.
@@ -61,12 +62,11 @@ unsubscribeRoutes.post("/u/:token", limitBody(4 * 1024), doUnsubscribe);
  */
 unsubscribeRoutes.post("/resubscribe/:token", limitBody(4 * 1024), sameOrigin, async (c) => {
   const claims = await claimsFrom(c);
-  const db = getDb(c.env.DB);
-  const reader = await findSubscriber(db, claims.subscriberId);
+  const { deps } = c.var;
+  const reader = await findSubscriber(deps, claims.subscriberId);
   const series = findSeries(claims.series);
   if (!reader || !series) throw new AppError("NOT_FOUND", "We could not find this subscription.");
-  const config = readConfig(c.env);
-  const signup = subscribe(db, config, createMailer(c.env, config), {
+  const signup = subscribe(deps, {
     email: reader.email,
     series,
     form: "resubscribe",

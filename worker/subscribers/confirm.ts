@@ -1,11 +1,11 @@
-import { and, desc, eq } from "drizzle-orm";
-import { consents, subscribers, subscriptions } from "../../db/schema";
+import type { consents, subscribers, subscriptions } from "../../db/schema";
+import type { AppDeps } from "../app-deps";
 import { findSeries } from "../content/catalog";
 import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
-import type { Database } from "../db";
 import { dueAtForPart } from "../delivery/schedule";
 import { countConfirmation } from "../stats/growth-counters";
+import { confirmSql } from "./subscriber-queries";
 
 /**
  * - waiting: this consent may be confirmed now (the GET page shows its button);
@@ -23,52 +23,30 @@ export type ConsentState =
     }
   | { kind: "not_found" };
 
-/** Guard of the later statements: this request's claim of the consent (?1) at ?2 went through. */
-const claimed = "EXISTS (SELECT 1 FROM consents WHERE id = ?1 AND confirmed_at = ?2)";
+type ConsentRow = Pick<
+  typeof consents.$inferSelect,
+  "id" | "subscriberId" | "series" | "createdAt" | "confirmedAt" | "expiresAt" | "pendingName" | "pendingTimezone"
+>;
+type ReaderRow = Pick<
+  typeof subscribers.$inferSelect,
+  "id" | "email" | "status" | "timezone" | "confirmedAt" | "unsubscribedAt"
+>;
+type SubscriptionRow = Pick<
+  typeof subscriptions.$inferSelect,
+  "id" | "status" | "nextPart" | "dueAt" | "batchId" | "sendHour"
+>;
 
-/** The confirm, one transaction; ?1 consent id, ?2 now. Exported for the query-plan test. */
-export const confirmSql = {
-  /** Only the newest consent of its reader and series, unexpired, and not voided by a later unsubscribe or bounce. */
-  claimConsent: `UPDATE consents SET confirmed_at = ?2, email_next_at = NULL,
-      email_status = CASE WHEN email_status = 'queued' THEN 'sent' ELSE email_status END
-    WHERE id = ?1 AND confirmed_at IS NULL AND expires_at >= ?2
-      AND NOT EXISTS (SELECT 1 FROM consents newer WHERE newer.subscriber_id = consents.subscriber_id
-        AND newer.series = consents.series AND newer.id > consents.id)
-      AND EXISTS (SELECT 1 FROM subscribers s WHERE s.id = consents.subscriber_id AND s.status NOT IN ('bounced', 'complained')
-        AND (s.unsubscribed_at IS NULL OR s.unsubscribed_at < consents.created_at))`,
-  /** ?3 reader, ?4 the name asked for (null keeps theirs), ?5 timezone. */
-  activateReader: `UPDATE subscribers SET status = 'active', confirmed_at = ?2, unsubscribed_at = NULL, updated_at = ?2,
-      name = coalesce(?4, name), timezone = ?5
-    WHERE id = ?3 AND ${claimed}`,
-  /** ?3 subscription, ?4 when its next part is due. */
-  activateSubscription: `UPDATE subscriptions SET status = 'active', due_at = ?4, updated_at = ?2 WHERE id = ?3 AND ${claimed}`,
-  recordEvent: `INSERT INTO events (subscriber_id, type, data, created_at) SELECT ?3, 'confirmed', ?4, ?2 WHERE ${claimed}`,
-  /**
-   * ?3 reader, ?4 series. A reader who came through a referral link counts on the referrer's part once, at
-   * their first confirmation ever (confirmed_at is still null), and only in the series the link was for (the
-   * one of their first signup).
-   */
-  countReferral: `INSERT INTO part_stats (series, part_id, referrals)
-    SELECT ?4, referral_part_id, 1 FROM subscribers
-    WHERE id = ?3 AND referrer_id IS NOT NULL AND referral_part_id IS NOT NULL AND confirmed_at IS NULL AND ${claimed}
-      AND (SELECT series FROM consents WHERE subscriber_id = ?3 ORDER BY id LIMIT 1) = ?4
-    ON CONFLICT (series, part_id) DO UPDATE SET referrals = referrals + 1`,
-} as const;
+/** D1 and the time the link is judged at (its expiry, the next part's due time). */
+type ConfirmDeps = Pick<AppDeps, "db" | "clock">;
 
-async function readConsent(db: Database, consentId: number, now: number) {
-  const consent = await db.query.consents.findFirst({ where: eq(consents.id, consentId) });
+async function readConsent(db: D1Database, consentId: number, now: number) {
+  const consent = await db.prepare(confirmSql.consent).bind(consentId).first<ConsentRow>();
   const series = consent && findSeries(consent.series);
   if (!consent || !series) return null;
   const [reader, subscription, newest] = await Promise.all([
-    db.query.subscribers.findFirst({ where: eq(subscribers.id, consent.subscriberId) }),
-    db.query.subscriptions.findFirst({
-      where: and(eq(subscriptions.subscriberId, consent.subscriberId), eq(subscriptions.series, consent.series)),
-    }),
-    db.query.consents.findFirst({
-      columns: { id: true },
-      where: and(eq(consents.subscriberId, consent.subscriberId), eq(consents.series, consent.series)),
-      orderBy: desc(consents.id),
-    }),
+    db.prepare(confirmSql.reader).bind(consent.subscriberId).first<ReaderRow>(),
+    db.prepare(confirmSql.subscription).bind(consent.subscriberId, consent.series).first<SubscriptionRow>(),
+    db.prepare(confirmSql.newestConsent).bind(consent.subscriberId, consent.series).first<{ id: number }>(),
   ]);
   if (!reader || !subscription) return null;
   const active = reader.status === "active" && subscription.status === "active";
@@ -107,8 +85,8 @@ export type ConfirmResult =
     };
 
 /** What a confirm link would do, without doing it (GET and HEAD never change anything). */
-export async function consentState(db: Database, consentId: number, now = Date.now()): Promise<ConsentState> {
-  return (await readConsent(db, consentId, now))?.state ?? { kind: "not_found" };
+export async function consentState(deps: ConfirmDeps, consentId: number): Promise<ConsentState> {
+  return (await readConsent(deps.db, consentId, deps.clock()))?.state ?? { kind: "not_found" };
 }
 
 /**
@@ -118,7 +96,9 @@ export async function consentState(db: Database, consentId: number, now = Date.n
  * transaction, so an unsubscribe (or a newer signup) that lands between the read and the write wins: the consent
  * is then "used" and nothing changes.
  */
-export async function confirmConsent(db: Database, consentId: number, now = Date.now()): Promise<ConfirmResult> {
+export async function confirmConsent(deps: ConfirmDeps, consentId: number): Promise<ConfirmResult> {
+  const { db } = deps;
+  const now = deps.clock();
   const read = await readConsent(db, consentId, now);
   if (!read) return { kind: "not_found" };
   if (read.state.kind !== "waiting") return read.state;
@@ -133,22 +113,18 @@ export async function confirmConsent(db: Database, consentId: number, now = Date
     ? subscription.dueAt
     : dueAtForPart(releasedSeries(series, now), subscription.nextPart, now, timezone, subscription.sendHour);
 
-  const d1 = db.$client;
-  await d1.batch([
-    d1.prepare(confirmSql.claimConsent).bind(consent.id, now),
+  await db.batch([
+    db.prepare(confirmSql.claimConsent).bind(consent.id, now),
     // Before activateReader: it sets the confirmed_at this statement reads.
-    d1.prepare(confirmSql.countReferral).bind(consent.id, now, reader.id, series.slug),
-    d1.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, name, timezone),
-    d1.prepare(confirmSql.activateSubscription).bind(consent.id, now, subscription.id, dueAt),
-    d1
+    db.prepare(confirmSql.countReferral).bind(consent.id, now, reader.id, series.slug),
+    db.prepare(confirmSql.activateReader).bind(consent.id, now, reader.id, name, timezone),
+    db.prepare(confirmSql.activateSubscription).bind(consent.id, now, subscription.id, dueAt),
+    db
       .prepare(confirmSql.recordEvent)
       .bind(consent.id, now, reader.id, JSON.stringify({ series: series.slug, consentId: consent.id })),
-    countConfirmation(d1, series.slug, consent.id, now),
+    countConfirmation(db, series.slug, consent.id, now),
   ]);
-  const after = await db.query.consents.findFirst({
-    columns: { confirmedAt: true },
-    where: eq(consents.id, consent.id),
-  });
+  const after = await db.prepare(confirmSql.confirmedAt).bind(consent.id).first<{ confirmedAt: number | null }>();
   if (after?.confirmedAt !== now) return { ...read.state, kind: "used" };
   return { kind: "confirmed_now", series, email: reader.email, firstPartAt: dueAt, subscriptionId: subscription.id };
 }

@@ -1,6 +1,5 @@
-import type { Database } from "../db";
+import type { AppDeps } from "../app-deps";
 import { findDelivery } from "../delivery/find-delivery";
-import type { Keyring } from "../lib/keyring";
 import { DELIVERY_TOKEN, verifyReferralToken } from "../tokens";
 
 /** A referral token as it may appear in a link or form: checked before anything else looks at it. */
@@ -11,15 +10,13 @@ export const REFERRAL_PARAM = DELIVERY_TOKEN;
  * A bad, unknown or other-series ref is ignored (null): a signup never fails because of it.
  */
 export async function referrerOf(
-  db: Database,
-  keyring: Keyring,
-  ref: string | undefined,
-  series: string,
+  deps: Pick<AppDeps, "db" | "config">,
+  { ref, series }: { ref: string | undefined; series: string },
 ): Promise<{ referrerId: number; referralPartId: string } | null> {
   if (!ref || !REFERRAL_PARAM.test(ref)) return null;
-  const deliveryId = await verifyReferralToken(keyring, ref);
+  const deliveryId = await verifyReferralToken(deps.config.keyring, ref);
   if (deliveryId === null) return null;
   // Live or slimmed: a referral link in an old email still credits its reader.
-  const row = await findDelivery({ db: db.$client }, deliveryId);
+  const row = await findDelivery(deps, deliveryId);
   return row && row.series === series ? { referrerId: row.subscriberId, referralPartId: row.partId } : null;
 }

@@ -1,8 +1,7 @@
-import { eq } from "drizzle-orm";
-import { suppressions } from "../../db/schema";
-import type { Database } from "../db";
+import type { AppDeps } from "../app-deps";
 import { keyedHash } from "../lib/crypto";
 import { emailKey } from "./email-address";
+import { suppressedSql } from "./subscriber-queries";
 
 /**
  * The keyed hash an erased address leaves behind: enough to recognise it, not to recover it. Its key must mean
@@ -14,12 +13,8 @@ export function suppressionHash(hashSecret: string, email: string): Promise<stri
   return keyedHash(hashSecret, "suppression", emailKey(email));
 }
 
-export async function isSuppressed(db: Database, hashSecret: string, email: string): Promise<boolean> {
-  const hash = await suppressionHash(hashSecret, email);
-  const row = await db
-    .select({ hash: suppressions.emailHash })
-    .from(suppressions)
-    .where(eq(suppressions.emailHash, hash))
-    .get();
-  return row !== undefined;
+/** Whether this address was erased (its keyed hash is kept). */
+export async function isSuppressed(deps: Pick<AppDeps, "db" | "config">, email: string): Promise<boolean> {
+  const hash = await suppressionHash(deps.config.hashSecret, email);
+  return (await deps.db.prepare(suppressedSql).bind(hash).first()) !== null;
 }

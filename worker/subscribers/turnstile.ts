@@ -1,10 +1,12 @@
-/** Server-side Turnstile check (there is no binding: POST to siteverify). */
+import type { AppDeps } from "../app-deps";
+
+/** Server-side Turnstile check (there is no binding: POST to siteverify); false when the deployment has no secret. */
 export async function verifyTurnstile(
-  secret: string,
-  token: string | undefined,
-  ip: string | undefined,
+  deps: Pick<AppDeps, "config">,
+  { token, ip }: { token: string | undefined; ip: string | undefined },
 ): Promise<boolean> {
-  if (!token) return false;
+  const secret = deps.config.turnstileSecret;
+  if (!secret || !token) return false;
   const body = new FormData();
   body.set("secret", secret);
   body.set("response", token);

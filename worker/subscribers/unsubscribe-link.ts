@@ -1,8 +1,5 @@
-import { eq } from "drizzle-orm";
-import { subscribers } from "../../db/schema";
 import { findReaderDelivery } from "../actions/reader-delivery";
-import type { Database } from "../db";
-import type { Keyring } from "../lib/keyring";
+import type { AppDeps } from "../app-deps";
 
 export interface UnsubscribeClaims {
   subscriberId: number;
@@ -14,15 +11,9 @@ export interface UnsubscribeClaims {
  * delivery's reader token (`/u/<kid>.<hidden id>.<tag>`, the signature of their action links).
  */
 export async function readUnsubscribeLink(
-  d1: D1Database,
-  keyring: Keyring,
+  deps: Pick<AppDeps, "db" | "config">,
   token: string,
 ): Promise<UnsubscribeClaims | null> {
-  const delivery = await findReaderDelivery({ db: d1, config: { keyring } }, token);
+  const delivery = await findReaderDelivery(deps, token);
   return delivery && { subscriberId: delivery.subscriberId, series: delivery.series };
-}
-
-/** The reader a link names, for its page and the resubscribe form. */
-export function findSubscriber(db: Database, subscriberId: number) {
-  return db.query.subscribers.findFirst({ where: eq(subscribers.id, subscriberId) });
 }

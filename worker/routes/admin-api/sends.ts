@@ -143,7 +143,7 @@ export const sendsApi = createAdminApi()
       let subscriberId: number | undefined;
       if (input.subscriber) {
         const ref = input.subscriber;
-        const found = await findSubscriberId(c.var.deps.db, ref);
+        const found = await findSubscriberId(c.var.deps, ref);
         if (found === null) {
           throw new AppError(
             "NOT_FOUND",

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { importOutcomes } from "../../../db/schema";
 import { AppError } from "../../errors";
-import { IMPORT_BODY_BYTES, limitBody, readUtf8 } from "../../middleware/read-body";
+import { IMPORT_BODY_BYTES, IMPORT_TOO_LARGE, limitBody, readUtf8 } from "../../middleware/read-body";
 import { exportSubscribersCsv } from "../../subscribers/export-csv";
 import { IMPORT_COLUMNS, parseImportCsv } from "../../subscribers/import/parse-import-csv";
 import { listImportRows, readImportJob } from "../../subscribers/import/read-import";
@@ -31,7 +31,7 @@ const importRoute = createRoute({
     "Rows with consented_at and consent_source become active subscriptions due now, with a consent record; rows " +
     "without become pending and get a confirmation email, paced by the cron. The file is checked here; rows are " +
     "processed by the import queue: poll GET /imports/{id}.",
-  middleware: [limitBody(IMPORT_BODY_BYTES, "The CSV is larger than 8 MB: split it into smaller files.")] as const,
+  middleware: [limitBody(IMPORT_BODY_BYTES, IMPORT_TOO_LARGE)] as const,
   request: {
     headers: idempotencyHeaderSchema,
     body: {

@@ -2,13 +2,13 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "../../errors";
-import { IMPORT_BODY_BYTES, IMPORT_PATHS, IMPORT_TOO_LARGE, limitBody } from "../../middleware/read-body";
+import { defaultBodyLimit } from "../../middleware/read-body";
 import { dashboardActionRoutes } from "./dashboard-actions";
 import { dashboardError } from "./dashboard-error";
 import type { DashboardEnv } from "./dashboard-env";
 import { outboxPages } from "./outbox";
 import { overviewRoutes } from "./overview";
-import { importRoutes } from "./import";
+import { importRoutes, importUploadLimit } from "./import";
 import { previewRoutes } from "./preview";
 import { readerDetailRoutes } from "./reader-detail";
 import { readerEraseRoutes } from "./reader-erase";
@@ -23,11 +23,8 @@ const pagesOnly =
   (c, next) =>
     isApiPath(c.req.path) ? next() : middleware(c, next);
 
-/** Forms are small; the CSV upload alone may carry a file (the API's import limit). */
-const formLimit = limitBody(8 * 1024);
-const importLimit = limitBody(IMPORT_BODY_BYTES, IMPORT_TOO_LARGE);
-const bodyLimit: MiddlewareHandler<DashboardEnv> = (c, next) =>
-  (IMPORT_PATHS.includes(c.req.path) ? importLimit : formLimit)(c, next);
+/** Forms are small; a route that states its own limit before this one (the CSV upload) keeps it. */
+const formLimit = defaultBodyLimit(8 * 1024);
 
 /** No script at all, styles inline only; forms post to this site only; never framed. */
 const strictCsp = secureHeaders({
@@ -48,7 +45,9 @@ const strictCsp = secureHeaders({
  */
 export const dashboardRoutes = new Hono<DashboardEnv>()
   .use(pagesOnly(strictCsp))
-  .use(pagesOnly(bodyLimit))
+  // Stated before the form limit and the form-token check, which reads the body.
+  .route("/", importUploadLimit)
+  .use(pagesOnly(formLimit))
   .use(pagesOnly(csrf()))
   .route("/", signInRoutes)
   .use(pagesOnly(requireSession))

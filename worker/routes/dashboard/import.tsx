@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { importOutcomes } from "../../../db/schema";
 import { AppError } from "../../errors";
-import { decodeUtf8 } from "../../middleware/read-body";
+import { decodeUtf8, IMPORT_BODY_BYTES, IMPORT_TOO_LARGE, limitBody } from "../../middleware/read-body";
 import { ImportJobPage, ImportPage } from "../../pages/dashboard-pages/import-pages";
 import { exportSubscribersCsv } from "../../subscribers/export-csv";
 import { parseImportCsv } from "../../subscribers/import/parse-import-csv";
@@ -13,6 +13,12 @@ import { pageProps } from "./page-props";
 
 /** The CSV import as the API does it (same parse, same verb, same limit), a job page, and the CSV export. */
 export const importRoutes = new Hono<DashboardEnv>();
+
+/** The upload's limit is the API's, not the forms' (mounted ahead of the dashboard's form limit). */
+export const importUploadLimit = new Hono<DashboardEnv>().post(
+  "/import",
+  limitBody(IMPORT_BODY_BYTES, IMPORT_TOO_LARGE),
+);
 
 const REPORT_PAGE = 50;
 const jobIdSchema = z.uuid();

@@ -15,7 +15,7 @@ export const readerDetailRoutes = new Hono<DashboardEnv>();
 /** From a row that knows only the address (a response): to that reader's page. */
 readerDetailRoutes.get("/readers/by-address", async (c) => {
   const email = c.req.query("email") ?? "";
-  const id = email && email.length <= 320 ? await findSubscriberId(c.var.deps.db, { email }) : null;
+  const id = email && email.length <= 320 ? await findSubscriberId(c.var.deps, { email }) : null;
   if (!id) throw noReader();
   return c.redirect(`/admin/readers/${id}`, 303);
 });
