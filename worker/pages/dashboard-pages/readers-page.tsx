@@ -13,6 +13,7 @@ export function ReadersPage(
   return (
     <AdminLayout title="Readers" {...layout}>
       <h1>Readers</h1>
+      {/* biome-ignore lint/a11y/useSemanticElements: a GET form is the search landmark itself; a <search> wrapper adds nothing here */}
       <form method="get" action="/admin/readers" class="search" role="search">
         <div class="field">
           <label for="q">Address or name</label>
