@@ -1,4 +1,4 @@
-import { subscriberStatuses } from "../../../db/schema";
+import { subscriberStatuses } from "../../../db/enums";
 import type { listSubscribers } from "../../subscribers/list-subscribers";
 import { AdminLayout, type SignedInLayoutProps as LayoutProps } from "./admin-layout";
 import { when } from "./format";
