@@ -1,11 +1,42 @@
 import { sql } from "drizzle-orm";
 import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  type BatchStatus,
+  type DeliveryStatus,
+  type ImportJobStatus,
+  type ImportOutcome,
+  type ReadingCheckStatus,
+  type SubscriberStatus,
+  type SubscriptionStatus,
+  batchStatuses,
+  deliveryStatuses,
+  importJobStatuses,
+  importOutcomes,
+  readingCheckStatuses,
+  subscriberStatuses,
+  subscriptionStatuses,
+} from "./enums";
+export {
+  subscriberStatuses,
+  subscriptionStatuses,
+  batchStatuses,
+  deliveryStatuses,
+  readingCheckStatuses,
+  importJobStatuses,
+  importOutcomes,
+};
+export type {
+  SubscriberStatus,
+  SubscriptionStatus,
+  BatchStatus,
+  DeliveryStatus,
+  ReadingCheckStatus,
+  ImportJobStatus,
+  ImportOutcome,
+};
 
 /** Times are Unix epoch milliseconds (integers): cheap to compare, index and compute delays on. */
 const timestamp = (name: string) => integer(name);
-
-export const subscriberStatuses = ["pending", "active", "paused", "unsubscribed", "bounced", "complained"] as const;
-export type SubscriberStatus = (typeof subscriberStatuses)[number];
 
 export const subscribers = sqliteTable(
   "subscribers",
@@ -91,9 +122,6 @@ export const consents = sqliteTable(
   ],
 );
 
-export const subscriptionStatuses = ["pending", "active", "paused", "stopped"] as const;
-export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
-
 /** A reader's position in one series: the next unread part and when it is due. */
 export const subscriptions = sqliteTable(
   "subscriptions",
@@ -162,8 +190,6 @@ export const subscriptions = sqliteTable(
  * unknown outcome, so it may have been delivered: kept with its key, its readers never re-claimed for that part;
  * dead: dead-lettered by the queue.
  */
-export const batchStatuses = ["claimed", "sent", "failed", "failed_after_unknown", "dead"] as const;
-export type BatchStatus = (typeof batchStatuses)[number];
 
 /**
  * One provider call's worth of deliveries (≤ 100). Its id is the Idempotency-Key: a retry after a crash
@@ -201,9 +227,6 @@ export const providerSlots = sqliteTable("provider_slots", {
   provider: text("provider").primaryKey(),
   nextSlotAt: timestamp("next_slot_at").notNull(),
 });
-
-export const deliveryStatuses = ["claimed", "sent", "failed"] as const;
-export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** One part for one reader. Unique per (subscription, part id): the database itself forbids a second send. */
 export const deliveries = sqliteTable(
@@ -390,9 +413,6 @@ export const seriesDays = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.series, t.day] })],
 );
-
-export const readingCheckStatuses = ["queued", "sent", "kept", "read", "paused", "closed", "failed"] as const;
-export type ReadingCheckStatus = (typeof readingCheckStatuses)[number];
 
 /**
  * A "Still reading?" email to one reader of one series, one per streak of quiet parts (worker/reengage/): queued at
@@ -585,9 +605,6 @@ export const sessionEpochs = sqliteTable("session_epochs", {
   changedAt: timestamp("changed_at").notNull(),
 });
 
-export const importJobStatuses = ["queued", "running", "done", "failed"] as const;
-export type ImportJobStatus = (typeof importJobStatuses)[number];
-
 /** A CSV import of subscribers: parsed by the request, its chunks processed by the import queue's consumer. */
 export const importJobs = sqliteTable(
   "import_jobs",
@@ -629,9 +646,6 @@ export const importChunks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.jobId, t.chunk] })],
 );
-
-export const importOutcomes = ["active", "pending", "duplicate", "suppressed", "invalid"] as const;
-export type ImportOutcome = (typeof importOutcomes)[number];
 
 /** The per-row report of an import: what became of each data row (1-based, the header is row 0). */
 export const importRows = sqliteTable(

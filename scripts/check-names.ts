@@ -20,12 +20,17 @@ const folders = new Map<string, string[]>();
 for (const file of sources("worker")) {
   if (file !== path.join("worker", "index.ts")) note(`file ${path.basename(file)}`, file);
   const folder = path.dirname(file);
-  if (folder !== "worker") folders.set(path.basename(folder), [...new Set([...(folders.get(path.basename(folder)) ?? []), folder])]);
+  if (folder !== "worker")
+    folders.set(path.basename(folder), [...new Set([...(folders.get(path.basename(folder)) ?? []), folder])]);
   const text = readFileSync(path.join(root, file), "utf8");
-  for (const match of text.matchAll(/^export (?:async )?(?:function\*?|const|let|class|interface|type|enum) ([A-Za-z0-9_$]+)/gm))
+  for (const match of text.matchAll(
+    /^export (?:async )?(?:function\*?|const|let|class|interface|type|enum) ([A-Za-z0-9_$]+)/gm,
+  ))
     note(`export ${match[1]}`, file);
 }
-const problems = [...byName].filter(([, where]) => where.length > 1).map(([name, where]) => `${name}: ${where.join(", ")}`);
+const problems = [...byName]
+  .filter(([, where]) => where.length > 1)
+  .map(([name, where]) => `${name}: ${where.join(", ")}`);
 for (const [name, where] of folders) if (where.length > 1) problems.push(`folder ${name}/: ${where.join(", ")}`);
 if (problems.length > 0) {
   console.error(`Names that repeat inside worker/:\n${problems.map((p) => `  - ${p}`).join("\n")}`);

@@ -85,7 +85,10 @@ export function isPortFree(port: number): Promise<boolean> {
       // A server on [::] may not block an IPv4 bind: also try to connect.
       new Promise<boolean>((resolve) => {
         const socket = net.connect({ port, host: "127.0.0.1" });
-        socket.once("connect", () => (socket.destroy(), resolve(false)));
+        socket.once("connect", () => {
+          socket.destroy();
+          resolve(false);
+        });
         socket.once("error", () => resolve(true));
       }),
   );

@@ -90,7 +90,10 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(value));
     };
-    if (url === "/__reset" && req.method === "POST") return (reset(), send(200, { ok: true }));
+    if (url === "/__reset" && req.method === "POST") {
+      reset();
+      return send(200, { ok: true });
+    }
     if (url === "/__control" && req.method === "POST") {
       state.faults = JSON.parse(body || "{}") as Faults;
       state.random = seeded(state.faults.seed ?? 1);

@@ -103,14 +103,18 @@ function generateSeries(dir: string, slug: string, templatesDir: string, outDir:
   files.forEach((fileName, index) => {
     const file = path.join(dir, fileName);
     const match = PART_FILE.exec(fileName);
-    if (!match) return result.problems.push(`${file}: part files are named NN-slug.md`);
+    if (!match) {
+      result.problems.push(`${file}: part files are named NN-slug.md`);
+      return;
+    }
     let parsed: ReturnType<typeof matter>;
     try {
       parsed = matter(readFileSync(file, "utf8"));
     } catch (error) {
-      return result.problems.push(
+      result.problems.push(
         `${file}: front matter: ${(error as { reason?: string }).reason ?? (error as Error).message}`,
       );
+      return;
     }
     const fm = parsed.data as { title?: unknown; preview?: unknown; cta?: { label?: unknown } };
     const number = index + 1;

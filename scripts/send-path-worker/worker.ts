@@ -15,8 +15,10 @@ export default {
     if (!Number.isSafeInteger(n) || n < 0) return new Response("n must be a count\n", { status: 400 });
     const run = url.searchParams.get("run");
     if (run === "send") for (let done = 0; done < n; done += 100, nextId += 100) path.batch(nextId);
-    else if (run === "reference") path.reference((sample ??= path.batch(1_000_000).emails[0]!), n);
-    else return new Response("not found\n", { status: 404 });
+    else if (run === "reference") {
+      sample ??= path.batch(1_000_000).emails[0]!;
+      path.reference(sample, n);
+    } else return new Response("not found\n", { status: 404 });
     return new Response("ok\n");
   },
 } satisfies ExportedHandler;

@@ -66,11 +66,11 @@ describe("migration 0010_mailbox_key", () => {
     const insert = db.prepare(
       "INSERT INTO subscribers (id, email, email_key, status, created_at, updated_at) VALUES (?, ?, lower(?), 'pending', 0, 0)",
     );
-    addresses.forEach((address, i) => insert.run(i + 1, address, address));
+    for (const [i, address] of addresses.entries()) insert.run(i + 1, address, address);
     const consent = db.prepare(
       "INSERT INTO consents (subscriber_id, series, form, consent_text_version, created_at, email_status) VALUES (?, 's', 'api', 'v', 0, ?)",
     );
-    addresses.forEach((_, i) => consent.run(i + 1, "sent"));
+    for (const i of addresses.keys()) consent.run(i + 1, "sent");
     consent.run(1, null); // an imported consent with stated consent mailed nothing: no key
     for (const file of migrations.filter((f) => f >= "0010")) apply(db, file);
 

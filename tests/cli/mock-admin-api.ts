@@ -255,13 +255,15 @@ export async function startMockAdminApi() {
       jobs.set(key, job);
       return json(202, { job: jobView(job) }, replayed ? { "idempotent-replayed": "true" } : {});
     }
-    if ((m = /^GET \/imports\/([^/]+)$/.exec(route))) {
+    m = /^GET \/imports\/([^/]+)$/.exec(route);
+    if (m) {
       const job = [...jobs.values()].find((j) => j.id === m![1]);
       if (!job) return fail(404, "NOT_FOUND", "There is no import with that id.");
       job.polls += 1;
       return json(200, jobView(job));
     }
-    if ((m = /^GET \/imports\/([^/]+)\/rows$/.exec(route))) {
+    m = /^GET \/imports\/([^/]+)\/rows$/.exec(route);
+    if (m) {
       // One row a page, so the CLI has to follow next_cursor.
       const rows = IMPORT_ROWS.filter(
         (r) => !url.searchParams.get("outcome") || r.outcome === url.searchParams.get("outcome"),
@@ -286,7 +288,8 @@ export async function startMockAdminApi() {
       }
       return res.end();
     }
-    if ((m = /^GET \/preview\/([^/]+)\/(\d+)$/.exec(route))) {
+    m = /^GET \/preview\/([^/]+)\/(\d+)$/.exec(route);
+    if (m) {
       if (m[1] !== "fixture-four") return fail(404, "NOT_FOUND", `series: no series "${m[1]}" in the catalog.`);
       if (Number(m[2]) > 2) return fail(404, "NOT_FOUND", `part: series "${m[1]}" has 2 part(s).`);
       const format = url.searchParams.get("format") === "text" ? "text" : "html";

@@ -57,7 +57,10 @@ const groupAlive = (pid: number) => {
 describe("npm start", () => {
   it("exits with a clear message when the port is taken, without talking to the other server", async () => {
     let requests = 0;
-    const other = http.createServer((_req, res) => (requests++, res.end("someone else")));
+    const other = http.createServer((_req, res) => {
+      requests++;
+      res.end("someone else");
+    });
     await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
     const port = (other.address() as AddressInfo).port;
     try {

@@ -47,23 +47,6 @@ describe("confirm and unsubscribe racing", () => {
         return result;
       },
     });
-    function wrap(stmt: D1PreparedStatement): D1PreparedStatement {
-      return new Proxy(stmt, {
-        get(target, k) {
-          const value = Reflect.get(target, k);
-          if (typeof value !== "function") return value;
-          if (k !== "raw" && k !== "all" && k !== "first") return value.bind(target);
-          return async (...args: unknown[]) => {
-            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            if (!confirmed) {
-              confirmed = true;
-              expect((await confirmConsent(testDeps(), consentB.id)).kind).toBe("confirmed_now");
-            }
-            return result;
-          };
-        },
-      });
-    }
     expect(
       await unsubscribe(testDeps({ db: afterFirstRead }), { subscriberId: reader.subscriber.id, source: "link" }),
     ).toBe("already_unsubscribed");

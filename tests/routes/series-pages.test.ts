@@ -265,7 +265,7 @@ describe("parts written ahead (tests/fixtures/series/fixture-scheduled): not on 
 
 describe('a series kept for its readers ("archive": "subscribers", tests/fixtures/series/fixture-members)', () => {
   const MEMBERS = "fixture-members";
-  const BODY = (n: number) => `Members part ${n} body: for readers only.`;
+  const bodyOf = (n: number) => `Members part ${n} body: for readers only.`;
   /** A reader who received parts 1…n of the series (deliveries as the cycle writes them). */
   async function memberWith(n: number) {
     const reader = await deliveredReader({ series: MEMBERS, part: 1 });
@@ -339,7 +339,7 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
     expect(first.headers.get("x-robots-tag")).toBe("noindex");
     expect(first.headers.get("referrer-policy")).toBe("no-referrer"); // the token never leaves in a Referer
     const html = await first.text();
-    expect(html).toContain(BODY(1));
+    expect(html).toContain(bodyOf(1));
     expect(html).toContain(`<a href="/p/${MEMBERS}/members-part-2?t=${t}">Members part 2 →</a>`);
     // Shared links are the part's public address, never the reader's.
     expect(html).toContain(
@@ -348,7 +348,7 @@ describe('a series kept for its readers ("archive": "subscribers", tests/fixture
     expect(html.split(t).length - 1).toBe(1);
 
     const second = await (await view(`/p/${MEMBERS}/2`, t)).text();
-    expect(second).toContain(BODY(2));
+    expect(second).toContain(bodyOf(2));
     expect(second).toContain(`<a href="/p/${MEMBERS}/members-part-1?t=${t}">← Members part 1</a>`);
     expect(second).not.toContain("members-part-3"); // not received: no link
     await expectClosed(await view(`/p/${MEMBERS}/members-part-3`, t), "This part has not reached you yet");

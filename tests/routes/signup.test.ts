@@ -127,9 +127,7 @@ describe("POST /subscribe", () => {
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as ApiError).error.message).toBe(INVALID_EMAIL);
     });
-  });
 
-  describe("request shape", () => {
     it("a multipart form is accepted like a urlencoded one", async () => {
       const email = uniqueEmail("multipart");
       const form = new FormData();

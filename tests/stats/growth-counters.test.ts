@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { readConfig } from "../../worker/config";
 import { findSeries } from "../../worker/content/catalog";
 import { D1Meter } from "../../worker/delivery/d1-meter";
 import type { ImportChunkMessage } from "../../worker/env";

@@ -103,7 +103,13 @@ async function parseWork(run: () => Promise<unknown>) {
       work.rows += result.data.length;
       return result;
     }
-    return parse(input, { ...config, step: (result, parser) => (work.rows++, step(result, parser)) });
+    return parse(input, {
+      ...config,
+      step: (result, parser) => {
+        work.rows++;
+        step(result, parser);
+      },
+    });
   }) as typeof Papa.parse);
   const split = String.prototype.split;
   vi.spyOn(String.prototype, "split").mockImplementation(function (this: string, ...args: Parameters<string["split"]>) {

@@ -20,7 +20,10 @@ const keys = new Map<string, Uint8Array>();
 /** A secret's UTF-8 bytes, once per isolate: workerd re-encodes a string key on every call (~1 µs). */
 function keyBytes(secret: string): Uint8Array {
   let key = keys.get(secret);
-  if (!key) keys.set(secret, (key = new TextEncoder().encode(secret)));
+  if (!key) {
+    key = new TextEncoder().encode(secret);
+    keys.set(secret, key);
+  }
   return key;
 }
 

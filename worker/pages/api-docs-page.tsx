@@ -115,6 +115,7 @@ export function ApiDocsPage({ doc }: { doc: ApiDocument }) {
     <Layout
       title={doc.info.title}
       siteName="nextpart admin"
+      // biome-ignore lint/security/noDangerouslySetInnerHtml: our own stylesheet, a constant (text children would be escaped)
       head={<style dangerouslySetInnerHTML={{ __html: docStyles }} />}
     >
       <h1>{doc.info.title}</h1>

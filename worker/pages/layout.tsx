@@ -37,6 +37,7 @@ export function Layout(props: { title: string; children: Child; siteName?: strin
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: our own stylesheet, a constant (text children would be escaped) */}
         <style dangerouslySetInnerHTML={{ __html: styles }} />
         {props.head}
       </head>

@@ -78,6 +78,7 @@ function PrefsLayout(props: { title: string; seriesTitle: string; children: Chil
       head={
         <>
           <meta name="robots" content="noindex" />
+          {/* biome-ignore lint/security/noDangerouslySetInnerHtml: our own stylesheet, a constant (text children would be escaped) */}
           <style dangerouslySetInnerHTML={{ __html: styles }} />
         </>
       }

@@ -32,6 +32,7 @@ export function AdminLayout(props: AdminLayoutProps) {
         <meta name="robots" content="noindex" />
         {props.refreshSeconds ? <meta http-equiv="refresh" content={String(props.refreshSeconds)} /> : null}
         <title>{`${props.title} · nextpart admin`}</title>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: our own stylesheet, a constant (text children would be escaped) */}
         <style dangerouslySetInnerHTML={{ __html: dashboardStyles }} />
       </head>
       <body>

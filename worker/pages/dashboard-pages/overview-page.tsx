@@ -28,6 +28,7 @@ export function OverviewPage(props: LayoutProps & { overview: Overview; choices:
         </section>
         <section class="card" aria-labelledby="find-h">
           <h2 id="find-h">Find a reader</h2>
+          {/* biome-ignore lint/a11y/useSemanticElements: a GET form is the search landmark itself; a <search> wrapper adds nothing here */}
           <form method="get" action="/admin/readers" class="search" role="search">
             <div class="field">
               <label for="q">Address or name</label>

@@ -1,4 +1,4 @@
-import { subscriberStatuses } from "../../../db/schema";
+import { subscriberStatuses } from "../../../db/enums";
 import type { listSubscribers } from "../../subscribers/list-subscribers";
 import { AdminLayout, type SignedInLayoutProps as LayoutProps } from "./admin-layout";
 import { when } from "./format";
@@ -13,6 +13,7 @@ export function ReadersPage(
   return (
     <AdminLayout title="Readers" {...layout}>
       <h1>Readers</h1>
+      {/* biome-ignore lint/a11y/useSemanticElements: a GET form is the search landmark itself; a <search> wrapper adds nothing here */}
       <form method="get" action="/admin/readers" class="search" role="search">
         <div class="field">
           <label for="q">Address or name</label>

@@ -18,15 +18,7 @@ export function SignInPage(props: { next: string; error?: string; notice?: strin
         ) : null}
         <form method="post" action="/admin/sign-in">
           <input type="hidden" name="next" value={props.next} />
-          <input
-            type="text"
-            name="username"
-            value="admin"
-            autocomplete="username"
-            hidden
-            aria-hidden="true"
-            tabindex={-1}
-          />
+          <input type="text" name="username" value="admin" autocomplete="username" hidden tabindex={-1} />
           <label for="token">Admin token</label>
           <input
             id="token"

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { importOutcomes } from "../../../db/schema";
+import { importOutcomes } from "../../../db/enums";
 import { pageSchema } from "./common-schema";
 
 /**

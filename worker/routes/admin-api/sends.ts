@@ -1,6 +1,6 @@
 import type { CycleSummary } from "../../delivery/run-cycle";
 import { createRoute, z } from "@hono/zod-openapi";
-import { batchStatuses, deliveryStatuses } from "../../../db/schema";
+import { batchStatuses, deliveryStatuses } from "../../../db/enums";
 import { runCycle } from "../../delivery/run-cycle";
 import { listSetAsideBatchesPage, setAsideStatuses } from "../../delivery/list-set-aside-batches";
 import { listDeliveries } from "../../delivery/list-deliveries";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { importOutcomes } from "../../../db/schema";
+import { importOutcomes } from "../../../db/enums";
 import { AppError } from "../../errors";
 import { IMPORT_BODY_BYTES, IMPORT_TOO_LARGE, limitBody, readUtf8 } from "../../middleware/read-body";
 import { exportSubscribersCsv } from "../../subscribers/export-csv";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { subscriberStatuses } from "../../../db/schema";
+import { subscriberStatuses } from "../../../db/enums";
 import { pageSchema } from "./common-schema";
 
 /**

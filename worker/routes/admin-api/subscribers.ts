@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { subscriberStatuses } from "../../../db/schema";
+import { subscriberStatuses } from "../../../db/enums";
 import { AppError } from "../../errors";
 import { limitBody } from "../../middleware/read-body";
 import { isValidTimezone } from "../../lib/timezone";

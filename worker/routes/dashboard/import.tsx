@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { importOutcomes } from "../../../db/schema";
+import { importOutcomes } from "../../../db/enums";
 import { AppError } from "../../errors";
 import { decodeUtf8, IMPORT_BODY_BYTES, IMPORT_TOO_LARGE, limitBody } from "../../middleware/read-body";
 import { ImportJobPage, ImportPage } from "../../pages/dashboard-pages/import-pages";

@@ -1,7 +1,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
-import { subscriberStatuses } from "../../../db/schema";
+import { subscriberStatuses } from "../../../db/enums";
 import { AppError } from "../../errors";
 import { ReadersPage } from "../../pages/dashboard-pages/readers-page";
 import { listSubscribers } from "../../subscribers/list-subscribers";

@@ -89,12 +89,18 @@ export async function processImportChunk(
   valid.forEach((row, i) => {
     const reader = readers.get(row.key);
     // The report does not write an erased address back: the row number tells the admin which one it was.
-    if (suppressedHashes.has(hashes[i]!))
-      return report.push([row.row, "", "suppressed", "This address was erased: it is never imported again."]);
-    if (reader && UNAVAILABLE[reader.status])
-      return report.push([row.row, row.email, "suppressed", UNAVAILABLE[reader.status]!]);
-    if (reader?.series.includes(row.series.slug))
-      return report.push([row.row, row.email, "duplicate", `Already a reader of ${row.series.slug}.`]);
+    if (suppressedHashes.has(hashes[i]!)) {
+      report.push([row.row, "", "suppressed", "This address was erased: it is never imported again."]);
+      return;
+    }
+    if (reader && UNAVAILABLE[reader.status]) {
+      report.push([row.row, row.email, "suppressed", UNAVAILABLE[reader.status]!]);
+      return;
+    }
+    if (reader?.series.includes(row.series.slug)) {
+      report.push([row.row, row.email, "duplicate", `Already a reader of ${row.series.slug}.`]);
+      return;
+    }
 
     const consented = row.consentedAt !== null;
     if (!reader) {

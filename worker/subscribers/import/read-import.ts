@@ -1,4 +1,4 @@
-import { importOutcomes, type ImportJobStatus, type ImportOutcome } from "../../../db/schema";
+import { importOutcomes, type ImportJobStatus, type ImportOutcome } from "../../../db/enums";
 import type { AppDeps } from "../../app-deps";
 import { importSql, reportPageSql } from "./import-queries";
 
