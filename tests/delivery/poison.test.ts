@@ -117,7 +117,10 @@ describe("an error while recording one batch", () => {
     const mailer: Mailer = {
       name: resend.name,
       async sendBatch(emails, key) {
-        if (first === null) crashOnRecord.add((first = key));
+        if (first === null) {
+          first = key;
+          crashOnRecord.add(key);
+        }
         return resend.sendBatch(emails, key);
       },
     };

@@ -47,10 +47,20 @@ describe("every provider event counted exactly, under faults", () => {
       add("email.delivered", reader.messageId);
       if (i % 4 === 0) add("email.delivered", reader.messageId); // a second event under its own svix id
       expected.delivered++;
-      if (i % 7 === 0) [1, 2].forEach(() => add("email.delivery_delayed", reader.messageId));
-      if (i % 7 === 0) expected.delayed++;
-      if (i % 11 === 0) add("email.failed", reader.messageId), expected.failed++;
-      if (i % 3 === 0) add("email.opened", reader.messageId), add("email.opened", reader.messageId), expected.opened++;
+      if (i % 7 === 0) {
+        add("email.delivery_delayed", reader.messageId);
+        add("email.delivery_delayed", reader.messageId);
+        expected.delayed++;
+      }
+      if (i % 11 === 0) {
+        add("email.failed", reader.messageId);
+        expected.failed++;
+      }
+      if (i % 3 === 0) {
+        add("email.opened", reader.messageId);
+        add("email.opened", reader.messageId);
+        expected.opened++;
+      }
       if (i % 5 === 0) add("email.clicked", reader.messageId);
       if (i % 60 === 1) {
         add("email.complained", reader.messageId);
@@ -90,7 +100,7 @@ describe("every provider event counted exactly, under faults", () => {
         // At-least-once delivery: two copies to two consumers at once; a copy either one did not ack comes back.
         const consumers = [consumerDb(), consumerDb()];
         const results = await Promise.all(consumers.map(({ db }) => deliverFeedback(batch, { db })));
-        consumers.forEach(({ done }) => done());
+        for (const { done } of consumers) done();
         faults.twins++;
         for (const message of batch) {
           if (results.some((result) => !result.explicitAcks.includes(message.id)))

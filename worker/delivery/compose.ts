@@ -77,9 +77,15 @@ const mailings = new WeakMap<Config, WeakMap<CompiledPart, PartMailing>>();
 
 function mailingOf(config: Config, series: CompiledSeries, part: CompiledPart): PartMailing {
   let byPart = mailings.get(config);
-  if (!byPart) mailings.set(config, (byPart = new WeakMap()));
+  if (!byPart) {
+    byPart = new WeakMap();
+    mailings.set(config, byPart);
+  }
   let mailing = byPart.get(part);
-  if (!mailing) byPart.set(part, (mailing = prepareMailing(config, series, part)));
+  if (!mailing) {
+    mailing = prepareMailing(config, series, part);
+    byPart.set(part, mailing);
+  }
   return mailing;
 }
 

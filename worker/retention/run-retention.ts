@@ -150,7 +150,9 @@ export async function runRetentionChunks(
       const results = await meter.batch(busy.flatMap(statementsOf));
       let offset = 0;
       for (const task of busy) {
-        if (record(task, results.slice(offset, (offset += task.statements.length)))) stillBusy.push(task);
+        const end = offset + task.statements.length;
+        if (record(task, results.slice(offset, end))) stillBusy.push(task);
+        offset = end;
       }
     } catch {
       for (const task of busy) {
