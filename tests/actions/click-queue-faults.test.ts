@@ -52,7 +52,10 @@ function planClicks(reader: DeliveredReader, sentAt: number, random: () => numbe
   const people = random() < 0.6 ? 1 + Math.floor(random() * 3) : 0;
   for (let j = 0; j < people; j++) add(link(), 120_000 + j * 60_000);
   // A person clicking two links 0.4 s apart is a burst too: the rule cannot tell them from a scanner.
-  if (random() < 0.15) add(0, 600_000), add(1, 600_400);
+  if (random() < 0.15) {
+    add(0, 600_000);
+    add(1, 600_400);
+  }
   const hammered = reader.part === 2 && random() < 0.3;
   const hammer = hammered
     ? Array.from({ length: 12 }, (_, j) => clickOf(reader, 4, sentAt + 3_600_000 + j * 5_000, "user-agent"))

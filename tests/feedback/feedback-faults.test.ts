@@ -84,8 +84,14 @@ describe("every provider event counted exactly, under faults", () => {
           if (down) return "refuse";
           if (statements[0]?.query !== feedbackSql.keepEvents) return null;
           const roll = rand();
-          if (roll < 0.2) return (faults.refused++, "refuse");
-          if (roll < 0.3) return (faults.crashed++, "crash");
+          if (roll < 0.2) {
+            faults.refused++;
+            return "refuse";
+          }
+          if (roll < 0.3) {
+            faults.crashed++;
+            return "crash";
+          }
           return null;
         }),
       );

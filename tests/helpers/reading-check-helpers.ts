@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { readingChecks } from "../../db/schema";
 import { newClickId } from "../../worker/actions/take-click";
 import type { DepsOverrides } from "../../worker/app-deps";
-import { getDb } from "../../worker/db";
+import { getDb } from "./drizzle-db";
 import type { ClickMessage } from "../../worker/env";
 import { runReadingChecks } from "../../worker/reengage/run-reading-checks";
 import { runCycleAt } from "./delivery-helpers";

@@ -16,7 +16,7 @@ import {
   subscriptions,
 } from "../../db/schema";
 import { findSeries } from "../../worker/content/catalog";
-import { getDb } from "../../worker/db";
+import { getDb } from "./drizzle-db";
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;

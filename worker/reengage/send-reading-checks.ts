@@ -89,21 +89,28 @@ async function sendCheck(ctx: DeliveryContext, check: DueCheck, pausedSeries: Se
 
   const series = ctx.catalog.findSeries(check.series);
   const rule = series?.reengage;
-  if (readSince(check)) return (await run(reengageSql.dropCheck, check.id, now, "read"), "dropped");
+  if (readSince(check)) {
+    await run(reengageSql.dropCheck, check.id, now, "read");
+    return "dropped";
+  }
   if (!series || !rule || check.subscriptionStatus !== "active" || check.readerStatus !== "active") {
-    return (await run(reengageSql.dropCheck, check.id, now, "closed"), "dropped");
+    await run(reengageSql.dropCheck, check.id, now, "closed");
+    return "dropped";
   }
   const sendable = nextSendableTime(now, series.sendWindow, readerZone(series, check.timezone));
   if (pausedSeries.has(series.slug) || sendable > now) {
-    return (await run(reengageSql.holdCheck, check.id, sendable > now ? sendable : now + HOLD_MS), "held");
+    await run(reengageSql.holdCheck, check.id, sendable > now ? sendable : now + HOLD_MS);
+    return "held";
   }
   // The provider forgets a key after 24 hours: an outcome still unknown by then is taken as sent, never risked twice.
   if (check.attempts > 0 && check.firstTriedAt !== null && now - check.firstTriedAt > IDEMPOTENCY_WINDOW_MS) {
     console.error("reading check outcome unknown past the idempotency window; recorded as sent", check.id);
-    return (await recordSent(ctx, check.id, rule, null), "sent");
+    await recordSent(ctx, check.id, rule, null);
+    return "sent";
   }
   if (!(await waitForProviderSlot(ctx, { provider: ctx.mailer.name, perSecond: ctx.config.providerRps }))) {
-    return (await run(reengageSql.holdCheck, check.id, now + HOLD_MS), "busy");
+    await run(reengageSql.holdCheck, check.id, now + HOLD_MS);
+    return "busy";
   }
   return deliver(ctx, check, series, rule);
 }
@@ -124,7 +131,10 @@ async function deliver(
     result = { kind: "unknown", status: null, message: error instanceof Error ? error.message : String(error) };
   }
   const id = result.kind === "sent" ? result.ids[0] : undefined;
-  if (id) return (await recordSent(ctx, check.id, rule, id), "sent");
+  if (id) {
+    await recordSent(ctx, check.id, rule, id);
+    return "sent";
+  }
 
   const attempts = check.attempts + 1;
   // With permissive validation a refused address still answers 200: it is a refusal like a 4xx.
