@@ -247,7 +247,7 @@ describe("each route states its own body limit (nothing at the door knows a path
     const limits: Record<string, number> = {
       "/subscribe": 16 * 1024,
       "/confirm/": 4 * 1024,
-      "/unsubscribe/": 4 * 1024,
+      "/u/": 4 * 1024,
       "/resubscribe/": 4 * 1024,
       "/prefs/pause": 4 * 1024,
       "/admin/api/send": 4 * 1024,
