@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { takeSharedSlotSql } from "../../worker/lib/shared-rate-limit";
+import { takeSharedSlotSql } from "../../worker/mail/shared-slot";
 import { RETRIES_PER_RUN } from "../../worker/mail/confirmation-email";
 import { confirmationEmailSql } from "../../worker/mail/confirmation-queries";
 import { CONFIRMATIONS_PER_DAY } from "../../worker/subscribers/subscribe";

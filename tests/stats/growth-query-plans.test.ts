@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { listSeries } from "../../worker/content/catalog";
 import { D1Meter } from "../../worker/delivery/d1-meter";
-import { countConfirmation, growthSql } from "../../worker/stats/growth-counters";
+import { countConfirmation, growthSql } from "../../worker/stats/growth-queries";
 import { readGrowth } from "../../worker/stats/read-growth";
 import { growthReadSql } from "../../worker/stats/stats-queries";
 import { importSql } from "../../worker/subscribers/import/import-queries";

@@ -1,5 +1,5 @@
 import type { AppDeps } from "../app-deps";
-import { takeSharedSlot } from "../lib/shared-rate-limit";
+import { takeSharedSlot } from "./shared-slot";
 import { mailboxDomain, mailboxKey } from "../subscribers/mailbox-key";
 import { HOUR_MS } from "../lib/durations";
 

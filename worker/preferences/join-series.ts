@@ -3,7 +3,7 @@ import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import { dueAtForPart } from "../delivery/schedule";
 import { keyedHash } from "../lib/crypto";
-import { growthSql } from "../stats/growth-counters";
+import { growthSql } from "../stats/growth-queries";
 import { joinSql } from "./preference-queries";
 
 /** What the page says above the join buttons: the consent each gives (bump the version when the words change). */

@@ -1,7 +1,7 @@
 import type { AppDeps } from "../app-deps";
 import type { CompiledPart, CompiledSeries } from "../content/types";
 import { D1Meter } from "../delivery/d1-meter";
-import { takeSharedSlot } from "../lib/shared-rate-limit";
+import { takeSharedSlot } from "../mail/shared-slot";
 import { providerSlotRetryAfter, waitForProviderSlot } from "../mail/provider-slot";
 import { composeTestEmail } from "./sample-email";
 

@@ -1,4 +1,4 @@
-import { dayOf } from "../stats/growth-counters";
+import { dayOf } from "../stats/growth-queries";
 
 /**
  * Every statement of the "Still reading?" rule, in one place so tests/delivery/query-plans.test.ts can prove none

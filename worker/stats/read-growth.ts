@@ -1,6 +1,6 @@
 import { findSeries, listSeries } from "../content/catalog";
 import type { D1Meter } from "../delivery/d1-meter";
-import { utcDay } from "./growth-counters";
+import { utcDay } from "./growth-queries";
 import { DAY_MS } from "../lib/durations";
 import type { AppDeps } from "../app-deps";
 import { growthReadSql } from "./stats-queries";

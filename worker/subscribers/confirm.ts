@@ -4,7 +4,7 @@ import { findSeries } from "../content/catalog";
 import { releasedSeries } from "../content/release";
 import type { CompiledSeries } from "../content/types";
 import { dueAtForPart } from "../delivery/schedule";
-import { countConfirmation } from "../stats/growth-counters";
+import { countConfirmation } from "../stats/growth-queries";
 import { confirmSql } from "./subscriber-queries";
 
 /**

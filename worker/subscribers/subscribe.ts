@@ -7,7 +7,7 @@ import { INLINE_SEND_LEASE_MS, sendConfirmationEmail } from "../mail/confirmatio
 import { emailKey } from "./email-address";
 import { mailboxKey } from "./mailbox-key";
 import { referrerOf } from "./referral";
-import { countSignup } from "../stats/growth-counters";
+import { countSignup } from "../stats/growth-queries";
 import { DAY_MS } from "../lib/durations";
 import { insertConsentSql, subscribeSql } from "./subscriber-queries";
 

@@ -1,5 +1,5 @@
 import type { AppDeps } from "../app-deps";
-import { countUnsubscribes, growthSql } from "../stats/growth-counters";
+import { countUnsubscribes, growthSql } from "../stats/growth-queries";
 import { findSubscriber } from "./find-subscriber";
 import { unsubscribeFromSeriesSql, unsubscribeSql } from "./subscriber-queries";
 

@@ -1,4 +1,4 @@
-import { importGrowthSql } from "../../stats/growth-counters";
+import { importGrowthSql } from "../../stats/growth-queries";
 
 /**
  * The import's SQL. A chunk's writes are one D1 batch (one transaction): ?1 job id, ?2 chunk, ?3 this attempt's
@@ -61,7 +61,7 @@ export const importSql = {
       CASE WHEN ${field("consentedAt")} IS NULL THEN 'queued' END, 0, ${field("emailAt")}, ${field("source")}, ?1, ${field("mailbox")}
     FROM json_each(?5) j JOIN subscribers s ON s.email_key = ${field("key")}
     WHERE ${claimed} AND EXISTS (SELECT 1 FROM subscriptions t WHERE t.subscriber_id = s.id AND t.series = ${field("series")} AND t.created_at = ?4)`,
-  /** ?5 JSON [{ key }]: the list's growth (worker/stats/growth-counters.ts); after insertSubscriptions. */
+  /** ?5 JSON [{ key }]: the list's growth (worker/stats/growth-queries.ts); after insertSubscriptions. */
   countGrowth: importGrowthSql(claimed),
   /** ?5 JSON [[row, email, outcome, message]]. */
   insertReport: `INSERT INTO import_rows (job_id, row, email, outcome, message)
