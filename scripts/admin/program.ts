@@ -41,7 +41,7 @@ function baseUrl(value: string) {
 export function createProgram(): Command {
   const program = new Command("admin")
     .description("nextpart's admin API from the terminal (token: NEXTPART_ADMIN_TOKEN, else ADMIN_TOKEN= in .dev.vars)")
-    .option("--url <url>", "the worker's address", baseUrl, "http://localhost:8787")
+    .option("--url <url>", "the worker's address", baseUrl, `http://localhost:${process.env.PORT ?? 8787}`)
     .option("--json", "machine-readable output (the API's JSON)", false)
     .showHelpAfterError();
   const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
