@@ -40,6 +40,7 @@ export interface AcceptedEmail {
   headers: Record<string, string>;
   html: string;
   text: string;
+  tags: { name: string; value: string }[];
   seq: number;
   acceptedAt: number;
 }
@@ -203,6 +204,7 @@ export function startMockResend(port = 0, options: { keepBodies?: boolean } = {}
         headers: (email.headers ?? {}) as Record<string, string>,
         html: options.keepBodies === false ? "" : String(email.html ?? ""),
         text: options.keepBodies === false ? "" : String(email.text ?? ""),
+        tags: (email.tags ?? []) as { name: string; value: string }[],
         seq: state.seq++,
         acceptedAt: now,
       });

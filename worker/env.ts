@@ -48,6 +48,8 @@ export interface FeedbackMessage {
   type: string;
   /** The provider's id of the email it is about. */
   emailId: string | null;
+  /** The delivery its email's tag names (digits, checked), for a late bounce or complaint; never the address. */
+  deliveryTag: number | null;
   /** The event's own time (its created_at), epoch ms; null when it had none we could read. */
   createdAt: number | null;
   /** When our route received it, epoch ms. */

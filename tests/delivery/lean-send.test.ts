@@ -163,10 +163,11 @@ describe("the lean send path (pre-encoded batch body)", () => {
       jsonInner(NAUGHTY[0]!),
       jsonInner(`Ada &quot;the&quot; O&#39;Brien \\ back\\slash`),
       JSON.stringify(email!.to),
+      "1000", // the delivery tag
     ]);
     expect(strings.filter((piece) => !own.has(piece))).toEqual([]);
-    // The token in the headers, 7 holes in the html and 6 in the text of this part, the recipient: 15 strings.
-    expect(strings).toHaveLength(15);
+    // The token in the headers, 7 holes in the html and 6 in the text of this part, the delivery tag, the recipient.
+    expect(strings).toHaveLength(16);
   });
 
   it("answers as before: per-email errors, 429 with retry-after, 4xx, 5xx", async () => {

@@ -38,6 +38,7 @@ const event = (type: string, emailId: string, at: number): FeedbackMessage => ({
   svixId: `msg_reading_${++events}`,
   type,
   emailId,
+  deliveryTag: null,
   createdAt: at,
   receivedAt: at,
 });

@@ -32,6 +32,7 @@ export function mockResend(namespace: string) {
           headers: Record<string, string>;
           html: string;
           text: string;
+          tags: { name: string; value: string }[];
           seq: number;
           acceptedAt: number;
         }[]

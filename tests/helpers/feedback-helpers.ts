@@ -11,7 +11,7 @@ export function feedbackEvent(
   svixId = `msg_${crypto.randomUUID()}`,
   at = Date.now(),
 ): FeedbackMessage {
-  return { svixId, type, emailId, createdAt: at, receivedAt: at };
+  return { svixId, type, emailId, deliveryTag: null, createdAt: at, receivedAt: at };
 }
 
 export interface Delivered<T> {

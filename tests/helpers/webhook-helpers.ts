@@ -7,9 +7,9 @@ import worker from "../../worker/index";
 import { runCycleAt, seedReaders } from "./delivery-helpers";
 import { adminFetch, BASE } from "./route-helpers";
 
-/** A Resend event as Resend sends it: `{ type, created_at, data: { email_id, to, … } }`. */
-export function resendEvent(type: string, emailId: string, to = "reader@example.com") {
-  return {
+/** A Resend event as Resend sends it: `{ type, created_at, data: { email_id, to, …, tags } }`. */
+export function resendEvent(type: string, emailId: string, to = "reader@example.com", tags?: unknown) {
+  const event = {
     type,
     created_at: new Date().toISOString(),
     data: {
@@ -18,8 +18,10 @@ export function resendEvent(type: string, emailId: string, to = "reader@example.
       from: "series@example.com",
       subject: "Part 1",
       created_at: new Date().toISOString(),
+      ...(tags === undefined ? {} : { tags }),
     },
   };
+  return event;
 }
 
 export interface SignOptions {

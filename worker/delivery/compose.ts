@@ -4,6 +4,7 @@ import type { CompiledPart, CompiledSeries, SlotName, Slots } from "../content/t
 import { emailWebUrl } from "../lib/public-url";
 import type { Utf8Piece } from "../lib/utf8-join";
 import type { OutgoingEmail } from "../mail/create-mailer";
+import { DELIVERY_TAG } from "../mail/mailer";
 import { signDeliveryTokens, type DeliveryTokens } from "../tokens";
 import type { BatchMember } from "./delivery-queries";
 
@@ -47,7 +48,15 @@ export function composePartEmail(
   const text = fillPrepared(template, "text", slots);
   const headers = listUnsubscribeHeaders(config, readerLinks(config, series, part, tokens).unsubscribe_url);
   // The request body's pieces: the part's pre-encoded chunks around this reader's strings (holes in mailing order).
-  const holes = [jsonInner(tokens.reader), ...html.json, ...subject.json, ...text.json, JSON.stringify(member.toEmail)];
+  const deliveryId = String(member.id);
+  const holes = [
+    jsonInner(tokens.reader),
+    ...html.json,
+    ...subject.json,
+    deliveryId,
+    ...text.json,
+    JSON.stringify(member.toEmail),
+  ];
   const json: Utf8Piece[] = [chunks[0]!];
   for (let i = 0; i < holes.length; i++) json.push(holes[i]!, chunks[i + 1]!);
   // The filled strings are for the outbox; on the Resend path they stay ropes, never flattened.
@@ -58,6 +67,7 @@ export function composePartEmail(
     html: html.filled,
     text: text.filled,
     headers,
+    tags: [{ name: DELIVERY_TAG, value: deliveryId }],
     json,
   };
 }
@@ -65,7 +75,7 @@ export function composePartEmail(
 /**
  * A part ready to mail under one config, made on its first email: its template with what all its readers share
  * filled in, which token each link slot takes, and the provider's JSON object for it as UTF-8 chunks (encoded
- * once) around the per-reader holes: the token in the headers, each field's holes, the recipient.
+ * once) around the per-reader holes: the token in the headers, each field's holes, the delivery tag, the recipient.
  */
 interface PartMailing {
   template: PreparedTemplate;
@@ -117,7 +127,13 @@ function prepareMailing(config: Config, series: CompiledSeries, part: CompiledPa
     throw new Error("compose: no single place for the token in List-Unsubscribe");
   // Keys in the resend SDK's order (apiEmailJson): a batch first sent by the SDK is re-sent with the same bytes.
   const texts = [`{"from":${JSON.stringify(config.mailFrom)},"headers":${before}`, after];
-  for (const field of ["html", "subject", "text"] as const) {
+  for (const field of ["html", "subject", "tags", "text"] as const) {
+    if (field === "tags") {
+      // Its one hole is the delivery id (digits: nothing to escape).
+      texts[texts.length - 1] += `,"tags":[{"name":"${DELIVERY_TAG}","value":"`;
+      texts.push('"}]');
+      continue;
+    }
     const [first, ...rest] = template[field].literals;
     texts[texts.length - 1] += `,"${field}":"${jsonInner(first!)}`;
     texts.push(...rest.map(jsonInner));

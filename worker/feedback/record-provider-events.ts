@@ -1,4 +1,5 @@
 import type { AppDeps } from "../app-deps";
+import { findDeliveryReaders } from "../delivery/find-delivery";
 import type { FeedbackMessage } from "../env";
 import { ruleIndex } from "../reengage/rules";
 import { unsubscribeSql } from "../subscribers/subscriber-queries";
@@ -42,7 +43,9 @@ export interface FeedbackSummary {
  * keeps the new events, sets each delivery's first-time marks with their part counters, and suppresses readers who
  * bounced or complained (every subscription stopped, queued mail taken out). Every write is conditional on the
  * state it changes, so a redelivery, even racing the original in another consumer, changes nothing, and events of
- * one email may come in any order. A first complaint then runs the complaint guard of its series. A first open
+ * one email may come in any order. A bounce or complaint whose email matches nothing (its delivery slimmed by
+ * retention) finds its reader by the email's delivery tag, in up to two more read round trips (findDeliveryReaders);
+ * other late events stay unmatched. A first complaint then runs the complaint guard of its series. A first open
  * is a sign of reading only in a series whose "Still reading?" rule counts opens (the catalog says which).
  */
 export async function recordProviderEvents(
@@ -86,6 +89,7 @@ export async function recordProviderEvents(
   const readerOfOwnMail = new Map(ownMail.map((row) => [row.messageId, row.subscriberId]));
 
   const fresh = unique.filter((message) => !seenIds.has(message.svixId));
+  const readerOfTag = await findDeliveryReaders(deps, lateSuppressions(fresh, deliveryOf, readerOfOwnMail));
   const kept: [string, string, string | null, number | null, number][] = [];
   const marks = new Map<DeliveryMark, Record<string, number>>();
   const suppressions = new Map<number, Suppress & { at: number; deliveryId: number | null }>();
@@ -98,7 +102,10 @@ export async function recordProviderEvents(
       times[delivery.id] ??= occurredAt(message);
       marks.set(handler.mark, times);
     }
-    const subscriberId = delivery?.subscriberId ?? (message.emailId ? readerOfOwnMail.get(message.emailId) : undefined);
+    const subscriberId =
+      delivery?.subscriberId ??
+      (message.emailId ? readerOfOwnMail.get(message.emailId) : undefined) ??
+      (handler?.suppress && message.deliveryTag !== null ? readerOfTag.get(message.deliveryTag) : undefined);
     // One suppression per reader: the first of their events in the batch says which.
     if (handler?.suppress && subscriberId !== undefined && !suppressions.has(subscriberId)) {
       suppressions.set(subscriberId, {
@@ -158,4 +165,20 @@ export async function recordProviderEvents(
     summary.duplicates = messages.length;
   }
   return summary;
+}
+
+/** The delivery tags of fresh bounces and complaints whose email id matched none of our mail: late, or slimmed. */
+function lateSuppressions(
+  fresh: FeedbackMessage[],
+  deliveryOf: Map<string, unknown>,
+  readerOfOwnMail: Map<string, number>,
+): number[] {
+  const tags = fresh.flatMap((message) =>
+    message.deliveryTag !== null &&
+    handlerOf(message.type)?.suppress &&
+    !(message.emailId && (deliveryOf.has(message.emailId) || readerOfOwnMail.has(message.emailId)))
+      ? [message.deliveryTag]
+      : [],
+  );
+  return [...new Set(tags)];
 }

@@ -1,5 +1,6 @@
 import { Resend } from "resend";
 import { z } from "zod";
+import { DELIVERY_TAG } from "../mail/mailer";
 
 /** Resend's signing secrets are `whsec_` + base64; anything else cannot verify a single request. */
 const SECRET_FORMAT = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
@@ -8,7 +9,22 @@ const SECRET_FORMAT = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 const eventSchema = z.object({
   type: z.string().min(1).max(100),
   created_at: z.string().max(100).optional(),
-  data: z.object({ email_id: z.string().min(1).max(200).optional() }).optional(),
+  data: z
+    .object({
+      email_id: z.string().min(1).max(200).optional(),
+      // The delivery a part email names (compose.ts): digits only; anything else is dropped, never refused.
+      tags: z
+        .object({
+          [DELIVERY_TAG]: z
+            .string()
+            .regex(/^[1-9]\d{0,14}$/)
+            .optional()
+            .catch(undefined),
+        })
+        .optional()
+        .catch(undefined),
+    })
+    .optional(),
 });
 
 export type ProviderEvent = z.infer<typeof eventSchema>;

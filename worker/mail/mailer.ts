@@ -8,12 +8,17 @@ export interface OutgoingEmail {
   html: string;
   text: string;
   headers: Record<string, string>;
+  /** Resend carries these back in every webhook event of the email: a part email's names its delivery. */
+  tags?: { name: string; value: string }[];
   /**
    * This email as the provider API's JSON object in UTF-8 pieces (lib/utf8-join), when the composer built it
    * from pre-encoded template pieces; it must parse to exactly the fields above (apiEmailJson: for any email).
    */
   json?: Utf8Piece[];
 }
+
+/** The tag naming a part email's delivery (its id in digits: Resend allows letters, digits, _ and -). */
+export const DELIVERY_TAG = "delivery";
 
 /** An email's JSON object as the resend SDK writes it (same keys, same order), so either way gives the same bytes. */
 export const apiEmailJson = (email: OutgoingEmail): Utf8Piece[] => [
@@ -22,6 +27,7 @@ export const apiEmailJson = (email: OutgoingEmail): Utf8Piece[] => [
     headers: email.headers,
     html: email.html,
     subject: email.subject,
+    tags: email.tags,
     text: email.text,
     to: email.to,
   }),
