@@ -1,7 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { testBindings } from "./tests/setup/test-bindings";
+import { testBindings } from "./tests/setup/test-bindings.ts";
 
 const root = import.meta.dirname;
 const at = (file: string) => path.join(root, file);
