@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readConfig } from "../../worker/config";
+import { DELIVERY_TAG } from "../../worker/mail/mailer";
 import { runRetention } from "../../worker/retention/run-retention";
 import { DAY, mockResend, resetDatabase, runCycleAt, seedReaders } from "../helpers/delivery-helpers";
 import { asMessages, deliverFeedback, feedbackEvent } from "../helpers/feedback-helpers";
@@ -35,7 +36,7 @@ async function slimmedReaders(prefix: string, count: number) {
   return readers;
 }
 
-const tagOf = (deliveryId: number) => ({ delivery: String(deliveryId) });
+const tagOf = (deliveryId: number) => ({ [DELIVERY_TAG]: String(deliveryId) });
 
 describe("a late bounce or complaint (its delivery slimmed)", () => {
   it.for([
@@ -98,21 +99,21 @@ describe("a late bounce or complaint (its delivery slimmed)", () => {
     const readers = await slimmedReaders("forged", 2);
     const [late] = readers;
     const tags: unknown[] = [
-      { delivery: `${late!.id}abc` },
-      { delivery: ` ${late!.id}` },
-      { delivery: `-${late!.id}` },
-      { delivery: "0" },
-      { delivery: `0${late!.id}` },
-      { delivery: "1e3" },
-      { delivery: "9".repeat(16) },
-      { delivery: "<script>alert(1)</script>" },
-      { delivery: late!.id }, // a number, not Resend's string
-      { delivery: [String(late!.id)] },
+      { [DELIVERY_TAG]: `${late!.id}abc` },
+      { [DELIVERY_TAG]: ` ${late!.id}` },
+      { [DELIVERY_TAG]: `-${late!.id}` },
+      { [DELIVERY_TAG]: "0" },
+      { [DELIVERY_TAG]: `0${late!.id}` },
+      { [DELIVERY_TAG]: "1e3" },
+      { [DELIVERY_TAG]: "9".repeat(16) },
+      { [DELIVERY_TAG]: "<script>alert(1)</script>" },
+      { [DELIVERY_TAG]: late!.id }, // a number, not Resend's string
+      { [DELIVERY_TAG]: [String(late!.id)] },
       { Delivery: String(late!.id) },
-      [{ name: "delivery", value: String(late!.id) }],
+      [{ name: DELIVERY_TAG, value: String(late!.id) }],
       String(late!.id),
       null,
-      { delivery: "987654321" }, // digits, but no delivery ever had that id
+      { [DELIVERY_TAG]: "987654321" }, // digits, but no delivery ever had that id
     ];
     for (const tag of tags) {
       const { res } = await sendEvent(resendEvent("email.complained", late!.messageId, late!.email, tag));
@@ -167,7 +168,7 @@ describe("part emails name their delivery", () => {
     const deliveries = await deliveriesOf("tagged");
     expect(sent).toHaveLength(3);
     expect(Object.fromEntries(sent.map((mail) => [mail.to, mail.tags]))).toEqual(
-      Object.fromEntries(deliveries.map((d) => [d.toEmail, [{ name: "delivery", value: String(d.id) }]])),
+      Object.fromEntries(deliveries.map((d) => [d.toEmail, [{ name: DELIVERY_TAG, value: String(d.id) }]])),
     );
   });
 });

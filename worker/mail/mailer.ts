@@ -17,8 +17,11 @@ export interface OutgoingEmail {
   json?: Utf8Piece[];
 }
 
-/** The tag naming a part email's delivery (its id in digits: Resend allows letters, digits, _ and -). */
-export const DELIVERY_TAG = "delivery";
+/**
+ * The tag naming a part email's delivery (its id in digits: Resend allows letters, digits, _ and -). Ours by
+ * name, so another app's tags on the same Resend account never name one of our deliveries.
+ */
+export const DELIVERY_TAG = "nextpart_delivery";
 
 /** An email's JSON object as the resend SDK writes it (same keys, same order), so either way gives the same bytes. */
 export const apiEmailJson = (email: OutgoingEmail): Utf8Piece[] => [
