@@ -589,11 +589,16 @@ export const idempotencyKeys = sqliteTable(
 );
 
 /** Fixed-window counters shared by every isolate (e.g. test sends per minute, for the whole team). */
-export const rateCounters = sqliteTable("rate_counters", {
-  name: text("name").primaryKey(),
-  windowStart: timestamp("window_start").notNull(),
-  count: integer("count").notNull(),
-});
+export const rateCounters = sqliteTable(
+  "rate_counters",
+  {
+    name: text("name").primaryKey(),
+    windowStart: timestamp("window_start").notNull(),
+    count: integer("count").notNull(),
+  },
+  // Retention deletes the counters whose window ended long ago, oldest first.
+  (t) => [index("rate_counters_window_start_idx").on(t.windowStart)],
+);
 
 /**
  * "Sign out everywhere": a session cookie carries the epoch it was issued in, and is refused once the row's

@@ -54,6 +54,11 @@ const configSchema = z
       .max(3650),
     retainImportsDays: z.coerce.number().int().min(1, "RETAIN_IMPORTS_DAYS must be at least 1").max(3650),
     retainOutboxDays: z.coerce.number().int().min(1, "RETAIN_OUTBOX_DAYS must be at least 1").max(3650),
+    retainFeedbackDeadLettersDays: z.coerce
+      .number()
+      .int()
+      .min(7, "RETAIN_FEEDBACK_DEAD_LETTERS_DAYS must be at least 7 (a week for the operator to look at them)")
+      .max(3650),
     /** Chunks per table one cron tick may delete (0: retention off). */
     retentionChunksPerRun: z.coerce.number().int().min(0).max(100),
     /** LOCAL_OUTBOX = "1" (npm start, tests): mail without RESEND_API_KEY goes to the local outbox table. */
@@ -148,6 +153,7 @@ export function readConfig(env: Env): Config {
     retainPendingSignupsDays: emptyToUndefined(env.RETAIN_PENDING_SIGNUPS_DAYS) ?? 30,
     retainImportsDays: emptyToUndefined(env.RETAIN_IMPORTS_DAYS) ?? 30,
     retainOutboxDays: emptyToUndefined(env.RETAIN_OUTBOX_DAYS) ?? 7,
+    retainFeedbackDeadLettersDays: emptyToUndefined(env.RETAIN_FEEDBACK_DEAD_LETTERS_DAYS) ?? 30,
     retentionChunksPerRun: emptyToUndefined(env.RETENTION_CHUNKS_PER_RUN) ?? 4,
     localOutbox: env.LOCAL_OUTBOX === "1",
   });

@@ -1,4 +1,8 @@
 import type { AppDeps } from "../app-deps";
+import { HOUR_MS } from "../lib/durations";
+
+/** The longest window a caller uses (confirmation caps: an hour): retention keeps a counter a day past it. */
+export const SHARED_SLOT_MAX_WINDOW_MS = HOUR_MS;
 
 /**
  * A fixed-window counter in D1, shared by every isolate and location (the rate-limiting binding counts per

@@ -24,7 +24,7 @@ const PURGEABLE = `SELECT p.id FROM subscribers p INDEXED BY subscribers_pending
 /** The oldest import finished before the cutoff (import_jobs_finished_at_idx). */
 const OLD_IMPORT = `(SELECT id FROM import_jobs WHERE finished_at IS NOT NULL AND finished_at <= ?1 ORDER BY finished_at LIMIT 1)`;
 
-/** One probe per table, run together first: an idle run is these six index probes and nothing else. */
+/** One probe per table, run together first: an idle run is these eight index probes and nothing else. */
 export const retentionProbeSql = {
   webhookEvents: `SELECT 1 FROM webhook_events WHERE received_at <= ?1 LIMIT 1`,
   deliveries: `SELECT 1 FROM batches WHERE status = 'sent' AND sent_at <= ?1 LIMIT 1`,
@@ -33,6 +33,8 @@ export const retentionProbeSql = {
   pendingSignups: PURGEABLE,
   imports: `SELECT 1 FROM import_jobs WHERE finished_at IS NOT NULL AND finished_at <= ?1 LIMIT 1`,
   outbox: `SELECT 1 FROM outbox WHERE created_at <= ?1 LIMIT 1`,
+  feedbackDeadLetters: `SELECT 1 FROM feedback_dead_letters WHERE dead_at <= ?1 LIMIT 1`,
+  rateCounters: `SELECT 1 FROM rate_counters WHERE window_start <= ?1 LIMIT 1`,
 } as const;
 
 export const retentionSql = {
@@ -87,4 +89,12 @@ export const retentionSql = {
 
   /** The local mailer's messages (npm start, tests): whole emails, so a short window. */
   outbox: `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at <= ?1 ORDER BY created_at LIMIT ?2)`,
+
+  /** Events the feedback queue gave up on, once the operator has had their window to look at them. */
+  feedbackDeadLetters: `DELETE FROM feedback_dead_letters WHERE rowid IN
+    (SELECT rowid FROM feedback_dead_letters WHERE dead_at <= ?1 ORDER BY dead_at LIMIT ?2)`,
+
+  /** Shared counters (mail/shared-slot.ts) whose window started before the cutoff: one row per domain ever seen. */
+  rateCounters: `DELETE FROM rate_counters WHERE rowid IN
+    (SELECT rowid FROM rate_counters WHERE window_start <= ?1 ORDER BY window_start LIMIT ?2)`,
 } as const;

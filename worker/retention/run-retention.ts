@@ -14,6 +14,8 @@ export const RETAINED_TABLES = [
   "import_rows",
   "import_jobs",
   "outbox",
+  "feedback_dead_letters",
+  "rate_counters",
 ] as const;
 export type RetentionCounts = Record<(typeof RETAINED_TABLES)[number], number>;
 
@@ -100,6 +102,22 @@ const TASKS: Task[] = [
     statements: [rows(sql.outbox)],
     windowMs: (p) => p.outboxMs,
     count: ([n]) => ({ outbox: n }),
+    full: ([n]) => n === RETENTION_CHUNK_ROWS,
+  },
+  {
+    name: "feedback_dead_letters",
+    probe: probes.feedbackDeadLetters,
+    statements: [rows(sql.feedbackDeadLetters)],
+    windowMs: (p) => p.feedbackDeadLettersMs,
+    count: ([n]) => ({ feedback_dead_letters: n }),
+    full: ([n]) => n === RETENTION_CHUNK_ROWS,
+  },
+  {
+    name: "rate_counters",
+    probe: probes.rateCounters,
+    statements: [rows(sql.rateCounters)],
+    windowMs: (p) => p.rateCountersMs,
+    count: ([n]) => ({ rate_counters: n }),
     full: ([n]) => n === RETENTION_CHUNK_ROWS,
   },
 ];
