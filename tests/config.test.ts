@@ -47,6 +47,7 @@ describe("the retention policy's configuration (docs/retention.md)", () => {
       retainPendingSignupsDays: 30,
       retainImportsDays: 30,
       retainOutboxDays: 7,
+      retainFeedbackDeadLettersDays: 30,
       retentionChunksPerRun: 4,
     });
   });
@@ -60,6 +61,9 @@ describe("the retention policy's configuration (docs/retention.md)", () => {
     ]);
     expect(problemsOf({ RETAIN_PENDING_SIGNUPS_DAYS: "7" })).toEqual([
       expect.stringMatching(/RETAIN_PENDING_SIGNUPS_DAYS must be at least 8 \(a confirm link/),
+    ]);
+    expect(problemsOf({ RETAIN_FEEDBACK_DEAD_LETTERS_DAYS: "6" })).toEqual([
+      expect.stringMatching(/RETAIN_FEEDBACK_DEAD_LETTERS_DAYS must be at least 7 \(a week for the operator/),
     ]);
     expect(problemsOf({ RETAIN_CLICKS_DAYS: "0" })).toHaveLength(1);
     expect(problemsOf({ RETENTION_CHUNKS_PER_RUN: "-1" })).toHaveLength(1);

@@ -14,8 +14,11 @@ beforeEach(resetDatabase);
 const T = Date.UTC(2026, 0, 12, 8, 0);
 const policy = { ...retentionPolicy(readConfig(env)), chunksPerRun: 2 };
 const NOW = T + Math.max(policy.webhookEventsMs, policy.deliveriesMs);
-/** One probe per table, then a round with every table busy: webhook events 1, deliveries 6, clicks 1, signups 4, imports 3, outbox 1. */
-const PROBES = 6;
+/**
+ * One probe per table, then a round with every table busy: webhook events 1, deliveries 6, clicks 1, signups 4,
+ * imports 3, outbox 1, feedback dead letters 1, rate counters 1.
+ */
+const PROBES = 8;
 
 /** 1,300 webhook events and 1,100 emails (11 batches) sent at T: more than two runs' worth of chunks. */
 async function backlog() {
@@ -64,6 +67,40 @@ describe("bounded chunks", () => {
     expect(run3).toMatchObject({ chunks: 0, errors: [] });
     expect(Object.values(run3.rows).every((n) => n === 0)).toBe(true);
     expect(run3.d1.rowsRead, JSON.stringify(idle.writes.statements)).toBeLessThanOrEqual(2 * PROBES);
+  });
+
+  it("dead letters and rate counters go 500 at a time, the oldest first; the next run goes on", async () => {
+    const DAY = 86_400_000;
+    await env.DB.batch(["feedback_dead_letters", "rate_counters"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+    const now = T + Math.max(policy.feedbackDeadLettersMs, policy.rateCountersMs) + DAY;
+    // 1,100 of each past its window, one a millisecond older than the next, and one inside it.
+    await env.DB.batch([
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100)
+         INSERT INTO feedback_dead_letters (id, dead_at) SELECT 'dl_' || i, ?1 - i FROM n`,
+      ).bind(T),
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100)
+         INSERT INTO rate_counters (name, window_start, count) SELECT 'confirm-domain:d' || i || '.example', ?1 - i, 1 FROM n`,
+      ).bind(T),
+      env.DB.prepare(`INSERT INTO feedback_dead_letters (id, dead_at) VALUES ('dl_new', ?1)`).bind(now),
+      env.DB.prepare(`INSERT INTO rate_counters (name, window_start, count) VALUES ('test-send', ?1, 1)`).bind(now),
+    ]);
+    const first = recordingD1(env.DB);
+    const run1 = await runRetentionChunks(new D1Meter(first.db), { policy, now });
+    expect(first.counts).toEqual({ calls: 3, statements: PROBES + 2 * 2 });
+    expect(run1.rows).toMatchObject({ feedback_dead_letters: 1000, rate_counters: 1000 });
+    expect(Math.max(...first.writes.statements.map((s) => s.changes))).toBeLessThanOrEqual(RETENTION_CHUNK_ROWS);
+    // The oldest went first: what is left is the newest hundred past the window, and the row inside it.
+    expect(await countRows("feedback_dead_letters", `dead_at > ${T - 101}`)).toBe(101);
+    expect(await countRows("feedback_dead_letters")).toBe(101);
+    expect(await countRows("rate_counters", `window_start > ${T - 101}`)).toBe(101);
+    expect(await countRows("rate_counters")).toBe(101);
+
+    const run2 = await runRetentionChunks(new D1Meter(env.DB), { policy, now });
+    expect(run2.rows).toMatchObject({ feedback_dead_letters: 100, rate_counters: 100 });
+    expect(await countRows("feedback_dead_letters", "id = 'dl_new'")).toBe(1);
+    expect(await countRows("rate_counters", "name = 'test-send'")).toBe(1);
   });
 
   it("RETENTION_CHUNKS_PER_RUN = 0 turns it off: not one statement", async () => {

@@ -27,6 +27,8 @@ const LIST_TABLES = [
   "received_parts",
   "delivery_archive",
   "responses",
+  "feedback_dead_letters",
+  "rate_counters",
 ];
 const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
 
@@ -66,6 +68,14 @@ describe("retention's statements", () => {
       /import_jobs USING (COVERING )?INDEX import_jobs_finished_at_idx \(finished_at>\? AND finished_at<\?\)/,
     );
     await uses(retentionSql.outbox, /outbox USING (COVERING )?INDEX outbox_created_at_idx \(created_at<\?\)/);
+    await uses(
+      retentionSql.feedbackDeadLetters,
+      /feedback_dead_letters USING (COVERING )?INDEX feedback_dead_letters_dead_at_idx \(dead_at<\?\)/,
+    );
+    await uses(
+      retentionSql.rateCounters,
+      /rate_counters USING (COVERING )?INDEX rate_counters_window_start_idx \(window_start<\?\)/,
+    );
   });
 });
 

@@ -15,7 +15,9 @@ import { testDeps } from "../helpers/test-deps";
  */
 beforeEach(async () => {
   await env.DB.batch(
-    ["import_rows", "import_chunks", "import_jobs"].map((table) => env.DB.prepare(`DELETE FROM ${table}`)),
+    ["import_rows", "import_chunks", "import_jobs", "feedback_dead_letters", "rate_counters"].map((table) =>
+      env.DB.prepare(`DELETE FROM ${table}`),
+    ),
   );
   await resetDatabase();
 });
@@ -43,6 +45,27 @@ describe("each window is kept to the millisecond", () => {
     await env.DB.batch([insert.bind("msg_a", T), insert.bind("msg_b", T + 1)]);
     expect(policy.webhookEventsMs).toBe(72 * 60 * 60 * 1000);
     await expectWindow("webhook_events", policy.webhookEventsMs);
+  });
+
+  it("feedback dead letters: RETAIN_FEEDBACK_DEAD_LETTERS_DAYS (30) after they dead-lettered", async () => {
+    const insert = env.DB.prepare(
+      `INSERT INTO feedback_dead_letters (id, svix_id, type, dead_at) VALUES (?1, ?1, 'email.bounced', ?2)`,
+    );
+    await env.DB.batch([insert.bind("dead_a", T), insert.bind("dead_b", T + 1)]);
+    expect(policy.feedbackDeadLettersMs).toBe(30 * DAY);
+    await expectWindow("feedback_dead_letters", policy.feedbackDeadLettersMs);
+  });
+
+  it("shared rate counters: a day after the longest window (an hour) that started with them; a live counter stays", async () => {
+    const insert = env.DB.prepare(`INSERT INTO rate_counters (name, window_start, count) VALUES (?1, ?2, 3)`);
+    await env.DB.batch([
+      insert.bind("confirm-domain:a.example", T),
+      insert.bind("confirm-domain:b.example", T + 1),
+      insert.bind("test-send", T + policy.rateCountersMs),
+    ]);
+    expect(policy.rateCountersMs).toBe(DAY + 60 * 60 * 1000);
+    await expectWindow("rate_counters", policy.rateCountersMs, "name LIKE 'confirm-domain:%'");
+    expect(await countRows("rate_counters", "name = 'test-send'")).toBe(1);
   });
 
   it("the local outbox: RETAIN_OUTBOX_DAYS", async () => {
@@ -198,6 +221,8 @@ describe("the cron", () => {
         import_rows: 0,
         import_jobs: 0,
         outbox: 0,
+        feedback_dead_letters: 0,
+        rate_counters: 0,
       });
       expect(summary.d1.statements).toBeGreaterThan(0);
     } finally {
