@@ -160,6 +160,10 @@ export function crashingOnRecord(db: D1Database, crashOnRecord: Set<string>): D1
   }).db;
 }
 
+/** A plan step that reads one of `tables` whole (a SCAN not served by an index): what a hot statement must never do. */
+export const wholeTableScan = (tables: readonly string[]): RegExp =>
+  new RegExp(`^SCAN (${tables.join("|")})\\b(?! USING (COVERING )?INDEX)`);
+
 /** Values for every `?N` of a statement (as many as its highest N), the i-th (from 0) being `fill(i)`. */
 export const argsFor = (query: string, fill: (i: number) => unknown = () => 1): unknown[] =>
   Array.from({ length: Math.max(0, ...(query.match(/\?\d+/g) ?? []).map((p) => Number(p.slice(1)))) }, (_, i) =>

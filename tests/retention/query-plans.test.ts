@@ -8,7 +8,7 @@ import {
 import { retentionProbeSql, retentionSql } from "../../worker/retention/retention-queries";
 import { eraseSql, subscriberDataSql } from "../../worker/subscribers/subscriber-admin-queries";
 import { sql as cycleSql } from "../../worker/delivery/delivery-queries";
-import { argsFor, explain } from "../helpers/recording-d1";
+import { argsFor, explain, wholeTableScan } from "../helpers/recording-d1";
 
 /** Tables that grow with the list or with time: none may be read whole (part_refs is one row per part). */
 const LIST_TABLES = [
@@ -30,7 +30,7 @@ const LIST_TABLES = [
   "feedback_dead_letters",
   "rate_counters",
 ];
-const fullScan = new RegExp(`^SCAN (${LIST_TABLES.join("|")})\\b(?! USING (COVERING )?INDEX)`);
+const fullScan = wholeTableScan(LIST_TABLES);
 
 const plan = (text: string, bindings?: unknown[]) => explain(text, bindings ?? argsFor(text));
 
