@@ -46,7 +46,7 @@ function fingerprint(): string {
   return hash.digest("hex");
 }
 
-export function buildStaleCatalogs(): "fresh" | "built" {
+function buildStaleCatalogs(): "fresh" | "built" {
   const missing = outputs.some((file) => !existsSync(path.join(root, file)));
   const stamp = existsSync(stampFile) ? readFileSync(stampFile, "utf8") : "";
   if (!missing && stamp === fingerprint()) return "fresh";
