@@ -1,9 +1,19 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ADMIN_TOKEN,
+  CHROMIUM,
+  HASH_SECRET,
+  hasChromium,
+  launchChromium,
+  PHONE,
+  screenshots,
+  SIGNING_KEYS,
+  DESKTOP,
+} from "./browser-setup";
 import {
   applyLocalMigrations,
   executeLocalSql,
@@ -16,16 +26,7 @@ import {
  * The admin dashboard in a real browser, against `wrangler dev` with a fresh local D1 holding a little history:
  * sign in, read the funnel, dry run then send, pause and resume a series, find a reader; at desktop and phone widths.
  */
-const root = path.resolve(import.meta.dirname, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const screenshots = path.join(root, "tests/browser/screenshots");
 
-const ADMIN_TOKEN = `browser-admin-${randomBytes(12).toString("hex")}`;
-const SIGNING_KEYS = `b1:browser-signing-${randomBytes(16).toString("hex")}`;
-const HASH_SECRET = `browser-hash-${randomBytes(16).toString("hex")}`;
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
 const SERIES = "origins-of-lead-change";
 const SERIES_TITLE = "Origins of Lead Change";
 /** Readers due now (they get part 1 from "Send now"), one of them with a name that is markup. */
@@ -127,19 +128,7 @@ describeBrowser(title, () => {
         PROVIDER_RPS: "0",
       },
     });
-    const launching = chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const launching = launchChromium();
     const [startedWorker, startedBrowser] = await Promise.allSettled([starting, launching]);
     if (startedWorker.status === "fulfilled") worker = startedWorker.value;
     if (startedBrowser.status === "fulfilled") browser = startedBrowser.value;

@@ -1,10 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ADMIN_TOKEN,
+  CHROMIUM,
+  HASH_SECRET,
+  hasChromium,
+  launchChromium,
+  PHONE,
+  screenshots,
+  SIGNING_KEYS,
+  DESKTOP,
+} from "./browser-setup";
 import { applyLocalMigrations, freePort, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import type { OutboxMessage } from "../../worker/mail/list-outbox";
 
@@ -13,17 +23,9 @@ import type { OutboxMessage } from "../../worker/mail/list-outbox";
  * and the test series (fixture-four: four parts, a day apart): open part 1's footer link, ask for part 2 now,
  * pause, see the next cycle send nothing, resume, get part 2. Screenshots at phone and desktop widths.
  */
-const root = path.resolve(import.meta.dirname, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const screenshots = path.join(root, "tests/browser/screenshots");
 
+const root = path.resolve(import.meta.dirname, "../..");
 const READER = { email: "reader+prefs@example.com", name: "Ada" };
-const ADMIN_TOKEN = `browser-admin-${randomBytes(12).toString("hex")}`;
-const SIGNING_KEYS = `b1:browser-signing-${randomBytes(16).toString("hex")}`;
-const HASH_SECRET = `browser-hash-${randomBytes(16).toString("hex")}`;
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
 
 /** The Worker's catalog with the test series, built where wrangler reads it; the default one is put back after. */
 function buildCatalog(withFixtures: boolean) {
@@ -124,19 +126,9 @@ describeBrowser(title, () => {
       PUBLIC_URL: baseUrl,
       PROVIDER_RPS: "0",
     };
-    const args = [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ];
     const [started, launched] = await Promise.allSettled([
       startLocalWorker({ port, persistTo, verbose: process.env.BROWSER_TEST_VERBOSE === "1", vars }),
-      chromium.launch({ executablePath: CHROMIUM, args }),
+      launchChromium(),
     ]);
     if (started.status === "fulfilled") worker = started.value;
     if (launched.status === "fulfilled") browser = launched.value;

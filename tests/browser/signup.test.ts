@@ -1,11 +1,19 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyLocalMigrations, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
+import {
+  ADMIN_TOKEN,
+  CHROMIUM,
+  HASH_SECRET,
+  hasChromium,
+  launchChromium,
+  PHONE,
+  screenshots,
+  SIGNING_KEYS,
+} from "./browser-setup";
+import { applyLocalMigrations, freePort, startLocalWorker, type LocalWorker } from "../../scripts/local-worker";
 import type { OutboxMessage } from "../../worker/mail/list-outbox";
 
 /**
@@ -13,32 +21,11 @@ import type { OutboxMessage } from "../../worker/mail/list-outbox";
  * mailer: sign up on a phone, confirm from the email, get part 1, answer its call to action, unsubscribe from its
  * footer link.
  */
-const root = path.resolve(import.meta.dirname, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const screenshots = path.join(root, "tests/browser/screenshots");
 
 const READER = { email: "reader+browser@example.com", name: "Ada" };
-const ADMIN_TOKEN = `browser-admin-${randomBytes(12).toString("hex")}`;
-const SIGNING_KEYS = `b1:browser-signing-${randomBytes(16).toString("hex")}`;
-const HASH_SECRET = `browser-hash-${randomBytes(16).toString("hex")}`;
-const PHONE = { width: 390, height: 844 };
 
 if (!hasChromium) {
   console.warn(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (skipping the browser tests)`);
-}
-
-/** A port nobody listens on right now (the OS picks it; we close it again for wrangler to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const describeBrowser = hasChromium ? describe : describe.skip;
@@ -139,19 +126,7 @@ describeBrowser(title, () => {
         PROVIDER_RPS: "0",
       },
     });
-    const launching = chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const launching = launchChromium();
     const [startedWorker, startedBrowser] = await Promise.allSettled([starting, launching]);
     if (startedWorker.status === "fulfilled") worker = startedWorker.value;
     if (startedBrowser.status === "fulfilled") browser = startedBrowser.value;
